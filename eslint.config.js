@@ -1,0 +1,39 @@
+// Lint: typed rules everywhere, plus the sandbox boundary: code that may run inside the Temporal workflow
+// sandbox (and the pure core it imports) must not reach Node built-ins or I/O libraries.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const ioLibraries = ['ioredis', 'nodemailer', 'smtp-server', 'handlebars', 'fastify', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'commander', 'cli-progress'];
+const sandboxed = (extra = []) => ({
+  'no-restricted-imports': ['error', {
+    paths: [...nodeBuiltins, ...ioLibraries, ...extra].map((name) => ({ name, message: 'Sandboxed/pure layer: no Node built-ins or I/O libraries here (see DESIGN.md layers).' })),
+    patterns: [{ group: ['**/infra/**', '**/api/**', '**/activities/**', '**/cli/**'], message: 'Pure layers must not import adapters.' }],
+  }],
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.data/**', 'bin/**', 'eslint.config.js', 'scripts/*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] }],
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use an `as const` object and a type of the same name, not a TS enum.' }],
+    },
+  },
+  { files: ['domain/**/*.ts', 'policy/**/*.ts', 'segments/**/*.ts', 'campaigns/**/*.ts'], rules: sandboxed(['@temporalio/workflow']) },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      ...sandboxed(),
+      // Workflows see activities only as types and call them through proxyActivities.
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/activities/**', '**/activities'], allowTypeImports: true, message: 'Import activities with `import type` and call them via proxyActivities.' }] }],
+    },
+  },
+);

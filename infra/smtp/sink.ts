@@ -1,0 +1,78 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import { ulid } from 'ulid';
+
+/** One message the sink accepted, as written to disk. */
+export interface CapturedMessage {
+  readonly file: string;
+  readonly envelopeFrom: string;
+  readonly envelopeTo: string[];
+  readonly size: number;
+}
+
+/** An SMTP server that speaks real SMTP and stores every accepted message as an .eml file. */
+export interface SmtpSink {
+  readonly port: number;
+  readonly url: string;
+  readonly outbox: string;
+  readonly received: CapturedMessage[];
+  /** Makes the next RCPT TO for addresses matching `match` fail with `code` (for bounce and retry tests). */
+  failRecipients(match: (address: string) => boolean, code: number, message?: string): void;
+  stop(): Promise<void>;
+}
+
+/** Starts the dev/test SMTP sink on loopback; `port` 0 picks a free one. */
+export async function startSmtpSink(opts: { outbox: string; port?: number; writeFiles?: boolean }): Promise<SmtpSink> {
+  mkdirSync(opts.outbox, { recursive: true });
+  const received: CapturedMessage[] = [];
+  const rules: Array<{ match: (a: string) => boolean; code: number; message: string }> = [];
+  const writeFiles = opts.writeFiles ?? true;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    size: 10 * 1024 * 1024,
+    onRcptTo(address, _session, cb) {
+      const rule = rules.find((r) => r.match(address.address));
+      if (rule) {
+        const err = Object.assign(new Error(rule.message), { responseCode: rule.code });
+        return cb(err);
+      }
+      cb();
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const file = join(opts.outbox, `${ulid()}.eml`);
+        if (writeFiles) writeFileSync(file, raw);
+        received.push({
+          file,
+          envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+          size: raw.length,
+        });
+        cb(null, `queued as ${file.slice(-30, -4)}`);
+      });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new Error(`Port ${opts.port} is already in use, so the SMTP sink cannot start. Choose another with SMTP_PORT, or set SMTP_URL to use a real relay.`) : e),
+    );
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      const addr = server.server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : 0);
+    });
+  });
+  return {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    outbox: opts.outbox,
+    received,
+    failRecipients: (match, code, message = 'mailbox unavailable') => rules.push({ match, code, message }),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
