@@ -1,9 +1,26 @@
 import type { Command } from 'commander';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '../infra/config.js';
+import type { RedisKeys } from '../infra/redis/keys.js';
 
-/** What every command module gets: lazy access to config and clients, so `--help` needs no environment. */
+/** Bad input on the command line: printed as one line (no stack trace), exit code 2. */
+export class CliUsageError extends Error {
+  override readonly name = 'CliUsageError';
+}
+
+/**
+ * What every command module gets. Everything is lazy, so `--help` and pure commands need no environment and no
+ * services; the entry point closes whatever was opened.
+ */
 export interface CliContext {
-  /** Prints a value: as JSON when --json was given, else with the human formatter. */
-  print(value: unknown, human?: (v: unknown) => string): void;
+  /** The configuration, parsed once from the environment (throws a ConfigError naming the bad variable). */
+  config(): AppConfig;
+  /** A connected Redis client for the configured REDIS_URL (or the running `consentflow dev`). */
+  redis(): Redis;
+  /** Key builder with the configured prefix. */
+  keys(): RedisKeys;
+  /** Prints `value` as JSON when `json` is true, else the human rendering. */
+  print(json: boolean | undefined, value: unknown, human: () => string): void;
 }
 
 /** A CLI module adds its commands to the program. */

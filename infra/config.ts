@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/** A bad or missing environment variable; the message names it and says how to fix it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const key32 = (name: string) =>
+  z
+    .string()
+    .transform((s, ctx) => {
+      const b = Buffer.from(s, 'base64');
+      if (b.length < 32) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be at least 32 bytes, base64-encoded (generate one with: openssl rand -base64 32)` });
+        return z.NEVER;
+      }
+      return b;
+    });
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+/** The environment consentflow reads, one schema parsed once in an entry point. */
+export const EnvSchema = z.object({
+  CONSENTFLOW_DATA_DIR: z.string().min(1).default('.data'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379' }).optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[a-z0-9:_-]*$/, 'REDIS_KEY_PREFIX may hold a-z 0-9 : _ - only').default('cf:'),
+  REDIS_PORT: port.optional(),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'TEMPORAL_ADDRESS must be host:port, e.g. 127.0.0.1:7233').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('consentflow'),
+  TEMPORAL_PORT: port.optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must be smtp:// or smtps://, e.g. smtp://user:pass@relay.example.com:587' }).optional(),
+  SMTP_PORT: port.optional(),
+  API_PORT: port.default(8787),
+  CONSENTFLOW_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'CONSENTFLOW_PUBLIC_URL must be the https URL where the API is reachable' }).default('http://127.0.0.1:8787'),
+  CONSENTFLOW_SENDER_NAME: z.string().min(1).default('Example Shop'),
+  CONSENTFLOW_SENDER_EMAIL: z.email({ error: 'CONSENTFLOW_SENDER_EMAIL must be an email address' }).default('news@shop.example'),
+  CONSENTFLOW_POSTAL_ADDRESS: z.string().min(1).default('Example Shop Ltd, 1 Market Street, 10115 Berlin, Germany'),
+  CONSENTFLOW_MASTER_KEY: key32('CONSENTFLOW_MASTER_KEY').optional(),
+  CONSENTFLOW_PSEUDONYM_KEY: key32('CONSENTFLOW_PSEUDONYM_KEY').optional(),
+  CONSENTFLOW_LOG_KEY: key32('CONSENTFLOW_LOG_KEY').optional(),
+  CONSENTFLOW_TOKEN_KEY: key32('CONSENTFLOW_TOKEN_KEY').optional(),
+  CONSENTFLOW_CODEC_KEY: key32('CONSENTFLOW_CODEC_KEY').optional(),
+  CONSENTFLOW_CODEC_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'CONSENTFLOW_CODEC_KEY_ID must be 1-64 of A-Z a-z 0-9 . _ -').default('dev-1'),
+  CONSENTFLOW_LOG_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
+  CONSENTFLOW_REPORTS_DIR: z.string().min(1).optional(),
+  DKIM_DOMAIN: z.string().optional(),
+  DKIM_SELECTOR: z.string().optional(),
+  DKIM_PRIVATE_KEY: z.string().optional(),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+/** The secrets consentflow needs; in `dev` they are generated once into the data dir. */
+export interface Secrets {
+  readonly masterKey: Buffer;
+  readonly pseudonymKey: Buffer;
+  readonly logKey: Buffer;
+  readonly tokenKey: Buffer;
+  readonly codecKey: Buffer;
+  readonly codecKeyId: string;
+}
+
+/** Parsed configuration handed down from the entry points. */
+export interface AppConfig {
+  readonly env: Env;
+  readonly dataDir: string;
+  readonly redisKeyPrefix: string;
+  readonly taskQueue: string;
+  readonly namespace: string;
+  readonly logPartitions: number;
+  readonly publicUrl: string;
+  readonly sender: { readonly name: string; readonly email: string; readonly postalAddress: string };
+  readonly secrets: Secrets;
+}
+
+/** Parses the environment; every bad variable is listed on its own line with the fix. */
+export function parseEnv(source: NodeJS.ProcessEnv): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const r = EnvSchema.safeParse(cleaned);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `  ${String(i.path[0] ?? '(env)')}: ${i.message}`);
+  throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+}
