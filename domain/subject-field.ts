@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/** The value type of a subject profile field. */
+export const FieldType = {
+  string: 'string',
+  email: 'email',
+  phone: 'phone',
+  integer: 'integer',
+  date: 'date',
+  datetime: 'datetime',
+  country: 'country',
+  locale: 'locale',
+  timezone: 'timezone',
+  enum: 'enum',
+} as const;
+export type FieldType = (typeof FieldType)[keyof typeof FieldType];
+
+/** What kind of personal information a field is (PIPL 17 / GDPR 30 categories). */
+export const FieldCategory = {
+  contact: 'contact',
+  identity: 'identity',
+  demographic: 'demographic',
+  preference: 'preference',
+  behavioural: 'behavioural',
+  sensitive: 'sensitive',
+} as const;
+export type FieldCategory = (typeof FieldCategory)[keyof typeof FieldCategory];
+
+/** One field of the subject schema. */
+export const SubjectFieldSpec = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'field name must be lower snake_case'),
+  type: z.enum(FieldType),
+  category: z.enum(FieldCategory),
+  /** Sensitive personal information (PIPL 28, GDPR 9): only under a separate-consent purpose. */
+  sensitive: z.boolean().optional(),
+  /** Allowed values when `type` is `enum`. */
+  values: z.array(z.string().min(1)).min(1).optional(),
+  description: z.string().optional(),
+});
+export type SubjectFieldSpec = z.infer<typeof SubjectFieldSpec>;
+
+/** True when the field is sensitive, by flag or by category. */
+export function isSensitiveField(spec: SubjectFieldSpec): boolean {
+  return spec.sensitive === true || spec.category === FieldCategory.sensitive;
+}
+
+const valueSchemas: Record<Exclude<FieldType, 'enum'>, z.ZodType<string | number>> = {
+  string: z.string().min(1).max(500),
+  email: z.email(),
+  phone: z.e164(),
+  integer: z.coerce.number().int(),
+  date: z.iso.date(),
+  datetime: z.iso.datetime({ offset: true }),
+  country: z.string().regex(/^[A-Z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code like DE'),
+  locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'locale must be a tag like en or zh-CN'),
+  timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, 'timezone must be an IANA name like Europe/Berlin'),
+};
+
+/** The zod schema one value of this field must satisfy (for imports and corrections). */
+export function fieldValueSchema(spec: SubjectFieldSpec): z.ZodType<string | number> {
+  if (spec.type === FieldType.enum) return z.enum((spec.values ?? []) as [string, ...string[]]);
+  return valueSchemas[spec.type];
+}
