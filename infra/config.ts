@@ -81,3 +81,52 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   const lines = r.error.issues.map((i) => `  ${String(i.path[0] ?? '(env)')}: ${i.message}`);
   throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
 }
+
+const SECRET_VARS = {
+  masterKey: 'CONSENTFLOW_MASTER_KEY',
+  pseudonymKey: 'CONSENTFLOW_PSEUDONYM_KEY',
+  logKey: 'CONSENTFLOW_LOG_KEY',
+  tokenKey: 'CONSENTFLOW_TOKEN_KEY',
+  codecKey: 'CONSENTFLOW_CODEC_KEY',
+} as const;
+
+/**
+ * Builds the AppConfig. Secrets come from the environment; where one is missing and `devKeys` is given (dev, demo,
+ * tests, or a local data dir that `dev` already initialised), it is taken from there. Otherwise: a ConfigError
+ * naming every missing variable.
+ */
+export function buildConfig(env: Env, devKeys?: Partial<Record<keyof typeof SECRET_VARS, Buffer>>): AppConfig {
+  const missing: string[] = [];
+  const pick = (name: keyof typeof SECRET_VARS): Buffer => {
+    const v = (env[SECRET_VARS[name]] as Buffer | undefined) ?? devKeys?.[name];
+    if (!v) missing.push(SECRET_VARS[name]);
+    return v ?? Buffer.alloc(0);
+  };
+  const secrets: Secrets = {
+    masterKey: pick('masterKey'),
+    pseudonymKey: pick('pseudonymKey'),
+    logKey: pick('logKey'),
+    tokenKey: pick('tokenKey'),
+    codecKey: pick('codecKey'),
+    codecKeyId: env.CONSENTFLOW_CODEC_KEY_ID,
+  };
+  if (missing.length) {
+    throw new ConfigError(
+      `Missing secrets: ${missing.join(', ')}. Set each to 32+ random bytes in base64 (openssl rand -base64 32), or run \`consentflow dev\` once to generate local ones in ${env.CONSENTFLOW_DATA_DIR}/keys.json.`,
+    );
+  }
+  return {
+    env,
+    dataDir: env.CONSENTFLOW_DATA_DIR,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    namespace: env.TEMPORAL_NAMESPACE,
+    logPartitions: env.CONSENTFLOW_LOG_PARTITIONS,
+    publicUrl: env.CONSENTFLOW_PUBLIC_URL.replace(/\/$/, ''),
+    sender: { name: env.CONSENTFLOW_SENDER_NAME, email: env.CONSENTFLOW_SENDER_EMAIL, postalAddress: env.CONSENTFLOW_POSTAL_ADDRESS },
+    secrets,
+  };
+}
+
+/** Names of the secrets, for generating local dev keys. */
+export const SECRET_NAMES = Object.keys(SECRET_VARS) as Array<keyof typeof SECRET_VARS>;

@@ -1,0 +1,14 @@
+import { createConnectivityActivities, type ConnectivityDeps } from './connectivity.js';
+
+/** Everything activities need, wired by the worker's composition root. */
+export type ActivityDeps = ConnectivityDeps;
+
+/** The worker's activity implementations, built from injected dependencies (tests pass their own). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createConnectivityActivities(deps),
+  };
+}
+
+/** The activity interface workflows proxy (imported there as a type only). */
+export type Activities = ReturnType<typeof createActivities>;

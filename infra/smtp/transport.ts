@@ -1,0 +1,68 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type { AppConfig } from '../config.js';
+
+/** What a send produced, as the SMTP server answered. */
+export interface SmtpResult {
+  readonly messageId: string;
+  readonly response: string;
+  readonly code: number;
+}
+
+/** A message ready for the wire: only the fields the guard released have been rendered into it. */
+export interface OutboundMessage {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html?: string;
+  readonly headers?: Record<string, string>;
+  readonly messageId?: string;
+}
+
+/** The channel port for email; the real one speaks SMTP through a pooled nodemailer transport. */
+export interface Mailer {
+  send(message: OutboundMessage): Promise<SmtpResult>;
+  close(): void;
+}
+
+/** A pooled SMTP transport to `smtpUrl`, DKIM-signing (List-Unsubscribe headers included) when a key is configured. */
+export function createMailer(config: AppConfig, smtpUrl: string, opts: { maxConnections?: number } = {}): Mailer {
+  const { env, sender } = config;
+  const dkim =
+    env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
+      ? {
+          domainName: env.DKIM_DOMAIN,
+          keySelector: env.DKIM_SELECTOR,
+          privateKey: env.DKIM_PRIVATE_KEY.replace(/\\n/g, '\n'),
+          // RFC 8058: the one-click headers must be covered by the DKIM signature.
+          headerFieldNames: 'from:to:subject:date:message-id:list-unsubscribe:list-unsubscribe-post:list-id',
+        }
+      : undefined;
+  const options: SMTPPool.Options = {
+    pool: true,
+    url: smtpUrl,
+    maxConnections: opts.maxConnections ?? 5,
+    maxMessages: Infinity,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+    ...(dkim ? { dkim } : {}),
+  };
+  const transport: Transporter<SMTPPool.SentMessageInfo> = nodemailer.createTransport(options);
+  return {
+    async send(m) {
+      const info = await transport.sendMail({
+        from: { name: sender.name, address: sender.email },
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        headers: m.headers,
+        messageId: m.messageId,
+      });
+      const code = Number.parseInt(String(info.response).slice(0, 3), 10);
+      return { messageId: info.messageId, response: String(info.response), code: Number.isFinite(code) ? code : 250 };
+    },
+    close: () => transport.close(),
+  };
+}
