@@ -19,6 +19,8 @@ export function redisKeys(prefix: string) {
     dataKey: (ref: SubjectRef) => subj(ref, 'dek'),
     /** Erasure tombstone: present once the subject was erased. */
     erased: (ref: SubjectRef) => subj(ref, 'erased'),
+    /** Set of the subject's address hashes; kept after erasure so the addresses stay suppressed. */
+    addressHashes: (ref: SubjectRef) => subj(ref, 'address-hashes'),
     /** Subject-level flags such as personalisation=off (hash). */
     flags: (ref: SubjectRef) => subj(ref, 'flags'),
     /** Set of all known subjectRefs, for paging segments with SSCAN. */
@@ -28,6 +30,10 @@ export function redisKeys(prefix: string) {
     /** Decision log chain `n` (stream) and its head (hash: seq, hash). */
     logChain: (partition: number) => `${prefix}log:{p${partition}}:entries`,
     logHead: (partition: number) => `${prefix}log:{p${partition}}:head`,
+    /** Where chain `n` was sealed into segment files and trimmed (hash: seq, hash, streamId). */
+    logSealed: (partition: number) => `${prefix}log:{p${partition}}:sealed`,
+    /** Lock held while a sealer writes segments, so two sealers never trim the same range. */
+    logSealLock: () => `${prefix}log:seal-lock`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;
