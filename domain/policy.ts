@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { channels } from './channel.js';
+import { Notice, Processor, Purpose } from './purpose.js';
+import { purposeAncestors } from './purpose-id.js';
+import { projectionKey } from './consent-state.js';
+import { isSensitiveField, SubjectFieldSpec } from './subject-field.js';
+
+export { Channel, ChannelSchema, LegalBasis, LegalBasisSchema } from './channel.js';
+export { Notice, Processor, ProcessorRole, Purpose, type ProcessorInput, type PurposeInput } from './purpose.js';
+export { PurposeId } from './purpose-id.js';
+export { SubjectFieldSpec } from './subject-field.js';
+
+/** The whole compliance configuration: purposes, notices, processors and the subject schema. */
+export const PolicyBundle = z.object({
+  purposes: z.array(Purpose),
+  notices: z.array(Notice),
+  processors: z.array(Processor),
+  subjectFields: z.array(SubjectFieldSpec),
+  /** Which subject field holds the address on each channel. */
+  channelAddressField: z.object({ email: z.string(), sms: z.string() }),
+});
+export type PolicyBundle = z.infer<typeof PolicyBundle>;
+/** A bundle as written in policy files, before defaults apply. */
+export type PolicyBundleInput = z.input<typeof PolicyBundle>;
+
+/** A purpose with its lookups precomputed for the guard. */
+export interface CompiledPurpose {
+  readonly purpose: Purpose;
+  readonly allowedFields: ReadonlySet<string>;
+  readonly channels: ReadonlySet<string>;
+  /** Separate-consent, sensitive, or allowing a sensitive field: only an event on exactly this purpose counts. */
+  readonly exactConsentOnly: boolean;
+  /** Per channel, the projection keys whose event may count, most specific first. */
+  readonly consentKeys: Readonly<Record<string, readonly string[]>>;
+  readonly maxConsentAgeMs: number;
+}
+
+/** A processor with its lookups and agreement window precomputed. */
+export interface CompiledProcessor {
+  readonly processor: Processor;
+  readonly purposes: ReadonlySet<string>;
+  readonly fields: ReadonlySet<string>;
+  readonly hasAgreement: boolean;
+  readonly validFromMs: number;
+  readonly validUntilMs: number;
+}
+
+/** The policy in the shape `decide()` reads: maps instead of arrays, times as epoch milliseconds. */
+export interface CompiledPolicy {
+  readonly version: string;
+  readonly bundle: PolicyBundle;
+  readonly purposes: ReadonlyMap<string, CompiledPurpose>;
+  readonly processors: ReadonlyMap<string, CompiledProcessor>;
+  /** Notice version → the content hashes published under it (one per language). */
+  readonly noticeHashes: ReadonlyMap<number, ReadonlySet<string>>;
+  /** Material notices, latest effective first. */
+  readonly materialNotices: readonly { readonly effectiveAtMs: number; readonly version: number }[];
+  /** Channel → its address field; a Map so an unknown channel string finds nothing, not a prototype member. */
+  readonly addressFields: ReadonlyMap<string, string>;
+  readonly fields: ReadonlyMap<string, SubjectFieldSpec>;
+}
+
+const DAY_MS = 86_400_000;
+
+function compilePurpose(p: Purpose, fields: ReadonlyMap<string, SubjectFieldSpec>): CompiledPurpose {
+  const keys: Record<string, string[]> = {};
+  const sensitiveField = p.allowedFields.some((f) => {
+    const spec = fields.get(f);
+    return spec !== undefined && isSensitiveField(spec);
+  });
+  const exactConsentOnly = p.separateConsent || p.sensitive || sensitiveField;
+  const chain = exactConsentOnly ? [p.id] : [p.id, ...purposeAncestors(p.id)];
+  for (const c of channels) keys[c] = chain.map((id) => projectionKey(id, c));
+  return {
+    purpose: p,
+    allowedFields: new Set(p.allowedFields),
+    channels: new Set(p.channels),
+    exactConsentOnly,
+    consentKeys: keys,
+    maxConsentAgeMs: p.maxConsentAgeDays * DAY_MS,
+  };
+}
+
+function compileProcessor(p: Processor): CompiledProcessor {
+  const from = p.agreementValidFrom === undefined ? Number.NEGATIVE_INFINITY : Date.parse(p.agreementValidFrom);
+  const until = p.agreementValidUntil === undefined ? Number.POSITIVE_INFINITY : Date.parse(p.agreementValidUntil);
+  return {
+    processor: p,
+    purposes: new Set(p.purposes),
+    fields: new Set(p.fields),
+    hasAgreement: p.agreementId !== undefined,
+    validFromMs: from,
+    validUntilMs: until,
+  };
+}
+
+/** Builds the guard's lookup maps; `version` is the policy hash, computed outside the pure core. */
+export function compilePolicy(bundle: PolicyBundle, version: string): CompiledPolicy {
+  const fields = new Map(bundle.subjectFields.map((f) => [f.name, f] as const));
+  const noticeHashes = new Map<number, Set<string>>();
+  for (const n of bundle.notices) {
+    const set = noticeHashes.get(n.version) ?? new Set<string>();
+    set.add(n.contentHash);
+    noticeHashes.set(n.version, set);
+  }
+  const materialNotices = bundle.notices
+    .filter((n) => n.material)
+    .map((n) => ({ effectiveAtMs: Date.parse(n.effectiveAt), version: n.version }))
+    .sort((a, b) => b.effectiveAtMs - a.effectiveAtMs || b.version - a.version);
+  return {
+    version,
+    bundle,
+    purposes: new Map(bundle.purposes.map((p) => [p.id, compilePurpose(p, fields)] as const)),
+    processors: new Map(bundle.processors.map((p) => [p.id, compileProcessor(p)] as const)),
+    noticeHashes,
+    materialNotices,
+    addressFields: new Map(channels.map((c) => [c, bundle.channelAddressField[c]] as const)),
+    fields,
+  };
+}

@@ -1,0 +1,17 @@
+import { PolicyBundle } from '../domain/policy.js';
+import { notices } from './notices.js';
+import { processors } from './processors.js';
+import { purposes } from './purposes.js';
+import { subjectFields } from './subject-fields.js';
+
+/** The shipped policy as written, before validation (what `policy check` inspects). */
+export const policyInput = {
+  purposes,
+  notices,
+  processors,
+  subjectFields,
+  channelAddressField: { email: 'email', sms: 'phone' },
+};
+
+/** The shipped policy, parsed with defaults applied; throws at import if a file breaks the schema. */
+export const policy: PolicyBundle = PolicyBundle.parse(policyInput);
