@@ -1,0 +1,134 @@
+import type { Redis } from 'ioredis';
+import { ConsentEvent } from '../../domain/consent.js';
+import { ConsentProjection, type GuardState, projectionKey, rebuild } from '../../domain/consent-state.js';
+import type { SubjectRef } from '../../domain/ids.js';
+import { Suppression, type SuppressionKind } from '../../domain/suppression.js';
+import { withConsentScripts } from './consent-scripts.js';
+import { loadMany, loadOne } from './guard-state-load.js';
+import type { RedisKeys } from './keys.js';
+
+/** A consent event or suppression handed to the store failed its schema: a caller bug, nothing was written. */
+export class InvalidConsentRecordError extends Error {
+  override readonly name = 'InvalidConsentRecordError';
+}
+
+/** Stored consent data failed its schema on the way out: the store is corrupt or was written by something else. */
+export class CorruptConsentDataError extends Error {
+  override readonly name = 'CorruptConsentDataError';
+}
+
+/** Which suppressions a person (or an operator) may lift; erasure is final, and a minor flag needs age proof. */
+export const liftableSuppression: Readonly<Record<SuppressionKind, boolean>> = {
+  unsubscribe_all: true,
+  hard_bounce: true,
+  complaint: true,
+  objection: true,
+  minor: true,
+  erased: false,
+};
+
+/** What the consent store needs; all injected. */
+export interface ConsentStoreDeps {
+  readonly redis: Redis;
+  readonly keys: RedisKeys;
+  /** Per guard load; past it the guard gets a fail-closed state. */
+  readonly loadTimeoutMs?: number;
+  /** Subjects per pipelined round trip in bulk loads. */
+  readonly bulkBatch?: number;
+}
+
+const suppressionField = (kind: SuppressionKind, channel?: string) => (channel ? `${kind}|${channel}` : kind);
+
+/**
+ * Append-only consent events with their projection, and global suppressions. There is deliberately no method that
+ * updates or deletes an event: a change of mind is a new event.
+ */
+export class ConsentStore {
+  readonly #redis: ReturnType<typeof withConsentScripts>;
+  readonly #keys: RedisKeys;
+  readonly #timeoutMs: number;
+  readonly #batch: number;
+
+  constructor(deps: ConsentStoreDeps) {
+    this.#redis = withConsentScripts(deps.redis);
+    this.#keys = deps.keys;
+    this.#timeoutMs = deps.loadTimeoutMs ?? 500;
+    this.#batch = deps.bulkBatch ?? 500;
+  }
+
+  /** Appends an event to the stream and updates the projection in one Lua script: both happen or neither does. */
+  async append(event: ConsentEvent): Promise<{ readonly streamId: string; readonly event: ConsentEvent }> {
+    const parsed = ConsentEvent.safeParse(event);
+    if (!parsed.success) throw new InvalidConsentRecordError(`consent event rejected: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const ref = parsed.data.subjectRef;
+    const json = JSON.stringify(parsed.data);
+    const streamId = await this.#redis.cfConsentAppend(this.#keys.consentEvents(ref), this.#keys.consentState(ref), projectionKey(parsed.data.purpose, parsed.data.channel), json);
+    return { streamId, event: parsed.data };
+  }
+
+  /** Every event of the subject, oldest first, validated on the way out. */
+  async events(ref: SubjectRef): Promise<ConsentEvent[]> {
+    const entries = await this.#redis.xrange(this.#keys.consentEvents(ref), '-', '+');
+    return entries.map(([id, fields]) => {
+      const r = ConsentEvent.safeParse(JSON.parse(fields[1] ?? 'null'));
+      if (!r.success) throw new CorruptConsentDataError(`consent event ${id} of ${ref} failed validation`);
+      return r.data;
+    });
+  }
+
+  /** The stored projection: `purpose|channel` → latest event. */
+  async projection(ref: SubjectRef): Promise<ConsentProjection> {
+    const raw = await this.#redis.hgetall(this.#keys.consentState(ref));
+    const r = ConsentProjection.safeParse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, JSON.parse(v)])));
+    if (!r.success) throw new CorruptConsentDataError(`consent projection of ${ref} failed validation`);
+    return r.data;
+  }
+
+  /** Rebuilds the projection from the events and compares it with the stored one (read-only; audits drift). */
+  async rebuildProjection(ref: SubjectRef): Promise<{ readonly rebuilt: ConsentProjection; readonly stored: ConsentProjection; readonly matches: boolean }> {
+    const [events, stored] = await Promise.all([this.events(ref), this.projection(ref)]);
+    const rebuilt = rebuild(events);
+    const canon = (p: ConsentProjection) => JSON.stringify(Object.keys(p).sort().map((k) => [k, p[k]]));
+    return { rebuilt, stored, matches: canon(rebuilt) === canon(stored) };
+  }
+
+  /** Records a global suppression (all channels unless `channel` is given); it overrides every purpose consent. */
+  async suppress(ref: SubjectRef, kind: SuppressionKind, source: string, opts: { channel?: Suppression['channel']; now?: Date } = {}): Promise<Suppression> {
+    const r = Suppression.safeParse({ kind, source, at: (opts.now ?? new Date()).toISOString(), ...(opts.channel ? { channel: opts.channel } : {}) });
+    if (!r.success) throw new InvalidConsentRecordError(`suppression rejected: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    await this.#redis.hset(this.#keys.suppression(ref), suppressionField(kind, opts.channel), JSON.stringify(r.data));
+    return r.data;
+  }
+
+  /** Lifts a suppression when its kind allows it; erasure never can be lifted. */
+  async unsuppress(ref: SubjectRef, kind: SuppressionKind, channel?: Suppression['channel']): Promise<'removed' | 'absent' | 'not_liftable'> {
+    if (!liftableSuppression[kind]) return 'not_liftable';
+    const n = await this.#redis.hdel(this.#keys.suppression(ref), suppressionField(kind, channel));
+    return n > 0 ? 'removed' : 'absent';
+  }
+
+  /** The subject's current suppressions. */
+  async suppressions(ref: SubjectRef): Promise<Suppression[]> {
+    const raw = await this.#redis.hgetall(this.#keys.suppression(ref));
+    return Object.values(raw).map((v) => {
+      const r = Suppression.safeParse(JSON.parse(v));
+      if (!r.success) throw new CorruptConsentDataError(`a suppression record of ${ref} failed validation`);
+      return r.data;
+    });
+  }
+
+  /** Records the subject's personalisation choice (PIPL 24). */
+  async setPersonalisation(ref: SubjectRef, value: GuardState['personalisation']): Promise<void> {
+    await this.#redis.hset(this.#keys.flags(ref), 'personalisation', value);
+  }
+
+  /** Everything the guard needs in one round trip; on any error or bad data a state with `loadError` (fail closed). */
+  loadGuardState(ref: SubjectRef): Promise<GuardState> {
+    return loadOne(this.#redis, this.#keys, ref, this.#timeoutMs);
+  }
+
+  /** Guard states for many subjects, pipelined (500 per round trip by default), in input order; never throws. */
+  loadGuardStates(refs: readonly SubjectRef[]): Promise<GuardState[]> {
+    return loadMany(this.#redis, this.#keys, refs, { batch: this.#batch, timeoutMs: this.#timeoutMs });
+  }
+}

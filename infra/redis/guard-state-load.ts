@@ -1,0 +1,82 @@
+import { ConsentProjection, type GuardState } from '../../domain/consent-state.js';
+import type { SubjectRef } from '../../domain/ids.js';
+import { Suppression } from '../../domain/suppression.js';
+import type { GuardLoadPipeline, GuardLoadReply, withConsentScripts } from './consent-scripts.js';
+import type { RedisKeys } from './keys.js';
+
+/** The state handed to the guard when loading failed: the guard denies with state_unavailable. */
+export function unavailableState(reason: string): GuardState {
+  return { consent: {}, suppressions: [], erased: false, personalisation: 'off', loadError: reason };
+}
+
+function pairs(flat: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
+/** Parses one guard-load reply; anything unexpected becomes a fail-closed state, never an exception. */
+export function parseGuardReply(reply: unknown): GuardState {
+  try {
+    const [consentFlat, suppressionFlat, erased, flag] = reply as GuardLoadReply;
+    const consent = ConsentProjection.safeParse(Object.fromEntries(Object.entries(pairs(consentFlat)).map(([k, v]) => [k, JSON.parse(v)])));
+    if (!consent.success) return unavailableState('consent projection failed validation');
+    const suppressions = Object.values(pairs(suppressionFlat)).map((v) => Suppression.safeParse(JSON.parse(v)));
+    if (suppressions.some((s) => !s.success)) return unavailableState('suppression record failed validation');
+    // No recorded choice means the subject has not objected to personalisation; anything else unknown fails closed.
+    if (flag !== '' && flag !== 'on' && flag !== 'off') return unavailableState('personalisation flag is unreadable');
+    return {
+      consent: consent.data,
+      suppressions: suppressions.flatMap((s) => (s.success ? [s.data] : [])),
+      erased: erased === 1,
+      personalisation: flag === 'off' ? 'off' : 'on',
+    };
+  } catch {
+    return unavailableState('guard state is unreadable');
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+const describe = (e: unknown) => `store error: ${e instanceof Error ? e.message : String(e)}`;
+
+/** Loads one subject's guard state in one round trip; never throws. */
+export async function loadOne(redis: ReturnType<typeof withConsentScripts>, keys: RedisKeys, ref: SubjectRef, timeoutMs: number): Promise<GuardState> {
+  try {
+    const reply = await withTimeout(redis.cfGuardLoad(keys.consentState(ref), keys.suppression(ref), keys.erased(ref), keys.flags(ref)), timeoutMs);
+    return parseGuardReply(reply);
+  } catch (e) {
+    return unavailableState(describe(e));
+  }
+}
+
+/** Loads many subjects, `batch` per pipelined round trip, in input order; never throws. */
+export async function loadMany(
+  redis: ReturnType<typeof withConsentScripts>,
+  keys: RedisKeys,
+  refs: readonly SubjectRef[],
+  opts: { batch: number; timeoutMs: number },
+): Promise<GuardState[]> {
+  const out: GuardState[] = [];
+  for (let i = 0; i < refs.length; i += opts.batch) {
+    const chunk = refs.slice(i, i + opts.batch);
+    const p = redis.pipeline() as GuardLoadPipeline;
+    for (const ref of chunk) p.cfGuardLoad(keys.consentState(ref), keys.suppression(ref), keys.erased(ref), keys.flags(ref));
+    try {
+      const res = (await withTimeout(p.exec(), opts.timeoutMs)) ?? [];
+      chunk.forEach((_, j) => {
+        const [err, reply] = res[j] ?? [new Error('missing reply')];
+        out.push(err ? unavailableState(describe(err)) : parseGuardReply(reply));
+      });
+    } catch (e) {
+      for (const _ of chunk) out.push(unavailableState(describe(e)));
+    }
+  }
+  return out;
+}
