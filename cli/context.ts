@@ -19,6 +19,12 @@ export interface CliContext {
   redis(): Redis;
   /** Key builder with the configured prefix. */
   keys(): RedisKeys;
+  /** Where Redis, Temporal and SMTP are: the configured URLs, else the running `consentflow dev`. */
+  redisUrl(): string;
+  temporalAddress(): string;
+  smtpUrl(): string;
+  /** Closes whatever the context opened. */
+  close(): Promise<void>;
   /** Prints `value` as JSON when `json` is true, else the human rendering. */
   print(json: boolean | undefined, value: unknown, human: () => string): void;
 }

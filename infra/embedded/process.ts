@@ -17,7 +17,14 @@ export class ServiceStartError extends Error {
 }
 
 const live = new Set<ManagedProcess>();
+const cleanups: Array<() => Promise<void>> = [];
 let hooked = false;
+
+/** Registers graceful cleanup (drain a worker, remove a runtime file) that runs on Ctrl-C/SIGTERM before children are killed. */
+export function onShutdown(fn: () => Promise<void>): void {
+  hookExit();
+  cleanups.push(fn);
+}
 
 // Children must not outlive us: on exit, Ctrl-C or a crash every started process gets SIGTERM.
 function hookExit(): void {
@@ -35,8 +42,12 @@ function hookExit(): void {
   process.once('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
-      killAll();
-      process.exit(sig === 'SIGINT' ? 130 : 143);
+      const graceful = Promise.allSettled(cleanups.reverse().map((fn) => fn()));
+      const deadline = new Promise((r) => setTimeout(r, 15_000).unref());
+      void Promise.race([graceful, deadline]).then(async () => {
+        await Promise.allSettled([...live].map((p) => p.stop()));
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      });
     });
   }
 }

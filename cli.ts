@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { ZodError } from 'zod';
+import { CliUsageError } from './cli/context.js';
+import { makeCliContext } from './cli/make-context.js';
+import { registerDevCommands } from './cli/dev.js';
+import { ConfigError } from './infra/config.js';
+import { ServiceStartError } from './infra/embedded/process.js';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Builds the `consentflow` program with every command module registered. */
+export function buildProgram(ctx = makeCliContext()): Command {
+  const program = new Command('consentflow')
+    .description('Marketing automation on Temporal where no message leaves without a consent decision.')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of [registerDevCommands]) register(program, ctx);
+  return program;
+}
+
+async function main(): Promise<number> {
+  const ctx = makeCliContext();
+  try {
+    await buildProgram(ctx).parseAsync(process.argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CliUsageError || e instanceof ConfigError) {
+      console.error(`error: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof ZodError) {
+      console.error(`error: ${e.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
+      return 2;
+    }
+    if (e instanceof ServiceStartError) {
+      console.error(`error: ${e.message}`);
+      return 1;
+    }
+    console.error(`error: ${(e as Error).message}${process.env.DEBUG ? `\n${(e as Error).stack}` : ''}`);
+    return 1;
+  } finally {
+    await ctx.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  main().then((code) => process.exit(code), () => process.exit(1));
+}

@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import { buildConfig, parseEnv } from '../infra/config.js';
+import { loadDevKeys } from '../infra/dev-keys.js';
+import { onShutdown } from '../infra/embedded/process.js';
+import { startStack } from '../infra/embedded/stack.js';
+import { installRuntime } from '../infra/temporal/runtime.js';
+import { startWorker } from '../worker.js';
+import type { RegisterCommands } from './context.js';
+import { clearDevRuntime, writeDevRuntime } from './runtime-file.js';
+
+
+/** `dev` (everything embedded) and `worker` (against configured services). */
+export const registerDevCommands: RegisterCommands = (program, ctx) => {
+  program
+    .command('dev')
+    .description('start Temporal, Redis, SMTP sink and a worker on this machine (embedded unless *_URL/TEMPORAL_ADDRESS are set)')
+    .option('--json', 'print the endpoints as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const env = parseEnv(process.env);
+      const config = buildConfig(env, loadDevKeys(env.CONSENTFLOW_DATA_DIR, true));
+      installRuntime();
+      const stack = await startStack(env, { persistent: true });
+      const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl }).catch(async (e: unknown) => {
+        await stack.stop();
+        throw e;
+      });
+      const outbox = stack.sink ? resolve(stack.sink.outbox) : undefined;
+      writeDevRuntime(config.dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox });
+      const info = { redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, dataDir: resolve(config.dataDir), startupSeconds: stack.timings };
+      ctx.print(opts.json, info, () =>
+        [
+          'consentflow dev is running (Ctrl-C to stop):',
+          `  redis      ${info.redis} (${stack.redis.source})`,
+          `  temporal   ${info.temporal} namespace=${info.namespace} (${stack.temporal.source})`,
+          `  worker     task queue ${info.taskQueue}`,
+          `  smtp       ${info.smtp}${outbox ? `  → .eml files in ${outbox}` : ''}`,
+          `  data       ${info.dataDir}`,
+          `  started in ${Object.entries(stack.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}`,
+        ].join('\n'),
+      );
+      onShutdown(async () => {
+        clearDevRuntime(config.dataDir);
+        await running.shutdown();
+        await stack.stop();
+      });
+      await running.done;
+    });
+
+  program
+    .command('worker')
+    .description('run a worker against REDIS_URL, TEMPORAL_ADDRESS and SMTP_URL (or a running `consentflow dev`)')
+    .action(async () => {
+      installRuntime();
+      const running = await startWorker(ctx.config(), { redisUrl: ctx.redisUrl(), temporalAddress: ctx.temporalAddress(), smtpUrl: ctx.smtpUrl() });
+      console.error(`worker polling task queue ${ctx.config().taskQueue}`);
+      onShutdown(() => running.shutdown());
+      await running.done;
+    });
+};

@@ -1,0 +1,46 @@
+import { Redis } from 'ioredis';
+import { buildConfig, ConfigError, parseEnv, type AppConfig } from '../infra/config.js';
+import { loadDevKeys } from '../infra/dev-keys.js';
+import { redisKeys, type RedisKeys } from '../infra/redis/keys.js';
+import type { CliContext } from './context.js';
+import { readDevRuntime } from './runtime-file.js';
+
+/** The real CLI context: config parsed once on first use, clients opened lazily and closed by `close()`. */
+export function makeCliContext(): CliContext {
+  let config: AppConfig | undefined;
+  let redis: Redis | undefined;
+  const getConfig = (): AppConfig => {
+    if (config) return config;
+    const env = parseEnv(process.env);
+    config = buildConfig(env, loadDevKeys(env.CONSENTFLOW_DATA_DIR, false));
+    return config;
+  };
+  const fromDev = (what: 'redisUrl' | 'temporalAddress' | 'smtpUrl', envName: string): string => {
+    const cfg = getConfig();
+    const explicit = what === 'redisUrl' ? cfg.env.REDIS_URL : what === 'temporalAddress' ? cfg.env.TEMPORAL_ADDRESS : cfg.env.SMTP_URL;
+    if (explicit) return explicit;
+    const rt = readDevRuntime(cfg.dataDir);
+    if (rt) return rt[what];
+    throw new ConfigError(`${envName} is not set and no \`consentflow dev\` is running for ${cfg.dataDir}. Set ${envName}, or start \`consentflow dev\` in another terminal.`);
+  };
+  return {
+    config: getConfig,
+    keys: (): RedisKeys => redisKeys(getConfig().redisKeyPrefix),
+    redisUrl: () => fromDev('redisUrl', 'REDIS_URL'),
+    temporalAddress: () => fromDev('temporalAddress', 'TEMPORAL_ADDRESS'),
+    smtpUrl: () => fromDev('smtpUrl', 'SMTP_URL'),
+    redis(): Redis {
+      if (redis) return redis;
+      const url = fromDev('redisUrl', 'REDIS_URL');
+      redis = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5000, commandTimeout: 10_000, retryStrategy: (n) => (n > 3 ? null : 200) });
+      redis.on('error', () => {}); // surfaced by the failing command instead
+      return redis;
+    },
+    print(json, value, human) {
+      process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+    },
+    async close() {
+      if (redis) await redis.quit().catch(() => redis?.disconnect());
+    },
+  };
+}
