@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Redis } from 'ioredis';
+import { ConsentStore } from '../../../infra/redis/consent-store.js';
+import { consentEvent, testStores } from '../../helpers/consent-fixtures.js';
+import { uniqueId } from '../../helpers/services.js';
+
+const { redis, keys, consent, subjects } = testStores();
+const newRef = () => subjects.refOf(uniqueId('g'));
+
+test('loadGuardState returns projection, suppressions, erasure and personalisation in one command', async () => {
+  const ref = newRef();
+  const e = await consent.append(consentEvent(ref));
+  await consent.suppress(ref, 'complaint', 'fbl', { channel: 'email' });
+  await consent.setPersonalisation(ref, 'off');
+  const s = await consent.loadGuardState(ref);
+  assert.equal(s.loadError, undefined);
+  assert.deepEqual(s.consent, { 'marketing.email.newsletter|email': e.event });
+  assert.deepEqual(s.suppressions.map((x) => [x.kind, x.channel]), [['complaint', 'email']]);
+  assert.equal(s.erased, false);
+  assert.equal(s.personalisation, 'off');
+});
+
+test('a subject with no records loads as empty state: no consent, personalisation not refused', async () => {
+  assert.deepEqual(await consent.loadGuardState(newRef()), { consent: {}, suppressions: [], erased: false, personalisation: 'on' });
+});
+
+test('an erased subject loads as erased', async () => {
+  const ref = newRef();
+  await subjects.erase(ref, 'dsar');
+  const s = await consent.loadGuardState(ref);
+  assert.equal(s.erased, true);
+  assert.deepEqual(s.suppressions.map((x) => x.kind), ['erased']);
+});
+
+test('fails closed with loadError when Redis is unreachable, without throwing', async () => {
+  const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+  dead.on('error', () => {});
+  const store = new ConsentStore({ redis: dead, keys, loadTimeoutMs: 200 });
+  const t0 = Date.now();
+  const s = await store.loadGuardState(newRef());
+  assert.ok(s.loadError, 'loadError must be set');
+  assert.deepEqual(s.consent, {});
+  assert.ok(Date.now() - t0 < 2000, 'the timeout bounds the wait');
+  const bulk = await store.loadGuardStates([newRef(), newRef()]);
+  assert.equal(bulk.length, 2);
+  assert.ok(bulk.every((b) => b.loadError));
+  dead.disconnect();
+});
+
+test('fails closed on unparseable stored data', async () => {
+  const ref = newRef();
+  await redis.hset(keys.consentState(ref), 'marketing.email.newsletter|email', '{"type":"granted"}');
+  assert.match((await consent.loadGuardState(ref)).loadError ?? '', /projection/);
+  const ref2 = newRef();
+  await redis.hset(keys.suppression(ref2), 'x', 'not json');
+  assert.ok((await consent.loadGuardState(ref2)).loadError);
+  const ref3 = newRef();
+  await redis.hset(keys.flags(ref3), 'personalisation', 'maybe');
+  assert.ok((await consent.loadGuardState(ref3)).loadError);
+  const ref4 = newRef();
+  await redis.set(keys.consentState(ref4), 'wrong type');
+  assert.ok((await consent.loadGuardState(ref4)).loadError);
+});
+
+test('bulk load returns states in input order across several round trips, isolating a bad subject', async () => {
+  const store = new ConsentStore({ redis, keys, bulkBatch: 7 });
+  const refs = Array.from({ length: 20 }, newRef);
+  for (const [i, ref] of refs.entries()) if (i % 2 === 0) await consent.append(consentEvent(ref));
+  await redis.set(keys.consentState(refs[5]!), 'wrong type');
+  const states = await store.loadGuardStates(refs);
+  assert.equal(states.length, 20);
+  states.forEach((s, i) => {
+    if (i === 5) return assert.ok(s.loadError);
+    assert.equal(s.loadError, undefined);
+    assert.equal(Object.keys(s.consent).length, i % 2 === 0 ? 1 : 0);
+    if (i % 2 === 0) assert.equal(Object.values(s.consent)[0]?.subjectRef, refs[i]);
+  });
+});
