@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { SubjectRef } from './ids.js';
+
+/** What an entry records: a guard decision, a delivery outcome, or a review action. */
+export const LogKind = { decision: 'decision', delivery: 'delivery', review: 'review' } as const;
+export type LogKind = (typeof LogKind)[keyof typeof LogKind];
+
+/** The outcome of an entry; which outcomes a kind may carry is fixed by `OUTCOMES_BY_KIND`. */
+export const LogOutcome = { allow: 'allow', deny: 'deny', sent: 'sent', failed: 'failed', recorded: 'recorded' } as const;
+export type LogOutcome = (typeof LogOutcome)[keyof typeof LogOutcome];
+
+/** The outcomes each kind may carry, so a delivery can never read as an `allow`. */
+export const OUTCOMES_BY_KIND: Readonly<Record<LogKind, readonly LogOutcome[]>> = {
+  decision: ['allow', 'deny'],
+  delivery: ['sent', 'failed'],
+  review: ['recorded'],
+};
+
+/** Hash of the (virtual) entry before seq 1 of every chain. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+const Ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID');
+const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
+const Text = z.string().min(1).max(256);
+const Code = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a snake_case code').max(64);
+const FieldName = z.string().regex(/^[A-Za-z][A-Za-z0-9_.]*$/, 'must be a field name').max(128);
+
+// Fields a kind may leave empty: stored as null (never absent) so every entry has the same shape.
+const optionalFields = {
+  campaignId: Text,
+  campaignVersion: Text,
+  workflowId: Text,
+  runId: Text,
+  stepId: Text,
+  purpose: Text,
+  channel: Text,
+  processor: Text,
+  consentEventId: Text,
+  noticeVersion: Text,
+  policyVersion: Text,
+  templateId: Text,
+  templateHash: Text,
+  decisionId: Ulid,
+  result: Text,
+  smtpCode: z.number().int().min(100).max(599),
+  messageId: Text,
+};
+const listFields = {
+  reasons: z.array(Code).max(64),
+  fieldsRequested: z.array(FieldName).max(256),
+  fieldsReleased: z.array(FieldName).max(256),
+  fieldsWithheld: z.array(FieldName).max(256),
+};
+const required = { subjectRef: SubjectRef, kind: z.enum(LogKind), outcome: z.enum(LogOutcome) };
+
+type Shape = Record<string, z.ZodType>;
+const mapShape = <T extends Shape, R>(shape: T, f: (s: z.ZodType) => z.ZodType): { [K in keyof T]: R } =>
+  Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, f(s)])) as { [K in keyof T]: R };
+const nullable = <T extends Shape>(s: T) => mapShape<T, z.ZodNullable<T[keyof T]>>(s, (x) => x.nullable()) as { [K in keyof T]: z.ZodNullable<T[K]> };
+const nullDefault = <T extends Shape>(s: T) => mapShape<T, unknown>(s, (x) => x.nullable().default(null)) as { [K in keyof T]: z.ZodDefault<z.ZodNullable<T[K]>> };
+const emptyDefault = <T extends Shape>(s: T) => mapShape<T, unknown>(s, (x) => x.default([])) as { [K in keyof T]: z.ZodDefault<T[K]> };
+
+type KindShape = { kind: LogKind; outcome: LogOutcome; decisionId: string | null };
+const kindRules = (e: KindShape, ctx: z.RefinementCtx): void => {
+  if (!OUTCOMES_BY_KIND[e.kind].includes(e.outcome)) {
+    ctx.addIssue({ code: 'custom', path: ['outcome'], message: `a ${e.kind} entry has outcome ${OUTCOMES_BY_KIND[e.kind].join(' or ')}, not ${e.outcome}` });
+  }
+  // A delivery must point at the decision that authorised it, or the audit trail has a gap.
+  if (e.kind === 'delivery' && e.decisionId === null) {
+    ctx.addIssue({ code: 'custom', path: ['decisionId'], message: 'a delivery entry needs the decisionId it was authorised by' });
+  }
+};
+
+/** One stored log entry, with its place in its chain; parsed on every read. */
+export const LogEntry = z
+  .object({
+    id: Ulid,
+    at: z.iso.datetime({ precision: 3 }),
+    seq: z.number().int().min(1),
+    partition: z.number().int().min(0),
+    ...required,
+    ...nullable(optionalFields),
+    ...listFields,
+    prevHash: Hash,
+    hash: Hash,
+  })
+  .strict()
+  .superRefine(kindRules);
+export type LogEntry = z.infer<typeof LogEntry>;
+
+/** What callers append: the entry without its chain position; `id` and `at` are filled in when omitted. */
+export const LogEntryInput = z
+  .object({
+    id: Ulid.optional(),
+    at: z.iso.datetime({ precision: 3 }).optional(),
+    ...required,
+    ...nullDefault(optionalFields),
+    ...emptyDefault(listFields),
+  })
+  .strict()
+  .superRefine(kindRules);
+export type LogEntryInput = z.input<typeof LogEntryInput>;
+/** A validated input with every default applied. */
+export type ParsedLogEntryInput = z.output<typeof LogEntryInput>;
+
+/** Entry columns in their one fixed order: canonical form, CSV header and JSONL key order all follow it. */
+export const LOG_COLUMNS = [
+  'id', 'at', 'seq', 'partition', 'kind', 'subjectRef', 'campaignId', 'campaignVersion', 'workflowId', 'runId', 'stepId',
+  'purpose', 'channel', 'processor', 'outcome', 'reasons', 'consentEventId', 'noticeVersion', 'policyVersion',
+  'fieldsRequested', 'fieldsReleased', 'fieldsWithheld', 'templateId', 'templateHash', 'decisionId', 'result',
+  'smtpCode', 'messageId', 'prevHash', 'hash',
+] as const satisfies readonly (keyof LogEntry)[];
+export type LogColumn = (typeof LOG_COLUMNS)[number];

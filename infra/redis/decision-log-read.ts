@@ -1,0 +1,83 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { LogSegmentError } from './decision-log-errors.js';
+
+/** One stored entry exactly as written: its canonical text and hash, and where it sits. */
+export interface RawRecord {
+  readonly streamId: string;
+  readonly canonical: string;
+  readonly hash: string;
+}
+
+/** Entries per XRANGE page: big enough to amortise the round trip, small enough to keep memory flat. */
+export const PAGE_SIZE = 2_000;
+
+const StreamReply = z.array(z.tuple([z.string(), z.array(z.string())]));
+
+function toRecords(reply: unknown): RawRecord[] {
+  const rows = StreamReply.parse(reply);
+  return rows.map(([streamId, fields]) => {
+    let canonical = '';
+    let hash = '';
+    for (let i = 0; i < fields.length; i += 2) {
+      if (fields[i] === 'e') canonical = fields[i + 1] ?? '';
+      else if (fields[i] === 'h') hash = fields[i + 1] ?? '';
+    }
+    return { streamId, canonical, hash };
+  });
+}
+
+/**
+ * Pages of a chain stream from `start` to `end` (XRANGE ids, inclusive). The next page is requested before the
+ * current one is handed out, so Redis and the caller work at the same time.
+ */
+export async function* redisPages(redis: Redis, key: string, start = '-', end = '+', pageSize = PAGE_SIZE): AsyncGenerator<RawRecord[]> {
+  let next: Promise<unknown> | null = redis.xrange(key, start, end, 'COUNT', pageSize);
+  while (next) {
+    const page = toRecords(await next);
+    const last = page.at(-1);
+    next = page.length === pageSize && last ? redis.xrange(key, `(${last.streamId}`, end, 'COUNT', pageSize) : null;
+    // The prefetch may be abandoned if the caller stops early; its failure must not become an unhandled rejection.
+    next?.catch(() => undefined);
+    if (page.length) yield page;
+  }
+}
+
+const SegmentLine = z.object({ id: z.string(), e: z.string(), h: z.string() });
+
+/** Pages of a gzip JSONL segment file, streamed line by line. */
+export async function* segmentPages(file: string, pageSize = PAGE_SIZE): AsyncGenerator<RawRecord[]> {
+  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
+  let page: RawRecord[] = [];
+  try {
+    for await (const line of lines) {
+      if (!line) continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        throw new LogSegmentError(`segment ${file} has a line that is not JSON`);
+      }
+      const r = SegmentLine.safeParse(parsed);
+      if (!r.success) throw new LogSegmentError(`segment ${file} has a line without id, e and h`);
+      page.push({ streamId: r.data.id, canonical: r.data.e, hash: r.data.h });
+      if (page.length >= pageSize) {
+        yield page;
+        page = [];
+      }
+    }
+  } catch (e) {
+    if (e instanceof LogSegmentError) throw e;
+    throw new LogSegmentError(`segment ${file} cannot be read: ${(e as Error).message}`);
+  }
+  if (page.length) yield page;
+}
+
+/** The segment line for a record: byte-exact canonical text, so the HMAC still checks after sealing. */
+export const segmentLine = (r: RawRecord): string => JSON.stringify({ id: r.streamId, e: r.canonical, h: r.hash });
+
+/** Milliseconds part of a stream id. */
+export const streamMs = (id: string): number => Number(id.slice(0, id.indexOf('-')));

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { LogSegmentError } from './decision-log-errors.js';
+import { logMac, macEquals } from './decision-log-mac.js';
+
+/** Directory of sealed segments, their manifest and the verify witness. */
+export const segmentsDir = (dataDir: string): string => join(dataDir, 'log-segments');
+
+const Hash = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** One sealed segment: a closed, contiguous run of one chain, moved out of Redis. */
+export const SegmentInfo = z.object({
+  partition: z.number().int().min(0),
+  file: z.string().regex(/^p\d+\/[\w.-]+\.jsonl\.gz$/),
+  firstSeq: z.number().int().min(1),
+  lastSeq: z.number().int().min(1),
+  prevHash: Hash,
+  lastHash: Hash,
+  lastStreamId: z.string().regex(/^\d+-\d+$/),
+  fromMs: z.number().int(),
+  toMs: z.number().int(),
+  count: z.number().int().min(1),
+  sha256: Hash,
+  sealedAt: z.iso.datetime(),
+});
+export type SegmentInfo = z.infer<typeof SegmentInfo>;
+
+const Manifest = z.object({ version: z.literal(1), segments: z.array(SegmentInfo), mac: Hash });
+type Manifest = z.infer<typeof Manifest>;
+
+/** Signed record of heads seen by a successful verify: kept outside Redis, it exposes a later truncation. */
+const Witness = z.object({ version: z.literal(1), at: z.iso.datetime(), heads: z.record(z.string().regex(/^\d+$/), z.object({ seq: z.number().int().min(0), hash: Hash })), mac: Hash });
+export type WitnessHeads = Record<string, { seq: number; hash: string }>;
+
+const manifestMac = (key: Buffer, segments: SegmentInfo[]): string => logMac(key, `manifest|${JSON.stringify(segments)}`);
+const witnessMac = (key: Buffer, at: string, heads: WitnessHeads): string =>
+  logMac(key, `witness|${at}|${JSON.stringify(Object.entries(heads).sort(([a], [b]) => Number(a) - Number(b)))}`);
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new LogSegmentError(`${file} is not readable JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Writes a file so that a crash leaves either the old or the new version, never half of one. */
+export async function writeDurably(file: string, data: string | Buffer): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+  const dir = await open(dirname(file), 'r');
+  await dir.sync().finally(() => dir.close());
+}
+
+/** The sealed segments (empty when nothing was sealed); throws LogSegmentError if the manifest was altered. */
+export async function readManifest(dataDir: string, key: Buffer): Promise<SegmentInfo[]> {
+  const file = join(segmentsDir(dataDir), 'manifest.json');
+  const raw = await readJson(file);
+  if (raw === undefined) return [];
+  const r = Manifest.safeParse(raw);
+  if (!r.success) throw new LogSegmentError(`${file} does not match the manifest schema`);
+  if (!macEquals(r.data.mac, manifestMac(key, r.data.segments))) throw new LogSegmentError(`${file} was altered: its MAC does not match (forged)`);
+  return r.data.segments;
+}
+
+/** Replaces the manifest with `segments`, signed. */
+export async function writeManifest(dataDir: string, key: Buffer, segments: SegmentInfo[]): Promise<void> {
+  const m: Manifest = { version: 1, segments, mac: manifestMac(key, segments) };
+  await writeDurably(join(segmentsDir(dataDir), 'manifest.json'), `${JSON.stringify(m, null, 1)}\n`);
+}
+
+/** The heads recorded by the last successful verify, or null when none was recorded. */
+export async function readWitness(dataDir: string, key: Buffer): Promise<WitnessHeads | null> {
+  const file = join(segmentsDir(dataDir), 'witness.json');
+  const raw = await readJson(file);
+  if (raw === undefined) return null;
+  const r = Witness.safeParse(raw);
+  if (!r.success || !macEquals(r.data.mac, witnessMac(key, r.data.at, r.data.heads))) throw new LogSegmentError(`${file} was altered: its MAC does not match (forged)`);
+  return r.data.heads;
+}
+
+/** Records the verified heads, signed, so a later verify can tell if a chain lost its tail. */
+export async function writeWitness(dataDir: string, key: Buffer, heads: WitnessHeads, at: Date): Promise<void> {
+  const iso = at.toISOString();
+  const w = { version: 1, at: iso, heads, mac: witnessMac(key, iso, heads) };
+  await writeDurably(join(segmentsDir(dataDir), 'witness.json'), `${JSON.stringify(w)}\n`);
+}
+
+/** SHA-256 of a file, streamed. */
+export async function fileSha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}

@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ChainChecker, type CheckedHead, type LogBreak } from './decision-log-chain.js';
+import type { DecisionLogOptions } from './decision-log.js';
+import { LogSegmentError } from './decision-log-errors.js';
+import { headMac, macEquals } from './decision-log-mac.js';
+import { redisPages, segmentPages, type RawRecord } from './decision-log-read.js';
+import { fileSha256, readManifest, readWitness, segmentsDir, writeWitness, type SegmentInfo, type WitnessHeads } from './decision-log-segments.js';
+
+/** Progress of a verify run, reported after every page. */
+export interface VerifyProgress {
+  readonly checked: number;
+  readonly total: number;
+}
+
+/** Options of `DecisionLog.verify`. */
+export interface VerifyOptions {
+  readonly onProgress?: (p: VerifyProgress) => void;
+  /** Record the verified heads in the signed witness file, so a later truncation is caught (default false). */
+  readonly recordWitness?: boolean;
+}
+
+/** The outcome of verifying every chain: `ok` only when no chain has a break. */
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly entries: number;
+  readonly partitions: number;
+  readonly segments: number;
+  readonly breaks: LogBreak[];
+  readonly witnessed: boolean;
+}
+
+const HeadReply = z.tuple([z.string().regex(/^\d+$/).nullable(), z.string().nullable(), z.string().nullable()]);
+
+async function readHead(o: DecisionLogOptions, partition: number): Promise<CheckedHead | null> {
+  const [seq, hash, mac] = HeadReply.parse(await o.redis.hmget(o.keys.logHead(partition), 'seq', 'hash', 'mac'));
+  if (seq === null || hash === null) return null;
+  return { seq: Number(seq), hash, macOk: mac !== null && macEquals(mac, headMac(o.logKey, partition, Number(seq), hash)) };
+}
+
+type Feed = (page: RawRecord[], skipUpTo?: number) => boolean;
+
+async function checkSegments(o: DecisionLogOptions, checker: ChainChecker, segments: SegmentInfo[], feed: Feed): Promise<boolean> {
+  for (const seg of segments) {
+    const file = join(segmentsDir(o.dataDir), seg.file);
+    if (seg.firstSeq !== checker.expect) return checker.missing(checker.expect, `seq ${checker.expect}..${seg.firstSeq - 1} is in no segment`);
+    if (!existsSync(file)) return checker.missing(seg.firstSeq, `segment ${seg.file} (seq ${seg.firstSeq}..${seg.lastSeq}) is missing`);
+    const shaOk = (await fileSha256(file)) === seg.sha256;
+    for await (const page of segmentPages(file)) if (!feed(page)) return false;
+    if (checker.expect !== seg.lastSeq + 1) return checker.missing(checker.expect, `segment ${seg.file} ends before seq ${seg.lastSeq}`);
+    if (!shaOk) throw new LogSegmentError(`segment ${seg.file} differs from its manifest checksum although its entries verify; restore it from backup`);
+  }
+  return true;
+}
+
+async function verifyPartition(o: DecisionLogOptions, partition: number, segments: SegmentInfo[], witness: WitnessHeads | null, tick: (n: number) => void) {
+  const checker = new ChainChecker(partition, o.logKey, witness?.[String(partition)] ?? null);
+  const feed: Feed = (page, skipUpTo = 0) => {
+    let go = true;
+    for (const rec of page) if (!(go = checker.feed(rec, skipUpTo))) break;
+    tick(page.length);
+    return go;
+  };
+  const sealedUpTo = segments.at(-1)?.lastSeq ?? 0;
+  if (await checkSegments(o, checker, segments, feed)) {
+    for await (const page of redisPages(o.redis, o.keys.logChain(partition))) if (!feed(page, sealedUpTo)) break;
+  }
+  const brk = checker.finish(await readHead(o, partition));
+  return { brk, head: { seq: checker.expect - 1, hash: checker.prev } };
+}
+
+/** Verifies every chain from its first sealed segment through Redis to its head, a few chains at a time. */
+export async function verifyLog(o: DecisionLogOptions, options: VerifyOptions): Promise<VerifyReport> {
+  const [manifest, witness] = await Promise.all([readManifest(o.dataDir, o.logKey), readWitness(o.dataDir, o.logKey)]);
+  const parts = Array.from({ length: o.partitions }, (_, i) => i);
+  const lens = await Promise.all(parts.map((p) => o.redis.xlen(o.keys.logChain(p))));
+  const total = lens.reduce((a, b) => a + b, 0) + manifest.reduce((a, s) => a + s.count, 0);
+  let checked = 0;
+  const tick = (n: number) => {
+    checked += n;
+    options.onProgress?.({ checked, total });
+  };
+  const results: Awaited<ReturnType<typeof verifyPartition>>[] = [];
+  // Several chains at once, so one chain's Redis round trip overlaps another's hashing.
+  const queue = [...parts];
+  await Promise.all(
+    Array.from({ length: Math.min(4, parts.length) }, async () => {
+      for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+        results[p] = await verifyPartition(o, p, manifest.filter((s) => s.partition === p), witness, tick);
+      }
+    }),
+  );
+  const breaks = results.flatMap((r) => (r.brk ? [r.brk] : []));
+  const ok = breaks.length === 0;
+  if (ok && options.recordWitness) {
+    const heads: WitnessHeads = Object.fromEntries(results.map((r, p) => [String(p), r.head]));
+    await writeWitness(o.dataDir, o.logKey, heads, o.now());
+  }
+  return { ok, entries: checked, partitions: o.partitions, segments: manifest.length, breaks, witnessed: ok && !!options.recordWitness };
+}

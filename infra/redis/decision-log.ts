@@ -1,0 +1,180 @@
+import type { Redis } from 'ioredis';
+import { monotonicFactory } from 'ulid';
+import { z } from 'zod';
+import { GENESIS_HASH, LogEntryInput, type LogEntry, type ParsedLogEntryInput } from '../../domain/decision-log.js';
+import { canonicalEntry, partitionOf, type UnhashedEntry } from '../../domain/decision-log-canonical.js';
+import type { AppConfig } from '../config.js';
+import { DecisionLogUnavailableError, LogEntryInvalidError } from './decision-log-errors.js';
+import { entryHash, headMac } from './decision-log-mac.js';
+import { logScripts, type LogScripts } from './decision-log-lua.js';
+import { queryEntries, queryPage, exportEntries, type ExportOptions, type LogQuery, type QueryPage } from './decision-log-query.js';
+import { sealBefore, type SealResult } from './decision-log-seal.js';
+import { verifyLog, type VerifyOptions, type VerifyReport } from './decision-log-verify.js';
+import { redisKeys, type RedisKeys } from './keys.js';
+
+/** Dependencies and tunables of a DecisionLog; defaults live in `decisionLogOptions`. */
+export interface DecisionLogDeps {
+  readonly redis: Redis;
+  readonly keyPrefix: string;
+  readonly logKey: Buffer;
+  readonly partitions: number;
+  /** Sealed segments, the manifest and the verify witness live under `<dataDir>/log-segments/`. */
+  readonly dataDir: string;
+  /** Upper bound for one append, retries included; past it the caller gets DecisionLogUnavailableError. */
+  readonly timeoutMs?: number;
+  /** Compare-and-set attempts per partition before giving up. */
+  readonly maxAttempts?: number;
+  /** Entries per Lua call; larger batches are split so one call never blocks Redis for long. */
+  readonly maxScriptBatch?: number;
+  readonly now?: () => Date;
+}
+
+/** The resolved options: the one place defaults are set. */
+export function decisionLogOptions(d: DecisionLogDeps) {
+  return { timeoutMs: 2_000, maxAttempts: 50, maxScriptBatch: 500, now: () => new Date(), ...d, keys: redisKeys(d.keyPrefix) };
+}
+export type DecisionLogOptions = ReturnType<typeof decisionLogOptions>;
+
+const Head = z.tuple([z.string().regex(/^\d+$/).nullable(), z.string().regex(/^[0-9a-f]{64}$/).nullable()]);
+type ChainHead = { seq: number; hash: string };
+
+/** The tamper-evident decision log: hash-chained Redis streams, one per partition, plus sealed segment files. */
+export class DecisionLog {
+  readonly opts: DecisionLogOptions;
+  private readonly redis: Redis & LogScripts;
+  private readonly heads = new Map<number, ChainHead>();
+  private readonly newId = monotonicFactory();
+  private readonly queues = new Map<number, Promise<unknown>>();
+
+  constructor(deps: DecisionLogDeps) {
+    this.opts = decisionLogOptions(deps);
+    this.redis = logScripts(deps.redis);
+  }
+
+  /** A log wired from the parsed configuration. */
+  static fromConfig(config: AppConfig, redis: Redis): DecisionLog {
+    return new DecisionLog({ redis, keyPrefix: config.redisKeyPrefix, logKey: config.secrets.logKey, partitions: config.logPartitions, dataDir: config.dataDir });
+  }
+
+  get keys(): RedisKeys {
+    return this.opts.keys;
+  }
+
+  /** Appends one entry durably and returns it as stored; throws DecisionLogUnavailableError if it could not. */
+  async append(input: LogEntryInput): Promise<LogEntry> {
+    const [entry] = await this.appendBatch([input]);
+    return entry!;
+  }
+
+  /** Appends entries with one round trip per partition touched; returns them in input order. */
+  async appendBatch(inputs: readonly LogEntryInput[]): Promise<LogEntry[]> {
+    const parsed = inputs.map((input, i) => {
+      const r = LogEntryInput.safeParse(input);
+      if (!r.success) throw new LogEntryInvalidError(`decision log entry ${i} is invalid: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+      const at = r.data.at ?? this.opts.now().toISOString();
+      return { ...r.data, id: r.data.id ?? this.newId(Date.parse(at)), at };
+    });
+    const groups = new Map<number, number[]>();
+    parsed.forEach((p, i) => {
+      const part = partitionOf(p.subjectRef, this.opts.partitions);
+      groups.set(part, [...(groups.get(part) ?? []), i]);
+    });
+    const out: LogEntry[] = new Array<LogEntry>(parsed.length);
+    const deadline = Date.now() + this.opts.timeoutMs;
+    await Promise.all(
+      [...groups].map(async ([part, idx]) => {
+        for (let i = 0; i < idx.length; i += this.opts.maxScriptBatch) {
+          const slice = idx.slice(i, i + this.opts.maxScriptBatch);
+          const written = await this.serial(part, () => this.appendToPartition(part, slice.map((j) => parsed[j]!), deadline));
+          slice.forEach((j, k) => (out[j] = written[k]!));
+        }
+      }),
+    );
+    return out;
+  }
+
+  // Appends from one process to one partition queue up locally, so only other processes cause CAS conflicts.
+  private serial<T>(partition: number, f: () => Promise<T>): Promise<T> {
+    const run = (this.queues.get(partition) ?? Promise.resolve()).then(f, f);
+    this.queues.set(partition, run.catch(() => undefined));
+    return run;
+  }
+
+  private async appendToPartition(partition: number, items: (ParsedLogEntryInput & { id: string; at: string })[], deadline: number): Promise<LogEntry[]> {
+    const { chain, headKey } = { chain: this.keys.logChain(partition), headKey: this.keys.logHead(partition) };
+    let head = this.heads.get(partition) ?? (await this.readHead(partition, deadline));
+    for (let attempt = 1; attempt <= this.opts.maxAttempts; attempt++) {
+      const entries: LogEntry[] = [];
+      const args: string[] = [];
+      let prev = head;
+      for (const item of items) {
+        const unhashed: UnhashedEntry = { ...item, seq: prev.seq + 1, partition, prevHash: prev.hash };
+        const canonical = canonicalEntry(unhashed);
+        const hash = entryHash(this.opts.logKey, canonical);
+        entries.push({ ...unhashed, hash });
+        args.push(canonical, hash);
+        prev = { seq: prev.seq + 1, hash };
+      }
+      const mac = headMac(this.opts.logKey, partition, prev.seq, prev.hash);
+      const res = await this.call(deadline, () => this.redis.cfLogAppend(chain, headKey, String(head.seq), head.hash, String(prev.seq), prev.hash, mac, ...args));
+      if (res[0] === 1) {
+        this.heads.set(partition, prev);
+        return entries;
+      }
+      // Another writer moved the head: rehash against the head the script saw.
+      head = { seq: Number(res[1]), hash: String(res[2]) };
+      this.heads.set(partition, head);
+      if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * attempt));
+    }
+    throw new DecisionLogUnavailableError('conflict', `decision log partition ${partition}: head kept moving after ${this.opts.maxAttempts} attempts; nothing may be sent`);
+  }
+
+  private async readHead(partition: number, deadline: number): Promise<ChainHead> {
+    const raw = await this.call(deadline, () => this.redis.hmget(this.keys.logHead(partition), 'seq', 'hash'));
+    const [seq, hash] = Head.parse(raw);
+    return { seq: seq === null ? 0 : Number(seq), hash: hash ?? GENESIS_HASH };
+  }
+
+  // Every Redis call races the deadline, because an offline client queues commands instead of failing.
+  private async call<T>(deadline: number, f: () => Promise<T>): Promise<T> {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new DecisionLogUnavailableError('timeout', `decision log append timed out after ${this.opts.timeoutMs} ms; nothing may be sent`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DecisionLogUnavailableError('timeout', `decision log append timed out after ${this.opts.timeoutMs} ms; nothing may be sent`)), left);
+    });
+    try {
+      return await Promise.race([f(), timeout]);
+    } catch (e) {
+      if (e instanceof DecisionLogUnavailableError) throw e;
+      throw new DecisionLogUnavailableError('redis', `decision log append failed: ${(e as Error).message}; nothing may be sent`, { cause: e });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Checks every chain from its start (segments, then Redis) and reports the first break of each. */
+  verify(options: VerifyOptions = {}): Promise<VerifyReport> {
+    return verifyLog(this.opts, options);
+  }
+
+  /** Streams the entries matching `filter`, oldest first across partitions. */
+  query(filter: LogQuery = {}): AsyncGenerator<LogEntry> {
+    return queryEntries(this.opts, filter);
+  }
+
+  /** One page of matching entries and the cursor for the next page (null when there is none). */
+  queryPage(filter: LogQuery, limit: number, cursor?: string): Promise<QueryPage> {
+    return queryPage(this.opts, filter, limit, cursor);
+  }
+
+  /** Streams the entries of a period as JSONL or CSV lines (header first), in stable column order. */
+  exportEntries(options: ExportOptions): AsyncGenerator<string> {
+    return exportEntries(this.opts, options);
+  }
+
+  /** Seals every entry older than `before` into gzip segment files, then trims it from Redis. */
+  seal(before: Date): Promise<SealResult> {
+    return sealBefore(this.opts, before);
+  }
+}
