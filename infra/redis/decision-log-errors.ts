@@ -1,9 +1,9 @@
 /** Why an append did not reach the log; every case means the caller must not send. */
-export const LogUnavailableReason = { timeout: 'timeout', conflict: 'conflict', redis: 'redis' } as const;
+export const LogUnavailableReason = { timeout: 'timeout', conflict: 'conflict', redis: 'redis', clockSkew: 'clock_skew' } as const;
 export type LogUnavailableReason = (typeof LogUnavailableReason)[keyof typeof LogUnavailableReason];
 
 /**
- * The decision log could not durably record an entry (Redis down, timeout, or the chain head kept moving).
+ * The decision log could not durably record an entry (Redis down, timeout, a writer clock far off Redis's, or the chain head kept moving).
  * Fail closed: whoever asked must send nothing. Some entries of a batch may still have been written; an entry
  * without a send is harmless, a send without an entry is not.
  */

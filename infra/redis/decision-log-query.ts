@@ -3,7 +3,7 @@ import type { LogEntry, LogOutcome, LogKind } from '../../domain/decision-log.js
 import { CSV_HEADER, csvLine, decodeEntry, orderedEntry, partitionOf } from '../../domain/decision-log-canonical.js';
 import type { DecisionLogOptions } from './decision-log.js';
 import { LogEntryCorruptError } from './decision-log-errors.js';
-import { redisPages, segmentPages, type RawRecord } from './decision-log-read.js';
+import { CLOCK_SKEW_MS, redisPages, segmentPages, type RawRecord } from './decision-log-read.js';
 import { readManifest, segmentsDir } from './decision-log-segments.js';
 
 /** Filters of a log query; every given filter must match. `since` is inclusive, `until` exclusive. */
@@ -31,8 +31,6 @@ export interface ExportOptions {
   readonly until?: Date;
 }
 
-// Stream ids carry Redis's clock and `at` the writer's; read this much wider than asked, then filter on `at`.
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 const matches = (q: LogQuery, e: LogEntry): boolean => {
   const t = Date.parse(e.at);
@@ -56,6 +54,7 @@ function decode(partition: number, r: RawRecord): LogEntry {
 
 /** The matching entries of one chain in chain order: its sealed segments, then Redis. */
 async function* partitionEntries(o: DecisionLogOptions, p: number, q: LogQuery, afterSeq: number): AsyncGenerator<LogEntry> {
+  // Stream ids carry Redis's clock and `at` the writer's: read wider by the skew appends enforce, filter on `at`.
   const from = q.since ? q.since.getTime() - CLOCK_SKEW_MS : -Infinity;
   const to = q.until ? q.until.getTime() + CLOCK_SKEW_MS : Infinity;
   const segments = (await readManifest(o.dataDir, o.logKey)).filter((s) => s.partition === p);

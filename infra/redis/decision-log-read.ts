@@ -12,6 +12,12 @@ export interface RawRecord {
   readonly hash: string;
 }
 
+/**
+ * Largest allowed difference between a writer's clock (`at`) and Redis's (stream id). Appends outside it are
+ * refused, so reads may select by stream id widened by this much and still see every entry of a period.
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
 /** Entries per XRANGE page: big enough to amortise the round trip, small enough to keep memory flat. */
 export const PAGE_SIZE = 2_000;
 

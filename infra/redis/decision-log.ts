@@ -7,6 +7,7 @@ import type { AppConfig } from '../config.js';
 import { DecisionLogUnavailableError, LogEntryInvalidError } from './decision-log-errors.js';
 import { entryHash, headMac } from './decision-log-mac.js';
 import { logScripts, type LogScripts } from './decision-log-lua.js';
+import { CLOCK_SKEW_MS } from './decision-log-read.js';
 import { queryEntries, queryPage, exportEntries, type ExportOptions, type LogQuery, type QueryPage } from './decision-log-query.js';
 import { sealBefore, type SealResult } from './decision-log-seal.js';
 import { verifyLog, type VerifyOptions, type VerifyReport } from './decision-log-verify.js';
@@ -116,10 +117,15 @@ export class DecisionLog {
         prev = { seq: prev.seq + 1, hash };
       }
       const mac = headMac(this.opts.logKey, partition, prev.seq, prev.hash);
-      const res = await this.call(deadline, () => this.redis.cfLogAppend(chain, headKey, String(head.seq), head.hash, String(prev.seq), prev.hash, mac, ...args));
+      const times = items.map((x) => Date.parse(x.at));
+      const clock = [String(Math.min(...times)), String(Math.max(...times)), String(CLOCK_SKEW_MS)];
+      const res = await this.call(deadline, () => this.redis.cfLogAppend(chain, headKey, String(head.seq), head.hash, String(prev.seq), prev.hash, mac, ...clock, ...args));
       if (res[0] === 1) {
         this.heads.set(partition, prev);
         return entries;
+      }
+      if (res[0] === 2) {
+        throw new DecisionLogUnavailableError('clock_skew', `entry time differs from the Redis clock (${new Date(Number(res[1])).toISOString()}) by more than ${CLOCK_SKEW_MS / 60_000} minutes; fix this host's clock (NTP); nothing may be sent`);
       }
       // Another writer moved the head: rehash against the head the script saw.
       head = { seq: Number(res[1]), hash: String(res[2]) };
