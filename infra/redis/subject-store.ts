@@ -5,7 +5,7 @@ import { type Envelope, decryptField, encryptField } from '../crypto/envelope.js
 import { addressHash, createPseudonymizer } from '../crypto/pseudonym.js';
 import type { RedisKeys } from './keys.js';
 import { ErasureMarker } from './erasure-marker.js';
-import { checkAdmission } from './subject-admission.js';
+import { type Admission, checkAdmission } from './subject-admission.js';
 
 /** What the subject store needs; all injected. */
 export interface SubjectStoreDeps {
@@ -68,25 +68,7 @@ export class SubjectStore {
    */
   async upsertMany(rows: readonly SubjectRow[]): Promise<UpsertResult[]> {
     const { redis, keys, envelope } = this.#d;
-    const prepared = rows.map((row) => {
-      const ref = this.#ref(row.subjectId);
-      const hashes = Object.entries(row.fields).filter(([f, v]) => this.#addressFields.has(f) && v.trim() !== '').map(([, v]) => this.addressHashOf(v));
-      return { row, ref, hashes };
-    });
-    const read = redis.pipeline();
-    for (const p of prepared) {
-      read.get(keys.erased(p.ref));
-      read.get(keys.dataKey(p.ref));
-      if (p.hashes.length) read.hmget(keys.addressIndex(), ...p.hashes);
-    }
-    const res = (await read.exec()) ?? [];
-    let i = 0;
-    const state = prepared.map((p) => {
-      const erased = ErasureMarker.fromRaw(res[i++]?.[1]);
-      const wrapped = res[i++]?.[1] as string | null;
-      const addressRefs = p.hashes.length ? ((res[i++]?.[1] ?? []) as (string | null)[]).flatMap((r) => (r ? [SubjectRef.parse(r)] : [])) : [];
-      return { ...p, erased, wrapped, addressRefs };
-    });
+    const state = await this.#readState(rows);
     const admissions = await checkAdmission(redis, keys, state);
     const admitted = state.flatMap((s, j) => (admissions[j]!.admit ? [{ ...s, readmit: (admissions[j] as { readmit: boolean }).readmit }] : []));
     // Readmitted subjects were shredded, so their old key (if any raced back) must not be reused.
@@ -123,6 +105,39 @@ export class SubjectStore {
     return state.map((s, j) => {
       const a = admissions[j]!;
       return a.admit ? { status: 'written', ref: s.ref, readmitted: a.readmit } : { status: 'refused', ref: s.ref, reason: a.reason };
+    });
+  }
+
+  /** Whether each row would be admitted (read-only): lets a strict import refuse everything before writing. */
+  async admissionOf(rows: readonly SubjectRow[]): Promise<Admission[]> {
+    return checkAdmission(this.#d.redis, this.#d.keys, await this.#readState(rows));
+  }
+
+  async #readState(rows: readonly SubjectRow[]) {
+    const { redis, keys } = this.#d;
+    const prepared = rows.map((row) => {
+      const ref = this.#ref(row.subjectId);
+      const hashes = Object.entries(row.fields).filter(([f, v]) => this.#addressFields.has(f) && v.trim() !== '').map(([, v]) => this.addressHashOf(v));
+      return { row, ref, hashes };
+    });
+    const read = redis.pipeline();
+    for (const p of prepared) {
+      read.get(keys.erased(p.ref));
+      read.get(keys.dataKey(p.ref));
+      if (p.hashes.length) read.hmget(keys.addressIndex(), ...p.hashes);
+    }
+    const res = (await read.exec()) ?? [];
+    let i = 0;
+    const next = () => {
+      const [err, value] = res[i++] ?? [new Error('missing pipeline reply')];
+      if (err) throw err;
+      return value;
+    };
+    return prepared.map((p) => {
+      const erased = ErasureMarker.fromRaw(next());
+      const wrapped = next() as string | null;
+      const addressRefs = p.hashes.length ? (next() as (string | null)[]).flatMap((r) => (r ? [SubjectRef.parse(r)] : [])) : [];
+      return { ...p, erased, wrapped, addressRefs };
     });
   }
 

@@ -1,0 +1,45 @@
+import { SubjectId, SubjectRef } from '../domain/ids.js';
+import { createEnvelope } from '../infra/crypto/envelope.js';
+import { createPseudonymizer } from '../infra/crypto/pseudonym.js';
+import { ConsentStore } from '../infra/redis/consent-store.js';
+import { SubjectStore } from '../infra/redis/subject-store.js';
+import { policy } from '../policy/index.js';
+import { type CliContext, CliUsageError } from './context.js';
+
+/** The consent and subject stores wired from the CLI context (opened lazily by the command that needs them). */
+export function subjectStores(ctx: CliContext): { consent: ConsentStore; subjects: SubjectStore } {
+  const { secrets } = ctx.config();
+  const redis = ctx.redis();
+  const keys = ctx.keys();
+  return {
+    consent: new ConsentStore({ redis, keys }),
+    subjects: new SubjectStore({
+      redis,
+      keys,
+      envelope: createEnvelope({ current: secrets.masterKey }),
+      pseudonymKey: secrets.pseudonymKey,
+      addressFields: Object.values(policy.channelAddressField),
+    }),
+  };
+}
+
+/** Options naming a subject: its id (pseudonymised here) or, for people who only see logs, its ref. */
+export interface SubjectOption {
+  readonly subject?: string;
+  readonly ref?: string;
+}
+
+/** Resolves `--subject` / `--ref` to a subjectRef, or a usage error saying exactly what is wrong. */
+export function subjectRefOf(opts: SubjectOption, ctx: CliContext): SubjectRef {
+  if (opts.subject !== undefined && opts.ref !== undefined) throw new CliUsageError('give either --subject or --ref, not both');
+  if (opts.ref !== undefined) {
+    const r = SubjectRef.safeParse(opts.ref);
+    if (!r.success) throw new CliUsageError(`--ref "${opts.ref}" is malformed: a subjectRef is sr_ followed by 22 base64url characters`);
+    return r.data;
+  }
+  if (opts.subject === undefined) throw new CliUsageError('--subject <id> is required (or --ref <subjectRef>)');
+  const id = SubjectId.safeParse(opts.subject);
+  // The id is the operator's own input, but it is personal data: the message describes it without echoing it.
+  if (!id.success) throw new CliUsageError(`--subject is malformed: ${id.error.issues[0]?.message ?? 'invalid subject id'}`);
+  return createPseudonymizer(ctx.config().secrets.pseudonymKey)(id.data);
+}

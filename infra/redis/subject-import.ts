@@ -1,0 +1,161 @@
+import { createReadStream, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parse } from 'csv-parse';
+import type { SubjectRef } from '../../domain/ids.js';
+import type { SubjectFieldSpec } from '../../domain/subject-field.js';
+import { parseSubjectRow, type RowProblem, type SubjectImportRow, subjectRowSchema } from '../subject-row.js';
+import type { SubjectStore } from './subject-store.js';
+
+/** The file is not something the importer can read (wrong extension, missing); the message says what to do. */
+export class SubjectImportFileError extends Error {
+  override readonly name = 'SubjectImportFileError';
+}
+
+/** What to import and how. */
+export interface SubjectImportOptions {
+  readonly file: string;
+  readonly store: SubjectStore;
+  readonly fields: readonly SubjectFieldSpec[];
+  /** Validate every row (and check erasures) first; write nothing if any row fails. */
+  readonly strict?: boolean;
+  readonly batchSize?: number;
+  /** Called as bytes are consumed, for a progress bar. */
+  readonly onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  /** How many problems to keep for the report (all are counted). */
+  readonly maxProblems?: number;
+}
+
+/** The outcome of an import: counts, refused rows and problems by line number. */
+export interface SubjectImportReport {
+  readonly format: 'jsonl' | 'csv';
+  readonly strict: boolean;
+  readonly rows: number;
+  readonly invalidRows: number;
+  readonly imported: number;
+  readonly refused: readonly { readonly line: number; readonly subjectRef: SubjectRef; readonly reason: string }[];
+  readonly problems: readonly RowProblem[];
+  readonly problemCount: number;
+  /** False when strict mode found problems and wrote nothing. */
+  readonly written: boolean;
+}
+
+interface RawRow {
+  readonly line: number;
+  readonly raw?: unknown;
+  readonly problems?: RowProblem[];
+  readonly bytes: number;
+}
+
+async function* jsonlRows(file: string): AsyncGenerator<RawRow> {
+  const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let line = 0;
+  let bytes = 0;
+  for await (const text of rl) {
+    line++;
+    bytes += Buffer.byteLength(text) + 1;
+    if (text.trim() === '') continue;
+    try {
+      yield { line, raw: JSON.parse(text), bytes };
+    } catch {
+      yield { line, problems: [{ line, field: '(row)', problem: 'not valid JSON; each line must be one JSON object' }], bytes };
+    }
+  }
+}
+
+async function* csvRows(file: string): AsyncGenerator<RawRow> {
+  const parser = createReadStream(file).pipe(parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
+  let header: string[] | undefined;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
+      if (!header) {
+        header = record;
+        const dupes = header.filter((h, i) => header!.indexOf(h) !== i);
+        if (dupes.length) {
+          yield { line: info.lines, problems: dupes.map((d) => ({ line: info.lines, field: d, problem: 'column appears twice in the header' })), bytes: info.bytes };
+          return;
+        }
+        continue;
+      }
+      if (record.length !== header.length) {
+        yield { line: info.lines, problems: [{ line: info.lines, field: '(row)', problem: `row has ${record.length} columns, the header has ${header.length}` }], bytes: info.bytes };
+        continue;
+      }
+      yield { line: info.lines, raw: Object.fromEntries(header.map((h, i) => [h, record[i]])), bytes: info.bytes };
+    }
+  } catch (e) {
+    const line = (e as { lines?: number }).lines ?? 0;
+    yield { line, problems: [{ line, field: '(file)', problem: `CSV cannot be parsed past this point: ${(e as Error).message}` }], bytes: 0 };
+  }
+}
+
+function formatOf(file: string): 'jsonl' | 'csv' {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.csv') return 'csv';
+  throw new SubjectImportFileError(`${file}: unsupported file type "${ext || '(none)'}"; use .jsonl (one JSON object per line) or .csv (with a header row)`);
+}
+
+/** Streams a JSONL or CSV file, validates every row, and writes the valid ones in pipelined batches. */
+export async function importSubjects(opts: SubjectImportOptions): Promise<SubjectImportReport> {
+  const format = formatOf(opts.file);
+  let total: number;
+  try {
+    total = statSync(opts.file).size;
+  } catch {
+    throw new SubjectImportFileError(`${opts.file}: file not found or not readable`);
+  }
+  const strict = opts.strict ?? false;
+  const batchSize = opts.batchSize ?? 500;
+  const maxProblems = opts.maxProblems ?? 1000;
+  const schema = subjectRowSchema(opts.fields);
+  const problems: RowProblem[] = [];
+  const refused: { line: number; subjectRef: SubjectRef; reason: string }[] = [];
+  let problemCount = 0;
+  let rows = 0;
+  let invalidRows = 0;
+  let imported = 0;
+
+  // One pass: validate, and either write (normal) or only check admission (strict's first pass).
+  const pass = async (write: boolean): Promise<void> => {
+    // Strict mode counts rows in its validation pass only, so the write pass does not double them.
+    const counting = !strict || !write;
+    let batch: { line: number; row: SubjectImportRow }[] = [];
+    const flush = async () => {
+      if (!batch.length) return;
+      const rowsOnly = batch.map((b) => b.row);
+      const results = write ? await opts.store.upsertMany(rowsOnly) : (await opts.store.admissionOf(rowsOnly)).map((a, i) => (a.admit ? { status: 'written' as const } : { status: 'refused' as const, ref: opts.store.refOf(rowsOnly[i]!.subjectId), reason: a.reason }));
+      results.forEach((r, i) => {
+        if (r.status === 'written') imported += write ? 1 : 0;
+        else refused.push({ line: batch[i]!.line, subjectRef: r.ref, reason: r.reason });
+      });
+      batch = [];
+    };
+    const rowsOf = format === 'csv' ? csvRows(opts.file) : jsonlRows(opts.file);
+    for await (const r of rowsOf) {
+      const parsed = r.problems ? ({ ok: false, problems: r.problems } as const) : parseSubjectRow(schema, r.raw, r.line);
+      if (counting) {
+        rows++;
+        if (!parsed.ok) {
+          invalidRows++;
+          problemCount += parsed.problems.length;
+          problems.push(...parsed.problems.slice(0, Math.max(0, maxProblems - problems.length)));
+        }
+      }
+      if (parsed.ok) batch.push({ line: r.line, row: parsed.row });
+      if (batch.length >= batchSize) await flush();
+      if (r.bytes) opts.onProgress?.(r.bytes, total);
+    }
+    await flush();
+    opts.onProgress?.(total, total);
+  };
+
+  if (!strict) {
+    await pass(true);
+    return { format, strict, rows, invalidRows, imported, refused, problems, problemCount, written: true };
+  }
+  await pass(false);
+  if (problemCount > 0 || refused.length > 0) return { format, strict, rows, invalidRows, imported: 0, refused, problems, problemCount, written: false };
+  await pass(true);
+  return { format, strict, rows, invalidRows, imported, refused, problems, problemCount, written: true };
+}
