@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { ChannelSchema } from './channel.js';
+import { PurposeId } from './purpose-id.js';
+
+/** The profile a segment predicate sees: only the fields it declared in `reads`, nothing else. */
+export type SegmentProfile = Readonly<Record<string, string | number | undefined>>;
+
+/** Evaluation context, so predicates stay pure: "now" is passed in, never read from a clock. */
+export interface SegmentContext {
+  readonly nowMs: number;
+}
+
+const SegmentShape = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'segment id must be kebab-case, like lapsed-customers'),
+  description: z.string().min(1),
+  /** Reading a field is processing: the campaign's purpose must allow every field listed here. */
+  reads: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'field names are lower snake_case')),
+  /** Only subjects with current consent for this purpose and channel are candidates (checked by the store). */
+  consent: z.strictObject({ purpose: PurposeId, channel: ChannelSchema }).optional(),
+});
+
+/** A segment as code: a predicate over declared profile fields, plus an optional consent pre-filter. */
+export interface Segment extends Omit<z.infer<typeof SegmentShape>, 'reads'> {
+  readonly reads: readonly string[];
+  readonly where: (p: SegmentProfile, ctx: SegmentContext) => boolean;
+}
+
+/** What `defineSegment` accepts. */
+export type SegmentInput = z.input<typeof SegmentShape> & { readonly where: Segment['where'] };
+
+/** A segment definition is malformed. */
+export class SegmentDefinitionError extends Error {
+  override readonly name = 'SegmentDefinitionError';
+}
+
+/** Validates a segment and returns it frozen; throws SegmentDefinitionError naming the path. */
+export function defineSegment(input: SegmentInput): Segment {
+  const { where, ...rest } = input;
+  const parsed = SegmentShape.safeParse(rest);
+  if (!parsed.success || typeof where !== 'function') {
+    const lines = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    if (typeof where !== 'function') lines.push('where: must be a function (profile, ctx) => boolean');
+    throw new SegmentDefinitionError(`segment "${String(rest.id)}" is invalid: ${lines.join('; ')}`);
+  }
+  return Object.freeze({ ...parsed.data, reads: Object.freeze([...parsed.data.reads]), where });
+}
+
+/** Runs the predicate over exactly the declared fields, so an undeclared field can never influence membership. */
+export function matchesSegment(segment: Segment, row: SegmentProfile, nowMs: number): boolean {
+  const view: Record<string, string | number | undefined> = Object.create(null) as Record<string, string | number | undefined>;
+  for (const f of segment.reads) view[f] = Object.hasOwn(row, f) ? row[f] : undefined;
+  return segment.where(Object.freeze(view), { nowMs });
+}
+
+/** Whole days between an ISO date-time field and now; undefined when the field is absent or unparseable. */
+export function daysSince(value: string | number | undefined, nowMs: number): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : Math.floor((nowMs - t) / 86_400_000);
+}
