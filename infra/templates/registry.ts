@@ -1,0 +1,139 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+import { z } from 'zod';
+import { promotionalTerms, reservedVariables, type TemplateFacts, type TemplateMeta } from '../../domain/template.js';
+import { analyseTemplate, TemplateSyntaxError } from './analyse.js';
+import { parseTemplateFile, TemplateLoadError } from './template-file.js';
+
+export { referencedFields } from './analyse.js';
+export { TemplateLoadError } from './template-file.js';
+
+/** Everything a render gets besides profile fields: the opt-out, why and preference links and the sender. */
+export const RenderReserved = z.strictObject({
+  links: z.strictObject({ unsubscribe: z.url(), why: z.url(), preferences: z.url() }),
+  sender: z.strictObject({ name: z.string().min(1), postalAddress: z.string().min(1), email: z.email() }),
+});
+export type RenderReserved = z.infer<typeof RenderReserved>;
+
+/** Input to `render`: only the fields the guard released, plus the reserved variables. */
+export type RenderInput = RenderReserved & { readonly fields: Readonly<Record<string, string | number | undefined>> };
+
+/** A rendered message; `subject` is a single line (no header injection through a field value). */
+export interface RenderedMessage {
+  readonly subject?: string;
+  readonly text: string;
+  readonly html?: string;
+}
+
+/** Rendering failed: unknown template, a field that was not supplied, or bad reserved input. */
+export class TemplateRenderError extends Error {
+  override readonly name = 'TemplateRenderError';
+  constructor(
+    message: string,
+    readonly templateId: string,
+    readonly missingFields: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+type Delegate = HandlebarsTemplateDelegate<Record<string, unknown>>;
+interface Entry {
+  readonly facts: TemplateFacts;
+  readonly roots: readonly string[];
+  readonly subject?: Delegate;
+  readonly text: Delegate;
+  readonly html?: Delegate;
+}
+
+/** Loaded, compiled templates, keyed by id; compiled once at load and reused for every render. */
+export interface TemplateRegistry {
+  readonly dir: string;
+  ids(): string[];
+  meta(id: string): TemplateMeta | undefined;
+  /** Metadata plus static analysis, in the shape `lintCampaign` reads. */
+  facts(): ReadonlyMap<string, TemplateFacts>;
+  /** Renders strictly: every field the template reads must be supplied, or this throws TemplateRenderError. */
+  render(id: string, input: RenderInput): RenderedMessage;
+  /** How many Handlebars compilations this registry did (one per template part, at load). */
+  compileCount(): number;
+}
+
+const known = new Set<string>(reservedVariables);
+
+/** Reads every `*.hbs` file in `dir`, validates its front matter, analyses and compiles it; throws TemplateLoadError. */
+export function loadTemplates(dir: string): TemplateRegistry {
+  // A private environment: helpers or partials registered globally elsewhere never reach our templates.
+  const hb = Handlebars.create();
+  let compiles = 0;
+  const compile = (src: string, escape: boolean): Delegate => {
+    compiles++;
+    // strict: a missing field throws; knownHelpersOnly: no custom helpers; prototype access stays off (4.6+ default).
+    return hb.compile(src, { strict: true, knownHelpersOnly: true, noEscape: !escape });
+  };
+  const entries = new Map<string, Entry>();
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.hbs')).sort()) {
+    const file = join(dir, name);
+    const { meta, parts, body } = parseTemplateFile(readFileSync(file, 'utf8'), file);
+    if (name !== `${meta.id}.hbs`) throw new TemplateLoadError(`${file}: id "${meta.id}" does not match the file name; rename the file to ${meta.id}.hbs`);
+    const reservedByPart: Record<string, readonly string[]> = {};
+    const fields = new Set<string>();
+    for (const [part, src] of Object.entries(parts)) {
+      let a;
+      try {
+        a = analyseTemplate(src);
+      } catch (e) {
+        const why = e instanceof TemplateSyntaxError ? e.message : `Handlebars syntax: ${(e as Error).message}`;
+        throw new TemplateLoadError(`${file} (${part}): ${why}`);
+      }
+      const unknown = a.reserved.filter((r) => !known.has(r));
+      if (unknown.length) throw new TemplateLoadError(`${file} (${part}): unknown reserved variable(s) ${unknown.join(', ')}; use one of ${reservedVariables.join(', ')}`);
+      a.fields.forEach((f) => fields.add(f));
+      if (part !== 'subject') reservedByPart[part] = a.reservedAlways;
+    }
+    const referenced = [...fields].sort();
+    const facts: TemplateFacts = { ...meta, referencedFields: referenced, reservedByPart, promotionalTerms: promotionalTerms(`${meta.subject ?? ''}\n${body}`) };
+    entries.set(meta.id, {
+      facts,
+      roots: [...new Set(referenced.map((p) => p.split('.')[0] ?? p))],
+      ...(parts.subject === undefined ? {} : { subject: compile(parts.subject, false) }),
+      text: compile(parts.text, false),
+      ...(parts.html === undefined ? {} : { html: compile(parts.html, true) }),
+    });
+  }
+  const factsMap: ReadonlyMap<string, TemplateFacts> = new Map([...entries].map(([id, e]) => [id, e.facts]));
+  return {
+    dir,
+    ids: () => [...entries.keys()],
+    meta: (id) => entries.get(id)?.facts,
+    facts: () => factsMap,
+    compileCount: () => compiles,
+    render: (id, input) => renderEntry(id, entries.get(id), input),
+  };
+}
+
+function renderEntry(id: string, e: Entry | undefined, input: RenderInput): RenderedMessage {
+  if (e === undefined) throw new TemplateRenderError(`template "${id}" is not loaded; check the id against campaigns/templates/`, id);
+  const reserved = RenderReserved.safeParse({ links: input.links, sender: input.sender });
+  if (!reserved.success) {
+    throw new TemplateRenderError(`template "${id}": bad reserved input: ${reserved.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, id);
+  }
+  // #if/#unless do not throw on a missing field even in strict mode, so check presence up front.
+  const missing = e.roots.filter((f) => !Object.hasOwn(input.fields, f) || input.fields[f] === undefined || input.fields[f] === null);
+  if (missing.length) {
+    throw new TemplateRenderError(`template "${id}" needs field(s) ${missing.join(', ')} that were not supplied (withheld by the guard or absent from the profile)`, id, missing);
+  }
+  // Only declared fields enter the context: minimum necessary even if the caller passed more.
+  const ctx: Record<string, unknown> = { links: reserved.data.links, sender: reserved.data.sender };
+  for (const f of e.facts.fields) if (Object.hasOwn(input.fields, f)) ctx[f] = input.fields[f];
+  try {
+    return {
+      ...(e.subject === undefined ? {} : { subject: e.subject(ctx).replace(/[\r\n]+/g, ' ').trim() }),
+      text: e.text(ctx),
+      ...(e.html === undefined ? {} : { html: e.html(ctx) }),
+    };
+  } catch (err) {
+    throw new TemplateRenderError(`template "${id}": ${(err as Error).message}`, id);
+  }
+}
