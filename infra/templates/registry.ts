@@ -10,14 +10,19 @@ export { referencedFields } from './analyse.js';
 export { TemplateLoadError } from './template-file.js';
 
 /** Everything a render gets besides profile fields: the opt-out, why and preference links and the sender. */
-export const RenderReserved = z.strictObject({
-  links: z.strictObject({ unsubscribe: z.url(), why: z.url(), preferences: z.url() }),
-  sender: z.strictObject({ name: z.string().min(1), postalAddress: z.string().min(1), email: z.email() }),
+export const RenderReserved = z.object({
+  // Plain objects (extra keys stripped): only the documented reserved variables reach a template.
+  links: z.object({ unsubscribe: z.url(), why: z.url(), preferences: z.url() }),
+  sender: z.object({ name: z.string().min(1), postalAddress: z.string().min(1), email: z.string().min(1) }),
 });
 export type RenderReserved = z.infer<typeof RenderReserved>;
 
-/** Input to `render`: only the fields the guard released, plus the reserved variables. */
-export type RenderInput = RenderReserved & { readonly fields: Readonly<Record<string, string | number | undefined>> };
+/** Input to `render`: only the fields the guard released, plus the reserved variables (checked by RenderReserved). */
+export interface RenderInput {
+  readonly fields: Readonly<Record<string, string | number | undefined>>;
+  readonly links: Readonly<Record<string, string>>;
+  readonly sender: Readonly<Record<string, string>>;
+}
 
 /** A rendered message; `subject` is a single line (no header injection through a field value). */
 export interface RenderedMessage {

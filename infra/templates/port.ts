@@ -1,0 +1,24 @@
+import type { TemplateInfo, TemplatePort } from '../../activities/send-pipeline.js';
+import type { TemplateRegistry } from './registry.js';
+import { loadShippedTemplates } from './shipped.js';
+
+/** Adapts a template registry to the send pipeline's port: metadata for the guard, strict rendering. */
+export function templatePort(registry: TemplateRegistry): TemplatePort {
+  return {
+    info: (id): TemplateInfo | undefined => {
+      const m = registry.meta(id);
+      if (m === undefined) return undefined;
+      return { id: m.id, channel: m.channel, fields: m.fields, contentHash: m.contentHash, ...(m.fallback === undefined ? {} : { fallback: m.fallback }) };
+    },
+    render: (id, ctx) => {
+      const out = registry.render(id, ctx);
+      // SMS has no subject line; the port's callers send email only today.
+      return { subject: out.subject ?? '', text: out.text, ...(out.html === undefined ? {} : { html: out.html }) };
+    },
+  };
+}
+
+/** The port over the shipped templates in `campaigns/templates/`, compiled once at worker start. */
+export function loadTemplatePort(): Promise<TemplatePort> {
+  return Promise.resolve(templatePort(loadShippedTemplates()));
+}
