@@ -32,6 +32,20 @@ export function masterKeyId(masterKey: Buffer): string {
   return `mk${createHash('sha256').update('consentflow/master-key-id\0').update(masterKey).digest('hex').slice(0, 12)}`;
 }
 
+// Small random reads are syscall-bound; drawing IVs and keys from a CSPRNG pool keeps bulk imports CPU-cheap.
+// Each slice is handed out once and the pool is replaced, never rewritten, so no two callers share bytes.
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function random(n: number): Buffer {
+  if (poolAt + n > pool.length) {
+    pool = randomBytes(Math.max(8192, n));
+    poolAt = 0;
+  }
+  const out = pool.subarray(poolAt, poolAt + n);
+  poolAt += n;
+  return out;
+}
+
 function kekEntry(masterKey: Buffer): KekEntry {
   // HKDF pins the wrapping key to 32 bytes whatever the configured master key length is.
   const kek = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'consentflow/dek-wrap/v1', 32));
@@ -39,7 +53,7 @@ function kekEntry(masterKey: Buffer): KekEntry {
 }
 
 function seal(key: Buffer, plaintext: Buffer, aad: string): { iv: Buffer; body: Buffer } {
-  const iv = randomBytes(IV_BYTES);
+  const iv = random(IV_BYTES);
   const c = createCipheriv('aes-256-gcm', key, iv);
   c.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
@@ -98,7 +112,7 @@ export function createEnvelope(ring: MasterKeyring): Envelope {
   };
   return {
     currentKeyId: current.id,
-    newDataKey: () => randomBytes(32),
+    newDataKey: () => Buffer.from(random(32)),
     wrap,
     unwrap,
     rewrap: (wrapped, ref) => {

@@ -6,6 +6,7 @@ import { addressHash, createPseudonymizer } from '../crypto/pseudonym.js';
 import type { RedisKeys } from './keys.js';
 import { ErasureMarker } from './erasure-marker.js';
 import { type Admission, checkAdmission } from './subject-admission.js';
+import { defineSubjectScripts, queueProfileWrite } from './subject-scripts.js';
 
 /** What the subject store needs; all injected. */
 export interface SubjectStoreDeps {
@@ -42,6 +43,7 @@ export class SubjectStore {
 
   constructor(deps: SubjectStoreDeps) {
     this.#d = deps;
+    defineSubjectScripts(deps.redis);
     this.#ref = createPseudonymizer(deps.pseudonymKey);
     this.#addressFields = new Set(deps.addressFields ?? ['email', 'phone']);
   }
@@ -63,49 +65,58 @@ export class SubjectStore {
   }
 
   /**
-   * Writes a batch in a fixed number of pipelined round trips: encrypts every field under the subject's data key
-   * (created on first write), indexes refs and address hashes, and refuses erased subjects without new consent.
+   * Writes a batch in two pipelined round trips (plus one if an erasure is involved): encrypts every field under the
+   * subject's data key (created on first write), indexes refs and address hashes, and refuses erased subjects without
+   * new consent. The data key is compare-and-set with the profile, so concurrent writers never use two keys.
    */
-  async upsertMany(rows: readonly SubjectRow[]): Promise<UpsertResult[]> {
+  async upsertMany(rows: readonly SubjectRow[], attempt = 1): Promise<UpsertResult[]> {
     const { redis, keys, envelope } = this.#d;
     const state = await this.#readState(rows);
     const admissions = await checkAdmission(redis, keys, state);
-    const admitted = state.flatMap((s, j) => (admissions[j]!.admit ? [{ ...s, readmit: (admissions[j] as { readmit: boolean }).readmit }] : []));
-    // Readmitted subjects were shredded, so their old key (if any raced back) must not be reused.
-    const needKey = admitted.filter((s) => s.wrapped === null || s.readmit);
-    if (needKey.length) {
-      const p = redis.pipeline();
-      for (const s of needKey) {
-        const candidate = envelope.wrap(envelope.newDataKey(), s.ref);
-        if (s.readmit) p.set(keys.dataKey(s.ref), candidate, 'GET');
-        else p.set(keys.dataKey(s.ref), candidate, 'NX', 'GET');
-        s.wrapped = candidate;
-      }
-      const set = (await p.exec()) ?? [];
-      needKey.forEach((s, j) => {
-        const [err, previous] = set[j] ?? [];
-        if (err) throw err;
-        // SET NX GET returns the key another writer stored first; use theirs so nothing is encrypted twice.
-        if (previous && !s.readmit) s.wrapped = previous as string;
-      });
-    }
+    const chosen = new Map<SubjectRef, { wrapped: string; dek: Buffer }>();
     const write = redis.pipeline();
-    for (const s of admitted) {
-      const dek = envelope.unwrap(s.wrapped!, s.ref).dek;
-      const enc = Object.entries(s.row.fields).flatMap(([f, v]) => [f, encryptField(dek, s.ref, f, v)]);
-      if (s.readmit) write.del(keys.erased(s.ref)).hdel(keys.suppression(s.ref), 'erased').del(keys.profile(s.ref));
-      if (enc.length) write.hset(keys.profile(s.ref), ...enc);
-      if (s.hashes.length) {
-        write.sadd(keys.addressHashes(s.ref), ...s.hashes);
-        write.hset(keys.addressIndex(), ...s.hashes.flatMap((h) => [h, s.ref]));
-      }
+    const queued: number[] = [];
+    state.forEach((s, j) => {
+      const a = admissions[j]!;
+      if (!a.admit) return;
+      // A repeated subject in one batch continues from the key the earlier row set, not from the stale read.
+      const earlier = chosen.get(s.ref);
+      const expectedKey = earlier?.wrapped ?? (s.wrapped ?? '');
+      const key = earlier ?? (s.wrapped && !a.readmit ? { wrapped: s.wrapped, dek: envelope.unwrap(s.wrapped, s.ref).dek } : this.#newKey(s.ref));
+      chosen.set(s.ref, key);
+      const encryptedFields = Object.entries(s.row.fields).flatMap(([f, v]) => [f, encryptField(key.dek, s.ref, f, v)]);
+      const k = { dataKey: keys.dataKey(s.ref), profile: keys.profile(s.ref), erased: keys.erased(s.ref), suppression: keys.suppression(s.ref), addressHashes: keys.addressHashes(s.ref) };
+      queueProfileWrite(write, k, { expectedKey, wrappedKey: key.wrapped, readmit: a.readmit && !earlier, encryptedFields, addressHashes: s.hashes });
+      if (s.hashes.length) write.hset(keys.addressIndex(), ...s.hashes.flatMap((h) => [h, s.ref]));
       write.sadd(keys.subjectIndex(), s.ref);
-    }
-    for (const [err] of (await write.exec()) ?? []) if (err) throw err;
-    return state.map((s, j) => {
+      queued.push(j);
+    });
+    const res = queued.length ? ((await write.exec()) ?? []) : [];
+    for (const [err] of res) if (err) throw err;
+    const results: UpsertResult[] = state.map((s, j) => {
       const a = admissions[j]!;
       return a.admit ? { status: 'written', ref: s.ref, readmitted: a.readmit } : { status: 'refused', ref: s.ref, reason: a.reason };
     });
+    // Script replies sit at the start of each row's group of commands; 0 means a concurrent writer or erasure won.
+    let at = 0;
+    const conflicts = queued.filter((j) => {
+      const applied = res[at]?.[1] === 1;
+      at += state[j]!.hashes.length ? 3 : 2;
+      return !applied;
+    });
+    if (conflicts.length) {
+      if (attempt >= 5) throw new Error(`profile writes kept conflicting for ${conflicts.length} subject(s); retry the import`);
+      const retried = await this.upsertMany(conflicts.map((j) => rows[j]!), attempt + 1);
+      conflicts.forEach((j, i) => (results[j] = retried[i]!));
+      const refused = retried.filter((r) => r.status === 'refused').map((r) => r.ref);
+      if (refused.length) await redis.srem(keys.subjectIndex(), ...refused);
+    }
+    return results;
+  }
+
+  #newKey(ref: SubjectRef): { wrapped: string; dek: Buffer } {
+    const dek = this.#d.envelope.newDataKey();
+    return { wrapped: this.#d.envelope.wrap(dek, ref), dek };
   }
 
   /** Whether each row would be admitted (read-only): lets a strict import refuse everything before writing. */

@@ -54,6 +54,13 @@ test('concurrent first writes for one subject agree on one data key', async () =
   assert.deepEqual(await subjects.readFields(ref, ['first_name', 'city']), { status: 'found', fields: { first_name: 'A', city: 'B' } });
 });
 
+test('a subject repeated within one batch keeps one data key and the later values win', async () => {
+  const id = uniqueId('dup');
+  const r = await subjects.upsertMany([{ subjectId: id, fields: { city: 'A', first_name: 'X' } }, { subjectId: id, fields: { city: 'B' } }]);
+  assert.deepEqual(r.map((x) => x.status), ['written', 'written']);
+  assert.deepEqual(await subjects.readFields(subjects.refOf(id), ['city', 'first_name']), { status: 'found', fields: { city: 'B', first_name: 'X' } });
+});
+
 test('erasure crypto-shreds: key and profile are gone, a tombstone and erased suppression remain', async () => {
   const id = uniqueId('erase');
   const { ref } = await subjects.upsert(id, profile);

@@ -1,0 +1,52 @@
+import type { Redis } from 'ioredis';
+
+// Compare-and-set on the data key plus the profile write, over one subject's hash-tagged keys. A conflict (another
+// writer created the key first, or an erasure shredded it meanwhile) returns 0 and writes nothing; the caller
+// re-reads and retries. Readmission (new consent after erasure) clears the tombstone in the same step.
+const PROFILE_WRITE = `#!lua
+local cur = redis.call('GET', KEYS[1]) or ''
+if cur ~= ARGV[1] then return 0 end
+if ARGV[3] == '1' then
+  redis.call('DEL', KEYS[3], KEYS[2])
+  redis.call('HDEL', KEYS[4], 'erased')
+elseif redis.call('EXISTS', KEYS[3]) == 1 then
+  return 0
+end
+if ARGV[2] ~= ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end
+local n = tonumber(ARGV[4])
+if n > 0 then redis.call('HSET', KEYS[2], unpack(ARGV, 5, 4 + 2 * n)) end
+if #ARGV > 4 + 2 * n then redis.call('SADD', KEYS[5], unpack(ARGV, 5 + 2 * n)) end
+return 1
+`;
+
+/** Keys of one subject's profile write, all under the subject's hash tag. */
+export interface ProfileWriteKeys {
+  readonly dataKey: string;
+  readonly profile: string;
+  readonly erased: string;
+  readonly suppression: string;
+  readonly addressHashes: string;
+}
+
+/** The arguments of one profile write. */
+export interface ProfileWrite {
+  /** The wrapped data key the writer saw ('' for none): the write only applies if it is still current. */
+  readonly expectedKey: string;
+  readonly wrappedKey: string;
+  readonly readmit: boolean;
+  readonly encryptedFields: readonly string[];
+  readonly addressHashes: readonly string[];
+}
+
+type Pipeline = ReturnType<Redis['pipeline']>;
+
+/** Defines the subject scripts on the client (once); pipelines created afterwards carry them. */
+export function defineSubjectScripts(redis: Redis): void {
+  if (!(redis as unknown as Record<string, unknown>).cfProfileWrite) redis.defineCommand('cfProfileWrite', { numberOfKeys: 5, lua: PROFILE_WRITE });
+}
+
+/** Queues the profile-write script on a pipeline of a client passed to `defineSubjectScripts`. */
+export function queueProfileWrite(p: Pipeline, k: ProfileWriteKeys, w: ProfileWrite): void {
+  const args = [w.expectedKey, w.wrappedKey, w.readmit ? '1' : '0', String(w.encryptedFields.length / 2), ...w.encryptedFields, ...w.addressHashes];
+  (p as unknown as { cfProfileWrite(...a: string[]): Pipeline }).cfProfileWrite(k.dataKey, k.profile, k.erased, k.suppression, k.addressHashes, ...args);
+}
