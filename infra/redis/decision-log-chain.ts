@@ -1,6 +1,6 @@
 import { GENESIS_HASH } from '../../domain/decision-log.js';
 import { chainPosition } from '../../domain/decision-log-canonical.js';
-import type { RawRecord } from './decision-log-read.js';
+import type { ChainRecord } from './decision-log-read.js';
 import { entryHash } from './decision-log-mac.js';
 
 /** How a chain was broken. `forged` means hashes were recomputed by someone without the log key. */
@@ -22,6 +22,19 @@ export interface CheckedHead {
   readonly hash: string;
   readonly macOk: boolean;
 }
+
+// In an authentic (MAC-valid) canonical entry, seq and partition start at a fixed offset and prevHash ends it:
+// ["v1","<26-char id>","<24-char at>",seq,partition,…,"<prevHash>"]. Reading them there avoids a JSON parse.
+const SEQ_OFFSET = 62;
+function quickPosition(c: string | Buffer): { seq: number; partition: number; prevHash: string } | null {
+  const len = c.length;
+  const head = typeof c === 'string' ? c.slice(SEQ_OFFSET, SEQ_OFFSET + 24) : c.toString('latin1', SEQ_OFFSET, SEQ_OFFSET + 24);
+  const m = /^(\d+),(\d+),/.exec(head);
+  if (!m) return null;
+  const prevHash = typeof c === 'string' ? c.slice(len - 66, len - 2) : c.toString('latin1', len - 66, len - 2);
+  return { seq: Number(m[1]), partition: Number(m[2]), prevHash };
+}
+const position = (c: string | Buffer, macOk: boolean) => (macOk ? quickPosition(c) : null) ?? chainPosition(c.toString());
 
 type Pending = { type: 'mac'; seq: number; hash: string; streamId: string } | { type: 'gap'; expected: number; streamId: string };
 
@@ -58,16 +71,16 @@ export class ChainChecker {
   }
 
   /** Feeds one record; returns false once the break is located and classified, so reading can stop. */
-  feed(rec: RawRecord, skipUpTo = 0): boolean {
+  feed(rec: ChainRecord, skipUpTo = 0): boolean {
     if (this.found) return false;
     this.checked++;
-    const pos = chainPosition(rec.canonical);
+    const macOk = entryHash(this.key, rec.canonical) === rec.hash;
+    const pos = position(rec.canonical, macOk);
     const p = this.pending;
     if (p?.type === 'gap') {
-      if (pos?.seq === p.expected) return this.fail(p.expected, rec.streamId, 'reordered', `seq ${p.expected} appears after later entries`);
+      if (macOk && pos?.seq === p.expected) return this.fail(p.expected, rec.streamId, 'reordered', `seq ${p.expected} appears after later entries`);
       return true;
     }
-    const macOk = entryHash(this.key, rec.canonical) === rec.hash;
     if (p?.type === 'mac') {
       const linked = pos?.prevHash === p.hash;
       if (linked && !macOk) return this.fail(p.seq, p.streamId, 'forged', `seq ${p.seq} and its successor were re-hashed without the log key`);

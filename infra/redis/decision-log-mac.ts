@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** HMAC-SHA256 of `text` under the log key, lowercase hex. */
-export function logMac(key: Buffer, text: string): string {
+export function logMac(key: Buffer, text: string | Buffer): string {
   return createHmac('sha256', key).update(text).digest('hex');
 }
 
@@ -9,7 +9,7 @@ export function logMac(key: Buffer, text: string): string {
  * The hash of an entry: HMAC over its canonical form. `prevHash` is one of the canonical columns, so the MAC
  * covers the previous hash and the entry together, which is what makes the chain.
  */
-export const entryHash = (key: Buffer, canonical: string): string => logMac(key, canonical);
+export const entryHash = (key: Buffer, canonical: string | Buffer): string => logMac(key, canonical);
 
 /** MAC over a chain head, so someone without the key cannot move a head back to hide a truncation. */
 export const headMac = (key: Buffer, partition: number, seq: number, hash: string): string =>

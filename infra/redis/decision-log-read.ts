@@ -12,6 +12,13 @@ export interface RawRecord {
   readonly hash: string;
 }
 
+/** A stored entry as the verifier reads it: the canonical text stays bytes unless it needs a full parse. */
+export interface ChainRecord {
+  readonly streamId: string;
+  readonly canonical: string | Buffer;
+  readonly hash: string;
+}
+
 /**
  * Largest allowed difference between a writer's clock (`at`) and Redis's (stream id). Appends outside it are
  * refused, so reads may select by stream id widened by this much and still see every entry of a period.
@@ -47,6 +54,37 @@ export async function* redisPages(redis: Redis, key: string, start = '-', end = 
     const last = page.at(-1);
     next = page.length === pageSize && last ? redis.xrange(key, `(${last.streamId}`, end, 'COUNT', pageSize) : null;
     // The prefetch may be abandoned if the caller stops early; its failure must not become an unhandled rejection.
+    next?.catch(() => undefined);
+    if (page.length) yield page;
+  }
+}
+
+// Verify reads a million entries: decoding every reply into strings and running a zod schema over it cost more
+// than the hashing, so this reader takes bytes and checks the reply's shape by hand.
+function toChainRecords(reply: unknown): ChainRecord[] {
+  if (!Array.isArray(reply)) throw new TypeError('XRANGE reply is not an array');
+  return reply.map((row: unknown) => {
+    if (!Array.isArray(row) || !Buffer.isBuffer(row[0]) || !Array.isArray(row[1])) throw new TypeError('XRANGE reply row is malformed');
+    const fields = row[1] as unknown[];
+    let canonical: Buffer = Buffer.alloc(0);
+    let hash = '';
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const [f, v] = [fields[i], fields[i + 1]];
+      if (!Buffer.isBuffer(f) || !Buffer.isBuffer(v) || f.length !== 1) continue;
+      if (f[0] === 0x65) canonical = v; // 'e'
+      else if (f[0] === 0x68) hash = v.toString('latin1'); // 'h'
+    }
+    return { streamId: row[0].toString('latin1'), canonical, hash };
+  });
+}
+
+/** Pages of a whole chain stream as bytes, for the verifier; prefetches like `redisPages`. */
+export async function* chainPages(redis: Redis, key: string, pageSize = PAGE_SIZE): AsyncGenerator<ChainRecord[]> {
+  let next: Promise<unknown> | null = redis.xrangeBuffer(key, '-', '+', 'COUNT', pageSize);
+  while (next) {
+    const page = toChainRecords(await next);
+    const last = page.at(-1);
+    next = page.length === pageSize && last ? redis.xrangeBuffer(key, `(${last.streamId}`, '+', 'COUNT', pageSize) : null;
     next?.catch(() => undefined);
     if (page.length) yield page;
   }

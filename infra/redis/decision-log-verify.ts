@@ -5,7 +5,7 @@ import { ChainChecker, type CheckedHead, type LogBreak } from './decision-log-ch
 import type { DecisionLogOptions } from './decision-log.js';
 import { LogSegmentError } from './decision-log-errors.js';
 import { headMac, macEquals } from './decision-log-mac.js';
-import { redisPages, segmentPages, type RawRecord } from './decision-log-read.js';
+import { chainPages, segmentPages, type ChainRecord } from './decision-log-read.js';
 import { fileSha256, readManifest, readWitness, segmentsDir, writeWitness, type SegmentInfo, type WitnessHeads } from './decision-log-segments.js';
 
 /** Progress of a verify run, reported after every page. */
@@ -39,7 +39,7 @@ async function readHead(o: DecisionLogOptions, partition: number): Promise<Check
   return { seq: Number(seq), hash, macOk: mac !== null && macEquals(mac, headMac(o.logKey, partition, Number(seq), hash)) };
 }
 
-type Feed = (page: RawRecord[], skipUpTo?: number) => boolean;
+type Feed = (page: ChainRecord[], skipUpTo?: number) => boolean;
 
 async function checkSegments(o: DecisionLogOptions, checker: ChainChecker, segments: SegmentInfo[], feed: Feed): Promise<boolean> {
   for (const seg of segments) {
@@ -64,7 +64,7 @@ async function verifyPartition(o: DecisionLogOptions, partition: number, segment
   };
   const sealedUpTo = segments.at(-1)?.lastSeq ?? 0;
   if (await checkSegments(o, checker, segments, feed)) {
-    for await (const page of redisPages(o.redis, o.keys.logChain(partition))) if (!feed(page, sealedUpTo)) break;
+    for await (const page of chainPages(o.redis, o.keys.logChain(partition))) if (!feed(page, sealedUpTo)) break;
   }
   const brk = checker.finish(await readHead(o, partition));
   return { brk, head: { seq: checker.expect - 1, hash: checker.prev } };

@@ -74,7 +74,7 @@ test('sealing refuses an open period and a chain that does not verify', async ()
   const log = makeLog(redis, prefix, { partitions: 1 });
   await assert.rejects(log.seal(new Date(Date.now() + 60_000)), LogSealError);
   await log.appendBatch(Array.from({ length: 5 }, (_, i) => decision(i)));
-  const [[id]] = (await redis.xrange(log.keys.logChain(0), '-', '+', 'COUNT', 1)) as [[string]];
+  const [[id]] = (await redis.xrange(log.keys.logChain(0), '-', '+', 'COUNT', 1)) as unknown as [[string]];
   await redis.xdel(log.keys.logChain(0), id);
   await sleep(5);
   await assert.rejects(log.seal(new Date()), LogSealError);
