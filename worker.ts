@@ -2,7 +2,14 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
-import { connectWorker, dataConverter } from './infra/temporal/connection.js';
+import type { Client } from '@temporalio/client';
+import type { TemplatePort } from './activities/send-pipeline.js';
+import { createServices } from './infra/compose.js';
+import { journeyStarter } from './infra/temporal/journeys.js';
+import { loadTemplatePort } from './infra/templates/port.js';
+import { segments } from './segments/index.js';
+import type { Mailer } from './infra/smtp/transport.js';
+import { connectClient, connectWorker, dataConverter } from './infra/temporal/connection.js';
 import { createMailer } from './infra/smtp/transport.js';
 import type { AppConfig } from './infra/config.js';
 
@@ -28,6 +35,29 @@ export async function createWorker(opts: {
   });
 }
 
+/** Wires the real adapters into the activities' ports: the one place infra meets the send path. */
+export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer: Mailer; client: Client; taskQueue: string; templates: TemplatePort }): ActivityDeps {
+  const s = createServices(config, io.redis);
+  return {
+    redis: io.redis,
+    keyPrefix: config.redisKeyPrefix,
+    mailer: io.mailer,
+    loadGuardStates: (refs) => s.consent.loadGuardStates(refs),
+    readFields: (ref, fields) => s.subjects.readFields(ref, fields),
+    suppressHardBounce: (ref) => s.consent.suppress(ref, 'hard_bounce', 'smtp'),
+    appendLog: (entries) => s.log.appendBatch(entries),
+    ledger: s.ledger,
+    templates: io.templates,
+    policy: () => s.policy,
+    tokens: s.tokens,
+    publicUrl: config.publicUrl,
+    sender: config.sender,
+    pageSubjects: (cursor, count) => s.subjects.pageSubjects(cursor, count),
+    segments,
+    startJourney: journeyStarter(io.client, io.taskQueue),
+  };
+}
+
 /** Where a worker finds its services. */
 export interface WorkerEndpoints {
   readonly redisUrl: string;
@@ -43,13 +73,17 @@ export interface RunningWorker {
 }
 
 /** Opens the infra clients, builds the activity deps and starts polling; `shutdown()` drains and closes all of it. */
-export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints, opts: { taskQueue?: string } = {}): Promise<RunningWorker> {
+export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints, opts: { taskQueue?: string; templates?: TemplatePort } = {}): Promise<RunningWorker> {
   const redis = new Redis(endpoints.redisUrl, { maxRetriesPerRequest: 3, commandTimeout: 5000 });
   const mailer = createMailer(config, endpoints.smtpUrl, { maxConnections: 10 });
   const connection = await connectWorker(endpoints.temporalAddress);
-  const worker = await createWorker({ config, connection, deps: { redis, keyPrefix: config.redisKeyPrefix, mailer }, taskQueue: opts.taskQueue });
+  const client = await connectClient(config, endpoints.temporalAddress);
+  const taskQueue = opts.taskQueue ?? config.taskQueue;
+  const deps = buildActivityDeps(config, { redis, mailer, client, taskQueue, templates: opts.templates ?? (await loadTemplatePort()) });
+  const worker = await createWorker({ config, connection, deps, taskQueue });
   const done = worker.run().finally(async () => {
     mailer.close();
+    await client.connection.close();
     await connection.close();
     await redis.quit().catch(() => redis.disconnect());
   });

@@ -1,12 +1,14 @@
+import { createCampaignActivities, type CampaignActivityDeps } from './campaign.js';
 import { createConnectivityActivities, type ConnectivityDeps } from './connectivity.js';
 
 /** Everything activities need, wired by the worker's composition root. */
-export type ActivityDeps = ConnectivityDeps;
+export type ActivityDeps = ConnectivityDeps & CampaignActivityDeps;
 
 /** The worker's activity implementations, built from injected dependencies (tests pass their own). */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createConnectivityActivities(deps),
+    ...createCampaignActivities(deps),
   };
 }
 

@@ -23,6 +23,12 @@ export function redisKeys(prefix: string) {
     addressHashes: (ref: SubjectRef) => subj(ref, 'address-hashes'),
     /** Subject-level flags such as personalisation=off (hash). */
     flags: (ref: SubjectRef) => subj(ref, 'flags'),
+    /** Idempotency record of one send (reserve → send → commit), scoped by workflow and step. */
+    sendLedger: (ref: SubjectRef, scope: string) => subj(ref, `send:${scope}`),
+    /** Sorted set of the subject's recent sends on a channel, for frequency caps across campaigns. */
+    frequencyWindow: (ref: SubjectRef, channel: string) => subj(ref, `cap:${channel}`),
+    /** Outcome counters of a campaign (hash). */
+    campaignStats: (campaignId: string) => `${prefix}campaign:${campaignId}:stats`,
     /** Set of all known subjectRefs, for paging segments with SSCAN. */
     subjectIndex: () => `${prefix}subjects`,
     /** Salted hash of an address → subjectRef, for suppression lookups without the raw address. */

@@ -2,40 +2,31 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { testConfig } from '../helpers/config.js';
 import { testRedis, testTemporal, uniqueId } from '../helpers/services.js';
 import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
-import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
-import { connectClient, connectWorker } from '../../infra/temporal/connection.js';
-import { createWorker } from '../../worker.js';
+import { connectClient } from '../../infra/temporal/connection.js';
+import { startWorker, type RunningWorker } from '../../worker.js';
 import { installRuntime } from '../../infra/temporal/runtime.js';
 
-const { redis, prefix } = testRedis();
+const { redis, prefix, url: redisUrl } = testRedis();
 const tq = testTemporal();
 const config = testConfig({ REDIS_KEY_PREFIX: prefix });
 let sink: SmtpSink;
-let mailer: Mailer;
-let worker: Worker;
+let worker: RunningWorker;
 let client: Client;
-let running: Promise<void>;
 
 installRuntime();
 
 before(async () => {
   sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('outbox')) });
-  mailer = createMailer(config, sink.url);
-  const connection = await connectWorker(tq.address);
-  worker = await createWorker({ config, connection, deps: { redis, keyPrefix: prefix, mailer }, taskQueue: tq.taskQueue });
-  running = worker.run();
+  worker = await startWorker(config, { redisUrl, temporalAddress: tq.address, smtpUrl: sink.url }, { taskQueue: tq.taskQueue });
   client = await connectClient(config, tq.address);
 });
 
 after(async () => {
-  worker.shutdown();
-  await running;
-  mailer.close();
+  await worker.shutdown();
   await sink.stop();
   await client.connection.close();
 });

@@ -1,0 +1,48 @@
+import type { Redis } from 'ioredis';
+import type { SubjectRef } from '../domain/ids.js';
+import type { CompiledPolicy } from '../domain/policy.js';
+import { policy as shippedPolicy } from '../policy/index.js';
+import type { AppConfig } from './config.js';
+import { createEnvelope } from './crypto/envelope.js';
+import { createPseudonymizer } from './crypto/pseudonym.js';
+import { loadPolicy } from './policy-loader.js';
+import { ConsentStore } from './redis/consent-store.js';
+import { DecisionLog } from './redis/decision-log.js';
+import { redisKeys, type RedisKeys } from './redis/keys.js';
+import { SendLedger } from './redis/send-ledger.js';
+import { SubjectStore } from './redis/subject-store.js';
+import { LinkTokens } from './tokens.js';
+
+/** The stores and helpers every entry point (worker, CLI, API) builds the same way from config and one Redis. */
+export interface Services {
+  readonly keys: RedisKeys;
+  readonly consent: ConsentStore;
+  readonly subjects: SubjectStore;
+  readonly log: DecisionLog;
+  readonly ledger: SendLedger;
+  readonly policy: CompiledPolicy;
+  readonly tokens: LinkTokens;
+  readonly pseudonymize: (subjectId: string) => SubjectRef;
+}
+
+/** Wires the Redis-backed stores, the compiled policy and the link signer; the one place this happens. */
+export function createServices(config: AppConfig, redis: Redis): Services {
+  const keys = redisKeys(config.redisKeyPrefix);
+  const { policy } = loadPolicy();
+  return {
+    keys,
+    consent: new ConsentStore({ redis, keys }),
+    subjects: new SubjectStore({
+      redis,
+      keys,
+      envelope: createEnvelope({ current: config.secrets.masterKey }),
+      pseudonymKey: config.secrets.pseudonymKey,
+      addressFields: Object.values(shippedPolicy.channelAddressField),
+    }),
+    log: DecisionLog.fromConfig(config, redis),
+    ledger: new SendLedger(redis, keys),
+    policy,
+    tokens: new LinkTokens(config.secrets.tokenKey),
+    pseudonymize: createPseudonymizer(config.secrets.pseudonymKey),
+  };
+}

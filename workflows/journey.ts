@@ -1,0 +1,109 @@
+import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { holdout, parseDuration, type Campaign, type Step } from '../domain/campaign.js';
+import { purposeAncestors } from '../domain/purpose-id.js';
+import type { Activities } from '../activities/index.js';
+import { consentChangedSignal, engagementSignal, journeyStateQuery, type JourneyState, type JourneyStepRecord } from './signals.js';
+
+/** One subject through one campaign; the campaign is a snapshot taken at enrolment, so edits never break it. */
+export interface JourneyInput {
+  readonly v: 1;
+  readonly campaign: Campaign;
+  readonly campaignVersion: string;
+  readonly subjectRef: string;
+  /** Multiplies every wait; 1 in production, small in demos and tests. */
+  readonly timeScale?: number;
+}
+
+const { sendStep } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20, nonRetryableErrorTypes: ['PermanentSendFailure'] },
+});
+const { quietHoursDelay, evaluateFieldCondition } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['FieldNotAllowedFailure'] },
+});
+
+/** Runs a campaign's steps for one subject; exits early on withdrawal or erasure signals. */
+export async function journey(input: JourneyInput): Promise<JourneyState> {
+  const { campaign, subjectRef } = input;
+  const scale = input.timeScale ?? 1;
+  const history: JourneyStepRecord[] = [];
+  const events = new Set<string>();
+  let exitReason: string | undefined;
+  let current: string | null = null;
+  let status: JourneyState['status'] = 'running';
+  const covers = (purpose: string | undefined, target: string) => purpose === undefined || purpose === target || purposeAncestors(target).includes(purpose);
+  const sendPurposes = new Set(campaign.steps.flatMap((s) => (s.type === 'send' ? [s.purpose ?? campaign.purpose] : [])));
+
+  setHandler(journeyStateQuery, () => ({ status, currentStep: current, exitReason, history }));
+  setHandler(engagementSignal, (e) => void events.add(e.event));
+  setHandler(consentChangedSignal, (c) => {
+    if (c.kind === 'erased') exitReason = 'subject_erased';
+    else if (c.kind === 'suppressed') exitReason = 'suppressed';
+    // Exit once nothing this journey could still send is covered by a live consent.
+    else if (c.kind === 'withdrawn' && [...sendPurposes].every((p) => covers(c.purpose, p))) exitReason = 'consent_withdrawn';
+  });
+
+  const record = (s: Step, outcome: string, reasons?: readonly string[]) => history.push({ stepId: s.id, type: s.type, outcome, reasons, at: new Date().toISOString() });
+  const sleep = (ms: number) => condition(() => exitReason !== undefined, Math.max(1, Math.round(ms * scale)));
+
+  if (holdout(subjectRef, campaign.id, campaign.options.holdoutPercent)) {
+    status = 'holdout';
+    return { status, currentStep: null, history };
+  }
+  const index = new Map(campaign.steps.map((s, i) => [s.id, i]));
+  const { workflowId, runId } = workflowInfo();
+  let i = 0;
+  while (i < campaign.steps.length && exitReason === undefined) {
+    const step = campaign.steps[i]!;
+    current = step.id;
+    let next = i + 1;
+    switch (step.type) {
+      case 'send': {
+        const purpose = step.purpose ?? campaign.purpose;
+        const cap = campaign.options.frequencyCap;
+        const out = await sendStep({
+          spec: {
+            campaignId: campaign.id, campaignVersion: input.campaignVersion, workflowId, runId, stepId: step.id, purpose, channel: step.channel,
+            processor: step.processor, templateId: step.template, frequencyCap: cap && cap.channel === step.channel ? { max: cap.max, perMs: parseDuration(cap.per) } : undefined,
+          },
+          subjectRef,
+        });
+        record(step, out.status, out.reasons);
+        break;
+      }
+      case 'wait':
+        await sleep(parseDuration(step.duration));
+        record(step, 'waited');
+        break;
+      case 'waitUntil': {
+        const delayMs = await quietHoursDelay({ subjectRef, purpose: campaign.purpose, timezoneField: step.timezoneField, window: step.window, nowMs: Date.now() });
+        // Quiet hours are wall-clock windows: they are not scaled.
+        if (delayMs > 0) await condition(() => exitReason !== undefined, delayMs);
+        record(step, delayMs > 0 ? 'deferred' : 'in_window');
+        break;
+      }
+      case 'branch': {
+        let taken: boolean;
+        if (step.condition.kind === 'event') {
+          const ev = step.condition.event;
+          taken = await condition(() => events.has(ev) || exitReason !== undefined, Math.max(1, Math.round(parseDuration(step.condition.within) * scale)));
+          taken = taken && events.has(ev);
+        } else {
+          taken = await evaluateFieldCondition({ subjectRef, purpose: campaign.purpose, condition: step.condition });
+        }
+        record(step, taken ? 'then' : 'otherwise');
+        next = index.get(taken ? step.then : step.otherwise)!;
+        break;
+      }
+      case 'exit':
+        record(step, 'exit');
+        next = campaign.steps.length;
+        break;
+    }
+    i = next;
+  }
+  current = null;
+  status = exitReason === undefined ? 'completed' : 'exited';
+  return { status, currentStep: null, exitReason, history };
+}

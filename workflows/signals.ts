@@ -1,0 +1,54 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/** A consent change for the journey's subject; versioned so old journeys keep decoding new senders. */
+export interface ConsentChange {
+  readonly v: 1;
+  readonly kind: 'withdrawn' | 'granted' | 'suppressed' | 'erased';
+  /** The purpose withdrawn; absent means every purpose (unsubscribe from all). */
+  readonly purpose?: string;
+  readonly channel?: string;
+}
+
+/** An engagement event reported for the journey's subject (open, click, purchase). */
+export interface Engagement {
+  readonly v: 1;
+  readonly event: 'opened' | 'clicked' | 'purchased';
+}
+
+/** One line of a journey's history, as its query shows it (no personal data). */
+export interface JourneyStepRecord {
+  readonly stepId: string;
+  readonly type: string;
+  readonly outcome: string;
+  readonly reasons?: readonly string[];
+  readonly at: string;
+}
+
+/** A journey's state for `journeyState`. */
+export interface JourneyState {
+  readonly status: 'running' | 'completed' | 'exited' | 'holdout';
+  readonly currentStep: string | null;
+  readonly exitReason?: string;
+  readonly history: readonly JourneyStepRecord[];
+}
+
+/** Progress of a campaign run (`broadcast` workflow). */
+export interface CampaignProgress {
+  readonly status: 'running' | 'paused' | 'cancelled' | 'completed';
+  readonly pages: number;
+  readonly scanned: number;
+  readonly enrolled: number;
+  readonly heldOut: number;
+  readonly sent: number;
+  readonly failed: number;
+  readonly duplicate: number;
+  readonly denied: Readonly<Record<string, number>>;
+}
+
+export const consentChangedSignal = defineSignal<[ConsentChange]>('consentChanged');
+export const engagementSignal = defineSignal<[Engagement]>('engagement');
+export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const cancelSignal = defineSignal('cancel');
+export const progressQuery = defineQuery<CampaignProgress>('progress');
