@@ -17,14 +17,24 @@ export function isoToMs(s: string): number {
   return Number.isNaN(t) ? Date.parse(s) : t;
 }
 
-let lastMs = Number.NaN;
-let lastIso = '';
+const DAY_MS = 86_400_000;
+let dayStart = Number.NaN;
+let dayPrefix = '';
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 
-/** `new Date(ms).toISOString()`, remembering the last result because batches of decisions share one `now`. */
+/** `new Date(ms).toISOString()`, reusing the formatted date part while the clock stays on the same UTC day. */
 export function msToIso(ms: number): string {
-  if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString();
-    lastMs = ms;
+  const start = Math.floor(ms / DAY_MS) * DAY_MS;
+  if (start !== dayStart) {
+    dayPrefix = new Date(start).toISOString().slice(0, 11);
+    dayStart = start;
   }
-  return lastIso;
+  let t = ms - start;
+  const milli = t % 1000;
+  t = (t - milli) / 1000;
+  const sec = t % 60;
+  t = (t - sec) / 60;
+  const min = t % 60;
+  return `${dayPrefix}${pad2((t - min) / 60)}:${pad2(min)}:${pad2(sec)}.${pad3(milli)}Z`;
 }

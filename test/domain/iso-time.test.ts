@@ -25,6 +25,13 @@ test('isoToMs falls back to Date.parse for offsets and other shapes', () => {
   }
 });
 
+test('msToIso formats like toISOString within one day and across days', () => {
+  fc.assert(fc.property(fc.integer({ min: 0, max: 86_399_999 }), (offset) => {
+    const ms = Date.UTC(2026, 5, 1) + offset;
+    assert.equal(msToIso(ms), new Date(ms).toISOString());
+  }), { numRuns: 3000 });
+});
+
 test('msToIso formats like toISOString, also when the clock moves', () => {
   fc.assert(fc.property(arbDate, arbDate, (a, b) => {
     assert.equal(msToIso(a.getTime()), a.toISOString());
