@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Redis } from 'ioredis';
+import { ulid } from 'ulid';
+import { registerConsentCommands } from '../../cli/consent.js';
+import { registerGuardCommands } from '../../cli/guard.js';
+import { subjectRefOf, subjectStores } from '../../cli/subject-stores.js';
+import type { Decision } from '../../domain/guard.js';
+import { type ReasonCode, reasonOrder } from '../../domain/reasons.js';
+import { loadPolicy } from '../../infra/policy-loader.js';
+import { consentEvent } from '../helpers/consent-fixtures.js';
+import { runCli, testCliContext } from '../helpers/cli-harness.js';
+import { testRedis, uniqueId } from '../helpers/services.js';
+
+const { redis, prefix } = testRedis();
+const ctx = testCliContext(redis, prefix);
+const stores = subjectStores(ctx);
+const cli = (...args: string[]) => runCli(ctx, [registerConsentCommands, registerGuardCommands], args);
+const newsletter = ['--purpose', 'marketing.email.newsletter', '--channel', 'email'];
+
+async function check(id: string, ...args: string[]): Promise<Decision> {
+  const r = await cli('guard', 'check', '--subject', id, ...args, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as Decision;
+}
+const reasons = (d: Decision) => (d.outcome === 'deny' ? d.reasons : []);
+const seen = new Set<ReasonCode>();
+const expectDeny = (d: Decision, ...codes: ReasonCode[]) => {
+  assert.equal(d.outcome, 'deny');
+  for (const c of codes) assert.ok(reasons(d).includes(c), `expected ${c} in ${reasons(d).join(',')}`);
+  reasons(d).forEach((c) => seen.add(c));
+};
+const grant = async (id: string, ...args: string[]) => assert.equal((await cli('consent', 'grant', '--subject', id, ...args)).code, 0);
+
+test('allows with a current consent, releasing exactly the requested fields plus the address', async () => {
+  const id = uniqueId('ok');
+  await grant(id, ...newsletter);
+  const d = await check(id, ...newsletter, '--fields', 'first_name');
+  assert.equal(d.outcome, 'allow');
+  assert.deepEqual([d.fieldsReleased, d.fieldsWithheld, d.processor], [['first_name', 'email'], [], 'smtp-relay']);
+  assert.equal(d.policyVersion, loadPolicy().version);
+  const human = await cli('guard', 'check', '--subject', id, ...newsletter, '--fields', 'first_name');
+  assert.match(human.stdout, /^ALLOW {2}marketing\.email\.newsletter via email to smtp-relay/);
+});
+
+test('explains each consent-based denial', async () => {
+  const fresh = uniqueId('none');
+  assert.deepEqual(reasons(await check(fresh, ...newsletter)), ['no_consent']);
+  seen.add('no_consent');
+
+  const w = uniqueId('w');
+  await grant(w, ...newsletter);
+  await cli('consent', 'withdraw', '--subject', w, ...newsletter);
+  expectDeny(await check(w, ...newsletter), 'consent_withdrawn');
+
+  const e = uniqueId('e');
+  await cli('consent', 'expire', '--subject', e, ...newsletter);
+  expectDeny(await check(e, ...newsletter), 'consent_expired');
+
+  const p = uniqueId('p');
+  await grant(p, ...newsletter, '--pending');
+  expectDeny(await check(p, ...newsletter), 'consent_pending');
+  await cli('consent', 'reconfirm', '--subject', p, ...newsletter);
+  assert.equal((await check(p, ...newsletter)).outcome, 'allow');
+
+  const o = uniqueId('o');
+  await grant(o, ...newsletter, '--notice-version', '1');
+  expectDeny(await check(o, ...newsletter), 'notice_outdated');
+
+  const u = uniqueId('u');
+  await stores.consent.append(consentEvent(subjectRefOf({ subject: u }, ctx), { noticeVersion: 3, noticeHash: 'f'.repeat(64), id: ulid() }));
+  expectDeny(await check(u, ...newsletter), 'notice_unknown');
+
+  const l = uniqueId('l');
+  await grant(l, '--purpose', 'marketing.email', '--channel', 'email');
+  expectDeny(await check(l, '--purpose', 'marketing.email.reengagement', '--channel', 'email'), 'legal_basis_mismatch');
+
+  const s = uniqueId('sep');
+  await grant(s, '--purpose', 'marketing.email', '--channel', 'email');
+  expectDeny(await check(s, '--purpose', 'sharing.third_party.ads', '--channel', 'email'), 'separate_consent_missing', 'no_consent');
+});
+
+test('explains policy, processor and field denials', async () => {
+  const id = uniqueId('pol');
+  await grant(id, ...newsletter);
+  expectDeny(await check(id, '--purpose', 'marketing.nope', '--channel', 'email'), 'purpose_unknown');
+  expectDeny(await check(id, '--purpose', 'marketing.email.newsletter', '--channel', 'sms'), 'channel_not_allowed');
+  expectDeny(await check(id, ...newsletter, '--processor', 'nope'), 'processor_unknown');
+  expectDeny(await check(id, ...newsletter, '--processor', 'sms-gateway'), 'processor_not_authorized');
+  expectDeny(await check(id, ...newsletter, '--processor', 'legacy-esp'), 'processor_agreement_expired');
+  const f = await check(id, ...newsletter, '--fields', 'first_name,health_interest');
+  expectDeny(f, 'field_not_allowed');
+  assert.deepEqual(f.outcome === 'deny' && f.fieldsNotAllowed, ['health_interest']);
+  assert.deepEqual([f.fieldsReleased, f.fieldsWithheld], [[], ['first_name', 'health_interest', 'email']]);
+});
+
+test('explains subject-level denials: suppression, erasure, personalisation off', async () => {
+  const sup = uniqueId('sup');
+  await grant(sup, ...newsletter);
+  await stores.consent.suppress(subjectRefOf({ subject: sup }, ctx), 'unsubscribe_all', 'one_click');
+  expectDeny(await check(sup, ...newsletter), 'suppressed');
+
+  const er = uniqueId('er');
+  await grant(er, ...newsletter);
+  await stores.subjects.upsert(er, { email: `${er}@example.com` });
+  await stores.subjects.erase(subjectRefOf({ subject: er }, ctx), 'dsar');
+  expectDeny(await check(er, ...newsletter), 'subject_erased', 'suppressed');
+
+  const pers = uniqueId('pers');
+  await grant(pers, '--purpose', 'marketing.personalized', '--channel', 'email');
+  assert.equal((await check(pers, '--purpose', 'marketing.personalized', '--channel', 'email')).outcome, 'allow');
+  await stores.consent.setPersonalisation(subjectRefOf({ subject: pers }, ctx), 'off');
+  expectDeny(await check(pers, '--purpose', 'marketing.personalized', '--channel', 'email'), 'personalisation_off');
+});
+
+test('fails closed with state_unavailable when Redis cannot be reached', async () => {
+  const dead = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
+  dead.on('error', () => {});
+  const deadCtx = { ...ctx, redis: () => dead };
+  const r = await runCli(deadCtx, [registerGuardCommands], ['guard', 'check', '--subject', uniqueId('x'), ...newsletter, '--json']);
+  dead.disconnect();
+  assert.equal(r.code, 0);
+  const d = JSON.parse(r.stdout) as Decision & { loadError?: string };
+  expectDeny(d, 'state_unavailable');
+  assert.ok(d.loadError);
+});
+
+test('guard check writes nothing', async () => {
+  const before = (await redis.keys(`${prefix}*`)).sort();
+  await check(uniqueId('ro'), ...newsletter, '--fields', 'first_name');
+  assert.deepEqual((await redis.keys(`${prefix}*`)).sort(), before);
+});
+
+test('every reason code is reachable through guard check', () => {
+  assert.deepEqual(reasonOrder.filter((c) => !seen.has(c)), []);
+});

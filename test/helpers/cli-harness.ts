@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { Command, CommanderError } from 'commander';
+import type { Redis } from 'ioredis';
+import { type AppConfig, buildConfig, parseEnv } from '../../infra/config.js';
+import { redisKeys } from '../../infra/redis/keys.js';
+import { CliUsageError, type CliContext, type RegisterCommands } from '../../cli/context.js';
+
+/** The outcome of one in-process CLI run. */
+export interface CliRun {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** 0 ok, 1 command reported problems (process.exitCode), 2 usage error. */
+  readonly code: number;
+}
+
+/** A CLI context over a given Redis client and key prefix, with fresh secrets; output is captured per run. */
+export function testCliContext(redis: Redis, prefix: string): CliContext & { out: string[] } {
+  const b64 = () => randomBytes(32).toString('base64');
+  const config: AppConfig = buildConfig(parseEnv({
+    REDIS_KEY_PREFIX: prefix, CONSENTFLOW_MASTER_KEY: b64(), CONSENTFLOW_PSEUDONYM_KEY: b64(), CONSENTFLOW_LOG_KEY: b64(), CONSENTFLOW_TOKEN_KEY: b64(), CONSENTFLOW_CODEC_KEY: b64(),
+  }));
+  const out: string[] = [];
+  return {
+    out,
+    config: () => config,
+    redis: () => redis,
+    keys: () => redisKeys(prefix),
+    redisUrl: () => 'redis://unused',
+    temporalAddress: () => 'unused:0',
+    smtpUrl: () => 'smtp://unused',
+    close: async () => {},
+    print: (json, value, human) => void out.push(json ? JSON.stringify(value) : human()),
+  };
+}
+
+/** Runs `consentflow <args>` in process with the given command modules, as cli.ts would. */
+export async function runCli(ctx: CliContext & { out: string[] }, register: readonly RegisterCommands[], args: readonly string[]): Promise<CliRun> {
+  const program = new Command('consentflow').exitOverride();
+  let stderr = '';
+  program.configureOutput({ writeOut: () => {}, writeErr: (s) => void (stderr += s) });
+  for (const r of register) r(program, ctx);
+  ctx.out.length = 0;
+  const saved = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(['node', 'consentflow', ...args]);
+    const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return { stdout: ctx.out.join('\n'), stderr, code };
+  } catch (e) {
+    if (e instanceof CommanderError) return { stdout: ctx.out.join('\n'), stderr, code: 2 };
+    if (e instanceof CliUsageError) return { stdout: ctx.out.join('\n'), stderr: `error: ${e.message}`, code: 2 };
+    throw e;
+  } finally {
+    process.exitCode = saved;
+  }
+}
