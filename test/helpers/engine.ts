@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { ulid } from 'ulid';
+import { ConsentEvent, type ConsentEventType } from '../../domain/consent.js';
+import type { SubjectRef } from '../../domain/ids.js';
+import { policy } from '../../policy/index.js';
+import type { TemplatePort } from '../../activities/send-pipeline.js';
+import { createServices, type Services } from '../../infra/compose.js';
+import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
+import { connectClient } from '../../infra/temporal/connection.js';
+import { installRuntime } from '../../infra/temporal/runtime.js';
+import { startWorker, type RunningWorker } from '../../worker.js';
+import type { AppConfig } from '../../infra/config.js';
+import { testConfig } from './config.js';
+import { testRedis, testTemporal, uniqueId } from './services.js';
+
+/** A consent answer to seed: defaults to a grant under the notice in force. */
+export interface SeedConsent {
+  readonly purpose: string;
+  readonly channel?: string;
+  readonly type?: ConsentEventType;
+  readonly noticeVersion?: number;
+  readonly pending?: boolean;
+}
+
+/** Builds a valid consent event for tests, as the capture API would record it. */
+export function consentEvent(ref: SubjectRef, c: SeedConsent, now = new Date()): ConsentEvent {
+  const version = c.noticeVersion ?? Math.max(...policy.notices.map((n) => n.version));
+  const notice = policy.notices.find((n) => n.version === version && n.language === 'en')!;
+  const purpose = policy.purposes.find((p) => p.id === c.purpose);
+  return ConsentEvent.parse({
+    id: ulid(now.getTime()),
+    type: c.type ?? 'granted',
+    subjectRef: ref,
+    purpose: c.purpose,
+    channel: c.channel ?? 'email',
+    legalBasis: purpose?.legalBasis ?? 'consent',
+    noticeVersion: notice.version,
+    noticeHash: notice.contentHash,
+    language: 'en',
+    collectionPoint: 'test',
+    method: 'api',
+    occurredAt: now.toISOString(),
+    source: 'test',
+    jurisdiction: 'EU',
+    ...(c.pending ? { pending: true } : {}),
+  });
+}
+
+/** A real worker, SMTP sink and client on the run's Temporal and Redis, isolated by task queue and key prefix. */
+export interface Engine {
+  readonly config: AppConfig;
+  readonly services: Services;
+  readonly sink: SmtpSink;
+  readonly client: Client;
+  readonly taskQueue: string;
+  seed(subjectId: string, fields: Record<string, string>, consents?: readonly SeedConsent[]): Promise<SubjectRef>;
+}
+
+/** Starts the engine before the file's tests and stops it after; `templates` swaps the template port. */
+export function useEngine(opts: { templates?: TemplatePort; env?: Record<string, string> } = {}): Engine {
+  installRuntime();
+  const { redis, prefix, url } = testRedis();
+  const tq = testTemporal();
+  const config = testConfig({ REDIS_KEY_PREFIX: prefix, CONSENTFLOW_PUBLIC_URL: 'https://prefs.shop.example', ...opts.env });
+  const services = createServices(config, redis);
+  const engine = { config, services, taskQueue: tq.taskQueue } as Engine & { sink: SmtpSink; client: Client };
+  let worker: RunningWorker;
+  before(async () => {
+    engine.sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('outbox')) });
+    worker = await startWorker(config, { redisUrl: url, temporalAddress: tq.address, smtpUrl: engine.sink.url }, { taskQueue: tq.taskQueue, templates: opts.templates });
+    engine.client = await connectClient(config, tq.address);
+  });
+  after(async () => {
+    await worker.shutdown();
+    await engine.client.connection.close();
+    await engine.sink.stop();
+  });
+  engine.seed = async (subjectId, fields, consents = []) => {
+    const res = await services.subjects.upsert(subjectId, fields);
+    if (res.status !== 'written') throw new Error(`seed refused: ${res.reason}`);
+    for (const c of consents) await services.consent.append(consentEvent(res.ref, c));
+    return res.ref;
+  };
+  return engine;
+}
+
+/** Polls until `fn` returns a value that is not undefined, or fails after `ms`. */
+export async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
