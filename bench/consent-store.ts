@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { ulid } from 'ulid';
+import { monotonicFactory, ulid } from 'ulid';
 import type { ConsentEvent } from '../domain/consent.js';
 import type { SubjectRef } from '../domain/ids.js';
 import { createEnvelope } from '../infra/crypto/envelope.js';
@@ -34,9 +34,12 @@ async function timeEach(n: number, fn: (i: number) => Promise<unknown>): Promise
   return out;
 }
 
+// ulid() draws fresh randomness per character; the monotonic factory does so once per millisecond.
+const eventId = monotonicFactory();
+
 function event(ref: SubjectRef, i: number, over: Partial<ConsentEvent> = {}): ConsentEvent {
   return {
-    id: ulid(), type: 'granted', subjectRef: ref, purpose: 'marketing.email.newsletter', channel: 'email', legalBasis: 'consent',
+    id: eventId(), type: 'granted', subjectRef: ref, purpose: 'marketing.email.newsletter', channel: 'email', legalBasis: 'consent',
     noticeVersion: 3, noticeHash: '762ec7f4b3bda1be1489ee643de1252ad5d41261cebc1a08e2c74a5e310db10f', language: 'en',
     collectionPoint: `signup-form-${i % 7}`, method: 'form', occurredAt: new Date().toISOString(), source: 'bench', jurisdiction: 'DE', ...over,
   };
@@ -60,23 +63,31 @@ export async function main(): Promise<void> {
     const refs: SubjectRef[] = new Array<SubjectRef>(N);
     const t0 = performance.now();
     let events = 0;
-    for (let start = 0; start < N; start += 1000) {
+    // Up to 4 batches of 1000 in flight, each writing profiles and consent concurrently: the fsync per round trip
+    // (appendfsync always) is shared by whatever arrives together, so overlap is what makes the import fast.
+    const importBatch = async (start: number) => {
       const rows = [];
       for (let i = start; i < Math.min(N, start + 1000); i++) rows.push({ subjectId: `bench-${i}`, fields: { email: `user${i}@example.com`, first_name: `Name${i}`, locale: 'en', city: 'Berlin' } });
-      const written = await subjects.upsertMany(rows);
-      const appends: Promise<unknown>[] = [];
-      written.forEach((w, j) => {
+      const writes: Promise<unknown>[] = [subjects.upsertMany(rows)];
+      rows.forEach((row, j) => {
         const i = start + j;
-        refs[i] = w.ref;
-        appends.push(consent.append(event(w.ref, i)));
-        if (i % 3 === 0) appends.push(consent.append(event(w.ref, i, { purpose: 'marketing.sms.promotions', channel: 'sms' })));
-        if (i % 10 === 0) appends.push(consent.append(event(w.ref, i, { type: 'withdrawn' })));
-        if (i % 50 === 0) appends.push(consent.suppress(w.ref, 'hard_bounce', 'bench', { channel: 'email' }));
+        const ref = (refs[i] = subjects.refOf(row.subjectId));
+        writes.push(consent.append(event(ref, i)));
+        if (i % 3 === 0) writes.push(consent.append(event(ref, i, { purpose: 'marketing.sms.promotions', channel: 'sms' })));
+        if (i % 10 === 0) writes.push(consent.append(event(ref, i, { type: 'withdrawn' })));
+        if (i % 50 === 0) writes.push(consent.suppress(ref, 'hard_bounce', 'bench', { channel: 'email' }));
       });
-      events += appends.length;
-      await Promise.all(appends);
+      events += writes.length - 1;
+      await Promise.all(writes);
+    };
+    const inFlight = new Set<Promise<void>>();
+    for (let start = 0; start < N; start += 1000) {
+      const p: Promise<void> = importBatch(start).then(() => void inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= 4) await Promise.race(inFlight);
       if (start % 100_000 === 0 && start > 0) emit('import_progress', { subjects: start, elapsed_s: round((performance.now() - t0) / 1000, 1) });
     }
+    await Promise.all(inFlight);
     const importS = (performance.now() - t0) / 1000;
     emit('import', { subjects: N, consent_writes: events, seconds: round(importS, 1), subjects_per_s: Math.round(N / importS), writes_per_s: Math.round((N * 3 + events) / importS) });
 
