@@ -38,7 +38,7 @@ export function shippedLintSources(nowMs = Date.now()): LintSources {
 /** Lints one campaign by id; throws UnknownCampaignError naming the ids that exist. */
 export function lintById(id: string, sources: LintSources = shippedLintSources()): CampaignLintResult {
   const campaign = Object.hasOwn(sources.campaigns, id) ? sources.campaigns[id] : undefined;
-  if (campaign === undefined) throw new UnknownCampaignError(`no campaign "${id}"; known campaigns: ${Object.keys(sources.campaigns).join(', ')}`);
+  if (campaign === undefined) throw new UnknownCampaignError(`no campaign "${id}"; known campaigns: ${Object.keys(sources.campaigns).sort().join(', ')}`);
   const problems = lintCampaign(campaign, sources);
   return { campaign: id, ok: problems.length === 0, problems };
 }
