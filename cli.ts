@@ -5,7 +5,13 @@ import { Command, CommanderError } from 'commander';
 import { ZodError } from 'zod';
 import { CliUsageError } from './cli/context.js';
 import { makeCliContext } from './cli/make-context.js';
+import { registerCampaignCommands } from './cli/campaign.js';
+import { registerConsentCommands } from './cli/consent.js';
 import { registerDevCommands } from './cli/dev.js';
+import { registerGuardCommands } from './cli/guard.js';
+import { registerLogCommands } from './cli/log.js';
+import { registerPolicyCommands } from './cli/policy.js';
+import { registerSubjectCommands } from './cli/subject.js';
 import { ConfigError } from './infra/config.js';
 import { ServiceStartError } from './infra/embedded/process.js';
 
@@ -18,7 +24,8 @@ export function buildProgram(ctx = makeCliContext()): Command {
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerDevCommands]) register(program, ctx);
+  const modules = [registerDevCommands, registerPolicyCommands, registerSubjectCommands, registerConsentCommands, registerGuardCommands, registerCampaignCommands, registerLogCommands];
+  for (const register of modules) register(program, ctx);
   return program;
 }
 

@@ -1,8 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { holdout, type BranchCondition, type Campaign } from '../domain/campaign.js';
 import type { SubjectRef } from '../domain/ids.js';
-import { hasLiveConsent } from '../domain/live-consent.js';
-import { matchesSegment, type Segment, type SegmentProfile } from '../domain/segment.js';
+import type { Segment } from '../domain/segment.js';
+import { evaluateSegmentPage, fieldsOutsidePurpose, SegmentFieldNotAllowedError } from './segment-page.js';
 import { runGuardedSends, type SendOutcome, type SendPipelineDeps, type SendSpec } from './send-pipeline.js';
 import { evaluateCondition, msUntilWindow } from './conditions.js';
 import type { JourneyInput } from '../workflows/journey.js';
@@ -31,8 +31,7 @@ const newCounts = (): ChunkCounts => ({ scanned: 0, enrolled: 0, heldOut: 0, sen
 export const journeyWorkflowId = (campaignId: string, ref: string): string => `journey:${campaignId}:${ref}`;
 
 function requireAllowed(deps: CampaignActivityDeps, purpose: string, fields: readonly string[], what: string): void {
-  const allowed = deps.policy().purposes.get(purpose)?.allowedFields;
-  const bad = fields.filter((f) => !allowed?.has(f));
+  const bad = fieldsOutsidePurpose(deps.policy(), purpose, fields);
   if (bad.length) throw ApplicationFailure.create({ type: 'FieldNotAllowedFailure', nonRetryable: true, message: `${what} reads ${bad.join(', ')}, which purpose ${purpose} does not allow` });
 }
 
@@ -61,21 +60,12 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
   async function segmentPage(segmentId: string, purpose: string, cursor: string, count: number) {
     const segment = deps.segments[segmentId];
     if (!segment) throw ApplicationFailure.create({ type: 'SegmentUnknownFailure', nonRetryable: true, message: `segment ${segmentId} does not exist` });
-    requireAllowed(deps, purpose, segment.reads, `segment ${segmentId}`);
-    const page = await deps.pageSubjects(cursor, count);
-    let refs = [...page.refs];
-    if (segment.consent) {
-      const states = await deps.loadGuardStates(refs);
-      const c = segment.consent;
-      refs = refs.filter((_, i) => hasLiveConsent(states[i]!, c.purpose, c.channel));
+    try {
+      return await evaluateSegmentPage(deps, deps.policy(), segment, purpose, cursor, count);
+    } catch (e) {
+      if (e instanceof SegmentFieldNotAllowedError) throw ApplicationFailure.create({ type: 'FieldNotAllowedFailure', nonRetryable: true, message: e.message });
+      throw e;
     }
-    const nowMs = Date.now();
-    const rows = await Promise.all(refs.map((ref) => (segment.reads.length ? deps.readFields(ref, segment.reads) : Promise.resolve({ status: 'found' as const, fields: {} }))));
-    const members = refs.filter((_, i) => {
-      const r = rows[i]!;
-      return r.status === 'found' && matchesSegment(segment, r.fields as SegmentProfile, nowMs);
-    });
-    return { cursor: page.cursor, scanned: page.refs.length, members };
   }
 
   return {

@@ -52,6 +52,30 @@ export interface SendOutcome {
   readonly smtpCode?: number;
 }
 
+/** The guard's answer for one subject on one send step, with the template it would use. */
+export interface SendDecision {
+  readonly ref: SubjectRef;
+  readonly decision: Decision;
+  readonly template: TemplateInfo | undefined;
+  /** Campaign-level denials on top of the guard's (frequency cap, missing template). */
+  readonly extraReasons: string[];
+}
+
+/** Picks the template (generic fallback when personalisation is off) and runs the guard; shared with dry runs. */
+export function decideSend(templates: TemplatePort, policy: CompiledPolicy, spec: Pick<SendSpec, 'campaignId' | 'stepId' | 'purpose' | 'channel' | 'processor' | 'templateId'>, ref: SubjectRef, state: GuardState, now: Date): SendDecision {
+  let template = templates.info(spec.templateId);
+  // PIPL 24: someone who turned personalisation off gets the template's generic fallback.
+  if (template?.fallback && state.personalisation === 'off') template = templates.info(template.fallback) ?? template;
+  const decision = decide(
+    { campaignId: spec.campaignId, stepId: spec.stepId, subjectRef: ref, purpose: spec.purpose, channel: spec.channel, processor: spec.processor, templateId: template?.id ?? spec.templateId, fields: template ? [...template.fields] : [] },
+    state,
+    policy,
+    now,
+  );
+  const extraReasons = template === undefined || template.channel !== spec.channel ? ['template_unavailable'] : [];
+  return { ref, decision, template, extraReasons };
+}
+
 /**
  * The one path every message takes, for a batch of subjects on one send step: load state in bulk, decide, append
  * every decision durably (nothing is sent if that fails), read only released fields, render strictly, deliver
@@ -74,22 +98,8 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
 
   const states = await deps.loadGuardStates(todo);
   const policy = deps.policy();
-  const decisions: Array<{ ref: SubjectRef; decision: Decision; template: TemplateInfo | undefined; extraReasons: string[] }> = [];
-  for (let i = 0; i < todo.length; i++) {
-    const ref = todo[i]!;
-    const state = states[i]!;
-    let template = deps.templates.info(spec.templateId);
-    // PIPL 24: someone who turned personalisation off gets the template's generic fallback.
-    if (template?.fallback && state.personalisation === 'off') template = deps.templates.info(template.fallback) ?? template;
-    const decision = decide(
-      { campaignId: spec.campaignId, stepId: spec.stepId, subjectRef: ref, purpose: spec.purpose, channel: spec.channel, processor: spec.processor, templateId: template?.id ?? spec.templateId, fields: template ? [...template.fields] : [] },
-      state,
-      policy,
-      now,
-    );
-    const extraReasons = template === undefined || template.channel !== spec.channel ? ['template_unavailable'] : [];
-    decisions.push({ ref, decision, template, extraReasons });
-  }
+  const decisions: SendDecision[] = [];
+  for (let i = 0; i < todo.length; i++) decisions.push(decideSend(deps.templates, policy, spec, todo[i]!, states[i]!, now));
 
   // Frequency caps count across campaigns; a capped send is a logged denial like any other.
   if (spec.frequencyCap) {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../infra/config.js';
 import type { RedisKeys } from '../infra/redis/keys.js';
@@ -23,6 +24,8 @@ export interface CliContext {
   redisUrl(): string;
   temporalAddress(): string;
   smtpUrl(): string;
+  /** A Temporal client with the shared encrypted data converter, connected on first use. */
+  temporal(): Promise<Client>;
   /** Closes whatever the context opened. */
   close(): Promise<void>;
   /** Prints `value` as JSON when `json` is true, else the human rendering. */

@@ -1,4 +1,6 @@
+import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
+import { connectClient } from '../infra/temporal/connection.js';
 import { buildConfig, ConfigError, parseEnv, type AppConfig } from '../infra/config.js';
 import { loadDevKeys } from '../infra/dev-keys.js';
 import { redisKeys, type RedisKeys } from '../infra/redis/keys.js';
@@ -9,6 +11,7 @@ import { readDevRuntime } from './runtime-file.js';
 export function makeCliContext(): CliContext {
   let config: AppConfig | undefined;
   let redis: Redis | undefined;
+  let temporal: Promise<Client> | undefined;
   const getConfig = (): AppConfig => {
     if (config) return config;
     const env = parseEnv(process.env);
@@ -36,11 +39,18 @@ export function makeCliContext(): CliContext {
       redis.on('error', () => {}); // surfaced by the failing command instead
       return redis;
     },
+    temporal(): Promise<Client> {
+      temporal ??= connectClient(getConfig(), fromDev('temporalAddress', 'TEMPORAL_ADDRESS')).catch((e: unknown) => {
+        throw new ConfigError(`cannot reach Temporal at ${fromDev('temporalAddress', 'TEMPORAL_ADDRESS')} (${(e as Error).message}); start \`consentflow dev\` or fix TEMPORAL_ADDRESS`);
+      });
+      return temporal;
+    },
     print(json, value, human) {
       process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
     },
     async close() {
       if (redis) await redis.quit().catch(() => redis?.disconnect());
+      if (temporal) await temporal.then((c) => c.connection.close()).catch(() => undefined);
     },
   };
 }

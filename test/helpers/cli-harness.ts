@@ -28,6 +28,7 @@ export function testCliContext(redis: Redis, prefix: string): CliContext & { out
     redisUrl: () => 'redis://unused',
     temporalAddress: () => 'unused:0',
     smtpUrl: () => 'smtp://unused',
+    temporal: () => Promise.reject(new Error('no Temporal in CLI unit tests')),
     close: async () => {},
     print: (json, value, human) => void out.push(json ? JSON.stringify(value) : human()),
   };

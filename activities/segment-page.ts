@@ -1,0 +1,45 @@
+import type { SubjectRef } from '../domain/ids.js';
+import type { GuardState } from '../domain/consent-state.js';
+import type { CompiledPolicy } from '../domain/policy.js';
+import { hasLiveConsent } from '../domain/live-consent.js';
+import { matchesSegment, type Segment, type SegmentProfile } from '../domain/segment.js';
+
+/** The reads a segment page needs: a cursor over subjects, minimal field reads, bulk guard state. */
+export interface SegmentPorts {
+  readonly pageSubjects: (cursor: string, count: number) => Promise<{ readonly cursor: string; readonly refs: readonly SubjectRef[] }>;
+  readonly readFields: (ref: SubjectRef, fields: readonly string[]) => Promise<{ status: 'found'; fields: Readonly<Record<string, string>> } | { status: 'not_found' | 'erased' }>;
+  readonly loadGuardStates: (refs: readonly SubjectRef[]) => Promise<GuardState[]>;
+}
+
+/** A segment reads a field its campaign's purpose does not allow: reading it would itself be unlawful processing. */
+export class SegmentFieldNotAllowedError extends Error {
+  override readonly name = 'SegmentFieldNotAllowedError';
+}
+
+/** Fields in `fields` that `purpose` does not allow (all of them when the purpose is unknown). */
+export function fieldsOutsidePurpose(policy: CompiledPolicy, purpose: string, fields: readonly string[]): string[] {
+  const allowed = policy.purposes.get(purpose)?.allowedFields;
+  return fields.filter((f) => !allowed?.has(f));
+}
+
+/**
+ * Evaluates one page of a segment: only the segment's declared fields are read, and only if the purpose allows
+ * them. The whole audience is never loaded: the caller carries the cursor.
+ */
+export async function evaluateSegmentPage(ports: SegmentPorts, policy: CompiledPolicy, segment: Segment, purpose: string, cursor: string, count: number, nowMs = Date.now()): Promise<{ cursor: string; scanned: number; members: SubjectRef[] }> {
+  const bad = fieldsOutsidePurpose(policy, purpose, segment.reads);
+  if (bad.length) throw new SegmentFieldNotAllowedError(`segment ${segment.id} reads ${bad.join(', ')}, which purpose ${purpose} does not allow`);
+  const page = await ports.pageSubjects(cursor, count);
+  let refs = [...page.refs];
+  if (segment.consent) {
+    const states = await ports.loadGuardStates(refs);
+    const c = segment.consent;
+    refs = refs.filter((_, i) => hasLiveConsent(states[i]!, c.purpose, c.channel));
+  }
+  const rows = await Promise.all(refs.map((ref) => (segment.reads.length ? ports.readFields(ref, segment.reads) : Promise.resolve({ status: 'found' as const, fields: {} }))));
+  const members = refs.filter((_, i) => {
+    const r = rows[i]!;
+    return r.status === 'found' && matchesSegment(segment, r.fields as SegmentProfile, nowMs);
+  });
+  return { cursor: page.cursor, scanned: page.refs.length, members };
+}
