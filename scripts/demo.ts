@@ -1,17 +1,54 @@
-// `npm run demo`: the main job on embedded services, end to end, printing where the results landed.
-import { rmSync } from 'node:fs';
+// `npm run demo`: the main job on embedded services. Imports a mixed-consent audience, lints and dry-runs the
+// welcome series, runs it with short waits, and prints what was sent, what was blocked and why, and where the
+// emails and the decision log are.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ulid } from 'ulid';
+import { ConsentEvent, type ConsentEventType } from '../domain/consent.js';
+import type { SubjectRef } from '../domain/ids.js';
+import { policy } from '../policy/index.js';
 import { buildConfig, parseEnv } from '../infra/config.js';
+import { createServices } from '../infra/compose.js';
 import { loadDevKeys } from '../infra/dev-keys.js';
 import { startStack } from '../infra/embedded/stack.js';
+import { campaignWorkflowId } from '../infra/temporal/campaign-runs.js';
 import { connectClient } from '../infra/temporal/connection.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
+import { journeyWorkflowId } from '../activities/campaign.js';
+import { clearDevRuntime, writeDevRuntime } from '../cli/runtime-file.js';
 import { startWorker } from '../worker.js';
+import { demoAudience, writeAudienceFile, type DemoPerson } from './demo-audience.js';
+
+const root = join(import.meta.dirname, '..');
+const CAMPAIGN = 'welcome-series';
+// 3 and 4 days of waiting become about 5 and 7 seconds.
+const TIME_SCALE = '0.00002';
+
+function cli(dataDir: string, args: string[]): string {
+  console.log(`\n$ consentflow ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli.ts'), ...args], { cwd: root, env: { ...process.env, CONSENTFLOW_DATA_DIR: dataDir }, encoding: 'utf8' });
+  const out = `${r.stdout}${r.stderr}`.trimEnd();
+  console.log(out.split('\n').map((l) => `  ${l}`).join('\n'));
+  if (r.status !== 0 && !(args[0] === 'campaign' && args[1] === 'status')) throw new Error(`consentflow ${args.join(' ')} exited ${r.status}`);
+  return out;
+}
+
+function consentEvent(ref: SubjectRef, type: ConsentEventType, noticeVersion: number, extra: { pending?: true } = {}): ConsentEvent {
+  const notice = policy.notices.find((n) => n.version === noticeVersion && n.language === 'en')!;
+  const when = new Date();
+  return ConsentEvent.parse({
+    id: ulid(when.getTime()), type, subjectRef: ref, purpose: 'marketing.email.newsletter', channel: 'email', legalBasis: 'consent',
+    noticeVersion, noticeHash: notice.contentHash, language: 'en', collectionPoint: 'signup_form', method: type === 'withdrawn' ? 'preference_center' : 'form',
+    occurredAt: when.toISOString(), source: 'demo', jurisdiction: 'EU', ...extra,
+  });
+}
 
 async function main(): Promise<void> {
-  const dataDir = resolve(process.env.CONSENTFLOW_DATA_DIR ?? '.data/demo');
+  const dataDir = resolve(process.env.CONSENTFLOW_DATA_DIR ?? join(root, '.data', 'demo'));
   // Each demo run starts from an empty store so its output is reproducible; keys are kept.
-  for (const d of ['redis', 'outbox']) rmSync(join(dataDir, d), { recursive: true, force: true });
+  for (const d of ['redis', 'outbox', 'log-segments', 'reports']) rmSync(join(dataDir, d), { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
   const env = parseEnv({ ...process.env, CONSENTFLOW_DATA_DIR: dataDir });
   const config = buildConfig(env, loadDevKeys(dataDir, true));
   installRuntime();
@@ -19,20 +56,71 @@ async function main(): Promise<void> {
   const stack = await startStack(env, { persistent: false });
   console.log(`services up in ${((Date.now() - t0) / 1000).toFixed(1)}s: redis ${stack.redis.url} (${stack.redis.source}), temporal ${stack.temporal.address} (${stack.temporal.source}), smtp ${stack.smtpUrl}`);
   const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl });
+  writeDevRuntime(dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox: stack.sink?.outbox });
   const client = await connectClient(config, stack.temporal.address);
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(stack.redis.url);
+  const services = createServices(config, redis);
   try {
-    const result = await client.workflow.execute('connectivityCheck', {
-      taskQueue: config.taskQueue,
-      workflowId: `demo-connectivity-${Date.now()}`,
-      args: [{ to: 'demo.subject@example.org', subject: 'consentflow demo' }],
-    });
-    const eml = stack.sink?.received.at(-1)?.file;
-    console.log(`workflow delivered message ${result.messageId}`);
-    console.log(eml ? `delivered .eml: ${eml}` : `delivered through ${stack.smtpUrl}`);
+    const people = demoAudience();
+    const audienceFile = join(dataDir, 'audience.jsonl');
+    writeAudienceFile(audienceFile, people);
+    cli(dataDir, ['subject', 'import', audienceFile]);
+    const refOf = new Map<DemoPerson, SubjectRef>(people.map((p) => [p, services.pseudonymize(p.id)]));
+    for (const [p, ref] of refOf) {
+      if (p.consent === 'outdated_notice') await services.consent.append(consentEvent(ref, 'granted', p.id.endsWith('5') ? 2 : 1));
+      else if (p.consent === 'pending_double_opt_in') await services.consent.append(consentEvent(ref, 'granted', 3, { pending: true }));
+      else await services.consent.append(consentEvent(ref, 'granted', 3));
+      if (p.consent === 'withdrawn_before') await services.consent.append(consentEvent(ref, 'withdrawn', 3));
+    }
+    console.log(`\nrecorded consent for ${people.length} people (current notice v3; two under older notices; one withdrawn; one unconfirmed double opt-in)`);
+
+    cli(dataDir, ['campaign', 'lint', CAMPAIGN]);
+    cli(dataDir, ['campaign', 'dry-run', CAMPAIGN]);
+    cli(dataDir, ['campaign', 'start', CAMPAIGN, '--time-scale', TIME_SCALE]);
+
+    const midway = people.find((p) => p.consent === 'withdraws_mid_journey')!;
+    const midAddress = midway.fields.email!;
+    await waitFor(() => (stack.sink?.received.some((m) => m.envelopeTo.includes(midAddress)) ? true : undefined), 60_000);
+    cli(dataDir, ['consent', 'withdraw', '--subject', midway.id, '--purpose', 'marketing.email.newsletter', '--channel', 'email', '--method', 'preference_center', '--collection-point', 'preference_center']);
+
+    await client.workflow.getHandle(campaignWorkflowId(CAMPAIGN)).result();
+    const enrolled = [...refOf.values()];
+    await Promise.all(enrolled.map((ref) => client.workflow.getHandle(journeyWorkflowId(CAMPAIGN, ref)).result().catch(() => undefined)));
+    cli(dataDir, ['campaign', 'status', CAMPAIGN]);
+
+    console.log('\nwhat happened to each person (from the decision log; subjects appear there only as subjectRefs):');
+    for (const [p, ref] of refOf) {
+      const entries = [];
+      for await (const e of services.log.query({ subjectRef: ref, campaignId: CAMPAIGN })) entries.push(e);
+      const sent = entries.filter((e) => e.kind === 'delivery' && e.outcome === 'sent').length;
+      const denied = entries.filter((e) => e.kind === 'decision' && e.outcome === 'deny').map((e) => `${e.stepId}: ${e.reasons.join('+')}`);
+      const files = stack.sink?.received.filter((m) => m.envelopeTo.includes(p.fields.email!)).map((m) => m.file) ?? [];
+      const status = entries.length === 0 ? 'not enrolled (no live newsletter consent)' : `sent ${sent}${denied.length ? `, blocked ${denied.join(', ')}` : ''}`;
+      console.log(`  ${p.id} ${ref}  ${status.padEnd(58)} ${p.note}`);
+      for (const f of files) console.log(`      ${f}`);
+    }
+    const exportFile = join(dataDir, 'decision-log.jsonl');
+    rmSync(exportFile, { force: true });
+    cli(dataDir, ['log', 'verify']);
+    cli(dataDir, ['log', 'export', '--format', 'jsonl', '--out', exportFile]);
+    console.log(`\nemails: ${stack.sink?.outbox ?? stack.smtpUrl}\ndecision log export: ${exportFile}`);
   } finally {
+    clearDevRuntime(dataDir);
+    redis.disconnect();
     await client.connection.close();
     await running.shutdown();
     await stack.stop();
+  }
+}
+
+async function waitFor<T>(fn: () => T | undefined, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
