@@ -37,6 +37,15 @@ export interface ConsentStoreDeps {
   readonly bulkBatch?: number;
 }
 
+// JSON.parse throws on garbage; stored data that is not JSON is corruption like any other schema failure.
+function parseJson(raw: string | undefined, what: string): unknown {
+  try {
+    return JSON.parse(raw ?? 'null');
+  } catch {
+    throw new CorruptConsentDataError(`${what} is not JSON`);
+  }
+}
+
 const suppressionField = (kind: SuppressionKind, channel?: string) => (channel ? `${kind}|${channel}` : kind);
 
 /**
@@ -70,7 +79,7 @@ export class ConsentStore {
   async events(ref: SubjectRef): Promise<ConsentEvent[]> {
     const entries = await this.#redis.xrange(this.#keys.consentEvents(ref), '-', '+');
     return entries.map(([id, fields]) => {
-      const r = ConsentEvent.safeParse(JSON.parse(fields[1] ?? 'null'));
+      const r = ConsentEvent.safeParse(parseJson(fields[1], `consent event ${id} of ${ref}`));
       if (!r.success) throw new CorruptConsentDataError(`consent event ${id} of ${ref} failed validation`);
       return r.data;
     });
@@ -79,7 +88,7 @@ export class ConsentStore {
   /** The stored projection: `purpose|channel` → latest event. */
   async projection(ref: SubjectRef): Promise<ConsentProjection> {
     const raw = await this.#redis.hgetall(this.#keys.consentState(ref));
-    const r = ConsentProjection.safeParse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, JSON.parse(v)])));
+    const r = ConsentProjection.safeParse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, parseJson(v, `consent projection of ${ref}`)])));
     if (!r.success) throw new CorruptConsentDataError(`consent projection of ${ref} failed validation`);
     return r.data;
   }
@@ -111,7 +120,7 @@ export class ConsentStore {
   async suppressions(ref: SubjectRef): Promise<Suppression[]> {
     const raw = await this.#redis.hgetall(this.#keys.suppression(ref));
     return Object.values(raw).map((v) => {
-      const r = Suppression.safeParse(JSON.parse(v));
+      const r = Suppression.safeParse(parseJson(v, `a suppression record of ${ref}`));
       if (!r.success) throw new CorruptConsentDataError(`a suppression record of ${ref} failed validation`);
       return r.data;
     });

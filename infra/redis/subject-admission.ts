@@ -21,7 +21,12 @@ const positive = new Set<string>(['granted', 'reconfirmed']);
 
 function consentedAfter(projection: Record<string, string>, at: string): boolean {
   return Object.values(projection).some((raw) => {
-    const e = ConsentEvent.safeParse(JSON.parse(raw));
+    let e;
+    try {
+      e = ConsentEvent.safeParse(JSON.parse(raw));
+    } catch {
+      return false; // an unreadable record proves no new consent: stay refused
+    }
     return e.success && positive.has(e.data.type) && !e.data.pending && e.data.occurredAt > at;
   });
 }
