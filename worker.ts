@@ -6,6 +6,8 @@ import type { Client } from '@temporalio/client';
 import type { TemplatePort } from './activities/send-pipeline.js';
 import { createServices } from './infra/compose.js';
 import { journeyStarter } from './infra/temporal/journeys.js';
+import { subjectRequestDeps } from './infra/subject-request-deps.js';
+import type { ProcessorNotifier } from './domain/propagation.js';
 import { loadTemplatePort } from './infra/templates/port.js';
 import { segments } from './segments/index.js';
 import type { Mailer } from './infra/smtp/transport.js';
@@ -36,7 +38,7 @@ export async function createWorker(opts: {
 }
 
 /** Wires the real adapters into the activities' ports: the one place infra meets the send path. */
-export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer: Mailer; client: Client; taskQueue: string; templates: TemplatePort }): ActivityDeps {
+export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer: Mailer; client: Client; taskQueue: string; templates: TemplatePort; notifier?: ProcessorNotifier }): ActivityDeps {
   const s = createServices(config, io.redis);
   return {
     redis: io.redis,
@@ -55,6 +57,7 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     pageSubjects: (cursor, count) => s.subjects.pageSubjects(cursor, count),
     segments,
     startJourney: journeyStarter(io.client, io.taskQueue),
+    ...subjectRequestDeps(config, s, { redis: io.redis, client: io.client, notifier: io.notifier }),
   };
 }
 
@@ -73,13 +76,13 @@ export interface RunningWorker {
 }
 
 /** Opens the infra clients, builds the activity deps and starts polling; `shutdown()` drains and closes all of it. */
-export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints, opts: { taskQueue?: string; templates?: TemplatePort } = {}): Promise<RunningWorker> {
+export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints, opts: { taskQueue?: string; templates?: TemplatePort; notifier?: ProcessorNotifier } = {}): Promise<RunningWorker> {
   const redis = new Redis(endpoints.redisUrl, { maxRetriesPerRequest: 3, commandTimeout: 5000 });
   const mailer = createMailer(config, endpoints.smtpUrl, { maxConnections: 10 });
   const connection = await connectWorker(endpoints.temporalAddress);
   const client = await connectClient(config, endpoints.temporalAddress);
   const taskQueue = opts.taskQueue ?? config.taskQueue;
-  const deps = buildActivityDeps(config, { redis, mailer, client, taskQueue, templates: opts.templates ?? (await loadTemplatePort()) });
+  const deps = buildActivityDeps(config, { redis, mailer, client, taskQueue, templates: opts.templates ?? (await loadTemplatePort()), notifier: opts.notifier });
   const worker = await createWorker({ config, connection, deps, taskQueue });
   const done = worker.run().finally(async () => {
     mailer.close();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ulid } from 'ulid';
-import { ChannelSchema } from '../domain/channel.js';
-import { ConsentEvent, ConsentMethod, type ConsentEventType, Jurisdiction, LanguageTag } from '../domain/consent.js';
+import { type ConsentEvent, ConsentMethod, type ConsentEventType } from '../domain/consent.js';
+import { buildConsentEvent } from '../domain/consent-record.js';
 import { policy } from '../policy/index.js';
 import { type CliContext, CliUsageError, type RegisterCommands } from './context.js';
 import { type SubjectOption, subjectRefOf, subjectStores } from './subject-stores.js';
@@ -21,45 +21,19 @@ interface RecordOptions extends SubjectOption {
 
 const oneOf = (values: readonly (string | number)[]) => values.join(', ');
 
-/** Builds the event from the options, rejecting unknown purposes, channels, notices and methods by name. */
+const FLAG: Readonly<Record<string, string>> = { noticeVersion: '--notice-version', collectionPoint: '--collection-point' };
+
+/** Builds the event from the options through the shared consent-record rules; a refusal names the flag. */
 function eventFrom(type: ConsentEventType, o: RecordOptions, ctx: CliContext, now: Date): ConsentEvent {
-  const purpose = policy.purposes.find((p) => p.id === o.purpose);
-  if (!purpose) throw new CliUsageError(`--purpose "${o.purpose}" is not in the policy; known purposes: ${oneOf(policy.purposes.map((p) => p.id))}`);
-  const channel = ChannelSchema.safeParse(o.channel);
-  if (!channel.success) throw new CliUsageError(`--channel "${o.channel}" is unknown; channels: ${oneOf(ChannelSchema.options)}`);
-  if (!purpose.channels.includes(channel.data)) throw new CliUsageError(`--channel ${o.channel} is not allowed for ${purpose.id}; it uses: ${oneOf(purpose.channels)}`);
-  if (!(Object.values(ConsentMethod) as string[]).includes(o.method)) throw new CliUsageError(`--method "${o.method}" is unknown; methods: ${oneOf(Object.values(ConsentMethod))}`);
-  if (!LanguageTag.safeParse(o.language).success) throw new CliUsageError(`--language "${o.language}" must be a tag like en or zh-CN`);
-  if (!Jurisdiction.safeParse(o.jurisdiction).success) throw new CliUsageError(`--jurisdiction "${o.jurisdiction}" must look like CN, DE, EU or US-CA`);
-  const inLanguage = policy.notices.filter((n) => n.language === o.language);
-  if (!inLanguage.length) throw new CliUsageError(`no privacy notice is published in language ${o.language}; languages: ${oneOf([...new Set(policy.notices.map((n) => n.language))])}`);
-  let notice;
-  if (o.noticeVersion !== undefined) {
-    const v = Number(o.noticeVersion);
-    notice = inLanguage.find((n) => n.version === v);
-    if (!notice) throw new CliUsageError(`--notice-version ${o.noticeVersion} does not exist in ${o.language}; published versions: ${oneOf(inLanguage.map((n) => n.version))}`);
-  } else {
-    // Default: the notice in force now, which is what a subject consenting today was shown.
-    notice = inLanguage.filter((n) => Date.parse(n.effectiveAt) <= now.getTime()).sort((a, b) => b.version - a.version)[0];
-    if (!notice) throw new CliUsageError(`no notice in ${o.language} is in force yet; pass --notice-version`);
-  }
-  return ConsentEvent.parse({
-    id: ulid(now.getTime()),
-    type,
-    subjectRef: subjectRefOf(o, ctx),
-    purpose: purpose.id,
-    channel: channel.data,
-    legalBasis: purpose.legalBasis,
-    noticeVersion: notice.version,
-    noticeHash: notice.contentHash,
-    language: o.language,
-    collectionPoint: o.collectionPoint,
-    method: o.method,
-    occurredAt: now.toISOString(),
-    source: o.source,
-    jurisdiction: o.jurisdiction,
-    ...(o.pending ? { pending: true } : {}),
-  });
+  const noticeVersion = o.noticeVersion === undefined ? undefined : Number(o.noticeVersion);
+  const r = buildConsentEvent(
+    { type, subjectRef: subjectRefOf(o, ctx), purpose: o.purpose, channel: o.channel, noticeVersion, language: o.language, collectionPoint: o.collectionPoint, method: o.method, jurisdiction: o.jurisdiction, source: o.source, pending: o.pending },
+    policy,
+    now,
+    ulid(now.getTime()),
+  );
+  if (!r.ok) throw new CliUsageError(r.code === 'no_notice_in_force' ? `no notice in ${o.language} is in force yet; pass --notice-version` : `${FLAG[r.field] ?? `--${r.field}`} ${r.problem}`);
+  return r.event;
 }
 
 const describeEvent = (e: ConsentEvent) =>

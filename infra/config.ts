@@ -44,6 +44,15 @@ export const EnvSchema = z.object({
   CONSENTFLOW_CODEC_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'CONSENTFLOW_CODEC_KEY_ID must be 1-64 of A-Z a-z 0-9 . _ -').default('dev-1'),
   CONSENTFLOW_LOG_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
   CONSENTFLOW_REPORTS_DIR: z.string().min(1).optional(),
+  /** HTTP API keys, `name:role:secret` comma-separated; roles marketer, reviewer, admin. */
+  CONSENTFLOW_API_KEYS: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+:(marketer|reviewer|admin):[A-Za-z0-9+/=_.-]{24,}(,[A-Za-z0-9_.-]+:(marketer|reviewer|admin):[A-Za-z0-9+/=_.-]{24,})*$/, 'CONSENTFLOW_API_KEYS must be name:role:secret[,...] with role marketer, reviewer or admin and a secret of 24+ characters')
+    .optional(),
+  /** Days a data subject request may stay open (15 working days is the strictest benchmark; GDPR allows a month). */
+  CONSENTFLOW_DSAR_DEADLINE_DAYS: z.coerce.number().int().min(1).max(90).default(15),
+  /** Processor webhooks for withdrawal and erasure notices, `processorId=https://…` comma-separated. */
+  CONSENTFLOW_PROCESSOR_WEBHOOKS: z.string().optional(),
   DKIM_DOMAIN: z.string().optional(),
   DKIM_SELECTOR: z.string().optional(),
   DKIM_PRIVATE_KEY: z.string().optional(),

@@ -2,3 +2,5 @@
 export { connectivityCheck } from './connectivity-check.js';
 export { journey } from './journey.js';
 export { broadcast } from './broadcast.js';
+export { propagation } from './propagation.js';
+export { subjectRequest } from './subject-request.js';

@@ -1,0 +1,79 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { SubjectRef } from '../domain/ids.js';
+import type { ProcessorNotifier, PropagationKind, PropagationRecord } from '../domain/propagation.js';
+import type { ConsentChange } from '../workflows/signals.js';
+
+/** What propagation activities need; all injected by the worker. */
+export interface PropagationDeps {
+  /** Signals the subject's running journeys; returns how many were signalled. */
+  readonly signalJourneys: (ref: SubjectRef, change: ConsentChange) => Promise<number>;
+  /** The processors that received the subject's data (from the decision log's delivery entries). */
+  readonly deliveredProcessors: (ref: SubjectRef) => Promise<string[]>;
+  readonly propagationStatus: {
+    put(ref: SubjectRef, r: PropagationRecord): Promise<void>;
+    get(ref: SubjectRef, changeId: string, processor: string): Promise<PropagationRecord | undefined>;
+  };
+  readonly notifier: ProcessorNotifier;
+  /** Processors that only carry messages and keep nothing to act on: informed as soon as we stop sending. */
+  readonly transportProcessors: ReadonlySet<string>;
+}
+
+/** One change to tell one processor about. */
+export interface InformInput {
+  readonly subjectRef: string;
+  readonly changeId: string;
+  readonly kind: PropagationKind;
+  readonly processor: string;
+  readonly purpose?: string;
+  readonly channel?: string;
+}
+
+const nowIso = () => new Date().toISOString();
+
+/** Activities that tell running journeys and processors about withdrawals, unsubscribes, erasures and corrections. */
+export function createPropagationActivities(deps: PropagationDeps) {
+  const put = (i: InformInput, status: PropagationRecord['status'], attempts: number, lastError?: string) =>
+    deps.propagationStatus.put(i.subjectRef as SubjectRef, { changeId: i.changeId, kind: i.kind, processor: i.processor, status, attempts, updatedAt: nowIso(), ...(lastError ? { lastError: lastError.slice(0, 500) } : {}) });
+
+  return {
+    /** Signals every running journey of the subject; journeys exit before their next send. */
+    async signalJourneys(input: { subjectRef: string; change: ConsentChange }): Promise<number> {
+      return deps.signalJourneys(input.subjectRef as SubjectRef, input.change);
+    },
+
+    /** Lists the processors that received the subject's data and records each as pending. */
+    async planPropagation(input: Omit<InformInput, 'processor'>): Promise<string[]> {
+      const processors = await deps.deliveredProcessors(input.subjectRef as SubjectRef);
+      for (const processor of processors) {
+        const existing = await deps.propagationStatus.get(input.subjectRef as SubjectRef, input.changeId, processor);
+        if (!existing) await put({ ...input, processor }, 'pending', 0);
+      }
+      return processors;
+    },
+
+    /** Informs one processor; a retryable failure throws so Temporal retries with backoff. */
+    async informProcessor(input: InformInput): Promise<'informed'> {
+      const attempt = Context.current().info.attempt;
+      if (deps.transportProcessors.has(input.processor)) {
+        await put(input, 'informed', attempt);
+        return 'informed';
+      }
+      const r = await deps.notifier.notify(input.processor, {
+        v: 1, changeId: input.changeId, kind: input.kind, subjectRef: input.subjectRef as SubjectRef, at: nowIso(),
+        ...(input.purpose ? { purpose: input.purpose } : {}), ...(input.channel ? { channel: input.channel } : {}),
+      });
+      if (r.ok) {
+        await put(input, 'informed', attempt);
+        return 'informed';
+      }
+      await put(input, 'pending', attempt, r.reason);
+      throw ApplicationFailure.create({ type: r.retryable ? 'ProcessorUnavailableFailure' : 'ProcessorRefusedFailure', nonRetryable: !r.retryable, message: r.reason });
+    },
+
+    /** Records that a processor could not be informed after every retry: visible, and flagged by the review. */
+    async markPropagationFailed(input: InformInput & { error: string }): Promise<void> {
+      const prev = await deps.propagationStatus.get(input.subjectRef as SubjectRef, input.changeId, input.processor);
+      await put(input, 'failed', prev?.attempts ?? 0, input.error);
+    },
+  };
+}

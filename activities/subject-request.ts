@@ -1,0 +1,101 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ConsentEvent } from '../domain/consent.js';
+import type { GuardState } from '../domain/consent-state.js';
+import type { LogEntry } from '../domain/decision-log.js';
+import type { SubjectRef } from '../domain/ids.js';
+import type { CompiledPolicy } from '../domain/policy.js';
+import { checkCorrections, type SubjectRequestRecord } from '../domain/subject-request.js';
+import type { Suppression } from '../domain/suppression.js';
+import { accessSummary } from './access-summary.js';
+import { createPropagationActivities, type PropagationDeps } from './propagation.js';
+
+type Read = { status: 'found'; fields: Readonly<Record<string, string>> } | { status: 'not_found' } | { status: 'erased' };
+
+/** What subject-request activities need; all injected by the worker. */
+export interface SubjectRequestDeps extends PropagationDeps {
+  readonly policy: () => CompiledPolicy;
+  readonly subjectRights: {
+    readAll(ref: SubjectRef): Promise<Read>;
+    /** Writes fields for a subject id; `ref` is what the id pseudonymises to (checked against the request). */
+    upsert(subjectId: string, fields: Readonly<Record<string, string>>): Promise<{ status: 'written' | 'refused'; ref: SubjectRef }>;
+    erase(ref: SubjectRef, source: string): Promise<{ readonly alreadyErased: boolean }>;
+    consentEvents(ref: SubjectRef): Promise<ConsentEvent[]>;
+    suppressions(ref: SubjectRef): Promise<Suppression[]>;
+    guardState(ref: SubjectRef): Promise<GuardState>;
+    logEntries(ref: SubjectRef): Promise<LogEntry[]>;
+  };
+  readonly requests: {
+    put(r: SubjectRequestRecord): Promise<void>;
+    stagedCorrections(requestId: string): Promise<{ subjectId: string; fields: Record<string, string> } | undefined>;
+    dropCorrections(requestId: string): Promise<void>;
+    audit(ref: SubjectRef, e: { action: string; requestId: string; fields?: readonly string[]; at: string }): Promise<void>;
+  };
+  readonly bundles: { write(bundleId: string, bundle: unknown, summary: string): Promise<string> };
+}
+
+/** The outcome of one request step, as the workflow records it (ids and field names only). */
+export type StepOutcome =
+  | { readonly status: 'completed'; readonly bundleId?: string; readonly fieldsCorrected?: string[] }
+  | { readonly status: 'refused'; readonly refusal: string };
+
+/** Activities of the `subjectRequest` workflow (access, correct, erase) plus the propagation ones. */
+export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
+  const r = deps.subjectRights;
+  return {
+    ...createPropagationActivities(deps),
+
+    /** Mirrors the request's status into Redis, where the API and the compliance review read it. */
+    async recordSubjectRequest(record: SubjectRequestRecord): Promise<void> {
+      await deps.requests.put(record);
+    },
+
+    /** Exports profile, consent history, suppressions and every log entry; only the bundle id returns to history. */
+    async exportAccessBundle(input: { requestId: string; subjectRef: string }): Promise<StepOutcome> {
+      const ref = input.subjectRef as SubjectRef;
+      const [profile, consentHistory, suppressions, state, log] = await Promise.all([r.readAll(ref), r.consentEvents(ref), r.suppressions(ref), r.guardState(ref), r.logEntries(ref)]);
+      const bundle = {
+        format: 'consentflow-access-bundle/v1',
+        requestId: input.requestId,
+        generatedAt: new Date().toISOString(),
+        subjectRef: ref,
+        profile: { status: profile.status, fields: profile.status === 'found' ? profile.fields : {} },
+        personalisation: state.personalisation,
+        consentHistory,
+        suppressions,
+        decisionLog: log,
+      };
+      await deps.bundles.write(input.requestId, bundle, accessSummary(bundle, deps.policy().bundle));
+      return { status: 'completed', bundleId: input.requestId };
+    },
+
+    /** Applies staged corrections after re-validating them; records field names (never values) in the audit trail. */
+    async applyCorrections(input: { requestId: string; subjectRef: string }): Promise<StepOutcome> {
+      const ref = input.subjectRef as SubjectRef;
+      const staged = await deps.requests.stagedCorrections(input.requestId);
+      if (!staged) return { status: 'refused', refusal: 'no_staged_corrections' };
+      const check = checkCorrections(staged.fields, deps.policy().bundle.subjectFields);
+      if (!check.ok) throw ApplicationFailure.create({ type: 'InvalidCorrectionFailure', nonRetryable: true, message: check.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      const current = await r.readAll(ref);
+      if (current.status !== 'found') {
+        await deps.requests.audit(ref, { action: `correction_refused:${current.status}`, requestId: input.requestId, fields: Object.keys(check.fields), at: new Date().toISOString() });
+        return { status: 'refused', refusal: current.status === 'erased' ? 'subject_erased' : 'subject_not_found' };
+      }
+      // The subject store writes by subject id; the staged id must pseudonymise to the request's subject.
+      const written = await r.upsert(staged.subjectId, check.fields);
+      if (written.ref !== ref) throw ApplicationFailure.create({ type: 'InvalidCorrectionFailure', nonRetryable: true, message: 'staged corrections belong to another subject' });
+      if (written.status === 'refused') return { status: 'refused', refusal: 'subject_erased' };
+      const fields = Object.keys(check.fields).sort();
+      await deps.requests.audit(ref, { action: 'corrected', requestId: input.requestId, fields, at: new Date().toISOString() });
+      await deps.requests.dropCorrections(input.requestId);
+      return { status: 'completed', fieldsCorrected: fields };
+    },
+
+    /** Crypto-shreds the profile and leaves the erasure suppression (the store does both in one MULTI). */
+    async eraseSubject(input: { requestId: string; subjectRef: string }): Promise<StepOutcome> {
+      const ref = input.subjectRef as SubjectRef;
+      const { alreadyErased } = await r.erase(ref, `dsar:${input.requestId}`);
+      await deps.requests.audit(ref, { action: alreadyErased ? 'erase_repeated' : 'erased', requestId: input.requestId, at: new Date().toISOString() });
+      return { status: 'completed' };
+    },
+  };
+}

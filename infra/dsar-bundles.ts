@@ -1,0 +1,34 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const BundleId = /^[A-Za-z0-9_-]{1,200}$/;
+
+/** Access-request bundles on disk under `<dataDir>/dsar/`: JSON for machines, text for people. */
+export class DsarBundles {
+  constructor(private readonly dataDir: string) {}
+
+  private path(bundleId: string, ext: 'json' | 'txt'): string {
+    if (!BundleId.test(bundleId)) throw new Error(`bundle id ${bundleId.slice(0, 40)} is malformed`);
+    return join(this.dataDir, 'dsar', `${bundleId}.${ext}`);
+  }
+
+  /** Writes both files (0600: they hold the subject's personal data) and returns the JSON file's path. */
+  async write(bundleId: string, bundle: unknown, summary: string): Promise<string> {
+    await mkdir(join(this.dataDir, 'dsar'), { recursive: true, mode: 0o700 });
+    const file = this.path(bundleId, 'json');
+    await writeFile(file, `${JSON.stringify(bundle, null, 2)}\n`, { mode: 0o600 });
+    await writeFile(this.path(bundleId, 'txt'), summary, { mode: 0o600 });
+    return file;
+  }
+
+  /** Reads a bundle back, or undefined when it does not exist. */
+  async read(bundleId: string): Promise<{ bundle: unknown; summary: string } | undefined> {
+    try {
+      const [json, summary] = await Promise.all([readFile(this.path(bundleId, 'json'), 'utf8'), readFile(this.path(bundleId, 'txt'), 'utf8')]);
+      return { bundle: JSON.parse(json) as unknown, summary };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+}

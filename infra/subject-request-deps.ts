@@ -1,0 +1,69 @@
+import { hkdfSync } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { SubjectRequestDeps } from '../activities/subject-request.js';
+import type { LogEntry } from '../domain/decision-log.js';
+import type { SubjectRef } from '../domain/ids.js';
+import type { ProcessorNotifier } from '../domain/propagation.js';
+import type { AppConfig } from './config.js';
+import type { Services } from './compose.js';
+import { DsarBundles } from './dsar-bundles.js';
+import { PropagationStore } from './redis/propagation-store.js';
+import { SubjectRequestStore } from './redis/subject-request-store.js';
+import { signalConsentChange } from './temporal/journeys.js';
+import { HttpWebhookNotifier, parseProcessorWebhooks } from './webhook-notifier.js';
+
+/** Processors that only relay messages and keep no subject data to act on: informed once sending stops. */
+export const TRANSPORT_PROCESSORS: ReadonlySet<string> = new Set(['smtp-relay']);
+
+/** Every log entry about a subject, oldest first. */
+export async function logEntriesOf(s: Services, ref: SubjectRef): Promise<LogEntry[]> {
+  const out: LogEntry[] = [];
+  for await (const e of s.log.query({ subjectRef: ref })) out.push(e);
+  return out;
+}
+
+/** The processors a subject's data went to: every processor named by a `sent` delivery entry. */
+export async function deliveredProcessors(s: Services, ref: SubjectRef): Promise<string[]> {
+  const seen = new Set<string>();
+  for await (const e of s.log.query({ subjectRef: ref, kind: 'delivery', outcome: 'sent' })) if (e.processor) seen.add(e.processor);
+  return [...seen].sort();
+}
+
+/** The redis-backed stores of subject rights, built the same way by the worker, the API and the CLI. */
+export function rightsStores(config: AppConfig, redis: Redis) {
+  return {
+    requests: new SubjectRequestStore(redis, config.redisKeyPrefix, config.secrets.masterKey),
+    propagation: new PropagationStore(redis, config.redisKeyPrefix),
+    bundles: new DsarBundles(config.dataDir),
+  };
+}
+
+/** The webhook notifier from config; notices are signed with a key derived from the token key. */
+export function webhookNotifier(config: AppConfig): ProcessorNotifier {
+  const key = Buffer.from(hkdfSync('sha256', config.secrets.tokenKey, Buffer.alloc(0), 'consentflow/webhook/v1', 32));
+  return new HttpWebhookNotifier(parseProcessorWebhooks(config.env.CONSENTFLOW_PROCESSOR_WEBHOOKS), key);
+}
+
+/** Wires the subject-request and propagation activity ports to the real stores. */
+export function subjectRequestDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client; notifier?: ProcessorNotifier }): Omit<SubjectRequestDeps, 'policy'> {
+  const stores = rightsStores(config, io.redis);
+  return {
+    signalJourneys: (ref, change) => signalConsentChange(io.client, ref, change),
+    deliveredProcessors: (ref) => deliveredProcessors(s, ref),
+    propagationStatus: stores.propagation,
+    notifier: io.notifier ?? webhookNotifier(config),
+    transportProcessors: TRANSPORT_PROCESSORS,
+    subjectRights: {
+      readAll: (ref) => s.subjects.readAllForAccessRequest(ref),
+      upsert: (subjectId, fields) => s.subjects.upsert(subjectId, fields).then((r) => ({ status: r.status, ref: r.ref })),
+      erase: (ref, source) => s.subjects.erase(ref, source),
+      consentEvents: (ref) => s.consent.events(ref),
+      suppressions: (ref) => s.consent.suppressions(ref),
+      guardState: (ref) => s.consent.loadGuardState(ref),
+      logEntries: (ref) => logEntriesOf(s, ref),
+    },
+    requests: stores.requests,
+    bundles: stores.bundles,
+  };
+}
