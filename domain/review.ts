@@ -1,0 +1,163 @@
+import type { ConsentEvent } from './consent.js';
+import type { LogEntry } from './decision-log.js';
+import type { CompiledPolicy } from './policy.js';
+import { bucketOf } from './review-anomalies.js';
+import { agreementInvalid, consentGivenAt, fieldsOutsidePurpose, noticeOutdated, withdrawnBefore, type DecisionFacts } from './review-checks.js';
+import { InvariantCode, MAX_LISTED_IDS, type Finding, type Tally } from './review-report.js';
+
+/** What the accumulator may ask the outside world; the activity adapts the log and the consent store to it. */
+export interface ReviewLookups {
+  /** A decision entry by id in the subject's chain (sealed or older than the period), or null when there is none. */
+  findDecision(subjectRef: string, decisionId: string): Promise<LogEntry | null>;
+  /** The subject's consent events, oldest first. */
+  consentEvents(subjectRef: string): Promise<readonly ConsentEvent[]>;
+}
+
+/** Allow decisions awaiting their delivery are kept up to this many; older ones are found again through `findDecision`. */
+export const MAX_PENDING_DECISIONS = 20_000;
+
+/** The accumulator's whole state: plain JSON, so it can be parked between pages (Redis) and resumed anywhere. */
+export interface ReviewState {
+  sinceMs: number;
+  untilMs: number;
+  entries: number;
+  byKind: Record<string, number>;
+  byOutcome: Record<string, number>;
+  byReason: Record<string, number>;
+  byDeliveryResult: Record<string, number>;
+  byPolicyVersion: Record<string, number>;
+  byPurpose: Record<string, Tally>;
+  byChannel: Record<string, Tally>;
+  byCampaign: Record<string, Tally>;
+  byProcessor: Record<string, Tally>;
+  byDay: Record<string, Tally>;
+  byHour: Record<string, Tally>;
+  byCampaignDay: Record<string, Record<string, Tally>>;
+  invariants: Record<InvariantCode, Finding>;
+  staleReliedOn: Finding;
+  noticeVersionsInDecisions: Record<string, number>;
+  received: Record<string, { sends: number; purposes: Record<string, { sends: number; fields: Record<string, number> }> }>;
+  /** campaign → 24-hour bucket from the period start (negative: baseline) → tally, for the anomaly check. */
+  buckets: Record<string, Record<string, Tally>>;
+  /** Allow decisions seen in the period and not yet matched by a delivery, oldest first. */
+  pending: DecisionFacts[];
+}
+
+const emptyFinding = (): Finding => ({ count: 0, entryIds: [] });
+const emptyTally = (): Tally => ({ entries: 0, allow: 0, deny: 0, sent: 0, failed: 0, recorded: 0 });
+
+/** A fresh state for a new review. */
+export function emptyReviewState(period: { sinceMs: number; untilMs: number }): ReviewState {
+  const invariants = Object.fromEntries(Object.values(InvariantCode).map((c) => [c, emptyFinding()])) as Record<InvariantCode, Finding>;
+  return {
+    ...period, entries: 0, byKind: {}, byOutcome: {}, byReason: {}, byDeliveryResult: {}, byPolicyVersion: {}, byPurpose: {}, byChannel: {}, byCampaign: {}, byProcessor: {},
+    byDay: {}, byHour: {}, byCampaignDay: {}, invariants, staleReliedOn: emptyFinding(), noticeVersionsInDecisions: {}, received: {}, buckets: {}, pending: [],
+  };
+}
+
+const bump = (m: Record<string, number>, k: string, n = 1) => void (m[k] = (m[k] ?? 0) + n);
+const NONE = '(none)';
+
+function tally(m: Record<string, Tally>, key: string | null, e: LogEntry): void {
+  const t = (m[key ?? NONE] ??= emptyTally());
+  t.entries++;
+  t[e.outcome]++;
+}
+
+function note(f: Finding, id: string): void {
+  f.count++;
+  if (f.entryIds.length < MAX_LISTED_IDS) f.entryIds.push(id);
+}
+
+const facts = (e: LogEntry): DecisionFacts => ({
+  id: e.id, partition: e.partition, seq: e.seq, at: e.at, outcome: e.outcome, subjectRef: e.subjectRef, purpose: e.purpose, channel: e.channel,
+  noticeVersion: e.noticeVersion, consentEventId: e.consentEventId, fieldsReleased: e.fieldsReleased,
+});
+
+/**
+ * Consumes the period's entries page by page (oldest first, as the log streams them) and keeps only totals,
+ * capped id lists and the allow decisions still waiting for their delivery, never the entries themselves.
+ */
+export class ReviewAccumulator {
+  private readonly pending: Map<string, DecisionFacts>;
+
+  constructor(private readonly policy: CompiledPolicy, readonly state: ReviewState) {
+    this.pending = new Map(state.pending.map((d) => [d.id, d]));
+  }
+
+  /** Folds in entries from before the period: they only feed the anomaly baseline. */
+  addBaselinePage(entries: readonly LogEntry[]): void {
+    for (const e of entries) this.bucket(e);
+  }
+
+  private bucket(e: LogEntry): void {
+    tally((this.state.buckets[e.campaignId ?? NONE] ??= {}), String(bucketOf(Date.parse(e.at), this.state.sinceMs)), e);
+  }
+
+  /** Folds one page in; consent histories of the subjects it touches are fetched once per page. */
+  async addPage(entries: readonly LogEntry[], lookups: ReviewLookups): Promise<void> {
+    const refs = new Set(entries.filter((e) => e.outcome === 'allow' || e.outcome === 'sent').map((e) => e.subjectRef));
+    const events = new Map(await Promise.all([...refs].map(async (r) => [r, await lookups.consentEvents(r)] as const)));
+    for (const e of entries) await this.add(e, events.get(e.subjectRef) ?? [], lookups);
+    this.state.pending = [...this.pending.values()];
+  }
+
+  private async add(e: LogEntry, events: readonly ConsentEvent[], lookups: ReviewLookups): Promise<void> {
+    const s = this.state;
+    s.entries++;
+    bump(s.byKind, e.kind);
+    bump(s.byOutcome, e.outcome);
+    tally(s.byPurpose, e.purpose, e);
+    tally(s.byChannel, e.channel, e);
+    tally(s.byCampaign, e.campaignId, e);
+    tally(s.byProcessor, e.processor, e);
+    tally(s.byDay, e.at.slice(0, 10), e);
+    tally(s.byHour, e.at.slice(0, 13), e);
+    tally((s.byCampaignDay[e.campaignId ?? NONE] ??= {}), e.at.slice(0, 10), e);
+    this.bucket(e);
+    if (e.kind === 'decision') this.decision(e, events);
+    if (e.kind === 'delivery') await this.delivery(e, events, lookups);
+  }
+
+  private decision(e: LogEntry, events: readonly ConsentEvent[]): void {
+    const s = this.state;
+    bump(s.byPolicyVersion, e.policyVersion ?? NONE);
+    if (e.outcome === 'deny') for (const r of e.reasons) bump(s.byReason, r);
+    if (e.outcome !== 'allow') return;
+    bump(s.noticeVersionsInDecisions, e.noticeVersion ?? NONE);
+    if (fieldsOutsidePurpose(this.policy, e.purpose, e.channel, e.fieldsReleased).length) note(s.invariants.field_outside_purpose, e.id);
+    const given = consentGivenAt(events, e.consentEventId);
+    const maxAge = e.purpose === null ? undefined : this.policy.purposes.get(e.purpose)?.maxConsentAgeMs;
+    if (given !== null && maxAge !== undefined && Date.parse(e.at) - given > maxAge) note(s.staleReliedOn, e.id);
+    this.pending.set(e.id, facts(e));
+    // Oldest first: evicted decisions are still found through the log, only more slowly.
+    while (this.pending.size > MAX_PENDING_DECISIONS) this.pending.delete(this.pending.keys().next().value!);
+  }
+
+  private async delivery(e: LogEntry, events: readonly ConsentEvent[], lookups: ReviewLookups): Promise<void> {
+    const s = this.state;
+    bump(s.byDeliveryResult, e.result ?? NONE);
+    let d: DecisionFacts | undefined = e.decisionId === null ? undefined : this.pending.get(e.decisionId);
+    if (d) this.pending.delete(d.id);
+    else if (e.decisionId !== null) {
+      const found = await lookups.findDecision(e.subjectRef, e.decisionId);
+      d = found && found.kind === 'decision' ? facts(found) : undefined;
+    }
+    if (d === undefined) note(s.invariants.delivery_without_decision, e.id);
+    if (e.outcome !== 'sent') return;
+    // The authorising decision must be an allow for this subject, earlier in the same chain.
+    const authorised = d !== undefined && d.outcome === 'allow' && d.subjectRef === e.subjectRef && d.partition === e.partition && d.seq < e.seq;
+    if (!authorised) note(s.invariants.send_without_allow, e.id);
+    const atMs = Date.parse(e.at);
+    if (agreementInvalid(this.policy, e.processor, atMs)) note(s.invariants.processor_agreement_invalid, e.id);
+    if (d === undefined) return;
+    const decidedMs = Date.parse(d.at);
+    if (withdrawnBefore(this.policy, events, d.purpose, d.channel, decidedMs)) note(s.invariants.send_after_withdrawal, e.id);
+    if (noticeOutdated(this.policy, d.purpose, d.noticeVersion, decidedMs)) note(s.invariants.send_outdated_notice, e.id);
+    const proc = (s.received[e.processor ?? NONE] ??= { sends: 0, purposes: {} });
+    proc.sends++;
+    const byPurpose = (proc.purposes[d.purpose ?? NONE] ??= { sends: 0, fields: {} });
+    byPurpose.sends++;
+    for (const f of d.fieldsReleased) bump(byPurpose.fields, f);
+  }
+}
