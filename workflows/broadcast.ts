@@ -17,7 +17,8 @@ export interface BroadcastInput {
 
 const { sendBroadcastChunk, enrolJourneys } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '60 seconds',
+  // Chunks heartbeat every 50 sends; a dead worker's chunk is retried elsewhere within seconds, not minutes.
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30, nonRetryableErrorTypes: ['FieldNotAllowedFailure', 'SegmentUnknownFailure'] },
 });
 

@@ -9,6 +9,8 @@ export interface CapturedMessage {
   readonly envelopeFrom: string;
   readonly envelopeTo: string[];
   readonly size: number;
+  /** The Message-ID header, so tests can tell a resend of the same message from a second message. */
+  readonly messageId: string | undefined;
 }
 
 /** An SMTP server that speaks real SMTP and stores every accepted message as an .eml file. */
@@ -53,6 +55,7 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
           envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           envelopeTo: session.envelope.rcptTo.map((r) => r.address),
           size: raw.length,
+          messageId: /^Message-ID:\s*(<[^>\r\n]+>)/im.exec(raw.subarray(0, 8192).toString('latin1'))?.[1],
         });
         cb(null, `queued as ${file.slice(-30, -4)}`);
       });
