@@ -5,6 +5,7 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { startRedis } from '../infra/embedded/redis.js';
 import { startTemporal } from '../infra/embedded/temporal.js';
+import { obtainTimeSkippingServer } from '../infra/embedded/test-server.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -33,6 +34,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const dataDir = join(root, '.data', `test-${process.pid}`);
+  const timeSkipping = await timed('time-skipping test server (obtain)', async () => obtainTimeSkippingServer());
   const redis = await timed('redis', () => startRedis({ dataDir: join(dataDir, 'redis'), externalUrl: process.env.REDIS_URL }));
   const temporal = await timed('temporal', () =>
     startTemporal({ namespace: 'default', externalAddress: process.env.TEMPORAL_ADDRESS }),
@@ -52,6 +54,7 @@ async function main(): Promise<number> {
         CF_TEST_TEMPORAL_ADDRESS: temporal.address,
         CF_TEST_NAMESPACE: temporal.namespace,
         CF_TEST_DATA_DIR: dataDir,
+        CF_TEST_TIME_SKIPPING_SERVER: timeSkipping,
       },
     });
     return await new Promise<number>((resolve) => child.on('exit', (code, sig) => resolve(code ?? (sig ? 1 : 0))));
