@@ -7,6 +7,7 @@ import type { TemplatePort } from './activities/send-pipeline.js';
 import { createServices } from './infra/compose.js';
 import { journeyStarter } from './infra/temporal/journeys.js';
 import { subjectRequestDeps } from './infra/subject-request-deps.js';
+import { reviewDeps } from './infra/review-deps.js';
 import type { ProcessorNotifier } from './domain/propagation.js';
 import { loadTemplatePort } from './infra/templates/port.js';
 import { segments } from './segments/index.js';
@@ -58,6 +59,7 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     segments,
     startJourney: journeyStarter(io.client, io.taskQueue),
     ...subjectRequestDeps(config, s, { redis: io.redis, client: io.client, notifier: io.notifier }),
+    ...reviewDeps(config, s, { redis: io.redis, client: io.client }),
   };
 }
 

@@ -158,3 +158,18 @@ export const ReviewReport = z.object({
   logEntryId: EntryId.nullable(),
 });
 export type ReviewReport = z.infer<typeof ReviewReport>;
+
+/** One line of the report list: enough to pick a report without opening it. */
+export interface ReportSummary {
+  readonly id: string;
+  readonly status: 'pass' | 'fail';
+  readonly period: { readonly since: string; readonly until: string };
+  readonly generatedAt: string;
+  readonly entries: number;
+  readonly violations: number;
+  readonly chainBreaks: number;
+  readonly anomalies: number;
+  readonly failures: readonly string[];
+  readonly jsonPath: string;
+  readonly htmlPath: string;
+}
