@@ -5,12 +5,15 @@ import { Command, CommanderError } from 'commander';
 import { ZodError } from 'zod';
 import { CliUsageError } from './cli/context.js';
 import { makeCliContext } from './cli/make-context.js';
+import { registerApiCommands } from './cli/api.js';
 import { registerCampaignCommands } from './cli/campaign.js';
 import { registerConsentCommands } from './cli/consent.js';
 import { registerDevCommands } from './cli/dev.js';
+import { registerDsarCommands } from './cli/dsar.js';
 import { registerGuardCommands } from './cli/guard.js';
 import { registerLogCommands } from './cli/log.js';
 import { registerPolicyCommands } from './cli/policy.js';
+import { registerReviewCommands } from './cli/review.js';
 import { registerSubjectCommands } from './cli/subject.js';
 import { ConfigError } from './infra/config.js';
 import { ServiceStartError } from './infra/embedded/process.js';
@@ -24,7 +27,7 @@ export function buildProgram(ctx = makeCliContext()): Command {
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const modules = [registerDevCommands, registerPolicyCommands, registerSubjectCommands, registerConsentCommands, registerGuardCommands, registerCampaignCommands, registerLogCommands];
+  const modules = [registerDevCommands, registerPolicyCommands, registerSubjectCommands, registerConsentCommands, registerGuardCommands, registerCampaignCommands, registerLogCommands, registerDsarCommands, registerApiCommands, registerReviewCommands];
   for (const register of modules) register(program, ctx);
   return program;
 }

@@ -7,6 +7,9 @@ import { installRuntime } from '../infra/temporal/runtime.js';
 import { startWorker } from '../worker.js';
 import type { RegisterCommands } from './context.js';
 import { clearDevRuntime, writeDevRuntime } from './runtime-file.js';
+import { Redis } from 'ioredis';
+import { connectClient } from '../infra/temporal/connection.js';
+import { apiDeps, apiKeySpecs, startApi } from './api.js';
 
 
 /** `dev` (everything embedded) and `worker` (against configured services). */
@@ -25,8 +28,13 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
         throw e;
       });
       const outbox = stack.sink ? resolve(stack.sink.outbox) : undefined;
-      writeDevRuntime(config.dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox });
-      const info = { redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, dataDir: resolve(config.dataDir), startupSeconds: stack.timings };
+      // The HTTP API with local keys (an admin, a marketer and a reviewer) generated once into the data dir.
+      const apiKeys = apiKeySpecs(config, true);
+      const apiRedis = new Redis(stack.redis.url, { maxRetriesPerRequest: 3, commandTimeout: 5000 });
+      const apiClient = await connectClient(config, stack.temporal.address);
+      const api = await startApi(apiDeps(config, apiRedis, apiClient, apiKeys), '127.0.0.1', env.API_PORT);
+      writeDevRuntime(config.dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox, apiUrl: api.url });
+      const info = { redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, dataDir: resolve(config.dataDir), startupSeconds: stack.timings, api: api.url, apiKeys };
       ctx.print(opts.json, info, () =>
         [
           'consentflow dev is running (Ctrl-C to stop):',
@@ -34,12 +42,17 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
           `  temporal   ${info.temporal} namespace=${info.namespace} (${stack.temporal.source})`,
           `  worker     task queue ${info.taskQueue}`,
           `  smtp       ${info.smtp}${outbox ? `  → .eml files in ${outbox}` : ''}`,
+          `  api        ${api.url}  (OpenAPI ${api.url}/openapi.json)`,
+          ...apiKeys.map((k) => `             ${k.role.padEnd(8)} key: ${k.secret}`),
           `  data       ${info.dataDir}`,
           `  started in ${Object.entries(stack.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}`,
         ].join('\n'),
       );
       onShutdown(async () => {
         clearDevRuntime(config.dataDir);
+        await api.close();
+        await apiClient.connection.close();
+        await apiRedis.quit().catch(() => apiRedis.disconnect());
         await running.shutdown();
         await stack.stop();
       });

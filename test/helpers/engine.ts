@@ -12,6 +12,7 @@ import { connectClient } from '../../infra/temporal/connection.js';
 import { installRuntime } from '../../infra/temporal/runtime.js';
 import { startWorker, type RunningWorker } from '../../worker.js';
 import type { AppConfig } from '../../infra/config.js';
+import type { ProcessorNotifier } from '../../domain/propagation.js';
 import { testConfig } from './config.js';
 import { testRedis, testTemporal, uniqueId } from './services.js';
 
@@ -59,7 +60,7 @@ export interface Engine {
 }
 
 /** Starts the engine before the file's tests and stops it after; `templates` swaps the template port. */
-export function useEngine(opts: { templates?: TemplatePort; env?: Record<string, string> } = {}): Engine {
+export function useEngine(opts: { templates?: TemplatePort; env?: Record<string, string>; notifier?: ProcessorNotifier } = {}): Engine {
   installRuntime();
   const { redis, prefix, url } = testRedis();
   const tq = testTemporal();
@@ -69,7 +70,7 @@ export function useEngine(opts: { templates?: TemplatePort; env?: Record<string,
   let worker: RunningWorker;
   before(async () => {
     engine.sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('outbox')) });
-    worker = await startWorker(config, { redisUrl: url, temporalAddress: tq.address, smtpUrl: engine.sink.url }, { taskQueue: tq.taskQueue, templates: opts.templates });
+    worker = await startWorker(config, { redisUrl: url, temporalAddress: tq.address, smtpUrl: engine.sink.url }, { taskQueue: tq.taskQueue, templates: opts.templates, notifier: opts.notifier });
     engine.client = await connectClient(config, tq.address);
   });
   after(async () => {

@@ -1,0 +1,78 @@
+import { ulid } from 'ulid';
+import { z } from 'zod';
+import { ConsentEvent, ConsentMethod } from '../../domain/consent.js';
+import { buildConsentEvent } from '../../domain/consent-record.js';
+import { SubjectId } from '../../domain/ids.js';
+import { PropagationRecord } from '../../domain/propagation.js';
+import { Suppression } from '../../domain/suppression.js';
+import { ApiError } from '../errors.js';
+import { evidenceOf } from '../evidence.js';
+import { type ApiApp, type ApiDeps, nowOf, propagate, refOfParam } from '../deps.js';
+import { bearer, errors, SubjectParams } from '../schemas.js';
+
+/** `POST /v1/consents` body: one answer with the evidence of how it was collected. */
+export const ConsentCapture = z.strictObject({
+  subjectId: SubjectId,
+  action: z.enum(['grant', 'withdraw']),
+  purpose: z.string().min(1).max(128),
+  channel: z.string().min(1).max(16),
+  noticeVersion: z.number().int().positive().optional().describe('the notice version shown; default: the one in force'),
+  language: z.string().min(2).max(35),
+  collectionPoint: z.string().min(1).max(200),
+  method: z.enum(ConsentMethod).default('api'),
+  jurisdiction: z.string().min(2).max(6),
+  doubleOptIn: z.boolean().optional().describe('grant stays pending until confirmed through the returned link'),
+});
+
+const Captured = z.object({ event: ConsentEvent, streamId: z.string(), confirmUrl: z.string().optional(), propagationId: z.string().optional() });
+const ConsentView = z.object({
+  subjectRef: z.string(),
+  erased: z.boolean(),
+  personalisation: z.enum(['on', 'off']),
+  current: z.array(ConsentEvent),
+  suppressions: z.array(Suppression),
+  history: z.array(ConsentEvent),
+});
+
+const CONFIRM_TTL_DAYS = 7;
+
+/** Consent capture and reads for services (marketer, admin) and the propagation status (admin). */
+export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
+  const { consent, subjects, tokens } = deps.services;
+  app.post('/v1/consents', {
+    schema: { summary: 'Record a grant or withdrawal with evidence', tags: ['consents'], security: bearer, body: ConsentCapture, response: { 201: Captured, ...errors } },
+    preHandler: deps.keyring.require('marketer', 'admin'),
+  }, async (req, reply) => {
+    const b = req.body;
+    if (b.doubleOptIn && b.action !== 'grant') throw new ApiError(400, 'invalid_request', 'body.doubleOptIn applies to grants only', [{ path: 'body.doubleOptIn', message: 'only with action "grant"' }]);
+    const now = nowOf(deps);
+    const subjectRef = deps.services.pseudonymize(b.subjectId);
+    const r = buildConsentEvent({
+      type: b.action === 'grant' ? 'granted' : 'withdrawn', subjectRef, purpose: b.purpose, channel: b.channel, noticeVersion: b.noticeVersion, language: b.language,
+      collectionPoint: b.collectionPoint, method: b.doubleOptIn ? 'double_opt_in' : b.method, jurisdiction: b.jurisdiction, source: `api:${req.caller!.name}`,
+      pending: b.doubleOptIn, evidence: evidenceOf(req, deps.config.secrets.pseudonymKey),
+    }, deps.services.policy.bundle, now, ulid(now.getTime()));
+    if (!r.ok) throw new ApiError(400, r.code, `body.${r.message}`, [{ path: `body.${r.field}`, message: r.problem }]);
+    const { streamId, event } = await consent.append(r.event);
+    const confirmUrl = b.doubleOptIn ? `${deps.config.publicUrl}/confirm/${tokens.sign({ scope: 'confirm', sub: subjectRef, purpose: event.purpose, channel: event.channel }, CONFIRM_TTL_DAYS)}` : undefined;
+    const propagationId = event.type === 'withdrawn' ? await propagate(deps, subjectRef, { kind: 'withdrawn', changeId: event.id, purpose: event.purpose, channel: event.channel }) : undefined;
+    return reply.code(201).send({ event, streamId, ...(confirmUrl ? { confirmUrl } : {}), ...(propagationId ? { propagationId } : {}) });
+  });
+
+  app.get('/v1/subjects/:id/consents', {
+    schema: { summary: 'Current consent, suppressions and full history of a subject', tags: ['consents'], security: bearer, params: SubjectParams, response: { 200: ConsentView, ...errors } },
+    preHandler: deps.keyring.require('marketer', 'admin'),
+  }, async (req) => {
+    const ref = refOfParam(deps, req.params.id);
+    const [projection, suppressions, history, erased, state] = await Promise.all([consent.projection(ref), consent.suppressions(ref), consent.events(ref), subjects.isErased(ref), consent.loadGuardState(ref)]);
+    return { subjectRef: ref, erased, personalisation: state.personalisation, current: Object.values(projection), suppressions, history };
+  });
+
+  app.get('/v1/subjects/:id/propagation', {
+    schema: { summary: 'Per-processor status of withdrawals, unsubscribes, erasures and corrections', tags: ['propagation'], security: bearer, params: SubjectParams, response: { 200: z.object({ subjectRef: z.string(), records: z.array(PropagationRecord) }), ...errors } },
+    preHandler: deps.keyring.require('admin'),
+  }, async (req) => {
+    const ref = refOfParam(deps, req.params.id);
+    return { subjectRef: ref, records: await deps.rights.propagation.list(ref) };
+  });
+}

@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { LogEntry, LogKind, LogOutcome } from '../../domain/decision-log.js';
+import { ReviewId } from '../../domain/review-report.js';
+import { listReports, readReport, reportHtmlPath, reportsDirOf } from '../../infra/reports/report-store.js';
+import { ApiError } from '../errors.js';
+import { type ApiApp, type ApiDeps } from '../deps.js';
+import { bearer, errors, htmlPage } from '../schemas.js';
+
+const LogQuery = z.strictObject({
+  subjectRef: z.string().regex(/^sr_[A-Za-z0-9_-]{22}$/, 'must be a subjectRef (sr_ + 22 characters)').optional(),
+  campaignId: z.string().max(128).optional(),
+  purpose: z.string().max(128).optional(),
+  outcome: z.enum(LogOutcome).optional(),
+  kind: z.enum(LogKind).optional(),
+  reason: z.string().max(64).optional(),
+  since: z.iso.datetime().optional(),
+  until: z.iso.datetime().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(512).optional(),
+});
+
+const ReportParams = z.strictObject({ id: ReviewId });
+
+/** Reviewer reads (reviewer, admin): the pseudonymous decision log, its verification, and review reports. */
+export function reviewerRoutes(app: ApiApp, deps: ApiDeps): void {
+  const reviewer = deps.keyring.require('reviewer', 'admin');
+  const dir = reportsDirOf(deps.config);
+
+  app.get('/v1/log', {
+    schema: { summary: 'Query the decision log (pseudonymous)', tags: ['reviewer'], security: bearer, querystring: LogQuery, response: { 200: z.object({ entries: z.array(LogEntry), cursor: z.string().nullable() }), ...errors } },
+    preHandler: reviewer,
+  }, async (req) => {
+    const { limit, cursor, since, until, ...rest } = req.query;
+    try {
+      return await deps.services.log.queryPage({ ...rest, ...(since ? { since: new Date(since) } : {}), ...(until ? { until: new Date(until) } : {}) }, limit, cursor);
+    } catch (e) {
+      if ((e as Error).name === 'ZodError' || /cursor/i.test((e as Error).message)) throw new ApiError(400, 'invalid_cursor', 'query.cursor is not a cursor this endpoint returned', [{ path: 'query.cursor', message: 'use the cursor from the previous page' }]);
+      throw e;
+    }
+  });
+
+  app.get('/v1/log/verify', {
+    schema: { summary: 'Verify every hash chain of the decision log', tags: ['reviewer'], security: bearer, response: { 200: z.object({ ok: z.boolean(), entries: z.number(), partitions: z.number(), segments: z.number(), breaks: z.array(z.unknown()), witnessed: z.boolean() }), ...errors } },
+    preHandler: reviewer,
+  }, async () => deps.services.log.verify());
+
+  app.get('/v1/reports', {
+    schema: { summary: 'Compliance review reports, newest first', tags: ['reviewer'], security: bearer, response: { 200: z.object({ reports: z.array(z.unknown()) }), ...errors } },
+    preHandler: reviewer,
+  }, async () => ({ reports: await listReports(dir) }));
+
+  app.get('/v1/reports/:id', {
+    schema: { summary: 'One review report as JSON', tags: ['reviewer'], security: bearer, params: ReportParams, response: { 200: z.unknown(), ...errors } },
+    preHandler: reviewer,
+  }, async (req) => {
+    const r = await readReport(dir, req.params.id);
+    if (!r) throw new ApiError(404, 'report_not_found', `no review report ${req.params.id}`);
+    return r;
+  });
+
+  app.get('/v1/reports/:id/html', {
+    schema: { summary: 'One review report as a self-contained HTML page', tags: ['reviewer'], security: bearer, params: ReportParams, response: { 200: htmlPage('report'), ...errors } },
+    preHandler: reviewer,
+  }, async (req, reply) => {
+    const text = await readFile(reportHtmlPath(dir, req.params.id), 'utf8').catch(() => undefined);
+    if (text === undefined) throw new ApiError(404, 'report_not_found', `no review report ${req.params.id}`);
+    return reply.type('text/html; charset=utf-8').send(text);
+  });
+}

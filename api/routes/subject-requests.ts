@@ -1,0 +1,70 @@
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { SubjectId } from '../../domain/ids.js';
+import { checkCorrections, isOverdue, subjectRequestId, SubjectRequestRecord, SubjectRequestType } from '../../domain/subject-request.js';
+import { startSubjectRequest, subjectRequestStatus } from '../../infra/temporal/rights.js';
+import { ApiError } from '../errors.js';
+import { type ApiApp, type ApiDeps, nowOf } from '../deps.js';
+import { bearer, errors } from '../schemas.js';
+
+/** `POST /v1/subject-requests` body. */
+export const SubjectRequestBody = z.strictObject({
+  type: z.enum(SubjectRequestType),
+  subjectId: SubjectId,
+  corrections: z.record(z.string().max(64), z.string().max(500)).optional().describe('field → new value; only for type "correct"'),
+});
+
+const RequestView = SubjectRequestRecord.extend({ overdue: z.boolean() });
+const RequestParams = z.strictObject({ id: z.string().regex(/^dsar-(access|correct|erase)-sr_[A-Za-z0-9_-]{22}(-[a-z0-9]{1,32})?$/, 'must be a request id such as dsar-access-sr_…') });
+
+/** Data subject requests (admin): start, status, the access bundle; the list of records (reviewer too). */
+export function subjectRequestRoutes(app: ApiApp, deps: ApiDeps): void {
+  const view = (r: SubjectRequestRecord) => ({ ...r, overdue: isOverdue(r, nowOf(deps)) });
+  const find = async (id: string) => (await subjectRequestStatus(deps.temporal, id)) ?? (await deps.rights.requests.get(id));
+
+  app.post('/v1/subject-requests', {
+    schema: { summary: 'Start a data subject request (access, correct, erase)', tags: ['subject-requests'], security: bearer, body: SubjectRequestBody, response: { 202: z.object({ requestId: z.string(), statusUrl: z.string() }), ...errors } },
+    preHandler: deps.keyring.require('admin'),
+  }, async (req, reply) => {
+    const b = req.body;
+    const ref = deps.services.pseudonymize(b.subjectId);
+    let variant: string | undefined;
+    if (b.type === 'correct') {
+      if (!b.corrections) throw new ApiError(400, 'invalid_request', 'body.corrections is required for a correction', [{ path: 'body.corrections', message: 'required for type "correct"' }]);
+      const check = checkCorrections(b.corrections, deps.services.policy.bundle.subjectFields);
+      if (!check.ok) throw new ApiError(400, 'invalid_correction', `body.corrections is invalid: ${check.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, check.issues.map((i) => ({ path: `body.${i.path.join('.')}`, message: i.message })));
+      // A keyed digest of the correction set keeps different corrections apart without putting values in the id.
+      variant = createHmac('sha256', deps.config.secrets.pseudonymKey).update(JSON.stringify(Object.entries(check.fields).sort())).digest('hex').slice(0, 12);
+      await deps.rights.requests.stageCorrections(subjectRequestId('correct', ref, variant), { subjectId: b.subjectId, fields: check.fields });
+    } else if (b.corrections) {
+      throw new ApiError(400, 'invalid_request', 'body.corrections applies to type "correct" only', [{ path: 'body.corrections', message: 'only for type "correct"' }]);
+    }
+    const requestId = await startSubjectRequest(deps.temporal, deps.taskQueue, { type: b.type, subjectRef: ref, variant, deadlineDays: deps.config.env.CONSENTFLOW_DSAR_DEADLINE_DAYS, receivedAt: nowOf(deps), propagationRetry: deps.propagationRetry });
+    return reply.code(202).send({ requestId, statusUrl: `/v1/subject-requests/${requestId}` });
+  });
+
+  app.get('/v1/subject-requests', {
+    schema: { summary: 'Every subject request with its deadline (pseudonymous)', tags: ['subject-requests'], security: bearer, response: { 200: z.object({ requests: z.array(RequestView) }), ...errors } },
+    preHandler: deps.keyring.require('reviewer', 'admin'),
+  }, async () => ({ requests: (await deps.rights.requests.list()).map(view) }));
+
+  app.get('/v1/subject-requests/:id', {
+    schema: { summary: 'Status of a subject request', tags: ['subject-requests'], security: bearer, params: RequestParams, response: { 200: RequestView, ...errors } },
+    preHandler: deps.keyring.require('admin'),
+  }, async (req) => {
+    const r = await find(req.params.id);
+    if (!r) throw new ApiError(404, 'request_not_found', `no subject request ${req.params.id}`);
+    return view(r);
+  });
+
+  app.get('/v1/subject-requests/:id/bundle', {
+    schema: { summary: 'The access bundle of a completed access request', tags: ['subject-requests'], security: bearer, params: RequestParams, response: { 200: z.object({ bundle: z.unknown(), summary: z.string() }), ...errors } },
+    preHandler: deps.keyring.require('admin'),
+  }, async (req) => {
+    const r = await find(req.params.id);
+    if (!r?.bundleId) throw new ApiError(404, 'bundle_not_found', `request ${req.params.id} has no access bundle (yet)`);
+    const b = await deps.rights.bundles.read(r.bundleId);
+    if (!b) throw new ApiError(404, 'bundle_not_found', `the bundle of ${req.params.id} is not on this server's data dir`);
+    return b;
+  });
+}

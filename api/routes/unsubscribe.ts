@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { projectionKey } from '../../domain/consent-state.js';
+import { ApiError } from '../errors.js';
+import { type ApiApp, type ApiDeps, claimsOf, propagate } from '../deps.js';
+import { unsubscribedPage, unsubscribeConfirmPage } from '../pages/messages.js';
+import { errors, htmlPage, TokenParams } from '../schemas.js';
+import { recordSubjectAnswer, toggleState } from './subject-state.js';
+
+/** RFC 8058 body: exactly `List-Unsubscribe=One-Click`. */
+const OneClick = z.strictObject({ 'List-Unsubscribe': z.literal('One-Click') });
+
+/** RFC 8058 one-click unsubscribe: POST withdraws (no cookies, login or redirect), GET only shows a button. */
+export function unsubscribeRoutes(app: ApiApp, deps: ApiDeps): void {
+  const what = (purpose: string | undefined) => deps.services.policy.purposes.get(purpose ?? '')?.purpose.description.toLowerCase() ?? 'these messages';
+  const prefsUrl = (sub: string) => `${deps.config.publicUrl}/preferences/${deps.services.tokens.sign({ scope: 'preferences', sub: sub as never })}`;
+
+  app.get('/u/:token', { schema: { summary: 'Unsubscribe confirmation page (never unsubscribes)', tags: ['subject'], params: TokenParams, response: { 200: htmlPage('confirmation page'), ...errors } } }, async (req, reply) => {
+    const c = claimsOf(deps, req.params.token, 'unsubscribe');
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(unsubscribeConfirmPage(`/u/${req.params.token}`, what(c.purpose)));
+  });
+
+  app.post('/u/:token', {
+    schema: { summary: 'One-click unsubscribe (RFC 8058)', tags: ['subject'], params: TokenParams, body: OneClick, response: { 200: htmlPage('unsubscribed'), ...errors } },
+  }, async (req, reply) => {
+    const c = claimsOf(deps, req.params.token, 'unsubscribe');
+    if (!c.purpose || !c.channel) throw new ApiError(400, 'token_incomplete', 'this unsubscribe link names no purpose and channel');
+    const { consent, subjects } = deps.services;
+    // An erased subject is already suppressed everywhere: answer 200, record nothing.
+    if (!(await subjects.isErased(c.sub))) {
+      const [projection, history] = await Promise.all([consent.projection(c.sub), consent.events(c.sub)]);
+      // Mailbox providers may POST twice; a second withdrawal of a withdrawn purpose adds nothing.
+      if (toggleState(projection[projectionKey(c.purpose, c.channel)]) !== 'none' || !projection[projectionKey(c.purpose, c.channel)]) {
+        const e = await recordSubjectAnswer(deps, req, c.sub, { type: 'withdrawn', purpose: c.purpose, channel: c.channel, method: 'one_click', collectionPoint: 'list_unsubscribe', history });
+        await propagate(deps, c.sub, { kind: 'withdrawn', changeId: e.id, purpose: c.purpose, channel: c.channel });
+      }
+    }
+    return reply.code(200).type('text/html; charset=utf-8').send(unsubscribedPage(what(c.purpose), prefsUrl(c.sub)));
+  });
+}

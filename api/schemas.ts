@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { ErrorBody } from './errors.js';
+
+/** A signed subject link token in the path. */
+export const TokenParams = z.strictObject({ token: z.string().min(1).max(2048) });
+
+/** A subject id in the path. */
+export const SubjectParams = z.strictObject({ id: z.string().min(1).max(128) });
+
+/** Standard error responses for the OpenAPI document. */
+export const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 410: ErrorBody, 413: ErrorBody } as const;
+
+/** An HTML page response, for the OpenAPI document. */
+export const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
+
+/** The bearer security requirement of service endpoints. */
+export const bearer = [{ apiKey: [] as string[] }];
