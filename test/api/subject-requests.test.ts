@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ulid } from 'ulid';
+import type { SubjectRequestRecord } from '../../domain/subject-request.js';
+import { rightsStores } from '../../infra/subject-request-deps.js';
+import { waitForSubjectRequest } from '../../infra/temporal/rights.js';
+import { consentEvent, useEngine } from '../helpers/engine.js';
+import { auth, RecordingNotifier, useApi } from '../helpers/api.js';
+import { uniqueId } from '../helpers/services.js';
+
+const notifier = new RecordingNotifier();
+notifier.answers.set('sms-gateway', { ok: false, reason: 'sms-gateway answered HTTP 503', retryable: true });
+const engine = useEngine({ notifier });
+const api = useApi(engine);
+type Err = { error: { code: string; message: string; issues?: { path: string; message: string }[] } };
+type Started = { requestId: string; statusUrl: string };
+
+const start = (body: unknown, role: 'admin' | 'reviewer' = 'admin') => api.app.inject({ method: 'POST', url: '/v1/subject-requests', headers: auth(role), payload: body as object });
+
+// A delivery to a processor, as the send path logs it: the propagation finds processors from these.
+async function delivered(ref: string, processor: string) {
+  const [decision] = await engine.services.log.appendBatch([{ subjectRef: ref, kind: 'decision', outcome: 'allow', purpose: 'marketing.email.newsletter', channel: 'email', processor, fieldsReleased: ['email', 'first_name'] }]);
+  await engine.services.log.append({ subjectRef: ref, kind: 'delivery', outcome: 'sent', purpose: 'marketing.email.newsletter', channel: 'email', processor, decisionId: decision!.id, result: 'accepted' });
+}
+
+test('access: the bundle holds profile, consent history and every log entry; status shows the 15-day deadline', async () => {
+  const subjectId = uniqueId('s');
+  const ref = await engine.seed(subjectId, { email: 'ann@example.org', first_name: 'Ann', city: 'Lyon' }, [{ purpose: 'marketing.email.newsletter' }]);
+  await delivered(ref, 'smtp-relay');
+  const res = await start({ type: 'access', subjectId });
+  assert.equal(res.statusCode, 202, res.body);
+  const { requestId, statusUrl } = res.json() as Started;
+  assert.equal(requestId, `dsar-access-${ref}`);
+  const done = await waitForSubjectRequest(engine.client, requestId);
+  assert.equal(done.status, 'completed');
+  assert.equal(Date.parse(done.deadline) - Date.parse(done.receivedAt), 15 * 86_400_000);
+  const status = (await api.app.inject({ method: 'GET', url: statusUrl, headers: auth('admin') })).json() as SubjectRequestRecord & { overdue: boolean };
+  assert.equal(status.status, 'completed');
+  assert.equal(status.overdue, false);
+  const bundle = await api.app.inject({ method: 'GET', url: `${statusUrl}/bundle`, headers: auth('admin') });
+  assert.equal(bundle.statusCode, 200);
+  const b = bundle.json() as { bundle: { profile: { fields: Record<string, string> }; consentHistory: unknown[]; decisionLog: { subjectRef: string }[] }; summary: string };
+  assert.deepEqual(b.bundle.profile.fields, { email: 'ann@example.org', first_name: 'Ann', city: 'Lyon' });
+  assert.equal(b.bundle.consentHistory.length, 1);
+  assert.equal(b.bundle.decisionLog.length, 2);
+  assert.ok(b.bundle.decisionLog.every((e) => e.subjectRef === ref));
+  assert.match(b.summary, /Profile fields we hold:\n {2}email: ann@example\.org/);
+  assert.match(b.summary, /Postwerk Mail Relay GmbH/);
+  assert.ok(existsSync(join(engine.config.dataDir, 'dsar', `${requestId}.json`)));
+  const history = JSON.stringify((await engine.client.workflow.getHandle(requestId).fetchHistory()).events);
+  assert.doesNotMatch(history, /ann@example|Lyon/, 'no personal data in Temporal history');
+  const asReviewer = await api.app.inject({ method: 'GET', url: `${statusUrl}/bundle`, headers: auth('reviewer') });
+  assert.equal(asReviewer.statusCode, 403);
+  const list = await api.app.inject({ method: 'GET', url: '/v1/subject-requests', headers: auth('reviewer') });
+  assert.ok((list.json() as { requests: { requestId: string }[] }).requests.some((r) => r.requestId === requestId));
+});
+
+test('correct: validated against the subject schema, applied, audited by field name only', async () => {
+  const subjectId = uniqueId('s');
+  const ref = await engine.seed(subjectId, { email: 'bo@example.org', first_name: 'Bo' });
+  const bad = await start({ type: 'correct', subjectId, corrections: { first_name: '', shoe_size: '44', loyalty_tier: 'diamond' } });
+  assert.equal(bad.statusCode, 400);
+  const e = (bad.json() as Err).error;
+  assert.equal(e.code, 'invalid_correction');
+  assert.deepEqual(e.issues?.map((i) => i.path).sort(), ['body.corrections.first_name', 'body.corrections.loyalty_tier', 'body.corrections.shoe_size']);
+  const res = await start({ type: 'correct', subjectId, corrections: { first_name: 'Bob', city: 'Graz' } });
+  assert.equal(res.statusCode, 202, res.body);
+  const done = await waitForSubjectRequest(engine.client, (res.json() as Started).requestId);
+  assert.equal(done.status, 'completed');
+  assert.deepEqual(done.fieldsCorrected, ['city', 'first_name']);
+  const profile = await engine.services.subjects.readFields(ref, ['first_name', 'city', 'email']);
+  assert.deepEqual(profile, { status: 'found', fields: { first_name: 'Bob', city: 'Graz', email: 'bo@example.org' } });
+  const trail = await rightsStores(engine.config, engine.services.log.opts.redis).requests.auditTrail(ref);
+  assert.deepEqual(trail.map((t) => [t.action, t.fields]), [['corrected', ['city', 'first_name']]]);
+  assert.doesNotMatch(JSON.stringify(trail), /Bob|Graz/);
+});
+
+test('erase: profile unreadable, suppression holds, processors informed or failed per processor, the log still verifies', async () => {
+  const subjectId = uniqueId('s');
+  const address = `${uniqueId('cy')}@example.org`;
+  const ref = await engine.seed(subjectId, { email: address, first_name: 'Cy' }, [{ purpose: 'marketing.email.newsletter' }]);
+  await delivered(ref, 'smtp-relay');
+  await delivered(ref, 'ads-partner');
+  await delivered(ref, 'sms-gateway');
+  const res = await start({ type: 'erase', subjectId });
+  assert.equal(res.statusCode, 202);
+  const done = await waitForSubjectRequest(engine.client, (res.json() as Started).requestId);
+  assert.equal(done.status, 'completed');
+  assert.deepEqual(await engine.services.subjects.readAllForAccessRequest(ref), { status: 'erased' });
+  assert.deepEqual((await engine.services.consent.suppressions(ref)).map((s) => s.kind), ['erased']);
+  assert.equal((await engine.services.consent.loadGuardState(ref)).erased, true);
+  const prop = (await api.app.inject({ method: 'GET', url: `/v1/subjects/${subjectId}/propagation`, headers: auth('admin') })).json() as { records: { processor: string; status: string; attempts: number; kind: string; lastError?: string }[] };
+  const by = Object.fromEntries(prop.records.map((r) => [r.processor, r]));
+  assert.equal(by['smtp-relay']?.status, 'informed');
+  assert.equal(by['ads-partner']?.status, 'informed');
+  assert.equal(by['sms-gateway']?.status, 'failed');
+  assert.equal(by['sms-gateway']?.attempts, 3, 'retried with backoff before giving up');
+  assert.match(by['sms-gateway']?.lastError ?? '', /503/);
+  const notice = notifier.notices.find((n) => n.processor === 'ads-partner' && n.notice.subjectRef === ref)?.notice;
+  assert.equal(notice?.kind, 'erased');
+  assert.doesNotMatch(JSON.stringify(notifier.notices), new RegExp(address.replace(/[.]/g, '\\.')), 'processors get the ref, never the address');
+  assert.equal((await engine.services.log.verify()).ok, true);
+});
+
+test('an erased address is refused on re-import until a new consent is recorded through the API', async () => {
+  const subjectId = uniqueId('s');
+  const address = `${uniqueId('di')}@example.org`;
+  await engine.seed(subjectId, { email: address });
+  await waitForSubjectRequest(engine.client, ((await start({ type: 'erase', subjectId })).json() as Started).requestId);
+  assert.equal((await engine.services.subjects.upsert(subjectId, { email: address })).status, 'refused');
+  assert.equal((await engine.services.subjects.upsert(uniqueId('other'), { email: address })).status, 'refused', 'a new id with the erased address too');
+  const consent = await api.app.inject({ method: 'POST', url: '/v1/consents', headers: auth('marketer'), payload: { subjectId, action: 'grant', purpose: 'marketing.email.newsletter', channel: 'email', language: 'en', collectionPoint: 'signup-form', jurisdiction: 'EU' } });
+  assert.equal(consent.statusCode, 201);
+  assert.deepEqual(await engine.services.subjects.upsert(subjectId, { email: address }).then((r) => r.status), 'written');
+});
+
+test('subject-request bodies and ids are validated; repeated requests join the open one', async () => {
+  const cases: [unknown, string][] = [
+    [{ type: 'delete', subjectId: 'x' }, 'body.type'],
+    [{ type: 'access' }, 'body.subjectId'],
+    [{ type: 'access', subjectId: 'has space' }, 'body.subjectId'],
+    [{ type: 'access', subjectId: 'x', extra: 1 }, 'body.extra'],
+    [{ type: 'access', subjectId: 'x', corrections: { city: 'Rome' } }, 'body.corrections'],
+    [{ type: 'correct', subjectId: 'x' }, 'body.corrections'],
+    [{ type: 'correct', subjectId: 'x', corrections: { city: 'y'.repeat(501) } }, 'body.corrections.city'],
+  ];
+  for (const [body, path] of cases) {
+    const res = await start(body);
+    assert.equal(res.statusCode, 400, JSON.stringify(body));
+    assert.ok((res.json() as Err).error.issues?.some((i) => i.path === path), `${path}: ${res.body}`);
+  }
+  const unknown = await api.app.inject({ method: 'GET', url: `/v1/subject-requests/dsar-access-sr_${'A'.repeat(22)}`, headers: auth('admin') });
+  assert.equal(unknown.statusCode, 404);
+  const malformed = await api.app.inject({ method: 'GET', url: '/v1/subject-requests/../../etc', headers: auth('admin') });
+  assert.ok([400, 404].includes(malformed.statusCode));
+  const subjectId = uniqueId('s');
+  await engine.seed(subjectId, { email: `${ulid().toLowerCase()}@example.org` });
+  const [a, b] = await Promise.all([start({ type: 'access', subjectId }), start({ type: 'access', subjectId })]);
+  assert.equal((a.json() as Started).requestId, (b.json() as Started).requestId);
+  const bundle = JSON.parse(readFileSync(join(engine.config.dataDir, 'dsar', `${(await waitForSubjectRequest(engine.client, (a.json() as Started).requestId)).bundleId}.json`), 'utf8')) as { format: string };
+  assert.equal(bundle.format, 'consentflow-access-bundle/v1');
+});
