@@ -1,0 +1,122 @@
+// Broadcast benchmark: a 100,000-subject guarded broadcast on the embedded services, against raw nodemailer sends
+// to the same out-of-process SMTP sink in the same run. Prints JSON lines; not a timed test.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import nodemailer from 'nodemailer';
+import { defineCampaign } from '../domain/campaign.js';
+import { createServices } from '../infra/compose.js';
+import { buildConfig, parseEnv } from '../infra/config.js';
+import { startRedis } from '../infra/embedded/redis.js';
+import { startTemporal } from '../infra/embedded/temporal.js';
+import { startCampaign } from '../infra/temporal/campaign-runs.js';
+import { connectClient } from '../infra/temporal/connection.js';
+import { installRuntime } from '../infra/temporal/runtime.js';
+import { consentEvent } from '../test/helpers/engine.js';
+
+const root = join(import.meta.dirname, '..');
+const emit = (metric: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'broadcast', metric, ...fields }));
+const round = (n: number, d = 1) => Number(n.toFixed(d));
+
+function sinkProcess(): Promise<{ url: string; count(): Promise<number>; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'smtp-sink-process.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const waiters: Array<(v: Record<string, number | string>) => void> = [];
+  lines.on('line', (l) => waiters.shift()?.(JSON.parse(l) as Record<string, number | string>));
+  const next = () => new Promise<Record<string, number | string>>((r) => waiters.push(r));
+  return next().then((first) => ({
+    url: String(first.url),
+    count: async () => {
+      const p = next();
+      child.stdin!.write('?\n');
+      return Number((await p).count);
+    },
+    stop: () => child.stdin!.end(),
+  }));
+}
+
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function rawNodemailer(url: string, n: number): Promise<number> {
+  const t = nodemailer.createTransport({ pool: true, url, maxConnections: 10, maxMessages: Infinity });
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (next < n) {
+      const i = next++;
+      await t.sendMail({ from: 'news@shop.example', to: `raw-${i}@example.org`, subject: 'raw baseline', text: 'Hello, this is a plain message of similar size to a rendered campaign mail.\n'.repeat(12) });
+    }
+  }));
+  const s = (performance.now() - t0) / 1000;
+  t.close();
+  return n / s;
+}
+
+/** `npm run bench -- broadcast [--subjects 100000] [--raw 20000] [--enrol 3000]`. */
+export async function main(): Promise<void> {
+  const { values } = parseArgs({ args: process.argv.slice(3), options: { subjects: { type: 'string', default: '100000' }, raw: { type: 'string', default: '20000' }, enrol: { type: 'string', default: '3000' } } });
+  const n = Number(values.subjects);
+  const dir = mkdtempSync(join(tmpdir(), 'cf-bench-broadcast-'));
+  installRuntime();
+  const redisSvc = await startRedis({ dataDir: join(dir, 'redis') });
+  const temporal = await startTemporal({ namespace: 'default' });
+  const sink = await sinkProcess();
+  const key = (b: number) => Buffer.alloc(32, b).toString('base64');
+  const secrets = { CONSENTFLOW_MASTER_KEY: key(1), CONSENTFLOW_PSEUDONYM_KEY: key(2), CONSENTFLOW_LOG_KEY: key(3), CONSENTFLOW_TOKEN_KEY: key(4), CONSENTFLOW_CODEC_KEY: key(5) };
+  const env = { ...process.env, ...secrets, CONSENTFLOW_DATA_DIR: dir, REDIS_URL: redisSvc.url, TEMPORAL_ADDRESS: temporal.address, SMTP_URL: sink.url, TEMPORAL_TASK_QUEUE: 'bench' };
+  const config = buildConfig(parseEnv(env));
+  const redis = new Redis(redisSvc.url);
+  const services = createServices(config, redis);
+  let worker: ChildProcess | undefined;
+  try {
+    emit('raw_nodemailer', { messages: Number(values.raw), per_s: round(await rawNodemailer(sink.url, Number(values.raw))) });
+
+    const t0 = performance.now();
+    for (let i = 0; i < n; i += 1000) {
+      const rows = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ subjectId: `b-${i + j}`, fields: { email: `b-${i + j}@example.org`, first_name: `N${i + j}`, loyalty_tier: 'gold', preferred_store: 'Mitte' } }));
+      const written = await services.subjects.upsertMany(rows);
+      await Promise.all(written.map((w) => (w.status === 'written' ? services.consent.append(consentEvent(w.ref, { purpose: 'marketing.email.promotions' })) : undefined)));
+    }
+    emit('seed', { subjects: n, seconds: round((performance.now() - t0) / 1000) });
+
+    worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli.ts'), 'worker'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const client = await connectClient(config, temporal.address);
+    const promo = defineCampaign({
+      id: 'bench-promo', name: 'Bench', description: 'benchmark broadcast', purpose: 'marketing.email.promotions', audience: { segment: 'loyal-members' },
+      steps: [{ id: 'send', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' }], options: { kind: 'broadcast' },
+    });
+    const before = await sink.count();
+    const t1 = performance.now();
+    await startCampaign(client, promo, { segment: 'loyal-members' }, { taskQueue: 'bench', campaignVersion: 'bench', pageSize: 500 });
+    await client.workflow.getHandle('campaign:bench-promo').result();
+    const seconds = (performance.now() - t1) / 1000;
+    const sent = (await sink.count()) - before;
+    const perS = sent / seconds;
+    emit('guarded_broadcast', { subjects: n, sent, seconds: round(seconds), per_s: round(perS), worker_peak_rss_mb: round(peakRssMb(worker.pid!)) });
+
+    const raw = await rawNodemailer(sink.url, Number(values.raw));
+    emit('raw_nodemailer_after', { per_s: round(raw) });
+    emit('ratio', { guarded_over_raw: round(perS / raw, 3), goal: 0.7 });
+
+    const refs = Array.from({ length: Number(values.enrol) }, (_, i) => services.pseudonymize(`b-${i}`));
+    const t2 = performance.now();
+    const r = await startCampaign(client, { ...promo, id: 'bench-journey', options: { ...promo.options, kind: 'journey' }, steps: [{ id: 'later', type: 'wait', duration: '1d' }, ...promo.steps] }, { subjectRefs: refs }, { taskQueue: 'bench', campaignVersion: 'bench' });
+    const es = (performance.now() - t2) / 1000;
+    emit('journey_enrolment', { journeys: r.kind === 'journeys' ? r.started : 0, seconds: round(es), per_s: round(refs.length / es) });
+    await client.connection.close();
+  } finally {
+    worker?.kill('SIGTERM');
+    sink.stop();
+    redis.disconnect();
+    await temporal.stop();
+    await redisSvc.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
