@@ -23,8 +23,10 @@ export class RecordingNotifier implements ProcessorNotifier {
 }
 
 /** Builds the API on the engine's services and task queue; `app` is ready after `before`. */
-export function useApi(engine: Engine): { app: ApiApp } {
-  const holder = {} as { app: ApiApp };
+export function useApi(engine: Engine): { app: ApiApp; ready: Promise<ApiApp> } {
+  let resolveReady: (app: ApiApp) => void = () => undefined;
+  // Root-level before hooks of one file may overlap, so other hooks wait on this rather than on their order.
+  const holder = { ready: new Promise<ApiApp>((r) => (resolveReady = r)) } as { app: ApiApp; ready: Promise<ApiApp> };
   before(async () => {
     holder.app = await buildApi({
       // A getter: the engine connects its client in its own before hook.
@@ -39,6 +41,7 @@ export function useApi(engine: Engine): { app: ApiApp } {
       campaignInfo: (id) => campaigns[id],
       propagationRetry: { maximumAttempts: 3, initialIntervalMs: 50 },
     });
+    resolveReady(holder.app);
   });
   after(() => holder.app?.close());
   return holder;
