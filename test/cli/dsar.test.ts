@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { consentEvent, useEngine } from '../helpers/engine.js';
+import { uniqueId } from '../helpers/services.js';
+
+const b64 = () => randomBytes(32).toString('base64');
+const keys = { CONSENTFLOW_MASTER_KEY: b64(), CONSENTFLOW_PSEUDONYM_KEY: b64(), CONSENTFLOW_LOG_KEY: b64(), CONSENTFLOW_TOKEN_KEY: b64(), CONSENTFLOW_CODEC_KEY: b64() };
+const engine = useEngine({ env: keys });
+const env = () => ({
+  ...keys, REDIS_URL: process.env.CF_TEST_REDIS_URL, REDIS_KEY_PREFIX: engine.config.redisKeyPrefix, TEMPORAL_ADDRESS: process.env.CF_TEST_TEMPORAL_ADDRESS,
+  TEMPORAL_TASK_QUEUE: engine.taskQueue, CONSENTFLOW_DATA_DIR: engine.config.dataDir,
+});
+
+test('consentflow dsar access --wait writes the bundle; correct validates fields; erase shreds the profile', async () => {
+  const id = uniqueId('s');
+  const ref = await engine.seed(id, { email: 'eli@example.org', first_name: 'Eli' });
+  await engine.services.consent.append(consentEvent(ref, { purpose: 'marketing.email.newsletter' }));
+  const access = await runCli(['dsar', 'access', '--subject', id, '--wait', '--json'], env());
+  assert.equal(access.code, 0, access.stderr);
+  const record = JSON.parse(access.stdout) as { status: string; bundleId: string };
+  assert.equal(record.status, 'completed');
+  assert.equal(record.bundleId, `dsar-access-${ref}`);
+  const human = await runCli(['dsar', 'status', record.bundleId], env());
+  assert.match(human.stdout, new RegExp(`bundle {4}${join(engine.config.dataDir, 'dsar').replace(/[.]/g, '\\.')}`));
+
+  const bad = await runCli(['dsar', 'correct', '--subject', id, '--field', 'gender=robot', '--field', 'shoe=44'], env());
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--field gender: Invalid option.*--field shoe: unknown field/);
+  assert.doesNotMatch(bad.stderr, /robot/, 'values are not echoed');
+  const none = await runCli(['dsar', 'correct', '--subject', id], env());
+  assert.match(none.stderr, /needs at least one --field/);
+  const fixed = await runCli(['dsar', 'correct', '--subject', id, '--field', 'first_name=Elias', '--wait'], env());
+  assert.equal(fixed.code, 0, fixed.stderr);
+  assert.match(fixed.stdout, /corrected first_name/);
+
+  const erased = await runCli(['dsar', 'erase', '--subject', id, '--wait', '--json'], env());
+  assert.equal(erased.code, 0, erased.stderr);
+  assert.equal((JSON.parse(erased.stdout) as { status: string }).status, 'completed');
+  assert.deepEqual(await engine.services.subjects.readAllForAccessRequest(ref), { status: 'erased' });
+  const missing = await runCli(['dsar', 'access', '--json'], env());
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--subject <id> is required/);
+});
