@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { buildConfig, parseEnv } from '../infra/config.js';
 import { loadDevKeys } from '../infra/dev-keys.js';
-import { onShutdown } from '../infra/embedded/process.js';
+import { onShutdown, ServiceStartError } from '../infra/embedded/process.js';
 import { startStack } from '../infra/embedded/stack.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { startWorker } from '../worker.js';
@@ -32,7 +32,13 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       const apiKeys = apiKeySpecs(config, true);
       const apiRedis = new Redis(stack.redis.url, { maxRetriesPerRequest: 3, commandTimeout: 5000 });
       const apiClient = await connectClient(config, stack.temporal.address);
-      const api = await startApi(apiDeps(config, apiRedis, apiClient, apiKeys), '127.0.0.1', env.API_PORT);
+      const api = await startApi(apiDeps(config, apiRedis, apiClient, apiKeys), '127.0.0.1', env.API_PORT).catch(async (e: unknown) => {
+        await apiClient.connection.close();
+        apiRedis.disconnect();
+        await running.shutdown();
+        await stack.stop();
+        throw new ServiceStartError(`the API could not listen on 127.0.0.1:${env.API_PORT} (${(e as Error).message}); set API_PORT to a free port`);
+      });
       writeDevRuntime(config.dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox, apiUrl: api.url });
       const info = { redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, dataDir: resolve(config.dataDir), startupSeconds: stack.timings, api: api.url, apiKeys };
       ctx.print(opts.json, info, () =>

@@ -51,21 +51,20 @@ test('keyboard: Tab reaches every checkbox and then the save button, in order, e
   const ref = await engine.seed(uniqueId('s'), { email: `${uniqueId('k')}@example.org` });
   const page = await browser.newPage();
   await page.goto(`${base}/preferences/${engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`);
-  const controls = await page.$$eval('input:not([type=hidden]), button', (els) => els.map((e) => (e as HTMLInputElement).name || e.textContent || ''));
+  // Browser-side code as strings: the test tsconfig has no DOM library.
+  const nameOf = (sel: string) => `(${sel}) ? ((${sel}).name || (${sel}).textContent || '') : ''`;
+  const controls = (await page.evaluate(`[...document.querySelectorAll('input:not([type=hidden]), button')].map((e) => ${nameOf('e')})`)) as string[];
   const reached: string[] = [];
   for (let i = 0; i < controls.length; i++) {
     await page.keyboard.press('Tab');
-    reached.push(await page.evaluate(() => {
-      const el = document.activeElement as HTMLInputElement | null;
-      return el ? el.name || el.textContent || '' : '';
-    }));
+    reached.push((await page.evaluate(nameOf('document.activeElement'))) as string);
   }
   assert.deepEqual(reached, controls);
   assert.ok(controls.includes('unsubscribe_all') && controls.includes('no_personalisation') && controls.at(-1) === 'Save preferences');
-  const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+  const outline = await page.evaluate('getComputedStyle(document.activeElement).outlineStyle');
   assert.notEqual(outline, 'none', 'focus is visible');
   // Every checkbox has a label naming it.
-  const unlabelled = await page.$$eval('input[type=checkbox]', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).length);
+  const unlabelled = await page.evaluate(`[...document.querySelectorAll('input[type=checkbox]')].filter((e) => !e.labels || !e.labels.length).length`);
   assert.equal(unlabelled, 0);
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Space');

@@ -6,7 +6,7 @@ import { ulid } from 'ulid';
 import type { SubjectRequestRecord } from '../../domain/subject-request.js';
 import { rightsStores } from '../../infra/subject-request-deps.js';
 import { waitForSubjectRequest } from '../../infra/temporal/rights.js';
-import { consentEvent, useEngine } from '../helpers/engine.js';
+import { useEngine } from '../helpers/engine.js';
 import { auth, RecordingNotifier, useApi } from '../helpers/api.js';
 import { uniqueId } from '../helpers/services.js';
 
