@@ -32,7 +32,8 @@ const DAY_MS = 86_400_000;
 /** A review id from the start time and run: sortable by time, unique per run, safe in file names and URLs. */
 export function reviewIdOf(startMs: number, runId: string): string {
   const stamp = new Date(startMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-  return `${stamp}-${runId.replace(/[^a-z0-9]/gi, '').slice(0, 8).toLowerCase()}`;
+  // The tail of the run id: run ids may be time-ordered (UUIDv7), so their head repeats within a second.
+  return `${stamp}-${runId.replace(/[^a-z0-9]/gi, '').slice(-8).toLowerCase()}`;
 }
 
 /**
