@@ -53,6 +53,5 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   if (err.statusCode && err.statusCode < 500) return sendError(reply, err.statusCode, (err.code ?? 'bad_request').toLowerCase(), err.message);
   // Log the type only: messages of infrastructure errors can carry keys or data.
   req.log.error({ err: { name: err.name, code: err.code } }, 'request failed');
-  if (process.env.CF_API_DEBUG) console.error(err);
   return sendError(reply, 500, 'internal', 'something went wrong on our side; the request may be retried');
 }
