@@ -10,6 +10,7 @@ import { clearDevRuntime, writeDevRuntime } from './runtime-file.js';
 import { Redis } from 'ioredis';
 import { connectClient } from '../infra/temporal/connection.js';
 import { apiDeps, apiKeySpecs, startApi } from './api.js';
+import { ensureReviewSchedule } from '../infra/temporal/review-schedule.js';
 
 
 /** `dev` (everything embedded) and `worker` (against configured services). */
@@ -39,8 +40,10 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
         await stack.stop();
         throw new ServiceStartError(`the API could not listen on 127.0.0.1:${env.API_PORT} (${(e as Error).message}); set API_PORT to a free port`);
       });
+      // The daily compliance review; an existing schedule (perhaps with another cadence) is left as it is.
+      const review = await ensureReviewSchedule(apiClient, config.taskQueue).then((r) => `schedule ${r.scheduleId} (${r.status})`, (e: unknown) => `schedule not created: ${(e as Error).message}`);
       writeDevRuntime(config.dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox, apiUrl: api.url });
-      const info = { redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, dataDir: resolve(config.dataDir), startupSeconds: stack.timings, api: api.url, apiKeys };
+      const info = { redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, dataDir: resolve(config.dataDir), startupSeconds: stack.timings, api: api.url, apiKeys, review };
       ctx.print(opts.json, info, () =>
         [
           'consentflow dev is running (Ctrl-C to stop):',
@@ -50,6 +53,7 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
           `  smtp       ${info.smtp}${outbox ? `  → .eml files in ${outbox}` : ''}`,
           `  api        ${api.url}  (OpenAPI ${api.url}/openapi.json)`,
           ...apiKeys.map((k) => `             ${k.role.padEnd(8)} key: ${k.secret}`),
+          `  review     ${review}; reports via \`consentflow review show\``,
           `  data       ${info.dataDir}`,
           `  started in ${Object.entries(stack.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}`,
         ].join('\n'),
