@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Worker, type NativeConnection } from '@temporalio/worker';
@@ -5,6 +6,8 @@ import { createActivities, type ActivityDeps } from './activities/index.js';
 import type { Client } from '@temporalio/client';
 import type { TemplatePort } from './activities/send-pipeline.js';
 import { createServices } from './infra/compose.js';
+import { cacheDir } from './infra/embedded/process.js';
+import { prebuiltWorkflowBundle } from './infra/temporal/bundle.js';
 import { journeyStarter } from './infra/temporal/journeys.js';
 import { subjectRequestDeps } from './infra/subject-request-deps.js';
 import { reviewDeps } from './infra/review-deps.js';
@@ -31,7 +34,7 @@ export async function createWorker(opts: {
     connection: opts.connection,
     namespace: opts.namespace ?? opts.config.namespace,
     taskQueue: opts.taskQueue ?? opts.config.taskQueue,
-    workflowsPath,
+    workflowBundle: { codePath: prebuiltWorkflowBundle(join(cacheDir(), 'bundles')) },
     activities: createActivities(opts.deps),
     dataConverter: dataConverter(opts.config),
     maxConcurrentActivityTaskExecutions: 200,

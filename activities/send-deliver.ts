@@ -18,6 +18,7 @@ export interface Delivery {
 export const MAX_DECISION_AGE_MS = 60_000;
 
 const HARD_BOUNCE = /^5\.1\.\d|^5\.2\.1/;
+const DELIVERY_CONCURRENCY = 32;
 
 function smtpCodeOf(e: unknown): number | undefined {
   const c = (e as { responseCode?: unknown }).responseCode;
@@ -74,12 +75,17 @@ async function deliverOne(deps: SendPipelineDeps, spec: SendSpec, scope: string,
 export async function deliverAll(deps: SendPipelineDeps, spec: SendSpec, scope: string, deliveries: readonly Delivery[], heartbeat: () => void): Promise<SendOutcome[]> {
   const logs: LogEntryInput[] = [];
   const committed = new Map<SubjectRef, LedgerRecord>();
-  let done = 0;
-  const outcomes = await Promise.all(
-    deliveries.map(async (d) => {
-      const o = await deliverOne(deps, spec, scope, d, logs, committed);
-      if (++done % 50 === 0) heartbeat();
-      return o;
+  // Enough in flight to keep the pooled SMTP connections busy, few enough that a 500-subject chunk does not
+  // hold 500 rendered MIME trees in memory at once.
+  const outcomes: SendOutcome[] = new Array(deliveries.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(DELIVERY_CONCURRENCY, deliveries.length) }, async () => {
+      while (next < deliveries.length) {
+        const i = next++;
+        outcomes[i] = await deliverOne(deps, spec, scope, deliveries[i]!, logs, committed);
+        if (i % 50 === 49) heartbeat();
+      }
     }),
   );
   if (logs.length) {

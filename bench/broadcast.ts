@@ -86,7 +86,7 @@ export async function main(): Promise<void> {
     }
     emit('seed', { subjects: n, seconds: round((performance.now() - t0) / 1000) });
 
-    worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli.ts'), 'worker'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    worker = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--import', 'tsx', join(root, 'cli.ts'), 'worker'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
     const client = await connectClient(config, temporal.address);
     const promo = defineCampaign({
       id: 'bench-promo', name: 'Bench', description: 'benchmark broadcast', purpose: 'marketing.email.promotions', audience: { segment: 'loyal-members' },
@@ -112,7 +112,11 @@ export async function main(): Promise<void> {
     emit('journey_enrolment', { journeys: r.kind === 'journeys' ? r.started : 0, seconds: round(es), per_s: round(refs.length / es) });
     await client.connection.close();
   } finally {
-    worker?.kill('SIGTERM');
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((r) => worker!.once('exit', r));
+      worker.kill('SIGTERM');
+      await exited;
+    }
     sink.stop();
     redis.disconnect();
     await temporal.stop();

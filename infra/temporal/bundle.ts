@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    return statSync(full).isDirectory() ? sourceFiles(full) : name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+/** A hash of everything the workflow bundle is built from: the sandboxed code and the locked SDK version. */
+function sourceHash(): string {
+  const h = createHash('sha256');
+  for (const f of [...sourceFiles(join(root, 'workflows')), ...sourceFiles(join(root, 'domain')), join(root, 'package-lock.json')].sort()) {
+    h.update(f.slice(root.length)).update(readFileSync(f));
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * Returns the path of a prebuilt workflow bundle, building it in a child process when the sources changed.
+ * Bundling (webpack) costs a few hundred MB; doing it out of process keeps the long-lived worker small.
+ */
+export function prebuiltWorkflowBundle(cacheDir: string): string {
+  const file = join(cacheDir, `workflow-bundle-${sourceHash()}.js`);
+  if (existsSync(file)) return file;
+  mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const script = `import { bundleWorkflowCode } from '@temporalio/worker';
+import { writeFileSync } from 'node:fs';
+const { code } = await bundleWorkflowCode({ workflowsPath: ${JSON.stringify(join(root, 'workflows', 'index.ts'))}, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+writeFileSync(${JSON.stringify(tmp)}, code);`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0 || !existsSync(tmp)) throw new Error(`building the workflow bundle failed (exit ${r.status})`);
+  renameSync(tmp, file);
+  return file;
+}
