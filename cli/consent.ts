@@ -3,6 +3,7 @@ import { ulid } from 'ulid';
 import { type ConsentEvent, ConsentMethod, type ConsentEventType } from '../domain/consent.js';
 import { buildConsentEvent } from '../domain/consent-record.js';
 import { policy } from '../policy/index.js';
+import { startPropagation } from '../infra/temporal/rights.js';
 import { type CliContext, CliUsageError, type RegisterCommands } from './context.js';
 import { type SubjectOption, subjectRefOf, subjectStores } from './subject-stores.js';
 
@@ -58,8 +59,19 @@ function recordCommand(parent: Command, ctx: CliContext, type: ConsentEventType,
   return cmd.action(async (o: RecordOptions) => {
     const event = eventFrom(type, o, ctx, new Date());
     const { streamId } = await subjectStores(ctx).consent.append(event);
-    ctx.print(o.json, { streamId, event }, () => `recorded ${describeEvent(event)}\n  subject ${event.subjectRef}`);
+    // The guard already denies from here on; propagation makes running journeys exit and informs processors.
+    const propagation = type === 'withdrawn' ? await propagateWithdrawal(ctx, event) : undefined;
+    ctx.print(o.json, { streamId, event, propagation }, () => `recorded ${describeEvent(event)}\n  subject ${event.subjectRef}${propagation ? `\n  ${propagation}` : ''}`);
   });
+}
+
+async function propagateWithdrawal(ctx: CliContext, e: ConsentEvent): Promise<string> {
+  try {
+    const id = await startPropagation(await ctx.temporal(), ctx.config().taskQueue, { v: 1, changeId: e.id, kind: 'withdrawn', subjectRef: e.subjectRef, purpose: e.purpose, channel: e.channel });
+    return `propagating to running journeys and processors (${id})`;
+  } catch (err) {
+    return `not propagated (${(err as Error).message}); the withdrawal is recorded and the guard already denies`;
+  }
 }
 
 /** `consent grant|withdraw|reconfirm|expire|show`: record and inspect consent events. */
