@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { startRedis } from '../infra/embedded/redis.js';
 import { startTemporal } from '../infra/embedded/temporal.js';
 import { obtainTimeSkippingServer } from '../infra/embedded/test-server.js';
+import { obtainChromium } from '../infra/embedded/chromium.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -35,6 +36,7 @@ async function main(): Promise<number> {
   }
   const dataDir = join(root, '.data', `test-${process.pid}`);
   const timeSkipping = await timed('time-skipping test server (obtain)', async () => obtainTimeSkippingServer());
+  const chromium = await timed('chromium (obtain)', async () => obtainChromium());
   const redis = await timed('redis', () => startRedis({ dataDir: join(dataDir, 'redis'), externalUrl: process.env.REDIS_URL }));
   const temporal = await timed('temporal', () =>
     startTemporal({ namespace: 'default', externalAddress: process.env.TEMPORAL_ADDRESS }),
@@ -55,6 +57,7 @@ async function main(): Promise<number> {
         CF_TEST_NAMESPACE: temporal.namespace,
         CF_TEST_DATA_DIR: dataDir,
         CF_TEST_TIME_SKIPPING_SERVER: timeSkipping,
+        CHROMIUM_PATH: chromium,
       },
     });
     return await new Promise<number>((resolve) => child.on('exit', (code, sig) => resolve(code ?? (sig ? 1 : 0))));
