@@ -1,6 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ServiceStartError, onPath } from './process.js';
+import { ServiceStartError, aptInstall, onPath } from './process.js';
 
 /** Flags for headless Chromium on a machine with no network and no GPU, as root. */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
@@ -17,13 +16,6 @@ export function obtainChromium(): string {
   }
   const found = onPath('chromium') ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
   if (found) return found;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot && onPath('apt-get')) {
-    console.error('[setup] chromium not found; installing Debian chromium with apt-get for the browser tests…');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-    const r = spawnSync('apt-get', ['install', '-y', '-q', 'chromium'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-    if (r.status === 0 && existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  }
+  if (aptInstall('chromium', 'chromium not found (needed by the browser tests)') && existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
   throw new ServiceStartError('chromium is not installed; the browser tests need it (Debian: apt-get install chromium), or set CHROMIUM_PATH.');
 }

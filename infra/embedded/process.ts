@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { homedir } from 'node:os';
@@ -146,4 +146,14 @@ export function onPath(bin: string): string | undefined {
 /** The per-user cache for binaries the project builds; kept outside the repo so clones share it. */
 export function cacheDir(): string {
   return process.env.CONSENTFLOW_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'consentflow');
+}
+
+/** Installs a Debian package with apt-get when running as root; true when it installed cleanly. */
+export function aptInstall(pkg: string, why: string): boolean {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !onPath('apt-get')) return false;
+  console.error(`[setup] ${why}; installing Debian package ${pkg} with apt-get…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  return spawnSync('apt-get', ['install', '-y', '-q', pkg], { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0;
 }

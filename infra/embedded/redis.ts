@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { ServiceStartError, freePort, onPath, portInUse, spawnService, waitUntil, type ManagedProcess } from './process.js';
+import { ServiceStartError, aptInstall, freePort, onPath, portInUse, spawnService, waitUntil, type ManagedProcess } from './process.js';
 
 /** A Redis the project can talk to, and how to stop it if we started it. */
 export interface RedisService {
@@ -15,15 +14,10 @@ export interface RedisService {
 export function obtainRedisServer(): { path: string; source: 'path' | 'apt' } {
   const found = onPath('redis-server');
   if (found) return { path: found, source: 'path' };
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot && onPath('apt-get')) {
-    console.error('[setup] redis-server not found; installing it with apt-get (Debian package redis-server)…');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-    const r = spawnSync('apt-get', ['install', '-y', '-q', 'redis-server'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-    const after = onPath('redis-server') ?? (r.status === 0 ? '/usr/bin/redis-server' : undefined);
-    if (r.status === 0 && after) return { path: after, source: 'apt' };
-    throw new ServiceStartError('apt-get install redis-server failed. Install Redis 6.2+ by hand (apt-get install redis-server), or set REDIS_URL to an existing Redis.');
+  if (aptInstall('redis-server', 'redis-server not found')) {
+    const after = onPath('redis-server') ?? (existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : undefined);
+    if (after) return { path: after, source: 'apt' };
+    throw new ServiceStartError('apt-get install redis-server did not leave a redis-server binary. Install Redis 6.2+ by hand, or set REDIS_URL to an existing Redis.');
   }
   throw new ServiceStartError('redis-server is not on PATH. Install Redis 6.2+ (Debian: apt-get install redis-server; macOS: brew install redis), or set REDIS_URL=redis://host:port to use an existing one.');
 }
