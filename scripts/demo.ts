@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   const { Redis } = await import('ioredis');
   const redis = new Redis(stack.redis.url);
   const services = createServices(config, redis);
+  const demoStart = new Date();
   try {
     const people = demoAudience();
     const audienceFile = join(dataDir, 'audience.jsonl');
@@ -104,7 +105,13 @@ async function main(): Promise<void> {
     rmSync(exportFile, { force: true });
     cli(dataDir, ['log', 'verify']);
     cli(dataDir, ['log', 'export', '--format', 'jsonl', '--out', exportFile]);
-    console.log(`\nemails: ${stack.sink?.outbox ?? stack.smtpUrl}\ndecision log export: ${exportFile}`);
+    // The compliance review of the demo period. The worker lives in this process and cli() blocks it, so the run is
+    // started without waiting and awaited here.
+    const started = JSON.parse(cli(dataDir, ['review', 'run', '--since', demoStart.toISOString(), '--until', new Date(Date.now() + 1000).toISOString(), '--no-wait', '--json'])) as { workflowId: string };
+    await client.workflow.getHandle(started.workflowId).result();
+    const review = cli(dataDir, ['review', 'show', '--latest']);
+    const reportPath = /report: (\S+)/.exec(review)?.[1];
+    console.log(`\nemails: ${stack.sink?.outbox ?? stack.smtpUrl}\ndecision log export: ${exportFile}\ncompliance review report: ${reportPath ?? '(see consentflow review show --latest)'}`);
   } finally {
     clearDevRuntime(dataDir);
     redis.disconnect();
