@@ -19,8 +19,8 @@ export interface SmtpSink {
   readonly url: string;
   readonly outbox: string;
   readonly received: CapturedMessage[];
-  /** Makes the next RCPT TO for addresses matching `match` fail with `code` (for bounce and retry tests). */
-  failRecipients(match: (address: string) => boolean, code: number, message?: string): void;
+  /** Makes RCPT TO for addresses matching `match` fail with `code`, `times` times (default: always), for bounce and retry tests. */
+  failRecipients(match: (address: string) => boolean, code: number, message?: string, times?: number): void;
   stop(): Promise<void>;
 }
 
@@ -28,7 +28,7 @@ export interface SmtpSink {
 export async function startSmtpSink(opts: { outbox: string; port?: number; writeFiles?: boolean }): Promise<SmtpSink> {
   mkdirSync(opts.outbox, { recursive: true });
   const received: CapturedMessage[] = [];
-  const rules: Array<{ match: (a: string) => boolean; code: number; message: string }> = [];
+  const rules: Array<{ match: (a: string) => boolean; code: number; message: string; left: number }> = [];
   const writeFiles = opts.writeFiles ?? true;
   const server = new SMTPServer({
     authOptional: true,
@@ -36,8 +36,9 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
     logger: false,
     size: 10 * 1024 * 1024,
     onRcptTo(address, _session, cb) {
-      const rule = rules.find((r) => r.match(address.address));
+      const rule = rules.find((r) => r.left > 0 && r.match(address.address));
       if (rule) {
+        rule.left--;
         const err = Object.assign(new Error(rule.message), { responseCode: rule.code });
         return cb(err);
       }
@@ -75,7 +76,7 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
     url: `smtp://127.0.0.1:${port}`,
     outbox: opts.outbox,
     received,
-    failRecipients: (match, code, message = 'mailbox unavailable') => rules.push({ match, code, message }),
+    failRecipients: (match, code, message = 'mailbox unavailable', times = Infinity) => void rules.push({ match, code, message, left: times }),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

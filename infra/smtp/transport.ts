@@ -38,9 +38,14 @@ export function createMailer(config: AppConfig, smtpUrl: string, opts: { maxConn
           headerFieldNames: 'from:to:subject:date:message-id:list-unsubscribe:list-unsubscribe-post:list-id',
         }
       : undefined;
+  // nodemailer ignores every other option when given `url`, so the URL is taken apart here.
+  const u = new URL(smtpUrl);
   const options: SMTPPool.Options = {
     pool: true,
-    url: smtpUrl,
+    host: u.hostname,
+    port: u.port ? Number(u.port) : u.protocol === 'smtps:' ? 465 : 587,
+    secure: u.protocol === 'smtps:',
+    ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
     maxConnections: opts.maxConnections ?? 5,
     maxMessages: Infinity,
     connectionTimeout: 10_000,
