@@ -45,7 +45,8 @@ function peakRssMb(pid: number): number {
 }
 
 async function rawNodemailer(url: string, n: number): Promise<number> {
-  const t = nodemailer.createTransport({ pool: true, url, maxConnections: 10, maxMessages: Infinity });
+  const u = new URL(url);
+  const t = nodemailer.createTransport({ pool: true, host: u.hostname, port: Number(u.port), secure: false, maxConnections: 10, maxMessages: Infinity });
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: 64 }, async () => {
