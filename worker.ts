@@ -62,7 +62,7 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     segments,
     startJourney: journeyStarter(io.client, io.taskQueue),
     ...subjectRequestDeps(config, s, { redis: io.redis, client: io.client, notifier: io.notifier }),
-    ...reviewDeps(config, s, { redis: io.redis, client: io.client }),
+    ...reviewDeps(config, s, { redis: io.redis, client: io.client, taskQueue: io.taskQueue }),
   };
 }
 

@@ -9,7 +9,7 @@ import { ReviewStateStore } from './redis/review-state-store.js';
 import { subjectRequestSummary } from './temporal/subject-requests.js';
 
 /** Wires the review activities' ports: the decision log, parked state in Redis, the reports directory and visibility. */
-export function reviewDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client }): Omit<ReviewActivityDeps, 'policy' | 'pageSubjects' | 'appendLog'> {
+export function reviewDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client; taskQueue: string }): Omit<ReviewActivityDeps, 'policy' | 'pageSubjects' | 'appendLog'> {
   const dir = reportsDirOf(config);
   return {
     reviewLog: s.log,
@@ -23,6 +23,6 @@ export function reviewDeps(config: AppConfig, s: Services, io: { redis: Redis; c
       read: (id) => readReport(dir, id),
       summarize: (report) => summarize(dir, report),
     },
-    subjectRequests: (now) => subjectRequestSummary(io.client, now),
+    subjectRequests: (now) => subjectRequestSummary(io.client, io.taskQueue, now),
   };
 }

@@ -5,7 +5,6 @@ import type { SubjectRequestSummary } from '../../domain/review-report.js';
 /** The strictest answer deadline we build to: 15 working days (China benchmark; GDPR allows one month). */
 export const SUBJECT_REQUEST_WORKING_DAYS = 15;
 
-const QUERY = "WorkflowType = 'subjectRequest'";
 
 const STATUS_QUERY = 'subjectRequestStatus';
 const ASK_TIMEOUT_MS = 3_000;
@@ -27,11 +26,13 @@ async function deadlineOf(client: Client, wf: WorkflowExecutionInfo): Promise<nu
   return deadlineIn(record) ?? deadlineIn(wf.memo) ?? addWorkingDays(wf.startTime.getTime(), SUBJECT_REQUEST_WORKING_DAYS);
 }
 
-/** Counts subject-request workflows through Temporal visibility; when none exist (or visibility fails) the counts are zero and the note says why. */
-export async function subjectRequestSummary(client: Client, now: Date): Promise<SubjectRequestSummary> {
+/** Counts the task queue's subject-request workflows through Temporal visibility; when none exist (or visibility fails) the counts are zero and the note says why. */
+export async function subjectRequestSummary(client: Client, taskQueue: string, now: Date): Promise<SubjectRequestSummary> {
   const s = { available: true, open: 0, completed: 0, overdue: 0, other: 0 };
+  // Scoped to this deployment's task queue: a namespace may serve several.
+  const query = `WorkflowType = 'subjectRequest' AND TaskQueue = '${taskQueue.replace(/'/g, '')}'`;
   try {
-    for await (const wf of client.workflow.list({ query: QUERY })) {
+    for await (const wf of client.workflow.list({ query })) {
       const status = wf.status.name;
       if (status === 'RUNNING') {
         s.open++;

@@ -9,7 +9,8 @@ import type { LogEntryInput } from '../../domain/decision-log.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import type { ReportSummary } from '../../domain/review-report.js';
 import { readReport, reportsDirOf } from '../../infra/reports/report-store.js';
-import { consentEvent, useEngine } from '../helpers/engine.js';
+import { startSubjectRequest } from '../../infra/temporal/rights.js';
+import { consentEvent, eventually, useEngine } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
 
 const base = process.env.CF_TEST_DATA_DIR ?? '.data/test';
@@ -124,6 +125,21 @@ test('the HTML report renders its charts offline in headless Chromium without co
   } finally {
     await browser.close();
   }
+});
+
+test('subject requests of the deployment are counted, one answered after its deadline as overdue', async () => {
+  const ref = await engine.seed(uniqueId('dsar'), { email: `${uniqueId('d')}@example.org`, first_name: 'Dee' });
+  const id = await startSubjectRequest(engine.client, engine.taskQueue, { type: 'access', subjectRef: ref, deadlineDays: 1, receivedAt: new Date(Date.now() - 10 * 86_400_000) });
+  await engine.client.workflow.getHandle(id).result();
+  // Visibility is eventually consistent: wait until it lists the closed request.
+  await eventually(async () => {
+    for await (const wf of engine.client.workflow.list({ query: `WorkflowId = '${id}' AND ExecutionStatus = 'Completed'` })) return wf;
+    return undefined;
+  }, 20_000, 'the request in visibility');
+  const since = new Date();
+  const summary = await runReview(since, later());
+  const report = (await readReport(reportsDir, summary.id))!;
+  assert.deepEqual({ ...report.subjectRequests, note: undefined }, { available: true, open: 0, completed: 1, overdue: 1, other: 0, note: undefined });
 });
 
 test('a tampered log fails the review with the break located', async () => {
