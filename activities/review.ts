@@ -100,12 +100,14 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
     async reviewPages(input: { id: string }): Promise<{ phase: string; pages: number; entries: number; done: boolean }> {
       let parked = await parkedOrFail(input.id);
       const until = Date.now() + sliceMs;
-      while (parked.progress.phase !== 'done' && Date.now() < until) {
+      // At least one page per call, then as many as fit in the slice.
+      while (parked.progress.phase !== 'done') {
         const next = await step(deps, parked, pageSize);
         // Another attempt of this activity moved on: its state wins, this one stops.
         if (!(await deps.reviewStates.save(input.id, parked.progress.page, next))) break;
         parked = next;
         heartbeat({ page: parked.progress.page });
+        if (Date.now() >= until) break;
       }
       return { phase: parked.progress.phase, pages: parked.progress.page, entries: parked.state.entries, done: parked.progress.phase === 'done' };
     },
