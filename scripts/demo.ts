@@ -18,6 +18,7 @@ import { installRuntime } from '../infra/temporal/runtime.js';
 import { journeyWorkflowId } from '../activities/campaign.js';
 import { clearDevRuntime, writeDevRuntime } from '../cli/runtime-file.js';
 import { startWorker } from '../worker.js';
+import type { JourneyState } from '../workflows/signals.js';
 import { demoAudience, writeAudienceFile, type DemoPerson } from './demo-audience.js';
 
 const root = join(import.meta.dirname, '..');
@@ -87,7 +88,9 @@ async function main(): Promise<void> {
 
     await client.workflow.getHandle(campaignWorkflowId(CAMPAIGN)).result();
     const enrolled = [...refOf.values()];
-    await Promise.all(enrolled.map((ref) => client.workflow.getHandle(journeyWorkflowId(CAMPAIGN, ref)).result().catch(() => undefined)));
+    const outcomes = new Map(
+      await Promise.all(enrolled.map(async (ref) => [ref, (await client.workflow.getHandle(journeyWorkflowId(CAMPAIGN, ref)).result().catch(() => undefined)) as JourneyState | undefined] as const)),
+    );
     cli(dataDir, ['campaign', 'status', CAMPAIGN]);
 
     console.log('\nwhat happened to each person (from the decision log; subjects appear there only as subjectRefs):');
@@ -97,7 +100,8 @@ async function main(): Promise<void> {
       const sent = entries.filter((e) => e.kind === 'delivery' && e.outcome === 'sent').length;
       const denied = entries.filter((e) => e.kind === 'decision' && e.outcome === 'deny').map((e) => `${e.stepId}: ${e.reasons.join('+')}`);
       const files = stack.sink?.received.filter((m) => m.envelopeTo.includes(p.fields.email!)).map((m) => m.file) ?? [];
-      const status = entries.length === 0 ? 'not enrolled (no live newsletter consent)' : `sent ${sent}${denied.length ? `, blocked ${denied.join(', ')}` : ''}`;
+      const exit = outcomes.get(ref)?.exitReason;
+      const status = entries.length === 0 ? 'not enrolled (no live newsletter consent)' : `sent ${sent}${denied.length ? `, blocked ${denied.join(', ')}` : ''}${exit ? `, journey exited early: ${exit}` : ''}`;
       console.log(`  ${p.id} ${ref}  ${status.padEnd(58)} ${p.note}`);
       for (const f of files) console.log(`      ${f}`);
     }
