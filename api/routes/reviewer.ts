@@ -45,26 +45,26 @@ export function reviewerRoutes(app: ApiApp, deps: ApiDeps): void {
     preHandler: reviewer,
   }, async () => deps.services.log.verify());
 
-  app.get('/v1/reports', {
+  app.get('/v1/reviews', {
     schema: { summary: 'Compliance review reports, newest first', tags: ['reviewer'], security: bearer, response: { 200: z.object({ reports: z.array(z.unknown()) }), ...errors } },
     preHandler: reviewer,
   }, async () => ({ reports: await listReports(dir) }));
 
-  app.get('/v1/reports/:id', {
+  app.get('/v1/reviews/:id', {
     schema: { summary: 'One review report as JSON', tags: ['reviewer'], security: bearer, params: ReportParams, response: { 200: z.unknown(), ...errors } },
     preHandler: reviewer,
   }, async (req) => {
     const r = await readReport(dir, req.params.id);
-    if (!r) throw new ApiError(404, 'report_not_found', `no review report ${req.params.id}`);
+    if (!r) throw new ApiError(404, 'report_not_found', `no review ${req.params.id}`);
     return r;
   });
 
-  app.get('/v1/reports/:id/html', {
+  app.get('/v1/reviews/:id/html', {
     schema: { summary: 'One review report as a self-contained HTML page', tags: ['reviewer'], security: bearer, params: ReportParams, response: { 200: htmlPage('report'), ...errors } },
     preHandler: reviewer,
   }, async (req, reply) => {
     const text = await readFile(reportHtmlPath(dir, req.params.id), 'utf8').catch(() => undefined);
-    if (text === undefined) throw new ApiError(404, 'report_not_found', `no review report ${req.params.id}`);
+    if (text === undefined) throw new ApiError(404, 'report_not_found', `no review ${req.params.id}`);
     return reply.type('text/html; charset=utf-8').send(text);
   });
 }
