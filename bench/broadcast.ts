@@ -14,6 +14,7 @@ import { buildConfig, parseEnv } from '../infra/config.js';
 import { startRedis } from '../infra/embedded/redis.js';
 import { startTemporal } from '../infra/embedded/temporal.js';
 import { startCampaign } from '../infra/temporal/campaign-runs.js';
+import { connectNoDelay } from '../infra/smtp/transport.js';
 import { connectClient } from '../infra/temporal/connection.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { consentEvent } from '../test/helpers/engine.js';
@@ -46,7 +47,8 @@ function peakRssMb(pid: number): number {
 
 async function rawNodemailer(url: string, n: number): Promise<number> {
   const u = new URL(url);
-  const t = nodemailer.createTransport({ pool: true, host: u.hostname, port: Number(u.port), secure: false, maxConnections: 10, maxMessages: Infinity });
+  // Same socket tuning as the product's transport, so the ratio measures the guard, log and Temporal, not Nagle.
+  const t = nodemailer.createTransport({ pool: true, host: u.hostname, port: Number(u.port), secure: false, maxConnections: 10, maxMessages: Infinity, getSocket: (_o, done) => connectNoDelay(u.hostname, Number(u.port), done) });
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: 64 }, async () => {

@@ -33,6 +33,7 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    disableReverseLookup: true,
     logger: false,
     size: 10 * 1024 * 1024,
     onRcptTo(address, _session, cb) {
@@ -67,6 +68,8 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
       reject(e.code === 'EADDRINUSE' ? new Error(`Port ${opts.port} is already in use, so the SMTP sink cannot start. Choose another with SMTP_PORT, or set SMTP_URL to use a real relay.`) : e),
     );
     server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      // smtp-server re-emits every client's socket error (a client killed mid-session resets) on the server.
+      server.on('error', () => {});
       const addr = server.server.address();
       resolve(typeof addr === 'object' && addr ? addr.port : 0);
     });
