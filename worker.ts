@@ -82,7 +82,8 @@ export interface RunningWorker {
 
 /** Opens the infra clients, builds the activity deps and starts polling; `shutdown()` drains and closes all of it. */
 export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints, opts: { taskQueue?: string; templates?: TemplatePort; notifier?: ProcessorNotifier } = {}): Promise<RunningWorker> {
-  const redis = new Redis(endpoints.redisUrl, { maxRetriesPerRequest: 3, commandTimeout: 5000 });
+  // Auto-pipelining batches the many small commands of a chunk into few socket writes.
+  const redis = new Redis(endpoints.redisUrl, { maxRetriesPerRequest: 3, commandTimeout: 5000, enableAutoPipelining: true });
   const mailer = createMailer(config, endpoints.smtpUrl, { maxConnections: 10 });
   const connection = await connectWorker(endpoints.temporalAddress);
   const client = await connectClient(config, endpoints.temporalAddress);

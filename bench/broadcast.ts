@@ -89,7 +89,8 @@ export async function main(): Promise<void> {
     }
     emit('seed', { subjects: n, seconds: round((performance.now() - t0) / 1000) });
 
-    worker = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--import', 'tsx', join(root, 'cli.ts'), 'worker'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    // Started like `consentflow worker` (the launcher sets the worker heap); BENCH_CPU_PROF profiles it.
+    worker = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--max-old-space-size=256', '--import', 'tsx', join(root, 'cli.ts'), 'worker'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
     const client = await connectClient(config, temporal.address);
     const promo = defineCampaign({
       id: 'bench-promo', name: 'Bench', description: 'benchmark broadcast', purpose: 'marketing.email.promotions', audience: { segment: 'loyal-members' },
