@@ -45,8 +45,6 @@ export async function createWorker(opts: {
 export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer: Mailer; client: Client; taskQueue: string; templates: TemplatePort; notifier?: ProcessorNotifier }): ActivityDeps {
   const s = createServices(config, io.redis);
   return {
-    redis: io.redis,
-    keyPrefix: config.redisKeyPrefix,
     mailer: io.mailer,
     loadGuardStates: (refs) => s.consent.loadGuardStates(refs),
     readFields: (ref, fields) => s.subjects.readFields(ref, fields),

@@ -1,15 +1,13 @@
 import { createCampaignActivities, type CampaignActivityDeps } from './campaign.js';
-import { createConnectivityActivities, type ConnectivityDeps } from './connectivity.js';
 import { createReviewActivities, type ReviewActivityDeps } from './review.js';
 import { createSubjectRequestActivities, type SubjectRequestDeps } from './subject-request.js';
 
 /** Everything activities need, wired by the worker's composition root. */
-export type ActivityDeps = ConnectivityDeps & CampaignActivityDeps & SubjectRequestDeps & ReviewActivityDeps;
+export type ActivityDeps = CampaignActivityDeps & SubjectRequestDeps & ReviewActivityDeps;
 
 /** The worker's activity implementations, built from injected dependencies (tests pass their own). */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createConnectivityActivities(deps),
     ...createCampaignActivities(deps),
     ...createReviewActivities(deps),
     ...createSubjectRequestActivities(deps),

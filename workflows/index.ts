@@ -1,5 +1,4 @@
 // The worker's workflow bundle entry: every workflow type the task queue serves.
-export { connectivityCheck } from './connectivity-check.js';
 export { journey } from './journey.js';
 export { broadcast } from './broadcast.js';
 export { propagation } from './propagation.js';

@@ -1,32 +1,47 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { testConfig } from '../helpers/config.js';
 import { testRedis, testTemporal, uniqueId } from '../helpers/services.js';
 import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
-import { connectClient } from '../../infra/temporal/connection.js';
-import { startWorker, type RunningWorker } from '../../worker.js';
+import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
+import { connectClient, connectWorker, dataConverter } from '../../infra/temporal/connection.js';
 import { installRuntime } from '../../infra/temporal/runtime.js';
+import { createConnectivityActivities } from '../fixtures/smoke/activities.js';
 
-const { redis, prefix, url: redisUrl } = testRedis();
+// The foundation smoke test: one workflow, one activity, real Temporal, Redis and SMTP, and the payload codec.
+installRuntime();
+const { redis, prefix } = testRedis();
 const tq = testTemporal();
 const config = testConfig({ REDIS_KEY_PREFIX: prefix });
 let sink: SmtpSink;
-let worker: RunningWorker;
+let mailer: Mailer;
+let worker: Worker;
+let running: Promise<void>;
 let client: Client;
-
-installRuntime();
 
 before(async () => {
   sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('outbox')) });
-  worker = await startWorker(config, { redisUrl, temporalAddress: tq.address, smtpUrl: sink.url }, { taskQueue: tq.taskQueue });
+  mailer = createMailer(config, sink.url);
+  worker = await Worker.create({
+    connection: await connectWorker(tq.address),
+    taskQueue: tq.taskQueue,
+    workflowsPath: fileURLToPath(new URL('../fixtures/smoke/workflows.ts', import.meta.url)),
+    activities: createConnectivityActivities({ redis, keyPrefix: prefix, mailer }),
+    dataConverter: dataConverter(config),
+  });
+  running = worker.run();
   client = await connectClient(config, tq.address);
 });
 
 after(async () => {
-  await worker.shutdown();
+  worker.shutdown();
+  await running;
+  mailer.close();
   await sink.stop();
   await client.connection.close();
 });
@@ -55,16 +70,15 @@ test('the server history holds no plaintext of the workflow input or result (pay
   const res = await client.connection.workflowService.getWorkflowExecutionHistory({ namespace: tq.namespace, execution: { workflowId } });
   const events = res.history?.events ?? [];
   assert.ok(events.length >= 5, 'the history has the workflow and activity events');
-  const raw = Buffer.concat(events.flatMap((e) => [Buffer.from(JSON.stringify(e))]));
+  const raw = Buffer.from(JSON.stringify(events));
   const bytes = Buffer.concat(
-    events.flatMap((e) => {
-      const payloads = [
+    events.flatMap((e) =>
+      [
         ...(e.workflowExecutionStartedEventAttributes?.input?.payloads ?? []),
         ...(e.activityTaskScheduledEventAttributes?.input?.payloads ?? []),
         ...(e.workflowExecutionCompletedEventAttributes?.result?.payloads ?? []),
-      ];
-      return payloads.map((p) => Buffer.from(p.data ?? new Uint8Array()));
-    }),
+      ].map((p) => Buffer.from(p.data ?? new Uint8Array())),
+    ),
   );
   assert.ok(bytes.length > 0, 'payload bytes were found to inspect');
   for (const hay of [raw, bytes]) {
