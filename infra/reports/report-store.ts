@@ -83,5 +83,5 @@ export async function listReports(dir: string): Promise<ReportSummary[]> {
   }
   const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).filter((id) => ReviewId.safeParse(id).success);
   const reports = await Promise.all(ids.map((id) => readReport(dir, id)));
-  return reports.filter((r): r is ReviewReport => r !== null).map((r) => summarize(dir, r)).sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return reports.filter((r): r is ReviewReport => r !== null).map((r) => summarize(dir, r)).sort((a, b) => b.generatedAt.localeCompare(a.generatedAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
