@@ -7,14 +7,15 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import nodemailer from 'nodemailer';
 import { defineCampaign } from '../domain/campaign.js';
 import { createServices } from '../infra/compose.js';
-import { buildConfig, parseEnv } from '../infra/config.js';
+import { buildConfig, parseEnv, type AppConfig } from '../infra/config.js';
 import { startRedis } from '../infra/embedded/redis.js';
 import { startTemporal } from '../infra/embedded/temporal.js';
 import { startCampaign } from '../infra/temporal/campaign-runs.js';
-import { connectNoDelay } from '../infra/smtp/transport.js';
+import { createMailer } from '../infra/smtp/transport.js';
+import { loadTemplatePort } from '../infra/templates/port.js';
+import { unsubscribeHeaders } from '../activities/message.js';
 import { connectClient } from '../infra/temporal/connection.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { consentEvent } from '../test/helpers/engine.js';
@@ -45,20 +46,25 @@ function peakRssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function rawNodemailer(url: string, n: number): Promise<number> {
-  const u = new URL(url);
-  // Same socket tuning as the product's transport, so the ratio measures the guard, log and Temporal, not Nagle.
-  const t = nodemailer.createTransport({ pool: true, host: u.hostname, port: Number(u.port), secure: false, maxConnections: 10, maxMessages: Infinity, getSocket: (_o, done) => connectNoDelay(u.hostname, Number(u.port), done) });
+/**
+ * The baseline: the product's own pooled transport sending the same rendered campaign message (text, HTML,
+ * one-click headers) to the same sink, with no guard, no log and no Temporal.
+ */
+async function rawNodemailer(config: AppConfig, url: string, n: number): Promise<number> {
+  const templates = await loadTemplatePort();
+  const links = { unsubscribe: 'https://prefs.shop.example/u/x.y', why: 'https://prefs.shop.example/why/x.y', preferences: 'https://prefs.shop.example/preferences/x.y' };
+  const msg = templates.render('promo-winter-sale', { fields: { first_name: 'Nora', loyalty_tier: 'gold', preferred_store: 'Mitte' }, links, sender: { ...config.sender } });
+  const mailer = createMailer(config, url, { maxConnections: 10 });
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: 64 }, async () => {
     while (next < n) {
       const i = next++;
-      await t.sendMail({ from: 'news@shop.example', to: `raw-${i}@example.org`, subject: 'raw baseline', text: 'Hello, this is a plain message of similar size to a rendered campaign mail.\n'.repeat(12) });
+      await mailer.send({ to: `raw-${i}@example.org`, subject: msg.subject, text: msg.text, html: msg.html, headers: unsubscribeHeaders(links) });
     }
   }));
   const s = (performance.now() - t0) / 1000;
-  t.close();
+  mailer.close();
   return n / s;
 }
 
@@ -79,7 +85,7 @@ export async function main(): Promise<void> {
   const services = createServices(config, redis);
   let worker: ChildProcess | undefined;
   try {
-    emit('raw_nodemailer', { messages: Number(values.raw), per_s: round(await rawNodemailer(sink.url, Number(values.raw))) });
+    emit('raw_nodemailer', { messages: Number(values.raw), per_s: round(await rawNodemailer(config, sink.url, Number(values.raw))) });
 
     const t0 = performance.now();
     for (let i = 0; i < n; i += 1000) {
@@ -105,7 +111,7 @@ export async function main(): Promise<void> {
     const perS = sent / seconds;
     emit('guarded_broadcast', { subjects: n, sent, seconds: round(seconds), per_s: round(perS), worker_peak_rss_mb: round(peakRssMb(worker.pid!)) });
 
-    const raw = await rawNodemailer(sink.url, Number(values.raw));
+    const raw = await rawNodemailer(config, sink.url, Number(values.raw));
     emit('raw_nodemailer_after', { per_s: round(raw) });
     emit('ratio', { guarded_over_raw: round(perS / raw, 3), goal: 0.7 });
 
