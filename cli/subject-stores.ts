@@ -1,26 +1,14 @@
 import { SubjectId, SubjectRef } from '../domain/ids.js';
-import { createEnvelope } from '../infra/crypto/envelope.js';
 import { createPseudonymizer } from '../infra/crypto/pseudonym.js';
-import { ConsentStore } from '../infra/redis/consent-store.js';
-import { SubjectStore } from '../infra/redis/subject-store.js';
-import { policy } from '../policy/index.js';
+import { createServices } from '../infra/compose.js';
+import type { ConsentStore } from '../infra/redis/consent-store.js';
+import type { SubjectStore } from '../infra/redis/subject-store.js';
 import { type CliContext, CliUsageError } from './context.js';
 
 /** The consent and subject stores wired from the CLI context (opened lazily by the command that needs them). */
 export function subjectStores(ctx: CliContext): { consent: ConsentStore; subjects: SubjectStore } {
-  const { secrets } = ctx.config();
-  const redis = ctx.redis();
-  const keys = ctx.keys();
-  return {
-    consent: new ConsentStore({ redis, keys }),
-    subjects: new SubjectStore({
-      redis,
-      keys,
-      envelope: createEnvelope({ current: secrets.masterKey }),
-      pseudonymKey: secrets.pseudonymKey,
-      addressFields: Object.values(policy.channelAddressField),
-    }),
-  };
+  const { consent, subjects } = createServices(ctx.config(), ctx.redis());
+  return { consent, subjects };
 }
 
 /** Options naming a subject: its id (pseudonymised here) or, for people who only see logs, its ref. */

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ulid } from 'ulid';
-import { ConsentEvent, type ConsentEventType } from '../domain/consent.js';
+import type { ConsentEvent, ConsentEventType } from '../domain/consent.js';
+import { buildConsentEvent } from '../domain/consent-record.js';
 import type { SubjectRef } from '../domain/ids.js';
 import { policy } from '../policy/index.js';
 import { buildConfig, parseEnv } from '../infra/config.js';
@@ -36,13 +37,15 @@ function cli(dataDir: string, args: string[]): string {
 }
 
 function consentEvent(ref: SubjectRef, type: ConsentEventType, noticeVersion: number, extra: { pending?: true } = {}): ConsentEvent {
-  const notice = policy.notices.find((n) => n.version === noticeVersion && n.language === 'en')!;
-  const when = new Date();
-  return ConsentEvent.parse({
-    id: ulid(when.getTime()), type, subjectRef: ref, purpose: 'marketing.email.newsletter', channel: 'email', legalBasis: 'consent',
-    noticeVersion, noticeHash: notice.contentHash, language: 'en', collectionPoint: 'signup_form', method: type === 'withdrawn' ? 'preference_center' : 'form',
-    occurredAt: when.toISOString(), source: 'demo', jurisdiction: 'EU', ...extra,
-  });
+  const withdrawal = type === 'withdrawn';
+  const r = buildConsentEvent(
+    { type, subjectRef: ref, purpose: 'marketing.email.newsletter', channel: 'email', noticeVersion, language: 'en', collectionPoint: withdrawal ? 'preference_center' : 'signup_form', method: withdrawal ? 'preference_center' : 'form', jurisdiction: 'EU', source: 'demo', ...extra },
+    policy,
+    new Date(),
+    ulid(),
+  );
+  if (!r.ok) throw new Error(r.message);
+  return r.event;
 }
 
 async function main(): Promise<void> {

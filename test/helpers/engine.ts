@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { ulid } from 'ulid';
-import { ConsentEvent, type ConsentEventType } from '../../domain/consent.js';
+import type { ConsentEvent, ConsentEventType } from '../../domain/consent.js';
+import { buildConsentEvent } from '../../domain/consent-record.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import { policy } from '../../policy/index.js';
 import type { TemplatePort } from '../../activities/send-pipeline.js';
@@ -25,28 +26,16 @@ export interface SeedConsent {
   readonly pending?: boolean;
 }
 
-/** Builds a valid consent event for tests, as the capture API would record it. */
+/** Builds a valid consent event for tests, through the same builder the CLI, API and library use. */
 export function consentEvent(ref: SubjectRef, c: SeedConsent, now = new Date()): ConsentEvent {
-  const version = c.noticeVersion ?? Math.max(...policy.notices.map((n) => n.version));
-  const notice = policy.notices.find((n) => n.version === version && n.language === 'en')!;
-  const purpose = policy.purposes.find((p) => p.id === c.purpose);
-  return ConsentEvent.parse({
-    id: ulid(now.getTime()),
-    type: c.type ?? 'granted',
-    subjectRef: ref,
-    purpose: c.purpose,
-    channel: c.channel ?? 'email',
-    legalBasis: purpose?.legalBasis ?? 'consent',
-    noticeVersion: notice.version,
-    noticeHash: notice.contentHash,
-    language: 'en',
-    collectionPoint: 'test',
-    method: 'api',
-    occurredAt: now.toISOString(),
-    source: 'test',
-    jurisdiction: 'EU',
-    ...(c.pending ? { pending: true } : {}),
-  });
+  const r = buildConsentEvent(
+    { type: c.type ?? 'granted', subjectRef: ref, purpose: c.purpose, channel: c.channel ?? 'email', noticeVersion: c.noticeVersion, language: 'en', collectionPoint: 'test', method: 'api', jurisdiction: 'EU', source: 'test', pending: c.pending },
+    policy,
+    now,
+    ulid(now.getTime()),
+  );
+  if (!r.ok) throw new Error(`test consent event: ${r.message}`);
+  return r.event;
 }
 
 /** A real worker, SMTP sink and client on the run's Temporal and Redis, isolated by task queue and key prefix. */
