@@ -13,6 +13,8 @@ export interface BroadcastInput {
   /** Carried over continue-as-new. */
   readonly cursor?: string;
   readonly progress?: CampaignProgress;
+  /** Carried over continue-as-new, so a pause survives it. */
+  readonly paused?: boolean;
 }
 
 const { sendBroadcastChunk, enrolJourneys } = proxyActivities<Activities>({
@@ -44,7 +46,7 @@ function add(p: CampaignProgress, c: Partial<Omit<CampaignProgress, 'status' | '
 export async function broadcast(input: BroadcastInput): Promise<CampaignProgress> {
   let progress: CampaignProgress = input.progress ?? empty;
   let cursor = input.cursor ?? '0';
-  let paused = false;
+  let paused = input.paused ?? false;
   let cancelled = false;
   setHandler(progressQuery, () => ({ ...progress, status: cancelled ? 'cancelled' : paused ? 'paused' : progress.status }));
   setHandler(pauseSignal, () => void (paused = true));
@@ -81,7 +83,7 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
     if (cursor === '0') break;
     // Keep history small on big audiences: hand the cursor and counts to a fresh run.
     if (workflowInfo().continueAsNewSuggested || progress.pages % 200 === 0) {
-      await continueAsNew<typeof broadcast>({ ...input, cursor, progress });
+      await continueAsNew<typeof broadcast>({ ...input, cursor, progress, paused });
     }
   }
   progress = { ...progress, status: 'completed' };
