@@ -56,10 +56,12 @@ test('killing redis-server (SIGKILL) during appends never leaves an event withou
     }
   });
   await new Promise((res) => setTimeout(res, 400));
+  // Listen before killing: the exit may be over before the writers have all noticed.
+  const exited = new Promise((res) => server.once('exit', res));
   server.kill('SIGKILL');
   stop = true;
   await Promise.all(writers);
-  await new Promise((res) => server.once('exit', res));
+  await exited;
   assert.ok(acked > 50, `expected appends before the crash, got ${acked}`);
 
   const restarted = await start(port);
