@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { holdout, type BranchCondition, type Campaign } from '../domain/campaign.js';
 import type { SubjectRef } from '../domain/ids.js';
 import type { Segment } from '../domain/segment.js';
+import { mapWindowed } from './concurrency.js';
 import { evaluateSegmentPage, fieldsOutsidePurpose, SegmentFieldNotAllowedError } from './segment-page.js';
 import { runGuardedSends, type SendOutcome, type SendPipelineDeps, type SendSpec } from './send-pipeline.js';
 import { evaluateCondition, msUntilWindow } from './conditions.js';
@@ -24,6 +25,9 @@ export interface ChunkCounts {
   duplicate: number;
   denied: Record<string, number>;
 }
+
+/** Journey starts in flight at once during enrolment. */
+const ENROL_WINDOW = 32;
 
 const newCounts = (): ChunkCounts => ({ scanned: 0, enrolled: 0, heldOut: 0, sent: 0, failed: 0, duplicate: 0, denied: {} });
 
@@ -97,15 +101,14 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       const counts = newCounts();
       const page = await segmentPage(input.campaign.audience.segment, input.campaign.purpose, input.cursor, input.count);
       counts.scanned = page.scanned;
-      for (const ref of page.members) {
-        if (holdout(ref, input.campaign.id, input.campaign.options.holdoutPercent)) {
-          counts.heldOut++;
-          continue;
-        }
-        const r = await deps.startJourney(journeyWorkflowId(input.campaign.id, ref), { v: 1, campaign: input.campaign, campaignVersion: input.campaignVersion, subjectRef: ref, timeScale: input.timeScale });
-        if (r === 'started') counts.enrolled++;
-        else counts.duplicate++;
-      }
+      const enrol = page.members.filter((ref) => !holdout(ref, input.campaign.id, input.campaign.options.holdoutPercent));
+      counts.heldOut = page.members.length - enrol.length;
+      // A sliding window of journey starts: the deterministic ids make a repeat of this page a no-op.
+      const started = await mapWindowed(enrol, ENROL_WINDOW, (ref) =>
+        deps.startJourney(journeyWorkflowId(input.campaign.id, ref), { v: 1, campaign: input.campaign, campaignVersion: input.campaignVersion, subjectRef: ref, timeScale: input.timeScale }),
+      );
+      counts.enrolled = started.filter((r) => r === 'started').length;
+      counts.duplicate = started.length - counts.enrolled;
       heartbeat();
       return { cursor: page.cursor, counts };
     },

@@ -2,6 +2,7 @@ import type { AllowDecision } from '../domain/guard.js';
 import type { SubjectRef } from '../domain/ids.js';
 import type { LogEntry, LogEntryInput } from '../domain/decision-log.js';
 import type { LedgerRecord } from '../infra/redis/send-ledger.js';
+import { mapWindowed } from './concurrency.js';
 import { messageLinks, stableMessageId, unsubscribeHeaders } from './message.js';
 import { deliveryEntry, type SendSpec } from './send-entries.js';
 import type { SendOutcome, SendPipelineDeps, TemplateInfo } from './send-pipeline.js';
@@ -77,17 +78,11 @@ export async function deliverAll(deps: SendPipelineDeps, spec: SendSpec, scope: 
   const committed = new Map<SubjectRef, LedgerRecord>();
   // Enough in flight to keep the pooled SMTP connections busy, few enough that a 500-subject chunk does not
   // hold 500 rendered MIME trees in memory at once.
-  const outcomes: SendOutcome[] = new Array(deliveries.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(DELIVERY_CONCURRENCY, deliveries.length) }, async () => {
-      while (next < deliveries.length) {
-        const i = next++;
-        outcomes[i] = await deliverOne(deps, spec, scope, deliveries[i]!, logs, committed);
-        if (i % 50 === 49) heartbeat();
-      }
-    }),
-  );
+  const outcomes = await mapWindowed(deliveries, DELIVERY_CONCURRENCY, async (d, i) => {
+    const o = await deliverOne(deps, spec, scope, d, logs, committed);
+    if (i % 50 === 49) heartbeat();
+    return o;
+  });
   if (logs.length) {
     await deps.appendLog(logs);
     // Only now is the outcome durable in the log; a retry before this point re-logs it from the ledger.

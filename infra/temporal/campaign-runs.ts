@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import type { Campaign } from '../../domain/campaign.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import { journeyWorkflowId } from '../../activities/campaign.js';
+import { mapWindowed } from '../../activities/concurrency.js';
 import type { BroadcastInput } from '../../workflows/broadcast.js';
 import type { CampaignProgress } from '../../workflows/signals.js';
 import { journeyStarter } from './journeys.js';
@@ -30,11 +31,10 @@ export async function startCampaign(
 ): Promise<StartResult> {
   if ('subjectRefs' in audience) {
     const start = journeyStarter(client, opts.taskQueue);
-    let started = 0;
-    for (const ref of audience.subjectRefs) {
-      const r = await start(journeyWorkflowId(campaign.id, ref), { v: 1, campaign, campaignVersion: opts.campaignVersion, subjectRef: ref, timeScale: opts.timeScale });
-      if (r === 'started') started++;
-    }
+    const results = await mapWindowed(audience.subjectRefs, 32, (ref) =>
+      start(journeyWorkflowId(campaign.id, ref), { v: 1, campaign, campaignVersion: opts.campaignVersion, subjectRef: ref, timeScale: opts.timeScale }),
+    );
+    const started = results.filter((r) => r === 'started').length;
     return { kind: 'journeys', started, existing: audience.subjectRefs.length - started };
   }
   const target: Campaign = audience.segment ? { ...campaign, audience: { segment: audience.segment } } : campaign;
