@@ -32,6 +32,7 @@ export async function evaluateSegmentPage(ports: SegmentPorts, policy: CompiledP
   const page = await ports.pageSubjects(cursor, count);
   let refs = [...page.refs];
   if (segment.consent) {
+    // Deliberately not handed on to the guard: the guard re-reads consent itself right before deciding.
     const states = await ports.loadGuardStates(refs);
     const c = segment.consent;
     refs = refs.filter((_, i) => hasLiveConsent(states[i]!, c.purpose, c.channel));
