@@ -43,6 +43,8 @@ async function deliverOne(deps: SendPipelineDeps, spec: SendSpec, scope: string,
   if (!address) return fail('address_missing');
   const links = messageLinks(deps.tokens, deps.publicUrl, { ref: d.ref, purpose: spec.purpose, channel: spec.channel, campaignId: spec.campaignId, decisionId: d.decisionEntry.id });
   const rendered = deps.templates.render(d.template.id, { fields: merge, links: { ...links }, sender: { ...deps.sender } });
+  // Strict templates never go out with a hole: a missing value is a logged, permanent failure, not a retry loop.
+  if (!rendered.ok) return fail('profile_field_missing');
   const messageId = stableMessageId(scope, d.ref, deps.sender.email);
   // reserve → send → commit. A record left 'reserved' by a crash is the ambiguous window: we resend with the
   // same Message-ID rather than risk never delivering an allowed message.
@@ -59,7 +61,6 @@ async function deliverOne(deps: SendPipelineDeps, spec: SendSpec, scope: string,
     if (code === undefined || code < 500) {
       // Transient (4xx, connection): nothing was accepted, so the slot and reservation go back for the retry.
       await deps.ledger.release(d.ref, scope);
-      if (spec.frequencyCap) await deps.ledger.returnCapSlot(d.ref, spec.channel, scope);
       return { ...base, status: 'retry', reasons: [code ? `smtp_${code}` : 'smtp_unreachable'], smtpCode: code };
     }
     const enhanced = String((e as { response?: string }).response ?? '').slice(4);
@@ -83,6 +84,10 @@ export async function deliverAll(deps: SendPipelineDeps, spec: SendSpec, scope: 
     if (i % 50 === 49) heartbeat();
     return o;
   });
+  // A send that did not happen (refused, failed, deferred) gives its frequency-cap slot back.
+  if (spec.frequencyCap) {
+    await Promise.all(outcomes.filter((o) => o.status !== 'sent').map((o) => deps.ledger.returnCapSlot(o.subjectRef, spec.channel, scope)));
+  }
   if (logs.length) {
     await deps.appendLog(logs);
     // Only now is the outcome durable in the log; a retry before this point re-logs it from the ledger.

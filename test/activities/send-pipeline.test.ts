@@ -90,3 +90,25 @@ test('someone who turned personalisation off gets the generic fallback template,
   assert.equal(d?.templateId, 'promo-generic');
   assert.ok(!d?.fieldsReleased.includes('loyalty_tier'));
 });
+
+test('a profile missing a declared template field is a logged permanent failure: nothing sent, no retry', async () => {
+  const { ref, address } = await subject({});
+  const [out] = await runGuardedSends(deps, spec(), [ref]);
+  assert.deepEqual([out?.status, out?.reasons], ['failed', ['profile_field_missing']]);
+  assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
+  const deliveries = [];
+  for await (const e of services.log.query({ subjectRef: ref, kind: 'delivery' })) deliveries.push(e);
+  assert.deepEqual(deliveries.map((e) => [e.outcome, e.result]), [['failed', 'profile_field_missing']]);
+});
+
+test('a send that fails permanently gives its frequency-cap slot back, so the next campaign may still send', async () => {
+  const { ref, address } = await subject({ first_name: 'Ida' });
+  sink.failRecipients((a) => a === address, 552, '5.2.2 mailbox full', 1);
+  const cap = { max: 1, perMs: 7 * 86_400_000 };
+  const [first] = await runGuardedSends(deps, spec({ frequencyCap: cap }), [ref]);
+  assert.deepEqual([first?.status, first?.reasons], ['failed', ['smtp_rejected']]);
+  const [second] = await runGuardedSends(deps, spec({ frequencyCap: cap }), [ref]);
+  assert.equal(second?.status, 'sent');
+  const [third] = await runGuardedSends(deps, spec({ frequencyCap: cap }), [ref]);
+  assert.deepEqual([third?.status, third?.reasons], ['denied', ['frequency_capped']]);
+});

@@ -146,5 +146,8 @@ test('the send pipeline port exposes metadata and renders through the registry',
   const port = templatePort(loadShippedTemplates());
   assert.deepEqual(port.info('reengage-nudge') && { ...port.info('reengage-nudge'), contentHash: 'h' }, { id: 'reengage-nudge', channel: 'email', fields: ['first_name'], fallback: 'reengage-generic', contentHash: 'h' });
   assert.equal(port.info('missing'), undefined);
-  assert.equal(port.render('reengage-generic', { fields: {}, links: { ...reserved.links, extra: 'https://x.test' }, sender: reserved.sender }).subject, 'News from Lumen & Loom');
+  const out = port.render('reengage-generic', { fields: {}, links: { ...reserved.links, extra: 'https://x.test' }, sender: reserved.sender });
+  assert.equal(out.ok && out.subject, 'News from Lumen & Loom');
+  // A declared field with no value is a value, not an exception: the send path logs it and sends nothing.
+  assert.deepEqual(port.render('reengage-nudge', { fields: {}, links: reserved.links, sender: reserved.sender }), { ok: false, missingFields: ['first_name'] });
 });
