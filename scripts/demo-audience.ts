@@ -1,5 +1,6 @@
 // The demo audience: profiles with mixed consent, written as a JSONL import file plus the consent each person gave.
 import { writeFileSync } from 'node:fs';
+import { msUntilWindow } from '../activities/conditions.js';
 
 /** How a demo person answered, and what the demo does with them. */
 export type DemoConsent = 'granted' | 'outdated_notice' | 'withdrawn_before' | 'withdraws_mid_journey' | 'pending_double_opt_in';
@@ -14,10 +15,8 @@ export interface DemoPerson {
 // Quiet hours are real wall-clock windows, so the demo gives everyone a zone where it is daytime right now.
 function daytimeZones(now = new Date()): string[] {
   const zones = ['Europe/Berlin', 'Asia/Shanghai', 'America/New_York', 'Europe/London', 'Asia/Tokyo', 'America/Los_Angeles', 'Australia/Sydney', 'Asia/Kolkata', 'America/Sao_Paulo', 'Pacific/Auckland', 'Africa/Nairobi', 'Asia/Dubai'];
-  const inDay = zones.filter((timeZone) => {
-    const h = Number(new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }).format(now));
-    return h >= 9 && h < 19;
-  });
+  // The same check the journey's quiet-hours step makes, an hour short of the window's end to cover the run.
+  const inDay = zones.filter((timeZone) => msUntilWindow(now.getTime(), timeZone, { start: '09:00', end: '19:00' }) === 0);
   return inDay.length ? inDay : ['UTC'];
 }
 
