@@ -1,12 +1,25 @@
 import { z } from 'zod';
 import { SubjectRef } from './ids.js';
 
-/** What an entry records: a guard decision, a delivery outcome, or a review action. */
-export const LogKind = { decision: 'decision', delivery: 'delivery', review: 'review' } as const;
+/**
+ * What an entry records: a guard decision, a delivery outcome, a review action, a campaign-run outcome that is
+ * neither (held out, not eligible, exited), or the summary that closes a run.
+ */
+export const LogKind = { decision: 'decision', delivery: 'delivery', review: 'review', outcome: 'outcome', run: 'run' } as const;
 export type LogKind = (typeof LogKind)[keyof typeof LogKind];
 
 /** The outcome of an entry; which outcomes a kind may carry is fixed by `OUTCOMES_BY_KIND`. */
-export const LogOutcome = { allow: 'allow', deny: 'deny', sent: 'sent', failed: 'failed', recorded: 'recorded' } as const;
+export const LogOutcome = {
+  allow: 'allow',
+  deny: 'deny',
+  sent: 'sent',
+  failed: 'failed',
+  recorded: 'recorded',
+  held_out: 'held_out',
+  not_eligible: 'not_eligible',
+  exited: 'exited',
+  summary: 'summary',
+} as const;
 export type LogOutcome = (typeof LogOutcome)[keyof typeof LogOutcome];
 
 /** The outcomes each kind may carry, so a delivery can never read as an `allow`. */
@@ -14,6 +27,8 @@ export const OUTCOMES_BY_KIND: Readonly<Record<LogKind, readonly LogOutcome[]>> 
   decision: ['allow', 'deny'],
   delivery: ['sent', 'failed'],
   review: ['recorded'],
+  outcome: ['held_out', 'not_eligible', 'exited'],
+  run: ['summary'],
 };
 
 /** Hash of the (virtual) entry before seq 1 of every chain. */

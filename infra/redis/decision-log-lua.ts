@@ -6,8 +6,11 @@ import type { Redis } from 'ioredis';
  * current head so the client can rehash and retry in one more round trip.
  * It also refuses entries whose writer clock is off from Redis's by more than the allowed skew, because time
  * queries and sealing select by stream id (Redis's clock) and must never miss an entry stamped by the writer.
- * KEYS: chain stream, head hash. ARGV: expected seq, expected hash, new seq, new hash, new head mac,
- * earliest and latest entry time (ms), allowed skew (ms), then (canonical, hash) pairs.
+ * An entry may carry an idempotency key: if today's or yesterday's idempotency hash already holds it, nothing is
+ * written and the stream ids of those entries come back, so a retried batch never logs the same fact twice.
+ * KEYS: chain stream, head hash, idempotency hash of today, of yesterday. ARGV: expected seq, expected hash, new
+ * seq, new hash, new head mac, earliest and latest entry time (ms), allowed skew (ms), idempotency TTL (s), then
+ * (canonical, hash, idempotency key or '') triples.
  */
 const APPEND = `
 local t = redis.call('TIME')
@@ -15,6 +18,18 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if tonumber(ARGV[6]) < now - tonumber(ARGV[8]) or tonumber(ARGV[7]) > now + tonumber(ARGV[8]) then
   return {2, tostring(now)}
 end
+local dups = {3}
+for i = 10, #ARGV, 3 do
+  local k = ARGV[i + 2]
+  if k ~= '' then
+    local sid = redis.call('HGET', KEYS[3], k) or redis.call('HGET', KEYS[4], k)
+    if sid then
+      dups[#dups + 1] = tostring((i - 10) / 3)
+      dups[#dups + 1] = sid
+    end
+  end
+end
+if #dups > 1 then return dups end
 local head = redis.call('HMGET', KEYS[2], 'seq', 'hash')
 local seq = head[1] or '0'
 local hash = head[2] or string.rep('0', 64)
@@ -22,21 +37,27 @@ if seq ~= ARGV[1] or hash ~= ARGV[2] then
   return {0, seq, hash}
 end
 local id = ''
-for i = 9, #ARGV, 2 do
+local idem = false
+for i = 10, #ARGV, 3 do
   id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i], 'h', ARGV[i + 1])
+  if ARGV[i + 2] ~= '' then
+    redis.call('HSET', KEYS[3], ARGV[i + 2], id)
+    idem = true
+  end
 end
+if idem then redis.call('EXPIRE', KEYS[3], ARGV[9]) end
 redis.call('HSET', KEYS[2], 'seq', ARGV[3], 'hash', ARGV[4], 'mac', ARGV[5], 'id', id)
 return {1, id}
 `;
 
 /** The log's Lua commands, registered on a client once. */
 export interface LogScripts {
-  cfLogAppend(chain: string, head: string, ...args: string[]): Promise<[number, string, string?]>;
+  cfLogAppend(chain: string, head: string, idemToday: string, idemYesterday: string, ...args: string[]): Promise<[number, ...string[]]>;
 }
 
 /** Registers the append script on `redis` (idempotent) and returns it typed. */
 export function logScripts(redis: Redis): Redis & LogScripts {
   const r = redis as Redis & Partial<LogScripts>;
-  if (typeof r.cfLogAppend !== 'function') redis.defineCommand('cfLogAppend', { numberOfKeys: 2, lua: APPEND });
+  if (typeof r.cfLogAppend !== 'function') redis.defineCommand('cfLogAppend', { numberOfKeys: 4, lua: APPEND });
   return redis as Redis & LogScripts;
 }

@@ -2,12 +2,12 @@ import type { Redis } from 'ioredis';
 import { monotonicFactory } from 'ulid';
 import { z } from 'zod';
 import { GENESIS_HASH, LogEntryInput, type LogEntry, type ParsedLogEntryInput } from '../../domain/decision-log.js';
-import { canonicalEntry, partitionOf, type UnhashedEntry } from '../../domain/decision-log-canonical.js';
+import { canonicalEntry, decodeEntry, partitionOf, type UnhashedEntry } from '../../domain/decision-log-canonical.js';
 import type { AppConfig } from '../config.js';
 import { DecisionLogUnavailableError, LogEntryInvalidError } from './decision-log-errors.js';
 import { entryHash, headMac } from './decision-log-mac.js';
 import { logScripts, type LogScripts } from './decision-log-lua.js';
-import { CLOCK_SKEW_MS } from './decision-log-read.js';
+import { CLOCK_SKEW_MS, redisPages, type RawRecord } from './decision-log-read.js';
 import { queryEntries, queryPage, exportEntries, type ExportOptions, type LogQuery, type QueryPage } from './decision-log-query.js';
 import { sealBefore, type SealResult } from './decision-log-seal.js';
 import { verifyLog, type VerifyOptions, type VerifyReport } from './decision-log-verify.js';
@@ -35,6 +35,19 @@ export function decisionLogOptions(d: DecisionLogDeps) {
   return { timeoutMs: 2_000, maxAttempts: 50, maxScriptBatch: 500, now: () => new Date(), ...d, keys: redisKeys(d.keyPrefix) };
 }
 export type DecisionLogOptions = ReturnType<typeof decisionLogOptions>;
+
+/** Options of one append. */
+export interface AppendOptions {
+  /** Per input, a key that makes the append idempotent for a day or two (null or '' for none). */
+  readonly idempotencyKeys?: readonly (string | null | undefined)[];
+}
+
+/** How long an idempotency key is remembered: long enough to cover retries of a crashed or failed batch. */
+const IDEMPOTENCY_TTL_S = 3 * 86_400;
+
+const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+type PendingEntry = ParsedLogEntryInput & { id: string; at: string; idem: string };
 
 const Head = z.tuple([z.string().regex(/^\d+$/).nullable(), z.string().regex(/^[0-9a-f]{64}$/).nullable()]);
 type ChainHead = { seq: number; hash: string };
@@ -67,13 +80,16 @@ export class DecisionLog {
     return entry!;
   }
 
-  /** Appends entries with one round trip per partition touched; returns them in input order. */
-  async appendBatch(inputs: readonly LogEntryInput[]): Promise<LogEntry[]> {
+  /**
+   * Appends entries with one round trip per partition touched; returns them in input order. An entry given an
+   * idempotency key that was appended in the last day or two is not appended again: the stored entry comes back.
+   */
+  async appendBatch(inputs: readonly LogEntryInput[], opts: AppendOptions = {}): Promise<LogEntry[]> {
     const parsed = inputs.map((input, i) => {
       const r = LogEntryInput.safeParse(input);
       if (!r.success) throw new LogEntryInvalidError(`decision log entry ${i} is invalid: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
       const at = r.data.at ?? this.opts.now().toISOString();
-      return { ...r.data, id: r.data.id ?? this.newId(Date.parse(at)), at };
+      return { ...r.data, id: r.data.id ?? this.newId(Date.parse(at)), at, idem: opts.idempotencyKeys?.[i] ?? '' };
     });
     const groups = new Map<number, number[]>();
     parsed.forEach((p, i) => {
@@ -101,28 +117,43 @@ export class DecisionLog {
     return run;
   }
 
-  private async appendToPartition(partition: number, items: (ParsedLogEntryInput & { id: string; at: string })[], deadline: number): Promise<LogEntry[]> {
+  private async appendToPartition(partition: number, all: PendingEntry[], deadline: number): Promise<LogEntry[]> {
     const { chain, headKey } = { chain: this.keys.logChain(partition), headKey: this.keys.logHead(partition) };
+    const dayMs = Date.parse(all[0]!.at);
+    const idem = [this.keys.logIdempotency(partition, utcDay(dayMs)), this.keys.logIdempotency(partition, utcDay(dayMs - 86_400_000))] as const;
+    const out = new Array<LogEntry>(all.length);
+    let todo = all.map((item, i) => ({ item, i }));
     let head = this.heads.get(partition) ?? (await this.readHead(partition, deadline));
     for (let attempt = 1; attempt <= this.opts.maxAttempts; attempt++) {
       const entries: LogEntry[] = [];
       const args: string[] = [];
       let prev = head;
-      for (const item of items) {
-        const unhashed: UnhashedEntry = { ...item, seq: prev.seq + 1, partition, prevHash: prev.hash };
+      for (const { item } of todo) {
+        const { idem: key, ...fields } = item;
+        const unhashed: UnhashedEntry = { ...fields, seq: prev.seq + 1, partition, prevHash: prev.hash };
         const canonical = canonicalEntry(unhashed);
         const hash = entryHash(this.opts.logKey, canonical);
         entries.push({ ...unhashed, hash });
-        args.push(canonical, hash);
+        args.push(canonical, hash, key);
         prev = { seq: prev.seq + 1, hash };
       }
       const mac = headMac(this.opts.logKey, partition, prev.seq, prev.hash);
-      const times = items.map((x) => Date.parse(x.at));
-      const clock = [String(Math.min(...times)), String(Math.max(...times)), String(CLOCK_SKEW_MS)];
-      const res = await this.call(deadline, () => this.redis.cfLogAppend(chain, headKey, String(head.seq), head.hash, String(prev.seq), prev.hash, mac, ...clock, ...args));
+      const times = todo.map((x) => Date.parse(x.item.at));
+      const clock = [String(Math.min(...times)), String(Math.max(...times)), String(CLOCK_SKEW_MS), String(IDEMPOTENCY_TTL_S)];
+      const res = await this.call(deadline, () => this.redis.cfLogAppend(chain, headKey, ...idem, String(head.seq), head.hash, String(prev.seq), prev.hash, mac, ...clock, ...args));
       if (res[0] === 1) {
         this.heads.set(partition, prev);
-        return entries;
+        todo.forEach(({ i }, k) => (out[i] = entries[k]!));
+        return out;
+      }
+      if (res[0] === 3) {
+        // Already logged by an earlier attempt: hand back the stored entries and append only the rest.
+        const dup = new Map<number, string>();
+        for (let k = 1; k + 1 < res.length; k += 2) dup.set(Number(res[k]), String(res[k + 1]));
+        for (const [k, streamId] of dup) out[todo[k]!.i] = await this.call(deadline, () => this.storedEntry(chain, streamId));
+        todo = todo.filter((_, k) => !dup.has(k));
+        if (todo.length === 0) return out;
+        continue;
       }
       if (res[0] === 2) {
         throw new DecisionLogUnavailableError('clock_skew', `entry time differs from the Redis clock (${new Date(Number(res[1])).toISOString()}) by more than ${CLOCK_SKEW_MS / 60_000} minutes; fix this host's clock (NTP); nothing may be sent`);
@@ -133,6 +164,14 @@ export class DecisionLog {
       if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * attempt));
     }
     throw new DecisionLogUnavailableError('conflict', `decision log partition ${partition}: head kept moving after ${this.opts.maxAttempts} attempts; nothing may be sent`);
+  }
+
+  private async storedEntry(chain: string, streamId: string): Promise<LogEntry> {
+    let rec: RawRecord | undefined;
+    for await (const page of redisPages(this.redis, chain, streamId, streamId, 1)) rec ??= page[0];
+    const decoded = rec ? decodeEntry(rec.canonical, rec.hash) : undefined;
+    if (!decoded?.ok) throw new Error(`decision log entry ${streamId} of ${chain}, appended by an earlier attempt, is no longer readable in Redis`);
+    return decoded.entry;
   }
 
   private async readHead(partition: number, deadline: number): Promise<ChainHead> {

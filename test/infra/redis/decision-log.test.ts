@@ -24,6 +24,22 @@ test('appends single and batched entries into valid chains that verify', async (
   assert.deepEqual({ ok: report.ok, entries: report.entries, breaks: report.breaks }, { ok: true, entries: 201, breaks: [] });
 });
 
+test('an entry appended again under the same idempotency key is not doubled: the stored entry comes back', async () => {
+  const { redis, prefix } = testRedis();
+  const a = makeLog(redis, prefix, { partitions: 2 });
+  const b = makeLog(redis, prefix, { partitions: 2 });
+  const first = await a.appendBatch([decision(1), decision(2)], { idempotencyKeys: ['k1', null] });
+  // Another writer retries the whole batch (and adds one more): only the keyless and the new entries are appended.
+  const again = await b.appendBatch([decision(1), decision(2), decision(3)], { idempotencyKeys: ['k1', null, 'k3'] });
+  assert.equal(again[0]!.id, first[0]!.id);
+  assert.deepEqual(again[0], first[0]);
+  assert.notEqual(again[1]!.id, first[1]!.id);
+  const third = await a.appendBatch([decision(3)], { idempotencyKeys: ['k3'] });
+  assert.equal(third[0]!.id, again[2]!.id);
+  const report = await a.verify();
+  assert.deepEqual({ ok: report.ok, entries: report.entries }, { ok: true, entries: 4 });
+});
+
 test('a delivery entry links to the decision that authorised it', async () => {
   const { redis, prefix } = testRedis();
   const log = makeLog(redis, prefix);
