@@ -3,7 +3,25 @@ import type { Redis } from 'ioredis';
 // `#!lua` without `no-writes` makes Redis refuse the script on OOM before it starts, so the one failure that could
 // strike between the two writes is checked up front; the type checks cover the other (WRONGTYPE). Redis never
 // interrupts a script that has written, and AOF logs its effects as one MULTI/EXEC that a torn tail discards.
+// Sends reserved before this write and not yet answered: a withdrawal waits for them before it is acknowledged.
+const INFLIGHT = `
+local function inflightSends(key)
+  local t = redis.call('TIME')
+  return redis.call('ZCOUNT', key, tonumber(t[1]) * 1000, '+inf')
+end
+`;
+
+/** A guard-state write (HSET or HDEL of one field) that bumps the consent epoch; returns the writes' reply and in-flight sends. */
+const STATE_WRITE = `#!lua
+${INFLIGHT}
+local r
+if ARGV[1] == 'set' then r = redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) else r = redis.call('HDEL', KEYS[1], ARGV[2]) end
+redis.call('INCR', KEYS[2])
+return {r, inflightSends(KEYS[3])}
+`;
+
 const APPEND = `#!lua
+${INFLIGHT}
 local ts = redis.call('TYPE', KEYS[1])['ok']
 local th = redis.call('TYPE', KEYS[2])['ok']
 if (ts ~= 'none' and ts ~= 'stream') or (th ~= 'none' and th ~= 'hash') then
@@ -11,7 +29,8 @@ if (ts ~= 'none' and ts ~= 'stream') or (th ~= 'none' and th ~= 'hash') then
 end
 local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-return id
+redis.call('INCR', KEYS[3])
+return {id, inflightSends(KEYS[4])}
 `;
 
 // Read-only snapshot of everything the guard needs, one command per subject (so bulk loads pipeline cleanly).
@@ -20,27 +39,30 @@ return {
   redis.call('HGETALL', KEYS[1]),
   redis.call('HGETALL', KEYS[2]),
   redis.call('EXISTS', KEYS[3]),
-  redis.call('HGET', KEYS[4], 'personalisation') or ''
+  redis.call('HGET', KEYS[4], 'personalisation') or '',
+  redis.call('GET', KEYS[5]) or '0'
 }
 `;
 
-/** The raw reply of the guard-load script: projection, suppressions (flat field/value lists), erased, flag. */
-export type GuardLoadReply = [string[], string[], number, string];
+/** The raw reply of the guard-load script: projection, suppressions (flat field/value lists), erased, flag, epoch. */
+export type GuardLoadReply = [string[], string[], number, string, string];
 
 interface ScriptedRedis {
-  cfConsentAppend(events: string, state: string, field: string, json: string): Promise<string>;
-  cfGuardLoad(state: string, suppression: string, erased: string, flags: string): Promise<GuardLoadReply>;
+  cfConsentAppend(events: string, state: string, epoch: string, inflight: string, field: string, json: string): Promise<[string, number]>;
+  cfGuardLoad(state: string, suppression: string, erased: string, flags: string, epoch: string): Promise<GuardLoadReply>;
+  cfStateWrite(hash: string, epoch: string, inflight: string, op: 'set' | 'del', field: string, value?: string): Promise<[number, number]>;
 }
 
 /** The client with consentflow's Lua commands defined (EVALSHA with automatic script loading, also in pipelines). */
 export function withConsentScripts(redis: Redis): Redis & ScriptedRedis {
   const r = redis as Redis & Partial<ScriptedRedis>;
-  if (!r.cfConsentAppend) redis.defineCommand('cfConsentAppend', { numberOfKeys: 2, lua: APPEND });
-  if (!r.cfGuardLoad) redis.defineCommand('cfGuardLoad', { numberOfKeys: 4, lua: GUARD_LOAD });
+  if (!r.cfConsentAppend) redis.defineCommand('cfConsentAppend', { numberOfKeys: 4, lua: APPEND });
+  if (!r.cfGuardLoad) redis.defineCommand('cfGuardLoad', { numberOfKeys: 5, lua: GUARD_LOAD });
+  if (!r.cfStateWrite) redis.defineCommand('cfStateWrite', { numberOfKeys: 3, lua: STATE_WRITE });
   return r as Redis & ScriptedRedis;
 }
 
 /** A pipeline that also carries the guard-load command. */
 export type GuardLoadPipeline = ReturnType<Redis['pipeline']> & {
-  cfGuardLoad(state: string, suppression: string, erased: string, flags: string): GuardLoadPipeline;
+  cfGuardLoad(state: string, suppression: string, erased: string, flags: string, epoch: string): GuardLoadPipeline;
 };

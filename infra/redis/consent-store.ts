@@ -5,6 +5,7 @@ import type { SubjectRef } from '../../domain/ids.js';
 import { Suppression, type SuppressionKind } from '../../domain/suppression.js';
 import { withConsentScripts } from './consent-scripts.js';
 import { loadMany, loadOne } from './guard-state-load.js';
+import { awaitInflightSends } from './inflight.js';
 import type { RedisKeys } from './keys.js';
 
 /** A consent event or suppression handed to the store failed its schema: a caller bug, nothing was written. */
@@ -35,6 +36,8 @@ export interface ConsentStoreDeps {
   readonly loadTimeoutMs?: number;
   /** Subjects per pipelined round trip in bulk loads. */
   readonly bulkBatch?: number;
+  /** Longest a withdrawal waits for sends already reserved (a crashed sender's reservation expires by then). */
+  readonly drainTimeoutMs?: number;
 }
 
 // JSON.parse throws on garbage; stored data that is not JSON is corruption like any other schema failure.
@@ -57,8 +60,10 @@ export class ConsentStore {
   readonly #keys: RedisKeys;
   readonly #timeoutMs: number;
   readonly #batch: number;
+  readonly #drainMs: number;
 
   constructor(deps: ConsentStoreDeps) {
+    this.#drainMs = deps.drainTimeoutMs ?? 30_000;
     this.#redis = withConsentScripts(deps.redis);
     this.#keys = deps.keys;
     this.#timeoutMs = deps.loadTimeoutMs ?? 500;
@@ -71,7 +76,9 @@ export class ConsentStore {
     if (!parsed.success) throw new InvalidConsentRecordError(`consent event rejected: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const ref = parsed.data.subjectRef;
     const json = JSON.stringify(parsed.data);
-    const streamId = await this.#redis.cfConsentAppend(this.#keys.consentEvents(ref), this.#keys.consentState(ref), projectionKey(parsed.data.purpose, parsed.data.channel), json);
+    const k = this.#keys;
+    const [streamId, inflight] = await this.#redis.cfConsentAppend(k.consentEvents(ref), k.consentState(ref), k.epoch(ref), k.inflight(ref), projectionKey(parsed.data.purpose, parsed.data.channel), json);
+    if (inflight > 0 && parsed.data.type !== 'granted' && parsed.data.type !== 'reconfirmed') await this.#drain(ref);
     return { streamId, event: parsed.data };
   }
 
@@ -105,14 +112,15 @@ export class ConsentStore {
   async suppress(ref: SubjectRef, kind: SuppressionKind, source: string, opts: { channel?: Suppression['channel']; now?: Date } = {}): Promise<Suppression> {
     const r = Suppression.safeParse({ kind, source, at: (opts.now ?? new Date()).toISOString(), ...(opts.channel ? { channel: opts.channel } : {}) });
     if (!r.success) throw new InvalidConsentRecordError(`suppression rejected: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    await this.#redis.hset(this.#keys.suppression(ref), suppressionField(kind, opts.channel), JSON.stringify(r.data));
+    const [, inflight] = await this.#stateWrite(this.#keys.suppression(ref), ref, 'set', suppressionField(kind, opts.channel), JSON.stringify(r.data));
+    if (inflight > 0) await this.#drain(ref);
     return r.data;
   }
 
   /** Lifts a suppression when its kind allows it; erasure never can be lifted. */
   async unsuppress(ref: SubjectRef, kind: SuppressionKind, channel?: Suppression['channel']): Promise<'removed' | 'absent' | 'not_liftable'> {
     if (!liftableSuppression[kind]) return 'not_liftable';
-    const n = await this.#redis.hdel(this.#keys.suppression(ref), suppressionField(kind, channel));
+    const [n] = await this.#stateWrite(this.#keys.suppression(ref), ref, 'del', suppressionField(kind, channel));
     return n > 0 ? 'removed' : 'absent';
   }
 
@@ -128,7 +136,20 @@ export class ConsentStore {
 
   /** Records the subject's personalisation choice (PIPL 24). */
   async setPersonalisation(ref: SubjectRef, value: GuardState['personalisation']): Promise<void> {
-    await this.#redis.hset(this.#keys.flags(ref), 'personalisation', value);
+    await this.#stateWrite(this.#keys.flags(ref), ref, 'set', 'personalisation', value);
+  }
+
+  // Every write the guard reads bumps the subject's consent epoch in the same script, so a send decided before it
+  // can no longer be reserved.
+  #stateWrite(hash: string, ref: SubjectRef, op: 'set' | 'del', field: string, value?: string): Promise<[number, number]> {
+    const k = this.#keys;
+    return value === undefined ? this.#redis.cfStateWrite(hash, k.epoch(ref), k.inflight(ref), op, field) : this.#redis.cfStateWrite(hash, k.epoch(ref), k.inflight(ref), op, field, value);
+  }
+
+  // A withdrawal is acknowledged only once sends reserved before it have been answered, so no message is accepted
+  // after the caller was told the withdrawal holds.
+  #drain(ref: SubjectRef): Promise<void> {
+    return awaitInflightSends(this.#redis, this.#keys.inflight(ref), this.#drainMs);
   }
 
   /** Everything the guard needs in one round trip; on any error or bad data a state with `loadError` (fail closed). */

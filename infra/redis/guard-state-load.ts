@@ -9,6 +9,8 @@ export function unavailableState(reason: string): GuardState {
   return { consent: {}, suppressions: [], erased: false, personalisation: 'off', loadError: reason };
 }
 
+const guardKeys = (keys: RedisKeys, ref: SubjectRef) => [keys.consentState(ref), keys.suppression(ref), keys.erased(ref), keys.flags(ref), keys.epoch(ref)] as const;
+
 function pairs(flat: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
@@ -18,18 +20,20 @@ function pairs(flat: readonly string[]): Record<string, string> {
 /** Parses one guard-load reply; anything unexpected becomes a fail-closed state, never an exception. */
 export function parseGuardReply(reply: unknown): GuardState {
   try {
-    const [consentFlat, suppressionFlat, erased, flag] = reply as GuardLoadReply;
+    const [consentFlat, suppressionFlat, erased, flag, epoch] = reply as GuardLoadReply;
     const consent = ConsentProjection.safeParse(Object.fromEntries(Object.entries(pairs(consentFlat)).map(([k, v]) => [k, JSON.parse(v)])));
     if (!consent.success) return unavailableState('consent projection failed validation');
     const suppressions = Object.values(pairs(suppressionFlat)).map((v) => Suppression.safeParse(JSON.parse(v)));
     if (suppressions.some((s) => !s.success)) return unavailableState('suppression record failed validation');
     // No recorded choice means the subject has not objected to personalisation; anything else unknown fails closed.
     if (flag !== '' && flag !== 'on' && flag !== 'off') return unavailableState('personalisation flag is unreadable');
+    if (!/^\d+$/.test(epoch ?? '')) return unavailableState('consent epoch is unreadable');
     return {
       consent: consent.data,
       suppressions: suppressions.flatMap((s) => (s.success ? [s.data] : [])),
       erased: erased === 1,
       personalisation: flag === 'off' ? 'off' : 'on',
+      epoch: Number(epoch),
     };
   } catch {
     return unavailableState('guard state is unreadable');
@@ -49,7 +53,7 @@ const describe = (e: unknown) => `store error: ${e instanceof Error ? e.message 
 /** Loads one subject's guard state in one round trip; never throws. */
 export async function loadOne(redis: ReturnType<typeof withConsentScripts>, keys: RedisKeys, ref: SubjectRef, timeoutMs: number): Promise<GuardState> {
   try {
-    const reply = await withTimeout(redis.cfGuardLoad(keys.consentState(ref), keys.suppression(ref), keys.erased(ref), keys.flags(ref)), timeoutMs);
+    const reply = await withTimeout(redis.cfGuardLoad(...guardKeys(keys, ref)), timeoutMs);
     return parseGuardReply(reply);
   } catch (e) {
     return unavailableState(describe(e));
@@ -67,7 +71,7 @@ export async function loadMany(
   for (let i = 0; i < refs.length; i += opts.batch) {
     const chunk = refs.slice(i, i + opts.batch);
     const p = redis.pipeline() as GuardLoadPipeline;
-    for (const ref of chunk) p.cfGuardLoad(keys.consentState(ref), keys.suppression(ref), keys.erased(ref), keys.flags(ref));
+    for (const ref of chunk) p.cfGuardLoad(...guardKeys(keys, ref));
     try {
       const res = (await withTimeout(p.exec(), opts.timeoutMs)) ?? [];
       chunk.forEach((_, j) => {

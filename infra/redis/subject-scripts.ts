@@ -9,6 +9,7 @@ if cur ~= ARGV[1] then return 0 end
 if ARGV[3] == '1' then
   redis.call('DEL', KEYS[3], KEYS[2])
   redis.call('HDEL', KEYS[4], 'erased')
+  redis.call('INCR', KEYS[6])
 elseif redis.call('EXISTS', KEYS[3]) == 1 then
   return 0
 end
@@ -26,6 +27,8 @@ export interface ProfileWriteKeys {
   readonly erased: string;
   readonly suppression: string;
   readonly addressHashes: string;
+  /** The consent epoch: readmission lifts the erasure suppression, which changes the guard's answer. */
+  readonly epoch: string;
 }
 
 /** The arguments of one profile write. */
@@ -42,11 +45,11 @@ type Pipeline = ReturnType<Redis['pipeline']>;
 
 /** Defines the subject scripts on the client (once); pipelines created afterwards carry them. */
 export function defineSubjectScripts(redis: Redis): void {
-  if (!(redis as unknown as Record<string, unknown>).cfProfileWrite) redis.defineCommand('cfProfileWrite', { numberOfKeys: 5, lua: PROFILE_WRITE });
+  if (!(redis as unknown as Record<string, unknown>).cfProfileWrite) redis.defineCommand('cfProfileWrite', { numberOfKeys: 6, lua: PROFILE_WRITE });
 }
 
 /** Queues the profile-write script on a pipeline of a client passed to `defineSubjectScripts`. */
 export function queueProfileWrite(p: Pipeline, k: ProfileWriteKeys, w: ProfileWrite): void {
   const args = [w.expectedKey, w.wrappedKey, w.readmit ? '1' : '0', String(w.encryptedFields.length / 2), ...w.encryptedFields, ...w.addressHashes];
-  (p as unknown as { cfProfileWrite(...a: string[]): Pipeline }).cfProfileWrite(k.dataKey, k.profile, k.erased, k.suppression, k.addressHashes, ...args);
+  (p as unknown as { cfProfileWrite(...a: string[]): Pipeline }).cfProfileWrite(k.dataKey, k.profile, k.erased, k.suppression, k.addressHashes, k.epoch, ...args);
 }

@@ -5,6 +5,7 @@ import { type Envelope, decryptField, encryptField } from '../crypto/envelope.js
 import { addressHash, createPseudonymizer } from '../crypto/pseudonym.js';
 import type { RedisKeys } from './keys.js';
 import { ErasureMarker } from './erasure-marker.js';
+import { awaitInflightSends } from './inflight.js';
 import { type Admission, checkAdmission } from './subject-admission.js';
 import { defineSubjectScripts, queueProfileWrite } from './subject-scripts.js';
 
@@ -85,7 +86,7 @@ export class SubjectStore {
       const key = earlier ?? (s.wrapped && !a.readmit ? { wrapped: s.wrapped, dek: envelope.unwrap(s.wrapped, s.ref).dek } : this.#newKey(s.ref));
       chosen.set(s.ref, key);
       const encryptedFields = Object.entries(s.row.fields).flatMap(([f, v]) => [f, encryptField(key.dek, s.ref, f, v)]);
-      const k = { dataKey: keys.dataKey(s.ref), profile: keys.profile(s.ref), erased: keys.erased(s.ref), suppression: keys.suppression(s.ref), addressHashes: keys.addressHashes(s.ref) };
+      const k = { dataKey: keys.dataKey(s.ref), profile: keys.profile(s.ref), erased: keys.erased(s.ref), suppression: keys.suppression(s.ref), addressHashes: keys.addressHashes(s.ref), epoch: keys.epoch(s.ref) };
       queueProfileWrite(write, k, { expectedKey, wrappedKey: key.wrapped, readmit: a.readmit && !earlier, encryptedFields, addressHashes: s.hashes });
       if (s.hashes.length) write.hset(keys.addressIndex(), ...s.hashes.flatMap((h) => [h, s.ref]));
       write.sadd(keys.subjectIndex(), s.ref);
@@ -201,8 +202,11 @@ export class SubjectStore {
       .set(keys.erased(ref), JSON.stringify(marker), 'NX')
       .del(keys.dataKey(ref), keys.profile(ref))
       .hset(keys.suppression(ref), 'erased', JSON.stringify(suppression))
+      .incr(keys.epoch(ref))
       .exec()) ?? [];
     for (const [err] of res) if (err) throw err;
+    // Acknowledge the erasure only after sends reserved before it were answered.
+    await awaitInflightSends(redis, keys.inflight(ref), 30_000);
     await redis.srem(keys.subjectIndex(), ref);
     return { alreadyErased: res[0]?.[1] === null };
   }

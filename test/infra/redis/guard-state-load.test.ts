@@ -22,7 +22,25 @@ test('loadGuardState returns projection, suppressions, erasure and personalisati
 });
 
 test('a subject with no records loads as empty state: no consent, personalisation not refused', async () => {
-  assert.deepEqual(await consent.loadGuardState(newRef()), { consent: {}, suppressions: [], erased: false, personalisation: 'on' });
+  assert.deepEqual(await consent.loadGuardState(newRef()), { consent: {}, suppressions: [], erased: false, personalisation: 'on', epoch: 0 });
+});
+
+test('every write the guard reads moves the consent epoch; an unreadable epoch fails closed', async () => {
+  const ref = newRef();
+  const epoch = async () => (await consent.loadGuardState(ref)).epoch;
+  assert.equal(await epoch(), 0);
+  await consent.append(consentEvent(ref, { purpose: 'marketing.email.newsletter' }));
+  assert.equal(await epoch(), 1);
+  await consent.suppress(ref, 'complaint', 'test');
+  assert.equal(await epoch(), 2);
+  await consent.unsuppress(ref, 'complaint');
+  assert.equal(await epoch(), 3);
+  await consent.setPersonalisation(ref, 'off');
+  assert.equal(await epoch(), 4);
+  await subjects.erase(ref, 'dsar');
+  assert.equal(await epoch(), 5);
+  await redis.set(keys.epoch(ref), 'garbage');
+  assert.match((await consent.loadGuardState(ref)).loadError ?? '', /epoch/);
 });
 
 test('an erased subject loads as erased', async () => {
