@@ -28,10 +28,20 @@ const common = (spec: SendSpec, ref: SubjectRef) => ({
   processor: spec.processor,
 });
 
-/** The log entry of a guard decision; campaign-level denials (cap, template) are added as extra reasons. */
-export function decisionEntry(spec: SendSpec, d: Decision, template: { id: string; contentHash: string } | undefined, extraReasons: readonly string[]): LogEntryInput {
+/**
+ * The log entry of a guard decision; campaign-level denials (cap, template, a consent change at reservation) are
+ * added as extra reasons. A re-decision names the decision it replaces and says why in `result`.
+ */
+export function decisionEntry(
+  spec: SendSpec,
+  d: Decision,
+  template: { id: string; contentHash: string } | undefined,
+  extraReasons: readonly string[],
+  redecision?: { readonly replaces: string; readonly result: string },
+): LogEntryInput {
   const denied = d.outcome === 'deny' || extraReasons.length > 0;
   return {
+    ...(redecision ? { decisionId: redecision.replaces, result: redecision.result } : {}),
     ...common(spec, d.subjectRef),
     kind: 'decision',
     outcome: denied ? 'deny' : 'allow',
@@ -67,4 +77,17 @@ export function deliveryEntry(
     reasons: r.reasons ?? [],
     templateId: spec.templateId,
   };
+}
+
+/** The log entry of a member who got no decision on this step: held out, not eligible, or exited. */
+export function outcomeEntry(spec: SendSpec, ref: SubjectRef, outcome: 'held_out' | 'not_eligible' | 'exited', reasons: readonly string[], result?: string): LogEntryInput {
+  return { ...common(spec, ref), kind: 'outcome', outcome, reasons: [...reasons], templateId: spec.templateId, result: result ?? null };
+}
+
+/** Idempotency key of one fact about one member on one step of one run: a retry never logs it twice. */
+export const factKey = (spec: Pick<SendSpec, 'runId' | 'stepId'>, ref: SubjectRef, fact: string): string => `${spec.runId}|${spec.stepId}|${ref}|${fact}`;
+
+/** The explicit re-decision logged when a reservation finds the consent epoch moved: the allow it replaces no longer holds. */
+export function reservationDenialEntry(spec: SendSpec, ref: SubjectRef, replaces: string, at: string): LogEntryInput {
+  return { ...common(spec, ref), kind: 'decision', outcome: 'deny', reasons: ['consent_changed'], decisionId: replaces, result: 'redecided_at_reservation', templateId: spec.templateId, at };
 }

@@ -3,13 +3,15 @@ import type { SubjectRef } from '../domain/ids.js';
 import type { CompiledPolicy } from '../domain/policy.js';
 import type { GuardState } from '../domain/consent-state.js';
 import type { LogEntry, LogEntryInput } from '../domain/decision-log.js';
-import type { LedgerRecord, SendLedger } from '../infra/redis/send-ledger.js';
+import { terminalFor, type LedgerRecord, type SendLedger, type TerminalOutcome } from '../infra/redis/send-ledger.js';
 import type { Mailer } from '../infra/smtp/transport.js';
 import type { LinkTokens } from '../infra/tokens.js';
-import { decisionEntry, deliveryEntry, type SendSpec } from './send-entries.js';
+import { decisionEntry, deliveryEntry, factKey, outcomeEntry, reservationDenialEntry, type SendSpec } from './send-entries.js';
 import { deliverAll, type Delivery } from './send-deliver.js';
+import { DEFAULT_DEFERRAL, type DeferralPolicy, type SendOutcome } from './send-outcome.js';
 
 export type { SendSpec } from './send-entries.js';
+export type { SendOutcome } from './send-outcome.js';
 
 /** What a send step needs to know about a template; the registry adapter provides it. */
 export interface TemplateInfo {
@@ -29,12 +31,15 @@ export interface TemplatePort {
   render(id: string, ctx: { fields: Record<string, string>; links: Record<string, string>; sender: Record<string, string> }): RenderResult;
 }
 
+/** Appends entries to the decision log; an idempotency key per entry makes a retried append return the stored one. */
+export type AppendLog = (entries: readonly LogEntryInput[], opts?: { readonly idempotencyKeys?: readonly (string | null)[] }) => Promise<LogEntry[]>;
+
 /** The ports the guarded send path runs on. */
 export interface SendPipelineDeps {
   readonly loadGuardStates: (refs: readonly SubjectRef[]) => Promise<GuardState[]>;
   readonly readFields: (ref: SubjectRef, fields: readonly string[]) => Promise<{ status: 'found'; fields: Readonly<Record<string, string>> } | { status: 'not_found' | 'erased' }>;
   readonly suppressHardBounce: (ref: SubjectRef) => Promise<unknown>;
-  readonly appendLog: (entries: readonly LogEntryInput[]) => Promise<LogEntry[]>;
+  readonly appendLog: AppendLog;
   readonly ledger: SendLedger;
   readonly templates: TemplatePort;
   readonly mailer: Mailer;
@@ -43,16 +48,6 @@ export interface SendPipelineDeps {
   readonly publicUrl: string;
   readonly sender: { readonly name: string; readonly email: string; readonly postalAddress: string };
   readonly now?: () => Date;
-}
-
-/** One subject's result; a denial is a logged outcome, not an error. */
-export interface SendOutcome {
-  readonly subjectRef: SubjectRef;
-  readonly status: 'sent' | 'denied' | 'failed' | 'duplicate' | 'retry';
-  readonly reasons: readonly string[];
-  readonly decisionId: string | null;
-  readonly messageId?: string;
-  readonly smtpCode?: number;
 }
 
 /** The guard's answer for one subject on one send step, with the template it would use. */
@@ -79,70 +74,159 @@ export function decideSend(templates: TemplatePort, policy: CompiledPolicy, spec
   return { ref, decision, template, extraReasons };
 }
 
+/** A member settled before the guard: held out, not eligible for the audience, or exited. */
+export interface Exclusion {
+  readonly outcome: Extract<TerminalOutcome, 'held_out' | 'not_eligible' | 'exited'>;
+  readonly reasons: readonly string[];
+  readonly result?: string;
+}
+
+/** How a run treats one batch. */
+export interface SendOptions {
+  readonly heartbeat?: () => void;
+  readonly deferral?: DeferralPolicy;
+  /** Leave deferred members whose next attempt is not yet due (broadcasts); journeys retry them at once. */
+  readonly dueOnly?: boolean;
+  /** Members settled without a decision, each logged once as its own outcome. */
+  readonly excluded?: ReadonlyMap<SubjectRef, Exclusion>;
+}
+
+interface NewDecision {
+  readonly d: SendDecision;
+  readonly epoch: number;
+  /** Which decision entry of this run and step this is (2 and up only for an explicit re-decision). */
+  readonly n: number;
+  readonly replaces?: string;
+}
+
+const fromRecord = (ref: SubjectRef, rec: LedgerRecord): SendOutcome => ({ subjectRef: ref, status: rec.outcome ?? 'failed', reasons: rec.reasons, decisionId: rec.decisionId, messageId: rec.messageId, smtpCode: rec.smtpCode });
+
+/** The entry (and its fact key) that makes a terminal record visible in the log, for a retry that finds it unlogged. */
+function terminalEntry(spec: SendSpec, ref: SubjectRef, rec: LedgerRecord): { entry: LogEntryInput; fact: string } | undefined {
+  if (rec.outcome === 'sent' || rec.outcome === 'failed') {
+    const entry = deliveryEntry(spec, ref, rec.decisionId, { outcome: rec.outcome, smtpCode: rec.smtpCode, messageId: rec.messageId, result: 'recovered_after_retry', reasons: rec.reasons });
+    return { entry, fact: 'delivery' };
+  }
+  if (rec.outcome === 'held_out' || rec.outcome === 'not_eligible' || rec.outcome === 'exited') return { entry: outcomeEntry(spec, ref, rec.outcome, rec.reasons), fact: 'outcome' };
+  // An unlogged denial is the re-decision made at reservation (a first decision is logged before its record).
+  if (rec.outcome === 'denied') return { entry: reservationDenialEntry(spec, ref, rec.decisionId, rec.at), fact: `decision:${rec.decisions}` };
+  return undefined;
+}
+
 /**
- * The one path every message takes, for a batch of subjects on one send step: load state in bulk, decide, append
- * every decision durably (nothing is sent if that fails), read only released fields, render strictly, deliver
- * idempotently, append the delivery outcomes.
+ * The one path every message takes, for a batch of subjects on one send step of one run: load ledger and guard
+ * state together, decide, append every decision durably (nothing is sent if that fails), read only released
+ * fields, render strictly, reserve against the consent epoch, deliver, append the delivery outcomes. A retry finds
+ * the ledger record and reuses the decision of record; every member ends in one terminal outcome.
  */
-export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, refs: readonly SubjectRef[], heartbeat: () => void = () => {}): Promise<SendOutcome[]> {
-  const now = (deps.now ?? (() => new Date()))();
+export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, refs: readonly SubjectRef[], opts: SendOptions = {}): Promise<SendOutcome[]> {
+  const clock = deps.now ?? (() => new Date());
+  const now = clock();
   const scope = `${spec.workflowId}:${spec.stepId}`;
-  const records = await deps.ledger.lookup(refs.map((ref) => ({ ref, scope })));
+  const excluded = opts.excluded ?? new Map<SubjectRef, Exclusion>();
+  const guarded = refs.filter((r) => !excluded.has(r));
+  const [records, guardStates] = await Promise.all([deps.ledger.lookup(refs.map((ref) => ({ ref, scope }))), deps.loadGuardStates(guarded)]);
+  const states = new Map(guarded.map((r, i) => [r, guardStates[i]!]));
+  const policy = deps.policy();
   const outcomes = new Map<SubjectRef, SendOutcome>();
-  const pendingDeliveryLogs: LogEntryInput[] = [];
-  const todo: SubjectRef[] = [];
+  // Facts logged before any decision: unlogged terminal outcomes found on retry (relog) and exclusions (close).
+  const facts: Array<{ ref: SubjectRef; entry: LogEntryInput; key: string; rec: LedgerRecord; relog: boolean }> = [];
+  const decisions: NewDecision[] = [];
+  const sendable: Delivery[] = [];
+  const close = (ref: SubjectRef, outcome: Exclusion['outcome'], reasons: readonly string[], extra: Partial<LedgerRecord> = {}, result?: string) => {
+    const rec: LedgerRecord = { runId: spec.runId, state: 'closed', at: now.toISOString(), decisionId: '', decisions: 0, outcome, reasons: [...reasons], logged: true, deferrals: 0, sentBefore: false, ...extra };
+    facts.push({ ref, entry: outcomeEntry(spec, ref, outcome, reasons, result), key: factKey(spec, ref, 'outcome'), rec, relog: false });
+  };
+
   refs.forEach((ref, i) => {
     const rec = records[i];
-    if (rec?.state === 'committed') {
-      outcomes.set(ref, { subjectRef: ref, status: 'duplicate', reasons: [], decisionId: rec.decisionId, messageId: rec.messageId });
-      if (!rec.logged) pendingDeliveryLogs.push(deliveryEntry(spec, ref, rec.decisionId, { outcome: rec.outcome ?? 'sent', smtpCode: rec.smtpCode, messageId: rec.messageId, result: 'recovered_after_retry' }));
-    } else todo.push(ref);
+    if (rec && terminalFor(rec, spec.runId)) {
+      outcomes.set(ref, fromRecord(ref, rec));
+      const t = rec.logged ? undefined : terminalEntry(spec, ref, rec);
+      if (t) facts.push({ ref, entry: t.entry, key: factKey(spec, ref, t.fact), rec, relog: true });
+      return;
+    }
+    const ex = excluded.get(ref);
+    if (ex) return close(ref, ex.outcome, ex.reasons, {}, ex.result);
+    if (rec && (rec.sentBefore || (rec.runId !== spec.runId && rec.outcome === 'sent'))) return close(ref, 'not_eligible', ['already_sent'], { sentBefore: true });
+    const mine = rec?.runId === spec.runId && (rec.state === 'decided' || rec.state === 'reserved') ? rec : undefined;
+    if (mine && opts.dueOnly && mine.deferrals > 0 && (mine.nextAttemptAt ?? 0) > now.getTime()) {
+      outcomes.set(ref, { subjectRef: ref, status: 'deferred', reasons: mine.reasons, decisionId: mine.decisionId, nextAttemptAt: mine.nextAttemptAt });
+      return;
+    }
+    const state = states.get(ref)!;
+    const d = decideSend(deps.templates, policy, spec, ref, state, now);
+    const epoch = state.epoch ?? 0;
+    if (!mine) return void decisions.push({ d, epoch, n: 1 });
+    // The decision of record stands while nothing the guard reads has changed; otherwise it is re-decided, visibly.
+    if (mine.decision === 'allow' && d.decision.outcome === 'allow' && d.extraReasons.length === 0 && d.template && mine.epoch === epoch) {
+      return void sendable.push({ ref, decision: d.decision, decisionId: mine.decisionId, template: d.template, rec: mine });
+    }
+    decisions.push({ d, epoch, n: mine.decisions + 1, replaces: mine.decisionId });
   });
 
-  const states = await deps.loadGuardStates(todo);
-  const policy = deps.policy();
-  const decisions: SendDecision[] = [];
-  for (let i = 0; i < todo.length; i++) decisions.push(decideSend(deps.templates, policy, spec, todo[i]!, states[i]!, now));
-
   // Frequency caps count across campaigns; a capped send is a logged denial like any other.
-  if (spec.frequencyCap) {
-    const cap = spec.frequencyCap;
+  const cap = spec.frequencyCap;
+  if (cap) {
     await Promise.all(
-      decisions.map(async (d) => {
+      decisions.map(async ({ d }) => {
         if (d.decision.outcome !== 'allow' || d.extraReasons.length) return;
-        const ok = await deps.ledger.takeCapSlot(d.ref, spec.channel, scope, cap.max, cap.perMs, now.getTime());
-        if (!ok) d.extraReasons.push('frequency_capped');
+        if (!(await deps.ledger.takeCapSlot(d.ref, spec.channel, scope, cap.max, cap.perMs, now.getTime()))) d.extraReasons.push('frequency_capped');
       }),
     );
   }
 
+  const decisionInput = ({ d, replaces }: NewDecision) => decisionEntry(spec, d.decision, d.template, d.extraReasons, replaces ? { replaces, result: 'redecided_after_consent_change' } : undefined);
+  const decisionKey = ({ d, n }: NewDecision) => factKey(spec, d.ref, `decision:${n}`);
   let logged: LogEntry[];
   try {
-    logged = await deps.appendLog([...pendingDeliveryLogs, ...decisions.map((d) => decisionEntry(spec, d.decision, d.template, d.extraReasons))]);
+    const entries = [...facts.map((f) => f.entry), ...decisions.map(decisionInput)];
+    logged = entries.length ? await deps.appendLog(entries, { idempotencyKeys: [...facts.map((f) => f.key), ...decisions.map(decisionKey)] }) : [];
+    // A retried batch gets the stored decision back. A stored denial stands; a stored allow that the guard no
+    // longer gives is replaced by an explicit re-decision.
+    const second = decisions.flatMap((x, i) => {
+      const stored = logged[facts.length + i]!;
+      const allowed = x.d.decision.outcome === 'allow' && x.d.extraReasons.length === 0 && x.d.template !== undefined;
+      return stored.outcome === 'allow' && !allowed ? [{ i, x: { ...x, n: x.n + 1, replaces: stored.id } }] : [];
+    });
+    if (second.length) {
+      const again = await deps.appendLog(second.map(({ x }) => decisionInput(x)), { idempotencyKeys: second.map(({ x }) => decisionKey(x)) });
+      second.forEach(({ i, x }, k) => ((decisions[i] = x), (logged[facts.length + i] = again[k]!)));
+    }
   } catch (e) {
-    if (spec.frequencyCap) await Promise.allSettled(decisions.map((d) => deps.ledger.returnCapSlot(d.ref, spec.channel, scope)));
+    if (cap) await Promise.allSettled(decisions.map(({ d }) => deps.ledger.returnCapSlot(d.ref, spec.channel, scope)));
     throw e;
   }
-  const decisionLogs = logged.slice(pendingDeliveryLogs.length);
-  if (pendingDeliveryLogs.length) {
-    const recovered = new Map<SubjectRef, LedgerRecord>();
-    refs.forEach((ref, i) => {
-      const rec = records[i];
-      if (rec?.state === 'committed' && !rec.logged) recovered.set(ref, rec);
-    });
-    await deps.ledger.markLogged(scope, recovered);
-  }
 
-  const deliveries: Delivery[] = [];
-  decisions.forEach((d, i) => {
-    const entry = decisionLogs[i]!;
-    if (d.decision.outcome === 'allow' && d.extraReasons.length === 0 && d.template) {
-      deliveries.push({ ref: d.ref, decision: d.decision, decisionEntry: entry, template: d.template });
+  // Records follow the log: a crash in between is healed by the retry, whose idempotent append finds the entries.
+  const relogged = new Map<SubjectRef, LedgerRecord>();
+  const puts: Array<readonly [SubjectRef, LedgerRecord]> = [];
+  facts.forEach((f, i) => {
+    if (f.relog) return void relogged.set(f.ref, f.rec);
+    const rec = { ...f.rec, decisionId: logged[i]!.id };
+    puts.push([f.ref, rec]);
+    outcomes.set(f.ref, fromRecord(f.ref, rec));
+  });
+  const fresh: Delivery[] = [];
+  decisions.forEach(({ d, epoch, n }, i) => {
+    const entry = logged[facts.length + i]!;
+    const base = { runId: spec.runId, at: now.toISOString(), decisionId: entry.id, decisions: n, epoch, reasons: entry.reasons, deferrals: 0, sentBefore: false } as const;
+    if (entry.outcome === 'allow' && d.decision.outcome === 'allow' && d.template) {
+      const rec: LedgerRecord = { ...base, state: 'decided', decision: 'allow', logged: false };
+      puts.push([d.ref, rec]);
+      fresh.push({ ref: d.ref, decision: d.decision, decisionId: entry.id, template: d.template, rec });
     } else {
-      const reasons = [...(d.decision.outcome === 'deny' ? d.decision.reasons : []), ...d.extraReasons];
-      outcomes.set(d.ref, { subjectRef: d.ref, status: 'denied', reasons, decisionId: entry.id });
+      const rec: LedgerRecord = { ...base, state: 'closed', decision: 'deny', outcome: 'denied', logged: true };
+      puts.push([d.ref, rec]);
+      outcomes.set(d.ref, fromRecord(d.ref, rec));
     }
   });
-  for (const o of await deliverAll(deps, spec, scope, deliveries, heartbeat)) outcomes.set(o.subjectRef, o);
+  const applied = await deps.ledger.put(scope, puts);
+  const lost = new Set(puts.filter((_, i) => !applied[i]).map(([ref]) => ref));
+  for (const ref of lost) outcomes.set(ref, { subjectRef: ref, status: 'busy', reasons: ['another_attempt_owns_this_send'], decisionId: null });
+  if (relogged.size) await deps.ledger.markLogged(scope, relogged);
+
+  sendable.push(...fresh.filter((x) => !lost.has(x.ref)));
+  for (const o of await deliverAll(deps, spec, scope, sendable, { heartbeat: opts.heartbeat ?? (() => {}), deferral: opts.deferral ?? DEFAULT_DEFERRAL, now: clock })) outcomes.set(o.subjectRef, o);
   return refs.map((r) => outcomes.get(r)!);
 }

@@ -23,12 +23,22 @@ export function redisKeys(prefix: string) {
     addressHashes: (ref: SubjectRef) => subj(ref, 'address-hashes'),
     /** Subject-level flags such as personalisation=off (hash). */
     flags: (ref: SubjectRef) => subj(ref, 'flags'),
+    /** Consent epoch (counter): bumped by every write that can change the guard's answer for the subject. */
+    epoch: (ref: SubjectRef) => subj(ref, 'epoch'),
+    /** Sends reserved and not yet answered by the SMTP server (sorted set, member → expiry ms). */
+    inflight: (ref: SubjectRef) => subj(ref, 'inflight'),
     /** Idempotency record of one send (reserve → send → commit), scoped by workflow and step. */
     sendLedger: (ref: SubjectRef, scope: string) => subj(ref, `send:${scope}`),
     /** Sorted set of the subject's recent sends on a channel, for frequency caps across campaigns. */
     frequencyWindow: (ref: SubjectRef, channel: string) => subj(ref, `cap:${channel}`),
-    /** Outcome counters of a campaign (hash). */
-    campaignStats: (campaignId: string) => `${prefix}campaign:${campaignId}:stats`,
+    /** A campaign run's record (hash, field `json`), under the run's hash tag. */
+    runMeta: (runId: string) => `${prefix}run:{${runId}}:meta`,
+    /** A run's audience, fixed when the run starts: sorted set, all scores 0, so it pages in subjectRef order. */
+    runAudience: (runId: string) => `${prefix}run:{${runId}}:audience`,
+    /** A run's members waiting for another attempt (sorted set, member → due time ms). */
+    runDeferred: (runId: string) => `${prefix}run:{${runId}}:deferred`,
+    /** A campaign's runs (sorted set, runId → start time ms). */
+    campaignRuns: (campaignId: string) => `${prefix}campaign:${campaignId}:runs`,
     /** Set of all known subjectRefs, for paging segments with SSCAN. */
     subjectIndex: () => `${prefix}subjects`,
     /** Salted hash of an address → subjectRef, for suppression lookups without the raw address. */
@@ -36,6 +46,8 @@ export function redisKeys(prefix: string) {
     /** Decision log chain `n` (stream) and its head (hash: seq, hash). */
     logChain: (partition: number) => `${prefix}log:{p${partition}}:entries`,
     logHead: (partition: number) => `${prefix}log:{p${partition}}:head`,
+    /** Idempotency keys of chain `n` for one UTC day (hash: key → stream id), so a retried append is not doubled. */
+    logIdempotency: (partition: number, day: string) => `${prefix}log:{p${partition}}:idem:${day}`,
     /** Where chain `n` was sealed into segment files and trimmed (hash: seq, hash, streamId). */
     logSealed: (partition: number) => `${prefix}log:{p${partition}}:sealed`,
     /** Lock held while a sealer writes segments, so two sealers never trim the same range. */

@@ -3,17 +3,81 @@ import { z } from 'zod';
 import type { SubjectRef } from '../../domain/ids.js';
 import type { RedisKeys } from './keys.js';
 
-/** Where one (journey, step, subject) send stands: the reserve → send → commit record. */
+/** A terminal outcome of one audience member on one step of a run (enrolled and completed: journey campaigns). */
+export const TerminalOutcome = z.enum(['sent', 'failed', 'denied', 'held_out', 'not_eligible', 'exited', 'enrolled', 'completed']);
+export type TerminalOutcome = z.infer<typeof TerminalOutcome>;
+
+/**
+ * Where one (workflow, step, subject) stands: decided → reserved → committed, or closed without a send. The
+ * record names the run that owns it and the decision of record, so a retry reuses that decision instead of logging
+ * a second one, and reconciliation counts outcomes from here rather than from workflow memory.
+ */
 export const LedgerRecord = z.object({
-  state: z.enum(['reserved', 'committed']),
+  runId: z.string().optional(),
+  state: z.enum(['decided', 'reserved', 'committed', 'closed']),
   at: z.string(),
+  /** The log entry of record: the decision, or the outcome entry of a member that was never decided. */
   decisionId: z.string(),
-  messageId: z.string(),
-  outcome: z.enum(['sent', 'failed']).optional(),
+  decision: z.enum(['allow', 'deny']).optional(),
+  /** Decision entries this run logged for the step (more than one only after an explicit re-decision). */
+  decisions: z.number().int().min(0).default(1),
+  /** The consent epoch the decision was made at; a reservation needs it unchanged. */
+  epoch: z.number().int().min(0).optional(),
+  messageId: z.string().optional(),
+  outcome: TerminalOutcome.optional(),
   smtpCode: z.number().int().optional(),
+  reasons: z.array(z.string()).default([]),
+  /** Whether the terminal entry (delivery or outcome) is in the log. */
   logged: z.boolean().default(false),
+  /** Transient refusals so far (4xx) and when the next attempt is due (ms). */
+  deferrals: z.number().int().min(0).default(0),
+  nextAttemptAt: z.number().optional(),
+  /** An earlier run of the same workflow already delivered this step to the subject. */
+  sentBefore: z.boolean().default(false),
 });
 export type LedgerRecord = z.infer<typeof LedgerRecord>;
+
+/** Whether a record is terminal for `runId`, and with which outcome. */
+export function terminalFor(rec: LedgerRecord | undefined, runId: string): TerminalOutcome | undefined {
+  if (!rec || rec.runId !== runId || (rec.state !== 'committed' && rec.state !== 'closed')) return undefined;
+  return rec.outcome;
+}
+
+/** Records are kept this long: longer than any run and its retries, short enough not to pile up. */
+const RECORD_TTL_MS = 90 * 86_400_000;
+/** A reservation blocks a withdrawal's acknowledgement at most this long (a crashed sender's never clears). */
+const INFLIGHT_TTL_MS = 30_000;
+
+// Writes a decided or closed record unless this run already reserved, sent or closed it (another attempt owns it).
+const PUT = `
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local cur = cjson.decode(raw)
+  if cur.runId == ARGV[3] and (cur.state == 'reserved' or cur.state == 'committed' or cur.state == 'closed') then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
+// Reserves a send: only this run's decided record with the same decision (or its own reservation, resumed after a
+// crash mid-send), and only while the subject's consent epoch is the one the decision saw. A withdrawal committed
+// before this point therefore means no send.
+const RESERVE = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 'missing' end
+local cur = cjson.decode(raw)
+if cur.runId ~= ARGV[1] or (cur.state ~= 'decided' and cur.state ~= 'reserved') or cur.decisionId ~= ARGV[2] then return 'busy' end
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[3] then return 'epoch_moved' end
+redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[3], tonumber(t[1]) * 1000 + tonumber(ARGV[6]), KEYS[1])
+redis.call('PEXPIRE', KEYS[3], ARGV[6])
+return 'ok'`;
+
+// Records the SMTP server's answer (or a release after a 4xx) and clears the in-flight reservation.
+const SETTLE = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('ZREM', KEYS[2], KEYS[1])
+return 1`;
 
 // Frequency cap: drop entries older than the window, then take a slot only while under the cap. Atomic, so two
 // campaigns racing for the same person cannot both squeeze in.
@@ -25,52 +89,62 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;
 
-/** Idempotency records, frequency-cap windows and campaign counters, all per subject hash tag. */
+/** What a reservation attempt found. */
+export type ReserveResult = 'ok' | 'missing' | 'busy' | 'epoch_moved';
+
+type Scripted = Redis & {
+  cfLedgerPut(key: string, json: string, ttl: string, runId: string): Promise<number>;
+  cfLedgerReserve(key: string, epoch: string, inflight: string, ...args: string[]): Promise<ReserveResult>;
+  cfLedgerSettle(key: string, inflight: string, json: string, ttl: string): Promise<number>;
+};
+
+/** Send records, in-flight reservations and frequency-cap windows, all under the subject's hash tag. */
 export class SendLedger {
+  private readonly redis: Scripted;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    const r = redis as unknown as Partial<Scripted>;
+    if (typeof r.cfLedgerPut !== 'function') {
+      redis.defineCommand('cfLedgerPut', { numberOfKeys: 1, lua: PUT });
+      redis.defineCommand('cfLedgerReserve', { numberOfKeys: 3, lua: RESERVE });
+      redis.defineCommand('cfLedgerSettle', { numberOfKeys: 2, lua: SETTLE });
+    }
+    this.redis = redis as Scripted;
+  }
 
   private key(ref: SubjectRef, scope: string): string {
     return this.keys.sendLedger(ref, scope);
   }
 
-  /** The records for many sends, in order (one pipelined round trip). */
+  /** The records for many sends, in order (auto-pipelined into one round trip). */
   async lookup(items: ReadonlyArray<{ ref: SubjectRef; scope: string }>): Promise<Array<LedgerRecord | undefined>> {
-    if (items.length === 0) return [];
-    const p = this.redis.pipeline();
-    for (const i of items) p.get(this.key(i.ref, i.scope));
-    const res = (await p.exec()) ?? [];
-    return res.map(([err, v]) => {
-      if (err) throw err;
-      if (typeof v !== 'string') return undefined;
-      return LedgerRecord.parse(JSON.parse(v));
-    });
+    const raw = await Promise.all(items.map((i) => this.redis.get(this.key(i.ref, i.scope))));
+    return raw.map((v) => (typeof v === 'string' ? LedgerRecord.parse(JSON.parse(v)) : undefined));
   }
 
-  /** Reserves a send; false when a record already exists (a retry after a crash). */
-  async reserve(ref: SubjectRef, scope: string, rec: Omit<LedgerRecord, 'state' | 'logged'>): Promise<boolean> {
-    const ok = await this.redis.set(this.key(ref, scope), JSON.stringify({ ...rec, state: 'reserved', logged: false }), 'PX', 90 * 86_400_000, 'NX');
-    return ok === 'OK';
+  /** Writes decided or closed records; false for each one another attempt of the same run already took further. */
+  async put(scope: string, records: ReadonlyArray<readonly [SubjectRef, LedgerRecord]>): Promise<boolean[]> {
+    const res = await Promise.all(records.map(([ref, rec]) => this.redis.cfLedgerPut(this.key(ref, scope), JSON.stringify(rec), String(RECORD_TTL_MS), rec.runId ?? '')));
+    return res.map((r) => r === 1);
   }
 
-  /** Records the SMTP server's answer, so a retry never sends again. */
-  async commit(ref: SubjectRef, scope: string, rec: LedgerRecord): Promise<void> {
-    await this.redis.set(this.key(ref, scope), JSON.stringify({ ...rec, state: 'committed' }), 'PX', 90 * 86_400_000);
+  /** Reserves the send of a decided record if the subject's consent epoch is still the decision's. */
+  reserve(ref: SubjectRef, scope: string, decided: LedgerRecord, messageId: string, at: string): Promise<ReserveResult> {
+    const reserved: LedgerRecord = { ...decided, state: 'reserved', messageId, at };
+    return this.redis.cfLedgerReserve(this.key(ref, scope), this.keys.epoch(ref), this.keys.inflight(ref), decided.runId ?? '', decided.decisionId, String(decided.epoch ?? 0), JSON.stringify(reserved), String(RECORD_TTL_MS), String(INFLIGHT_TTL_MS));
   }
 
-  /** Marks committed sends as logged, in one pipelined round trip. */
+  /** Records the SMTP answer or a release (state decided again, after a 4xx) and clears the reservation. */
+  async settle(ref: SubjectRef, scope: string, rec: LedgerRecord): Promise<void> {
+    await this.redis.cfLedgerSettle(this.key(ref, scope), this.keys.inflight(ref), JSON.stringify(rec), String(RECORD_TTL_MS));
+  }
+
+  /** Marks terminal records as logged (auto-pipelined). */
   async markLogged(scope: string, records: ReadonlyMap<SubjectRef, LedgerRecord>): Promise<void> {
-    if (records.size === 0) return;
-    const p = this.redis.pipeline();
-    for (const [ref, rec] of records) p.set(this.key(ref, scope), JSON.stringify({ ...rec, logged: true }), 'PX', 90 * 86_400_000);
-    await p.exec();
-  }
-
-  /** Drops a reservation after a definite, retryable refusal (nothing was accepted). */
-  async release(ref: SubjectRef, scope: string): Promise<void> {
-    await this.redis.del(this.key(ref, scope));
+    await Promise.all([...records].map(([ref, rec]) => this.redis.set(this.key(ref, scope), JSON.stringify({ ...rec, logged: true }), 'PX', RECORD_TTL_MS)));
   }
 
   /** Takes a frequency-cap slot for `member` if the subject is under `max` sends in `windowMs`; idempotent per member. */
@@ -82,20 +156,5 @@ export class SendLedger {
   /** Gives a cap slot back when the send it was taken for did not happen. */
   async returnCapSlot(ref: SubjectRef, channel: string, member: string): Promise<void> {
     await this.redis.zrem(this.keys.frequencyWindow(ref, channel), member);
-  }
-
-  /** Adds to a campaign's outcome counters (sent, denied:<reason>, failed, duplicate). */
-  async count(campaignId: string, counts: Readonly<Record<string, number>>): Promise<void> {
-    const entries = Object.entries(counts).filter(([, n]) => n > 0);
-    if (entries.length === 0) return;
-    const p = this.redis.pipeline();
-    for (const [k, n] of entries) p.hincrby(this.keys.campaignStats(campaignId), k, n);
-    await p.exec();
-  }
-
-  /** A campaign's counters. */
-  async stats(campaignId: string): Promise<Record<string, number>> {
-    const raw = await this.redis.hgetall(this.keys.campaignStats(campaignId));
-    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
   }
 }

@@ -11,6 +11,8 @@ export interface CapturedMessage {
   readonly size: number;
   /** The Message-ID header, so tests can tell a resend of the same message from a second message. */
   readonly messageId: string | undefined;
+  /** When the sink accepted the message (ms), just before it answered 250: the moment the send took effect. */
+  readonly acceptedAt: number;
 }
 
 /** An SMTP server that speaks real SMTP and stores every accepted message as an .eml file. */
@@ -58,6 +60,7 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
           envelopeTo: session.envelope.rcptTo.map((r) => r.address),
           size: raw.length,
           messageId: /^Message-ID:\s*(<[^>\r\n]+>)/im.exec(raw.subarray(0, 8192).toString('latin1'))?.[1],
+          acceptedAt: Date.now(),
         });
         cb(null, `queued as ${file.slice(-30, -4)}`);
       });

@@ -5,7 +5,6 @@ import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { runGuardedSends, type SendSpec } from '../../activities/send-pipeline.js';
-import { deliverAll } from '../../activities/send-deliver.js';
 import { DecisionLog } from '../../infra/redis/decision-log.js';
 import { DecisionLogUnavailableError } from '../../infra/redis/decision-log-errors.js';
 import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
@@ -65,18 +64,97 @@ test('when the decision log cannot be written, nothing is sent and no send is re
   assert.equal(ok?.status, 'sent');
 });
 
-test('a decision older than the freshness limit is refused at delivery, even though it was an allow', async () => {
+async function entriesOf(ref: string) {
+  const out = [];
+  for await (const e of services.log.query({ subjectRef: ref as never })) out.push(e);
+  return out;
+}
+
+test('a withdrawal committed between the decision and the reservation means no send, logged as a re-decision', async () => {
   const { ref, address } = await subject({ first_name: 'Gil' });
   const s = spec();
-  const state = (await services.consent.loadGuardStates([ref]))[0]!;
-  const { decide } = await import('../../domain/guard.js');
-  const old = decide({ campaignId: s.campaignId, stepId: s.stepId, subjectRef: ref, purpose: s.purpose, channel: s.channel, processor: s.processor, templateId: s.templateId, fields: ['first_name'] }, state, services.policy, new Date(Date.now() - 5 * 60_000));
-  assert.equal(old.outcome, 'allow');
-  if (old.outcome !== 'allow') return;
-  const [entry] = await services.log.appendBatch([{ subjectRef: ref, kind: 'decision', outcome: 'allow', fieldsRequested: [...old.fieldsRequested], fieldsReleased: [...old.fieldsReleased] }]);
-  const [out] = await deliverAll(deps, s, `${s.workflowId}:${s.stepId}`, [{ ref, decision: old, decisionEntry: entry!, template: deps.templates.info('welcome-1')! }], () => {});
-  assert.deepEqual([out?.status, out?.reasons], ['failed', ['decision_stale']]);
+  // The field read runs after the allow is logged and before the reservation: land the withdrawal exactly there.
+  const racing = {
+    ...deps,
+    readFields: async (r: typeof ref, f: readonly string[]) => {
+      await services.consent.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
+      return deps.readFields(r, f);
+    },
+  };
+  const [out] = await runGuardedSends(racing, s, [ref]);
+  assert.deepEqual([out?.status, out?.reasons], ['denied', ['consent_changed']]);
   assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
+  const decisions = (await entriesOf(ref)).filter((e) => e.kind === 'decision');
+  assert.deepEqual(decisions.map((e) => [e.outcome, e.result]), [['allow', null], ['deny', 'redecided_at_reservation']]);
+  assert.equal(decisions[1]!.decisionId, decisions[0]!.id, 'the re-decision names the allow it replaces');
+  // A retry of the batch finds the closed record: nothing more is logged or sent.
+  const [again] = await runGuardedSends(deps, s, [ref]);
+  assert.equal(again?.status, 'denied');
+  assert.equal((await entriesOf(ref)).length, 2);
+});
+
+test('a batch retried after its records failed to save reuses the logged decision instead of logging another', async () => {
+  const { ref, address } = await subject({ first_name: 'Jo' });
+  const s = spec();
+  let fail = true;
+  const flaky = {
+    ...deps,
+    ledger: Object.assign(Object.create(Object.getPrototypeOf(deps.ledger) as object), deps.ledger, {
+      put: async (...a: Parameters<typeof deps.ledger.put>) => {
+        if (fail) {
+          fail = false;
+          throw new Error('injected: records not saved');
+        }
+        return deps.ledger.put(...a);
+      },
+    }) as typeof deps.ledger,
+  };
+  await assert.rejects(runGuardedSends(flaky, s, [ref]), /injected/);
+  const [out] = await runGuardedSends(flaky, s, [ref]);
+  assert.equal(out?.status, 'sent');
+  const mine = await entriesOf(ref);
+  assert.deepEqual(mine.map((e) => `${e.kind}:${e.outcome}`), ['decision:allow', 'delivery:sent']);
+  assert.equal(mine[1]!.decisionId, mine[0]!.id);
+  assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 1);
+});
+
+test('a recipient answering 4xx is deferred on its own and sent on a later attempt, under the same decision', async () => {
+  const { ref, address } = await subject({ first_name: 'Kai' });
+  const s = spec();
+  sink.failRecipients((a) => a === address, 451, '4.7.1 try later', 1);
+  const [first] = await runGuardedSends(deps, s, [ref], { deferral: { baseMs: 1, maxAttempts: 3 } });
+  assert.equal(first?.status, 'deferred');
+  const [second] = await runGuardedSends(deps, s, [ref], { deferral: { baseMs: 1, maxAttempts: 3 } });
+  assert.equal(second?.status, 'sent');
+  assert.deepEqual((await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}`), ['decision:allow', 'delivery:sent']);
+});
+
+test('a recipient that keeps answering 4xx ends, after its budget, in one logged permanent failure', async () => {
+  const { ref, address } = await subject({ first_name: 'Lu' });
+  const s = spec();
+  sink.failRecipients((a) => a === address, 451, '4.7.1 try later', 10);
+  const statuses = [];
+  for (let i = 0; i < 3; i++) statuses.push((await runGuardedSends(deps, s, [ref], { deferral: { baseMs: 1, maxAttempts: 3 } }))[0]?.status);
+  assert.deepEqual(statuses, ['deferred', 'deferred', 'failed']);
+  const mine = await entriesOf(ref);
+  assert.deepEqual(mine.map((e) => `${e.kind}:${e.outcome}:${e.result ?? ''}`), ['decision:allow:', 'delivery:failed:deferred_budget_exhausted']);
+});
+
+test('held-out and not-eligible members each get one logged outcome, however often the batch runs', async () => {
+  const a = await subject({ first_name: 'Mo' });
+  const b = await subject({ first_name: 'Ny' });
+  const s = spec();
+  const excluded = new Map([
+    [a.ref, { outcome: 'held_out' as const, reasons: ['holdout'] }],
+    [b.ref, { outcome: 'not_eligible' as const, reasons: ['no_live_consent'] }],
+  ]);
+  for (let i = 0; i < 2; i++) {
+    const out = await runGuardedSends(deps, s, [a.ref, b.ref], { excluded });
+    assert.deepEqual(out.map((o) => o.status), ['held_out', 'not_eligible']);
+  }
+  assert.deepEqual((await entriesOf(a.ref)).map((e) => `${e.kind}:${e.outcome}:${e.reasons.join()}`), ['outcome:held_out:holdout']);
+  assert.deepEqual((await entriesOf(b.ref)).map((e) => `${e.kind}:${e.outcome}:${e.reasons.join()}`), ['outcome:not_eligible:no_live_consent']);
+  assert.equal(sink.received.filter((m) => m.envelopeTo.includes(a.address) || m.envelopeTo.includes(b.address)).length, 0);
 });
 
 test('someone who turned personalisation off gets the generic fallback template, without the personal fields', async () => {

@@ -68,5 +68,8 @@ test('a 4xx answer is retried with backoff and the message then goes out once', 
   assert.equal(engine.sink.received.filter((m) => m.envelopeTo.includes(address)).length, 1);
   const decisions = [];
   for await (const e of engine.services.log.query({ subjectRef: ref, kind: 'decision' })) decisions.push(e);
-  assert.equal(decisions.length, 2, 'the retry re-ran the guard: one decision per attempt');
+  assert.equal(decisions.length, 1, 'the retry re-checked the guard and reused the decision of record');
+  const deliveries = [];
+  for await (const e of engine.services.log.query({ subjectRef: ref, kind: 'delivery' })) deliveries.push(e);
+  assert.deepEqual(deliveries.map((e) => [e.outcome, e.decisionId]), [['sent', decisions[0]!.id]]);
 });
