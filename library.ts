@@ -12,7 +12,8 @@ export { decide, type Decision, type GuardRequest } from './domain/guard.js';
 export { buildConfig, parseEnv, type AppConfig } from './infra/config.js';
 export { createServices, type Services } from './infra/compose.js';
 export { connectClient, dataConverter } from './infra/temporal/connection.js';
-export { startCampaign, campaignProgress, campaignWorkflowId, type Audience, type StartResult } from './infra/temporal/campaign-runs.js';
+export { startCampaign, runState, campaignWorkflowId, type Audience, type StartResult } from './infra/temporal/campaign-runs.js';
+export { reconcileRun } from './infra/redis/run-reconcile.js';
 export { signalConsentChange } from './infra/temporal/journeys.js';
 export { startWorker, createWorker } from './worker.js';
 

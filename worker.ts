@@ -6,6 +6,7 @@ import { createActivities, type ActivityDeps } from './activities/index.js';
 import type { Client } from '@temporalio/client';
 import type { TemplatePort } from './activities/send-pipeline.js';
 import { createServices } from './infra/compose.js';
+import { watchConnection } from './infra/redis/connection-watch.js';
 import { cacheDir } from './infra/embedded/process.js';
 import { prebuiltWorkflowBundle } from './infra/temporal/bundle.js';
 import { journeyStarter } from './infra/temporal/journeys.js';
@@ -49,7 +50,7 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     loadGuardStates: (refs) => s.consent.loadGuardStates(refs),
     readFields: (ref, fields) => s.subjects.readFields(ref, fields),
     suppressHardBounce: (ref) => s.consent.suppress(ref, 'hard_bounce', 'smtp'),
-    appendLog: (entries) => s.log.appendBatch(entries),
+    appendLog: (entries, opts) => s.log.appendBatch(entries, opts),
     ledger: s.ledger,
     templates: io.templates,
     policy: () => s.policy,
@@ -58,6 +59,8 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     sender: config.sender,
     pageSubjects: (cursor, count) => s.subjects.pageSubjects(cursor, count),
     segments,
+    runs: s.runs,
+    redisRunId: async () => /run_id:(\w+)/.exec(await io.redis.info('server'))?.[1] ?? 'unknown',
     startJourney: journeyStarter(io.client, io.taskQueue),
     ...subjectRequestDeps(config, s, { redis: io.redis, client: io.client, notifier: io.notifier }),
     ...reviewDeps(config, s, { redis: io.redis, client: io.client, taskQueue: io.taskQueue }),
@@ -82,6 +85,7 @@ export interface RunningWorker {
 export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints, opts: { taskQueue?: string; templates?: TemplatePort; notifier?: ProcessorNotifier } = {}): Promise<RunningWorker> {
   // Auto-pipelining batches the many small commands of a chunk into few socket writes.
   const redis = new Redis(endpoints.redisUrl, { maxRetriesPerRequest: 3, commandTimeout: 5000, enableAutoPipelining: true });
+  watchConnection(redis, 'worker');
   const mailer = createMailer(config, endpoints.smtpUrl, { maxConnections: 10 });
   const connection = await connectWorker(endpoints.temporalAddress);
   const client = await connectClient(config, endpoints.temporalAddress);

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ConsentEvent } from '../domain/consent.js';
-import type { LogEntry, LogEntryInput } from '../domain/decision-log.js';
+import type { LogEntry } from '../domain/decision-log.js';
 import type { SubjectRef } from '../domain/ids.js';
 import type { CompiledPolicy } from '../domain/policy.js';
 import { currentGrantNotices, pendingDoubleOptIns, ulidTime } from '../domain/review-checks.js';
@@ -8,6 +8,7 @@ import { buildReviewReport, reviewLogEntry } from '../domain/review-finish.js';
 import type { ChainResult, ReportSummary, ReviewReport, SubjectRequestSummary } from '../domain/review-report.js';
 import { emptyReviewState, ReviewAccumulator, type ReviewLookups } from '../domain/review.js';
 import type { LogQuery, QueryPage } from '../infra/redis/decision-log-query.js';
+import type { AppendLog } from './send-pipeline.js';
 import type { VerifyOptions, VerifyReport } from '../infra/redis/decision-log-verify.js';
 import type { ParkedReview, ReviewStateStore } from '../infra/redis/review-state-store.js';
 
@@ -18,7 +19,7 @@ export interface ReviewActivityDeps {
   readonly consentEvents: (ref: SubjectRef) => Promise<readonly ConsentEvent[]>;
   readonly pageSubjects: (cursor: string, count: number) => Promise<{ readonly cursor: string; readonly refs: readonly SubjectRef[] }>;
   readonly policy: () => CompiledPolicy;
-  readonly appendLog: (entries: readonly LogEntryInput[]) => Promise<LogEntry[]>;
+  readonly appendLog: AppendLog;
   readonly reviewReports: { write(report: ReviewReport): Promise<ReportSummary>; read(id: string): Promise<ReviewReport | null>; summarize(report: ReviewReport): ReportSummary };
   readonly subjectRequests: (now: Date) => Promise<SubjectRequestSummary>;
   /** Log entries per page and how long one activity call keeps paging before it hands back to the workflow. */

@@ -22,6 +22,25 @@ export function fieldsOutsidePurpose(policy: CompiledPolicy, purpose: string, fi
   return fields.filter((f) => !allowed?.has(f));
 }
 
+/** The refs whose profiles match the segment's field predicates; only the segment's declared fields are read. */
+export async function matchSegmentFields(ports: Pick<SegmentPorts, 'readFields'>, policy: CompiledPolicy, segment: Segment, purpose: string, refs: readonly SubjectRef[], nowMs: number): Promise<SubjectRef[]> {
+  const bad = fieldsOutsidePurpose(policy, purpose, segment.reads);
+  if (bad.length) throw new SegmentFieldNotAllowedError(`segment ${segment.id} reads ${bad.join(', ')}, which purpose ${purpose} does not allow`);
+  const rows = await Promise.all(refs.map((ref) => (segment.reads.length ? ports.readFields(ref, segment.reads) : Promise.resolve({ status: 'found' as const, fields: {} }))));
+  return refs.filter((_, i) => {
+    const r = rows[i]!;
+    return r.status === 'found' && matchesSegment(segment, r.fields as SegmentProfile, nowMs);
+  });
+}
+
+/** The refs a segment's consent pre-filter drops (no live consent for its purpose and channel). */
+export async function withoutLiveConsent(ports: Pick<SegmentPorts, 'loadGuardStates'>, segment: Segment, refs: readonly SubjectRef[]): Promise<Set<SubjectRef>> {
+  const c = segment.consent;
+  if (!c || refs.length === 0) return new Set();
+  const states = await ports.loadGuardStates(refs);
+  return new Set(refs.filter((_, i) => !hasLiveConsent(states[i]!, c.purpose, c.channel)));
+}
+
 /**
  * Evaluates one page of a segment: only the segment's declared fields are read, and only if the purpose allows
  * them. The whole audience is never loaded: the caller carries the cursor.

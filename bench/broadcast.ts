@@ -105,7 +105,7 @@ export async function main(): Promise<void> {
     });
     const before = await sink.count();
     const t1 = performance.now();
-    await startCampaign(client, promo, { segment: 'loyal-members' }, { taskQueue: 'bench', campaignVersion: 'bench', pageSize: 500 });
+    await startCampaign(client, promo, { segment: 'loyal-members' }, { taskQueue: 'bench', campaignVersion: 'bench', pageSize: 500, runs: services.runs });
     await client.workflow.getHandle('campaign:bench-promo').result();
     const seconds = (performance.now() - t1) / 1000;
     const sent = (await sink.count()) - before;
@@ -118,7 +118,7 @@ export async function main(): Promise<void> {
 
     const refs = Array.from({ length: Number(values.enrol) }, (_, i) => services.pseudonymize(`b-${i}`));
     const t2 = performance.now();
-    const r = await startCampaign(client, { ...promo, id: 'bench-journey', options: { ...promo.options, kind: 'journey' }, steps: [{ id: 'later', type: 'wait', duration: '1d' }, ...promo.steps] }, { subjectRefs: refs }, { taskQueue: 'bench', campaignVersion: 'bench' });
+    const r = await startCampaign(client, { ...promo, id: 'bench-journey', options: { ...promo.options, kind: 'journey' }, steps: [{ id: 'later', type: 'wait', duration: '1d' }, ...promo.steps] }, { subjectRefs: refs }, { taskQueue: 'bench', campaignVersion: 'bench', runs: services.runs });
     const es = (performance.now() - t2) / 1000;
     emit('journey_enrolment', { journeys: r.kind === 'journeys' ? r.started : 0, seconds: round(es), per_s: round(refs.length / es) });
     await client.connection.close();

@@ -9,6 +9,7 @@ import { loadPolicy } from './policy-loader.js';
 import { ConsentStore } from './redis/consent-store.js';
 import { DecisionLog } from './redis/decision-log.js';
 import { redisKeys, type RedisKeys } from './redis/keys.js';
+import { RunStore } from './redis/run-store.js';
 import { SendLedger } from './redis/send-ledger.js';
 import { SubjectStore } from './redis/subject-store.js';
 import { LinkTokens } from './tokens.js';
@@ -20,6 +21,7 @@ export interface Services {
   readonly subjects: SubjectStore;
   readonly log: DecisionLog;
   readonly ledger: SendLedger;
+  readonly runs: RunStore;
   readonly policy: CompiledPolicy;
   readonly tokens: LinkTokens;
   readonly pseudonymize: (subjectId: string) => SubjectRef;
@@ -41,6 +43,7 @@ export function createServices(config: AppConfig, redis: Redis): Services {
     }),
     log: DecisionLog.fromConfig(config, redis),
     ledger: new SendLedger(redis, keys),
+    runs: new RunStore(redis, keys),
     policy,
     tokens: new LinkTokens(config.secrets.tokenKey),
     pseudonymize: createPseudonymizer(config.secrets.pseudonymKey),

@@ -16,8 +16,9 @@ test('a service records consent, starts a campaign for a subject, and a withdraw
   const granted = await recordConsent({ services: engine.services }, { ...answer, type: 'granted', subjectId });
   assert.ok(granted.ok);
   const ref = engine.services.pseudonymize(subjectId);
-  const res = await startCampaign(engine.client, campaigns['welcome-series']!, { subjectRefs: [ref] }, { taskQueue: engine.taskQueue, campaignVersion: 'lib' });
-  assert.deepEqual(res, { kind: 'journeys', started: 1, existing: 0 });
+  const res = await startCampaign(engine.client, campaigns['welcome-series']!, { subjectRefs: [ref] }, { taskQueue: engine.taskQueue, campaignVersion: 'lib', runs: engine.services.runs });
+  assert.deepEqual(res, { kind: 'journeys', runId: res.runId, started: 1, existing: 0 });
+  assert.match(res.runId, /^[0-9A-HJKMNP-TV-Z]{26}$/);
   await eventually(() => (engine.sink.received.some((m) => m.envelopeTo.includes(address)) ? true : undefined), 30_000, 'the welcome mail');
   const withdrawn = await recordConsent({ services: engine.services, client: engine.client, taskQueue: engine.taskQueue }, { ...answer, type: 'withdrawn', subjectId });
   assert.ok(withdrawn.ok && withdrawn.propagation);

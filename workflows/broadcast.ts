@@ -1,51 +1,46 @@
-import { condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { parseDuration, type Campaign } from '../domain/campaign.js';
 import type { Activities } from '../activities/index.js';
 import { cancelSignal, pauseSignal, progressQuery, resumeSignal, type CampaignProgress } from './signals.js';
 
-/** A campaign run: a cursor-paged fan-out over the audience segment, resumable across continue-as-new. */
+/** A campaign run: a fixed audience, paged in order, resumable across continue-as-new, closed by a summary. */
 export interface BroadcastInput {
   readonly v: 1;
   readonly campaign: Campaign;
   readonly campaignVersion: string;
   readonly pageSize?: number;
   readonly timeScale?: number;
-  /** Carried over continue-as-new. */
-  readonly cursor?: string;
+  /** The run id (recorded by the starter); the first execution's run id when absent. */
+  readonly runId?: string;
+  /** Carried over continue-as-new: the last member handled, in audience order. */
+  readonly after?: string;
   readonly progress?: CampaignProgress;
   /** Carried over continue-as-new, so a pause survives it. */
   readonly paused?: boolean;
+  /** One recipient's 4xx retries: first delay and attempts in all (the delay is scaled by timeScale). */
+  readonly deferral?: { readonly baseMs: number; readonly maxAttempts: number };
 }
 
-const { sendBroadcastChunk, enrolJourneys } = proxyActivities<Activities>({
+const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 60, nonRetryableErrorTypes: ['FieldNotAllowedFailure', 'SegmentUnknownFailure', 'RunUnknownFailure'] };
+const { sendBroadcastChunk, enrolJourneys, snapshotAudience, sweepRun, retryDeferred, finishRun } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   // Chunks heartbeat every 50 sends; a dead worker's chunk is retried elsewhere within seconds, not minutes.
   heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30, nonRetryableErrorTypes: ['FieldNotAllowedFailure', 'SegmentUnknownFailure'] },
+  retry,
 });
 
-const empty: CampaignProgress = { status: 'running', pages: 0, scanned: 0, enrolled: 0, heldOut: 0, sent: 0, failed: 0, duplicate: 0, denied: {} };
+const empty: CampaignProgress = { status: 'running', phase: 'audience', pages: 0, audienceSize: 0, handled: 0, counts: {} };
 
-function add(p: CampaignProgress, c: Partial<Omit<CampaignProgress, 'status' | 'denied'>> & { denied?: Readonly<Record<string, number>> }): CampaignProgress {
-  const denied = { ...p.denied };
-  for (const [k, n] of Object.entries(c.denied ?? {})) denied[k] = (denied[k] ?? 0) + n;
-  return {
-    ...p,
-    pages: p.pages + 1,
-    scanned: p.scanned + (c.scanned ?? 0),
-    enrolled: p.enrolled + (c.enrolled ?? 0),
-    heldOut: p.heldOut + (c.heldOut ?? 0),
-    sent: p.sent + (c.sent ?? 0),
-    failed: p.failed + (c.failed ?? 0),
-    duplicate: p.duplicate + (c.duplicate ?? 0),
-    denied,
-  };
+function add(p: CampaignProgress, counts: Readonly<Record<string, number>>, handled: number): CampaignProgress {
+  const next = { ...p.counts };
+  for (const [k, n] of Object.entries(counts)) next[k] = (next[k] ?? 0) + n;
+  return { ...p, pages: p.pages + 1, handled: p.handled + handled, counts: next };
 }
 
-/** Pages through the segment: a broadcast sends per chunk, a journey campaign enrols per-subject journeys. */
+/** Pages through the run's fixed audience: a broadcast sends per page, a journey campaign enrols per-subject journeys. */
 export async function broadcast(input: BroadcastInput): Promise<CampaignProgress> {
   let progress: CampaignProgress = input.progress ?? empty;
-  let cursor = input.cursor ?? '0';
+  let after = input.after ?? '';
   let paused = input.paused ?? false;
   let cancelled = false;
   setHandler(progressQuery, () => ({ ...progress, status: cancelled ? 'cancelled' : paused ? 'paused' : progress.status }));
@@ -54,38 +49,57 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
   setHandler(cancelSignal, () => void (cancelled = true));
 
   const { campaign } = input;
+  const { workflowId, firstExecutionRunId, runId: temporalRunId } = workflowInfo();
+  const runId = input.runId ?? firstExecutionRunId;
   const pageSize = input.pageSize ?? 250;
+  const scale = input.timeScale ?? 1;
+  const deferral = { baseMs: Math.max(1, Math.round((input.deferral?.baseMs ?? 60_000) * scale)), maxAttempts: input.deferral?.maxAttempts ?? 6 };
   const sendStep = campaign.steps[0];
   const cap = campaign.options.frequencyCap;
-  for (;;) {
-    await condition(() => !paused || cancelled);
-    if (cancelled) return { ...progress, status: 'cancelled' };
-    if (campaign.options.kind === 'broadcast' && sendStep?.type === 'send') {
-      const { workflowId, runId } = workflowInfo();
-      const r = await sendBroadcastChunk({
-        spec: {
+  const spec =
+    campaign.options.kind === 'broadcast' && sendStep?.type === 'send'
+      ? {
           campaignId: campaign.id, campaignVersion: input.campaignVersion, workflowId, runId, stepId: sendStep.id, purpose: sendStep.purpose ?? campaign.purpose,
           channel: sendStep.channel, processor: sendStep.processor, templateId: sendStep.template,
           frequencyCap: cap && cap.channel === sendStep.channel ? { max: cap.max, perMs: parseDuration(cap.per) } : undefined,
-        },
-        segmentId: campaign.audience.segment,
-        holdoutPercent: campaign.options.holdoutPercent,
-        cursor,
-        count: pageSize,
-      });
-      progress = add(progress, r.counts);
-      cursor = r.cursor;
-    } else {
-      const r = await enrolJourneys({ campaign, campaignVersion: input.campaignVersion, cursor, count: pageSize, timeScale: input.timeScale ?? 1 });
-      progress = add(progress, r.counts);
-      cursor = r.cursor;
-    }
-    if (cursor === '0') break;
-    // Keep history small on big audiences: hand the cursor and counts to a fresh run.
-    if (workflowInfo().continueAsNewSuggested || progress.pages % 200 === 0) {
-      await continueAsNew<typeof broadcast>({ ...input, cursor, progress, paused });
+        }
+      : undefined;
+  const gate = async () => {
+    await condition(() => !paused || cancelled);
+    return cancelled;
+  };
+
+  if (progress.phase === 'audience') {
+    const a = await snapshotAudience({ runId, segmentId: campaign.audience.segment, purpose: campaign.purpose });
+    progress = { ...progress, phase: 'pages', audienceSize: a.size };
+  }
+  while (progress.phase === 'pages') {
+    if (await gate()) return { ...progress, status: 'cancelled' };
+    const r = spec
+      ? await sendBroadcastChunk({ spec, segmentId: campaign.audience.segment, holdoutPercent: campaign.options.holdoutPercent, after, count: pageSize, deferral })
+      : await enrolJourneys({ campaign, campaignVersion: input.campaignVersion, workflowId, runId, after, count: pageSize, timeScale: scale });
+    progress = add(progress, r.counts, Object.values(r.counts).reduce((a, n) => a + n, 0));
+    if (r.cursor === null) progress = { ...progress, phase: 'deferred' };
+    else after = r.cursor;
+    // Keep history small on big audiences: hand the position and counts to a fresh run.
+    if (progress.phase === 'pages' && (workflowInfo().continueAsNewSuggested || progress.pages % 200 === 0)) {
+      await continueAsNew<typeof broadcast>({ ...input, runId, after, progress, paused });
     }
   }
-  progress = { ...progress, status: 'completed' };
-  return progress;
+  if (spec) {
+    // Anything without a terminal outcome (a deferred recipient, a send another attempt held) is attempted again,
+    // each recipient on its own schedule, until its budget ends in a logged outcome.
+    await sweepRun({ runId });
+    for (;;) {
+      if (await gate()) return { ...progress, status: 'cancelled' };
+      const w = await retryDeferred({ spec, segmentId: campaign.audience.segment, holdoutPercent: campaign.options.holdoutPercent, deferral });
+      if (w.remaining === 0) {
+        if ((await sweepRun({ runId })).pending === 0) break;
+        continue;
+      }
+      await sleep(Math.max(100, (w.nextDueAt ?? 0) - Date.now()));
+    }
+  }
+  const summary = await finishRun({ runId, campaignId: campaign.id, campaignVersion: input.campaignVersion, workflowId, temporalRunId });
+  return { ...progress, status: 'completed', phase: 'done', outcomes: summary.outcomes, unaccounted: summary.unaccounted };
 }

@@ -1,24 +1,21 @@
-import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import { holdout, parseDuration, type Campaign, type Step } from '../domain/campaign.js';
+import { condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { holdout, parseDuration, type Step } from '../domain/campaign.js';
 import { purposeAncestors } from '../domain/purpose-id.js';
+import type { JourneyStart } from '../domain/run.js';
 import type { Activities } from '../activities/index.js';
 import { consentChangedSignal, engagementSignal, journeyStateQuery, type JourneyState, type JourneyStepRecord } from './signals.js';
 
 /** One subject through one campaign; the campaign is a snapshot taken at enrolment, so edits never break it. */
-export interface JourneyInput {
-  readonly v: 1;
-  readonly campaign: Campaign;
-  readonly campaignVersion: string;
-  readonly subjectRef: string;
-  /** Multiplies every wait; 1 in production, small in demos and tests. */
-  readonly timeScale?: number;
-}
+export type JourneyInput = JourneyStart;
+
+/** Journeys that log their end (held out, exited, completed) and scale quiet-hours waits; older ones replay as before. */
+const RUN_ACCOUNTING = 'run-accounting-v1';
 
 const { sendStep } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20, nonRetryableErrorTypes: ['PermanentSendFailure'] },
 });
-const { quietHoursDelay, evaluateFieldCondition } = proxyActivities<Activities>({
+const { quietHoursDelay, evaluateFieldCondition, recordJourneyEnd } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['FieldNotAllowedFailure'] },
 });
@@ -47,12 +44,21 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
   const record = (s: Step, outcome: string, reasons?: readonly string[]) => history.push({ stepId: s.id, type: s.type, outcome, reasons, at: new Date().toISOString() });
   const sleep = (ms: number) => condition(() => exitReason !== undefined, Math.max(1, Math.round(ms * scale)));
 
+  const accounting = patched(RUN_ACCOUNTING);
+  const { workflowId, runId: ownRunId } = workflowInfo();
+  // Entries carry the campaign run that enrolled the subject, so a run's log and ledger account for its journeys.
+  const runId = accounting ? (input.runId ?? ownRunId) : ownRunId;
+  const first = campaign.steps.find((s) => s.type === 'send');
+  const endSpec = {
+    campaignId: campaign.id, campaignVersion: input.campaignVersion, workflowId, runId, stepId: 'journey-end', purpose: campaign.purpose,
+    channel: first?.type === 'send' ? first.channel : 'email', processor: first?.type === 'send' ? first.processor : 'none', templateId: first?.type === 'send' ? first.template : 'none',
+  };
   if (holdout(subjectRef, campaign.id, campaign.options.holdoutPercent)) {
     status = 'holdout';
+    if (accounting) await recordJourneyEnd({ spec: endSpec, subjectRef, outcome: 'held_out', reasons: ['holdout'] });
     return { status, currentStep: null, history };
   }
   const index = new Map(campaign.steps.map((s, i) => [s.id, i]));
-  const { workflowId, runId } = workflowInfo();
   let i = 0;
   while (i < campaign.steps.length && exitReason === undefined) {
     const step = campaign.steps[i]!;
@@ -78,8 +84,9 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
         break;
       case 'waitUntil': {
         const delayMs = await quietHoursDelay({ subjectRef, purpose: campaign.purpose, timezoneField: step.timezoneField, window: step.window, nowMs: Date.now() });
-        // Quiet hours are wall-clock windows: they are not scaled.
-        if (delayMs > 0) await condition(() => exitReason !== undefined, delayMs);
+        // Demos and tests scale quiet-hours waits like any other wait; production (scale 1) waits the real window.
+        const waitMs = accounting ? Math.max(1, Math.round(delayMs * scale)) : delayMs;
+        if (delayMs > 0) await condition(() => exitReason !== undefined, waitMs);
         record(step, delayMs > 0 ? 'deferred' : 'in_window');
         break;
       }
@@ -103,7 +110,9 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
     }
     i = next;
   }
-  current = null;
   status = exitReason === undefined ? 'completed' : 'exited';
+  // An exit on a signal is an outcome of its own in the log (the steps it skipped get no decision).
+  if (accounting) await recordJourneyEnd({ spec: endSpec, subjectRef, outcome: status, reasons: exitReason ? [exitReason] : [], atStep: current ?? undefined });
+  current = null;
   return { status, currentStep: null, exitReason, history };
 }

@@ -32,17 +32,20 @@ export interface JourneyState {
   readonly history: readonly JourneyStepRecord[];
 }
 
-/** Progress of a campaign run (`broadcast` workflow). */
+/** Progress of a campaign run (`broadcast` workflow), for the live query; the accounting itself is the ledger's. */
 export interface CampaignProgress {
   readonly status: 'running' | 'paused' | 'cancelled' | 'completed';
+  /** audience: fixing the audience; pages: going through it; deferred: retrying deferred recipients; done. */
+  readonly phase: 'audience' | 'pages' | 'deferred' | 'done';
   readonly pages: number;
-  readonly scanned: number;
-  readonly enrolled: number;
-  readonly heldOut: number;
-  readonly sent: number;
-  readonly failed: number;
-  readonly duplicate: number;
-  readonly denied: Readonly<Record<string, number>>;
+  readonly audienceSize: number;
+  /** Members handled by pages so far (each counted once per page attempt that returned). */
+  readonly handled: number;
+  /** Batch outcomes seen by the workflow (sent, denied, held_out, deferred, enrolled, ...). */
+  readonly counts: Readonly<Record<string, number>>;
+  /** Set when the run is done, from the ledger: each terminal outcome's count, and members without one. */
+  readonly outcomes?: Readonly<Record<string, number>>;
+  readonly unaccounted?: number;
 }
 
 export const consentChangedSignal = defineSignal<[ConsentChange]>('consentChanged');

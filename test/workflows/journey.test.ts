@@ -24,9 +24,9 @@ function campaign(over: Partial<CampaignInput> & { steps: CampaignInput['steps']
 }
 
 // Enrol the way the engine does: deterministic id and the CampaignId/Purpose/SubjectRef search attributes.
-async function runJourney(c: ReturnType<typeof campaign>, ref: string) {
+async function runJourney(c: ReturnType<typeof campaign>, ref: string, timeScale?: number) {
   const workflowId = journeyWorkflowId(c.id, ref);
-  assert.equal(await journeyStarter(engine.client, engine.taskQueue)(workflowId, { v: 1, campaign: c, campaignVersion: 'test', subjectRef: ref }), 'started');
+  assert.equal(await journeyStarter(engine.client, engine.taskQueue)(workflowId, { v: 1, campaign: c, campaignVersion: 'test', subjectRef: ref, timeScale }), 'started');
   return engine.client.workflow.getHandle(workflowId);
 }
 
@@ -104,6 +104,10 @@ test('a withdrawal between step 1 and step 2 ends the journey: no further email,
   assert.equal(result.status, 'exited');
   assert.equal(result.exitReason, 'consent_withdrawn');
   assert.equal((await mailsTo(address)).length, 1);
+  // The exit is an outcome of its own in the log, naming the step it cut short.
+  const exits = [];
+  for await (const e of engine.services.log.query({ subjectRef: ref, kind: 'outcome' })) exits.push(e);
+  assert.deepEqual(exits.map((e) => [e.outcome, e.reasons, e.result]), [['exited', ['consent_withdrawn'], 'at_step=long-wait']]);
 });
 
 test('a withdrawal committed before a timer fires is denied by the guard even without a signal', async () => {
@@ -179,4 +183,8 @@ test('quiet hours hold: outside the local window the journey waits instead of se
   assert.equal(state.currentStep, 'quiet');
   assert.equal((await mailsTo(address)).length, 0);
   await handle.terminate('test done');
+  // With --time-scale the same window comes in under a second (two hours × 0.0001), and the mail goes out after it.
+  const scaled = await runJourney(campaign({ id: uniqueId('quiet-scaled'), steps: c.steps }), ref, 0.0001);
+  const done = (await scaled.result()) as JourneyState;
+  assert.deepEqual(done.history.map((h) => [h.stepId, h.outcome]), [['quiet', 'deferred'], ['send-1', 'sent']]);
 });

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { SubjectRef } from '../../domain/ids.js';
+import type { RedisKeys } from './keys.js';
+
+/** A campaign run as recorded when it starts: who it addresses, and, once fixed, its audience size and digest. */
+export const RunRecord = z.object({
+  runId: z.string().min(1),
+  campaignId: z.string().min(1),
+  /** broadcast: one send step per member; journey: one journey per member. */
+  kind: z.enum(['broadcast', 'journey']),
+  workflowId: z.string().min(1),
+  /** The first Temporal run of the run's workflow (absent for runs on named subjects: one journey each). */
+  temporalRunId: z.string().optional(),
+  startedAt: z.string(),
+  /** The segment the audience was taken from, or absent for a run on named subjects. */
+  segment: z.string().optional(),
+  /** Send step ids of the campaign, for per-step counts. */
+  sendSteps: z.array(z.string()),
+  status: z.enum(['snapshotting', 'ready', 'finished']),
+  audienceSize: z.number().int().min(0).optional(),
+  /** SHA-256 over the audience's subjectRefs in order, one per line. */
+  audienceDigest: z.string().optional(),
+  finishedAt: z.string().optional(),
+  summaryEntryId: z.string().optional(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+const PAGE = 1_000;
+
+/** Campaign runs and their fixed, ordered audiences; keyed by the run's hash tag so a run lives on one shard. */
+export class RunStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  /** Records a run (once: a repeat keeps the first record) and lists it under its campaign. */
+  async register(run: RunRecord): Promise<RunRecord> {
+    await this.redis.hsetnx(this.keys.runMeta(run.runId), 'json', JSON.stringify(RunRecord.parse(run)));
+    await this.redis.zadd(this.keys.campaignRuns(run.campaignId), 'NX', Date.parse(run.startedAt), run.runId);
+    return (await this.get(run.runId))!;
+  }
+
+  /** Drops a run that never started (its workflow was already running). */
+  async forget(runId: string): Promise<void> {
+    const run = await this.get(runId);
+    await this.redis.del(this.keys.runMeta(runId), this.keys.runAudience(runId), this.keys.runDeferred(runId));
+    if (run) await this.redis.zrem(this.keys.campaignRuns(run.campaignId), runId);
+  }
+
+  /** A run's record, or undefined. */
+  async get(runId: string): Promise<RunRecord | undefined> {
+    const raw = await this.redis.hget(this.keys.runMeta(runId), 'json');
+    return raw ? RunRecord.parse(JSON.parse(raw)) : undefined;
+  }
+
+  /** A campaign's runs, newest first. */
+  async list(campaignId: string): Promise<RunRecord[]> {
+    const ids = await this.redis.zrevrange(this.keys.campaignRuns(campaignId), 0, -1);
+    const runs = await Promise.all(ids.map((id) => this.get(id)));
+    return runs.filter((r): r is RunRecord => r !== undefined);
+  }
+
+  async update(runId: string, patch: Partial<RunRecord>): Promise<RunRecord> {
+    const cur = await this.get(runId);
+    if (!cur) throw new Error(`run ${runId} is not recorded`);
+    const next = RunRecord.parse({ ...cur, ...patch });
+    await this.redis.hset(this.keys.runMeta(runId), 'json', JSON.stringify(next));
+    return next;
+  }
+
+  /** Adds members to a run's audience (idempotent). */
+  async addMembers(runId: string, refs: readonly string[]): Promise<void> {
+    if (refs.length) await this.redis.zadd(this.keys.runAudience(runId), ...refs.flatMap((r) => ['0', r]));
+  }
+
+  /** Fixes the audience: counts it and digests its members in order. */
+  async seal(runId: string): Promise<RunRecord> {
+    const h = createHash('sha256');
+    let size = 0;
+    for await (const refs of this.pages(runId)) {
+      for (const r of refs) h.update(`${r}\n`);
+      size += refs.length;
+    }
+    return this.update(runId, { status: 'ready', audienceSize: size, audienceDigest: h.digest('hex') });
+  }
+
+  /** Up to `count` members after `after` (exclusive; '' for the start), in subjectRef order. */
+  async page(runId: string, after: string, count: number): Promise<SubjectRef[]> {
+    const refs = await this.redis.zrangebylex(this.keys.runAudience(runId), after ? `(${after}` : '-', '+', 'LIMIT', 0, count);
+    return refs.map((r) => SubjectRef.parse(r));
+  }
+
+  /** Every member, page by page. */
+  async *pages(runId: string, size = PAGE): AsyncGenerator<SubjectRef[]> {
+    let after = '';
+    for (;;) {
+      const refs = await this.page(runId, after, size);
+      if (refs.length) yield refs;
+      if (refs.length < size) return;
+      after = refs.at(-1)!;
+    }
+  }
+
+  /** Schedules members for another attempt at `dueAt` (ms). */
+  async defer(runId: string, items: ReadonlyArray<{ ref: string; dueAt: number }>): Promise<void> {
+    if (items.length) await this.redis.zadd(this.keys.runDeferred(runId), ...items.flatMap((i) => [String(i.dueAt), i.ref]));
+  }
+
+  /** Members whose next attempt is due by `nowMs`. */
+  async due(runId: string, nowMs: number, count: number): Promise<SubjectRef[]> {
+    const refs = await this.redis.zrangebyscore(this.keys.runDeferred(runId), '-inf', nowMs, 'LIMIT', 0, count);
+    return refs.map((r) => SubjectRef.parse(r));
+  }
+
+  /** Members no longer waiting. */
+  async undefer(runId: string, refs: readonly string[]): Promise<void> {
+    if (refs.length) await this.redis.zrem(this.keys.runDeferred(runId), ...refs);
+  }
+
+  /** How many members wait, and when the earliest is due (ms). */
+  async waiting(runId: string): Promise<{ count: number; nextDueAt: number | null }> {
+    const [count, first] = await Promise.all([this.redis.zcard(this.keys.runDeferred(runId)), this.redis.zrange(this.keys.runDeferred(runId), 0, 0, 'WITHSCORES')]);
+    return { count, nextDueAt: first[1] === undefined ? null : Number(first[1]) };
+  }
+}
