@@ -47,7 +47,7 @@ function processorReviews(state: ReviewState, policy: CompiledPolicy, nowMs: num
 
 /** Turns the accumulated state and the extras into the validated report; a schema failure here is a bug. */
 export function buildReviewReport(state: ReviewState, x: ReviewExtras): ReviewReport {
-  const invariants = Object.values(InvariantCode).map((code) => ({ code, description: INVARIANT_TEXT[code], ...state.invariants[code] }));
+  const invariants = Object.values(InvariantCode).map((code) => ({ code, description: INVARIANT_TEXT[code], ...(state.invariants[code] ?? { count: 0, entryIds: [] }) }));
   const failures = [...invariants.filter((i) => i.count > 0).map((i) => i.code), ...(x.chain.ok ? [] : ['chain_broken'])];
   const otherPolicies = Object.entries(state.byPolicyVersion).filter(([v]) => v !== x.policy.version).reduce((a, [, n]) => a + n, 0);
   return ReviewReport.parse({

@@ -18,6 +18,7 @@ export const InvariantCode = {
   send_outdated_notice: 'send_outdated_notice',
   processor_agreement_invalid: 'processor_agreement_invalid',
   delivery_without_decision: 'delivery_without_decision',
+  unaccounted_subjects: 'unaccounted_subjects',
 } as const;
 export type InvariantCode = (typeof InvariantCode)[keyof typeof InvariantCode];
 
@@ -29,6 +30,7 @@ export const INVARIANT_TEXT: Readonly<Record<InvariantCode, string>> = {
   send_outdated_notice: "Sent deliveries decided under a notice older than the purpose's minimum or the latest material notice then in force",
   processor_agreement_invalid: 'Sent deliveries through a processor with no agreement valid at the time of delivery',
   delivery_without_decision: 'Delivery entries (sent or failed) whose decisionId matches no decision entry',
+  unaccounted_subjects: 'Audience members of campaign runs closed in the period with no terminal outcome (sent, denied, held out, not eligible, exited, failed); listed by the run summary entry',
 };
 
 const Count = z.number().int().min(0);
@@ -41,7 +43,11 @@ export const Finding = z.object({ count: Count, entryIds: z.array(EntryId).max(M
 export type Finding = z.infer<typeof Finding>;
 
 /** Entry counts by outcome, the unit every breakdown uses. */
-export const Tally = z.object({ entries: Count, allow: Count, deny: Count, sent: Count, failed: Count, recorded: Count });
+export const Tally = z.object({
+  entries: Count, allow: Count, deny: Count, sent: Count, failed: Count, recorded: Count,
+  // Run accounting outcomes; absent in reports written before they existed.
+  held_out: Count.optional(), not_eligible: Count.optional(), exited: Count.optional(), summary: Count.optional(),
+});
 export type Tally = z.infer<typeof Tally>;
 const Tallies = z.record(z.string(), Tally);
 

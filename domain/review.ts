@@ -2,6 +2,7 @@ import type { ConsentEvent } from './consent.js';
 import type { LogEntry } from './decision-log.js';
 import type { CompiledPolicy } from './policy.js';
 import { bucketOf } from './review-anomalies.js';
+import { unaccountedIn } from './run.js';
 import { agreementInvalid, consentGivenAt, fieldsOutsidePurpose, noticeOutdated, withdrawnBefore, type DecisionFacts } from './review-checks.js';
 import { InvariantCode, MAX_LISTED_IDS, type Finding, type Tally } from './review-report.js';
 
@@ -44,7 +45,7 @@ export interface ReviewState {
 }
 
 const emptyFinding = (): Finding => ({ count: 0, entryIds: [] });
-const emptyTally = (): Tally => ({ entries: 0, allow: 0, deny: 0, sent: 0, failed: 0, recorded: 0 });
+const emptyTally = (): Tally => ({ entries: 0, allow: 0, deny: 0, sent: 0, failed: 0, recorded: 0, held_out: 0, not_eligible: 0, exited: 0, summary: 0 });
 
 /** A fresh state for a new review. */
 export function emptyReviewState(period: { sinceMs: number; untilMs: number }): ReviewState {
@@ -61,7 +62,7 @@ const NONE = '(none)';
 function tally(m: Record<string, Tally>, key: string | null, e: LogEntry): void {
   const t = (m[key ?? NONE] ??= emptyTally());
   t.entries++;
-  t[e.outcome]++;
+  t[e.outcome] = (t[e.outcome] ?? 0) + 1;
 }
 
 function note(f: Finding, id: string): void {
@@ -117,6 +118,17 @@ export class ReviewAccumulator {
     this.bucket(e);
     if (e.kind === 'decision') this.decision(e, events);
     if (e.kind === 'delivery') await this.delivery(e, events, lookups);
+    if (e.kind === 'run') this.run(e);
+  }
+
+  // Every run must account for every audience member; a summary that states no count fails closed.
+  private run(e: LogEntry): void {
+    const stated = unaccountedIn(e.result);
+    const n = Number.isFinite(stated) ? stated : 1;
+    if (n === 0) return;
+    const f = (this.state.invariants.unaccounted_subjects ??= { count: 0, entryIds: [] });
+    f.count += n;
+    if (f.entryIds.length < MAX_LISTED_IDS) f.entryIds.push(e.id);
   }
 
   private decision(e: LogEntry, events: readonly ConsentEvent[]): void {

@@ -83,7 +83,9 @@ test('reports every invariant violation exactly, by entry id', async () => {
   const onWithdrawn = sent(afterWithdrawal);
   const events = { [B]: [consent('granted', T0 - 1000, { subjectRef: B }), consent('withdrawn', T0 + 60_000, { subjectRef: B })] };
   // The lookup stands for the whole log, so it finds the deny decision too.
-  await acc.addPage([deny, onDeny, orphan, wide, old, onOld, legacy, onLegacy, afterWithdrawal, onWithdrawn], lookups(events, [deny]));
+  const closedRun = entry({ kind: 'run', outcome: 'summary', result: 'audience=10 sent=7 held_out=1 unaccounted=2 digest=ab', fieldsReleased: [] });
+  const cleanRun = entry({ kind: 'run', outcome: 'summary', result: 'audience=5 sent=5 unaccounted=0 digest=cd', fieldsReleased: [] });
+  await acc.addPage([deny, onDeny, orphan, wide, old, onOld, legacy, onLegacy, afterWithdrawal, onWithdrawn, closedRun, cleanRun], lookups(events, [deny]));
   const r = buildReviewReport(acc.state, extras(acc.state));
   const found = Object.fromEntries(r.invariants.map((i) => [i.code, i.entryIds]));
   assert.deepEqual(found, {
@@ -93,12 +95,14 @@ test('reports every invariant violation exactly, by entry id', async () => {
     send_outdated_notice: [onOld.id],
     processor_agreement_invalid: [onLegacy.id],
     delivery_without_decision: [orphan.id],
+    unaccounted_subjects: [closedRun.id],
   });
+  assert.equal(r.invariants.find((i) => i.code === 'unaccounted_subjects')?.count, 2, 'counts the members, not the runs');
   assert.equal(r.status, 'fail');
-  assert.equal(r.failures.length, 6);
+  assert.equal(r.failures.length, 7);
   const logged = reviewLogEntry(r, { workflowId: 'w', runId: 'r' });
   assert.equal(logged.kind, 'review');
-  assert.match(logged.result!, /^fail .*violations=6 chain_breaks=0$/);
+  assert.match(logged.result!, /^fail .*violations=8 chain_breaks=0$/);
 });
 
 test('a decision from before the period is found through the lookup and authorises its send', async () => {
