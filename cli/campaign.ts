@@ -1,5 +1,4 @@
 
-import { SingleBar } from 'cli-progress';
 import { campaigns } from '../campaigns/index.js';
 import type { Campaign } from '../domain/campaign.js';
 import { segments } from '../segments/index.js';
@@ -7,11 +6,11 @@ import { createServices } from '../infra/compose.js';
 import { campaignVersion } from '../infra/campaign-version.js';
 import { lintById } from '../infra/templates/lint-runner.js';
 import { loadTemplatePort } from '../infra/templates/port.js';
-import { campaignProgress, startCampaign } from '../infra/temporal/campaign-runs.js';
-import type { CampaignProgress } from '../workflows/signals.js';
+import { startCampaign } from '../infra/temporal/campaign-runs.js';
+import { addCampaignStatusCommands } from './campaign-status.js';
 import { addCampaignLintCommand } from './campaign-lint.js';
 import { dryRun, type DryRunReport } from './campaign-dry-run.js';
-import { CliUsageError, type CliContext, type RegisterCommands } from './context.js';
+import { CliUsageError, type RegisterCommands } from './context.js';
 
 function campaignById(id: string): Campaign {
   const c = Object.hasOwn(campaigns, id) ? campaigns[id] : undefined;
@@ -44,48 +43,9 @@ function humanDryRun(r: DryRunReport): string {
   return lines.join('\n');
 }
 
-function progressLine(p: CampaignProgress, stats: Record<string, number>): string {
-  const denied = Object.entries(stats).filter(([k]) => k.startsWith('denied:'));
-  return [
-    `status ${p.status}: scanned ${p.scanned}, enrolled ${p.enrolled}, held out ${p.heldOut}`,
-    `sent ${stats.sent ?? 0}, failed ${stats.failed ?? 0}, denied ${denied.reduce((a, [, n]) => a + n, 0)}`,
-    ...denied.map(([k, n]) => `  ${k.slice(7).padEnd(28)} ${n}`),
-  ].join('\n');
-}
-
-async function status(ctx: CliContext, id: string, opts: { json?: boolean; watch?: boolean }): Promise<void> {
-  const client = await ctx.temporal();
-  const services = createServices(ctx.config(), ctx.redis());
-  const total = await ctx.redis().scard(services.keys.subjectIndex());
-  const bar = !opts.json && opts.watch ? new SingleBar({ format: '{bar} {value}/{total} subjects scanned | sent {sent} | denied {denied}', hideCursor: true }) : undefined;
-  let started = false;
-  for (;;) {
-    const run = await campaignProgress(client, id);
-    if (!run) throw new CliUsageError(`campaign ${id} has not been started; run \`consentflow campaign start ${id}\``);
-    const stats = await services.ledger.stats(id);
-    const deniedTotal = Object.entries(stats).filter(([k]) => k.startsWith('denied:')).reduce((a, [, n]) => a + n, 0);
-    if (bar) {
-      if (!started) bar.start(Math.max(total, run.progress.scanned), run.progress.scanned, { sent: stats.sent ?? 0, denied: deniedTotal });
-      started = true;
-      bar.update(run.progress.scanned, { sent: stats.sent ?? 0, denied: deniedTotal });
-    }
-    if (!opts.watch || !run.running) {
-      bar?.stop();
-      ctx.print(opts.json, { campaign: id, running: run.running, progress: run.progress, outcomes: stats, audienceSize: total }, () => {
-        const pct = total ? Math.min(100, Math.round((run.progress.scanned / total) * 100)) : 100;
-        const width = 30;
-        const filled = Math.round((pct / 100) * width);
-        return `${id} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${pct}% of ${total} subjects\n${progressLine(run.progress, stats)}`;
-      });
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 /** `campaign lint|dry-run|start|status`. */
 export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
-  const campaign = program.command('campaign').description('lint, simulate, start and watch campaigns defined in campaigns/');
+  const campaign = program.command('campaign').description('lint, simulate, start, watch and reconcile campaigns defined in campaigns/');
   addCampaignLintCommand(campaign, ctx);
 
   campaign
@@ -125,23 +85,13 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
       const s = createServices(ctx.config(), ctx.redis());
       const audience = opts.subject ? { subjectRefs: opts.subject.map((sid) => s.pseudonymize(sid)) } : { segment: opts.segment };
       const version = campaignVersion(c, await loadTemplatePort());
-      const res = await startCampaign(await ctx.temporal(), c, audience, { taskQueue: ctx.config().taskQueue, campaignVersion: version, timeScale: positive('--time-scale', opts.timeScale, 1) });
+      const res = await startCampaign(await ctx.temporal(), c, audience, { taskQueue: ctx.config().taskQueue, campaignVersion: version, runs: s.runs, timeScale: positive('--time-scale', opts.timeScale, 1) });
       ctx.print(opts.json, { started: true, campaignVersion: version, ...res }, () =>
         res.kind === 'run'
-          ? `${res.alreadyRunning ? 'already running' : 'started'}: ${res.workflowId} (version ${version}); watch it with \`consentflow campaign status ${id} --watch\``
-          : `enrolled ${res.started} subject(s) (${res.existing} already enrolled) in ${id} (version ${version})`,
+          ? `${res.alreadyRunning ? 'already running' : 'started'}: ${res.workflowId} run ${res.runId} (version ${version}); watch it with \`consentflow campaign status ${id} --watch\``
+          : `enrolled ${res.started} subject(s) (${res.existing} already enrolled) in ${id}, run ${res.runId} (version ${version}); see \`consentflow campaign status ${id}\``,
       );
     });
 
-  campaign
-    .command('status')
-    .description('progress of the latest run: scanned, enrolled, sent, denied by reason (a live bar with --watch)')
-    .argument('<id>', 'campaign id')
-    .option('--watch', 'keep updating until the run finishes')
-    .option('--json', 'print the status as JSON')
-    .action(async (id: string, opts: { json?: boolean; watch?: boolean }) => {
-      campaignById(id);
-      await status(ctx, id, opts);
-    });
-
+  addCampaignStatusCommands(campaign, ctx, (id) => void campaignById(id));
 };

@@ -95,6 +95,7 @@ async function main(): Promise<void> {
       await Promise.all(enrolled.map(async (ref) => [ref, (await client.workflow.getHandle(journeyWorkflowId(CAMPAIGN, ref)).result().catch(() => undefined)) as JourneyState | undefined] as const)),
     );
     cli(dataDir, ['campaign', 'status', CAMPAIGN]);
+    cli(dataDir, ['campaign', 'reconcile', CAMPAIGN]);
 
     console.log('\nwhat happened to each person (from the decision log; subjects appear there only as subjectRefs):');
     for (const [p, ref] of refOf) {
@@ -104,7 +105,10 @@ async function main(): Promise<void> {
       const denied = entries.filter((e) => e.kind === 'decision' && e.outcome === 'deny').map((e) => `${e.stepId}: ${e.reasons.join('+')}`);
       const files = stack.sink?.received.filter((m) => m.envelopeTo.includes(p.fields.email!)).map((m) => m.file) ?? [];
       const exit = outcomes.get(ref)?.exitReason;
-      const status = entries.length === 0 ? 'not enrolled (no live newsletter consent)' : `sent ${sent}${denied.length ? `, blocked ${denied.join(', ')}` : ''}${exit ? `, journey exited early: ${exit}` : ''}`;
+      const notEnrolled = entries.find((e) => e.kind === 'outcome' && e.stepId === 'enrol');
+      const status = notEnrolled
+        ? `${notEnrolled.outcome.replace('_', ' ')} (${notEnrolled.reasons.join(', ')}): not enrolled, logged`
+        : `sent ${sent}${denied.length ? `, blocked ${denied.join(', ')}` : ''}${exit ? `, journey exited early: ${exit} (logged)` : ''}`;
       console.log(`  ${p.id} ${ref}  ${status.padEnd(58)} ${p.note}`);
       for (const f of files) console.log(`      ${f}`);
     }
