@@ -10,11 +10,12 @@ import { obtainChromium } from '../infra/embedded/chromium.js';
 
 const root = join(import.meta.dirname, '..');
 
-function findTests(dir: string): string[] {
+// `npm test` runs *.test.ts; the fault suite (`npm run test:fault`, also run by CI) runs the slower *.fault.ts.
+function findTests(dir: string, suffix: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = join(dir, name);
-    if (statSync(full).isDirectory()) return findTests(full);
-    return name.endsWith('.test.ts') ? [full] : [];
+    if (statSync(full).isDirectory()) return findTests(full, suffix);
+    return name.endsWith(suffix) ? [full] : [];
   });
 }
 
@@ -27,11 +28,12 @@ function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
 }
 
 async function main(): Promise<number> {
-  const filters = process.argv.slice(2);
-  const all = findTests(join(root, 'test')).sort();
+  const fault = process.argv.includes('--fault');
+  const filters = process.argv.slice(2).filter((a) => a !== '--fault');
+  const all = findTests(join(root, 'test'), fault ? '.fault.ts' : '.test.ts').sort();
   const files = filters.length ? all.filter((f) => filters.some((p) => relative(root, f).includes(p))) : all;
   if (files.length === 0) {
-    console.error(`No test files match ${filters.join(' ')}. Test files live under test/ and end in .test.ts.`);
+    console.error(`No test files match ${filters.join(' ')}. Test files live under test/ and end in .test.ts (.fault.ts with --fault).`);
     return 2;
   }
   const dataDir = join(root, '.data', `test-${process.pid}`);
