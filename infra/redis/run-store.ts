@@ -29,7 +29,10 @@ export type RunRecord = z.infer<typeof RunRecord>;
 
 const PAGE = 1_000;
 
-/** Campaign runs and their fixed, ordered audiences; keyed by the run's hash tag so a run lives on one shard. */
+// Writes a run's fields only if the run is not recorded yet: a repeat start keeps the first record whole.
+const REGISTER = "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end redis.call('HSET', KEYS[1], unpack(ARGV)) return 1";
+
+/** Campaign runs (one hash field per record field) and their fixed, ordered audiences, under the run's hash tag. */
 export class RunStore {
   constructor(
     private readonly redis: Redis,
@@ -38,7 +41,8 @@ export class RunStore {
 
   /** Records a run (once: a repeat keeps the first record) and lists it under its campaign. */
   async register(run: RunRecord): Promise<RunRecord> {
-    await this.redis.hsetnx(this.keys.runMeta(run.runId), 'json', JSON.stringify(RunRecord.parse(run)));
+    const fields = Object.entries(RunRecord.parse(run)).flatMap(([k, v]) => [k, JSON.stringify(v)]);
+    await this.redis.eval(REGISTER, 1, this.keys.runMeta(run.runId), ...fields);
     await this.redis.zadd(this.keys.campaignRuns(run.campaignId), 'NX', Date.parse(run.startedAt), run.runId);
     return (await this.get(run.runId))!;
   }
@@ -52,8 +56,9 @@ export class RunStore {
 
   /** A run's record, or undefined. */
   async get(runId: string): Promise<RunRecord | undefined> {
-    const raw = await this.redis.hget(this.keys.runMeta(runId), 'json');
-    return raw ? RunRecord.parse(JSON.parse(raw)) : undefined;
+    const raw = await this.redis.hgetall(this.keys.runMeta(runId));
+    if (Object.keys(raw).length === 0) return undefined;
+    return RunRecord.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, JSON.parse(v) as unknown])));
   }
 
   /** A campaign's runs, newest first. */
@@ -63,11 +68,13 @@ export class RunStore {
     return runs.filter((r): r is RunRecord => r !== undefined);
   }
 
+  /** Sets the given fields only, so concurrent updates of different fields never undo each other. */
   async update(runId: string, patch: Partial<RunRecord>): Promise<RunRecord> {
     const cur = await this.get(runId);
     if (!cur) throw new Error(`run ${runId} is not recorded`);
     const next = RunRecord.parse({ ...cur, ...patch });
-    await this.redis.hset(this.keys.runMeta(runId), 'json', JSON.stringify(next));
+    const fields = Object.keys(patch).flatMap((k) => [k, JSON.stringify(next[k as keyof RunRecord])]);
+    if (fields.length) await this.redis.hset(this.keys.runMeta(runId), ...fields);
     return next;
   }
 
