@@ -130,7 +130,7 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
   const policy = deps.policy();
   const outcomes = new Map<SubjectRef, SendOutcome>();
   // Facts logged before any decision: unlogged terminal outcomes found on retry (relog) and exclusions (close).
-  const facts: Array<{ ref: SubjectRef; entry: LogEntryInput; key: string; rec: LedgerRecord; relog: boolean }> = [];
+  const facts: Array<{ ref: SubjectRef; entry: LogEntryInput; key: string; rec: LedgerRecord; relog: boolean; settle?: boolean }> = [];
   const decisions: NewDecision[] = [];
   const sendable: Delivery[] = [];
   const close = (ref: SubjectRef, outcome: Exclusion['outcome'], reasons: readonly string[], extra: Partial<LedgerRecord> = {}, result?: string) => {
@@ -161,6 +161,13 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
     // The decision of record stands while nothing the guard reads has changed; otherwise it is re-decided, visibly.
     if (mine.decision === 'allow' && d.decision.outcome === 'allow' && d.extraReasons.length === 0 && d.template && mine.epoch === epoch) {
       return void sendable.push({ ref, decision: d.decision, decisionId: mine.decisionId, template: d.template, rec: mine });
+    }
+    if (mine.state === 'reserved') {
+      // A crash mid-send, and consent changed since: the first attempt may or may not have been delivered, and it
+      // must not be repeated. Logged as a failed delivery of the reserved decision.
+      const rec: LedgerRecord = { ...mine, state: 'closed', at: now.toISOString(), outcome: 'failed', reasons: ['consent_changed'], logged: true };
+      const entry = deliveryEntry(spec, ref, mine.decisionId, { outcome: 'failed', result: 'not_resent_after_consent_change', messageId: mine.messageId, reasons: ['consent_changed'] });
+      return void facts.push({ ref, entry, key: factKey(spec, ref, 'delivery'), rec, relog: false, settle: true });
     }
     decisions.push({ d, epoch, n: mine.decisions + 1, replaces: mine.decisionId });
   });
@@ -201,8 +208,13 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
   // Records follow the log: a crash in between is healed by the retry, whose idempotent append finds the entries.
   const relogged = new Map<SubjectRef, LedgerRecord>();
   const puts: Array<readonly [SubjectRef, LedgerRecord]> = [];
+  const abandoned: Array<Promise<void>> = [];
   facts.forEach((f, i) => {
     if (f.relog) return void relogged.set(f.ref, f.rec);
+    if (f.settle) {
+      abandoned.push(deps.ledger.settle(f.ref, scope, f.rec));
+      return void outcomes.set(f.ref, fromRecord(f.ref, f.rec));
+    }
     const rec = { ...f.rec, decisionId: logged[i]!.id };
     puts.push([f.ref, rec]);
     outcomes.set(f.ref, fromRecord(f.ref, rec));
@@ -225,6 +237,7 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
   const lost = new Set(puts.filter((_, i) => !applied[i]).map(([ref]) => ref));
   for (const ref of lost) outcomes.set(ref, { subjectRef: ref, status: 'busy', reasons: ['another_attempt_owns_this_send'], decisionId: null });
   if (relogged.size) await deps.ledger.markLogged(scope, relogged);
+  await Promise.all(abandoned);
 
   sendable.push(...fresh.filter((x) => !lost.has(x.ref)));
   for (const o of await deliverAll(deps, spec, scope, sendable, { heartbeat: opts.heartbeat ?? (() => {}), deferral: opts.deferral ?? DEFAULT_DEFERRAL, now: clock })) outcomes.set(o.subjectRef, o);

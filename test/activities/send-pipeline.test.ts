@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { runGuardedSends, type SendSpec } from '../../activities/send-pipeline.js';
+import { ConsentStore } from '../../infra/redis/consent-store.js';
 import { DecisionLog } from '../../infra/redis/decision-log.js';
 import { DecisionLogUnavailableError } from '../../infra/redis/decision-log-errors.js';
 import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
@@ -64,6 +65,14 @@ test('when the decision log cannot be written, nothing is sent and no send is re
   assert.equal(ok?.status, 'sent');
 });
 
+/** The deps with some ledger methods replaced (fault injection into the real ledger). */
+const withLedger = (over: Partial<Record<'put' | 'settle', (...a: never[]) => Promise<unknown>>>) => ({
+  ...deps,
+  ledger: Object.assign(Object.create(Object.getPrototypeOf(deps.ledger) as object), deps.ledger, over) as typeof deps.ledger,
+});
+const crashBeforeCommit = () => withLedger({ settle: async () => Promise.reject(new Error('injected: crash before the commit')) });
+const mails = (address: string) => sink.received.filter((m) => m.envelopeTo.includes(address));
+
 async function entriesOf(ref: string) {
   const out = [];
   for await (const e of services.log.query({ subjectRef: ref as never })) out.push(e);
@@ -97,18 +106,15 @@ test('a batch retried after its records failed to save reuses the logged decisio
   const { ref, address } = await subject({ first_name: 'Jo' });
   const s = spec();
   let fail = true;
-  const flaky = {
-    ...deps,
-    ledger: Object.assign(Object.create(Object.getPrototypeOf(deps.ledger) as object), deps.ledger, {
-      put: async (...a: Parameters<typeof deps.ledger.put>) => {
-        if (fail) {
-          fail = false;
-          throw new Error('injected: records not saved');
-        }
-        return deps.ledger.put(...a);
-      },
-    }) as typeof deps.ledger,
-  };
+  const flaky = withLedger({
+    put: async (...a: Parameters<typeof deps.ledger.put>) => {
+      if (fail) {
+        fail = false;
+        throw new Error('injected: records not saved');
+      }
+      return deps.ledger.put(...a);
+    },
+  });
   await assert.rejects(runGuardedSends(flaky, s, [ref]), /injected/);
   const [out] = await runGuardedSends(flaky, s, [ref]);
   assert.equal(out?.status, 'sent');
@@ -116,6 +122,34 @@ test('a batch retried after its records failed to save reuses the logged decisio
   assert.deepEqual(mine.map((e) => `${e.kind}:${e.outcome}`), ['decision:allow', 'delivery:sent']);
   assert.equal(mine[1]!.decisionId, mine[0]!.id);
   assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 1);
+});
+
+test('a crash after the SMTP server accepted, before the commit: the retry resends with the same Message-ID and logs one delivery', async () => {
+  const { ref, address } = await subject({ first_name: 'Pim' });
+  const s = spec();
+  await assert.rejects(runGuardedSends(crashBeforeCommit(), s, [ref]), /injected/);
+  const [out] = await runGuardedSends(deps, s, [ref]);
+  assert.equal(out?.status, 'sent');
+  const got = mails(address);
+  assert.equal(got.length, 2, 'the ambiguous window: at-least-once');
+  assert.equal(new Set(got.map((m) => m.messageId)).size, 1, 'with one Message-ID');
+  assert.deepEqual((await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}`), ['decision:allow', 'delivery:sent']);
+});
+
+test('a send left reserved by a crash is not repeated once consent changed: one failed delivery, consent_changed', async () => {
+  const { ref, address } = await subject({ first_name: 'Ola' });
+  const s = spec();
+  await assert.rejects(runGuardedSends(crashBeforeCommit(), s, [ref]), /injected/);
+  // The crashed sender's reservation would hold the withdrawal's acknowledgement up to 30 s; this store waits less.
+  const quick = new ConsentStore({ redis, keys: services.keys, drainTimeoutMs: 50 });
+  await quick.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
+  const [out] = await runGuardedSends(deps, s, [ref]);
+  assert.deepEqual([out?.status, out?.reasons], ['failed', ['consent_changed']]);
+  assert.equal(mails(address).length, 1, 'the first attempt only');
+  assert.deepEqual((await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}:${e.result ?? ''}`), ['decision:allow:', 'delivery:failed:not_resent_after_consent_change']);
+  const [again] = await runGuardedSends(deps, s, [ref]);
+  assert.equal(again?.status, 'failed');
+  assert.equal((await entriesOf(ref)).length, 2);
 });
 
 test('a recipient answering 4xx is deferred on its own and sent on a later attempt, under the same decision', async () => {
