@@ -132,9 +132,20 @@ export function createRunActivities(deps: RunActivityDeps) {
     },
 
     /** Closes a run: reconciles it from the ledger and appends one summary entry (counts and audience digest). */
-    async finishRun(input: { runId: string; campaignId: string; campaignVersion: string; workflowId: string; temporalRunId: string }): Promise<RunReconciliation> {
+    async finishRun(input: { runId: string; campaignId: string; campaignVersion: string; workflowId: string; temporalRunId: string; cancelled?: boolean; closeSpec?: SendSpec }): Promise<RunReconciliation> {
       const run = await deps.runs.get(input.runId);
       if (!run) throw ApplicationFailure.create({ type: 'RunUnknownFailure', nonRetryable: true, message: `run ${input.runId} is not recorded` });
+      if (input.cancelled && input.closeSpec && run.status !== 'finished') {
+        // A cancelled run still accounts for everyone: members it never reached are logged as not eligible.
+        const left: SubjectRef[] = [];
+        await reconcileRun(deps.runs, deps.ledger, run, (ref, s) => void (s === 'pending' && left.push(ref)));
+        const cancelled: Exclusion = { outcome: 'not_eligible', reasons: ['run_cancelled'] };
+        for (let i = 0; i < left.length; i += 250) {
+          const refs = left.slice(i, i + 250);
+          await runGuardedSends(deps, input.closeSpec, refs, { excluded: new Map(refs.map((r) => [r, cancelled])) });
+          heartbeat();
+        }
+      }
       const finished = run.status === 'finished' ? run : await deps.runs.update(input.runId, { status: 'finished', finishedAt: new Date().toISOString() });
       const r = await reconcileRun(deps.runs, deps.ledger, finished);
       if (!finished.summaryEntryId) {

@@ -1,12 +1,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { BranchCondition, Campaign } from '../domain/campaign.js';
 import type { SubjectRef } from '../domain/ids.js';
-import { ENROL_STEP, JOURNEY_END_STEP, journeyWorkflowId, type JourneyStart } from '../domain/run.js';
+import { ENROL_STEP, enrolmentSpec, JOURNEY_END_STEP, journeyWorkflowId, type JourneyStart } from '../domain/run.js';
 import type { LedgerRecord } from '../infra/redis/send-ledger.js';
 import { createRunActivities, exclusionsOf, heartbeat, segmentOf, type BatchCounts, type RunActivityDeps } from './campaign-run.js';
 import { mapWindowed } from './concurrency.js';
 import { fieldsOutsidePurpose } from './segment-page.js';
 import { runGuardedSends, type SendOutcome, type SendSpec } from './send-pipeline.js';
+
+export { enrolmentSpec } from '../domain/run.js';
 import { evaluateCondition, msUntilWindow } from './conditions.js';
 
 /** What campaign activities need beyond the run activities. */
@@ -22,15 +24,6 @@ export { journeyWorkflowId } from '../domain/run.js';
 function requireAllowed(deps: CampaignActivityDeps, purpose: string, fields: readonly string[], what: string): void {
   const bad = fieldsOutsidePurpose(deps.policy(), purpose, fields);
   if (bad.length) throw ApplicationFailure.create({ type: 'FieldNotAllowedFailure', nonRetryable: true, message: `${what} reads ${bad.join(', ')}, which purpose ${purpose} does not allow` });
-}
-
-/** The spec under which a journey campaign's enrolment outcomes are logged and kept. */
-export function enrolmentSpec(campaign: Campaign, campaignVersion: string, workflowId: string, runId: string): SendSpec {
-  const first = campaign.steps.find((s) => s.type === 'send');
-  return {
-    campaignId: campaign.id, campaignVersion, workflowId, runId, stepId: ENROL_STEP, purpose: campaign.purpose,
-    channel: first?.type === 'send' ? first.channel : 'email', processor: first?.type === 'send' ? first.processor : 'none', templateId: first?.type === 'send' ? first.template : 'none',
-  };
 }
 
 /** Campaign activities: guarded sends, runs, enrolment, journey outcomes, quiet hours and branch conditions. */

@@ -2,19 +2,9 @@ import type { Decision } from '../domain/guard.js';
 import type { SubjectRef } from '../domain/ids.js';
 import type { LogEntryInput } from '../domain/decision-log.js';
 
-/** One send step of one campaign run, as the guarded path sees it (no personal data). */
-export interface SendSpec {
-  readonly campaignId: string;
-  readonly campaignVersion: string;
-  readonly workflowId: string;
-  readonly runId: string;
-  readonly stepId: string;
-  readonly purpose: string;
-  readonly channel: string;
-  readonly processor: string;
-  readonly templateId: string;
-  readonly frequencyCap?: { readonly max: number; readonly perMs: number };
-}
+import type { SendSpec } from '../domain/send-spec.js';
+
+export type { SendSpec } from '../domain/send-spec.js';
 
 const common = (spec: SendSpec, ref: SubjectRef) => ({
   subjectRef: ref,

@@ -1,4 +1,5 @@
 import type { Campaign } from './campaign.js';
+import type { SendSpec } from './send-spec.js';
 import type { SubjectRef } from './ids.js';
 
 /** The deterministic workflow id of a subject's journey: enrolling twice is a no-op. */
@@ -56,4 +57,13 @@ export interface JourneyStart {
   readonly timeScale?: number;
   /** The campaign run that enrolled the subject; absent for journeys started before runs were recorded. */
   readonly runId?: string;
+}
+
+/** The spec under which a journey campaign's enrolment outcomes are logged and kept. */
+export function enrolmentSpec(campaign: Campaign, campaignVersion: string, workflowId: string, runId: string): SendSpec {
+  const first = campaign.steps.find((s) => s.type === 'send');
+  return {
+    campaignId: campaign.id, campaignVersion, workflowId, runId, stepId: ENROL_STEP, purpose: campaign.purpose,
+    channel: first?.type === 'send' ? first.channel : 'email', processor: first?.type === 'send' ? first.processor : 'none', templateId: first?.type === 'send' ? first.template : 'none',
+  };
 }

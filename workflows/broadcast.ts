@@ -1,5 +1,6 @@
 import { condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { parseDuration, type Campaign } from '../domain/campaign.js';
+import { enrolmentSpec } from '../domain/run.js';
 import type { Activities } from '../activities/index.js';
 import { cancelSignal, pauseSignal, progressQuery, resumeSignal, type CampaignProgress } from './signals.js';
 
@@ -68,13 +69,21 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
     await condition(() => !paused || cancelled);
     return cancelled;
   };
+  const close = async (cancel: boolean) => {
+    const closeSpec = spec ?? enrolmentSpec(campaign, input.campaignVersion, workflowId, runId);
+    return finishRun({ runId, campaignId: campaign.id, campaignVersion: input.campaignVersion, workflowId, temporalRunId, cancelled: cancel, closeSpec });
+  };
+  const cancel = async (): Promise<CampaignProgress> => {
+    const summary = await close(true);
+    return { ...progress, status: 'cancelled', phase: 'done', outcomes: summary.outcomes, unaccounted: summary.unaccounted };
+  };
 
   if (progress.phase === 'audience') {
     const a = await snapshotAudience({ runId, segmentId: campaign.audience.segment, purpose: campaign.purpose });
     progress = { ...progress, phase: 'pages', audienceSize: a.size };
   }
   while (progress.phase === 'pages') {
-    if (await gate()) return { ...progress, status: 'cancelled' };
+    if (await gate()) return cancel();
     const r = spec
       ? await sendBroadcastChunk({ spec, segmentId: campaign.audience.segment, holdoutPercent: campaign.options.holdoutPercent, after, count: pageSize, deferral })
       : await enrolJourneys({ campaign, campaignVersion: input.campaignVersion, workflowId, runId, after, count: pageSize, timeScale: scale });
@@ -91,7 +100,7 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
     // each recipient on its own schedule, until its budget ends in a logged outcome.
     await sweepRun({ runId });
     for (;;) {
-      if (await gate()) return { ...progress, status: 'cancelled' };
+      if (await gate()) return cancel();
       const w = await retryDeferred({ spec, segmentId: campaign.audience.segment, holdoutPercent: campaign.options.holdoutPercent, deferral });
       if (w.remaining === 0) {
         if ((await sweepRun({ runId })).pending === 0) break;
@@ -100,6 +109,6 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
       await sleep(Math.max(100, (w.nextDueAt ?? 0) - Date.now()));
     }
   }
-  const summary = await finishRun({ runId, campaignId: campaign.id, campaignVersion: input.campaignVersion, workflowId, temporalRunId });
+  const summary = await close(false);
   return { ...progress, status: 'completed', phase: 'done', outcomes: summary.outcomes, unaccounted: summary.unaccounted };
 }

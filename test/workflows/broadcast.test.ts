@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defineCampaign } from '../../domain/campaign.js';
 import type { SubjectRef } from '../../domain/ids.js';
+import { reconcileRun } from '../../infra/redis/run-reconcile.js';
 import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import type { CampaignProgress } from '../../workflows/signals.js';
 import { consentEvent, eventually, useEngine } from '../helpers/engine.js';
@@ -76,4 +77,19 @@ test('pause holds a running broadcast and resume lets it finish', async () => {
   await handle.signal('resume');
   const done = (await handle.result()) as CampaignProgress;
   assert.equal(done.status, 'completed');
+});
+
+test('a cancelled broadcast still accounts for everyone: members it never reached are logged as not eligible, run_cancelled', async () => {
+  await seedMembers(uniqueId('x'), 30);
+  const c = promo();
+  const run = await startCampaign(engine.client, c, { segment: 'loyal-members' }, { taskQueue: engine.taskQueue, campaignVersion: 'v-test', pageSize: 2, runs: engine.services.runs });
+  const handle = engine.client.workflow.getHandle(`campaign:${c.id}`);
+  await eventually(async () => ((await handle.query<CampaignProgress>('progress')).pages >= 1 ? true : undefined));
+  await handle.signal('cancel');
+  const done = (await handle.result()) as CampaignProgress;
+  assert.equal(done.status, 'cancelled');
+  const r = await reconcileRun(engine.services.runs, engine.services.ledger, (await engine.services.runs.get(run.runId))!);
+  assert.equal(r.unaccounted, 0);
+  assert.ok((r.outcomes.sent ?? 0) >= 1 && (r.reasons.run_cancelled ?? 0) >= 1, JSON.stringify(r));
+  assert.equal(Object.values(r.outcomes).reduce((a, n) => a + n, 0), r.audienceSize);
 });
