@@ -19,6 +19,8 @@ export interface Delivery {
 }
 
 const HARD_BOUNCE = /^5\.1\.\d|^5\.2\.1/;
+/** How long the commit of an accepted message keeps trying while Redis is away, before the retry resends it. */
+const COMMIT_PATIENCE_MS = 60_000;
 const DELIVERY_CONCURRENCY = 32;
 
 function smtpCodeOf(e: unknown): number | undefined {
@@ -32,8 +34,32 @@ interface Batch {
   readonly scope: string;
   readonly deferral: DeferralPolicy;
   readonly now: () => Date;
+  readonly heartbeat: () => void;
+  readonly commitPatienceMs: number;
   /** Entries to append once the batch is delivered, with their idempotency keys and the records they settle. */
   readonly logs: Array<{ entry: LogEntryInput; key: string; ref: SubjectRef; rec: LedgerRecord }>;
+}
+
+/** The commit of a message the SMTP server accepted failed for longer than we wait: the retry resends it. */
+class CommitFailedError extends Error {
+  override readonly name = 'CommitFailedError';
+}
+
+/**
+ * Records an accepted message, waiting out a short Redis outage (heartbeating) rather than failing the batch: a
+ * failed commit is what makes a retry resend, so every second waited here is a duplicate avoided.
+ */
+async function commitAccepted(b: Batch, ref: SubjectRef, rec: LedgerRecord): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await b.deps.ledger.settle(ref, b.scope, rec);
+    } catch (e) {
+      if (Date.now() - started >= b.commitPatienceMs) throw new CommitFailedError('could not record an accepted message', { cause: e });
+      b.heartbeat();
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
@@ -75,9 +101,11 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   try {
     const res = await deps.mailer.send({ to: address, subject: rendered.subject, text: rendered.text, html: rendered.html, headers: unsubscribeHeaders(links), messageId });
     const rec: LedgerRecord = { ...d.rec, state: 'committed', at: at(), messageId, outcome: 'sent', smtpCode: res.code, reasons: [] };
-    await settle(rec, deliveryEntry(spec, d.ref, d.decisionId, { outcome: 'sent', smtpCode: res.code, messageId, result: 'accepted' }), factKey(spec, d.ref, 'delivery'));
+    await commitAccepted(b, d.ref, rec);
+    b.logs.push({ entry: deliveryEntry(spec, d.ref, d.decisionId, { outcome: 'sent', smtpCode: res.code, messageId, result: 'accepted' }), key: factKey(spec, d.ref, 'delivery'), ref: d.ref, rec });
     return { ...base, status: 'sent', reasons: [], messageId, smtpCode: res.code };
   } catch (e) {
+    if (e instanceof CommitFailedError) throw e.cause;
     const code = smtpCodeOf(e);
     if (code === undefined || code < 500) {
       // Transient (4xx, connection): this recipient alone waits, with its own backoff, within its own budget.
@@ -102,16 +130,27 @@ export async function deliverAll(
   spec: SendSpec,
   scope: string,
   deliveries: readonly Delivery[],
-  opts: { heartbeat: () => void; deferral: DeferralPolicy; now: () => Date },
+  opts: { heartbeat: () => void; deferral: DeferralPolicy; now: () => Date; commitPatienceMs?: number },
 ): Promise<SendOutcome[]> {
-  const b: Batch = { deps, spec, scope, deferral: opts.deferral, now: opts.now, logs: [] };
+  const b: Batch = { deps, spec, scope, deferral: opts.deferral, now: opts.now, heartbeat: opts.heartbeat, commitPatienceMs: opts.commitPatienceMs ?? COMMIT_PATIENCE_MS, logs: [] };
   // Enough in flight to keep the pooled SMTP connections busy, few enough that a 500-subject chunk does not
   // hold 500 rendered MIME trees in memory at once.
-  const outcomes = await mapWindowed(deliveries, DELIVERY_CONCURRENCY, async (d, i) => {
-    const o = await deliverOne(b, d);
-    if (i % 50 === 49) opts.heartbeat();
-    return o;
+  // After the first infrastructure failure no new send starts, but the sends already in flight are seen through
+  // to their commit before the batch fails: an accepted message whose commit was abandoned is a duplicate later.
+  let failure: { error: unknown } | undefined;
+  const settled = await mapWindowed(deliveries, DELIVERY_CONCURRENCY, async (d, i) => {
+    if (failure) return undefined;
+    try {
+      const o = await deliverOne(b, d);
+      if (i % 50 === 49) opts.heartbeat();
+      return o;
+    } catch (error) {
+      failure ??= { error };
+      return undefined;
+    }
   });
+  if (failure) throw failure.error;
+  const outcomes = settled.filter((o): o is SendOutcome => o !== undefined);
   // A send that did not happen, and will not, gives its frequency-cap slot back.
   if (spec.frequencyCap) {
     await Promise.all(outcomes.filter((o) => o.status === 'failed' || o.status === 'denied').map((o) => deps.ledger.returnCapSlot(o.subjectRef, spec.channel, scope)));

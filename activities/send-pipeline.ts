@@ -89,6 +89,8 @@ export interface SendOptions {
   readonly dueOnly?: boolean;
   /** Members settled without a decision, each logged once as its own outcome. */
   readonly excluded?: ReadonlyMap<SubjectRef, Exclusion>;
+  /** How long the commit of an accepted message waits out a Redis outage (default one minute). */
+  readonly commitPatienceMs?: number;
 }
 
 interface NewDecision {
@@ -240,6 +242,6 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
   await Promise.all(abandoned);
 
   sendable.push(...fresh.filter((x) => !lost.has(x.ref)));
-  for (const o of await deliverAll(deps, spec, scope, sendable, { heartbeat: opts.heartbeat ?? (() => {}), deferral: opts.deferral ?? DEFAULT_DEFERRAL, now: clock })) outcomes.set(o.subjectRef, o);
+  for (const o of await deliverAll(deps, spec, scope, sendable, { heartbeat: opts.heartbeat ?? (() => {}), deferral: opts.deferral ?? DEFAULT_DEFERRAL, now: clock, commitPatienceMs: opts.commitPatienceMs })) outcomes.set(o.subjectRef, o);
   return refs.map((r) => outcomes.get(r)!);
 }

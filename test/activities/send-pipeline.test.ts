@@ -127,7 +127,7 @@ test('a batch retried after its records failed to save reuses the logged decisio
 test('a crash after the SMTP server accepted, before the commit: the retry resends with the same Message-ID and logs one delivery', async () => {
   const { ref, address } = await subject({ first_name: 'Pim' });
   const s = spec();
-  await assert.rejects(runGuardedSends(crashBeforeCommit(), s, [ref]), /injected/);
+  await assert.rejects(runGuardedSends(crashBeforeCommit(), s, [ref], { commitPatienceMs: 0 }), /injected/);
   const [out] = await runGuardedSends(deps, s, [ref]);
   assert.equal(out?.status, 'sent');
   const got = mails(address);
@@ -139,7 +139,7 @@ test('a crash after the SMTP server accepted, before the commit: the retry resen
 test('a send left reserved by a crash is not repeated once consent changed: one failed delivery, consent_changed', async () => {
   const { ref, address } = await subject({ first_name: 'Ola' });
   const s = spec();
-  await assert.rejects(runGuardedSends(crashBeforeCommit(), s, [ref]), /injected/);
+  await assert.rejects(runGuardedSends(crashBeforeCommit(), s, [ref], { commitPatienceMs: 0 }), /injected/);
   // The crashed sender's reservation would hold the withdrawal's acknowledgement up to 30 s; this store waits less.
   const quick = new ConsentStore({ redis, keys: services.keys, drainTimeoutMs: 50 });
   await quick.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
@@ -150,6 +150,15 @@ test('a send left reserved by a crash is not repeated once consent changed: one 
   const [again] = await runGuardedSends(deps, s, [ref]);
   assert.equal(again?.status, 'failed');
   assert.equal((await entriesOf(ref)).length, 2);
+});
+
+test('an accepted message whose commit fails briefly is committed once the ledger answers again: no resend', async () => {
+  const { ref, address } = await subject({ first_name: 'Quin' });
+  let failures = 3;
+  const blip = withLedger({ settle: async (...a: never[]) => (failures-- > 0 ? Promise.reject(new Error('injected: Redis away')) : deps.ledger.settle(...(a as unknown as Parameters<typeof deps.ledger.settle>))) });
+  const [out] = await runGuardedSends(blip, spec(), [ref]);
+  assert.equal(out?.status, 'sent');
+  assert.equal(mails(address).length, 1);
 });
 
 test('a recipient answering 4xx is deferred on its own and sent on a later attempt, under the same decision', async () => {
