@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import type { Client } from '@temporalio/client';
 import type { TemplatePort } from './activities/send-pipeline.js';
 import { createServices } from './infra/compose.js';
 import { watchConnection } from './infra/redis/connection-watch.js';
+import { connectRedis, redisRunId } from './infra/redis/connect.js';
 import { cacheDir } from './infra/embedded/process.js';
 import { prebuiltWorkflowBundle } from './infra/temporal/bundle.js';
 import { journeyStarter } from './infra/temporal/journeys.js';
@@ -60,7 +61,7 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     pageSubjects: (cursor, count) => s.subjects.pageSubjects(cursor, count),
     segments,
     runs: s.runs,
-    redisRunId: async () => /run_id:(\w+)/.exec(await io.redis.info('server'))?.[1] ?? 'unknown',
+    redisRunId: () => redisRunId(io.redis),
     startJourney: journeyStarter(io.client, io.taskQueue),
     ...subjectRequestDeps(config, s, { redis: io.redis, client: io.client, notifier: io.notifier }),
     ...reviewDeps(config, s, { redis: io.redis, client: io.client, taskQueue: io.taskQueue }),
@@ -84,7 +85,7 @@ export interface RunningWorker {
 /** Opens the infra clients, builds the activity deps and starts polling; `shutdown()` drains and closes all of it. */
 export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints, opts: { taskQueue?: string; templates?: TemplatePort; notifier?: ProcessorNotifier } = {}): Promise<RunningWorker> {
   // Auto-pipelining batches the many small commands of a chunk into few socket writes.
-  const redis = new Redis(endpoints.redisUrl, { maxRetriesPerRequest: 3, commandTimeout: 5000, enableAutoPipelining: true });
+  const redis = connectRedis(endpoints.redisUrl, { maxRetriesPerRequest: 3, commandTimeout: 5000, enableAutoPipelining: true }, config.redisCluster);
   watchConnection(redis, 'worker');
   const mailer = createMailer(config, endpoints.smtpUrl, { maxConnections: 10 });
   const connection = await connectWorker(endpoints.temporalAddress);

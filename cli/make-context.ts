@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../infra/redis/connect.js';
 import { connectClient } from '../infra/temporal/connection.js';
 import { buildConfig, ConfigError, parseEnv, type AppConfig } from '../infra/config.js';
 import { loadDevKeys } from '../infra/dev-keys.js';
@@ -35,7 +36,7 @@ export function makeCliContext(): CliContext {
     redis(): Redis {
       if (redis) return redis;
       const url = fromDev('redisUrl', 'REDIS_URL');
-      redis = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5000, commandTimeout: 10_000, retryStrategy: (n) => (n > 3 ? null : 200) });
+      redis = connectRedis(url, { maxRetriesPerRequest: 2, connectTimeout: 5000, commandTimeout: 10_000, retryStrategy: (n) => (n > 3 ? null : 200) }, getConfig().redisCluster);
       redis.on('error', () => {}); // surfaced by the failing command instead
       return redis;
     },

@@ -22,7 +22,14 @@ const port = z.coerce.number().int().min(1).max(65535);
 /** The environment consentflow reads, one schema parsed once in an entry point. */
 export const EnvSchema = z.object({
   CONSENTFLOW_DATA_DIR: z.string().min(1).default('.data'),
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379' }).optional(),
+  // One server, or a cluster's nodes separated by commas (redis://10.0.0.1:7000,redis://10.0.0.2:7000).
+  REDIS_URL: z
+    .string()
+    .refine((v) => v.split(',').every((n) => z.url({ protocol: /^rediss?$/ }).safeParse(n.trim()).success), {
+      error: 'REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379, or a Redis Cluster\'s nodes separated by commas',
+    })
+    .optional(),
+  REDIS_CLUSTER: z.enum(['0', '1'], { error: 'REDIS_CLUSTER must be 1 (REDIS_URL is a cluster seed node) or 0' }).default('0'),
   REDIS_KEY_PREFIX: z.string().regex(/^[a-z0-9:_-]*$/, 'REDIS_KEY_PREFIX may hold a-z 0-9 : _ - only').default('cf:'),
   REDIS_PORT: port.optional(),
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'TEMPORAL_ADDRESS must be host:port, e.g. 127.0.0.1:7233').optional(),
@@ -74,6 +81,8 @@ export interface AppConfig {
   readonly env: Env;
   readonly dataDir: string;
   readonly redisKeyPrefix: string;
+  /** REDIS_URL is a Redis Cluster (several nodes, or REDIS_CLUSTER=1). */
+  readonly redisCluster: boolean;
   readonly taskQueue: string;
   readonly namespace: string;
   readonly logPartitions: number;
@@ -128,6 +137,7 @@ export function buildConfig(env: Env, devKeys?: Partial<Record<keyof typeof SECR
     env,
     dataDir: env.CONSENTFLOW_DATA_DIR,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    redisCluster: env.REDIS_CLUSTER === '1' || (env.REDIS_URL ?? '').includes(','),
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     namespace: env.TEMPORAL_NAMESPACE,
     logPartitions: env.CONSENTFLOW_LOG_PARTITIONS,

@@ -61,8 +61,3 @@ export function withConsentScripts(redis: Redis): Redis & ScriptedRedis {
   if (!r.cfStateWrite) redis.defineCommand('cfStateWrite', { numberOfKeys: 3, lua: STATE_WRITE });
   return r as Redis & ScriptedRedis;
 }
-
-/** A pipeline that also carries the guard-load command. */
-export type GuardLoadPipeline = ReturnType<Redis['pipeline']> & {
-  cfGuardLoad(state: string, suppression: string, erased: string, flags: string, epoch: string): GuardLoadPipeline;
-};

@@ -1,7 +1,7 @@
 import { ConsentProjection, type GuardState } from '../../domain/consent-state.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import { Suppression } from '../../domain/suppression.js';
-import type { GuardLoadPipeline, GuardLoadReply, withConsentScripts } from './consent-scripts.js';
+import type { GuardLoadReply, withConsentScripts } from './consent-scripts.js';
 import type { RedisKeys } from './keys.js';
 
 /** The state handed to the guard when loading failed: the guard denies with state_unavailable. */
@@ -60,7 +60,7 @@ export async function loadOne(redis: ReturnType<typeof withConsentScripts>, keys
   }
 }
 
-/** Loads many subjects, `batch` per pipelined round trip, in input order; never throws. */
+/** Loads many subjects, `batch` per round trip, in input order; never throws. */
 export async function loadMany(
   redis: ReturnType<typeof withConsentScripts>,
   keys: RedisKeys,
@@ -70,14 +70,10 @@ export async function loadMany(
   const out: GuardState[] = [];
   for (let i = 0; i < refs.length; i += opts.batch) {
     const chunk = refs.slice(i, i + opts.batch);
-    const p = redis.pipeline() as GuardLoadPipeline;
-    for (const ref of chunk) p.cfGuardLoad(...guardKeys(keys, ref));
+    // One command per subject, sent together: the client pipelines them (per node, in a cluster).
+    const replies = chunk.map((ref) => redis.cfGuardLoad(...guardKeys(keys, ref)).then(parseGuardReply, (e: unknown) => unavailableState(describe(e))));
     try {
-      const res = (await withTimeout(p.exec(), opts.timeoutMs)) ?? [];
-      chunk.forEach((_, j) => {
-        const [err, reply] = res[j] ?? [new Error('missing reply')];
-        out.push(err ? unavailableState(describe(err)) : parseGuardReply(reply));
-      });
+      out.push(...(await withTimeout(Promise.all(replies), opts.timeoutMs)));
     } catch (e) {
       for (const _ of chunk) out.push(unavailableState(describe(e)));
     }

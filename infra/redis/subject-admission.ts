@@ -40,10 +40,8 @@ export async function checkAdmission(redis: Redis, keys: RedisKeys, rows: readon
   const others = [...new Set(rows.flatMap((r) => r.addressRefs.filter((o) => o !== r.ref)))];
   const otherErased = new Map<SubjectRef, ErasureMarker | undefined>();
   if (others.length) {
-    const p = redis.pipeline();
-    for (const o of others) p.get(keys.erased(o));
-    const res = (await p.exec()) ?? [];
-    others.forEach((o, i) => otherErased.set(o, ErasureMarker.fromRaw(res[i]?.[1])));
+    const res = await Promise.all(others.map((o) => redis.get(keys.erased(o))));
+    others.forEach((o, i) => otherErased.set(o, ErasureMarker.fromRaw(res[i])));
   }
   const latestErasure = rows.map((r) => {
     const ats = [r.erased, ...r.addressRefs.map((o) => otherErased.get(o))].filter((m) => m !== undefined).map((m) => m.at);
@@ -52,12 +50,10 @@ export async function checkAdmission(redis: Redis, keys: RedisKeys, rows: readon
   const involved = rows.flatMap((r, i) => (latestErasure[i] ? [i] : []));
   const out: Admission[] = rows.map(() => ({ admit: true, readmit: false }));
   if (!involved.length) return out;
-  const p = redis.pipeline();
-  for (const i of involved) p.hgetall(keys.consentState(rows[i]!.ref));
-  const res = (await p.exec()) ?? [];
+  const res = await Promise.all(involved.map((i) => redis.hgetall(keys.consentState(rows[i]!.ref)).catch(() => undefined)));
   involved.forEach((i, j) => {
-    const [err, projection] = res[j] ?? [];
-    const ok = !err && consentedAfter((projection ?? {}) as Record<string, string>, latestErasure[i]!);
+    const projection = res[j];
+    const ok = projection !== undefined && consentedAfter(projection, latestErasure[i]!);
     out[i] = ok ? { admit: true, readmit: rows[i]!.erased !== undefined } : { admit: false, reason: 'erased_without_new_consent' };
   });
   return out;

@@ -41,15 +41,14 @@ export interface ProfileWrite {
   readonly addressHashes: readonly string[];
 }
 
-type Pipeline = ReturnType<Redis['pipeline']>;
 
 /** Defines the subject scripts on the client (once); pipelines created afterwards carry them. */
 export function defineSubjectScripts(redis: Redis): void {
   if (!(redis as unknown as Record<string, unknown>).cfProfileWrite) redis.defineCommand('cfProfileWrite', { numberOfKeys: 6, lua: PROFILE_WRITE });
 }
 
-/** Queues the profile-write script on a pipeline of a client passed to `defineSubjectScripts`. */
-export function queueProfileWrite(p: Pipeline, k: ProfileWriteKeys, w: ProfileWrite): void {
+/** Runs the profile-write script (the client must have been passed to `defineSubjectScripts`); 1 applied, 0 conflict. */
+export function profileWrite(redis: Redis, k: ProfileWriteKeys, w: ProfileWrite): Promise<number> {
   const args = [w.expectedKey, w.wrappedKey, w.readmit ? '1' : '0', String(w.encryptedFields.length / 2), ...w.encryptedFields, ...w.addressHashes];
-  (p as unknown as { cfProfileWrite(...a: string[]): Pipeline }).cfProfileWrite(k.dataKey, k.profile, k.erased, k.suppression, k.addressHashes, k.epoch, ...args);
+  return (redis as unknown as { cfProfileWrite(...a: string[]): Promise<number> }).cfProfileWrite(k.dataKey, k.profile, k.erased, k.suppression, k.addressHashes, k.epoch, ...args);
 }

@@ -7,7 +7,7 @@ import type { RedisKeys } from './keys.js';
 import { ErasureMarker } from './erasure-marker.js';
 import { awaitInflightSends } from './inflight.js';
 import { type Admission, checkAdmission } from './subject-admission.js';
-import { defineSubjectScripts, queueProfileWrite } from './subject-scripts.js';
+import { defineSubjectScripts, profileWrite } from './subject-scripts.js';
 
 /** What the subject store needs; all injected. */
 export interface SubjectStoreDeps {
@@ -75,7 +75,8 @@ export class SubjectStore {
     const state = await this.#readState(rows);
     const admissions = await checkAdmission(redis, keys, state);
     const chosen = new Map<SubjectRef, { wrapped: string; dek: Buffer }>();
-    const write = redis.pipeline();
+    // Commands go out together and in order (a repeated subject's rows share one slot, so one connection).
+    const writes: Array<Promise<boolean>> = [];
     const queued: number[] = [];
     state.forEach((s, j) => {
       const a = admissions[j]!;
@@ -87,24 +88,18 @@ export class SubjectStore {
       chosen.set(s.ref, key);
       const encryptedFields = Object.entries(s.row.fields).flatMap(([f, v]) => [f, encryptField(key.dek, s.ref, f, v)]);
       const k = { dataKey: keys.dataKey(s.ref), profile: keys.profile(s.ref), erased: keys.erased(s.ref), suppression: keys.suppression(s.ref), addressHashes: keys.addressHashes(s.ref), epoch: keys.epoch(s.ref) };
-      queueProfileWrite(write, k, { expectedKey, wrappedKey: key.wrapped, readmit: a.readmit && !earlier, encryptedFields, addressHashes: s.hashes });
-      if (s.hashes.length) write.hset(keys.addressIndex(), ...s.hashes.flatMap((h) => [h, s.ref]));
-      write.sadd(keys.subjectIndex(), s.ref);
+      const applied = profileWrite(redis, k, { expectedKey, wrappedKey: key.wrapped, readmit: a.readmit && !earlier, encryptedFields, addressHashes: s.hashes });
+      const index = [s.hashes.length ? redis.hset(keys.addressIndex(), ...s.hashes.flatMap((h) => [h, s.ref])) : 0, redis.sadd(keys.subjectIndex(), s.ref)];
+      writes.push(Promise.all([applied, ...index]).then(([r]) => r === 1));
       queued.push(j);
     });
-    const res = queued.length ? ((await write.exec()) ?? []) : [];
-    for (const [err] of res) if (err) throw err;
+    const res = await Promise.all(writes);
     const results: UpsertResult[] = state.map((s, j) => {
       const a = admissions[j]!;
       return a.admit ? { status: 'written', ref: s.ref, readmitted: a.readmit } : { status: 'refused', ref: s.ref, reason: a.reason };
     });
-    // Script replies sit at the start of each row's group of commands; 0 means a concurrent writer or erasure won.
-    let at = 0;
-    const conflicts = queued.filter((j) => {
-      const applied = res[at]?.[1] === 1;
-      at += state[j]!.hashes.length ? 3 : 2;
-      return !applied;
-    });
+    // A script that did not apply means a concurrent writer or an erasure won.
+    const conflicts = queued.filter((_, i) => !res[i]);
     if (conflicts.length) {
       if (attempt >= 5) throw new Error(`profile writes kept conflicting for ${conflicts.length} subject(s); retry the import`);
       const retried = await this.upsertMany(conflicts.map((j) => rows[j]!), attempt + 1);
@@ -132,24 +127,13 @@ export class SubjectStore {
       const hashes = Object.entries(row.fields).filter(([f, v]) => this.#addressFields.has(f) && v.trim() !== '').map(([, v]) => this.addressHashOf(v));
       return { row, ref, hashes };
     });
-    const read = redis.pipeline();
-    for (const p of prepared) {
-      read.get(keys.erased(p.ref));
-      read.get(keys.dataKey(p.ref));
-      if (p.hashes.length) read.hmget(keys.addressIndex(), ...p.hashes);
-    }
-    const res = (await read.exec()) ?? [];
-    let i = 0;
-    const next = () => {
-      const [err, value] = res[i++] ?? [new Error('missing pipeline reply')];
-      if (err) throw err;
-      return value;
-    };
-    return prepared.map((p) => {
-      const erased = ErasureMarker.fromRaw(next());
-      const wrapped = next() as string | null;
-      const addressRefs = p.hashes.length ? (next() as (string | null)[]).flatMap((r) => (r ? [SubjectRef.parse(r)] : [])) : [];
-      return { ...p, erased, wrapped, addressRefs };
+    const read = await Promise.all(
+      prepared.map((p) => Promise.all([redis.get(keys.erased(p.ref)), redis.get(keys.dataKey(p.ref)), p.hashes.length ? redis.hmget(keys.addressIndex(), ...p.hashes) : Promise.resolve([])])),
+    );
+    return prepared.map((p, i) => {
+      const [erasedRaw, wrapped, refs] = read[i]!;
+      const addressRefs = refs.flatMap((r) => (r ? [SubjectRef.parse(r)] : []));
+      return { ...p, erased: ErasureMarker.fromRaw(erasedRaw), wrapped, addressRefs };
     });
   }
 
