@@ -25,11 +25,11 @@ test('kill -9 of Redis mid-broadcast, restarted on the same dir: every member ac
     const runId = await start(s, c);
     await until('400 deliveries before the kill', () => mailed(s, addresses) >= 400);
     const logBefore = s.workerLog.length;
-    await s.redis.kill();
+    await s.redis!.kill();
     const atKill = mailed(s, addresses);
     await new Promise((r) => setTimeout(r, 8_000));
     const whileDown = mailed(s, addresses) - atKill;
-    await s.redis.start();
+    await s.redis!.start();
     await until('the worker to see Redis back', () => s.workerLog.some((l) => l.includes('Redis is back')), 60_000);
     // An outage reads as a few lines (lost, back, one per distinct failure), not a stack trace per command.
     const outage = s.workerLog.slice(logBefore);

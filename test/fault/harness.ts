@@ -11,6 +11,8 @@ import type { SubjectRef } from '../../domain/ids.js';
 import type { RunReconciliation } from '../../domain/run.js';
 import { createServices, type Services } from '../../infra/compose.js';
 import { obtainRedisServer } from '../../infra/embedded/redis.js';
+import { startRedisCluster } from '../../infra/embedded/redis-cluster.js';
+import { connectRedis } from '../../infra/redis/connect.js';
 import { freePort, waitUntil } from '../../infra/embedded/process.js';
 import { reconcileRun } from '../../infra/redis/run-reconcile.js';
 import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
@@ -68,7 +70,9 @@ export class PrivateRedis {
 /** Everything one fault scenario runs on: private Redis, an SMTP sink, a worker process it may kill, a client. */
 export interface Scenario {
   readonly config: AppConfig;
-  readonly redis: PrivateRedis;
+  /** The single server the scenario may kill, or undefined on a cluster. */
+  readonly redis: PrivateRedis | undefined;
+  readonly redisUrl: string;
   readonly client: Redis;
   readonly services: Services;
   readonly sink: SmtpSink;
@@ -82,21 +86,23 @@ export interface Scenario {
   close(): Promise<void>;
 }
 
-/** Starts a scenario's services and one worker process. */
-export async function scenario(name: string): Promise<Scenario> {
+/** Starts a scenario's services and one worker process: on a private server, or on a 3-master Redis Cluster. */
+export async function scenario(name: string, opts: { cluster?: boolean; env?: Record<string, string> } = {}): Promise<Scenario> {
   installRuntime();
-  const redis = new PrivateRedis(await freePort());
-  await redis.start();
+  const redis = opts.cluster ? undefined : new PrivateRedis(await freePort());
+  await redis?.start();
+  const cluster = opts.cluster ? await startRedisCluster({ dataDir: mkdtempSync(join(tmpdir(), 'cf-cluster-')), masters: 3 }) : undefined;
+  const redisUrl = redis?.url ?? cluster!.url;
   const tq = testTemporal();
   const prefix = `${name}:`;
-  const config = testConfig({ REDIS_KEY_PREFIX: prefix, CONSENTFLOW_PUBLIC_URL: 'https://prefs.shop.example' });
-  const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const config = testConfig({ REDIS_KEY_PREFIX: prefix, CONSENTFLOW_PUBLIC_URL: 'https://prefs.shop.example', REDIS_URL: redisUrl, ...opts.env });
+  const client = connectRedis(redisUrl, { maxRetriesPerRequest: null }, config.redisCluster);
   client.on('error', () => {});
   const sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('outbox')), writeFiles: false });
   const { secrets } = config;
   const env = {
     ...process.env,
-    REDIS_URL: redis.url,
+    REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: prefix,
     TEMPORAL_ADDRESS: tq.address,
     TEMPORAL_TASK_QUEUE: tq.taskQueue,
@@ -113,6 +119,7 @@ export async function scenario(name: string): Promise<Scenario> {
   const s: Scenario = {
     config,
     redis,
+    redisUrl,
     client,
     services: createServices(config, client),
     sink,
@@ -145,7 +152,8 @@ export async function scenario(name: string): Promise<Scenario> {
       await s.temporal.connection.close();
       client.disconnect();
       await sink.stop();
-      await redis.stop();
+      await redis?.stop();
+      await cluster?.stop();
     },
   };
   s.startWorker();
