@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
+import { stableMessageId } from '../../activities/message.js';
 import { defineCampaign, type Campaign } from '../../domain/campaign.js';
 import type { LogEntry } from '../../domain/decision-log.js';
 import type { SubjectRef } from '../../domain/ids.js';
@@ -67,6 +68,8 @@ export class PrivateRedis {
   }
 }
 
+const alive = (p: ChildProcess): boolean => p.exitCode === null && p.signalCode === null;
+
 /** Everything one fault scenario runs on: private Redis, an SMTP sink, a worker process it may kill, a client. */
 export interface Scenario {
   readonly config: AppConfig;
@@ -116,6 +119,7 @@ export async function scenario(name: string, opts: { cluster?: boolean; env?: Re
     CONSENTFLOW_CODEC_KEY: secrets.codecKey.toString('base64'),
     CONSENTFLOW_CODEC_KEY_ID: secrets.codecKeyId,
   };
+  const workers: ChildProcess[] = [];
   const s: Scenario = {
     config,
     redis,
@@ -134,21 +138,24 @@ export async function scenario(name: string, opts: { cluster?: boolean; env?: Re
         if (process.env.CF_FAULT_VERBOSE) process.stderr.write(d);
       });
       s.worker = child;
+      workers.push(child);
       return child;
     },
     async killWorker() {
       const w = s.worker;
-      if (w.exitCode !== null) return;
+      if (!alive(w)) return;
       const exited = new Promise((r) => w.once('exit', r));
       w.kill('SIGKILL');
       await exited;
     },
     async close() {
-      if (s.worker.exitCode === null) {
-        const exited = new Promise((r) => s.worker.once('exit', r));
-        s.worker.kill('SIGTERM');
-        await exited;
-      }
+      await Promise.all(
+        workers.filter(alive).map((w) => {
+          const exited = new Promise((r) => w.once('exit', r));
+          w.kill('SIGTERM');
+          return exited;
+        }),
+      );
       await s.temporal.connection.close();
       client.disconnect();
       await sink.stop();
@@ -211,7 +218,7 @@ export interface Audit {
  * Message-ID (a repeat is a counted duplicate with the same id), every accepted message has a logged allow
  * decision and a logged delivery, no member has two first decisions, and the chains verify.
  */
-export async function audit(s: Scenario, campaignId: string, runId: string, members: ReadonlyArray<{ ref: SubjectRef; address: string }>): Promise<Audit> {
+export async function audit(s: Scenario, campaignId: string, runId: string, members: ReadonlyArray<{ ref: SubjectRef; address: string }>, otherScopes: readonly string[] = []): Promise<Audit> {
   const run = (await s.services.runs.get(runId))!;
   const reconciliation = await reconcileRun(s.services.runs, s.services.ledger, run);
   assert.equal(run.status, 'finished');
@@ -224,10 +231,13 @@ export async function audit(s: Scenario, campaignId: string, runId: string, memb
   const mine = entries.filter((e) => e.runId === runId);
   const byId = new Map(mine.map((e) => [e.id, e]));
   const deliveredIds = new Map(mine.filter((e) => e.kind === 'delivery' && e.outcome === 'sent').map((e) => [e.messageId ?? '', e]));
+  // Messages of other runs (named by their ledger scopes, from which Message-IDs derive) are left out.
+  const theirs = new Set(otherScopes.flatMap((sc) => members.map((m) => stableMessageId(sc, m.ref, s.config.sender.email))));
   const addresses = new Set(members.map((m) => m.address));
   const ids = new Map<string, Set<string | undefined>>();
   let emails = 0;
   for (const m of s.sink.received) {
+    if (theirs.has(m.messageId ?? '')) continue;
     for (const a of m.envelopeTo) {
       if (!addresses.has(a)) continue;
       emails++;
