@@ -20,6 +20,32 @@ export class TemplateSyntaxError extends Error {
 
 const join = (a: string, b: string): string => (a && b ? `${a}.${b}` : a || b);
 
+// Names that reach built-in prototypes (a function's `name` and `length` are harmless data and common field names); a path or `lookup` key naming one is how template injection gets to Function.
+const PROTOTYPE_NAMES: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  ...Object.getOwnPropertyNames(Function.prototype).filter((n) => n !== 'name' && n !== 'length'),
+  'prototype',
+]);
+
+const unsafe = (what: string, n: Node): TemplateSyntaxError =>
+  new TemplateSyntaxError(`${what} (line ${n.loc.start.line}) reaches a built-in prototype; templates may read only profile fields and reserved variables`);
+
+// Rejects any path segment or literal `lookup` key that names a prototype property (`constructor`, `__proto__`, ...).
+function checkSafe(n: Node): void {
+  if (n.type === 'PathExpression') {
+    const p = n as hbs.AST.PathExpression;
+    const bad = p.parts.find((part) => PROTOTYPE_NAMES.has(part));
+    if (bad !== undefined) throw unsafe(`"${p.original}" uses "${bad}"`, n);
+  }
+}
+function checkLookup(call: hbs.AST.MustacheStatement | hbs.AST.SubExpression | hbs.AST.BlockStatement): void {
+  const name = call.path.type === 'PathExpression' ? (call.path as hbs.AST.PathExpression).original : '';
+  if (name !== 'lookup') return;
+  for (const p of call.params) {
+    if (p.type === 'StringLiteral' && PROTOTYPE_NAMES.has((p as hbs.AST.StringLiteral).value)) throw unsafe(`lookup of "${(p as hbs.AST.StringLiteral).value}"`, p);
+  }
+}
+
 /** Walks the Handlebars AST of `source` and lists every path it reads, resolving block scopes. */
 export function analyseTemplate(source: string): TemplateAnalysis {
   const fields = new Set<string>();
@@ -50,9 +76,12 @@ export function analyseTemplate(source: string): TemplateAnalysis {
   };
 
   const expr = (n: Node, stack: readonly Scope[], depth: number): void => {
+    checkSafe(n);
     if (n.type === 'PathExpression') return record(resolve(n as hbs.AST.PathExpression, stack), false, depth);
     if (n.type === 'SubExpression') {
       const s = n as hbs.AST.SubExpression;
+      checkSafe(s.path);
+      checkLookup(s);
       s.params.forEach((x) => expr(x, stack, depth));
       s.hash?.pairs.forEach((pair) => expr(pair.value, stack, depth));
     }
@@ -65,6 +94,13 @@ export function analyseTemplate(source: string): TemplateAnalysis {
         return (n as hbs.AST.Program).body.forEach((s) => walk(s, stack, depth));
       case 'MustacheStatement': {
         const m = n as hbs.AST.MustacheStatement;
+        checkSafe(m.path);
+        checkLookup(m);
+        // Unescaped output is only for the reserved links and sender, which the engine validates; never a profile field.
+        if (!m.escaped && !(m.params.length === 0 && m.path.type === 'PathExpression' && reservedRoots.has((m.path as hbs.AST.PathExpression).parts[0] ?? ''))) {
+          const what = m.path.type === 'PathExpression' ? (m.path as hbs.AST.PathExpression).original : m.path.type;
+          throw new TemplateSyntaxError(`unescaped output of "${what}" (line ${m.loc.start.line}) could inject HTML from a profile field; use {{${what}}} instead of {{{${what}}}}`);
+        }
         const isHelper = m.params.length > 0 || (m.hash?.pairs.length ?? 0) > 0;
         if (!isHelper && m.path.type === 'PathExpression') return record(resolve(m.path as hbs.AST.PathExpression, stack), true, depth);
         m.params.forEach((x) => expr(x, stack, depth));
@@ -72,6 +108,8 @@ export function analyseTemplate(source: string): TemplateAnalysis {
       }
       case 'BlockStatement': {
         const b = n as hbs.AST.BlockStatement;
+        checkSafe(b.path);
+        checkLookup(b);
         const helper = b.path.type === 'PathExpression' ? (b.path as hbs.AST.PathExpression).original : '';
         const isHelper = b.params.length > 0 || (b.hash?.pairs.length ?? 0) > 0;
         // `{{#each xs}}`/`{{#with x}}` take params; `{{#section}}` with none uses its path as the context.

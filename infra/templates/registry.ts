@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import { z } from 'zod';
 import { promotionalTerms, reservedVariables, type TemplateFacts, type TemplateMeta } from '../../domain/template.js';
 import { analyseTemplate, TemplateSyntaxError } from './analyse.js';
+import { compilePart, type RenderPart } from './compile.js';
 import { parseTemplateFile, TemplateLoadError } from './template-file.js';
 
 export { referencedFields } from './analyse.js';
@@ -43,13 +44,12 @@ export class TemplateRenderError extends Error {
   }
 }
 
-type Delegate = HandlebarsTemplateDelegate<Record<string, unknown>>;
 interface Entry {
   readonly facts: TemplateFacts;
   readonly roots: readonly string[];
-  readonly subject?: Delegate;
-  readonly text: Delegate;
-  readonly html?: Delegate;
+  readonly subject?: RenderPart;
+  readonly text: RenderPart;
+  readonly html?: RenderPart;
 }
 
 /** Loaded, compiled templates, keyed by id; compiled once at load and reused for every render. */
@@ -72,10 +72,9 @@ export function loadTemplates(dir: string): TemplateRegistry {
   // A private environment: helpers or partials registered globally elsewhere never reach our templates.
   const hb = Handlebars.create();
   let compiles = 0;
-  const compile = (src: string, escape: boolean): Delegate => {
+  const compile = (src: string, escape: boolean): RenderPart => {
     compiles++;
-    // strict: a missing field throws; knownHelpersOnly: no custom helpers; prototype access stays off (4.6+ default).
-    return hb.compile(src, { strict: true, knownHelpersOnly: true, noEscape: !escape });
+    return compilePart(hb, src, escape);
   };
   const entries = new Map<string, Entry>();
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.hbs')).sort()) {
