@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { PRIVATE_FILE_MODE } from '../infra/private-files.js';
 import { once } from 'node:events';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
@@ -98,7 +99,7 @@ async function runVerify(ctx: CliContext, o: { json?: boolean; witness: boolean 
 async function runExport(ctx: CliContext, o: { format: string; since?: string; until?: string; out?: string }): Promise<void> {
   const format = oneOf('--format', o.format, { jsonl: 'jsonl', csv: 'csv' } as const)!;
   const range = period(o);
-  const out = o.out ? createWriteStream(o.out, { flags: 'wx' }) : process.stdout;
+  const out = o.out ? createWriteStream(o.out, { flags: 'wx', mode: PRIVATE_FILE_MODE }) : process.stdout;
   if (o.out) await once(out, 'open').catch((e: Error) => Promise.reject(new CliUsageError(`--out ${o.out}: ${e.message.includes('EEXIST') ? 'the file exists; choose a new name' : e.message}`)));
   let n = 0;
   for await (const line of DecisionLog.fromConfig(ctx.config(), ctx.redis()).exportEntries({ format, ...range })) {

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFileSync } from '../infra/private-files.js';
 import { z } from 'zod';
 
 /** Where a running `consentflow dev` can be reached; other commands use it when no URL is configured. */
@@ -17,7 +18,7 @@ const file = (dataDir: string) => join(dataDir, 'dev.json');
 
 /** Records the running dev stack's addresses. */
 export function writeDevRuntime(dataDir: string, rt: DevRuntime): void {
-  writeFileSync(file(dataDir), JSON.stringify(rt, null, 2));
+  writePrivateFileSync(file(dataDir), JSON.stringify(rt, null, 2));
 }
 
 /** Removes the record when dev stops. */

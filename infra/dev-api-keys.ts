@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDirSync } from './private-files.js';
 import { z } from 'zod';
 import { ConfigError } from './config.js';
 
@@ -13,7 +14,7 @@ export function loadDevApiKeys(dataDir: string, create: boolean): DevApiKeys | u
   const file = join(dataDir, 'api-keys.json');
   if (!existsSync(file)) {
     if (!create) return undefined;
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDirSync(dataDir);
     const fresh: DevApiKeys = (['admin', 'marketer', 'reviewer'] as const).map((role) => ({ name: `dev-${role}`, role, secret: randomBytes(24).toString('base64url') }));
     // 0600: anyone holding the admin key can read and erase profiles.
     writeFileSync(file, JSON.stringify(fresh, null, 2), { mode: 0o600, flag: 'wx' });

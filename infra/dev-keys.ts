@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDirSync } from './private-files.js';
 import { z } from 'zod';
 import { ConfigError, SECRET_NAMES } from './config.js';
 
@@ -11,7 +12,7 @@ export function loadDevKeys(dataDir: string, create: boolean): Record<string, Bu
   const file = join(dataDir, 'keys.json');
   if (!existsSync(file)) {
     if (!create) return undefined;
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDirSync(dataDir);
     const fresh = Object.fromEntries(SECRET_NAMES.map((n) => [n, randomBytes(32).toString('base64')]));
     // 0600: these keys decrypt profiles and forge log chains.
     writeFileSync(file, JSON.stringify(fresh, null, 2), { mode: 0o600, flag: 'wx' });

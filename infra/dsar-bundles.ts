@@ -1,5 +1,6 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDir, writePrivateFile } from './private-files.js';
 
 const BundleId = /^[A-Za-z0-9_-]{1,200}$/;
 
@@ -14,10 +15,10 @@ export class DsarBundles {
 
   /** Writes both files (0600: they hold the subject's personal data) and returns the JSON file's path. */
   async write(bundleId: string, bundle: unknown, summary: string): Promise<string> {
-    await mkdir(join(this.dataDir, 'dsar'), { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(join(this.dataDir, 'dsar'));
     const file = this.path(bundleId, 'json');
-    await writeFile(file, `${JSON.stringify(bundle, null, 2)}\n`, { mode: 0o600 });
-    await writeFile(this.path(bundleId, 'txt'), summary, { mode: 0o600 });
+    await writePrivateFile(file, `${JSON.stringify(bundle, null, 2)}\n`);
+    await writePrivateFile(this.path(bundleId, 'txt'), summary);
     return file;
   }
 

@@ -53,9 +53,11 @@ function hookExit(): void {
 }
 
 /** Spawns a long-running service and registers it for cleanup on exit. */
-export function spawnService(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ManagedProcess {
+export function spawnService(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; umask?: number } = {}): ManagedProcess {
   hookExit();
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Node cannot set a child's umask; `sh -c 'umask …; exec'` does, and exec keeps the PID we stop it by.
+  const [file, argv] = opts.umask === undefined ? [cmd, args] : ['/bin/sh', ['-c', `umask ${opts.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, cmd, ...args]];
+  const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (b: Buffer): void => {
     tail = (tail + b.toString()).slice(-4000);

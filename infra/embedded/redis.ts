@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDirSync } from '../private-files.js';
 import { Redis } from 'ioredis';
 import { ServiceStartError, aptInstall, freePort, onPath, portInUse, spawnService, waitUntil, type ManagedProcess } from './process.js';
 
@@ -33,7 +34,8 @@ export async function startRedis(opts: { dataDir: string; port?: number; externa
   if (opts.port && (await portInUse(port))) {
     throw new ServiceStartError(`Port ${port} is already in use, so Redis cannot start there. Stop what holds it, choose another with REDIS_PORT, or set REDIS_URL to use that server.`);
   }
-  mkdirSync(opts.dataDir, { recursive: true });
+  ensurePrivateDirSync(opts.dataDir);
+  // umask 077: the AOF (consent events, encrypted profiles) and redis.log are created 0600 in 0700 folders.
   const proc: ManagedProcess = spawnService('redis', bin.path, [
     '--port', String(port),
     '--bind', '127.0.0.1',
@@ -44,7 +46,7 @@ export async function startRedis(opts: { dataDir: string; port?: number; externa
     '--daemonize', 'no',
     '--protected-mode', 'yes',
     '--logfile', join(opts.dataDir, 'redis.log'),
-  ]);
+  ], { umask: 0o077 });
   const url = `redis://127.0.0.1:${port}`;
   await waitUntil('redis-server', async () => {
     const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

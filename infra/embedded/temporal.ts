@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ensurePrivateDirSync } from '../private-files.js';
 import { Connection } from '@temporalio/client';
 import { ServiceStartError, cacheDir, freePort, onPath, portInUse, spawnService, waitUntil } from './process.js';
 
@@ -77,7 +78,7 @@ export async function startTemporal(opts: { externalAddress?: string; namespace:
   ];
   const cli = obtainTemporalCli();
   if (cli.path === undefined) return startViaSdk(port, opts, extraArgs);
-  if (opts.dbFile) mkdirSync(dirname(opts.dbFile), { recursive: true });
+  if (opts.dbFile) ensurePrivateDirSync(dirname(opts.dbFile));
   const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--namespace', opts.namespace, '--log-level', 'error', ...extraArgs];
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   const proc = spawnService('temporal', cli.path, args);

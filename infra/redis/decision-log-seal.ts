@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -40,9 +41,9 @@ async function sealPartition(o: DecisionLogOptions, p: number, after: { seq: num
     }
   }
   const dir = join(segmentsDir(o.dataDir), `p${p}`);
-  await mkdir(dir, { recursive: true });
+  await ensurePrivateDir(dir);
   const tmp = join(dir, `.sealing-${process.pid}.jsonl.gz`);
-  await pipeline(Readable.from(lines()), createGzip(), createWriteStream(tmp));
+  await pipeline(Readable.from(lines()), createGzip(), createWriteStream(tmp, { mode: PRIVATE_FILE_MODE }));
   if (!checker.settled) {
     await rm(tmp, { force: true });
     throw new LogSealError(`chain ${p} does not verify at seq ${checker.broken?.seq ?? checker.expect} (${checker.broken?.kind ?? 'unclassified'}); run \`consentflow log verify\` and resolve it before sealing`);

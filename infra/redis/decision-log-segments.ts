@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js';
 import { z } from 'zod';
 import { LogSegmentError } from './decision-log-errors.js';
 import { logMac, macEquals } from './decision-log-mac.js';
@@ -50,9 +51,9 @@ async function readJson(file: string): Promise<unknown> {
 
 /** Writes a file so that a crash leaves either the old or the new version, never half of one. */
 export async function writeDurably(file: string, data: string | Buffer): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  await ensurePrivateDir(dirname(file));
   const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w');
+  const fh = await open(tmp, 'w', PRIVATE_FILE_MODE);
   try {
     await fh.writeFile(data);
     await fh.sync();

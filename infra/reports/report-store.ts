@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename } from 'node:fs/promises';
+import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
 import { join, resolve } from 'node:path';
 import { ReviewId, ReviewReport, type ReportSummary } from '../../domain/review-report.js';
 
@@ -28,14 +29,14 @@ export const reportHtmlPath = (dir: string, id: string): string => join(resolve(
 
 async function writeAtomic(path: string, text: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text, 'utf8');
+  await writePrivateFile(tmp, text);
   await rename(tmp, path);
 }
 
 /** Validates and writes a report as JSON and HTML (HTML first, so a listed JSON always has its HTML). */
 export async function writeReport(dir: string, report: ReviewReport, html: string): Promise<{ jsonPath: string; htmlPath: string }> {
   const parsed = ReviewReport.parse(report);
-  await mkdir(dir, { recursive: true });
+  await ensurePrivateDir(dir);
   const htmlPath = reportHtmlPath(dir, parsed.id);
   const jsonPath = reportJsonPath(dir, parsed.id);
   await writeAtomic(htmlPath, html);

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { ensurePrivateDirSync, writePrivateFileSync } from '../private-files.js';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { ulid } from 'ulid';
@@ -28,7 +28,7 @@ export interface SmtpSink {
 
 /** Starts the dev/test SMTP sink on loopback; `port` 0 picks a free one. */
 export async function startSmtpSink(opts: { outbox: string; port?: number; writeFiles?: boolean }): Promise<SmtpSink> {
-  mkdirSync(opts.outbox, { recursive: true });
+  ensurePrivateDirSync(opts.outbox);
   const received: CapturedMessage[] = [];
   const rules: Array<{ match: (a: string) => boolean; code: number; message: string; left: number }> = [];
   const writeFiles = opts.writeFiles ?? true;
@@ -53,7 +53,7 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
         const file = join(opts.outbox, `${ulid()}.eml`);
-        if (writeFiles) writeFileSync(file, raw);
+        if (writeFiles) writePrivateFileSync(file, raw);
         received.push({
           file,
           envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
