@@ -8,7 +8,7 @@ import { ulid } from 'ulid';
 import type { LogEntryInput } from '../../domain/decision-log.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import type { ReportSummary } from '../../domain/review-report.js';
-import { readReport, reportsDirOf } from '../../infra/reports/report-store.js';
+import { readReport, reportJsonPath, reportsDirOf } from '../../infra/reports/report-store.js';
 import { startSubjectRequest } from '../../infra/temporal/rights.js';
 import { consentEvent, eventually, useEngine } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
@@ -96,6 +96,8 @@ test('a clean period passes and its report holds no subjectRef', async () => {
   assert.doesNotMatch(JSON.stringify(report), new RegExp(a), 'no subjectRef of a person in the report');
   cleanHtml = summary.htmlPath;
   assert.ok(statSync(cleanHtml).size > 100_000, 'Chart.js is inlined');
+  const bits = (f: string) => (statSync(f).mode & 0o777).toString(8);
+  assert.deepEqual([bits(reportsDir), bits(summary.htmlPath), bits(reportJsonPath(reportsDir, summary.id))], ['700', '600', '600'], 'reports are private');
 });
 
 test('the HTML report renders its charts offline in headless Chromium without console errors', async () => {
