@@ -4,6 +4,7 @@ import Fastify from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiApp, ApiDeps } from './deps.js';
 import { errorHandler, sendError } from './errors.js';
+import { registerRateLimits } from './rate-limits.js';
 import { confirmRoutes } from './routes/confirm.js';
 import { consentRoutes } from './routes/consents.js';
 import { preferenceRoutes } from './routes/preferences.js';
@@ -25,6 +26,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]!.replace(/\/(u|why|preferences|confirm)\/.*/, '/$1/…')}`));
+  await registerRateLimits(app, deps);
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
   // RFC 8058 lets the mail client POST multipart/form-data; only the one field matters, so a small reader suffices.
   app.addContentTypeParser('multipart/form-data', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {

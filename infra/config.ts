@@ -50,6 +50,12 @@ export const EnvSchema = z.object({
   CONSENTFLOW_CODEC_KEY: key32('CONSENTFLOW_CODEC_KEY').optional(),
   CONSENTFLOW_CODEC_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'CONSENTFLOW_CODEC_KEY_ID must be 1-64 of A-Z a-z 0-9 . _ -').default('dev-1'),
   CONSENTFLOW_LOG_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
+  /** Requests per minute per client IP on the subject pages (unsubscribe page, preferences, why, confirm). */
+  CONSENTFLOW_RATE_SUBJECT_PER_MIN: z.coerce.number().int().min(1, 'CONSENTFLOW_RATE_SUBJECT_PER_MIN must be a whole number of at least 1').default(60),
+  /** Consent captures per minute per API key (or IP), and double opt-in confirmations per IP. */
+  CONSENTFLOW_RATE_CONSENT_PER_MIN: z.coerce.number().int().min(1, 'CONSENTFLOW_RATE_CONSENT_PER_MIN must be a whole number of at least 1').default(600),
+  /** Other API requests per minute per API key (or IP without a valid key). */
+  CONSENTFLOW_RATE_API_PER_MIN: z.coerce.number().int().min(1, 'CONSENTFLOW_RATE_API_PER_MIN must be a whole number of at least 1').default(1200),
   CONSENTFLOW_REPORTS_DIR: z.string().min(1).optional(),
   /** HTTP API keys, `name:role:secret` comma-separated; roles marketer, reviewer, admin. */
   CONSENTFLOW_API_KEYS: z
@@ -89,6 +95,8 @@ export interface AppConfig {
   readonly publicUrl: string;
   readonly sender: { readonly name: string; readonly email: string; readonly postalAddress: string };
   readonly secrets: Secrets;
+  /** Requests per minute per client, by bucket (see api/rate-limits.ts). */
+  readonly rateLimits: { readonly subject: number; readonly consent: number; readonly api: number };
 }
 
 /** Parses the environment; every bad variable is listed on its own line with the fix. */
@@ -144,6 +152,7 @@ export function buildConfig(env: Env, devKeys?: Partial<Record<keyof typeof SECR
     publicUrl: env.CONSENTFLOW_PUBLIC_URL.replace(/\/$/, ''),
     sender: { name: env.CONSENTFLOW_SENDER_NAME, email: env.CONSENTFLOW_SENDER_EMAIL, postalAddress: env.CONSENTFLOW_POSTAL_ADDRESS },
     secrets,
+    rateLimits: { subject: env.CONSENTFLOW_RATE_SUBJECT_PER_MIN, consent: env.CONSENTFLOW_RATE_CONSENT_PER_MIN, api: env.CONSENTFLOW_RATE_API_PER_MIN },
   };
 }
 
