@@ -83,7 +83,7 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   if (read.status !== 'found') return fail(`profile_${read.status}`);
   const { [addressField]: address, ...merge } = read.fields;
   if (!address) return fail('address_missing');
-  const links = messageLinks(deps.tokens, deps.publicUrl, { ref: d.ref, purpose: spec.purpose, channel: spec.channel, campaignId: spec.campaignId, decisionId: d.decisionId });
+  const links = await messageLinks(deps.tokens, deps.publicUrl, { ref: d.ref, purpose: spec.purpose, channel: spec.channel, campaignId: spec.campaignId, decisionId: d.decisionId });
   const rendered = deps.templates.render(d.template.id, { fields: merge, links: { ...links }, sender: { ...deps.sender } });
   // Strict templates never go out with a hole: a missing value is a logged, permanent failure, not a retry loop.
   if (!rendered.ok) return fail('profile_field_missing');

@@ -35,8 +35,8 @@ export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerRe
 const TOKEN_STATUS = { malformed: 400, bad_signature: 403, wrong_scope: 403, expired: 410 } as const;
 
 /** Verifies a subject link token or throws a 4xx naming what is wrong; nothing is changed on failure. */
-export function claimsOf(deps: ApiDeps, token: string, scope: TokenScope): TokenClaims {
-  const r = deps.services.tokens.verify(token, scope);
+export async function claimsOf(deps: ApiDeps, token: string, scope: TokenScope): Promise<TokenClaims> {
+  const r = await deps.services.tokens.verify(token, scope);
   if (!r.ok) throw new ApiError(TOKEN_STATUS[r.code], `token_${r.code}`, r.message, [{ path: 'params.token', message: r.message }]);
   return r.claims;
 }

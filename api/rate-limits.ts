@@ -32,10 +32,10 @@ export async function registerRateLimits(app: ApiApp, deps: ApiDeps): Promise<vo
     const caller = m ? deps.keyring.identify(m[1]!) : undefined;
     return caller ? `key:${caller.name}` : ipKey(req);
   };
-  const oneClickAllowed = (req: FastifyRequest): boolean => {
+  const oneClickAllowed = async (req: FastifyRequest): Promise<boolean> => {
     const token = (req.params as { token?: unknown }).token;
     // RFC 8058: a mailbox provider's unsubscribe must never be lost, so a genuine link is never limited.
-    return typeof token === 'string' && deps.services.tokens.verify(token, 'unsubscribe').ok;
+    return typeof token === 'string' && (await deps.services.tokens.verify(token, 'unsubscribe')).ok;
   };
   app.addHook('onRoute', (route: RouteOptions) => {
     const bucket = bucketOf(String(route.method), route.url);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { LINK_TOKEN_PATTERN } from '../infra/tokens.js';
 import { ErrorBody } from './errors.js';
 
-/** A signed subject link token in the path. */
-export const TokenParams = z.strictObject({ token: z.string().min(1).max(2048) });
+/** An encrypted subject link token in the path (or, until it expires, a v1 signed link). */
+export const TokenParams = z.strictObject({ token: z.string().max(2048).regex(new RegExp(LINK_TOKEN_PATTERN), 'must be the token from a consentflow link') });
 
 /** A subject id in the path. */
 export const SubjectParams = z.strictObject({ id: z.string().min(1).max(128) });

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { buildConfig, parseEnv } from '../infra/config.js';
-import { loadDevKeys } from '../infra/dev-keys.js';
+import { keyringPath, loadDevKeys } from '../infra/dev-keys.js';
 import { onShutdown, ServiceStartError } from '../infra/embedded/process.js';
 import { startStack } from '../infra/embedded/stack.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
@@ -21,7 +21,7 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
     .option('--json', 'print the endpoints as JSON')
     .action(async (opts: { json?: boolean }) => {
       const env = parseEnv(process.env);
-      const config = buildConfig(env, loadDevKeys(env.CONSENTFLOW_DATA_DIR, true));
+      const config = buildConfig(env, loadDevKeys(env.CONSENTFLOW_DATA_DIR, true, keyringPath(env.CONSENTFLOW_DATA_DIR, env.CONSENTFLOW_KEYRING_FILE)));
       installRuntime();
       const stack = await startStack(env, { persistent: true });
       const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl }).catch(async (e: unknown) => {

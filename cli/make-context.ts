@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { connectRedis } from '../infra/redis/connect.js';
 import { connectClient } from '../infra/temporal/connection.js';
 import { buildConfig, ConfigError, parseEnv, type AppConfig } from '../infra/config.js';
-import { loadDevKeys } from '../infra/dev-keys.js';
+import { keyringPath, loadDevKeys } from '../infra/dev-keys.js';
 import { redisKeys, type RedisKeys } from '../infra/redis/keys.js';
 import type { CliContext } from './context.js';
 import { readDevRuntime } from './runtime-file.js';
@@ -16,7 +16,7 @@ export function makeCliContext(): CliContext {
   const getConfig = (): AppConfig => {
     if (config) return config;
     const env = parseEnv(process.env);
-    config = buildConfig(env, loadDevKeys(env.CONSENTFLOW_DATA_DIR, false));
+    config = buildConfig(env, loadDevKeys(env.CONSENTFLOW_DATA_DIR, false, keyringPath(env.CONSENTFLOW_DATA_DIR, env.CONSENTFLOW_KEYRING_FILE)));
     return config;
   };
   const fromDev = (what: 'redisUrl' | 'temporalAddress' | 'smtpUrl', envName: string): string => {

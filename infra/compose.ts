@@ -37,7 +37,7 @@ export function createServices(config: AppConfig, redis: Redis): Services {
     subjects: new SubjectStore({
       redis,
       keys,
-      envelope: createEnvelope({ current: config.secrets.masterKey }),
+      envelope: createEnvelope({ current: config.secrets.masterKey, previous: config.secrets.rings.master.previous.map((k) => k.key) }),
       pseudonymKey: config.secrets.pseudonymKey,
       addressFields: Object.values(shippedPolicy.channelAddressField),
     }),
@@ -45,7 +45,7 @@ export function createServices(config: AppConfig, redis: Redis): Services {
     ledger: new SendLedger(redis, keys),
     runs: new RunStore(redis, keys),
     policy,
-    tokens: new LinkTokens(config.secrets.tokenKey),
+    tokens: new LinkTokens(config.secrets.rings.token),
     pseudonymize: createPseudonymizer(config.secrets.pseudonymKey),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fingerprintId, parsePreviousKeys, type KeyKind, type KeyRing } from './keyring.js';
 
 /** A bad or missing environment variable; the message names it and says how to fix it. */
 export class ConfigError extends Error {
@@ -16,6 +17,11 @@ const key32 = (name: string) =>
       }
       return b;
     });
+
+// `id:base64key,...`: the versions a secret replaced, still accepted when reading what they protected.
+const previousKeys = (name: string) =>
+  z.string().regex(/^[A-Za-z0-9._-]{1,64}:[A-Za-z0-9+/=]{44,}(,[A-Za-z0-9._-]{1,64}:[A-Za-z0-9+/=]{44,})*$/, `${name} must be id:base64key[,id:base64key...] with 32+ byte keys`).optional();
+const keyId = (name: string) => z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, `${name} must be 1-64 of A-Z a-z 0-9 . _ -`).optional();
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -48,6 +54,16 @@ export const EnvSchema = z.object({
   CONSENTFLOW_LOG_KEY: key32('CONSENTFLOW_LOG_KEY').optional(),
   CONSENTFLOW_TOKEN_KEY: key32('CONSENTFLOW_TOKEN_KEY').optional(),
   CONSENTFLOW_CODEC_KEY: key32('CONSENTFLOW_CODEC_KEY').optional(),
+  CONSENTFLOW_MASTER_KEY_ID: keyId('CONSENTFLOW_MASTER_KEY_ID'),
+  CONSENTFLOW_PSEUDONYM_KEY_ID: keyId('CONSENTFLOW_PSEUDONYM_KEY_ID'),
+  CONSENTFLOW_LOG_KEY_ID: keyId('CONSENTFLOW_LOG_KEY_ID'),
+  CONSENTFLOW_TOKEN_KEY_ID: keyId('CONSENTFLOW_TOKEN_KEY_ID'),
+  CONSENTFLOW_MASTER_PREVIOUS_KEYS: previousKeys('CONSENTFLOW_MASTER_PREVIOUS_KEYS'),
+  CONSENTFLOW_LOG_PREVIOUS_KEYS: previousKeys('CONSENTFLOW_LOG_PREVIOUS_KEYS'),
+  CONSENTFLOW_TOKEN_PREVIOUS_KEYS: previousKeys('CONSENTFLOW_TOKEN_PREVIOUS_KEYS'),
+  CONSENTFLOW_CODEC_PREVIOUS_KEYS: previousKeys('CONSENTFLOW_CODEC_PREVIOUS_KEYS'),
+  /** A keyring file (JSON, see infra/keyring.ts) instead of, or under, the variables above; default <dataDir>/keys.json. */
+  CONSENTFLOW_KEYRING_FILE: z.string().min(1).optional(),
   CONSENTFLOW_CODEC_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'CONSENTFLOW_CODEC_KEY_ID must be 1-64 of A-Z a-z 0-9 . _ -').default('dev-1'),
   CONSENTFLOW_LOG_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
   /** Requests per minute per client IP on the subject pages (unsubscribe page, preferences, why, confirm). */
@@ -80,6 +96,8 @@ export interface Secrets {
   readonly tokenKey: Buffer;
   readonly codecKey: Buffer;
   readonly codecKeyId: string;
+  /** Every secret with its key id and the versions it replaced; the flat fields above are the current keys. */
+  readonly rings: Readonly<Record<KeyKind, KeyRing>>;
 }
 
 /** Parsed configuration handed down from the entry points. */
@@ -108,6 +126,8 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
 }
 
+const KIND_OF = { masterKey: 'master', pseudonymKey: 'pseudonym', logKey: 'log', tokenKey: 'token', codecKey: 'codec' } as const satisfies Record<string, KeyKind>;
+
 const SECRET_VARS = {
   masterKey: 'CONSENTFLOW_MASTER_KEY',
   pseudonymKey: 'CONSENTFLOW_PSEUDONYM_KEY',
@@ -121,20 +141,31 @@ const SECRET_VARS = {
  * tests, or a local data dir that `dev` already initialised), it is taken from there. Otherwise: a ConfigError
  * naming every missing variable.
  */
-export function buildConfig(env: Env, devKeys?: Partial<Record<keyof typeof SECRET_VARS, Buffer>>): AppConfig {
+export function buildConfig(env: Env, devKeys?: Partial<Record<SecretName, Buffer | KeyRing>>): AppConfig {
   const missing: string[] = [];
-  const pick = (name: keyof typeof SECRET_VARS): Buffer => {
-    const v = (env[SECRET_VARS[name]] as Buffer | undefined) ?? devKeys?.[name];
-    if (!v) missing.push(SECRET_VARS[name]);
-    return v ?? Buffer.alloc(0);
+  const ring = (name: SecretName): KeyRing => {
+    const kind = KIND_OF[name];
+    const fromEnv = env[SECRET_VARS[name]] as Buffer | undefined;
+    const given = fromEnv ?? devKeys?.[name];
+    if (given === undefined) {
+      missing.push(SECRET_VARS[name]);
+      return { current: { id: 'missing', key: Buffer.alloc(0) }, previous: [] };
+    }
+    if (!Buffer.isBuffer(given)) return given;
+    // A bare key: its id comes from the environment, else a fingerprint (the codec keeps its historical default).
+    const id = kind === 'codec' ? env.CONSENTFLOW_CODEC_KEY_ID : (env[`CONSENTFLOW_${kind.toUpperCase()}_KEY_ID` as keyof Env] as string | undefined) ?? fingerprintId(kind, given);
+    const prev = kind === 'pseudonym' ? undefined : (env[`CONSENTFLOW_${kind.toUpperCase()}_PREVIOUS_KEYS` as keyof Env] as string | undefined);
+    return { current: { id, key: given }, previous: fromEnv ? parsePreviousKeys(prev) : [] };
   };
+  const rings = Object.fromEntries(SECRET_NAMES.map((n) => [KIND_OF[n], ring(n)])) as Record<KeyKind, KeyRing>;
   const secrets: Secrets = {
-    masterKey: pick('masterKey'),
-    pseudonymKey: pick('pseudonymKey'),
-    logKey: pick('logKey'),
-    tokenKey: pick('tokenKey'),
-    codecKey: pick('codecKey'),
-    codecKeyId: env.CONSENTFLOW_CODEC_KEY_ID,
+    masterKey: rings.master.current.key,
+    pseudonymKey: rings.pseudonym.current.key,
+    logKey: rings.log.current.key,
+    tokenKey: rings.token.current.key,
+    codecKey: rings.codec.current.key,
+    codecKeyId: rings.codec.current.id,
+    rings,
   };
   if (missing.length) {
     throw new ConfigError(
@@ -158,3 +189,8 @@ export function buildConfig(env: Env, devKeys?: Partial<Record<keyof typeof SECR
 
 /** Names of the secrets, for generating local dev keys. */
 export const SECRET_NAMES = Object.keys(SECRET_VARS) as Array<keyof typeof SECRET_VARS>;
+export type SecretName = keyof typeof SECRET_VARS;
+/** The ring kind of each secret name. */
+export const kindOfSecret = (name: SecretName): KeyKind => KIND_OF[name];
+/** The secret name of each ring kind. */
+export const secretOfKind = (kind: KeyKind): SecretName => SECRET_NAMES.find((n) => KIND_OF[n] === kind)!;

@@ -1,8 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
+import { CompactEncrypt, compactDecrypt } from 'jose';
 import { z } from 'zod';
 import { SubjectRef } from '../domain/ids.js';
+import type { KeyRing, VersionedKey } from './keyring.js';
+import { LEGACY_TOKEN, openLegacyToken } from './tokens-legacy.js';
 
-/** What a signed link lets its holder do. */
+/** What a subject link lets its holder do. */
 export const TokenScope = { unsubscribe: 'unsubscribe', why: 'why', preferences: 'preferences', confirm: 'confirm' } as const;
 export type TokenScope = (typeof TokenScope)[keyof typeof TokenScope];
 
@@ -24,41 +27,59 @@ export type TokenClaims = z.infer<typeof TokenClaims>;
 /** Why a token was refused; stable codes for API error bodies. */
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; code: 'malformed' | 'bad_signature' | 'expired' | 'wrong_scope'; message: string };
 
-const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+const JWE_TOKEN = /^[A-Za-z0-9_-]{20,200}\.\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{20,1500}\.[A-Za-z0-9_-]{22}$/;
+/** Every link token the API accepts: a JWE (dir + A256GCM, with kid) or, until they expire, a v1 signed link. */
+export const LINK_TOKEN_PATTERN = `^(?:${JWE_TOKEN.source.slice(1, -1)}|${LEGACY_TOKEN.source.slice(1, -1)})$`;
 
-/** Signs and verifies subject link tokens with HMAC-SHA256 under the configured token key. */
+// HKDF gives the content key exactly the 32 bytes A256GCM needs and keeps it apart from other uses of the secret.
+const cek = (k: VersionedKey): Uint8Array => new Uint8Array(hkdfSync('sha256', k.key, Buffer.alloc(0), 'consentflow/link-jwe/v1', 32));
+const refused = { ok: false, code: 'bad_signature', message: 'this link is not valid; use the link from your latest email' } as const;
+
+/** Encrypts and authenticates subject link tokens (JWE, key id in the header) under the token key ring. */
 export class LinkTokens {
-  constructor(
-    private readonly key: Buffer,
-    private readonly now: () => number = Date.now,
-  ) {}
+  readonly #ring: KeyRing;
+  readonly #byId: ReadonlyMap<string, Uint8Array>;
 
-  /** A token valid for `ttlDays` (default 400: unsubscribe links must keep working well past 30 days, CAN-SPAM). */
-  sign(claims: Omit<TokenClaims, 'v' | 'exp'>, ttlDays = 400): string {
-    const body = b64(JSON.stringify({ v: 1, ...claims, exp: Math.floor(this.now() / 1000) + ttlDays * 86_400 }));
-    return `${body}.${this.mac(body)}`;
+  constructor(
+    ring: KeyRing,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#ring = ring;
+    this.#byId = new Map([ring.current, ...ring.previous].map((k) => [k.id, cek(k)]));
   }
 
-  /** Checks signature, expiry and scope; a forged, expired or re-targeted token is refused. */
-  verify(token: string, scope: TokenScope): TokenCheck {
-    const [body, sig, extra] = token.split('.');
-    if (!body || !sig || extra !== undefined) return { ok: false, code: 'malformed', message: 'token must be two base64url parts joined by a dot' };
-    const expected = Buffer.from(this.mac(body));
-    const given = Buffer.from(sig);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, code: 'bad_signature', message: 'token signature does not match; use the link from your email' };
-    let parsed: ReturnType<typeof TokenClaims.safeParse>;
-    try {
-      parsed = TokenClaims.safeParse(JSON.parse(Buffer.from(body, 'base64url').toString('utf8')));
-    } catch {
-      return { ok: false, code: 'malformed', message: 'token body is not JSON' };
+  /** A token valid for `ttlDays` (default 400: unsubscribe links must keep working well past 30 days, CAN-SPAM). */
+  async sign(claims: Omit<TokenClaims, 'v' | 'exp'>, ttlDays = 400): Promise<string> {
+    const body = JSON.stringify({ v: 1, ...claims, exp: Math.floor(this.now() / 1000) + ttlDays * 86_400 });
+    const kid = this.#ring.current.id;
+    return new CompactEncrypt(new TextEncoder().encode(body)).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid }).encrypt(this.#byId.get(kid)!);
+  }
+
+  /** Decrypts and checks expiry and scope; a forged, expired or re-targeted token is refused. */
+  async verify(token: string, scope: TokenScope): Promise<TokenCheck> {
+    let raw: unknown;
+    if (JWE_TOKEN.test(token)) {
+      try {
+        const { plaintext } = await compactDecrypt(token, (h) => {
+          const key = typeof h.kid === 'string' ? this.#byId.get(h.kid) : undefined;
+          // A retired or unknown key id reads as a forged link: nothing about the key is revealed.
+          if (!key) throw new Error('unknown kid');
+          return key;
+        }, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+        raw = JSON.parse(new TextDecoder().decode(plaintext));
+      } catch {
+        return refused;
+      }
+    } else if (LEGACY_TOKEN.test(token)) {
+      raw = openLegacyToken(token, [this.#ring.current, ...this.#ring.previous]);
+      if (raw === undefined) return refused;
+    } else {
+      return { ok: false, code: 'malformed', message: 'this is not a link token; copy the whole link from your email' };
     }
-    if (!parsed.success) return { ok: false, code: 'malformed', message: `token claims invalid: ${parsed.error.issues[0]?.message}` };
+    const parsed = TokenClaims.safeParse(raw);
+    if (!parsed.success) return refused;
     if (parsed.data.exp * 1000 < this.now()) return { ok: false, code: 'expired', message: 'this link has expired; open the latest email or ask for a new link' };
     if (parsed.data.scope !== scope) return { ok: false, code: 'wrong_scope', message: `this is a ${parsed.data.scope} link, not a ${scope} link` };
     return { ok: true, claims: parsed.data };
-  }
-
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(`cf-link-v1.${body}`).digest('base64url');
   }
 }

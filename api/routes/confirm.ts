@@ -15,12 +15,12 @@ export function confirmRoutes(app: ApiApp, deps: ApiDeps): void {
   const what = (purpose: string | undefined) => deps.services.policy.purposes.get(purpose ?? '')?.purpose.description.toLowerCase() ?? 'our messages';
 
   app.get('/confirm/:token', { schema: { summary: 'Double opt-in confirmation page (never confirms)', tags: ['subject'], params: TokenParams, response: { 200: htmlPage('confirmation page'), ...errors } } }, async (req, reply) => {
-    const c = claimsOf(deps, req.params.token, 'confirm');
+    const c = await claimsOf(deps, req.params.token, 'confirm');
     return reply.type('text/html; charset=utf-8').send(confirmPage(`/confirm/${req.params.token}`, what(c.purpose)));
   });
 
   app.post('/confirm/:token', { schema: { summary: 'Confirm a pending double opt-in grant', tags: ['subject'], params: TokenParams, body: ConfirmForm.optional(), response: { 200: htmlPage('confirmed'), ...errors } } }, async (req, reply) => {
-    const c = claimsOf(deps, req.params.token, 'confirm');
+    const c = await claimsOf(deps, req.params.token, 'confirm');
     if (!c.purpose || !c.channel) throw new ApiError(400, 'token_incomplete', 'this confirmation link names no purpose and channel');
     const latest = (await deps.services.consent.projection(c.sub))[projectionKey(c.purpose, c.channel)];
     const html = (already: boolean) => reply.type('text/html; charset=utf-8').send(confirmedPage(what(c.purpose), already));

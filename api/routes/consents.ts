@@ -54,7 +54,7 @@ export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
     }, deps.services.policy.bundle, now, ulid(now.getTime()));
     if (!r.ok) throw new ApiError(400, r.code, `body.${r.message}`, [{ path: `body.${r.field}`, message: r.problem }]);
     const { streamId, event } = await consent.append(r.event);
-    const confirmUrl = b.doubleOptIn ? `${deps.config.publicUrl}/confirm/${tokens.sign({ scope: 'confirm', sub: subjectRef, purpose: event.purpose, channel: event.channel }, CONFIRM_TTL_DAYS)}` : undefined;
+    const confirmUrl = b.doubleOptIn ? `${deps.config.publicUrl}/confirm/${await tokens.sign({ scope: 'confirm', sub: subjectRef, purpose: event.purpose, channel: event.channel }, CONFIRM_TTL_DAYS)}` : undefined;
     const propagationId = event.type === 'withdrawn' ? await propagate(deps, subjectRef, { kind: 'withdrawn', changeId: event.id, purpose: event.purpose, channel: event.channel }) : undefined;
     return reply.code(201).send({ event, streamId, ...(confirmUrl ? { confirmUrl } : {}), ...(propagationId ? { propagationId } : {}) });
   });

@@ -23,7 +23,7 @@ export function preferenceRoutes(app: ApiApp, deps: ApiDeps): void {
   app.get('/preferences/:token', {
     schema: { summary: 'Preference centre page', tags: ['subject'], params: TokenParams, querystring: z.strictObject({ saved: z.literal('1').optional() }), response: { 200: htmlPage('preference centre'), ...errors } },
   }, async (req, reply) => {
-    const { sub } = claimsOf(deps, req.params.token, 'preferences');
+    const { sub } = await claimsOf(deps, req.params.token, 'preferences');
     await requireNotErased(deps, sub);
     const [projection, suppressions, state] = await Promise.all([consent.projection(sub), consent.suppressions(sub), consent.loadGuardState(sub)]);
     const toggles = new Map(purposes.flatMap((p) => p.channels.map((c) => [projectionKey(p.id, c), toggleState(projection[projectionKey(p.id, c)])] as const)));
@@ -37,7 +37,7 @@ export function preferenceRoutes(app: ApiApp, deps: ApiDeps): void {
   app.post('/preferences/:token', {
     schema: { summary: 'Save the preference form', tags: ['subject'], params: TokenParams, body: Form, response: { 303: z.undefined(), ...errors } },
   }, async (req, reply) => {
-    const { sub } = claimsOf(deps, req.params.token, 'preferences');
+    const { sub } = await claimsOf(deps, req.params.token, 'preferences');
     await requireNotErased(deps, sub);
     const form = req.body as Record<string, 'on' | undefined>;
     const [projection, suppressions, history] = await Promise.all([consent.projection(sub), consent.suppressions(sub), consent.events(sub)]);

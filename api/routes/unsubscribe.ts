@@ -12,17 +12,17 @@ const OneClick = z.strictObject({ 'List-Unsubscribe': z.literal('One-Click') });
 /** RFC 8058 one-click unsubscribe: POST withdraws (no cookies, login or redirect), GET only shows a button. */
 export function unsubscribeRoutes(app: ApiApp, deps: ApiDeps): void {
   const what = (purpose: string | undefined) => deps.services.policy.purposes.get(purpose ?? '')?.purpose.description.toLowerCase() ?? 'these messages';
-  const prefsUrl = (sub: string) => `${deps.config.publicUrl}/preferences/${deps.services.tokens.sign({ scope: 'preferences', sub: sub as never })}`;
+  const prefsUrl = async (sub: string) => `${deps.config.publicUrl}/preferences/${await deps.services.tokens.sign({ scope: 'preferences', sub: sub as never })}`;
 
   app.get('/u/:token', { schema: { summary: 'Unsubscribe confirmation page (never unsubscribes)', tags: ['subject'], params: TokenParams, response: { 200: htmlPage('confirmation page'), ...errors } } }, async (req, reply) => {
-    const c = claimsOf(deps, req.params.token, 'unsubscribe');
+    const c = await claimsOf(deps, req.params.token, 'unsubscribe');
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(unsubscribeConfirmPage(`/u/${req.params.token}`, what(c.purpose)));
   });
 
   app.post('/u/:token', {
     schema: { summary: 'One-click unsubscribe (RFC 8058)', tags: ['subject'], params: TokenParams, body: OneClick, response: { 200: htmlPage('unsubscribed'), ...errors } },
   }, async (req, reply) => {
-    const c = claimsOf(deps, req.params.token, 'unsubscribe');
+    const c = await claimsOf(deps, req.params.token, 'unsubscribe');
     if (!c.purpose || !c.channel) throw new ApiError(400, 'token_incomplete', 'this unsubscribe link names no purpose and channel');
     const { consent, subjects } = deps.services;
     // An erased subject is already suppressed everywhere: answer 200, record nothing.
@@ -34,6 +34,6 @@ export function unsubscribeRoutes(app: ApiApp, deps: ApiDeps): void {
         await propagate(deps, c.sub, { kind: 'withdrawn', changeId: e.id, purpose: c.purpose, channel: c.channel });
       }
     }
-    return reply.code(200).type('text/html; charset=utf-8').send(unsubscribedPage(what(c.purpose), prefsUrl(c.sub)));
+    return reply.code(200).type('text/html; charset=utf-8').send(unsubscribedPage(what(c.purpose), await prefsUrl(c.sub)));
   });
 }

@@ -6,7 +6,7 @@ import { errors, htmlPage, TokenParams } from '../schemas.js';
 /** "Why did I get this?": the campaign, purpose, consent relied on and fields used, from the decision log entry. */
 export function whyRoutes(app: ApiApp, deps: ApiDeps): void {
   app.get('/why/:token', { schema: { summary: 'Why this message was sent', tags: ['subject'], params: TokenParams, response: { 200: htmlPage('explanation'), ...errors } } }, async (req, reply) => {
-    const c = claimsOf(deps, req.params.token, 'why');
+    const c = await claimsOf(deps, req.params.token, 'why');
     if (!c.decision) throw new ApiError(400, 'token_incomplete', 'this link names no message decision');
     let entry;
     for await (const e of deps.services.log.query({ subjectRef: c.sub, kind: 'decision' })) {
@@ -26,7 +26,7 @@ export function whyRoutes(app: ApiApp, deps: ApiDeps): void {
       sentAt: entry.at,
       consent: event ? { at: event.occurredAt, collectionPoint: event.collectionPoint, noticeVersion: event.noticeVersion, method: event.method, basis: event.legalBasis } : undefined,
       fields: entry.fieldsReleased,
-      preferencesUrl: `${deps.config.publicUrl}/preferences/${deps.services.tokens.sign({ scope: 'preferences', sub: c.sub })}`,
+      preferencesUrl: `${deps.config.publicUrl}/preferences/${await deps.services.tokens.sign({ scope: 'preferences', sub: c.sub })}`,
       senderName: deps.config.sender.name,
     });
     return reply.type('text/html; charset=utf-8').send(body);

@@ -7,7 +7,9 @@ import type { AppConfig } from '../config.js';
 
 /** The one data converter client and worker share: every payload encrypted by the AES-GCM codec. */
 export function dataConverter(config: AppConfig, olderKeys: ReadonlyMap<string, Buffer> = new Map()): DataConverter {
+  // Previous codec keys stay readable so histories written before a rotation still decode and replay.
   const keys = new Map(olderKeys);
+  for (const k of config.secrets.rings.codec.previous) keys.set(k.id, k.key);
   keys.set(config.secrets.codecKeyId, config.secrets.codecKey);
   return { payloadCodecs: [new AesGcmPayloadCodec(config.secrets.codecKeyId, keys)] };
 }

@@ -24,7 +24,7 @@ after(() => browser?.close());
 
 test('in a real browser: toggle, save, reload and see the state; withdrawal takes one click and a save', async () => {
   const ref = await engine.seed(uniqueId('s'), { email: `${uniqueId('p')}@example.org` }, [{ purpose: 'marketing.email.newsletter' }]);
-  const url = `${base}/preferences/${engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`;
+  const url = `${base}/preferences/${await engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`;
   const page = await browser.newPage();
   await page.goto(url);
   const newsletter = page.getByRole('group', { name: 'Our monthly newsletter about new products and stores' }).getByLabel('By email');
@@ -50,7 +50,7 @@ test('in a real browser: toggle, save, reload and see the state; withdrawal take
 test('keyboard: Tab reaches every checkbox and then the save button, in order, each with a visible focus style', async () => {
   const ref = await engine.seed(uniqueId('s'), { email: `${uniqueId('k')}@example.org` });
   const page = await browser.newPage();
-  await page.goto(`${base}/preferences/${engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`);
+  await page.goto(`${base}/preferences/${await engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`);
   // Browser-side code as strings: the test tsconfig has no DOM library.
   const nameOf = (sel: string) => `(${sel}) ? ((${sel}).name || (${sel}).textContent || '') : ''`;
   const controls = (await page.evaluate(`[...document.querySelectorAll('input:not([type=hidden]), button')].map((e) => ${nameOf('e')})`)) as string[];

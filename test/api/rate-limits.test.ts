@@ -22,7 +22,7 @@ function assertLimited(res: { statusCode: number; headers: Record<string, unknow
 }
 
 test('a burst on a subject page answers 429 with Retry-After once the per-IP limit is spent', async () => {
-  const token = engine.services.tokens.sign({ scope: 'why', sub: engine.services.pseudonymize(uniqueId('s')), campaign: 'c' });
+  const token = await engine.services.tokens.sign({ scope: 'why', sub: engine.services.pseudonymize(uniqueId('s')), campaign: 'c' });
   const codes: number[] = [];
   let last;
   for (let i = 0; i < 7; i++) {
@@ -45,7 +45,7 @@ test('an over-limit RFC 8058 one-click POST is still recorded; forged one-click 
   // The same client is now over the limit, yet every genuine unsubscribe goes through and is recorded.
   for (let i = 0; i < 8; i++) {
     const ref = await engine.seed(uniqueId('s'), { email: `${uniqueId('r')}@example.org` }, [{ purpose: 'marketing.email.newsletter' }]);
-    const res = await api.app.inject({ method: 'POST', url: `/u/${unsub(ref)}`, headers: form, payload: 'List-Unsubscribe=One-Click', ...ip });
+    const res = await api.app.inject({ method: 'POST', url: `/u/${await unsub(ref)}`, headers: form, payload: 'List-Unsubscribe=One-Click', ...ip });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal((await engine.services.consent.projection(ref))['marketing.email.newsletter|email']?.type, 'withdrawn');
   }
