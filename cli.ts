@@ -11,6 +11,7 @@ import { registerConsentCommands } from './cli/consent.js';
 import { registerDevCommands } from './cli/dev.js';
 import { registerDsarCommands } from './cli/dsar.js';
 import { registerGuardCommands } from './cli/guard.js';
+import { registerKeyCommands } from './cli/keys.js';
 import { registerLogCommands } from './cli/log.js';
 import { registerPolicyCommands } from './cli/policy.js';
 import { registerReviewCommands } from './cli/review.js';
@@ -27,7 +28,7 @@ export function buildProgram(ctx = makeCliContext()): Command {
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const modules = [registerDevCommands, registerPolicyCommands, registerSubjectCommands, registerConsentCommands, registerGuardCommands, registerCampaignCommands, registerLogCommands, registerDsarCommands, registerApiCommands, registerReviewCommands];
+  const modules = [registerDevCommands, registerPolicyCommands, registerSubjectCommands, registerConsentCommands, registerGuardCommands, registerCampaignCommands, registerLogCommands, registerDsarCommands, registerApiCommands, registerReviewCommands, registerKeyCommands];
   for (const register of modules) register(program, ctx);
   return program;
 }

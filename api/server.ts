@@ -1,10 +1,12 @@
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
-import Fastify from 'fastify';
+import { createServer } from 'node:http';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiApp, ApiDeps } from './deps.js';
 import { errorHandler, sendError } from './errors.js';
 import { registerRateLimits } from './rate-limits.js';
+import { clientErrorHandler, frameworkErrors, MAX_HEADER_BYTES, MAX_PARAM_BYTES, methodTracker } from './strict-http.js';
 import { confirmRoutes } from './routes/confirm.js';
 import { consentRoutes } from './routes/consents.js';
 import { preferenceRoutes } from './routes/preferences.js';
@@ -21,11 +23,23 @@ const BODY_LIMIT = 16 * 1024;
 /** Builds the HTTP API (not listening): routes, validation from zod, OpenAPI at /openapi.json, uniform errors. */
 export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   // Logger off: request lines carry tokens and IPs, and we log no personal data.
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, trustProxy: false, routerOptions: { maxParamLength: 2048 } }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    logger: false, bodyLimit: BODY_LIMIT, trustProxy: false, clientErrorHandler, frameworkErrors,
+    // Generous transport limits, so an over-long token or id meets the schema (400 naming it) before a 414 or 431.
+    routerOptions: { maxParamLength: MAX_PARAM_BYTES },
+    serverFactory: (handler) => createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler),
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]!.replace(/\/(u|why|preferences|confirm)\/.*/, '/$1/…')}`));
+  const allowedMethods = methodTracker(app);
+  const notFound = (req: FastifyRequest, reply: FastifyReply) => {
+    const allow = allowedMethods(req);
+    if (allow) return sendError(reply.header('allow', allow.join(', ')), 405, 'method_not_allowed', `${req.method} is not supported here; use ${allow.join(', ')}`);
+    return sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]!.replace(/\/(u|why|preferences|confirm)\/.*/, '/$1/…')}`);
+  };
+  // A request that matched no route can still fail early (e.g. QUERY without a body type); it is a 404/405 all the same.
+  app.setErrorHandler((err: FastifyError, req, reply) => (req.is404 ? notFound(req, reply) : errorHandler(err, req, reply)));
+  app.setNotFoundHandler(notFound);
   await registerRateLimits(app, deps);
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
   // RFC 8058 lets the mail client POST multipart/form-data; only the one field matters, so a small reader suffices.

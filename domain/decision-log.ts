@@ -3,9 +3,9 @@ import { SubjectRef } from './ids.js';
 
 /**
  * What an entry records: a guard decision, a delivery outcome, a review action, a campaign-run outcome that is
- * neither (held out, not eligible, exited), or the summary that closes a run.
+ * neither (held out, not eligible, exited), the summary that closes a run, or an operator action (key rotation).
  */
-export const LogKind = { decision: 'decision', delivery: 'delivery', review: 'review', outcome: 'outcome', run: 'run' } as const;
+export const LogKind = { decision: 'decision', delivery: 'delivery', review: 'review', outcome: 'outcome', run: 'run', operator: 'operator' } as const;
 export type LogKind = (typeof LogKind)[keyof typeof LogKind];
 
 /** The outcome of an entry; which outcomes a kind may carry is fixed by `OUTCOMES_BY_KIND`. */
@@ -29,6 +29,7 @@ export const OUTCOMES_BY_KIND: Readonly<Record<LogKind, readonly LogOutcome[]>> 
   review: ['recorded'],
   outcome: ['held_out', 'not_eligible', 'exited'],
   run: ['summary'],
+  operator: ['recorded'],
 };
 
 /** Hash of the (virtual) entry before seq 1 of every chain. */

@@ -1,28 +1,14 @@
 import { ulid } from 'ulid';
 import { z } from 'zod';
-import { ConsentEvent, ConsentMethod } from '../../domain/consent.js';
+import { ConsentEvent } from '../../domain/consent.js';
 import { buildConsentEvent } from '../../domain/consent-record.js';
-import { SubjectId } from '../../domain/ids.js';
 import { PropagationRecord } from '../../domain/propagation.js';
 import { Suppression } from '../../domain/suppression.js';
 import { ApiError } from '../errors.js';
 import { evidenceOf } from '../evidence.js';
 import { type ApiApp, type ApiDeps, nowOf, propagate, refOfParam } from '../deps.js';
 import { bearer, errors, SubjectParams } from '../schemas.js';
-
-/** `POST /v1/consents` body: one answer with the evidence of how it was collected. */
-export const ConsentCapture = z.strictObject({
-  subjectId: SubjectId,
-  action: z.enum(['grant', 'withdraw']),
-  purpose: z.string().min(1).max(128),
-  channel: z.string().min(1).max(16),
-  noticeVersion: z.number().int().positive().optional().describe('the notice version shown; default: the one in force'),
-  language: z.string().min(2).max(35),
-  collectionPoint: z.string().min(1).max(200),
-  method: z.enum(ConsentMethod).default('api'),
-  jurisdiction: z.string().min(2).max(6),
-  doubleOptIn: z.boolean().optional().describe('grant stays pending until confirmed through the returned link'),
-});
+import { consentCaptureSchema } from '../consent-schema.js';
 
 const Captured = z.object({ event: ConsentEvent, streamId: z.string(), confirmUrl: z.string().optional(), propagationId: z.string().optional() });
 const ConsentView = z.object({
@@ -40,11 +26,10 @@ const CONFIRM_TTL_DAYS = 7;
 export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
   const { consent, subjects, tokens } = deps.services;
   app.post('/v1/consents', {
-    schema: { summary: 'Record a grant or withdrawal with evidence', tags: ['consents'], security: bearer, body: ConsentCapture, response: { 201: Captured, ...errors } },
+    schema: { summary: 'Record a grant or withdrawal with evidence', tags: ['consents'], security: bearer, body: consentCaptureSchema(deps.services.policy.bundle), response: { 201: Captured, ...errors } },
     preHandler: deps.keyring.require('marketer', 'admin'),
   }, async (req, reply) => {
     const b = req.body;
-    if (b.doubleOptIn && b.action !== 'grant') throw new ApiError(400, 'invalid_request', 'body.doubleOptIn applies to grants only', [{ path: 'body.doubleOptIn', message: 'only with action "grant"' }]);
     const now = nowOf(deps);
     const subjectRef = deps.services.pseudonymize(b.subjectId);
     const r = buildConsentEvent({

@@ -17,7 +17,7 @@ const LogQuery = z.strictObject({
   since: z.iso.datetime().optional(),
   until: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(512).optional(),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,512}$/, 'must be the cursor of the previous page').optional().describe('the cursor of the previous page'),
 });
 
 const ReportParams = z.strictObject({ id: ReviewId });
@@ -35,7 +35,7 @@ export function reviewerRoutes(app: ApiApp, deps: ApiDeps): void {
     try {
       return await deps.services.log.queryPage({ ...rest, ...(since ? { since: new Date(since) } : {}), ...(until ? { until: new Date(until) } : {}) }, limit, cursor);
     } catch (e) {
-      if ((e as Error).name === 'ZodError' || /cursor/i.test((e as Error).message)) throw new ApiError(400, 'invalid_cursor', 'query.cursor is not a cursor this endpoint returned', [{ path: 'query.cursor', message: 'use the cursor from the previous page' }]);
+      if ((e as Error).name === 'ZodError' || /cursor/i.test((e as Error).message)) throw new ApiError(404, 'cursor_not_found', 'query.cursor names no page of this log; use the cursor from the previous page or start without one', [{ path: 'query.cursor', message: 'use the cursor from the previous page' }]);
       throw e;
     }
   });

@@ -1,18 +1,32 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { SubjectId } from '../../domain/ids.js';
-import { checkCorrections, isOverdue, subjectRequestId, SubjectRequestRecord, SubjectRequestType } from '../../domain/subject-request.js';
+import { fieldValueSchema, type SubjectFieldSpec } from '../../domain/subject-field.js';
+import { checkCorrections, isOverdue, subjectRequestId, SubjectRequestRecord } from '../../domain/subject-request.js';
 import { startSubjectRequest, subjectRequestStatus } from '../../infra/temporal/rights.js';
 import { ApiError } from '../errors.js';
 import { type ApiApp, type ApiDeps, nowOf } from '../deps.js';
 import { bearer, errors } from '../schemas.js';
 
-/** `POST /v1/subject-requests` body. */
-export const SubjectRequestBody = z.strictObject({
-  type: z.enum(SubjectRequestType),
-  subjectId: SubjectId,
-  corrections: z.record(z.string().max(64), z.string().max(500)).optional().describe('field → new value; only for type "correct"'),
-});
+/** `POST /v1/subject-requests` body, from the policy's subject schema: `corrections` exactly when type is "correct". */
+export function subjectRequestSchema(specs: readonly SubjectFieldSpec[]) {
+  // Over HTTP every value is a string; integers are digits (what checkCorrections coerces).
+  // Formats as plain patterns (the ones the runtime check uses): JSON Schema `format` checkers disagree on emails.
+  const patterns: Partial<Record<string, RegExp>> = { integer: /^-?[0-9]{1,9}$/, email: z.regexes.email, phone: z.regexes.e164, date: z.regexes.date, datetime: z.regexes.datetime({ offset: true }) };
+  const value = (f: SubjectFieldSpec) => {
+    const p = patterns[f.type];
+    return p ? z.string().regex(p) : fieldValueSchema(f);
+  };
+  const corrections = z
+    .strictObject(Object.fromEntries(specs.map((f) => [f.name, value(f).optional()])))
+    .refine((c) => Object.values(c).some((v) => v !== undefined), 'name at least one field to correct')
+    .meta({ minProperties: 1, description: 'field → new value' });
+  return z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('access'), subjectId: SubjectId }),
+    z.strictObject({ type: z.literal('erase'), subjectId: SubjectId }),
+    z.strictObject({ type: z.literal('correct'), subjectId: SubjectId, corrections }),
+  ]);
+}
 
 const RequestView = SubjectRequestRecord.extend({ overdue: z.boolean() });
 const RequestParams = z.strictObject({ id: z.string().regex(/^dsar-(access|correct|erase)-sr_[A-Za-z0-9_-]{22}(-[a-z0-9]{1,32})?$/, 'must be a request id such as dsar-access-sr_…') });
@@ -23,21 +37,18 @@ export function subjectRequestRoutes(app: ApiApp, deps: ApiDeps): void {
   const find = async (id: string) => (await subjectRequestStatus(deps.temporal, id)) ?? (await deps.rights.requests.get(id));
 
   app.post('/v1/subject-requests', {
-    schema: { summary: 'Start a data subject request (access, correct, erase)', tags: ['subject-requests'], security: bearer, body: SubjectRequestBody, response: { 202: z.object({ requestId: z.string(), statusUrl: z.string() }), ...errors } },
+    schema: { summary: 'Start a data subject request (access, correct, erase)', tags: ['subject-requests'], security: bearer, body: subjectRequestSchema(deps.services.policy.bundle.subjectFields), response: { 202: z.object({ requestId: z.string(), statusUrl: z.string() }), ...errors } },
     preHandler: deps.keyring.require('admin'),
   }, async (req, reply) => {
     const b = req.body;
     const ref = deps.services.pseudonymize(b.subjectId);
     let variant: string | undefined;
     if (b.type === 'correct') {
-      if (!b.corrections) throw new ApiError(400, 'invalid_request', 'body.corrections is required for a correction', [{ path: 'body.corrections', message: 'required for type "correct"' }]);
-      const check = checkCorrections(b.corrections, deps.services.policy.bundle.subjectFields);
+      const check = checkCorrections(b.corrections as Record<string, unknown>, deps.services.policy.bundle.subjectFields);
       if (!check.ok) throw new ApiError(400, 'invalid_correction', `body.corrections is invalid: ${check.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, check.issues.map((i) => ({ path: `body.${i.path.join('.')}`, message: i.message })));
       // A keyed digest of the correction set keeps different corrections apart without putting values in the id.
       variant = createHmac('sha256', deps.config.secrets.pseudonymKey).update(JSON.stringify(Object.entries(check.fields).sort())).digest('hex').slice(0, 12);
       await deps.rights.requests.stageCorrections(subjectRequestId('correct', ref, variant), { subjectId: b.subjectId, fields: check.fields });
-    } else if (b.corrections) {
-      throw new ApiError(400, 'invalid_request', 'body.corrections applies to type "correct" only', [{ path: 'body.corrections', message: 'only for type "correct"' }]);
     }
     const requestId = await startSubjectRequest(deps.temporal, deps.taskQueue, { type: b.type, subjectRef: ref, variant, deadlineDays: deps.config.env.CONSENTFLOW_DSAR_DEADLINE_DAYS, receivedAt: nowOf(deps), propagationRetry: deps.propagationRetry });
     return reply.code(202).send({ requestId, statusUrl: `/v1/subject-requests/${requestId}` });

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { ConsentMethod, Jurisdiction } from '../domain/consent.js';
+import { SubjectId } from '../domain/ids.js';
+import type { PolicyBundle } from '../domain/policy.js';
+
+/**
+ * The `POST /v1/consents` body, built from the policy so the OpenAPI document states what the server accepts:
+ * one variant per purpose with the channels it allows, the languages with a published notice, and the notice
+ * versions published in every one of them.
+ */
+export function consentCaptureSchema(bundle: PolicyBundle) {
+  const languages = [...new Set(bundle.notices.map((n) => n.language))];
+  const versions = [...new Set(bundle.notices.map((n) => n.version))].filter((v) => languages.every((l) => bundle.notices.some((n) => n.language === l && n.version === v)));
+  const common = {
+    subjectId: SubjectId,
+    noticeVersion: z.union(versions.map((v) => z.literal(v))).optional().describe('the notice version shown; default: the one in force'),
+    language: z.enum(languages as [string, ...string[]]).describe('a language with a published privacy notice'),
+    collectionPoint: z.string().min(1).max(200),
+    method: z.enum(ConsentMethod).default('api'),
+    jurisdiction: Jurisdiction,
+  };
+  // Double opt-in applies to grants only, so a withdrawal variant cannot carry `doubleOptIn: true`.
+  const actions = {
+    grant: { action: z.literal('grant'), doubleOptIn: z.boolean().optional().describe('grant stays pending until confirmed through the returned link') },
+    withdraw: { action: z.literal('withdraw'), doubleOptIn: z.literal(false).optional() },
+  };
+  const variants = bundle.purposes.flatMap((p) =>
+    Object.values(actions).map((a) => z.strictObject({ ...common, ...a, purpose: z.literal(p.id), channel: z.enum(p.channels as [string, ...string[]]) })),
+  );
+  return z.union(variants as [(typeof variants)[0], ...typeof variants]);
+}
+
+/** A parsed consent capture. */
+export type ConsentCaptureBody = z.infer<ReturnType<typeof consentCaptureSchema>>;
