@@ -33,7 +33,9 @@ export function reviewerRoutes(app: ApiApp, deps: ApiDeps): void {
   }, async (req) => {
     const { limit, cursor, since, until, ...rest } = req.query;
     try {
-      return await deps.services.log.queryPage({ ...rest, ...(since ? { since: new Date(since) } : {}), ...(until ? { until: new Date(until) } : {}) }, limit, cursor);
+      // The log starts at the Unix epoch (stream ids are milliseconds since it): earlier bounds mean "from the start".
+      const at = (iso: string) => new Date(Math.max(0, Date.parse(iso)));
+      return await deps.services.log.queryPage({ ...rest, ...(since ? { since: at(since) } : {}), ...(until ? { until: at(until) } : {}) }, limit, cursor);
     } catch (e) {
       if ((e as Error).name === 'ZodError' || /cursor/i.test((e as Error).message)) throw new ApiError(404, 'cursor_not_found', 'query.cursor names no page of this log; use the cursor from the previous page or start without one', [{ path: 'query.cursor', message: 'use the cursor from the previous page' }]);
       throw e;

@@ -60,3 +60,9 @@ test('over-long URLs and headers answer the documented error shape without echoi
   assert.equal(overSchema.status, 400, 'a token over the schema limit is a validation error naming the parameter');
   assert.deepEqual([...new Set((JSON.parse(overSchema.body) as Err).error.issues?.map((i) => i.path))], ['params.token']);
 });
+
+test('log bounds before the Unix epoch read as "from the start", not a server error', async () => {
+  const res = await api.app.inject({ method: 'GET', url: '/v1/log?until=0020-02-29T00:00:00Z', headers: auth('reviewer') });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual((res.json() as { entries: unknown[] }).entries, []);
+});

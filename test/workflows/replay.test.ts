@@ -32,6 +32,17 @@ for (const f of files) {
   });
 }
 
+test('after a codec key rotation, histories written under the old key still decode and replay', async () => {
+  const { randomBytes } = await import('node:crypto');
+  const fixtureKey = { id: 'replay-fixture', key: Buffer.from(REPLAY_CODEC_KEY, 'hex') };
+  const rotated = buildConfig(parseEnv({}), { masterKey: key, pseudonymKey: key, logKey: key, tokenKey: key, codecKey: { current: { id: 'codec-rotated', key: randomBytes(32) }, previous: [fixtureKey] } });
+  assert.equal(rotated.secrets.codecKeyId, 'codec-rotated');
+  for (const f of files) await Worker.runReplayHistory({ workflowsPath, dataConverter: dataConverter(rotated) }, load(f), `rotated-${f}`);
+  // Without the previous key the same histories cannot be decoded: the replay above depended on it.
+  const dropped = buildConfig(parseEnv({}), { masterKey: key, pseudonymKey: key, logKey: key, tokenKey: key, codecKey: { current: rotated.secrets.rings.codec.current, previous: [] } });
+  await assert.rejects(Worker.runReplayHistory({ workflowsPath, dataConverter: dataConverter(dropped) }, load(files[0]!), 'dropped'));
+});
+
 test('a non-deterministic edit of the journey fails replay', async () => {
   const changed = fileURLToPath(new URL('../fixtures/workflows/changed-journey.ts', import.meta.url));
   await assert.rejects(
