@@ -5,7 +5,7 @@ import type { SubjectRef } from '../domain/ids.js';
 import type { CompiledPolicy } from '../domain/policy.js';
 import { currentGrantNotices, pendingDoubleOptIns, ulidTime } from '../domain/review-checks.js';
 import { buildReviewReport, reviewLogEntry } from '../domain/review-finish.js';
-import type { ChainResult, ReportSummary, ReviewReport, SubjectRequestSummary } from '../domain/review-report.js';
+import type { ChainResult, KeyStatus, ReportSummary, ReviewReport, SubjectRequestSummary } from '../domain/review-report.js';
 import { emptyReviewState, ReviewAccumulator, type ReviewLookups } from '../domain/review.js';
 import type { LogQuery, QueryPage } from '../infra/redis/decision-log-query.js';
 import type { AppendLog } from './send-pipeline.js';
@@ -22,6 +22,8 @@ export interface ReviewActivityDeps {
   readonly appendLog: AppendLog;
   readonly reviewReports: { write(report: ReviewReport): Promise<ReportSummary>; read(id: string): Promise<ReviewReport | null>; summarize(report: ReviewReport): ReportSummary };
   readonly subjectRequests: (now: Date) => Promise<SubjectRequestSummary>;
+  /** Each key's age and last rotation at `now`. */
+  readonly keyStatus?: (now: Date) => KeyStatus[];
   /** Log entries per page and how long one activity call keeps paging before it hands back to the workflow. */
   readonly reviewPageSize?: number;
   readonly reviewSliceMs?: number;
@@ -134,7 +136,7 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
         throw ApplicationFailure.create({ type: 'ReviewStateMissingFailure', nonRetryable: true, message: `review ${input.id} has neither parked state nor a report; run the review again` });
       }
       let { progress } = parked;
-      const extras = { id: input.id, policy: deps.policy(), chain: input.chain, consent: progress.consent, subjectRequests: input.subjectRequests };
+      const extras = { id: input.id, policy: deps.policy(), chain: input.chain, consent: progress.consent, subjectRequests: input.subjectRequests, keys: deps.keyStatus?.(new Date()) ?? [] };
       if (progress.logEntryId === null) {
         const generatedAt = new Date();
         const draft = buildReviewReport(parked.state, { ...extras, generatedAt, logEntryId: null });

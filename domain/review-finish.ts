@@ -3,7 +3,7 @@ import type { SubjectRef } from './ids.js';
 import type { CompiledPolicy } from './policy.js';
 import { anomalyMethod, detectAnomalies, type AnomalyOptions } from './review-anomalies.js';
 import type { ReviewState } from './review.js';
-import { INVARIANT_TEXT, InvariantCode, REVIEW_REPORT_VERSION, ReviewReport, type ChainResult, type ProcessorReview, type SubjectRequestSummary } from './review-report.js';
+import { INVARIANT_TEXT, InvariantCode, REVIEW_REPORT_VERSION, ReviewReport, type ChainResult, type KeyStatus, type ProcessorReview, type SubjectRequestSummary } from './review-report.js';
 
 /** The pseudonymous subject of review entries: the log requires a subjectRef, and a review concerns no person. */
 export const REVIEW_SUBJECT_REF = 'sr_system_review_00000000' as SubjectRef;
@@ -16,6 +16,7 @@ export interface ReviewExtras {
   readonly chain: ChainResult;
   readonly consent: { readonly pendingDoubleOptIns: number; readonly subjectsScanned: number; readonly noticeVersionsInConsents: Readonly<Record<string, number>> };
   readonly subjectRequests: SubjectRequestSummary;
+  readonly keys?: readonly KeyStatus[];
   readonly logEntryId: string | null;
   readonly anomalies?: AnomalyOptions;
 }
@@ -73,6 +74,7 @@ export function buildReviewReport(state: ReviewState, x: ReviewExtras): ReviewRe
     consent: { staleReliedOn: state.staleReliedOn, noticeVersionsInDecisions: state.noticeVersionsInDecisions, ...x.consent },
     processors: processorReviews(state, x.policy, x.generatedAt.getTime()),
     subjectRequests: x.subjectRequests,
+    keys: [...(x.keys ?? [])],
     anomalies: { method: anomalyMethod(x.anomalies), items: detectAnomalies(state.buckets, state.sinceMs, state.untilMs, x.anomalies) },
     logEntryId: x.logEntryId,
   });

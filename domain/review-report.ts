@@ -119,6 +119,10 @@ export const ProcessorReview = z.object({
 export type ProcessorReview = z.infer<typeof ProcessorReview>;
 
 /** Subject requests (DSAR) seen through Temporal visibility. */
+/** One secret's state at review time: key id, age and last rotation (never key material). */
+export const KeyStatus = z.object({ key: z.string(), id: z.string(), ageDays: z.number().int().nullable(), lastRotatedAt: z.iso.datetime().nullable(), previous: z.number().int() });
+export type KeyStatus = z.infer<typeof KeyStatus>;
+
 export const SubjectRequestSummary = z.object({
   available: z.boolean(),
   open: Count,
@@ -160,6 +164,8 @@ export const ReviewReport = z.object({
   processors: z.array(ProcessorReview),
   subjectRequests: SubjectRequestSummary,
   anomalies: z.object({ method: z.string(), items: z.array(Anomaly) }),
+  /** Each key's age and last rotation; reports written before keys had ids have none. */
+  keys: z.array(KeyStatus).default([]),
   /** The decision-log entry that recorded this review. */
   logEntryId: EntryId.nullable(),
 });

@@ -69,6 +69,21 @@ export function retireKey(ring: KeyRing, id: string): KeyRing {
   return { current: ring.current, previous: ring.previous.filter((k) => k.id !== id) };
 }
 
+/** What the review reports per key: id, age in days and when it last rotated (a key with no previous never did). */
+export function keyStatus(rings: Readonly<Record<KeyKind, KeyRing>>, now: Date): { key: string; id: string; ageDays: number | null; lastRotatedAt: string | null; previous: number }[] {
+  return KEY_KINDS.map((k) => {
+    const c = rings[k].current;
+    const since = c.createdAt ? Date.parse(c.createdAt) : undefined;
+    return {
+      key: k,
+      id: c.id,
+      ageDays: since === undefined ? null : Math.floor((now.getTime() - since) / 86_400_000),
+      lastRotatedAt: rings[k].previous.length > 0 && c.createdAt ? c.createdAt : null,
+      previous: rings[k].previous.length,
+    };
+  });
+}
+
 /** Parses `id:base64,id:base64` (CONSENTFLOW_*_PREVIOUS_KEYS) into versions; the env schema has checked the shape. */
 export function parsePreviousKeys(value: string | undefined): VersionedKey[] {
   return (value ?? '').split(',').filter(Boolean).map((part) => {

@@ -7,6 +7,7 @@ import { renderReportHtml } from './reports/report-html.js';
 import { readReport, reportsDirOf, summarize, writeReport } from './reports/report-store.js';
 import { ReviewStateStore } from './redis/review-state-store.js';
 import { subjectRequestSummary } from './temporal/subject-requests.js';
+import { keyStatus } from './keyring.js';
 
 /** Wires the review activities' ports: the decision log, parked state in Redis, the reports directory and visibility. */
 export function reviewDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client; taskQueue: string }): Omit<ReviewActivityDeps, 'policy' | 'pageSubjects' | 'appendLog'> {
@@ -24,5 +25,6 @@ export function reviewDeps(config: AppConfig, s: Services, io: { redis: Redis; c
       summarize: (report) => summarize(dir, report),
     },
     subjectRequests: (now) => subjectRequestSummary(io.client, io.taskQueue, now),
+    keyStatus: (now) => keyStatus(config.secrets.rings, now),
   };
 }

@@ -62,6 +62,11 @@ function requestsSection(r: ReviewReport): string {
   return `<h2>Subject requests</h2><p>open <b>${s.open}</b> · completed <b>${s.completed}</b> · overdue <b class="${s.overdue ? 'bad' : ''}">${s.overdue}</b> · other ${s.other}</p><p class="muted">${esc(s.note)}</p>`;
 }
 
+function keysSection(r: ReviewReport): string {
+  const rows = r.keys.map((k) => [k.key, k.id, k.ageDays ?? 'unknown', k.lastRotatedAt ?? 'never', k.previous]);
+  return `<h2>Keys</h2>${table(['key', 'current id', 'age (days)', 'last rotated', 'previous keys held'], rows, 'no key information')}`;
+}
+
 function anomaliesSection(r: ReviewReport): string {
   const rows = r.anomalies.items.map((a) => [a.campaignId, a.day, a.metric, a.value, a.baselineMean, a.baselineStdev, a.zScore]);
   return `<h2>Anomalies</h2><p class="muted">${esc(r.anomalies.method)}</p>${table(['campaign', 'day', 'metric', 'value', 'baseline mean', 'baseline stdev', 'z'], rows, 'no campaign far from its baseline')}`;
@@ -93,7 +98,7 @@ ${invariantsSection(r)}${chainSection(r)}
 <h3>By purpose</h3>${table(TALLY_HEAD, tallyRows(t.byPurpose))}<h3>By channel</h3>${table(TALLY_HEAD, tallyRows(t.byChannel))}
 <h3>By campaign</h3>${table(TALLY_HEAD, tallyRows(t.byCampaign))}<h3>By processor</h3>${table(TALLY_HEAD, tallyRows(t.byProcessor))}
 <h3>By day</h3>${table(TALLY_HEAD, Object.entries(t.byDay).sort().map(([k, x]) => [k, x.entries, x.allow, x.deny, x.sent, x.failed]))}
-${consentSection(r)}${processorSection(r)}${requestsSection(r)}${anomaliesSection(r)}
+${consentSection(r)}${processorSection(r)}${requestsSection(r)}${keysSection(r)}${anomaliesSection(r)}
 <script type="application/json" id="report-data">${inlineJson(r)}</script>
 <script>${inlineJs(chartBundle())}</script>
 <script>${inlineJs(reportScript)}</script>

@@ -93,6 +93,7 @@ test('a clean period passes and its report holds no subjectRef', async () => {
   assert.deepEqual(summary.failures, []);
   const report = (await readReport(reportsDir, summary.id))!;
   assert.deepEqual(report.totals.byReason, { frequency_capped: 1 });
+  assert.deepEqual(report.keys.map((k) => [k.key, k.id]).sort(), Object.entries(engine.config.secrets.rings).map(([k, r]) => [k, r.current.id]).sort(), 'each key with its id');
   assert.doesNotMatch(JSON.stringify(report), new RegExp(a), 'no subjectRef of a person in the report');
   cleanHtml = summary.htmlPath;
   assert.ok(statSync(cleanHtml).size > 100_000, 'Chart.js is inlined');
