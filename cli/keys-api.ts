@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { keyRotationEntry } from '../domain/operator-action.js';
 import { loadDevApiKeys, type DevApiKeys } from '../infra/dev-api-keys.js';
-import { writePrivateFileSync } from '../infra/private-files.js';
+import { replacePrivateFileSync } from '../infra/private-files.js';
 import { DecisionLog } from '../infra/redis/decision-log.js';
 import { CliUsageError, type CliContext } from './context.js';
 
@@ -18,9 +18,7 @@ function load(ctx: CliContext): DevApiKeys {
   return loadDevApiKeys(ctx.config().dataDir, false)!;
 }
 function save(ctx: CliContext, keys: DevApiKeys): void {
-  const tmp = `${fileOf(ctx)}.tmp-${process.pid}`;
-  writePrivateFileSync(tmp, JSON.stringify(keys, null, 2), 'wx');
-  renameSync(tmp, fileOf(ctx));
+  replacePrivateFileSync(fileOf(ctx), JSON.stringify(keys, null, 2));
 }
 const record = (ctx: CliContext, what: string, name: string, actor: string) =>
   DecisionLog.fromConfig(ctx.config(), ctx.redis()).append(keyRotationEntry({ kind: 'api', fromKeyId: what === 'issued' ? '-' : name, toKeyId: what === 'revoked' ? '-' : name, actor, at: new Date(), detail: `api_key=${what}` }));

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, kindOfSecret, SECRET_NAMES, type SecretName } from './config.js';
 import { fileOf, freshKey, KEY_KINDS, KeyringFile, LegacyKeysFile, ringsOf, type KeyKind, type KeyRing } from './keyring.js';
-import { ensurePrivateDirSync, writePrivateFileSync } from './private-files.js';
+import { replacePrivateFileSync } from './private-files.js';
 
 /** Where the keyring file lives: CONSENTFLOW_KEYRING_FILE, else `<dataDir>/keys.json`. */
 export const keyringPath = (dataDir: string, file?: string): string => file ?? join(dataDir, 'keys.json');
@@ -28,10 +28,7 @@ export function readKeyring(file: string): Partial<Record<SecretName, Buffer | K
 
 /** Writes a keyring atomically as 0600 (a crash leaves the old or the new file, never half of one). */
 export function writeKeyring(file: string, rings: Record<KeyKind, KeyRing>): void {
-  ensurePrivateDirSync(dirname(file));
-  const tmp = `${file}.tmp-${process.pid}`;
-  writePrivateFileSync(tmp, `${JSON.stringify(fileOf(rings), null, 2)}\n`, 'wx');
-  renameSync(tmp, file);
+  replacePrivateFileSync(file, `${JSON.stringify(fileOf(rings), null, 2)}\n`);
 }
 
 /** Reads the local keyring, creating one with fresh keys when `create` is set and none exists (`dev`, demo). */

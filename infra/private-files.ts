@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 
 /** Folders under the data dir hold personal data or secrets: owner only. */
@@ -21,6 +22,14 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 /** Writes a new file as 0600 (the mode applies at creation, so there is no moment it is readable by others). */
 export function writePrivateFileSync(file: string, data: string | Buffer, flag: 'w' | 'wx' = 'w'): void {
   writeFileSync(file, data, { mode: PRIVATE_FILE_MODE, flag });
+}
+
+/** Replaces `file` as 0600 in a 0700 folder: a crash leaves the old or the new version, never half of one. */
+export function replacePrivateFileSync(file: string, data: string): void {
+  ensurePrivateDirSync(dirname(file));
+  const tmp = `${file}.tmp-${process.pid}`;
+  writePrivateFileSync(tmp, data, 'wx');
+  renameSync(tmp, file);
 }
 
 /** Async form of writePrivateFileSync. */
