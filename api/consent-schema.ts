@@ -13,8 +13,8 @@ export function consentCaptureSchema(bundle: PolicyBundle) {
   const versions = [...new Set(bundle.notices.map((n) => n.version))].filter((v) => languages.every((l) => bundle.notices.some((n) => n.language === l && n.version === v)));
   const common = {
     subjectId: SubjectId,
-    noticeVersion: z.union(versions.map((v) => z.literal(v))).optional().describe('the notice version shown; default: the one in force'),
-    language: z.enum(languages as [string, ...string[]]).describe('a language with a published privacy notice'),
+    noticeVersion: z.literal(versions, { error: `does not exist in every language; published versions: ${versions.join(', ')}` }).optional().describe('the notice version shown; default: the one in force'),
+    language: z.enum(languages as [string, ...string[]], { error: `has no published privacy notice; languages: ${languages.join(', ')}` }).describe('a language with a published privacy notice'),
     collectionPoint: z.string().min(1).max(200),
     method: z.enum(ConsentMethod).default('api'),
     jurisdiction: Jurisdiction,
@@ -22,12 +22,15 @@ export function consentCaptureSchema(bundle: PolicyBundle) {
   // Double opt-in applies to grants only, so a withdrawal variant cannot carry `doubleOptIn: true`.
   const actions = {
     grant: { action: z.literal('grant'), doubleOptIn: z.boolean().optional().describe('grant stays pending until confirmed through the returned link') },
-    withdraw: { action: z.literal('withdraw'), doubleOptIn: z.literal(false).optional() },
+    withdraw: { action: z.literal('withdraw'), doubleOptIn: z.literal(false, { error: 'applies to grants only' }).optional() },
   };
-  const variants = bundle.purposes.flatMap((p) =>
-    Object.values(actions).map((a) => z.strictObject({ ...common, ...a, purpose: z.literal(p.id), channel: z.enum(p.channels as [string, ...string[]]) })),
-  );
-  return z.union(variants as [(typeof variants)[0], ...typeof variants]);
+  // Discriminated (by purpose, then action) rather than a plain union, so a refusal names the field that is wrong.
+  const byPurpose = bundle.purposes.map((p) => {
+    const [grant, withdraw] = Object.values(actions).map((a) => z.strictObject({ ...common, ...a, purpose: z.literal(p.id), channel: z.enum(p.channels as [string, ...string[]], { error: `is not allowed for ${p.id}; it uses: ${p.channels.join(', ')}` }) }));
+    return z.discriminatedUnion('action', [grant!, withdraw!]);
+  });
+  const known = bundle.purposes.map((p) => p.id).join(', ');
+  return z.discriminatedUnion('purpose', byPurpose as [(typeof byPurpose)[0], ...typeof byPurpose], { error: () => `must be a purpose in the policy: ${known}` });
 }
 
 /** A parsed consent capture. */
