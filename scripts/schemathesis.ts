@@ -46,7 +46,8 @@ async function main(): Promise<number> {
     for (const [mode, header] of [['admin', `Bearer ${keys.admin}`], ['reviewer', `Bearer ${keys.reviewer}`], ['no key', undefined]] as const) {
       console.log(`\n[schemathesis] ${mode}`);
       const args = ['run', `${url}/openapi.json`, '--url', url, '--checks', 'all', '--max-examples', MAX_EXAMPLES, '--seed', '42', '--no-color', ...(header ? ['--header', `Authorization: ${header}`] : [])];
-      const r = spawnSync(st, args, { stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_HOOKS: '' } });
+      // Run inside the private data dir: schemathesis keeps a cache next to where it runs, and it goes with that dir.
+      const r = spawnSync(st, args, { stdio: 'inherit', cwd: dataDir, env: { ...process.env, SCHEMATHESIS_HOOKS: '' } });
       if (r.status !== 0) failed++;
     }
     return failed === 0 ? 0 : 1;
