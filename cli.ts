@@ -27,7 +27,10 @@ export function buildProgram(ctx = makeCliContext()): Command {
     .description('Marketing automation on Temporal where no message leaves without a consent decision.')
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
+    .option('--workspace <dir>', 'the workspace folder (policy/, campaigns/, segments/); default: CONSENTFLOW_WORKSPACE, else the current directory')
     .exitOverride();
+  // Chosen before any action runs, so every command loads content from the same folder.
+  program.hook('preAction', () => ctx.selectWorkspace(program.opts<{ workspace?: string }>().workspace));
   const modules = [registerDevCommands, registerPolicyCommands, registerSubjectCommands, registerConsentCommands, registerGuardCommands, registerCampaignCommands, registerLogCommands, registerDsarCommands, registerApiCommands, registerReviewCommands, registerKeyCommands];
   for (const register of modules) register(program, ctx);
   return program;

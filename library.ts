@@ -2,7 +2,6 @@
 import type { Client } from '@temporalio/client';
 import { ulid } from 'ulid';
 import { buildConsentEvent, type ConsentRecordRequest, type ConsentRecordResult } from './domain/consent-record.js';
-import { policy } from './policy/index.js';
 import type { Services } from './infra/compose.js';
 import { startPropagation } from './infra/temporal/rights.js';
 
@@ -15,10 +14,15 @@ export { connectClient, dataConverter } from './infra/temporal/connection.js';
 export { startCampaign, runState, campaignWorkflowId, type Audience, type StartResult } from './infra/temporal/campaign-runs.js';
 export { reconcileRun } from './infra/redis/run-reconcile.js';
 export { signalConsentChange } from './infra/temporal/journeys.js';
-export { startWorker, createWorker } from './worker.js';
+export { startWorker, createWorker, workerContent, type WorkerContent } from './worker.js';
+export { loadWorkspace, loadWorkspacePolicy, type Workspace, type CampaignFailure } from './infra/workspace/load.js';
+export { workspacePaths, workspaceDir, type WorkspacePaths } from './infra/workspace/paths.js';
+export { failureLine, type LoadResult, type LoadFailure } from './domain/load-result.js';
+export { templatePort } from './infra/templates/port.js';
+export { loadTemplates } from './infra/templates/registry.js';
 
 /**
- * Records a consent answer with its evidence (validated against the policy's purposes, channels and notices) and,
+ * Records a consent answer with its evidence (validated against the services' policy: purposes, channels and notices) and,
  * for a withdrawal, starts propagation so running journeys exit and processors are told.
  */
 export async function recordConsent(
@@ -27,7 +31,7 @@ export async function recordConsent(
   now: Date = new Date(),
 ): Promise<ConsentRecordResult & { propagation?: string }> {
   const { subjectId, ...rest } = request;
-  const built = buildConsentEvent({ ...rest, subjectRef: deps.services.pseudonymize(subjectId) }, policy, now, ulid(now.getTime()));
+  const built = buildConsentEvent({ ...rest, subjectRef: deps.services.pseudonymize(subjectId) }, deps.services.policy.bundle, now, ulid(now.getTime()));
   if (!built.ok) return built;
   await deps.services.consent.append(built.event);
   if (built.event.type !== 'withdrawn' || !deps.client) return built;

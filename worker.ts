@@ -14,8 +14,11 @@ import { journeyStarter } from './infra/temporal/journeys.js';
 import { subjectRequestDeps } from './infra/subject-request-deps.js';
 import { reviewDeps } from './infra/review-deps.js';
 import type { ProcessorNotifier } from './domain/propagation.js';
-import { loadTemplatePort } from './infra/templates/port.js';
-import { segments } from './segments/index.js';
+import { templatePort } from './infra/templates/port.js';
+import type { PolicyBundle } from './domain/policy.js';
+import type { Segment } from './domain/segment.js';
+import { failureLine } from './domain/load-result.js';
+import type { Workspace } from './infra/workspace/load.js';
 import type { Mailer } from './infra/smtp/transport.js';
 import { connectClient, connectWorker, dataConverter } from './infra/temporal/connection.js';
 import { createMailer } from './infra/smtp/transport.js';
@@ -43,9 +46,27 @@ export async function createWorker(opts: {
   });
 }
 
+/** The workspace content a worker serves: the policy the guard applies, the segments and the templates. */
+export interface WorkerContent {
+  readonly policy: PolicyBundle;
+  readonly segments: Readonly<Record<string, Segment>>;
+  readonly templates: TemplatePort;
+}
+
+/** A workspace whose policy does not load cannot run a worker: with no policy every send would be unjudgeable. */
+export class WorkspacePolicyError extends Error {
+  override readonly name = 'WorkspacePolicyError';
+}
+
+/** The worker's content from a loaded workspace; throws WorkspacePolicyError (one line) when its policy failed. */
+export function workerContent(ws: Workspace): WorkerContent {
+  if (!ws.policy.ok) throw new WorkspacePolicyError(`the workspace policy does not load, so no worker starts: ${failureLine(ws.policy)}`);
+  return { policy: ws.policy.value, segments: ws.segments, templates: templatePort(ws.templates) };
+}
+
 /** Wires the real adapters into the activities' ports: the one place infra meets the send path. */
-export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer: Mailer; client: Client; taskQueue: string; templates: TemplatePort; notifier?: ProcessorNotifier }): ActivityDeps {
-  const s = createServices(config, io.redis);
+export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer: Mailer; client: Client; taskQueue: string; content: WorkerContent; notifier?: ProcessorNotifier }): ActivityDeps {
+  const s = createServices(config, io.redis, io.content.policy);
   return {
     mailer: io.mailer,
     loadGuardStates: (refs) => s.consent.loadGuardStates(refs),
@@ -53,13 +74,13 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     suppressHardBounce: (ref) => s.consent.suppress(ref, 'hard_bounce', 'smtp'),
     appendLog: (entries, opts) => s.log.appendBatch(entries, opts),
     ledger: s.ledger,
-    templates: io.templates,
+    templates: io.content.templates,
     policy: () => s.policy,
     tokens: s.tokens,
     publicUrl: config.publicUrl,
     sender: config.sender,
     pageSubjects: (cursor, count) => s.subjects.pageSubjects(cursor, count),
-    segments,
+    segments: io.content.segments,
     runs: s.runs,
     redisRunId: () => redisRunId(io.redis),
     startJourney: journeyStarter(io.client, io.taskQueue),
@@ -83,7 +104,7 @@ export interface RunningWorker {
 }
 
 /** Opens the infra clients, builds the activity deps and starts polling; `shutdown()` drains and closes all of it. */
-export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints, opts: { taskQueue?: string; templates?: TemplatePort; notifier?: ProcessorNotifier } = {}): Promise<RunningWorker> {
+export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints, opts: { content: WorkerContent; taskQueue?: string; notifier?: ProcessorNotifier }): Promise<RunningWorker> {
   // Auto-pipelining batches the many small commands of a chunk into few socket writes.
   const redis = connectRedis(endpoints.redisUrl, { maxRetriesPerRequest: 3, commandTimeout: 5000, enableAutoPipelining: true }, config.redisCluster);
   watchConnection(redis, 'worker');
@@ -91,7 +112,7 @@ export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints,
   const connection = await connectWorker(endpoints.temporalAddress);
   const client = await connectClient(config, endpoints.temporalAddress);
   const taskQueue = opts.taskQueue ?? config.taskQueue;
-  const deps = buildActivityDeps(config, { redis, mailer, client, taskQueue, templates: opts.templates ?? (await loadTemplatePort()), notifier: opts.notifier });
+  const deps = buildActivityDeps(config, { redis, mailer, client, taskQueue, content: opts.content, notifier: opts.notifier });
   const worker = await createWorker({ config, connection, deps, taskQueue });
   const done = worker.run().finally(async () => {
     mailer.close();

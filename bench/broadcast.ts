@@ -14,7 +14,9 @@ import { startRedis } from '../infra/embedded/redis.js';
 import { startTemporal } from '../infra/embedded/temporal.js';
 import { startCampaign } from '../infra/temporal/campaign-runs.js';
 import { createMailer } from '../infra/smtp/transport.js';
-import { loadTemplatePort } from '../infra/templates/port.js';
+import { templatePort } from '../infra/templates/port.js';
+import { loadShippedTemplates } from '../infra/templates/shipped.js';
+import { policy } from '../policy/index.js';
 import { unsubscribeHeaders } from '../activities/message.js';
 import { connectClient } from '../infra/temporal/connection.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
@@ -51,7 +53,7 @@ function peakRssMb(pid: number): number {
  * one-click headers) to the same sink, with no guard, no log and no Temporal.
  */
 async function rawNodemailer(config: AppConfig, url: string, n: number): Promise<number> {
-  const templates = await loadTemplatePort();
+  const templates = templatePort(loadShippedTemplates());
   const links = { unsubscribe: 'https://prefs.shop.example/u/x.y', why: 'https://prefs.shop.example/why/x.y', preferences: 'https://prefs.shop.example/preferences/x.y' };
   const msg = templates.render('promo-winter-sale', { fields: { first_name: 'Nora', loyalty_tier: 'gold', preferred_store: 'Mitte' }, links, sender: { ...config.sender } });
   if (!msg.ok) throw new Error(`baseline template needs ${msg.missingFields.join(', ')}`);
@@ -83,7 +85,7 @@ export async function main(): Promise<void> {
   const env = { ...process.env, ...secrets, CONSENTFLOW_DATA_DIR: dir, REDIS_URL: redisSvc.url, TEMPORAL_ADDRESS: temporal.address, SMTP_URL: sink.url, TEMPORAL_TASK_QUEUE: 'bench' };
   const config = buildConfig(parseEnv(env));
   const redis = new Redis(redisSvc.url);
-  const services = createServices(config, redis);
+  const services = createServices(config, redis, policy);
   let worker: ChildProcess | undefined;
   try {
     emit('raw_nodemailer', { messages: Number(values.raw), per_s: round(await rawNodemailer(config, sink.url, Number(values.raw))) });

@@ -2,12 +2,13 @@ import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import { ApiKeyring, parseApiKeys, type ApiKeySpec } from '../api/auth.js';
 import { buildApi, type ApiDeps } from '../api/server.js';
-import { campaigns } from '../campaigns/index.js';
 import { ConfigError, type AppConfig } from '../infra/config.js';
+import type { Workspace } from '../infra/workspace/load.js';
 import { createServices } from '../infra/compose.js';
 import { loadDevApiKeys } from '../infra/dev-api-keys.js';
 import { onShutdown } from '../infra/embedded/process.js';
 import { rightsStores } from '../infra/subject-request-deps.js';
+import { failureLine } from '../domain/load-result.js';
 import { CliUsageError, type RegisterCommands } from './context.js';
 
 /** The API keys from CONSENTFLOW_API_KEYS, else the dev keys file (created when `createDev`). */
@@ -19,15 +20,16 @@ export function apiKeySpecs(config: AppConfig, createDev: boolean): ApiKeySpec[]
 }
 
 /** Composes the API's dependencies from config and open clients. */
-export function apiDeps(config: AppConfig, redis: Redis, temporal: Client, keys: readonly ApiKeySpec[]): ApiDeps {
+export function apiDeps(config: AppConfig, redis: Redis, temporal: Client, keys: readonly ApiKeySpec[], ws: Workspace): ApiDeps {
+  if (!ws.policy.ok) throw new CliUsageError(`the workspace policy does not load: ${failureLine(ws.policy)}`);
   return {
     config,
-    services: createServices(config, redis),
+    services: createServices(config, redis, ws.policy.value),
     rights: rightsStores(config, redis),
     temporal,
     taskQueue: config.taskQueue,
     keyring: new ApiKeyring(keys),
-    campaignInfo: (id) => campaigns[id],
+    campaignInfo: (id) => (Object.hasOwn(ws.campaigns, id) ? ws.campaigns[id] : undefined),
   };
 }
 
@@ -50,7 +52,7 @@ export const registerApiCommands: RegisterCommands = (program, ctx) => {
       const config = ctx.config();
       const port = o.port === undefined ? config.env.API_PORT : Number(o.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliUsageError(`--port "${o.port}" must be a whole number from 1 to 65535`);
-      const deps = apiDeps(config, ctx.redis(), await ctx.temporal(), apiKeySpecs(config, false));
+      const deps = apiDeps(config, ctx.redis(), await ctx.temporal(), apiKeySpecs(config, false), await ctx.workspace());
       const api = await startApi(deps, o.host, port);
       ctx.print(o.json, { url: api.url, openapi: `${api.url}/openapi.json` }, () => `consentflow API on ${api.url} (OpenAPI: ${api.url}/openapi.json)`);
       await new Promise<void>((resolve) => onShutdown(async () => {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import type { RunReconciliation } from '../domain/run.js';
-import { createServices } from '../infra/compose.js';
 import { reconcileRun } from '../infra/redis/run-reconcile.js';
 import type { RunRecord } from '../infra/redis/run-store.js';
 import { runState, type RunState } from '../infra/temporal/campaign-runs.js';
@@ -15,7 +14,7 @@ export interface RunReport {
 }
 
 async function report(ctx: CliContext, campaignId: string, runId: string | undefined): Promise<RunReport> {
-  const s = createServices(ctx.config(), ctx.redis());
+  const s = await ctx.services();
   const runs = await s.runs.list(campaignId);
   const run = runId ? runs.find((r) => r.runId === runId) : runs[0];
   if (!run) {
@@ -57,7 +56,7 @@ function human(r: RunReport, withRefs: boolean): string {
 }
 
 /** `campaign status` and `campaign reconcile`: both built on the ledger's accounting of the run. */
-export function addCampaignStatusCommands(campaign: Command, ctx: CliContext, requireCampaign: (id: string) => void): void {
+export function addCampaignStatusCommands(campaign: Command, ctx: CliContext, requireCampaign: (id: string) => void | Promise<void>): void {
   campaign
     .command('reconcile')
     .description('account for every member of a run: audience size, the count of each outcome, and any member without one')
@@ -65,7 +64,7 @@ export function addCampaignStatusCommands(campaign: Command, ctx: CliContext, re
     .option('--run <runId>', 'a run other than the latest')
     .option('--json', 'print the reconciliation as JSON')
     .action(async (id: string, opts: { run?: string; json?: boolean }) => {
-      requireCampaign(id);
+      await requireCampaign(id);
       const r = await report(ctx, id, opts.run);
       ctx.print(opts.json, { campaign: id, run: r.run, workflow: r.workflow ?? null, ...r.reconciliation }, () => human(r, true));
       if (r.reconciliation.unaccounted > 0) process.exitCode = 1;
@@ -79,7 +78,7 @@ export function addCampaignStatusCommands(campaign: Command, ctx: CliContext, re
     .option('--watch', 'keep updating until the run finishes')
     .option('--json', 'print the status as JSON')
     .action(async (id: string, opts: { run?: string; json?: boolean; watch?: boolean }) => {
-      requireCampaign(id);
+      await requireCampaign(id);
       const bar = !opts.json && opts.watch ? new SingleBar({ format: '{bar} {value}/{total} members with an outcome | {state}', hideCursor: true }) : undefined;
       for (let started = false; ; started = true) {
         const r = await report(ctx, id, opts.run);

@@ -1,27 +1,50 @@
 
-import { campaigns } from '../campaigns/index.js';
 import type { Campaign } from '../domain/campaign.js';
-import { segments } from '../segments/index.js';
-import { createServices } from '../infra/compose.js';
+import { failureLine } from '../domain/load-result.js';
 import { campaignVersion } from '../infra/campaign-version.js';
-import { lintById } from '../infra/templates/lint-runner.js';
-import { loadTemplatePort } from '../infra/templates/port.js';
+import { lintById, workspaceLintSources } from '../infra/templates/lint-runner.js';
+import { templatePort } from '../infra/templates/port.js';
+import type { Workspace } from '../infra/workspace/load.js';
 import { startCampaign } from '../infra/temporal/campaign-runs.js';
 import { addCampaignStatusCommands } from './campaign-status.js';
 import { addCampaignLintCommand } from './campaign-lint.js';
 import { dryRun, type DryRunReport } from './campaign-dry-run.js';
-import { CliUsageError, type RegisterCommands } from './context.js';
+import { CliUsageError, type CliContext, type RegisterCommands } from './context.js';
 
-function campaignById(id: string): Campaign {
-  const c = Object.hasOwn(campaigns, id) ? campaigns[id] : undefined;
-  if (!c) throw new CliUsageError(`no campaign "${id}"; campaigns: ${Object.keys(campaigns).join(', ')}`);
-  return c;
+/** A campaign that did not load: its one failure line is the output, and the command exits 1. */
+class CampaignNotLoaded extends Error {
+  override readonly name = 'CampaignNotLoaded';
 }
 
-function segmentById(id: string) {
-  const s = Object.hasOwn(segments, id) ? segments[id] : undefined;
-  if (!s) throw new CliUsageError(`--segment "${id}" does not exist; segments: ${Object.keys(segments).join(', ')}`);
-  return s;
+async function campaignById(ctx: CliContext, id: string): Promise<Campaign> {
+  const ws = await ctx.workspace();
+  const c = Object.hasOwn(ws.campaigns, id) ? ws.campaigns[id] : undefined;
+  if (c) return c;
+  const failed = ws.campaignFailures.find((f) => f.id === id);
+  if (failed) throw new CampaignNotLoaded(failureLine(failed));
+  const unreadable = ws.campaignFailures.filter((f) => f.id === undefined).map((f) => f.file);
+  throw new CliUsageError(`no campaign "${id}"; campaigns: ${Object.keys(ws.campaigns).join(', ')}${unreadable.length ? ` (these files do not load: ${unreadable.join(', ')})` : ''}`);
+}
+
+function segmentById(ws: Workspace, id: string) {
+  const s = Object.hasOwn(ws.segments, id) ? ws.segments[id] : undefined;
+  if (s) return s;
+  const failed = ws.otherFailures.filter((f) => f.file.startsWith(ws.paths.segments.slice(ws.paths.root.length + 1)));
+  throw new CliUsageError(`segment "${id}" does not exist; segments: ${Object.keys(ws.segments).join(', ')}${failed.length ? ` (these files do not load: ${failed.map((f) => f.file).join(', ')})` : ''}`);
+}
+
+/** Runs a campaign command; a campaign file that does not load prints its one line and exits 1, no stack trace. */
+function withCampaign<O>(ctx: CliContext, run: (c: Campaign, ws: Workspace, opts: O) => Promise<void>): (id: string, opts: O) => Promise<void> {
+  return async (id, opts) => {
+    try {
+      const c = await campaignById(ctx, id);
+      await run(c, await ctx.workspace(), opts);
+    } catch (e) {
+      if (!(e instanceof CampaignNotLoaded)) throw e;
+      console.error(e.message);
+      process.exitCode = 1;
+    }
+  };
 }
 
 function positive(flag: string, v: string | undefined, fallback: number): number {
@@ -45,7 +68,7 @@ function humanDryRun(r: DryRunReport): string {
 
 /** `campaign lint|dry-run|start|status`. */
 export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
-  const campaign = program.command('campaign').description('lint, simulate, start, watch and reconcile campaigns defined in campaigns/');
+  const campaign = program.command('campaign').description('lint, simulate, start, watch and reconcile campaigns of the workspace');
   addCampaignLintCommand(campaign, ctx);
 
   campaign
@@ -55,14 +78,15 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
     .option('--segment <id>', 'use another segment than the campaign audience')
     .option('--limit <n>', 'show at most n subjects', '50')
     .option('--json', 'print the report as JSON')
-    .action(async (id: string, opts: { segment?: string; limit?: string; json?: boolean }) => {
-      const c = campaignById(id);
-      const segment = segmentById(opts.segment ?? c.audience.segment);
-      const s = createServices(ctx.config(), ctx.redis());
-      const ports = { pageSubjects: s.subjects.pageSubjects.bind(s.subjects), readFields: s.subjects.readFields.bind(s.subjects), loadGuardStates: s.consent.loadGuardStates.bind(s.consent) };
-      const report = await dryRun(ports, s.policy, await loadTemplatePort(), c, segment, positive('--limit', opts.limit, 50));
-      ctx.print(opts.json, report, () => humanDryRun(report));
-    });
+    .action(
+      withCampaign(ctx, async (c, ws, opts: { segment?: string; limit?: string; json?: boolean }) => {
+        const segment = segmentById(ws, opts.segment ?? c.audience.segment);
+        const s = await ctx.services();
+        const ports = { pageSubjects: s.subjects.pageSubjects.bind(s.subjects), readFields: s.subjects.readFields.bind(s.subjects), loadGuardStates: s.consent.loadGuardStates.bind(s.consent) };
+        const report = await dryRun(ports, s.policy, templatePort(ws.templates), c, segment, positive('--limit', opts.limit, 50));
+        ctx.print(opts.json, report, () => humanDryRun(report));
+      }),
+    );
 
   campaign
     .command('start')
@@ -72,26 +96,28 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
     .option('--subject <id...>', 'enrol these subjects only (one journey each)')
     .option('--time-scale <factor>', 'multiply every wait (for demos: 0.0001 turns days into seconds)', '1')
     .option('--json', 'print the result as JSON')
-    .action(async (id: string, opts: { segment?: string; subject?: string[]; timeScale?: string; json?: boolean }) => {
-      const c = campaignById(id);
+    .action(
+      withCampaign(ctx, async (c, ws, opts: { segment?: string; subject?: string[]; timeScale?: string; json?: boolean }) => {
+      const id = c.id;
       if (opts.segment && opts.subject) throw new CliUsageError('give either --segment or --subject, not both');
-      if (opts.segment) segmentById(opts.segment);
-      const lint = lintById(id);
+      if (opts.segment) segmentById(ws, opts.segment);
+      const lint = lintById(id, workspaceLintSources(ws, await ctx.policy()));
       if (!lint.ok) {
         ctx.print(opts.json, { started: false, problems: lint.problems }, () => [`refusing to start ${id}: it does not lint clean`, ...lint.problems.map((p) => `  [${p.code}] ${p.message}`)].join('\n'));
         process.exitCode = 1;
         return;
       }
-      const s = createServices(ctx.config(), ctx.redis());
+      const s = await ctx.services();
       const audience = opts.subject ? { subjectRefs: opts.subject.map((sid) => s.pseudonymize(sid)) } : { segment: opts.segment };
-      const version = campaignVersion(c, await loadTemplatePort());
+      const version = campaignVersion(c, templatePort(ws.templates));
       const res = await startCampaign(await ctx.temporal(), c, audience, { taskQueue: ctx.config().taskQueue, campaignVersion: version, runs: s.runs, timeScale: positive('--time-scale', opts.timeScale, 1) });
       ctx.print(opts.json, { started: true, campaignVersion: version, ...res }, () =>
         res.kind === 'run'
           ? `${res.alreadyRunning ? 'already running' : 'started'}: ${res.workflowId} run ${res.runId} (version ${version}); watch it with \`consentflow campaign status ${id} --watch\``
           : `enrolled ${res.started} subject(s) (${res.existing} already enrolled) in ${id}, run ${res.runId} (version ${version}); see \`consentflow campaign status ${id}\``,
       );
-    });
+      }),
+    );
 
-  addCampaignStatusCommands(campaign, ctx, (id) => void campaignById(id));
+  addCampaignStatusCommands(campaign, ctx, async (id) => void (await campaignById(ctx, id)));
 };

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { ulid } from 'ulid';
 import { type ConsentEvent, ConsentMethod, type ConsentEventType } from '../domain/consent.js';
 import { buildConsentEvent } from '../domain/consent-record.js';
-import { policy } from '../policy/index.js';
 import { startPropagation } from '../infra/temporal/rights.js';
 import { type CliContext, CliUsageError, type RegisterCommands } from './context.js';
 import { type SubjectOption, subjectRefOf, subjectStores } from './subject-stores.js';
@@ -25,11 +24,11 @@ const oneOf = (values: readonly (string | number)[]) => values.join(', ');
 const FLAG: Readonly<Record<string, string>> = { noticeVersion: '--notice-version', collectionPoint: '--collection-point' };
 
 /** Builds the event from the options through the shared consent-record rules; a refusal names the flag. */
-function eventFrom(type: ConsentEventType, o: RecordOptions, ctx: CliContext, now: Date): ConsentEvent {
+async function eventFrom(type: ConsentEventType, o: RecordOptions, ctx: CliContext, now: Date): Promise<ConsentEvent> {
   const noticeVersion = o.noticeVersion === undefined ? undefined : Number(o.noticeVersion);
   const r = buildConsentEvent(
     { type, subjectRef: subjectRefOf(o, ctx), purpose: o.purpose, channel: o.channel, noticeVersion, language: o.language, collectionPoint: o.collectionPoint, method: o.method, jurisdiction: o.jurisdiction, source: o.source, pending: o.pending },
-    policy,
+    await ctx.policy(),
     now,
     ulid(now.getTime()),
   );
@@ -57,8 +56,8 @@ function recordCommand(parent: Command, ctx: CliContext, type: ConsentEventType,
     .option('--json', 'print the event as JSON');
   if (type === 'granted') cmd.option('--pending', 'double opt-in: not sendable until reconfirmed');
   return cmd.action(async (o: RecordOptions) => {
-    const event = eventFrom(type, o, ctx, new Date());
-    const { streamId } = await subjectStores(ctx).consent.append(event);
+    const event = await eventFrom(type, o, ctx, new Date());
+    const { streamId } = await (await subjectStores(ctx)).consent.append(event);
     // The guard already denies from here on; propagation makes running journeys exit and informs processors.
     const propagation = type === 'withdrawn' ? await propagateWithdrawal(ctx, event) : undefined;
     ctx.print(o.json, { streamId, event, propagation }, () => `recorded ${describeEvent(event)}\n  subject ${event.subjectRef}${propagation ? `\n  ${propagation}` : ''}`);
@@ -89,7 +88,7 @@ export const registerConsentCommands: RegisterCommands = (program, ctx) => {
     .option('--json', 'print as JSON')
     .action(async (o: SubjectOption & { json?: boolean }) => {
       const ref = subjectRefOf(o, ctx);
-      const { consent: store, subjects } = subjectStores(ctx);
+      const { consent: store, subjects } = await subjectStores(ctx);
       const [projection, suppressions, history, erased, state] = await Promise.all([
         store.projection(ref), store.suppressions(ref), store.events(ref), subjects.isErased(ref), store.loadGuardState(ref),
       ]);

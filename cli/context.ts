@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
+import type { PolicyBundle } from '../domain/policy.js';
+import type { Services } from '../infra/compose.js';
 import type { AppConfig } from '../infra/config.js';
+import type { Workspace } from '../infra/workspace/load.js';
+import type { WorkspacePaths } from '../infra/workspace/paths.js';
 import type { RedisKeys } from '../infra/redis/keys.js';
 
 /** Bad input on the command line: printed as one line (no stack trace), exit code 2. */
@@ -26,6 +30,16 @@ export interface CliContext {
   smtpUrl(): string;
   /** A Temporal client with the shared encrypted data converter, connected on first use. */
   temporal(): Promise<Client>;
+  /** Chooses the workspace folder (`--workspace`); undefined means CONSENTFLOW_WORKSPACE, else the current directory. */
+  selectWorkspace(dir: string | undefined): void;
+  /** The loaded workspace: campaigns, segments, templates and policy, with every file that failed to load. */
+  workspace(): Promise<Workspace>;
+  /** The workspace folders: `--workspace`, CONSENTFLOW_WORKSPACE or the current directory, with its config applied. */
+  workspacePaths(): Promise<WorkspacePaths>;
+  /** The workspace policy (a usage error naming the file and path when it does not load). */
+  policy(): Promise<PolicyBundle>;
+  /** The Redis-backed stores wired with the workspace policy. */
+  services(): Promise<Services>;
   /** Closes whatever the context opened. */
   close(): Promise<void>;
   /** Prints `value` as JSON when `json` is true, else the human rendering. */

@@ -4,14 +4,25 @@ import { keyringPath, loadDevKeys } from '../infra/dev-keys.js';
 import { onShutdown, ServiceStartError } from '../infra/embedded/process.js';
 import { startStack } from '../infra/embedded/stack.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
-import { startWorker } from '../worker.js';
-import type { RegisterCommands } from './context.js';
+import { failureLine } from '../domain/load-result.js';
+import { startWorker, workerContent, type WorkerContent } from '../worker.js';
+import { CliUsageError, type CliContext, type RegisterCommands } from './context.js';
 import { clearDevRuntime, writeDevRuntime } from './runtime-file.js';
 import { Redis } from 'ioredis';
 import { connectClient } from '../infra/temporal/connection.js';
 import { apiDeps, apiKeySpecs, startApi } from './api.js';
 import { ensureReviewSchedule } from '../infra/temporal/review-schedule.js';
 
+/**
+ * The content a worker serves from the CLI's workspace. A campaign or segment file that does not load is named on
+ * stderr and left out (the rest keeps working); a policy that does not load stops the worker (fail closed).
+ */
+async function workspaceContent(ctx: CliContext): Promise<WorkerContent> {
+  const ws = await ctx.workspace();
+  for (const f of [...ws.campaignFailures, ...ws.otherFailures]) console.error(`warning: ${failureLine(f)} (left out)`);
+  if (!ws.policy.ok) throw new CliUsageError(`the workspace policy does not load: ${failureLine(ws.policy)}`);
+  return workerContent(ws);
+}
 
 /** `dev` (everything embedded) and `worker` (against configured services). */
 export const registerDevCommands: RegisterCommands = (program, ctx) => {
@@ -22,9 +33,10 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
     .action(async (opts: { json?: boolean }) => {
       const env = parseEnv(process.env);
       const config = buildConfig(env, loadDevKeys(env.CONSENTFLOW_DATA_DIR, true, keyringPath(env.CONSENTFLOW_DATA_DIR, env.CONSENTFLOW_KEYRING_FILE)));
+      const content = await workspaceContent(ctx);
       installRuntime();
       const stack = await startStack(env, { persistent: true });
-      const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl }).catch(async (e: unknown) => {
+      const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl }, { content }).catch(async (e: unknown) => {
         await stack.stop();
         throw e;
       });
@@ -33,7 +45,7 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       const apiKeys = apiKeySpecs(config, true);
       const apiRedis = new Redis(stack.redis.url, { maxRetriesPerRequest: 3, commandTimeout: 5000 });
       const apiClient = await connectClient(config, stack.temporal.address);
-      const api = await startApi(apiDeps(config, apiRedis, apiClient, apiKeys), '127.0.0.1', env.API_PORT).catch(async (e: unknown) => {
+      const api = await startApi(apiDeps(config, apiRedis, apiClient, apiKeys, await ctx.workspace()), '127.0.0.1', env.API_PORT).catch(async (e: unknown) => {
         await apiClient.connection.close();
         apiRedis.disconnect();
         await running.shutdown();
@@ -73,8 +85,9 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
     .command('worker')
     .description('run a worker against REDIS_URL, TEMPORAL_ADDRESS and SMTP_URL (or a running `consentflow dev`)')
     .action(async () => {
+      const content = await workspaceContent(ctx);
       installRuntime();
-      const running = await startWorker(ctx.config(), { redisUrl: ctx.redisUrl(), temporalAddress: ctx.temporalAddress(), smtpUrl: ctx.smtpUrl() });
+      const running = await startWorker(ctx.config(), { redisUrl: ctx.redisUrl(), temporalAddress: ctx.temporalAddress(), smtpUrl: ctx.smtpUrl() }, { content });
       console.error(`worker polling task queue ${ctx.config().taskQueue}`);
       onShutdown(() => running.shutdown());
       await running.done;

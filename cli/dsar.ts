@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { checkCorrections, isOverdue, subjectRequestId, type SubjectRequestRecord, type SubjectRequestType } from '../domain/subject-request.js';
 import { rightsStores } from '../infra/subject-request-deps.js';
 import { startSubjectRequest, subjectRequestStatus, waitForSubjectRequest } from '../infra/temporal/rights.js';
-import { policy } from '../policy/index.js';
+import type { PolicyBundle } from '../domain/policy.js';
 import { type CliContext, CliUsageError, type RegisterCommands } from './context.js';
 import { subjectRefOf } from './subject-stores.js';
 
@@ -26,7 +26,7 @@ function human(r: SubjectRequestRecord, dataDir: string): string {
 }
 
 /** Parses `--field name=value` options into validated corrections, or a usage error naming each bad field. */
-function corrections(fields: readonly string[]): Record<string, string> {
+function corrections(fields: readonly string[], policy: PolicyBundle): Record<string, string> {
   if (!fields.length) throw new CliUsageError('dsar correct needs at least one --field name=value');
   const raw: Record<string, string> = {};
   for (const f of fields) {
@@ -53,7 +53,7 @@ function requestCommand(parent: Command, ctx: CliContext, type: SubjectRequestTy
     const ref = subjectRefOf({ subject: o.subject }, ctx);
     let variant: string | undefined;
     if (type === 'correct') {
-      const fields = corrections(o.field ?? []);
+      const fields = corrections(o.field ?? [], await ctx.policy());
       variant = createHmac('sha256', config.secrets.pseudonymKey).update(JSON.stringify(Object.entries(fields).sort())).digest('hex').slice(0, 12);
       await rightsStores(config, ctx.redis()).requests.stageCorrections(subjectRequestId('correct', ref, variant), { subjectId: o.subject!, fields });
     }

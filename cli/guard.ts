@@ -53,10 +53,10 @@ export const registerGuardCommands: RegisterCommands = (program, ctx) => {
     .option('--json', 'print the decision as JSON')
     .action(async (o: CheckOptions) => {
       const ref = subjectRefOf(o, ctx);
-      const { policy } = loadPolicy();
+      const { policy } = loadPolicy(await ctx.policy());
       const now = new Date();
       // Unknown purposes, channels and processors are not usage errors here: explaining the denial is the point.
-      const state = await subjectStores(ctx).consent.loadGuardState(ref);
+      const state = await (await subjectStores(ctx)).consent.loadGuardState(ref);
       const request = {
         campaignId: o.campaign,
         stepId: o.step,

@@ -5,7 +5,9 @@ import { connectClient } from '../infra/temporal/connection.js';
 import { buildConfig, ConfigError, parseEnv, type AppConfig } from '../infra/config.js';
 import { keyringPath, loadDevKeys } from '../infra/dev-keys.js';
 import { redisKeys, type RedisKeys } from '../infra/redis/keys.js';
+import { createServices } from '../infra/compose.js';
 import type { CliContext } from './context.js';
+import { workspaceAccess } from './workspace-access.js';
 import { readDevRuntime } from './runtime-file.js';
 
 /** The real CLI context: config parsed once on first use, clients opened lazily and closed by `close()`. */
@@ -27,8 +29,16 @@ export function makeCliContext(): CliContext {
     if (rt) return rt[what];
     throw new ConfigError(`${envName} is not set and no \`consentflow dev\` is running for ${cfg.dataDir}. Set ${envName}, or start \`consentflow dev\` in another terminal.`);
   };
-  return {
+  const ws = workspaceAccess();
+  const ctx: CliContext = {
     config: getConfig,
+    selectWorkspace: (dir) => ws.select(dir),
+    workspace: () => ws.workspace(),
+    workspacePaths: () => ws.paths(),
+    policy: () => ws.policy(),
+    async services() {
+      return createServices(getConfig(), ctx.redis(), await ws.policy());
+    },
     keys: (): RedisKeys => redisKeys(getConfig().redisKeyPrefix),
     redisUrl: () => fromDev('redisUrl', 'REDIS_URL'),
     temporalAddress: () => fromDev('temporalAddress', 'TEMPORAL_ADDRESS'),
@@ -54,4 +64,5 @@ export function makeCliContext(): CliContext {
       if (temporal) await temporal.then((c) => c.connection.close()).catch(() => undefined);
     },
   };
+  return ctx;
 }

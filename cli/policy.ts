@@ -1,29 +1,32 @@
+import { failureLine } from '../domain/load-result.js';
 import { checkPolicy } from '../domain/policy-check.js';
-import { policyInput } from '../policy/index.js';
+import { loadPolicyInput } from '../infra/workspace/load.js';
 import type { RegisterCommands } from './context.js';
 
-/** `policy check`: validates the shipped policy and lists every problem with its path; needs no services. */
+const count = (input: unknown, key: string): number => {
+  const v = (input as Record<string, unknown> | null)?.[key];
+  return Array.isArray(v) ? v.length : 0;
+};
+
+/** `policy check`: validates the workspace policy and lists every problem with its path; needs no services. */
 export const registerPolicyCommands: RegisterCommands = (program, ctx) => {
-  const policy = program.command('policy').description('inspect the compliance policy in policy/');
+  const policy = program.command('policy').description('inspect the compliance policy in the workspace policy/ folder');
   policy
     .command('check')
     .description('validate purposes, notices, processors and subject fields; exit 1 if any problem is found')
     .option('--json', 'print the result as JSON')
-    .action((opts: { json?: boolean }) => {
-      const result = checkPolicy(policyInput);
-      const summary = {
-        ok: result.ok,
-        counts: {
-          purposes: policyInput.purposes.length,
-          notices: policyInput.notices.length,
-          processors: policyInput.processors.length,
-          subjectFields: policyInput.subjectFields.length,
-        },
-        problems: result.problems,
-      };
+    .action(async (opts: { json?: boolean }) => {
+      const input = await loadPolicyInput(await ctx.workspacePaths());
+      if (!input.ok) {
+        ctx.print(opts.json, { ok: false, problems: [{ path: input.path, code: 'load_failed', message: failureLine(input) }] }, () => failureLine(input));
+        process.exitCode = 1;
+        return;
+      }
+      const result = checkPolicy(input.value);
+      const counts = Object.fromEntries(['purposes', 'notices', 'processors', 'subjectFields'].map((k) => [k, count(input.value, k)]));
+      const summary = { ok: result.ok, counts, problems: result.problems };
       ctx.print(opts.json, summary, () => {
-        const c = summary.counts;
-        const scope = `${c.purposes} purposes, ${c.notices} notices, ${c.processors} processors, ${c.subjectFields} subject fields`;
+        const scope = `${counts.purposes} purposes, ${counts.notices} notices, ${counts.processors} processors, ${counts.subjectFields} subject fields`;
         if (result.ok) return `policy ok: ${scope}`;
         const lines = result.problems.map((p) => `  ${p.path}: ${p.message} [${p.code}]`);
         return [`policy has ${result.problems.length} problem(s) (${scope}):`, ...lines].join('\n');

@@ -1,13 +1,12 @@
 import { SubjectId, SubjectRef } from '../domain/ids.js';
 import { createPseudonymizer } from '../infra/crypto/pseudonym.js';
-import { createServices } from '../infra/compose.js';
 import type { ConsentStore } from '../infra/redis/consent-store.js';
 import type { SubjectStore } from '../infra/redis/subject-store.js';
 import { type CliContext, CliUsageError } from './context.js';
 
 /** The consent and subject stores wired from the CLI context (opened lazily by the command that needs them). */
-export function subjectStores(ctx: CliContext): { consent: ConsentStore; subjects: SubjectStore } {
-  const { consent, subjects } = createServices(ctx.config(), ctx.redis());
+export async function subjectStores(ctx: CliContext): Promise<{ consent: ConsentStore; subjects: SubjectStore }> {
+  const { consent, subjects } = await ctx.services();
   return { consent, subjects };
 }
 

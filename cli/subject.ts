@@ -1,6 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { SubjectImportFileError, importSubjects, type SubjectImportReport } from '../infra/redis/subject-import.js';
-import { policy } from '../policy/index.js';
 import { CliUsageError, type RegisterCommands } from './context.js';
 import { subjectStores } from './subject-stores.js';
 
@@ -42,7 +41,7 @@ export const registerSubjectCommands: RegisterCommands = (program, ctx) => {
       };
       let report: SubjectImportReport;
       try {
-        report = await importSubjects({ file, store: subjectStores(ctx).subjects, fields: policy.subjectFields, strict: o.strict, batchSize, onProgress });
+        report = await importSubjects({ file, store: (await subjectStores(ctx)).subjects, fields: (await ctx.policy()).subjectFields, strict: o.strict, batchSize, onProgress });
       } catch (e) {
         if (e instanceof SubjectImportFileError) throw new CliUsageError(e.message);
         throw e;

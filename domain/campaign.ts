@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ChannelSchema } from './channel.js';
 import { PurposeId } from './purpose-id.js';
 import { Duration as DurationString } from './duration.js';
+import { issueProblem, type DefinitionProblem } from './load-result.js';
 
 export { Duration, InvalidDurationError, parseDuration } from './duration.js';
 
@@ -73,19 +74,25 @@ export const ExitStep = z.strictObject({ id: StepId, type: z.literal('exit') });
 export type ExitStep = z.infer<typeof ExitStep>;
 
 /** One step of a campaign, discriminated on `type`. */
-export const Step = z.discriminatedUnion('type', [SendStep, WaitStep, WaitUntilStep, BranchStep, ExitStep]);
+export const Step = z.discriminatedUnion('type', [SendStep, WaitStep, WaitUntilStep, BranchStep, ExitStep], {
+  error: (iss) => (iss.code === 'invalid_union' ? 'step type must be one of send, wait, waitUntil, branch, exit' : undefined),
+});
 export type Step = z.infer<typeof Step>;
 
 /** How a campaign runs: per-subject journeys, or a one-shot paged broadcast. */
 export const CampaignKind = { journey: 'journey', broadcast: 'broadcast' } as const;
 export type CampaignKind = (typeof CampaignKind)[keyof typeof CampaignKind];
 
+const HOLDOUT_RANGE = 'holdoutPercent must be a percentage from 0 to 50, like 10';
+
 /** Campaign-wide options; defaults live here and nowhere else. */
 export const CampaignOptions = z.strictObject({
   /** At most `max` sends on `channel` per subject in any `per` window, counted across campaigns. */
-  frequencyCap: z.strictObject({ channel: ChannelSchema, max: z.number().int().positive(), per: DurationString }).optional(),
+  frequencyCap: z
+    .strictObject({ channel: ChannelSchema, max: z.number().int('max must be a whole number').positive('max must be at least 1 (remove frequencyCap for no cap)'), per: DurationString })
+    .optional(),
   /** Share of the audience deterministically kept out as a control group. */
-  holdoutPercent: z.number().min(0).max(50).default(0),
+  holdoutPercent: z.number().min(0, HOLDOUT_RANGE).max(50, HOLDOUT_RANGE).default(0),
   kind: z.enum(CampaignKind).default('journey'),
 });
 export type CampaignOptions = z.infer<typeof CampaignOptions>;
@@ -146,7 +153,7 @@ export class CampaignDefinitionError extends Error {
   override readonly name = 'CampaignDefinitionError';
   constructor(
     readonly campaignId: string,
-    readonly problems: readonly { readonly path: string; readonly message: string }[],
+    readonly problems: readonly DefinitionProblem[],
   ) {
     super(`campaign "${campaignId}" is invalid:\n${problems.map((p) => `  ${p.path || '(root)'}: ${p.message}`).join('\n')}`);
   }
@@ -160,16 +167,22 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Validates a campaign definition: typed, defaulted and deeply frozen, or every problem with its path. */
+export function parseCampaign(input: unknown): { ok: true; value: Campaign } | { ok: false; problems: DefinitionProblem[] } {
+  // reportInput: messages can show the offending value ("42 is not a string").
+  const parsed = Campaign.safeParse(input, { reportInput: true });
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(issueProblem) };
+  const shape = campaignShapeProblems(parsed.data);
+  if (shape.length > 0) return { ok: false, problems: shape.map((p) => issueProblem({ code: 'custom', path: [...p.path], message: p.message, input: undefined })) };
+  return { ok: true, value: deepFreeze(parsed.data) };
+}
+
 /** Validates a campaign definition and returns it typed, defaulted and deeply frozen; throws CampaignDefinitionError. */
 export function defineCampaign(input: CampaignInput): Campaign {
+  const r = parseCampaign(input);
+  if (r.ok) return r.value;
   const id = typeof (input as { id?: unknown }).id === 'string' ? (input as { id: string }).id : '(no id)';
-  const parsed = Campaign.safeParse(input);
-  if (!parsed.success) {
-    throw new CampaignDefinitionError(id, parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
-  }
-  const shape = campaignShapeProblems(parsed.data);
-  if (shape.length > 0) throw new CampaignDefinitionError(id, shape.map((p) => ({ path: p.path.join('.'), message: p.message })));
-  return deepFreeze(parsed.data);
+  throw new CampaignDefinitionError(id, r.problems);
 }
 
 /** Deterministic holdout: the same subject is always in or out of a campaign's control group (FNV-1a, pure JS). */

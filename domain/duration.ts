@@ -21,7 +21,9 @@ export function parseDuration(s: string): number {
 }
 
 /** A duration string as campaigns write it, checked by `parseDuration`. */
-export const Duration = z.string().refine(
+export const Duration = z
+  .string({ error: (iss) => (iss.input === undefined ? undefined : `${String(iss.input)} is not a duration; write a quoted string with one unit, like "3d", "12h" or "30m"`) })
+  .refine(
   (s) => {
     try {
       parseDuration(s);

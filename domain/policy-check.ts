@@ -3,6 +3,9 @@ import { channels } from './channel.js';
 import { PolicyBundle } from './policy.js';
 import { Notice, Processor, Purpose } from './purpose.js';
 import { isSensitiveField, SubjectFieldSpec } from './subject-field.js';
+import { formatPath } from './load-result.js';
+
+export { formatPath } from './load-result.js';
 
 /** What can be wrong with a policy bundle; stable snake_case codes. */
 export const PolicyProblemCode = {
@@ -36,13 +39,6 @@ export interface PolicyProblem {
 export type PolicyCheckResult =
   | { readonly ok: true; readonly policy: PolicyBundle; readonly problems: readonly [] }
   | { readonly ok: false; readonly problems: readonly PolicyProblem[] };
-
-/** Formats a path array the way people write it: `purposes[3].allowedFields[2]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out === '' ? '' : '.'}${String(p)}`;
-  return out;
-}
 
 const Shape = z.object({
   purposes: z.array(z.unknown()),

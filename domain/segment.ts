@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ChannelSchema } from './channel.js';
 import { PurposeId } from './purpose-id.js';
+import { issueProblem, type DefinitionProblem } from './load-result.js';
 
 /** The profile a segment predicate sees: only the fields it declared in `reads`, nothing else. */
 export type SegmentProfile = Readonly<Record<string, string | number | undefined>>;
@@ -28,21 +29,29 @@ export interface Segment extends Omit<z.infer<typeof SegmentShape>, 'reads'> {
 /** What `defineSegment` accepts. */
 export type SegmentInput = z.input<typeof SegmentShape> & { readonly where: Segment['where'] };
 
-/** A segment definition is malformed. */
+/** A segment definition is malformed; `problems` name each path. */
 export class SegmentDefinitionError extends Error {
   override readonly name = 'SegmentDefinitionError';
+  constructor(readonly problems: readonly DefinitionProblem[], id: string) {
+    super(`segment "${id}" is invalid: ${problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}`);
+  }
+}
+
+/** Validates a segment: frozen, or every problem with its path. */
+export function parseSegment(input: unknown): { ok: true; value: Segment } | { ok: false; problems: DefinitionProblem[] } {
+  const { where, ...rest } = (input !== null && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  const parsed = SegmentShape.safeParse(rest, { reportInput: true });
+  const problems = parsed.success ? [] : parsed.error.issues.map(issueProblem);
+  if (typeof where !== 'function') problems.push({ path: 'where', message: 'must be a function (profile, ctx) => boolean' });
+  if (!parsed.success || typeof where !== 'function') return { ok: false, problems };
+  return { ok: true, value: Object.freeze({ ...parsed.data, reads: Object.freeze([...parsed.data.reads]), where: where as Segment['where'] }) };
 }
 
 /** Validates a segment and returns it frozen; throws SegmentDefinitionError naming the path. */
 export function defineSegment(input: SegmentInput): Segment {
-  const { where, ...rest } = input;
-  const parsed = SegmentShape.safeParse(rest);
-  if (!parsed.success || typeof where !== 'function') {
-    const lines = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    if (typeof where !== 'function') lines.push('where: must be a function (profile, ctx) => boolean');
-    throw new SegmentDefinitionError(`segment "${String(rest.id)}" is invalid: ${lines.join('; ')}`);
-  }
-  return Object.freeze({ ...parsed.data, reads: Object.freeze([...parsed.data.reads]), where });
+  const r = parseSegment(input);
+  if (!r.ok) throw new SegmentDefinitionError(r.problems, String((input as { id?: unknown }).id));
+  return r.value;
 }
 
 /** Runs the predicate over exactly the declared fields, so an undeclared field can never influence membership. */

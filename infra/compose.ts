@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { SubjectRef } from '../domain/ids.js';
-import type { CompiledPolicy } from '../domain/policy.js';
-import { policy as shippedPolicy } from '../policy/index.js';
+import type { CompiledPolicy, PolicyBundle } from '../domain/policy.js';
 import type { AppConfig } from './config.js';
 import { createEnvelope } from './crypto/envelope.js';
 import { createPseudonymizer } from './crypto/pseudonym.js';
@@ -28,9 +27,9 @@ export interface Services {
 }
 
 /** Wires the Redis-backed stores, the compiled policy and the link signer; the one place this happens. */
-export function createServices(config: AppConfig, redis: Redis): Services {
+export function createServices(config: AppConfig, redis: Redis, bundle: PolicyBundle): Services {
   const keys = redisKeys(config.redisKeyPrefix);
-  const { policy } = loadPolicy();
+  const { policy } = loadPolicy(bundle);
   return {
     keys,
     consent: new ConsentStore({ redis, keys }),
@@ -39,7 +38,7 @@ export function createServices(config: AppConfig, redis: Redis): Services {
       keys,
       envelope: createEnvelope({ current: config.secrets.masterKey, previous: config.secrets.rings.master.previous.map((k) => k.key) }),
       pseudonymKey: config.secrets.pseudonymKey,
-      addressFields: Object.values(shippedPolicy.channelAddressField),
+      addressFields: Object.values(bundle.channelAddressField),
     }),
     log: DecisionLog.fromConfig(config, redis),
     ledger: new SendLedger(redis, keys),

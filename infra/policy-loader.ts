@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { compilePolicy, type CompiledPolicy, type PolicyBundle } from '../domain/policy.js';
-import { policy as shippedPolicy } from '../policy/index.js';
 
 /** JSON with object keys sorted at every level, so equal bundles serialise identically whatever the key order. */
 export function canonicalJson(value: unknown): string {
@@ -17,8 +16,8 @@ export function policyVersion(bundle: PolicyBundle): string {
   return createHash('sha256').update(canonicalJson(bundle)).digest('hex');
 }
 
-/** The compiled policy the guard applies, with its version; defaults to the bundle shipped in `policy/`. */
-export function loadPolicy(bundle: PolicyBundle = shippedPolicy): { readonly policy: CompiledPolicy; readonly version: string } {
+/** The compiled policy the guard applies, with its version. */
+export function loadPolicy(bundle: PolicyBundle): { readonly policy: CompiledPolicy; readonly version: string } {
   const version = policyVersion(bundle);
   return { policy: compilePolicy(bundle, version), version };
 }

@@ -8,7 +8,7 @@ import { ulid } from 'ulid';
 import type { ConsentEvent, ConsentEventType } from '../domain/consent.js';
 import { buildConsentEvent } from '../domain/consent-record.js';
 import type { SubjectRef } from '../domain/ids.js';
-import { policy } from '../policy/index.js';
+import type { PolicyBundle } from '../domain/policy.js';
 import { buildConfig, parseEnv } from '../infra/config.js';
 import { createServices } from '../infra/compose.js';
 import { loadDevKeys } from '../infra/dev-keys.js';
@@ -18,7 +18,8 @@ import { connectClient } from '../infra/temporal/connection.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { journeyWorkflowId } from '../activities/campaign.js';
 import { clearDevRuntime, writeDevRuntime } from '../cli/runtime-file.js';
-import { startWorker } from '../worker.js';
+import { openWorkspace } from '../infra/workspace/load.js';
+import { startWorker, workerContent } from '../worker.js';
 import type { JourneyState } from '../workflows/signals.js';
 import { demoAudience, writeAudienceFile, type DemoPerson } from './demo-audience.js';
 
@@ -36,7 +37,7 @@ function cli(dataDir: string, args: string[]): string {
   return out;
 }
 
-function consentEvent(ref: SubjectRef, type: ConsentEventType, noticeVersion: number, extra: { pending?: true } = {}): ConsentEvent {
+function consentEvent(policy: PolicyBundle, ref: SubjectRef, type: ConsentEventType, noticeVersion: number, extra: { pending?: true } = {}): ConsentEvent {
   const withdrawal = type === 'withdrawn';
   const r = buildConsentEvent(
     { type, subjectRef: ref, purpose: 'marketing.email.newsletter', channel: 'email', noticeVersion, language: 'en', collectionPoint: withdrawal ? 'preference_center' : 'signup_form', method: withdrawal ? 'preference_center' : 'form', jurisdiction: 'EU', source: 'demo', ...extra },
@@ -59,12 +60,14 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const stack = await startStack(env, { persistent: false });
   console.log(`services up in ${((Date.now() - t0) / 1000).toFixed(1)}s: redis ${stack.redis.url} (${stack.redis.source}), temporal ${stack.temporal.address} (${stack.temporal.source}), smtp ${stack.smtpUrl}`);
-  const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl });
+  const content = workerContent(await openWorkspace(root));
+  const { policy } = content;
+  const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl }, { content });
   writeDevRuntime(dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox: stack.sink?.outbox });
   const client = await connectClient(config, stack.temporal.address);
   const { Redis } = await import('ioredis');
   const redis = new Redis(stack.redis.url);
-  const services = createServices(config, redis);
+  const services = createServices(config, redis, policy);
   const demoStart = new Date();
   try {
     const people = demoAudience();
@@ -73,10 +76,10 @@ async function main(): Promise<void> {
     cli(dataDir, ['subject', 'import', audienceFile]);
     const refOf = new Map<DemoPerson, SubjectRef>(people.map((p) => [p, services.pseudonymize(p.id)]));
     for (const [p, ref] of refOf) {
-      if (p.consent === 'outdated_notice') await services.consent.append(consentEvent(ref, 'granted', p.id.endsWith('5') ? 2 : 1));
-      else if (p.consent === 'pending_double_opt_in') await services.consent.append(consentEvent(ref, 'granted', 3, { pending: true }));
-      else await services.consent.append(consentEvent(ref, 'granted', 3));
-      if (p.consent === 'withdrawn_before') await services.consent.append(consentEvent(ref, 'withdrawn', 3));
+      if (p.consent === 'outdated_notice') await services.consent.append(consentEvent(policy, ref, 'granted', p.id.endsWith('5') ? 2 : 1));
+      else if (p.consent === 'pending_double_opt_in') await services.consent.append(consentEvent(policy, ref, 'granted', 3, { pending: true }));
+      else await services.consent.append(consentEvent(policy, ref, 'granted', 3));
+      if (p.consent === 'withdrawn_before') await services.consent.append(consentEvent(policy, ref, 'withdrawn', 3));
     }
     console.log(`\nrecorded consent for ${people.length} people (current notice v3; two under older notices; one withdrawn; one unconfirmed double opt-in)`);
 

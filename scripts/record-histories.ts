@@ -13,7 +13,8 @@ import { startCampaign } from '../infra/temporal/campaign-runs.js';
 import { connectClient } from '../infra/temporal/connection.js';
 import { journeyStarter } from '../infra/temporal/journeys.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
-import { startWorker } from '../worker.js';
+import { openWorkspace } from '../infra/workspace/load.js';
+import { startWorker, workerContent } from '../worker.js';
 import { consentEvent } from '../test/helpers/engine.js';
 import { REPLAY_CODEC_KEY } from '../test/fixtures/histories/replay-key.js';
 
@@ -26,10 +27,11 @@ async function main(): Promise<void> {
   const config = buildConfig(env, { masterKey: key(1), pseudonymKey: key(2), logKey: key(3), tokenKey: key(4), codecKey: Buffer.from(REPLAY_CODEC_KEY, 'hex') });
   installRuntime();
   const stack = await startStack(env, { persistent: false });
-  const worker = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl });
+  const content = workerContent(await openWorkspace(join(import.meta.dirname, '..')));
+  const worker = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl }, { content });
   const client = await connectClient(config, stack.temporal.address);
   const redis = new Redis(stack.redis.url);
-  const s = createServices(config, redis);
+  const s = createServices(config, redis, content.policy);
   try {
     const seed = async (id: string, fields: Record<string, string>, purpose: string) => {
       const r = await s.subjects.upsert(id, fields);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { campaigns } from '../campaigns/index.js';
+import { welcomeSeries } from '../campaigns/welcome-series.js';
 import { recordConsent, startCampaign } from '../library.js';
 import type { JourneyState } from '../workflows/signals.js';
 import { eventually, useEngine } from './helpers/engine.js';
@@ -16,7 +16,7 @@ test('a service records consent, starts a campaign for a subject, and a withdraw
   const granted = await recordConsent({ services: engine.services }, { ...answer, type: 'granted', subjectId });
   assert.ok(granted.ok);
   const ref = engine.services.pseudonymize(subjectId);
-  const res = await startCampaign(engine.client, campaigns['welcome-series']!, { subjectRefs: [ref] }, { taskQueue: engine.taskQueue, campaignVersion: 'lib', runs: engine.services.runs });
+  const res = await startCampaign(engine.client, welcomeSeries, { subjectRefs: [ref] }, { taskQueue: engine.taskQueue, campaignVersion: 'lib', runs: engine.services.runs });
   assert.deepEqual(res, { kind: 'journeys', runId: res.runId, started: 1, existing: 0 });
   assert.match(res.runId, /^[0-9A-HJKMNP-TV-Z]{26}$/);
   await eventually(() => (engine.sink.received.some((m) => m.envelopeTo.includes(address)) ? true : undefined), 30_000, 'the welcome mail');

@@ -3,10 +3,8 @@ import { lintCampaign, type LintProblem } from '../../domain/campaign-lint.js';
 import { compilePolicy, type CompiledPolicy } from '../../domain/policy.js';
 import type { Segment } from '../../domain/segment.js';
 import type { TemplateFacts } from '../../domain/template.js';
-import { campaigns as shippedCampaigns } from '../../campaigns/index.js';
-import { policy as shippedPolicy } from '../../policy/index.js';
-import { segments as shippedSegments } from '../../segments/index.js';
-import { loadShippedTemplates } from './shipped.js';
+import type { PolicyBundle } from '../../domain/policy.js';
+import type { Workspace } from '../workspace/load.js';
 
 /** The lint result for one campaign. */
 export interface CampaignLintResult {
@@ -15,7 +13,7 @@ export interface CampaignLintResult {
   readonly problems: readonly LintProblem[];
 }
 
-/** Everything the lint checks against; tests pass their own, the defaults are what ships. */
+/** Everything the lint checks against: a loaded workspace, or what a test passes. */
 export interface LintSources {
   readonly campaigns: Readonly<Record<string, Campaign>>;
   readonly templates: ReadonlyMap<string, TemplateFacts>;
@@ -24,19 +22,19 @@ export interface LintSources {
   readonly nowMs: number;
 }
 
-/** A campaign id that no campaign in `campaigns/` has. */
+/** A campaign id that no campaign in the workspace has. */
 export class UnknownCampaignError extends Error {
   override readonly name = 'UnknownCampaignError';
 }
 
-/** The shipped campaigns, templates, segments and policy, loaded fresh (templates are parsed from disk). */
-export function shippedLintSources(nowMs = Date.now()): LintSources {
+/** What a loaded workspace gives the lint; its policy must have loaded. */
+export function workspaceLintSources(ws: Workspace, policy: PolicyBundle, nowMs = Date.now()): LintSources {
   // The policy version does not affect lint results; the guard computes the real one.
-  return { campaigns: shippedCampaigns, templates: loadShippedTemplates().facts(), segments: shippedSegments, policy: compilePolicy(shippedPolicy, 'lint'), nowMs };
+  return { campaigns: ws.campaigns, templates: ws.templates.facts(), segments: ws.segments, policy: compilePolicy(policy, 'lint'), nowMs };
 }
 
 /** Lints one campaign by id; throws UnknownCampaignError naming the ids that exist. */
-export function lintById(id: string, sources: LintSources = shippedLintSources()): CampaignLintResult {
+export function lintById(id: string, sources: LintSources): CampaignLintResult {
   const campaign = Object.hasOwn(sources.campaigns, id) ? sources.campaigns[id] : undefined;
   if (campaign === undefined) throw new UnknownCampaignError(`no campaign "${id}"; known campaigns: ${Object.keys(sources.campaigns).sort().join(', ')}`);
   const problems = lintCampaign(campaign, sources);
@@ -44,6 +42,6 @@ export function lintById(id: string, sources: LintSources = shippedLintSources()
 }
 
 /** Lints every campaign, in id order. */
-export function lintAll(sources: LintSources = shippedLintSources()): CampaignLintResult[] {
+export function lintAll(sources: LintSources): CampaignLintResult[] {
   return Object.keys(sources.campaigns).sort().map((id) => lintById(id, sources));
 }

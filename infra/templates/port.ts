@@ -1,6 +1,5 @@
 import type { TemplateInfo, TemplatePort } from '../../activities/send-pipeline.js';
 import { TemplateRenderError, type TemplateRegistry } from './registry.js';
-import { loadShippedTemplates } from './shipped.js';
 
 /** Adapts a template registry to the send pipeline's port: metadata for the guard, strict rendering. */
 export function templatePort(registry: TemplateRegistry): TemplatePort {
@@ -22,9 +21,4 @@ export function templatePort(registry: TemplateRegistry): TemplatePort {
       }
     },
   };
-}
-
-/** The port over the shipped templates in `campaigns/templates/`, compiled once at worker start. */
-export function loadTemplatePort(): Promise<TemplatePort> {
-  return Promise.resolve(templatePort(loadShippedTemplates()));
 }

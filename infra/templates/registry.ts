@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
@@ -67,8 +67,11 @@ export interface TemplateRegistry {
 
 const known = new Set<string>(reservedVariables);
 
-/** Reads every `*.hbs` file in `dir`, validates its front matter, analyses and compiles it; throws TemplateLoadError. */
-export function loadTemplates(dir: string): TemplateRegistry {
+/**
+ * Reads every `*.hbs` file in `dir`, validates its front matter, analyses and compiles it. Throws TemplateLoadError,
+ * unless `onFailure` is given: then a bad file is reported there and left out, so the other templates still load.
+ */
+export function loadTemplates(dir: string, onFailure?: (file: string, message: string) => void): TemplateRegistry {
   // A private environment: helpers or partials registered globally elsewhere never reach our templates.
   const hb = Handlebars.create();
   let compiles = 0;
@@ -77,8 +80,17 @@ export function loadTemplates(dir: string): TemplateRegistry {
     return compilePart(hb, src, escape);
   };
   const entries = new Map<string, Entry>();
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.hbs')).sort()) {
+  const names = onFailure && !existsSync(dir) ? [] : readdirSync(dir).filter((n) => n.endsWith('.hbs')).sort();
+  for (const name of names) {
     const file = join(dir, name);
+    try {
+      loadEntry(file, name);
+    } catch (e) {
+      if (!onFailure || !(e instanceof TemplateLoadError)) throw e;
+      onFailure(file, (e.message.startsWith(file) ? e.message.slice(file.length).replace(/^:/, '') : e.message).trim());
+    }
+  }
+  function loadEntry(file: string, name: string): void {
     const { meta, parts, body } = parseTemplateFile(readFileSync(file, 'utf8'), file);
     if (name !== `${meta.id}.hbs`) throw new TemplateLoadError(`${file}: id "${meta.id}" does not match the file name; rename the file to ${meta.id}.hbs`);
     const reservedByPart: Record<string, readonly string[]> = {};

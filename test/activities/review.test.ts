@@ -9,9 +9,10 @@ import { ReviewStateStore } from '../../infra/redis/review-state-store.js';
 import { consentEvent, testStores } from '../helpers/consent-fixtures.js';
 import { decision, makeLog } from '../infra/redis/fixtures/decision-log-fixture.js';
 import { uniqueId } from '../helpers/services.js';
+import { policy as shippedPolicy } from '../../policy/index.js';
 
 const { redis, prefix, consent, subjects } = testStores();
-const { policy } = loadPolicy();
+const { policy } = loadPolicy(shippedPolicy);
 
 function activities(log: ReturnType<typeof makeLog>, written: ReviewReport[], pageSize: number) {
   const deps: ReviewActivityDeps = {

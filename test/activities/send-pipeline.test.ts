@@ -10,18 +10,19 @@ import { DecisionLog } from '../../infra/redis/decision-log.js';
 import { DecisionLogUnavailableError } from '../../infra/redis/decision-log-errors.js';
 import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
 import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
-import { loadTemplatePort } from '../../infra/templates/port.js';
 import { createServices } from '../../infra/compose.js';
 import { buildActivityDeps } from '../../worker.js';
 import type { ActivityDeps } from '../../activities/index.js';
 import { testConfig } from '../helpers/config.js';
+import { exampleContent } from '../helpers/example-workspace.js';
+import { policy } from '../../policy/index.js';
 import { consentEvent } from '../helpers/engine.js';
 import { testRedis, uniqueId } from '../helpers/services.js';
 
 // The send path against real Redis and a real SMTP sink, with faults injected into the real adapters.
 const { redis, prefix } = testRedis();
 const config = testConfig({ REDIS_KEY_PREFIX: prefix });
-const services = createServices(config, redis);
+const services = createServices(config, redis, policy);
 let sink: SmtpSink;
 let mailer: Mailer;
 let deps: ActivityDeps;
@@ -29,7 +30,7 @@ let deps: ActivityDeps;
 before(async () => {
   sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('pipe')) });
   mailer = createMailer(config, sink.url);
-  deps = buildActivityDeps(config, { redis, mailer, client: {} as Client, taskQueue: 'unused', templates: await loadTemplatePort() });
+  deps = buildActivityDeps(config, { redis, mailer, client: {} as Client, taskQueue: 'unused', content: await exampleContent() });
 });
 after(async () => {
   mailer.close();

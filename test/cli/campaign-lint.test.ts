@@ -4,20 +4,21 @@ import { Command } from 'commander';
 import { addCampaignLintCommand } from '../../cli/campaign-lint.js';
 import { CliUsageError, type CliContext } from '../../cli/context.js';
 import type { LintSources } from '../../infra/templates/lint-runner.js';
-import { badSources } from '../fixtures/lint-sources.js';
+import { badSources, shippedSources } from '../fixtures/lint-sources.js';
 
-// `campaign` is created by the campaign CLI module; until cli.ts registers it, drive the command in process.
-function program(sources?: () => LintSources): { run(args: string[]): Promise<void>; out: string[] } {
+// Drives the command in process over given sources; the workspace loader itself is tested in workspace-lint.test.ts.
+function program(sources: () => Promise<LintSources> = shippedSources): { run(args: string[]): Promise<void>; out: string[] } {
   const out: string[] = [];
   const unused = (): never => assert.fail('campaign lint needs no services');
   const ctx: CliContext = {
     config: unused, redis: unused, keys: unused, redisUrl: unused, temporalAddress: unused, smtpUrl: unused, temporal: unused,
+    selectWorkspace: unused, workspace: unused, workspacePaths: unused, policy: unused, services: unused,
     close: () => Promise.resolve(),
     print: (json, value, human) => void out.push(json ? JSON.stringify(value) : human()),
   };
   const root = new Command('consentflow').exitOverride();
   const campaign = root.command('campaign');
-  addCampaignLintCommand(campaign, ctx, sources);
+  addCampaignLintCommand(campaign, ctx, async () => ({ sources: await sources(), failures: [] }));
   return { out, run: async (args) => void (await root.parseAsync(['node', 'consentflow', 'campaign', 'lint', ...args])) };
 }
 
@@ -35,7 +36,7 @@ test('campaign lint passes on the shipped campaigns and leaves the exit code at 
 test('campaign lint <id> --json prints one result', async () => {
   const p = program();
   await p.run(['welcome-series', '--json']);
-  assert.deepEqual(JSON.parse(p.out[0] ?? ''), { ok: true, campaigns: [{ campaign: 'welcome-series', ok: true, problems: [] }] });
+  assert.deepEqual(JSON.parse(p.out[0] ?? ''), { ok: true, campaigns: [{ campaign: 'welcome-series', ok: true, problems: [] }], failures: [] });
 });
 
 test('campaign lint sets exit code 1 and groups problems by campaign', async () => {

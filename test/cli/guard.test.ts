@@ -5,6 +5,7 @@ import { ulid } from 'ulid';
 import { registerConsentCommands } from '../../cli/consent.js';
 import { registerGuardCommands } from '../../cli/guard.js';
 import { subjectRefOf, subjectStores } from '../../cli/subject-stores.js';
+import { policy } from '../../policy/index.js';
 import type { Decision } from '../../domain/guard.js';
 import { type ReasonCode, reasonOrder } from '../../domain/reasons.js';
 import { loadPolicy } from '../../infra/policy-loader.js';
@@ -14,7 +15,7 @@ import { testRedis, uniqueId } from '../helpers/services.js';
 
 const { redis, prefix } = testRedis();
 const ctx = testCliContext(redis, prefix);
-const stores = subjectStores(ctx);
+const stores = await subjectStores(ctx);
 const cli = (...args: string[]) => runCli(ctx, [registerConsentCommands, registerGuardCommands], args);
 const newsletter = ['--purpose', 'marketing.email.newsletter', '--channel', 'email'];
 
@@ -38,7 +39,7 @@ test('allows with a current consent, releasing exactly the requested fields plus
   const d = await check(id, ...newsletter, '--fields', 'first_name');
   assert.equal(d.outcome, 'allow');
   assert.deepEqual([d.fieldsReleased, d.fieldsWithheld, d.processor], [['first_name', 'email'], [], 'smtp-relay']);
-  assert.equal(d.policyVersion, loadPolicy().version);
+  assert.equal(d.policyVersion, loadPolicy(policy).version);
   const human = await cli('guard', 'check', '--subject', id, ...newsletter, '--fields', 'first_name');
   assert.match(human.stdout, /^ALLOW {2}marketing\.email\.newsletter via email to smtp-relay/);
 });

@@ -22,7 +22,7 @@ test('subject import reports bad rows by line and imports the rest (exit 1 when 
   const r = await cli('subject', 'import', p);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /imported 1 of 2 rows \(1 invalid, 0 refused\)\n {2}line 3: email: /);
-  const { subjects } = subjectStores(ctx);
+  const { subjects } = await subjectStores(ctx);
   assert.deepEqual(await subjects.readFields(subjects.refOf(a), ['loyalty_tier']), { status: 'found', fields: { loyalty_tier: 'gold' } });
 });
 
@@ -33,7 +33,7 @@ test('subject import --strict --json imports nothing when a row is bad', async (
   const r = await cli('subject', 'import', p, '--strict', '--json');
   const report = JSON.parse(r.stdout) as SubjectImportReport;
   assert.deepEqual([report.written, report.imported, report.problems[0]?.line, report.problems[0]?.field], [false, 0, 2, 'birth_year']);
-  const { subjects } = subjectStores(ctx);
+  const { subjects } = await subjectStores(ctx);
   assert.deepEqual(await subjects.readFields(subjects.refOf(a), ['first_name']), { status: 'not_found' });
 });
 

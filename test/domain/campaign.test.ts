@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Campaign, CampaignDefinitionError, defineCampaign, holdout, InvalidDurationError, parseDuration, type CampaignInput } from '../../domain/campaign.js';
-import { campaigns } from '../../campaigns/index.js';
+import { reengagement } from '../../campaigns/reengagement.js';
+import { welcomeSeries } from '../../campaigns/welcome-series.js';
+import { winterPromo } from '../../campaigns/winter-promo.js';
+
+const campaigns = { reengagement, 'welcome-series': welcomeSeries, 'winter-promo': winterPromo };
 
 const base: CampaignInput = {
   id: 'spring-hello',
@@ -59,20 +63,20 @@ test('defineCampaign names the path of every schema problem', () => {
     ],
     options: { holdoutPercent: 60, kind: 'journey' },
   });
-  assert.deepEqual(paths(e).sort(), ['id', 'options.holdoutPercent', 'purpose', 'steps.0.duration', 'steps.1.window.end', 'steps.1.window.start', 'steps.2.condition.op', 'steps.3.channel', 'steps.4.type'].sort());
+  assert.deepEqual(paths(e).sort(), ['id', 'options.holdoutPercent', 'purpose', 'steps[0].duration', 'steps[1].window.end', 'steps[1].window.start', 'steps[2].condition.op', 'steps[3].channel', 'steps[4].type'].sort());
   assert.match(e.message, /^campaign "Bad Id" is invalid:\n {2}/);
-  assert.match(e.message, /steps\.0\.duration: "3 days" is not a duration/);
+  assert.match(e.message, /steps\[0\]\.duration: "3 days" is not a duration/);
 });
 
 test('defineCampaign rejects unknown keys, empty steps and a missing audience', () => {
   assert.deepEqual(paths(define({ steps: [] })), ['steps']);
   assert.ok(paths(define({ audience: undefined as never })).includes('audience'));
-  assert.deepEqual(paths(define({ steps: [{ id: 'x', type: 'exit', extra: 1 } as never] })), ['steps.0']);
+  assert.deepEqual(paths(define({ steps: [{ id: 'x', type: 'exit', extra: 1 } as never] })), ['steps[0].extra']);
 });
 
 test('defineCampaign rejects duplicate step ids, backward or dangling branches and a multi-step broadcast', () => {
   const dup = define({ steps: [...base.steps, { id: 'send-hello', type: 'exit' }] });
-  assert.deepEqual(paths(dup), ['steps.1.id']);
+  assert.deepEqual(paths(dup), ['steps[1].id']);
   const loop = define({
     steps: [
       { id: 'a', type: 'wait', duration: '1d' },
@@ -80,7 +84,7 @@ test('defineCampaign rejects duplicate step ids, backward or dangling branches a
       { id: 'c', type: 'exit' },
     ],
   });
-  assert.deepEqual(paths(loop), ['steps.1.then', 'steps.1.otherwise']);
+  assert.deepEqual(paths(loop), ['steps[1].then', 'steps[1].otherwise']);
   assert.match(loop.message, /branch "b" then → "a": it is not later in the steps/);
   assert.match(loop.message, /otherwise → "nowhere": no step has that id/);
   const cast = define({ steps: [...base.steps, { id: 'w', type: 'wait', duration: '1d' }], options: { kind: 'broadcast', holdoutPercent: 0 } });

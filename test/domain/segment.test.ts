@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { daysSince, defineSegment, matchesSegment, SegmentDefinitionError } from '../../domain/segment.js';
-import { segments } from '../../segments/index.js';
+import { allSubscribers } from '../../segments/all-subscribers.js';
+import { germanyLoyal } from '../../segments/germany-loyal.js';
+import { lapsedCustomers } from '../../segments/lapsed-customers.js';
+import { loyalMembers } from '../../segments/loyal-members.js';
+import { newsletterSubscribers } from '../../segments/newsletter-subscribers.js';
+
+const segments: Record<string, ReturnType<typeof defineSegment>> = Object.fromEntries(
+  [allSubscribers, germanyLoyal, lapsedCustomers, loyalMembers, newsletterSubscribers].map((s) => [s.id, s]),
+);
 
 const now = Date.parse('2025-06-01T12:00:00Z');
 const daysAgo = (d: number): string => new Date(now - d * 86_400_000).toISOString();
@@ -23,7 +31,7 @@ test('defineSegment names each bad path and requires a predicate', () => {
     assert.ok(e instanceof SegmentDefinitionError);
     assert.match(e.message, /id: segment id must be kebab-case/);
     assert.match(e.message, /description/);
-    assert.match(e.message, /reads\.0: field names are lower snake_case/);
+    assert.match(e.message, /reads\[0\]: field names are lower snake_case/);
     return true;
   });
   assert.throws(() => defineSegment({ id: 'x', description: 'x', reads: [], where: 1 as never }), /where: must be a function/);

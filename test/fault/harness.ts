@@ -22,6 +22,7 @@ import { connectClient } from '../../infra/temporal/connection.js';
 import { installRuntime } from '../../infra/temporal/runtime.js';
 import type { AppConfig } from '../../infra/config.js';
 import { testConfig } from '../helpers/config.js';
+import { policy } from '../../policy/index.js';
 import { consentEvent } from '../helpers/engine.js';
 import { testTemporal, uniqueId } from '../helpers/services.js';
 
@@ -125,7 +126,7 @@ export async function scenario(name: string, opts: { cluster?: boolean; env?: Re
     redis,
     redisUrl,
     client,
-    services: createServices(config, client),
+    services: createServices(config, client, policy),
     sink,
     temporal: await connectClient(config, tq.address),
     taskQueue: tq.taskQueue,

@@ -3,7 +3,7 @@ import type { ProcessorNotice, ProcessorNotifier, NotifyResult } from '../../dom
 import { ApiKeyring } from '../../api/auth.js';
 import type { ApiApp } from '../../api/deps.js';
 import { buildApi } from '../../api/server.js';
-import { campaigns } from '../../campaigns/index.js';
+import { exampleWorkspace } from './example-workspace.js';
 import { rightsStores } from '../../infra/subject-request-deps.js';
 import type { Engine } from './engine.js';
 
@@ -28,6 +28,7 @@ export function useApi(engine: Engine): { app: ApiApp; ready: Promise<ApiApp> } 
   // Root-level before hooks of one file may overlap, so other hooks wait on this rather than on their order.
   const holder = { ready: new Promise<ApiApp>((r) => (resolveReady = r)) } as { app: ApiApp; ready: Promise<ApiApp> };
   before(async () => {
+    const { campaigns } = await exampleWorkspace();
     holder.app = await buildApi({
       // A getter: the engine connects its client in its own before hook.
       get temporal() {
@@ -38,7 +39,7 @@ export function useApi(engine: Engine): { app: ApiApp; ready: Promise<ApiApp> } 
       rights: rightsStores(engine.config, engine.services.log.opts.redis),
       taskQueue: engine.taskQueue,
       keyring: new ApiKeyring((Object.keys(keys) as (keyof typeof keys)[]).map((role) => ({ name: `test-${role}`, role, secret: keys[role] }))),
-      campaignInfo: (id) => campaigns[id],
+      campaignInfo: (id) => (Object.hasOwn(campaigns, id) ? campaigns[id] : undefined),
       propagationRetry: { maximumAttempts: 3, initialIntervalMs: 50 },
     });
     resolveReady(holder.app);

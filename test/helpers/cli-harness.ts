@@ -4,6 +4,9 @@ import type { Redis } from 'ioredis';
 import { type AppConfig, buildConfig, parseEnv } from '../../infra/config.js';
 import { redisKeys } from '../../infra/redis/keys.js';
 import { CliUsageError, type CliContext, type RegisterCommands } from '../../cli/context.js';
+import { workspaceAccess } from '../../cli/workspace-access.js';
+import { createServices } from '../../infra/compose.js';
+import { exampleRoot } from './example-workspace.js';
 
 /** The outcome of one in-process CLI run. */
 export interface CliRun {
@@ -20,8 +23,14 @@ export function testCliContext(redis: Redis, prefix: string): CliContext & { out
     REDIS_KEY_PREFIX: prefix, CONSENTFLOW_MASTER_KEY: b64(), CONSENTFLOW_PSEUDONYM_KEY: b64(), CONSENTFLOW_LOG_KEY: b64(), CONSENTFLOW_TOKEN_KEY: b64(), CONSENTFLOW_CODEC_KEY: b64(),
   }));
   const out: string[] = [];
+  const ws = workspaceAccess({}, exampleRoot);
   return {
     out,
+    selectWorkspace: (dir) => ws.select(dir),
+    workspace: () => ws.workspace(),
+    workspacePaths: () => ws.paths(),
+    policy: () => ws.policy(),
+    services: async () => createServices(config, redis, await ws.policy()),
     config: () => config,
     redis: () => redis,
     keys: () => redisKeys(prefix),

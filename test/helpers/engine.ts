@@ -15,6 +15,7 @@ import { startWorker, type RunningWorker } from '../../worker.js';
 import type { AppConfig } from '../../infra/config.js';
 import type { ProcessorNotifier } from '../../domain/propagation.js';
 import { testConfig } from './config.js';
+import { exampleContent } from './example-workspace.js';
 import { testRedis, testTemporal, uniqueId } from './services.js';
 
 /** A consent answer to seed: defaults to a grant under the notice in force. */
@@ -54,12 +55,12 @@ export function useEngine(opts: { templates?: TemplatePort; env?: Record<string,
   const { redis, prefix, url } = testRedis();
   const tq = testTemporal();
   const config = testConfig({ REDIS_KEY_PREFIX: prefix, CONSENTFLOW_PUBLIC_URL: 'https://prefs.shop.example', ...opts.env });
-  const services = createServices(config, redis);
+  const services = createServices(config, redis, policy);
   const engine = { config, services, taskQueue: tq.taskQueue } as Engine & { sink: SmtpSink; client: Client };
   let worker: RunningWorker;
   before(async () => {
     engine.sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('outbox')) });
-    worker = await startWorker(config, { redisUrl: url, temporalAddress: tq.address, smtpUrl: engine.sink.url }, { taskQueue: tq.taskQueue, templates: opts.templates, notifier: opts.notifier });
+    worker = await startWorker(config, { redisUrl: url, temporalAddress: tq.address, smtpUrl: engine.sink.url }, { content: await exampleContent(opts.templates), taskQueue: tq.taskQueue, notifier: opts.notifier });
     engine.client = await connectClient(config, tq.address);
   });
   after(async () => {

@@ -3,16 +3,17 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { campaigns } from '../../campaigns/index.js';
+import { welcomeSeries } from '../../campaigns/welcome-series.js';
 import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
 import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
 import { dataConverter } from '../../infra/temporal/connection.js';
 import { installRuntime } from '../../infra/temporal/runtime.js';
-import { loadTemplatePort } from '../../infra/templates/port.js';
 import { buildActivityDeps, workflowsPath } from '../../worker.js';
 import { createActivities } from '../../activities/index.js';
 import type { JourneyState } from '../../workflows/signals.js';
 import { testConfig } from '../helpers/config.js';
+import { exampleContent } from '../helpers/example-workspace.js';
+import { policy } from '../../policy/index.js';
 import { consentEvent } from '../helpers/engine.js';
 import { testRedis, uniqueId } from '../helpers/services.js';
 import { createServices } from '../../infra/compose.js';
@@ -22,7 +23,7 @@ import { createServices } from '../../infra/compose.js';
 installRuntime();
 const { redis, prefix } = testRedis();
 const config = testConfig({ REDIS_KEY_PREFIX: prefix });
-const services = createServices(config, redis);
+const services = createServices(config, redis, policy);
 let env: TestWorkflowEnvironment;
 let sink: SmtpSink;
 let mailer: Mailer;
@@ -42,14 +43,14 @@ after(async () => {
 
 test('the week-long welcome series runs in seconds under time skipping, keeping its waits and daytime windows', async () => {
   const taskQueue = uniqueId('tq');
-  const deps = buildActivityDeps(config, { redis, mailer, client: env.client, taskQueue, templates: await loadTemplatePort() });
+  const deps = buildActivityDeps(config, { redis, mailer, client: env.client, taskQueue, content: await exampleContent() });
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: createActivities(deps), dataConverter: dataConverter(config) });
   const address = `${uniqueId('week')}@example.org`;
   const res = await services.subjects.upsert(uniqueId('s'), { email: address, first_name: 'Wren', timezone: 'Asia/Shanghai' });
   assert.equal(res.status, 'written');
   if (res.status !== 'written') return;
   await services.consent.append(consentEvent(res.ref, { purpose: 'marketing.email.newsletter' }));
-  const campaign = campaigns['welcome-series']!;
+  const campaign = welcomeSeries;
   const wall = Date.now();
   const result = await worker.runUntil(
     env.client.workflow.execute('journey', { taskQueue, workflowId: `journey:${campaign.id}:${res.ref}`, args: [{ v: 1, campaign, campaignVersion: 'ts', subjectRef: res.ref }] }),

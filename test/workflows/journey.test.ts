@@ -6,12 +6,13 @@ import { defineCampaign, type CampaignInput } from '../../domain/campaign.js';
 import type { JourneyState } from '../../workflows/signals.js';
 import { journeyStarter, signalConsentChange } from '../../infra/temporal/journeys.js';
 import { journeyWorkflowId } from '../../activities/campaign.js';
-import { loadTemplatePort } from '../../infra/templates/port.js';
+import { templatePort } from '../../infra/templates/port.js';
+import { loadShippedTemplates } from '../../infra/templates/shipped.js';
 import type { TemplatePort } from '../../activities/send-pipeline.js';
 import { consentEvent, eventually, useEngine } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
 
-const shipped = await loadTemplatePort();
+const shipped = templatePort(loadShippedTemplates());
 // A template that asks for a field the newsletter purpose does not allow, as a careless edit would.
 const templates: TemplatePort = {
   info: (id) => (id === 'needs-birth-year' ? { id, channel: 'email', fields: ['first_name', 'birth_year'], contentHash: 'f'.repeat(64) } : shipped.info(id)),
