@@ -6,6 +6,7 @@ import { registerConsentCommands } from '../../cli/consent.js';
 import { registerGuardCommands } from '../../cli/guard.js';
 import { subjectRefOf, subjectStores } from '../../cli/subject-stores.js';
 import { policy } from '../../policy/index.js';
+import { createServices } from '../../infra/compose.js';
 import type { Decision } from '../../domain/guard.js';
 import { type ReasonCode, reasonOrder } from '../../domain/reasons.js';
 import { loadPolicy } from '../../infra/policy-loader.js';
@@ -117,7 +118,7 @@ test('explains subject-level denials: suppression, erasure, personalisation off'
 test('fails closed with state_unavailable when Redis cannot be reached', async () => {
   const dead = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
   dead.on('error', () => {});
-  const deadCtx = { ...ctx, redis: () => dead };
+  const deadCtx = { ...ctx, redis: () => dead, services: async () => createServices(ctx.config(), dead, policy) };
   const r = await runCli(deadCtx, [registerGuardCommands], ['guard', 'check', '--subject', uniqueId('x'), ...newsletter, '--json']);
   dead.disconnect();
   assert.equal(r.code, 0);
