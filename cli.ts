@@ -62,6 +62,15 @@ async function main(): Promise<number> {
   }
 }
 
+/** Under bin/consentflow.js: when the launcher goes away, however it died, shut down as if it had sent SIGTERM. */
+function followLauncher(): void {
+  if (process.env.CONSENTFLOW_LAUNCHED !== '1' || !process.channel) return;
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  // The channel alone must not keep a finished command alive.
+  process.channel.unref();
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  followLauncher();
   main().then((code) => process.exit(code), () => process.exit(1));
 }

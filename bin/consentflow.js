@@ -1,17 +1,34 @@
 #!/usr/bin/env node
-// Thin launcher: runs the TypeScript CLI through tsx so no build step is needed.
-import { spawnSync } from 'node:child_process';
+// Thin launcher: runs the TypeScript CLI with tsx as its loader so no build step is needed, in a child process so that long
+// runners get a bounded heap. The child never outlives the launcher: signals are forwarded, the exit code is passed
+// through, and if the launcher dies anyhow (even SIGKILL) the child sees its IPC channel close and shuts down.
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const tsxCli = require.resolve('tsx/cli');
+// tsx as a loader in this one child (its own CLI would add a third process between us and the work).
+const tsxLoader = pathToFileURL(require.resolve('tsx')).href;
 const args = process.argv.slice(2);
 // Long-running workers get a bounded old generation: V8 otherwise lets garbage pile up to hundreds of MB before
 // collecting, which measured as the worker's peak RSS. CONSENTFLOW_WORKER_HEAP_MB overrides it.
 const heapMb = Number(process.env.CONSENTFLOW_WORKER_HEAP_MB ?? 256);
 const nodeFlags = ['worker', 'dev'].includes(args[0] ?? '') && heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
-const result = spawnSync(process.execPath, [...nodeFlags, tsxCli, join(root, 'cli.ts'), ...args], { stdio: 'inherit' });
-process.exit(result.status ?? (result.signal ? 1 : 0));
+const child = spawn(process.execPath, [...nodeFlags, '--import', tsxLoader, join(root, 'cli.ts'), ...args], {
+  stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+  env: { ...process.env, CONSENTFLOW_LAUNCHED: '1' },
+});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    // The child treats repeats as one shutdown, so a terminal Ctrl-C that reached both of us is harmless.
+    if (child.exitCode === null) child.kill(sig);
+  });
+}
+child.on('error', (e) => {
+  console.error(`error: cannot start the CLI: ${e.message}`);
+  process.exit(1);
+});
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));

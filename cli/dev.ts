@@ -7,6 +7,7 @@ import { installRuntime } from '../infra/temporal/runtime.js';
 import { failureLine } from '../domain/load-result.js';
 import { startWorker, workerContent, type WorkerContent } from '../worker.js';
 import { CliUsageError, type CliContext, type RegisterCommands } from './context.js';
+import { lockDevDataDir } from './dev-lock.js';
 import { clearDevRuntime, writeDevRuntime } from './runtime-file.js';
 import { Redis } from 'ioredis';
 import { connectClient } from '../infra/temporal/connection.js';
@@ -24,6 +25,20 @@ async function workspaceContent(ctx: CliContext): Promise<WorkerContent> {
   return workerContent(ws);
 }
 
+/**
+ * Registers `stop` for Ctrl-C/SIGTERM and serves until the worker ends. When a signal ended it, this waits on, so
+ * the shutdown handler finishes stopping every service and exits 130/143 rather than the command returning 0 early.
+ */
+async function serveUntilStopped(done: Promise<void>, stop: () => Promise<void>): Promise<void> {
+  let signalled = false;
+  onShutdown(async () => {
+    signalled = true;
+    await stop();
+  });
+  await done;
+  if (signalled) await new Promise<never>(() => undefined);
+}
+
 /** `dev` (everything embedded) and `worker` (against configured services). */
 export const registerDevCommands: RegisterCommands = (program, ctx) => {
   program
@@ -34,8 +49,12 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       const env = parseEnv(process.env);
       const config = buildConfig(env, loadDevKeys(env.CONSENTFLOW_DATA_DIR, true, keyringPath(env.CONSENTFLOW_DATA_DIR, env.CONSENTFLOW_KEYRING_FILE)));
       const content = await workspaceContent(ctx);
+      const lock = lockDevDataDir(config.dataDir);
       installRuntime();
-      const stack = await startStack(env, { persistent: true });
+      const stack = await startStack(env, { persistent: true }).catch((e: unknown) => {
+        lock.release();
+        throw e;
+      });
       const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl }, { content }).catch(async (e: unknown) => {
         await stack.stop();
         throw e;
@@ -70,15 +89,15 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
           `  started in ${Object.entries(stack.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}`,
         ].join('\n'),
       );
-      onShutdown(async () => {
+      await serveUntilStopped(running.done, async () => {
         clearDevRuntime(config.dataDir);
         await api.close();
         await apiClient.connection.close();
         await apiRedis.quit().catch(() => apiRedis.disconnect());
         await running.shutdown();
         await stack.stop();
+        lock.release();
       });
-      await running.done;
     });
 
   program
@@ -89,7 +108,6 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       installRuntime();
       const running = await startWorker(ctx.config(), { redisUrl: ctx.redisUrl(), temporalAddress: ctx.temporalAddress(), smtpUrl: ctx.smtpUrl() }, { content });
       console.error(`worker polling task queue ${ctx.config().taskQueue}`);
-      onShutdown(() => running.shutdown());
-      await running.done;
+      await serveUntilStopped(running.done, () => running.shutdown());
     });
 };

@@ -45,7 +45,7 @@ export const EnvSchema = z.object({
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must be smtp:// or smtps://, e.g. smtp://user:pass@relay.example.com:587' }).optional(),
   SMTP_PORT: port.optional(),
   API_PORT: port.default(8787),
-  CONSENTFLOW_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'CONSENTFLOW_PUBLIC_URL must be the https URL where the API is reachable' }).default('http://127.0.0.1:8787'),
+  CONSENTFLOW_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'CONSENTFLOW_PUBLIC_URL must be the https URL where the API is reachable' }).optional(),
   CONSENTFLOW_SENDER_NAME: z.string().min(1).default('Example Shop'),
   CONSENTFLOW_SENDER_EMAIL: z.email({ error: 'CONSENTFLOW_SENDER_EMAIL must be an email address' }).default('news@shop.example'),
   CONSENTFLOW_POSTAL_ADDRESS: z.string().min(1).default('Example Shop Ltd, 1 Market Street, 10115 Berlin, Germany'),
@@ -180,7 +180,8 @@ export function buildConfig(env: Env, devKeys?: Partial<Record<SecretName, Buffe
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     namespace: env.TEMPORAL_NAMESPACE,
     logPartitions: env.CONSENTFLOW_LOG_PARTITIONS,
-    publicUrl: env.CONSENTFLOW_PUBLIC_URL.replace(/\/$/, ''),
+    // Unset, links point at the API this machine actually serves, so a changed API_PORT never breaks them.
+    publicUrl: (env.CONSENTFLOW_PUBLIC_URL ?? `http://127.0.0.1:${env.API_PORT}`).replace(/\/$/, ''),
     sender: { name: env.CONSENTFLOW_SENDER_NAME, email: env.CONSENTFLOW_SENDER_EMAIL, postalAddress: env.CONSENTFLOW_POSTAL_ADDRESS },
     secrets,
     rateLimits: { subject: env.CONSENTFLOW_RATE_SUBJECT_PER_MIN, consent: env.CONSENTFLOW_RATE_CONSENT_PER_MIN, api: env.CONSENTFLOW_RATE_API_PER_MIN },

@@ -40,8 +40,13 @@ function hookExit(): void {
     }
   };
   process.once('exit', killAll);
+  let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
+    // One shutdown per process: a Ctrl-C reaches us both from the terminal and through the launcher, and a second
+    // signal killing us mid-cleanup would orphan Redis and Temporal. The 15 s deadline still bounds it.
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
       const graceful = Promise.allSettled(cleanups.reverse().map((fn) => fn()));
       const deadline = new Promise((r) => setTimeout(r, 15_000).unref());
       void Promise.race([graceful, deadline]).then(async () => {
