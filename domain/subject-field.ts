@@ -35,6 +35,9 @@ export const SubjectFieldSpec = z.object({
   sensitive: z.boolean().optional(),
   /** Allowed values when `type` is `enum`. */
   values: z.array(z.string().min(1)).min(1).optional(),
+  /** Inclusive range when `type` is `integer`. */
+  min: z.number().int().optional(),
+  max: z.number().int().optional(),
   description: z.string().optional(),
 });
 export type SubjectFieldSpec = z.infer<typeof SubjectFieldSpec>;
@@ -44,11 +47,14 @@ export function isSensitiveField(spec: SubjectFieldSpec): boolean {
   return spec.sensitive === true || spec.category === FieldCategory.sensitive;
 }
 
-const valueSchemas: Record<Exclude<FieldType, 'enum'>, z.ZodType<string | number>> = {
-  string: z.string().min(1).max(500),
+// Profile values end up in headers and single-line template slots: a CR/LF in a name is a header injection waiting
+// to happen, and other control characters are never legitimate in these fields.
+const singleLine = (s: z.ZodString) => s.regex(/^[^\p{Cc}\u2028\u2029]*$/u, 'must be a single line without control characters (no line breaks or tabs)');
+
+const valueSchemas: Record<Exclude<FieldType, 'enum' | 'integer'>, z.ZodType<string | number>> = {
+  string: singleLine(z.string().min(1).max(500)),
   email: z.email(),
   phone: z.e164(),
-  integer: z.coerce.number().int(),
   date: z.iso.date(),
   datetime: z.iso.datetime({ offset: true }),
   country: z.string().regex(/^[A-Z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code like DE'),
@@ -56,8 +62,17 @@ const valueSchemas: Record<Exclude<FieldType, 'enum'>, z.ZodType<string | number
   timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, 'timezone must be an IANA name like Europe/Berlin'),
 };
 
+function integerSchema(spec: SubjectFieldSpec): z.ZodType<number> {
+  // Whole numbers only, written plainly: "1e3", " 42" or "0x10" are not what a CSV column of years means.
+  let n = z.coerce.number<string | number>().int('must be a whole number');
+  if (spec.min !== undefined) n = n.min(spec.min, `must be at least ${spec.min}`);
+  if (spec.max !== undefined) n = n.max(spec.max, `must be at most ${spec.max}`);
+  return z.union([z.number(), z.string().regex(/^-?\d+$/, 'must be a whole number like 1984')]).pipe(n);
+}
+
 /** The zod schema one value of this field must satisfy (for imports and corrections). */
 export function fieldValueSchema(spec: SubjectFieldSpec): z.ZodType<string | number> {
   if (spec.type === FieldType.enum) return z.enum((spec.values ?? []) as [string, ...string[]]);
+  if (spec.type === FieldType.integer) return integerSchema(spec);
   return valueSchemas[spec.type];
 }

@@ -11,7 +11,7 @@ export const subjectFields: readonly SubjectFieldSpec[] = [
   { name: 'country', type: 'country', category: 'demographic' },
   { name: 'city', type: 'string', category: 'demographic' },
   { name: 'postal_code', type: 'string', category: 'demographic' },
-  { name: 'birth_year', type: 'integer', category: 'demographic', description: 'Year only, never the full date (minimum necessary)' },
+  { name: 'birth_year', type: 'integer', category: 'demographic', min: 1900, max: 2100, description: 'Year only, never the full date (minimum necessary)' },
   { name: 'gender', type: 'enum', category: 'demographic', values: ['female', 'male', 'diverse', 'undisclosed'] },
   { name: 'loyalty_tier', type: 'enum', category: 'behavioural', values: ['none', 'silver', 'gold', 'platinum'] },
   { name: 'customer_since', type: 'date', category: 'behavioural' },

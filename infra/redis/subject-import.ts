@@ -89,6 +89,19 @@ async function* csvRows(file: string): AsyncGenerator<RawRow> {
   }
 }
 
+type ParsedRow = { ok: true; row: SubjectImportRow } | { ok: false; problems: readonly RowProblem[] };
+
+// The message names the earlier line, never the id itself (personal data).
+function duplicateCheck(parsed: ParsedRow, line: number, firstLine: Map<string, number>): ParsedRow {
+  if (!parsed.ok) return parsed;
+  const first = firstLine.get(parsed.row.subjectId);
+  if (first === undefined) {
+    firstLine.set(parsed.row.subjectId, line);
+    return parsed;
+  }
+  return { ok: false, problems: [{ line, field: 'id', problem: `same id as line ${first}; keep one row per subject (this row was not imported)` }] };
+}
+
 function formatOf(file: string): 'jsonl' | 'csv' {
   const ext = extname(file).toLowerCase();
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
@@ -132,8 +145,10 @@ export async function importSubjects(opts: SubjectImportOptions): Promise<Subjec
       batch = [];
     };
     const rowsOf = format === 'csv' ? csvRows(opts.file) : jsonlRows(opts.file);
+    // Subject id → first line: a later row with the same id would silently overwrite it, so it is a problem row.
+    const firstLine = new Map<string, number>();
     for await (const r of rowsOf) {
-      const parsed = r.problems ? ({ ok: false, problems: r.problems } as const) : parseSubjectRow(schema, r.raw, r.line);
+      const parsed = duplicateCheck(r.problems ? ({ ok: false, problems: r.problems } as const) : parseSubjectRow(schema, r.raw, r.line), r.line, firstLine);
       if (counting) {
         rows++;
         if (!parsed.ok) {

@@ -99,3 +99,33 @@ test('streams a larger file in batches and reports progress up to the file size'
   assert.equal(r.imported, n);
   assert.equal(last, total);
 });
+
+test('a second row with the same id is reported by line and not imported; --strict refuses the whole file', async () => {
+  const [a, b] = [uniqueId('dup'), uniqueId('dup')];
+  const p = file('dupes.csv', `id,first_name\n${a},First\n${b},Other\n${a},Second\n`);
+  const r = await run(p);
+  assert.deepEqual([r.rows, r.imported, r.invalidRows], [3, 2, 1]);
+  assert.deepEqual(r.problems, [{ line: 4, field: 'id', problem: 'same id as line 2; keep one row per subject (this row was not imported)' }]);
+  assert.deepEqual(await subjects.readFields(subjects.refOf(a), ['first_name']), { status: 'found', fields: { first_name: 'First' } });
+  const c = uniqueId('dup');
+  const strict = await run(file('dupes-strict.jsonl', `${JSON.stringify({ id: c, first_name: 'A' })}\n${JSON.stringify({ id: c, first_name: 'B' })}\n`), true);
+  assert.deepEqual([strict.written, strict.imported, strict.problems[0]?.line, strict.problems[0]?.field], [false, 0, 2, 'id']);
+  assert.deepEqual(await subjects.readFields(subjects.refOf(c), ['first_name']), { status: 'not_found' });
+});
+
+test('values outside the declared range and line breaks in single-line fields are refused, naming the field', async () => {
+  const [a, b, c] = [uniqueId('rng'), uniqueId('crlf'), uniqueId('ok')];
+  const p = file('ranges.jsonl', [
+    JSON.stringify({ id: a, birth_year: 99999 }),
+    JSON.stringify({ id: b, first_name: 'Ann\r\nBcc: victim@example.org' }),
+    JSON.stringify({ id: c, birth_year: '1984', first_name: 'Zoë' }),
+  ].join('\n'));
+  const r = await run(p);
+  assert.deepEqual(r.problems.map((x) => [x.line, x.field, x.problem]), [
+    [1, 'birth_year', 'must be at most 2100'],
+    [2, 'first_name', 'must be a single line without control characters (no line breaks or tabs)'],
+  ]);
+  assert.equal(r.imported, 1);
+  const csv = await run(file('crlf.csv', `id,city\n${uniqueId('q')},"Graz\nBcc: x"\n`));
+  assert.deepEqual(csv.problems.map((x) => [x.line, x.field]), [[3, 'city']]);
+});
