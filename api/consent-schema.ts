@@ -18,6 +18,7 @@ export function consentCaptureSchema(bundle: PolicyBundle) {
     collectionPoint: z.string().min(1).max(200),
     method: z.enum(ConsentMethod).default('api'),
     jurisdiction: Jurisdiction,
+    occurredAt: z.string().max(40).optional().describe('when the subject answered, if not now (ISO 8601 with offset; never in the future, never before the notice)'),
   };
   // Double opt-in applies to grants only, so a withdrawal variant cannot carry `doubleOptIn: true`.
   const actions = {

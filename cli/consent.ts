@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { ulid } from 'ulid';
 import { type ConsentEvent, ConsentMethod, type ConsentEventType } from '../domain/consent.js';
 import { buildConsentEvent } from '../domain/consent-record.js';
+import type { ConsentStore } from '../infra/redis/consent-store.js';
 import { startPropagation } from '../infra/temporal/rights.js';
+import { addConsentImportCommand } from './consent-import.js';
 import { type CliContext, CliUsageError, type RegisterCommands } from './context.js';
 import { type SubjectOption, subjectRefOf, subjectStores } from './subject-stores.js';
 
@@ -16,18 +18,19 @@ interface RecordOptions extends SubjectOption {
   jurisdiction: string;
   source: string;
   pending?: boolean;
+  occurredAt?: string;
   json?: boolean;
 }
 
 const oneOf = (values: readonly (string | number)[]) => values.join(', ');
 
-const FLAG: Readonly<Record<string, string>> = { noticeVersion: '--notice-version', collectionPoint: '--collection-point' };
+const FLAG: Readonly<Record<string, string>> = { noticeVersion: '--notice-version', collectionPoint: '--collection-point', occurredAt: '--occurred-at' };
 
 /** Builds the event from the options through the shared consent-record rules; a refusal names the flag. */
 async function eventFrom(type: ConsentEventType, o: RecordOptions, ctx: CliContext, now: Date): Promise<ConsentEvent> {
   const noticeVersion = o.noticeVersion === undefined ? undefined : Number(o.noticeVersion);
   const r = buildConsentEvent(
-    { type, subjectRef: subjectRefOf(o, ctx), purpose: o.purpose, channel: o.channel, noticeVersion, language: o.language, collectionPoint: o.collectionPoint, method: o.method, jurisdiction: o.jurisdiction, source: o.source, pending: o.pending },
+    { type, subjectRef: subjectRefOf(o, ctx), purpose: o.purpose, channel: o.channel, noticeVersion, language: o.language, collectionPoint: o.collectionPoint, method: o.method, jurisdiction: o.jurisdiction, source: o.source, pending: o.pending, occurredAt: o.occurredAt },
     await ctx.policy(),
     now,
     ulid(now.getTime()),
@@ -53,15 +56,23 @@ function recordCommand(parent: Command, ctx: CliContext, type: ConsentEventType,
     .option('--method <method>', `how it was collected: ${oneOf(Object.values(ConsentMethod))}`, 'api')
     .option('--jurisdiction <code>', 'jurisdiction, e.g. CN, DE, EU, US-CA', 'EU')
     .option('--source <source>', 'system or person recording it', 'cli')
+    .option('--occurred-at <time>', 'when the subject answered, if not now (ISO 8601 with offset; not in the future, not before the notice)')
     .option('--json', 'print the event as JSON');
   if (type === 'granted') cmd.option('--pending', 'double opt-in: not sendable until reconfirmed');
   return cmd.action(async (o: RecordOptions) => {
     const event = await eventFrom(type, o, ctx, new Date());
-    const { streamId } = await (await subjectStores(ctx)).consent.append(event);
+    const { consent } = await subjectStores(ctx);
+    const streamId = o.occurredAt === undefined ? (await consent.append(event)).streamId : await appendBackdated(consent, event);
     // The guard already denies from here on; propagation makes running journeys exit and informs processors.
     const propagation = type === 'withdrawn' ? await propagateWithdrawal(ctx, event) : undefined;
     ctx.print(o.json, { streamId, event, propagation }, () => `recorded ${describeEvent(event)}\n  subject ${event.subjectRef}${propagation ? `\n  ${propagation}` : ''}`);
   });
+}
+
+async function appendBackdated(consent: ConsentStore, event: ConsentEvent): Promise<string> {
+  const r = await consent.appendBackdated(event);
+  if (r.status === 'older') throw new CliUsageError(`--occurred-at ${event.occurredAt} is older than this subject's answer at ${r.latestAt} for ${event.purpose} via ${event.channel}; history is recorded oldest first`);
+  return r.streamId;
 }
 
 async function propagateWithdrawal(ctx: CliContext, e: ConsentEvent): Promise<string> {
@@ -80,6 +91,7 @@ export const registerConsentCommands: RegisterCommands = (program, ctx) => {
   recordCommand(consent, ctx, 'withdrawn', 'record a withdrawal; it takes effect before the next send');
   recordCommand(consent, ctx, 'reconfirmed', 'record a confirmation (double opt-in) or renewal of consent');
   recordCommand(consent, ctx, 'expired', 'record that a consent expired');
+  addConsentImportCommand(consent, ctx);
   consent
     .command('show')
     .description('current consent, suppressions and full event history of a subject')

@@ -18,6 +18,11 @@ export interface ConsentRecordRequest {
   readonly source: string;
   readonly pending?: boolean;
   readonly evidence?: ConsentEvent['evidence'];
+  /**
+   * When the subject actually answered, for consents collected elsewhere (migration, offline forms); absent means
+   * `now`. Bounded: never after `now`, never before the notice it cites took effect.
+   */
+  readonly occurredAt?: string;
 }
 
 /** Why a request could not become an event; stable snake_case codes for API bodies and tests. */
@@ -32,6 +37,9 @@ export const ConsentRecordCode = {
   unknown_notice_version: 'unknown_notice_version',
   no_notice_in_force: 'no_notice_in_force',
   invalid_event: 'invalid_event',
+  bad_time: 'bad_time',
+  time_in_future: 'time_in_future',
+  time_before_notice: 'time_before_notice',
 } as const;
 export type ConsentRecordCode = (typeof ConsentRecordCode)[keyof typeof ConsentRecordCode];
 
@@ -53,6 +61,15 @@ export function noticeInForce(bundle: PolicyBundle, language: string, now: Date)
     .sort((a, b) => b.version - a.version)[0];
 }
 
+function answeredAt(occurredAt: string | undefined, now: Date): { ok: true; time: Date } | { ok: false; failure: ConsentRecordResult } {
+  if (occurredAt === undefined) return { ok: true, time: now };
+  // An explicit offset is required: a bare local time would be read in the server's zone and shift the record.
+  const ms = /(Z|[+-]\d{2}:\d{2})$/.test(occurredAt) ? Date.parse(occurredAt) : NaN;
+  if (Number.isNaN(ms)) return { ok: false, failure: fail('bad_time', 'occurredAt', `"${occurredAt}" must be an ISO 8601 time with an offset, like 2025-03-01T09:30:00Z`) };
+  if (ms > now.getTime()) return { ok: false, failure: fail('time_in_future', 'occurredAt', `${new Date(ms).toISOString()} is in the future; record a consent only once it was given`) };
+  return { ok: true, time: new Date(ms) };
+}
+
 /** Builds a consent event from a request against the policy; the legal basis and notice hash come from policy. */
 export function buildConsentEvent(req: ConsentRecordRequest, bundle: PolicyBundle, now: Date, id: string): ConsentRecordResult {
   const purpose = bundle.purposes.find((p) => p.id === req.purpose);
@@ -63,6 +80,8 @@ export function buildConsentEvent(req: ConsentRecordRequest, bundle: PolicyBundl
   if (!(Object.values(ConsentMethod) as string[]).includes(req.method)) return fail('unknown_method', 'method', `"${req.method}" is unknown; methods: ${oneOf(Object.values(ConsentMethod))}`);
   if (!LanguageTag.safeParse(req.language).success) return fail('bad_language', 'language', `"${req.language}" must be a tag like en or zh-CN`);
   if (!Jurisdiction.safeParse(req.jurisdiction).success) return fail('bad_jurisdiction', 'jurisdiction', `"${req.jurisdiction}" must look like CN, DE, EU or US-CA`);
+  const at = answeredAt(req.occurredAt, now);
+  if (!at.ok) return at.failure;
   const inLanguage = bundle.notices.filter((n) => n.language === req.language);
   if (!inLanguage.length) return fail('no_notice_in_language', 'language', `"${req.language}" has no published privacy notice; languages: ${oneOf([...new Set(bundle.notices.map((n) => n.language))])}`);
   let notice: Notice | undefined;
@@ -70,8 +89,12 @@ export function buildConsentEvent(req: ConsentRecordRequest, bundle: PolicyBundl
     notice = inLanguage.find((n) => n.version === req.noticeVersion);
     if (!notice) return fail('unknown_notice_version', 'noticeVersion', `${req.noticeVersion} does not exist in ${req.language}; published versions: ${oneOf(inLanguage.map((n) => n.version))}`);
   } else {
-    notice = noticeInForce(bundle, req.language, now);
-    if (!notice) return fail('no_notice_in_force', 'noticeVersion', `is needed: no notice in ${req.language} is in force yet`);
+    notice = noticeInForce(bundle, req.language, at.time);
+    if (!notice) return fail('no_notice_in_force', 'noticeVersion', `is needed: no notice in ${req.language} was in force at ${at.time.toISOString()}`);
+  }
+  // Consent to a notice that did not exist yet is impossible: the record would claim the subject saw it.
+  if (at.time.getTime() < Date.parse(notice.effectiveAt)) {
+    return fail('time_before_notice', 'occurredAt', `${at.time.toISOString()} is before notice v${notice.version} (${req.language}) took effect at ${notice.effectiveAt}; cite the notice shown then`);
   }
   const parsed = ConsentEvent.safeParse({
     id,
@@ -85,7 +108,7 @@ export function buildConsentEvent(req: ConsentRecordRequest, bundle: PolicyBundl
     language: req.language,
     collectionPoint: req.collectionPoint,
     method: req.method,
-    occurredAt: now.toISOString(),
+    occurredAt: at.time.toISOString(),
     source: req.source,
     jurisdiction: req.jurisdiction,
     ...(req.pending ? { pending: true } : {}),

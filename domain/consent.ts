@@ -45,7 +45,7 @@ export const ConsentEvent = z.object({
   language: LanguageTag,
   collectionPoint: z.string().min(1).max(200),
   method: z.enum(ConsentMethod),
-  /** Server time (never the client's clock), ISO 8601 UTC. */
+  /** When the subject answered, ISO 8601 UTC: server time, or a migrated answer's own time within its bounds. */
   occurredAt: z.iso.datetime(),
   source: z.string().min(1).max(200),
   jurisdiction: Jurisdiction,

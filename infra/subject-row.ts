@@ -2,12 +2,9 @@ import { z } from 'zod';
 import { SubjectId } from '../domain/ids.js';
 import { fieldValueSchema, type SubjectFieldSpec } from '../domain/subject-field.js';
 
-/** One problem with one imported row, by line number: never the value itself, which may be personal data. */
-export interface RowProblem {
-  readonly line: number;
-  readonly field: string;
-  readonly problem: string;
-}
+import type { RowProblem } from './row-files.js';
+
+export type { RowProblem } from './row-files.js';
 
 /** A validated row: the subject id plus field values as the strings the store encrypts. */
 export interface SubjectImportRow {

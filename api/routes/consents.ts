@@ -22,6 +22,14 @@ const ConsentView = z.object({
 
 const CONFIRM_TTL_DAYS = 7;
 
+// A backdated answer may not land behind a newer one: the projection is the latest append.
+async function appendAnswer(consent: ApiDeps['services']['consent'], event: ConsentEvent, backdated: boolean): Promise<{ streamId: string; event: ConsentEvent }> {
+  if (!backdated) return consent.append(event);
+  const r = await consent.appendBackdated(event);
+  if (r.status === 'older') throw new ApiError(409, 'consent_out_of_order', `body.occurredAt is older than this subject's answer at ${r.latestAt} for this purpose and channel`, [{ path: 'body.occurredAt', message: 'record history oldest first' }]);
+  return { streamId: r.streamId, event };
+}
+
 /** Consent capture and reads for services (marketer, admin) and the propagation status (admin). */
 export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
   const { consent, subjects, tokens } = deps.services;
@@ -35,10 +43,10 @@ export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
     const r = buildConsentEvent({
       type: b.action === 'grant' ? 'granted' : 'withdrawn', subjectRef, purpose: b.purpose, channel: b.channel, noticeVersion: b.noticeVersion, language: b.language,
       collectionPoint: b.collectionPoint, method: b.doubleOptIn ? 'double_opt_in' : b.method, jurisdiction: b.jurisdiction, source: `api:${req.caller!.name}`,
-      pending: b.doubleOptIn, evidence: evidenceOf(req, deps.config.secrets.pseudonymKey),
+      pending: b.doubleOptIn, evidence: evidenceOf(req, deps.config.secrets.pseudonymKey), occurredAt: b.occurredAt,
     }, deps.services.policy.bundle, now, ulid(now.getTime()));
     if (!r.ok) throw new ApiError(400, r.code, `body.${r.message}`, [{ path: `body.${r.field}`, message: r.problem }]);
-    const { streamId, event } = await consent.append(r.event);
+    const { streamId, event } = await appendAnswer(consent, r.event, b.occurredAt !== undefined);
     const confirmUrl = b.doubleOptIn ? `${deps.config.publicUrl}/confirm/${await tokens.sign({ scope: 'confirm', sub: subjectRef, purpose: event.purpose, channel: event.channel }, CONFIRM_TTL_DAYS)}` : undefined;
     const propagationId = event.type === 'withdrawn' ? await propagate(deps, subjectRef, { kind: 'withdrawn', changeId: event.id, purpose: event.purpose, channel: event.channel }) : undefined;
     return reply.code(201).send({ event, streamId, ...(confirmUrl ? { confirmUrl } : {}), ...(propagationId ? { propagationId } : {}) });

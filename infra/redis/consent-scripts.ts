@@ -27,11 +27,22 @@ local th = redis.call('TYPE', KEYS[2])['ok']
 if (ts ~= 'none' and ts ~= 'stream') or (th ~= 'none' and th ~= 'hash') then
   return redis.error_reply('WRONGTYPE consent keys hold unexpected types; nothing was written')
 end
+if ARGV[3] and ARGV[3] ~= '' then
+  local cur = redis.call('HGET', KEYS[2], ARGV[1])
+  if cur then
+    local at = cjson.decode(cur)['occurredAt']
+    if type(at) == 'string' and at > ARGV[3] then return {'older', at} end
+  end
+end
 local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('INCR', KEYS[3])
 return {id, inflightSends(KEYS[4])}
 `;
+
+// With ARGV[3] (a backdated event's occurredAt, toISOString form so strings compare as times) the append is refused
+// with {'older', <later time>} when the projection already holds a later answer: the projection is the latest
+// append, so appending an older answer after a newer one would let a migrated grant override a later withdrawal.
 
 // Read-only snapshot of everything the guard needs, one command per subject (so bulk loads pipeline cleanly).
 const GUARD_LOAD = `#!lua flags=no-writes
@@ -48,7 +59,7 @@ return {
 export type GuardLoadReply = [string[], string[], number, string, string];
 
 interface ScriptedRedis {
-  cfConsentAppend(events: string, state: string, epoch: string, inflight: string, field: string, json: string): Promise<[string, number]>;
+  cfConsentAppend(events: string, state: string, epoch: string, inflight: string, field: string, json: string, notBefore?: string): Promise<[string, number] | ['older', string]>;
   cfGuardLoad(state: string, suppression: string, erased: string, flags: string, epoch: string): Promise<GuardLoadReply>;
   cfStateWrite(hash: string, epoch: string, inflight: string, op: 'set' | 'del', field: string, value?: string): Promise<[number, number]>;
 }

@@ -72,14 +72,31 @@ export class ConsentStore {
 
   /** Appends an event to the stream and updates the projection in one Lua script: both happen or neither does. */
   async append(event: ConsentEvent): Promise<{ readonly streamId: string; readonly event: ConsentEvent }> {
+    const r = await this.#append(event, '');
+    if (r.status === 'older') throw new InvalidConsentRecordError('consent append refused an undated event as older');
+    return { streamId: r.streamId, event: r.event };
+  }
+
+  /**
+   * Appends an answer given in the past (a migration): refused, with the time of the later answer, when the
+   * subject already has a later answer for that purpose and channel, so history stays in time order.
+   */
+  async appendBackdated(event: ConsentEvent): Promise<{ readonly status: 'appended'; readonly streamId: string } | { readonly status: 'older'; readonly latestAt: string }> {
+    const r = await this.#append(event, new Date(event.occurredAt).toISOString());
+    return r.status === 'older' ? r : { status: 'appended', streamId: r.streamId };
+  }
+
+  async #append(event: ConsentEvent, notBefore: string): Promise<{ status: 'appended'; streamId: string; event: ConsentEvent } | { status: 'older'; latestAt: string }> {
     const parsed = ConsentEvent.safeParse(event);
     if (!parsed.success) throw new InvalidConsentRecordError(`consent event rejected: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const ref = parsed.data.subjectRef;
     const json = JSON.stringify(parsed.data);
     const k = this.#keys;
-    const [streamId, inflight] = await this.#redis.cfConsentAppend(k.consentEvents(ref), k.consentState(ref), k.epoch(ref), k.inflight(ref), projectionKey(parsed.data.purpose, parsed.data.channel), json);
+    const reply = await this.#redis.cfConsentAppend(k.consentEvents(ref), k.consentState(ref), k.epoch(ref), k.inflight(ref), projectionKey(parsed.data.purpose, parsed.data.channel), json, notBefore);
+    if (reply[0] === 'older' && typeof reply[1] === 'string') return { status: 'older', latestAt: reply[1] };
+    const [streamId, inflight] = reply as [string, number];
     if (inflight > 0 && parsed.data.type !== 'granted' && parsed.data.type !== 'reconfirmed') await this.#drain(ref);
-    return { streamId, event: parsed.data };
+    return { status: 'appended', streamId, event: parsed.data };
   }
 
   /** Every event of the subject, oldest first, validated on the way out. */

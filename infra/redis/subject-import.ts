@@ -1,16 +1,10 @@
-import { createReadStream, statSync } from 'node:fs';
-import { extname } from 'node:path';
-import { createInterface } from 'node:readline';
-import { parse } from 'csv-parse';
 import type { SubjectRef } from '../../domain/ids.js';
 import type { SubjectFieldSpec } from '../../domain/subject-field.js';
-import { parseSubjectRow, type RowProblem, type SubjectImportRow, subjectRowSchema } from '../subject-row.js';
+import { parseSubjectRow, type SubjectImportRow, subjectRowSchema } from '../subject-row.js';
 import type { SubjectStore } from './subject-store.js';
+import { rowFile, rowsOf, type RowProblem } from '../row-files.js';
 
-/** The file is not something the importer can read (wrong extension, missing); the message says what to do. */
-export class SubjectImportFileError extends Error {
-  override readonly name = 'SubjectImportFileError';
-}
+export { RowFileError as SubjectImportFileError } from '../row-files.js';
 
 /** What to import and how. */
 export interface SubjectImportOptions {
@@ -40,55 +34,6 @@ export interface SubjectImportReport {
   readonly written: boolean;
 }
 
-interface RawRow {
-  readonly line: number;
-  readonly raw?: unknown;
-  readonly problems?: RowProblem[];
-  readonly bytes: number;
-}
-
-async function* jsonlRows(file: string): AsyncGenerator<RawRow> {
-  const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let line = 0;
-  let bytes = 0;
-  for await (const text of rl) {
-    line++;
-    bytes += Buffer.byteLength(text) + 1;
-    if (text.trim() === '') continue;
-    try {
-      yield { line, raw: JSON.parse(text), bytes };
-    } catch {
-      yield { line, problems: [{ line, field: '(row)', problem: 'not valid JSON; each line must be one JSON object' }], bytes };
-    }
-  }
-}
-
-async function* csvRows(file: string): AsyncGenerator<RawRow> {
-  const parser = createReadStream(file).pipe(parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
-  let header: string[] | undefined;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
-      if (!header) {
-        header = record;
-        const dupes = header.filter((h, i) => header!.indexOf(h) !== i);
-        if (dupes.length) {
-          yield { line: info.lines, problems: dupes.map((d) => ({ line: info.lines, field: d, problem: 'column appears twice in the header' })), bytes: info.bytes };
-          return;
-        }
-        continue;
-      }
-      if (record.length !== header.length) {
-        yield { line: info.lines, problems: [{ line: info.lines, field: '(row)', problem: `row has ${record.length} columns, the header has ${header.length}` }], bytes: info.bytes };
-        continue;
-      }
-      yield { line: info.lines, raw: Object.fromEntries(header.map((h, i) => [h, record[i]])), bytes: info.bytes };
-    }
-  } catch (e) {
-    const line = (e as { lines?: number }).lines ?? 0;
-    yield { line, problems: [{ line, field: '(file)', problem: `CSV cannot be parsed past this point: ${(e as Error).message}` }], bytes: 0 };
-  }
-}
-
 type ParsedRow = { ok: true; row: SubjectImportRow } | { ok: false; problems: readonly RowProblem[] };
 
 // The message names the earlier line, never the id itself (personal data).
@@ -102,22 +47,9 @@ function duplicateCheck(parsed: ParsedRow, line: number, firstLine: Map<string, 
   return { ok: false, problems: [{ line, field: 'id', problem: `same id as line ${first}; keep one row per subject (this row was not imported)` }] };
 }
 
-function formatOf(file: string): 'jsonl' | 'csv' {
-  const ext = extname(file).toLowerCase();
-  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
-  if (ext === '.csv') return 'csv';
-  throw new SubjectImportFileError(`${file}: unsupported file type "${ext || '(none)'}"; use .jsonl (one JSON object per line) or .csv (with a header row)`);
-}
-
 /** Streams a JSONL or CSV file, validates every row, and writes the valid ones in pipelined batches. */
 export async function importSubjects(opts: SubjectImportOptions): Promise<SubjectImportReport> {
-  const format = formatOf(opts.file);
-  let total: number;
-  try {
-    total = statSync(opts.file).size;
-  } catch {
-    throw new SubjectImportFileError(`${opts.file}: file not found or not readable`);
-  }
+  const { format, size: total } = rowFile(opts.file);
   const strict = opts.strict ?? false;
   const batchSize = opts.batchSize ?? 500;
   const maxProblems = opts.maxProblems ?? 1000;
@@ -144,10 +76,10 @@ export async function importSubjects(opts: SubjectImportOptions): Promise<Subjec
       });
       batch = [];
     };
-    const rowsOf = format === 'csv' ? csvRows(opts.file) : jsonlRows(opts.file);
+    const rows$ = rowsOf(opts.file, format);
     // Subject id → first line: a later row with the same id would silently overwrite it, so it is a problem row.
     const firstLine = new Map<string, number>();
-    for await (const r of rowsOf) {
+    for await (const r of rows$) {
       const parsed = duplicateCheck(r.problems ? ({ ok: false, problems: r.problems } as const) : parseSubjectRow(schema, r.raw, r.line), r.line, firstLine);
       if (counting) {
         rows++;

@@ -167,3 +167,19 @@ test('a confirm link cannot be used where another scope is expected, and unknown
   assert.equal(missing.statusCode, 404);
   assert.equal((missing.json() as Err).error.code, 'not_found');
 });
+
+test('POST /v1/consents records a consent at its real time, bounded by now, the notice and the stored history', async () => {
+  const body = grant({ occurredAt: '2025-02-03T09:00:00Z' });
+  const res = await post(body);
+  assert.equal(res.statusCode, 201, res.body);
+  const { event } = res.json() as { event: { occurredAt: string; noticeVersion: number } };
+  assert.deepEqual([event.occurredAt, event.noticeVersion], ['2025-02-03T09:00:00.000Z', 2]);
+  const future = await post(grant({ occurredAt: '2999-01-01T00:00:00Z' }));
+  assert.equal(future.statusCode, 400);
+  assert.equal((future.json() as Err).error.code, 'time_in_future');
+  const beforeNotice = await post(grant({ occurredAt: '2025-01-01T00:00:00Z', noticeVersion: 3 }));
+  assert.equal((beforeNotice.json() as Err).error.code, 'time_before_notice');
+  const older = await post({ ...body, action: 'withdraw', occurredAt: '2025-01-03T09:00:00Z' });
+  assert.equal(older.statusCode, 409);
+  assert.equal((older.json() as Err).error.code, 'consent_out_of_order');
+});

@@ -61,3 +61,17 @@ test('rejects bad input with a one-line message naming the problem (exit 2)', as
   const shown = JSON.parse((await cli('consent', 'show', '--subject', id, '--json')).stdout) as { history: unknown[] };
   assert.deepEqual(shown.history, [], 'nothing was recorded by the rejected commands');
 });
+
+test('consent grant --occurred-at records the real time, refusing the future and an older answer than the stored one', async () => {
+  const id = uniqueId('s');
+  const r = await cli('consent', 'grant', ...base(id), '--occurred-at', '2025-02-03T09:00:00Z', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const { event } = JSON.parse(r.stdout) as { event: ConsentEvent };
+  assert.deepEqual([event.occurredAt, event.noticeVersion], ['2025-02-03T09:00:00.000Z', 2]);
+  const future = await cli('consent', 'grant', ...base(id), '--occurred-at', '2999-01-01T00:00:00Z');
+  assert.equal(future.code, 2);
+  assert.match(future.stderr, /^error: --occurred-at 2999-01-01T00:00:00.000Z is in the future/);
+  const older = await cli('consent', 'withdraw', ...base(id), '--occurred-at', '2025-01-03T09:00:00Z');
+  assert.equal(older.code, 2);
+  assert.match(older.stderr, /is older than this subject's answer at 2025-02-03T09:00:00.000Z/);
+});

@@ -68,3 +68,24 @@ test('a request is overdue when open past its deadline or closed after it', () =
   assert.equal(isOverdue(r, new Date('2025-01-17T00:00:00Z')), true);
   assert.equal(isOverdue({ ...r, status: 'completed', completedAt: '2025-01-15T00:00:00.000Z' }, new Date('2025-03-01T00:00:00Z')), false);
 });
+
+test('a consent given in the past keeps its real time and cites the notice in force then', () => {
+  const r = buildConsentEvent(req({ occurredAt: '2025-02-03T10:00:00+01:00' }), policy, now, id);
+  assert.ok(r.ok);
+  assert.deepEqual([r.event.occurredAt, r.event.noticeVersion], ['2025-02-03T09:00:00.000Z', 2]);
+});
+
+test('a consent time in the future, before the notice it cites, or without an offset is refused, naming occurredAt', () => {
+  const cases: [Partial<ConsentRecordRequest>, string, RegExp][] = [
+    [{ occurredAt: '2025-07-01T12:00:01Z' }, 'time_in_future', /is in the future/],
+    [{ occurredAt: '2025-01-10T00:00:00Z', noticeVersion: 3 }, 'time_before_notice', /is before notice v3 \(en\) took effect at 2025-06-01T00:00:00Z; cite the notice shown then/],
+    [{ occurredAt: '2023-12-31T00:00:00Z' }, 'no_notice_in_force', /no notice in en was in force at 2023-12-31/],
+    [{ occurredAt: '2025-01-10 10:00' }, 'bad_time', /must be an ISO 8601 time with an offset/],
+  ];
+  for (const [over, code, message] of cases) {
+    const r = buildConsentEvent(req(over), policy, now, id);
+    assert.ok(!r.ok, code);
+    assert.equal(r.code, code);
+    assert.match(r.problem, message);
+  }
+});
