@@ -1,5 +1,3 @@
-import type { BranchCondition } from '../domain/campaign.js';
-
 const toMinutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 function localMinutes(nowMs: number, timeZone: string): number {
@@ -32,21 +30,4 @@ export function msUntilWindow(nowMs: number, timeZone: string | undefined, windo
   return Math.max(0, minutes * 60_000 - secondsIntoMinute * 1000);
 }
 
-/** Evaluates a field condition against one value (string or number as stored). */
-export function evaluateCondition(c: Extract<BranchCondition, { kind: 'field' }>, value: string | undefined): boolean {
-  if (c.op === 'exists') return value !== undefined && value !== '';
-  if (value === undefined) return false;
-  const asNum = (v: unknown) => (typeof v === 'number' ? v : Number(v));
-  switch (c.op) {
-    case 'eq':
-      return value === String(c.value);
-    case 'neq':
-      return value !== String(c.value);
-    case 'in':
-      return Array.isArray(c.value) && c.value.map(String).includes(value);
-    case 'gte':
-      return asNum(value) >= asNum(c.value);
-    case 'lte':
-      return asNum(value) <= asNum(c.value);
-  }
-}
+export { evaluateCondition } from '../domain/branch-condition.js';

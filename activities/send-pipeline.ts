@@ -1,4 +1,5 @@
-import { decide, type Decision } from '../domain/guard.js';
+import type { Decision } from '../domain/guard.js';
+import { decideTemplatedSend } from '../domain/send-decision.js';
 import type { SubjectRef } from '../domain/ids.js';
 import type { CompiledPolicy } from '../domain/policy.js';
 import type { GuardState } from '../domain/consent-state.js';
@@ -59,19 +60,9 @@ export interface SendDecision {
   readonly extraReasons: string[];
 }
 
-/** Picks the template (generic fallback when personalisation is off) and runs the guard; shared with dry runs. */
+/** Picks the template (generic fallback when personalisation is off) and runs the guard; the dry run shares it. */
 export function decideSend(templates: TemplatePort, policy: CompiledPolicy, spec: Pick<SendSpec, 'campaignId' | 'stepId' | 'purpose' | 'channel' | 'processor' | 'templateId'>, ref: SubjectRef, state: GuardState, now: Date): SendDecision {
-  let template = templates.info(spec.templateId);
-  // PIPL 24: someone who turned personalisation off gets the template's generic fallback.
-  if (template?.fallback && state.personalisation === 'off') template = templates.info(template.fallback) ?? template;
-  const decision = decide(
-    { campaignId: spec.campaignId, stepId: spec.stepId, subjectRef: ref, purpose: spec.purpose, channel: spec.channel, processor: spec.processor, templateId: template?.id ?? spec.templateId, fields: template ? [...template.fields] : [] },
-    state,
-    policy,
-    now,
-  );
-  const extraReasons = template === undefined || template.channel !== spec.channel ? ['template_unavailable'] : [];
-  return { ref, decision, template, extraReasons };
+  return { ref, ...decideTemplatedSend((id) => templates.info(id), policy, spec, ref, state, now) };
 }
 
 /** A member settled before the guard: held out, not eligible for the audience, or exited. */

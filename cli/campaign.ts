@@ -8,7 +8,7 @@ import type { Workspace } from '../infra/workspace/load.js';
 import { startCampaign } from '../infra/temporal/campaign-runs.js';
 import { addCampaignStatusCommands } from './campaign-status.js';
 import { addCampaignLintCommand } from './campaign-lint.js';
-import { dryRun, type DryRunReport } from './campaign-dry-run.js';
+import { dryRun, humanDryRun, type DryRunPorts } from './campaign-dry-run.js';
 import { CliUsageError, type CliContext, type RegisterCommands } from './context.js';
 
 /** A campaign that did not load: its one failure line is the output, and the command exits 1. */
@@ -54,18 +54,6 @@ function positive(flag: string, v: string | undefined, fallback: number): number
   return n;
 }
 
-function humanDryRun(r: DryRunReport): string {
-  const lines = [`dry run of ${r.campaign} on segment ${r.segment}: ${r.subjects.length} subject(s) shown, nothing sent, nothing logged`];
-  for (const s of r.subjects) {
-    lines.push(`  ${s.subjectRef}${s.heldOut ? '  (holdout: gets nothing)' : ''}`);
-    for (const st of s.steps) lines.push(`    ${st.stepId.padEnd(24)} ${st.outcome === 'allow' ? `SEND ${st.template} with ${st.fieldsReleased.join(', ')}` : `BLOCKED ${st.reasons.join(', ')}`}`);
-  }
-  const t = r.totals;
-  lines.push(`totals: would send ${t.wouldSend}, blocked ${t.blocked}, held out ${t.heldOut}`);
-  for (const [reason, n] of Object.entries(t.byReason).sort((a, b) => b[1] - a[1])) lines.push(`  ${reason.padEnd(28)} ${n}`);
-  return lines.join('\n');
-}
-
 /** `campaign lint|dry-run|start|status`. */
 export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
   const campaign = program.command('campaign').description('lint, simulate, start, watch and reconcile campaigns of the workspace');
@@ -76,14 +64,21 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
     .description('simulate a campaign on its segment: who would get which fields, who is blocked and why; sends and logs nothing')
     .argument('<id>', 'campaign id')
     .option('--segment <id>', 'use another segment than the campaign audience')
-    .option('--limit <n>', 'show at most n subjects', '50')
+    .option('--limit <n>', 'list at most n subjects (totals always cover the whole audience)', '50')
     .option('--json', 'print the report as JSON')
     .action(
       withCampaign(ctx, async (c, ws, opts: { segment?: string; limit?: string; json?: boolean }) => {
         const segment = segmentById(ws, opts.segment ?? c.audience.segment);
         const s = await ctx.services();
-        const ports = { pageSubjects: s.subjects.pageSubjects.bind(s.subjects), readFields: s.subjects.readFields.bind(s.subjects), loadGuardStates: s.consent.loadGuardStates.bind(s.consent) };
-        const report = await dryRun(ports, s.policy, templatePort(ws.templates), c, segment, positive('--limit', opts.limit, 50));
+        const redis = ctx.redis();
+        const ports: DryRunPorts = {
+          pageSubjects: s.subjects.pageSubjects.bind(s.subjects),
+          readFields: s.subjects.readFields.bind(s.subjects),
+          loadGuardStates: s.consent.loadGuardStates.bind(s.consent),
+          // Read-only: counts the cap window the send path's script keeps (scores are send times), takes no slot.
+          capUsed: (refs, channel, windowMs, nowMs) => Promise.all(refs.map((ref) => redis.zcount(s.keys.frequencyWindow(ref, channel), `(${nowMs - windowMs}`, '+inf'))),
+        };
+        const report = await dryRun(ports, s.policy, (id) => ws.templates.meta(id), c, segment, positive('--limit', opts.limit, 50));
         ctx.print(opts.json, report, () => humanDryRun(report));
       }),
     );
