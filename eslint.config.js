@@ -36,4 +36,9 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/activities/**', '**/activities'], allowTypeImports: true, message: 'Import activities with `import type` and call them via proxyActivities.' }] }],
     },
   },
+  {
+    // The CLI composes domain and infra; what it shares with activities (dry-run simulation) lives in domain/.
+    files: ['cli/**/*.ts', 'cli.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/activities/**', '**/activities'], message: 'The CLI must not import activities/; move the shared piece to domain/.' }] }] },
+  },
 );
