@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
@@ -11,6 +11,7 @@ import { registerConsentCommands } from './cli/consent.js';
 import { registerDevCommands } from './cli/dev.js';
 import { registerDsarCommands } from './cli/dsar.js';
 import { registerGuardCommands } from './cli/guard.js';
+import { registerInitCommands } from './cli/init.js';
 import { registerKeyCommands } from './cli/keys.js';
 import { registerLogCommands } from './cli/log.js';
 import { registerPolicyCommands } from './cli/policy.js';
@@ -19,7 +20,9 @@ import { registerSubjectCommands } from './cli/subject.js';
 import { ConfigError } from './infra/config.js';
 import { ServiceStartError } from './infra/embedded/process.js';
 
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+// Next to cli.ts in a checkout, one level up from dist/cli.js in the built package.
+const pkgUrl = [new URL('./package.json', import.meta.url), new URL('../package.json', import.meta.url)].find((u) => existsSync(u)) ?? new URL('./package.json', import.meta.url);
+const pkg = JSON.parse(readFileSync(pkgUrl, 'utf8')) as { version: string };
 
 /** Builds the `consentflow` program with every command module registered. */
 export function buildProgram(ctx = makeCliContext()): Command {
@@ -31,7 +34,7 @@ export function buildProgram(ctx = makeCliContext()): Command {
     .exitOverride();
   // Chosen before any action runs, so every command loads content from the same folder.
   program.hook('preAction', () => ctx.selectWorkspace(program.opts<{ workspace?: string }>().workspace));
-  const modules = [registerDevCommands, registerPolicyCommands, registerSubjectCommands, registerConsentCommands, registerGuardCommands, registerCampaignCommands, registerLogCommands, registerDsarCommands, registerApiCommands, registerReviewCommands, registerKeyCommands];
+  const modules = [registerInitCommands, registerDevCommands, registerPolicyCommands, registerSubjectCommands, registerConsentCommands, registerGuardCommands, registerCampaignCommands, registerLogCommands, registerDsarCommands, registerApiCommands, registerReviewCommands, registerKeyCommands];
   for (const register of modules) register(program, ctx);
   return program;
 }

@@ -14,7 +14,7 @@ const sandboxed = (extra = [], adapters = ['**/infra/**', '**/api/**', '**/activ
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'bin/**', 'eslint.config.js', 'scripts/*.mjs'] },
+  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'bin/**', 'eslint.config.js', 'scripts/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

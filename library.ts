@@ -5,8 +5,9 @@ import { buildConsentEvent, type ConsentRecordRequest, type ConsentRecordResult 
 import type { Services } from './infra/compose.js';
 import { startPropagation } from './infra/temporal/rights.js';
 
-export { defineCampaign, type Campaign } from './domain/campaign.js';
-export { defineSegment, type Segment } from './domain/segment.js';
+export { defineCampaign, type Campaign, type CampaignInput } from './domain/campaign.js';
+export { defineSegment, type Segment, type SegmentInput } from './domain/segment.js';
+export type { PolicyBundle, PolicyBundleInput } from './domain/policy.js';
 export { decide, type Decision, type GuardRequest } from './domain/guard.js';
 export { buildConfig, parseEnv, type AppConfig } from './infra/config.js';
 export { createServices, type Services } from './infra/compose.js';

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
@@ -25,7 +26,7 @@ import { createMailer } from './infra/smtp/transport.js';
 import type { AppConfig } from './infra/config.js';
 
 /** Path of the workflow bundle entry, resolved next to this file. */
-export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+export const workflowsPath = [fileURLToPath(new URL('./workflows/index.ts', import.meta.url)), fileURLToPath(new URL('./workflows/index.js', import.meta.url))].find((f) => existsSync(f)) ?? fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
 /** Composition root of a worker: config + infra → createActivities(deps) → Worker.create. */
 export async function createWorker(opts: {

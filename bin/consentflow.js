@@ -3,6 +3,7 @@
 // runners get a bounded heap. The child never outlives the launcher: signals are forwarded, the exit code is passed
 // through, and if the launcher dies anyhow (even SIGKILL) the child sees its IPC channel close and shuts down.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,7 +18,10 @@ const args = process.argv.slice(2);
 // collecting, which measured as the worker's peak RSS. CONSENTFLOW_WORKER_HEAP_MB overrides it.
 const heapMb = Number(process.env.CONSENTFLOW_WORKER_HEAP_MB ?? 256);
 const nodeFlags = ['worker', 'dev'].includes(args[0] ?? '') && heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
-const child = spawn(process.execPath, [...nodeFlags, '--import', tsxLoader, join(root, 'cli.ts'), ...args], {
+// A checkout runs the TypeScript sources; the installed package ships only the built dist/cli.js.
+const source = join(root, 'cli.ts');
+const entry = existsSync(source) ? ['--import', tsxLoader, source] : [join(root, 'dist', 'cli.js')];
+const child = spawn(process.execPath, [...nodeFlags, ...entry, ...args], {
   stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   env: { ...process.env, CONSENTFLOW_LAUNCHED: '1' },
 });

@@ -88,7 +88,12 @@ export async function startTemporal(opts: { externalAddress?: string; namespace:
 }
 
 async function startViaSdk(port: number, opts: { namespace: string; dbFile?: string }, extraArgs: string[]): Promise<TemporalService> {
-  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  // A development dependency: an installed package reaches this last fallback only if it was installed too.
+  const sdk = await import('@temporalio/testing').catch(() => undefined);
+  if (!sdk) {
+    throw new ServiceStartError(`No temporal CLI: not on PATH, not cached in ${cacheDir()}/bin and no working \`go\` to build it. Put a \`temporal\` binary on PATH or in TEMPORAL_CLI_PATH, install Go 1.22+, or set TEMPORAL_ADDRESS to an existing server.`);
+  }
+  const { TestWorkflowEnvironment } = sdk;
   try {
     const env = await TestWorkflowEnvironment.createLocal({
       server: { ip: '127.0.0.1', port, namespace: opts.namespace, dbFilename: opts.dbFile, extraArgs },

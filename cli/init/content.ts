@@ -1,0 +1,123 @@
+// The files `consentflow init` writes: a small but complete workspace. Content files import only types from
+// consentflow and export plain data, so they load wherever the package is installed.
+
+const policy = `import type { PolicyBundleInput } from 'consentflow';
+
+/** Compliance configuration, owned by privacy or legal: what may be sent, to whom, with which fields. */
+export default {
+  purposes: [
+    {
+      id: 'marketing.email.newsletter',
+      description: 'Our newsletter about new products',
+      legalBasis: 'consent',
+      channels: ['email'],
+      allowedFields: ['first_name', 'loyalty_tier'],
+      maxConsentAgeDays: 730,
+      minNoticeVersion: 1,
+      piaId: 'PIA-1',
+    },
+  ],
+  // contentHash: the SHA-256 (hex) of the notice text shown, so every consent names exactly what was shown.
+  notices: [{ version: 1, language: 'en', material: true, effectiveAt: '2025-01-01T00:00:00Z', contentHash: 'f1b117cb11526ecdb1e63afc294fff8d677d2983ef3d88fde8b6ac1a3e60a25f' }],
+  processors: [
+    {
+      id: 'smtp-relay',
+      name: 'Your mail relay',
+      role: 'processor',
+      agreementId: 'DPA-1',
+      agreementValidFrom: '2025-01-01T00:00:00Z',
+      agreementValidUntil: '2030-12-31T23:59:59Z',
+      purposes: ['marketing.email.newsletter'],
+      fields: ['email', 'first_name', 'loyalty_tier'],
+      region: 'EU',
+      piaId: 'PIA-1',
+    },
+  ],
+  subjectFields: [
+    { name: 'email', type: 'email', category: 'contact' },
+    { name: 'phone', type: 'phone', category: 'contact' },
+    { name: 'first_name', type: 'string', category: 'identity' },
+    { name: 'loyalty_tier', type: 'enum', category: 'behavioural', values: ['none', 'silver', 'gold'] },
+  ],
+  channelAddressField: { email: 'email', sms: 'phone' },
+} satisfies PolicyBundleInput;
+`;
+
+const segment = `import type { SegmentInput } from 'consentflow';
+
+/** Everyone who currently consents to the newsletter by email. */
+export default {
+  id: 'subscribers',
+  description: 'Everyone who currently consents to the newsletter by email',
+  reads: [],
+  consent: { purpose: 'marketing.email.newsletter', channel: 'email' },
+  where: () => true,
+} satisfies SegmentInput;
+`;
+
+const campaign = `import type { CampaignInput } from 'consentflow';
+
+/** A hello to every subscriber; two days later, a thank-you only for gold members. */
+export default {
+  id: 'welcome',
+  name: 'Welcome',
+  description: 'A hello, then a thank-you for gold members',
+  purpose: 'marketing.email.newsletter',
+  audience: { segment: 'subscribers' },
+  steps: [
+    { id: 'send-hello', type: 'send', channel: 'email', template: 'hello', processor: 'smtp-relay' },
+    { id: 'wait-2-days', type: 'wait', duration: '2d' },
+    { id: 'is-gold', type: 'branch', condition: { kind: 'field', field: 'loyalty_tier', op: 'eq', value: 'gold' }, then: 'send-thanks', otherwise: 'done' },
+    { id: 'send-thanks', type: 'send', channel: 'email', template: 'gold-thanks', processor: 'smtp-relay' },
+    { id: 'done', type: 'exit' },
+  ],
+  options: { kind: 'journey', frequencyCap: { channel: 'email', max: 2, per: '7d' } },
+} satisfies CampaignInput;
+`;
+
+const footer = `--
+Why did you get this? {{links.why}}
+Manage your preferences: {{links.preferences}}
+Unsubscribe with one click: {{links.unsubscribe}}
+{{sender.name}}, {{sender.postalAddress}}`;
+
+const template = (id: string, subject: string, fields: string, body: string) => `---
+id: ${id}
+channel: email
+kind: marketing
+description: ${subject}
+subject: "${subject}"
+fields: [${fields}]
+---
+${body}
+
+${footer}
+`;
+
+/** Relative path → content of every file `init` writes. */
+export const scaffold: Readonly<Record<string, string>> = {
+  'policy/index.ts': policy,
+  'segments/subscribers.ts': segment,
+  'campaigns/welcome.ts': campaign,
+  'campaigns/templates/hello.hbs': template('hello', 'Hello, {{first_name}}', 'first_name', 'Hi {{first_name}},\n\nthanks for subscribing.'),
+  'campaigns/templates/gold-thanks.hbs': template('gold-thanks', 'Thank you, {{first_name}}', 'first_name, loyalty_tier', 'Hi {{first_name}},\n\nthank you for being a {{loyalty_tier}} member.'),
+  'people.csv': 'id,email,first_name,loyalty_tier\ncust-1,ada@example.org,Ada,gold\ncust-2,ben@example.org,Ben,silver\n',
+  'README.md': `# consentflow workspace
+
+- \`policy/index.ts\`: purposes, notices, processors, subject fields.
+- \`segments/*.ts\`, \`campaigns/*.ts\`: every file is discovered; there is no index to register in.
+- \`campaigns/templates/*.hbs\`: front matter, a text part, and optionally \`=== html ===\` and an HTML part.
+
+From this folder (\`npx consentflow …\` uses this folder as the workspace):
+
+\`\`\`sh
+npx consentflow dev                                   # in a second terminal: Temporal, Redis, SMTP sink, worker, API
+npx consentflow subject import people.csv
+npx consentflow consent grant --subject cust-1 --purpose marketing.email.newsletter --channel email
+npx consentflow campaign lint
+npx consentflow campaign dry-run welcome
+npx consentflow campaign start welcome --time-scale 0.0001
+ls .data/outbox/                                      # the email, as an .eml file
+\`\`\`
+`,
+};
