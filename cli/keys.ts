@@ -67,7 +67,7 @@ export const registerKeyCommands: RegisterCommands = (program, ctx) => {
     .action(async (o: { actor?: string; json?: boolean }) => {
       const bar = !o.json && process.stderr.isTTY ? new SingleBar({ format: 're-wrapping | {value} subjects scanned | {rewrapped} re-wrapped', stream: process.stderr }) : undefined;
       bar?.start(0, 0, { rewrapped: 0 });
-      const r = await rewrapAll({ env: ctx.config().env, file: fileOf(ctx), redis: ctx.redis(), onProgress: (done, rewrapped) => bar?.update(done, { rewrapped }) }).finally(() => bar?.stop());
+      const r = await rewrapAll({ env: ctx.config().env, file: fileOf(ctx), redis: ctx.redis(), policy: await ctx.policy(), onProgress: (done, rewrapped) => bar?.update(done, { rewrapped }) }).finally(() => bar?.stop());
       ctx.print(o.json, r, () => `${r.scanned} subjects scanned, ${r.rewrapped} data keys re-wrapped under the current master key`);
     });
   keys
@@ -76,7 +76,7 @@ export const registerKeyCommands: RegisterCommands = (program, ctx) => {
     .argument('<key>', ROTATABLE.join('|'))
     .argument('<keyId>', 'the previous key id, from `keys show`')
     .action(async (kind: string, keyId: string) => {
-      await usage(() => retire({ env: ctx.config().env, file: fileOf(ctx), kind: rotatable(kind), keyId, redis: ctx.redis() }));
+      await usage(async () => retire({ env: ctx.config().env, file: fileOf(ctx), kind: rotatable(kind), keyId, redis: ctx.redis(), policy: await ctx.policy() }));
       console.log(`${kind}: ${keyId} retired`);
     });
   keys

@@ -1,3 +1,4 @@
+import type { PolicyBundle } from '../domain/policy.js';
 import type { Redis } from 'ioredis';
 import { keyRotationEntry } from '../domain/operator-action.js';
 import { buildConfig, secretOfKind, type Env } from './config.js';
@@ -47,8 +48,8 @@ export async function recordRotation(o: { env: Env; file: string; kind: string; 
 }
 
 /** Re-wraps every subject's data key under the current master key; resumable (already current keys are skipped). */
-export async function rewrapAll(o: { env: Env; file: string; redis: Redis; onProgress?: (done: number, rewrapped: number) => void }): Promise<{ scanned: number; rewrapped: number }> {
-  const { subjects } = createServices(buildConfig(o.env, readKeyring(o.file)), o.redis);
+export async function rewrapAll(o: { env: Env; file: string; redis: Redis; policy: PolicyBundle; onProgress?: (done: number, rewrapped: number) => void }): Promise<{ scanned: number; rewrapped: number }> {
+  const { subjects } = createServices(buildConfig(o.env, readKeyring(o.file)), o.redis, o.policy);
   let cursor = '0';
   let scanned = 0;
   let rewrapped = 0;
@@ -63,13 +64,13 @@ export async function rewrapAll(o: { env: Env; file: string; redis: Redis; onPro
 }
 
 /** Drops a previous key; for the master key only once no data key is wrapped under it any more. */
-export async function retire(o: { env: Env; file: string; kind: Rotatable; keyId: string; redis: Redis }): Promise<void> {
+export async function retire(o: { env: Env; file: string; kind: Rotatable; keyId: string; redis: Redis; policy: PolicyBundle }): Promise<void> {
   const rings = fileRings(o.env, o.file, o.kind);
   const ring = rings[o.kind];
   if (ring.current.id === o.keyId) throw new KeyRotationError(`${o.keyId} is the current ${o.kind} key; rotate first, then retire the old one.`);
   if (!ring.previous.some((k) => k.id === o.keyId)) throw new KeyRotationError(`${o.kind} has no previous key ${o.keyId}; see \`consentflow keys show\`.`);
   if (o.kind === 'master') {
-    const { rewrapped } = await rewrapAll({ env: o.env, file: o.file, redis: o.redis });
+    const { rewrapped } = await rewrapAll({ env: o.env, file: o.file, redis: o.redis, policy: o.policy });
     if (rewrapped > 0) throw new KeyRotationError(`${rewrapped} data keys were still wrapped under an old master key; they are re-wrapped now. Run \`consentflow keys retire master ${o.keyId}\` again.`);
   }
   writeKeyring(o.file, { ...rings, [o.kind]: retireKey(ring, o.keyId) });

@@ -1,3 +1,4 @@
+import { policy } from '../../policy/index.js';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ test('keys rotate token: new links carry the new key id, links already mailed ke
   const r = await cli('keys', 'rotate', 'token', '--json');
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.json().from, before.secrets.rings.token.current.id);
-  const after = createServices(configNow(), redis).tokens;
+  const after = createServices(configNow(), redis, policy).tokens;
   assert.equal((await after.verify(mailed, 'unsubscribe')).ok, true);
   assert.equal(kidOf(await after.sign({ scope: 'why', sub: 'sr_AbCdEfGhIjKlMnOpQrStUv' as SubjectRef })), r.json().to);
   assert.equal((statSync(join(dataDir, 'keys.json')).mode & 0o777).toString(8), '600');
@@ -50,12 +51,12 @@ test('keys rotate codec: new payloads use the new key, payloads written under th
 });
 
 test('keys rotate master then keys rewrap: every data key is re-wrapped, resumably, and the old key can be retired', async () => {
-  const before = createServices(configNow(), redis);
+  const before = createServices(configNow(), redis, policy);
   const ids = Array.from({ length: 30 }, () => uniqueId('m'));
   for (const id of ids) await before.subjects.upsert(id, { email: `${id}@example.org`, first_name: 'Ada' });
   const oldId = configNow().secrets.rings.master.current.id;
   assert.equal((await cli('keys', 'rotate', 'master')).code, 0);
-  const mid = createServices(configNow(), redis);
+  const mid = createServices(configNow(), redis, policy);
   // An interrupted run: a third re-wrapped, then the command resumes and does only the rest.
   for (const id of ids.slice(0, 10)) assert.equal(await mid.subjects.rewrapDataKey(mid.pseudonymize(id)), 'rewrapped');
   const rewrap = await cli('keys', 'rewrap', '--json');
@@ -64,7 +65,7 @@ test('keys rotate master then keys rewrap: every data key is re-wrapped, resumab
   assert.equal((await cli('keys', 'rewrap', '--json')).json().rewrapped, 0, 'a second run has nothing left');
   const retired = await cli('keys', 'retire', 'master', oldId);
   assert.equal(retired.code, 0, retired.stderr);
-  const after = createServices(configNow(), redis);
+  const after = createServices(configNow(), redis, policy);
   assert.deepEqual(configNow().secrets.rings.master.previous.map((k) => k.id), []);
   for (const id of ids) assert.deepEqual(await after.subjects.readFields(after.pseudonymize(id), ['first_name']), { status: 'found', fields: { first_name: 'Ada' } });
 });
