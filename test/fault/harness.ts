@@ -1,20 +1,20 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { stableMessageId } from '../../activities/message.js';
 import { defineCampaign, type Campaign } from '../../domain/campaign.js';
 import type { LogEntry } from '../../domain/decision-log.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import type { RunReconciliation } from '../../domain/run.js';
 import { createServices, type Services } from '../../infra/compose.js';
-import { obtainRedisServer } from '../../infra/embedded/redis.js';
 import { startRedisCluster } from '../../infra/embedded/redis-cluster.js';
 import { connectRedis } from '../../infra/redis/connect.js';
-import { freePort, waitUntil } from '../../infra/embedded/process.js';
+import { freePort } from '../../infra/embedded/process.js';
+import { PrivateRedis } from '../helpers/private-redis.js';
 import { reconcileRun } from '../../infra/redis/run-reconcile.js';
 import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
 import { startCampaign } from '../../infra/temporal/campaign-runs.js';
@@ -27,47 +27,6 @@ import { consentEvent } from '../helpers/engine.js';
 import { testTemporal, uniqueId } from '../helpers/services.js';
 
 const root = join(import.meta.dirname, '..', '..');
-
-/** A redis-server of the test's own (AOF, fsync always) that it may kill -9 and restart on the same port and dir. */
-export class PrivateRedis {
-  readonly dir = mkdtempSync(join(tmpdir(), 'cf-fault-redis-'));
-  child: ChildProcess | undefined;
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.child = spawn(obtainRedisServer().path, ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
-    await waitUntil('redis-server', async () => {
-      const c = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      c.on('error', () => {});
-      try {
-        await c.connect();
-        return (await c.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        c.disconnect();
-      }
-    }, 30_000);
-  }
-
-  /** SIGKILL, waiting for the exit (listened for before the kill, so it cannot be missed). */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  async stop(): Promise<void> {
-    await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 const alive = (p: ChildProcess): boolean => p.exitCode === null && p.signalCode === null;
 

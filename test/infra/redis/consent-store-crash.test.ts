@@ -1,41 +1,21 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { obtainRedisServer } from '../../../infra/embedded/redis.js';
-import { freePort, waitUntil } from '../../../infra/embedded/process.js';
+import { freePort } from '../../../infra/embedded/process.js';
+import { PrivateRedis } from '../../helpers/private-redis.js';
 import { createPseudonymizer } from '../../../infra/crypto/pseudonym.js';
 import { ConsentStore } from '../../../infra/redis/consent-store.js';
 import { redisKeys } from '../../../infra/redis/keys.js';
 import { consentEvent } from '../../helpers/consent-fixtures.js';
 
 // A private redis-server we may kill -9: the shared test server must not be crashed under other test files.
-const dir = mkdtempSync(join(tmpdir(), 'cf-crash-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function start(port: number): Promise<ChildProcess> {
-  const child = spawn(obtainRedisServer().path, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
-  await waitUntil('redis-server', async () => {
-    const c = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    c.on('error', () => {});
-    try {
-      await c.connect();
-      return (await c.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      c.disconnect();
-    }
-  }, 15_000);
-  return child;
-}
 
 test('killing redis-server (SIGKILL) during appends never leaves an event without its projection or vice versa', async () => {
   const port = await freePort();
-  const server = await start(port);
+  const redis = new PrivateRedis(port);
+  after(() => redis.stop());
+  await redis.start();
+  const server = redis.child!;
   const keys = redisKeys('crash:');
   const ref = createPseudonymizer(Buffer.alloc(32, 7));
   const refs = Array.from({ length: 50 }, (_, i) => ref(`s${i}`));
@@ -64,8 +44,7 @@ test('killing redis-server (SIGKILL) during appends never leaves an event withou
   await exited;
   assert.ok(acked > 50, `expected appends before the crash, got ${acked}`);
 
-  const restarted = await start(port);
-  after(() => restarted.kill('SIGTERM'));
+  await redis.start();
   const check = new Redis(port, '127.0.0.1');
   const recovered = new ConsentStore({ redis: check, keys });
   let events = 0;
