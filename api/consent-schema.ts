@@ -18,7 +18,10 @@ export function consentCaptureSchema(bundle: PolicyBundle) {
     collectionPoint: z.string().min(1).max(200),
     method: z.enum(ConsentMethod).default('api'),
     jurisdiction: Jurisdiction,
-    occurredAt: z.string().max(40).optional().describe('when the subject answered, if not now (ISO 8601 with offset; never in the future, never before the notice)'),
+    occurredAt: z.iso
+      .datetime({ offset: true, error: 'must be an ISO 8601 time with an offset, like 2025-03-01T09:30:00Z' })
+      .optional()
+      .describe('when the subject answered, if not now; a time in the future or before the cited notice took effect is refused with 409'),
   };
   // Double opt-in applies to grants only, so a withdrawal variant cannot carry `doubleOptIn: true`.
   const actions = {

@@ -175,10 +175,15 @@ test('POST /v1/consents records a consent at its real time, bounded by now, the 
   const { event } = res.json() as { event: { occurredAt: string; noticeVersion: number } };
   assert.deepEqual([event.occurredAt, event.noticeVersion], ['2025-02-03T09:00:00.000Z', 2]);
   const future = await post(grant({ occurredAt: '2999-01-01T00:00:00Z' }));
-  assert.equal(future.statusCode, 400);
+  assert.equal(future.statusCode, 409);
   assert.equal((future.json() as Err).error.code, 'time_in_future');
   const beforeNotice = await post(grant({ occurredAt: '2025-01-01T00:00:00Z', noticeVersion: 3 }));
+  assert.equal(beforeNotice.statusCode, 409);
   assert.equal((beforeNotice.json() as Err).error.code, 'time_before_notice');
+  // A time that is not ISO 8601 with an offset is refused by the body schema, naming the field.
+  const malformed = await post(grant({ occurredAt: '000000000000000000000000000000000000000' }));
+  assert.equal(malformed.statusCode, 400);
+  assert.match(malformed.body, /occurredAt/);
   const older = await post({ ...body, action: 'withdraw', occurredAt: '2025-01-03T09:00:00Z' });
   assert.equal(older.statusCode, 409);
   assert.equal((older.json() as Err).error.code, 'consent_out_of_order');
