@@ -21,7 +21,7 @@ export function consentCaptureSchema(bundle: PolicyBundle) {
     occurredAt: z.iso
       .datetime({ offset: true, error: 'must be an ISO 8601 time with an offset, like 2025-03-01T09:30:00Z' })
       .optional()
-      .describe('when the subject answered, if not now; a time in the future or before the cited notice took effect is refused with 409'),
+      .describe('when the subject answered, if not now; a time in the future, before the cited notice took effect, or when no notice was in force is refused with 409'),
   };
   // Double opt-in applies to grants only, so a withdrawal variant cannot carry `doubleOptIn: true`.
   const actions = {

@@ -46,7 +46,7 @@ export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
       pending: b.doubleOptIn, evidence: evidenceOf(req, deps.config.secrets.pseudonymKey), occurredAt: b.occurredAt,
     }, deps.services.policy.bundle, now, ulid(now.getTime()));
     // A well-formed time that the clock or the notice history rules out conflicts with state: 409, like an out-of-order answer.
-    const conflict = r.ok ? false : r.code === 'time_in_future' || r.code === 'time_before_notice';
+    const conflict = r.ok ? false : r.code === 'time_in_future' || r.code === 'time_before_notice' || r.code === 'no_notice_in_force';
     if (!r.ok) throw new ApiError(conflict ? 409 : 400, r.code, `body.${r.message}`, [{ path: `body.${r.field}`, message: r.problem }]);
     const { streamId, event } = await appendAnswer(consent, r.event, b.occurredAt !== undefined);
     const confirmUrl = b.doubleOptIn ? `${deps.config.publicUrl}/confirm/${await tokens.sign({ scope: 'confirm', sub: subjectRef, purpose: event.purpose, channel: event.channel }, CONFIRM_TTL_DAYS)}` : undefined;
