@@ -1,7 +1,7 @@
 import { condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { holdout, parseDuration, type Step } from '../domain/campaign.js';
 import { purposeAncestors } from '../domain/purpose-id.js';
-import type { JourneyStart } from '../domain/run.js';
+import { enrolmentSpec, JOURNEY_END_STEP, type JourneyStart } from '../domain/run.js';
 import type { Activities } from '../activities/index.js';
 import { consentChangedSignal, engagementSignal, journeyStateQuery, type JourneyState, type JourneyStepRecord } from './signals.js';
 
@@ -48,11 +48,8 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
   const { workflowId, runId: ownRunId } = workflowInfo();
   // Entries carry the campaign run that enrolled the subject, so a run's log and ledger account for its journeys.
   const runId = accounting ? (input.runId ?? ownRunId) : ownRunId;
-  const first = campaign.steps.find((s) => s.type === 'send');
-  const endSpec = {
-    campaignId: campaign.id, campaignVersion: input.campaignVersion, workflowId, runId, stepId: 'journey-end', purpose: campaign.purpose,
-    channel: first?.type === 'send' ? first.channel : 'email', processor: first?.type === 'send' ? first.processor : 'none', templateId: first?.type === 'send' ? first.template : 'none',
-  };
+  const endSpec = { ...enrolmentSpec(campaign, input.campaignVersion, workflowId, runId), stepId: JOURNEY_END_STEP };
+
   if (holdout(subjectRef, campaign.id, campaign.options.holdoutPercent)) {
     status = 'holdout';
     if (accounting) await recordJourneyEnd({ spec: endSpec, subjectRef, outcome: 'held_out', reasons: ['holdout'] });
