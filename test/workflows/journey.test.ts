@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { defineCampaign, type CampaignInput } from '../../domain/campaign.js';
-import type { JourneyState } from '../../workflows/signals.js';
+import { journeyStateQuery, type JourneyState } from '../../workflows/signals.js';
 import { journeyStarter, signalConsentChange } from '../../infra/temporal/journeys.js';
 import { journeyWorkflowId } from '../../activities/campaign.js';
 import { templatePort } from '../../infra/templates/port.js';
@@ -99,6 +99,8 @@ test('a withdrawal between step 1 and step 2 ends the journey: no further email,
   });
   const handle = await runJourney(c, ref);
   await eventually(async () => ((await mailsTo(address)).length === 1 ? true : undefined), 20_000, 'first email');
+  // The email reaches the sink before the send activity returns: withdraw only once the journey is in its wait.
+  await eventually(async () => ((await handle.query(journeyStateQuery)).currentStep === 'long-wait' ? true : undefined), 20_000, 'the journey in its wait');
   await engine.services.consent.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
   await eventually(async () => ((await signalConsentChange(engine.client, ref, { v: 1, kind: 'withdrawn', purpose: 'marketing.email.newsletter' })) > 0 ? true : undefined), 20_000, 'journey visible to the SubjectRef search');
   const result = (await handle.result()) as JourneyState;
