@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { SubjectRef } from '../domain/ids.js';
-import type { ProcessorNotifier, PropagationKind, PropagationRecord } from '../domain/propagation.js';
+import type { ProcessorNotifier, ProcessorSubject, PropagationKind, PropagationRecord } from '../domain/propagation.js';
 import type { ConsentChange } from '../workflows/signals.js';
 
 /** What propagation activities need; all injected by the worker. */
@@ -14,6 +14,10 @@ export interface PropagationDeps {
     get(ref: SubjectRef, changeId: string, processor: string): Promise<PropagationRecord | undefined>;
   };
   readonly notifier: ProcessorNotifier;
+  /** How the processor knows the subject (captured before an erasure or correction changed the profile). */
+  readonly identities: { forChange(changeId: string, ref: SubjectRef, processor: string): Promise<ProcessorSubject | undefined> };
+  /** The current values of those of `fields` the processor received; values never pass through Temporal history. */
+  readonly correctedValues: (ref: SubjectRef, processor: string, fields: readonly string[]) => Promise<Record<string, string>>;
   /** Processors that only carry messages and keep nothing to act on: informed as soon as we stop sending. */
   readonly transportProcessors: ReadonlySet<string>;
 }
@@ -26,6 +30,8 @@ export interface InformInput {
   readonly processor: string;
   readonly purpose?: string;
   readonly channel?: string;
+  /** Corrections: the names of the corrected fields. */
+  readonly fields?: readonly string[];
 }
 
 const nowIso = () => new Date().toISOString();
@@ -58,8 +64,25 @@ export function createPropagationActivities(deps: PropagationDeps) {
         await put(input, 'informed', attempt);
         return 'informed';
       }
+      const ref = input.subjectRef as SubjectRef;
+      const subject = await deps.identities.forChange(input.changeId, ref, input.processor);
+      if (!subject) {
+        // Our pseudonym means nothing to the processor; without an address it received there is nothing to match.
+        const reason = `no address of the subject that ${input.processor} received is known; inform it by hand`;
+        await put(input, 'pending', attempt, reason);
+        throw ApplicationFailure.create({ type: 'SubjectUnidentifiableFailure', nonRetryable: true, message: reason });
+      }
+      let corrections: Record<string, string> | undefined;
+      if (input.kind === 'corrected') {
+        corrections = await deps.correctedValues(ref, input.processor, input.fields ?? []);
+        // It holds none of the corrected fields: nothing of its copy is wrong.
+        if (!Object.keys(corrections).length) {
+          await put(input, 'informed', attempt);
+          return 'informed';
+        }
+      }
       const r = await deps.notifier.notify(input.processor, {
-        v: 1, changeId: input.changeId, kind: input.kind, subjectRef: input.subjectRef as SubjectRef, at: nowIso(),
+        v: 2, changeId: input.changeId, kind: input.kind, subject, at: nowIso(), ...(corrections ? { corrections } : {}),
         ...(input.purpose ? { purpose: input.purpose } : {}), ...(input.channel ? { channel: input.channel } : {}),
       });
       if (r.ok) {

@@ -6,6 +6,7 @@ import type { SubjectRef } from '../domain/ids.js';
 import type { CompiledPolicy } from '../domain/policy.js';
 import { checkCorrections, type SubjectRequestRecord } from '../domain/subject-request.js';
 import type { Suppression } from '../domain/suppression.js';
+import { discardBundle } from '../infra/dsar-bundles.js';
 import { accessSummary } from './access-summary.js';
 import { createPropagationActivities, type PropagationDeps } from './propagation.js';
 
@@ -29,8 +30,12 @@ export interface SubjectRequestDeps extends PropagationDeps {
     stagedCorrections(requestId: string): Promise<{ subjectId: string; fields: Record<string, string> } | undefined>;
     dropCorrections(requestId: string): Promise<void>;
     audit(ref: SubjectRef, e: { action: string; requestId: string; fields?: readonly string[]; at: string }): Promise<void>;
+    trackBundle(ref: SubjectRef, bundleId: string): Promise<void>;
+    bundlesOf(ref: SubjectRef): Promise<string[]>;
+    untrackBundle(ref: SubjectRef, bundleId: string): Promise<void>;
   };
-  readonly bundles: { write(bundleId: string, bundle: unknown, summary: string): Promise<string> };
+  readonly bundles: { write(bundleId: string, bundle: unknown, summary: string): Promise<string>; delete(bundleId: string): Promise<boolean> };
+  readonly identities: PropagationDeps['identities'] & { capture(changeId: string, ref: SubjectRef): Promise<void> };
 }
 
 /** The outcome of one request step, as the workflow records it (ids and field names only). */
@@ -64,6 +69,8 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
         suppressions,
         decisionLog: log,
       };
+      // Indexed first: a bundle erasure cannot find would outlive the subject's other data.
+      await deps.requests.trackBundle(ref, input.requestId);
       await deps.bundles.write(input.requestId, bundle, accessSummary(bundle, deps.policy().bundle));
       return { status: 'completed', bundleId: input.requestId };
     },
@@ -80,6 +87,8 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
         await deps.requests.audit(ref, { action: `correction_refused:${current.status}`, requestId: input.requestId, fields: Object.keys(check.fields), at: new Date().toISOString() });
         return { status: 'refused', refusal: current.status === 'erased' ? 'subject_erased' : 'subject_not_found' };
       }
+      // Processors know the subject by the address they received, which this correction may change.
+      await deps.identities.capture(input.requestId, ref);
       // The subject store writes by subject id; the staged id must pseudonymise to the request's subject.
       const written = await r.upsert(staged.subjectId, check.fields);
       if (written.ref !== ref) throw ApplicationFailure.create({ type: 'InvalidCorrectionFailure', nonRetryable: true, message: 'staged corrections belong to another subject' });
@@ -93,9 +102,16 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
     /** Crypto-shreds the profile and leaves the erasure suppression (the store does both in one MULTI). */
     async eraseSubject(input: { requestId: string; subjectRef: string }): Promise<StepOutcome> {
       const ref = input.subjectRef as SubjectRef;
+      await deps.identities.capture(input.requestId, ref);
+      for (const bundleId of await deps.requests.bundlesOf(ref)) await discardBundle(deps, ref, bundleId, 'erasure', new Date());
       const { alreadyErased } = await r.erase(ref, `dsar:${input.requestId}`);
       await deps.requests.audit(ref, { action: alreadyErased ? 'erase_repeated' : 'erased', requestId: input.requestId, at: new Date().toISOString() });
       return { status: 'completed' };
+    },
+
+    /** Deletes an access bundle once its retention window ends (a no-op when it was delivered or erased before). */
+    async deleteAccessBundle(input: { subjectRef: string; bundleId: string }): Promise<void> {
+      await discardBundle(deps, input.subjectRef as SubjectRef, input.bundleId, 'retention', new Date());
     },
   };
 }

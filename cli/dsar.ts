@@ -1,8 +1,8 @@
-import { createHmac } from 'node:crypto';
 import type { Command } from 'commander';
-import { checkCorrections, isOverdue, subjectRequestId, type SubjectRequestRecord, type SubjectRequestType } from '../domain/subject-request.js';
+import { parseDuration } from '../domain/duration.js';
+import { checkCorrections, isOverdue, type SubjectRequestRecord, type SubjectRequestType } from '../domain/subject-request.js';
 import { rightsStores } from '../infra/subject-request-deps.js';
-import { startSubjectRequest, subjectRequestStatus, waitForSubjectRequest } from '../infra/temporal/rights.js';
+import { newSubjectRequestId, startSubjectRequest, subjectRequestStatus, waitForSubjectRequest } from '../infra/temporal/rights.js';
 import type { PolicyBundle } from '../domain/policy.js';
 import { type CliContext, CliUsageError, type RegisterCommands } from './context.js';
 import { subjectRefOf } from './subject-stores.js';
@@ -19,7 +19,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 function human(r: SubjectRequestRecord, dataDir: string): string {
   const lines = [`${r.requestId}  ${r.type}  ${r.status}${r.refusal ? ` (${r.refusal})` : ''}`, `  subject   ${r.subjectRef}`, `  received  ${r.receivedAt}  deadline ${r.deadline}${isOverdue(r, new Date()) ? '  OVERDUE' : ''}`];
   if (r.completedAt) lines.push(`  completed ${r.completedAt}`);
-  if (r.bundleId) lines.push(`  bundle    ${dataDir}/dsar/${r.bundleId}.json (+ .txt summary)`);
+  if (r.bundleId) lines.push(`  bundle    ${dataDir}/dsar/${r.bundleId}.json (+ .txt summary)${r.bundleExpiresAt ? `, deleted by ${r.bundleExpiresAt}` : ''}`);
   if (r.fieldsCorrected) lines.push(`  corrected ${r.fieldsCorrected.join(', ')}`);
   if (r.propagationId) lines.push(`  processors informed by workflow ${r.propagationId}`);
   return lines.join('\n');
@@ -51,14 +51,16 @@ function requestCommand(parent: Command, ctx: CliContext, type: SubjectRequestTy
   cmd.action(async (o: DsarOptions) => {
     const config = ctx.config();
     const ref = subjectRefOf({ subject: o.subject }, ctx);
-    let variant: string | undefined;
+    const requestId = newSubjectRequestId(type);
     if (type === 'correct') {
       const fields = corrections(o.field ?? [], await ctx.policy());
-      variant = createHmac('sha256', config.secrets.pseudonymKey).update(JSON.stringify(Object.entries(fields).sort())).digest('hex').slice(0, 12);
-      await rightsStores(config, ctx.redis()).requests.stageCorrections(subjectRequestId('correct', ref, variant), { subjectId: o.subject!, fields });
+      await rightsStores(config, ctx.redis()).requests.stageCorrections(requestId, { subjectId: o.subject!, fields });
     }
     const client = await ctx.temporal();
-    const requestId = await startSubjectRequest(client, config.taskQueue, { type, subjectRef: ref, variant, deadlineDays: config.env.CONSENTFLOW_DSAR_DEADLINE_DAYS });
+    await startSubjectRequest(client, config.taskQueue, {
+      requestId, type, subjectRef: ref, deadlineDays: config.env.CONSENTFLOW_DSAR_DEADLINE_DAYS,
+      bundleRetentionMs: parseDuration(config.env.CONSENTFLOW_DSAR_BUNDLE_RETENTION),
+    });
     const record = o.wait ? await waitForSubjectRequest(client, requestId) : await subjectRequestStatus(client, requestId).catch(() => undefined);
     const value = record ?? { requestId, status: 'received' };
     ctx.print(o.json, value, () => (record ? human(record, config.dataDir) : `${requestId} received; follow it with: consentflow dsar status ${requestId}`));
@@ -75,11 +77,11 @@ export const registerDsarCommands: RegisterCommands = (program, ctx) => {
   dsar
     .command('status')
     .description('status of a subject request')
-    .argument('<requestId>', 'the id printed when the request was made, e.g. dsar-access-sr_…')
+    .argument('<requestId>', 'the id printed when the request was made, e.g. dsar-access-01J…')
     .option('--json', 'print as JSON')
     .action(async (id: string, o: { json?: boolean }) => {
       const r = (await subjectRequestStatus(await ctx.temporal(), id)) ?? (await rightsStores(ctx.config(), ctx.redis()).requests.get(id));
-      if (!r) throw new CliUsageError(`no subject request ${id}; ids look like dsar-access-sr_…`);
+      if (!r) throw new CliUsageError(`no subject request ${id}; ids look like dsar-access-01J… and are printed when a request is made; the API lists them at GET /v1/subject-requests`);
       ctx.print(o.json, { ...r, overdue: isOverdue(r, new Date()) }, () => human(r, ctx.config().dataDir));
     });
 };

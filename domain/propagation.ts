@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { SubjectRef } from './ids.js';
 
 /** What happened to a subject that processors must hear about. */
 export const PropagationKind = { withdrawn: 'withdrawn', suppressed: 'suppressed', erased: 'erased', corrected: 'corrected' } as const;
@@ -9,12 +8,29 @@ export type PropagationKind = (typeof PropagationKind)[keyof typeof PropagationK
 export const ProcessorStatus = { pending: 'pending', informed: 'informed', failed: 'failed' } as const;
 export type ProcessorStatus = (typeof ProcessorStatus)[keyof typeof ProcessorStatus];
 
-/** The notice a processor receives: pseudonymous, never an address or profile value. */
+/** The address field a processor received and can match a hash of. */
+export const MatchField = { email: 'email', phone: 'phone' } as const;
+export type MatchField = (typeof MatchField)[keyof typeof MatchField];
+
+/**
+ * How a notice names the subject: a hash of an address the processor received, keyed per processor, so the processor
+ * can match it against its own records (it holds its key) but cannot link subjects across processors. Never our
+ * subjectRef: the processor never received it.
+ */
+export const ProcessorSubject = z.strictObject({
+  scheme: z.literal('hmac-sha256-address/v1'),
+  field: z.enum(MatchField),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type ProcessorSubject = z.infer<typeof ProcessorSubject>;
+
+/** The notice a processor receives; a correction carries the new values of the fields that processor received. */
 export const ProcessorNotice = z.strictObject({
-  v: z.literal(1),
+  v: z.literal(2),
   changeId: z.string().min(1).max(128),
   kind: z.enum(PropagationKind),
-  subjectRef: SubjectRef,
+  subject: ProcessorSubject,
+  corrections: z.record(z.string().max(64), z.string().max(500)).optional(),
   purpose: z.string().max(128).optional(),
   channel: z.string().max(16).optional(),
   at: z.iso.datetime(),

@@ -22,6 +22,8 @@ export const SubjectRequestRecord = z.strictObject({
   refusal: z.string().max(200).optional(),
   /** Access: the bundle's id under `<dataDir>/dsar/`. */
   bundleId: z.string().max(200).optional(),
+  /** Access: when the bundle is deleted at the latest (retention window); it goes earlier once delivered or on erasure. */
+  bundleExpiresAt: z.iso.datetime().optional(),
   /** Correct: the names (never the values) of the fields changed. */
   fieldsCorrected: z.array(z.string()).optional(),
   /** Erase and correct: the propagation workflow informing processors. */
@@ -35,9 +37,13 @@ export function isOverdue(r: SubjectRequestRecord, now: Date): boolean {
   return closedAt > Date.parse(r.deadline);
 }
 
-/** The deterministic request id: one open request per subject, type (and correction set). */
-export function subjectRequestId(type: SubjectRequestType, ref: SubjectRef, variant?: string): string {
-  return `dsar-${type}-${ref}${variant ? `-${variant}` : ''}`;
+/** A request id: type plus a ULID taken at intake, so every request (repeats too) is its own register entry. */
+export const SubjectRequestId = z.string().regex(/^dsar-(access|correct|erase)-[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a request id such as dsar-access-01J…');
+export type SubjectRequestId = z.infer<typeof SubjectRequestId>;
+
+/** Builds the request id from its type and the ULID minted at intake (the domain mints no ids: no clock here). */
+export function subjectRequestId(type: SubjectRequestType, ulid: string): SubjectRequestId {
+  return SubjectRequestId.parse(`dsar-${type}-${ulid}`);
 }
 
 /** A correction checked against the subject schema: the fields, or every problem by field name. */

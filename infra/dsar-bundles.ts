@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SubjectRef } from '../domain/ids.js';
 import { ensurePrivateDir, writePrivateFile } from './private-files.js';
 
 const BundleId = /^[A-Za-z0-9_-]{1,200}$/;
@@ -32,4 +33,32 @@ export class DsarBundles {
       throw e;
     }
   }
+
+  /** Deletes both files; true when there was anything to delete (a second delete is a no-op). */
+  async delete(bundleId: string): Promise<boolean> {
+    const files = [this.path(bundleId, 'json'), this.path(bundleId, 'txt')];
+    const existed = await Promise.all(files.map((f) => readFile(f).then(() => true, () => false)));
+    await Promise.all(files.map((f) => rm(f, { force: true })));
+    return existed.some(Boolean);
+  }
+}
+
+/** Why an access bundle left the disk. */
+export const BundleDeletion = { delivered: 'delivered', retention: 'retention', erasure: 'erasure' } as const;
+export type BundleDeletion = (typeof BundleDeletion)[keyof typeof BundleDeletion];
+
+/** The bundle files plus the subject's bundle index and audit trail, as deleting one bundle needs them. */
+export interface BundlePorts {
+  readonly bundles: Pick<DsarBundles, 'delete'>;
+  readonly requests: {
+    untrackBundle(ref: SubjectRef, bundleId: string): Promise<void>;
+    audit(ref: SubjectRef, e: { action: string; requestId: string; at: string }): Promise<void>;
+  };
+}
+
+/** Deletes one access bundle, drops it from the subject's index and audits why (the same for every path). */
+export async function discardBundle(p: BundlePorts, ref: SubjectRef, bundleId: string, reason: BundleDeletion, now: Date): Promise<void> {
+  const deleted = await p.bundles.delete(bundleId);
+  await p.requests.untrackBundle(ref, bundleId);
+  if (deleted) await p.requests.audit(ref, { action: `bundle_deleted:${reason}`, requestId: bundleId, at: now.toISOString() });
 }

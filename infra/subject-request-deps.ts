@@ -8,6 +8,7 @@ import type { ProcessorNotifier } from '../domain/propagation.js';
 import type { AppConfig } from './config.js';
 import type { Services } from './compose.js';
 import { DsarBundles } from './dsar-bundles.js';
+import { ProcessorIdentities } from './processor-identities.js';
 import { PropagationStore } from './redis/propagation-store.js';
 import { SubjectRequestStore } from './redis/subject-request-store.js';
 import { signalConsentChange } from './temporal/journeys.js';
@@ -30,6 +31,18 @@ export async function deliveredProcessors(s: Services, ref: SubjectRef): Promise
   return [...seen].sort();
 }
 
+/** The fields a processor received about a subject: those released by decisions whose delivery to it was sent. */
+export async function receivedFields(s: Services, ref: SubjectRef, processor: string): Promise<string[]> {
+  const sent = new Set<string>();
+  const released = new Map<string, readonly string[]>();
+  for await (const e of s.log.query({ subjectRef: ref })) {
+    if (e.processor !== processor) continue;
+    if (e.kind === 'delivery' && e.outcome === 'sent' && e.decisionId) sent.add(e.decisionId);
+    if (e.kind === 'decision' && e.id) released.set(e.id, e.fieldsReleased ?? []);
+  }
+  return [...new Set([...sent].flatMap((id) => released.get(id) ?? []))].sort();
+}
+
 /** The redis-backed stores of subject rights, built the same way by the worker, the API and the CLI. */
 export function rightsStores(config: AppConfig, redis: Redis) {
   return {
@@ -37,6 +50,15 @@ export function rightsStores(config: AppConfig, redis: Redis) {
     propagation: new PropagationStore(redis, config.redisKeyPrefix),
     bundles: new DsarBundles(config.dataDir),
   };
+}
+
+/** How notices name a subject to each processor (see ProcessorIdentities). */
+export function processorIdentities(config: AppConfig, s: Services, redis: Redis): ProcessorIdentities {
+  return new ProcessorIdentities(redis, config.redisKeyPrefix, config.secrets.pseudonymKey, {
+    readFields: (ref, fields) => s.subjects.readFields(ref, fields),
+    receivedFields: (ref, processor) => receivedFields(s, ref, processor),
+    deliveredProcessors: (ref) => deliveredProcessors(s, ref),
+  });
 }
 
 /** The webhook notifier from config; notices are signed with a key derived from the token key. */
@@ -53,6 +75,13 @@ export function subjectRequestDeps(config: AppConfig, s: Services, io: { redis: 
     deliveredProcessors: (ref) => deliveredProcessors(s, ref),
     propagationStatus: stores.propagation,
     notifier: io.notifier ?? webhookNotifier(config),
+    identities: processorIdentities(config, s, io.redis),
+    correctedValues: async (ref, processor, fields) => {
+      const received = new Set(await receivedFields(s, ref, processor));
+      const names = fields.filter((f) => received.has(f));
+      const read = names.length ? await s.subjects.readFields(ref, names) : undefined;
+      return read?.status === 'found' ? { ...read.fields } : {};
+    },
     transportProcessors: TRANSPORT_PROCESSORS,
     subjectRights: {
       readAll: (ref) => s.subjects.readAllForAccessRequest(ref),

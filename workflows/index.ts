@@ -4,3 +4,4 @@ export { broadcast } from './broadcast.js';
 export { propagation } from './propagation.js';
 export { subjectRequest } from './subject-request.js';
 export { review } from './review.js';
+export { accessBundleRetention } from './access-bundle-retention.js';

@@ -10,6 +10,8 @@ export interface PropagationInput {
   readonly subjectRef: string;
   readonly purpose?: string;
   readonly channel?: string;
+  /** Corrections: the names (never the values) of the corrected fields. */
+  readonly fields?: readonly string[];
   /** Retry tuning for processor notices; defaults suit production, tests shorten them. */
   readonly retry?: { readonly maximumAttempts?: number; readonly initialIntervalMs?: number };
 }
@@ -38,13 +40,13 @@ export async function propagation(input: PropagationInput): Promise<PropagationR
       maximumInterval: '1 hour',
       // About two days of attempts: the mailbox providers' deadline for honouring an unsubscribe.
       maximumAttempts: input.retry?.maximumAttempts ?? 40,
-      nonRetryableErrorTypes: ['ProcessorRefusedFailure'],
+      nonRetryableErrorTypes: ['ProcessorRefusedFailure', 'SubjectUnidentifiableFailure'],
     },
   });
   const processors = await planPropagation({ subjectRef, changeId, kind, purpose, channel });
   const outcomes = await Promise.all(
     processors.map(async (processor) => {
-      const one = { subjectRef, changeId, kind, processor, purpose, channel };
+      const one = { subjectRef, changeId, kind, processor, purpose, channel, fields: input.fields };
       try {
         await informProcessor(one);
         return [processor, 'informed'] as const;

@@ -1,6 +1,7 @@
-import { defineQuery, executeChild, proxyActivities, setHandler } from '@temporalio/workflow';
+import { defineQuery, executeChild, ParentClosePolicy, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { SubjectRequestRecord, SubjectRequestType } from '../domain/subject-request.js';
+import { accessBundleRetention } from './access-bundle-retention.js';
 import { propagation, type PropagationInput } from './propagation.js';
 
 /** A data subject request as the workflow sees it: ids only; corrections are staged encrypted in Redis. */
@@ -12,7 +13,11 @@ export interface SubjectRequestInput {
   readonly receivedAt: string;
   readonly deadlineDays: number;
   readonly propagationRetry?: PropagationInput['retry'];
+  /** How long an undelivered access bundle stays on disk (30 days when absent). */
+  readonly bundleRetentionMs?: number;
 }
+
+const DEFAULT_BUNDLE_RETENTION_MS = 30 * 86_400_000;
 
 /** The request's status record: queryable while running and after it completed. */
 export const subjectRequestStatusQuery = defineQuery<SubjectRequestRecord>('subjectRequestStatus');
@@ -46,10 +51,20 @@ export async function subjectRequest(input: SubjectRequestInput): Promise<Subjec
     await acts.recordSubjectRequest(record);
     await executeChild(propagation, {
       workflowId: propagationId,
-      args: [{ v: 1, changeId: requestId, kind: type === 'erase' ? 'erased' : 'corrected', subjectRef, retry: input.propagationRetry }],
+      args: [{ v: 1, changeId: requestId, kind: type === 'erase' ? 'erased' : 'corrected', subjectRef, fields: out.fieldsCorrected, retry: input.propagationRetry }],
     });
   }
-  record = { ...record, status: 'completed', completedAt: new Date().toISOString(), ...(out.bundleId ? { bundleId: out.bundleId } : {}) };
+  if (out.bundleId) {
+    const retentionMs = input.bundleRetentionMs ?? DEFAULT_BUNDLE_RETENTION_MS;
+    // Abandoned, so the request closes (and stops counting as open) while the bundle's timer keeps running.
+    await startChild(accessBundleRetention, {
+      workflowId: `bundle-retention-${requestId}`,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [{ v: 1, subjectRef, bundleId: out.bundleId, retentionMs }],
+    });
+    record = { ...record, bundleId: out.bundleId, bundleExpiresAt: new Date(Date.now() + retentionMs).toISOString() };
+  }
+  record = { ...record, status: 'completed', completedAt: new Date().toISOString() };
   await acts.recordSubjectRequest(record);
   return record;
 }

@@ -1,9 +1,10 @@
-import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { SubjectId } from '../../domain/ids.js';
 import { fieldValueSchema, type SubjectFieldSpec } from '../../domain/subject-field.js';
-import { checkCorrections, isOverdue, subjectRequestId, SubjectRequestRecord } from '../../domain/subject-request.js';
-import { startSubjectRequest, subjectRequestStatus } from '../../infra/temporal/rights.js';
+import { parseDuration } from '../../domain/duration.js';
+import { checkCorrections, isOverdue, SubjectRequestId, SubjectRequestRecord } from '../../domain/subject-request.js';
+import { discardBundle } from '../../infra/dsar-bundles.js';
+import { newSubjectRequestId, startSubjectRequest, subjectRequestStatus } from '../../infra/temporal/rights.js';
 import { ApiError } from '../errors.js';
 import { type ApiApp, type ApiDeps, nowOf } from '../deps.js';
 import { bearer, errors } from '../schemas.js';
@@ -29,7 +30,7 @@ export function subjectRequestSchema(specs: readonly SubjectFieldSpec[]) {
 }
 
 const RequestView = SubjectRequestRecord.extend({ overdue: z.boolean() });
-const RequestParams = z.strictObject({ id: z.string().regex(/^dsar-(access|correct|erase)-sr_[A-Za-z0-9_-]{22}(-[a-z0-9]{1,32})?$/, 'must be a request id such as dsar-access-sr_…') });
+const RequestParams = z.strictObject({ id: SubjectRequestId });
 
 /** Data subject requests (admin): start, status, the access bundle; the list of records (reviewer too). */
 export function subjectRequestRoutes(app: ApiApp, deps: ApiDeps): void {
@@ -42,15 +43,17 @@ export function subjectRequestRoutes(app: ApiApp, deps: ApiDeps): void {
   }, async (req, reply) => {
     const b = req.body;
     const ref = deps.services.pseudonymize(b.subjectId);
-    let variant: string | undefined;
+    const receivedAt = nowOf(deps);
+    const requestId = newSubjectRequestId(b.type, receivedAt);
     if (b.type === 'correct') {
       const check = checkCorrections(b.corrections as Record<string, unknown>, deps.services.policy.bundle.subjectFields);
       if (!check.ok) throw new ApiError(400, 'invalid_correction', `body.corrections is invalid: ${check.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, check.issues.map((i) => ({ path: `body.${i.path.join('.')}`, message: i.message })));
-      // A keyed digest of the correction set keeps different corrections apart without putting values in the id.
-      variant = createHmac('sha256', deps.config.secrets.pseudonymKey).update(JSON.stringify(Object.entries(check.fields).sort())).digest('hex').slice(0, 12);
-      await deps.rights.requests.stageCorrections(subjectRequestId('correct', ref, variant), { subjectId: b.subjectId, fields: check.fields });
+      await deps.rights.requests.stageCorrections(requestId, { subjectId: b.subjectId, fields: check.fields });
     }
-    const requestId = await startSubjectRequest(deps.temporal, deps.taskQueue, { type: b.type, subjectRef: ref, variant, deadlineDays: deps.config.env.CONSENTFLOW_DSAR_DEADLINE_DAYS, receivedAt: nowOf(deps), propagationRetry: deps.propagationRetry });
+    await startSubjectRequest(deps.temporal, deps.taskQueue, {
+      requestId, type: b.type, subjectRef: ref, deadlineDays: deps.config.env.CONSENTFLOW_DSAR_DEADLINE_DAYS, receivedAt,
+      bundleRetentionMs: parseDuration(deps.config.env.CONSENTFLOW_DSAR_BUNDLE_RETENTION), propagationRetry: deps.propagationRetry,
+    });
     return reply.code(202).send({ requestId, statusUrl: `/v1/subject-requests/${requestId}` });
   });
 
@@ -69,13 +72,15 @@ export function subjectRequestRoutes(app: ApiApp, deps: ApiDeps): void {
   });
 
   app.get('/v1/subject-requests/:id/bundle', {
-    schema: { summary: 'The access bundle of a completed access request', tags: ['subject-requests'], security: bearer, params: RequestParams, response: { 200: z.object({ bundle: z.unknown(), summary: z.string() }), ...errors } },
+    schema: { summary: 'The access bundle of a completed access request; it is deleted once delivered', tags: ['subject-requests'], security: bearer, params: RequestParams, response: { 200: z.object({ bundle: z.unknown(), summary: z.string() }), ...errors } },
     preHandler: deps.keyring.require('admin'),
   }, async (req) => {
     const r = await find(req.params.id);
     if (!r?.bundleId) throw new ApiError(404, 'bundle_not_found', `request ${req.params.id} has no access bundle (yet)`);
     const b = await deps.rights.bundles.read(r.bundleId);
-    if (!b) throw new ApiError(404, 'bundle_not_found', `the bundle of ${req.params.id} is not on this server's data dir`);
+    if (!b) throw new ApiError(404, 'bundle_not_found', `the bundle of ${req.params.id} was delivered, expired or erased, or is not on this server's data dir; start a new access request for a fresh one`);
+    // Delivered: the copy we keep is plaintext personal data with no further purpose.
+    await discardBundle(deps.rights, r.subjectRef, r.bundleId, 'delivered', nowOf(deps));
     return b;
   });
 }

@@ -68,6 +68,21 @@ export class SubjectRequestStore {
     await this.redis.del(`${this.prefix}dsar:{${requestId}}:corrections`);
   }
 
+  /** Notes that an access bundle of the subject is on disk, so erasure can find and delete it. */
+  async trackBundle(ref: SubjectRef, bundleId: string): Promise<void> {
+    await this.redis.sadd(`${this.prefix}s:{${ref}}:bundles`, bundleId);
+  }
+
+  /** The subject's access bundles still on disk. */
+  async bundlesOf(ref: SubjectRef): Promise<string[]> {
+    return (await this.redis.smembers(`${this.prefix}s:{${ref}}:bundles`)).sort();
+  }
+
+  /** Forgets a deleted bundle. */
+  async untrackBundle(ref: SubjectRef, bundleId: string): Promise<void> {
+    await this.redis.srem(`${this.prefix}s:{${ref}}:bundles`, bundleId);
+  }
+
   /** Appends to the subject's audit trail: action and field names, never values. */
   async audit(ref: SubjectRef, entry: { action: string; requestId: string; fields?: readonly string[]; at: string }): Promise<void> {
     await this.redis.xadd(`${this.prefix}s:{${ref}}:audit`, '*', 'action', entry.action, 'requestId', entry.requestId, 'fields', (entry.fields ?? []).join(','), 'at', entry.at);

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { SubjectRef } from '../../domain/ids.js';
-import { subjectRequestId, type SubjectRequestRecord, type SubjectRequestType } from '../../domain/subject-request.js';
+import { ulid } from 'ulid';
+import { subjectRequestId, type SubjectRequestId, type SubjectRequestRecord, type SubjectRequestType } from '../../domain/subject-request.js';
 import type { PropagationInput } from '../../workflows/propagation.js';
 import type { SubjectRequestInput } from '../../workflows/subject-request.js';
 import { SubjectRefKey } from './search-attributes.js';
@@ -18,21 +19,31 @@ export async function startPropagation(client: Client, taskQueue: string, input:
   return workflowId;
 }
 
-/** Starts (or joins the open) subject request with a deterministic id; a repeat while open returns the same id. */
+/** Mints the id of a new request at intake: every request, a repeat too, is its own register entry. */
+export function newSubjectRequestId(type: SubjectRequestType, at: Date = new Date()): SubjectRequestId {
+  return subjectRequestId(type, ulid(at.getTime()));
+}
+
+/** Starts a subject request under the id minted at intake (a retried start with the same id joins it). */
 export async function startSubjectRequest(
   client: Client,
   taskQueue: string,
-  r: { type: SubjectRequestType; subjectRef: SubjectRef; variant?: string; deadlineDays: number; receivedAt?: Date; propagationRetry?: PropagationInput['retry'] },
+  r: {
+    requestId?: SubjectRequestId; type: SubjectRequestType; subjectRef: SubjectRef; deadlineDays: number; receivedAt?: Date;
+    bundleRetentionMs?: number; propagationRetry?: PropagationInput['retry'];
+  },
 ): Promise<string> {
-  const requestId = subjectRequestId(r.type, r.subjectRef, r.variant);
-  const input: SubjectRequestInput = { v: 1, requestId, type: r.type, subjectRef: r.subjectRef, receivedAt: (r.receivedAt ?? new Date()).toISOString(), deadlineDays: r.deadlineDays, propagationRetry: r.propagationRetry };
+  const receivedAt = r.receivedAt ?? new Date();
+  const requestId = r.requestId ?? newSubjectRequestId(r.type, receivedAt);
+  const input: SubjectRequestInput = {
+    v: 1, requestId, type: r.type, subjectRef: r.subjectRef, receivedAt: receivedAt.toISOString(), deadlineDays: r.deadlineDays,
+    bundleRetentionMs: r.bundleRetentionMs, propagationRetry: r.propagationRetry,
+  };
   await client.workflow.start('subjectRequest', {
     taskQueue,
     workflowId: requestId,
     args: [input],
-    // Open: join it. Closed: a new request by the same person is a new run under the same business key.
     workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     typedSearchAttributes: [{ key: SubjectRefKey, value: r.subjectRef }],
   });
   return requestId;

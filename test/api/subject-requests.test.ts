@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ulid } from 'ulid';
 import type { SubjectRequestRecord } from '../../domain/subject-request.js';
+import type { SubjectRef } from '../../domain/ids.js';
+import { processorAddressHash, processorMatchKey } from '../../infra/crypto/pseudonym.js';
 import { rightsStores } from '../../infra/subject-request-deps.js';
-import { waitForSubjectRequest } from '../../infra/temporal/rights.js';
+import { startSubjectRequest, waitForSubjectRequest } from '../../infra/temporal/rights.js';
 import { useEngine } from '../helpers/engine.js';
 import { auth, RecordingNotifier, useApi } from '../helpers/api.js';
 import { uniqueId } from '../helpers/services.js';
@@ -19,9 +21,13 @@ type Started = { requestId: string; statusUrl: string };
 
 const start = (body: unknown, role: 'admin' | 'reviewer' = 'admin') => api.app.inject({ method: 'POST', url: '/v1/subject-requests', headers: auth(role), payload: body as object });
 
-// A delivery to a processor, as the send path logs it: the propagation finds processors from these.
-async function delivered(ref: string, processor: string) {
-  const [decision] = await engine.services.log.appendBatch([{ subjectRef: ref, kind: 'decision', outcome: 'allow', purpose: 'marketing.email.newsletter', channel: 'email', processor, fieldsReleased: ['email', 'first_name'] }]);
+const bundleFile = (id: string) => join(engine.config.dataDir, 'dsar', `${id}.json`);
+const trail = (ref: string) => rightsStores(engine.config, engine.services.log.opts.redis).requests.auditTrail(ref as SubjectRef);
+const matchHash = (processor: string, address: string) => processorAddressHash(processorMatchKey(engine.config.secrets.pseudonymKey, processor), address);
+
+// A delivery to a processor, as the send path logs it: the propagation finds processors (and what they received) from these.
+async function delivered(ref: string, processor: string, fieldsReleased = ['email', 'first_name']) {
+  const [decision] = await engine.services.log.appendBatch([{ subjectRef: ref, kind: 'decision', outcome: 'allow', purpose: 'marketing.email.newsletter', channel: 'email', processor, fieldsReleased }]);
   await engine.services.log.append({ subjectRef: ref, kind: 'delivery', outcome: 'sent', purpose: 'marketing.email.newsletter', channel: 'email', processor, decisionId: decision!.id, result: 'accepted' });
 }
 
@@ -32,10 +38,15 @@ test('access: the bundle holds profile, consent history and every log entry; sta
   const res = await start({ type: 'access', subjectId });
   assert.equal(res.statusCode, 202, res.body);
   const { requestId, statusUrl } = res.json() as Started;
-  assert.equal(requestId, `dsar-access-${ref}`);
+  assert.match(requestId, /^dsar-access-[0-9A-HJKMNP-TV-Z]{26}$/);
   const done = await waitForSubjectRequest(engine.client, requestId);
   assert.equal(done.status, 'completed');
   assert.equal(Date.parse(done.deadline) - Date.parse(done.receivedAt), 15 * 86_400_000);
+  assert.ok(Date.parse(done.bundleExpiresAt ?? '') - Date.parse(done.completedAt ?? '') >= 30 * 86_400_000 - 60_000, 'kept 30 days unless fetched');
+  assert.ok(existsSync(bundleFile(requestId)));
+  const asReviewer = await api.app.inject({ method: 'GET', url: `${statusUrl}/bundle`, headers: auth('reviewer') });
+  assert.equal(asReviewer.statusCode, 403);
+  assert.ok(existsSync(bundleFile(requestId)), 'a refused fetch delivers nothing');
   const status = (await api.app.inject({ method: 'GET', url: statusUrl, headers: auth('admin') })).json() as SubjectRequestRecord & { overdue: boolean };
   assert.equal(status.status, 'completed');
   assert.equal(status.overdue, false);
@@ -48,11 +59,12 @@ test('access: the bundle holds profile, consent history and every log entry; sta
   assert.ok(b.bundle.decisionLog.every((e) => e.subjectRef === ref));
   assert.match(b.summary, /Profile fields we hold:\n {2}email: ann@example\.org/);
   assert.match(b.summary, /Postwerk Mail Relay GmbH/);
-  assert.ok(existsSync(join(engine.config.dataDir, 'dsar', `${requestId}.json`)));
+  assert.ok(!existsSync(bundleFile(requestId)), 'delivered, so deleted');
+  assert.ok(!existsSync(join(engine.config.dataDir, 'dsar', `${requestId}.txt`)));
+  assert.equal((await api.app.inject({ method: 'GET', url: `${statusUrl}/bundle`, headers: auth('admin') })).statusCode, 404);
+  assert.deepEqual((await trail(ref)).map((t) => t.action), ['bundle_deleted:delivered']);
   const history = JSON.stringify((await engine.client.workflow.getHandle(requestId).fetchHistory()).events);
   assert.doesNotMatch(history, /ann@example|Lyon/, 'no personal data in Temporal history');
-  const asReviewer = await api.app.inject({ method: 'GET', url: `${statusUrl}/bundle`, headers: auth('reviewer') });
-  assert.equal(asReviewer.statusCode, 403);
   const list = await api.app.inject({ method: 'GET', url: '/v1/subject-requests', headers: auth('reviewer') });
   assert.ok((list.json() as { requests: { requestId: string }[] }).requests.some((r) => r.requestId === requestId));
 });
@@ -72,9 +84,9 @@ test('correct: validated against the subject schema, applied, audited by field n
   assert.deepEqual(done.fieldsCorrected, ['city', 'first_name']);
   const profile = await engine.services.subjects.readFields(ref, ['first_name', 'city', 'email']);
   assert.deepEqual(profile, { status: 'found', fields: { first_name: 'Bob', city: 'Graz', email: 'bo@example.org' } });
-  const trail = await rightsStores(engine.config, engine.services.log.opts.redis).requests.auditTrail(ref);
-  assert.deepEqual(trail.map((t) => [t.action, t.fields]), [['corrected', ['city', 'first_name']]]);
-  assert.doesNotMatch(JSON.stringify(trail), /Bob|Graz/);
+  const audit = await trail(ref);
+  assert.deepEqual(audit.map((t) => [t.action, t.fields]), [['corrected', ['city', 'first_name']]]);
+  assert.doesNotMatch(JSON.stringify(audit), /Bob|Graz/);
 });
 
 test('erase: profile unreadable, suppression holds, processors informed or failed per processor, the log still verifies', async () => {
@@ -98,9 +110,14 @@ test('erase: profile unreadable, suppression holds, processors informed or faile
   assert.equal(by['sms-gateway']?.status, 'failed');
   assert.equal(by['sms-gateway']?.attempts, 3, 'retried with backoff before giving up');
   assert.match(by['sms-gateway']?.lastError ?? '', /503/);
-  const notice = notifier.notices.find((n) => n.processor === 'ads-partner' && n.notice.subjectRef === ref)?.notice;
+  const notice = notifier.notices.find((n) => n.processor === 'ads-partner' && n.notice.changeId === done.requestId)?.notice;
   assert.equal(notice?.kind, 'erased');
-  assert.doesNotMatch(JSON.stringify(notifier.notices), new RegExp(address.replace(/[.]/g, '\\.')), 'processors get the ref, never the address');
+  // Captured before the shred: the hash of the address it received, under its own key, which it can match.
+  assert.deepEqual(notice?.subject, { scheme: 'hmac-sha256-address/v1', field: 'email', hash: matchHash('ads-partner', address) });
+  assert.notEqual(notice?.subject.hash, matchHash('sms-gateway', address), 'keyed per processor: hashes do not link across processors');
+  const sent = JSON.stringify(notifier.notices.filter((n) => n.notice.changeId === done.requestId));
+  assert.doesNotMatch(sent, new RegExp(address.replace(/[.]/g, '\\.')), 'processors never get the address itself');
+  assert.doesNotMatch(sent, new RegExp(ref), 'nor our pseudonym, which they never received');
   assert.equal((await engine.services.log.verify()).ok, true);
 });
 
@@ -116,7 +133,7 @@ test('an erased address is refused on re-import until a new consent is recorded 
   assert.deepEqual(await engine.services.subjects.upsert(subjectId, { email: address }).then((r) => r.status), 'written');
 });
 
-test('subject-request bodies and ids are validated; repeated requests join the open one', async () => {
+test('subject-request bodies and ids are validated; a repeated request is a register entry of its own', async () => {
   const cases: [unknown, string][] = [
     [{ type: 'delete', subjectId: 'x' }, 'body.type'],
     [{ type: 'access' }, 'body.subjectId'],
@@ -131,14 +148,61 @@ test('subject-request bodies and ids are validated; repeated requests join the o
     assert.equal(res.statusCode, 400, JSON.stringify(body));
     assert.ok((res.json() as Err).error.issues?.some((i) => i.path === path), `${path}: ${res.body}`);
   }
-  const unknown = await api.app.inject({ method: 'GET', url: `/v1/subject-requests/dsar-access-sr_${'A'.repeat(22)}`, headers: auth('admin') });
+  const unknown = await api.app.inject({ method: 'GET', url: `/v1/subject-requests/dsar-access-${ulid()}`, headers: auth('admin') });
   assert.equal(unknown.statusCode, 404);
+  const pseudonymId = await api.app.inject({ method: 'GET', url: `/v1/subject-requests/dsar-access-sr_${'A'.repeat(22)}`, headers: auth('admin') });
+  assert.equal(pseudonymId.statusCode, 400, 'the old subject-derived ids are refused with a hint');
+  assert.match(pseudonymId.body, /dsar-access-01J/);
   const malformed = await api.app.inject({ method: 'GET', url: '/v1/subject-requests/../../etc', headers: auth('admin') });
   assert.ok([400, 404].includes(malformed.statusCode));
   const subjectId = uniqueId('s');
   await engine.seed(subjectId, { email: `${ulid().toLowerCase()}@example.org` });
-  const [a, b] = await Promise.all([start({ type: 'access', subjectId }), start({ type: 'access', subjectId })]);
-  assert.equal((a.json() as Started).requestId, (b.json() as Started).requestId);
-  const bundle = JSON.parse(readFileSync(join(engine.config.dataDir, 'dsar', `${(await waitForSubjectRequest(engine.client, (a.json() as Started).requestId)).bundleId}.json`), 'utf8')) as { format: string };
-  assert.equal(bundle.format, 'consentflow-access-bundle/v1');
+  const ids = (await Promise.all([start({ type: 'access', subjectId }), start({ type: 'access', subjectId })])).map((r) => (r.json() as Started).requestId);
+  assert.notEqual(ids[0], ids[1]);
+  const records = await Promise.all(ids.map((id) => waitForSubjectRequest(engine.client, id)));
+  assert.deepEqual(records.map((r) => r.status), ['completed', 'completed']);
+  const listed = ((await api.app.inject({ method: 'GET', url: '/v1/subject-requests', headers: auth('reviewer') })).json() as { requests: { requestId: string }[] }).requests.map((r) => r.requestId);
+  assert.ok(ids.every((id) => listed.includes(id)), 'both kept in the register');
+  for (const r of records) assert.equal((JSON.parse(readFileSync(bundleFile(r.bundleId!), 'utf8')) as { format: string }).format, 'consentflow-access-bundle/v1');
+});
+
+test('correct: a processor is told the new values of only the fields it received, under the address it knew', async () => {
+  const subjectId = uniqueId('s');
+  const old = `${uniqueId('fe')}@example.org`;
+  const ref = await engine.seed(subjectId, { email: old, first_name: 'Fe', city: 'Oslo' }, [{ purpose: 'marketing.email.newsletter' }]);
+  await delivered(ref, 'ads-partner', ['email', 'first_name']);
+  const fresh = `${uniqueId('fe2')}@example.org`;
+  const res = await start({ type: 'correct', subjectId, corrections: { email: fresh, city: 'Bergen' } });
+  assert.equal(res.statusCode, 202, res.body);
+  const done = await waitForSubjectRequest(engine.client, (res.json() as Started).requestId);
+  assert.equal(done.status, 'completed');
+  const notice = notifier.notices.find((n) => n.notice.changeId === done.requestId && n.processor === 'ads-partner')?.notice;
+  assert.equal(notice?.kind, 'corrected');
+  assert.deepEqual(notice?.corrections, { email: fresh }, 'city was never sent to it, so it is not told');
+  assert.equal(notice?.subject.hash, matchHash('ads-partner', old), 'named by the address it holds, not the corrected one');
+  const history = JSON.stringify((await engine.client.workflow.getHandle(`propagation-${done.requestId}`).fetchHistory()).events);
+  assert.doesNotMatch(history, new RegExp(`${fresh}|Bergen`.replace(/[.]/g, '\\.')), 'values stay out of Temporal history');
+});
+
+test('an undelivered access bundle is deleted when its retention window ends', async () => {
+  const subjectId = uniqueId('s');
+  const ref = await engine.seed(subjectId, { email: `${uniqueId('ga')}@example.org` });
+  const id = await startSubjectRequest(engine.client, engine.taskQueue, { type: 'access', subjectRef: ref, deadlineDays: 15, bundleRetentionMs: 1_500 });
+  const done = await waitForSubjectRequest(engine.client, id);
+  assert.ok(existsSync(bundleFile(done.bundleId!)));
+  await engine.client.workflow.getHandle(`bundle-retention-${id}`).result();
+  assert.ok(!existsSync(bundleFile(done.bundleId!)));
+  assert.deepEqual((await trail(ref)).map((t) => t.action), ['bundle_deleted:retention']);
+});
+
+test('erasure deletes the subject\'s access bundles at once', async () => {
+  const subjectId = uniqueId('s');
+  const ref = await engine.seed(subjectId, { email: `${uniqueId('ha')}@example.org` });
+  const bundles = [];
+  for (let i = 0; i < 2; i++) bundles.push((await waitForSubjectRequest(engine.client, ((await start({ type: 'access', subjectId })).json() as Started).requestId)).bundleId!);
+  assert.ok(bundles.every((b) => existsSync(bundleFile(b))));
+  const erased = await waitForSubjectRequest(engine.client, ((await start({ type: 'erase', subjectId })).json() as Started).requestId);
+  assert.equal(erased.status, 'completed');
+  assert.ok(bundles.every((b) => !existsSync(bundleFile(b))));
+  assert.deepEqual((await trail(ref)).map((t) => t.action), ['bundle_deleted:erasure', 'bundle_deleted:erasure', 'erased']);
 });

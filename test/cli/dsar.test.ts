@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
@@ -20,9 +21,12 @@ test('consentflow dsar access --wait writes the bundle; correct validates fields
   await engine.services.consent.append(consentEvent(ref, { purpose: 'marketing.email.newsletter' }));
   const access = await runCli(['dsar', 'access', '--subject', id, '--wait', '--json'], env());
   assert.equal(access.code, 0, access.stderr);
-  const record = JSON.parse(access.stdout) as { status: string; bundleId: string };
+  const record = JSON.parse(access.stdout) as { status: string; requestId: string; bundleId: string; bundleExpiresAt: string };
   assert.equal(record.status, 'completed');
-  assert.equal(record.bundleId, `dsar-access-${ref}`);
+  assert.match(record.requestId, /^dsar-access-[0-9A-HJKMNP-TV-Z]{26}$/);
+  assert.equal(record.bundleId, record.requestId);
+  assert.ok(Date.parse(record.bundleExpiresAt) - Date.now() > 29 * 86_400_000, 'the default retention window is 30 days');
+  assert.ok(!record.requestId.includes(ref.slice(3)), 'the request id is not derived from the subject');
   const human = await runCli(['dsar', 'status', record.bundleId], env());
   assert.match(human.stdout, new RegExp(`bundle {4}${join(engine.config.dataDir, 'dsar').replace(/[.]/g, '\\.')}`));
 
@@ -36,8 +40,10 @@ test('consentflow dsar access --wait writes the bundle; correct validates fields
   assert.equal(fixed.code, 0, fixed.stderr);
   assert.match(fixed.stdout, /corrected first_name/);
 
+  assert.ok(existsSync(join(engine.config.dataDir, 'dsar', `${record.bundleId}.json`)));
   const erased = await runCli(['dsar', 'erase', '--subject', id, '--wait', '--json'], env());
   assert.equal(erased.code, 0, erased.stderr);
+  assert.ok(!existsSync(join(engine.config.dataDir, 'dsar', `${record.bundleId}.json`)), 'erasure deletes the access bundle at once');
   assert.equal((JSON.parse(erased.stdout) as { status: string }).status, 'completed');
   assert.deepEqual(await engine.services.subjects.readAllForAccessRequest(ref), { status: 'erased' });
   const missing = await runCli(['dsar', 'access', '--json'], env());
