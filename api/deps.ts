@@ -7,6 +7,7 @@ import { SubjectId, type SubjectRef } from '../domain/ids.js';
 import type { PropagationKind } from '../domain/propagation.js';
 import type { AppConfig } from '../infra/config.js';
 import type { Services } from '../infra/compose.js';
+import type { ReadinessChecks } from '../infra/health.js';
 import type { rightsStores } from '../infra/subject-request-deps.js';
 import { startPropagation } from '../infra/temporal/rights.js';
 import type { TokenClaims, TokenScope } from '../infra/tokens.js';
@@ -27,6 +28,8 @@ export interface ApiDeps {
   readonly now?: () => Date;
   /** Retry tuning for processor notices (tests shorten it). */
   readonly propagationRetry?: PropagationInput['retry'];
+  /** Readiness checks; the real ones (from `services` and `temporal`) when absent. */
+  readonly readiness?: ReadinessChecks;
 }
 
 /** The Fastify instance type with the zod type provider. */

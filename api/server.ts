@@ -8,6 +8,7 @@ import { errorHandler, sendError } from './errors.js';
 import { registerRateLimits } from './rate-limits.js';
 import { clientErrorHandler, frameworkErrors, MAX_HEADER_BYTES, MAX_PARAM_BYTES, methodTracker } from './strict-http.js';
 import { confirmRoutes } from './routes/confirm.js';
+import { healthRoutes } from './routes/health.js';
 import { consentRoutes } from './routes/consents.js';
 import { preferenceRoutes } from './routes/preferences.js';
 import { reviewerRoutes } from './routes/reviewer.js';
@@ -57,7 +58,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
     transform: jsonSchemaTransform,
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  healthRoutes(app, deps);
   for (const routes of [consentRoutes, confirmRoutes, preferenceRoutes, unsubscribeRoutes, whyRoutes, subjectRequestRoutes, reviewerRoutes]) routes(app, deps);
   await app.ready();
   return app;

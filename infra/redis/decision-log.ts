@@ -9,6 +9,7 @@ import { entryHash, headMac } from './decision-log-mac.js';
 import { logScripts, type LogScripts } from './decision-log-lua.js';
 import { CLOCK_SKEW_MS, redisPages, type RawRecord } from './decision-log-read.js';
 import { queryEntries, queryPage, exportEntries, type ExportOptions, type LogQuery, type QueryPage } from './decision-log-query.js';
+import { probeLogAppend } from './decision-log-probe.js';
 import { sealBefore, type SealResult } from './decision-log-seal.js';
 import { verifyLog, type VerifyOptions, type VerifyReport } from './decision-log-verify.js';
 import { redisKeys, type RedisKeys } from './keys.js';
@@ -196,6 +197,11 @@ export class DecisionLog {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Throws unless an append could land now (readiness); appends nothing. */
+  probeAppend(): Promise<void> {
+    return probeLogAppend(this.opts.redis, this.keys, this.opts.partitions);
   }
 
   /** Checks every chain from its start (segments, then Redis) and reports the first break of each. */
