@@ -24,6 +24,9 @@ import type { Mailer } from './infra/smtp/transport.js';
 import { connectClient, connectWorker, dataConverter } from './infra/temporal/connection.js';
 import { createMailer } from './infra/smtp/transport.js';
 import type { AppConfig } from './infra/config.js';
+import { Registry } from 'prom-client';
+import { createSendMetrics, instrumentSendPorts } from './infra/metrics/send-metrics.js';
+import { serveMetrics } from './infra/metrics/server.js';
 
 /** Path of the workflow bundle entry, resolved next to this file. */
 export const workflowsPath = [fileURLToPath(new URL('./workflows/index.ts', import.meta.url)), fileURLToPath(new URL('./workflows/index.js', import.meta.url))].find((f) => existsSync(f)) ?? fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -101,6 +104,9 @@ export interface WorkerEndpoints {
 export interface RunningWorker {
   readonly worker: Worker;
   readonly done: Promise<void>;
+  /** The worker's metrics registry, served at `CONSENTFLOW_METRICS_ADDR` when set. */
+  readonly metrics: Registry;
+  readonly metricsUrl?: string;
   shutdown(): Promise<void>;
 }
 
@@ -113,9 +119,13 @@ export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints,
   const connection = await connectWorker(endpoints.temporalAddress);
   const client = await connectClient(config, endpoints.temporalAddress);
   const taskQueue = opts.taskQueue ?? config.taskQueue;
-  const deps = buildActivityDeps(config, { redis, mailer, client, taskQueue, content: opts.content, notifier: opts.notifier });
+  const metrics = new Registry();
+  const plain = buildActivityDeps(config, { redis, mailer, client, taskQueue, content: opts.content, notifier: opts.notifier });
+  const deps = instrumentSendPorts(plain, createSendMetrics(metrics));
   const worker = await createWorker({ config, connection, deps, taskQueue });
+  const server = config.env.CONSENTFLOW_METRICS_ADDR ? await serveMetrics(metrics, config.env.CONSENTFLOW_METRICS_ADDR) : undefined;
   const done = worker.run().finally(async () => {
+    await server?.close();
     mailer.close();
     await client.connection.close();
     await connection.close();
@@ -124,6 +134,8 @@ export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints,
   return {
     worker,
     done,
+    metrics,
+    ...(server ? { metricsUrl: server.url } : {}),
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;

@@ -49,6 +49,8 @@ export interface SendPipelineDeps {
   readonly publicUrl: string;
   readonly sender: { readonly name: string; readonly email: string; readonly postalAddress: string };
   readonly now?: () => Date;
+  /** Observes each batch's outcomes (metrics); never personal data beyond the pseudonymous refs it already has. */
+  readonly onOutcomes?: (spec: Pick<SendSpec, 'campaignId' | 'channel'>, outcomes: readonly SendOutcome[]) => void;
 }
 
 /** The guard's answer for one subject on one send step, with the template it would use. */
@@ -234,5 +236,7 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
 
   sendable.push(...fresh.filter((x) => !lost.has(x.ref)));
   for (const o of await deliverAll(deps, spec, scope, sendable, { heartbeat: opts.heartbeat ?? (() => {}), deferral: opts.deferral ?? DEFAULT_DEFERRAL, now: clock, commitPatienceMs: opts.commitPatienceMs })) outcomes.set(o.subjectRef, o);
-  return refs.map((r) => outcomes.get(r)!);
+  const result = refs.map((r) => outcomes.get(r)!);
+  deps.onOutcomes?.(spec, result);
+  return result;
 }

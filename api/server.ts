@@ -9,6 +9,7 @@ import { registerRateLimits } from './rate-limits.js';
 import { clientErrorHandler, frameworkErrors, MAX_HEADER_BYTES, MAX_PARAM_BYTES, methodTracker } from './strict-http.js';
 import { confirmRoutes } from './routes/confirm.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { consentRoutes } from './routes/consents.js';
 import { preferenceRoutes } from './routes/preferences.js';
 import { reviewerRoutes } from './routes/reviewer.js';
@@ -59,6 +60,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   healthRoutes(app, deps);
+  metricsRoutes(app, deps);
   for (const routes of [consentRoutes, confirmRoutes, preferenceRoutes, unsubscribeRoutes, whyRoutes, subjectRequestRoutes, reviewerRoutes]) routes(app, deps);
   await app.ready();
   return app;

@@ -50,7 +50,7 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       const config = buildConfig(env, loadDevKeys(env.CONSENTFLOW_DATA_DIR, true, keyringPath(env.CONSENTFLOW_DATA_DIR, env.CONSENTFLOW_KEYRING_FILE)));
       const content = await workspaceContent(ctx);
       const lock = lockDevDataDir(config.dataDir);
-      installRuntime();
+      installRuntime('WARN', { metricsAddress: env.CONSENTFLOW_TEMPORAL_METRICS_ADDR });
       const stack = await startStack(env, { persistent: true }).catch((e: unknown) => {
         lock.release();
         throw e;
@@ -105,9 +105,9 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
     .description('run a worker against REDIS_URL, TEMPORAL_ADDRESS and SMTP_URL (or a running `consentflow dev`)')
     .action(async () => {
       const content = await workspaceContent(ctx);
-      installRuntime();
+      installRuntime('WARN', { metricsAddress: ctx.config().env.CONSENTFLOW_TEMPORAL_METRICS_ADDR });
       const running = await startWorker(ctx.config(), { redisUrl: ctx.redisUrl(), temporalAddress: ctx.temporalAddress(), smtpUrl: ctx.smtpUrl() }, { content });
-      console.error(`worker polling task queue ${ctx.config().taskQueue}`);
+      console.error(`worker polling task queue ${ctx.config().taskQueue}${running.metricsUrl ? `; metrics at ${running.metricsUrl}` : ''}`);
       await serveUntilStopped(running.done, () => running.shutdown());
     });
 };

@@ -85,6 +85,10 @@ export const EnvSchema = z.object({
   CONSENTFLOW_DSAR_BUNDLE_RETENTION: Duration.default('30d'),
   /** Processor webhooks for withdrawal and erasure notices, `processorId=https://…` comma-separated. */
   CONSENTFLOW_PROCESSOR_WEBHOOKS: z.string().optional(),
+  /** Where the worker serves its Prometheus metrics, host:port (off when unset). */
+  CONSENTFLOW_METRICS_ADDR: z.string().regex(/^[^\s:]+:\d+$/, 'CONSENTFLOW_METRICS_ADDR must be host:port, e.g. 127.0.0.1:9464').optional(),
+  /** Where the Temporal SDK runtime serves its own Prometheus metrics, host:port (off when unset). */
+  CONSENTFLOW_TEMPORAL_METRICS_ADDR: z.string().regex(/^[^\s:]+:\d+$/, 'CONSENTFLOW_TEMPORAL_METRICS_ADDR must be host:port, e.g. 127.0.0.1:9465').optional(),
   DKIM_DOMAIN: z.string().optional(),
   DKIM_SELECTOR: z.string().optional(),
   DKIM_PRIVATE_KEY: z.string().optional(),

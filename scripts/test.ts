@@ -7,6 +7,7 @@ import { startRedis } from '../infra/embedded/redis.js';
 import { startTemporal } from '../infra/embedded/temporal.js';
 import { obtainTimeSkippingServer } from '../infra/embedded/test-server.js';
 import { obtainChromium } from '../infra/embedded/chromium.js';
+import { obtainPromtool } from '../infra/embedded/promtool.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -39,6 +40,7 @@ async function main(): Promise<number> {
   const dataDir = join(root, '.data', `test-${process.pid}`);
   const timeSkipping = await timed('time-skipping test server (obtain)', async () => obtainTimeSkippingServer());
   const chromium = await timed('chromium (obtain)', async () => obtainChromium());
+  const promtool = await timed('promtool (obtain)', async () => obtainPromtool());
   const redis = await timed('redis', () => startRedis({ dataDir: join(dataDir, 'redis'), externalUrl: process.env.REDIS_URL }));
   const temporal = await timed('temporal', () =>
     startTemporal({ namespace: 'default', externalAddress: process.env.TEMPORAL_ADDRESS }),
@@ -59,6 +61,7 @@ async function main(): Promise<number> {
         CF_TEST_NAMESPACE: temporal.namespace,
         CF_TEST_DATA_DIR: dataDir,
         CF_TEST_TIME_SKIPPING_SERVER: timeSkipping,
+        CF_TEST_PROMTOOL: promtool,
         CHROMIUM_PATH: chromium,
       },
     });

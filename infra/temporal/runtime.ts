@@ -32,9 +32,15 @@ export function collapsingSink(write: (line: string) => void = (l) => process.st
   };
 }
 
-/** Installs the SDK runtime once per process with a quieter logger; the SDK's INFO chatter hides real problems. */
-export function installRuntime(level: LogLevel = 'WARN'): void {
+/**
+ * Installs the SDK runtime once per process with a quieter logger (the SDK's INFO chatter hides real problems) and,
+ * given `metricsAddress` (host:port), the runtime's own Prometheus endpoint: task slots, poll and schedule latencies.
+ */
+export function installRuntime(level: LogLevel = 'WARN', opts: { metricsAddress?: string } = {}): void {
   if (installed) return;
   installed = true;
-  Runtime.install({ logger: new DefaultLogger(level, collapsingSink()) });
+  // Prometheus naming conventions (counters end in _total, durations in seconds), so promtool and dashboards agree.
+  const prometheus = (bindAddress: string) => ({ bindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true });
+  const telemetryOptions = opts.metricsAddress ? { metrics: { prometheus: prometheus(opts.metricsAddress) } } : undefined;
+  Runtime.install({ logger: new DefaultLogger(level, collapsingSink()), ...(telemetryOptions ? { telemetryOptions } : {}) });
 }
