@@ -28,6 +28,8 @@ export interface ApiDeps {
   readonly now?: () => Date;
   /** Retry tuning for processor notices (tests shorten it). */
   readonly propagationRetry?: PropagationInput['retry'];
+  /** The JSON request log (`createLogger`); none when absent. */
+  readonly logger?: FastifyBaseLogger;
   /** Readiness checks; the real ones (from `services` and `temporal`) when absent. */
   readonly readiness?: ReadinessChecks;
 }

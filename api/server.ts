@@ -24,9 +24,10 @@ const BODY_LIMIT = 16 * 1024;
 
 /** Builds the HTTP API (not listening): routes, validation from zod, OpenAPI at /openapi.json, uniform errors. */
 export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
-  // Logger off: request lines carry tokens and IPs, and we log no personal data.
+  // Request lines go through the injected logger's serializers, which drop tokens, subject ids and query strings.
+  const log = deps.logger ? { loggerInstance: deps.logger } : { logger: false as const };
   const app = Fastify({
-    logger: false, bodyLimit: BODY_LIMIT, trustProxy: false, clientErrorHandler, frameworkErrors,
+    ...log, bodyLimit: BODY_LIMIT, trustProxy: false, clientErrorHandler, frameworkErrors,
     // Generous transport limits, so an over-long token or id meets the schema (400 naming it) before a 414 or 431.
     routerOptions: { maxParamLength: MAX_PARAM_BYTES },
     serverFactory: (handler) => createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler),

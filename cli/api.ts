@@ -6,6 +6,7 @@ import { ConfigError, type AppConfig } from '../infra/config.js';
 import type { Workspace } from '../infra/workspace/load.js';
 import { createServices } from '../infra/compose.js';
 import { loadDevApiKeys } from '../infra/dev-api-keys.js';
+import { createLogger } from '../infra/logging.js';
 import { onShutdown } from '../infra/embedded/process.js';
 import { rightsStores } from '../infra/subject-request-deps.js';
 import { failureLine } from '../domain/load-result.js';
@@ -30,6 +31,7 @@ export function apiDeps(config: AppConfig, redis: Redis, temporal: Client, keys:
     taskQueue: config.taskQueue,
     keyring: new ApiKeyring(keys),
     campaignInfo: (id) => (Object.hasOwn(ws.campaigns, id) ? ws.campaigns[id] : undefined),
+    logger: createLogger({ name: 'consentflow-api' }),
   };
 }
 
