@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -163,4 +163,21 @@ export function aptInstall(pkg: string, why: string): boolean {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'], env });
   return spawnSync('apt-get', ['install', '-y', '-q', pkg], { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0;
+}
+
+/**
+ * Finds a tool that comes from a Debian package: the path in `override` (an env var) if set, else on PATH or in
+ * /usr/bin, else installs `pkg` with apt when root; otherwise throws saying how to get it.
+ */
+export function obtainDebianTool(o: { override: string; bin: string; pkg: string; neededBy: string }): string {
+  const explicit = process.env[o.override];
+  if (explicit) {
+    if (!existsSync(explicit)) throw new ServiceStartError(`${o.override}=${explicit} does not exist; point it at a ${o.bin} binary or unset it.`);
+    return explicit;
+  }
+  const usrBin = `/usr/bin/${o.bin}`;
+  const found = onPath(o.bin) ?? (existsSync(usrBin) ? usrBin : undefined);
+  if (found) return found;
+  if (aptInstall(o.pkg, `${o.bin} not found (needed by ${o.neededBy})`) && existsSync(usrBin)) return usrBin;
+  throw new ServiceStartError(`${o.bin} is not installed; ${o.neededBy} need it (Debian: apt-get install ${o.pkg}), or set ${o.override}.`);
 }
