@@ -10,7 +10,8 @@ export type RateBucket = (typeof RateBucket)[keyof typeof RateBucket];
 
 /** The bucket of a route, from its method and URL pattern. */
 export function bucketOf(method: string, url: string): RateBucket {
-  if (url === '/healthz') return 'none';
+  // Probes and scrapes are never limited: their counters live in Redis, and /readyz must answer while Redis is down.
+  if (url === '/healthz' || url === '/readyz' || url === '/metrics') return 'none';
   if (url === '/u/:token') return method === 'POST' ? 'oneClick' : 'subject';
   if (url === '/confirm/:token') return method === 'POST' ? 'consent' : 'subject';
   if (url === '/preferences/:token' || url === '/why/:token') return 'subject';

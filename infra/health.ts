@@ -38,10 +38,11 @@ async function timed(check: () => Promise<unknown>, timeoutMs: number): Promise<
   let timer: NodeJS.Timeout | undefined;
   // An offline ioredis client or a dead gRPC channel may hang rather than fail; a probe must answer in time.
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)));
-  const running = check();
-  // A check that loses the race may still fail later; that must not surface as an unhandled rejection.
-  running.catch(() => undefined);
   try {
+    // A check may throw before returning its promise; that is a failed check too.
+    const running = Promise.resolve().then(check);
+    // A check that loses the race may still fail later; that must not surface as an unhandled rejection.
+    running.catch(() => undefined);
     await Promise.race([running, timeout]);
     return { ok: true, ms: Date.now() - start };
   } catch (e) {
