@@ -40,8 +40,10 @@ const readyz = async (app: ApiApp) => {
 
 before(async () => {
   redisService = await startRedis({ dataDir: join(config.dataDir, 'redis') });
-  redis = new Redis(redisService.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 200 });
+  // No offline queue (a down Redis must fail the check, not queue it), so connect before the first check.
+  redis = new Redis(redisService.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 200 });
   redis.on('error', () => {}); // the outage below is the point of the test
+  await redis.connect();
 });
 after(async () => {
   await Promise.all(apps.map((a) => a.close()));
