@@ -7,6 +7,7 @@ import { ApiKeyring } from '../../api/auth.js';
 import type { ApiApp } from '../../api/deps.js';
 import { buildApi } from '../../api/server.js';
 import { createServices } from '../../infra/compose.js';
+import { policy } from '../../policy/index.js';
 import { freePort } from '../../infra/embedded/process.js';
 import { startRedis, type RedisService } from '../../infra/embedded/redis.js';
 import { rightsStores } from '../../infra/subject-request-deps.js';
@@ -26,7 +27,7 @@ async function api(temporalAddress: string): Promise<ApiApp> {
   const connection = temporalAddress === testTemporal().address ? await Connection.connect({ address: temporalAddress }) : Connection.lazy({ address: temporalAddress });
   connections.push(connection);
   const app = await buildApi({
-    config, services: createServices(config, redis), rights: rightsStores(config, redis), taskQueue: 'unused',
+    config, services: createServices(config, redis, policy), rights: rightsStores(config, redis), taskQueue: 'unused',
     temporal: new Client({ connection, namespace: testTemporal().namespace }),
     keyring: new ApiKeyring([{ name: 'test-admin', role: 'admin', secret: 'admin-secret-0123456789abcdef' }]), campaignInfo: () => undefined,
   });

@@ -6,6 +6,7 @@ import type { ApiApp } from '../../api/deps.js';
 import { buildApi } from '../../api/server.js';
 import { ApiKeyring } from '../../api/auth.js';
 import { createServices } from '../../infra/compose.js';
+import { policy } from '../../policy/index.js';
 import { createLogger } from '../../infra/logging.js';
 import { rightsStores } from '../../infra/subject-request-deps.js';
 import { testConfig } from '../helpers/config.js';
@@ -22,7 +23,7 @@ let connection: Connection;
 before(async () => {
   connection = Connection.lazy({ address: testTemporal().address });
   app = await buildApi({
-    config, services: createServices(config, redis), rights: rightsStores(config, redis), taskQueue: 'unused', campaignInfo: () => undefined,
+    config, services: createServices(config, redis, policy), rights: rightsStores(config, redis), taskQueue: 'unused', campaignInfo: () => undefined,
     temporal: new Client({ connection, namespace: testTemporal().namespace }),
     keyring: new ApiKeyring([{ name: 'test-marketer', role: 'marketer', secret }, { name: 'test-admin', role: 'admin', secret: `admin-${secret}` }]),
     logger: createLogger({ name: 'consentflow-api', destination: sink }),
