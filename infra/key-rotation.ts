@@ -41,6 +41,39 @@ export async function rotateKey(o: { env: Env; file: string; kind: Rotatable; ac
   return { from: before.current.id, to: next.current.id };
 }
 
+/** What `keys rotate log` did: the new key id, the keys the chains were under, and how many chains it handed over. */
+export interface LogKeyRotation {
+  readonly from: string[];
+  readonly to: string;
+  readonly handedOver: number;
+  readonly partitions: number;
+  /** True when it finished an interrupted rotation (or one made in the environment) instead of starting one. */
+  readonly resumed: boolean;
+}
+
+/**
+ * Rotates the decision-log key. The new ring is written first, then every chain records a signed handover to it,
+ * so a crash in between leaves writers refused (fail closed) until running this again finishes the handover. A
+ * key set in the environment is rotated there; this then records the handover.
+ */
+export async function rotateLogKey(o: { env: Env; file: string; actor: string; redis: Redis; now: Date }): Promise<LogKeyRotation> {
+  const before = buildConfig(o.env, readKeyring(o.file));
+  const current = before.secrets.rings.log.current.id;
+  // Also gives heads written before heads carried a key id one, before any process can hold the new key.
+  const behind = (await DecisionLog.fromConfig(before, o.redis).chainKeyIds()).some((id) => id !== null && id !== current);
+  if (!behind) {
+    if (o.env.CONSENTFLOW_LOG_KEY !== undefined) {
+      throw new KeyRotationError(
+        'CONSENTFLOW_LOG_KEY is set in the environment and every chain is already under it. Rotate it where the environment is managed: put the new key in CONSENTFLOW_LOG_KEY (with CONSENTFLOW_LOG_KEY_ID), add the old one to CONSENTFLOW_LOG_PREVIOUS_KEYS=id:key, then run `consentflow keys rotate log` again to record the handover.',
+      );
+    }
+    const rings = fileRings(o.env, o.file, 'log');
+    writeKeyring(o.file, { ...rings, log: rotateRing(rings.log, freshKey('log', o.now)) });
+  }
+  const r = await DecisionLog.fromConfig(buildConfig(o.env, readKeyring(o.file)), o.redis).handOver(o.actor);
+  return { ...r, resumed: behind };
+}
+
 /** Appends the rotation to the decision log under the log key in force. */
 export async function recordRotation(o: { env: Env; file: string; kind: string; actor: string; redis: Redis; now: Date }, from: string, to: string, detail?: string): Promise<void> {
   const config = buildConfig(o.env, readKeyring(o.file));

@@ -1,10 +1,23 @@
 import { GENESIS_HASH } from '../../domain/decision-log.js';
 import { chainPosition } from '../../domain/decision-log-canonical.js';
+import type { KeyRing, VersionedKey } from '../keyring.js';
 import type { ChainRecord } from './decision-log-read.js';
-import { entryHash } from './decision-log-mac.js';
+import { keyOfFirst, keySwitch, otherKeyOf } from './decision-log-key-switch.js';
+import { entryHash, headMac, macEquals } from './decision-log-mac.js';
 
-/** How a chain was broken. `forged` means hashes were recomputed by someone without the log key. */
-export const BreakKind = { modified: 'modified', deleted: 'deleted', reordered: 'reordered', truncated: 'truncated', forged: 'forged' } as const;
+/**
+ * How a chain was broken. `forged` means hashes were recomputed by someone without the log key; `unknown_key` that
+ * the chain moved to a log key the verifier's keyring lacks; `unrotated` that it ends under a key the ring replaced.
+ */
+export const BreakKind = {
+  modified: 'modified',
+  deleted: 'deleted',
+  reordered: 'reordered',
+  truncated: 'truncated',
+  forged: 'forged',
+  unknown_key: 'unknown_key',
+  unrotated: 'unrotated',
+} as const;
 export type BreakKind = (typeof BreakKind)[keyof typeof BreakKind];
 
 /** The first break found in one chain: the sequence number where the chain stops being trustworthy. */
@@ -16,11 +29,11 @@ export interface LogBreak {
   readonly detail: string;
 }
 
-/** A chain head as stored next to the stream, with whether its MAC checks. */
-export interface CheckedHead {
+/** A chain head as stored next to the stream; its MAC is checked under the key the chain ends with. */
+export interface StoredHead {
   readonly seq: number;
   readonly hash: string;
-  readonly macOk: boolean;
+  readonly mac: string | null;
 }
 
 // In an authentic (MAC-valid) canonical entry, seq and partition start at a fixed offset and prevHash ends it:
@@ -47,14 +60,19 @@ export class ChainChecker {
   expect = 1;
   prev = GENESIS_HASH;
   checked = 0;
+  /** The log key in force at this point of the chain: the one it starts with, switched at each handover. */
+  key: VersionedKey;
+  private started = false;
   private pending: Pending | null = null;
   private found: LogBreak | null = null;
 
   constructor(
     readonly partition: number,
-    private readonly key: Buffer,
+    private readonly ring: KeyRing,
     private readonly witness: { seq: number; hash: string } | null,
-  ) {}
+  ) {
+    this.key = ring.current;
+  }
 
   get broken(): LogBreak | null {
     return this.found;
@@ -74,7 +92,9 @@ export class ChainChecker {
   feed(rec: ChainRecord, skipUpTo = 0): boolean {
     if (this.found) return false;
     this.checked++;
-    const macOk = entryHash(this.key, rec.canonical) === rec.hash;
+    if (!this.started) this.key = keyOfFirst(this.ring, rec);
+    this.started = true;
+    const macOk = entryHash(this.key.key, rec.canonical) === rec.hash;
     const pos = position(rec.canonical, macOk);
     const p = this.pending;
     if (p?.type === 'gap') {
@@ -90,6 +110,13 @@ export class ChainChecker {
     // Left over from a seal that crashed before trimming: already checked in its segment.
     if (pos.seq <= skipUpTo && macOk) return true;
     if (!macOk) {
+      // Authentic under another ring key: the handover that would switch to it is gone, or its writer held the wrong key.
+      const other = otherKeyOf(this.ring, rec, this.key);
+      const at = other && quickPosition(rec.canonical);
+      if (other && at && at.seq > this.expect) return this.fail(this.expect, rec.streamId, 'deleted', `seq ${this.expect} is missing: the entry after it is under log key ${other.id} while the chain is under ${this.key.id}, so a rotation entry was removed`);
+      if (other && at?.seq === this.expect) return this.fail(this.expect, rec.streamId, 'forged', `seq ${this.expect} is MACed under log key ${other.id}, but the chain is under ${this.key.id} there: a writer held a replaced key, or a rotation entry is missing`);
+    }
+    if (!macOk) {
       if (pos.seq !== this.expect) return this.fail(this.expect, rec.streamId, 'forged', `an entry with an invalid MAC claims seq ${pos.seq} where seq ${this.expect} belongs`);
       this.pending = { type: 'mac', seq: this.expect, hash: rec.hash, streamId: rec.streamId };
       return true;
@@ -104,6 +131,9 @@ export class ChainChecker {
     if (this.witness && pos.seq === this.witness.seq && rec.hash !== this.witness.hash) {
       return this.fail(pos.seq, rec.streamId, 'forged', `seq ${pos.seq} differs from the one a previous verify witnessed`);
     }
+    const sw = keySwitch(this.ring, this.key, rec, pos.seq);
+    if (sw.type === 'break') return this.fail(pos.seq, rec.streamId, sw.kind, sw.detail);
+    if (sw.type === 'switch') this.key = sw.key;
     this.expect++;
     this.prev = rec.hash;
     return true;
@@ -116,7 +146,8 @@ export class ChainChecker {
   }
 
   /** Closes the chain against its stored head; returns the first break, or null when the chain is whole. */
-  finish(head: CheckedHead | null): LogBreak | null {
+  finish(stored: StoredHead | null): LogBreak | null {
+    const head = stored && { ...stored, macOk: stored.mac !== null && macEquals(stored.mac, headMac(this.key.key, this.partition, stored.seq, stored.hash)) };
     const p = this.pending;
     if (!this.found && p?.type === 'gap') this.fail(p.expected, p.streamId, 'deleted', `seq ${p.expected} is missing`);
     if (!this.found && p?.type === 'mac') {
@@ -133,6 +164,10 @@ export class ChainChecker {
       const hiding = head.seq === last && head.hash === this.prev;
       this.fail(last + 1, null, hiding ? 'truncated' : 'forged', hiding ? `the head was rewritten without the log key to end at seq ${last}; later entries were likely removed` : 'the chain head was rewritten without the log key');
     } else if (head.seq < last || head.hash !== this.prev) this.fail(head.seq + 1, null, 'forged', `entries after the head (seq ${head.seq}) were added without moving it`);
+    // Every rotation hands every chain over, so a chain left under a replaced key lost its handover or never got it.
+    else if (last > 0 && this.key.id !== this.ring.current.id) {
+      this.fail(last, null, 'unrotated', `the chain ends under log key ${this.key.id}, not the current ${this.ring.current.id}: its rotation entry is missing; if a rotation was interrupted, run \`consentflow keys rotate log\` to finish it`);
+    }
     return this.found;
   }
 }

@@ -1,5 +1,7 @@
+import type { KeyRing } from '../keyring.js';
+
 /** Why an append did not reach the log; every case means the caller must not send. */
-export const LogUnavailableReason = { timeout: 'timeout', conflict: 'conflict', redis: 'redis', clockSkew: 'clock_skew' } as const;
+export const LogUnavailableReason = { timeout: 'timeout', conflict: 'conflict', redis: 'redis', clockSkew: 'clock_skew', keyRotated: 'key_rotated' } as const;
 export type LogUnavailableReason = (typeof LogUnavailableReason)[keyof typeof LogUnavailableReason];
 
 /**
@@ -16,6 +18,17 @@ export class DecisionLogUnavailableError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * A chain is under another log key than the writer's: either the key was rotated and this process still holds the
+ * old ring, or the ring was rotated and the handover entries are not written yet. Appending would break the chain.
+ */
+export function keyRotatedError(ring: KeyRing, partition: number, chainKeyId: string): DecisionLogUnavailableError {
+  const fix = ring.previous.some((k) => k.id === chainKeyId)
+    ? `the rotation to ${ring.current.id} is not recorded there yet; run \`consentflow keys rotate log\` to finish it`
+    : `this process holds log key ${ring.current.id}, so the log key was rotated since it started; restart it with the current keyring`;
+  return new DecisionLogUnavailableError('key_rotated', `decision log chain ${partition} is under log key ${chainKeyId}: ${fix}; nothing may be sent`);
 }
 
 /** An entry handed to `append` does not match the entry schema: a bug in the caller, never retried. */

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** HMAC-SHA256 of `text` under the log key, lowercase hex. */
 export function logMac(key: Buffer, text: string | Buffer): string {
@@ -21,3 +21,10 @@ export function macEquals(a: string, b: string): boolean {
   const y = Buffer.from(b, 'utf8');
   return x.length === y.length && timingSafeEqual(x, y);
 }
+
+/** Commitment to a log key (hex SHA-256, domain-separated): recorded under the old key at a handover. */
+export const keyCommitment = (key: Buffer): string => createHash('sha256').update('consentflow/log-key-commitment\0').update(key).digest('hex');
+
+/** The new key's MAC over a handover entry: proves the holder of the new key took over the chain at that entry. */
+export const handoverMac = (newKey: Buffer, canonical: string | Buffer): string =>
+  createHmac('sha256', newKey).update('handover|').update(canonical).digest('hex');

@@ -57,7 +57,7 @@ async function* partitionEntries(o: DecisionLogOptions, p: number, q: LogQuery, 
   // Stream ids carry Redis's clock and `at` the writer's: read wider by the skew appends enforce, filter on `at`.
   const from = q.since ? q.since.getTime() - CLOCK_SKEW_MS : -Infinity;
   const to = q.until ? q.until.getTime() + CLOCK_SKEW_MS : Infinity;
-  const segments = (await readManifest(o.dataDir, o.logKey)).filter((s) => s.partition === p);
+  const segments = (await readManifest(o.dataDir, o.logRing)).filter((s) => s.partition === p);
   for (const seg of segments) {
     if (seg.lastSeq <= afterSeq || seg.toMs < from || seg.fromMs > to) continue;
     for await (const page of segmentPages(join(segmentsDir(o.dataDir), seg.file))) {

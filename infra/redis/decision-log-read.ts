@@ -10,6 +10,8 @@ export interface RawRecord {
   readonly streamId: string;
   readonly canonical: string;
   readonly hash: string;
+  /** On a log-key handover entry only: the new key's MAC over it. */
+  readonly handover?: string;
 }
 
 /** A stored entry as the verifier reads it: the canonical text stays bytes unless it needs a full parse. */
@@ -17,6 +19,7 @@ export interface ChainRecord {
   readonly streamId: string;
   readonly canonical: string | Buffer;
   readonly hash: string;
+  readonly handover?: string;
 }
 
 /**
@@ -35,11 +38,13 @@ function toRecords(reply: unknown): RawRecord[] {
   return rows.map(([streamId, fields]) => {
     let canonical = '';
     let hash = '';
+    let handover: string | undefined;
     for (let i = 0; i < fields.length; i += 2) {
       if (fields[i] === 'e') canonical = fields[i + 1] ?? '';
       else if (fields[i] === 'h') hash = fields[i + 1] ?? '';
+      else if (fields[i] === 'n') handover = fields[i + 1];
     }
-    return { streamId, canonical, hash };
+    return { streamId, canonical, hash, ...(handover === undefined ? {} : { handover }) };
   });
 }
 
@@ -68,13 +73,15 @@ function toChainRecords(reply: unknown): ChainRecord[] {
     const fields = row[1] as unknown[];
     let canonical: Buffer = Buffer.alloc(0);
     let hash = '';
+    let handover: string | undefined;
     for (let i = 0; i + 1 < fields.length; i += 2) {
       const [f, v] = [fields[i], fields[i + 1]];
       if (!Buffer.isBuffer(f) || !Buffer.isBuffer(v) || f.length !== 1) continue;
       if (f[0] === 0x65) canonical = v; // 'e'
       else if (f[0] === 0x68) hash = v.toString('latin1'); // 'h'
+      else if (f[0] === 0x6e) handover = v.toString('latin1'); // 'n'
     }
-    return { streamId: row[0].toString('latin1'), canonical, hash };
+    return { streamId: row[0].toString('latin1'), canonical, hash, ...(handover === undefined ? {} : { handover }) };
   });
 }
 
@@ -90,7 +97,7 @@ export async function* chainPages(redis: Redis, key: string, pageSize = PAGE_SIZ
   }
 }
 
-const SegmentLine = z.object({ id: z.string(), e: z.string(), h: z.string() });
+const SegmentLine = z.object({ id: z.string(), e: z.string(), h: z.string(), n: z.string().optional() });
 
 /** Pages of a gzip JSONL segment file, streamed line by line. */
 export async function* segmentPages(file: string, pageSize = PAGE_SIZE): AsyncGenerator<RawRecord[]> {
@@ -107,7 +114,7 @@ export async function* segmentPages(file: string, pageSize = PAGE_SIZE): AsyncGe
       }
       const r = SegmentLine.safeParse(parsed);
       if (!r.success) throw new LogSegmentError(`segment ${file} has a line without id, e and h`);
-      page.push({ streamId: r.data.id, canonical: r.data.e, hash: r.data.h });
+      page.push({ streamId: r.data.id, canonical: r.data.e, hash: r.data.h, ...(r.data.n === undefined ? {} : { handover: r.data.n }) });
       if (page.length >= pageSize) {
         yield page;
         page = [];
@@ -121,7 +128,7 @@ export async function* segmentPages(file: string, pageSize = PAGE_SIZE): AsyncGe
 }
 
 /** The segment line for a record: byte-exact canonical text, so the HMAC still checks after sealing. */
-export const segmentLine = (r: RawRecord): string => JSON.stringify({ id: r.streamId, e: r.canonical, h: r.hash });
+export const segmentLine = (r: RawRecord): string => JSON.stringify({ id: r.streamId, e: r.canonical, h: r.hash, ...(r.handover === undefined ? {} : { n: r.handover }) });
 
 /** Milliseconds part of a stream id. */
 export const streamMs = (id: string): number => Number(id.slice(0, id.indexOf('-')));

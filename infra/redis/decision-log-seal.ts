@@ -22,7 +22,7 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 
 /** Writes one chain's entries older than `endId` to a gzip segment, verifying them on the way; null if none. */
 async function sealPartition(o: DecisionLogOptions, p: number, after: { seq: number; hash: string }, endId: string, now: Date): Promise<SegmentInfo | null> {
-  const checker = new ChainChecker(p, o.logKey, null);
+  const checker = new ChainChecker(p, o.logRing, null);
   checker.expect = after.seq + 1;
   checker.prev = after.hash;
   let first: RawRecord | undefined;
@@ -72,10 +72,8 @@ async function sealPartition(o: DecisionLogOptions, p: number, after: { seq: num
 export async function sealBefore(o: DecisionLogOptions, before: Date): Promise<SealResult> {
   const now = o.now();
   if (before.getTime() > now.getTime()) throw new LogSealError(`cannot seal up to ${before.toISOString()}: only closed periods (before now) can be sealed`);
-  const token = `${process.pid}-${now.getTime()}-${Math.random()}`;
-  if ((await o.redis.set(o.keys.logSealLock(), token, 'PX', 600_000, 'NX')) !== 'OK') throw new LogSealError('another process is sealing the decision log; try again when it has finished');
-  try {
-    const manifest = await readManifest(o.dataDir, o.logKey);
+  return withSealLock(o, async () => {
+    const manifest = await readManifest(o.dataDir, o.logRing);
     const sealed: SegmentInfo[] = [];
     for (let p = 0; p < o.partitions; p++) {
       const prior = manifest.filter((s) => s.partition === p).at(-1);
@@ -92,6 +90,15 @@ export async function sealBefore(o: DecisionLogOptions, before: Date): Promise<S
       trimmed += await o.redis.xtrim(o.keys.logChain(s.partition), 'MINID', `${ms}-${BigInt(n ?? '0') + 1n}`);
     }
     return { segments: sealed, trimmed };
+  });
+}
+
+/** Runs `f` holding the seal lock, which guards the segment files and their signed manifest. */
+export async function withSealLock<T>(o: DecisionLogOptions, f: () => Promise<T>): Promise<T> {
+  const token = `${process.pid}-${o.now().getTime()}-${Math.random()}`;
+  if ((await o.redis.set(o.keys.logSealLock(), token, 'PX', 600_000, 'NX')) !== 'OK') throw new LogSealError('another process is sealing the decision log; try again when it has finished');
+  try {
+    return await f();
   } finally {
     await o.redis.eval(RELEASE, 1, o.keys.logSealLock(), token);
   }

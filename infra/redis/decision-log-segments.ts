@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js';
 import { z } from 'zod';
 import { LogSegmentError } from './decision-log-errors.js';
+import type { KeyRing } from '../keyring.js';
 import { logMac, macEquals } from './decision-log-mac.js';
 
 /** Directory of sealed segments, their manifest and the verify witness. */
@@ -65,14 +66,23 @@ export async function writeDurably(file: string, data: string | Buffer): Promise
   await dir.sync().finally(() => dir.close());
 }
 
+// Signed files are re-signed under the new key when the log key rotates; one still under an older key means the
+// rotation stopped before that step, which is not tampering and has a fix.
+function checkSigned(file: string, ring: KeyRing, mac: string, macUnder: (key: Buffer) => string): void {
+  if (macEquals(mac, macUnder(ring.current.key))) return;
+  const older = ring.previous.find((k) => macEquals(mac, macUnder(k.key)));
+  if (older) throw new LogSegmentError(`${file} is still signed under the replaced log key ${older.id}; run \`consentflow keys rotate log\` to finish the rotation`);
+  throw new LogSegmentError(`${file} was altered: its MAC does not match (forged), or it was signed under a newer log key than this process holds (restart it with the current keyring)`);
+}
+
 /** The sealed segments (empty when nothing was sealed); throws LogSegmentError if the manifest was altered. */
-export async function readManifest(dataDir: string, key: Buffer): Promise<SegmentInfo[]> {
+export async function readManifest(dataDir: string, ring: KeyRing): Promise<SegmentInfo[]> {
   const file = join(segmentsDir(dataDir), 'manifest.json');
   const raw = await readJson(file);
   if (raw === undefined) return [];
   const r = Manifest.safeParse(raw);
   if (!r.success) throw new LogSegmentError(`${file} does not match the manifest schema`);
-  if (!macEquals(r.data.mac, manifestMac(key, r.data.segments))) throw new LogSegmentError(`${file} was altered: its MAC does not match (forged)`);
+  checkSigned(file, ring, r.data.mac, (k) => manifestMac(k, r.data.segments));
   return r.data.segments;
 }
 
@@ -83,13 +93,40 @@ export async function writeManifest(dataDir: string, key: Buffer, segments: Segm
 }
 
 /** The heads recorded by the last successful verify, or null when none was recorded. */
-export async function readWitness(dataDir: string, key: Buffer): Promise<WitnessHeads | null> {
+export async function readWitness(dataDir: string, ring: KeyRing): Promise<WitnessHeads | null> {
   const file = join(segmentsDir(dataDir), 'witness.json');
   const raw = await readJson(file);
   if (raw === undefined) return null;
   const r = Witness.safeParse(raw);
-  if (!r.success || !macEquals(r.data.mac, witnessMac(key, r.data.at, r.data.heads))) throw new LogSegmentError(`${file} was altered: its MAC does not match (forged)`);
+  if (!r.success) throw new LogSegmentError(`${file} was altered: it does not match the witness schema (forged)`);
+  checkSigned(file, ring, r.data.mac, (k) => witnessMac(k, r.data.at, r.data.heads));
   return r.data.heads;
+}
+
+/**
+ * Re-signs the manifest and the witness under the ring's current key, accepting either under any key of the ring
+ * (a rotation's last step); anything signed by no key of the ring is refused as forged.
+ */
+export async function resignUnderCurrent(dataDir: string, ring: KeyRing): Promise<void> {
+  const anyKey = (file: string, mac: string, macUnder: (key: Buffer) => string): void => {
+    if (![ring.current, ...ring.previous].some((k) => macEquals(mac, macUnder(k.key)))) throw new LogSegmentError(`${file} was altered: its MAC does not match any log key (forged); restore it before rotating`);
+  };
+  const mFile = join(segmentsDir(dataDir), 'manifest.json');
+  const m = await readJson(mFile);
+  if (m !== undefined) {
+    const r = Manifest.safeParse(m);
+    if (!r.success) throw new LogSegmentError(`${mFile} does not match the manifest schema`);
+    anyKey(mFile, r.data.mac, (k) => manifestMac(k, r.data.segments));
+    await writeManifest(dataDir, ring.current.key, r.data.segments);
+  }
+  const wFile = join(segmentsDir(dataDir), 'witness.json');
+  const w = await readJson(wFile);
+  if (w !== undefined) {
+    const r = Witness.safeParse(w);
+    if (!r.success) throw new LogSegmentError(`${wFile} was altered: it does not match the witness schema (forged)`);
+    anyKey(wFile, r.data.mac, (k) => witnessMac(k, r.data.at, r.data.heads));
+    await writeWitness(dataDir, ring.current.key, r.data.heads, new Date(r.data.at));
+  }
 }
 
 /** Records the verified heads, signed, so a later verify can tell if a chain lost its tail. */

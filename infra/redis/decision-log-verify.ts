@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ChainChecker, type CheckedHead, type LogBreak } from './decision-log-chain.js';
+import { ChainChecker, type LogBreak, type StoredHead } from './decision-log-chain.js';
 import type { DecisionLogOptions } from './decision-log.js';
 import { LogSegmentError } from './decision-log-errors.js';
-import { headMac, macEquals } from './decision-log-mac.js';
 import { chainPages, segmentPages, type ChainRecord } from './decision-log-read.js';
 import { fileSha256, readManifest, readWitness, segmentsDir, writeWitness, type SegmentInfo, type WitnessHeads } from './decision-log-segments.js';
 
@@ -33,10 +32,10 @@ export interface VerifyReport {
 
 const HeadReply = z.tuple([z.string().regex(/^\d+$/).nullable(), z.string().nullable(), z.string().nullable()]);
 
-async function readHead(o: DecisionLogOptions, partition: number): Promise<CheckedHead | null> {
+async function readHead(o: DecisionLogOptions, partition: number): Promise<StoredHead | null> {
   const [seq, hash, mac] = HeadReply.parse(await o.redis.hmget(o.keys.logHead(partition), 'seq', 'hash', 'mac'));
   if (seq === null || hash === null) return null;
-  return { seq: Number(seq), hash, macOk: mac !== null && macEquals(mac, headMac(o.logKey, partition, Number(seq), hash)) };
+  return { seq: Number(seq), hash, mac };
 }
 
 type Feed = (page: ChainRecord[], skipUpTo?: number) => boolean;
@@ -55,7 +54,7 @@ async function checkSegments(o: DecisionLogOptions, checker: ChainChecker, segme
 }
 
 async function verifyPartition(o: DecisionLogOptions, partition: number, segments: SegmentInfo[], witness: WitnessHeads | null, tick: (n: number) => void) {
-  const checker = new ChainChecker(partition, o.logKey, witness?.[String(partition)] ?? null);
+  const checker = new ChainChecker(partition, o.logRing, witness?.[String(partition)] ?? null);
   const feed: Feed = (page, skipUpTo = 0) => {
     let go = true;
     for (const rec of page) if (!(go = checker.feed(rec, skipUpTo))) break;
@@ -72,7 +71,7 @@ async function verifyPartition(o: DecisionLogOptions, partition: number, segment
 
 /** Verifies every chain from its first sealed segment through Redis to its head, a few chains at a time. */
 export async function verifyLog(o: DecisionLogOptions, options: VerifyOptions): Promise<VerifyReport> {
-  const [manifest, witness] = await Promise.all([readManifest(o.dataDir, o.logKey), readWitness(o.dataDir, o.logKey)]);
+  const [manifest, witness] = await Promise.all([readManifest(o.dataDir, o.logRing), readWitness(o.dataDir, o.logRing)]);
   const parts = Array.from({ length: o.partitions }, (_, i) => i);
   const lens = await Promise.all(parts.map((p) => o.redis.xlen(o.keys.logChain(p))));
   const total = lens.reduce((a, b) => a + b, 0) + manifest.reduce((a, s) => a + s.count, 0);

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { GENESIS_HASH, LogEntryInput, type LogEntry, type ParsedLogEntryInput } from '../../domain/decision-log.js';
 import { canonicalEntry, decodeEntry, partitionOf, type UnhashedEntry } from '../../domain/decision-log-canonical.js';
 import type { AppConfig } from '../config.js';
-import { DecisionLogUnavailableError, LogEntryInvalidError } from './decision-log-errors.js';
+import { fingerprintId, type KeyRing, type VersionedKey } from '../keyring.js';
+import { DecisionLogUnavailableError, keyRotatedError, LogEntryInvalidError } from './decision-log-errors.js';
+import { chainKeyIds, handOverAll, type HandoverResult } from './decision-log-handover.js';
 import { entryHash, headMac } from './decision-log-mac.js';
 import { logScripts, type LogScripts } from './decision-log-lua.js';
 import { CLOCK_SKEW_MS, redisPages, type RawRecord } from './decision-log-read.js';
@@ -19,6 +21,10 @@ export interface DecisionLogDeps {
   readonly redis: Redis;
   readonly keyPrefix: string;
   readonly logKey: Buffer;
+  /** The current log key's id, kept in every chain head so a writer holding a replaced key is refused. */
+  readonly logKeyId?: string;
+  /** Log keys the current one replaced: verify checks entries from before each handover under them. */
+  readonly previousLogKeys?: readonly VersionedKey[];
   readonly partitions: number;
   /** Sealed segments, the manifest and the verify witness live under `<dataDir>/log-segments/`. */
   readonly dataDir: string;
@@ -33,7 +39,8 @@ export interface DecisionLogDeps {
 
 /** The resolved options: the one place defaults are set. */
 export function decisionLogOptions(d: DecisionLogDeps) {
-  return { timeoutMs: 2_000, maxAttempts: 50, maxScriptBatch: 500, now: () => new Date(), ...d, keys: redisKeys(d.keyPrefix) };
+  const logRing: KeyRing = { current: { id: d.logKeyId ?? fingerprintId('log', d.logKey), key: d.logKey }, previous: d.previousLogKeys ?? [] };
+  return { timeoutMs: 2_000, maxAttempts: 50, maxScriptBatch: 500, now: () => new Date(), ...d, keys: redisKeys(d.keyPrefix), logRing };
 }
 export type DecisionLogOptions = ReturnType<typeof decisionLogOptions>;
 
@@ -68,7 +75,8 @@ export class DecisionLog {
 
   /** A log wired from the parsed configuration. */
   static fromConfig(config: AppConfig, redis: Redis): DecisionLog {
-    return new DecisionLog({ redis, keyPrefix: config.redisKeyPrefix, logKey: config.secrets.logKey, partitions: config.logPartitions, dataDir: config.dataDir });
+    const ring = config.secrets.rings.log;
+    return new DecisionLog({ redis, keyPrefix: config.redisKeyPrefix, logKey: ring.current.key, logKeyId: ring.current.id, previousLogKeys: ring.previous, partitions: config.logPartitions, dataDir: config.dataDir });
   }
 
   get keys(): RedisKeys {
@@ -141,7 +149,8 @@ export class DecisionLog {
       const mac = headMac(this.opts.logKey, partition, prev.seq, prev.hash);
       const times = todo.map((x) => Date.parse(x.item.at));
       const clock = [String(Math.min(...times)), String(Math.max(...times)), String(CLOCK_SKEW_MS), String(IDEMPOTENCY_TTL_S)];
-      const res = await this.call(deadline, () => this.redis.cfLogAppend(chain, headKey, ...idem, String(head.seq), head.hash, String(prev.seq), prev.hash, mac, ...clock, ...args));
+      const kid = this.opts.logRing.current.id;
+      const res = await this.call(deadline, () => this.redis.cfLogAppend(chain, headKey, ...idem, String(head.seq), head.hash, String(prev.seq), prev.hash, mac, ...clock, kid, ...args));
       if (res[0] === 1) {
         this.heads.set(partition, prev);
         todo.forEach(({ i }, k) => (out[i] = entries[k]!));
@@ -156,6 +165,7 @@ export class DecisionLog {
         if (todo.length === 0) return out;
         continue;
       }
+      if (res[0] === 4) throw keyRotatedError(this.opts.logRing, partition, String(res[1]));
       if (res[0] === 2) {
         throw new DecisionLogUnavailableError('clock_skew', `entry time differs from the Redis clock (${new Date(Number(res[1])).toISOString()}) by more than ${CLOCK_SKEW_MS / 60_000} minutes; fix this host's clock (NTP); nothing may be sent`);
       }
@@ -165,6 +175,16 @@ export class DecisionLog {
       if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * attempt));
     }
     throw new DecisionLogUnavailableError('conflict', `decision log partition ${partition}: head kept moving after ${this.opts.maxAttempts} attempts; nothing may be sent`);
+  }
+
+  /** Hands every chain over to the current log key with a signed rotation entry; see decision-log-handover.ts. */
+  handOver(actor: string): Promise<HandoverResult> {
+    return handOverAll(this.opts, actor);
+  }
+
+  /** The id of the log key each chain is under (null for an empty chain); stamps heads that have none yet. */
+  chainKeyIds(): Promise<(string | null)[]> {
+    return chainKeyIds(this.opts);
   }
 
   private async storedEntry(chain: string, streamId: string): Promise<LogEntry> {
