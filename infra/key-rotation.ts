@@ -4,7 +4,7 @@ import { keyRotationEntry } from '../domain/operator-action.js';
 import { buildConfig, secretOfKind, type Env } from './config.js';
 import { createServices } from './compose.js';
 import { readKeyring, writeKeyring } from './dev-keys.js';
-import { freshKey, KEY_KINDS, retireKey, rotateRing, type KeyKind, type KeyRing } from './keyring.js';
+import { freshKey, KEY_KINDS, logKeyTag, retireKey, rotateRing, type KeyKind, type KeyRing } from './keyring.js';
 import { DecisionLog } from './redis/decision-log.js';
 
 /** A rotation that cannot proceed as asked; the message says what to do instead. */
@@ -58,7 +58,7 @@ export interface LogKeyRotation {
  */
 export async function rotateLogKey(o: { env: Env; file: string; actor: string; redis: Redis; now: Date }): Promise<LogKeyRotation> {
   const before = buildConfig(o.env, readKeyring(o.file));
-  const current = before.secrets.rings.log.current.id;
+  const current = logKeyTag(before.secrets.rings.log.current.key);
   // Also gives heads written before heads carried a key id one, before any process can hold the new key.
   const behind = (await DecisionLog.fromConfig(before, o.redis).chainKeyIds()).some((id) => id !== null && id !== current);
   if (!behind) {

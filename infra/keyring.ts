@@ -53,6 +53,12 @@ export const ringsOf = (f: KeyringFile): Record<KeyKind, KeyRing> => Object.from
 /** The file form of a set of rings. */
 export const fileOf = (rings: Record<KeyKind, KeyRing>): KeyringFile => ({ v: 2, rings: Object.fromEntries(KEY_KINDS.map((k) => [k, fromRing(rings[k])])) as KeyringFile['rings'] });
 
+/**
+ * The log key's fingerprint as chain heads record it. Derived from the key, not its configured id, so processes
+ * that name the same key differently (environment, keyring file) still agree on which key a chain is under.
+ */
+export const logKeyTag = (key: Buffer): string => fingerprintId('log', key);
+
 /** A fresh random version of a secret, current from `at`. */
 export function freshKey(kind: KeyKind, at: Date): VersionedKey {
   const key = randomBytes(32);

@@ -1,4 +1,4 @@
-import type { KeyRing } from '../keyring.js';
+import { logKeyTag, type KeyRing } from '../keyring.js';
 
 /** Why an append did not reach the log; every case means the caller must not send. */
 export const LogUnavailableReason = { timeout: 'timeout', conflict: 'conflict', redis: 'redis', clockSkew: 'clock_skew', keyRotated: 'key_rotated' } as const;
@@ -24,11 +24,12 @@ export class DecisionLogUnavailableError extends Error {
  * A chain is under another log key than the writer's: either the key was rotated and this process still holds the
  * old ring, or the ring was rotated and the handover entries are not written yet. Appending would break the chain.
  */
-export function keyRotatedError(ring: KeyRing, partition: number, chainKeyId: string): DecisionLogUnavailableError {
-  const fix = ring.previous.some((k) => k.id === chainKeyId)
+export function keyRotatedError(ring: KeyRing, partition: number, chainKeyTag: string): DecisionLogUnavailableError {
+  const older = ring.previous.find((k) => logKeyTag(k.key) === chainKeyTag);
+  const fix = older
     ? `the rotation to ${ring.current.id} is not recorded there yet; run \`consentflow keys rotate log\` to finish it`
     : `this process holds log key ${ring.current.id}, so the log key was rotated since it started; restart it with the current keyring`;
-  return new DecisionLogUnavailableError('key_rotated', `decision log chain ${partition} is under log key ${chainKeyId}: ${fix}; nothing may be sent`);
+  return new DecisionLogUnavailableError('key_rotated', `decision log chain ${partition} is under log key ${older?.id ?? chainKeyTag}: ${fix}; nothing may be sent`);
 }
 
 /** An entry handed to `append` does not match the entry schema: a bug in the caller, never retried. */

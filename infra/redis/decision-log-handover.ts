@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { GENESIS_HASH, LogEntryInput } from '../../domain/decision-log.js';
 import { canonicalEntry, type UnhashedEntry } from '../../domain/decision-log-canonical.js';
 import { logKeyRotationEntry } from '../../domain/log-key-rotation.js';
-import type { VersionedKey } from '../keyring.js';
+import { logKeyTag, type VersionedKey } from '../keyring.js';
 import type { DecisionLogOptions } from './decision-log.js';
 import { DecisionLogUnavailableError } from './decision-log-errors.js';
 import { logScripts } from './decision-log-lua.js';
@@ -36,15 +36,15 @@ async function readHead(o: DecisionLogOptions, p: number): Promise<Head | null> 
 // Heads written before heads carried a key id: the key whose head MAC checks is the one the chain is under.
 function keyOfHead(o: DecisionLogOptions, p: number, h: Head): VersionedKey {
   const ring = [o.logRing.current, ...o.logRing.previous];
-  const k = h.kid !== null ? ring.find((x) => x.id === h.kid) : ring.find((x) => h.mac !== null && macEquals(h.mac, headMac(x.key, p, h.seq, h.hash)));
-  if (!k) throw new LogHandoverError(h.kid !== null ? `decision log chain ${p} is under log key ${h.kid}, which this keyring does not hold; use the current keyring` : `decision log chain ${p}'s head verifies under no log key; run \`consentflow log verify\` first`);
+  const k = h.kid !== null ? ring.find((x) => logKeyTag(x.key) === h.kid) : ring.find((x) => h.mac !== null && macEquals(h.mac, headMac(x.key, p, h.seq, h.hash)));
+  if (!k) throw new LogHandoverError(h.kid !== null ? `decision log chain ${p} is under log key ${h.kid} (fingerprint), which this keyring does not hold; use the current keyring` : `decision log chain ${p}'s head verifies under no log key; run \`consentflow log verify\` first`);
   return k;
 }
 
 const STAMP = `if redis.call('HGET', KEYS[1], 'seq') == ARGV[1] and redis.call('HGET', KEYS[1], 'hash') == ARGV[2] and not redis.call('HGET', KEYS[1], 'kid') then redis.call('HSET', KEYS[1], 'kid', ARGV[3]) return 1 end return 0`;
 
 /**
- * The id of the key each chain is under (null for an empty chain). Heads without a key id get one, so that from
+ * The fingerprint of the key each chain is under (null for an empty chain). Heads without one get it, so that from
  * then on a writer holding another key is refused rather than appending what verify would reject.
  */
 export async function chainKeyIds(o: DecisionLogOptions): Promise<(string | null)[]> {
@@ -56,7 +56,7 @@ export async function chainKeyIds(o: DecisionLogOptions): Promise<(string | null
         out.push(h?.kid ?? null);
         break;
       }
-      const id = keyOfHead(o, p, h).id;
+      const id = logKeyTag(keyOfHead(o, p, h).key);
       if ((await o.redis.eval(STAMP, 1, o.keys.logHead(p), String(h.seq), h.hash, id)) === 1) {
         out.push(id);
         break;
@@ -71,7 +71,8 @@ async function handOverChain(o: DecisionLogOptions, p: number, actor: string): P
   const to = o.logRing.current;
   for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
     const h = await readHead(o, p);
-    if (h?.kid === to.id) return null;
+    const toTag = logKeyTag(to.key);
+    if (h?.kid === toTag) return null;
     // An empty chain starts with the handover, under the key being replaced.
     const from = h ? keyOfHead(o, p, h) : o.logRing.previous[0];
     if (!from || from.id === to.id) return null;
@@ -80,7 +81,7 @@ async function handOverChain(o: DecisionLogOptions, p: number, actor: string): P
     const entry: UnhashedEntry = { ...input, id: ulid(at.getTime()), at: at.toISOString(), seq: (h?.seq ?? 0) + 1, partition: p, prevHash: h?.hash ?? GENESIS_HASH };
     const canonical = canonicalEntry(entry);
     const hash = entryHash(from.key, canonical);
-    const args = [String(h?.seq ?? 0), h?.hash ?? GENESIS_HASH, h?.kid ?? '', canonical, hash, handoverMac(to.key, canonical), headMac(to.key, p, entry.seq, hash), to.id, String(at.getTime()), String(CLOCK_SKEW_MS)];
+    const args = [String(h?.seq ?? 0), h?.hash ?? GENESIS_HASH, h?.kid ?? '', canonical, hash, handoverMac(to.key, canonical), headMac(to.key, p, entry.seq, hash), toTag, String(at.getTime()), String(CLOCK_SKEW_MS)];
     const res = await logScripts(o.redis).cfLogHandover(o.keys.logChain(p), o.keys.logHead(p), ...args);
     if (res[0] === 1) return from.id;
     if (res[0] === 2) throw new DecisionLogUnavailableError('clock_skew', `this host's clock differs from Redis's (${new Date(Number(res[1])).toISOString()}) by more than ${CLOCK_SKEW_MS / 60_000} minutes; fix it (NTP) and rotate again`);

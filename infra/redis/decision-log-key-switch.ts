@@ -29,10 +29,10 @@ export function keySwitch(ring: KeyRing, inForce: VersionedKey, rec: ChainRecord
   const decoded = decodeEntry(rec.canonical.toString(), rec.hash);
   const h = decoded.ok ? logKeyHandoverOf(decoded.entry) : null;
   if (!h) return { type: 'none' };
-  if (h.fromKeyId !== inForce.id) return { type: 'break', kind: 'forged', detail: `the log key rotation at seq ${seq} hands over from key ${h.fromKeyId}, but the chain is under key ${inForce.id}` };
-  const next = [ring.current, ...ring.previous].find((k) => k.id === h.toKeyId);
+  // The old key's MAC already proved who made it; the new key is found by its commitment, not by its configured id,
+  // which another process may name differently.
+  const next = [ring.current, ...ring.previous].find((k) => !k.key.equals(inForce.key) && keyCommitment(k.key) === h.commitment);
   if (!next) return { type: 'break', kind: 'unknown_key', detail: `entries after seq ${seq} are under log key ${h.toKeyId}, which this keyring does not hold; verify with the current keyring` };
-  if (keyCommitment(next.key) !== h.commitment) return { type: 'break', kind: 'forged', detail: `the log key rotation at seq ${seq} commits to another key than ${h.toKeyId} in the keyring` };
   if (!rec.handover || !macEquals(rec.handover, handoverMac(next.key, rec.canonical))) {
     return { type: 'break', kind: 'forged', detail: `the log key rotation at seq ${seq} is not signed by the new key ${h.toKeyId}` };
   }

@@ -8,11 +8,11 @@ import type { Redis } from 'ioredis';
  * queries and sealing select by stream id (Redis's clock) and must never miss an entry stamped by the writer.
  * An entry may carry an idempotency key: if today's or yesterday's idempotency hash already holds it, nothing is
  * written and the stream ids of those entries come back, so a retried batch never logs the same fact twice.
- * The head keeps the id of the log key its chain is under; a writer with another key is refused (reply 4), so a
- * process still holding a replaced log key cannot append entries verify would reject.
+ * The head keeps the fingerprint of the log key its chain is under; a writer with another key is refused (reply
+ * 4), so a process still holding a replaced log key cannot append entries verify would reject.
  * KEYS: chain stream, head hash, idempotency hash of today, of yesterday. ARGV: expected seq, expected hash, new
  * seq, new hash, new head mac, earliest and latest entry time (ms), allowed skew (ms), idempotency TTL (s), log
- * key id, then (canonical, hash, idempotency key or '') triples.
+ * key fingerprint, then (canonical, hash, idempotency key or '') triples.
  */
 const APPEND = `
 local t = redis.call('TIME')
@@ -57,9 +57,10 @@ return {1, id}
 
 /**
  * A log-key handover: appends the rotation entry (MAC under the old key, `n` under the new one) and moves the head
- * to the new key id, only if the head is still the one the entry was chained to and still under the old key id
- * ('' when the head has none yet). KEYS: chain stream, head hash. ARGV: expected seq, expected hash, expected key
- * id, canonical, hash, new-key MAC, head mac, new key id, entry time (ms), allowed skew (ms).
+ * to the new key's fingerprint, only if the head is still the one the entry was chained to and still under the old
+ * key ('' when the head has no fingerprint yet). KEYS: chain stream, head hash. ARGV: expected seq, expected hash,
+ * expected key fingerprint, canonical, hash, new-key MAC, head mac, new key fingerprint, entry time (ms), allowed
+ * skew (ms).
  */
 const HANDOVER = `
 local t = redis.call('TIME')

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { GENESIS_HASH, LogEntryInput, type LogEntry, type ParsedLogEntryInput } from '../../domain/decision-log.js';
 import { canonicalEntry, decodeEntry, partitionOf, type UnhashedEntry } from '../../domain/decision-log-canonical.js';
 import type { AppConfig } from '../config.js';
-import { fingerprintId, type KeyRing, type VersionedKey } from '../keyring.js';
+import { fingerprintId, logKeyTag, type KeyRing, type VersionedKey } from '../keyring.js';
 import { DecisionLogUnavailableError, keyRotatedError, LogEntryInvalidError } from './decision-log-errors.js';
 import { chainKeyIds, handOverAll, type HandoverResult } from './decision-log-handover.js';
 import { entryHash, headMac } from './decision-log-mac.js';
@@ -21,7 +21,7 @@ export interface DecisionLogDeps {
   readonly redis: Redis;
   readonly keyPrefix: string;
   readonly logKey: Buffer;
-  /** The current log key's id, kept in every chain head so a writer holding a replaced key is refused. */
+  /** The current log key's id, named in rotation entries. */
   readonly logKeyId?: string;
   /** Log keys the current one replaced: verify checks entries from before each handover under them. */
   readonly previousLogKeys?: readonly VersionedKey[];
@@ -149,7 +149,7 @@ export class DecisionLog {
       const mac = headMac(this.opts.logKey, partition, prev.seq, prev.hash);
       const times = todo.map((x) => Date.parse(x.item.at));
       const clock = [String(Math.min(...times)), String(Math.max(...times)), String(CLOCK_SKEW_MS), String(IDEMPOTENCY_TTL_S)];
-      const kid = this.opts.logRing.current.id;
+      const kid = logKeyTag(this.opts.logKey);
       const res = await this.call(deadline, () => this.redis.cfLogAppend(chain, headKey, ...idem, String(head.seq), head.hash, String(prev.seq), prev.hash, mac, ...clock, kid, ...args));
       if (res[0] === 1) {
         this.heads.set(partition, prev);
@@ -182,7 +182,7 @@ export class DecisionLog {
     return handOverAll(this.opts, actor);
   }
 
-  /** The id of the log key each chain is under (null for an empty chain); stamps heads that have none yet. */
+  /** The fingerprint of the log key each chain is under (null for an empty chain); stamps heads that have none yet. */
   chainKeyIds(): Promise<(string | null)[]> {
     return chainKeyIds(this.opts);
   }

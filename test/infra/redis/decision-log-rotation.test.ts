@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { partitionOf } from '../../../domain/decision-log-canonical.js';
+import { logKeyTag } from '../../../infra/keyring.js';
 import { DecisionLogUnavailableError } from '../../../infra/redis/decision-log-errors.js';
 import { handoverMac } from '../../../infra/redis/decision-log-mac.js';
 import { decision } from './fixtures/decision-log-fixture.js';
@@ -38,7 +39,7 @@ test('after a handover, entries before it verify under the old key and entries a
     assert.equal(r.fields.n, handoverMac(KEY_B.key, r.fields.e!), 'and the new key signs it');
     assert.ok(recs.slice(0, rot).every((x) => x.fields.h === mac(KEY_A.key, x.fields.e!)));
     assert.ok(recs.slice(rot + 1).every((x) => x.fields.h === mac(KEY_B.key, x.fields.e!)));
-    assert.equal(await redis.hget(newLog.keys.logHead(p), 'kid'), 'log-b');
+    assert.equal(await redis.hget(newLog.keys.logHead(p), 'kid'), logKeyTag(KEY_B.key), 'the head names the key by fingerprint');
   }
   const ops = [];
   for await (const e of newLog.query({ kind: 'operator' })) ops.push(e);
@@ -142,7 +143,7 @@ test('a writer still holding the old log key is refused, writes nothing, and the
   const before = await redis.xlen(chain);
   await assert.rejects(oldLog.append(chain0(900)), (e: unknown) => {
     assert.ok(e instanceof DecisionLogUnavailableError && e.reason === 'key_rotated');
-    assert.match(e.message, /chain 0 is under log key log-b: this process holds log key log-a, so the log key was rotated since it started; restart it with the current keyring; nothing may be sent/);
+    assert.match(e.message, /chain 0 is under log key log-[0-9a-f]{10}: this process holds log key log-a, so the log key was rotated since it started; restart it with the current keyring; nothing may be sent/);
     return true;
   });
   assert.equal(await redis.xlen(chain), before);
@@ -212,4 +213,12 @@ test('sealed segments, their manifest and the witness carry across rotations, an
   assert.ok(prior.seq);
   const cut = await c.verify();
   assert.deepEqual(cut.breaks.map((x) => ({ partition: x.partition, kind: x.kind })), [{ partition: 1, kind: 'truncated' }]);
+});
+
+test('processes that name the same log key differently still append to one chain', async () => {
+  const { redis, newLog } = await rotatedLog();
+  const renamed = logWith(redis, newLog.opts.keyPrefix, newLog.opts.dataDir, { id: 'log-b-from-env', key: KEY_B.key }, [{ id: 'log-a-from-env', key: KEY_A.key }]);
+  await renamed.appendBatch([chain0(700), decision(701)]);
+  assert.equal((await renamed.verify()).ok, true);
+  assert.equal((await newLog.verify()).ok, true);
 });
