@@ -1,14 +1,15 @@
 import { SingleBar } from 'cli-progress';
 import { buildConfig } from '../infra/config.js';
 import { keyringPath, readKeyring, writeKeyring } from '../infra/dev-keys.js';
-import { fileRings, KeyRotationError, retire, rewrapAll, ROTATABLE, rotateKey, type Rotatable } from '../infra/key-rotation.js';
+import { fileRings, KeyRotationError, retire, rewrapAll, ROTATABLE, rotateKey, rotateLogKey, type Rotatable } from '../infra/key-rotation.js';
+import { LogHandoverError } from '../infra/redis/decision-log-handover.js';
 import { KEY_KINDS, type KeyKind } from '../infra/keyring.js';
 import { CliUsageError, type CliContext, type RegisterCommands } from './context.js';
 import { registerApiKeyCommands, rotateApiKey } from './keys-api.js';
 
 const WHY_NOT: Readonly<Record<string, string>> = {
   pseudonym: 'the pseudonym key is not rotated: every subjectRef in the log, Temporal history and search attributes is derived from it, and the hash chain covers them (see "Keys and rotation" in the README)',
-  log: 'log key rotation is not supported yet: the chain verifies under one key; keep CONSENTFLOW_LOG_KEY where only the writers and verify can read it (see "Keys and rotation" in the README)',
+  log: 'an old log key is never retired: verify checks the entries written under it, in Redis and in sealed segments, for as long as the log is kept',
   api: 'API keys are rotated by name: `consentflow keys rotate api --name <name>`',
 };
 
@@ -24,8 +25,17 @@ const rotatable = (kind: string): Rotatable => {
   throw new CliUsageError(`"${kind}" is not a key; use one of ${[...KEY_KINDS, 'api'].join(', ')}`);
 };
 const usage = async <T>(fn: () => Promise<T>): Promise<T> => fn().catch((e: unknown) => {
-  throw e instanceof KeyRotationError ? new CliUsageError(e.message) : e;
+  throw e instanceof KeyRotationError || e instanceof LogHandoverError ? new CliUsageError(e.message) : e;
 });
+
+async function rotateLog(ctx: CliContext, o: { actor?: string; json?: boolean }): Promise<void> {
+  const actor = actorOf(o);
+  const r = await usage(() => rotateLogKey({ env: ctx.config().env, file: fileOf(ctx), actor, redis: ctx.redis(), now: new Date() }));
+  const what = r.resumed ? `finished the handover to ${r.to}` : `${r.from.join(', ')} → ${r.to}`;
+  ctx.print(o.json, { key: 'log', ...r }, () =>
+    `log: ${what}; ${r.handedOver} of ${r.partitions} chains record the signed rotation, and entries before it still verify under the old key. Restart workers and the API now: until they hold the new key their appends are refused and nothing is sent.`,
+  );
+}
 
 /** `keys show|rotate|rewrap|retire|upgrade`: the keyring and its rotations (each one recorded in the decision log). */
 export const registerKeyCommands: RegisterCommands = (program, ctx) => {
@@ -45,13 +55,14 @@ export const registerKeyCommands: RegisterCommands = (program, ctx) => {
     });
   keys
     .command('rotate')
-    .description('make a fresh key current (master|codec|token), keeping the old one readable; api keys by --name')
+    .description('make a fresh key current (master|codec|token|log), keeping the old one readable; api keys by --name')
     .argument('<key>', `one of ${[...KEY_KINDS, 'api'].join(', ')}`)
     .option('--name <name>', 'api: the API key to re-issue')
     .option('--actor <who>', 'who rotates (recorded in the decision log); default $USER')
     .option('--json', 'print the result as JSON')
     .action(async (kind: string, o: { name?: string; actor?: string; json?: boolean }) => {
     if (kind === 'api') return rotateApiKey(ctx, o, actorOf(o));
+    if (kind === 'log') return rotateLog(ctx, o);
     const k = rotatable(kind);
     const cfg = ctx.config();
     const r = await usage(() => rotateKey({ env: cfg.env, file: fileOf(ctx), kind: k, actor: actorOf(o), redis: ctx.redis(), now: new Date() }));
