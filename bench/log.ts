@@ -100,6 +100,13 @@ export async function main(): Promise<void> {
     let r: Awaited<ReturnType<DecisionLog['verify']>> | undefined;
     const verifyMs = await timed(async () => (r = await log.verify()));
     report({ figure: 'verify', entries: r?.entries, ok: r?.ok, seconds: +(verifyMs / 1000).toFixed(2), entriesPerSec: rate(r?.entries ?? 0, verifyMs), goalSeconds: 10, goalEntries: 1_000_000 });
+    // The same log handed over to a new key, with a chunk after the switch: verify checks two keys and 16 handovers.
+    const rotated = new DecisionLog({ redis, keyPrefix: prefix, logKey: randomBytes(32), logKeyId: 'bench-new', previousLogKeys: [log.opts.logRing.current], partitions: 16, dataDir: dir, timeoutMs: 30_000 });
+    await rotated.handOver('bench');
+    await rotated.appendBatch(inputs(chunk));
+    let r2: Awaited<ReturnType<DecisionLog['verify']>> | undefined;
+    const rotatedMs = await timed(async () => (r2 = await rotated.verify()));
+    report({ figure: 'verify_after_rotation', entries: r2?.entries, ok: r2?.ok, seconds: +(rotatedMs / 1000).toFixed(2), entriesPerSec: rate(r2?.entries ?? 0, rotatedMs), ratioToVerify: +(rate(r2?.entries ?? 0, rotatedMs) / rate(r?.entries ?? 1, verifyMs)).toFixed(2) });
   } finally {
     await redis.flushdb().catch(() => undefined);
     redis.disconnect();
