@@ -165,7 +165,7 @@ export class ChainChecker {
       this.fail(last + 1, null, hiding ? 'truncated' : 'forged', hiding ? `the head was rewritten without the log key to end at seq ${last}; later entries were likely removed` : 'the chain head was rewritten without the log key');
     } else if (head.seq < last || head.hash !== this.prev) this.fail(head.seq + 1, null, 'forged', `entries after the head (seq ${head.seq}) were added without moving it`);
     // Every rotation hands every chain over, so a chain left under a replaced key lost its handover or never got it.
-    else if (last > 0 && this.key.id !== this.ring.current.id) {
+    else if (last > 0 && !this.key.key.equals(this.ring.current.key)) {
       this.fail(last, null, 'unrotated', `the chain ends under log key ${this.key.id}, not the current ${this.ring.current.id}: its rotation entry is missing; if a rotation was interrupted, run \`consentflow keys rotate log\` to finish it`);
     }
     return this.found;
