@@ -17,7 +17,7 @@ const POM = `<project xmlns="http://maven.apache.org/POM/4.0.0">
 
 /**
  * Returns an executable that starts the time-skipping test server, fetching its jars with Maven into the cache
- * once. The SDK runs it as an `existing-path` server with `<port> --enable-time-skipping`.
+ * once. `test/helpers/time-skipping.ts` runs it as `<launcher> <port>` and stops it by PID.
  */
 export function obtainTimeSkippingServer(): string {
   const dir = join(cacheDir(), `temporal-test-server-${TEST_SERVER_VERSION}`);

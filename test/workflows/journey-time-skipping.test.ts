@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { welcomeSeries } from '../../campaigns/welcome-series.js';
 import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
@@ -12,6 +12,7 @@ import { buildActivityDeps, workflowsPath } from '../../worker.js';
 import { createActivities } from '../../activities/index.js';
 import type { JourneyState } from '../../workflows/signals.js';
 import { testConfig } from '../helpers/config.js';
+import { startTimeSkipping, type TimeSkipping } from '../helpers/time-skipping.js';
 import { exampleContent } from '../helpers/example-workspace.js';
 import { policy } from '../../policy/index.js';
 import { consentEvent } from '../helpers/engine.js';
@@ -25,20 +26,22 @@ const { redis, prefix } = testRedis();
 const config = testConfig({ REDIS_KEY_PREFIX: prefix });
 const services = createServices(config, redis, policy);
 let env: TestWorkflowEnvironment;
+let server: TimeSkipping | undefined;
 let sink: SmtpSink;
 let mailer: Mailer;
 
 before(async () => {
   const path = process.env.CF_TEST_TIME_SKIPPING_SERVER;
   if (!path) throw new Error('CF_TEST_TIME_SKIPPING_SERVER is not set: run through `npm test`');
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } }, client: { dataConverter: dataConverter(config) } });
+  server = await startTimeSkipping(path, dataConverter(config));
+  env = server.env;
   sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('ts-outbox')) });
   mailer = createMailer(config, sink.url);
 });
 after(async () => {
   mailer.close();
   await sink.stop();
-  await env.teardown();
+  await server?.stop();
 });
 
 test('the week-long welcome series runs in seconds under time skipping, keeping its waits and daytime windows', async () => {
