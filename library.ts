@@ -4,6 +4,10 @@ import { ulid } from 'ulid';
 import { buildConsentEvent, type ConsentRecordRequest, type ConsentRecordResult } from './domain/consent-record.js';
 import type { Services } from './infra/compose.js';
 import { startPropagation } from './infra/temporal/rights.js';
+import { deployAndStart, type DeployedStart } from './infra/bundles/start-deployed.js';
+import type { Audience } from './infra/temporal/campaign-runs.js';
+import type { Workspace } from './infra/workspace/load.js';
+import { failureLine } from './domain/load-result.js';
 
 export { defineCampaign, type Campaign, type CampaignInput } from './domain/campaign.js';
 export { defineSegment, type Segment, type SegmentInput } from './domain/segment.js';
@@ -12,7 +16,10 @@ export { decide, type Decision, type GuardRequest } from './domain/guard.js';
 export { buildConfig, parseEnv, type AppConfig } from './infra/config.js';
 export { createServices, type Services } from './infra/compose.js';
 export { connectClient, dataConverter } from './infra/temporal/connection.js';
-export { startCampaign, runState, campaignWorkflowId, type Audience, type StartResult } from './infra/temporal/campaign-runs.js';
+export { runState, campaignWorkflowId, type Audience, type StartResult } from './infra/temporal/campaign-runs.js';
+export { deployCampaign, type DeployResult } from './infra/bundles/deploy.js';
+export { BundleStore, bundleHash } from './infra/redis/bundle-store.js';
+export type { DeployedStart } from './infra/bundles/start-deployed.js';
 export { reconcileRun } from './infra/redis/run-reconcile.js';
 export { signalConsentChange } from './infra/temporal/journeys.js';
 export { startWorker, createWorker, workerContent, type WorkerContent } from './worker.js';
@@ -40,4 +47,22 @@ export async function recordConsent(
     v: 1, changeId: built.event.id, kind: 'withdrawn', subjectRef: built.event.subjectRef, purpose: built.event.purpose, channel: built.event.channel,
   });
   return { ...built, propagation };
+}
+
+/**
+ * Deploys a campaign of the workspace (lint, then the immutable bundle and policy snapshot in Redis) and starts it
+ * with that bundle, exactly as `consentflow campaign start` does. Problems come back as values, nothing is started.
+ */
+export async function startCampaign(
+  deps: { services: Services; client: Client; workspace: Workspace; taskQueue?: string },
+  campaignId: string,
+  audience: Audience = {},
+  opts: { timeScale?: number; pageSize?: number } = {},
+): Promise<DeployedStart> {
+  const ws = deps.workspace;
+  const campaign = Object.hasOwn(ws.campaigns, campaignId) ? ws.campaigns[campaignId] : undefined;
+  const failed = ws.campaignFailures.find((f) => f.id === campaignId);
+  if (campaign === undefined) return { ok: false, reason: 'content', message: failed ? failureLine(failed) : `no campaign "${campaignId}"; campaigns: ${Object.keys(ws.campaigns).join(', ')}` };
+  if (!ws.policy.ok) return { ok: false, reason: 'content', message: `the workspace policy does not load: ${failureLine(ws.policy)}` };
+  return deployAndStart({ client: deps.client, services: deps.services, taskQueue: deps.taskQueue ?? 'consentflow' }, ws, ws.policy.value, campaign, audience, opts);
 }

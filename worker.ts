@@ -16,6 +16,7 @@ import { subjectRequestDeps } from './infra/subject-request-deps.js';
 import { reviewDeps } from './infra/review-deps.js';
 import type { ProcessorNotifier } from './domain/propagation.js';
 import { templatePort } from './infra/templates/port.js';
+import { DeployedContent } from './infra/bundles/deployed-content.js';
 import type { PolicyBundle } from './domain/policy.js';
 import type { Segment } from './domain/segment.js';
 import { failureLine } from './domain/load-result.js';
@@ -69,9 +70,10 @@ export function workerContent(ws: Workspace): WorkerContent {
 }
 
 /** Wires the real adapters into the activities' ports: the one place infra meets the send path. */
-export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer: Mailer; client: Client; taskQueue: string; content: WorkerContent; notifier?: ProcessorNotifier }): ActivityDeps {
+export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer: Mailer; client: Client; taskQueue: string; content: WorkerContent; notifier?: ProcessorNotifier }): ActivityDeps & { content: DeployedContent } {
   const s = createServices(config, io.redis, io.content.policy);
   return {
+    content: new DeployedContent(s.bundles, { policy: io.content.policy }),
     mailer: io.mailer,
     loadGuardStates: (refs) => s.consent.loadGuardStates(refs),
     readFields: (ref, fields) => s.subjects.readFields(ref, fields),
@@ -121,6 +123,8 @@ export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints,
   const taskQueue = opts.taskQueue ?? config.taskQueue;
   const metrics = new Registry();
   const plain = buildActivityDeps(config, { redis, mailer, client, taskQueue, content: opts.content, notifier: opts.notifier });
+  // Decisions under the worker's own policy name its version, so its snapshot must be kept for review and replay.
+  await plain.content.register();
   const deps = instrumentSendPorts(plain, createSendMetrics(metrics));
   const worker = await createWorker({ config, connection, deps, taskQueue });
   const server = config.env.CONSENTFLOW_METRICS_ADDR ? await serveMetrics(metrics, config.env.CONSENTFLOW_METRICS_ADDR) : undefined;

@@ -7,6 +7,7 @@ import { reconcileRun } from '../infra/redis/run-reconcile.js';
 import type { RunStore } from '../infra/redis/run-store.js';
 import { matchSegmentFields, SegmentFieldNotAllowedError, withoutLiveConsent } from './segment-page.js';
 import { runGuardedSends, type Exclusion, type SendPipelineDeps, type SendSpec } from './send-pipeline.js';
+import { withContent, type ContentSource } from './content.js';
 import type { DeferralPolicy, SendOutcome } from './send-outcome.js';
 
 /** What run activities need beyond the send path. */
@@ -16,6 +17,8 @@ export interface RunActivityDeps extends SendPipelineDeps {
   readonly runs: RunStore;
   /** Identifies the Redis process: a restart changes it, and a scan cursor from before means nothing after. */
   readonly redisRunId: () => Promise<string>;
+  /** Deployed bundles and the current policy; absent, the worker's own workspace serves every run. */
+  readonly content?: ContentSource;
 }
 
 /** Counts of one batch, for the workflow's progress query only; the accounting itself is the ledger's. */
@@ -55,8 +58,10 @@ export async function exclusionsOf(deps: RunActivityDeps, segment: Segment | und
 }
 
 /** Campaign-run activities: a fixed audience, guarded pages, deferred members, reconciliation and the summary. */
-export function createRunActivities(deps: RunActivityDeps) {
+export function createRunActivities(base: RunActivityDeps) {
+  const deps = base;
   async function sendPage(spec: SendSpec, segmentId: string | undefined, holdoutPercent: number, refs: readonly SubjectRef[], deferral: DeferralPolicy): Promise<SendOutcome[]> {
+    const deps = await withContent(base, spec.bundle);
     const segment = segmentId === undefined ? undefined : segmentOf(deps, segmentId);
     const excluded = await exclusionsOf(deps, segment, spec.campaignId, holdoutPercent, refs);
     const outcomes = await runGuardedSends(deps, spec, refs, { excluded, deferral, dueOnly: true, heartbeat: () => heartbeat() });
@@ -72,7 +77,8 @@ export function createRunActivities(deps: RunActivityDeps) {
      * Fixes the run's audience: every indexed subject whose profile matches the segment, stored in a run-scoped
      * ordered set. The scan restarts if Redis restarted meanwhile (its scan cursor would mean nothing after).
      */
-    async snapshotAudience(input: { runId: string; segmentId: string; purpose: string }): Promise<{ size: number; digest: string }> {
+    async snapshotAudience(input: { runId: string; segmentId: string; purpose: string; bundle?: string }): Promise<{ size: number; digest: string }> {
+      const deps = await withContent(base, input.bundle);
       const run = await deps.runs.get(input.runId);
       if (!run) throw ApplicationFailure.create({ type: 'RunUnknownFailure', nonRetryable: true, message: `run ${input.runId} is not recorded` });
       if (run.status !== 'snapshotting') return { size: run.audienceSize ?? 0, digest: run.audienceDigest ?? '' };

@@ -7,6 +7,7 @@ import { createRunActivities, exclusionsOf, heartbeat, segmentOf, type BatchCoun
 import { mapWindowed } from './concurrency.js';
 import { fieldsOutsidePurpose } from './segment-page.js';
 import { runGuardedSends, type SendOutcome, type SendSpec } from './send-pipeline.js';
+import { withContent } from './content.js';
 
 export { enrolmentSpec } from '../domain/run.js';
 import { evaluateCondition, msUntilWindow } from './conditions.js';
@@ -21,27 +22,29 @@ const ENROL_WINDOW = 32;
 
 export { journeyWorkflowId } from '../domain/run.js';
 
-function requireAllowed(deps: CampaignActivityDeps, purpose: string, fields: readonly string[], what: string): void {
-  const bad = fieldsOutsidePurpose(deps.policy(), purpose, fields);
+async function requireAllowed(deps: CampaignActivityDeps, purpose: string, fields: readonly string[], what: string): Promise<void> {
+  const bad = fieldsOutsidePurpose((await withContent(deps, undefined)).policy(), purpose, fields);
   if (bad.length) throw ApplicationFailure.create({ type: 'FieldNotAllowedFailure', nonRetryable: true, message: `${what} reads ${bad.join(', ')}, which purpose ${purpose} does not allow` });
 }
 
 /** Campaign activities: guarded sends, runs, enrolment, journey outcomes, quiet hours and branch conditions. */
-export function createCampaignActivities(deps: CampaignActivityDeps) {
+export function createCampaignActivities(base: CampaignActivityDeps) {
+  const deps = base;
   const clock = deps.now ?? (() => new Date());
   return {
     ...createRunActivities(deps),
 
     /** One journey send step for one subject; a denial is a normal result, a transient SMTP failure retries. */
     async sendStep(input: { spec: SendSpec; subjectRef: string }): Promise<SendOutcome> {
-      const [out] = await runGuardedSends(deps, input.spec, [input.subjectRef as SubjectRef], { heartbeat: () => heartbeat() });
+      const [out] = await runGuardedSends(await withContent(deps, input.spec.bundle), input.spec, [input.subjectRef as SubjectRef], { heartbeat: () => heartbeat() });
       if (out!.status === 'deferred' || out!.status === 'busy') throw ApplicationFailure.retryable(`delivery deferred (${out!.reasons.join(', ')}); retrying`, 'TransientSendFailure');
       return out!;
     },
 
     /** One page of a journey campaign's run: held-out and not-eligible members are logged, the rest enrolled. */
-    async enrolJourneys(input: { campaign: Campaign; campaignVersion: string; workflowId: string; runId: string; after: string; count: number; timeScale: number }): Promise<{ cursor: string | null; counts: BatchCounts }> {
+    async enrolJourneys(input: { campaign: Campaign; campaignVersion: string; bundle?: string; workflowId: string; runId: string; after: string; count: number; timeScale: number }): Promise<{ cursor: string | null; counts: BatchCounts }> {
       const { campaign } = input;
+      const deps = await withContent(base, input.bundle);
       const refs = await deps.runs.page(input.runId, input.after, input.count);
       const spec = enrolmentSpec(campaign, input.campaignVersion, input.workflowId, input.runId);
       const excluded = await exclusionsOf(deps, segmentOf(deps, campaign.audience.segment), campaign.id, campaign.options.holdoutPercent, refs);
@@ -49,7 +52,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       const enrol = refs.filter((r) => !excluded.has(r));
       // A sliding window of journey starts: the deterministic ids make a repeat of this page a no-op.
       const started = await mapWindowed(enrol, ENROL_WINDOW, (ref) =>
-        deps.startJourney(journeyWorkflowId(campaign.id, ref), { v: 1, campaign, campaignVersion: input.campaignVersion, subjectRef: ref, timeScale: input.timeScale, runId: input.runId }),
+        deps.startJourney(journeyWorkflowId(campaign.id, ref), { v: 1, campaign, campaignVersion: input.campaignVersion, subjectRef: ref, timeScale: input.timeScale, runId: input.runId, ...(input.bundle === undefined ? {} : { bundle: input.bundle }) }),
       );
       const at = clock().toISOString();
       const rec: LedgerRecord = { runId: input.runId, state: 'closed', at, decisionId: '', decisions: 0, outcome: 'enrolled', reasons: [], logged: true, deferrals: 0, sentBefore: false };
@@ -74,7 +77,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
 
     /** Milliseconds until the subject's local time enters the window (0 when inside); reads only the timezone field. */
     async quietHoursDelay(input: { subjectRef: string; purpose: string; timezoneField: string; window: { start: string; end: string }; nowMs: number }): Promise<number> {
-      requireAllowed(deps, input.purpose, [input.timezoneField], 'quiet hours');
+      await requireAllowed(deps, input.purpose, [input.timezoneField], 'quiet hours');
       const r = await deps.readFields(input.subjectRef as SubjectRef, [input.timezoneField]);
       const tz = r.status === 'found' ? r.fields[input.timezoneField] : undefined;
       return msUntilWindow(input.nowMs, tz, input.window);
@@ -82,7 +85,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
 
     /** Evaluates a field branch condition; only the boolean goes back into workflow history. */
     async evaluateFieldCondition(input: { subjectRef: string; purpose: string; condition: Extract<BranchCondition, { kind: 'field' }> }): Promise<boolean> {
-      requireAllowed(deps, input.purpose, [input.condition.field], `branch on ${input.condition.field}`);
+      await requireAllowed(deps, input.purpose, [input.condition.field], `branch on ${input.condition.field}`);
       const r = await deps.readFields(input.subjectRef as SubjectRef, [input.condition.field]);
       return evaluateCondition(input.condition, r.status === 'found' ? r.fields[input.condition.field] : undefined);
     },

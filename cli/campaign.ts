@@ -1,11 +1,9 @@
 
 import type { Campaign } from '../domain/campaign.js';
 import { failureLine } from '../domain/load-result.js';
-import { campaignVersion } from '../infra/campaign-version.js';
-import { lintById, workspaceLintSources } from '../infra/templates/lint-runner.js';
-import { templatePort } from '../infra/templates/port.js';
+import { deployCampaign, type DeployResult } from '../infra/bundles/deploy.js';
+import { deployAndStart } from '../infra/bundles/start-deployed.js';
 import type { Workspace } from '../infra/workspace/load.js';
-import { startCampaign } from '../infra/temporal/campaign-runs.js';
 import { addCampaignStatusCommands } from './campaign-status.js';
 import { addCampaignLintCommand } from './campaign-lint.js';
 import { dryRun, humanDryRun, type DryRunPorts } from './campaign-dry-run.js';
@@ -47,6 +45,19 @@ function withCampaign<O>(ctx: CliContext, run: (c: Campaign, ws: Workspace, opts
   };
 }
 
+/** Prints why a deploy stored nothing (lint problems, or content that does not build) and sets exit code 1. */
+function deployRefused(ctx: CliContext, id: string, verb: 'deploy' | 'start', r: { ok: true } | Exclude<DeployResult, { ok: true }>, json?: boolean): boolean {
+  if (r.ok) return false;
+  const key = verb === 'start' ? 'started' : 'deployed';
+  if (r.reason === 'lint') {
+    ctx.print(json, { [key]: false, problems: r.problems }, () => [`refusing to ${verb} ${id}: it does not lint clean`, ...r.problems.map((p) => `  [${p.code}] ${p.message}`)].join('\n'));
+  } else {
+    ctx.print(json, { [key]: false, error: r.message }, () => `refusing to ${verb} ${id}: ${r.message}`);
+  }
+  process.exitCode = 1;
+  return true;
+}
+
 function positive(flag: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
@@ -84,8 +95,27 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
     );
 
   campaign
+    .command('deploy')
+    .description('lint a campaign, then store its immutable bundle (campaign, templates, segment, policy snapshot) in Redis')
+    .argument('<id>', 'campaign id')
+    .option('--segment <id>', 'deploy it on another segment than the campaign audience')
+    .option('--json', 'print the result as JSON')
+    .action(
+      withCampaign(ctx, async (c, ws, opts: { segment?: string; json?: boolean }) => {
+        if (opts.segment) segmentById(ws, opts.segment);
+        const s = await ctx.services();
+        const d = await deployCampaign(s.bundles, ws, await ctx.policy(), c, { segment: opts.segment });
+        if (!deployRefused(ctx, c.id, 'deploy', d, opts.json) && d.ok) {
+          ctx.print(opts.json, { deployed: true, bundle: d.hash, created: d.created, policyVersion: d.policyVersion }, () =>
+            `${d.created ? 'deployed' : 'already deployed'}: ${c.id} bundle ${d.hash} (policy ${d.policyVersion.slice(0, 12)}); start it with \`consentflow campaign start ${c.id}\``,
+          );
+        }
+      }),
+    );
+
+  campaign
     .command('start')
-    .description('start a campaign on its segment (or on named subjects); refuses a campaign that does not lint clean')
+    .description('deploy a campaign, then start it on its segment (or on named subjects); refuses a campaign that does not lint clean')
     .argument('<id>', 'campaign id')
     .option('--segment <id>', 'run on another segment than the campaign audience')
     .option('--subject <id...>', 'enrol these subjects only (one journey each)')
@@ -93,24 +123,21 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
     .option('--json', 'print the result as JSON')
     .action(
       withCampaign(ctx, async (c, ws, opts: { segment?: string; subject?: string[]; timeScale?: string; json?: boolean }) => {
-      const id = c.id;
-      if (opts.segment && opts.subject) throw new CliUsageError('give either --segment or --subject, not both');
-      if (opts.segment) segmentById(ws, opts.segment);
-      const lint = lintById(id, workspaceLintSources(ws, await ctx.policy()));
-      if (!lint.ok) {
-        ctx.print(opts.json, { started: false, problems: lint.problems }, () => [`refusing to start ${id}: it does not lint clean`, ...lint.problems.map((p) => `  [${p.code}] ${p.message}`)].join('\n'));
-        process.exitCode = 1;
-        return;
-      }
-      const s = await ctx.services();
-      const audience = opts.subject ? { subjectRefs: opts.subject.map((sid) => s.pseudonymize(sid)) } : { segment: opts.segment };
-      const version = campaignVersion(c, templatePort(ws.templates));
-      const res = await startCampaign(await ctx.temporal(), c, audience, { taskQueue: ctx.config().taskQueue, campaignVersion: version, runs: s.runs, timeScale: positive('--time-scale', opts.timeScale, 1) });
-      ctx.print(opts.json, { started: true, campaignVersion: version, ...res }, () =>
-        res.kind === 'run'
-          ? `${res.alreadyRunning ? 'already running' : 'started'}: ${res.workflowId} run ${res.runId} (version ${version}); watch it with \`consentflow campaign status ${id} --watch\``
-          : `enrolled ${res.started} subject(s) (${res.existing} already enrolled) in ${id}, run ${res.runId} (version ${version}); see \`consentflow campaign status ${id}\``,
-      );
+        const id = c.id;
+        if (opts.segment && opts.subject) throw new CliUsageError('give either --segment or --subject, not both');
+        if (opts.segment) segmentById(ws, opts.segment);
+        const timeScale = positive('--time-scale', opts.timeScale, 1);
+        const s = await ctx.services();
+        const audience = opts.subject ? { subjectRefs: opts.subject.map((sid) => s.pseudonymize(sid)) } : { segment: opts.segment };
+        const r = await deployAndStart({ client: await ctx.temporal(), services: s, taskQueue: ctx.config().taskQueue }, ws, await ctx.policy(), c, audience, { timeScale });
+        if (deployRefused(ctx, id, 'start', r, opts.json) || !r.ok) return;
+        const res = r.start;
+        const version = r.bundle;
+        ctx.print(opts.json, { started: true, campaignVersion: version, bundle: version, ...res }, () =>
+          res.kind === 'run'
+            ? `${res.alreadyRunning ? 'already running' : 'started'}: ${res.workflowId} run ${res.runId} (bundle ${version.slice(0, 12)}); watch it with \`consentflow campaign status ${id} --watch\``
+            : `enrolled ${res.started} subject(s) (${res.existing} already enrolled) in ${id}, run ${res.runId} (bundle ${version.slice(0, 12)}); see \`consentflow campaign status ${id}\``,
+        );
       }),
     );
 

@@ -57,6 +57,8 @@ export interface JourneyStart {
   readonly timeScale?: number;
   /** The campaign run that enrolled the subject; absent for journeys started before runs were recorded. */
   readonly runId?: string;
+  /** The deployed bundle (its hash) whose templates and segment the journey uses; absent before deploys existed. */
+  readonly bundle?: string;
 }
 
 /** The spec under which a journey campaign's enrolment outcomes are logged and kept. */

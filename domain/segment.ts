@@ -3,6 +3,8 @@ import { ChannelSchema } from './channel.js';
 import { PurposeId } from './purpose-id.js';
 import { issueProblem, type DefinitionProblem } from './load-result.js';
 
+export { daysSince } from './segment-time.js';
+
 /** The profile a segment predicate sees: only the fields it declared in `reads`, nothing else. */
 export type SegmentProfile = Readonly<Record<string, string | number | undefined>>;
 
@@ -59,11 +61,4 @@ export function matchesSegment(segment: Segment, row: SegmentProfile, nowMs: num
   const view: Record<string, string | number | undefined> = Object.create(null) as Record<string, string | number | undefined>;
   for (const f of segment.reads) view[f] = Object.hasOwn(row, f) ? row[f] : undefined;
   return segment.where(Object.freeze(view), { nowMs });
-}
-
-/** Whole days between an ISO date-time field and now; undefined when the field is absent or unparseable. */
-export function daysSince(value: string | number | undefined, nowMs: number): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? undefined : Math.floor((nowMs - t) / 86_400_000);
 }

@@ -9,6 +9,8 @@ export interface SendSpec {
   readonly channel: string;
   readonly processor: string;
   readonly templateId: string;
+  /** The deployed bundle the step's templates and segment come from; absent: the worker's own workspace. */
+  readonly bundle?: string;
   readonly frequencyCap?: { readonly max: number; readonly perMs: number };
 }
 

@@ -9,6 +9,7 @@ import { ConsentStore } from './redis/consent-store.js';
 import { DecisionLog } from './redis/decision-log.js';
 import { redisKeys, type RedisKeys } from './redis/keys.js';
 import { RunStore } from './redis/run-store.js';
+import { BundleStore } from './redis/bundle-store.js';
 import { SendLedger } from './redis/send-ledger.js';
 import { SubjectStore } from './redis/subject-store.js';
 import { LinkTokens } from './tokens.js';
@@ -21,6 +22,8 @@ export interface Services {
   readonly log: DecisionLog;
   readonly ledger: SendLedger;
   readonly runs: RunStore;
+  /** Deployed campaign bundles and policy snapshots, content-addressed. */
+  readonly bundles: BundleStore;
   readonly policy: CompiledPolicy;
   readonly tokens: LinkTokens;
   readonly pseudonymize: (subjectId: string) => SubjectRef;
@@ -43,6 +46,7 @@ export function createServices(config: AppConfig, redis: Redis, bundle: PolicyBu
     log: DecisionLog.fromConfig(config, redis),
     ledger: new SendLedger(redis, keys),
     runs: new RunStore(redis, keys),
+    bundles: new BundleStore(redis, keys),
     policy,
     tokens: new LinkTokens(config.secrets.rings.token),
     pseudonymize: createPseudonymizer(config.secrets.pseudonymKey),

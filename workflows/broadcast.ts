@@ -9,6 +9,8 @@ export interface BroadcastInput {
   readonly v: 1;
   readonly campaign: Campaign;
   readonly campaignVersion: string;
+  /** The deployed bundle (its hash) the run's templates and segment come from; absent before deploys existed. */
+  readonly bundle?: string;
   readonly pageSize?: number;
   readonly timeScale?: number;
   /** The run id (recorded by the starter); the first execution's run id when absent. */
@@ -63,6 +65,7 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
           campaignId: campaign.id, campaignVersion: input.campaignVersion, workflowId, runId, stepId: sendStep.id, purpose: sendStep.purpose ?? campaign.purpose,
           channel: sendStep.channel, processor: sendStep.processor, templateId: sendStep.template,
           frequencyCap: cap && cap.channel === sendStep.channel ? { max: cap.max, perMs: parseDuration(cap.per) } : undefined,
+          bundle: input.bundle,
         }
       : undefined;
   const gate = async () => {
@@ -79,14 +82,14 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
   };
 
   if (progress.phase === 'audience') {
-    const a = await snapshotAudience({ runId, segmentId: campaign.audience.segment, purpose: campaign.purpose });
+    const a = await snapshotAudience({ runId, segmentId: campaign.audience.segment, purpose: campaign.purpose, bundle: input.bundle });
     progress = { ...progress, phase: 'pages', audienceSize: a.size };
   }
   while (progress.phase === 'pages') {
     if (await gate()) return cancel();
     const r = spec
       ? await sendBroadcastChunk({ spec, segmentId: campaign.audience.segment, holdoutPercent: campaign.options.holdoutPercent, after, count: pageSize, deferral })
-      : await enrolJourneys({ campaign, campaignVersion: input.campaignVersion, workflowId, runId, after, count: pageSize, timeScale: scale });
+      : await enrolJourneys({ campaign, campaignVersion: input.campaignVersion, bundle: input.bundle, workflowId, runId, after, count: pageSize, timeScale: scale });
     progress = add(progress, r.counts, Object.values(r.counts).reduce((a, n) => a + n, 0));
     if (r.cursor === null) progress = { ...progress, phase: 'deferred' };
     else after = r.cursor;

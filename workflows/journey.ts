@@ -69,6 +69,7 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
           spec: {
             campaignId: campaign.id, campaignVersion: input.campaignVersion, workflowId, runId, stepId: step.id, purpose, channel: step.channel,
             processor: step.processor, templateId: step.template, frequencyCap: cap && cap.channel === step.channel ? { max: cap.max, perMs: parseDuration(cap.per) } : undefined,
+            bundle: input.bundle,
           },
           subjectRef,
         });

@@ -50,6 +50,12 @@ export function redisKeys(prefix: string) {
     logIdempotency: (partition: number, day: string) => `${prefix}log:{p${partition}}:idem:${day}`,
     /** Where chain `n` was sealed into segment files and trimmed (hash: seq, hash, streamId). */
     logSealed: (partition: number) => `${prefix}log:{p${partition}}:sealed`,
+    /** A deployed campaign bundle (string, canonical JSON), addressed by its SHA-256; written once, never changed. */
+    bundle: (hash: string) => `${prefix}bundle:${hash}`,
+    /** A policy snapshot (string, canonical JSON), addressed by its version (SHA-256); written once, never changed. */
+    policySnapshot: (version: string) => `${prefix}policy:${version}`,
+    /** The version of the newest deployed policy: the one the guard applies. */
+    policyCurrent: () => `${prefix}policy-current`,
     /** Lock held while a sealer writes segments, so two sealers never trim the same range. */
     logSealLock: () => `${prefix}log:seal-lock`,
   };

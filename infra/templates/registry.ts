@@ -72,6 +72,18 @@ const known = new Set<string>(reservedVariables);
  * unless `onFailure` is given: then a bad file is reported there and left out, so the other templates still load.
  */
 export function loadTemplates(dir: string, onFailure?: (file: string, message: string) => void): TemplateRegistry {
+  const names = onFailure && !existsSync(dir) ? [] : readdirSync(dir).filter((n) => n.endsWith('.hbs')).sort();
+  return compileTemplates(dir, names.map((name) => ({ name, source: () => readFileSync(join(dir, name), 'utf8') })), onFailure);
+}
+
+/** One template file's name and its text (read lazily, so an unreadable file is that file's failure). */
+export interface TemplateSource {
+  readonly name: string;
+  readonly source: string | (() => string);
+}
+
+/** Compiles template files given as text (a deployed bundle's, or a folder's); same checks and failure handling as loadTemplates. */
+export function compileTemplates(dir: string, files: readonly TemplateSource[], onFailure?: (file: string, message: string) => void): TemplateRegistry {
   // A private environment: helpers or partials registered globally elsewhere never reach our templates.
   const hb = Handlebars.create();
   let compiles = 0;
@@ -80,18 +92,17 @@ export function loadTemplates(dir: string, onFailure?: (file: string, message: s
     return compilePart(hb, src, escape);
   };
   const entries = new Map<string, Entry>();
-  const names = onFailure && !existsSync(dir) ? [] : readdirSync(dir).filter((n) => n.endsWith('.hbs')).sort();
-  for (const name of names) {
+  for (const { name, source } of files) {
     const file = join(dir, name);
     try {
-      loadEntry(file, name);
+      loadEntry(file, name, typeof source === 'string' ? source : source());
     } catch (e) {
       if (!onFailure || !(e instanceof TemplateLoadError)) throw e;
       onFailure(file, (e.message.startsWith(file) ? e.message.slice(file.length).replace(/^:/, '') : e.message).trim());
     }
   }
-  function loadEntry(file: string, name: string): void {
-    const { meta, parts, body } = parseTemplateFile(readFileSync(file, 'utf8'), file);
+  function loadEntry(file: string, name: string, text: string): void {
+    const { meta, parts, body } = parseTemplateFile(text, file);
     if (name !== `${meta.id}.hbs`) throw new TemplateLoadError(`${file}: id "${meta.id}" does not match the file name; rename the file to ${meta.id}.hbs`);
     const reservedByPart: Record<string, readonly string[]> = {};
     const fields = new Set<string>();

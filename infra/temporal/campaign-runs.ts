@@ -32,8 +32,9 @@ export async function startCampaign(
   client: Client,
   campaign: Campaign,
   audience: Audience,
-  opts: { taskQueue: string; campaignVersion: string; runs: RunStore; timeScale?: number; pageSize?: number; deferral?: BroadcastInput['deferral'] },
+  opts: { taskQueue: string; campaignVersion: string; runs: RunStore; bundle?: string; timeScale?: number; pageSize?: number; deferral?: BroadcastInput['deferral'] },
 ): Promise<StartResult> {
+  const bundle = opts.bundle === undefined ? {} : { bundle: opts.bundle };
   const runId = ulid();
   const startedAt = new Date().toISOString();
   if ('subjectRefs' in audience) {
@@ -42,14 +43,14 @@ export async function startCampaign(
     await opts.runs.addMembers(runId, refs);
     await opts.runs.seal(runId);
     const start = journeyStarter(client, opts.taskQueue);
-    const results = await mapWindowed(refs, 32, (ref) => start(journeyWorkflowId(campaign.id, ref), { v: 1, campaign, campaignVersion: opts.campaignVersion, subjectRef: ref, timeScale: opts.timeScale, runId }));
+    const results = await mapWindowed(refs, 32, (ref) => start(journeyWorkflowId(campaign.id, ref), { v: 1, campaign, campaignVersion: opts.campaignVersion, subjectRef: ref, timeScale: opts.timeScale, runId, ...bundle }));
     await opts.runs.update(runId, { status: 'finished', finishedAt: new Date().toISOString() });
     const started = results.filter((r) => r === 'started').length;
     return { kind: 'journeys', runId, started, existing: refs.length - started };
   }
   const target: Campaign = audience.segment ? { ...campaign, audience: { segment: audience.segment } } : campaign;
   const workflowId = campaignWorkflowId(campaign.id);
-  const input: BroadcastInput = { v: 1, campaign: target, campaignVersion: opts.campaignVersion, timeScale: opts.timeScale, pageSize: opts.pageSize, runId, deferral: opts.deferral };
+  const input: BroadcastInput = { v: 1, campaign: target, campaignVersion: opts.campaignVersion, ...bundle, timeScale: opts.timeScale, pageSize: opts.pageSize, runId, deferral: opts.deferral };
   await opts.runs.register({ runId, campaignId: campaign.id, kind: target.options.kind, workflowId, startedAt, segment: target.audience.segment, sendSteps: sendSteps(target), status: 'snapshotting' });
   try {
     const handle = await client.workflow.start('broadcast', {

@@ -18,6 +18,8 @@ export interface Workspace {
   readonly policy: LoadResult<PolicyBundle>;
   readonly campaigns: Readonly<Record<string, Campaign>>;
   readonly segments: Readonly<Record<string, Segment>>;
+  /** Segment id → the absolute path of the file that defines it (a deploy compiles it into the bundle). */
+  readonly segmentFiles: Readonly<Record<string, string>>;
   readonly templates: TemplateRegistry;
   readonly campaignFailures: readonly CampaignFailure[];
   /** Segment and template files that did not load. */
@@ -41,8 +43,9 @@ async function loadDefinitions<T extends { id: string }>(
   what: string,
   example: string,
   parse: (v: unknown) => { ok: true; value: T } | { ok: false; problems: { path: string; message: string }[] },
-): Promise<{ byId: Record<string, T>; failures: LoadFailure[] }> {
+): Promise<{ byId: Record<string, T>; files: Record<string, string>; failures: LoadFailure[] }> {
   const byId: Record<string, T> = {};
+  const files: Record<string, string> = {};
   const seenIn = new Map<string, string>();
   const failures: LoadFailure[] = [];
   for (const file of contentFiles(dir)) {
@@ -67,8 +70,9 @@ async function loadDefinitions<T extends { id: string }>(
     }
     seenIn.set(parsed.value.id, shownAs);
     byId[parsed.value.id] = parsed.value;
+    files[parsed.value.id] = file;
   }
-  return { byId, failures };
+  return { byId, files, failures };
 }
 
 /** The policy as written (`policy/index.ts`: its default export, `policyInput` or `policy`), not yet checked. */
@@ -107,6 +111,7 @@ export async function loadWorkspace(paths: WorkspacePaths): Promise<Workspace> {
     policy,
     campaigns: campaigns.byId,
     segments: segments.byId,
+    segmentFiles: segments.files,
     templates,
     campaignFailures: campaigns.failures,
     otherFailures: [...segments.failures, ...templateFailures],
