@@ -72,8 +72,10 @@ export function workerContent(ws: Workspace): WorkerContent {
 /** Wires the real adapters into the activities' ports: the one place infra meets the send path. */
 export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer: Mailer; client: Client; taskQueue: string; content: WorkerContent; notifier?: ProcessorNotifier }): ActivityDeps & { content: DeployedContent } {
   const s = createServices(config, io.redis, io.content.policy);
+  const content = new DeployedContent(s.bundles, { policy: io.content.policy });
   return {
-    content: new DeployedContent(s.bundles, { policy: io.content.policy }),
+    content,
+    policyAt: (version) => content.policyAt(version),
     mailer: io.mailer,
     loadGuardStates: (refs) => s.consent.loadGuardStates(refs),
     readFields: (ref, fields) => s.subjects.readFields(ref, fields),

@@ -19,6 +19,8 @@ export interface ReviewActivityDeps {
   readonly consentEvents: (ref: SubjectRef) => Promise<readonly ConsentEvent[]>;
   readonly pageSubjects: (cursor: string, count: number) => Promise<{ readonly cursor: string; readonly refs: readonly SubjectRef[] }>;
   readonly policy: () => CompiledPolicy;
+  /** Policy snapshots by version, so each decision is judged by the policy it was made under. */
+  readonly policyAt?: (version: string) => Promise<CompiledPolicy | null>;
   readonly appendLog: AppendLog;
   readonly reviewReports: { write(report: ReviewReport): Promise<ReportSummary>; read(id: string): Promise<ReviewReport | null>; summarize(report: ReviewReport): ReportSummary };
   readonly subjectRequests: (now: Date) => Promise<SubjectRequestSummary>;
@@ -50,6 +52,7 @@ function lookups(deps: ReviewActivityDeps): ReviewLookups {
       return null;
     },
     consentEvents: (ref) => deps.consentEvents(ref as SubjectRef),
+    ...(deps.policyAt === undefined ? {} : { policyAt: deps.policyAt }),
   };
 }
 

@@ -15,6 +15,8 @@ export interface DecisionFacts {
   readonly noticeVersion: string | null;
   readonly consentEventId: string | null;
   readonly fieldsReleased: readonly string[];
+  /** The policy the decision was made under (absent in states parked before it was kept). */
+  readonly policyVersion?: string | null;
 }
 
 /** Released fields that are neither the channel's address field nor in the purpose's allow-list (all of them for an unknown purpose). */

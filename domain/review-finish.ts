@@ -60,7 +60,7 @@ export function buildReviewReport(state: ReviewState, x: ReviewExtras): ReviewRe
     generatedAt: x.generatedAt.toISOString(),
     policyVersion: x.policy.version,
     notes: [
-      `Allowed fields, notices and agreements are judged against the current policy ${x.policy.version.slice(0, 12)}; ${otherPolicies} decision(s) in the period were made under another policy version.`,
+      `Allowed fields, notices and agreements are judged against the policy version each decision recorded, from its stored snapshot; ${otherPolicies} decision(s) in the period were made under another version than the current ${x.policy.version.slice(0, 12)}, and a decision whose snapshot is missing is listed under policy_snapshot_missing and judged by the current one.`,
       'Chain verification covers every chain from its first entry to its head, not only the period.',
       'Offending entries are listed by log entry id (the delivery for send invariants, the decision for released fields); at most 100 ids per finding, the count is exact.',
     ],

@@ -19,6 +19,7 @@ export const InvariantCode = {
   processor_agreement_invalid: 'processor_agreement_invalid',
   delivery_without_decision: 'delivery_without_decision',
   unaccounted_subjects: 'unaccounted_subjects',
+  policy_snapshot_missing: 'policy_snapshot_missing',
 } as const;
 export type InvariantCode = (typeof InvariantCode)[keyof typeof InvariantCode];
 
@@ -31,6 +32,7 @@ export const INVARIANT_TEXT: Readonly<Record<InvariantCode, string>> = {
   processor_agreement_invalid: 'Sent deliveries through a processor with no agreement valid at the time of delivery',
   delivery_without_decision: 'Delivery entries (sent or failed) whose decisionId matches no decision entry',
   unaccounted_subjects: 'Audience members of campaign runs closed in the period with no terminal outcome (sent, denied, held out, not eligible, exited, failed); listed by the run summary entry',
+  policy_snapshot_missing: 'Decisions whose recorded policy version has no stored snapshot, so they cannot be judged against the policy they were made under (the current policy judges them instead)',
 };
 
 const Count = z.number().int().min(0);

@@ -12,6 +12,8 @@ export interface ReviewLookups {
   findDecision(subjectRef: string, decisionId: string): Promise<LogEntry | null>;
   /** The subject's consent events, oldest first. */
   consentEvents(subjectRef: string): Promise<readonly ConsentEvent[]>;
+  /** The policy snapshot of a version, or null when none was kept; without it every decision is judged by the current policy. */
+  policyAt?(version: string): Promise<CompiledPolicy | null>;
 }
 
 /** Allow decisions awaiting their delivery are kept up to this many; older ones are found again through `findDecision`. */
@@ -72,7 +74,7 @@ function note(f: Finding, id: string): void {
 
 const facts = (e: LogEntry): DecisionFacts => ({
   id: e.id, partition: e.partition, seq: e.seq, at: e.at, outcome: e.outcome, subjectRef: e.subjectRef, purpose: e.purpose, channel: e.channel,
-  noticeVersion: e.noticeVersion, consentEventId: e.consentEventId, fieldsReleased: e.fieldsReleased,
+  noticeVersion: e.noticeVersion, consentEventId: e.consentEventId, fieldsReleased: e.fieldsReleased, policyVersion: e.policyVersion,
 });
 
 /**
@@ -81,6 +83,7 @@ const facts = (e: LogEntry): DecisionFacts => ({
  */
 export class ReviewAccumulator {
   private readonly pending: Map<string, DecisionFacts>;
+  private readonly snapshots = new Map<string, Promise<CompiledPolicy | null>>();
 
   constructor(private readonly policy: CompiledPolicy, readonly state: ReviewState) {
     this.pending = new Map(state.pending.map((d) => [d.id, d]));
@@ -116,7 +119,7 @@ export class ReviewAccumulator {
     tally(s.byHour, e.at.slice(0, 13), e);
     tally((s.byCampaignDay[e.campaignId ?? NONE] ??= {}), e.at.slice(0, 10), e);
     this.bucket(e);
-    if (e.kind === 'decision') this.decision(e, events);
+    if (e.kind === 'decision') await this.decision(e, events, lookups);
     if (e.kind === 'delivery') await this.delivery(e, events, lookups);
     if (e.kind === 'run') this.run(e);
   }
@@ -131,15 +134,29 @@ export class ReviewAccumulator {
     if (f.entryIds.length < MAX_LISTED_IDS) f.entryIds.push(e.id);
   }
 
-  private decision(e: LogEntry, events: readonly ConsentEvent[]): void {
+  /**
+   * The policy a decision was made under, from its snapshot. A decision with no policy version is a re-decision at
+   * reservation (no guard run), judged by the current policy; a version with no snapshot is flagged when `flag` is set.
+   */
+  private async policyOf(version: string | null | undefined, lookups: ReviewLookups, flag?: string): Promise<CompiledPolicy> {
+    if (lookups.policyAt === undefined || version == null || version === this.policy.version) return this.policy;
+    let p = this.snapshots.get(version);
+    if (p === undefined) this.snapshots.set(version, (p = lookups.policyAt(version)));
+    const found = await p;
+    if (found === null && flag !== undefined) note((this.state.invariants.policy_snapshot_missing ??= { count: 0, entryIds: [] }), flag);
+    return found ?? this.policy;
+  }
+
+  private async decision(e: LogEntry, events: readonly ConsentEvent[], lookups: ReviewLookups): Promise<void> {
     const s = this.state;
     bump(s.byPolicyVersion, e.policyVersion ?? NONE);
+    const policy = await this.policyOf(e.policyVersion, lookups, e.id);
     if (e.outcome === 'deny') for (const r of e.reasons) bump(s.byReason, r);
     if (e.outcome !== 'allow') return;
     bump(s.noticeVersionsInDecisions, e.noticeVersion ?? NONE);
-    if (fieldsOutsidePurpose(this.policy, e.purpose, e.channel, e.fieldsReleased).length) note(s.invariants.field_outside_purpose, e.id);
+    if (fieldsOutsidePurpose(policy, e.purpose, e.channel, e.fieldsReleased).length) note(s.invariants.field_outside_purpose, e.id);
     const given = consentGivenAt(events, e.consentEventId);
-    const maxAge = e.purpose === null ? undefined : this.policy.purposes.get(e.purpose)?.maxConsentAgeMs;
+    const maxAge = e.purpose === null ? undefined : policy.purposes.get(e.purpose)?.maxConsentAgeMs;
     if (given !== null && maxAge !== undefined && Date.parse(e.at) - given > maxAge) note(s.staleReliedOn, e.id);
     this.pending.set(e.id, facts(e));
     // Oldest first: evicted decisions are still found through the log, only more slowly.
@@ -161,11 +178,13 @@ export class ReviewAccumulator {
     const authorised = d !== undefined && d.outcome === 'allow' && d.subjectRef === e.subjectRef && d.partition === e.partition && d.seq < e.seq;
     if (!authorised) note(s.invariants.send_without_allow, e.id);
     const atMs = Date.parse(e.at);
-    if (agreementInvalid(this.policy, e.processor, atMs)) note(s.invariants.processor_agreement_invalid, e.id);
+    // Judged under the policy the authorising decision was made under (its snapshot was flagged there if missing).
+    const policy = await this.policyOf(d?.policyVersion, lookups);
+    if (agreementInvalid(policy, e.processor, atMs)) note(s.invariants.processor_agreement_invalid, e.id);
     if (d === undefined) return;
     const decidedMs = Date.parse(d.at);
-    if (withdrawnBefore(this.policy, events, d.purpose, d.channel, decidedMs)) note(s.invariants.send_after_withdrawal, e.id);
-    if (noticeOutdated(this.policy, d.purpose, d.noticeVersion, decidedMs)) note(s.invariants.send_outdated_notice, e.id);
+    if (withdrawnBefore(policy, events, d.purpose, d.channel, decidedMs)) note(s.invariants.send_after_withdrawal, e.id);
+    if (noticeOutdated(policy, d.purpose, d.noticeVersion, decidedMs)) note(s.invariants.send_outdated_notice, e.id);
     const proc = (s.received[e.processor ?? NONE] ??= { sends: 0, purposes: {} });
     proc.sends++;
     const byPurpose = (proc.purposes[d.purpose ?? NONE] ??= { sends: 0, fields: {} });

@@ -96,6 +96,7 @@ test('reports every invariant violation exactly, by entry id', async () => {
     processor_agreement_invalid: [onLegacy.id],
     delivery_without_decision: [orphan.id],
     unaccounted_subjects: [closedRun.id],
+    policy_snapshot_missing: [],
   });
   assert.equal(r.invariants.find((i) => i.code === 'unaccounted_subjects')?.count, 2, 'counts the members, not the runs');
   assert.equal(r.status, 'fail');
@@ -168,4 +169,24 @@ test('flags a deny rate and a send volume far from the baseline, and stays quiet
   assert.deepEqual(found.map((a) => [a.campaignId, a.metric]), [['noisy', 'deny_rate'], ['noisy', 'send_volume']]);
   assert.equal(found[0]?.day, '2025-07-01');
   assert.deepEqual(detectAnomalies({ young: { '-1': tally(1, 0, 1), '0': tally(0, 100, 0) } }, T0, T0 + 86_400_000), [], 'too little baseline: no verdict');
+});
+
+test('each decision is judged by the policy version it recorded, and a version with no snapshot is flagged', async () => {
+  // An older policy let the newsletter use `city`; the current one does not.
+  const older = compilePolicy({ ...bundle, purposes: bundle.purposes.map((p) => (p.id === 'marketing.email.newsletter' ? { ...p, allowedFields: [...p.allowedFields, 'city'] } : p)) }, 'older-policy');
+  const withSnapshots: ReviewLookups = { ...lookups(), policyAt: (v) => Promise.resolve(v === 'older-policy' ? older : null) };
+  const acc = new ReviewAccumulator(policy, emptyReviewState(period));
+  const underOlder = allow({ policyVersion: 'older-policy', fieldsReleased: ['email', 'city'] });
+  const underCurrent = allow({ fieldsReleased: ['email', 'city'] });
+  const lost = allow({ policyVersion: 'gone-policy' });
+  await acc.addPage([underOlder, sent(underOlder), underCurrent, lost], withSnapshots);
+  const r = buildReviewReport(acc.state, extras(acc.state));
+  const inv = (code: string) => r.invariants.find((i) => i.code === code);
+  assert.deepEqual(inv('field_outside_purpose')?.entryIds, [underCurrent.id], 'city was allowed under the policy the first decision recorded');
+  assert.deepEqual(inv('policy_snapshot_missing')?.entryIds, [lost.id]);
+  assert.deepEqual(r.failures.sort(), ['field_outside_purpose', 'policy_snapshot_missing']);
+
+  const judgedByCurrent = new ReviewAccumulator(policy, emptyReviewState(period));
+  await judgedByCurrent.addPage([underOlder], lookups());
+  assert.equal(judgedByCurrent.state.invariants.field_outside_purpose.count, 1, 'without snapshots the current policy judges (the old behaviour)');
 });
