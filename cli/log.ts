@@ -8,6 +8,7 @@ import { DecisionLog } from '../infra/redis/decision-log.js';
 import type { LogQuery } from '../infra/redis/decision-log-query.js';
 import { type CliContext, CliUsageError, type RegisterCommands } from './context.js';
 import { type SubjectOption, subjectRefOf } from './subject-stores.js';
+import { runReplay, type ReplayOptions } from './log-replay.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
@@ -119,7 +120,7 @@ async function runSeal(ctx: CliContext, o: { before: string; json?: boolean }): 
   ctx.print(o.json, r, () => `sealed ${r.segments.reduce((a, s) => a + s.count, 0)} entries into ${r.segments.length} segments; trimmed ${r.trimmed} from Redis`);
 }
 
-/** Adds `log query|verify|export|seal`, the reviewer commands over the decision log. */
+/** Adds `log query|verify|export|replay|seal`, the reviewer commands over the decision log. */
 export const registerLogCommands: RegisterCommands = (program: Command, ctx: CliContext) => {
   const log = program.command('log').description('Query, verify, export and seal the tamper-evident decision log');
   log
@@ -152,6 +153,15 @@ export const registerLogCommands: RegisterCommands = (program: Command, ctx: Cli
     .option('--until <date>', 'entries before this ISO 8601 date/time')
     .option('--out <file>', 'write to a new file instead of stdout')
     .action((o: { format: string; since?: string; until?: string; out?: string }) => runExport(ctx, o));
+  log
+    .command('replay')
+    .description('Re-decide logged decisions with their recorded policy version and the consent events as they stood then; exits 1 on any mismatch')
+    .argument('[entryId]', 'one decision entry id')
+    .option('--since <date>', 'decisions at or after this ISO 8601 date/time')
+    .option('--until <date>', 'decisions before this ISO 8601 date/time')
+    .option('--actor <who>', 'who replays (recorded in the decision log); default $USER')
+    .option('--json', 'print JSON')
+    .action((entryId: string | undefined, o: ReplayOptions) => runReplay(ctx, entryId, o, period(o)));
   log
     .command('seal')
     .description('Move entries older than --before into compressed segment files and trim them from Redis')

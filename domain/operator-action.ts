@@ -27,3 +27,26 @@ export function keyRotationEntry(r: KeyRotation): LogEntryInput {
     at: r.at.toISOString(),
   };
 }
+
+/** A replay of logged decisions as the decision log records it: what was replayed, what it found, and who ran it. */
+export interface DecisionReplay {
+  /** `entry=ID` or `since=…,until=…`. */
+  readonly scope: string;
+  readonly replayed: number;
+  readonly mismatched: number;
+  readonly actor: string;
+  readonly at: Date;
+}
+
+/** The decision-log entry of a decision replay (counts only; the mismatching entries are in the replay's own report). */
+export function decisionReplayEntry(r: DecisionReplay): LogEntryInput {
+  return {
+    subjectRef: OPERATOR_SUBJECT_REF,
+    kind: 'operator',
+    outcome: 'recorded',
+    stepId: 'decision_replay',
+    result: `replayed=${r.replayed} mismatched=${r.mismatched} ${r.scope} actor=${r.actor}`.slice(0, 256),
+    reasons: [r.mismatched > 0 ? 'replay_mismatch' : 'replay_clean'],
+    at: r.at.toISOString(),
+  };
+}

@@ -109,6 +109,16 @@ export class ConsentStore {
     });
   }
 
+  /** Every event of the subject with the time the store committed it (its stream id), oldest first. */
+  async eventsWithTimes(ref: SubjectRef): Promise<{ readonly event: ConsentEvent; readonly recordedAtMs: number }[]> {
+    const entries = await this.#redis.xrange(this.#keys.consentEvents(ref), '-', '+');
+    return entries.map(([id, fields]) => {
+      const r = ConsentEvent.safeParse(parseJson(fields[1], `consent event ${id} of ${ref}`));
+      if (!r.success) throw new CorruptConsentDataError(`consent event ${id} of ${ref} failed validation`);
+      return { event: r.data, recordedAtMs: Number(id.split('-')[0]) };
+    });
+  }
+
   /** The stored projection: `purpose|channel` → latest event. */
   async projection(ref: SubjectRef): Promise<ConsentProjection> {
     const raw = await this.#redis.hgetall(this.#keys.consentState(ref));
