@@ -49,10 +49,11 @@ test('replaying a period with a broadcast and a journey with a withdrawal finds 
   // second send is denied with consent_withdrawn, judged on the events as they stood at each decision.
   const ref = await engine.seed(uniqueId('w'), { email: `${uniqueId('w')}@example.org`, first_name: 'Dripper' }, [{ purpose: 'marketing.email.newsletter' }]);
   await start(await dw.open(), dw.campaignId, { subjectRefs: [ref] });
-  await eventually(async () => ((await decisionsOf(ref)).length === 1 ? true : undefined), 30_000, 'the first decision');
+  const handle = engine.client.workflow.getHandle(journeyWorkflowId(dw.campaignId, ref));
+  // Withdraw once the first send step has returned (the journey waits at its branch), not while it is reserved.
+  await eventually(async () => ((await handle.query<JourneyState>('journeyState')).history.some((h) => h.stepId === 'first') ? true : undefined), 30_000, 'the first send');
   const withdrawal = consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' });
   await engine.services.consent.append(withdrawal);
-  const handle = engine.client.workflow.getHandle(journeyWorkflowId(dw.campaignId, ref));
   await handle.signal('engagement', { v: 1, event: 'clicked' });
   assert.equal(((await handle.result()) as JourneyState).status, 'completed');
   const journey = await decisionsOf(ref);
