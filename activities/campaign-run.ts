@@ -58,17 +58,16 @@ export async function exclusionsOf(deps: RunActivityDeps, segment: Segment | und
 }
 
 /** Campaign-run activities: a fixed audience, guarded pages, deferred members, reconciliation and the summary. */
-export function createRunActivities(base: RunActivityDeps) {
-  const deps = base;
+export function createRunActivities(deps: RunActivityDeps) {
   async function sendPage(spec: SendSpec, segmentId: string | undefined, holdoutPercent: number, refs: readonly SubjectRef[], deferral: DeferralPolicy): Promise<SendOutcome[]> {
-    const deps = await withContent(base, spec.bundle);
-    const segment = segmentId === undefined ? undefined : segmentOf(deps, segmentId);
-    const excluded = await exclusionsOf(deps, segment, spec.campaignId, holdoutPercent, refs);
-    const outcomes = await runGuardedSends(deps, spec, refs, { excluded, deferral, dueOnly: true, heartbeat: () => heartbeat() });
+    const bundled = await withContent(deps, spec.bundle);
+    const segment = segmentId === undefined ? undefined : segmentOf(bundled, segmentId);
+    const excluded = await exclusionsOf(bundled, segment, spec.campaignId, holdoutPercent, refs);
+    const outcomes = await runGuardedSends(bundled, spec, refs, { excluded, deferral, dueOnly: true, heartbeat: () => heartbeat() });
     const waiting = outcomes.filter((o) => o.status === 'deferred' || o.status === 'busy');
-    const now = (deps.now ?? (() => new Date()))().getTime();
-    await deps.runs.defer(spec.runId, waiting.map((o) => ({ ref: o.subjectRef, dueAt: o.nextAttemptAt ?? now + 5_000 })));
-    await deps.runs.undefer(spec.runId, outcomes.filter((o) => o.status !== 'deferred' && o.status !== 'busy').map((o) => o.subjectRef));
+    const now = (bundled.now ?? (() => new Date()))().getTime();
+    await bundled.runs.defer(spec.runId, waiting.map((o) => ({ ref: o.subjectRef, dueAt: o.nextAttemptAt ?? now + 5_000 })));
+    await bundled.runs.undefer(spec.runId, outcomes.filter((o) => o.status !== 'deferred' && o.status !== 'busy').map((o) => o.subjectRef));
     return outcomes;
   }
 
@@ -78,28 +77,28 @@ export function createRunActivities(base: RunActivityDeps) {
      * ordered set. The scan restarts if Redis restarted meanwhile (its scan cursor would mean nothing after).
      */
     async snapshotAudience(input: { runId: string; segmentId: string; purpose: string; bundle?: string }): Promise<{ size: number; digest: string }> {
-      const deps = await withContent(base, input.bundle);
-      const run = await deps.runs.get(input.runId);
+      const bundled = await withContent(deps, input.bundle);
+      const run = await bundled.runs.get(input.runId);
       if (!run) throw ApplicationFailure.create({ type: 'RunUnknownFailure', nonRetryable: true, message: `run ${input.runId} is not recorded` });
       if (run.status !== 'snapshotting') return { size: run.audienceSize ?? 0, digest: run.audienceDigest ?? '' };
-      const segment = segmentOf(deps, input.segmentId);
-      const nowMs = (deps.now ?? (() => new Date()))().getTime();
+      const segment = segmentOf(bundled, input.segmentId);
+      const nowMs = (bundled.now ?? (() => new Date()))().getTime();
       for (;;) {
-        const redisRun = await deps.redisRunId();
+        const redisRun = await bundled.redisRunId();
         let cursor = '0';
         do {
-          const page = await deps.pageSubjects(cursor, 1_000);
+          const page = await bundled.pageSubjects(cursor, 1_000);
           try {
-            await deps.runs.addMembers(input.runId, await matchSegmentFields(deps, deps.policy(), segment, input.purpose, page.refs, nowMs));
+            await bundled.runs.addMembers(input.runId, await matchSegmentFields(bundled, bundled.policy(), segment, input.purpose, page.refs, nowMs));
           } catch (e) {
             throw asFailure(e);
           }
           cursor = page.cursor;
           heartbeat();
         } while (cursor !== '0');
-        if ((await deps.redisRunId()) === redisRun) break;
+        if ((await bundled.redisRunId()) === redisRun) break;
       }
-      const sealed = await deps.runs.seal(input.runId);
+      const sealed = await bundled.runs.seal(input.runId);
       return { size: sealed.audienceSize ?? 0, digest: sealed.audienceDigest ?? '' };
     },
 

@@ -28,8 +28,7 @@ async function requireAllowed(deps: CampaignActivityDeps, purpose: string, field
 }
 
 /** Campaign activities: guarded sends, runs, enrolment, journey outcomes, quiet hours and branch conditions. */
-export function createCampaignActivities(base: CampaignActivityDeps) {
-  const deps = base;
+export function createCampaignActivities(deps: CampaignActivityDeps) {
   const clock = deps.now ?? (() => new Date());
   return {
     ...createRunActivities(deps),
@@ -44,19 +43,19 @@ export function createCampaignActivities(base: CampaignActivityDeps) {
     /** One page of a journey campaign's run: held-out and not-eligible members are logged, the rest enrolled. */
     async enrolJourneys(input: { campaign: Campaign; campaignVersion: string; bundle?: string; workflowId: string; runId: string; after: string; count: number; timeScale: number }): Promise<{ cursor: string | null; counts: BatchCounts }> {
       const { campaign } = input;
-      const deps = await withContent(base, input.bundle);
-      const refs = await deps.runs.page(input.runId, input.after, input.count);
+      const bundled = await withContent(deps, input.bundle);
+      const refs = await bundled.runs.page(input.runId, input.after, input.count);
       const spec = enrolmentSpec(campaign, input.campaignVersion, input.workflowId, input.runId);
-      const excluded = await exclusionsOf(deps, segmentOf(deps, campaign.audience.segment), campaign.id, campaign.options.holdoutPercent, refs);
-      const closed = await runGuardedSends(deps, spec, [...excluded.keys()], { excluded });
+      const excluded = await exclusionsOf(bundled, segmentOf(bundled, campaign.audience.segment), campaign.id, campaign.options.holdoutPercent, refs);
+      const closed = await runGuardedSends(bundled, spec, [...excluded.keys()], { excluded });
       const enrol = refs.filter((r) => !excluded.has(r));
       // A sliding window of journey starts: the deterministic ids make a repeat of this page a no-op.
       const started = await mapWindowed(enrol, ENROL_WINDOW, (ref) =>
-        deps.startJourney(journeyWorkflowId(campaign.id, ref), { v: 1, campaign, campaignVersion: input.campaignVersion, subjectRef: ref, timeScale: input.timeScale, runId: input.runId, ...(input.bundle === undefined ? {} : { bundle: input.bundle }) }),
+        bundled.startJourney(journeyWorkflowId(campaign.id, ref), { v: 1, campaign, campaignVersion: input.campaignVersion, subjectRef: ref, timeScale: input.timeScale, runId: input.runId, ...(input.bundle === undefined ? {} : { bundle: input.bundle }) }),
       );
       const at = clock().toISOString();
       const rec: LedgerRecord = { runId: input.runId, state: 'closed', at, decisionId: '', decisions: 0, outcome: 'enrolled', reasons: [], logged: true, deferrals: 0, sentBefore: false };
-      await deps.ledger.put(`${input.workflowId}:${ENROL_STEP}`, enrol.map((ref) => [ref, rec] as const));
+      await bundled.ledger.put(`${input.workflowId}:${ENROL_STEP}`, enrol.map((ref) => [ref, rec] as const));
       heartbeat();
       const counts: BatchCounts = { enrolled: started.filter((r) => r === 'started').length, duplicate: started.filter((r) => r === 'exists').length };
       for (const o of closed) counts[o.status] = (counts[o.status] ?? 0) + 1;
