@@ -22,7 +22,9 @@ const replay = (...args: string[]) => runCli(ctx, [registerLogCommands], ['log',
 
 async function start(ws: Workspace, campaignId: string, audience: Audience, id = campaignId) {
   assert.ok(ws.policy.ok);
-  const campaign = { ...ws.campaigns[campaignId]!, id };
+  const c = ws.campaigns[campaignId]!;
+  // No control group: which subject a holdout keeps out depends on the (random) campaign id.
+  const campaign = { ...c, id, options: { ...c.options, holdoutPercent: 0 } };
   const r = await deployAndStart({ client: engine.client, services: engine.services, taskQueue: engine.taskQueue }, ws, ws.policy.value, campaign, audience);
   assert.ok(r.ok, JSON.stringify(r));
   return r;
