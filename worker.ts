@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import type { Client } from '@temporalio/client';
-import type { TemplatePort } from './activities/send-pipeline.js';
+import type { TemplatePort } from './domain/template-port.js';
 import { createServices } from './infra/compose.js';
 import { watchConnection } from './infra/redis/connection-watch.js';
 import { connectRedis, redisRunId } from './infra/redis/connect.js';
@@ -79,6 +79,7 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     mailer: io.mailer,
     loadGuardStates: (refs) => s.consent.loadGuardStates(refs),
     readFields: (ref, fields) => s.subjects.readFields(ref, fields),
+    openFields: (ref, fields, sealed) => s.subjects.openFields(ref, fields, sealed),
     suppressHardBounce: (ref) => s.consent.suppress(ref, 'hard_bounce', 'smtp'),
     appendLog: (entries, opts) => s.log.appendBatch(entries, opts),
     ledger: s.ledger,

@@ -59,13 +59,14 @@ export async function exclusionsOf(deps: RunActivityDeps, segment: Segment | und
 
 /** Campaign-run activities: a fixed audience, guarded pages, deferred members, reconciliation and the summary. */
 export function createRunActivities(deps: RunActivityDeps) {
+  const clock = deps.now ?? (() => new Date());
   async function sendPage(spec: SendSpec, segmentId: string | undefined, holdoutPercent: number, refs: readonly SubjectRef[], deferral: DeferralPolicy): Promise<SendOutcome[]> {
     const bundled = await withContent(deps, spec.bundle);
     const segment = segmentId === undefined ? undefined : segmentOf(bundled, segmentId);
     const excluded = await exclusionsOf(bundled, segment, spec.campaignId, holdoutPercent, refs);
     const outcomes = await runGuardedSends(bundled, spec, refs, { excluded, deferral, dueOnly: true, heartbeat: () => heartbeat() });
     const waiting = outcomes.filter((o) => o.status === 'deferred' || o.status === 'busy');
-    const now = (bundled.now ?? (() => new Date()))().getTime();
+    const now = clock().getTime();
     await bundled.runs.defer(spec.runId, waiting.map((o) => ({ ref: o.subjectRef, dueAt: o.nextAttemptAt ?? now + 5_000 })));
     await bundled.runs.undefer(spec.runId, outcomes.filter((o) => o.status !== 'deferred' && o.status !== 'busy').map((o) => o.subjectRef));
     return outcomes;
@@ -82,7 +83,7 @@ export function createRunActivities(deps: RunActivityDeps) {
       if (!run) throw ApplicationFailure.create({ type: 'RunUnknownFailure', nonRetryable: true, message: `run ${input.runId} is not recorded` });
       if (run.status !== 'snapshotting') return { size: run.audienceSize ?? 0, digest: run.audienceDigest ?? '' };
       const segment = segmentOf(bundled, input.segmentId);
-      const nowMs = (bundled.now ?? (() => new Date()))().getTime();
+      const nowMs = clock().getTime();
       for (;;) {
         const redisRun = await bundled.redisRunId();
         let cursor = '0';
@@ -113,7 +114,7 @@ export function createRunActivities(deps: RunActivityDeps) {
     async sweepRun(input: { runId: string }): Promise<{ pending: number }> {
       const run = await deps.runs.get(input.runId);
       if (!run) return { pending: 0 };
-      const now = (deps.now ?? (() => new Date()))().getTime();
+      const now = clock().getTime();
       const due: Array<{ ref: string; dueAt: number }> = [];
       const r = await reconcileRun(deps.runs, deps.ledger, run, (ref, s, rec) => {
         if (s === 'pending') due.push({ ref, dueAt: rec?.runId === run.runId && rec.nextAttemptAt ? rec.nextAttemptAt : now });
@@ -124,7 +125,7 @@ export function createRunActivities(deps: RunActivityDeps) {
 
     /** Attempts the members whose next attempt is due; returns how many still wait and when the next is due. */
     async retryDeferred(input: { spec: SendSpec; segmentId: string; holdoutPercent: number; deferral: DeferralPolicy }): Promise<{ remaining: number; nextDueAt: number | null }> {
-      const now = (deps.now ?? (() => new Date()))().getTime();
+      const now = clock().getTime();
       for (;;) {
         const refs = await deps.runs.due(input.spec.runId, now, 250);
         if (refs.length === 0) break;
@@ -151,7 +152,7 @@ export function createRunActivities(deps: RunActivityDeps) {
           heartbeat();
         }
       }
-      const finished = run.status === 'finished' ? run : await deps.runs.update(input.runId, { status: 'finished', finishedAt: new Date().toISOString() });
+      const finished = run.status === 'finished' ? run : await deps.runs.update(input.runId, { status: 'finished', finishedAt: clock().toISOString() });
       const r = await reconcileRun(deps.runs, deps.ledger, finished);
       if (!finished.summaryEntryId) {
         const [entry] = await deps.appendLog(

@@ -1,4 +1,3 @@
-import type { AllowDecision } from '../domain/guard.js';
 import type { SubjectRef } from '../domain/ids.js';
 import type { LogEntryInput } from '../domain/decision-log.js';
 import type { LedgerRecord } from '../infra/redis/send-ledger.js';
@@ -6,21 +5,12 @@ import { mapWindowed } from './concurrency.js';
 import { messageLinks, stableMessageId, unsubscribeHeaders } from './message.js';
 import { deliveryEntry, factKey, reservationDenialEntry, type SendSpec } from './send-entries.js';
 import { deferralDelay, type DeferralPolicy, type SendOutcome } from './send-outcome.js';
-import type { SendPipelineDeps, TemplateInfo } from './send-pipeline.js';
-
-/** A send the guard allowed and the log holds, with the ledger record that owns it. */
-export interface Delivery {
-  readonly ref: SubjectRef;
-  readonly decision: AllowDecision;
-  readonly decisionId: string;
-  readonly template: TemplateInfo;
-  /** This run's decided (or, after a crash mid-send, reserved) record. */
-  readonly rec: LedgerRecord;
-}
+import type { Delivery, SendPipelineDeps } from './send-ports.js';
 
 const HARD_BOUNCE = /^5\.1\.\d|^5\.2\.1/;
 /** How long the commit of an accepted message keeps trying while Redis is away, before the retry resends it. */
 const COMMIT_PATIENCE_MS = 60_000;
+const COMMIT_RETRY_MS = 250;
 const DELIVERY_CONCURRENCY = 32;
 
 function smtpCodeOf(e: unknown): number | undefined {
@@ -36,6 +26,7 @@ interface Batch {
   readonly now: () => Date;
   readonly heartbeat: () => void;
   readonly commitPatienceMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
   /** Entries to append once the batch is delivered, with their idempotency keys and the records they settle. */
   readonly logs: Array<{ entry: LogEntryInput; key: string; ref: SubjectRef; rec: LedgerRecord }>;
 }
@@ -47,17 +38,18 @@ class CommitFailedError extends Error {
 
 /**
  * Records an accepted message, waiting out a short Redis outage (heartbeating) rather than failing the batch: a
- * failed commit is what makes a retry resend, so every second waited here is a duplicate avoided.
+ * failed commit is what makes a retry resend, so every second waited here is a duplicate avoided. The patience is
+ * counted in attempts, so a test's frozen clock cannot keep it spinning.
  */
 async function commitAccepted(b: Batch, ref: SubjectRef, rec: LedgerRecord): Promise<void> {
-  const started = Date.now();
-  for (;;) {
+  const attempts = Math.max(1, Math.ceil(b.commitPatienceMs / COMMIT_RETRY_MS));
+  for (let attempt = 1; ; attempt++) {
     try {
       return await b.deps.ledger.settle(ref, b.scope, rec);
     } catch (e) {
-      if (Date.now() - started >= b.commitPatienceMs) throw new CommitFailedError('could not record an accepted message', { cause: e });
+      if (attempt >= attempts) throw new CommitFailedError('could not record an accepted message', { cause: e });
       b.heartbeat();
-      await new Promise((r) => setTimeout(r, 250));
+      await b.sleep(COMMIT_RETRY_MS);
     }
   }
 }
@@ -79,7 +71,20 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   if (d.decision.outcome !== 'allow' || d.decision.subjectRef !== d.ref) return fail('decision_mismatch');
   const addressField = deps.policy().addressFields.get(spec.channel);
   if (spec.channel !== 'email' || !addressField) return fail('channel_transport_missing');
-  const read = await deps.readFields(d.ref, d.decision.fieldsReleased);
+  const messageId = stableMessageId(scope, d.ref, deps.sender.email);
+  // Reserve against the consent epoch the decision saw (a withdrawal committed since then means no send), and
+  // read only the released fields, in one round trip.
+  const claimed = await deps.ledger.claim(d.ref, scope, d.rec, d.fresh, messageId, at(), d.decision.fieldsReleased);
+  if (claimed.status === 'epoch_moved') {
+    const n = d.rec.decisions + 1;
+    const rec: LedgerRecord = { ...d.rec, state: 'closed', at: at(), decision: 'deny', decisions: n, outcome: 'denied', reasons: ['consent_changed'] };
+    const entry = reservationDenialEntry(spec, d.ref, d.decisionId, rec.at);
+    await settle(rec, entry, factKey(spec, d.ref, `decision:${n}`));
+    return { ...base, status: 'denied', reasons: ['consent_changed'] };
+  }
+  if (claimed.status !== 'ok') return { ...base, status: 'busy', reasons: ['another_attempt_owns_this_send'] };
+  // From here the send is reserved: every way out settles the record, which also clears the reservation.
+  const read = deps.openFields(d.ref, d.decision.fieldsReleased, claimed.profile);
   if (read.status !== 'found') return fail(`profile_${read.status}`);
   const { [addressField]: address, ...merge } = read.fields;
   if (!address) return fail('address_missing');
@@ -87,17 +92,6 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   const rendered = deps.templates.render(d.template.id, { fields: merge, links: { ...links }, sender: { ...deps.sender } });
   // Strict templates never go out with a hole: a missing value is a logged, permanent failure, not a retry loop.
   if (!rendered.ok) return fail('profile_field_missing');
-  const messageId = stableMessageId(scope, d.ref, deps.sender.email);
-  // Reserve against the consent epoch the decision saw: a withdrawal committed since then means no send.
-  const reserved = await deps.ledger.reserve(d.ref, scope, d.rec, messageId, at());
-  if (reserved === 'epoch_moved') {
-    const n = d.rec.decisions + 1;
-    const rec: LedgerRecord = { ...d.rec, state: 'closed', at: at(), decision: 'deny', decisions: n, outcome: 'denied', reasons: ['consent_changed'] };
-    const entry = reservationDenialEntry(spec, d.ref, d.decisionId, rec.at);
-    await settle(rec, entry, factKey(spec, d.ref, `decision:${n}`));
-    return { ...base, status: 'denied', reasons: ['consent_changed'] };
-  }
-  if (reserved !== 'ok') return { ...base, status: 'busy', reasons: ['another_attempt_owns_this_send'] };
   try {
     const res = await deps.mailer.send({ to: address, subject: rendered.subject, text: rendered.text, html: rendered.html, headers: unsubscribeHeaders(links), messageId });
     const rec: LedgerRecord = { ...d.rec, state: 'committed', at: at(), messageId, outcome: 'sent', smtpCode: res.code, reasons: [] };
@@ -132,7 +126,8 @@ export async function deliverAll(
   deliveries: readonly Delivery[],
   opts: { heartbeat: () => void; deferral: DeferralPolicy; now: () => Date; commitPatienceMs?: number },
 ): Promise<SendOutcome[]> {
-  const b: Batch = { deps, spec, scope, deferral: opts.deferral, now: opts.now, heartbeat: opts.heartbeat, commitPatienceMs: opts.commitPatienceMs ?? COMMIT_PATIENCE_MS, logs: [] };
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const b: Batch = { deps, spec, scope, deferral: opts.deferral, now: opts.now, heartbeat: opts.heartbeat, commitPatienceMs: opts.commitPatienceMs ?? COMMIT_PATIENCE_MS, sleep, logs: [] };
   // Enough in flight to keep the pooled SMTP connections busy, few enough that a 500-subject chunk does not
   // hold 500 rendered MIME trees in memory at once.
   // After the first infrastructure failure no new send starts, but the sends already in flight are seen through

@@ -4,54 +4,16 @@ import type { SubjectRef } from '../domain/ids.js';
 import type { CompiledPolicy } from '../domain/policy.js';
 import type { GuardState } from '../domain/consent-state.js';
 import type { LogEntry, LogEntryInput } from '../domain/decision-log.js';
-import { terminalFor, type LedgerRecord, type SendLedger, type TerminalOutcome } from '../infra/redis/send-ledger.js';
-import type { Mailer } from '../infra/smtp/transport.js';
-import type { LinkTokens } from '../infra/tokens.js';
+import type { TemplateInfo, TemplatePort } from '../domain/template-port.js';
+import { terminalFor, type LedgerRecord, type TerminalOutcome } from '../infra/redis/send-ledger.js';
 import { decisionEntry, deliveryEntry, factKey, outcomeEntry, reservationDenialEntry, type SendSpec } from './send-entries.js';
-import { deliverAll, type Delivery } from './send-deliver.js';
+import { deliverAll } from './send-deliver.js';
+import type { Delivery, SendPipelineDeps } from './send-ports.js';
 import { DEFAULT_DEFERRAL, type DeferralPolicy, type SendOutcome } from './send-outcome.js';
 
 export type { SendSpec } from './send-entries.js';
 export type { SendOutcome } from './send-outcome.js';
-
-/** What a send step needs to know about a template; the registry adapter provides it. */
-export interface TemplateInfo {
-  readonly id: string;
-  readonly channel: string;
-  readonly fields: readonly string[];
-  readonly fallback?: string;
-  readonly contentHash: string;
-}
-
-/** A strict render: the message, or the declared fields the profile has no value for (nothing is sent then). */
-export type RenderResult = { readonly ok: true; readonly subject: string; readonly text: string; readonly html?: string } | { readonly ok: false; readonly missingFields: readonly string[] };
-
-/** The template port: metadata for the guard, strict rendering of released fields only. */
-export interface TemplatePort {
-  info(id: string): TemplateInfo | undefined;
-  render(id: string, ctx: { fields: Record<string, string>; links: Record<string, string>; sender: Record<string, string> }): RenderResult;
-}
-
-/** Appends entries to the decision log; an idempotency key per entry makes a retried append return the stored one. */
-export type AppendLog = (entries: readonly LogEntryInput[], opts?: { readonly idempotencyKeys?: readonly (string | null)[] }) => Promise<LogEntry[]>;
-
-/** The ports the guarded send path runs on. */
-export interface SendPipelineDeps {
-  readonly loadGuardStates: (refs: readonly SubjectRef[]) => Promise<GuardState[]>;
-  readonly readFields: (ref: SubjectRef, fields: readonly string[]) => Promise<{ status: 'found'; fields: Readonly<Record<string, string>> } | { status: 'not_found' | 'erased' }>;
-  readonly suppressHardBounce: (ref: SubjectRef) => Promise<unknown>;
-  readonly appendLog: AppendLog;
-  readonly ledger: SendLedger;
-  readonly templates: TemplatePort;
-  readonly mailer: Mailer;
-  readonly policy: () => CompiledPolicy;
-  readonly tokens: LinkTokens;
-  readonly publicUrl: string;
-  readonly sender: { readonly name: string; readonly email: string; readonly postalAddress: string };
-  readonly now?: () => Date;
-  /** Observes each batch's outcomes (metrics); never personal data beyond the pseudonymous refs it already has. */
-  readonly onOutcomes?: (spec: Pick<SendSpec, 'campaignId' | 'channel'>, outcomes: readonly SendOutcome[]) => void;
-}
+export type { AppendLog, Delivery, FieldsRead, RenderResult, SendPipelineDeps, TemplateInfo, TemplatePort } from './send-ports.js';
 
 /** The guard's answer for one subject on one send step, with the template it would use. */
 export interface SendDecision {
@@ -155,7 +117,7 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
     if (!mine) return void decisions.push({ d, epoch, n: 1 });
     // The decision of record stands while nothing the guard reads has changed; otherwise it is re-decided, visibly.
     if (mine.decision === 'allow' && d.decision.outcome === 'allow' && d.extraReasons.length === 0 && d.template && mine.epoch === epoch) {
-      return void sendable.push({ ref, decision: d.decision, decisionId: mine.decisionId, template: d.template, rec: mine });
+      return void sendable.push({ ref, decision: d.decision, decisionId: mine.decisionId, template: d.template, rec: mine, fresh: false });
     }
     if (mine.state === 'reserved') {
       // A crash mid-send, and consent changed since: the first attempt may or may not have been delivered, and it
@@ -219,22 +181,22 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
     const entry = logged[facts.length + i]!;
     const base = { runId: spec.runId, at: now.toISOString(), decisionId: entry.id, decisions: n, epoch, reasons: entry.reasons, deferrals: 0, sentBefore: false } as const;
     if (entry.outcome === 'allow' && d.decision.outcome === 'allow' && d.template) {
+      // Its record is written by the reservation itself, one round trip instead of two.
       const rec: LedgerRecord = { ...base, state: 'decided', decision: 'allow', logged: false };
-      puts.push([d.ref, rec]);
-      fresh.push({ ref: d.ref, decision: d.decision, decisionId: entry.id, template: d.template, rec });
+      fresh.push({ ref: d.ref, decision: d.decision, decisionId: entry.id, template: d.template, rec, fresh: true });
     } else {
       const rec: LedgerRecord = { ...base, state: 'closed', decision: 'deny', outcome: 'denied', logged: true };
       puts.push([d.ref, rec]);
       outcomes.set(d.ref, fromRecord(d.ref, rec));
     }
   });
-  const applied = await deps.ledger.put(scope, puts);
+  const applied = puts.length ? await deps.ledger.put(scope, puts) : [];
   const lost = new Set(puts.filter((_, i) => !applied[i]).map(([ref]) => ref));
   for (const ref of lost) outcomes.set(ref, { subjectRef: ref, status: 'busy', reasons: ['another_attempt_owns_this_send'], decisionId: null });
   if (relogged.size) await deps.ledger.markLogged(scope, relogged);
   await Promise.all(abandoned);
 
-  sendable.push(...fresh.filter((x) => !lost.has(x.ref)));
+  sendable.push(...fresh);
   for (const o of await deliverAll(deps, spec, scope, sendable, { heartbeat: opts.heartbeat ?? (() => {}), deferral: opts.deferral ?? DEFAULT_DEFERRAL, now: clock, commitPatienceMs: opts.commitPatienceMs })) outcomes.set(o.subjectRef, o);
   const result = refs.map((r) => outcomes.get(r)!);
   deps.onOutcomes?.(spec, result);

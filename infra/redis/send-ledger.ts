@@ -58,20 +58,38 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`;
 
-// Reserves a send: only this run's decided record with the same decision (or its own reservation, resumed after a
-// crash mid-send), and only while the subject's consent epoch is the one the decision saw. A withdrawal committed
-// before this point therefore means no send.
-const RESERVE = `
+// Reserves a send and reads what it needs in the same round trip. A fresh decision writes its record here (no
+// separate write before): refused only if this run already reserved, sent or closed it. A resumed one needs this
+// run's decided or reserved record with the same decision. Either way the subject's consent epoch must still be the
+// one the decision saw, so a withdrawal committed before this point means no send; on a moved epoch a fresh
+// decision leaves its decided record, which the caller closes as a re-decision. Then the erasure tombstone, the
+// wrapped data key and only the released profile fields are read (minimisation at the data layer).
+// KEYS: record, epoch, inflight, erased, data key, profile. ARGV: runId, decisionId, epoch, reserved json, record
+// ttl, in-flight ttl, '1' if fresh, decided json, then the released field names.
+const CLAIM = `
 local raw = redis.call('GET', KEYS[1])
-if not raw then return 'missing' end
-local cur = cjson.decode(raw)
-if cur.runId ~= ARGV[1] or (cur.state ~= 'decided' and cur.state ~= 'reserved') or cur.decisionId ~= ARGV[2] then return 'busy' end
-if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[3] then return 'epoch_moved' end
+local fresh = ARGV[7] == '1'
+if raw then
+  local cur = cjson.decode(raw)
+  if fresh then
+    if cur.runId == ARGV[1] and (cur.state == 'reserved' or cur.state == 'committed' or cur.state == 'closed') then return {'busy'} end
+  elseif cur.runId ~= ARGV[1] or (cur.state ~= 'decided' and cur.state ~= 'reserved') or cur.decisionId ~= ARGV[2] then
+    return {'busy'}
+  end
+elseif not fresh then
+  return {'missing'}
+end
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[3] then
+  if fresh then redis.call('SET', KEYS[1], ARGV[8], 'PX', ARGV[5]) end
+  return {'epoch_moved'}
+end
 redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
 local t = redis.call('TIME')
 redis.call('ZADD', KEYS[3], tonumber(t[1]) * 1000 + tonumber(ARGV[6]), KEYS[1])
 redis.call('PEXPIRE', KEYS[3], ARGV[6])
-return 'ok'`;
+local values = {}
+if #ARGV > 8 then values = redis.call('HMGET', KEYS[6], unpack(ARGV, 9)) end
+return {'ok', redis.call('EXISTS', KEYS[4]), redis.call('GET', KEYS[5]) or '', values}`;
 
 // Records the SMTP server's answer (or a release after a 4xx) and clears the in-flight reservation.
 const SETTLE = `
@@ -92,10 +110,26 @@ return 1`;
 /** What a reservation attempt found. */
 export type ReserveResult = 'ok' | 'missing' | 'busy' | 'epoch_moved';
 
+/** The encrypted profile values a claim read: the subject store decrypts them. */
+export interface SealedProfile {
+  readonly erased: boolean;
+  /** The wrapped data key; '' when the subject has none. */
+  readonly wrapped: string;
+  readonly values: ReadonlyArray<string | null>;
+}
+
+/** A claim: reserved with the released fields' sealed values, or why not. */
+export type ClaimResult = { readonly status: 'ok'; readonly profile: SealedProfile } | { readonly status: Exclude<ReserveResult, 'ok'> };
+
+const ClaimReply = z.union([
+  z.tuple([z.enum(['missing', 'busy', 'epoch_moved'])]),
+  z.tuple([z.literal('ok'), z.number(), z.string(), z.array(z.string().nullable())]),
+]);
+
 type Scripted = Redis & {
   cfLedgerPut(key: string, json: string, ttl: string, runId: string): Promise<number>;
-  cfLedgerReserve(key: string, epoch: string, inflight: string, ...args: string[]): Promise<ReserveResult>;
   cfLedgerSettle(key: string, inflight: string, json: string, ttl: string): Promise<number>;
+  cfLedgerClaim(...args: string[]): Promise<unknown>;
 };
 
 /** Send records, in-flight reservations and frequency-cap windows, all under the subject's hash tag. */
@@ -109,8 +143,8 @@ export class SendLedger {
     const r = redis as unknown as Partial<Scripted>;
     if (typeof r.cfLedgerPut !== 'function') {
       redis.defineCommand('cfLedgerPut', { numberOfKeys: 1, lua: PUT });
-      redis.defineCommand('cfLedgerReserve', { numberOfKeys: 3, lua: RESERVE });
       redis.defineCommand('cfLedgerSettle', { numberOfKeys: 2, lua: SETTLE });
+      redis.defineCommand('cfLedgerClaim', { numberOfKeys: 6, lua: CLAIM });
     }
     this.redis = redis as Scripted;
   }
@@ -131,10 +165,18 @@ export class SendLedger {
     return res.map((r) => r === 1);
   }
 
-  /** Reserves the send of a decided record if the subject's consent epoch is still the decision's. */
-  reserve(ref: SubjectRef, scope: string, decided: LedgerRecord, messageId: string, at: string): Promise<ReserveResult> {
+  /**
+   * Reserves a send against the decision's consent epoch and reads the released fields' sealed values, in one
+   * round trip: `fresh` writes the decision's record too (it has none yet), otherwise `decided` must be current.
+   */
+  async claim(ref: SubjectRef, scope: string, decided: LedgerRecord, fresh: boolean, messageId: string, at: string, fields: readonly string[]): Promise<ClaimResult> {
+    const k = this.keys;
     const reserved: LedgerRecord = { ...decided, state: 'reserved', messageId, at };
-    return this.redis.cfLedgerReserve(this.key(ref, scope), this.keys.epoch(ref), this.keys.inflight(ref), decided.runId ?? '', decided.decisionId, String(decided.epoch ?? 0), JSON.stringify(reserved), String(RECORD_TTL_MS), String(INFLIGHT_TTL_MS));
+    const keys = [this.key(ref, scope), k.epoch(ref), k.inflight(ref), k.erased(ref), k.dataKey(ref), k.profile(ref)];
+    const args = [decided.runId ?? '', decided.decisionId, String(decided.epoch ?? 0), JSON.stringify(reserved), String(RECORD_TTL_MS), String(INFLIGHT_TTL_MS), fresh ? '1' : '0', JSON.stringify(decided), ...fields];
+    const reply = ClaimReply.parse(await this.redis.cfLedgerClaim(...keys, ...args));
+    if (reply[0] !== 'ok') return { status: reply[0] };
+    return { status: 'ok', profile: { erased: reply[1] === 1, wrapped: reply[2], values: reply[3] } };
   }
 
   /** Records the SMTP answer or a release (state decided again, after a 4xx) and clears the reservation. */

@@ -4,6 +4,7 @@ import type { Suppression } from '../../domain/suppression.js';
 import { type Envelope, decryptField, encryptField } from '../crypto/envelope.js';
 import { addressHash, createPseudonymizer } from '../crypto/pseudonym.js';
 import type { RedisKeys } from './keys.js';
+import type { SealedProfile } from './send-ledger.js';
 import { ErasureMarker } from './erasure-marker.js';
 import { awaitInflightSends } from './inflight.js';
 import { type Admission, checkAdmission } from './subject-admission.js';
@@ -142,13 +143,23 @@ export class SubjectStore {
     const { keys } = this.#d;
     const r = await this.#read(ref, (m) => (fields.length ? m.hmget(keys.profile(ref), ...fields) : m.echo('')));
     if (r.status !== 'found') return r;
-    const values = fields.length ? (r.raw as (string | null)[]) : [];
+    return { status: 'found', fields: this.#decrypt(ref, r.dek, fields, fields.length ? (r.raw as (string | null)[]) : []) };
+  }
+
+  /** Decrypts the named fields that another script read together with the tombstone and the wrapped data key. */
+  openFields(ref: SubjectRef, fields: readonly string[], sealed: SealedProfile): ReadResult {
+    if (sealed.erased) return { status: 'erased' };
+    if (!sealed.wrapped) return { status: 'not_found' };
+    return { status: 'found', fields: this.#decrypt(ref, this.#d.envelope.unwrap(sealed.wrapped, ref).dek, fields, sealed.values) };
+  }
+
+  #decrypt(ref: SubjectRef, dek: Buffer, fields: readonly string[], values: ReadonlyArray<string | null>): Record<string, string> {
     const out: Record<string, string> = {};
     fields.forEach((f, i) => {
       const v = values[i];
-      if (v) out[f] = decryptField(r.dek, ref, f, v);
+      if (v) out[f] = decryptField(dek, ref, f, v);
     });
-    return { status: 'found', fields: out };
+    return out;
   }
 
   /** Reads every profile field: only for answering a data subject access request (GDPR 15, PIPL 45). */

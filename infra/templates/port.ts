@@ -1,4 +1,4 @@
-import type { TemplateInfo, TemplatePort } from '../../activities/send-pipeline.js';
+import type { TemplateInfo, TemplatePort } from '../../domain/template-port.js';
 import { TemplateRenderError, type TemplateRegistry } from './registry.js';
 
 /** Adapts a template registry to the send pipeline's port: metadata for the guard, strict rendering. */

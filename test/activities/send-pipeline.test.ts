@@ -67,7 +67,7 @@ test('when the decision log cannot be written, nothing is sent and no send is re
 });
 
 /** The deps with some ledger methods replaced (fault injection into the real ledger). */
-const withLedger = (over: Partial<Record<'put' | 'settle', (...a: never[]) => Promise<unknown>>>) => ({
+const withLedger = (over: Partial<Record<'put' | 'settle' | 'claim', (...a: never[]) => Promise<unknown>>>) => ({
   ...deps,
   ledger: Object.assign(Object.create(Object.getPrototypeOf(deps.ledger) as object), deps.ledger, over) as typeof deps.ledger,
 });
@@ -83,14 +83,13 @@ async function entriesOf(ref: string) {
 test('a withdrawal committed between the decision and the reservation means no send, logged as a re-decision', async () => {
   const { ref, address } = await subject({ first_name: 'Gil' });
   const s = spec();
-  // The field read runs after the allow is logged and before the reservation: land the withdrawal exactly there.
-  const racing = {
-    ...deps,
-    readFields: async (r: typeof ref, f: readonly string[]) => {
+  // The reservation runs after the allow is logged: land the withdrawal exactly before it.
+  const racing = withLedger({
+    claim: async (...a: Parameters<typeof deps.ledger.claim>) => {
       await services.consent.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
-      return deps.readFields(r, f);
+      return deps.ledger.claim(...a);
     },
-  };
+  });
   const [out] = await runGuardedSends(racing, s, [ref]);
   assert.deepEqual([out?.status, out?.reasons], ['denied', ['consent_changed']]);
   assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
@@ -103,17 +102,17 @@ test('a withdrawal committed between the decision and the reservation means no s
   assert.equal((await entriesOf(ref)).length, 2);
 });
 
-test('a batch retried after its records failed to save reuses the logged decision instead of logging another', async () => {
+test('a batch retried after its reservation failed to save reuses the logged decision instead of logging another', async () => {
   const { ref, address } = await subject({ first_name: 'Jo' });
   const s = spec();
   let fail = true;
   const flaky = withLedger({
-    put: async (...a: Parameters<typeof deps.ledger.put>) => {
+    claim: async (...a: Parameters<typeof deps.ledger.claim>) => {
       if (fail) {
         fail = false;
         throw new Error('injected: records not saved');
       }
-      return deps.ledger.put(...a);
+      return deps.ledger.claim(...a);
     },
   });
   await assert.rejects(runGuardedSends(flaky, s, [ref]), /injected/);
@@ -233,4 +232,18 @@ test('a send that fails permanently gives its frequency-cap slot back, so the ne
   assert.equal(second?.status, 'sent');
   const [third] = await runGuardedSends(deps, spec({ frequencyCap: cap }), [ref]);
   assert.deepEqual([third?.status, third?.reasons], ['denied', ['frequency_capped']]);
+});
+
+test('a commit that never succeeds gives up after its patience in attempts, even under a frozen clock', async () => {
+  const { ref, address } = await subject({ first_name: 'Ike' });
+  const frozen = new Date();
+  let attempts = 0;
+  const stuck = {
+    ...withLedger({ settle: async () => ((attempts += 1), Promise.reject(new Error('injected: Redis away'))) }),
+    now: () => frozen,
+    sleep: async () => {},
+  };
+  await assert.rejects(runGuardedSends(stuck, spec(), [ref], { commitPatienceMs: 1_000 }), /Redis away/);
+  assert.equal(attempts, 4, 'one attempt per 250 ms of patience');
+  assert.equal(mails(address).length, 1, 'the message went out once; the retry of the batch resends it');
 });

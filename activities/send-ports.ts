@@ -1,0 +1,53 @@
+import type { AllowDecision } from '../domain/guard.js';
+import type { SubjectRef } from '../domain/ids.js';
+import type { CompiledPolicy } from '../domain/policy.js';
+import type { GuardState } from '../domain/consent-state.js';
+import type { LogEntry, LogEntryInput } from '../domain/decision-log.js';
+import type { TemplateInfo, TemplatePort } from '../domain/template-port.js';
+import type { LedgerRecord, SendLedger, SealedProfile } from '../infra/redis/send-ledger.js';
+import type { Mailer } from '../infra/smtp/transport.js';
+import type { LinkTokens } from '../infra/tokens.js';
+import type { SendSpec } from '../domain/send-spec.js';
+import type { SendOutcome } from './send-outcome.js';
+
+export type { TemplateInfo, TemplatePort, RenderResult } from '../domain/template-port.js';
+
+/** Appends entries to the decision log; an idempotency key per entry makes a retried append return the stored one. */
+export type AppendLog = (entries: readonly LogEntryInput[], opts?: { readonly idempotencyKeys?: readonly (string | null)[] }) => Promise<LogEntry[]>;
+
+/** A minimal profile read: only the fields asked for, or why there is none. */
+export type FieldsRead = { status: 'found'; fields: Readonly<Record<string, string>> } | { status: 'not_found' | 'erased' };
+
+/** The ports the guarded send path runs on. */
+export interface SendPipelineDeps {
+  readonly loadGuardStates: (refs: readonly SubjectRef[]) => Promise<GuardState[]>;
+  readonly readFields: (ref: SubjectRef, fields: readonly string[]) => Promise<FieldsRead>;
+  /** Decrypts the released fields the reservation read in the same round trip (the subject store's keys). */
+  readonly openFields: (ref: SubjectRef, fields: readonly string[], sealed: SealedProfile) => FieldsRead;
+  readonly suppressHardBounce: (ref: SubjectRef) => Promise<unknown>;
+  readonly appendLog: AppendLog;
+  readonly ledger: SendLedger;
+  readonly templates: TemplatePort;
+  readonly mailer: Mailer;
+  readonly policy: () => CompiledPolicy;
+  readonly tokens: LinkTokens;
+  readonly publicUrl: string;
+  readonly sender: { readonly name: string; readonly email: string; readonly postalAddress: string };
+  readonly now?: () => Date;
+  /** Observes each batch's outcomes (metrics); never personal data beyond the pseudonymous refs it already has. */
+  readonly onOutcomes?: (spec: Pick<SendSpec, 'campaignId' | 'channel'>, outcomes: readonly SendOutcome[]) => void;
+  /** Waits between commit attempts during a Redis outage; tests pass one that does not wait on the wall clock. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** A send the guard allowed and the log holds, with the ledger record that owns it. */
+export interface Delivery {
+  readonly ref: SubjectRef;
+  readonly decision: AllowDecision;
+  readonly decisionId: string;
+  readonly template: TemplateInfo;
+  /** This run's decided (or, after a crash mid-send, reserved) record; none yet for a fresh decision. */
+  readonly rec: LedgerRecord;
+  /** Whether the record is new: the reservation writes it, instead of a separate write before. */
+  readonly fresh: boolean;
+}
