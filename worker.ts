@@ -78,6 +78,7 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     policyAt: (version) => content.policyAt(version),
     mailer: io.mailer,
     loadGuardStates: (refs) => s.consent.loadGuardStates(refs),
+    loadGuardStatesWith: (refs, extraKey) => s.consent.loadGuardStatesWith(refs, extraKey),
     readFields: (ref, fields) => s.subjects.readFields(ref, fields),
     openFields: (ref, fields, sealed) => s.subjects.openFields(ref, fields, sealed),
     suppressHardBounce: (ref) => s.consent.suppress(ref, 'hard_bounce', 'smtp'),

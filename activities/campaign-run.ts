@@ -6,7 +6,7 @@ import { RUN_SUMMARY_SUBJECT_REF, runSummaryResult, type RunReconciliation } fro
 import { reconcileRun } from '../infra/redis/run-reconcile.js';
 import type { RunStore } from '../infra/redis/run-store.js';
 import { matchSegmentFields, SegmentFieldNotAllowedError, withoutLiveConsent } from './segment-page.js';
-import { runGuardedSends, type Exclusion, type SendPipelineDeps, type SendSpec } from './send-pipeline.js';
+import { loadSendStates, runGuardedSends, type Exclusion, type SendPipelineDeps, type SendSpec, type SendState } from './send-pipeline.js';
 import { withContent, type ContentSource } from './content.js';
 import type { DeferralPolicy, SendOutcome } from './send-outcome.js';
 
@@ -50,11 +50,26 @@ const asFailure = (e: unknown): unknown =>
 
 /** Members of a page settled before the guard: held out, or dropped by the segment's consent pre-filter. */
 export async function exclusionsOf(deps: RunActivityDeps, segment: Segment | undefined, campaignId: string, holdoutPercent: number, refs: readonly SubjectRef[]): Promise<Map<SubjectRef, Exclusion>> {
-  const out = new Map<SubjectRef, Exclusion>();
-  for (const r of refs) if (holdout(r, campaignId, holdoutPercent)) out.set(r, { outcome: 'held_out', reasons: ['holdout'] });
-  const noConsent = segment ? await withoutLiveConsent(deps, segment, refs.filter((r) => !out.has(r))) : new Set<SubjectRef>();
-  for (const r of noConsent) out.set(r, { outcome: 'not_eligible', reasons: ['no_live_consent'] });
-  return out;
+  return (await screenPage(deps, segment, campaignId, holdoutPercent, refs)).excluded;
+}
+
+/**
+ * The exclusions of a page and what the consent pre-filter loaded on the way (guard states and, given the step's
+ * scope, send records), which the guard then decides on: loaded once, not twice. The reservation's epoch check
+ * still catches any change since.
+ */
+async function screenPage(deps: RunActivityDeps, segment: Segment | undefined, campaignId: string, holdoutPercent: number, refs: readonly SubjectRef[], scope?: string) {
+  const excluded = new Map<SubjectRef, Exclusion>();
+  const loaded = new Map<SubjectRef, SendState>();
+  for (const r of refs) if (holdout(r, campaignId, holdoutPercent)) excluded.set(r, { outcome: 'held_out', reasons: ['holdout'] });
+  const keep = async (rs: readonly SubjectRef[]) => {
+    if (scope === undefined) return deps.loadGuardStates(rs);
+    const got = await loadSendStates(deps, scope, rs, new Map());
+    return rs.map((r) => ((loaded.set(r, got.get(r)!)), got.get(r)!.state!));
+  };
+  const noConsent = segment ? await withoutLiveConsent({ loadGuardStates: keep }, segment, refs.filter((r) => !excluded.has(r))) : new Set<SubjectRef>();
+  for (const r of noConsent) excluded.set(r, { outcome: 'not_eligible', reasons: ['no_live_consent'] });
+  return { excluded, loaded };
 }
 
 /** Campaign-run activities: a fixed audience, guarded pages, deferred members, reconciliation and the summary. */
@@ -63,8 +78,8 @@ export function createRunActivities(deps: RunActivityDeps) {
   async function sendPage(spec: SendSpec, segmentId: string | undefined, holdoutPercent: number, refs: readonly SubjectRef[], deferral: DeferralPolicy): Promise<SendOutcome[]> {
     const bundled = await withContent(deps, spec.bundle);
     const segment = segmentId === undefined ? undefined : segmentOf(bundled, segmentId);
-    const excluded = await exclusionsOf(bundled, segment, spec.campaignId, holdoutPercent, refs);
-    const outcomes = await runGuardedSends(bundled, spec, refs, { excluded, deferral, dueOnly: true, heartbeat: () => heartbeat() });
+    const { excluded, loaded } = await screenPage(bundled, segment, spec.campaignId, holdoutPercent, refs, `${spec.workflowId}:${spec.stepId}`);
+    const outcomes = await runGuardedSends(bundled, spec, refs, { excluded, loaded, deferral, dueOnly: true, heartbeat: () => heartbeat() });
     const waiting = outcomes.filter((o) => o.status === 'deferred' || o.status === 'busy');
     const now = clock().getTime();
     await bundled.runs.defer(spec.runId, waiting.map((o) => ({ ref: o.subjectRef, dueAt: o.nextAttemptAt ?? now + 5_000 })));

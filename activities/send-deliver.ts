@@ -29,6 +29,8 @@ interface Batch {
   readonly sleep: (ms: number) => Promise<void>;
   /** Entries to append once the batch is delivered, with their idempotency keys and the records they settle. */
   readonly logs: Array<{ entry: LogEntryInput; key: string; ref: SubjectRef; rec: LedgerRecord }>;
+  /** Commits of accepted messages still running. */
+  readonly commits: Array<Promise<void>>;
 }
 
 /** The commit of a message the SMTP server accepted failed for longer than we wait: the retry resends it. */
@@ -95,11 +97,14 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   try {
     const res = await deps.mailer.send({ to: address, subject: rendered.subject, text: rendered.text, html: rendered.html, headers: unsubscribeHeaders(links), messageId });
     const rec: LedgerRecord = { ...d.rec, state: 'committed', at: at(), messageId, outcome: 'sent', smtpCode: res.code, reasons: [] };
-    await commitAccepted(b, d.ref, rec);
+    // The commit runs alongside the rest of the batch and its log append (awaited in deliverAll): the entry states
+    // what the SMTP server accepted, true whether or not the commit lands.
+    const commit = commitAccepted(b, d.ref, rec);
+    commit.catch(() => {});
+    b.commits.push(commit);
     b.logs.push({ entry: deliveryEntry(spec, d.ref, d.decisionId, { outcome: 'sent', smtpCode: res.code, messageId, result: 'accepted' }), key: factKey(spec, d.ref, 'delivery'), ref: d.ref, rec });
     return { ...base, status: 'sent', reasons: [], messageId, smtpCode: res.code };
   } catch (e) {
-    if (e instanceof CommitFailedError) throw e.cause;
     const code = smtpCodeOf(e);
     if (code === undefined || code < 500) {
       // Transient (4xx, connection): this recipient alone waits, with its own backoff, within its own budget.
@@ -127,7 +132,7 @@ export async function deliverAll(
   opts: { heartbeat: () => void; deferral: DeferralPolicy; now: () => Date; commitPatienceMs?: number },
 ): Promise<SendOutcome[]> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const b: Batch = { deps, spec, scope, deferral: opts.deferral, now: opts.now, heartbeat: opts.heartbeat, commitPatienceMs: opts.commitPatienceMs ?? COMMIT_PATIENCE_MS, sleep, logs: [] };
+  const b: Batch = { deps, spec, scope, deferral: opts.deferral, now: opts.now, heartbeat: opts.heartbeat, commitPatienceMs: opts.commitPatienceMs ?? COMMIT_PATIENCE_MS, sleep, logs: [], commits: [] };
   // Enough in flight to keep the pooled SMTP connections busy, few enough that a 500-subject chunk does not
   // hold 500 rendered MIME trees in memory at once.
   // After the first infrastructure failure no new send starts, but the sends already in flight are seen through
@@ -144,19 +149,20 @@ export async function deliverAll(
       return undefined;
     }
   });
-  if (failure) throw failure.error;
+  if (failure) {
+    await Promise.allSettled(b.commits);
+    throw failure.error;
+  }
   const outcomes = settled.filter((o): o is SendOutcome => o !== undefined);
   // A send that did not happen, and will not, gives its frequency-cap slot back.
   if (spec.frequencyCap) {
     await Promise.all(outcomes.filter((o) => o.status === 'failed' || o.status === 'denied').map((o) => deps.ledger.returnCapSlot(o.subjectRef, spec.channel, scope)));
   }
-  if (b.logs.length) {
-    await deps.appendLog(
-      b.logs.map((l) => l.entry),
-      { idempotencyKeys: b.logs.map((l) => l.key) },
-    );
-    // Only now is the outcome durable in the log; a retry before this point re-logs it from the ledger.
-    await deps.ledger.markLogged(scope, new Map(b.logs.map((l) => [l.ref, l.rec])));
-  }
+  // The outcome entries and the last commits share one round trip. Records are not marked logged afterwards: a
+  // retry re-appends an outcome under its idempotency key, which hands back the stored entry instead of a second.
+  const appended = b.logs.length ? deps.appendLog(b.logs.map((l) => l.entry), { idempotencyKeys: b.logs.map((l) => l.key) }) : Promise.resolve([]);
+  const [committed, logged] = await Promise.allSettled([Promise.all(b.commits), appended]);
+  if (committed.status === 'rejected') throw committed.reason instanceof CommitFailedError ? committed.reason.cause : committed.reason;
+  if (logged.status === 'rejected') throw logged.reason;
   return outcomes;
 }

@@ -5,15 +5,15 @@ import type { CompiledPolicy } from '../domain/policy.js';
 import type { GuardState } from '../domain/consent-state.js';
 import type { LogEntry, LogEntryInput } from '../domain/decision-log.js';
 import type { TemplateInfo, TemplatePort } from '../domain/template-port.js';
-import { terminalFor, type LedgerRecord, type TerminalOutcome } from '../infra/redis/send-ledger.js';
+import { SendLedger, terminalFor, type LedgerRecord, type TerminalOutcome } from '../infra/redis/send-ledger.js';
 import { decisionEntry, deliveryEntry, factKey, outcomeEntry, reservationDenialEntry, type SendSpec } from './send-entries.js';
 import { deliverAll } from './send-deliver.js';
-import type { Delivery, SendPipelineDeps } from './send-ports.js';
+import type { Delivery, SendPipelineDeps, SendState } from './send-ports.js';
 import { DEFAULT_DEFERRAL, type DeferralPolicy, type SendOutcome } from './send-outcome.js';
 
 export type { SendSpec } from './send-entries.js';
 export type { SendOutcome } from './send-outcome.js';
-export type { AppendLog, Delivery, FieldsRead, RenderResult, SendPipelineDeps, TemplateInfo, TemplatePort } from './send-ports.js';
+export type { AppendLog, Delivery, FieldsRead, RenderResult, SendPipelineDeps, SendState, TemplateInfo, TemplatePort } from './send-ports.js';
 
 /** The guard's answer for one subject on one send step, with the template it would use. */
 export interface SendDecision {
@@ -27,6 +27,24 @@ export interface SendDecision {
 /** Picks the template (generic fallback when personalisation is off) and runs the guard; the dry run shares it. */
 export function decideSend(templates: TemplatePort, policy: CompiledPolicy, spec: Pick<SendSpec, 'campaignId' | 'stepId' | 'purpose' | 'channel' | 'processor' | 'templateId'>, ref: SubjectRef, state: GuardState, now: Date): SendDecision {
   return { ref, ...decideTemplatedSend((id) => templates.info(id), policy, spec, ref, state, now) };
+}
+
+/**
+ * Guard state and send record of every member, one script per subject, in one round trip (members settled before
+ * the guard need their record only). What the caller already loaded is not loaded again.
+ */
+export async function loadSendStates(deps: SendPipelineDeps, scope: string, refs: readonly SubjectRef[], excluded: ReadonlyMap<SubjectRef, unknown>, have?: ReadonlyMap<SubjectRef, SendState>): Promise<Map<SubjectRef, SendState>> {
+  const out = new Map(have ?? []);
+  const todo = refs.filter((r) => !out.has(r));
+  const guarded = todo.filter((r) => !excluded.has(r));
+  const settled = todo.filter((r) => excluded.has(r));
+  const [withState, records] = await Promise.all([
+    guarded.length ? deps.loadGuardStatesWith(guarded, (ref) => deps.ledger.key(ref, scope)) : [],
+    deps.ledger.lookup(settled.map((ref) => ({ ref, scope }))),
+  ]);
+  guarded.forEach((r, i) => out.set(r, { state: withState[i]!.state, record: SendLedger.parse(withState[i]!.extra) }));
+  settled.forEach((r, i) => out.set(r, { record: records[i] }));
+  return out;
 }
 
 /** A member settled before the guard: held out, not eligible for the audience, or exited. */
@@ -44,6 +62,8 @@ export interface SendOptions {
   readonly dueOnly?: boolean;
   /** Members settled without a decision, each logged once as its own outcome. */
   readonly excluded?: ReadonlyMap<SubjectRef, Exclusion>;
+  /** Guard states and send records already loaded for this batch (by a consent pre-filter); the rest are loaded here. */
+  readonly loaded?: ReadonlyMap<SubjectRef, SendState>;
   /** How long the commit of an accepted message waits out a Redis outage (default one minute). */
   readonly commitPatienceMs?: number;
 }
@@ -81,9 +101,8 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
   const now = clock();
   const scope = `${spec.workflowId}:${spec.stepId}`;
   const excluded = opts.excluded ?? new Map<SubjectRef, Exclusion>();
-  const guarded = refs.filter((r) => !excluded.has(r));
-  const [records, guardStates] = await Promise.all([deps.ledger.lookup(refs.map((ref) => ({ ref, scope }))), deps.loadGuardStates(guarded)]);
-  const states = new Map(guarded.map((r, i) => [r, guardStates[i]!]));
+  const loaded = await loadSendStates(deps, scope, refs, excluded, opts.loaded);
+  const records = refs.map((r) => loaded.get(r)!.record);
   const policy = deps.policy();
   const outcomes = new Map<SubjectRef, SendOutcome>();
   // Facts logged before any decision: unlogged terminal outcomes found on retry (relog) and exclusions (close).
@@ -111,7 +130,7 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
       outcomes.set(ref, { subjectRef: ref, status: 'deferred', reasons: mine.reasons, decisionId: mine.decisionId, nextAttemptAt: mine.nextAttemptAt });
       return;
     }
-    const state = states.get(ref)!;
+    const state = loaded.get(ref)!.state!;
     const d = decideSend(deps.templates, policy, spec, ref, state, now);
     const epoch = state.epoch ?? 0;
     if (!mine) return void decisions.push({ d, epoch, n: 1 });
@@ -169,8 +188,12 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
   facts.forEach((f, i) => {
     if (f.relog) return void relogged.set(f.ref, f.rec);
     if (f.settle) {
-      abandoned.push(deps.ledger.settle(f.ref, scope, f.rec));
-      return void outcomes.set(f.ref, fromRecord(f.ref, f.rec));
+      // The crashed attempt's delivery entry may have landed (it is appended alongside the commit): then the SMTP
+      // server accepted the message, and that, not a failure, is the outcome of record.
+      const stored = logged[i]!;
+      const rec: LedgerRecord = stored.kind === 'delivery' && stored.outcome === 'sent' ? { ...f.rec, state: 'committed', outcome: 'sent', reasons: [], smtpCode: stored.smtpCode ?? undefined, messageId: stored.messageId ?? f.rec.messageId } : f.rec;
+      abandoned.push(deps.ledger.settle(f.ref, scope, rec));
+      return void outcomes.set(f.ref, fromRecord(f.ref, rec));
     }
     const rec = { ...f.rec, decisionId: logged[i]!.id };
     puts.push([f.ref, rec]);

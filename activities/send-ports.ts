@@ -21,6 +21,8 @@ export type FieldsRead = { status: 'found'; fields: Readonly<Record<string, stri
 /** The ports the guarded send path runs on. */
 export interface SendPipelineDeps {
   readonly loadGuardStates: (refs: readonly SubjectRef[]) => Promise<GuardState[]>;
+  /** Guard states, each with one more key of the subject's slot (the send record) in the same script; throws if Redis is away. */
+  readonly loadGuardStatesWith: (refs: readonly SubjectRef[], extraKey: (ref: SubjectRef) => string) => Promise<Array<{ readonly state: GuardState; readonly extra: string }>>;
   readonly readFields: (ref: SubjectRef, fields: readonly string[]) => Promise<FieldsRead>;
   /** Decrypts the released fields the reservation read in the same round trip (the subject store's keys). */
   readonly openFields: (ref: SubjectRef, fields: readonly string[], sealed: SealedProfile) => FieldsRead;
@@ -38,6 +40,12 @@ export interface SendPipelineDeps {
   readonly onOutcomes?: (spec: Pick<SendSpec, 'campaignId' | 'channel'>, outcomes: readonly SendOutcome[]) => void;
   /** Waits between commit attempts during a Redis outage; tests pass one that does not wait on the wall clock. */
   readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** What a send step reads about one subject before deciding: guard state (for members the guard decides) and send record. */
+export interface SendState {
+  readonly state?: GuardState;
+  readonly record: LedgerRecord | undefined;
 }
 
 /** A send the guard allowed and the log holds, with the ledger record that owns it. */

@@ -55,12 +55,25 @@ return {
 }
 `;
 
+// The guard's state plus one more key of the subject's slot (a send-ledger record), so a send step loads both at once.
+const GUARD_LOAD_WITH = `#!lua flags=no-writes
+return {
+  redis.call('HGETALL', KEYS[1]),
+  redis.call('HGETALL', KEYS[2]),
+  redis.call('EXISTS', KEYS[3]),
+  redis.call('HGET', KEYS[4], 'personalisation') or '',
+  redis.call('GET', KEYS[5]) or '0',
+  redis.call('GET', KEYS[6]) or ''
+}
+`;
+
 /** The raw reply of the guard-load script: projection, suppressions (flat field/value lists), erased, flag, epoch. */
 export type GuardLoadReply = [string[], string[], number, string, string];
 
 interface ScriptedRedis {
   cfConsentAppend(events: string, state: string, epoch: string, inflight: string, field: string, json: string, notBefore?: string): Promise<[string, number] | ['older', string]>;
   cfGuardLoad(state: string, suppression: string, erased: string, flags: string, epoch: string): Promise<GuardLoadReply>;
+  cfGuardLoadWith(state: string, suppression: string, erased: string, flags: string, epoch: string, extra: string): Promise<[...GuardLoadReply, string]>;
   cfStateWrite(hash: string, epoch: string, inflight: string, op: 'set' | 'del', field: string, value?: string): Promise<[number, number]>;
 }
 
@@ -69,6 +82,7 @@ export function withConsentScripts(redis: Redis): Redis & ScriptedRedis {
   const r = redis as Redis & Partial<ScriptedRedis>;
   if (!r.cfConsentAppend) redis.defineCommand('cfConsentAppend', { numberOfKeys: 4, lua: APPEND });
   if (!r.cfGuardLoad) redis.defineCommand('cfGuardLoad', { numberOfKeys: 5, lua: GUARD_LOAD });
+  if (!r.cfGuardLoadWith) redis.defineCommand('cfGuardLoadWith', { numberOfKeys: 6, lua: GUARD_LOAD_WITH });
   if (!r.cfStateWrite) redis.defineCommand('cfStateWrite', { numberOfKeys: 3, lua: STATE_WRITE });
   return r as Redis & ScriptedRedis;
 }

@@ -4,7 +4,7 @@ import { ConsentProjection, type GuardState, projectionKey, rebuild } from '../.
 import type { SubjectRef } from '../../domain/ids.js';
 import { Suppression, type SuppressionKind } from '../../domain/suppression.js';
 import { withConsentScripts } from './consent-scripts.js';
-import { loadMany, loadOne } from './guard-state-load.js';
+import { loadMany, loadManyWith, loadOne, type GuardStateWith } from './guard-state-load.js';
 import { awaitInflightSends } from './inflight.js';
 import type { RedisKeys } from './keys.js';
 
@@ -187,5 +187,10 @@ export class ConsentStore {
   /** Guard states for many subjects, pipelined (500 per round trip by default), in input order; never throws. */
   loadGuardStates(refs: readonly SubjectRef[]): Promise<GuardState[]> {
     return loadMany(this.#redis, this.#keys, refs, { batch: this.#batch, timeoutMs: this.#timeoutMs });
+  }
+
+  /** Guard states, each with one more key of the subject's slot read by the same script; throws if Redis is away. */
+  loadGuardStatesWith(refs: readonly SubjectRef[], extraKey: (ref: SubjectRef) => string): Promise<GuardStateWith[]> {
+    return loadManyWith(this.#redis, this.#keys, refs, extraKey, { batch: this.#batch, timeoutMs: this.#timeoutMs });
   }
 }

@@ -80,3 +80,29 @@ export async function loadMany(
   }
   return out;
 }
+
+/** A guard state with the value of one more key of the subject's slot ('' when absent). */
+export interface GuardStateWith {
+  readonly state: GuardState;
+  readonly extra: string;
+}
+
+/**
+ * Loads many subjects' guard states, each with one more key of its slot, `batch` per round trip. Unlike the plain
+ * load it throws when Redis does not answer: the extra key (a send record) must not be taken as absent.
+ */
+export async function loadManyWith(
+  redis: ReturnType<typeof withConsentScripts>,
+  keys: RedisKeys,
+  refs: readonly SubjectRef[],
+  extraKey: (ref: SubjectRef) => string,
+  opts: { batch: number; timeoutMs: number },
+): Promise<GuardStateWith[]> {
+  const out: GuardStateWith[] = [];
+  for (let i = 0; i < refs.length; i += opts.batch) {
+    const chunk = refs.slice(i, i + opts.batch);
+    const replies = await withTimeout(Promise.all(chunk.map((ref) => redis.cfGuardLoadWith(...guardKeys(keys, ref), extraKey(ref)))), opts.timeoutMs);
+    for (const reply of replies) out.push({ state: parseGuardReply(reply.slice(0, 5)), extra: typeof reply[5] === 'string' ? reply[5] : '' });
+  }
+  return out;
+}

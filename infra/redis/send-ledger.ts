@@ -27,7 +27,10 @@ export const LedgerRecord = z.object({
   outcome: TerminalOutcome.optional(),
   smtpCode: z.number().int().optional(),
   reasons: z.array(z.string()).default([]),
-  /** Whether the terminal entry (delivery or outcome) is in the log. */
+  /**
+   * Whether the terminal entry is known to be in the log. A delivery outcome leaves it false (no write after the
+   * append): a retry re-appends it under its idempotency key, which hands back the stored entry.
+   */
   logged: z.boolean().default(false),
   /** Transient refusals so far (4xx) and when the next attempt is due (ms). */
   deferrals: z.number().int().min(0).default(0),
@@ -149,14 +152,20 @@ export class SendLedger {
     this.redis = redis as Scripted;
   }
 
-  private key(ref: SubjectRef, scope: string): string {
+  /** The key of one send's record, for a script that reads it together with other keys of the subject. */
+  key(ref: SubjectRef, scope: string): string {
     return this.keys.sendLedger(ref, scope);
+  }
+
+  /** A record as read raw by such a script ('' or null: none). */
+  static parse(raw: string | null): LedgerRecord | undefined {
+    return raw ? LedgerRecord.parse(JSON.parse(raw)) : undefined;
   }
 
   /** The records for many sends, in order (auto-pipelined into one round trip). */
   async lookup(items: ReadonlyArray<{ ref: SubjectRef; scope: string }>): Promise<Array<LedgerRecord | undefined>> {
     const raw = await Promise.all(items.map((i) => this.redis.get(this.key(i.ref, i.scope))));
-    return raw.map((v) => (typeof v === 'string' ? LedgerRecord.parse(JSON.parse(v)) : undefined));
+    return raw.map((v) => SendLedger.parse(v));
   }
 
   /** Writes decided or closed records; false for each one another attempt of the same run already took further. */

@@ -139,7 +139,9 @@ test('a crash after the SMTP server accepted, before the commit: the retry resen
 test('a send left reserved by a crash is not repeated once consent changed: one failed delivery, consent_changed', async () => {
   const { ref, address } = await subject({ first_name: 'Ola' });
   const s = spec();
-  await assert.rejects(runGuardedSends(crashBeforeCommit(), s, [ref], { commitPatienceMs: 0 }), /injected/);
+  // The crash takes the commit and the delivery entry with it: nothing says whether the message went out.
+  const crashed = { ...crashBeforeCommit(), appendLog: ((e, o) => (e.some((x) => x.kind === 'delivery') ? Promise.reject(new Error('injected: crash before the append')) : deps.appendLog(e, o))) as typeof deps.appendLog };
+  await assert.rejects(runGuardedSends(crashed, s, [ref], { commitPatienceMs: 0 }), /injected/);
   // The crashed sender's reservation would hold the withdrawal's acknowledgement up to 30 s; this store waits less.
   const quick = new ConsentStore({ redis, keys: services.keys, drainTimeoutMs: 50 });
   await quick.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
@@ -246,4 +248,16 @@ test('a commit that never succeeds gives up after its patience in attempts, even
   await assert.rejects(runGuardedSends(stuck, spec(), [ref], { commitPatienceMs: 1_000 }), /Redis away/);
   assert.equal(attempts, 4, 'one attempt per 250 ms of patience');
   assert.equal(mails(address).length, 1, 'the message went out once; the retry of the batch resends it');
+});
+
+test('a crash before the commit whose delivery entry landed is settled as sent on the retry, even after consent changed', async () => {
+  const { ref, address } = await subject({ first_name: 'Uma' });
+  const s = spec();
+  await assert.rejects(runGuardedSends(crashBeforeCommit(), s, [ref], { commitPatienceMs: 0 }), /injected/);
+  const quick = new ConsentStore({ redis, keys: services.keys, drainTimeoutMs: 50 });
+  await quick.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
+  const [out] = await runGuardedSends(deps, s, [ref]);
+  assert.equal(out?.status, 'sent', 'the SMTP server accepted it, and the log says so');
+  assert.equal(mails(address).length, 1, 'not sent again after the withdrawal');
+  assert.deepEqual((await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}:${e.result ?? ''}`), ['decision:allow:', 'delivery:sent:accepted']);
 });
