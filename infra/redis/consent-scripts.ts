@@ -20,11 +20,14 @@ redis.call('INCR', KEYS[2])
 return {r, inflightSends(KEYS[3])}
 `;
 
+// Events are a list of '<id> <json>' (a one-event stream costs a preallocated 4 KB listpack node; a small list a
+// few hundred bytes). Ids keep the stream form ms-seq, increasing per subject. A subject whose events were recorded
+// as a stream before keeps appending there.
 const APPEND = `#!lua
 ${INFLIGHT}
 local ts = redis.call('TYPE', KEYS[1])['ok']
 local th = redis.call('TYPE', KEYS[2])['ok']
-if (ts ~= 'none' and ts ~= 'stream') or (th ~= 'none' and th ~= 'hash') then
+if (ts ~= 'none' and ts ~= 'list' and ts ~= 'stream') or (th ~= 'none' and th ~= 'hash') then
   return redis.error_reply('WRONGTYPE consent keys hold unexpected types; nothing was written')
 end
 if ARGV[3] and ARGV[3] ~= '' then
@@ -34,7 +37,24 @@ if ARGV[3] and ARGV[3] ~= '' then
     if type(at) == 'string' and at > ARGV[3] then return {'older', at} end
   end
 end
-local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[2])
+local id
+if ts == 'stream' then
+  id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[2])
+else
+  local t = redis.call('TIME')
+  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local seq = 0
+  local last = redis.call('LINDEX', KEYS[1], -1)
+  if last then
+    local lms, lseq = string.match(last, '^(%d+)-(%d+) ')
+    if tonumber(lms) >= ms then
+      ms = tonumber(lms)
+      seq = tonumber(lseq) + 1
+    end
+  end
+  id = string.format('%d-%d', ms, seq)
+  redis.call('RPUSH', KEYS[1], id .. ' ' .. ARGV[2])
+end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('INCR', KEYS[3])
 return {id, inflightSends(KEYS[4])}

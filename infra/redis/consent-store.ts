@@ -70,7 +70,7 @@ export class ConsentStore {
     this.#batch = deps.bulkBatch ?? 500;
   }
 
-  /** Appends an event to the stream and updates the projection in one Lua script: both happen or neither does. */
+  /** Appends an event to the subject's event list and updates the projection in one Lua script: both happen or neither does. */
   async append(event: ConsentEvent): Promise<{ readonly streamId: string; readonly event: ConsentEvent }> {
     const r = await this.#append(event, '');
     if (r.status === 'older') throw new InvalidConsentRecordError('consent append refused an undated event as older');
@@ -101,9 +101,17 @@ export class ConsentStore {
 
   /** Every event of the subject, oldest first, validated on the way out. */
   async events(ref: SubjectRef): Promise<ConsentEvent[]> {
-    const entries = await this.#redis.xrange(this.#keys.consentEvents(ref), '-', '+');
-    return entries.map(([id, fields]) => {
-      const r = ConsentEvent.safeParse(parseJson(fields[1], `consent event ${id} of ${ref}`));
+    const key = this.#keys.consentEvents(ref);
+    // Subjects recorded before events moved to lists still hold a stream.
+    const entries: Array<readonly [string, string | undefined]> =
+      (await this.#redis.type(key)) === 'stream'
+        ? (await this.#redis.xrange(key, '-', '+')).map(([id, fields]) => [id, fields[1]] as const)
+        : (await this.#redis.lrange(key, 0, -1)).map((item) => {
+            const cut = item.indexOf(' ');
+            return [cut < 0 ? '?' : item.slice(0, cut), cut < 0 ? undefined : item.slice(cut + 1)] as const;
+          });
+    return entries.map(([id, json]) => {
+      const r = ConsentEvent.safeParse(parseJson(json, `consent event ${id} of ${ref}`));
       if (!r.success) throw new CorruptConsentDataError(`consent event ${id} of ${ref} failed validation`);
       return r.data;
     });

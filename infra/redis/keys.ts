@@ -7,7 +7,7 @@ import type { SubjectRef } from '../../domain/ids.js';
 export function redisKeys(prefix: string) {
   const subj = (ref: SubjectRef, what: string): string => `${prefix}s:{${ref}}:${what}`;
   return {
-    /** Append-only consent events (stream). */
+    /** Append-only consent events: list of `<id> <json>` (a stream for subjects recorded before lists). */
     consentEvents: (ref: SubjectRef) => subj(ref, 'consent:events'),
     /** Projection of the consent events: hash of `purpose|channel` → latest event JSON. */
     consentState: (ref: SubjectRef) => subj(ref, 'consent:state'),

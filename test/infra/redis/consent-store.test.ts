@@ -9,7 +9,7 @@ import { uniqueId } from '../../helpers/services.js';
 const { redis, keys, consent, subjects } = testStores();
 const newRef = () => subjects.refOf(uniqueId('c'));
 
-test('append writes the stream entry and the projection together', async () => {
+test('append writes the event and the projection together', async () => {
   const ref = newRef();
   const e = consentEvent(ref);
   const { streamId, event } = await consent.append(e);
@@ -26,7 +26,7 @@ test('a failing write inside the append script leaves neither the event nor the 
   await assert.rejects(consent.append(consentEvent(ref)), /WRONGTYPE/);
   assert.equal(await redis.exists(keys.consentEvents(ref)), 0);
   await redis.del(keys.consentState(ref));
-  await redis.set(keys.consentEvents(ref), 'not a stream');
+  await redis.set(keys.consentEvents(ref), 'not a list');
   await assert.rejects(consent.append(consentEvent(ref)), /WRONGTYPE/);
   assert.equal(await redis.exists(keys.consentState(ref)), 0);
 });
@@ -35,8 +35,38 @@ test('a plain MULTI would not have been enough: Redis applies the first command 
   // Why append uses a type-checked script: this is what a crash-free but error-prone MULTI leaves behind.
   const ref = newRef();
   await redis.set(keys.consentState(ref), 'not a hash');
-  await redis.multi().xadd(keys.consentEvents(ref), '*', 'e', '{}').hset(keys.consentState(ref), 'k', 'v').exec();
-  assert.equal(await redis.xlen(keys.consentEvents(ref)), 1);
+  await redis.multi().rpush(keys.consentEvents(ref), '0-1 {}').hset(keys.consentState(ref), 'k', 'v').exec();
+  assert.equal(await redis.llen(keys.consentEvents(ref)), 1);
+});
+
+test('events appended in the same millisecond keep their order and get increasing ids', async () => {
+  const ref = newRef();
+  const sent = Array.from({ length: 20 }, (_, i) => consentEvent(ref, { type: i % 2 ? 'withdrawn' : 'granted' }));
+  const ids = await Promise.all(sent.map((e) => consent.append(e).then((r) => r.streamId)));
+  const order = (id: string) => id.split('-').map(Number) as [number, number];
+  for (let i = 1; i < ids.length; i++) {
+    const [a, b] = [order(ids[i - 1]!), order(ids[i]!)];
+    assert.ok(a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]), `${ids[i - 1]} before ${ids[i]}`);
+  }
+  assert.deepEqual(await consent.events(ref), sent);
+  assert.equal(await redis.type(keys.consentEvents(ref)), 'list');
+});
+
+test('a subject whose events were recorded as a stream keeps them, and new events join the same stream', async () => {
+  const ref = newRef();
+  const old = consentEvent(ref);
+  await redis.xadd(keys.consentEvents(ref), '*', 'e', JSON.stringify(old));
+  const later = consentEvent(ref, { type: 'withdrawn' });
+  const { streamId } = await consent.append(later);
+  assert.match(streamId, /^\d+-\d+$/);
+  assert.deepEqual(await consent.events(ref), [old, later]);
+  assert.equal(await redis.type(keys.consentEvents(ref)), 'stream');
+});
+
+test('an event list entry that is not JSON is reported as corrupt, not skipped', async () => {
+  const ref = newRef();
+  await redis.rpush(keys.consentEvents(ref), '1-0 {broken');
+  await assert.rejects(consent.events(ref), /not JSON/);
 });
 
 test('invalid events are rejected before anything is written', async () => {
