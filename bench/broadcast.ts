@@ -18,6 +18,7 @@ import { templatePort } from '../infra/templates/port.js';
 import { loadShippedTemplates } from '../infra/templates/shipped.js';
 import { policy } from '../policy/index.js';
 import { unsubscribeHeaders } from '../activities/message.js';
+import { mapWindowed } from '../activities/concurrency.js';
 import { connectClient } from '../infra/temporal/connection.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { consentEvent } from '../test/helpers/engine.js';
@@ -123,6 +124,13 @@ export async function main(): Promise<void> {
     const r = await startCampaign(client, { ...promo, id: 'bench-journey', options: { ...promo.options, kind: 'journey' }, steps: [{ id: 'later', type: 'wait', duration: '1d' }, ...promo.steps] }, { subjectRefs: refs }, { taskQueue: 'bench', campaignVersion: 'bench', runs: services.runs });
     const es = (performance.now() - t2) / 1000;
     emit('journey_enrolment', { journeys: r.kind === 'journeys' ? r.started : 0, seconds: round(es), per_s: round(refs.length / es) });
+    // The baseline: starting as many workflows that do nothing, 32 at a time like the enrolment, on a queue no worker
+    // polls (a start is complete once the server accepts it).
+    const t3 = performance.now();
+    await mapWindowed(refs, 32, (_, i) => client.workflow.start('noop', { taskQueue: 'bench-noop', workflowId: `noop-${i}`, args: [] }));
+    const ns = (performance.now() - t3) / 1000;
+    emit('noop_workflow_start', { workflows: refs.length, per_s: round(refs.length / ns) });
+    emit('enrolment_ratio', { enrolment_over_noop: round(ns / es, 3), goal: 0.8 });
     await client.connection.close();
   } finally {
     if (worker && worker.exitCode === null) {
