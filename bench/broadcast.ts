@@ -44,6 +44,12 @@ function sinkProcess(): Promise<{ url: string; count(): Promise<number>; stop():
   }));
 }
 
+/** User plus system CPU seconds a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -107,13 +113,15 @@ export async function main(): Promise<void> {
       steps: [{ id: 'send', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' }], options: { kind: 'broadcast' },
     });
     const before = await sink.count();
+    const cpuBefore = cpuSeconds(worker.pid!);
     const t1 = performance.now();
     await startCampaign(client, promo, { segment: 'loyal-members' }, { taskQueue: 'bench', campaignVersion: 'bench', pageSize: 500, runs: services.runs });
     await client.workflow.getHandle('campaign:bench-promo').result();
     const seconds = (performance.now() - t1) / 1000;
     const sent = (await sink.count()) - before;
     const perS = sent / seconds;
-    emit('guarded_broadcast', { subjects: n, sent, seconds: round(seconds), per_s: round(perS), worker_peak_rss_mb: round(peakRssMb(worker.pid!)) });
+    const cpuMs = ((cpuSeconds(worker.pid!) - cpuBefore) * 1000) / Math.max(1, sent);
+    emit('guarded_broadcast', { subjects: n, sent, seconds: round(seconds), per_s: round(perS), worker_peak_rss_mb: round(peakRssMb(worker.pid!)), worker_cpu_ms_per_message: round(cpuMs, 3) });
 
     const raw = await rawNodemailer(config, sink.url, Number(values.raw));
     emit('raw_nodemailer_after', { per_s: round(raw) });

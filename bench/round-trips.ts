@@ -83,6 +83,7 @@ export async function main(): Promise<void> {
     await services.runs.seal(runId);
     const run = createRunActivities(deps);
     const b0 = counter.take();
+    const cpu0 = process.cpuUsage();
     let after = '';
     let members = 0;
     for (let k = 0; k < chunks; k++) {
@@ -92,7 +93,10 @@ export async function main(): Promise<void> {
       after = r.cursor;
     }
     const b1 = counter.take();
-    emit('broadcast_chunk', { chunk, members, commands_per_subject: round((b1.commands - b0.commands) / members), round_trips_per_chunk: round((b1.writes - b0.writes) / chunks, 1), goal_commands_per_subject: 3 });
+    const cpu = process.cpuUsage(cpu0);
+    // CPU of this process per member: the send path plus the in-process SMTP sink's side of each conversation.
+    const cpuMs = (cpu.user + cpu.system) / 1000 / members;
+    emit('broadcast_chunk', { chunk, members, commands_per_subject: round((b1.commands - b0.commands) / members), round_trips_per_chunk: round((b1.writes - b0.writes) / chunks, 1), goal_commands_per_subject: 3, cpu_ms_per_subject_with_sink: round(cpuMs, 3) });
   } finally {
     mailer.close();
     redis.disconnect();
