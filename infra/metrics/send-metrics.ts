@@ -43,7 +43,7 @@ async function timed<T>(h: Histogram<string>, f: () => Promise<T>, labels?: (ok:
   }
 }
 
-type Instrumented = Pick<SendPipelineDeps, 'loadGuardStates' | 'appendLog' | 'mailer' | 'onOutcomes'>;
+type Instrumented = Pick<SendPipelineDeps, 'loadGuardStates' | 'loadGuardStatesWith' | 'appendLog' | 'mailer' | 'onOutcomes'>;
 
 /** Wraps the send path's ports with timers and counters; the send path itself only reports its outcomes. */
 export function instrumentSendPorts<D extends Instrumented>(deps: D, m: SendMetrics): D {
@@ -51,6 +51,7 @@ export function instrumentSendPorts<D extends Instrumented>(deps: D, m: SendMetr
   return {
     ...deps,
     loadGuardStates: (refs) => timed(m.guard, () => deps.loadGuardStates(refs)),
+    loadGuardStatesWith: (refs, extraKey) => timed(m.guard, () => deps.loadGuardStatesWith(refs, extraKey)),
     appendLog: (entries, opts) => timed(m.logAppend, () => deps.appendLog(entries, opts), (ok) => ({ result: ok ? 'ok' : 'error' })),
     mailer: {
       close: () => mailer.close(),
