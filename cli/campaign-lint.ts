@@ -20,11 +20,12 @@ export async function workspaceLintInput(ctx: CliContext): Promise<LintInput | L
 function human(results: readonly CampaignLintResult[], failures: readonly LoadFailure[]): string {
   const lines = failures.map((f) => `✗ ${failureLine(f)}`);
   for (const r of results) {
+    const sms = r.sms.map((m) => `  sms step ${m.step} (${m.template}): ${m.encoding === 'ucs2' ? 'UCS-2' : 'GSM-7'}, ${m.length} characters of fixed text = ${m.segments} segment(s) of ${m.perSegment}${m.expressions ? `, plus ${m.expressions} merged value(s)` : ''}`);
     if (r.ok) {
-      lines.push(`✓ ${r.campaign}: lint clean`);
+      lines.push(`✓ ${r.campaign}: lint clean`, ...sms);
       continue;
     }
-    lines.push(`✗ ${r.campaign}: ${r.problems.length} problem(s)`);
+    lines.push(`✗ ${r.campaign}: ${r.problems.length} problem(s)`, ...sms);
     for (const p of r.problems) lines.push(`  [${p.code}]${p.step === undefined ? '' : ` step ${p.step}`}${p.field === undefined ? '' : ` field ${p.field}`}: ${p.message}`);
   }
   const bad = results.filter((r) => !r.ok).length;

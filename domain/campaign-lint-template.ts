@@ -2,6 +2,7 @@ import type { SendStep } from './campaign.js';
 import type { LintCode, LintContext } from './campaign-lint.js';
 import type { CompiledPurpose } from './policy.js';
 import { requiredReserved, type TemplateFacts } from './template.js';
+import { smsRuleProblems } from './sms-lint.js';
 
 /** A template finding before the campaign and step prefix are added. */
 export interface TemplateProblem {
@@ -69,6 +70,7 @@ function oneTemplate(t: TemplateFacts, step: SendStep, purpose: CompiledPurpose,
         if (code !== undefined && !have.has(v)) add(code, `${part} part does not always print {{${v}}}; marketing messages must carry it outside any {{#if}}/{{#each}} block`);
       }
     }
+    if (t.channel === 'sms') for (const p of smsRuleProblems(t.smsSource ?? '')) add(p.code, p.message);
   } else if (t.promotional === true || t.promotionalTerms.length > 0) {
     const why = t.promotional === true ? 'declares promotional: true' : `contains promotional wording (${t.promotionalTerms.join(', ')})`;
     add('promotional_essential', `is essential (sent even to people who unsubscribed) but ${why}; remove the promotion or make it a marketing template`);

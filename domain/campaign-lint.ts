@@ -14,6 +14,8 @@ export const LintCode = {
   unsubscribe_block_missing: 'unsubscribe_block_missing',
   sender_identity_missing: 'sender_identity_missing',
   why_link_missing: 'why_link_missing',
+  sms_signature_missing: 'sms_signature_missing',
+  sms_opt_out_missing: 'sms_opt_out_missing',
   promotional_essential: 'promotional_essential',
   segment_unknown: 'segment_unknown',
   purpose_unknown: 'purpose_unknown',

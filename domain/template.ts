@@ -52,12 +52,14 @@ export type TemplateFacts = TemplateMeta & {
   readonly reservedByPart: Readonly<Record<string, readonly string[]>>;
   /** Promotional wording found in the template's text. */
   readonly promotionalTerms: readonly string[];
+  /** The text part's source, for sms templates: the carrier rules (signature, opt-out) and segment counts read it. */
+  readonly smsSource?: string;
 };
 
 /** The reserved variables a marketing message must print, per channel (CAN-SPAM, Ad Law 43, RFC 8058). */
 export function requiredReserved(channel: Channel): readonly ReservedVariable[] {
-  // SMS is 160 characters: the opt-out link and the sender's name are required, postal address and why-link live behind them.
-  return channel === 'sms' ? ['links.unsubscribe', 'sender.name'] : ['links.unsubscribe', 'links.why', 'sender.name', 'sender.postalAddress'];
+  // SMS carries its sender in the 【】 signature and its refusal as a reply keyword (checked on the text, see sms-lint).
+  return channel === 'sms' ? [] : ['links.unsubscribe', 'links.why', 'sender.name', 'sender.postalAddress'];
 }
 
 // Heuristic for essential messages: wording that sells. Kept short and documented so false positives are easy to fix.

@@ -57,7 +57,8 @@ export const purposes: readonly PurposeInput[] = [
     description: 'Short offers by text message from your preferred store',
     legalBasis: 'consent',
     channels: ['sms'],
-    allowedFields: ['first_name', 'preferred_store', 'locale'],
+    // timezone: quiet hours, so no text arrives at night.
+    allowedFields: ['first_name', 'preferred_store', 'locale', 'timezone'],
     maxConsentAgeDays: 365,
     minNoticeVersion: 1,
     piaId: 'PIA-2024-004',

@@ -3,6 +3,7 @@ import { lintCampaign, type LintProblem } from '../../domain/campaign-lint.js';
 import { compilePolicy, type CompiledPolicy } from '../../domain/policy.js';
 import type { Segment } from '../../domain/segment.js';
 import type { TemplateFacts } from '../../domain/template.js';
+import { smsSegmentReport, type SmsSegmentReport } from '../../domain/sms-lint.js';
 import type { PolicyBundle } from '../../domain/policy.js';
 import type { Workspace } from '../workspace/load.js';
 
@@ -11,6 +12,8 @@ export interface CampaignLintResult {
   readonly campaign: string;
   readonly ok: boolean;
   readonly problems: readonly LintProblem[];
+  /** Segment counts of each SMS send step's template (fixed text), so a marketer sees what a message costs. */
+  readonly sms: ReadonlyArray<SmsSegmentReport & { readonly step: string; readonly template: string }>;
 }
 
 /** Everything the lint checks against: a loaded workspace, or what a test passes. */
@@ -38,7 +41,11 @@ export function lintById(id: string, sources: LintSources): CampaignLintResult {
   const campaign = Object.hasOwn(sources.campaigns, id) ? sources.campaigns[id] : undefined;
   if (campaign === undefined) throw new UnknownCampaignError(`no campaign "${id}"; known campaigns: ${Object.keys(sources.campaigns).sort().join(', ')}`);
   const problems = lintCampaign(campaign, sources);
-  return { campaign: id, ok: problems.length === 0, problems };
+  const sms = campaign.steps.flatMap((s) => {
+    const source = s.type === 'send' && s.channel === 'sms' ? sources.templates.get(s.template)?.smsSource : undefined;
+    return source === undefined || s.type !== 'send' ? [] : [{ step: s.id, template: s.template, ...smsSegmentReport(source) }];
+  });
+  return { campaign: id, ok: problems.length === 0, problems, sms };
 }
 
 /** Lints every campaign, in id order. */

@@ -120,7 +120,7 @@ export function compileTemplates(dir: string, files: readonly TemplateSource[], 
       if (part !== 'subject') reservedByPart[part] = a.reservedAlways;
     }
     const referenced = [...fields].sort();
-    const facts: TemplateFacts = { ...meta, referencedFields: referenced, reservedByPart, promotionalTerms: promotionalTerms(`${meta.subject ?? ''}\n${body}`) };
+    const facts: TemplateFacts = { ...meta, referencedFields: referenced, reservedByPart, promotionalTerms: promotionalTerms(`${meta.subject ?? ''}\n${body}`), ...(meta.channel === 'sms' ? { smsSource: parts.text } : {}) };
     entries.set(meta.id, {
       facts,
       roots: [...new Set(referenced.map((p) => p.split('.')[0] ?? p))],

@@ -30,13 +30,13 @@ test('campaign lint passes on the shipped campaigns and leaves the exit code at 
   const p = program();
   await p.run([]);
   assert.equal(process.exitCode, undefined);
-  assert.match(p.out.join('\n'), /✓ reengagement: lint clean\n✓ welcome-series: lint clean\n✓ winter-promo: lint clean\n3 campaign\(s\) lint clean/);
+  assert.match(p.out.join('\n'), /✓ cn-sms-promo: lint clean\n {2}sms step send-member-day \(sms-cn-promo\): UCS-2, 41 characters of fixed text = 1 segment\(s\) of 70, plus 3 merged value\(s\)\n✓ reengagement: lint clean\n✓ welcome-series: lint clean\n✓ winter-promo: lint clean\n4 campaign\(s\) lint clean/);
 });
 
 test('campaign lint <id> --json prints one result', async () => {
   const p = program();
   await p.run(['welcome-series', '--json']);
-  assert.deepEqual(JSON.parse(p.out[0] ?? ''), { ok: true, campaigns: [{ campaign: 'welcome-series', ok: true, problems: [] }], failures: [] });
+  assert.deepEqual(JSON.parse(p.out[0] ?? ''), { ok: true, campaigns: [{ campaign: 'welcome-series', ok: true, problems: [], sms: [] }], failures: [] });
 });
 
 test('campaign lint sets exit code 1 and groups problems by campaign', async () => {
@@ -46,7 +46,7 @@ test('campaign lint sets exit code 1 and groups problems by campaign', async () 
   const text = p.out.join('\n');
   assert.match(text, /✗ birthday-newsletter: 1 problem\(s\)\n {2}\[field_not_allowed\] step send-it field birth_year: campaign "birthday-newsletter" step "send-it": template "newsletter-birthday" needs field "birth_year"/);
   assert.match(text, /✗ order-notice: 1 problem\(s\)\n {2}\[promotional_essential\]/);
-  assert.match(text, /3 of 6 campaign\(s\) have problems$/);
+  assert.match(text, /3 of 7 campaign\(s\) have problems$/);
 });
 
 test('campaign lint --json on a failing campaign reports ok: false with the problem', async () => {
@@ -59,5 +59,5 @@ test('campaign lint --json on a failing campaign reports ok: false with the prob
 });
 
 test('campaign lint with an unknown id is a usage error naming the known campaigns', async () => {
-  await assert.rejects(program().run(['nope']), (e: unknown) => e instanceof CliUsageError && /no campaign "nope"; known campaigns: reengagement, welcome-series, winter-promo/.test(e.message));
+  await assert.rejects(program().run(['nope']), (e: unknown) => e instanceof CliUsageError && /no campaign "nope"; known campaigns: cn-sms-promo, reengagement, welcome-series, winter-promo/.test(e.message));
 });

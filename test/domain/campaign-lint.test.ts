@@ -16,16 +16,19 @@ const templates = new Map<string, TemplateFacts>([
   ['hello', tpl({ id: 'hello' })],
   ['birthday', tpl({ id: 'birthday', fields: ['first_name', 'birth_year'], referencedFields: ['birth_year', 'first_name'] })],
   ['sneaky', tpl({ id: 'sneaky', fields: [], referencedFields: ['city.name'] })],
-  ['hello-sms', tpl({ id: 'hello-sms', channel: 'sms', subject: undefined, reservedByPart: { text: ['links.unsubscribe', 'sender.name'] } })],
+  ['hello-sms', tpl({ id: 'hello-sms', channel: 'sms', subject: undefined, reservedByPart: { text: ['sender.name'] }, smsSource: '【{{sender.name}}】{{first_name}}, 8 折 回复TD退订' })],
   ['bare', tpl({ id: 'bare', reservedByPart: { text: ['links.why'], html: footer } })],
   ['receipt', tpl({ id: 'receipt', kind: 'essential', reservedByPart: { text: [] }, promotionalTerms: ['% off'] })],
   ['declared-promo', tpl({ id: 'declared-promo', kind: 'essential', reservedByPart: { text: [] }, promotional: true })],
   ['with-ghost-fallback', tpl({ id: 'with-ghost-fallback', fallback: 'ghost' })],
+  ['sms-unsigned', tpl({ id: 'sms-unsigned', channel: 'sms', subject: undefined, reservedByPart: { text: [] }, smsSource: '{{first_name}}, 8 折 回复TD退订' })],
+  ['sms-no-opt-out', tpl({ id: 'sms-no-opt-out', channel: 'sms', subject: undefined, reservedByPart: { text: [] }, smsSource: '【Shop】{{first_name}}, 8 折' })],
 ]);
 const segments = {
   'newsletter-subscribers': defineSegment({ id: 'newsletter-subscribers', description: 'all', reads: [], consent: { purpose: 'marketing.email.newsletter', channel: 'email' }, where: () => true }),
   'germany-loyal': defineSegment({ id: 'germany-loyal', description: 'de', reads: ['country', 'loyalty_tier'], where: () => true }),
   'sms-folk': defineSegment({ id: 'sms-folk', description: 'x', reads: [], consent: { purpose: 'marketing.email.newsletter', channel: 'sms' }, where: () => true }),
+  'sms-subscribers': defineSegment({ id: 'sms-subscribers', description: 'x', reads: [], consent: { purpose: 'marketing.sms', channel: 'sms' }, where: () => true }),
   'ghost-consent': defineSegment({ id: 'ghost-consent', description: 'x', reads: [], consent: { purpose: 'marketing.ghost', channel: 'email' }, where: () => true }),
 };
 const ctx: LintContext = { templates, segments, policy: compilePolicy(policy, 'test'), nowMs: Date.parse('2025-09-01T00:00:00Z') };
@@ -111,6 +114,13 @@ test('branch_target_invalid, broadcast_shape and step_id_duplicate come from the
   expect(p, 'branch_target_invalid', { step: 'b' }, /otherwise → "gone": no step has that id/);
   expect(p, 'broadcast_shape', {}, /broadcast "c1" must be exactly one send step/);
   expect(p, 'step_id_duplicate', { step: 'send-it' }, /step id "send-it" is used twice/);
+});
+
+test('a marketing SMS needs a 【】 signature at the start and an opt-out reply instruction (MIIT Order 31)', () => {
+  const sms = (template: string) => lint({ purpose: 'marketing.sms', audience: { segment: 'sms-subscribers' }, steps: [send({ channel: 'sms', template, processor: 'sms-gateway' })] });
+  assert.deepEqual(sms('hello-sms'), []);
+  expect(sms('sms-unsigned'), 'sms_signature_missing', { step: 'send-it', template: 'sms-unsigned' }, /does not start with a sender signature in 【】/);
+  expect(sms('sms-no-opt-out'), 'sms_opt_out_missing', { step: 'send-it', template: 'sms-no-opt-out' }, /no opt-out instruction; .* e\.g\. 回复TD退订/);
 });
 
 test('every lint code is exercised by a test above', () => {

@@ -5,7 +5,7 @@ import { badSources, shippedSources } from '../../fixtures/lint-sources.js';
 
 test('every shipped campaign lints clean against the shipped templates, segments and policy', async () => {
   const results = lintAll(await shippedSources());
-  assert.deepEqual(results.map((r) => r.campaign), ['reengagement', 'welcome-series', 'winter-promo']);
+  assert.deepEqual(results.map((r) => r.campaign), ['cn-sms-promo', 'reengagement', 'welcome-series', 'winter-promo']);
   for (const r of results) assert.deepEqual(r.problems, [], r.campaign);
 });
 
@@ -28,5 +28,5 @@ test('an essential notice with an offer fails lint with promotional_essential', 
 
 test('an unknown campaign id throws, naming the known ones', async () => {
   const sources = await shippedSources();
-  assert.throws(() => lintById('nope', sources), (e: unknown) => e instanceof UnknownCampaignError && /no campaign "nope"; known campaigns: reengagement, welcome-series, winter-promo/.test(e.message));
+  assert.throws(() => lintById('nope', sources), (e: unknown) => e instanceof UnknownCampaignError && /no campaign "nope"; known campaigns: cn-sms-promo, reengagement, welcome-series, winter-promo/.test(e.message));
 });

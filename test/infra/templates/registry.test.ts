@@ -26,7 +26,7 @@ const basic = 'id: t\nchannel: email\nkind: marketing\nsubject: "Hi {{first_name
 
 test('loads every shipped template with its declared fields, analysis and content hash', () => {
   const r = loadShippedTemplates();
-  assert.deepEqual(r.ids().sort(), ['promo-generic', 'promo-winter-sale', 'reengage-generic', 'reengage-nudge', 'reengage-offer', 'welcome-1', 'welcome-2', 'welcome-3']);
+  assert.deepEqual(r.ids().sort(), ['promo-generic', 'promo-winter-sale', 'reengage-generic', 'reengage-nudge', 'reengage-offer', 'sms-cn-promo', 'welcome-1', 'welcome-2', 'welcome-3']);
   const f = r.facts().get('promo-winter-sale');
   assert.ok(f);
   assert.deepEqual(f.referencedFields, ['first_name', 'loyalty_tier', 'preferred_store']);
@@ -74,7 +74,7 @@ test('an undeclared field is never put in the render context, so strict renderin
 test('templates compile once at load and are reused for every render', () => {
   const r = loadShippedTemplates();
   const after = r.compileCount();
-  assert.equal(after, 8 * 3, 'subject, text and html for each of the eight templates');
+  assert.equal(after, 8 * 3 + 1, 'subject, text and html for each of the eight email templates, text for the sms one');
   for (let i = 0; i < 50; i++) r.render('welcome-2', input({ first_name: `n${i}` }));
   assert.equal(r.compileCount(), after);
 });

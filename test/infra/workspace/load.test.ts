@@ -64,8 +64,8 @@ test('a file exporting two values, or one throwing while it loads, is one line t
 
 test('the example workspace loads every campaign, segment and template with no failures', async () => {
   const ws = await exampleWorkspace();
-  assert.deepEqual(Object.keys(ws.campaigns).sort(), ['reengagement', 'welcome-series', 'winter-promo']);
-  assert.equal(Object.keys(ws.segments).length, 5);
+  assert.deepEqual(Object.keys(ws.campaigns).sort(), ['cn-sms-promo', 'reengagement', 'welcome-series', 'winter-promo']);
+  assert.equal(Object.keys(ws.segments).length, 6);
   assert.ok(ws.templates.ids().includes('welcome-1'));
   assert.deepEqual([ws.campaignFailures, ws.otherFailures, ws.policy.ok], [[], [], true]);
 });
