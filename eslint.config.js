@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
-const ioLibraries = ['ioredis', 'nodemailer', 'smtp-server', 'handlebars', 'fastify', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'commander', 'cli-progress'];
+const ioLibraries = ['ioredis', 'nodemailer', 'smtp-server', 'smpp', 'handlebars', 'fastify', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'commander', 'cli-progress'];
 const sandboxed = (extra = [], adapters = ['**/infra/**', '**/api/**', '**/activities/**', '**/cli/**']) => ({
   'no-restricted-imports': ['error', {
     paths: [...nodeBuiltins, ...ioLibraries, ...extra].map((name) => ({ name, message: 'Sandboxed/pure layer: no Node built-ins or I/O libraries here (see DESIGN.md layers).' })),
