@@ -28,6 +28,8 @@ import type { AppConfig } from './infra/config.js';
 import { Registry } from 'prom-client';
 import { createSendMetrics, instrumentSendPorts } from './infra/metrics/send-metrics.js';
 import { serveMetrics } from './infra/metrics/server.js';
+import type { SmsChannel } from './activities/send-sms.js';
+import { createSmsChannel } from './infra/sms/channel.js';
 
 /** Path of the workflow bundle entry, resolved next to this file. */
 export const workflowsPath = [fileURLToPath(new URL('./workflows/index.ts', import.meta.url)), fileURLToPath(new URL('./workflows/index.js', import.meta.url))].find((f) => existsSync(f)) ?? fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -70,13 +72,14 @@ export function workerContent(ws: Workspace): WorkerContent {
 }
 
 /** Wires the real adapters into the activities' ports: the one place infra meets the send path. */
-export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer: Mailer; client: Client; taskQueue: string; content: WorkerContent; notifier?: ProcessorNotifier }): ActivityDeps & { content: DeployedContent } {
+export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer: Mailer; sms?: SmsChannel; client: Client; taskQueue: string; content: WorkerContent; notifier?: ProcessorNotifier }): ActivityDeps & { content: DeployedContent } {
   const s = createServices(config, io.redis, io.content.policy);
   const content = new DeployedContent(s.bundles, { policy: io.content.policy });
   return {
     content,
     policyAt: (version) => content.policyAt(version),
     mailer: io.mailer,
+    ...(io.sms ? { sms: io.sms } : {}),
     loadGuardStates: (refs) => s.consent.loadGuardStates(refs),
     loadGuardStatesWith: (refs, extraKey) => s.consent.loadGuardStatesWith(refs, extraKey),
     readFields: (ref, fields) => s.subjects.readFields(ref, fields),
@@ -104,6 +107,8 @@ export interface WorkerEndpoints {
   readonly redisUrl: string;
   readonly temporalAddress: string;
   readonly smtpUrl: string;
+  /** An SMPP gateway (or the embedded one); without it SMS sends fail closed as channel_transport_missing. */
+  readonly smppUrl?: string;
 }
 
 /** A started worker and how to stop it and everything it opened. */
@@ -126,7 +131,8 @@ export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints,
   const client = await connectClient(config, endpoints.temporalAddress);
   const taskQueue = opts.taskQueue ?? config.taskQueue;
   const metrics = new Registry();
-  const plain = buildActivityDeps(config, { redis, mailer, client, taskQueue, content: opts.content, notifier: opts.notifier });
+  const sms = endpoints.smppUrl ? createSmsChannel(config, { smppUrl: endpoints.smppUrl, redis, client, taskQueue, services: createServices(config, redis, opts.content.policy) }) : undefined;
+  const plain = buildActivityDeps(config, { redis, mailer, sms: sms?.channel, client, taskQueue, content: opts.content, notifier: opts.notifier });
   // Decisions under the worker's own policy name its version, so its snapshot must be kept for review and replay.
   await plain.content.register();
   const deps = instrumentSendPorts(plain, createSendMetrics(metrics));
@@ -135,6 +141,7 @@ export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints,
   const done = worker.run().finally(async () => {
     await server?.close();
     mailer.close();
+    await sms?.close();
     await client.connection.close();
     await connection.close();
     await redis.quit().catch(() => redis.disconnect());

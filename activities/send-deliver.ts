@@ -6,6 +6,7 @@ import { messageLinks, stableMessageId, unsubscribeHeaders } from './message.js'
 import { deliveryEntry, factKey, reservationDenialEntry, type SendSpec } from './send-entries.js';
 import { deferralDelay, type DeferralPolicy, type SendOutcome } from './send-outcome.js';
 import type { Delivery, SendPipelineDeps } from './send-ports.js';
+import { smsFailure } from './send-sms.js';
 
 const HARD_BOUNCE = /^5\.1\.\d|^5\.2\.1/;
 /** How long the commit of an accepted message keeps trying while Redis is away, before the retry resends it. */
@@ -72,7 +73,8 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   // The send refuses anything but an allow for this very subject.
   if (d.decision.outcome !== 'allow' || d.decision.subjectRef !== d.ref) return fail('decision_mismatch');
   const addressField = deps.policy().addressFields.get(spec.channel);
-  if (spec.channel !== 'email' || !addressField) return fail('channel_transport_missing');
+  const sms = spec.channel === 'sms' ? deps.sms : undefined;
+  if (!addressField || (spec.channel !== 'email' && !sms)) return fail('channel_transport_missing');
   const messageId = stableMessageId(scope, d.ref, deps.sender.email);
   // Reserve against the consent epoch the decision saw (a withdrawal committed since then means no send), and
   // read only the released fields, in one round trip.
@@ -95,7 +97,9 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   // Strict templates never go out with a hole: a missing value is a logged, permanent failure, not a retry loop.
   if (!rendered.ok) return fail('profile_field_missing');
   try {
-    const res = await deps.mailer.send({ to: address, subject: rendered.subject, text: rendered.text, html: rendered.html, headers: unsubscribeHeaders(links), messageId });
+    const res = sms
+      ? { code: undefined, ...(await sms.send(address, rendered.text, { ref: d.ref, decisionId: d.decisionId, spec })) }
+      : await deps.mailer.send({ to: address, subject: rendered.subject, text: rendered.text, html: rendered.html, headers: unsubscribeHeaders(links), messageId });
     const rec: LedgerRecord = { ...d.rec, state: 'committed', at: at(), messageId, outcome: 'sent', smtpCode: res.code, reasons: [] };
     // The commit runs alongside the rest of the batch and its log append (awaited in deliverAll): the entry states
     // what the SMTP server accepted, true whether or not the commit lands.
@@ -105,16 +109,24 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
     b.logs.push({ entry: deliveryEntry(spec, d.ref, d.decisionId, { outcome: 'sent', smtpCode: res.code, messageId, result: 'accepted' }), key: factKey(spec, d.ref, 'delivery'), ref: d.ref, rec });
     return { ...base, status: 'sent', reasons: [], messageId, smtpCode: res.code };
   } catch (e) {
-    const code = smtpCodeOf(e);
-    if (code === undefined || code < 500) {
-      // Transient (4xx, connection): this recipient alone waits, with its own backoff, within its own budget.
-      const reason = code ? `smtp_${code}` : 'smtp_unreachable';
+    // Transient (4xx, connection): this recipient alone waits, with its own backoff, within its own budget.
+    const defer = async (reason: string, code?: number): Promise<SendOutcome> => {
       const deferrals = d.rec.deferrals + 1;
       if (deferrals >= b.deferral.maxAttempts) return fail('deferred_budget_exhausted', code, messageId);
       const nextAttemptAt = b.now().getTime() + deferralDelay(b.deferral, deferrals);
       await deps.ledger.settle(d.ref, scope, { ...d.rec, state: 'decided', at: at(), deferrals, nextAttemptAt, reasons: [reason], smtpCode: code });
       return { ...base, status: 'deferred', reasons: [reason], smtpCode: code, nextAttemptAt };
+    };
+    const smsFailed = sms ? smsFailure(e) : undefined;
+    if (sms && smsFailed) {
+      if (smsFailed.transient) return defer(smsFailed.reason);
+      const out = await fail(smsFailed.reason, undefined, messageId);
+      if (smsFailed.suppress) await sms.suppress(d.ref);
+      return out;
     }
+    if (sms) throw e;
+    const code = smtpCodeOf(e);
+    if (code === undefined || code < 500) return defer(code ? `smtp_${code}` : 'smtp_unreachable', code);
     const enhanced = String((e as { response?: string }).response ?? '').slice(4);
     const hard = code === 550 || code === 551 || code === 553 || HARD_BOUNCE.test(enhanced);
     const out = await fail(hard ? 'hard_bounce' : 'smtp_rejected', code, messageId);

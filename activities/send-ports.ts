@@ -9,6 +9,7 @@ import type { Mailer } from '../infra/smtp/transport.js';
 import type { LinkTokens } from '../infra/tokens.js';
 import type { SendSpec } from '../domain/send-spec.js';
 import type { SendOutcome } from './send-outcome.js';
+import type { SmsChannel } from './send-sms.js';
 
 export type { TemplateInfo, TemplatePort, RenderResult } from '../domain/template-port.js';
 
@@ -31,6 +32,8 @@ export interface SendPipelineDeps {
   readonly ledger: SendLedger;
   readonly templates: TemplatePort;
   readonly mailer: Mailer;
+  /** The SMS channel; without it SMS sends fail closed as `channel_transport_missing`. */
+  readonly sms?: SmsChannel;
   readonly policy: () => CompiledPolicy;
   readonly tokens: LinkTokens;
   readonly publicUrl: string;

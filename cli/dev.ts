@@ -55,7 +55,7 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
         lock.release();
         throw e;
       });
-      const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl }, { content }).catch(async (e: unknown) => {
+      const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, smppUrl: stack.smppUrl }, { content }).catch(async (e: unknown) => {
         await stack.stop();
         throw e;
       });
@@ -74,7 +74,7 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       // The daily compliance review; an existing schedule (perhaps with another cadence) is left as it is.
       const review = await ensureReviewSchedule(apiClient, config.taskQueue).then((r) => `schedule ${r.scheduleId} (${r.status})`, (e: unknown) => `schedule not created: ${(e as Error).message}`);
       writeDevRuntime(config.dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox, apiUrl: api.url });
-      const info = { redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, dataDir: resolve(config.dataDir), startupSeconds: stack.timings, api: api.url, apiKeys, review };
+      const info = { redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, smpp: stack.smsc ? `smpp://127.0.0.1:${stack.smsc.port}` : 'SMPP_URL', smsOutbox: stack.smsc ? resolve(stack.smsc.outbox) : undefined, dataDir: resolve(config.dataDir), startupSeconds: stack.timings, api: api.url, apiKeys, review };
       ctx.print(opts.json, info, () =>
         [
           'consentflow dev is running (Ctrl-C to stop):',
@@ -82,6 +82,7 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
           `  temporal   ${info.temporal} namespace=${info.namespace} (${stack.temporal.source})`,
           `  worker     task queue ${info.taskQueue}`,
           `  smtp       ${info.smtp}${outbox ? `  → .eml files in ${outbox}` : ''}`,
+          `  smpp       ${info.smpp}${info.smsOutbox ? `  → SMS as .json files in ${info.smsOutbox}` : ''}`,
           `  api        ${api.url}  (OpenAPI ${api.url}/openapi.json)`,
           ...apiKeys.map((k) => `             ${k.role.padEnd(8)} key: ${k.secret}`),
           `  review     ${review}; reports via \`consentflow review show\``,
@@ -106,7 +107,9 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
     .action(async () => {
       const content = await workspaceContent(ctx);
       installRuntime('WARN', { metricsAddress: ctx.config().env.CONSENTFLOW_TEMPORAL_METRICS_ADDR });
-      const running = await startWorker(ctx.config(), { redisUrl: ctx.redisUrl(), temporalAddress: ctx.temporalAddress(), smtpUrl: ctx.smtpUrl() }, { content });
+      // SMS goes out only through a configured gateway; without SMPP_URL, SMS sends fail closed (channel_transport_missing).
+      const smppUrl = ctx.config().env.SMPP_URL;
+      const running = await startWorker(ctx.config(), { redisUrl: ctx.redisUrl(), temporalAddress: ctx.temporalAddress(), smtpUrl: ctx.smtpUrl(), ...(smppUrl ? { smppUrl } : {}) }, { content });
       console.error(`worker polling task queue ${ctx.config().taskQueue}${running.metricsUrl ? `; metrics at ${running.metricsUrl}` : ''}`);
       await serveUntilStopped(running.done, () => running.shutdown());
     });

@@ -20,6 +20,8 @@ export const ConsentMethod = {
   api: 'api',
   one_click: 'one_click',
   double_opt_in: 'double_opt_in',
+  /** An inbound SMS reply with an opt-out keyword (TD, T, N, STOP, 退订). */
+  sms_reply: 'sms_reply',
 } as const;
 export type ConsentMethod = (typeof ConsentMethod)[keyof typeof ConsentMethod];
 

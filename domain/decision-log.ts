@@ -14,6 +14,9 @@ export const LogOutcome = {
   deny: 'deny',
   sent: 'sent',
   failed: 'failed',
+  /** A delivery receipt: the handset got the message, or the network gave up on it. */
+  delivered: 'delivered',
+  undelivered: 'undelivered',
   recorded: 'recorded',
   held_out: 'held_out',
   not_eligible: 'not_eligible',
@@ -25,7 +28,7 @@ export type LogOutcome = (typeof LogOutcome)[keyof typeof LogOutcome];
 /** The outcomes each kind may carry, so a delivery can never read as an `allow`. */
 export const OUTCOMES_BY_KIND: Readonly<Record<LogKind, readonly LogOutcome[]>> = {
   decision: ['allow', 'deny'],
-  delivery: ['sent', 'failed'],
+  delivery: ['sent', 'failed', 'delivered', 'undelivered'],
   review: ['recorded'],
   outcome: ['held_out', 'not_eligible', 'exited'],
   run: ['summary'],

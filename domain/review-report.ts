@@ -49,6 +49,8 @@ export const Tally = z.object({
   entries: Count, allow: Count, deny: Count, sent: Count, failed: Count, recorded: Count,
   // Run accounting outcomes; absent in reports written before they existed.
   held_out: Count.optional(), not_eligible: Count.optional(), exited: Count.optional(), summary: Count.optional(),
+  // SMS delivery receipts; absent in reports written before SMS.
+  delivered: Count.optional(), undelivered: Count.optional(),
 });
 export type Tally = z.infer<typeof Tally>;
 const Tallies = z.record(z.string(), Tally);

@@ -45,6 +45,11 @@ export const EnvSchema = z.object({
   TEMPORAL_PORT: port.optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must be smtp:// or smtps://, e.g. smtp://user:pass@relay.example.com:587' }).optional(),
   SMTP_PORT: port.optional(),
+  /** A real SMS gateway; unset, `dev` and the demo run the embedded SMPP server. */
+  SMPP_URL: z.url({ protocol: /^smpp$/, error: 'SMPP_URL must be smpp://system_id:password@host:port, e.g. smpp://shop:secret@smsc.example.com:2775' }).optional(),
+  SMPP_PORT: port.optional(),
+  /** The sender id or short code marketing SMS go out from (source_addr). */
+  SMS_SOURCE_ADDR: z.string().regex(/^[A-Za-z0-9+]{1,20}$/, 'SMS_SOURCE_ADDR must be a short code, number or alphanumeric sender id of at most 20 characters').default('10690000'),
   API_PORT: port.default(8787),
   CONSENTFLOW_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'CONSENTFLOW_PUBLIC_URL must be the https URL where the API is reachable' }).optional(),
   CONSENTFLOW_SENDER_NAME: z.string().min(1).default('Example Shop'),

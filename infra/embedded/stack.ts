@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { startRedis, type RedisService } from './redis.js';
 import { startTemporal, type TemporalService } from './temporal.js';
 import { startSmtpSink, type SmtpSink } from '../smtp/sink.js';
+import { startSmppSink, type SmppSink } from '../sms/smpp-server.js';
 import type { Env } from '../config.js';
 
 /** The three services consentflow runs on, embedded where no external one is configured. */
@@ -11,6 +12,9 @@ export interface Stack {
   readonly smtpUrl: string;
   /** Present when the in-process sink is used (no SMTP_URL). */
   readonly sink?: SmtpSink;
+  readonly smppUrl: string;
+  /** Present when the embedded SMPP server is used (no SMPP_URL). */
+  readonly smsc?: SmppSink;
   readonly timings: Record<string, number>;
   stop(): Promise<void>;
 }
@@ -44,7 +48,11 @@ export async function startStack(env: Env, opts: { persistent: boolean }): Promi
     started.push(temporal);
     const sink = env.SMTP_URL ? undefined : await timed(timings, 'smtp', () => startSmtpSink({ outbox: join(dataDir, 'outbox'), port: env.SMTP_PORT }));
     if (sink) started.push(sink);
+    const smsc = env.SMPP_URL ? undefined : await timed(timings, 'smpp', () => startSmppSink({ outbox: join(dataDir, 'sms-outbox'), port: env.SMPP_PORT }));
+    if (smsc) started.push(smsc);
     return {
+      smppUrl: env.SMPP_URL ?? smsc!.url,
+      smsc,
       redis,
       temporal,
       smtpUrl: env.SMTP_URL ?? sink!.url,

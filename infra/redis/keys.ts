@@ -43,6 +43,8 @@ export function redisKeys(prefix: string) {
     subjectIndex: () => `${prefix}subjects`,
     /** Salted hash of an address → subjectRef, for suppression lookups without the raw address. */
     addressIndex: () => `${prefix}address-index`,
+    /** What an SMSC message id belongs to (step, subjectRef, decision), so its delivery receipt can be logged. */
+    smsMessage: (smscId: string) => `${prefix}sms:msg:${smscId}`,
     /** Decision log chain `n` (stream) and its head (hash: seq, hash). */
     logChain: (partition: number) => `${prefix}log:{p${partition}}:entries`,
     logHead: (partition: number) => `${prefix}log:{p${partition}}:head`,

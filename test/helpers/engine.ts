@@ -9,6 +9,7 @@ import { policy } from '../../policy/index.js';
 import type { TemplatePort } from '../../activities/send-pipeline.js';
 import { createServices, type Services } from '../../infra/compose.js';
 import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
+import { startSmppSink, type SmppSink } from '../../infra/sms/smpp-server.js';
 import { connectClient } from '../../infra/temporal/connection.js';
 import { installRuntime } from '../../infra/temporal/runtime.js';
 import { startWorker, type RunningWorker } from '../../worker.js';
@@ -44,29 +45,34 @@ export interface Engine {
   readonly config: AppConfig;
   readonly services: Services;
   readonly sink: SmtpSink;
+  /** The embedded SMSC, when the engine was started with `sms: true`. */
+  readonly smsc: SmppSink;
   readonly client: Client;
   readonly taskQueue: string;
   seed(subjectId: string, fields: Record<string, string>, consents?: readonly SeedConsent[]): Promise<SubjectRef>;
 }
 
 /** Starts the engine before the file's tests and stops it after; `templates` swaps the template port. */
-export function useEngine(opts: { templates?: TemplatePort; env?: Record<string, string>; notifier?: ProcessorNotifier } = {}): Engine {
+export function useEngine(opts: { templates?: TemplatePort; env?: Record<string, string>; notifier?: ProcessorNotifier; sms?: boolean } = {}): Engine {
   installRuntime();
   const { redis, prefix, url } = testRedis();
   const tq = testTemporal();
   const config = testConfig({ REDIS_KEY_PREFIX: prefix, CONSENTFLOW_PUBLIC_URL: 'https://prefs.shop.example', ...opts.env });
   const services = createServices(config, redis, policy);
-  const engine = { config, services, taskQueue: tq.taskQueue } as Engine & { sink: SmtpSink; client: Client };
+  const engine = { config, services, taskQueue: tq.taskQueue } as Engine & { sink: SmtpSink; smsc: SmppSink; client: Client };
   let worker: RunningWorker;
   before(async () => {
     engine.sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('outbox')) });
-    worker = await startWorker(config, { redisUrl: url, temporalAddress: tq.address, smtpUrl: engine.sink.url }, { content: await exampleContent(opts.templates), taskQueue: tq.taskQueue, notifier: opts.notifier });
+    if (opts.sms) engine.smsc = await startSmppSink({ outbox: join(config.dataDir, uniqueId('sms-outbox')), credentials: { systemId: 'consentflow', password: 'test-secret' } });
+    const smppUrl = opts.sms ? engine.smsc.url : undefined;
+    worker = await startWorker(config, { redisUrl: url, temporalAddress: tq.address, smtpUrl: engine.sink.url, ...(smppUrl ? { smppUrl } : {}) }, { content: await exampleContent(opts.templates), taskQueue: tq.taskQueue, notifier: opts.notifier });
     engine.client = await connectClient(config, tq.address);
   });
   after(async () => {
     await worker.shutdown();
     await engine.client.connection.close();
     await engine.sink.stop();
+    if (opts.sms) await engine.smsc.stop();
   });
   engine.seed = async (subjectId, fields, consents = []) => {
     const res = await services.subjects.upsert(subjectId, fields);
