@@ -44,7 +44,33 @@ export function demoAudience(): DemoPerson[] {
   ];
 }
 
+/** How a subject in China answered the SMS offer, and what the SMS step of the demo shows with them. */
+export type DemoSmsConsent = 'sms_granted' | 'replies_td' | 'number_undeliverable' | 'no_sms_consent';
+
+export interface DemoSmsPerson {
+  readonly id: string;
+  readonly fields: Record<string, string>;
+  readonly consent: DemoSmsConsent;
+  readonly note: string;
+}
+
+/** Four subjects in China for the SMS step: Chinese names, mobile numbers, and the outcomes SMS adds. */
+export function demoSmsAudience(): DemoSmsPerson[] {
+  const p = (n: number, first: string, phone: string, store: string, consent: DemoSmsConsent, note: string): DemoSmsPerson => ({
+    id: `demo-${String(n).padStart(3, '0')}`,
+    fields: { phone, first_name: first, preferred_store: store, locale: 'zh-CN', timezone: 'Asia/Shanghai' },
+    consent,
+    note,
+  });
+  return [
+    p(11, '李雷', '+8613800138011', '静安店', 'sms_granted', 'consented to SMS offers (zh-CN notice v3)'),
+    p(12, '韩梅梅', '+8613900139012', '徐汇店', 'replies_td', 'consented, then replied 退订 to an earlier text'),
+    p(13, '王芳', '+8615000150013', '浦东店', 'number_undeliverable', 'consented, but the carrier reports the number undeliverable'),
+    p(14, '张伟', '+8618600186014', '静安店', 'no_sms_consent', 'never consented to SMS'),
+  ];
+}
+
 /** Writes the audience as a JSONL file `consentflow subject import` accepts. */
-export function writeAudienceFile(file: string, people: readonly DemoPerson[]): void {
+export function writeAudienceFile(file: string, people: ReadonlyArray<Pick<DemoPerson, 'id' | 'fields'>>): void {
   writeFileSync(file, people.map((x) => JSON.stringify({ id: x.id, ...x.fields })).join('\n') + '\n');
 }

@@ -1,5 +1,6 @@
 // `npm run demo`: the main job on embedded services. Imports a mixed-consent audience, lints and dry-runs the
-// welcome series, runs it with short waits, and prints what was sent, what was blocked and why, and where the
+// welcome series, runs it with short waits, sends a Chinese SMS step to subjects in China over SMPP, and prints what
+// was sent, what was blocked and why, and where the
 // emails and the decision log are.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -21,7 +22,8 @@ import { clearDevRuntime, writeDevRuntime } from '../cli/runtime-file.js';
 import { openWorkspace } from '../infra/workspace/load.js';
 import { startWorker, workerContent } from '../worker.js';
 import type { JourneyState } from '../workflows/signals.js';
-import { demoAudience, writeAudienceFile, type DemoPerson } from './demo-audience.js';
+import { demoAudience, demoSmsAudience, writeAudienceFile, type DemoPerson } from './demo-audience.js';
+import { runSmsStep } from './demo-sms.js';
 
 const root = join(import.meta.dirname, '..');
 const CAMPAIGN = 'welcome-series';
@@ -52,17 +54,17 @@ function consentEvent(policy: PolicyBundle, ref: SubjectRef, type: ConsentEventT
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.CONSENTFLOW_DATA_DIR ?? join(root, '.data', 'demo'));
   // Each demo run starts from an empty store so its output is reproducible; keys are kept.
-  for (const d of ['redis', 'outbox', 'log-segments', 'reports']) rmSync(join(dataDir, d), { recursive: true, force: true });
+  for (const d of ['redis', 'outbox', 'sms-outbox', 'log-segments', 'reports']) rmSync(join(dataDir, d), { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const env = parseEnv({ ...process.env, CONSENTFLOW_DATA_DIR: dataDir });
   const config = buildConfig(env, loadDevKeys(dataDir, true));
   installRuntime();
   const t0 = Date.now();
   const stack = await startStack(env, { persistent: false });
-  console.log(`services up in ${((Date.now() - t0) / 1000).toFixed(1)}s: redis ${stack.redis.url} (${stack.redis.source}), temporal ${stack.temporal.address} (${stack.temporal.source}), smtp ${stack.smtpUrl}`);
+  console.log(`services up in ${((Date.now() - t0) / 1000).toFixed(1)}s: redis ${stack.redis.url} (${stack.redis.source}), temporal ${stack.temporal.address} (${stack.temporal.source}), smtp ${stack.smtpUrl}, smpp ${stack.smsc ? `smpp://127.0.0.1:${stack.smsc.port}` : 'SMPP_URL'}`);
   const content = workerContent(await openWorkspace(root));
   const { policy } = content;
-  const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl }, { content });
+  const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, smppUrl: stack.smppUrl }, { content });
   writeDevRuntime(dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox: stack.sink?.outbox });
   const client = await connectClient(config, stack.temporal.address);
   const { Redis } = await import('ioredis');
@@ -72,7 +74,8 @@ async function main(): Promise<void> {
   try {
     const people = demoAudience();
     const audienceFile = join(dataDir, 'audience.jsonl');
-    writeAudienceFile(audienceFile, people);
+    const smsPeople = demoSmsAudience();
+    writeAudienceFile(audienceFile, [...people, ...smsPeople]);
     cli(dataDir, ['subject', 'import', audienceFile]);
     const refOf = new Map<DemoPerson, SubjectRef>(people.map((p) => [p, services.pseudonymize(p.id)]));
     for (const [p, ref] of refOf) {
@@ -115,6 +118,8 @@ async function main(): Promise<void> {
       console.log(`  ${p.id} ${ref}  ${status.padEnd(58)} ${p.note}`);
       for (const f of files) console.log(`      ${f}`);
     }
+    await runSmsStep({ services, policy, client, smsc: stack.smsc, people: smsPeople, cli: (args) => cli(dataDir, args), timeScale: TIME_SCALE });
+
     const exportFile = join(dataDir, 'decision-log.jsonl');
     rmSync(exportFile, { force: true });
     cli(dataDir, ['log', 'verify']);
@@ -125,7 +130,7 @@ async function main(): Promise<void> {
     await client.workflow.getHandle(started.workflowId).result();
     const review = cli(dataDir, ['review', 'show', '--latest']);
     const reportPath = /report: (\S+)/.exec(review)?.[1];
-    console.log(`\nemails: ${stack.sink?.outbox ?? stack.smtpUrl}\ndecision log export: ${exportFile}\ncompliance review report: ${reportPath ?? '(see consentflow review show --latest)'}`);
+    console.log(`\nemails: ${stack.sink?.outbox ?? stack.smtpUrl}\ntext messages: ${stack.smsc?.outbox ?? stack.smppUrl}\ndecision log export: ${exportFile}\ncompliance review report: ${reportPath ?? '(see consentflow review show --latest)'}`);
   } finally {
     clearDevRuntime(dataDir);
     redis.disconnect();

@@ -19,6 +19,8 @@ export function createSmsChannel(config: AppConfig, io: { smppUrl: string; redis
   const messages = new SmsMessages(io.redis, io.services.keys);
   const inbound = smsInboundHandler({ services: io.services, redis: io.redis, messages, client: io.client, taskQueue: io.taskQueue });
   const sender = createSmsSender(io.smppUrl, { sourceAddr: config.env.SMS_SOURCE_ADDR, inbound });
+  // Bound from the start: an opt-out reply must be heard even when this worker has nothing to send.
+  sender.open();
   return {
     channel: {
       async send(to, text, ctx) {

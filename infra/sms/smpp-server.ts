@@ -45,6 +45,7 @@ export async function startSmppSink(opts: { outbox: string; port?: number; crede
   const rules: Array<{ match: (n: string) => boolean; stat: string }> = [];
   const bound = new Set<Session>();
   const pending = new Map<string, Pending>();
+  const bindWaiters: Array<(s: Session) => void> = [];
 
   const receipt = (session: Session, to: string, from: string, id: string, submitted: Date): void => {
     const stat = rules.find((r) => r.match(to))?.stat ?? 'DELIVRD';
@@ -93,6 +94,7 @@ export async function startSmppSink(opts: { outbox: string; port?: number; crede
     session.on('bind_transceiver', (pdu: PDU) => {
       const ok = !opts.credentials || (pdu.system_id === opts.credentials.systemId && pdu.password === opts.credentials.password);
       if (ok) bound.add(session);
+      if (ok) bindWaiters.splice(0).forEach((w) => w(session));
       session.send(pdu.response({ command_status: ok ? smpp.ESME_ROK : smpp.ESME_RBINDFAIL, system_id: 'consentflow-smsc' }));
     });
     session.on('submit_sm', (pdu: PDU) => onSubmit(session, pdu));
@@ -119,14 +121,15 @@ export async function startSmppSink(opts: { outbox: string; port?: number; crede
     outbox: opts.outbox,
     received,
     failNumbers: (match, stat) => void rules.push({ match, stat }),
-    mo: (from, text, to = '10690000') =>
-      new Promise<void>((resolve, reject) => {
-        const session = [...bound][0];
-        if (!session) return reject(new Error('no bound SMPP session to deliver the inbound message to'));
+    mo: async (from, text, to = '10690000') => {
+      // A handset's reply waits at the SMSC until a client binds, as it would at a real one.
+      const session = [...bound][0] ?? (await new Promise<Session>((resolve) => bindWaiters.push(resolve)));
+      return new Promise<void>((resolve, reject) => {
         session.deliver_sm({ source_addr: from.replace(/^\+/, ''), source_addr_ton: 1, destination_addr: to, esm_class: 0, short_message: { message: text } }, (resp) =>
           resp.command_status === 0 ? resolve() : reject(new Error(`deliver_sm answered status ${resp.command_status}`)),
         );
-      }),
+      });
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of server.sessions) s.destroy();

@@ -36,6 +36,8 @@ export interface SmsInboundHandler {
 
 /** The SMS channel port; the real one speaks SMPP over one bound transceiver session. */
 export interface SmsSender {
+  /** Binds now (and again after a drop), so replies and receipts arrive even while nothing is being sent. */
+  open(): void;
   /** Submits every part; `accepted` runs (and is awaited) before any receipt for these ids is handled. */
   send(m: SmsMessage, accepted: (r: SmsResult) => Promise<void>): Promise<SmsResult>;
   close(): Promise<void>;
@@ -50,6 +52,8 @@ const textOf = (v: unknown): string => (typeof v === 'string' ? v : typeof (v as
 export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inbound: SmsInboundHandler }): SmsSender {
   const u = new URL(smppUrl);
   let bound: Promise<Session> | undefined;
+  let closing = false;
+  let rebind: NodeJS.Timeout | undefined;
   let ref = Math.floor(Math.random() * 256);
   // Receipts wait for the record of the submit they answer, which the SMSC may send before that record is written.
   const recording = new Set<Promise<unknown>>();
@@ -95,6 +99,12 @@ export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inb
       });
       session.on('close', () => {
         dropped(`SMPP gateway ${u.hostname}:${u.port} closed the connection`);
+        // Stay bound for inbound traffic: a dropped session is re-bound after a pause (sends re-bind on their own).
+        if (!closing) {
+          clearTimeout(rebind);
+          rebind = setTimeout(open, 1000);
+          rebind.unref();
+        }
         reject(new SmsSubmitError(`SMPP gateway ${u.hostname}:${u.port} closed the connection`, undefined));
       });
     });
@@ -113,7 +123,14 @@ export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inb
       }
     });
 
+  function open(): void {
+    if (closing || bound) return;
+    bound = bind();
+    bound.catch(() => {});
+  }
+
   return {
+    open,
     async send(m, accepted) {
       bound ??= bind();
       const session = await bound.catch((e: unknown) => {
@@ -139,6 +156,8 @@ export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inb
       return { messageIds: ids, dataCoding: plan.dataCoding };
     },
     async close() {
+      closing = true;
+      clearTimeout(rebind);
       const s = await bound?.catch(() => undefined);
       bound = undefined;
       if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
