@@ -5,6 +5,8 @@ import { type GuardState, rebuild } from '../domain/consent-state.js';
 import { decide, type GuardRequest } from '../domain/guard.js';
 import type { SubjectRef } from '../domain/ids.js';
 import { compilePolicy, PolicyBundle, type PurposeInput } from '../domain/policy.js';
+import { jurisdictions } from '../policy/jurisdictions.js';
+import { retention } from '../policy/retention.js';
 
 const SUBJECT = 'sr_AAAAAAAAAAAAAAAAAAAAAA' as SubjectRef;
 const NOW = new Date('2026-06-01T00:00:00Z');
@@ -31,6 +33,7 @@ function generatedPolicy() {
     purposes, notices, subjectFields: fields.map((name) => ({ name, type: 'string', category: name === 'health_interest' ? 'sensitive' : 'preference' })),
     processors: [processor('relay', '2028-01-01T00:00:00Z'), processor('expired', '2025-01-01T00:00:00Z')],
     channelAddressField: { email: 'email', sms: 'phone' },
+    jurisdictions, retention,
   });
   return compilePolicy(bundle, 'bench-policy');
 }

@@ -40,6 +40,8 @@ export const GuardState = z.object({
   personalisation: z.enum(Personalisation),
   /** Set by the store when the load failed or returned something unparseable; the guard then denies. */
   loadError: z.string().optional(),
+  /** The subject's birth year, when the profile records one: decides whether a guardian must consent. */
+  birthYear: z.number().int().optional(),
   /** The subject's consent epoch when loaded: every write that can change the guard's answer moves it. */
   epoch: z.number().int().min(0).optional(),
 });

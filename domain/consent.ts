@@ -53,6 +53,8 @@ export const ConsentEvent = z.object({
   jurisdiction: Jurisdiction,
   /** A double-opt-in grant that is not confirmed yet: never sendable until a later `reconfirmed`. */
   pending: z.literal(true).optional(),
+  /** Who gave the answer: `guardian` for a minor's guardian (PIPL 31, GDPR 8); absent means the subject. */
+  givenBy: z.enum(['subject', 'guardian']).optional(),
   /** Proof of the act without raw personal data: the IP is stored only as a keyed hash. */
   evidence: z.object({ ipHash: z.string().min(1).optional(), userAgent: z.string().max(512).optional() }).optional(),
 });

@@ -5,6 +5,7 @@ import { isoToMs, msToIso } from './iso-time.js';
 import { SubjectRef } from './ids.js';
 import type { CompiledPolicy, CompiledPurpose } from './policy.js';
 import { ReasonCode } from './reasons.js';
+import { checkJurisdiction } from './guard-jurisdiction.js';
 
 export { ReasonCode, reasonOrder } from './reasons.js';
 
@@ -121,7 +122,11 @@ export function decide(req: GuardRequest, state: GuardState, policy: CompiledPol
     event = findConsent(cp, state, req.channel);
     if (cp.exactConsentOnly && event === undefined) reasons.push(ReasonCode.separate_consent_missing);
     if (event === undefined) reasons.push(ReasonCode.no_consent);
-    else checkConsent(event, cp, policy, nowMs, reasons);
+    else {
+      checkConsent(event, cp, policy, nowMs, reasons);
+      // A withdrawn, expired or pending answer already denies; only a live one is judged by its jurisdiction's rules.
+      if ((event.type === 'granted' || event.type === 'reconfirmed') && event.pending !== true) checkJurisdiction(event, cp, proc, req.channel, state, policy, nowMs, reasons);
+    }
   }
 
   // Two literals with one field order instead of spreading a shared base: this is the hot path.

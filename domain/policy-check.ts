@@ -4,6 +4,9 @@ import { PolicyBundle } from './policy.js';
 import { Notice, Processor, Purpose } from './purpose.js';
 import { isSensitiveField, SubjectFieldSpec } from './subject-field.js';
 import { formatPath } from './load-result.js';
+import { JurisdictionRule } from './jurisdiction.js';
+import { RetentionPolicy } from './retention.js';
+import { checkJurisdictions, JurisdictionProblemCode } from './policy-check-jurisdiction.js';
 
 export { formatPath } from './load-result.js';
 
@@ -25,6 +28,7 @@ export const PolicyProblemCode = {
   processor_purpose_unknown: 'processor_purpose_unknown',
   processor_field_unneeded: 'processor_field_unneeded',
   processor_without_pia: 'processor_without_pia',
+  ...JurisdictionProblemCode,
 } as const;
 export type PolicyProblemCode = (typeof PolicyProblemCode)[keyof typeof PolicyProblemCode];
 
@@ -46,6 +50,8 @@ const Shape = z.object({
   processors: z.array(z.unknown()),
   subjectFields: z.array(z.unknown()),
   channelAddressField: z.record(z.string(), z.unknown()),
+  jurisdictions: z.array(z.unknown()).min(1, 'add at least one jurisdiction rule (CN, EU, UK, US…); see policy/jurisdictions.ts'),
+  retention: z.unknown(),
 });
 
 type Report = (path: readonly PropertyKey[], code: PolicyProblemCode, message: string) => void;
@@ -146,6 +152,9 @@ export function checkPolicy(input: unknown): PolicyCheckResult {
   const purposeList = parseEach(raw.purposes, Purpose, 'purposes', report);
   const noticeList = parseEach(raw.notices, Notice, 'notices', report);
   const processorList = parseEach(raw.processors, Processor, 'processors', report);
+  const ruleList = parseEach(raw.jurisdictions, JurisdictionRule, 'jurisdictions', report);
+  const retention = RetentionPolicy.safeParse(raw.retention);
+  if (!retention.success) for (const issue of retention.error.issues) report(['retention', ...issue.path], PolicyProblemCode.schema_invalid, issue.message);
   const fields = new Map(fieldList.flatMap((f) => (f ? [[f.name, f] as const] : [])));
   const purposes = new Map(purposeList.flatMap((p) => (p ? [[p.id, p] as const] : [])));
   const noticeVersions = new Set(noticeList.flatMap((n) => (n ? [n.version] : [])));
@@ -153,6 +162,7 @@ export function checkPolicy(input: unknown): PolicyCheckResult {
   checkDuplicates(fieldList.map((f) => f?.name), 'subjectFields', 'field', report);
   checkDuplicates(purposeList.map((p) => p?.id), 'purposes', 'purpose', report);
   checkDuplicates(processorList.map((p) => p?.id), 'processors', 'processor', report);
+  checkDuplicates(ruleList.map((r) => r?.code), 'jurisdictions', 'jurisdiction', report);
   const addressFields = new Set<string>();
   for (const c of channels) {
     const f = raw.channelAddressField[c];
@@ -162,6 +172,7 @@ export function checkPolicy(input: unknown): PolicyCheckResult {
   checkPurposes(purposeList, fields, noticeVersions, report);
   checkNotices(noticeList, report);
   checkProcessors(processorList, purposes, fields, addressFields, report);
+  checkJurisdictions({ rules: ruleList, purposes: purposeList, processors: processorList, notices: noticeList }, report);
 
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, policy: PolicyBundle.parse(input), problems: [] };

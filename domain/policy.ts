@@ -4,11 +4,15 @@ import { Notice, Processor, Purpose } from './purpose.js';
 import { purposeAncestors } from './purpose-id.js';
 import { projectionKey } from './consent-state.js';
 import { isSensitiveField, SubjectFieldSpec } from './subject-field.js';
+import { compileJurisdictions, type CompiledJurisdiction, JurisdictionRule, resolveJurisdiction, strictestRule } from './jurisdiction.js';
+import { RetentionPolicy } from './retention.js';
 
 export { Channel, ChannelSchema, LegalBasis, LegalBasisSchema } from './channel.js';
 export { Notice, Processor, ProcessorRole, Purpose, type ProcessorInput, type PurposeInput } from './purpose.js';
 export { PurposeId } from './purpose-id.js';
 export { SubjectFieldSpec } from './subject-field.js';
+export { JurisdictionRule, TransferMechanism, type JurisdictionRuleInput, type CompiledJurisdiction } from './jurisdiction.js';
+export { RetentionPolicy } from './retention.js';
 
 /** The whole compliance configuration: purposes, notices, processors and the subject schema. */
 export const PolicyBundle = z.object({
@@ -18,6 +22,10 @@ export const PolicyBundle = z.object({
   subjectFields: z.array(SubjectFieldSpec),
   /** Which subject field holds the address on each channel. */
   channelAddressField: z.object({ email: z.string(), sms: z.string() }),
+  /** Marketing rules per jurisdiction; a subject matching none gets the strictest combination (fail closed). */
+  jurisdictions: z.array(JurisdictionRule).min(1, 'add at least one jurisdiction rule (CN, EU, UK, US…); see policy/jurisdictions.ts'),
+  /** How long each data class is kept (PIPL 19). */
+  retention: RetentionPolicy,
 });
 export type PolicyBundle = z.infer<typeof PolicyBundle>;
 /** A bundle as written in policy files, before defaults apply. */
@@ -43,6 +51,10 @@ export interface CompiledProcessor {
   readonly hasAgreement: boolean;
   readonly validFromMs: number;
   readonly validUntilMs: number;
+  /** The jurisdiction rule code of its region, or the region itself when no rule covers it. */
+  readonly regionCode: string;
+  /** Source rule code → the windows of its transfer mechanisms. */
+  readonly mechanisms: ReadonlyMap<string, readonly { readonly fromMs: number; readonly untilMs: number }[]>;
 }
 
 /** The policy in the shape `decide()` reads: maps instead of arrays, times as epoch milliseconds. */
@@ -58,6 +70,29 @@ export interface CompiledPolicy {
   /** Channel → its address field; a Map so an unknown channel string finds nothing, not a prototype member. */
   readonly addressFields: ReadonlyMap<string, string>;
   readonly fields: ReadonlyMap<string, SubjectFieldSpec>;
+  /** Every code a jurisdiction rule answers to → the rule. */
+  readonly jurisdictions: ReadonlyMap<string, CompiledJurisdiction>;
+  /** What a code no rule answers to gets. */
+  readonly strictest: CompiledJurisdiction;
+  /** Processor id → the purposes that are the separate consent to transfers to it. */
+  readonly transferPurposes: ReadonlyMap<string, readonly CompiledPurpose[]>;
+  /** Notice content hash → the processors it names as overseas recipients. */
+  readonly noticeRecipients: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** The rule for a recorded jurisdiction code; unknown codes get the strictest rule. */
+export function jurisdictionOf(policy: CompiledPolicy, code: string): CompiledJurisdiction {
+  return resolveJurisdiction(policy.jurisdictions, policy.strictest, code);
+}
+
+/** Whether a processor holds data outside the jurisdiction (an unknown jurisdiction is abroad everywhere). */
+export function isAbroad(proc: CompiledProcessor, j: CompiledJurisdiction): boolean {
+  return !j.known || proc.regionCode !== j.code;
+}
+
+/** Whether a processor has a transfer mechanism for data from the jurisdiction in force at `nowMs`. */
+export function hasTransferMechanism(proc: CompiledProcessor, j: CompiledJurisdiction, nowMs: number): boolean {
+  return (proc.mechanisms.get(j.code) ?? []).some((m) => m.fromMs <= nowMs && nowMs < m.untilMs);
 }
 
 const DAY_MS = 86_400_000;
@@ -81,7 +116,13 @@ function compilePurpose(p: Purpose, fields: ReadonlyMap<string, SubjectFieldSpec
   };
 }
 
-function compileProcessor(p: Processor): CompiledProcessor {
+function compileProcessor(p: Processor, jurisdictions: ReadonlyMap<string, CompiledJurisdiction>): CompiledProcessor {
+  const mechanisms = new Map<string, { fromMs: number; untilMs: number }[]>();
+  for (const m of p.transferMechanisms ?? []) {
+    const list = mechanisms.get(m.from) ?? [];
+    list.push({ fromMs: Date.parse(m.validFrom), untilMs: Date.parse(m.validUntil) });
+    mechanisms.set(m.from, list);
+  }
   const from = p.agreementValidFrom === undefined ? Number.NEGATIVE_INFINITY : Date.parse(p.agreementValidFrom);
   const until = p.agreementValidUntil === undefined ? Number.POSITIVE_INFINITY : Date.parse(p.agreementValidUntil);
   return {
@@ -91,6 +132,8 @@ function compileProcessor(p: Processor): CompiledProcessor {
     hasAgreement: p.agreementId !== undefined,
     validFromMs: from,
     validUntilMs: until,
+    regionCode: (jurisdictions.get(p.region) ?? jurisdictions.get(p.region.slice(0, 2)))?.code ?? p.region,
+    mechanisms,
   };
 }
 
@@ -107,14 +150,26 @@ export function compilePolicy(bundle: PolicyBundle, version: string): CompiledPo
     .filter((n) => n.material)
     .map((n) => ({ effectiveAtMs: Date.parse(n.effectiveAt), version: n.version }))
     .sort((a, b) => b.effectiveAtMs - a.effectiveAtMs || b.version - a.version);
+  const jurisdictions = compileJurisdictions(bundle.jurisdictions);
+  const purposes = new Map(bundle.purposes.map((p) => [p.id, compilePurpose(p, fields)] as const));
+  const transferPurposes = new Map<string, CompiledPurpose[]>();
+  for (const cp of purposes.values()) {
+    const to = cp.purpose.transferTo;
+    if (to !== undefined) transferPurposes.set(to, [...(transferPurposes.get(to) ?? []), cp]);
+  }
+  const noticeRecipients = new Map(bundle.notices.map((n) => [n.contentHash, new Set(n.overseasRecipients ?? [])] as const));
   return {
     version,
     bundle,
-    purposes: new Map(bundle.purposes.map((p) => [p.id, compilePurpose(p, fields)] as const)),
-    processors: new Map(bundle.processors.map((p) => [p.id, compileProcessor(p)] as const)),
+    purposes,
+    processors: new Map(bundle.processors.map((p) => [p.id, compileProcessor(p, jurisdictions)] as const)),
     noticeHashes,
     materialNotices,
     addressFields: new Map(channels.map((c) => [c, bundle.channelAddressField[c]] as const)),
     fields,
+    jurisdictions,
+    strictest: strictestRule(bundle.jurisdictions),
+    transferPurposes,
+    noticeRecipients,
   };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ChannelSchema, LegalBasisSchema } from './channel.js';
+import { Jurisdiction } from './consent.js';
+import { TransferMechanism } from './jurisdiction.js';
 import { PurposeId } from './purpose-id.js';
 
 /** A processing purpose: what the data is used for, on which channels, with which minimum-necessary fields. */
@@ -23,6 +25,14 @@ export const Purpose = z.object({
   minNoticeVersion: z.number().int().positive(),
   /** The privacy impact assessment (PIPL 55, GDPR 35) that covers the purpose. */
   piaId: z.string().min(1).optional(),
+  /** Where the purpose is offered (jurisdiction rule codes); absent means everywhere. Elsewhere the guard denies. */
+  jurisdictions: z.array(z.string().regex(/^[A-Z]{2}$/, 'jurisdictions are rule codes like CN or EU')).optional(),
+  /**
+   * Makes this the separate consent to providing data abroad to one processor (PIPL 39): consent to it, under a
+   * notice that names that processor as an overseas recipient, is what a transfer from a jurisdiction that asks
+   * for separate consent relies on.
+   */
+  transferTo: z.string().regex(/^[a-z][a-z0-9-]*$/, 'transferTo must be a processor id').optional(),
 });
 export type Purpose = z.infer<typeof Purpose>;
 /** A purpose as written in policy files, before defaults apply. */
@@ -37,6 +47,11 @@ export const Notice = z.object({
   /** A material change (purposes, methods, recipients, fields; PIPL 14) makes older consents outdated. */
   material: z.boolean(),
   language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'language must be a tag like en or zh-CN'),
+  /**
+   * Processors this notice names as overseas recipients, with the contact, purposes, categories and rights route
+   * their registry entries carry (PIPL 39); a cross-border consent counts only under a notice that names its recipient.
+   */
+  overseasRecipients: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'overseas recipients are processor ids')).optional(),
 });
 export type Notice = z.infer<typeof Notice>;
 
@@ -61,7 +76,12 @@ export const Processor = z.object({
   purposes: z.array(PurposeId),
   /** The fields it may receive, address fields included. */
   fields: z.array(z.string()),
-  region: z.string().min(2),
+  /** Where the processor holds the data: a jurisdiction code, compared with each subject's own. */
+  region: Jurisdiction,
+  /** Per source jurisdiction that needs one, the instrument that allows the transfer (PIPL 38, GDPR 46). */
+  transferMechanisms: z.array(TransferMechanism).optional(),
+  /** What a notice tells a subject abroad about this recipient (PIPL 39): who to contact, how to exercise rights. */
+  overseasContact: z.object({ contact: z.string().min(1), rights: z.string().min(1) }).optional(),
   subProcessors: z.array(z.string().min(1)).default([]),
   piaId: z.string().min(1).optional(),
 });

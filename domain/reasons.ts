@@ -31,6 +31,18 @@ export const ReasonCode = {
   notice_unknown: 'notice_unknown',
   /** The consent predates the purpose's minimum notice or the latest material notice (PIPL 14). */
   notice_outdated: 'notice_outdated',
+  /** The purpose is not offered in the subject's jurisdiction (its `jurisdictions` list leaves it out). */
+  jurisdiction_not_offered: 'jurisdiction_not_offered',
+  /** The subject's jurisdiction does not allow marketing on the purpose's legal basis (PIPL 13: no soft opt-in). */
+  legal_basis_not_permitted: 'legal_basis_not_permitted',
+  /** The jurisdiction requires a known age and the profile records no birth year. */
+  age_unknown: 'age_unknown',
+  /** The subject may be under the jurisdiction's guardian age and the consent was not given by a guardian (PIPL 31). */
+  guardian_consent_missing: 'guardian_consent_missing',
+  /** The processor is abroad and has no transfer mechanism in force for the subject's jurisdiction (PIPL 38). */
+  cross_border_transfer_not_permitted: 'cross_border_transfer_not_permitted',
+  /** No separate consent to providing data to this overseas recipient, under a notice naming it (PIPL 39). */
+  cross_border_consent_missing: 'cross_border_consent_missing',
 } as const;
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
 

@@ -3,6 +3,8 @@ import { notices } from './notices.js';
 import { processors } from './processors.js';
 import { purposes } from './purposes.js';
 import { subjectFields } from './subject-fields.js';
+import { jurisdictions } from './jurisdictions.js';
+import { retention } from './retention.js';
 
 /** The shipped policy as written, before validation (what `policy check` inspects). */
 export const policyInput = {
@@ -11,6 +13,8 @@ export const policyInput = {
   processors,
   subjectFields,
   channelAddressField: { email: 'email', sms: 'phone' },
+  jurisdictions,
+  retention,
 };
 
 /** The shipped policy, parsed with defaults applied; throws at import if a file breaks the schema. */

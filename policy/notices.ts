@@ -8,6 +8,7 @@ export const notices: readonly Notice[] = [
   { version: 2, language: 'en', material: false, effectiveAt: '2024-09-01T00:00:00Z', contentHash: '7283ed5cf93323452c2e52fd4b63f22340601af10293e214d2e024e63b8a2d2f' },
   { version: 2, language: 'zh-CN', material: false, effectiveAt: '2024-09-01T00:00:00Z', contentHash: 'a3a5b93bae1a87928380945baf909253b833806990d107be2f717499400dfb24' },
   // v3 added profiling, the ads partner and health offers: new purposes and recipients, so re-consent.
-  { version: 3, language: 'en', material: true, effectiveAt: '2025-06-01T00:00:00Z', contentHash: '762ec7f4b3bda1be1489ee643de1252ad5d41261cebc1a08e2c74a5e310db10f' },
-  { version: 3, language: 'zh-CN', material: true, effectiveAt: '2025-06-01T00:00:00Z', contentHash: 'd8dddccb6e5237ab641ffc2455fa00139ea9d23a7402b09d3b0628e15e8f6119' },
+  // It also names the EU mail relay as overseas recipient, with its contact and rights route (PIPL 39).
+  { version: 3, language: 'en', material: true, effectiveAt: '2025-06-01T00:00:00Z', contentHash: '762ec7f4b3bda1be1489ee643de1252ad5d41261cebc1a08e2c74a5e310db10f', overseasRecipients: ['smtp-relay'] },
+  { version: 3, language: 'zh-CN', material: true, effectiveAt: '2025-06-01T00:00:00Z', contentHash: 'd8dddccb6e5237ab641ffc2455fa00139ea9d23a7402b09d3b0628e15e8f6119', overseasRecipients: ['smtp-relay'] },
 ];

@@ -36,6 +36,8 @@ export const purposes: readonly PurposeInput[] = [
     id: 'marketing.email.reengagement',
     description: 'A reminder to existing customers about similar products when you have not bought in a while',
     legalBasis: 'soft_opt_in',
+    // Soft opt-in is an ePrivacy concept; PIPL has none, so the reminder is not offered to CN subjects.
+    jurisdictions: ['EU', 'UK', 'US'],
     channels: ['email'],
     allowedFields: ['first_name', 'locale', 'last_purchase_at', 'last_open_at'],
     maxConsentAgeDays: 365,
@@ -81,6 +83,8 @@ export const purposes: readonly PurposeInput[] = [
     channels: ['email'],
     allowedFields: ['first_name', 'ad_id_hash', 'country'],
     separateConsent: true,
+    // No transfer mechanism covers CN subjects' data going to the UK partner.
+    jurisdictions: ['EU', 'UK', 'US'],
     maxConsentAgeDays: 365,
     minNoticeVersion: 3,
     piaId: 'PIA-2025-009',
@@ -96,5 +100,19 @@ export const purposes: readonly PurposeInput[] = [
     maxConsentAgeDays: 365,
     minNoticeVersion: 3,
     piaId: 'PIA-2025-011',
+  },
+  {
+    // PIPL 39: a CN subject's email goes to the relay in the EU only with this separate consent.
+    id: 'transfer.overseas.smtp_relay',
+    description: 'Providing your email address and the fields of the emails you agreed to to Postwerk Mail Relay GmbH in Germany, which delivers them',
+    legalBasis: 'consent',
+    channels: ['email'],
+    allowedFields: [],
+    separateConsent: true,
+    jurisdictions: ['CN'],
+    transferTo: 'smtp-relay',
+    maxConsentAgeDays: 730,
+    minNoticeVersion: 3,
+    piaId: 'PIA-2025-012',
   },
 ];

@@ -4,7 +4,8 @@ import type { GuardState } from '../../domain/consent-state.js';
 import { decide, type GuardRequest, ReasonCode, reasonOrder } from '../../domain/guard.js';
 import { compilePolicy, type CompiledPolicy } from '../../domain/policy.js';
 import { policy } from '../../policy/index.js';
-import { compiled, event, NOW, request, state, suppression } from './guard-fixtures.js';
+import type { ConsentEvent } from '../../domain/consent.js';
+import { compiled, event, NOW, noticeHash, request, state, suppression } from './guard-fixtures.js';
 
 interface Row {
   name: string;
@@ -21,6 +22,14 @@ const healthless = compilePolicy(
   { ...policy, processors: policy.processors.map((p) => (p.id === 'smtp-relay' ? { ...p, fields: p.fields.filter((f) => f !== 'timezone') } : p)) },
   'test-policy-no-timezone',
 );
+
+const everywhere = compilePolicy({ ...policy, purposes: policy.purposes.map((p) => ({ ...p, jurisdictions: undefined })) }, 'test-policy-offered-everywhere');
+const lapsedFiling = compilePolicy(
+  { ...policy, processors: policy.processors.map((p) => (p.id === 'smtp-relay' ? { ...p, transferMechanisms: p.transferMechanisms?.map((m) => ({ ...m, validUntil: '2026-01-01T00:00:00Z' })) } : p)) },
+  'test-policy-lapsed-filing',
+);
+const cn = { jurisdiction: 'CN', language: 'zh-CN', noticeHash: noticeHash(3, 'zh-CN') } as const;
+const transferGrant = (over: Partial<ConsentEvent> = {}) => event({ ...cn, purpose: 'transfer.overseas.smtp_relay', ...over });
 
 const rows: Row[] = [
   { name: 'allows a newsletter with a current v3 grant', state: state([event()]), expect: 'allow' },
@@ -43,7 +52,7 @@ const rows: Row[] = [
   { name: 'denies with channel_not_allowed for an email purpose sent by sms', req: { channel: 'sms', processor: 'sms-gateway' }, state: state([event()]), expect: [R.channel_not_allowed, R.processor_not_authorized, R.no_consent] },
   { name: 'denies with processor_unknown for an unregistered processor', req: { processor: 'mystery-relay' }, state: state([event()]), expect: [R.processor_unknown] },
   { name: 'denies with processor_not_authorized for a processor not registered for the purpose', req: { processor: 'ads-partner' }, state: state([event()]), expect: [R.processor_not_authorized] },
-  { name: 'denies with processor_agreement_expired once the agreement lapsed', req: { processor: 'legacy-esp' }, state: state([event()]), expect: [R.processor_agreement_expired] },
+  { name: 'denies with processor_agreement_expired (and no EU transfer mechanism to the US) once the agreement lapsed', req: { processor: 'legacy-esp' }, state: state([event()]), expect: [R.processor_agreement_expired, R.cross_border_transfer_not_permitted] },
   { name: 'denies with processor_agreement_expired before the agreement starts', req: { processor: 'ads-partner', purpose: 'sharing.third_party.ads' }, state: state([event({ purpose: 'sharing.third_party.ads', noticeVersion: 1, occurredAt: '2025-04-01T00:00:00Z' })]), now: '2025-05-01T00:00:00Z', expect: [R.processor_agreement_expired, R.notice_outdated] },
   { name: 'denies with field_not_allowed for a field outside the purpose allow-list', req: { fields: ['first_name', 'health_interest'] }, state: state([event()]), expect: [R.field_not_allowed] },
   { name: 'denies with field_not_allowed for a field the processor may not receive', req: { fields: ['timezone'] }, policy: healthless, state: state([event()]), expect: [R.field_not_allowed] },
@@ -75,6 +84,22 @@ const rows: Row[] = [
     state: state([event({ purpose: reengagement.purpose, occurredAt: '2024-02-01T00:00:00Z', noticeVersion: 1, noticeHash: 'e'.repeat(64) })]),
     expect: [R.consent_expired, R.legal_basis_mismatch, R.notice_unknown, R.notice_outdated],
   },
+  { name: 'denies a CN subject soft opt-in mail: not offered there, and PIPL allows no soft opt-in', req: { purpose: reengagement.purpose }, state: state([event({ ...reengagement, ...cn }), transferGrant()]), expect: [R.jurisdiction_not_offered, R.legal_basis_not_permitted] },
+  { name: 'denies with legal_basis_not_permitted a soft opt-in purpose offered in CN too', req: { purpose: reengagement.purpose }, policy: everywhere, state: state([event({ ...reengagement, ...cn }), transferGrant()]), expect: [R.legal_basis_not_permitted] },
+  { name: 'allows the same soft opt-in mail to a UK subject', req: { purpose: reengagement.purpose }, state: state([event({ ...reengagement, jurisdiction: 'GB' })]), expect: 'allow' },
+  { name: 'denies a CN subject mail through the EU relay without a cross-border consent', state: state([event(cn)]), expect: [R.cross_border_consent_missing] },
+  { name: 'allows a CN subject mail through the EU relay with a separate consent naming it', state: state([event(cn), transferGrant()]), expect: 'allow' },
+  { name: 'denies a cross-border consent given under a notice that did not name the recipient', state: state([event(cn), transferGrant({ noticeVersion: 2, noticeHash: noticeHash(2, 'zh-CN'), occurredAt: '2024-10-01T00:00:00Z' })]), expect: [R.cross_border_consent_missing] },
+  { name: 'denies once the cross-border consent is withdrawn', state: state([event(cn), transferGrant(), transferGrant({ type: 'withdrawn' })]), expect: [R.cross_border_consent_missing] },
+  { name: 'denies with cross_border_transfer_not_permitted once the standard-contract filing lapsed', policy: lapsedFiling, state: state([event(cn), transferGrant()]), expect: [R.cross_border_transfer_not_permitted] },
+  { name: 'allows a CN subject text through the gateway in CN: nothing leaves China', req: { purpose: 'marketing.sms.promotions', channel: 'sms', processor: 'sms-gateway' }, state: state([event({ ...cn, purpose: 'marketing.sms.promotions', channel: 'sms' })]), expect: 'allow' },
+  { name: 'allows a US-CA subject mail to the EU relay: the US asks for no mechanism', state: state([event({ jurisdiction: 'US-CA' })]), expect: 'allow' },
+  { name: 'applies the strictest rules to a jurisdiction no rule covers', state: state([event({ jurisdiction: 'BR' })]), expect: [R.age_unknown, R.cross_border_transfer_not_permitted, R.cross_border_consent_missing] },
+  { name: 'denies with guardian_consent_missing for a DE subject who may be under 16', state: state([event()], { birthYear: 2010 }), expect: [R.guardian_consent_missing] },
+  { name: 'allows a DE minor whose guardian consented', state: state([event({ givenBy: 'guardian' })], { birthYear: 2010 }), expect: 'allow' },
+  { name: 'allows a FR subject born in 2010: France sets the age at 15', state: state([event({ jurisdiction: 'FR' })], { birthYear: 2010 }), expect: 'allow' },
+  { name: 'denies a CN minor whose cross-border consent came from the child, not the guardian', state: state([event({ ...cn, givenBy: 'guardian' }), transferGrant()], { birthYear: 2013 }), expect: [R.cross_border_consent_missing] },
+  { name: 'allows a CN minor when the guardian gave both consents', state: state([event({ ...cn, givenBy: 'guardian' }), transferGrant({ givenBy: 'guardian' })], { birthYear: 2013 }), expect: 'allow' },
   { name: 'denies with state_unavailable and policy reasons together', req: { purpose: 'nope', processor: 'nobody' }, state: state([], { loadError: 'parse error' }), expect: [R.state_unavailable, R.purpose_unknown, R.processor_unknown] },
 ];
 

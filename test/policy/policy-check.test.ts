@@ -129,3 +129,37 @@ test('formats paths the way people write them', () => {
   assert.equal(formatPath(['purposes', 3, 'allowedFields', 2]), 'purposes[3].allowedFields[2]');
   assert.equal(formatPath(['channelAddressField', 'sms']), 'channelAddressField.sms');
 });
+
+test('reports a soft opt-in purpose offered in CN as never passing there', () => {
+  const i = idx('marketing.email.reengagement');
+  const problems = broken((p) => { p.purposes[i].jurisdictions = ['EU', 'CN']; });
+  has(problems, `purposes[${i}].legalBasis`, 'legal_basis_not_permitted');
+  assert.match(problems.find((x) => x.code === 'legal_basis_not_permitted')?.message ?? '', /can never be sent in CN: CN allows marketing only on consent, not soft_opt_in/);
+});
+
+test('reports a purpose whose only processor abroad has no transfer mechanism for a jurisdiction', () => {
+  const i = idx('marketing.email.newsletter');
+  const problems = broken((p) => { p.processors[proc('smtp-relay')].transferMechanisms = []; });
+  has(problems, `purposes[${i}].jurisdictions`, 'cross_border_transfer_not_permitted');
+  assert.ok(problems.some((x) => /marketing\.email\.newsletter" can never be sent in CN/.test(x.message)));
+});
+
+test('reports a CN purpose carried abroad with no cross-border consent purpose for the recipient', () => {
+  const t = idx('transfer.overseas.smtp_relay');
+  has(broken((p) => { p.purposes[t].transferTo = undefined; p.purposes[t].jurisdictions = ['EU']; }), `purposes[${idx('marketing.email.newsletter')}].jurisdictions`, 'cross_border_consent_unavailable');
+});
+
+test('reports transfer purposes, overseas recipients and rule codes that do not add up', () => {
+  const t = idx('transfer.overseas.smtp_relay');
+  has(broken((p) => { p.purposes[t].transferTo = 'nobody'; }), `purposes[${t}].transferTo`, 'transfer_recipient_unknown');
+  has(broken((p) => { p.purposes[t].separateConsent = false; }), `purposes[${t}].separateConsent`, 'transfer_purpose_not_separate');
+  has(broken((p) => { delete p.processors[proc('smtp-relay')].overseasContact; }), `processors[${proc('smtp-relay')}].overseasContact`, 'overseas_contact_missing');
+  has(broken((p) => { p.purposes[t].jurisdictions = ['XX']; }), `purposes[${t}].jurisdictions[0]`, 'jurisdiction_unknown');
+  has(broken((p) => { p.processors[proc('smtp-relay')].transferMechanisms[0].from = 'ZZ'; }), `processors[${proc('smtp-relay')}].transferMechanisms[0].from`, 'jurisdiction_unknown');
+});
+
+test('requires jurisdiction rules and a retention table', () => {
+  has(broken((p) => { p.jurisdictions = []; }), 'jurisdictions', 'schema_invalid');
+  has(broken((p) => { p.jurisdictions.push(structuredClone(p.jurisdictions[0])); }), 'jurisdictions[4]', 'duplicate_id');
+  has(broken((p) => { delete p.retention.logSegmentsDays; }), 'retention.logSegmentsDays', 'schema_invalid');
+});
