@@ -18,6 +18,7 @@ export function consentCaptureSchema(bundle: PolicyBundle) {
     collectionPoint: z.string().min(1).max(200),
     method: z.enum(ConsentMethod).default('api'),
     jurisdiction: Jurisdiction,
+    givenBy: z.enum(['subject', 'guardian']).optional().describe("guardian when a minor's guardian gave the answer (PIPL 31, GDPR 8); default subject"),
     occurredAt: z.iso
       .datetime({ offset: true, error: 'must be an ISO 8601 time with an offset, like 2025-03-01T09:30:00Z' })
       .optional()

@@ -18,19 +18,20 @@ interface RecordOptions extends SubjectOption {
   jurisdiction: string;
   source: string;
   pending?: boolean;
+  givenBy?: string;
   occurredAt?: string;
   json?: boolean;
 }
 
 const oneOf = (values: readonly (string | number)[]) => values.join(', ');
 
-const FLAG: Readonly<Record<string, string>> = { noticeVersion: '--notice-version', collectionPoint: '--collection-point', occurredAt: '--occurred-at' };
+const FLAG: Readonly<Record<string, string>> = { noticeVersion: '--notice-version', collectionPoint: '--collection-point', occurredAt: '--occurred-at', givenBy: '--given-by' };
 
 /** Builds the event from the options through the shared consent-record rules; a refusal names the flag. */
 async function eventFrom(type: ConsentEventType, o: RecordOptions, ctx: CliContext, now: Date): Promise<ConsentEvent> {
   const noticeVersion = o.noticeVersion === undefined ? undefined : Number(o.noticeVersion);
   const r = buildConsentEvent(
-    { type, subjectRef: subjectRefOf(o, ctx), purpose: o.purpose, channel: o.channel, noticeVersion, language: o.language, collectionPoint: o.collectionPoint, method: o.method, jurisdiction: o.jurisdiction, source: o.source, pending: o.pending, occurredAt: o.occurredAt },
+    { type, subjectRef: subjectRefOf(o, ctx), purpose: o.purpose, channel: o.channel, noticeVersion, language: o.language, collectionPoint: o.collectionPoint, method: o.method, jurisdiction: o.jurisdiction, source: o.source, pending: o.pending, givenBy: o.givenBy, occurredAt: o.occurredAt },
     await ctx.policy(),
     now,
     ulid(now.getTime()),
@@ -40,7 +41,7 @@ async function eventFrom(type: ConsentEventType, o: RecordOptions, ctx: CliConte
 }
 
 const describeEvent = (e: ConsentEvent) =>
-  `${e.type}${e.pending ? ' (pending confirmation)' : ''}  ${e.purpose} via ${e.channel}  notice v${e.noticeVersion}  ${e.method} at ${e.collectionPoint}  ${e.occurredAt}  [${e.id}]`;
+  `${e.type}${e.pending ? ' (pending confirmation)' : ''}${e.givenBy === 'guardian' ? ' (by guardian)' : ''}  ${e.purpose} via ${e.channel}  notice v${e.noticeVersion}  ${e.method} at ${e.collectionPoint}  ${e.occurredAt}  [${e.id}]`;
 
 function recordCommand(parent: Command, ctx: CliContext, type: ConsentEventType, description: string): Command {
   const cmd = parent
@@ -56,6 +57,7 @@ function recordCommand(parent: Command, ctx: CliContext, type: ConsentEventType,
     .option('--method <method>', `how it was collected: ${oneOf(Object.values(ConsentMethod))}`, 'api')
     .option('--jurisdiction <code>', 'jurisdiction, e.g. CN, DE, EU, US-CA', 'EU')
     .option('--source <source>', 'system or person recording it', 'cli')
+    .option('--given-by <who>', "subject, or guardian when a minor's guardian answered")
     .option('--occurred-at <time>', 'when the subject answered, if not now (ISO 8601 with offset; not in the future, not before the notice)')
     .option('--json', 'print the event as JSON');
   if (type === 'granted') cmd.option('--pending', 'double opt-in: not sendable until reconfirmed');

@@ -17,6 +17,8 @@ export interface ConsentRecordRequest {
   readonly jurisdiction: string;
   readonly source: string;
   readonly pending?: boolean;
+  /** `guardian` when a minor's guardian answered (PIPL 31, GDPR 8). */
+  readonly givenBy?: string;
   readonly evidence?: ConsentEvent['evidence'];
   /**
    * When the subject actually answered, for consents collected elsewhere (migration, offline forms); absent means
@@ -37,6 +39,7 @@ export const ConsentRecordCode = {
   unknown_notice_version: 'unknown_notice_version',
   no_notice_in_force: 'no_notice_in_force',
   invalid_event: 'invalid_event',
+  bad_given_by: 'bad_given_by',
   bad_time: 'bad_time',
   time_in_future: 'time_in_future',
   time_before_notice: 'time_before_notice',
@@ -80,6 +83,7 @@ export function buildConsentEvent(req: ConsentRecordRequest, bundle: PolicyBundl
   if (!(Object.values(ConsentMethod) as string[]).includes(req.method)) return fail('unknown_method', 'method', `"${req.method}" is unknown; methods: ${oneOf(Object.values(ConsentMethod))}`);
   if (!LanguageTag.safeParse(req.language).success) return fail('bad_language', 'language', `"${req.language}" must be a tag like en or zh-CN`);
   if (!Jurisdiction.safeParse(req.jurisdiction).success) return fail('bad_jurisdiction', 'jurisdiction', `"${req.jurisdiction}" must look like CN, DE, EU or US-CA`);
+  if (req.givenBy !== undefined && req.givenBy !== 'subject' && req.givenBy !== 'guardian') return fail('bad_given_by', 'givenBy', `"${req.givenBy}" must be subject or guardian`);
   const at = answeredAt(req.occurredAt, now);
   if (!at.ok) return at.failure;
   const inLanguage = bundle.notices.filter((n) => n.language === req.language);
@@ -112,6 +116,7 @@ export function buildConsentEvent(req: ConsentRecordRequest, bundle: PolicyBundl
     source: req.source,
     jurisdiction: req.jurisdiction,
     ...(req.pending ? { pending: true } : {}),
+    ...(req.givenBy === 'guardian' ? { givenBy: 'guardian' } : {}),
     ...(req.evidence ? { evidence: req.evidence } : {}),
   });
   if (!parsed.success) {

@@ -43,7 +43,7 @@ export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
     const r = buildConsentEvent({
       type: b.action === 'grant' ? 'granted' : 'withdrawn', subjectRef, purpose: b.purpose, channel: b.channel, noticeVersion: b.noticeVersion, language: b.language,
       collectionPoint: b.collectionPoint, method: b.doubleOptIn ? 'double_opt_in' : b.method, jurisdiction: b.jurisdiction, source: `api:${req.caller!.name}`,
-      pending: b.doubleOptIn, evidence: evidenceOf(req, deps.config.secrets.pseudonymKey), occurredAt: b.occurredAt,
+      pending: b.doubleOptIn, givenBy: b.givenBy, evidence: evidenceOf(req, deps.config.secrets.pseudonymKey), occurredAt: b.occurredAt,
     }, deps.services.policy.bundle, now, ulid(now.getTime()));
     // A well-formed time that the clock or the notice history rules out conflicts with state: 409, like an out-of-order answer.
     const conflict = r.ok ? false : r.code === 'time_in_future' || r.code === 'time_before_notice' || r.code === 'no_notice_in_force';

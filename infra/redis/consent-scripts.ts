@@ -70,7 +70,7 @@ return {
   redis.call('HGETALL', KEYS[1]),
   redis.call('HGETALL', KEYS[2]),
   redis.call('EXISTS', KEYS[3]),
-  redis.call('HGET', KEYS[4], 'personalisation') or '',
+  {redis.call('HGET', KEYS[4], 'personalisation') or '', redis.call('HGET', KEYS[4], 'birth_year') or ''},
   redis.call('GET', KEYS[5]) or '0'
 }
 `;
@@ -81,14 +81,14 @@ return {
   redis.call('HGETALL', KEYS[1]),
   redis.call('HGETALL', KEYS[2]),
   redis.call('EXISTS', KEYS[3]),
-  redis.call('HGET', KEYS[4], 'personalisation') or '',
+  {redis.call('HGET', KEYS[4], 'personalisation') or '', redis.call('HGET', KEYS[4], 'birth_year') or ''},
   redis.call('GET', KEYS[5]) or '0',
   redis.call('GET', KEYS[6]) or ''
 }
 `;
 
-/** The raw reply of the guard-load script: projection, suppressions (flat field/value lists), erased, flag, epoch. */
-export type GuardLoadReply = [string[], string[], number, string, string];
+/** The raw reply of the guard-load script: projection, suppressions (flat field/value lists), erased, [flag, birth year], epoch. */
+export type GuardLoadReply = [string[], string[], number, [string, string], string];
 
 interface ScriptedRedis {
   cfConsentAppend(events: string, state: string, epoch: string, inflight: string, field: string, json: string, notBefore?: string): Promise<[string, number] | ['older', string]>;

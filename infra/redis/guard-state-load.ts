@@ -20,7 +20,7 @@ function pairs(flat: readonly string[]): Record<string, string> {
 /** Parses one guard-load reply; anything unexpected becomes a fail-closed state, never an exception. */
 export function parseGuardReply(reply: unknown): GuardState {
   try {
-    const [consentFlat, suppressionFlat, erased, flag, epoch] = reply as GuardLoadReply;
+    const [consentFlat, suppressionFlat, erased, [flag, birthYear], epoch] = reply as GuardLoadReply;
     const consent = ConsentProjection.safeParse(Object.fromEntries(Object.entries(pairs(consentFlat)).map(([k, v]) => [k, JSON.parse(v)])));
     if (!consent.success) return unavailableState('consent projection failed validation');
     const suppressions = Object.values(pairs(suppressionFlat)).map((v) => Suppression.safeParse(JSON.parse(v)));
@@ -28,12 +28,15 @@ export function parseGuardReply(reply: unknown): GuardState {
     // No recorded choice means the subject has not objected to personalisation; anything else unknown fails closed.
     if (flag !== '' && flag !== 'on' && flag !== 'off') return unavailableState('personalisation flag is unreadable');
     if (!/^\d+$/.test(epoch ?? '')) return unavailableState('consent epoch is unreadable');
+    // A birth year decides whether a guardian must have consented: one that cannot be read fails closed.
+    if (birthYear !== '' && !/^\d{4}$/.test(birthYear)) return unavailableState('birth year is unreadable');
     return {
       consent: consent.data,
       suppressions: suppressions.flatMap((s) => (s.success ? [s.data] : [])),
       erased: erased === 1,
       personalisation: flag === 'off' ? 'off' : 'on',
       epoch: Number(epoch),
+      ...(birthYear === '' ? {} : { birthYear: Number(birthYear) }),
     };
   } catch {
     return unavailableState('guard state is unreadable');

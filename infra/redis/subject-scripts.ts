@@ -14,9 +14,13 @@ elseif redis.call('EXISTS', KEYS[3]) == 1 then
   return 0
 end
 if ARGV[2] ~= ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end
-local n = tonumber(ARGV[4])
-if n > 0 then redis.call('HSET', KEYS[2], unpack(ARGV, 5, 4 + 2 * n)) end
-if #ARGV > 4 + 2 * n then redis.call('SADD', KEYS[5], unpack(ARGV, 5 + 2 * n)) end
+if ARGV[4] ~= '' and redis.call('HGET', KEYS[7], 'birth_year') ~= ARGV[4] then
+  redis.call('HSET', KEYS[7], 'birth_year', ARGV[4])
+  redis.call('INCR', KEYS[6])
+end
+local n = tonumber(ARGV[5])
+if n > 0 then redis.call('HSET', KEYS[2], unpack(ARGV, 6, 5 + 2 * n)) end
+if #ARGV > 5 + 2 * n then redis.call('SADD', KEYS[5], unpack(ARGV, 6 + 2 * n)) end
 return 1
 `;
 
@@ -29,6 +33,8 @@ export interface ProfileWriteKeys {
   readonly addressHashes: string;
   /** The consent epoch: readmission lifts the erasure suppression, which changes the guard's answer. */
   readonly epoch: string;
+  /** The subject flags: the birth year is kept there in clear so the guard can tell minors apart (PIPL 31). */
+  readonly flags: string;
 }
 
 /** The arguments of one profile write. */
@@ -39,16 +45,18 @@ export interface ProfileWrite {
   readonly readmit: boolean;
   readonly encryptedFields: readonly string[];
   readonly addressHashes: readonly string[];
+  /** The birth year written with this profile, '' when the write carries none. */
+  readonly birthYear: string;
 }
 
 
 /** Defines the subject scripts on the client (once); pipelines created afterwards carry them. */
 export function defineSubjectScripts(redis: Redis): void {
-  if (!(redis as unknown as Record<string, unknown>).cfProfileWrite) redis.defineCommand('cfProfileWrite', { numberOfKeys: 6, lua: PROFILE_WRITE });
+  if (!(redis as unknown as Record<string, unknown>).cfProfileWrite) redis.defineCommand('cfProfileWrite', { numberOfKeys: 7, lua: PROFILE_WRITE });
 }
 
 /** Runs the profile-write script (the client must have been passed to `defineSubjectScripts`); 1 applied, 0 conflict. */
 export function profileWrite(redis: Redis, k: ProfileWriteKeys, w: ProfileWrite): Promise<number> {
-  const args = [w.expectedKey, w.wrappedKey, w.readmit ? '1' : '0', String(w.encryptedFields.length / 2), ...w.encryptedFields, ...w.addressHashes];
-  return (redis as unknown as { cfProfileWrite(...a: string[]): Promise<number> }).cfProfileWrite(k.dataKey, k.profile, k.erased, k.suppression, k.addressHashes, k.epoch, ...args);
+  const args = [w.expectedKey, w.wrappedKey, w.readmit ? '1' : '0', w.birthYear, String(w.encryptedFields.length / 2), ...w.encryptedFields, ...w.addressHashes];
+  return (redis as unknown as { cfProfileWrite(...a: string[]): Promise<number> }).cfProfileWrite(k.dataKey, k.profile, k.erased, k.suppression, k.addressHashes, k.epoch, k.flags, ...args);
 }

@@ -88,8 +88,9 @@ export class SubjectStore {
       const key = earlier ?? (s.wrapped && !a.readmit ? { wrapped: s.wrapped, dek: envelope.unwrap(s.wrapped, s.ref).dek } : this.#newKey(s.ref));
       chosen.set(s.ref, key);
       const encryptedFields = Object.entries(s.row.fields).flatMap(([f, v]) => [f, encryptField(key.dek, s.ref, f, v)]);
-      const k = { dataKey: keys.dataKey(s.ref), profile: keys.profile(s.ref), erased: keys.erased(s.ref), suppression: keys.suppression(s.ref), addressHashes: keys.addressHashes(s.ref), epoch: keys.epoch(s.ref) };
-      const applied = profileWrite(redis, k, { expectedKey, wrappedKey: key.wrapped, readmit: a.readmit && !earlier, encryptedFields, addressHashes: s.hashes });
+      const k = { dataKey: keys.dataKey(s.ref), profile: keys.profile(s.ref), erased: keys.erased(s.ref), suppression: keys.suppression(s.ref), addressHashes: keys.addressHashes(s.ref), epoch: keys.epoch(s.ref), flags: keys.flags(s.ref) };
+      const birthYear = s.row.fields['birth_year'] ?? '';
+      const applied = profileWrite(redis, k, { expectedKey, wrappedKey: key.wrapped, readmit: a.readmit && !earlier, encryptedFields, addressHashes: s.hashes, birthYear });
       const index = [s.hashes.length ? redis.hset(keys.addressIndex(), ...s.hashes.flatMap((h) => [h, s.ref])) : 0, redis.sadd(keys.subjectIndex(), s.ref)];
       writes.push(Promise.all([applied, ...index]).then(([r]) => r === 1));
       queued.push(j);
@@ -196,6 +197,7 @@ export class SubjectStore {
       .multi()
       .set(keys.erased(ref), JSON.stringify(marker), 'NX')
       .del(keys.dataKey(ref), keys.profile(ref))
+      .hdel(keys.flags(ref), 'birth_year')
       .hset(keys.suppression(ref), 'erased', JSON.stringify(suppression))
       .incr(keys.epoch(ref))
       .exec()) ?? [];

@@ -115,6 +115,41 @@ test('explains subject-level denials: suppression, erasure, personalisation off'
   expectDeny(await check(pers, '--purpose', 'marketing.personalized', '--channel', 'email'), 'personalisation_off');
 });
 
+test('explains jurisdiction denials: legal basis, guardian, cross-border transfer, unknown jurisdiction', async () => {
+  const cn = ['--jurisdiction', 'CN', '--language', 'zh-CN'];
+  const reengage = ['--purpose', 'marketing.email.reengagement', '--channel', 'email'];
+  const soft = uniqueId('soft');
+  await grant(soft, ...reengage, ...cn);
+  expectDeny(await check(soft, ...reengage), 'jurisdiction_not_offered', 'legal_basis_not_permitted');
+
+  const x = uniqueId('xb');
+  await grant(x, ...newsletter, ...cn);
+  expectDeny(await check(x, ...newsletter), 'cross_border_consent_missing');
+  await grant(x, '--purpose', 'transfer.overseas.smtp_relay', '--channel', 'email', ...cn);
+  assert.equal((await check(x, ...newsletter)).outcome, 'allow');
+  expectDeny(await check(x, ...newsletter, '--processor', 'legacy-esp'), 'cross_border_transfer_not_permitted');
+  await cli('consent', 'withdraw', '--subject', x, '--purpose', 'transfer.overseas.smtp_relay', '--channel', 'email', ...cn);
+  expectDeny(await check(x, ...newsletter), 'cross_border_consent_missing');
+
+  // The birth year comes from the profile store: a child's own grant is not enough, the guardian's is.
+  const m = uniqueId('minor');
+  await stores.subjects.upsert(m, { email: `${m}@example.com`, birth_year: String(new Date().getUTCFullYear() - 12) });
+  await grant(m, ...newsletter);
+  expectDeny(await check(m, ...newsletter), 'guardian_consent_missing');
+  await grant(m, ...newsletter, '--given-by', 'guardian');
+  assert.equal((await check(m, ...newsletter)).outcome, 'allow');
+  await stores.subjects.upsert(m, { birth_year: '1990' });
+  await grant(m, ...newsletter);
+  assert.equal((await check(m, ...newsletter)).outcome, 'allow', 'an adult answers for themselves');
+  const bad = await cli('consent', 'grant', '--subject', m, ...newsletter, '--given-by', 'parent');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--given-by "parent" must be subject or guardian/);
+
+  const unknown = uniqueId('unk');
+  await grant(unknown, ...newsletter, '--jurisdiction', 'BR');
+  expectDeny(await check(unknown, ...newsletter), 'age_unknown', 'cross_border_transfer_not_permitted', 'cross_border_consent_missing');
+});
+
 test('fails closed with state_unavailable when Redis cannot be reached', async () => {
   const dead = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
   dead.on('error', () => {});

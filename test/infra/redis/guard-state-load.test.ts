@@ -81,6 +81,23 @@ test('fails closed on unparseable stored data', async () => {
   assert.ok((await consent.loadGuardState(ref4)).loadError);
 });
 
+test('the birth year of a profile write reaches the guard, moves the epoch, and is gone after erasure', async () => {
+  const id = uniqueId('by');
+  const ref = subjects.refOf(id);
+  await subjects.upsert(id, { email: `${id}@example.com` });
+  const before = await consent.loadGuardState(ref);
+  assert.equal(before.birthYear, undefined);
+  await subjects.upsert(id, { birth_year: '2013' });
+  const after = await consent.loadGuardState(ref);
+  assert.equal(after.birthYear, 2013);
+  assert.ok((after.epoch ?? 0) > (before.epoch ?? 0), 'a new birth year can change the answer, so it moves the epoch');
+  await subjects.erase(ref, 'test');
+  assert.equal((await consent.loadGuardState(ref)).birthYear, undefined);
+  const odd = newRef();
+  await redis.hset(keys.flags(odd), 'birth_year', 'twenty');
+  assert.match((await consent.loadGuardState(odd)).loadError ?? '', /birth year/);
+});
+
 test('bulk load returns states in input order across several round trips, isolating a bad subject', async () => {
   const store = new ConsentStore({ redis, keys, bulkBatch: 7 });
   const refs = Array.from({ length: 20 }, newRef);
