@@ -3,6 +3,7 @@ import type { CompiledPolicy } from './policy.js';
 import type { Segment } from './segment.js';
 import type { TemplateFacts } from './template.js';
 import { templateProblems } from './campaign-lint-template.js';
+import { jurisdictionProblems, targetedJurisdictions } from './campaign-lint-jurisdiction.js';
 
 /** Stable codes for everything `campaign lint` can find. */
 export const LintCode = {
@@ -22,6 +23,11 @@ export const LintCode = {
   branch_target_invalid: 'branch_target_invalid',
   broadcast_shape: 'broadcast_shape',
   step_id_duplicate: 'step_id_duplicate',
+  jurisdiction_not_offered: 'jurisdiction_not_offered',
+  legal_basis_not_permitted: 'legal_basis_not_permitted',
+  cross_border_transfer_not_permitted: 'cross_border_transfer_not_permitted',
+  cross_border_consent_unavailable: 'cross_border_consent_unavailable',
+  quiet_hours_unguarded: 'quiet_hours_unguarded',
 } as const;
 export type LintCode = (typeof LintCode)[keyof typeof LintCode];
 
@@ -83,8 +89,12 @@ export function lintCampaign(campaign: Campaign, ctx: LintContext): LintProblem[
     }
   }
 
-  for (const step of campaign.steps) {
-    if (step.type === 'send') sendProblems(campaign, step, ctx, add, where(step.id));
+  const targets = targetedJurisdictions(campaign, segment, ctx.policy);
+  for (const [i, step] of campaign.steps.entries()) {
+    if (step.type === 'send') {
+      sendProblems(campaign, step, ctx, add, where(step.id));
+      for (const p of jurisdictionProblems(step, step.purpose ?? campaign.purpose, campaign.steps[i - 1], targets, ctx.policy)) add({ ...p, message: `${where(step.id)} ${p.message}` });
+    }
     else if (step.type === 'waitUntil') needField(step.timezoneField, step.id, `quiet hours (timezoneField)`);
     else if (step.type === 'branch' && step.condition.kind === 'field') needField(step.condition.field, step.id, 'branch condition');
   }

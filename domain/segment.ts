@@ -20,6 +20,11 @@ const SegmentShape = z.strictObject({
   reads: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'field names are lower snake_case')),
   /** Only subjects with current consent for this purpose and channel are candidates (checked by the store). */
   consent: z.strictObject({ purpose: PurposeId, channel: ChannelSchema }).optional(),
+  /**
+   * The jurisdictions (rule codes) of the subjects it targets; campaign lint checks every send against their rules.
+   * Absent means the purpose's, else every jurisdiction. The guard still applies each subject's own rules.
+   */
+  jurisdictions: z.array(z.string().regex(/^[A-Z]{2}$/, 'jurisdictions are rule codes like CN or EU')).min(1).optional(),
 });
 
 /** A segment as code: a predicate over declared profile fields, plus an optional consent pre-filter. */

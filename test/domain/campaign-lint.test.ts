@@ -29,6 +29,8 @@ const segments = {
   'germany-loyal': defineSegment({ id: 'germany-loyal', description: 'de', reads: ['country', 'loyalty_tier'], where: () => true }),
   'sms-folk': defineSegment({ id: 'sms-folk', description: 'x', reads: [], consent: { purpose: 'marketing.email.newsletter', channel: 'sms' }, where: () => true }),
   'sms-subscribers': defineSegment({ id: 'sms-subscribers', description: 'x', reads: [], consent: { purpose: 'marketing.sms', channel: 'sms' }, where: () => true }),
+  'cn-shoppers': defineSegment({ id: 'cn-shoppers', description: 'cn', reads: [], jurisdictions: ['CN'], where: () => true }),
+  'eu-shoppers': defineSegment({ id: 'eu-shoppers', description: 'eu', reads: [], jurisdictions: ['EU'], where: () => true }),
   'ghost-consent': defineSegment({ id: 'ghost-consent', description: 'x', reads: [], consent: { purpose: 'marketing.ghost', channel: 'email' }, where: () => true }),
 };
 const ctx: LintContext = { templates, segments, policy: compilePolicy(policy, 'test'), nowMs: Date.parse('2025-09-01T00:00:00Z') };
@@ -121,6 +123,31 @@ test('a marketing SMS needs a 【】 signature at the start and an opt-out reply
   assert.deepEqual(sms('hello-sms'), []);
   expect(sms('sms-unsigned'), 'sms_signature_missing', { step: 'send-it', template: 'sms-unsigned' }, /does not start with a sender signature in 【】/);
   expect(sms('sms-no-opt-out'), 'sms_opt_out_missing', { step: 'send-it', template: 'sms-no-opt-out' }, /no opt-out instruction; .* e\.g\. 回复TD退订/);
+});
+
+test('jurisdiction rules: a purpose, basis or processor that can never pass where the segment targets', () => {
+  const soft = { purpose: 'marketing.email.reengagement', steps: [send()] };
+  expect(lint({ ...soft, audience: { segment: 'cn-shoppers' } }), 'jurisdiction_not_offered', { step: 'send-it' }, /can never send to CN subjects: purpose "marketing.email.reengagement" is offered only in EU, UK, US/);
+  assert.deepEqual(lint({ ...soft, audience: { segment: 'eu-shoppers' } }), []);
+  const everywhere = { ...ctx, policy: compilePolicy({ ...policy, purposes: policy.purposes.map((p) => ({ ...p, jurisdictions: undefined })) }, 'everywhere') };
+  const c = Campaign.parse({ id: 'c1', name: 'C', description: 'd', audience: { segment: 'cn-shoppers' }, ...soft });
+  expect(lintCampaign(c, everywhere), 'legal_basis_not_permitted', { step: 'send-it' }, /CN allows marketing only on consent, not soft_opt_in/);
+  const noFiling = { ...ctx, policy: compilePolicy({ ...policy, processors: policy.processors.map((p) => (p.id === 'smtp-relay' ? { ...p, transferMechanisms: [] } : p)) }, 'no-filing') };
+  const cnMail = Campaign.parse({ id: 'c1', name: 'C', description: 'd', purpose: 'marketing.email.newsletter', audience: { segment: 'cn-shoppers' }, steps: [send()] });
+  assert.deepEqual(lintCampaign(cnMail, ctx), [], 'the relay has a CN filing and a transfer consent purpose');
+  expect(lintCampaign(cnMail, noFiling), 'cross_border_transfer_not_permitted', { step: 'send-it' }, /processor "smtp-relay" \(EU\) has no transfer mechanism for data from CN/);
+  const noTransferPurpose = { ...ctx, policy: compilePolicy({ ...policy, purposes: policy.purposes.filter((p) => p.transferTo === undefined) }, 'no-transfer-purpose') };
+  expect(lintCampaign(cnMail, noTransferPurpose), 'cross_border_consent_unavailable', { step: 'send-it' }, /no purpose records the separate consent to transfers to "smtp-relay"/);
+});
+
+test('quiet_hours_unguarded: a CN text message needs a daytime waitUntil right before it', () => {
+  const sms = send({ channel: 'sms', template: 'hello-sms', processor: 'sms-gateway' });
+  const base = { purpose: 'marketing.sms.promotions', audience: { segment: 'cn-shoppers' } };
+  expect(lint({ ...base, steps: [sms] }), 'quiet_hours_unguarded', { step: 'send-it' }, /may send during CN quiet hours for sms \(21:00-08:00 Asia\/Shanghai\)/);
+  const waitUntil = (start: string, end: string) => ({ id: 'daytime', type: 'waitUntil' as const, window: { start, end }, timezoneField: 'locale' });
+  expect(lint({ ...base, steps: [waitUntil('20:00', '22:00'), sms] }), 'quiet_hours_unguarded', {}, /quiet hours/);
+  assert.deepEqual(lint({ ...base, steps: [waitUntil('09:00', '21:00'), sms] }).filter((p) => p.code === 'quiet_hours_unguarded'), []);
+  assert.deepEqual(lint({ ...base, audience: { segment: 'eu-shoppers' }, steps: [sms] }).filter((p) => p.code === 'quiet_hours_unguarded'), [], 'no SMS quiet hours in the EU rule');
 });
 
 test('every lint code is exercised by a test above', () => {
