@@ -89,7 +89,7 @@ export async function main(): Promise<void> {
   const sink = await sinkProcess();
   const key = (b: number) => Buffer.alloc(32, b).toString('base64');
   const secrets = { CONSENTFLOW_MASTER_KEY: key(1), CONSENTFLOW_PSEUDONYM_KEY: key(2), CONSENTFLOW_LOG_KEY: key(3), CONSENTFLOW_TOKEN_KEY: key(4), CONSENTFLOW_CODEC_KEY: key(5) };
-  const env = { ...process.env, ...secrets, CONSENTFLOW_DATA_DIR: dir, REDIS_URL: redisSvc.url, TEMPORAL_ADDRESS: temporal.address, SMTP_URL: sink.url, TEMPORAL_TASK_QUEUE: 'bench' };
+  const env = { ...process.env, ...secrets, CONSENTFLOW_ENV: 'dev', CONSENTFLOW_DATA_DIR: dir, REDIS_URL: redisSvc.url, TEMPORAL_ADDRESS: temporal.address, SMTP_URL: sink.url, TEMPORAL_TASK_QUEUE: 'bench' };
   const config = buildConfig(parseEnv(env));
   const redis = new Redis(redisSvc.url);
   const services = createServices(config, redis, policy);

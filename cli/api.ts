@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { ApiKeyring, parseApiKeys, type ApiKeySpec } from '../api/auth.js';
 import { buildApi, type ApiDeps } from '../api/server.js';
 import { ConfigError, type AppConfig } from '../infra/config.js';
+import { assertProductionReady } from '../infra/production-checks.js';
 import type { Workspace } from '../infra/workspace/load.js';
 import { createServices } from '../infra/compose.js';
 import { loadDevApiKeys } from '../infra/dev-api-keys.js';
@@ -52,6 +53,7 @@ export const registerApiCommands: RegisterCommands = (program, ctx) => {
     .option('--json', 'print the address as JSON')
     .action(async (o: { port?: string; host: string; json?: boolean }) => {
       const config = ctx.config();
+      assertProductionReady(config, 'API');
       const port = o.port === undefined ? config.env.API_PORT : Number(o.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliUsageError(`--port "${o.port}" must be a whole number from 1 to 65535`);
       const deps = apiDeps(config, ctx.redis(), await ctx.temporal(), apiKeySpecs(config, false), await ctx.workspace());

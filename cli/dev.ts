@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { connectClient } from '../infra/temporal/connection.js';
 import { apiDeps, apiKeySpecs, startApi } from './api.js';
 import { ensureReviewSchedule } from '../infra/temporal/review-schedule.js';
+import { assertProductionReady } from '../infra/production-checks.js';
 
 /**
  * The content a worker serves from the CLI's workspace. A campaign or segment file that does not load is named on
@@ -106,6 +107,7 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
     .description('run a worker against REDIS_URL, TEMPORAL_ADDRESS and SMTP_URL (or a running `consentflow dev`)')
     .action(async () => {
       const content = await workspaceContent(ctx);
+      assertProductionReady(ctx.config(), 'worker');
       installRuntime('WARN', { metricsAddress: ctx.config().env.CONSENTFLOW_TEMPORAL_METRICS_ADDR });
       // SMS goes out only through a configured gateway; without SMPP_URL, SMS sends fail closed (channel_transport_missing).
       const smppUrl = ctx.config().env.SMPP_URL;

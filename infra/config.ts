@@ -94,6 +94,8 @@ export const EnvSchema = z.object({
   CONSENTFLOW_METRICS_ADDR: z.string().regex(/^[^\s:]+:\d+$/, 'CONSENTFLOW_METRICS_ADDR must be host:port, e.g. 127.0.0.1:9464').optional(),
   /** Where the Temporal SDK runtime serves its own Prometheus metrics, host:port (off when unset). */
   CONSENTFLOW_TEMPORAL_METRICS_ADDR: z.string().regex(/^[^\s:]+:\d+$/, 'CONSENTFLOW_TEMPORAL_METRICS_ADDR must be host:port, e.g. 127.0.0.1:9465').optional(),
+  /** `dev` lifts the production refusals (http links, no DKIM) for a worker or API on a local machine. */
+  CONSENTFLOW_ENV: z.enum(['production', 'dev'], { error: 'CONSENTFLOW_ENV must be production or dev' }).default('production'),
   DKIM_DOMAIN: z.string().optional(),
   DKIM_SELECTOR: z.string().optional(),
   DKIM_PRIVATE_KEY: z.string().optional(),

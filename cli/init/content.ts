@@ -40,10 +40,10 @@ export default {
     { name: 'loyalty_tier', type: 'enum', category: 'behavioural', values: ['none', 'silver', 'gold'] },
   ],
   channelAddressField: { email: 'email', sms: 'phone' },
-  // Marketing rules per jurisdiction (recorded on each consent); a code matching none gets the strictest rules.
+  // Marketing rules per jurisdiction (recorded on each consent). A code matching none gets the strictest rules, so
+  // subjects elsewhere are denied until you add their rule (and, for a processor abroad, its transfer mechanism).
   jurisdictions: [
     { code: 'EU', name: 'European Union', includes: ['DE', 'FR', 'IT', 'ES', 'NL'], marketingBases: ['consent', 'soft_opt_in'], guardianConsentUnderAge: 16, transferAbroad: { mechanismRequired: true, separateConsent: false } },
-    { code: 'CN', name: 'China (PIPL)', marketingBases: ['consent'], guardianConsentUnderAge: 14, transferAbroad: { mechanismRequired: true, separateConsent: true } },
   ],
   // Days each data class is kept (PIPL 19); a scheduled run enforces it.
   retention: { profileAfterLastActivityDays: 1095, profileAfterWithdrawalDays: 180, consentEventsDays: 1825, accessBundlesDays: 30, logSegmentsDays: 1095, reportsDays: 1095, sendLedgerDays: 90 },

@@ -1,7 +1,9 @@
 import { connect, type Socket } from 'node:net';
-import nodemailer, { type Transporter } from 'nodemailer';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { AppConfig } from '../config.js';
+import { type DkimKey, dkimKeyFrom, dkimSign } from './dkim-sign.js';
 
 /** What a send produced, as the SMTP server answered. */
 export interface SmtpResult {
@@ -47,19 +49,18 @@ export function connectNoDelay(host: string, port: number, done: (err: Error | n
   });
 }
 
-/** A pooled SMTP transport to `smtpUrl`, DKIM-signing (List-Unsubscribe headers included) when a key is configured. */
-export function createMailer(config: AppConfig, smtpUrl: string, opts: { maxConnections?: number } = {}): Mailer {
+/** Composes the message and signs it ourselves, oversigning the one-click headers (see dkim-sign.ts). */
+async function signedRaw(mail: SendMailOptions, key: DkimKey, now: Date): Promise<{ raw: Buffer; messageId: string }> {
+  const node = new MailComposer(mail).compile();
+  const messageId = node.messageId();
+  return { raw: dkimSign(await node.build(), key, now), messageId };
+}
+
+/** A pooled SMTP transport to `smtpUrl`, DKIM-signing (List-Unsubscribe headers oversigned) when a key is configured. */
+export function createMailer(config: AppConfig, smtpUrl: string, opts: { maxConnections?: number; now?: () => Date } = {}): Mailer {
   const { env, sender } = config;
-  const dkim =
-    env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
-      ? {
-          domainName: env.DKIM_DOMAIN,
-          keySelector: env.DKIM_SELECTOR,
-          privateKey: env.DKIM_PRIVATE_KEY.replace(/\\n/g, '\n'),
-          // RFC 8058: the one-click headers must be covered by the DKIM signature.
-          headerFieldNames: 'from:to:subject:date:message-id:list-unsubscribe:list-unsubscribe-post:list-id',
-        }
-      : undefined;
+  const dkim = env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY ? dkimKeyFrom(env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY) : undefined;
+  const now = opts.now ?? (() => new Date());
   // nodemailer ignores every other option when given `url`, so the URL is taken apart here.
   const u = new URL(smtpUrl);
   const options: SMTPPool.Options = {
@@ -73,13 +74,12 @@ export function createMailer(config: AppConfig, smtpUrl: string, opts: { maxConn
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
-    ...(dkim ? { dkim } : {}),
     getSocket: (_opts, done) => connectNoDelay(u.hostname, Number(options.port), done),
   };
   const transport: Transporter<SMTPPool.SentMessageInfo> = nodemailer.createTransport(options);
   return {
     async send(m) {
-      const info = await transport.sendMail({
+      const mail: SendMailOptions = {
         from: { name: sender.name, address: sender.email },
         to: m.to,
         subject: m.subject,
@@ -87,9 +87,11 @@ export function createMailer(config: AppConfig, smtpUrl: string, opts: { maxConn
         html: m.html,
         headers: m.headers,
         messageId: m.messageId,
-      });
+      };
+      const signed = dkim ? await signedRaw(mail, dkim, now()) : undefined;
+      const info = await transport.sendMail(signed ? { raw: signed.raw, envelope: { from: sender.email, to: m.to } } : mail);
       const code = Number.parseInt(String(info.response).slice(0, 3), 10);
-      return { messageId: info.messageId, response: String(info.response), code: Number.isFinite(code) ? code : 250 };
+      return { messageId: signed?.messageId ?? info.messageId, response: String(info.response), code: Number.isFinite(code) ? code : 250 };
     },
     close: () => transport.close(),
   };

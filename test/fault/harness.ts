@@ -65,6 +65,8 @@ export async function scenario(name: string, opts: { cluster?: boolean; env?: Re
   const { secrets } = config;
   const env = {
     ...process.env,
+    // A local worker against the embedded sink: http links and no DKIM key are expected here.
+    CONSENTFLOW_ENV: 'dev',
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: prefix,
     TEMPORAL_ADDRESS: tq.address,

@@ -45,6 +45,14 @@ test('DKIM signs the message with List-Unsubscribe and List-Unsubscribe-Post in 
   assert.equal(sig.status.result, 'pass');
   const signed = sig.signingHeaders.keys.toLowerCase().split(': ');
   assert.ok(signed.includes('list-unsubscribe') && signed.includes('list-unsubscribe-post'), `h= covers the one-click headers (${sig.signingHeaders.keys})`);
+  // Oversigned: h= names each one-click header once more than present, so a copy added in transit breaks the signature.
+  const h = /\bh=([^;]+)/.exec(raw.toString('latin1').replace(/\r\n\s+/g, ''))![1]!.toLowerCase().split(':').map((x) => x.trim());
+  assert.equal(h.filter((x) => x === 'list-unsubscribe').length, 2);
+  assert.equal(h.filter((x) => x === 'list-unsubscribe-post').length, 2);
+  for (const forged of ['List-Unsubscribe: <https://attacker.example/u>\r\n', 'List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n']) {
+    const tampered = (await dkimVerify(Buffer.concat([Buffer.from(forged), raw]), { resolver })) as typeof res;
+    assert.notEqual(tampered.results[0]!.status.result, 'pass', `a prepended ${forged.split(':')[0]} must not verify`);
+  }
 });
 
 test('a hard bounce (550) is logged as a failed delivery and suppresses the subject for every later send', async () => {
