@@ -14,6 +14,7 @@ import { prebuiltWorkflowBundle } from './infra/temporal/bundle.js';
 import { journeyStarter } from './infra/temporal/journeys.js';
 import { subjectRequestDeps } from './infra/subject-request-deps.js';
 import { reviewDeps } from './infra/review-deps.js';
+import { retentionDeps } from './infra/retention-deps.js';
 import type { ProcessorNotifier } from './domain/propagation.js';
 import { templatePort } from './infra/templates/port.js';
 import { DeployedContent } from './infra/bundles/deployed-content.js';
@@ -99,6 +100,8 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     startJourney: journeyStarter(io.client, io.taskQueue),
     ...subjectRequestDeps(config, s, { redis: io.redis, client: io.client, notifier: io.notifier }),
     ...reviewDeps(config, s, { redis: io.redis, client: io.client, taskQueue: io.taskQueue }),
+    ...retentionDeps(config, s),
+    now: () => new Date(),
   };
 }
 

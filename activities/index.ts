@@ -1,9 +1,10 @@
 import { createCampaignActivities, type CampaignActivityDeps } from './campaign.js';
 import { createReviewActivities, type ReviewActivityDeps } from './review.js';
+import { createRetentionActivities, type RetentionActivityDeps } from './retention.js';
 import { createSubjectRequestActivities, type SubjectRequestDeps } from './subject-request.js';
 
 /** Everything activities need, wired by the worker's composition root. */
-export type ActivityDeps = CampaignActivityDeps & SubjectRequestDeps & ReviewActivityDeps;
+export type ActivityDeps = CampaignActivityDeps & SubjectRequestDeps & ReviewActivityDeps & RetentionActivityDeps;
 
 /** The worker's activity implementations, built from injected dependencies (tests pass their own). */
 export function createActivities(deps: ActivityDeps) {
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCampaignActivities(deps),
     ...createReviewActivities(deps),
     ...createSubjectRequestActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { connectClient } from '../infra/temporal/connection.js';
 import { apiDeps, apiKeySpecs, startApi } from './api.js';
 import { ensureReviewSchedule } from '../infra/temporal/review-schedule.js';
+import { ensureRetentionSchedule } from '../infra/temporal/retention-schedule.js';
 import { assertProductionReady } from '../infra/production-checks.js';
 
 /**
@@ -74,8 +75,10 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       });
       // The daily compliance review; an existing schedule (perhaps with another cadence) is left as it is.
       const review = await ensureReviewSchedule(apiClient, config.taskQueue).then((r) => `schedule ${r.scheduleId} (${r.status})`, (e: unknown) => `schedule not created: ${(e as Error).message}`);
+      // The daily retention run (policy/retention.ts), likewise created once.
+      const retention = await ensureRetentionSchedule(apiClient, config.taskQueue).then((r) => `daily schedule (${r})`, (e: unknown) => `schedule not created: ${(e as Error).message}`);
       writeDevRuntime(config.dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox, apiUrl: api.url });
-      const info = { redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, smpp: stack.smsc ? `smpp://127.0.0.1:${stack.smsc.port}` : 'SMPP_URL', smsOutbox: stack.smsc ? resolve(stack.smsc.outbox) : undefined, dataDir: resolve(config.dataDir), startupSeconds: stack.timings, api: api.url, apiKeys, review };
+      const info = { redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, smpp: stack.smsc ? `smpp://127.0.0.1:${stack.smsc.port}` : 'SMPP_URL', smsOutbox: stack.smsc ? resolve(stack.smsc.outbox) : undefined, dataDir: resolve(config.dataDir), startupSeconds: stack.timings, api: api.url, apiKeys, review, retention };
       ctx.print(opts.json, info, () =>
         [
           'consentflow dev is running (Ctrl-C to stop):',
@@ -87,6 +90,7 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
           `  api        ${api.url}  (OpenAPI ${api.url}/openapi.json)`,
           ...apiKeys.map((k) => `             ${k.role.padEnd(8)} key: ${k.secret}`),
           `  review     ${review}; reports via \`consentflow review show\``,
+          `  retention  ${retention}`,
           `  data       ${info.dataDir}`,
           `  started in ${Object.entries(stack.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}`,
         ].join('\n'),

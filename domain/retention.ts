@@ -36,3 +36,25 @@ export type RetentionClass = (typeof RetentionClass)[keyof typeof RetentionClass
 export function retentionCutoffMs(nowMs: number, days: number): number {
   return nowMs - days * 86_400_000;
 }
+
+/** Why a profile is due for shredding: no consent activity for too long, or every answer withdrawn long enough ago. */
+export type ProfileRetentionReason = 'inactive' | 'withdrawn';
+
+/**
+ * Whether a profile is past retention at `nowMs`, judged from its current answers (the consent projection: the
+ * latest event per purpose and channel, the only activity the engine records): every answer a withdrawal or expiry
+ * older than `profileAfterWithdrawalDays`, or the latest answer older than `profileAfterLastActivityDays`. A subject
+ * with no consent event is left alone: nothing dates it.
+ */
+export function profileRetentionDue(events: Iterable<{ readonly type: string; readonly occurredAt: string }>, r: RetentionPolicy, nowMs: number): ProfileRetentionReason | undefined {
+  let latest = Number.NEGATIVE_INFINITY;
+  let anyLive = false;
+  for (const e of events) {
+    latest = Math.max(latest, Date.parse(e.occurredAt));
+    if (e.type === 'granted' || e.type === 'reconfirmed') anyLive = true;
+  }
+  if (latest === Number.NEGATIVE_INFINITY) return undefined;
+  if (!anyLive && latest < retentionCutoffMs(nowMs, r.profileAfterWithdrawalDays)) return 'withdrawn';
+  if (latest < retentionCutoffMs(nowMs, r.profileAfterLastActivityDays)) return 'inactive';
+  return undefined;
+}

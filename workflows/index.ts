@@ -5,3 +5,4 @@ export { propagation } from './propagation.js';
 export { subjectRequest } from './subject-request.js';
 export { review } from './review.js';
 export { accessBundleRetention } from './access-bundle-retention.js';
+export { retention } from './retention.js';

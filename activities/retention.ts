@@ -1,0 +1,74 @@
+import { Context } from '@temporalio/activity';
+import type { GuardState } from '../domain/consent-state.js';
+import type { SubjectRef } from '../domain/ids.js';
+import type { CompiledPolicy } from '../domain/policy.js';
+import { profileRetentionDue, retentionCutoffMs, type RetentionClass } from '../domain/retention.js';
+import { retentionEntry } from '../domain/retention-entry.js';
+import type { AppendLog } from './send-pipeline.js';
+
+/** What the retention run needs; the worker wires the stores, the log and the data folders. */
+export interface RetentionActivityDeps {
+  readonly policy: () => CompiledPolicy;
+  readonly pageSubjects: (cursor: string, count: number) => Promise<{ readonly cursor: string; readonly refs: readonly SubjectRef[] }>;
+  readonly loadGuardStates: (refs: readonly SubjectRef[]) => Promise<GuardState[]>;
+  /** Crypto-shreds a profile, keeping its address hashes and an `erased` suppression so it is never mailed again. */
+  readonly shredSubject: (ref: SubjectRef, source: string, now: Date) => Promise<{ readonly alreadyErased: boolean }>;
+  /** Deletes the files of a class last written before `cutoffMs`; returns their names. */
+  readonly expireFiles: (cls: Extract<RetentionClass, 'access_bundle' | 'report'>, cutoffMs: number) => Promise<string[]>;
+  readonly appendLog: AppendLog;
+  readonly now: () => Date;
+}
+
+/** What one retention run removed. */
+export interface RetentionSummary {
+  readonly asOf: string;
+  readonly profiles: { readonly inactive: number; readonly withdrawn: number };
+  readonly accessBundles: number;
+  readonly reports: number;
+}
+
+function heartbeat(details: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // outside an activity (unit use)
+  }
+}
+
+/** The retention activity: shreds profiles past retention and deletes expired bundles and reports, logging each. */
+export function createRetentionActivities(deps: RetentionActivityDeps) {
+  return {
+    async enforceRetention(input: { readonly asOf?: string }): Promise<RetentionSummary> {
+      const asOf = input.asOf === undefined ? deps.now() : new Date(input.asOf);
+      const r = deps.policy().bundle.retention;
+      const day = asOf.toISOString().slice(0, 10);
+      const profiles = { inactive: 0, withdrawn: 0 };
+      let cursor = '0';
+      do {
+        const page = await deps.pageSubjects(cursor, 250);
+        cursor = page.cursor;
+        const states = await deps.loadGuardStates(page.refs);
+        for (const [i, ref] of page.refs.entries()) {
+          const s = states[i];
+          // An unreadable state is skipped, never guessed at: the next run sees it again.
+          if (s === undefined || s.loadError !== undefined || s.erased) continue;
+          const reason = profileRetentionDue(Object.values(s.consent), r, asOf.getTime());
+          if (reason === undefined) continue;
+          // Log first, keyed per day and subject, so a retried run neither loses nor doubles the record.
+          await deps.appendLog([retentionEntry({ cls: 'profile', what: 'profile_shredded', reason, asOf, at: deps.now(), subjectRef: ref })], { idempotencyKeys: [`retention|${day}|${ref}`] });
+          await deps.shredSubject(ref, `retention:${reason}`, asOf);
+          profiles[reason] += 1;
+        }
+        heartbeat({ cursor });
+      } while (cursor !== '0');
+      const removed = { access_bundle: [] as string[], report: [] as string[] };
+      for (const [cls, days] of [['access_bundle', r.accessBundlesDays], ['report', r.reportsDays]] as const) {
+        removed[cls] = await deps.expireFiles(cls, retentionCutoffMs(asOf.getTime(), days));
+        if (removed[cls].length > 0) {
+          await deps.appendLog(removed[cls].map((f) => retentionEntry({ cls, what: f, reason: `older_than_${days}d`, asOf, at: deps.now() })), { idempotencyKeys: removed[cls].map((f) => `retention|${day}|${cls}|${f}`) });
+        }
+      }
+      return { asOf: asOf.toISOString(), profiles, accessBundles: removed.access_bundle.length, reports: removed.report.length };
+    },
+  };
+}
