@@ -101,6 +101,11 @@ export class ConsentStore {
 
   /** Every event of the subject, oldest first, validated on the way out. */
   async events(ref: SubjectRef): Promise<ConsentEvent[]> {
+    return (await this.eventsWithTimes(ref)).map((e) => e.event);
+  }
+
+  /** Every event of the subject with the time the store committed it (the `ms-seq` id's ms), oldest first. */
+  async eventsWithTimes(ref: SubjectRef): Promise<{ readonly event: ConsentEvent; readonly recordedAtMs: number }[]> {
     const key = this.#keys.consentEvents(ref);
     // Subjects recorded before events moved to lists still hold a stream.
     const entries: Array<readonly [string, string | undefined]> =
@@ -112,16 +117,6 @@ export class ConsentStore {
           });
     return entries.map(([id, json]) => {
       const r = ConsentEvent.safeParse(parseJson(json, `consent event ${id} of ${ref}`));
-      if (!r.success) throw new CorruptConsentDataError(`consent event ${id} of ${ref} failed validation`);
-      return r.data;
-    });
-  }
-
-  /** Every event of the subject with the time the store committed it (its stream id), oldest first. */
-  async eventsWithTimes(ref: SubjectRef): Promise<{ readonly event: ConsentEvent; readonly recordedAtMs: number }[]> {
-    const entries = await this.#redis.xrange(this.#keys.consentEvents(ref), '-', '+');
-    return entries.map(([id, fields]) => {
-      const r = ConsentEvent.safeParse(parseJson(fields[1], `consent event ${id} of ${ref}`));
       if (!r.success) throw new CorruptConsentDataError(`consent event ${id} of ${ref} failed validation`);
       return { event: r.data, recordedAtMs: Number(id.split('-')[0]) };
     });
