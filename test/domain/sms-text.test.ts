@@ -70,8 +70,10 @@ const ctx = (t: TemplateFacts): LintContext => ({
   segments: { s: defineSegment({ id: 's', description: 's', reads: [], consent: { purpose: 'marketing.sms.promotions', channel: 'sms' }, where: () => true }) },
   policy: compilePolicy(policy, 'test'),
 });
+// The send waits for daytime first, as a CN text message must (quiet hours have their own lint test).
+const daytime = { id: 'daytime', type: 'waitUntil', window: { start: '09:00', end: '20:00' }, timezoneField: 'timezone' } as const;
 const lintSms = (t: TemplateFacts) =>
-  lintCampaign(Campaign.parse({ id: 'c', name: 'C', description: 'd', purpose: 'marketing.sms.promotions', audience: { segment: 's' }, steps: [{ id: 'send', type: 'send', channel: 'sms', template: t.id, processor: 'sms-gateway' }] }), ctx(t));
+  lintCampaign(Campaign.parse({ id: 'c', name: 'C', description: 'd', purpose: 'marketing.sms.promotions', audience: { segment: 's' }, steps: [daytime, { id: 'send', type: 'send', channel: 'sms', template: t.id, processor: 'sms-gateway' }] }), ctx(t));
 
 test('lint accepts a marketing SMS with a 【】 signature first and 回复TD退订', () => {
   assert.deepEqual(lintSms(sms('ok', '【{{sender.name}}】{{first_name}}您好，会员日八折。回复TD退订')), []);
