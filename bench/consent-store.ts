@@ -40,7 +40,7 @@ const eventId = monotonicFactory();
 function event(ref: SubjectRef, i: number, over: Partial<ConsentEvent> = {}): ConsentEvent {
   return {
     id: eventId(), type: 'granted', subjectRef: ref, purpose: 'marketing.email.newsletter', channel: 'email', legalBasis: 'consent',
-    noticeVersion: 3, noticeHash: '762ec7f4b3bda1be1489ee643de1252ad5d41261cebc1a08e2c74a5e310db10f', language: 'en',
+    noticeVersion: 3, noticeHash: '1bf8385471c40d311d2f4dbba0df37ac7806463b4afbf8be84c447adbc77251a', language: 'en',
     collectionPoint: `signup-form-${i % 7}`, method: 'form', occurredAt: new Date().toISOString(), source: 'bench', jurisdiction: 'DE', ...over,
   };
 }

@@ -1,5 +1,6 @@
 import { failureLine } from '../domain/load-result.js';
 import { checkPolicy } from '../domain/policy-check.js';
+import { loadNoticeTexts } from '../infra/notices/notice-texts.js';
 import { loadPolicyInput } from '../infra/workspace/load.js';
 import type { RegisterCommands } from './context.js';
 
@@ -13,16 +14,20 @@ export const registerPolicyCommands: RegisterCommands = (program, ctx) => {
   const policy = program.command('policy').description('inspect the compliance policy in the workspace policy/ folder');
   policy
     .command('check')
-    .description('validate purposes, notices, processors and subject fields; exit 1 if any problem is found')
+    .description('validate purposes, notices (and their texts), processors, subject fields and the brand; exit 1 if any problem is found')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const input = await loadPolicyInput(await ctx.workspacePaths());
+      const paths = await ctx.workspacePaths();
+      const input = await loadPolicyInput(paths);
       if (!input.ok) {
         ctx.print(opts.json, { ok: false, problems: [{ path: input.path, code: 'load_failed', message: failureLine(input) }] }, () => failureLine(input));
         process.exitCode = 1;
         return;
       }
-      const result = checkPolicy(input.value);
+      const checked = checkPolicy(input.value);
+      // The texts are checked too: a consent names a notice hash, so the text served must hash to it.
+      const textProblems = checked.ok ? loadNoticeTexts(paths.policy, checked.policy.notices).problems.map((p) => ({ path: p.file, code: p.code, message: p.message })) : [];
+      const result = { ok: checked.ok && textProblems.length === 0, problems: [...checked.problems, ...textProblems] };
       const counts = Object.fromEntries(['purposes', 'notices', 'processors', 'subjectFields'].map((k) => [k, count(input.value, k)]));
       const summary = { ok: result.ok, counts, problems: result.problems };
       ctx.print(opts.json, summary, () => {

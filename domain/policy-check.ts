@@ -7,6 +7,7 @@ import { formatPath } from './load-result.js';
 import { JurisdictionRule } from './jurisdiction.js';
 import { RetentionPolicy } from './retention.js';
 import { checkJurisdictions, JurisdictionProblemCode } from './policy-check-jurisdiction.js';
+import { checkBrand, checkPurposeTexts } from './policy-check-texts.js';
 
 export { formatPath } from './load-result.js';
 
@@ -29,6 +30,8 @@ export const PolicyProblemCode = {
   processor_field_unneeded: 'processor_field_unneeded',
   processor_without_pia: 'processor_without_pia',
   ...JurisdictionProblemCode,
+  brand_missing: 'brand_missing',
+  purpose_text_missing: 'purpose_text_missing',
 } as const;
 export type PolicyProblemCode = (typeof PolicyProblemCode)[keyof typeof PolicyProblemCode];
 
@@ -171,6 +174,8 @@ export function checkPolicy(input: unknown): PolicyCheckResult {
   }
   checkPurposes(purposeList, fields, noticeVersions, report);
   checkNotices(noticeList, report);
+  checkPurposeTexts(purposeList, noticeList, report);
+  checkBrand((input as { brand?: unknown }).brand, report);
   checkProcessors(processorList, purposes, fields, addressFields, report);
   checkJurisdictions({ rules: ruleList, purposes: purposeList, processors: processorList, notices: noticeList }, report);
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Brand } from './brand.js';
 import { channels } from './channel.js';
 import { Notice, Processor, Purpose } from './purpose.js';
 import { purposeAncestors } from './purpose-id.js';
@@ -10,6 +11,7 @@ import { RetentionPolicy } from './retention.js';
 export { Channel, ChannelSchema, LegalBasis, LegalBasisSchema } from './channel.js';
 export { Notice, Processor, ProcessorRole, Purpose, type ProcessorInput, type PurposeInput } from './purpose.js';
 export { PurposeId } from './purpose-id.js';
+export { Brand } from './brand.js';
 export { SubjectFieldSpec } from './subject-field.js';
 export { JurisdictionRule, TransferMechanism, type JurisdictionRuleInput, type CompiledJurisdiction } from './jurisdiction.js';
 export { RetentionPolicy } from './retention.js';
@@ -26,6 +28,8 @@ export const PolicyBundle = z.object({
   jurisdictions: z.array(JurisdictionRule).min(1, 'add at least one jurisdiction rule (CN, EU, UK, US…); see policy/jurisdictions.ts'),
   /** How long each data class is kept (PIPL 19). */
   retention: RetentionPolicy,
+  /** Name, logo, colours and postal address for pages and messages; `policy check` requires it. */
+  brand: Brand.optional(),
 });
 export type PolicyBundle = z.infer<typeof PolicyBundle>;
 /** A bundle as written in policy files, before defaults apply. */

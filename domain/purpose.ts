@@ -4,11 +4,18 @@ import { Jurisdiction } from './consent.js';
 import { TransferMechanism } from './jurisdiction.js';
 import { PurposeId } from './purpose-id.js';
 
+/** A BCP 47-style language tag such as `en` or `zh-CN`. */
+const LanguageTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'language must be a tag like en or zh-CN');
+
 /** A processing purpose: what the data is used for, on which channels, with which minimum-necessary fields. */
 export const Purpose = z.object({
   id: PurposeId,
+  /** A short plain-language name in the default language (en); the description stands in when it is absent. */
+  name: z.string().min(1).optional(),
   /** Plain language, as shown to the subject on the notice and the preference page. */
   description: z.string().min(1),
+  /** The name and description in each other language a notice is published in (the subject never sees the id). */
+  texts: z.record(LanguageTag, z.strictObject({ name: z.string().min(1), description: z.string().min(1) })).default({}),
   legalBasis: LegalBasisSchema,
   channels: z.array(ChannelSchema).min(1),
   /** The minimum-necessary merge fields; the channel's address field is allowed implicitly. */
@@ -46,7 +53,7 @@ export const Notice = z.object({
   effectiveAt: z.iso.datetime(),
   /** A material change (purposes, methods, recipients, fields; PIPL 14) makes older consents outdated. */
   material: z.boolean(),
-  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'language must be a tag like en or zh-CN'),
+  language: LanguageTag,
   /**
    * Processors this notice names as overseas recipients, with the contact, purposes, categories and rights route
    * their registry entries carry (PIPL 39); a cross-border consent counts only under a notice that names its recipient.

@@ -1,4 +1,5 @@
 import { PolicyBundle } from '../domain/policy.js';
+import { brand } from './brand.js';
 import { notices } from './notices.js';
 import { processors } from './processors.js';
 import { purposes } from './purposes.js';
@@ -15,6 +16,7 @@ export const policyInput = {
   channelAddressField: { email: 'email', sms: 'phone' },
   jurisdictions,
   retention,
+  brand,
 };
 
 /** The shipped policy, parsed with defaults applied; throws at import if a file breaks the schema. */

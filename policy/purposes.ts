@@ -4,8 +4,10 @@ import type { PurposeInput } from '../domain/policy.js';
 export const purposes: readonly PurposeInput[] = [
   {
     id: 'marketing.email',
+    name: 'All marketing emails',
     description: 'All our marketing emails: newsletters, offers and reminders',
     legalBasis: 'consent',
+    texts: { 'zh-CN': { name: '所有营销邮件', description: '我们所有的营销邮件：新闻通讯、优惠和提醒' } },
     channels: ['email'],
     allowedFields: ['first_name', 'locale'],
     maxConsentAgeDays: 730,
@@ -14,8 +16,10 @@ export const purposes: readonly PurposeInput[] = [
   },
   {
     id: 'marketing.email.newsletter',
+    name: 'Newsletter',
     description: 'Our monthly newsletter about new products and stores',
     legalBasis: 'consent',
+    texts: { 'zh-CN': { name: '新闻通讯', description: '每月一期的新闻通讯，介绍新产品和门店动态' } },
     channels: ['email'],
     allowedFields: ['first_name', 'locale', 'timezone'],
     maxConsentAgeDays: 730,
@@ -24,8 +28,10 @@ export const purposes: readonly PurposeInput[] = [
   },
   {
     id: 'marketing.email.promotions',
+    name: 'Offers by email',
     description: 'Discounts and offers by email, matched to your loyalty tier and favourite store',
     legalBasis: 'consent',
+    texts: { 'zh-CN': { name: '邮件优惠', description: '根据您的会员等级和常去门店，通过邮件发送的折扣和优惠' } },
     channels: ['email'],
     allowedFields: ['first_name', 'last_name', 'locale', 'loyalty_tier', 'preferred_store', 'favourite_category', 'city'],
     maxConsentAgeDays: 730,
@@ -34,10 +40,12 @@ export const purposes: readonly PurposeInput[] = [
   },
   {
     id: 'marketing.email.reengagement',
+    name: 'Reminders for customers',
     description: 'A reminder to existing customers about similar products when you have not bought in a while',
     legalBasis: 'soft_opt_in',
     // Soft opt-in is an ePrivacy concept; PIPL has none, so the reminder is not offered to CN subjects.
     jurisdictions: ['EU', 'UK', 'US'],
+    texts: { 'zh-CN': { name: '老客户提醒', description: '您一段时间未购物时，向老客户发送的同类商品提醒' } },
     channels: ['email'],
     allowedFields: ['first_name', 'locale', 'last_purchase_at', 'last_open_at'],
     maxConsentAgeDays: 365,
@@ -46,8 +54,10 @@ export const purposes: readonly PurposeInput[] = [
   },
   {
     id: 'marketing.sms',
+    name: 'All marketing text messages',
     description: 'All our marketing text messages',
     legalBasis: 'consent',
+    texts: { 'zh-CN': { name: '所有营销短信', description: '我们所有的营销短信' } },
     channels: ['sms'],
     allowedFields: ['first_name'],
     maxConsentAgeDays: 365,
@@ -56,8 +66,10 @@ export const purposes: readonly PurposeInput[] = [
   },
   {
     id: 'marketing.sms.promotions',
+    name: 'Offers by text message',
     description: 'Short offers by text message from your preferred store',
     legalBasis: 'consent',
+    texts: { 'zh-CN': { name: '短信优惠', description: '来自您常去门店的简短短信优惠' } },
     channels: ['sms'],
     // timezone: quiet hours, so no text arrives at night.
     allowedFields: ['first_name', 'preferred_store', 'locale', 'timezone'],
@@ -67,8 +79,10 @@ export const purposes: readonly PurposeInput[] = [
   },
   {
     id: 'marketing.personalized',
+    name: 'Offers chosen for you',
     description: 'Offers chosen for you from your purchases, loyalty tier and interests (profiling)',
     legalBasis: 'consent',
+    texts: { 'zh-CN': { name: '个性化推荐', description: '根据您的购买记录、会员等级和兴趣为您挑选的优惠（用户画像）' } },
     channels: ['email', 'sms'],
     allowedFields: ['first_name', 'locale', 'loyalty_tier', 'favourite_category', 'last_purchase_at', 'birth_year', 'gender', 'city'],
     personalised: true,
@@ -78,8 +92,10 @@ export const purposes: readonly PurposeInput[] = [
   },
   {
     id: 'sharing.third_party.ads',
+    name: 'Sharing with Adline Media',
     description: 'Sharing your email address and first name with Adline Media so it can send you partner offers',
     legalBasis: 'consent',
+    texts: { 'zh-CN': { name: '与 Adline Media 共享', description: '向 Adline Media 提供您的电子邮箱和名字，以便其向您发送合作伙伴优惠' } },
     channels: ['email'],
     allowedFields: ['first_name', 'ad_id_hash', 'country'],
     separateConsent: true,
@@ -91,8 +107,10 @@ export const purposes: readonly PurposeInput[] = [
   },
   {
     id: 'sensitive.health_offers',
+    name: 'Health product offers',
     description: 'Offers on health products matching the health interest you told us about',
     legalBasis: 'consent',
+    texts: { 'zh-CN': { name: '健康产品优惠', description: '与您告诉我们的健康兴趣相符的健康产品优惠' } },
     channels: ['email'],
     allowedFields: ['first_name', 'locale', 'health_interest'],
     separateConsent: true,
@@ -104,6 +122,8 @@ export const purposes: readonly PurposeInput[] = [
   {
     // PIPL 39: a CN subject's email goes to the relay in the EU only with this separate consent.
     id: 'transfer.overseas.smtp_relay',
+    name: 'Sending your email through our relay in Germany',
+    texts: { 'zh-CN': { name: '向境外邮件中转服务商提供信息', description: '将您的电子邮箱及您同意接收的邮件所需信息提供给位于德国的 Postwerk Mail Relay GmbH，由其投递邮件' } },
     description: 'Providing your email address and the fields of the emails you agreed to to Postwerk Mail Relay GmbH in Germany, which delivers them',
     legalBasis: 'consent',
     channels: ['email'],

@@ -17,8 +17,8 @@ export default {
       piaId: 'PIA-1',
     },
   ],
-  // contentHash: the SHA-256 (hex) of the notice text shown, so every consent names exactly what was shown.
-  notices: [{ version: 1, language: 'en', material: true, effectiveAt: '2025-01-01T00:00:00Z', contentHash: 'f1b117cb11526ecdb1e63afc294fff8d677d2983ef3d88fde8b6ac1a3e60a25f' }],
+  // contentHash: the SHA-256 (hex) of policy/notices/v1.en.txt, the text shown, so every consent names exactly it.
+  notices: [{ version: 1, language: 'en', material: true, effectiveAt: '2025-01-01T00:00:00Z', contentHash: '0ed3109ce853729babf6638e972c74dfe1a5fd70a762f854281293274703f5a3' }],
   processors: [
     {
       id: 'smtp-relay',
@@ -47,6 +47,12 @@ export default {
   ],
   // Days each data class is kept (PIPL 19); a scheduled run enforces it.
   retention: { profileAfterLastActivityDays: 1095, profileAfterWithdrawalDays: 180, consentEventsDays: 1825, accessBundlesDays: 30, logSegmentsDays: 1095, reportsDays: 1095, sendLedgerDays: 90 },
+  // Shown on every subject page and in every message (From name, footer).
+  brand: {
+    name: 'Your Shop',
+    colours: { primary: '#0b4f9c', text: '#1a1a1a', background: '#fafafa' },
+    postalAddress: 'Your Shop Ltd, 1 Example Street, 10115 Berlin, Germany',
+  },
 } satisfies PolicyBundleInput;
 `;
 
@@ -101,9 +107,13 @@ ${body}
 ${footer}
 `;
 
+// The notice text; its SHA-256 is the contentHash above, and the API serves it at /notices/1.
+const notice = 'Privacy notice for marketing (version 1)\n\nWho we are: Your Shop, 1 Example Street, 10115 Berlin. With your consent we send you our newsletter by email, using your address, first name and loyalty tier. You can withdraw at any time with the link in every message or in the preference centre.\n';
+
 /** Relative path → content of every file `init` writes. */
 export const scaffold: Readonly<Record<string, string>> = {
   'policy/index.ts': policy,
+  'policy/notices/v1.en.txt': notice,
   'segments/subscribers.ts': segment,
   'campaigns/welcome.ts': campaign,
   'campaigns/templates/hello.hbs': template('hello', 'Hello, {{first_name}}', 'first_name', 'Hi {{first_name}},\n\nthanks for subscribing.'),
@@ -111,7 +121,7 @@ export const scaffold: Readonly<Record<string, string>> = {
   'people.csv': 'id,email,first_name,loyalty_tier\ncust-1,ada@example.org,Ada,gold\ncust-2,ben@example.org,Ben,silver\n',
   'README.md': `# consentflow workspace
 
-- \`policy/index.ts\`: purposes, notices, processors, subject fields.
+- \`policy/index.ts\`: purposes, notices, processors, subject fields, brand; \`policy/notices/\`: the notice texts.
 - \`segments/*.ts\`, \`campaigns/*.ts\`: every file is discovered; there is no index to register in.
 - \`campaigns/templates/*.hbs\`: front matter, a text part, and optionally \`=== html ===\` and an HTML part.
 
