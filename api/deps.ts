@@ -12,7 +12,9 @@ import type { rightsStores } from '../infra/subject-request-deps.js';
 import { startPropagation } from '../infra/temporal/rights.js';
 import type { TokenClaims, TokenScope } from '../infra/tokens.js';
 import type { PropagationInput } from '../workflows/propagation.js';
+import type { NoticeTexts } from '../infra/notices/notice-texts.js';
 import type { ApiKeyring } from './auth.js';
+import type { MissingText } from './i18n/page-text.js';
 import { ApiError } from './errors.js';
 
 /** Everything the API needs, composed by its entry point (`consentflow api`, `dev`, tests). */
@@ -25,6 +27,10 @@ export interface ApiDeps {
   readonly keyring: ApiKeyring;
   /** Plain-language name and description of a campaign, for "why this message". */
   readonly campaignInfo: (campaignId: string) => { readonly name: string; readonly description: string } | undefined;
+  /** The privacy-notice texts that match their recorded hashes, served at /notices/:version. */
+  readonly notices: NoticeTexts;
+  /** Told of every subject-page text missing in the page's language (tests fail on any). */
+  readonly onMissingText?: MissingText;
   readonly now?: () => Date;
   /** Retry tuning for processor notices (tests shorten it). */
   readonly propagationRetry?: PropagationInput['retry'];

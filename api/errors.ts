@@ -35,9 +35,16 @@ const FASTIFY_CODES: Readonly<Record<string, [number, string, string]>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'malformed_body', 'the body is not valid JSON'],
 };
 
-/** Maps every failure to the error body: zod paths for validation, stable codes for the rest, nothing internal. */
-export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (err instanceof ApiError) return sendError(reply, err.status, err.code, err.message, err.issues);
+/** How a refusal is sent when it is not the JSON error body (subject pages render one). */
+export type SendRefusal = (status: number, code: string) => FastifyReply;
+
+/**
+ * Maps every failure to the error body (or to `page`): zod paths for validation, stable codes for the rest, nothing
+ * internal.
+ */
+export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply, page?: SendRefusal): FastifyReply {
+  const refuse = (r: FastifyReply, status: number, code: string, message: string, issues?: ApiIssue[]) => (page ? page(status, code) : sendError(r, status, code, message, issues));
+  if (err instanceof ApiError) return refuse(reply, err.status, err.code, err.message, err.issues);
   if (hasZodFastifySchemaValidationErrors(err)) {
     const part = err.validationContext ?? 'request';
     const issues: ApiIssue[] = err.validation.flatMap((v) => {
@@ -46,12 +53,12 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
       if (v.keyword === 'unrecognized_keys' && keys) return keys.map((k) => ({ path: `${base}.${k}`, message: 'unknown field; remove it' }));
       return [{ path: base, message: v.message ?? 'invalid' }];
     });
-    return sendError(reply, 400, 'invalid_request', `${part} is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+    return refuse(reply, 400, 'invalid_request', `${part} is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
   }
   const known = err.code ? FASTIFY_CODES[err.code] : undefined;
-  if (known) return sendError(reply, known[0], known[1], known[2]);
-  if (err.statusCode && err.statusCode < 500) return sendError(reply, err.statusCode, (err.code ?? 'bad_request').toLowerCase(), err.message);
+  if (known) return refuse(reply, known[0], known[1], known[2]);
+  if (err.statusCode && err.statusCode < 500) return refuse(reply, err.statusCode, (err.code ?? 'bad_request').toLowerCase(), err.message);
   // Log the type only: messages of infrastructure errors can carry keys or data.
   req.log.error({ err: { name: err.name, code: err.code } }, 'request failed');
-  return sendError(reply, 500, 'internal', 'something went wrong on our side; the request may be retried');
+  return refuse(reply, 500, 'internal', 'something went wrong on our side; the request may be retried');
 }

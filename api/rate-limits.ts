@@ -14,7 +14,7 @@ export function bucketOf(method: string, url: string): RateBucket {
   if (url === '/healthz' || url === '/readyz' || url === '/metrics') return 'none';
   if (url === '/u/:token') return method === 'POST' ? 'oneClick' : 'subject';
   if (url === '/confirm/:token') return method === 'POST' ? 'consent' : 'subject';
-  if (url === '/preferences/:token' || url === '/why/:token') return 'subject';
+  if (url === '/preferences/:token' || url === '/why/:token' || url === '/notices/:version') return 'subject';
   if (url === '/v1/consents') return 'consent';
   return 'api';
 }

@@ -5,12 +5,14 @@ import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } fr
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiApp, ApiDeps } from './deps.js';
 import { errorHandler, sendError } from './errors.js';
+import { sendErrorPage, subjectPages, wantsErrorPage } from './subject-page.js';
 import { registerRateLimits } from './rate-limits.js';
 import { clientErrorHandler, frameworkErrors, MAX_HEADER_BYTES, MAX_PARAM_BYTES, methodTracker } from './strict-http.js';
 import { confirmRoutes } from './routes/confirm.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { consentRoutes } from './routes/consents.js';
+import { noticeRoutes } from './routes/notices.js';
 import { preferenceRoutes } from './routes/preferences.js';
 import { reviewerRoutes } from './routes/reviewer.js';
 import { subjectRequestRoutes } from './routes/subject-requests.js';
@@ -40,8 +42,14 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
     if (allow) return sendError(reply.header('allow', allow.join(', ')), 405, 'method_not_allowed', `${req.method} is not supported here; use ${allow.join(', ')}`);
     return sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]!.replace(/\/(u|why|preferences|confirm)\/.*/, '/$1/…')}`);
   };
+  const pages = subjectPages(deps);
   // A request that matched no route can still fail early (e.g. QUERY without a body type); it is a 404/405 all the same.
-  app.setErrorHandler((err: FastifyError, req, reply) => (req.is404 ? notFound(req, reply) : errorHandler(err, req, reply)));
+  // On a subject page a refusal is a page in the subject's language; the JSON API keeps its error body.
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (req.is404) return notFound(req, reply);
+    if (!wantsErrorPage(req)) return errorHandler(err, req, reply);
+    return errorHandler(err, req, reply, (status, code) => sendErrorPage(pages, req, reply, status, code));
+  });
   app.setNotFoundHandler(notFound);
   await registerRateLimits(app, deps);
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
@@ -53,7 +61,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'consentflow API', version: '1.0.0', description: 'Consent capture, preference centre, RFC 8058 unsubscribe, why-this-message, data subject requests and reviewer reads.' },
+      info: { title: 'consentflow API', version: '1.0.0', description: 'Consent capture, preference centre, RFC 8058 unsubscribe, why-this-message, privacy notices, data subject requests and reviewer reads. Subject pages answer in English or Chinese (?lang=), refusals included.' },
       servers: [{ url: deps.config.publicUrl }],
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from CONSENTFLOW_API_KEYS (roles marketer, reviewer, admin)' } } },
     },
@@ -62,7 +70,8 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   healthRoutes(app, deps);
   metricsRoutes(app, deps);
-  for (const routes of [consentRoutes, confirmRoutes, preferenceRoutes, unsubscribeRoutes, whyRoutes, subjectRequestRoutes, reviewerRoutes]) routes(app, deps);
+  for (const routes of [consentRoutes, subjectRequestRoutes, reviewerRoutes]) routes(app, deps);
+  for (const routes of [confirmRoutes, preferenceRoutes, unsubscribeRoutes, whyRoutes, noticeRoutes]) routes(app, deps, pages);
   await app.ready();
   return app;
 }

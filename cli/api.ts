@@ -10,6 +10,8 @@ import { loadDevApiKeys } from '../infra/dev-api-keys.js';
 import { createLogger } from '../infra/logging.js';
 import { onShutdown } from '../infra/embedded/process.js';
 import { rightsStores } from '../infra/subject-request-deps.js';
+import { loadNoticeTexts, type NoticeTexts } from '../infra/notices/notice-texts.js';
+import type { PolicyBundle } from '../domain/policy.js';
 import { failureLine } from '../domain/load-result.js';
 import { CliUsageError, type RegisterCommands } from './context.js';
 
@@ -19,6 +21,13 @@ export function apiKeySpecs(config: AppConfig, createDev: boolean): ApiKeySpec[]
   const dev = loadDevApiKeys(config.dataDir, createDev);
   if (!dev) throw new ConfigError(`no API keys: set CONSENTFLOW_API_KEYS=name:role:secret,... or run \`consentflow dev\` once to generate ${config.dataDir}/api-keys.json`);
   return dev;
+}
+
+/** The workspace's verified notice texts; a text that is missing or altered is named on stderr and not served. */
+export function workspaceNotices(ws: Workspace, policy: PolicyBundle): NoticeTexts {
+  const texts = loadNoticeTexts(ws.paths.policy, policy.notices);
+  for (const p of texts.problems) console.error(`✗ ${p.file}: ${p.message}`);
+  return texts;
 }
 
 /** Composes the API's dependencies from config and open clients. */
@@ -33,6 +42,7 @@ export function apiDeps(config: AppConfig, redis: Redis, temporal: Client, keys:
     keyring: new ApiKeyring(keys),
     campaignInfo: (id) => (Object.hasOwn(ws.campaigns, id) ? ws.campaigns[id] : undefined),
     logger: createLogger({ name: 'consentflow-api' }),
+    notices: workspaceNotices(ws, ws.policy.value),
   };
 }
 

@@ -1,37 +1,33 @@
-import { html, page } from './layout.js';
+import { html, page, type Chrome } from './layout.js';
 
 /** What "why did I get this?" explains about one message. */
 export interface WhyView {
   readonly campaign: { readonly name: string; readonly description: string } | undefined;
-  readonly campaignId: string | null;
-  readonly purpose: string;
-  readonly purposeDescription: string;
+  /** The purpose's name and description in the page's language; never its internal id. */
+  readonly purpose: { readonly name: string; readonly description: string } | undefined;
   readonly sentAt: string;
   readonly consent: { readonly at: string; readonly collectionPoint: string; readonly noticeVersion: number; readonly method: string; readonly basis: string } | undefined;
+  /** The fields used, by their names in the subject schema. */
   readonly fields: readonly string[];
   readonly preferencesUrl: string;
-  readonly senderName: string;
 }
 
-const BASIS: Readonly<Record<string, string>> = {
-  consent: 'your consent',
-  soft_opt_in: 'you are our customer and did not object (you can opt out at any time)',
-};
-
 /** The explanation page; every value is escaped. */
-export function whyPage(v: WhyView): string {
+export function whyPage(v: WhyView, c: Chrome): string {
+  const { t } = c.text;
   const consent = v.consent
-    ? html`<dt>Why we may send it</dt><dd>${BASIS[v.consent.basis] ?? v.consent.basis}, given on ${v.consent.at.slice(0, 10)} at “${v.consent.collectionPoint}” (${v.consent.method.replace(/_/g, ' ')}) under privacy notice version ${v.consent.noticeVersion}</dd>`
-    : html`<dt>Why we may send it</dt><dd>We could not find the consent record for this message.</dd>`;
-  const fields = v.fields.length ? v.fields.join(', ') : 'none';
+    ? html`<dt>${t('why.reason')}</dt><dd>${t('why.given', { basis: t(`basis.${v.consent.basis}`), date: c.text.date(v.consent.at), point: v.consent.collectionPoint, method: t(`method.${v.consent.method}`), version: v.consent.noticeVersion })}</dd>`
+    : html`<dt>${t('why.reason')}</dt><dd>${t('why.noRecord')}</dd>`;
+  const fields = v.fields.length ? v.fields.join(', ') : t('why.none');
   return page(
-    'Why did I get this message?',
-    html`<h1>Why did I get this message?</h1>
-<dl><dt>Message</dt><dd>${v.campaign ? `${v.campaign.name}: ${v.campaign.description}` : (v.campaignId ?? 'a message from us')}</dd>
-<dt>What it is for</dt><dd>${v.purposeDescription}</dd>
-<dt>Decided on</dt><dd>${v.sentAt.slice(0, 16).replace('T', ' ')} UTC</dd>
+    t('why.title'),
+    html`<h1>${t('why.title')}</h1>
+<dl><dt>${t('why.message')}</dt><dd>${v.campaign ? `${v.campaign.name}: ${v.campaign.description}` : t('why.aMessage')}</dd>
+<dt>${t('why.purpose')}</dt><dd>${v.purpose ? `${v.purpose.name}: ${v.purpose.description}` : t('why.unknownPurpose')}</dd>
+<dt>${t('why.decidedOn')}</dt><dd>${c.text.date(v.sentAt, true)}</dd>
 ${consent}
-<dt>Your data we used</dt><dd>${fields}</dd></dl>
-<p><a href="${v.preferencesUrl}">Change what ${v.senderName} sends you</a></p>`,
+<dt>${t('why.fields')}</dt><dd>${fields}</dd></dl>
+<p><a href="${v.preferencesUrl}">${t('why.change', { brand: c.text.brand.name })}</a></p>`,
+    c,
   );
 }

@@ -19,19 +19,19 @@ export async function requireNotErased(deps: ApiDeps, ref: SubjectRef): Promise<
 }
 
 /**
- * Records a subject's own answer from a signed link, in the language and jurisdiction of their latest recorded answer
- * (default en / EU), under the notice in force now.
+ * Records a subject's own answer from a signed link, under the notice in force now in the language the page was shown
+ * in (else that of their latest recorded answer, default en), in the jurisdiction of their latest answer (default EU).
  */
 export async function recordSubjectAnswer(
   deps: ApiDeps,
   req: FastifyRequest,
   ref: SubjectRef,
-  a: { type: ConsentEventType; purpose: string; channel: string; method: 'preference_center' | 'one_click'; collectionPoint: string; history: readonly ConsentEvent[] },
+  a: { type: ConsentEventType; purpose: string; channel: string; method: 'preference_center' | 'one_click'; collectionPoint: string; history: readonly ConsentEvent[]; language?: string },
 ): Promise<ConsentEvent> {
   const last = a.history.at(-1);
   const now = nowOf(deps);
   const r = buildConsentEvent({
-    type: a.type, subjectRef: ref, purpose: a.purpose, channel: a.channel, language: last?.language ?? 'en', jurisdiction: last?.jurisdiction ?? 'EU',
+    type: a.type, subjectRef: ref, purpose: a.purpose, channel: a.channel, language: a.language ?? last?.language ?? 'en', jurisdiction: last?.jurisdiction ?? 'EU',
     collectionPoint: a.collectionPoint, method: a.method, source: 'subject', evidence: evidenceOf(req, deps.config.secrets.pseudonymKey),
   }, deps.services.policy.bundle, now, ulid(now.getTime()));
   if (!r.ok) throw new ApiError(400, r.code, r.message);

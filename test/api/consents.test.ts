@@ -160,7 +160,7 @@ test('double opt-in: the grant stays pending, GET on the link never confirms, PO
 test('a confirm link cannot be used where another scope is expected, and unknown routes answer with the error body', async () => {
   const res = await post(grant({ doubleOptIn: true }));
   const token = new URL((res.json() as { confirmUrl: string }).confirmUrl).pathname.split('/').pop()!;
-  const asUnsub = await api.app.inject({ method: 'POST', url: `/u/${token}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
+  const asUnsub = await api.app.inject({ method: 'POST', url: `/u/${token}`, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, payload: 'List-Unsubscribe=One-Click' });
   assert.equal(asUnsub.statusCode, 403);
   assert.equal((asUnsub.json() as Err).error.code, 'token_wrong_scope');
   const missing = await api.app.inject({ method: 'GET', url: '/v2/nothing' });

@@ -8,6 +8,8 @@ import type { ApiApp } from '../../api/deps.js';
 import { buildApi } from '../../api/server.js';
 import { createServices } from '../../infra/compose.js';
 import { policy } from '../../policy/index.js';
+import { loadNoticeTexts } from '../../infra/notices/notice-texts.js';
+import { exampleRoot } from '../helpers/example-workspace.js';
 import { freePort } from '../../infra/embedded/process.js';
 import { startRedis, type RedisService } from '../../infra/embedded/redis.js';
 import { rightsStores } from '../../infra/subject-request-deps.js';
@@ -27,7 +29,7 @@ async function api(temporalAddress: string): Promise<ApiApp> {
   const connection = temporalAddress === testTemporal().address ? await Connection.connect({ address: temporalAddress }) : Connection.lazy({ address: temporalAddress });
   connections.push(connection);
   const app = await buildApi({
-    config, services: createServices(config, redis, policy), rights: rightsStores(config, redis), taskQueue: 'unused',
+    config, services: createServices(config, redis, policy), rights: rightsStores(config, redis), taskQueue: 'unused', notices: loadNoticeTexts(join(exampleRoot, 'policy'), policy.notices),
     temporal: new Client({ connection, namespace: testTemporal().namespace }),
     keyring: new ApiKeyring([{ name: 'test-admin', role: 'admin', secret: 'admin-secret-0123456789abcdef' }]), campaignInfo: () => undefined,
   });

@@ -17,7 +17,9 @@ function assertLimited(res: { statusCode: number; headers: Record<string, unknow
   assert.equal(res.statusCode, 429, res.body);
   const after = Number(res.headers['retry-after']);
   assert.ok(Number.isInteger(after) && after >= 1 && after <= 60, `Retry-After ${String(res.headers['retry-after'])}`);
-  assert.equal((JSON.parse(res.body) as Err).error.code, 'rate_limited');
+  // A subject page answers with a page (for browsers), the JSON API with the error body.
+  const code = String(res.headers['content-type']).startsWith('text/html') ? /<code>([a-z_]+)<\/code>/.exec(res.body)?.[1] : (JSON.parse(res.body) as Err).error.code;
+  assert.equal(code, 'rate_limited');
   assert.ok(!res.body.includes(echo), 'the answer does not echo the request');
 }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
@@ -7,6 +8,8 @@ import { buildApi } from '../../api/server.js';
 import { ApiKeyring } from '../../api/auth.js';
 import { createServices } from '../../infra/compose.js';
 import { policy } from '../../policy/index.js';
+import { loadNoticeTexts } from '../../infra/notices/notice-texts.js';
+import { exampleRoot } from '../helpers/example-workspace.js';
 import { createLogger } from '../../infra/logging.js';
 import { rightsStores } from '../../infra/subject-request-deps.js';
 import { testConfig } from '../helpers/config.js';
@@ -23,7 +26,7 @@ let connection: Connection;
 before(async () => {
   connection = Connection.lazy({ address: testTemporal().address });
   app = await buildApi({
-    config, services: createServices(config, redis, policy), rights: rightsStores(config, redis), taskQueue: 'unused', campaignInfo: () => undefined,
+    config, services: createServices(config, redis, policy), rights: rightsStores(config, redis), taskQueue: 'unused', notices: loadNoticeTexts(join(exampleRoot, 'policy'), policy.notices), campaignInfo: () => undefined,
     temporal: new Client({ connection, namespace: testTemporal().namespace }),
     keyring: new ApiKeyring([{ name: 'test-marketer', role: 'marketer', secret }, { name: 'test-admin', role: 'admin', secret: `admin-${secret}` }]),
     logger: createLogger({ name: 'consentflow-api', destination: sink }),

@@ -15,6 +15,8 @@ import { uniqueId } from '../helpers/services.js';
 const engine = useEngine();
 const api = useApi(engine);
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
+// A service that prefers JSON gets the error body with its issues; a browser gets a page.
+const asJson = { accept: 'application/json' };
 const oneClick = 'List-Unsubscribe=One-Click';
 type Err = { error: { code: string; message: string; issues?: { path: string }[] } };
 const sign = (claims: Parameters<LinkTokens['sign']>[0], ttlDays?: number) => engine.services.tokens.sign(claims, ttlDays);
@@ -61,7 +63,7 @@ test('one-click also accepts multipart/form-data, and refuses any other body wit
   assert.equal(res.statusCode, 200, res.body);
   const other = await engine.seed(uniqueId('s'), { email: `${uniqueId('c')}@example.org` }, [{ purpose: 'marketing.email.newsletter' }]);
   for (const [payload, path] of [['List-Unsubscribe=Yes', 'body.List-Unsubscribe'], ['', 'body'], [`${oneClick}&extra=1`, 'body.extra'], [`${oneClick}&List-Unsubscribe=One-Click`, 'body.List-Unsubscribe']] as const) {
-    const bad = await api.app.inject({ method: 'POST', url: `/u/${await unsubToken(other)}`, headers: form, payload });
+    const bad = await api.app.inject({ method: 'POST', url: `/u/${await unsubToken(other)}`, headers: { ...form, ...asJson }, payload });
     assert.equal(bad.statusCode, 400, payload);
     assert.ok((bad.json() as Err).error.issues?.some((i) => i.path === path || i.path.startsWith(path)), `${payload}: ${bad.body}`);
   }
@@ -89,20 +91,25 @@ test('forged, expired, malformed and re-targeted tokens get a 4xx and change not
   ];
   for (const [token, status, code, message] of cases) {
     for (const method of ['GET', 'POST'] as const) {
-      const res = await api.app.inject({ method, url: `/u/${token}`, headers: form, payload: method === 'POST' ? oneClick : undefined });
+      const res = await api.app.inject({ method, url: `/u/${token}`, headers: { ...form, ...asJson }, payload: method === 'POST' ? oneClick : undefined });
       assert.equal(res.statusCode, status, `${code} ${method}`);
       const e = (res.json() as Err).error;
       assert.equal(e.code, code);
       assert.match(e.message, message);
+      // The same refusal in a browser is a page in the browser's language, with the code for support.
+      const page = await api.app.inject({ method, url: `/u/${token}`, headers: { ...form, accept: 'text/html', 'accept-language': 'zh-CN,zh;q=0.9' }, payload: method === 'POST' ? oneClick : undefined });
+      assert.equal(page.statusCode, status);
+      assert.match(String(page.headers['content-type']), /^text\/html/);
+      assert.match(page.body, new RegExp(`<html lang="zh-CN">[\\s\\S]*<code>${code}</code>`));
     }
   }
-  const junk = await api.app.inject({ method: 'GET', url: '/u/not-a-token' });
+  const junk = await api.app.inject({ method: 'GET', url: '/u/not-a-token', headers: asJson });
   assert.equal(junk.statusCode, 400);
   assert.deepEqual((junk.json() as Err).error.issues?.map((i) => i.path), ['params.token']);
   for (const path of ['/preferences/', '/why/', '/confirm/']) {
     const res = await api.app.inject({ method: 'GET', url: `${path}${good}` });
     assert.equal(res.statusCode, 403, path);
-    assert.equal((res.json() as Err).error.code, 'token_wrong_scope');
+    assert.match(res.body, /<h1>This link is meant for another page<\/h1>[\s\S]*<code>token_wrong_scope<\/code>/);
   }
   assert.deepEqual((await engine.services.consent.events(ref)).map((e) => e.type), ['granted']);
 });
@@ -122,7 +129,7 @@ test('preference centre: plain-language purposes and toggles; saving records pre
   const payload = new URLSearchParams({ 'c:marketing.email.promotions|email': 'on', 'c:marketing.sms|sms': 'on', no_personalisation: 'on' }).toString();
   const saved = await api.app.inject({ method: 'POST', url: `/preferences/${token}`, headers: form, payload });
   assert.equal(saved.statusCode, 303, saved.body);
-  assert.equal(saved.headers.location, `/preferences/${token}?saved=1`);
+  assert.equal(saved.headers.location, `/preferences/${token}?lang=en&saved=1`);
   const events = (await engine.services.consent.events(ref)).slice(2);
   assert.deepEqual(events.map((e) => [e.type, e.purpose, e.channel, e.method, e.collectionPoint]).sort(), [
     ['granted', 'marketing.sms', 'sms', 'preference_center', 'preference_center'],
@@ -144,7 +151,7 @@ test('preference form refuses unknown fields, repeated fields and values other t
   const ref = await engine.seed(uniqueId('s'), { email: `${uniqueId('f')}@example.org` }, [{ purpose: 'marketing.email.newsletter' }]);
   const token = await sign({ scope: 'preferences', sub: ref });
   for (const [payload, path] of [['c:marketing.nope|email=on', 'body.c:marketing.nope|email'], ['unsubscribe_all=yes', 'body.unsubscribe_all'], ['unsubscribe_all=on&unsubscribe_all=on', 'body.unsubscribe_all']] as const) {
-    const res = await api.app.inject({ method: 'POST', url: `/preferences/${token}`, headers: form, payload });
+    const res = await api.app.inject({ method: 'POST', url: `/preferences/${token}`, headers: { ...form, ...asJson }, payload });
     assert.equal(res.statusCode, 400, payload);
     assert.ok((res.json() as Err).error.issues?.some((i) => i.path === path), res.body);
   }
@@ -184,7 +191,7 @@ test('after a one-click unsubscribe a running journey sends nothing more; why-th
   const page = await api.app.inject({ method: 'GET', url: why });
   assert.equal(page.statusCode, 200, page.body);
   assert.match(page.body, /Our monthly newsletter about new products and stores/);
-  assert.match(page.body, /your consent, given on \d{4}-\d{2}-\d{2} at “test”/);
+  assert.match(page.body, /your consent, given on \w+ \d{1,2}, \d{4} at “test”/);
   assert.match(page.body, /privacy notice version 3/);
   assert.match(page.body, /email, first_name|first_name, email/);
   assert.match(page.body, /href="https:\/\/prefs\.shop\.example\/preferences\//);

@@ -26,12 +26,15 @@ export interface SeedConsent {
   readonly type?: ConsentEventType;
   readonly noticeVersion?: number;
   readonly pending?: boolean;
+  /** The notice language the subject read (default en) and their jurisdiction (default EU). */
+  readonly language?: string;
+  readonly jurisdiction?: string;
 }
 
 /** Builds a valid consent event for tests, through the same builder the CLI, API and library use. */
 export function consentEvent(ref: SubjectRef, c: SeedConsent, now = new Date()): ConsentEvent {
   const r = buildConsentEvent(
-    { type: c.type ?? 'granted', subjectRef: ref, purpose: c.purpose, channel: c.channel ?? 'email', noticeVersion: c.noticeVersion, language: 'en', collectionPoint: 'test', method: 'api', jurisdiction: 'EU', source: 'test', pending: c.pending },
+    { type: c.type ?? 'granted', subjectRef: ref, purpose: c.purpose, channel: c.channel ?? 'email', noticeVersion: c.noticeVersion, language: c.language ?? 'en', collectionPoint: 'test', method: 'api', jurisdiction: c.jurisdiction ?? 'EU', source: 'test', pending: c.pending },
     policy,
     now,
     ulid(now.getTime()),
