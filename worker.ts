@@ -31,6 +31,7 @@ import { createSendMetrics, instrumentSendPorts } from './infra/metrics/send-met
 import { serveMetrics } from './infra/metrics/server.js';
 import type { SmsChannel } from './activities/send-sms.js';
 import { createSmsChannel } from './infra/sms/channel.js';
+import { senderOf } from './infra/sender.js';
 
 /** Path of the workflow bundle entry, resolved next to this file. */
 export const workflowsPath = [fileURLToPath(new URL('./workflows/index.ts', import.meta.url)), fileURLToPath(new URL('./workflows/index.js', import.meta.url))].find((f) => existsSync(f)) ?? fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -92,7 +93,7 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     policy: () => s.policy,
     tokens: s.tokens,
     publicUrl: config.publicUrl,
-    sender: config.sender,
+    sender: senderOf(io.content.policy, config),
     pageSubjects: (cursor, count) => s.subjects.pageSubjects(cursor, count),
     segments: io.content.segments,
     runs: s.runs,

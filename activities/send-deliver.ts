@@ -99,7 +99,7 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   try {
     const res = sms
       ? { code: undefined, ...(await sms.send(address, rendered.text, { ref: d.ref, decisionId: d.decisionId, spec })) }
-      : await deps.mailer.send({ to: address, subject: rendered.subject, text: rendered.text, html: rendered.html, headers: unsubscribeHeaders(links), messageId });
+      : await deps.mailer.send({ to: address, fromName: deps.sender.name, subject: rendered.subject, text: rendered.text, html: rendered.html, headers: unsubscribeHeaders(links), messageId });
     const rec: LedgerRecord = { ...d.rec, state: 'committed', at: at(), messageId, outcome: 'sent', smtpCode: res.code, reasons: [] };
     // The commit runs alongside the rest of the batch and its log append (awaited in deliverAll): the entry states
     // what the SMTP server accepted, true whether or not the commit lands.

@@ -14,6 +14,7 @@ import { startRedis } from '../infra/embedded/redis.js';
 import { startTemporal } from '../infra/embedded/temporal.js';
 import { startCampaign } from '../infra/temporal/campaign-runs.js';
 import { createMailer } from '../infra/smtp/transport.js';
+import { senderOf } from '../infra/sender.js';
 import { templatePort } from '../infra/templates/port.js';
 import { loadShippedTemplates } from '../infra/templates/shipped.js';
 import { policy } from '../policy/index.js';
@@ -62,7 +63,7 @@ function peakRssMb(pid: number): number {
 async function rawNodemailer(config: AppConfig, url: string, n: number): Promise<number> {
   const templates = templatePort(loadShippedTemplates());
   const links = { unsubscribe: 'https://prefs.shop.example/u/x.y', why: 'https://prefs.shop.example/why/x.y', preferences: 'https://prefs.shop.example/preferences/x.y' };
-  const msg = templates.render('promo-winter-sale', { fields: { first_name: 'Nora', loyalty_tier: 'gold', preferred_store: 'Mitte' }, links, sender: { ...config.sender } });
+  const msg = templates.render('promo-winter-sale', { fields: { first_name: 'Nora', loyalty_tier: 'gold', preferred_store: 'Mitte' }, links, sender: senderOf(policy, config) });
   if (!msg.ok) throw new Error(`baseline template needs ${msg.missingFields.join(', ')}`);
   const mailer = createMailer(config, url, { maxConnections: 10 });
   const t0 = performance.now();
@@ -70,7 +71,7 @@ async function rawNodemailer(config: AppConfig, url: string, n: number): Promise
   await Promise.all(Array.from({ length: 64 }, async () => {
     while (next < n) {
       const i = next++;
-      await mailer.send({ to: `raw-${i}@example.org`, subject: msg.subject, text: msg.text, html: msg.html, headers: unsubscribeHeaders(links) });
+      await mailer.send({ to: `raw-${i}@example.org`, fromName: policy.brand?.name, subject: msg.subject, text: msg.text, html: msg.html, headers: unsubscribeHeaders(links) });
     }
   }));
   const s = (performance.now() - t0) / 1000;

@@ -52,9 +52,10 @@ export const EnvSchema = z.object({
   SMS_SOURCE_ADDR: z.string().regex(/^[A-Za-z0-9+]{1,20}$/, 'SMS_SOURCE_ADDR must be a short code, number or alphanumeric sender id of at most 20 characters').default('10690000'),
   API_PORT: port.default(8787),
   CONSENTFLOW_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'CONSENTFLOW_PUBLIC_URL must be the https URL where the API is reachable' }).optional(),
-  CONSENTFLOW_SENDER_NAME: z.string().min(1).default('Example Shop'),
+  // The brand (name, postal address) lives in the workspace policy, so pages and messages cannot disagree.
+  CONSENTFLOW_SENDER_NAME: z.never({ error: 'CONSENTFLOW_SENDER_NAME is no longer read: the sender name is brand.name in the workspace policy (policy/brand.ts); unset it' }).optional(),
   CONSENTFLOW_SENDER_EMAIL: z.email({ error: 'CONSENTFLOW_SENDER_EMAIL must be an email address' }).default('news@shop.example'),
-  CONSENTFLOW_POSTAL_ADDRESS: z.string().min(1).default('Example Shop Ltd, 1 Market Street, 10115 Berlin, Germany'),
+  CONSENTFLOW_POSTAL_ADDRESS: z.never({ error: 'CONSENTFLOW_POSTAL_ADDRESS is no longer read: the postal address is brand.postalAddress in the workspace policy (policy/brand.ts); unset it' }).optional(),
   CONSENTFLOW_MASTER_KEY: key32('CONSENTFLOW_MASTER_KEY').optional(),
   CONSENTFLOW_PSEUDONYM_KEY: key32('CONSENTFLOW_PSEUDONYM_KEY').optional(),
   CONSENTFLOW_LOG_KEY: key32('CONSENTFLOW_LOG_KEY').optional(),
@@ -125,7 +126,8 @@ export interface AppConfig {
   readonly namespace: string;
   readonly logPartitions: number;
   readonly publicUrl: string;
-  readonly sender: { readonly name: string; readonly email: string; readonly postalAddress: string };
+  /** The envelope sender; the name and postal address shown come from the policy's brand. */
+  readonly sender: { readonly email: string };
   readonly secrets: Secrets;
   /** Requests per minute per client, by bucket (see api/rate-limits.ts). */
   readonly rateLimits: { readonly subject: number; readonly consent: number; readonly api: number };
@@ -196,7 +198,7 @@ export function buildConfig(env: Env, devKeys?: Partial<Record<SecretName, Buffe
     logPartitions: env.CONSENTFLOW_LOG_PARTITIONS,
     // Unset, links point at the API this machine actually serves, so a changed API_PORT never breaks them.
     publicUrl: (env.CONSENTFLOW_PUBLIC_URL ?? `http://127.0.0.1:${env.API_PORT}`).replace(/\/$/, ''),
-    sender: { name: env.CONSENTFLOW_SENDER_NAME, email: env.CONSENTFLOW_SENDER_EMAIL, postalAddress: env.CONSENTFLOW_POSTAL_ADDRESS },
+    sender: { email: env.CONSENTFLOW_SENDER_EMAIL },
     secrets,
     rateLimits: { subject: env.CONSENTFLOW_RATE_SUBJECT_PER_MIN, consent: env.CONSENTFLOW_RATE_CONSENT_PER_MIN, api: env.CONSENTFLOW_RATE_API_PER_MIN },
   };

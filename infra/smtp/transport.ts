@@ -20,6 +20,8 @@ export interface OutboundMessage {
   readonly html?: string;
   readonly headers?: Record<string, string>;
   readonly messageId?: string;
+  /** The From display name: the policy's brand on every campaign message. */
+  readonly fromName?: string;
 }
 
 /** The channel port for email; the real one speaks SMTP through a pooled nodemailer transport. */
@@ -80,7 +82,7 @@ export function createMailer(config: AppConfig, smtpUrl: string, opts: { maxConn
   return {
     async send(m) {
       const mail: SendMailOptions = {
-        from: { name: sender.name, address: sender.email },
+        from: m.fromName ? { name: m.fromName, address: sender.email } : sender.email,
         to: m.to,
         subject: m.subject,
         text: m.text,
