@@ -90,6 +90,13 @@ function terminalEntry(spec: SendSpec, ref: SubjectRef, rec: LedgerRecord): { en
   return undefined;
 }
 
+/** The language of the consent a send relies on: the notice the subject read is the language they get mail in. */
+function consentLanguage(state: GuardState | undefined, decision: Decision): string | undefined {
+  if (!state || decision.consentEventId === null) return undefined;
+  for (const e of Object.values(state.consent)) if (e?.id === decision.consentEventId) return e.language;
+  return undefined;
+}
+
 /**
  * The one path every message takes, for a batch of subjects on one send step of one run: load ledger and guard
  * state together, decide, append every decision durably (nothing is sent if that fails), read only released
@@ -136,7 +143,7 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
     if (!mine) return void decisions.push({ d, epoch, n: 1 });
     // The decision of record stands while nothing the guard reads has changed; otherwise it is re-decided, visibly.
     if (mine.decision === 'allow' && d.decision.outcome === 'allow' && d.extraReasons.length === 0 && d.template && mine.epoch === epoch) {
-      return void sendable.push({ ref, decision: d.decision, decisionId: mine.decisionId, template: d.template, rec: mine, fresh: false });
+      return void sendable.push({ ref, decision: d.decision, decisionId: mine.decisionId, template: d.template, rec: mine, fresh: false, language: consentLanguage(state, d.decision) });
     }
     if (mine.state === 'reserved') {
       // A crash mid-send, and consent changed since: the first attempt may or may not have been delivered, and it
@@ -206,7 +213,7 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
     if (entry.outcome === 'allow' && d.decision.outcome === 'allow' && d.template) {
       // Its record is written by the reservation itself, one round trip instead of two.
       const rec: LedgerRecord = { ...base, state: 'decided', decision: 'allow', logged: false };
-      fresh.push({ ref: d.ref, decision: d.decision, decisionId: entry.id, template: d.template, rec, fresh: true });
+      fresh.push({ ref: d.ref, decision: d.decision, decisionId: entry.id, template: d.template, rec, fresh: true, language: consentLanguage(loaded.get(d.ref)?.state, d.decision) });
     } else {
       const rec: LedgerRecord = { ...base, state: 'closed', decision: 'deny', outcome: 'denied', logged: true };
       puts.push([d.ref, rec]);

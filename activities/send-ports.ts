@@ -61,4 +61,6 @@ export interface Delivery {
   readonly rec: LedgerRecord;
   /** Whether the record is new: the reservation writes it, instead of a separate write before. */
   readonly fresh: boolean;
+  /** The subject's language (of the consent relied on), for the template's language variant. */
+  readonly language?: string;
 }

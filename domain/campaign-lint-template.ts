@@ -26,14 +26,19 @@ export function templateProblems(step: SendStep, purpose: CompiledPurpose, ctx: 
   if (t === undefined) {
     return [{ code: 'template_missing', template: step.template, message: `template "${step.template}" does not exist; add campaigns/templates/${step.template}.hbs or fix the id` }];
   }
-  out.push(...oneTemplate(t, step, purpose, ctx, ''));
+  out.push(...withVariants(t, step, purpose, ctx, ''));
   if (t.fallback !== undefined) {
     const f = ctx.templates.get(t.fallback);
     if (f === undefined) {
       out.push({ code: 'template_missing', template: t.fallback, message: `fallback template "${t.fallback}" of "${t.id}" does not exist; add campaigns/templates/${t.fallback}.hbs or fix the fallback id` });
-    } else out.push(...oneTemplate(f, step, purpose, ctx, ` (fallback of "${t.id}")`));
+    } else out.push(...withVariants(f, step, purpose, ctx, ` (fallback of "${t.id}")`));
   }
   return out;
+}
+
+// Every language variant is a message a subject can receive, so each one meets every rule on its own.
+function withVariants(t: TemplateFacts, step: SendStep, purpose: CompiledPurpose, ctx: LintContext, via: string): TemplateProblem[] {
+  return [oneTemplate(t, step, purpose, ctx, via), ...(t.variants ?? []).map((v) => oneTemplate(v, step, purpose, ctx, `${via} (${v.lang} variant)`))].flat();
 }
 
 function oneTemplate(t: TemplateFacts, step: SendStep, purpose: CompiledPurpose, ctx: LintContext, via: string): TemplateProblem[] {

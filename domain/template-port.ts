@@ -13,5 +13,6 @@ export type RenderResult = { readonly ok: true; readonly subject: string; readon
 /** The template port: metadata for the guard, strict rendering of released fields only. */
 export interface TemplatePort {
   info(id: string): TemplateInfo | undefined;
-  render(id: string, ctx: { fields: Record<string, string>; links: Record<string, string>; sender: Record<string, string> }): RenderResult;
+  /** Renders in `language` when the template has that variant, else in the template's own language. */
+  render(id: string, ctx: { fields: Record<string, string>; links: Record<string, string>; sender: Record<string, string>; language?: string }): RenderResult;
 }

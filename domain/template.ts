@@ -29,6 +29,8 @@ export const TemplateFrontMatter = z
     /** Explicit declaration for essential templates; `true` on an essential template fails lint. */
     promotional: z.boolean().optional(),
     description: z.string().optional(),
+    /** The language the text is written in (default en); `id.zh-CN.hbs` holds the same message in zh-CN. */
+    lang: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'lang must be a tag like en or zh-CN').optional(),
   })
   .superRefine((t, ctx) => {
     if (t.channel === 'email' && t.subject === undefined) ctx.addIssue({ code: 'custom', path: ['subject'], message: 'an email template needs a subject' });
@@ -54,7 +56,12 @@ export type TemplateFacts = TemplateMeta & {
   readonly promotionalTerms: readonly string[];
   /** The text part's source, for sms templates: the carrier rules (signature, opt-out) and segment counts read it. */
   readonly smsSource?: string;
+  /** The same message in other languages (`id.{lang}.hbs`); lint checks each one like the template itself. */
+  readonly variants?: readonly TemplateFacts[];
 };
+
+/** The language a template is written in when its front matter names none. */
+export const DEFAULT_TEMPLATE_LANGUAGE = 'en';
 
 /** The reserved variables a marketing message must print, per channel (CAN-SPAM, Ad Law 43, RFC 8058). */
 export function requiredReserved(channel: Channel): readonly ReservedVariable[] {
@@ -77,6 +84,12 @@ const promotionalPatterns: readonly (readonly [string, RegExp])[] = [
   ['shop now', /\bshop now\b/i],
   ['free shipping', /\bfree (shipping|delivery)\b/i],
   ['clearance', /\bclearance\b/i],
+  // Chinese: discount, sale/promotion, coupon, "% off" (折), limited time, snap up.
+  ['折扣', /折扣|\d+\s*折/],
+  ['促销', /促销|大促|特卖/],
+  ['优惠券', /优惠券|代金券/],
+  ['限时', /限时/],
+  ['抢购', /抢购|立即购买/],
 ];
 
 /** The promotional terms found in `text` (an essential template must have none). */

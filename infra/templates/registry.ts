@@ -2,10 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
-import { promotionalTerms, reservedVariables, type TemplateFacts, type TemplateMeta } from '../../domain/template.js';
+import { DEFAULT_TEMPLATE_LANGUAGE, promotionalTerms, reservedVariables, type TemplateFacts, type TemplateMeta } from '../../domain/template.js';
 import { analyseTemplate, TemplateSyntaxError } from './analyse.js';
 import { compilePart, type RenderPart } from './compile.js';
 import { parseTemplateFile, TemplateLoadError } from './template-file.js';
+import { checkVariant, variantName, withVariants } from './variants.js';
 
 export { referencedFields } from './analyse.js';
 export { TemplateLoadError } from './template-file.js';
@@ -21,12 +22,16 @@ export type RenderReserved = z.infer<typeof RenderReserved>;
 /** Input to `render`: only the fields the guard released, plus the reserved variables (checked by RenderReserved). */
 export interface RenderInput {
   readonly fields: Readonly<Record<string, string | number | undefined>>;
+  /** The subject's language; the matching variant renders, else the template itself. */
+  readonly language?: string;
   readonly links: Readonly<Record<string, string>>;
   readonly sender: Readonly<Record<string, string>>;
 }
 
 /** A rendered message; `subject` is a single line (no header injection through a field value). */
 export interface RenderedMessage {
+  /** The language of the variant that rendered. */
+  readonly language: string;
   readonly subject?: string;
   readonly text: string;
   readonly html?: string;
@@ -46,6 +51,8 @@ export class TemplateRenderError extends Error {
 
 interface Entry {
   readonly facts: TemplateFacts;
+  /** Other languages of the same message, by tag. */
+  readonly variants: Map<string, Entry>;
   readonly roots: readonly string[];
   readonly subject?: RenderPart;
   readonly text: RenderPart;
@@ -92,7 +99,9 @@ export function compileTemplates(dir: string, files: readonly TemplateSource[], 
     return compilePart(hb, src, escape);
   };
   const entries = new Map<string, Entry>();
-  for (const { name, source } of files) {
+  // Templates first, then their language variants, which are checked against the template they translate.
+  const ordered = [...files.filter((f) => variantName(f.name) === undefined), ...files.filter((f) => variantName(f.name) !== undefined)];
+  for (const { name, source } of ordered) {
     const file = join(dir, name);
     try {
       loadEntry(file, name, typeof source === 'string' ? source : source());
@@ -103,7 +112,9 @@ export function compileTemplates(dir: string, files: readonly TemplateSource[], 
   }
   function loadEntry(file: string, name: string, text: string): void {
     const { meta, parts, body } = parseTemplateFile(text, file);
-    if (name !== `${meta.id}.hbs`) throw new TemplateLoadError(`${file}: id "${meta.id}" does not match the file name; rename the file to ${meta.id}.hbs`);
+    const variant = variantName(name);
+    if (variant === undefined && name !== `${meta.id}.hbs`) throw new TemplateLoadError(`${file}: id "${meta.id}" does not match the file name; rename the file to ${meta.id}.hbs`);
+    const base = variant === undefined ? undefined : checkVariant(file, meta, variant, entries.get(variant.id));
     const reservedByPart: Record<string, readonly string[]> = {};
     const fields = new Set<string>();
     for (const [part, src] of Object.entries(parts)) {
@@ -120,24 +131,36 @@ export function compileTemplates(dir: string, files: readonly TemplateSource[], 
       if (part !== 'subject') reservedByPart[part] = a.reservedAlways;
     }
     const referenced = [...fields].sort();
-    const facts: TemplateFacts = { ...meta, referencedFields: referenced, reservedByPart, promotionalTerms: promotionalTerms(`${meta.subject ?? ''}\n${body}`), ...(meta.channel === 'sms' ? { smsSource: parts.text } : {}) };
-    entries.set(meta.id, {
+    const facts: TemplateFacts = { ...meta, lang: meta.lang ?? DEFAULT_TEMPLATE_LANGUAGE, referencedFields: referenced, reservedByPart, promotionalTerms: promotionalTerms(`${meta.subject ?? ''}\n${body}`), ...(meta.channel === 'sms' ? { smsSource: parts.text } : {}) };
+    const entry: Entry = {
       facts,
+      variants: new Map(),
       roots: [...new Set(referenced.map((p) => p.split('.')[0] ?? p))],
       ...(parts.subject === undefined ? {} : { subject: compile(parts.subject, false) }),
       text: compile(parts.text, false),
       ...(parts.html === undefined ? {} : { html: compile(parts.html, true) }),
-    });
+    };
+    if (base === undefined) entries.set(meta.id, entry);
+    else base.variants.set(facts.lang!, entry);
   }
-  const factsMap: ReadonlyMap<string, TemplateFacts> = new Map([...entries].map(([id, e]) => [id, e.facts]));
+  const factsMap: ReadonlyMap<string, TemplateFacts> = new Map([...entries].map(([id, e]) => [id, withVariants(e)]));
   return {
     dir,
     ids: () => [...entries.keys()],
-    meta: (id) => entries.get(id)?.facts,
+    meta: (id) => factsMap.get(id),
     facts: () => factsMap,
     compileCount: () => compiles,
-    render: (id, input) => renderEntry(id, entries.get(id), input),
+    render: (id, input) => renderEntry(id, pickVariant(entries.get(id), input.language), input),
   };
+}
+
+// The subject's exact language, else the same language in another region (zh-CN for zh-TW), else the template.
+function pickVariant(e: Entry | undefined, language: string | undefined): Entry | undefined {
+  if (e === undefined || language === undefined || language === e.facts.lang) return e;
+  const exact = e.variants.get(language);
+  if (exact) return exact;
+  const primary = language.split('-')[0];
+  return [...e.variants.values()].find((v) => v.facts.lang?.split('-')[0] === primary) ?? e;
 }
 
 function renderEntry(id: string, e: Entry | undefined, input: RenderInput): RenderedMessage {
@@ -156,6 +179,7 @@ function renderEntry(id: string, e: Entry | undefined, input: RenderInput): Rend
   for (const f of e.facts.fields) if (Object.hasOwn(input.fields, f)) ctx[f] = input.fields[f];
   try {
     return {
+      language: e.facts.lang ?? DEFAULT_TEMPLATE_LANGUAGE,
       ...(e.subject === undefined ? {} : { subject: e.subject(ctx).replace(/[\r\n]+/g, ' ').trim() }),
       text: e.text(ctx),
       ...(e.html === undefined ? {} : { html: e.html(ctx) }),

@@ -261,3 +261,23 @@ test('a crash before the commit whose delivery entry landed is settled as sent o
   assert.equal(mails(address).length, 1, 'not sent again after the withdrawal');
   assert.deepEqual((await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}:${e.result ?? ''}`), ['decision:allow:', 'delivery:sent:accepted']);
 });
+
+test('a subject who consented under the Chinese notice gets the zh-CN variant; every message names the policy brand', async () => {
+  const address = `${uniqueId('zh')}@example.org`;
+  const r = await services.subjects.upsert(uniqueId('s'), { email: address, first_name: '梅' });
+  if (r.status !== 'written') throw new Error('subject not written');
+  await services.consent.append(consentEvent(r.ref, { purpose: 'marketing.email.newsletter', language: 'zh-CN', jurisdiction: 'CN' }));
+  const en = await subject({ first_name: 'Mei' });
+  const outcomes = await runGuardedSends(deps, spec(), [r.ref, en.ref]);
+  assert.deepEqual(outcomes.map((o) => o.status), ['sent', 'sent']);
+  const { simpleParser } = await import('mailparser');
+  const zh = await simpleParser(readFileSync(mails(address)[0]!.file));
+  const english = await simpleParser(readFileSync(mails(en.address)[0]!.file));
+  assert.equal(zh.subject, '梅，欢迎订阅 Lumen & Loom');
+  assert.equal(english.subject, 'Welcome to Lumen & Loom, Mei');
+  for (const m of [zh, english]) {
+    assert.equal(m.from?.value[0]?.name, policy.brand!.name, 'the From name is the brand');
+    assert.ok(m.text?.includes(policy.brand!.postalAddress), 'the footer carries the brand\'s postal address');
+  }
+  assert.match(zh.text ?? '', /一键退订：https?:\/\//, 'the Chinese variant carries its own unsubscribe line');
+});
