@@ -1,5 +1,5 @@
 import type { SendStep } from './campaign.js';
-import type { LintCode, LintContext } from './campaign-lint.js';
+import type { LintCode, LintContext } from './campaign-lint-types.js';
 import type { CompiledPurpose } from './policy.js';
 import { requiredReserved, type TemplateFacts } from './template.js';
 import { smsRuleProblems } from './sms-lint.js';

@@ -4,7 +4,7 @@ import { GENESIS_HASH, LogEntryInput } from '../../domain/decision-log.js';
 import { canonicalEntry, type UnhashedEntry } from '../../domain/decision-log-canonical.js';
 import { logKeyRotationEntry } from '../../domain/log-key-rotation.js';
 import { logKeyTag, type VersionedKey } from '../keyring.js';
-import type { DecisionLogOptions } from './decision-log.js';
+import type { DecisionLogOptions } from './decision-log-options.js';
 import { DecisionLogUnavailableError } from './decision-log-errors.js';
 import { logScripts } from './decision-log-lua.js';
 import { entryHash, handoverMac, headMac, keyCommitment, macEquals } from './decision-log-mac.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { LogEntry, LogOutcome, LogKind } from '../../domain/decision-log.js';
 import { CSV_HEADER, csvLine, decodeEntry, orderedEntry, partitionOf } from '../../domain/decision-log-canonical.js';
-import type { DecisionLogOptions } from './decision-log.js';
+import type { DecisionLogOptions } from './decision-log-options.js';
 import { LogEntryCorruptError } from './decision-log-errors.js';
 import { CLOCK_SKEW_MS, redisPages, segmentPages, type RawRecord } from './decision-log-read.js';
 import { readManifest, segmentsDir } from './decision-log-segments.js';

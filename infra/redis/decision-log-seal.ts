@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { GENESIS_HASH } from '../../domain/decision-log.js';
 import { ChainChecker } from './decision-log-chain.js';
-import type { DecisionLogOptions } from './decision-log.js';
+import type { DecisionLogOptions } from './decision-log-options.js';
 import { LogSealError } from './decision-log-errors.js';
 import { redisPages, segmentLine, streamMs, type RawRecord } from './decision-log-read.js';
 import { fileSha256, readManifest, segmentsDir, writeManifest, type SegmentInfo } from './decision-log-segments.js';

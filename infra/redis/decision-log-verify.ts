@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ChainChecker, type LogBreak, type StoredHead } from './decision-log-chain.js';
-import type { DecisionLogOptions } from './decision-log.js';
+import type { DecisionLogOptions } from './decision-log-options.js';
 import { LogSegmentError } from './decision-log-errors.js';
 import { chainPages, segmentPages, type ChainRecord } from './decision-log-read.js';
 import { fileSha256, readManifest, readWitness, segmentsDir, writeWitness, type SegmentInfo, type WitnessHeads } from './decision-log-segments.js';

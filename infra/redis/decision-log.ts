@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { GENESIS_HASH, LogEntryInput, type LogEntry, type ParsedLogEntryInput } from '../../domain/decision-log.js';
 import { canonicalEntry, decodeEntry, partitionOf, type UnhashedEntry } from '../../domain/decision-log-canonical.js';
 import type { AppConfig } from '../config.js';
-import { fingerprintId, logKeyTag, type KeyRing, type VersionedKey } from '../keyring.js';
+import { logKeyTag } from '../keyring.js';
 import { DecisionLogUnavailableError, keyRotatedError, LogEntryInvalidError } from './decision-log-errors.js';
 import { chainKeyIds, handOverAll, type HandoverResult } from './decision-log-handover.js';
 import { entryHash, headMac } from './decision-log-mac.js';
@@ -14,35 +14,10 @@ import { queryEntries, queryPage, exportEntries, type ExportOptions, type LogQue
 import { probeLogAppend } from './decision-log-probe.js';
 import { sealBefore, type SealResult } from './decision-log-seal.js';
 import { verifyLog, type VerifyOptions, type VerifyReport } from './decision-log-verify.js';
-import { redisKeys, type RedisKeys } from './keys.js';
+import { decisionLogOptions, type DecisionLogDeps, type DecisionLogOptions } from './decision-log-options.js';
+import type { RedisKeys } from './keys.js';
 
-/** Dependencies and tunables of a DecisionLog; defaults live in `decisionLogOptions`. */
-export interface DecisionLogDeps {
-  readonly redis: Redis;
-  readonly keyPrefix: string;
-  readonly logKey: Buffer;
-  /** The current log key's id, named in rotation entries. */
-  readonly logKeyId?: string;
-  /** Log keys the current one replaced: verify checks entries from before each handover under them. */
-  readonly previousLogKeys?: readonly VersionedKey[];
-  readonly partitions: number;
-  /** Sealed segments, the manifest and the verify witness live under `<dataDir>/log-segments/`. */
-  readonly dataDir: string;
-  /** Upper bound for one append, retries included; past it the caller gets DecisionLogUnavailableError. */
-  readonly timeoutMs?: number;
-  /** Compare-and-set attempts per partition before giving up. */
-  readonly maxAttempts?: number;
-  /** Entries per Lua call; larger batches are split so one call never blocks Redis for long. */
-  readonly maxScriptBatch?: number;
-  readonly now?: () => Date;
-}
-
-/** The resolved options: the one place defaults are set. */
-export function decisionLogOptions(d: DecisionLogDeps) {
-  const logRing: KeyRing = { current: { id: d.logKeyId ?? fingerprintId('log', d.logKey), key: d.logKey }, previous: d.previousLogKeys ?? [] };
-  return { timeoutMs: 2_000, maxAttempts: 50, maxScriptBatch: 500, now: () => new Date(), ...d, keys: redisKeys(d.keyPrefix), logRing };
-}
-export type DecisionLogOptions = ReturnType<typeof decisionLogOptions>;
+export { decisionLogOptions, type DecisionLogDeps, type DecisionLogOptions } from './decision-log-options.js';
 
 /** Options of one append. */
 export interface AppendOptions {
