@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: runs the TypeScript CLI with tsx as its loader so no build step is needed, in a child process so that long
-// runners get a bounded heap. The child never outlives the launcher: signals are forwarded, the exit code is passed
+// Thin launcher: runs the CLI (in a checkout its TypeScript sources through tsx, so no build step is needed; installed,
+// the built dist/cli.js) in a child process so that long runners get a bounded heap. The child never outlives the launcher: signals are forwarded, the exit code is passed
 // through, and if the launcher dies anyhow (even SIGKILL) the child sees its IPC channel close and shuts down.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,9 +10,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-// tsx as a loader in this one child (its own CLI would add a third process between us and the work).
-const tsxLoader = pathToFileURL(require.resolve('tsx')).href;
 const args = process.argv.slice(2);
 // Long-running workers get a bounded old generation: V8 otherwise lets garbage pile up to hundreds of MB before
 // collecting, which measured as the worker's peak RSS. CONSENTFLOW_WORKER_HEAP_MB overrides it.
@@ -20,7 +17,9 @@ const heapMb = Number(process.env.CONSENTFLOW_WORKER_HEAP_MB ?? 256);
 const nodeFlags = ['worker', 'dev'].includes(args[0] ?? '') && heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
 // A checkout runs the TypeScript sources; the installed package ships only the built dist/cli.js.
 const source = join(root, 'cli.ts');
-const entry = existsSync(source) ? ['--import', tsxLoader, source] : [join(root, 'dist', 'cli.js')];
+// tsx as a loader in this one child (its own CLI would add a third process between us and the work).
+const tsxLoader = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const entry = existsSync(source) ? ['--import', tsxLoader(), source] : [join(root, 'dist', 'cli.js')];
 const child = spawn(process.execPath, [...nodeFlags, ...entry, ...args], {
   stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   env: { ...process.env, CONSENTFLOW_LAUNCHED: '1' },

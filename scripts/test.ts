@@ -11,7 +11,8 @@ import { obtainPromtool } from '../infra/embedded/promtool.js';
 
 const root = join(import.meta.dirname, '..');
 
-// `npm test` runs *.test.ts; the fault suite (`npm run test:fault`, also run by CI) runs the slower *.fault.ts.
+// `npm test` runs *.test.ts; the slower suites, also run by CI, have their own suffix and script: the fault suite
+// (`npm run test:fault`, *.fault.ts) and the installed-package suite (`npm run test:package`, *.package.ts).
 function findTests(dir: string, suffix: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = join(dir, name);
@@ -29,12 +30,12 @@ function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
 }
 
 async function main(): Promise<number> {
-  const fault = process.argv.includes('--fault');
-  const filters = process.argv.slice(2).filter((a) => a !== '--fault');
-  const all = findTests(join(root, 'test'), fault ? '.fault.ts' : '.test.ts').sort();
+  const suffix = process.argv.includes('--fault') ? '.fault.ts' : process.argv.includes('--package') ? '.package.ts' : '.test.ts';
+  const filters = process.argv.slice(2).filter((a) => a !== '--fault' && a !== '--package');
+  const all = findTests(join(root, 'test'), suffix).sort();
   const files = filters.length ? all.filter((f) => filters.some((p) => relative(root, f).includes(p))) : all;
   if (files.length === 0) {
-    console.error(`No test files match ${filters.join(' ')}. Test files live under test/ and end in .test.ts (.fault.ts with --fault).`);
+    console.error(`No test files match ${filters.join(' ')}. Test files live under test/ and end in .test.ts (.fault.ts with --fault, .package.ts with --package).`);
     return 2;
   }
   const dataDir = join(root, '.data', `test-${process.pid}`);

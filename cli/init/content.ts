@@ -128,6 +128,7 @@ export const scaffold: Readonly<Record<string, string>> = {
 From this folder (\`npx consentflow …\` uses this folder as the workspace):
 
 \`\`\`sh
+npm install --save-dev smtp-server@3                  # once: dev's local SMTP sink (not needed with SMTP_URL)
 npx consentflow dev                                   # in a second terminal: Temporal, Redis, SMTP sink, worker, API
 npx consentflow subject import people.csv
 npx consentflow consent grant --subject cust-1 --purpose marketing.email.newsletter --channel email

@@ -1,9 +1,10 @@
 import { join, resolve } from 'node:path';
 import { startRedis, type RedisService } from './redis.js';
 import { startTemporal, type TemporalService } from './temporal.js';
-import { startSmtpSink, type SmtpSink } from '../smtp/sink.js';
+import type { SmtpSink } from '../smtp/sink.js';
 import { startSmppSink, type SmppSink } from '../sms/smpp-server.js';
 import type { Env } from '../config.js';
+import { ServiceStartError } from './process.js';
 
 /** The three services consentflow runs on, embedded where no external one is configured. */
 export interface Stack {
@@ -17,6 +18,17 @@ export interface Stack {
   readonly smsc?: SmppSink;
   readonly timings: Record<string, number>;
   stop(): Promise<void>;
+}
+
+// The sink is a development convenience (production sends through SMTP_URL), so smtp-server is an optional peer
+// dependency of the package, loaded only when the sink is needed.
+async function loadSink(): Promise<typeof import('../smtp/sink.js')> {
+  try {
+    return await import('../smtp/sink.js');
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND' || !String((e as Error).message).includes('smtp-server')) throw e;
+    throw new ServiceStartError('the local SMTP sink needs the smtp-server package: run `npm install --save-dev smtp-server@3`, or set SMTP_URL to your relay');
+  }
 }
 
 async function timed<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
@@ -34,6 +46,8 @@ export async function startStack(env: Env, opts: { persistent: boolean }): Promi
   const dataDir = resolve(env.CONSENTFLOW_DATA_DIR);
   const timings: Record<string, number> = {};
   const started: Array<{ stop(): Promise<void> }> = [];
+  // Checked before anything starts, so a missing sink package costs no Redis or Temporal start.
+  const sinkModule = env.SMTP_URL ? undefined : await loadSink();
   try {
     const redis = await timed(timings, 'redis', () => startRedis({ dataDir: join(dataDir, 'redis'), port: env.REDIS_PORT, externalUrl: env.REDIS_URL }));
     started.push(redis);
@@ -46,7 +60,7 @@ export async function startStack(env: Env, opts: { persistent: boolean }): Promi
       }),
     );
     started.push(temporal);
-    const sink = env.SMTP_URL ? undefined : await timed(timings, 'smtp', () => startSmtpSink({ outbox: join(dataDir, 'outbox'), port: env.SMTP_PORT }));
+    const sink = sinkModule && (await timed(timings, 'smtp', () => sinkModule.startSmtpSink({ outbox: join(dataDir, 'outbox'), port: env.SMTP_PORT })));
     if (sink) started.push(sink);
     const smsc = env.SMPP_URL ? undefined : await timed(timings, 'smpp', () => startSmppSink({ outbox: join(dataDir, 'sms-outbox'), port: env.SMPP_PORT }));
     if (smsc) started.push(smsc);
