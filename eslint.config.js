@@ -8,8 +8,11 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 const ioLibraries = ['ioredis', 'nodemailer', 'smtp-server', 'smpp', 'handlebars', 'fastify', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'commander', 'cli-progress'];
 const sandboxed = (extra = [], adapters = ['**/infra/**', '**/api/**', '**/activities/**', '**/cli/**']) => ({
   'no-restricted-imports': ['error', {
-    paths: [...nodeBuiltins, ...ioLibraries, ...extra].map((name) => ({ name, message: 'Sandboxed/pure layer: no Node built-ins or I/O libraries here (see DESIGN.md layers).' })),
-    patterns: [{ group: adapters, message: 'Pure layers must not import adapters.' }],
+    paths: [...nodeBuiltins, ...ioLibraries, ...extra].map((name) => ({
+      name,
+      message: 'domain/, policy/, segments/, campaigns/ and workflows/ stay pure (workflows run in the Temporal sandbox, the rest is imported there): no Node built-ins or I/O libraries; do the I/O in infra/ or activities/ and pass the result in.',
+    })),
+    patterns: [{ group: adapters, message: 'domain/, policy/, segments/, campaigns/ and workflows/ must not import adapters (infra/, api/, cli/; activities/ only as types, from workflows): depend on a port in domain/ and let the composition root inject the adapter.' }],
   }],
 });
 
