@@ -1,16 +1,17 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { BranchCondition, Campaign } from '../domain/campaign.js';
-import type { SubjectRef } from '../domain/ids.js';
+import type { Campaign } from '../domain/campaign.js';
+import type { z } from 'zod';
 import { ENROL_STEP, enrolmentSpec, JOURNEY_END_STEP, journeyWorkflowId, type JourneyStart } from '../domain/run.js';
 import type { LedgerRecord } from '../infra/redis/send-ledger.js';
 import { createRunActivities, exclusionsOf, heartbeat, segmentOf, type BatchCounts, type RunActivityDeps } from './campaign-run.js';
 import { mapWindowed } from './concurrency.js';
 import { fieldsOutsidePurpose } from './segment-page.js';
-import { runGuardedSends, type SendOutcome, type SendSpec } from './send-pipeline.js';
+import { runGuardedSends, type SendOutcome } from './send-pipeline.js';
 import { withContent } from './content.js';
 
 export { enrolmentSpec } from '../domain/run.js';
 import { evaluateCondition, msUntilWindow } from './conditions.js';
+import { FieldConditionInput, JourneyEndInput, parseInput, QuietHoursInput, SendStepInput } from './inputs.js';
 
 /** What campaign activities need beyond the run activities. */
 export interface CampaignActivityDeps extends RunActivityDeps {
@@ -34,8 +35,9 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
     ...createRunActivities(deps),
 
     /** One journey send step for one subject; a denial is a normal result, a transient SMTP failure retries. */
-    async sendStep(input: { spec: SendSpec; subjectRef: string }): Promise<SendOutcome> {
-      const [out] = await runGuardedSends(await withContent(deps, input.spec.bundle), input.spec, [input.subjectRef as SubjectRef], { heartbeat: () => heartbeat() });
+    async sendStep(raw: z.input<typeof SendStepInput>): Promise<SendOutcome> {
+      const input = parseInput(SendStepInput, raw, 'sendStep');
+      const [out] = await runGuardedSends(await withContent(deps, input.spec.bundle), input.spec, [input.subjectRef], { heartbeat: () => heartbeat() });
       if (out!.status === 'deferred' || out!.status === 'busy') throw ApplicationFailure.retryable(`delivery deferred (${out!.reasons.join(', ')}); retrying`, 'TransientSendFailure');
       return out!;
     },
@@ -63,8 +65,9 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
     },
 
     /** How a journey ended (completed, exited on a signal, or held out), logged once when it is not a send outcome. */
-    async recordJourneyEnd(input: { spec: SendSpec; subjectRef: string; outcome: 'completed' | 'exited' | 'held_out'; reasons: readonly string[]; atStep?: string }): Promise<void> {
-      const ref = input.subjectRef as SubjectRef;
+    async recordJourneyEnd(raw: z.input<typeof JourneyEndInput>): Promise<void> {
+      const input = parseInput(JourneyEndInput, raw, 'recordJourneyEnd');
+      const ref = input.subjectRef;
       const spec = { ...input.spec, stepId: JOURNEY_END_STEP };
       if (input.outcome === 'completed') {
         const rec: LedgerRecord = { runId: spec.runId, state: 'closed', at: clock().toISOString(), decisionId: '', decisions: 0, outcome: 'completed', reasons: [], logged: true, deferrals: 0, sentBefore: false };
@@ -75,17 +78,19 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
     },
 
     /** Milliseconds until the subject's local time enters the window (0 when inside); reads only the timezone field. */
-    async quietHoursDelay(input: { subjectRef: string; purpose: string; timezoneField: string; window: { start: string; end: string }; nowMs: number }): Promise<number> {
+    async quietHoursDelay(raw: z.input<typeof QuietHoursInput>): Promise<number> {
+      const input = parseInput(QuietHoursInput, raw, 'quietHoursDelay');
       await requireAllowed(deps, input.purpose, [input.timezoneField], 'quiet hours');
-      const r = await deps.readFields(input.subjectRef as SubjectRef, [input.timezoneField]);
+      const r = await deps.readFields(input.subjectRef, [input.timezoneField]);
       const tz = r.status === 'found' ? r.fields[input.timezoneField] : undefined;
       return msUntilWindow(input.nowMs, tz, input.window);
     },
 
     /** Evaluates a field branch condition; only the boolean goes back into workflow history. */
-    async evaluateFieldCondition(input: { subjectRef: string; purpose: string; condition: Extract<BranchCondition, { kind: 'field' }> }): Promise<boolean> {
+    async evaluateFieldCondition(raw: z.input<typeof FieldConditionInput>): Promise<boolean> {
+      const input = parseInput(FieldConditionInput, raw, 'evaluateFieldCondition');
       await requireAllowed(deps, input.purpose, [input.condition.field], `branch on ${input.condition.field}`);
-      const r = await deps.readFields(input.subjectRef as SubjectRef, [input.condition.field]);
+      const r = await deps.readFields(input.subjectRef, [input.condition.field]);
       return evaluateCondition(input.condition, r.status === 'found' ? r.fields[input.condition.field] : undefined);
     },
   };

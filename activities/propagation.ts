@@ -1,7 +1,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { SubjectRef } from '../domain/ids.js';
-import type { ProcessorNotifier, ProcessorSubject, PropagationKind, PropagationRecord } from '../domain/propagation.js';
-import type { ConsentChange } from '../workflows/signals.js';
+import type { ProcessorNotifier, ProcessorSubject, PropagationRecord } from '../domain/propagation.js';
+import type { ConsentChange } from '../domain/consent-change.js';
+import type { z } from 'zod';
+import { InformInput, parseInput, PlanPropagationInput, PropagationFailedInput, SignalJourneysInput } from './inputs.js';
+
+export type { InformInput } from './inputs.js';
 
 /** What propagation activities need; all injected by the worker. */
 export interface PropagationDeps {
@@ -22,49 +26,40 @@ export interface PropagationDeps {
   readonly transportProcessors: ReadonlySet<string>;
 }
 
-/** One change to tell one processor about. */
-export interface InformInput {
-  readonly subjectRef: string;
-  readonly changeId: string;
-  readonly kind: PropagationKind;
-  readonly processor: string;
-  readonly purpose?: string;
-  readonly channel?: string;
-  /** Corrections: the names of the corrected fields. */
-  readonly fields?: readonly string[];
-}
-
 const nowIso = () => new Date().toISOString();
 
 /** Activities that tell running journeys and processors about withdrawals, unsubscribes, erasures and corrections. */
 export function createPropagationActivities(deps: PropagationDeps) {
-  const put = (i: InformInput, status: PropagationRecord['status'], attempts: number, lastError?: string) =>
-    deps.propagationStatus.put(i.subjectRef as SubjectRef, { changeId: i.changeId, kind: i.kind, processor: i.processor, status, attempts, updatedAt: nowIso(), ...(lastError ? { lastError: lastError.slice(0, 500) } : {}) });
+  const put = (i: z.output<typeof InformInput>, status: PropagationRecord['status'], attempts: number, lastError?: string) =>
+    deps.propagationStatus.put(i.subjectRef, { changeId: i.changeId, kind: i.kind, processor: i.processor, status, attempts, updatedAt: nowIso(), ...(lastError ? { lastError: lastError.slice(0, 500) } : {}) });
 
   return {
     /** Signals every running journey of the subject; journeys exit before their next send. */
-    async signalJourneys(input: { subjectRef: string; change: ConsentChange }): Promise<number> {
-      return deps.signalJourneys(input.subjectRef as SubjectRef, input.change);
+    async signalJourneys(raw: z.input<typeof SignalJourneysInput>): Promise<number> {
+      const input = parseInput(SignalJourneysInput, raw, 'signalJourneys');
+      return deps.signalJourneys(input.subjectRef, input.change);
     },
 
     /** Lists the processors that received the subject's data and records each as pending. */
-    async planPropagation(input: Omit<InformInput, 'processor'>): Promise<string[]> {
-      const processors = await deps.deliveredProcessors(input.subjectRef as SubjectRef);
+    async planPropagation(raw: z.input<typeof PlanPropagationInput>): Promise<string[]> {
+      const input = parseInput(PlanPropagationInput, raw, 'planPropagation');
+      const processors = await deps.deliveredProcessors(input.subjectRef);
       for (const processor of processors) {
-        const existing = await deps.propagationStatus.get(input.subjectRef as SubjectRef, input.changeId, processor);
+        const existing = await deps.propagationStatus.get(input.subjectRef, input.changeId, processor);
         if (!existing) await put({ ...input, processor }, 'pending', 0);
       }
       return processors;
     },
 
     /** Informs one processor; a retryable failure throws so Temporal retries with backoff. */
-    async informProcessor(input: InformInput): Promise<'informed'> {
+    async informProcessor(raw: InformInput): Promise<'informed'> {
+      const input = parseInput(InformInput, raw, 'informProcessor');
       const attempt = Context.current().info.attempt;
       if (deps.transportProcessors.has(input.processor)) {
         await put(input, 'informed', attempt);
         return 'informed';
       }
-      const ref = input.subjectRef as SubjectRef;
+      const ref = input.subjectRef;
       const subject = await deps.identities.forChange(input.changeId, ref, input.processor);
       if (!subject) {
         // Our pseudonym means nothing to the processor; without an address it received there is nothing to match.
@@ -94,8 +89,9 @@ export function createPropagationActivities(deps: PropagationDeps) {
     },
 
     /** Records that a processor could not be informed after every retry: visible, and flagged by the review. */
-    async markPropagationFailed(input: InformInput & { error: string }): Promise<void> {
-      const prev = await deps.propagationStatus.get(input.subjectRef as SubjectRef, input.changeId, input.processor);
+    async markPropagationFailed(raw: z.input<typeof PropagationFailedInput>): Promise<void> {
+      const input = parseInput(PropagationFailedInput, raw, 'markPropagationFailed');
+      const prev = await deps.propagationStatus.get(input.subjectRef, input.changeId, input.processor);
       await put(input, 'failed', prev?.attempts ?? 0, input.error);
     },
   };

@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ConsentEvent } from '../domain/consent.js';
 import type { LogEntry } from '../domain/decision-log.js';
-import type { SubjectRef } from '../domain/ids.js';
+import { SubjectRef } from '../domain/ids.js';
 import type { CompiledPolicy } from '../domain/policy.js';
 import { currentGrantNotices, pendingDoubleOptIns, ulidTime } from '../domain/review-checks.js';
 import { buildReviewReport, reviewLogEntry } from '../domain/review-finish.js';
@@ -51,7 +51,11 @@ function lookups(deps: ReviewActivityDeps): ReviewLookups {
       for await (const e of deps.reviewLog.query({ subjectRef, kind: 'decision', since: new Date(t - ID_LOOKBACK_MS), until: new Date(t + 1) })) if (e.id === decisionId) return e;
       return null;
     },
-    consentEvents: (ref) => deps.consentEvents(ref as SubjectRef),
+    // Refs come from log entries: one that is no pseudonym has no consent on record, so its sends are flagged.
+    consentEvents: async (ref) => {
+      const parsed = SubjectRef.safeParse(ref);
+      return parsed.success ? deps.consentEvents(parsed.data) : [];
+    },
     ...(deps.policyAt === undefined ? {} : { policyAt: deps.policyAt }),
   };
 }

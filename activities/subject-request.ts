@@ -9,6 +9,7 @@ import type { Suppression } from '../domain/suppression.js';
 import { discardBundle } from '../infra/dsar-bundles.js';
 import { accessSummary } from './access-summary.js';
 import { createPropagationActivities, type PropagationDeps } from './propagation.js';
+import { AccessBundleInput, parseInput, SubjectRequestStepInput } from './inputs.js';
 
 type Read = { status: 'found'; fields: Readonly<Record<string, string>> } | { status: 'not_found' } | { status: 'erased' };
 
@@ -55,8 +56,9 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
     },
 
     /** Exports profile, consent history, suppressions and every log entry; only the bundle id returns to history. */
-    async exportAccessBundle(input: { requestId: string; subjectRef: string }): Promise<StepOutcome> {
-      const ref = input.subjectRef as SubjectRef;
+    async exportAccessBundle(raw: { requestId: string; subjectRef: string }): Promise<StepOutcome> {
+      const input = parseInput(SubjectRequestStepInput, raw, 'exportAccessBundle');
+      const ref = input.subjectRef;
       const [profile, consentHistory, suppressions, state, log] = await Promise.all([r.readAll(ref), r.consentEvents(ref), r.suppressions(ref), r.guardState(ref), r.logEntries(ref)]);
       const bundle = {
         format: 'consentflow-access-bundle/v1',
@@ -76,8 +78,9 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
     },
 
     /** Applies staged corrections after re-validating them; records field names (never values) in the audit trail. */
-    async applyCorrections(input: { requestId: string; subjectRef: string }): Promise<StepOutcome> {
-      const ref = input.subjectRef as SubjectRef;
+    async applyCorrections(raw: { requestId: string; subjectRef: string }): Promise<StepOutcome> {
+      const input = parseInput(SubjectRequestStepInput, raw, 'applyCorrections');
+      const ref = input.subjectRef;
       const staged = await deps.requests.stagedCorrections(input.requestId);
       if (!staged) return { status: 'refused', refusal: 'no_staged_corrections' };
       const check = checkCorrections(staged.fields, deps.policy().bundle.subjectFields);
@@ -100,8 +103,9 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
     },
 
     /** Crypto-shreds the profile and leaves the erasure suppression (the store does both in one MULTI). */
-    async eraseSubject(input: { requestId: string; subjectRef: string }): Promise<StepOutcome> {
-      const ref = input.subjectRef as SubjectRef;
+    async eraseSubject(raw: { requestId: string; subjectRef: string }): Promise<StepOutcome> {
+      const input = parseInput(SubjectRequestStepInput, raw, 'eraseSubject');
+      const ref = input.subjectRef;
       await deps.identities.capture(input.requestId, ref);
       for (const bundleId of await deps.requests.bundlesOf(ref)) await discardBundle(deps, ref, bundleId, 'erasure', new Date());
       const { alreadyErased } = await r.erase(ref, `dsar:${input.requestId}`);
@@ -110,8 +114,9 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
     },
 
     /** Deletes an access bundle once its retention window ends (a no-op when it was delivered or erased before). */
-    async deleteAccessBundle(input: { subjectRef: string; bundleId: string }): Promise<void> {
-      await discardBundle(deps, input.subjectRef as SubjectRef, input.bundleId, 'retention', new Date());
+    async deleteAccessBundle(raw: { subjectRef: string; bundleId: string }): Promise<void> {
+      const input = parseInput(AccessBundleInput, raw, 'deleteAccessBundle');
+      await discardBundle(deps, input.subjectRef, input.bundleId, 'retention', new Date());
     },
   };
 }

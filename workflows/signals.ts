@@ -1,13 +1,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ConsentChange } from '../domain/consent-change.js';
 
-/** A consent change for the journey's subject; versioned so old journeys keep decoding new senders. */
-export interface ConsentChange {
-  readonly v: 1;
-  readonly kind: 'withdrawn' | 'granted' | 'suppressed' | 'erased';
-  /** The purpose withdrawn; absent means every purpose (unsubscribe from all). */
-  readonly purpose?: string;
-  readonly channel?: string;
-}
+export type { ConsentChange } from '../domain/consent-change.js';
 
 /** An engagement event reported for the journey's subject (open, click, purchase). */
 export interface Engagement {
