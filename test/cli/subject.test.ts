@@ -45,3 +45,11 @@ test('subject import rejects unsupported files and bad options as usage errors',
   assert.equal((await cli('subject', 'import', txt, '--batch', '0')).code, 2);
   assert.equal((await cli('subject', 'import')).code, 2);
 });
+
+test('the README sample examples/people.csv imports clean under --strict', async () => {
+  const r = await cli('subject', 'import', '--strict', join(import.meta.dirname, '..', '..', 'examples', 'people.csv'));
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(r.stdout, /imported 3 of 3 rows \(0 invalid, 0 refused\)/);
+  const { subjects } = await subjectStores(ctx);
+  assert.deepEqual(await subjects.readFields(subjects.refOf('cust-2'), ['first_name', 'last_name']), { status: 'found', fields: { first_name: 'Ben' } });
+});

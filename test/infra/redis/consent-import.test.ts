@@ -57,3 +57,10 @@ test('future times, times before the cited notice and unknown columns are refuse
   const extra = await run(file('extra.jsonl', [JSON.stringify({ subject_id: c, shoe: 1 })]));
   assert.ok(extra.problems.some((x) => x.field === 'shoe' && /unknown column/.test(x.problem)));
 });
+
+test('the README sample examples/consents.csv imports clean under --strict: one grant in force, one withdrawn', async () => {
+  const r = await run(join(import.meta.dirname, '..', '..', '..', 'examples', 'consents.csv'), true);
+  assert.deepEqual([r.rows, r.imported, r.problems], [3, 3, []]);
+  assert.equal((await consent.projection(pseudonymize('cust-1')))['marketing.email.newsletter|email']?.type, 'granted');
+  assert.equal((await consent.projection(pseudonymize('cust-2')))['marketing.email.newsletter|email']?.type, 'withdrawn');
+});
