@@ -267,6 +267,8 @@ test('a subject who consented under the Chinese notice gets the zh-CN variant; e
   const r = await services.subjects.upsert(uniqueId('s'), { email: address, first_name: '梅' });
   if (r.status !== 'written') throw new Error('subject not written');
   await services.consent.append(consentEvent(r.ref, { purpose: 'marketing.email.newsletter', language: 'zh-CN', jurisdiction: 'CN' }));
+  // The relay is abroad for a CN subject: PIPL 39's separate consent to that transfer, under a notice naming it.
+  await services.consent.append(consentEvent(r.ref, { purpose: 'transfer.overseas.smtp_relay', language: 'zh-CN', jurisdiction: 'CN' }));
   const en = await subject({ first_name: 'Mei' });
   const outcomes = await runGuardedSends(deps, spec(), [r.ref, en.ref]);
   assert.deepEqual(outcomes.map((o) => o.status), ['sent', 'sent']);
