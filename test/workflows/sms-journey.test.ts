@@ -6,6 +6,7 @@ import { journeyStarter } from '../../infra/temporal/journeys.js';
 import type { JourneyState } from '../../workflows/signals.js';
 import { eventually, useEngine } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
+import { policy } from '../../policy/index.js';
 
 const engine = useEngine({ sms: true });
 
@@ -48,7 +49,8 @@ test('a guarded SMS arrives at the SMSC in UCS-2 with the signature, the opt-out
   assert.ok(sms, 'the SMSC received the message');
   assert.equal(more.length, 0);
   assert.equal(sms.dataCoding, 8, 'Chinese text goes out as UCS-2');
-  assert.match(sms.text, /^【Example Shop】小明您好：.*静安店.*回复TD退订$/);
+  assert.ok(sms.text.startsWith(`【${policy.brand!.name}】小明您好：`), sms.text);
+  assert.match(sms.text, /静安店.*回复TD退订$/);
   assert.doesNotMatch(sms.text, /Secretsurname/);
   const log = await eventually(async () => {
     const l = await logOf(ref);
