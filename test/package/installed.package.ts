@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +40,8 @@ test('the tarball ships only the built package, and its runtime dependencies hol
   assert.deepEqual([...new Set(listing.map((f) => f.split('/')[1]))].sort(), ['README.md', 'bin', 'dist', 'package.json'], 'no tests, benches, scripts or CI files');
   assert.ok(!listing.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), 'only JS and declarations');
   assert.ok(listing.includes('package/dist/workflows/index.js'), 'the compiled workflow entry the worker bundles');
-  const devOnly = ['@temporalio/testing', 'smtp-server', 'mailparser', 'mailauth', 'playwright-core', 'fast-check', 'typescript', 'eslint'];
+  // mailauth is not among them: the production DKIM signer canonicalises with it.
+  const devOnly = ['@temporalio/testing', 'smtp-server', 'mailparser', 'playwright-core', 'fast-check', 'typescript', 'eslint'];
   assert.deepEqual(Object.keys(pkg.dependencies).filter((d) => devOnly.includes(d)), []);
 });
 
@@ -82,8 +83,9 @@ const services = createServices(config, redis, workerContent(ws).policy);
 const client = await connectClient(config, process.env.TEMPORAL_ADDRESS);
 const answer = { purpose: 'marketing.email.newsletter', channel: 'email', language: 'en', collectionPoint: 'signup', method: 'form', jurisdiction: 'EU', source: 'service' };
 const consent = await recordConsent({ services }, { ...answer, type: 'granted', subjectId: 'cust-1' });
-const started = await startCampaign(client, ws.campaigns.welcome, { segment: 'subscribers' }, { taskQueue: config.taskQueue, campaignVersion: 'service-1', runs: services.runs, timeScale: 0.00001 });
-console.log(JSON.stringify({ consent: consent.ok, started: started.kind }));
+const started = await startCampaign({ services, client, workspace: ws, taskQueue: config.taskQueue }, 'welcome', { segment: 'subscribers' }, { timeScale: 0.00001 });
+if (!started.ok) throw new Error(started.message);
+console.log(JSON.stringify({ consent: consent.ok, started: started.start.kind }));
 await client.connection.close();
 await redis.quit();
 `;
@@ -113,6 +115,11 @@ test('from the installed project: a worker started with npx, a consent and a cam
     CONSENTFLOW_LOG_KEY: key(),
     CONSENTFLOW_TOKEN_KEY: key(),
     CONSENTFLOW_CODEC_KEY: key(),
+    // A production worker refuses to mail unsigned: a DKIM key for the sender's own domain.
+    CONSENTFLOW_SENDER_EMAIL: 'news@service.example',
+    DKIM_DOMAIN: 'service.example',
+    DKIM_SELECTOR: 'cf',
+    DKIM_PRIVATE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
   assert.match(run('npx', ['consentflow', 'subject', 'import', 'people.csv'], project, env), /imported 2 of 2 rows/);
 
@@ -146,6 +153,7 @@ test('from the installed project: a worker started with npx, a consent and a cam
   for (const m of mails) {
     assert.match(m, /^List-Unsubscribe: <https:\/\/prefs\.service\.example\//m);
     assert.match(m, /^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
+    assert.match(m, /^DKIM-Signature: .*d=service\.example;/m, 'signed for the sender domain');
   }
   assert.equal(sink.received.filter((m) => m.envelopeTo.includes('ben@example.org')).length, 0);
 
