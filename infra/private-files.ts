@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
@@ -35,4 +36,14 @@ export function replacePrivateFileSync(file: string, data: string): void {
 /** Async form of writePrivateFileSync. */
 export async function writePrivateFile(file: string, data: string | Buffer): Promise<void> {
   await writeFile(file, data, { mode: PRIVATE_FILE_MODE });
+}
+
+/** The names in `dir`; a folder not created yet holds nothing. */
+export async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
 }

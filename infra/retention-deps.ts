@@ -1,4 +1,5 @@
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
+import { namesIn } from './private-files.js';
 import { join } from 'node:path';
 import type { RetentionActivityDeps } from '../activities/retention.js';
 import type { AppConfig } from './config.js';
@@ -7,13 +8,7 @@ import { reportsDirOf } from './reports/report-store.js';
 
 /** Deletes the regular files in `dir` last modified before `cutoffMs`; a missing folder holds nothing. */
 export async function deleteFilesOlderThan(dir: string, cutoffMs: number): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
+  const names = await namesIn(dir);
   const removed: string[] = [];
   for (const name of names.sort()) {
     const file = join(dir, name);

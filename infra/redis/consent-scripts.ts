@@ -64,28 +64,21 @@ return {id, inflightSends(KEYS[4])}
 // with {'older', <later time>} when the projection already holds a later answer: the projection is the latest
 // append, so appending an older answer after a newer one would let a migrated grant override a later withdrawal.
 
-// Read-only snapshot of everything the guard needs, one command per subject (so bulk loads pipeline cleanly).
-const GUARD_LOAD = `#!lua flags=no-writes
+// Read-only snapshot of everything the guard needs, one command per subject (so bulk loads pipeline cleanly);
+// `more` reads further keys of the subject's slot in the same call.
+const guardLoad = (more = '') => `#!lua flags=no-writes
 return {
   redis.call('HGETALL', KEYS[1]),
   redis.call('HGETALL', KEYS[2]),
   redis.call('EXISTS', KEYS[3]),
   {redis.call('HGET', KEYS[4], 'personalisation') or '', redis.call('HGET', KEYS[4], 'birth_year') or ''},
-  redis.call('GET', KEYS[5]) or '0'
+  redis.call('GET', KEYS[5]) or '0'${more}
 }
 `;
-
+const GUARD_LOAD = guardLoad();
 // The guard's state plus one more key of the subject's slot (a send-ledger record), so a send step loads both at once.
-const GUARD_LOAD_WITH = `#!lua flags=no-writes
-return {
-  redis.call('HGETALL', KEYS[1]),
-  redis.call('HGETALL', KEYS[2]),
-  redis.call('EXISTS', KEYS[3]),
-  {redis.call('HGET', KEYS[4], 'personalisation') or '', redis.call('HGET', KEYS[4], 'birth_year') or ''},
-  redis.call('GET', KEYS[5]) or '0',
-  redis.call('GET', KEYS[6]) or ''
-}
-`;
+const GUARD_LOAD_WITH = guardLoad(`,
+  redis.call('GET', KEYS[6]) or ''`);
 
 /** The raw reply of the guard-load script: projection, suppressions (flat field/value lists), erased, [flag, birth year], epoch. */
 export type GuardLoadReply = [string[], string[], number, [string, string], string];

@@ -1,5 +1,5 @@
-import { readdir, readFile, rename } from 'node:fs/promises';
-import { ensurePrivateDir, writePrivateFile } from '../private-files.js';
+import { readFile, rename } from 'node:fs/promises';
+import { ensurePrivateDir, namesIn, writePrivateFile } from '../private-files.js';
 import { join, resolve } from 'node:path';
 import { ReviewId, ReviewReport, type ReportSummary } from '../../domain/review-report.js';
 
@@ -75,13 +75,7 @@ export function summarize(dir: string, r: ReviewReport): ReportSummary {
 
 /** Every report in the directory, newest first; an empty list when the directory does not exist yet. */
 export async function listReports(dir: string): Promise<ReportSummary[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
+  const names = await namesIn(dir);
   const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).filter((id) => ReviewId.safeParse(id).success);
   const reports = await Promise.all(ids.map((id) => readReport(dir, id)));
   return reports.filter((r): r is ReviewReport => r !== null).map((r) => summarize(dir, r)).sort((a, b) => b.generatedAt.localeCompare(a.generatedAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
