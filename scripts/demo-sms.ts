@@ -6,6 +6,7 @@ import { buildConsentEvent } from '../domain/consent-record.js';
 import type { SubjectRef } from '../domain/ids.js';
 import type { PolicyBundle } from '../domain/policy.js';
 import type { Services } from '../infra/compose.js';
+import { waitUntil } from '../infra/embedded/process.js';
 import type { SmppSink } from '../infra/sms/smpp-server.js';
 import { campaignWorkflowId } from '../infra/temporal/campaign-runs.js';
 import type { DemoSmsPerson } from './demo-audience.js';
@@ -20,16 +21,6 @@ async function grantSms(services: Services, policy: PolicyBundle, ref: SubjectRe
   );
   if (!r.ok) throw new Error(r.message);
   await services.consent.append(r.event);
-}
-
-async function until<T>(fn: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**
@@ -63,10 +54,10 @@ export async function runSmsStep(io: {
     return out;
   };
   // Receipts arrive after the submit; every sent message is followed by one in the log.
-  await until(async () => {
+  await waitUntil('the delivery receipts', async () => {
     const all = await Promise.all([...refOf.values()].map(entriesOf));
-    return all.every((es) => !es.some((e) => e.outcome === 'sent') || es.some((e) => e.outcome === 'delivered' || e.outcome === 'undelivered')) ? true : undefined;
-  }, 30_000, 'the delivery receipts');
+    return all.every((es) => !es.some((e) => e.outcome === 'sent') || es.some((e) => e.outcome === 'delivered' || e.outcome === 'undelivered'));
+  }, 30_000);
 
   console.log('\nSMS step, per person (from the decision log and the SMSC outbox):');
   for (const [p, ref] of refOf) {
