@@ -49,8 +49,21 @@ const textOf = (v: unknown): string => (typeof v === 'string' ? v : typeof (v as
  * Binds a transceiver to `smppUrl` (smpp://system_id:password@host:port) on first use and rebinds after a drop.
  * Long messages go out as concatenated parts with a UDH; receipts and MO go to `inbound`.
  */
-export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inbound: SmsInboundHandler }): SmsSender {
+export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inbound: SmsInboundHandler; responseTimeoutMs?: number }): SmsSender {
   const u = new URL(smppUrl);
+  // A silent gateway must not hold a send past the in-flight reservation (30 s), after which a withdrawal is
+  // acknowledged: an unanswered bind or submit is a transient failure, and the retry re-checks consent first.
+  const patience = opts.responseTimeoutMs ?? 10_000;
+  const bounded = <T>(what: string, p: Promise<T>, onTimeout?: () => void): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        onTimeout?.();
+        reject(new SmsSubmitError(`SMPP gateway ${u.hostname}:${u.port} did not answer the ${what} within ${patience / 1000}s`, undefined));
+      }, patience);
+    });
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  };
   let bound: Promise<Session> | undefined;
   let closing = false;
   let rebind: NodeJS.Timeout | undefined;
@@ -83,8 +96,9 @@ export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inb
       );
   };
 
-  const bind = (): Promise<Session> =>
-    new Promise((resolve, reject) => {
+  const bind = (): Promise<Session> => {
+    let opened: Session | undefined;
+    return bounded('bind', new Promise<Session>((resolve, reject) => {
       const session = smpp.connect({ host: u.hostname, port: Number(u.port || 2775), auto_enquire_link_period: 30_000 }, () => {
         session.bind_transceiver({ system_id: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }, (resp) => {
           if (resp.command_status !== 0) return reject(new SmsSubmitError(`the SMPP gateway refused the bind (status ${resp.command_status}); check the system_id and password in SMPP_URL`, undefined));
@@ -107,10 +121,12 @@ export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inb
         }
         reject(new SmsSubmitError(`SMPP gateway ${u.hostname}:${u.port} closed the connection`, undefined));
       });
-    });
+      opened = session;
+    }), () => opened?.destroy());
+  };
 
   const submit = (session: Session, params: Record<string, unknown>): Promise<string> =>
-    new Promise((resolve, reject) => {
+    bounded('submit_sm', new Promise((resolve, reject) => {
       waiting.add(reject);
       const sent = session.submit_sm(params, (resp) => {
         waiting.delete(reject);
@@ -121,7 +137,7 @@ export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inb
         waiting.delete(reject);
         reject(new SmsSubmitError('the SMPP session is not writable', undefined));
       }
-    });
+    }));
 
   function open(): void {
     if (closing || bound) return;

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startSmppSink, type SmppSink } from '../../../infra/sms/smpp-server.js';
-import { createSmsSender, type SmsInboundHandler } from '../../../infra/sms/smpp-transport.js';
+import { createSmsSender, SmsSubmitError, type SmsInboundHandler } from '../../../infra/sms/smpp-transport.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cf-smpp-'));
 let smsc: SmppSink;
@@ -86,4 +87,21 @@ test('a bind with the wrong password is refused with a message naming SMPP_URL, 
 
 test('an invalid destination is refused by the SMSC with status 0x0B, a permanent failure', async () => {
   await assert.rejects(sender.send({ to: '12', text: 'x' }, async () => {}), (e: Error & { status?: number; permanent?: boolean }) => e.status === 0x0b && e.permanent === true);
+});
+
+test('a gateway that accepts the connection and never answers fails the send as transient within the response bound', async () => {
+  // A TCP peer that reads and never replies: the bind gets no bind_transceiver_resp.
+  const silent = createServer((socket) => socket.on('data', () => undefined));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const port = (silent.address() as AddressInfo).port;
+  const mute = createSmsSender(`smpp://cf:secret@127.0.0.1:${port}`, { sourceAddr: '10690000', inbound: async () => undefined, responseTimeoutMs: 300 });
+  try {
+    const err = await mute.send({ to: '+8613800138000', text: '【绒织坊】你好。回复TD退订' }, async () => undefined).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof SmsSubmitError, String(err));
+    assert.equal(err.status, undefined, 'no SMSC status: a transient failure, retried after consent is checked again');
+    assert.match(err.message, /did not answer the bind within 0\.3s/);
+  } finally {
+    await mute.close();
+    silent.close();
+  }
 });
