@@ -8,7 +8,9 @@ const engine = useEngine();
 const api = useApi(engine);
 
 test('GET /notices/:version?lang= serves the text that hashes to the recorded notice hash, in the asked language', async () => {
-  for (const n of engine.services.policy.bundle.notices) {
+  const notices = engine.services.policy.bundle.notices;
+  assert.deepEqual(new Set(notices.map((n) => n.language)), new Set(['en', 'zh-CN']), 'every notice version is served in both languages');
+  for (const n of notices) {
     const res = await api.app.inject({ method: 'GET', url: `/notices/${n.version}?lang=${n.language}` });
     assert.equal(res.statusCode, 200, `${n.version} ${n.language}`);
     assert.match(String(res.headers['content-type']), /^text\/html/);

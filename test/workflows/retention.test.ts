@@ -66,6 +66,9 @@ test('a retention run shreds profiles past retention keeping their suppression, 
   // A second run the same day finds nothing new and logs nothing twice.
   const again = await run(asOf);
   assert.deepEqual([again.profiles.withdrawn, again.accessBundles], [0, 0]);
+  let after = 0;
+  for await (const e of engine.services.log.query({ kind: 'operator' })) if (e.stepId === 'retention') after++;
+  assert.equal(after, entries.length, 'no retention entry appended twice');
 });
 
 test('the retention schedule is created once per task queue', async () => {
