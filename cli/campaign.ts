@@ -7,6 +7,9 @@ import { templatePort } from '../infra/templates/port.js';
 import type { Workspace } from '../infra/workspace/load.js';
 import { startCampaign } from '../infra/temporal/campaign-runs.js';
 import { addCampaignStatusCommands } from './campaign-status.js';
+import { addCampaignControlCommands } from './campaign-control.js';
+import { OperatorAction } from '../domain/operator-action.js';
+import { operatorOf, operatorOptions, recordOperator, type OperatorOptions } from './operator-log.js';
 import { addCampaignLintCommand } from './campaign-lint.js';
 import { dryRun, humanDryRun, type DryRunPorts } from './campaign-dry-run.js';
 import { CliUsageError, type CliContext, type RegisterCommands } from './context.js';
@@ -83,8 +86,8 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
       }),
     );
 
-  campaign
-    .command('start')
+  operatorOptions(campaign
+    .command('start'))
     .description('start a campaign on its segment (or on named subjects); refuses a campaign that does not lint clean')
     .argument('<id>', 'campaign id')
     .option('--segment <id>', 'run on another segment than the campaign audience')
@@ -92,8 +95,9 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
     .option('--time-scale <factor>', 'multiply every wait (for demos: 0.0001 turns days into seconds)', '1')
     .option('--json', 'print the result as JSON')
     .action(
-      withCampaign(ctx, async (c, ws, opts: { segment?: string; subject?: string[]; timeScale?: string; json?: boolean }) => {
+      withCampaign(ctx, async (c, ws, opts: OperatorOptions & { segment?: string; subject?: string[]; timeScale?: string; json?: boolean }) => {
       const id = c.id;
+      const op = operatorOf(ctx, opts);
       if (opts.segment && opts.subject) throw new CliUsageError('give either --segment or --subject, not both');
       if (opts.segment) segmentById(ws, opts.segment);
       const lint = lintById(id, workspaceLintSources(ws, await ctx.policy()));
@@ -106,6 +110,8 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
       const audience = opts.subject ? { subjectRefs: opts.subject.map((sid) => s.pseudonymize(sid)) } : { segment: opts.segment };
       const version = campaignVersion(c, templatePort(ws.templates));
       const res = await startCampaign(await ctx.temporal(), c, audience, { taskQueue: ctx.config().taskQueue, campaignVersion: version, runs: s.runs, timeScale: positive('--time-scale', opts.timeScale, 1) });
+      const detail = res.kind === 'run' ? `run=${res.runId} version=${version}${res.alreadyRunning ? ' already_running' : ''}` : `run=${res.runId} version=${version} enrolled=${res.started}`;
+      await recordOperator(ctx, op, { action: OperatorAction.campaign_started, campaignId: id, detail });
       ctx.print(opts.json, { started: true, campaignVersion: version, ...res }, () =>
         res.kind === 'run'
           ? `${res.alreadyRunning ? 'already running' : 'started'}: ${res.workflowId} run ${res.runId} (version ${version}); watch it with \`consentflow campaign status ${id} --watch\``
@@ -115,4 +121,5 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
     );
 
   addCampaignStatusCommands(campaign, ctx, async (id) => void (await campaignById(ctx, id)));
+  addCampaignControlCommands(campaign, ctx, async (id) => void (await campaignById(ctx, id)));
 };

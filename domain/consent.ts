@@ -20,6 +20,8 @@ export const ConsentMethod = {
   api: 'api',
   one_click: 'one_click',
   double_opt_in: 'double_opt_in',
+  /** Entered by staff on the subject's behalf (the source names the actor); never reads as the subject's own act. */
+  staff: 'staff',
 } as const;
 export type ConsentMethod = (typeof ConsentMethod)[keyof typeof ConsentMethod];
 
