@@ -24,7 +24,7 @@ const usage = async <T>(fn: () => Promise<T>): Promise<T> => fn().catch((e: unkn
 });
 
 async function rotateLog(ctx: CliContext, o: { actor?: string; json?: boolean }): Promise<void> {
-  const actor = actorOf(o);
+  const actor = ctx.actor(o.actor);
   const r = await usage(() => rotateLogKey({ env: ctx.config().env, file: fileOf(ctx), actor, redis: ctx.redis(), now: new Date() }));
   const what = r.resumed ? `finished the handover to ${r.to}` : `${r.from.join(', ')} → ${r.to}`;
   ctx.print(o.json, { key: 'log', ...r }, () =>

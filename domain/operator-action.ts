@@ -83,10 +83,13 @@ export function actorOf(e: Pick<LogEntry, 'kind' | 'result'>): string | null {
   return /(?:^|\s)actor=([A-Za-z0-9._@-]+)/.exec(e.result)?.[1] ?? null;
 }
 
-/** The action code of an operator entry (older key-rotation entries used the step `key_rotation`). */
+// Key rotations written before this builder, and log-key handovers (whose exact text the verifier reads).
+const KEY_ROTATION_STEPS: ReadonlySet<string> = new Set(['key_rotation', 'log_key_rotation']);
+
+/** The action code of an operator entry. */
 export function actionOf(e: Pick<LogEntry, 'kind' | 'stepId'>): string | null {
   if (e.kind !== 'operator') return null;
-  return e.stepId === 'key_rotation' ? OperatorAction.key_rotated : e.stepId;
+  return e.stepId !== null && KEY_ROTATION_STEPS.has(e.stepId) ? OperatorAction.key_rotated : e.stepId;
 }
 
 /** A key rotation as the decision log records it: which secret, from which key id to which, and who did it. */
