@@ -5,6 +5,9 @@ import { deployCampaign, type DeployResult } from '../infra/bundles/deploy.js';
 import { deployAndStart } from '../infra/bundles/start-deployed.js';
 import type { Workspace } from '../infra/workspace/load.js';
 import { addCampaignStatusCommands } from './campaign-status.js';
+import { addCampaignControlCommands } from './campaign-control.js';
+import { OperatorAction } from '../domain/operator-action.js';
+import { operatorOf, operatorOptions, recordOperator, type OperatorOptions } from './operator-log.js';
 import { addCampaignLintCommand } from './campaign-lint.js';
 import { dryRun, humanDryRun, type DryRunPorts } from './campaign-dry-run.js';
 import { CliUsageError, type CliContext, type RegisterCommands } from './context.js';
@@ -94,27 +97,28 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
       }),
     );
 
-  campaign
-    .command('deploy')
+  operatorOptions(campaign
+    .command('deploy'))
     .description('lint a campaign, then store its immutable bundle (campaign, templates, segment, policy snapshot) in Redis')
     .argument('<id>', 'campaign id')
     .option('--segment <id>', 'deploy it on another segment than the campaign audience')
     .option('--json', 'print the result as JSON')
     .action(
-      withCampaign(ctx, async (c, ws, opts: { segment?: string; json?: boolean }) => {
+      withCampaign(ctx, async (c, ws, opts: OperatorOptions & { segment?: string; json?: boolean }) => {
+        const op = operatorOf(ctx, opts);
         if (opts.segment) segmentById(ws, opts.segment);
         const s = await ctx.services();
         const d = await deployCampaign(s.bundles, ws, await ctx.policy(), c, { segment: opts.segment });
-        if (!deployRefused(ctx, c.id, 'deploy', d, opts.json) && d.ok) {
-          ctx.print(opts.json, { deployed: true, bundle: d.hash, created: d.created, policyVersion: d.policyVersion }, () =>
-            `${d.created ? 'deployed' : 'already deployed'}: ${c.id} bundle ${d.hash} (policy ${d.policyVersion.slice(0, 12)}); start it with \`consentflow campaign start ${c.id}\``,
-          );
-        }
+        if (deployRefused(ctx, c.id, 'deploy', d, opts.json) || !d.ok) return;
+        if (d.created) await recordOperator(ctx, op, { action: OperatorAction.campaign_deployed, campaignId: c.id, detail: `bundle=${d.hash} policy=${d.policyVersion}` });
+        ctx.print(opts.json, { deployed: true, bundle: d.hash, created: d.created, policyVersion: d.policyVersion }, () =>
+          `${d.created ? 'deployed' : 'already deployed'}: ${c.id} bundle ${d.hash} (policy ${d.policyVersion.slice(0, 12)}); start it with \`consentflow campaign start ${c.id}\``,
+        );
       }),
     );
 
-  campaign
-    .command('start')
+  operatorOptions(campaign
+    .command('start'))
     .description('deploy a campaign, then start it on its segment (or on named subjects); refuses a campaign that does not lint clean')
     .argument('<id>', 'campaign id')
     .option('--segment <id>', 'run on another segment than the campaign audience')
@@ -122,8 +126,9 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
     .option('--time-scale <factor>', 'multiply every wait (for demos: 0.0001 turns days into seconds)', '1')
     .option('--json', 'print the result as JSON')
     .action(
-      withCampaign(ctx, async (c, ws, opts: { segment?: string; subject?: string[]; timeScale?: string; json?: boolean }) => {
+      withCampaign(ctx, async (c, ws, opts: OperatorOptions & { segment?: string; subject?: string[]; timeScale?: string; json?: boolean }) => {
         const id = c.id;
+        const op = operatorOf(ctx, opts);
         if (opts.segment && opts.subject) throw new CliUsageError('give either --segment or --subject, not both');
         if (opts.segment) segmentById(ws, opts.segment);
         const timeScale = positive('--time-scale', opts.timeScale, 1);
@@ -133,6 +138,8 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
         if (deployRefused(ctx, id, 'start', r, opts.json) || !r.ok) return;
         const res = r.start;
         const version = r.bundle;
+        const detail = res.kind === 'run' ? `run=${res.runId} bundle=${version}${res.alreadyRunning ? ' already_running' : ''}` : `run=${res.runId} bundle=${version} enrolled=${res.started}`;
+        await recordOperator(ctx, op, { action: OperatorAction.campaign_started, campaignId: id, detail });
         ctx.print(opts.json, { started: true, campaignVersion: version, bundle: version, ...res }, () =>
           res.kind === 'run'
             ? `${res.alreadyRunning ? 'already running' : 'started'}: ${res.workflowId} run ${res.runId} (bundle ${version.slice(0, 12)}); watch it with \`consentflow campaign status ${id} --watch\``
@@ -142,4 +149,5 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
     );
 
   addCampaignStatusCommands(campaign, ctx, async (id) => void (await campaignById(ctx, id)));
+  addCampaignControlCommands(campaign, ctx, async (id) => void (await campaignById(ctx, id)));
 };

@@ -40,6 +40,8 @@ export interface CliContext {
   policy(): Promise<PolicyBundle>;
   /** The Redis-backed stores wired with the workspace policy. */
   services(): Promise<Services>;
+  /** Who runs an operator command: `--actor`, else CONSENTFLOW_ACTOR; only against a running `dev`, $USER (a usage error otherwise). */
+  actor(flag: string | undefined): string;
   /** Closes whatever the context opened. */
   close(): Promise<void>;
   /** Prints `value` as JSON when `json` is true, else the human rendering. */

@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import { buildConfig, parseEnv } from '../infra/config.js';
 import { keyringPath, loadDevKeys } from '../infra/dev-keys.js';
-import { onShutdown, ServiceStartError } from '../infra/embedded/process.js';
+import { freePort, onShutdown, ServiceStartError } from '../infra/embedded/process.js';
+import { startCodecServer } from '../api/codec-server.js';
+import { ApiKeyring } from '../api/auth.js';
+import { dataConverter } from '../infra/temporal/connection.js';
 import { startStack } from '../infra/embedded/stack.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { failureLine } from '../domain/load-result.js';
@@ -53,7 +56,10 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       const content = await workspaceContent(ctx);
       const lock = lockDevDataDir(config.dataDir);
       installRuntime('WARN', { metricsAddress: env.CONSENTFLOW_TEMPORAL_METRICS_ADDR });
-      const stack = await startStack(env, { persistent: true }).catch((e: unknown) => {
+      // The UI decodes payloads through our codec endpoint; both listen on loopback only.
+      const [uiPort, codecPort] = [await freePort(), await freePort()];
+      const ui = { port: uiPort, codecEndpoint: `http://127.0.0.1:${codecPort}/codec` };
+      const stack = await startStack(env, { persistent: true, ui }).catch((e: unknown) => {
         lock.release();
         throw e;
       });
@@ -73,18 +79,27 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
         await stack.stop();
         throw new ServiceStartError(`the API could not listen on 127.0.0.1:${env.API_PORT} (${(e as Error).message}); set API_PORT to a free port`);
       });
+      const codec = await startCodecServer({ codec: dataConverter(config).payloadCodecs![0]!, uiOrigin: `http://127.0.0.1:${uiPort}`, keyring: new ApiKeyring(apiKeys), port: codecPort }).catch(async (e: unknown) => {
+        await api.close();
+        await apiClient.connection.close();
+        apiRedis.disconnect();
+        await running.shutdown();
+        await stack.stop();
+        throw new ServiceStartError(`the codec endpoint could not listen on 127.0.0.1:${codecPort} (${(e as Error).message})`);
+      });
       // The daily compliance review; an existing schedule (perhaps with another cadence) is left as it is.
       const review = await ensureReviewSchedule(apiClient, config.taskQueue).then((r) => `schedule ${r.scheduleId} (${r.status})`, (e: unknown) => `schedule not created: ${(e as Error).message}`);
       // The daily retention run (policy/retention.ts), likewise created once.
       const retention = await ensureRetentionSchedule(apiClient, config.taskQueue).then((r) => `daily schedule (${r})`, (e: unknown) => `schedule not created: ${(e as Error).message}`);
       writeDevRuntime(config.dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox, apiUrl: api.url });
-      const info = { redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, smpp: stack.smsc ? `smpp://127.0.0.1:${stack.smsc.port}` : 'SMPP_URL', smsOutbox: stack.smsc ? resolve(stack.smsc.outbox) : undefined, dataDir: resolve(config.dataDir), startupSeconds: stack.timings, api: api.url, apiKeys, review, retention };
+      const info = { ui: stack.temporal.uiUrl, codec: `${codec.url}/codec`, redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, smpp: stack.smsc ? `smpp://127.0.0.1:${stack.smsc.port}` : 'SMPP_URL', smsOutbox: stack.smsc ? resolve(stack.smsc.outbox) : undefined, dataDir: resolve(config.dataDir), startupSeconds: stack.timings, api: api.url, apiKeys, review, retention };
       ctx.print(opts.json, info, () =>
         [
           'consentflow dev is running (Ctrl-C to stop):',
           `  redis      ${info.redis} (${stack.redis.source})`,
           `  temporal   ${info.temporal} namespace=${info.namespace} (${stack.temporal.source})`,
           `  worker     task queue ${info.taskQueue}`,
+          `  ui         ${info.ui ?? 'none (an external Temporal, or no temporal CLI to serve it)'}${info.ui ? `  (payloads decoded by ${info.codec}, loopback only)` : ''}`,
           `  smtp       ${info.smtp}${outbox ? `  → .eml files in ${outbox}` : ''}`,
           `  smpp       ${info.smpp}${info.smsOutbox ? `  → SMS as .json files in ${info.smsOutbox}` : ''}`,
           `  api        ${api.url}  (OpenAPI ${api.url}/openapi.json)`,
@@ -97,6 +112,7 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       );
       await serveUntilStopped(running.done, async () => {
         clearDevRuntime(config.dataDir);
+        await codec.close();
         await api.close();
         await apiClient.connection.close();
         await apiRedis.quit().catch(() => apiRedis.disconnect());

@@ -6,8 +6,10 @@ import { newSubjectRequestId, startSubjectRequest, subjectRequestStatus, waitFor
 import type { PolicyBundle } from '../domain/policy.js';
 import { type CliContext, CliUsageError, type RegisterCommands } from './context.js';
 import { subjectRefOf } from './subject-stores.js';
+import { OperatorAction } from '../domain/operator-action.js';
+import { operatorOf, operatorOptions, recordOperator, type OperatorOptions } from './operator-log.js';
 
-interface DsarOptions {
+interface DsarOptions extends OperatorOptions {
   subject?: string;
   field: string[];
   wait?: boolean;
@@ -47,9 +49,11 @@ function requestCommand(parent: Command, ctx: CliContext, type: SubjectRequestTy
     .option('--subject <id>', 'the subject id as your systems know it')
     .option('--wait', 'wait for the request to finish and print its final status')
     .option('--json', 'print the status as JSON');
+  operatorOptions(cmd, 'how the request reached you, e.g. a ticket id (kept in the decision log, no personal data)');
   if (type === 'correct') cmd.option('--field <name=value>', 'a corrected field (repeatable)', collect, []);
   cmd.action(async (o: DsarOptions) => {
     const config = ctx.config();
+    const op = operatorOf(ctx, o);
     const ref = subjectRefOf({ subject: o.subject }, ctx);
     const requestId = newSubjectRequestId(type);
     if (type === 'correct') {
@@ -61,6 +65,7 @@ function requestCommand(parent: Command, ctx: CliContext, type: SubjectRequestTy
       requestId, type, subjectRef: ref, deadlineDays: config.env.CONSENTFLOW_DSAR_DEADLINE_DAYS,
       bundleRetentionMs: parseDuration(config.env.CONSENTFLOW_DSAR_BUNDLE_RETENTION),
     });
+    await recordOperator(ctx, op, { action: OperatorAction.dsr_received, subjectRef: ref, detail: `request=${requestId} type=${type}` });
     const record = o.wait ? await waitForSubjectRequest(client, requestId) : await subjectRequestStatus(client, requestId).catch(() => undefined);
     const value = record ?? { requestId, status: 'received' };
     ctx.print(o.json, value, () => (record ? human(record, config.dataDir) : `${requestId} received; follow it with: consentflow dsar status ${requestId}`));
@@ -79,9 +84,12 @@ export const registerDsarCommands: RegisterCommands = (program, ctx) => {
     .description('status of a subject request')
     .argument('<requestId>', 'the id printed when the request was made, e.g. dsar-access-01J…')
     .option('--json', 'print as JSON')
-    .action(async (id: string, o: { json?: boolean }) => {
+    .option('--actor <name>', 'who reads it, recorded in the decision log (default CONSENTFLOW_ACTOR; only `dev` falls back to $USER)')
+    .action(async (id: string, o: { json?: boolean; actor?: string }) => {
+      const op = { actor: ctx.actor(o.actor) };
       const r = (await subjectRequestStatus(await ctx.temporal(), id)) ?? (await rightsStores(ctx.config(), ctx.redis()).requests.get(id));
       if (!r) throw new CliUsageError(`no subject request ${id}; ids look like dsar-access-01J… and are printed when a request is made; the API lists them at GET /v1/subject-requests`);
+      await recordOperator(ctx, op, { action: OperatorAction.dsr_outcome_read, subjectRef: r.subjectRef, detail: `request=${r.requestId} status=${r.status}` });
       ctx.print(o.json, { ...r, overdue: isOverdue(r, new Date()) }, () => human(r, ctx.config().dataDir));
     });
 };

@@ -43,7 +43,7 @@ export function registerApiKeyCommands(keys: Command, ctx: CliContext, actorOf: 
     .description('issue a new API key')
     .requiredOption('--name <name>', 'a unique name')
     .requiredOption('--role <role>', 'marketer, reviewer or admin')
-    .option('--actor <who>', 'who issues it; default $USER')
+    .option('--actor <who>', 'who issues it; default CONSENTFLOW_ACTOR; only `dev` falls back to $USER')
     .option('--json', 'print as JSON')
     .action(async (o: { name: string; role: string; actor?: string; json?: boolean }) => {
       if (!['marketer', 'reviewer', 'admin'].includes(o.role)) throw new CliUsageError(`--role "${o.role}" must be marketer, reviewer or admin`);
@@ -59,7 +59,7 @@ export function registerApiKeyCommands(keys: Command, ctx: CliContext, actorOf: 
     .command('revoke-api')
     .description('revoke an API key by name')
     .requiredOption('--name <name>', 'the key to revoke')
-    .option('--actor <who>', 'who revokes it; default $USER')
+    .option('--actor <who>', 'who revokes it; default CONSENTFLOW_ACTOR; only `dev` falls back to $USER')
     .action(async (o: { name: string; actor?: string }) => {
       const all = load(ctx);
       if (!all.some((k) => k.name === o.name)) throw new CliUsageError(`no API key named "${o.name}"; names: ${all.map((k) => k.name).join(', ')}`);

@@ -14,11 +14,6 @@ const WHY_NOT: Readonly<Record<string, string>> = {
 };
 
 const fileOf = (ctx: CliContext): string => keyringPath(ctx.config().dataDir, ctx.config().env.CONSENTFLOW_KEYRING_FILE);
-const actorOf = (o: { actor?: string }): string => {
-  const actor = o.actor ?? process.env.USER ?? 'operator';
-  if (!/^[A-Za-z0-9._@-]{1,64}$/.test(actor)) throw new CliUsageError(`--actor "${actor.slice(0, 64)}" must be 1-64 of A-Z a-z 0-9 . _ @ -`);
-  return actor;
-};
 const rotatable = (kind: string): Rotatable => {
   if ((ROTATABLE as readonly string[]).includes(kind)) return kind as Rotatable;
   if (WHY_NOT[kind]) throw new CliUsageError(WHY_NOT[kind]!);
@@ -29,7 +24,7 @@ const usage = async <T>(fn: () => Promise<T>): Promise<T> => fn().catch((e: unkn
 });
 
 async function rotateLog(ctx: CliContext, o: { actor?: string; json?: boolean }): Promise<void> {
-  const actor = actorOf(o);
+  const actor = ctx.actor(o.actor);
   const r = await usage(() => rotateLogKey({ env: ctx.config().env, file: fileOf(ctx), actor, redis: ctx.redis(), now: new Date() }));
   const what = r.resumed ? `finished the handover to ${r.to}` : `${r.from.join(', ')} → ${r.to}`;
   ctx.print(o.json, { key: 'log', ...r }, () =>
@@ -39,6 +34,7 @@ async function rotateLog(ctx: CliContext, o: { actor?: string; json?: boolean })
 
 /** `keys show|rotate|rewrap|retire|upgrade`: the keyring and its rotations (each one recorded in the decision log). */
 export const registerKeyCommands: RegisterCommands = (program, ctx) => {
+  const actorOf = (o: { actor?: string }): string => ctx.actor(o.actor);
   const keys = program.command('keys').description('the keyring: key ids, rotation, retirement');
   keys
     .command('show')
@@ -58,7 +54,7 @@ export const registerKeyCommands: RegisterCommands = (program, ctx) => {
     .description('make a fresh key current (master|codec|token|log), keeping the old one readable; api keys by --name')
     .argument('<key>', `one of ${[...KEY_KINDS, 'api'].join(', ')}`)
     .option('--name <name>', 'api: the API key to re-issue')
-    .option('--actor <who>', 'who rotates (recorded in the decision log); default $USER')
+    .option('--actor <who>', 'who rotates (recorded in the decision log); default CONSENTFLOW_ACTOR; only `dev` falls back to $USER')
     .option('--json', 'print the result as JSON')
     .action(async (kind: string, o: { name?: string; actor?: string; json?: boolean }) => {
     if (kind === 'api') return rotateApiKey(ctx, o, actorOf(o));
@@ -73,7 +69,7 @@ export const registerKeyCommands: RegisterCommands = (program, ctx) => {
   keys
     .command('rewrap')
     .description('re-wrap every subject data key under the current master key (resumable: run again to finish)')
-    .option('--actor <who>', 'who runs it; default $USER')
+    .option('--actor <who>', 'who runs it; default CONSENTFLOW_ACTOR; only `dev` falls back to $USER')
     .option('--json', 'print the counts as JSON')
     .action(async (o: { actor?: string; json?: boolean }) => {
       const bar = !o.json && process.stderr.isTTY ? new SingleBar({ format: 're-wrapping | {value} subjects scanned | {rewrapped} re-wrapped', stream: process.stderr }) : undefined;

@@ -1,15 +1,15 @@
-import { decisionReplayEntry } from '../domain/operator-action.js';
+import { OperatorAction } from '../domain/operator-action.js';
 import { replayDecisions, type ReplayReport, type ReplaySelection } from '../infra/decision-replay.js';
 import { DecisionLog } from '../infra/redis/decision-log.js';
 import { type CliContext, CliUsageError } from './context.js';
+import { operatorOf, recordOperator, type OperatorOptions } from './operator-log.js';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** Options of `log replay`. */
-export interface ReplayOptions {
+export interface ReplayOptions extends OperatorOptions {
   readonly since?: string;
   readonly until?: string;
-  readonly actor?: string;
   readonly json?: boolean;
 }
 
@@ -30,15 +30,14 @@ export async function runReplay(ctx: CliContext, entryId: string | undefined, o:
   if (entryId !== undefined && (o.since !== undefined || o.until !== undefined)) throw new CliUsageError('give either an entry id or --since/--until, not both');
   if (entryId === undefined && o.since === undefined && o.until === undefined) throw new CliUsageError('give an entry id, or a period with --since and/or --until');
   if (entryId !== undefined && !ULID.test(entryId)) throw new CliUsageError(`entry id "${entryId.slice(0, 40)}" is not a log entry id (26 characters, like 01JZ1QYXMA1MQZDVXVY7HQE6MW); find one with \`consentflow log query\``);
-  const actor = o.actor ?? process.env.USER ?? 'operator';
-  if (!/^[A-Za-z0-9._@-]{1,64}$/.test(actor)) throw new CliUsageError(`--actor "${actor.slice(0, 64)}" must be 1-64 of A-Z a-z 0-9 . _ @ -`);
+  const op = operatorOf(ctx, o);
   const s = await ctx.services();
   const log = DecisionLog.fromConfig(ctx.config(), ctx.redis());
   const sel: ReplaySelection = entryId !== undefined ? { entryId } : range;
   const report = await replayDecisions({ log, consent: s.consent, bundles: s.bundles, redis: ctx.redis(), keys: s.keys }, sel);
   if (report === null) throw new CliUsageError(`no decision entry ${entryId}; find one with \`consentflow log query --kind decision\``);
   const scope = entryId !== undefined ? `entry=${entryId}` : `since=${range.since?.toISOString() ?? 'start'} until=${range.until?.toISOString() ?? 'now'}`;
-  await log.appendBatch([decisionReplayEntry({ scope, replayed: report.replayed, mismatched: report.mismatched, actor, at: new Date() })]);
+  await recordOperator(ctx, op, { action: OperatorAction.log_replayed, detail: `replayed=${report.replayed} mismatched=${report.mismatched} ${scope}` });
   ctx.print(o.json, report, () => human(report));
   if (report.mismatched > 0) process.exitCode = 1;
 }

@@ -9,6 +9,9 @@ import type { LogQuery } from '../infra/redis/decision-log-query.js';
 import { type CliContext, CliUsageError, type RegisterCommands } from './context.js';
 import { type SubjectOption, subjectRefOf } from './subject-stores.js';
 import { runReplay, type ReplayOptions } from './log-replay.js';
+import { Actor, OperatorAction } from '../domain/operator-action.js';
+import { resolveReason } from './actor.js';
+import { operatorOf, operatorOptions, recordOperator, type OperatorOptions } from './operator-log.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
@@ -39,6 +42,9 @@ interface QueryOptions extends SubjectOption {
   outcome?: string;
   kind?: string;
   reason?: string;
+  actor?: string;
+  as?: string;
+  why?: string;
   since?: string;
   until?: string;
   limit: string;
@@ -51,6 +57,19 @@ const row = (e: LogEntry) =>
   [pad(e.at, 24), pad(e.kind, 8), pad(e.outcome, 8), pad(e.subjectRef, 25), pad(e.campaignId ?? '-', 18), pad(e.purpose ?? '-', 26), pad(e.channel ?? '-', 6), e.reasons.join(',') || '-'].join(' ');
 const header = ['at'.padEnd(24), 'kind'.padEnd(8), 'outcome'.padEnd(8), 'subjectRef'.padEnd(25), 'campaign'.padEnd(18), 'purpose'.padEnd(26), 'chan'.padEnd(6), 'reasons'].join(' ');
 
+function actorFilter(v: string): string {
+  const r = Actor.safeParse(v);
+  if (!r.success) throw new CliUsageError(`--actor "${v.slice(0, 64)}" ${r.error.issues[0]?.message}`);
+  return r.data;
+}
+
+// What was asked for, as q.key=value facts (never read as the entry's own actor); the subject only by its ref.
+const describeFilter = (f: LogQuery): string =>
+  Object.entries(f)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `q.${k}=${v instanceof Date ? v.toISOString() : String(v)}`)
+    .join(' ');
+
 async function runQuery(ctx: CliContext, o: QueryOptions): Promise<void> {
   const limit = Number(o.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new CliUsageError(`--limit "${o.limit}" must be a whole number from 1 to 10000`);
@@ -62,7 +81,11 @@ async function runQuery(ctx: CliContext, o: QueryOptions): Promise<void> {
     outcome: oneOf('--outcome', o.outcome, LogOutcome),
     kind: oneOf('--kind', o.kind, LogKind),
     reason: o.reason,
+    actor: o.actor === undefined ? undefined : actorFilter(o.actor),
   };
+  // Here --actor filters; who is reading is --as (or CONSENTFLOW_ACTOR), and the read is logged before it happens.
+  const op = { actor: ctx.actor(o.as), reason: resolveReason(o.why) };
+  await recordOperator(ctx, op, { action: OperatorAction.log_queried, detail: describeFilter(filter) });
   let page;
   try {
     page = await DecisionLog.fromConfig(ctx.config(), ctx.redis()).queryPage(filter, limit, o.cursor);
@@ -75,7 +98,8 @@ async function runQuery(ctx: CliContext, o: QueryOptions): Promise<void> {
   );
 }
 
-async function runVerify(ctx: CliContext, o: { json?: boolean; witness: boolean }): Promise<void> {
+async function runVerify(ctx: CliContext, o: OperatorOptions & { json?: boolean; witness: boolean }): Promise<void> {
+  const op = operatorOf(ctx, o);
   const bar = !o.json && process.stderr.isTTY ? new SingleBar({ format: 'verify [{bar}] {percentage}% {value}/{total} entries', stream: process.stderr }, Presets.shades_classic) : null;
   let started = false;
   const report = await DecisionLog.fromConfig(ctx.config(), ctx.redis()).verify({
@@ -89,6 +113,7 @@ async function runVerify(ctx: CliContext, o: { json?: boolean; witness: boolean 
     },
   });
   if (started) bar?.stop();
+  await recordOperator(ctx, op, { action: OperatorAction.log_verified, detail: `ok=${report.ok} entries=${report.entries} breaks=${report.breaks.length}` });
   ctx.print(o.json, report, () =>
     report.ok
       ? `ok: ${report.entries} entries in ${report.partitions} chains (${report.segments} sealed segments) verify${report.witnessed ? '; heads witnessed' : ''}`
@@ -97,11 +122,13 @@ async function runVerify(ctx: CliContext, o: { json?: boolean; witness: boolean 
   if (!report.ok) process.exitCode = 1;
 }
 
-async function runExport(ctx: CliContext, o: { format: string; since?: string; until?: string; out?: string }): Promise<void> {
+async function runExport(ctx: CliContext, o: OperatorOptions & { format: string; since?: string; until?: string; out?: string }): Promise<void> {
   const format = oneOf('--format', o.format, { jsonl: 'jsonl', csv: 'csv' } as const)!;
   const range = period(o);
+  const op = operatorOf(ctx, o);
   const out = o.out ? createWriteStream(o.out, { flags: 'wx', mode: PRIVATE_FILE_MODE }) : process.stdout;
   if (o.out) await once(out, 'open').catch((e: Error) => Promise.reject(new CliUsageError(`--out ${o.out}: ${e.message.includes('EEXIST') ? 'the file exists; choose a new name' : e.message}`)));
+  await recordOperator(ctx, op, { action: OperatorAction.log_exported, detail: `format=${format}${range.since ? ` since=${range.since.toISOString()}` : ''}${range.until ? ` until=${range.until.toISOString()}` : ''}` });
   let n = 0;
   for await (const line of DecisionLog.fromConfig(ctx.config(), ctx.redis()).exportEntries({ format, ...range })) {
     if (!out.write(`${line}\n`)) await once(out, 'drain');
@@ -133,33 +160,35 @@ export const registerLogCommands: RegisterCommands = (program: Command, ctx: Cli
     .option('--outcome <outcome>', `one of ${Object.values(LogOutcome).join(', ')}`)
     .option('--kind <kind>', `one of ${Object.values(LogKind).join(', ')}`)
     .option('--reason <code>', 'a reason code, e.g. consent_withdrawn')
+    .option('--actor <name>', 'operator entries of this actor (an API key name or a CLI --actor)')
+    .option('--as <name>', 'who is reading, recorded in the log (default CONSENTFLOW_ACTOR; only `dev` falls back to $USER)')
+    .option('--why <text>', 'why you read the log (kept in the log, no personal data)')
     .option('--since <date>', 'entries at or after this ISO 8601 date/time')
     .option('--until <date>', 'entries before this ISO 8601 date/time')
     .option('--limit <n>', 'at most this many entries', '50')
     .option('--cursor <cursor>', 'continue after a previous page')
     .option('--json', 'print JSON')
     .action((o: QueryOptions) => runQuery(ctx, o));
-  log
-    .command('verify')
+  operatorOptions(log
+    .command('verify'))
     .description('Check every chain from its start; exits 1 and names the first broken position and kind')
     .option('--no-witness', 'do not record the verified heads in the signed witness file')
     .option('--json', 'print JSON')
-    .action((o: { json?: boolean; witness: boolean }) => runVerify(ctx, o));
-  log
-    .command('export')
+    .action((o: OperatorOptions & { json?: boolean; witness: boolean }) => runVerify(ctx, o));
+  operatorOptions(log
+    .command('export'))
     .description('Write the entries of a period with stable columns')
     .requiredOption('--format <format>', 'jsonl or csv')
     .option('--since <date>', 'entries at or after this ISO 8601 date/time')
     .option('--until <date>', 'entries before this ISO 8601 date/time')
     .option('--out <file>', 'write to a new file instead of stdout')
-    .action((o: { format: string; since?: string; until?: string; out?: string }) => runExport(ctx, o));
-  log
-    .command('replay')
+    .action((o: OperatorOptions & { format: string; since?: string; until?: string; out?: string }) => runExport(ctx, o));
+  operatorOptions(log
+    .command('replay'))
     .description('Re-decide logged decisions with their recorded policy version and the consent events as they stood then; exits 1 on any mismatch')
     .argument('[entryId]', 'one decision entry id')
     .option('--since <date>', 'decisions at or after this ISO 8601 date/time')
     .option('--until <date>', 'decisions before this ISO 8601 date/time')
-    .option('--actor <who>', 'who replays (recorded in the decision log); default $USER')
     .option('--json', 'print JSON')
     .action((entryId: string | undefined, o: ReplayOptions) => runReplay(ctx, entryId, o, period(o)));
   log

@@ -9,6 +9,7 @@ import { createServices } from '../infra/compose.js';
 import type { CliContext } from './context.js';
 import { workspaceAccess } from './workspace-access.js';
 import { readDevRuntime } from './runtime-file.js';
+import { resolveActor } from './actor.js';
 
 /** The real CLI context: config parsed once on first use, clients opened lazily and closed by `close()`. */
 export function makeCliContext(): CliContext {
@@ -55,6 +56,11 @@ export function makeCliContext(): CliContext {
         throw new ConfigError(`cannot reach Temporal at ${fromDev('temporalAddress', 'TEMPORAL_ADDRESS')} (${(e as Error).message}); start \`consentflow dev\` or fix TEMPORAL_ADDRESS`);
       });
       return temporal;
+    },
+    actor(flag) {
+      // "dev" means this command talks to the local `consentflow dev` stack, not to configured services.
+      const dev = !getConfig().env.REDIS_URL && readDevRuntime(getConfig().dataDir) !== undefined;
+      return resolveActor({ flag, env: process.env, dev });
     },
     print(json, value, human) {
       process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);

@@ -4,6 +4,8 @@ import type { ReportSummary } from '../domain/review-report.js';
 import { listReports, readReport, reportsDirOf, ReviewReportError, summarize } from '../infra/reports/report-store.js';
 import { ensureReviewSchedule, reviewResult, startReviewRun, type ReviewCadence } from '../infra/temporal/review-schedule.js';
 import { type CliContext, CliUsageError, type RegisterCommands } from './context.js';
+import { OperatorAction } from '../domain/operator-action.js';
+import { operatorOf, operatorOptions, recordOperator, type OperatorOptions } from './operator-log.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const CRON = /^(\S+\s+){4}\S+$/;
@@ -43,9 +45,12 @@ const line = (s: ReportSummary): string =>
 const detail = (s: ReportSummary): string =>
   [line(s), s.failures.length ? `  failed: ${s.failures.join(', ')}` : '  every invariant holds and the chain verifies', `  report: ${s.htmlPath}`, `  json:   ${s.jsonPath}`].join('\n');
 
-async function runReview(ctx: CliContext, o: { since?: string; until?: string; wait: boolean; json?: boolean }): Promise<void> {
+async function runReview(ctx: CliContext, o: OperatorOptions & { since?: string; until?: string; wait: boolean; json?: boolean }): Promise<void> {
   const p = period(o);
+  const op = operatorOf(ctx, o);
   const client = await ctx.temporal();
+  // Recorded before it starts: the review then counts its own request, whatever the timing.
+  await recordOperator(ctx, op, { action: OperatorAction.review_run, detail: `since=${p.since.toISOString()} until=${p.until.toISOString()}` });
   const handle = await startReviewRun(client, ctx.config().taskQueue, p);
   if (!o.wait) {
     ctx.print(o.json, { workflowId: handle.workflowId, since: p.since.toISOString(), until: p.until.toISOString() }, () => `review started: workflow ${handle.workflowId} (see \`consentflow review show --latest\` when it is done)`);
@@ -63,8 +68,9 @@ async function schedule(ctx: CliContext, o: { every?: string; cron?: string; jso
   ctx.print(o.json, { ...r, ...('cron' in c ? { cron: c.cron } : { everyMs: c.everyMs }), overlap: 'SKIP' }, () => `review schedule ${r.scheduleId} ${r.status}: ${when}, overlap policy SKIP`);
 }
 
-async function show(ctx: CliContext, id: string | undefined, o: { latest?: boolean; json?: boolean }): Promise<void> {
+async function show(ctx: CliContext, id: string | undefined, o: OperatorOptions & { latest?: boolean; json?: boolean }): Promise<void> {
   const dir = reportsDirOf(ctx.config());
+  const op = operatorOf(ctx, o);
   if (id === undefined && !o.latest) {
     const all = await listReports(dir);
     ctx.print(o.json, all, () => (all.length ? all.map(line).join('\n') : `no reports in ${dir} yet; run \`consentflow review run\``));
@@ -85,21 +91,22 @@ async function show(ctx: CliContext, id: string | undefined, o: { latest?: boole
   }
   if (!report) throw new CliUsageError(`no report ${wanted} in ${dir}; list them with \`consentflow review show\``);
   const s = summarize(dir, report);
+  await recordOperator(ctx, op, { action: OperatorAction.report_read, detail: `report=${report.id}` });
   ctx.print(o.json, { ...s, report }, () => detail(s));
 }
 
 /** Adds `review run|schedule|show`, the periodic compliance review. */
 export const registerReviewCommands: RegisterCommands = (program: Command, ctx: CliContext) => {
   const review = program.command('review').description('Periodic compliance review of the decision log: run, schedule and read reports');
-  review
-    .command('run')
+  operatorOptions(review
+    .command('run'))
     .description('Review a period now; exits 1 when an invariant fails or the chain is broken')
     .option('--since <date>', 'start of the period, ISO 8601 (default: 24 hours before --until)')
     .option('--until <date>', 'end of the period, exclusive, ISO 8601 (default: now)')
     .option('--wait', 'wait for the report (default)', true)
     .option('--no-wait', 'start the review and return at once')
     .option('--json', 'print JSON')
-    .action((o: { since?: string; until?: string; wait: boolean; json?: boolean }) => runReview(ctx, o));
+    .action((o: OperatorOptions & { since?: string; until?: string; wait: boolean; json?: boolean }) => runReview(ctx, o));
   review
     .command('schedule')
     .description('Create or update the review schedule (daily unless told otherwise; a run still going makes the next one skip)')
@@ -107,11 +114,11 @@ export const registerReviewCommands: RegisterCommands = (program: Command, ctx: 
     .option('--cron <expr>', "cron expression in UTC, e.g. '0 3 * * *'; each run reviews the day before it")
     .option('--json', 'print JSON')
     .action((o: { every?: string; cron?: string; json?: boolean }) => schedule(ctx, o));
-  review
-    .command('show')
+  operatorOptions(review
+    .command('show'))
     .description('List reports (newest first), or show one with the path of its HTML')
     .argument('[id]', 'report id from the list')
     .option('--latest', 'the newest report')
     .option('--json', 'print JSON (one report: its summary and the full report)')
-    .action((id: string | undefined, o: { latest?: boolean; json?: boolean }) => show(ctx, id, o));
+    .action((id: string | undefined, o: OperatorOptions & { latest?: boolean; json?: boolean }) => show(ctx, id, o));
 };

@@ -22,6 +22,8 @@ export const ConsentMethod = {
   double_opt_in: 'double_opt_in',
   /** An inbound SMS reply with an opt-out keyword (TD, T, N, STOP, 退订). */
   sms_reply: 'sms_reply',
+  /** Entered by staff on the subject's behalf (the source names the actor); never reads as the subject's own act. */
+  staff: 'staff',
 } as const;
 export type ConsentMethod = (typeof ConsentMethod)[keyof typeof ConsentMethod];
 

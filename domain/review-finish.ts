@@ -3,7 +3,8 @@ import type { SubjectRef } from './ids.js';
 import type { CompiledPolicy } from './policy.js';
 import { anomalyMethod, detectAnomalies, type AnomalyOptions } from './review-anomalies.js';
 import type { ReviewState } from './review.js';
-import { INVARIANT_TEXT, InvariantCode, REVIEW_REPORT_VERSION, ReviewReport, type ChainResult, type KeyStatus, type ProcessorReview, type SubjectRequestSummary } from './review-report.js';
+import { INVARIANT_TEXT, InvariantCode, REVIEW_REPORT_VERSION, ReviewReport, type ChainResult, type KeyStatus, type OperatorActions, type ProcessorReview, type SubjectRequestSummary } from './review-report.js';
+import { OperatorAction } from './operator-action.js';
 
 /** The pseudonymous subject of review entries: the log requires a subjectRef, and a review concerns no person. */
 export const REVIEW_SUBJECT_REF = 'sr_system_review_00000000' as SubjectRef;
@@ -46,6 +47,13 @@ function processorReviews(state: ReviewState, policy: CompiledPolicy, nowMs: num
   return [...known, ...unknown];
 }
 
+function operatorActions(state: ReviewState): OperatorActions {
+  const byActor = state.operators ?? {};
+  const sum = (m: Readonly<Record<string, number>>) => Object.values(m).reduce((a, n) => a + n, 0);
+  const staff = Object.entries(byActor).flatMap(([actor, m]) => (m[OperatorAction.consent_recorded_by_staff] ? [[actor, m[OperatorAction.consent_recorded_by_staff]!] as const] : []));
+  return { total: sum(Object.fromEntries(Object.entries(byActor).map(([a, m]) => [a, sum(m)]))), byActor, staffConsentsByActor: Object.fromEntries(staff) };
+}
+
 /** Turns the accumulated state and the extras into the validated report; a schema failure here is a bug. */
 export function buildReviewReport(state: ReviewState, x: ReviewExtras): ReviewReport {
   const invariants = Object.values(InvariantCode).map((code) => ({ code, description: INVARIANT_TEXT[code], ...(state.invariants[code] ?? { count: 0, entryIds: [] }) }));
@@ -75,6 +83,7 @@ export function buildReviewReport(state: ReviewState, x: ReviewExtras): ReviewRe
     processors: processorReviews(state, x.policy, x.generatedAt.getTime()),
     subjectRequests: x.subjectRequests,
     keys: [...(x.keys ?? [])],
+    operatorActions: operatorActions(state),
     anomalies: { method: anomalyMethod(x.anomalies), items: detectAnomalies(state.buckets, state.sinceMs, state.untilMs, x.anomalies) },
     logEntryId: x.logEntryId,
   });

@@ -137,6 +137,16 @@ export const SubjectRequestSummary = z.object({
 });
 export type SubjectRequestSummary = z.infer<typeof SubjectRequestSummary>;
 
+/** Who did what as an operator in the period (accountability), and the consents staff typed in, per actor. */
+export const OperatorActions = z.object({
+  total: Count,
+  /** actor → action code → count. */
+  byActor: z.record(z.string(), Counts),
+  /** actor → consents recorded by staff (method staff), which never count as the subject's own act. */
+  staffConsentsByActor: Counts,
+});
+export type OperatorActions = z.infer<typeof OperatorActions>;
+
 /** A campaign day far from its recent baseline. */
 export const Anomaly = z.object({
   campaignId: z.string(),
@@ -170,6 +180,8 @@ export const ReviewReport = z.object({
   anomalies: z.object({ method: z.string(), items: z.array(Anomaly) }),
   /** Each key's age and last rotation; reports written before keys had ids have none. */
   keys: z.array(KeyStatus).default([]),
+  /** Operator actions by actor; reports written before they were counted have none. */
+  operatorActions: OperatorActions.default({ total: 0, byActor: {}, staffConsentsByActor: {} }),
   /** The decision-log entry that recorded this review. */
   logEntryId: EntryId.nullable(),
 });

@@ -3,6 +3,7 @@ import type { LogEntry } from './decision-log.js';
 import type { CompiledPolicy } from './policy.js';
 import { bucketOf } from './review-anomalies.js';
 import { unaccountedIn } from './run.js';
+import { actionOf, actorOf } from './operator-action.js';
 import { agreementInvalid, consentGivenAt, fieldsOutsidePurpose, noticeOutdated, withdrawnBefore, type DecisionFacts } from './review-checks.js';
 import { InvariantCode, MAX_LISTED_IDS, type Finding, type Tally } from './review-report.js';
 
@@ -44,6 +45,8 @@ export interface ReviewState {
   buckets: Record<string, Record<string, Tally>>;
   /** Allow decisions seen in the period and not yet matched by a delivery, oldest first. */
   pending: DecisionFacts[];
+  /** actor → operator action → count; absent in states parked before operator actions were counted. */
+  operators?: Record<string, Record<string, number>>;
 }
 
 const emptyFinding = (): Finding => ({ count: 0, entryIds: [] });
@@ -54,7 +57,7 @@ export function emptyReviewState(period: { sinceMs: number; untilMs: number }): 
   const invariants = Object.fromEntries(Object.values(InvariantCode).map((c) => [c, emptyFinding()])) as Record<InvariantCode, Finding>;
   return {
     ...period, entries: 0, byKind: {}, byOutcome: {}, byReason: {}, byDeliveryResult: {}, byPolicyVersion: {}, byPurpose: {}, byChannel: {}, byCampaign: {}, byProcessor: {},
-    byDay: {}, byHour: {}, byCampaignDay: {}, invariants, staleReliedOn: emptyFinding(), noticeVersionsInDecisions: {}, received: {}, buckets: {}, pending: [],
+    byDay: {}, byHour: {}, byCampaignDay: {}, invariants, staleReliedOn: emptyFinding(), noticeVersionsInDecisions: {}, received: {}, buckets: {}, pending: [], operators: {},
   };
 }
 
@@ -122,6 +125,7 @@ export class ReviewAccumulator {
     if (e.kind === 'decision') await this.decision(e, events, lookups);
     if (e.kind === 'delivery') await this.delivery(e, events, lookups);
     if (e.kind === 'run') this.run(e);
+    if (e.kind === 'operator') bump(((this.state.operators ??= {})[actorOf(e) ?? NONE] ??= {}), actionOf(e) ?? NONE);
   }
 
   // Every run must account for every audience member; a summary that states no count fails closed.

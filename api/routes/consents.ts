@@ -9,6 +9,8 @@ import { evidenceOf } from '../evidence.js';
 import { type ApiApp, type ApiDeps, nowOf, propagate, refOfParam } from '../deps.js';
 import { bearer, errors, SubjectParams } from '../schemas.js';
 import { consentCaptureSchema } from '../consent-schema.js';
+import { OperatorAction } from '../../domain/operator-action.js';
+import { reasonOf, recordApiOperator } from '../operator-audit.js';
 
 const Captured = z.object({ event: ConsentEvent, streamId: z.string(), confirmUrl: z.string().optional(), propagationId: z.string().optional() });
 const ConsentView = z.object({
@@ -38,11 +40,13 @@ export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
     preHandler: deps.keyring.require('marketer', 'admin'),
   }, async (req, reply) => {
     const b = req.body;
+    // Staff typing in an answer is an operator act with a reason, never a capture by the subject.
+    if (b.method === 'staff' && b.action === 'grant' && reasonOf(req) === undefined) throw new ApiError(400, 'reason_required', 'a staff-entered grant needs header x-consentflow-reason saying where the subject gave it (a ticket, a call)', [{ path: 'headers.x-consentflow-reason', message: 'required for method staff' }]);
     const now = nowOf(deps);
     const subjectRef = deps.services.pseudonymize(b.subjectId);
     const r = buildConsentEvent({
       type: b.action === 'grant' ? 'granted' : 'withdrawn', subjectRef, purpose: b.purpose, channel: b.channel, noticeVersion: b.noticeVersion, language: b.language,
-      collectionPoint: b.collectionPoint, method: b.doubleOptIn ? 'double_opt_in' : b.method, jurisdiction: b.jurisdiction, source: `api:${req.caller!.name}`,
+      collectionPoint: b.collectionPoint, method: b.doubleOptIn ? 'double_opt_in' : b.method, jurisdiction: b.jurisdiction, source: `${b.method === 'staff' ? 'staff' : 'api'}:${req.caller!.name}`,
       pending: b.doubleOptIn, givenBy: b.givenBy, evidence: evidenceOf(req, deps.config.secrets.pseudonymKey), occurredAt: b.occurredAt,
     }, deps.services.policy.bundle, now, ulid(now.getTime()));
     // A well-formed time that the clock or the notice history rules out conflicts with state: 409, like an out-of-order answer.
@@ -51,6 +55,7 @@ export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
     const { streamId, event } = await appendAnswer(consent, r.event, b.occurredAt !== undefined);
     const confirmUrl = b.doubleOptIn ? `${deps.config.publicUrl}/confirm/${await tokens.sign({ scope: 'confirm', sub: subjectRef, purpose: event.purpose, channel: event.channel }, CONFIRM_TTL_DAYS)}` : undefined;
     const propagationId = event.type === 'withdrawn' ? await propagate(deps, subjectRef, { kind: 'withdrawn', changeId: event.id, purpose: event.purpose, channel: event.channel }) : undefined;
+    if (event.method === 'staff') await recordApiOperator(deps, req, { action: OperatorAction.consent_recorded_by_staff, subjectRef, purpose: event.purpose, channel: event.channel, detail: `type=${event.type} event=${event.id}` });
     return reply.code(201).send({ event, streamId, ...(confirmUrl ? { confirmUrl } : {}), ...(propagationId ? { propagationId } : {}) });
   });
 
@@ -59,6 +64,7 @@ export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
     preHandler: deps.keyring.require('marketer', 'admin'),
   }, async (req) => {
     const ref = refOfParam(deps, req.params.id);
+    await recordApiOperator(deps, req, { action: OperatorAction.profile_read, subjectRef: ref, detail: 'consents' });
     const [projection, suppressions, history, erased, state] = await Promise.all([consent.projection(ref), consent.suppressions(ref), consent.events(ref), subjects.isErased(ref), consent.loadGuardState(ref)]);
     return { subjectRef: ref, erased, personalisation: state.personalisation, current: Object.values(projection), suppressions, history };
   });

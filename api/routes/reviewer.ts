@@ -6,6 +6,8 @@ import { listReports, readReport, reportHtmlPath, reportsDirOf } from '../../inf
 import { ApiError } from '../errors.js';
 import { type ApiApp, type ApiDeps } from '../deps.js';
 import { bearer, errors, htmlPage } from '../schemas.js';
+import { Actor, OperatorAction } from '../../domain/operator-action.js';
+import { recordApiOperator } from '../operator-audit.js';
 
 const LogQuery = z.strictObject({
   subjectRef: z.string().regex(/^sr_[A-Za-z0-9_-]{22}$/, 'must be a subjectRef (sr_ + 22 characters)').optional(),
@@ -14,6 +16,7 @@ const LogQuery = z.strictObject({
   outcome: z.enum(LogOutcome).optional(),
   kind: z.enum(LogKind).optional(),
   reason: z.string().max(64).optional(),
+  actor: Actor.optional().describe('operator entries of this actor (an API key name or a CLI --actor)'),
   since: z.iso.datetime().optional(),
   until: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -32,6 +35,9 @@ export function reviewerRoutes(app: ApiApp, deps: ApiDeps): void {
     preHandler: reviewer,
   }, async (req) => {
     const { limit, cursor, since, until, ...rest } = req.query;
+    // The read is recorded before it is answered; the subject appears only by its ref.
+    const asked = Object.entries(req.query).filter(([k, v]) => v !== undefined && k !== 'cursor').map(([k, v]) => `q.${k}=${String(v)}`).join(' ');
+    await recordApiOperator(deps, req, { action: OperatorAction.log_queried, detail: asked });
     try {
       // The log starts at the Unix epoch (stream ids are milliseconds since it): earlier bounds mean "from the start".
       const at = (iso: string) => new Date(Math.max(0, Date.parse(iso)));
@@ -45,7 +51,11 @@ export function reviewerRoutes(app: ApiApp, deps: ApiDeps): void {
   app.get('/v1/log/verify', {
     schema: { summary: 'Verify every hash chain of the decision log', tags: ['reviewer'], security: bearer, response: { 200: z.object({ ok: z.boolean(), entries: z.number(), partitions: z.number(), segments: z.number(), breaks: z.array(z.unknown()), witnessed: z.boolean() }), ...errors } },
     preHandler: reviewer,
-  }, async () => deps.services.log.verify());
+  }, async (req) => {
+    const report = await deps.services.log.verify();
+    await recordApiOperator(deps, req, { action: OperatorAction.log_verified, detail: `ok=${report.ok} entries=${report.entries} breaks=${report.breaks.length}` });
+    return report;
+  });
 
   app.get('/v1/reviews', {
     schema: { summary: 'Compliance review reports, newest first', tags: ['reviewer'], security: bearer, response: { 200: z.object({ reports: z.array(z.unknown()) }), ...errors } },
@@ -58,6 +68,7 @@ export function reviewerRoutes(app: ApiApp, deps: ApiDeps): void {
   }, async (req) => {
     const r = await readReport(dir, req.params.id);
     if (!r) throw new ApiError(404, 'report_not_found', `no review ${req.params.id}`);
+    await recordApiOperator(deps, req, { action: OperatorAction.report_read, detail: `report=${req.params.id}` });
     return r;
   });
 
@@ -67,6 +78,7 @@ export function reviewerRoutes(app: ApiApp, deps: ApiDeps): void {
   }, async (req, reply) => {
     const text = await readFile(reportHtmlPath(dir, req.params.id), 'utf8').catch(() => undefined);
     if (text === undefined) throw new ApiError(404, 'report_not_found', `no review ${req.params.id}`);
+    await recordApiOperator(deps, req, { action: OperatorAction.report_read, detail: `report=${req.params.id} format=html` });
     return reply.type('text/html; charset=utf-8').send(text);
   });
 }

@@ -8,6 +8,8 @@ import { newSubjectRequestId, startSubjectRequest, subjectRequestStatus } from '
 import { ApiError } from '../errors.js';
 import { type ApiApp, type ApiDeps, nowOf } from '../deps.js';
 import { bearer, errors } from '../schemas.js';
+import { OperatorAction } from '../../domain/operator-action.js';
+import { reasonOf, recordApiOperator } from '../operator-audit.js';
 
 /** `POST /v1/subject-requests` body, from the policy's subject schema: `corrections` exactly when type is "correct". */
 export function subjectRequestSchema(specs: readonly SubjectFieldSpec[]) {
@@ -42,6 +44,7 @@ export function subjectRequestRoutes(app: ApiApp, deps: ApiDeps): void {
     preHandler: deps.keyring.require('admin'),
   }, async (req, reply) => {
     const b = req.body;
+    reasonOf(req);
     const ref = deps.services.pseudonymize(b.subjectId);
     const receivedAt = nowOf(deps);
     const requestId = newSubjectRequestId(b.type, receivedAt);
@@ -54,6 +57,7 @@ export function subjectRequestRoutes(app: ApiApp, deps: ApiDeps): void {
       requestId, type: b.type, subjectRef: ref, deadlineDays: deps.config.env.CONSENTFLOW_DSAR_DEADLINE_DAYS, receivedAt,
       bundleRetentionMs: parseDuration(deps.config.env.CONSENTFLOW_DSAR_BUNDLE_RETENTION), propagationRetry: deps.propagationRetry,
     });
+    await recordApiOperator(deps, req, { action: OperatorAction.dsr_received, subjectRef: ref, detail: `request=${requestId} type=${b.type}` });
     return reply.code(202).send({ requestId, statusUrl: `/v1/subject-requests/${requestId}` });
   });
 
@@ -68,6 +72,7 @@ export function subjectRequestRoutes(app: ApiApp, deps: ApiDeps): void {
   }, async (req) => {
     const r = await find(req.params.id);
     if (!r) throw new ApiError(404, 'request_not_found', `no subject request ${req.params.id}`);
+    await recordApiOperator(deps, req, { action: OperatorAction.dsr_outcome_read, subjectRef: r.subjectRef, detail: `request=${r.requestId} status=${r.status}` });
     return view(r);
   });
 
@@ -79,6 +84,8 @@ export function subjectRequestRoutes(app: ApiApp, deps: ApiDeps): void {
     if (!r?.bundleId) throw new ApiError(404, 'bundle_not_found', `request ${req.params.id} has no access bundle (yet)`);
     const b = await deps.rights.bundles.read(r.bundleId);
     if (!b) throw new ApiError(404, 'bundle_not_found', `the bundle of ${req.params.id} was delivered, expired or erased, or is not on this server's data dir; start a new access request for a fresh one`);
+    // The profile leaves through the access path: recorded before it is handed over.
+    await recordApiOperator(deps, req, { action: OperatorAction.profile_read, subjectRef: r.subjectRef, detail: `request=${r.requestId} bundle=${r.bundleId}` });
     // Delivered: the copy we keep is plaintext personal data with no further purpose.
     await discardBundle(deps.rights, r.subjectRef, r.bundleId, 'delivered', nowOf(deps));
     return b;

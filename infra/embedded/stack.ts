@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { startRedis, type RedisService } from './redis.js';
-import { startTemporal, type TemporalService } from './temporal.js';
+import { startTemporal, type TemporalService, type TemporalUi } from './temporal.js';
 import type { SmtpSink } from '../smtp/sink.js';
 import { startSmppSink, type SmppSink } from '../sms/smpp-server.js';
 import type { Env } from '../config.js';
@@ -42,7 +42,7 @@ async function timed<T>(timings: Record<string, number>, name: string, fn: () =>
  * Obtains and starts Redis, Temporal and SMTP, or uses REDIS_URL / TEMPORAL_ADDRESS / SMTP_URL when set.
  * `persistent` keeps Temporal's state in the data dir so journeys survive a restart of `dev`.
  */
-export async function startStack(env: Env, opts: { persistent: boolean }): Promise<Stack> {
+export async function startStack(env: Env, opts: { persistent: boolean; ui?: TemporalUi }): Promise<Stack> {
   const dataDir = resolve(env.CONSENTFLOW_DATA_DIR);
   const timings: Record<string, number> = {};
   const started: Array<{ stop(): Promise<void> }> = [];
@@ -57,6 +57,7 @@ export async function startStack(env: Env, opts: { persistent: boolean }): Promi
         namespace: env.TEMPORAL_NAMESPACE,
         port: env.TEMPORAL_PORT,
         dbFile: opts.persistent ? join(dataDir, 'temporal.db') : undefined,
+        ui: opts.ui,
       }),
     );
     started.push(temporal);

@@ -16,7 +16,15 @@ export interface TemporalService {
   readonly address: string;
   readonly namespace: string;
   readonly source: 'external' | 'path' | 'cache' | 'go-install' | 'sdk-download';
+  /** The Web UI, when this dev server serves one. */
+  readonly uiUrl?: string;
   stop(): Promise<void>;
+}
+
+/** The Web UI of a dev server we start: its loopback port and the codec endpoint it decodes payloads with. */
+export interface TemporalUi {
+  readonly port: number;
+  readonly codecEndpoint?: string;
 }
 
 type Obtained = { path: string; source: 'path' | 'cache' | 'go-install' } | { path: undefined; source: 'sdk-download' };
@@ -58,7 +66,7 @@ async function reachable(address: string, namespace: string, timeoutMs: number):
 }
 
 /** Uses TEMPORAL_ADDRESS when set, else starts a dev server with our search attributes registered. */
-export async function startTemporal(opts: { externalAddress?: string; namespace: string; dbFile?: string; port?: number }): Promise<TemporalService> {
+export async function startTemporal(opts: { externalAddress?: string; namespace: string; dbFile?: string; port?: number; ui?: TemporalUi }): Promise<TemporalService> {
   if (opts.externalAddress) {
     const ok = await reachable(opts.externalAddress, opts.namespace, 5000).catch((e: unknown) => {
       throw new ServiceStartError(`Temporal at TEMPORAL_ADDRESS=${opts.externalAddress} is not reachable (${(e as Error).message}). Start it, fix the address, or unset TEMPORAL_ADDRESS to run an embedded dev server.`);
@@ -79,12 +87,14 @@ export async function startTemporal(opts: { externalAddress?: string; namespace:
   const cli = obtainTemporalCli();
   if (cli.path === undefined) return startViaSdk(port, opts, extraArgs);
   if (opts.dbFile) ensurePrivateDirSync(dirname(opts.dbFile));
-  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--namespace', opts.namespace, '--log-level', 'error', ...extraArgs];
+  // Tests run headless; `dev` asks for the UI, bound to loopback like the server, with our codec endpoint.
+  const ui = opts.ui ? ['--ui-ip', '127.0.0.1', '--ui-port', String(opts.ui.port), ...(opts.ui.codecEndpoint ? ['--ui-codec-endpoint', opts.ui.codecEndpoint] : [])] : ['--headless'];
+  const args = ['server', 'start-dev', ...ui, '--ip', '127.0.0.1', '--port', String(port), '--namespace', opts.namespace, '--log-level', 'error', ...extraArgs];
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   const proc = spawnService('temporal', cli.path, args);
   const address = `127.0.0.1:${port}`;
   await waitUntil('temporal dev server', () => reachable(address, opts.namespace, 1000), 60_000, proc);
-  return { address, namespace: opts.namespace, source: cli.source, stop: () => proc.stop() };
+  return { address, namespace: opts.namespace, source: cli.source, ...(opts.ui ? { uiUrl: `http://127.0.0.1:${opts.ui.port}` } : {}), stop: () => proc.stop() };
 }
 
 async function startViaSdk(port: number, opts: { namespace: string; dbFile?: string }, extraArgs: string[]): Promise<TemporalService> {

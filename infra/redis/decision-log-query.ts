@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { LogEntry, LogOutcome, LogKind } from '../../domain/decision-log.js';
+import { actorOf } from '../../domain/operator-action.js';
 import { CSV_HEADER, csvLine, decodeEntry, orderedEntry, partitionOf } from '../../domain/decision-log-canonical.js';
 import type { DecisionLogOptions } from './decision-log-options.js';
 import { LogEntryCorruptError } from './decision-log-errors.js';
@@ -14,6 +15,8 @@ export interface LogQuery {
   readonly outcome?: LogOutcome;
   readonly kind?: LogKind;
   readonly reason?: string;
+  /** Operator entries of this actor only. */
+  readonly actor?: string;
   readonly since?: Date;
   readonly until?: Date;
 }
@@ -41,6 +44,7 @@ const matches = (q: LogQuery, e: LogEntry): boolean => {
     (q.outcome === undefined || e.outcome === q.outcome) &&
     (q.kind === undefined || e.kind === q.kind) &&
     (q.reason === undefined || e.reasons.includes(q.reason)) &&
+    (q.actor === undefined || actorOf(e) === q.actor) &&
     (q.since === undefined || t >= q.since.getTime()) &&
     (q.until === undefined || t < q.until.getTime())
   );

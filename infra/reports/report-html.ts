@@ -67,6 +67,14 @@ function keysSection(r: ReviewReport): string {
   return `<h2>Keys</h2>${table(['key', 'current id', 'age (days)', 'last rotated', 'previous keys held'], rows, 'no key information')}`;
 }
 
+function operatorsSection(r: ReviewReport): string {
+  const o = r.operatorActions;
+  const rows = Object.entries(o.byActor).sort().flatMap(([actor, m]) => Object.entries(m).sort().map(([action, n]) => [actor, action, n]));
+  const staff = Object.entries(o.staffConsentsByActor).sort().map(([actor, n]) => [actor, n]);
+  return `<h2 id="operator-actions">Operator actions <small>(${o.total})</small></h2>${table(['actor', 'action', 'count'], rows, 'no operator actions in the period')}
+<h3>Consents entered by staff</h3><p class="muted">Recorded with method staff: they never count as the subject's own act.</p>${table(['actor', 'consents entered'], staff, 'no consent entered by staff')}`;
+}
+
 function anomaliesSection(r: ReviewReport): string {
   const rows = r.anomalies.items.map((a) => [a.campaignId, a.day, a.metric, a.value, a.baselineMean, a.baselineStdev, a.zScore]);
   return `<h2>Anomalies</h2><p class="muted">${esc(r.anomalies.method)}</p>${table(['campaign', 'day', 'metric', 'value', 'baseline mean', 'baseline stdev', 'z'], rows, 'no campaign far from its baseline')}`;
@@ -98,7 +106,7 @@ ${invariantsSection(r)}${chainSection(r)}
 <h3>By purpose</h3>${table(TALLY_HEAD, tallyRows(t.byPurpose))}<h3>By channel</h3>${table(TALLY_HEAD, tallyRows(t.byChannel))}
 <h3>By campaign</h3>${table(TALLY_HEAD, tallyRows(t.byCampaign))}<h3>By processor</h3>${table(TALLY_HEAD, tallyRows(t.byProcessor))}
 <h3>By day</h3>${table(TALLY_HEAD, Object.entries(t.byDay).sort().map(([k, x]) => [k, x.entries, x.allow, x.deny, x.sent, x.failed]))}
-${consentSection(r)}${processorSection(r)}${requestsSection(r)}${keysSection(r)}${anomaliesSection(r)}
+${consentSection(r)}${processorSection(r)}${requestsSection(r)}${operatorsSection(r)}${keysSection(r)}${anomaliesSection(r)}
 <script type="application/json" id="report-data">${inlineJson(r)}</script>
 <script>${inlineJs(chartBundle())}</script>
 <script>${inlineJs(reportScript)}</script>

@@ -55,8 +55,10 @@ test('access: the bundle holds profile, consent history and every log entry; sta
   const b = bundle.json() as { bundle: { profile: { fields: Record<string, string> }; consentHistory: unknown[]; decisionLog: { subjectRef: string }[] }; summary: string };
   assert.deepEqual(b.bundle.profile.fields, { email: 'ann@example.org', first_name: 'Ann', city: 'Lyon' });
   assert.equal(b.bundle.consentHistory.length, 1);
-  assert.equal(b.bundle.decisionLog.length, 2);
+  // The two send entries, and the intake recorded as an operator action on this subject.
+  assert.equal(b.bundle.decisionLog.length, 3);
   assert.ok(b.bundle.decisionLog.every((e) => e.subjectRef === ref));
+  assert.equal(b.bundle.decisionLog.filter((e) => (e as { stepId?: string }).stepId === 'dsr_received').length, 1);
   assert.match(b.summary, /Profile fields we hold:\n {2}email: ann@example\.org/);
   assert.match(b.summary, /Postwerk Mail Relay GmbH/);
   assert.ok(!existsSync(bundleFile(requestId)), 'delivered, so deleted');

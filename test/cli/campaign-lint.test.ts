@@ -12,7 +12,7 @@ function program(sources: () => Promise<LintSources> = shippedSources): { run(ar
   const unused = (): never => assert.fail('campaign lint needs no services');
   const ctx: CliContext = {
     config: unused, redis: unused, keys: unused, redisUrl: unused, temporalAddress: unused, smtpUrl: unused, temporal: unused,
-    selectWorkspace: unused, workspace: unused, workspacePaths: unused, policy: unused, services: unused,
+    selectWorkspace: unused, workspace: unused, workspacePaths: unused, policy: unused, services: unused, actor: unused,
     close: () => Promise.resolve(),
     print: (json, value, human) => void out.push(json ? JSON.stringify(value) : human()),
   };

@@ -12,7 +12,7 @@ const keys = { CONSENTFLOW_MASTER_KEY: b64(), CONSENTFLOW_PSEUDONYM_KEY: b64(), 
 const engine = useEngine({ env: keys });
 const env = () => ({
   ...keys, REDIS_URL: process.env.CF_TEST_REDIS_URL, REDIS_KEY_PREFIX: engine.config.redisKeyPrefix, TEMPORAL_ADDRESS: process.env.CF_TEST_TEMPORAL_ADDRESS,
-  TEMPORAL_TASK_QUEUE: engine.taskQueue, CONSENTFLOW_DATA_DIR: engine.config.dataDir,
+  TEMPORAL_TASK_QUEUE: engine.taskQueue, CONSENTFLOW_DATA_DIR: engine.config.dataDir, CONSENTFLOW_ACTOR: 'dpo-test',
 });
 
 test('consentflow dsar access --wait writes the bundle; correct validates fields; erase shreds the profile', async () => {

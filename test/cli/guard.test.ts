@@ -32,7 +32,7 @@ const expectDeny = (d: Decision, ...codes: ReasonCode[]) => {
   for (const c of codes) assert.ok(reasons(d).includes(c), `expected ${c} in ${reasons(d).join(',')}`);
   reasons(d).forEach((c) => seen.add(c));
 };
-const grant = async (id: string, ...args: string[]) => assert.equal((await cli('consent', 'grant', '--subject', id, ...args)).code, 0);
+const grant = async (id: string, ...args: string[]) => assert.equal((await cli('consent', 'grant', '--subject', id, '--reason', 'ticket T-1', ...args)).code, 0);
 
 test('allows with a current consent, releasing exactly the requested fields plus the address', async () => {
   const id = uniqueId('ok');
@@ -62,7 +62,7 @@ test('explains each consent-based denial', async () => {
   const p = uniqueId('p');
   await grant(p, ...newsletter, '--pending');
   expectDeny(await check(p, ...newsletter), 'consent_pending');
-  await cli('consent', 'reconfirm', '--subject', p, ...newsletter);
+  await cli('consent', 'reconfirm', '--subject', p, '--reason', 'ticket T-1', ...newsletter);
   assert.equal((await check(p, ...newsletter)).outcome, 'allow');
 
   const o = uniqueId('o');
@@ -141,7 +141,7 @@ test('explains jurisdiction denials: legal basis, guardian, cross-border transfe
   await stores.subjects.upsert(m, { birth_year: '1990' });
   await grant(m, ...newsletter);
   assert.equal((await check(m, ...newsletter)).outcome, 'allow', 'an adult answers for themselves');
-  const bad = await cli('consent', 'grant', '--subject', m, ...newsletter, '--given-by', 'parent');
+  const bad = await cli('consent', 'grant', '--subject', m, ...newsletter, '--reason', 'ticket T-1', '--given-by', 'parent');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--given-by "parent" must be subject or guardian/);
 

@@ -19,7 +19,7 @@ import { testRedis, uniqueId } from '../helpers/services.js';
 
 const { redis, url, prefix } = testRedis();
 const dataDir = join(process.env.CF_TEST_DATA_DIR ?? '.data/test', uniqueId('keys-log'));
-const env = { REDIS_URL: url, REDIS_KEY_PREFIX: prefix, CONSENTFLOW_DATA_DIR: dataDir, CONSENTFLOW_LOG_PARTITIONS: '2', USER: 'ops-alice' };
+const env = { REDIS_URL: url, REDIS_KEY_PREFIX: prefix, CONSENTFLOW_DATA_DIR: dataDir, CONSENTFLOW_LOG_PARTITIONS: '2', CONSENTFLOW_ACTOR: 'ops-alice' };
 loadDevKeys(dataDir, true);
 const configNow = (): AppConfig => buildConfig(parseEnv(env), loadDevKeys(dataDir, false));
 // The rotation runs as the real command; the many verifies after it run in process, over the same keyring file.

@@ -14,7 +14,7 @@ import { testRedis, uniqueId } from '../helpers/services.js';
 
 const { redis, url, prefix } = testRedis();
 const dataDir = join(process.env.CF_TEST_DATA_DIR ?? '.data/test', uniqueId('keys'));
-const env = { REDIS_URL: url, REDIS_KEY_PREFIX: prefix, CONSENTFLOW_DATA_DIR: dataDir, USER: 'ops-alice' };
+const env = { REDIS_URL: url, REDIS_KEY_PREFIX: prefix, CONSENTFLOW_DATA_DIR: dataDir, CONSENTFLOW_ACTOR: 'ops-alice' };
 loadDevKeys(dataDir, true);
 loadDevApiKeys(dataDir, true);
 const configNow = (): AppConfig => buildConfig(parseEnv(env), loadDevKeys(dataDir, false));
@@ -80,8 +80,8 @@ test('keys rotate api --name issues a new secret and revokes the old one; every 
   const log = await cli('log', 'query', '--kind', 'operator', '--json');
   assert.equal(log.code, 0, log.stderr);
   const results = (JSON.parse(log.stdout) as { entries: { result: string }[] }).entries.map((e) => e.result.replace(/from=\S+ to=\S+/, 'from=… to=…'));
-  for (const k of ['token', 'codec', 'master']) assert.ok(results.includes(`rotated=${k} from=… to=… actor=ops-alice`), `${k} in ${results.join(' | ')}`);
-  assert.ok(results.some((x) => x.startsWith('rotated=api') && x.endsWith('api_key=rotated')));
+  for (const k of ['token', 'codec', 'master']) assert.ok(results.includes(`actor=ops-alice rotated=${k} from=… to=…`), `${k} in ${results.join(' | ')}`);
+  assert.ok(results.some((x) => x.startsWith('actor=ops-alice rotated=api') && x.endsWith('api_key=rotated')));
   assert.equal((await cli('log', 'verify')).code, 0);
 });
 

@@ -87,7 +87,7 @@ test('replaying a period with a broadcast and a journey with a withdrawal finds 
   assert.ok(tamperedJson.findings[0]!.notes.some((n) => n.includes(`logged ${withdrawal.id}`)), 'it names the consent event the decision relied on');
 
   const operator = [];
-  for await (const e of engine.services.log.query({ kind: 'operator' })) if (e.stepId === 'decision_replay') operator.push(e.reasons[0]);
+  for await (const e of engine.services.log.query({ kind: 'operator' })) if (e.stepId === 'log_replayed') operator.push(/mismatched=0 /.test(e.result ?? '') ? 'replay_clean' : 'replay_mismatch');
   assert.deepEqual(operator, ['replay_clean', 'replay_clean', 'replay_mismatch', 'replay_mismatch'], 'each replay is an operator entry');
 });
 

@@ -5,6 +5,7 @@ import { type AppConfig, buildConfig, parseEnv } from '../../infra/config.js';
 import { redisKeys } from '../../infra/redis/keys.js';
 import { CliUsageError, type CliContext, type RegisterCommands } from '../../cli/context.js';
 import { workspaceAccess } from '../../cli/workspace-access.js';
+import { resolveActor } from '../../cli/actor.js';
 import { createServices } from '../../infra/compose.js';
 import { exampleRoot } from './example-workspace.js';
 
@@ -16,16 +17,22 @@ export interface CliRun {
   readonly code: number;
 }
 
-/** A CLI context over a given Redis client and key prefix, with fresh secrets; output is captured per run. */
-export function testCliContext(redis: Redis, prefix: string): CliContext & { out: string[] } {
+/**
+ * A CLI context over a given Redis client and key prefix, with fresh secrets; output is captured per run. It acts
+ * outside dev: the actor comes from `actorEnv` (CONSENTFLOW_ACTOR=test-operator unless a test changes it).
+ */
+export function testCliContext(redis: Redis, prefix: string): CliContext & { out: string[]; actorEnv: Record<string, string | undefined> } {
   const b64 = () => randomBytes(32).toString('base64');
   const config: AppConfig = buildConfig(parseEnv({
     REDIS_KEY_PREFIX: prefix, CONSENTFLOW_MASTER_KEY: b64(), CONSENTFLOW_PSEUDONYM_KEY: b64(), CONSENTFLOW_LOG_KEY: b64(), CONSENTFLOW_TOKEN_KEY: b64(), CONSENTFLOW_CODEC_KEY: b64(),
   }));
   const out: string[] = [];
   const ws = workspaceAccess({}, exampleRoot);
+  const actorEnv: Record<string, string | undefined> = { CONSENTFLOW_ACTOR: 'test-operator' };
   return {
     out,
+    actorEnv,
+    actor: (flag) => resolveActor({ flag, env: actorEnv, dev: false }),
     selectWorkspace: (dir) => ws.select(dir),
     workspace: () => ws.workspace(),
     workspacePaths: () => ws.paths(),

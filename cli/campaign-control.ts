@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { OperatorAction } from '../domain/operator-action.js';
+import { CampaignControl, controlCampaign } from '../infra/temporal/campaign-control.js';
+import type { CliContext } from './context.js';
+import { operatorOf, operatorOptions, recordOperator, type OperatorOptions } from './operator-log.js';
+
+const ACTION = { pause: OperatorAction.campaign_paused, resume: OperatorAction.campaign_resumed, cancel: OperatorAction.campaign_cancelled } as const;
+const DONE = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' } as const;
+const WHAT = {
+  pause: 'pause a running campaign: no further pages are sent until it is resumed',
+  resume: 'resume a paused campaign',
+  cancel: 'cancel a running campaign: it stops after the page in flight and closes its run with a summary',
+} as const;
+
+/** `campaign pause|resume|cancel <id> --reason`: each one an operator entry with its actor. */
+export function addCampaignControlCommands(campaign: Command, ctx: CliContext, known: (id: string) => Promise<void>): void {
+  for (const control of Object.values(CampaignControl)) {
+    operatorOptions(campaign.command(control).description(WHAT[control]).argument('<id>', 'campaign id'), 'why (required; kept in the decision log)')
+      .option('--json', 'print the result as JSON')
+      .action(async (id: string, o: OperatorOptions & { json?: boolean }) => {
+        const op = operatorOf(ctx, o, `to ${control} a campaign: the log keeps why a run was interrupted`);
+        await known(id);
+        const r = await controlCampaign(await ctx.temporal(), id, control);
+        if (r === 'not_running') {
+          ctx.print(o.json, { campaignId: id, result: r }, () => `${id} has no open run to ${control}; start it with \`consentflow campaign start ${id}\``);
+          process.exitCode = 1;
+          return;
+        }
+        await recordOperator(ctx, op, { action: ACTION[control], campaignId: id });
+        ctx.print(o.json, { campaignId: id, result: DONE[control], actor: op.actor }, () => `${id}: ${DONE[control]} (recorded for ${op.actor})`);
+      });
+  }
+}
