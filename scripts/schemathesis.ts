@@ -2,7 +2,7 @@
 // /openapi.json as admin, as reviewer and without a key, and stops everything by PID however the run ends.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../infra/embedded/process.js';
 import { obtainSchemathesis } from '../infra/embedded/schemathesis.js';
@@ -26,7 +26,15 @@ async function main(): Promise<number> {
     // Conformance, not load: the limits are tested in test/api/rate-limits.test.ts.
     CONSENTFLOW_RATE_SUBJECT_PER_MIN: '1000000', CONSENTFLOW_RATE_CONSENT_PER_MIN: '1000000', CONSENTFLOW_RATE_API_PER_MIN: '1000000',
   };
-  const dev = spawn(process.execPath, [join(root, 'bin', 'consentflow.js'), 'dev', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The server's request log (two lines per generated request, thousands per mode) goes to a file, not the console:
+  // it would bury the run's own results. Its tail is printed when something fails.
+  mkdirSync(dataDir, { recursive: true });
+  const devLog = join(dataDir, 'dev.log');
+  const dev = spawn(process.execPath, [join(root, 'bin', 'consentflow.js'), 'dev', '--json'], { env, stdio: ['ignore', 'pipe', openSync(devLog, 'w')] });
+  const printDevLogTail = (): void => {
+    const lines = readFileSync(devLog, 'utf8').trimEnd().split('\n');
+    console.error(`\n[schemathesis] last ${Math.min(40, lines.length)} lines of the server's log:\n${lines.slice(-40).join('\n')}`);
+  };
   const stop = (): void => {
     if (dev.exitCode === null) dev.kill('SIGTERM');
   };
@@ -35,7 +43,7 @@ async function main(): Promise<number> {
   try {
     await new Promise<void>((resolve, reject) => {
       let out = '';
-      dev.stdout.on('data', (b: Buffer) => {
+      dev.stdout!.on('data', (b: Buffer) => {
         out += b.toString();
         if (out.includes('"api"')) resolve();
       });
@@ -50,7 +58,12 @@ async function main(): Promise<number> {
       const r = spawnSync(st, args, { stdio: 'inherit', cwd: dataDir, env: { ...process.env, SCHEMATHESIS_HOOKS: '' } });
       if (r.status !== 0) failed++;
     }
+    if (failed > 0) printDevLogTail();
+    console.log(`\n[schemathesis] ${failed === 0 ? 'all three runs passed' : `${failed} of 3 runs failed`}`);
     return failed === 0 ? 0 : 1;
+  } catch (e) {
+    printDevLogTail();
+    throw e;
   } finally {
     stop();
     await new Promise((r) => (dev.exitCode === null ? dev.once('exit', r) : r(null)));
