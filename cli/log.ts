@@ -114,10 +114,15 @@ async function runVerify(ctx: CliContext, o: OperatorOptions & { json?: boolean;
   });
   if (started) bar?.stop();
   await recordOperator(ctx, op, { action: OperatorAction.log_verified, detail: `ok=${report.ok} entries=${report.entries} breaks=${report.breaks.length}` });
+  // Removed ranges are retention's doing, recorded in the signed manifest: reported, never counted as breaks.
+  const removed = report.removed.map((r) => `  chain ${r.partition}: seq ${r.firstSeq}..${r.lastSeq} (${r.count} entries, ${new Date(r.fromMs).toISOString()} to ${new Date(r.toMs).toISOString()}) removed by retention; verified from its kept hash`);
   ctx.print(o.json, report, () =>
-    report.ok
-      ? `ok: ${report.entries} entries in ${report.partitions} chains (${report.segments} sealed segments) verify${report.witnessed ? '; heads witnessed' : ''}`
-      : ['BROKEN:', ...report.breaks.map((b) => `  chain ${b.partition} at seq ${b.seq}${b.streamId ? ` (stream id ${b.streamId})` : ''}: ${b.kind}: ${b.detail}`)].join('\n'),
+    [
+      report.ok
+        ? `ok: ${report.entries} entries in ${report.partitions} chains (${report.segments} sealed segments) verify${report.witnessed ? '; heads witnessed' : ''}`
+        : ['BROKEN:', ...report.breaks.map((b) => `  chain ${b.partition} at seq ${b.seq}${b.streamId ? ` (stream id ${b.streamId})` : ''}: ${b.kind}: ${b.detail}`)].join('\n'),
+      ...removed,
+    ].join('\n'),
   );
   if (!report.ok) process.exitCode = 1;
 }

@@ -51,3 +51,8 @@ export class LogSegmentError extends Error {
 export class LogEntryCorruptError extends Error {
   override readonly name = 'LogEntryCorruptError';
 }
+
+/** Retention refused to delete a segment: not sealed, not the oldest kept one of its chain, or it does not verify. */
+export class LogRetentionError extends Error {
+  override readonly name = 'LogRetentionError';
+}

@@ -63,6 +63,8 @@ async function* partitionEntries(o: DecisionLogOptions, p: number, q: LogQuery, 
   const to = q.until ? q.until.getTime() + CLOCK_SKEW_MS : Infinity;
   const segments = (await readManifest(o.dataDir, o.logRing)).filter((s) => s.partition === p);
   for (const seg of segments) {
+    // Removed by retention: its entries are gone on purpose (the manifest keeps only its hashes).
+    if (seg.removedAt !== undefined) continue;
     if (seg.lastSeq <= afterSeq || seg.toMs < from || seg.fromMs > to) continue;
     for await (const page of segmentPages(join(segmentsDir(o.dataDir), seg.file))) {
       for (const r of page) {

@@ -27,6 +27,11 @@ export const SegmentInfo = z.object({
   count: z.number().int().min(1),
   sha256: Hash,
   sealedAt: z.iso.datetime(),
+  /**
+   * Set when retention deleted the file: the entry stays, so its `lastHash` anchors verification of what follows.
+   * Only a partition's oldest segments may carry it (a prefix), never one after a kept segment.
+   */
+  removedAt: z.iso.datetime().optional(),
 });
 export type SegmentInfo = z.infer<typeof SegmentInfo>;
 

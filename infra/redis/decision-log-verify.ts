@@ -5,6 +5,7 @@ import { ChainChecker, type LogBreak, type StoredHead } from './decision-log-cha
 import type { DecisionLogOptions } from './decision-log-options.js';
 import { LogSegmentError } from './decision-log-errors.js';
 import { chainPages, segmentPages, type ChainRecord } from './decision-log-read.js';
+import { removedRanges, type RemovedRange } from './decision-log-retention.js';
 import { fileSha256, readManifest, readWitness, segmentsDir, writeWitness, type SegmentInfo, type WitnessHeads } from './decision-log-segments.js';
 
 /** Progress of a verify run, reported after every page. */
@@ -28,6 +29,8 @@ export interface VerifyReport {
   readonly segments: number;
   readonly breaks: LogBreak[];
   readonly witnessed: boolean;
+  /** Per chain, the oldest entries retention removed; verification starts from their kept hash. */
+  readonly removed: RemovedRange[];
 }
 
 const HeadReply = z.tuple([z.string().regex(/^\d+$/).nullable(), z.string().nullable(), z.string().nullable()]);
@@ -40,7 +43,25 @@ async function readHead(o: DecisionLogOptions, partition: number): Promise<Store
 
 type Feed = (page: ChainRecord[], skipUpTo?: number) => boolean;
 
-async function checkSegments(o: DecisionLogOptions, checker: ChainChecker, segments: SegmentInfo[], feed: Feed): Promise<boolean> {
+// Segments removed by retention are skipped, and the chain resumes from the hash the manifest kept for the last
+// of them; the manifest's MAC vouches for that hash, and only a prefix of a chain may be removed.
+function skipRemoved(checker: ChainChecker, segments: SegmentInfo[]): SegmentInfo[] | false {
+  const kept = segments.findIndex((s) => s.removedAt === undefined);
+  const removed = kept < 0 ? segments : segments.slice(0, kept);
+  const rest = kept < 0 ? [] : segments.slice(kept);
+  const late = rest.find((s) => s.removedAt !== undefined);
+  if (late) return checker.missing(late.firstSeq, `segment ${late.file} (seq ${late.firstSeq}..${late.lastSeq}) is marked removed by retention after a kept segment; retention only removes a chain's oldest segments, so the manifest was altered`);
+  for (const s of removed) {
+    if (s.firstSeq !== checker.expect || s.prevHash !== checker.prev) return checker.missing(checker.expect, `the removed segment ${s.file} does not follow seq ${checker.expect - 1} in the manifest`);
+    checker.expect = s.lastSeq + 1;
+    checker.prev = s.lastHash;
+  }
+  return rest;
+}
+
+async function checkSegments(o: DecisionLogOptions, checker: ChainChecker, all: SegmentInfo[], feed: Feed): Promise<boolean> {
+  const segments = skipRemoved(checker, all);
+  if (segments === false) return false;
   for (const seg of segments) {
     const file = join(segmentsDir(o.dataDir), seg.file);
     if (seg.firstSeq !== checker.expect) return checker.missing(checker.expect, `seq ${checker.expect}..${seg.firstSeq - 1} is in no segment`);
@@ -74,7 +95,7 @@ export async function verifyLog(o: DecisionLogOptions, options: VerifyOptions): 
   const [manifest, witness] = await Promise.all([readManifest(o.dataDir, o.logRing), readWitness(o.dataDir, o.logRing)]);
   const parts = Array.from({ length: o.partitions }, (_, i) => i);
   const lens = await Promise.all(parts.map((p) => o.redis.xlen(o.keys.logChain(p))));
-  const total = lens.reduce((a, b) => a + b, 0) + manifest.reduce((a, s) => a + s.count, 0);
+  const total = lens.reduce((a, b) => a + b, 0) + manifest.reduce((a, s) => a + (s.removedAt === undefined ? s.count : 0), 0);
   let checked = 0;
   const tick = (n: number) => {
     checked += n;
@@ -96,5 +117,6 @@ export async function verifyLog(o: DecisionLogOptions, options: VerifyOptions): 
     const heads: WitnessHeads = Object.fromEntries(results.map((r, p) => [String(p), r.head]));
     await writeWitness(o.dataDir, o.logKey, heads, o.now());
   }
-  return { ok, entries: checked, partitions: o.partitions, segments: manifest.length, breaks, witnessed: ok && !!options.recordWitness };
+  const kept = manifest.filter((s) => s.removedAt === undefined).length;
+  return { ok, entries: checked, partitions: o.partitions, segments: kept, breaks, witnessed: ok && !!options.recordWitness, removed: removedRanges(manifest) };
 }

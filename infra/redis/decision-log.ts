@@ -13,6 +13,8 @@ import { CLOCK_SKEW_MS, redisPages, type RawRecord } from './decision-log-read.j
 import { queryEntries, queryPage, exportEntries, type ExportOptions, type LogQuery, type QueryPage } from './decision-log-query.js';
 import { probeLogAppend } from './decision-log-probe.js';
 import { sealBefore, type SealResult } from './decision-log-seal.js';
+import { removeSegments, segmentsPastRetention } from './decision-log-retention.js';
+import { readManifest, type SegmentInfo } from './decision-log-segments.js';
 import { verifyLog, type VerifyOptions, type VerifyReport } from './decision-log-verify.js';
 import { decisionLogOptions, type DecisionLogDeps, type DecisionLogOptions } from './decision-log-options.js';
 import type { RedisKeys } from './keys.js';
@@ -222,5 +224,15 @@ export class DecisionLog {
   /** Seals every entry older than `before` into gzip segment files, then trims it from Redis. */
   seal(before: Date): Promise<SealResult> {
     return sealBefore(this.opts, before);
+  }
+
+  /** The sealed segments retention may delete at `cutoff`: all entries older, and per chain only its oldest kept ones. */
+  async segmentsPastRetention(cutoff: Date): Promise<SegmentInfo[]> {
+    return segmentsPastRetention(await readManifest(this.opts.dataDir, this.opts.logRing), cutoff.getTime());
+  }
+
+  /** Deletes sealed segments (oldest first, each verified), keeping their hashes in the manifest; see decision-log-retention.ts. */
+  removeSegments(files: readonly string[]): Promise<SegmentInfo[]> {
+    return removeSegments(this.opts, files);
   }
 }
