@@ -101,7 +101,7 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     startJourney: journeyStarter(io.client, io.taskQueue),
     ...subjectRequestDeps(config, s, { redis: io.redis, client: io.client, notifier: io.notifier }),
     ...reviewDeps(config, s, { redis: io.redis, client: io.client, taskQueue: io.taskQueue }),
-    ...retentionDeps(config, s),
+    ...retentionDeps(config, s, { redis: io.redis, client: io.client }),
     now: () => new Date(),
   };
 }

@@ -1,30 +1,83 @@
 import { stat, unlink } from 'node:fs/promises';
-import { namesIn } from './private-files.js';
 import { join } from 'node:path';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
 import type { RetentionActivityDeps } from '../activities/retention.js';
+import type { LogSegmentRef } from '../activities/retention-log.js';
 import type { AppConfig } from './config.js';
 import type { Services } from './compose.js';
+import { namesIn } from './private-files.js';
+import { ConsentRetentionError, ConsentRetentionStore } from './redis/consent-retention.js';
+import { LogRetentionError, LogSealError } from './redis/decision-log-errors.js';
+import { deleteLedgerRecords, ledgerRecords } from './redis/ledger-retention.js';
 import { reportsDirOf } from './reports/report-store.js';
 
-/** Deletes the regular files in `dir` last modified before `cutoffMs`; a missing folder holds nothing. */
-export async function deleteFilesOlderThan(dir: string, cutoffMs: number): Promise<string[]> {
-  const names = await namesIn(dir);
-  const removed: string[] = [];
-  for (const name of names.sort()) {
-    const file = join(dir, name);
-    const st = await stat(file);
-    if (!st.isFile() || st.mtimeMs >= cutoffMs) continue;
-    await unlink(file);
-    removed.push(name);
+/** Deletes the regular files in `dir` last modified before `cutoffMs`, after `beforeDelete` saw them; a missing folder holds nothing. */
+export async function deleteFilesOlderThan(dir: string, cutoffMs: number, beforeDelete?: (files: { name: string; mtimeMs: number }[]) => Promise<void>): Promise<string[]> {
+  const due: { name: string; mtimeMs: number }[] = [];
+  for (const name of (await namesIn(dir)).sort()) {
+    const st = await stat(join(dir, name));
+    if (st.isFile() && st.mtimeMs < cutoffMs) due.push({ name, mtimeMs: st.mtimeMs });
   }
-  return removed;
+  if (due.length > 0) await beforeDelete?.(due);
+  for (const f of due) await unlink(join(dir, f.name)).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+  return due.map((f) => f.name);
 }
 
-/** Wires the retention activity's ports: shredding through the subject store, the bundle and report folders. */
-export function retentionDeps(config: AppConfig, s: Services): Pick<RetentionActivityDeps, 'shredSubject' | 'expireFiles'> {
+const segmentRef = (s: LogSegmentRef): LogSegmentRef => ({ partition: s.partition, file: s.file, firstSeq: s.firstSeq, lastSeq: s.lastSeq, count: s.count, fromMs: s.fromMs, toMs: s.toMs });
+
+/** Whether a workflow is running; anything but a definite answer counts as running, so its records are kept. */
+async function workflowRunning(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch (e) {
+    return !(e instanceof WorkflowNotFoundError);
+  }
+}
+
+/** Wires the retention activity's ports: subject store, data folders, decision log, consent history, ledger and runs. */
+export function retentionDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client }): Omit<RetentionActivityDeps, 'policy' | 'pageSubjects' | 'loadGuardStates' | 'appendLog' | 'now'> {
   const dirs = { access_bundle: join(config.dataDir, 'dsar'), report: reportsDirOf(config) } as const;
+  const consent = new ConsentRetentionStore(io.redis, s.keys);
   return {
     shredSubject: (ref, source, now) => s.subjects.erase(ref, source, now),
-    expireFiles: (cls, cutoffMs) => deleteFilesOlderThan(dirs[cls], cutoffMs),
+    expireFiles: (cls, cutoffMs, beforeDelete) => deleteFilesOlderThan(dirs[cls], cutoffMs, beforeDelete),
+    sealLogBefore: async (before) => {
+      try {
+        await s.log.seal(before);
+        return null;
+      } catch (e) {
+        if (e instanceof LogSealError) return `sealing before ${before.toISOString()} refused: ${e.message}`;
+        throw e;
+      }
+    },
+    logSegmentsPastRetention: async (cutoff) => (await s.log.segmentsPastRetention(cutoff)).map(segmentRef),
+    removeLogSegments: async (files, beforeRemoval) => {
+      try {
+        return { removed: (await s.log.removeSegments(files, (segs) => beforeRemoval(segs.map(segmentRef)))).map(segmentRef) };
+      } catch (e) {
+        if (e instanceof LogRetentionError || e instanceof LogSealError) return { refused: e.message };
+        throw e;
+      }
+    },
+    consentHistory: async (ref) => {
+      try {
+        return await consent.history(ref);
+      } catch (e) {
+        if (e instanceof ConsentRetentionError) return null;
+        throw e;
+      }
+    },
+    removeConsentEvents: (ref, items) => consent.remove(ref, items),
+    ledgerPages: () => ledgerRecords(io.redis, config.redisKeyPrefix),
+    ledgerInUse: async (workflowId, runId) => {
+      if (await workflowRunning(io.client, workflowId)) return true;
+      if (runId === undefined) return false;
+      const run = await s.runs.get(runId).catch(() => null);
+      // A run record that does not read keeps its records, and so does a run still fixing its audience (its workflow
+      // may not have started yet); an absent one never started, and a closed workflow's run is over.
+      return run === null || run?.status === 'snapshotting';
+    },
+    deleteLedgerRecords: (found) => deleteLedgerRecords(io.redis, found),
   };
 }

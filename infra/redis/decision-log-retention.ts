@@ -67,8 +67,9 @@ async function checkWhole(o: DecisionLogOptions, seg: SegmentInfo): Promise<void
  * Deletes the named sealed segments, in order, after checking each is the oldest kept segment of its chain and
  * verifies against its manifest hashes. The manifest marks them removed (keeping their hashes) before any file
  * goes, so a crash leaves an extra file that the next removal deletes, never a gap verify would call tampering.
+ * `beforeRemoval` runs once all checks passed and before the manifest changes; if it throws, nothing is removed.
  */
-export async function removeSegments(o: DecisionLogOptions, files: readonly string[]): Promise<SegmentInfo[]> {
+export async function removeSegments(o: DecisionLogOptions, files: readonly string[], beforeRemoval?: (segments: SegmentInfo[]) => Promise<void>): Promise<SegmentInfo[]> {
   return withSealLock(o, async () => {
     const manifest = await readManifest(o.dataDir, o.logRing);
     const next = [...manifest];
@@ -85,7 +86,11 @@ export async function removeSegments(o: DecisionLogOptions, files: readonly stri
       next[i] = { ...seg, removedAt };
       removed.push(next[i]);
     }
-    if (removed.length > 0) await writeManifest(o.dataDir, o.logKey, next);
+    if (removed.length > 0) {
+      // The caller's record of the removal (a log entry) lands after every check and before anything is deleted.
+      await beforeRemoval?.(removed);
+      await writeManifest(o.dataDir, o.logKey, next);
+    }
     // Files of segments marked removed earlier but left behind by a crash go too.
     for (const s of next) if (s.removedAt !== undefined) await rm(join(segmentsDir(o.dataDir), s.file), { force: true });
     return removed;

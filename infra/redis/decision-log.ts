@@ -232,7 +232,7 @@ export class DecisionLog {
   }
 
   /** Deletes sealed segments (oldest first, each verified), keeping their hashes in the manifest; see decision-log-retention.ts. */
-  removeSegments(files: readonly string[]): Promise<SegmentInfo[]> {
-    return removeSegments(this.opts, files);
+  removeSegments(files: readonly string[], beforeRemoval?: (segments: SegmentInfo[]) => Promise<void>): Promise<SegmentInfo[]> {
+    return removeSegments(this.opts, files, beforeRemoval);
   }
 }
