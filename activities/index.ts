@@ -1,10 +1,11 @@
 import { createCampaignActivities, type CampaignActivityDeps } from './campaign.js';
 import { createReviewActivities, type ReviewActivityDeps } from './review.js';
 import { createRetentionActivities, type RetentionActivityDeps } from './retention.js';
+import { createReviewRetentionActivities, type ReviewRetentionDeps } from './review-retention.js';
 import { createSubjectRequestActivities, type SubjectRequestDeps } from './subject-request.js';
 
 /** Everything activities need, wired by the worker's composition root. */
-export type ActivityDeps = CampaignActivityDeps & SubjectRequestDeps & ReviewActivityDeps & RetentionActivityDeps;
+export type ActivityDeps = CampaignActivityDeps & SubjectRequestDeps & ReviewActivityDeps & RetentionActivityDeps & ReviewRetentionDeps;
 
 /** The worker's activity implementations, built from injected dependencies (tests pass their own). */
 export function createActivities(deps: ActivityDeps) {
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReviewActivities(deps),
     ...createSubjectRequestActivities(deps),
     ...createRetentionActivities(deps),
+    ...createReviewRetentionActivities(deps),
   };
 }
 

@@ -6,6 +6,7 @@ import type { CompiledPolicy } from '../domain/policy.js';
 import { currentGrantNotices, pendingDoubleOptIns, ulidTime } from '../domain/review-checks.js';
 import { buildReviewReport, reviewLogEntry } from '../domain/review-finish.js';
 import type { ChainResult, KeyStatus, ReportSummary, ReviewReport, SubjectRequestSummary } from '../domain/review-report.js';
+import type { RetentionReview } from '../domain/review-retention.js';
 import { emptyReviewState, ReviewAccumulator, type ReviewLookups } from '../domain/review.js';
 import type { LogQuery, QueryPage } from '../infra/redis/decision-log-query.js';
 import type { AppendLog } from './send-pipeline.js';
@@ -134,7 +135,7 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
     },
 
     /** Builds the report, records the review in the decision log (once), writes JSON and HTML, and drops the parked state. */
-    async finishReview(input: { id: string; chain: ChainResult; subjectRequests: SubjectRequestSummary; workflowId: string; runId: string }): Promise<ReportSummary> {
+    async finishReview(input: { id: string; chain: ChainResult; subjectRequests: SubjectRequestSummary; retention?: RetentionReview; workflowId: string; runId: string }): Promise<ReportSummary> {
       const parked = await deps.reviewStates.load(input.id);
       if (!parked) {
         // A retry after the files were written and the state dropped: the report is the answer.
@@ -143,7 +144,7 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
         throw ApplicationFailure.create({ type: 'ReviewStateMissingFailure', nonRetryable: true, message: `review ${input.id} has neither parked state nor a report; run the review again` });
       }
       let { progress } = parked;
-      const extras = { id: input.id, policy: deps.policy(), chain: input.chain, consent: progress.consent, subjectRequests: input.subjectRequests, keys: deps.keyStatus?.(new Date()) ?? [] };
+      const extras = { id: input.id, policy: deps.policy(), chain: input.chain, consent: progress.consent, subjectRequests: input.subjectRequests, keys: deps.keyStatus?.(new Date()) ?? [], ...(input.retention === undefined ? {} : { retention: input.retention }) };
       if (progress.logEntryId === null) {
         const generatedAt = new Date();
         const draft = buildReviewReport(parked.state, { ...extras, generatedAt, logEntryId: null });

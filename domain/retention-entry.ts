@@ -33,7 +33,7 @@ export function retentionEntry(a: { readonly cls: RetentionClass; readonly what:
 const ISO = '(\\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z)';
 
 /** What a retention entry's `result` says was removed; null for a result that is not one. */
-export function removedDataOf(result: string | undefined): { readonly cls: RetentionClass; readonly n: number; readonly fromMs?: number; readonly toMs?: number } | null {
+export function removedDataOf(result: string | null | undefined): { readonly cls: RetentionClass; readonly n: number; readonly fromMs?: number; readonly toMs?: number } | null {
   const cls = /^removed=([a-z_]+) /.exec(result ?? '')?.[1];
   if (cls === undefined || !Object.values(RetentionClass).includes(cls as RetentionClass)) return null;
   const n = /(?:^| )n=(\d+)(?: |$)/.exec(result!)?.[1];

@@ -5,6 +5,7 @@ import { anomalyMethod, detectAnomalies, type AnomalyOptions } from './review-an
 import type { ReviewState } from './review.js';
 import { INVARIANT_TEXT, InvariantCode, REVIEW_REPORT_VERSION, ReviewReport, type ChainResult, type KeyStatus, type OperatorActions, type ProcessorReview, type SubjectRequestSummary } from './review-report.js';
 import { OperatorAction } from './operator-action.js';
+import type { RetentionReview } from './review-retention.js';
 
 /** The pseudonymous subject of review entries: the log requires a subjectRef, and a review concerns no person. */
 export const REVIEW_SUBJECT_REF = 'sr_system_review_00000000' as SubjectRef;
@@ -18,6 +19,7 @@ export interface ReviewExtras {
   readonly consent: { readonly pendingDoubleOptIns: number; readonly subjectsScanned: number; readonly noticeVersionsInConsents: Readonly<Record<string, number>> };
   readonly subjectRequests: SubjectRequestSummary;
   readonly keys?: readonly KeyStatus[];
+  readonly retention?: RetentionReview;
   readonly logEntryId: string | null;
   readonly anomalies?: AnomalyOptions;
 }
@@ -57,7 +59,7 @@ function operatorActions(state: ReviewState): OperatorActions {
 /** Turns the accumulated state and the extras into the validated report; a schema failure here is a bug. */
 export function buildReviewReport(state: ReviewState, x: ReviewExtras): ReviewReport {
   const invariants = Object.values(InvariantCode).map((code) => ({ code, description: INVARIANT_TEXT[code], ...(state.invariants[code] ?? { count: 0, entryIds: [] }) }));
-  const failures = [...invariants.filter((i) => i.count > 0).map((i) => i.code), ...(x.chain.ok ? [] : ['chain_broken'])];
+  const failures = [...invariants.filter((i) => i.count > 0).map((i) => i.code), ...(x.chain.ok ? [] : ['chain_broken']), ...(x.retention?.violations.length ? ['retention_overdue'] : [])];
   const otherPolicies = Object.entries(state.byPolicyVersion).filter(([v]) => v !== x.policy.version).reduce((a, [, n]) => a + n, 0);
   return ReviewReport.parse({
     v: REVIEW_REPORT_VERSION,
@@ -84,6 +86,7 @@ export function buildReviewReport(state: ReviewState, x: ReviewExtras): ReviewRe
     subjectRequests: x.subjectRequests,
     keys: [...(x.keys ?? [])],
     operatorActions: operatorActions(state),
+    ...(x.retention === undefined ? {} : { retention: x.retention }),
     anomalies: { method: anomalyMethod(x.anomalies), items: detectAnomalies(state.buckets, state.sinceMs, state.untilMs, x.anomalies) },
     logEntryId: x.logEntryId,
   });
@@ -101,7 +104,7 @@ export function reviewLogEntry(r: ReviewReport, run: { workflowId: string; runId
     stepId: 'review',
     policyVersion: r.policyVersion,
     result: `${r.status} review=${r.id} since=${r.period.since} until=${r.period.until} entries=${r.totals.entries} violations=${violations} chain_breaks=${r.chain.breaks.length}`,
-    reasons: r.failures.map((f) => (f === 'chain_broken' ? f : `invariant_${f}`)),
+    reasons: r.failures.map((f) => (f === 'chain_broken' || f === 'retention_overdue' ? f : `invariant_${f}`)),
     at: r.generatedAt,
   };
 }

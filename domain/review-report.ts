@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RetentionReview } from './review-retention.js';
 
 /** The report schema version; bump it (and keep readers of the old one) on any breaking change. */
 export const REVIEW_REPORT_VERSION = 1;
@@ -182,6 +183,8 @@ export const ReviewReport = z.object({
   keys: z.array(KeyStatus).default([]),
   /** Operator actions by actor; reports written before they were counted have none. */
   operatorActions: OperatorActions.default({ total: 0, byActor: {}, staffConsentsByActor: {} }),
+  /** What retention removed in the period and which classes hold overdue data; reports written before it have none. */
+  retention: RetentionReview.optional(),
   /** The decision-log entry that recorded this review. */
   logEntryId: EntryId.nullable(),
 });

@@ -4,6 +4,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { RetentionActivityDeps } from '../activities/retention.js';
 import type { LogSegmentRef } from '../activities/retention-log.js';
+import type { HeldPorts } from '../activities/review-retention.js';
 import type { AppConfig } from './config.js';
 import type { Services } from './compose.js';
 import { namesIn } from './private-files.js';
@@ -24,6 +25,19 @@ export async function deleteFilesOlderThan(dir: string, cutoffMs: number, before
   return due.map((f) => f.name);
 }
 
+/** The regular files in `dir` last modified before `cutoffMs`: how many, and the oldest one's time. */
+export async function filesOlderThan(dir: string, cutoffMs: number): Promise<{ count: number; oldestMs: number | null }> {
+  let count = 0;
+  let oldestMs: number | null = null;
+  for (const name of await namesIn(dir)) {
+    const st = await stat(join(dir, name));
+    if (!st.isFile() || st.mtimeMs >= cutoffMs) continue;
+    count++;
+    oldestMs = Math.min(oldestMs ?? Infinity, st.mtimeMs);
+  }
+  return { count, oldestMs };
+}
+
 const segmentRef = (s: LogSegmentRef): LogSegmentRef => ({ partition: s.partition, file: s.file, firstSeq: s.firstSeq, lastSeq: s.lastSeq, count: s.count, fromMs: s.fromMs, toMs: s.toMs });
 
 /** Whether a workflow is running; anything but a definite answer counts as running, so its records are kept. */
@@ -36,7 +50,7 @@ async function workflowRunning(client: Client, workflowId: string): Promise<bool
 }
 
 /** Wires the retention activity's ports: subject store, data folders, decision log, consent history, ledger and runs. */
-export function retentionDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client }): Omit<RetentionActivityDeps, 'policy' | 'pageSubjects' | 'loadGuardStates' | 'appendLog' | 'now'> {
+export function retentionDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client }): Omit<RetentionActivityDeps, 'policy' | 'pageSubjects' | 'loadGuardStates' | 'appendLog' | 'now'> & HeldPorts {
   const dirs = { access_bundle: join(config.dataDir, 'dsar'), report: reportsDirOf(config) } as const;
   const consent = new ConsentRetentionStore(io.redis, s.keys);
   return {
@@ -79,5 +93,7 @@ export function retentionDeps(config: AppConfig, s: Services, io: { redis: Redis
       return run === null || run?.status === 'snapshotting';
     },
     deleteLedgerRecords: (found) => deleteLedgerRecords(io.redis, found),
+    logHeldBefore: (cutoff) => s.log.heldBefore(cutoff),
+    filesHeldBefore: (cls, cutoffMs) => filesOlderThan(dirs[cls], cutoffMs),
   };
 }

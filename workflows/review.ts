@@ -1,4 +1,4 @@
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 
 /** Input of a compliance review; with no period it covers the `periodMs` (default one day) before it started. */
@@ -21,7 +21,7 @@ const { beginReview, reviewPages, finishReview } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['ReviewStateMissingFailure'] },
 });
 // Verifying walks every chain from its start, so it gets a longer budget; it heartbeats per page.
-const { verifyReviewChain, reviewSubjectRequests } = proxyActivities<Activities>({
+const { verifyReviewChain, reviewSubjectRequests, reviewRetention } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10 },
@@ -57,6 +57,8 @@ export async function review(input: ReviewInput) {
       await continueAsNew<typeof review>({ ...input, since: new Date(sinceMs).toISOString(), until: new Date(untilMs).toISOString(), id });
     }
   }
-  const [chain, subjectRequests] = await Promise.all([verifyReviewChain(), reviewSubjectRequests()]);
-  return finishReview({ id, chain, subjectRequests, workflowId: info.workflowId, runId: info.runId });
+  // Reviews started before the retention section replay without it.
+  const withRetention = patched('review-retention-v1');
+  const [chain, subjectRequests, retention] = await Promise.all([verifyReviewChain(), reviewSubjectRequests(), withRetention ? reviewRetention({ sinceMs, untilMs }) : undefined]);
+  return finishReview({ id, chain, subjectRequests, ...(retention === undefined ? {} : { retention }), workflowId: info.workflowId, runId: info.runId });
 }

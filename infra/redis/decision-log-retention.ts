@@ -96,3 +96,21 @@ export async function removeSegments(o: DecisionLogOptions, files: readonly stri
     return removed;
   });
 }
+
+/**
+ * What the log still holds that is entirely older than `cutoffMs`: entries of kept sealed segments that ended
+ * before it, and entries still in Redis from before it (counted up to `cap` per chain), with the oldest one's time.
+ */
+export async function heldBefore(o: DecisionLogOptions, cutoffMs: number, cap = 1_000): Promise<{ count: number; oldestMs: number | null }> {
+  const manifest = await readManifest(o.dataDir, o.logRing);
+  const late = manifest.filter((s) => s.removedAt === undefined && s.toMs < cutoffMs);
+  let count = late.reduce((a, s) => a + s.count, 0);
+  let oldestMs = late.length > 0 ? Math.min(...late.map((s) => s.fromMs)) : null;
+  for (let p = 0; p < o.partitions; p++) {
+    const rows = (await o.redis.xrange(o.keys.logChain(p), '-', String(cutoffMs - 1), 'COUNT', cap)) as [string, string[]][];
+    count += rows.length;
+    const first = rows[0]?.[0];
+    if (first !== undefined) oldestMs = Math.min(oldestMs ?? Infinity, Number(first.slice(0, first.indexOf('-'))));
+  }
+  return { count, oldestMs };
+}

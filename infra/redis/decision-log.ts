@@ -13,7 +13,7 @@ import { CLOCK_SKEW_MS, redisPages, type RawRecord } from './decision-log-read.j
 import { queryEntries, queryPage, exportEntries, type ExportOptions, type LogQuery, type QueryPage } from './decision-log-query.js';
 import { probeLogAppend } from './decision-log-probe.js';
 import { sealBefore, type SealResult } from './decision-log-seal.js';
-import { removeSegments, segmentsPastRetention } from './decision-log-retention.js';
+import { heldBefore, removeSegments, segmentsPastRetention } from './decision-log-retention.js';
 import { readManifest, type SegmentInfo } from './decision-log-segments.js';
 import { verifyLog, type VerifyOptions, type VerifyReport } from './decision-log-verify.js';
 import { decisionLogOptions, type DecisionLogDeps, type DecisionLogOptions } from './decision-log-options.js';
@@ -234,5 +234,10 @@ export class DecisionLog {
   /** Deletes sealed segments (oldest first, each verified), keeping their hashes in the manifest; see decision-log-retention.ts. */
   removeSegments(files: readonly string[], beforeRemoval?: (segments: SegmentInfo[]) => Promise<void>): Promise<SegmentInfo[]> {
     return removeSegments(this.opts, files, beforeRemoval);
+  }
+
+  /** Entries still held that are entirely older than `cutoff` (kept segments and Redis), for the review's retention check. */
+  heldBefore(cutoff: Date): Promise<{ count: number; oldestMs: number | null }> {
+    return heldBefore(this.opts, cutoff.getTime());
   }
 }

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ReviewReport, Tally } from '../../domain/review-report.js';
 import { reportScript } from './report-script.js';
+import { retentionSection } from './report-html-retention.js';
 
 let chartJs: string | undefined;
 
@@ -106,7 +107,7 @@ ${invariantsSection(r)}${chainSection(r)}
 <h3>By purpose</h3>${table(TALLY_HEAD, tallyRows(t.byPurpose))}<h3>By channel</h3>${table(TALLY_HEAD, tallyRows(t.byChannel))}
 <h3>By campaign</h3>${table(TALLY_HEAD, tallyRows(t.byCampaign))}<h3>By processor</h3>${table(TALLY_HEAD, tallyRows(t.byProcessor))}
 <h3>By day</h3>${table(TALLY_HEAD, Object.entries(t.byDay).sort().map(([k, x]) => [k, x.entries, x.allow, x.deny, x.sent, x.failed]))}
-${consentSection(r)}${processorSection(r)}${requestsSection(r)}${operatorsSection(r)}${keysSection(r)}${anomaliesSection(r)}
+${consentSection(r)}${processorSection(r)}${requestsSection(r)}${operatorsSection(r)}${retentionSection(r, { esc, table })}${keysSection(r)}${anomaliesSection(r)}
 <script type="application/json" id="report-data">${inlineJson(r)}</script>
 <script>${inlineJs(chartBundle())}</script>
 <script>${inlineJs(reportScript)}</script>
