@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LogEntry } from '../../domain/decision-log.js';
-import { retentionEntry } from '../../domain/retention-entry.js';
+import { actorOf } from '../../domain/operator-action.js';
+import { removedDataOf, retentionEntry } from '../../domain/retention-entry.js';
 import { buildRetentionReview, type OverdueHoldings } from '../../domain/review-retention.js';
 import { policy } from '../../policy/index.js';
 
@@ -29,4 +30,10 @@ test('a class holding data past retention is a violation; one that could not be 
   assert.deepEqual(r.violations, ['send_ledger']);
   assert.equal(r.classes.find((c) => c.cls === 'report')!.overdue, null);
   assert.equal(r.classes.find((c) => c.cls === 'send_ledger')!.oldestOverdue, '2030-01-01T00:00:00.000Z');
+});
+
+test('retention entries name their actor first, as every operator entry does', () => {
+  const e = retentionEntry({ cls: 'report', what: 'r.json', reason: 'older_than_1095d', asOf, at: asOf });
+  assert.equal(actorOf({ kind: 'operator', result: e.result ?? null }), 'retention-schedule');
+  assert.equal(removedDataOf(e.result)?.cls, 'report');
 });

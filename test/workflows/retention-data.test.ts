@@ -21,7 +21,7 @@ async function run(asOf: Date): Promise<RetentionSummary> {
 
 async function retentionEntries(cls: string) {
   const out = [];
-  for await (const e of engine.services.log.query({ kind: 'operator' })) if (e.stepId === 'retention' && e.result?.startsWith(`removed=${cls} `)) out.push(e);
+  for await (const e of engine.services.log.query({ kind: 'operator' })) if (e.stepId === 'retention' && e.result?.includes(` removed=${cls} `)) out.push(e);
   return out;
 }
 
