@@ -16,7 +16,7 @@ export interface HeldPorts {
 
 /** What the review's retention section reads. */
 export type ReviewRetentionDeps = HeldPorts &
-  Pick<RetentionActivityDeps, 'policy' | 'pageSubjects' | 'loadGuardStates' | 'consentHistory' | 'ledgerPages' | 'ledgerInUse'> & {
+  Pick<RetentionActivityDeps, 'policy' | 'pageSubjects' | 'loadGuardStates' | 'consentHistory' | 'ledgerPages' | 'ledgerInUse' | 'now'> & {
     readonly reviewLog: { query(q: LogQuery): AsyncIterable<LogEntry> };
   };
 
@@ -38,7 +38,7 @@ export function createReviewRetentionActivities(deps: ReviewRetentionDeps) {
       for await (const e of deps.reviewLog.query({ kind: 'operator', since: new Date(input.sinceMs), until: new Date(input.untilMs) })) if (e.stepId === 'retention') entries.push(e);
       const r = deps.policy().bundle.retention;
       // Judged as of `grace` days ago: what a run that stopped since then would have left is overdue now.
-      const asOf = Date.now() - RETENTION_GRACE_DAYS * 86_400_000;
+      const asOf = deps.now().getTime() - RETENTION_GRACE_DAYS * 86_400_000;
       const cut = (days: number) => retentionCutoffMs(asOf, days);
       let profile: Held = { count: 0, oldestMs: null };
       let consent: Held = { count: 0, oldestMs: null };
