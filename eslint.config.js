@@ -40,6 +40,11 @@ export default tseslint.config(
     },
   },
   {
+    // Adapters implement the ports activities declare (type imports); a value they share lives in domain/.
+    files: ['infra/**/*.ts', 'api/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/activities/**', '**/activities'], allowTypeImports: true, message: 'infra/ and api/ must not depend on activities/ (type imports of the ports they implement aside): move the shared piece to domain/.' }] }] },
+  },
+  {
     // The CLI composes domain and infra; what it shares with activities (dry-run simulation) lives in domain/.
     files: ['cli/**/*.ts', 'cli.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/activities/**', '**/activities'], message: 'The CLI must not import activities/; move the shared piece to domain/.' }] }] },

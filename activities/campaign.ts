@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { ENROL_STEP, enrolmentSpec, JOURNEY_END_STEP, journeyWorkflowId, type JourneyStart } from '../domain/run.js';
 import type { LedgerRecord } from '../infra/redis/send-ledger.js';
 import { createRunActivities, exclusionsOf, heartbeat, segmentOf, type BatchCounts, type RunActivityDeps } from './campaign-run.js';
-import { mapWindowed } from './concurrency.js';
+import { mapWindowed } from '../domain/concurrency.js';
 import { fieldsOutsidePurpose } from './segment-page.js';
 import { runGuardedSends, type SendOutcome } from './send-pipeline.js';
 import { withContent } from './content.js';

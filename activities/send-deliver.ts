@@ -1,7 +1,7 @@
 import type { SubjectRef } from '../domain/ids.js';
 import type { LogEntryInput } from '../domain/decision-log.js';
 import type { LedgerRecord } from '../infra/redis/send-ledger.js';
-import { mapWindowed } from './concurrency.js';
+import { mapWindowed } from '../domain/concurrency.js';
 import { messageLinks, stableMessageId, unsubscribeHeaders } from './message.js';
 import { deliveryEntry, factKey, reservationDenialEntry, type SendSpec } from './send-entries.js';
 import { deferralDelay, type DeferralPolicy, type SendOutcome } from './send-outcome.js';

@@ -19,7 +19,7 @@ import { templatePort } from '../infra/templates/port.js';
 import { loadShippedTemplates } from '../infra/templates/shipped.js';
 import { policy } from '../policy/index.js';
 import { unsubscribeHeaders } from '../activities/message.js';
-import { mapWindowed } from '../activities/concurrency.js';
+import { mapWindowed } from '../domain/concurrency.js';
 import { connectClient } from '../infra/temporal/connection.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { consentEvent } from '../test/helpers/engine.js';

@@ -1,4 +1,4 @@
-import { BundleMissingError, type BundleContent, type ContentSource } from '../../activities/content.js';
+import { BundleMissingError, type BundleContent, type ContentSource } from '../../domain/content-source.js';
 import type { CompiledPolicy, PolicyBundle } from '../../domain/policy.js';
 import { failureLine } from '../../domain/load-result.js';
 import { loadPolicy } from '../policy-loader.js';

@@ -4,7 +4,7 @@ import type { SubjectRef } from '../../domain/ids.js';
 import { journeyWorkflowId } from '../../domain/run.js';
 import type { RunRecord, RunStore } from '../redis/run-store.js';
 import { ulid } from 'ulid';
-import { mapWindowed } from '../../activities/concurrency.js';
+import { mapWindowed } from '../../domain/concurrency.js';
 import type { BroadcastInput } from '../../workflows/broadcast.js';
 import type { CampaignProgress } from '../../workflows/signals.js';
 import { journeyStarter } from './journeys.js';
