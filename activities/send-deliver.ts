@@ -7,11 +7,9 @@ import { deliveryEntry, factKey, reservationDenialEntry, type SendSpec } from '.
 import { deferralDelay, type DeferralPolicy, type SendOutcome } from './send-outcome.js';
 import type { Delivery, SendPipelineDeps } from './send-ports.js';
 import { smsFailure } from './send-sms.js';
+import { COMMIT_PATIENCE_MS, CommitFailedError, recordAccepted, type RecordPatience } from './record-accepted.js';
 
 const HARD_BOUNCE = /^5\.1\.\d|^5\.2\.1/;
-/** How long the commit of an accepted message keeps trying while Redis is away, before the retry resends it. */
-const COMMIT_PATIENCE_MS = 60_000;
-const COMMIT_RETRY_MS = 250;
 const DELIVERY_CONCURRENCY = 32;
 
 function smtpCodeOf(e: unknown): number | undefined {
@@ -19,42 +17,16 @@ function smtpCodeOf(e: unknown): number | undefined {
   return typeof c === 'number' ? c : undefined;
 }
 
-interface Batch {
+interface Batch extends RecordPatience {
   readonly deps: SendPipelineDeps;
   readonly spec: SendSpec;
   readonly scope: string;
   readonly deferral: DeferralPolicy;
   readonly now: () => Date;
-  readonly heartbeat: () => void;
-  readonly commitPatienceMs: number;
-  readonly sleep: (ms: number) => Promise<void>;
   /** Entries to append once the batch is delivered, with their idempotency keys and the records they settle. */
   readonly logs: Array<{ entry: LogEntryInput; key: string; ref: SubjectRef; rec: LedgerRecord }>;
   /** Commits of accepted messages still running. */
   readonly commits: Array<Promise<void>>;
-}
-
-/** The commit of a message the SMTP server accepted failed for longer than we wait: the retry resends it. */
-class CommitFailedError extends Error {
-  override readonly name = 'CommitFailedError';
-}
-
-/**
- * Records an accepted message, waiting out a short Redis outage (heartbeating) rather than failing the batch: a
- * failed commit is what makes a retry resend, so every second waited here is a duplicate avoided. The patience is
- * counted in attempts, so a test's frozen clock cannot keep it spinning.
- */
-async function commitAccepted(b: Batch, ref: SubjectRef, rec: LedgerRecord): Promise<void> {
-  const attempts = Math.max(1, Math.ceil(b.commitPatienceMs / COMMIT_RETRY_MS));
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await b.deps.ledger.settle(ref, b.scope, rec);
-    } catch (e) {
-      if (attempt >= attempts) throw new CommitFailedError('could not record an accepted message', { cause: e });
-      b.heartbeat();
-      await b.sleep(COMMIT_RETRY_MS);
-    }
-  }
 }
 
 async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
@@ -98,12 +70,12 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   if (!rendered.ok) return fail('profile_field_missing');
   try {
     const res = sms
-      ? { code: undefined, ...(await sms.send(address, rendered.text, { ref: d.ref, decisionId: d.decisionId, spec })) }
+      ? { code: undefined, ...(await sms.send(address, rendered.text, { ref: d.ref, decisionId: d.decisionId, spec }, (write) => recordAccepted(b, write))) }
       : await deps.mailer.send({ to: address, fromName: deps.sender.name, subject: rendered.subject, text: rendered.text, html: rendered.html, headers: unsubscribeHeaders(links), messageId });
     const rec: LedgerRecord = { ...d.rec, state: 'committed', at: at(), messageId, outcome: 'sent', smtpCode: res.code, reasons: [] };
     // The commit runs alongside the rest of the batch and its log append (awaited in deliverAll): the entry states
     // what the SMTP server accepted, true whether or not the commit lands.
-    const commit = commitAccepted(b, d.ref, rec);
+    const commit = recordAccepted(b, () => deps.ledger.settle(d.ref, scope, rec));
     commit.catch(() => {});
     b.commits.push(commit);
     b.logs.push({ entry: deliveryEntry(spec, d.ref, d.decisionId, { outcome: 'sent', smtpCode: res.code, messageId, result: 'accepted' }), key: factKey(spec, d.ref, 'delivery'), ref: d.ref, rec });
@@ -163,7 +135,7 @@ export async function deliverAll(
   });
   if (failure) {
     await Promise.allSettled(b.commits);
-    throw failure.error;
+    throw failure.error instanceof CommitFailedError ? failure.error.cause : failure.error;
   }
   const outcomes = settled.filter((o): o is SendOutcome => o !== undefined);
   // A send that did not happen, and will not, gives its frequency-cap slot back.

@@ -8,9 +8,15 @@ export interface SmsSendContext {
   readonly spec: Pick<SendSpec, 'campaignId' | 'campaignVersion' | 'workflowId' | 'runId' | 'stepId' | 'purpose' | 'channel' | 'processor' | 'templateId'>;
 }
 
+/**
+ * Runs the write that records an accepted message. The send path passes one that waits out a Redis outage, as its
+ * own commit does: a record lost after the SMSC accepted would leave the send reserved, and a retry would resend.
+ */
+export type RecordAccepted = (write: () => Promise<void>) => Promise<void>;
+
 /** The SMS channel port: submit (remembering each SMSC id for its receipts) and suppress a number that cannot receive. */
 export interface SmsChannel {
-  send(to: string, text: string, ctx: SmsSendContext): Promise<{ readonly messageIds: readonly string[] }>;
+  send(to: string, text: string, ctx: SmsSendContext, record?: RecordAccepted): Promise<{ readonly messageIds: readonly string[] }>;
   suppress(ref: SubjectRef): Promise<unknown>;
 }
 

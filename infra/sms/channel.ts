@@ -23,12 +23,12 @@ export function createSmsChannel(config: AppConfig, io: { smppUrl: string; redis
   sender.open();
   return {
     channel: {
-      async send(to, text, ctx) {
+      async send(to, text, ctx, record = (write) => write()) {
         const e164 = toE164(to);
         // Status 0x0B (invalid destination), as an SMSC would answer: a permanent failure, never a retry.
         if (!e164) throw new SmsSubmitError('the phone number on file is not a valid E.164 number', 0x0b);
         // The template file's final newline would cost a character, and in UCS-2 perhaps a segment.
-        return sender.send({ to: e164, text: text.trim() }, (r) => messages.remember(r.messageIds, { ref: ctx.ref, decisionId: ctx.decisionId, spec: { ...ctx.spec } }));
+        return sender.send({ to: e164, text: text.trim() }, (r) => record(() => messages.remember(r.messageIds, { ref: ctx.ref, decisionId: ctx.decisionId, spec: { ...ctx.spec } })));
       },
       suppress: (ref) => io.services.consent.suppress(ref, 'hard_bounce', 'smpp', { channel: 'sms' }),
     },
