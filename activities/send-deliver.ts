@@ -44,7 +44,7 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   };
   // The send refuses anything but an allow for this very subject.
   if (d.decision.outcome !== 'allow' || d.decision.subjectRef !== d.ref) return fail('decision_mismatch');
-  const addressField = deps.policy().addressFields.get(spec.channel);
+  const addressField = d.addressField;
   const sms = spec.channel === 'sms' ? deps.sms : undefined;
   if (!addressField || (spec.channel !== 'email' && !sms)) return fail('channel_transport_missing');
   const messageId = stableMessageId(scope, d.ref, deps.sender.email);

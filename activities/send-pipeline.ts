@@ -74,6 +74,8 @@ interface NewDecision {
   /** Which decision entry of this run and step this is (2 and up only for an explicit re-decision). */
   readonly n: number;
   readonly replaces?: string;
+  /** Why a re-decision was made (its log entry's result); a consent change unless said otherwise. */
+  readonly why?: string;
 }
 
 const fromRecord = (ref: SubjectRef, rec: LedgerRecord): SendOutcome => ({ subjectRef: ref, status: rec.outcome ?? 'failed', reasons: rec.reasons, decisionId: rec.decisionId, messageId: rec.messageId, smtpCode: rec.smtpCode });
@@ -142,8 +144,18 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
     const epoch = state.epoch ?? 0;
     if (!mine) return void decisions.push({ d, epoch, n: 1 });
     // The decision of record stands while nothing the guard reads has changed; otherwise it is re-decided, visibly.
+    // It stands with the fields it released: a policy changed since must not widen or move what is read and sent.
     if (mine.decision === 'allow' && d.decision.outcome === 'allow' && d.extraReasons.length === 0 && d.template && mine.epoch === epoch) {
-      return void sendable.push({ ref, decision: d.decision, decisionId: mine.decisionId, template: d.template, rec: mine, fresh: false, language: consentLanguage(state, d.decision) });
+      if (mine.fieldsReleased && mine.addressField) {
+        const decision = { ...d.decision, fieldsReleased: mine.fieldsReleased };
+        return void sendable.push({ ref, decision, addressField: mine.addressField, decisionId: mine.decisionId, template: d.template, rec: mine, fresh: false, language: consentLanguage(state, d.decision) });
+      }
+      // A record from before the released fields were kept: what it authorised is not known here, so it is not
+      // sent on. A decided one is decided again, explicitly; a reserved one (a crash mid-send) is not resent.
+      if (mine.state === 'decided') return void decisions.push({ d, epoch, n: mine.decisions + 1, replaces: mine.decisionId, why: 'redecided_fields_not_recorded' });
+      const rec: LedgerRecord = { ...mine, state: 'closed', at: now.toISOString(), outcome: 'failed', reasons: ['decision_fields_unrecorded'], logged: true };
+      const entry = deliveryEntry(spec, ref, mine.decisionId, { outcome: 'failed', result: 'not_resent_fields_not_recorded', messageId: mine.messageId, reasons: ['decision_fields_unrecorded'] });
+      return void facts.push({ ref, entry, key: factKey(spec, ref, 'delivery'), rec, relog: false, settle: true });
     }
     if (mine.state === 'reserved') {
       // A crash mid-send, and consent changed since: the first attempt may or may not have been delivered, and it
@@ -166,7 +178,7 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
     );
   }
 
-  const decisionInput = ({ d, replaces }: NewDecision) => decisionEntry(spec, d.decision, d.template, d.extraReasons, replaces ? { replaces, result: 'redecided_after_consent_change' } : undefined);
+  const decisionInput = ({ d, replaces, why }: NewDecision) => decisionEntry(spec, d.decision, d.template, d.extraReasons, replaces ? { replaces, result: why ?? 'redecided_after_consent_change' } : undefined);
   const decisionKey = ({ d, n }: NewDecision) => factKey(spec, d.ref, `decision:${n}`);
   let logged: LogEntry[];
   try {
@@ -177,7 +189,7 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
     const second = decisions.flatMap((x, i) => {
       const stored = logged[facts.length + i]!;
       const allowed = x.d.decision.outcome === 'allow' && x.d.extraReasons.length === 0 && x.d.template !== undefined;
-      return stored.outcome === 'allow' && !allowed ? [{ i, x: { ...x, n: x.n + 1, replaces: stored.id } }] : [];
+      return stored.outcome === 'allow' && !allowed ? [{ i, x: { ...x, n: x.n + 1, replaces: stored.id, why: undefined } }] : [];
     });
     if (second.length) {
       const again = await deps.appendLog(second.map(({ x }) => decisionInput(x)), { idempotencyKeys: second.map(({ x }) => decisionKey(x)) });
@@ -211,9 +223,12 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
     const entry = logged[facts.length + i]!;
     const base = { runId: spec.runId, at: now.toISOString(), decisionId: entry.id, decisions: n, epoch, reasons: entry.reasons, deferrals: 0, sentBefore: false } as const;
     if (entry.outcome === 'allow' && d.decision.outcome === 'allow' && d.template) {
-      // Its record is written by the reservation itself, one round trip instead of two.
-      const rec: LedgerRecord = { ...base, state: 'decided', decision: 'allow', logged: false };
-      fresh.push({ ref: d.ref, decision: d.decision, decisionId: entry.id, template: d.template, rec, fresh: true, language: consentLanguage(loaded.get(d.ref)?.state, d.decision) });
+      // The stored entry is the decision of record (a retried append hands back an earlier attempt's): its fields
+      // are the ones read. The record keeps them, and is written by the reservation itself, one round trip not two.
+      const addressField = policy.addressFields.get(spec.channel);
+      const rec: LedgerRecord = { ...base, state: 'decided', decision: 'allow', logged: false, fieldsReleased: [...entry.fieldsReleased], addressField };
+      const decision = { ...d.decision, fieldsReleased: entry.fieldsReleased };
+      fresh.push({ ref: d.ref, decision, addressField, decisionId: entry.id, template: d.template, rec, fresh: true, language: consentLanguage(loaded.get(d.ref)?.state, d.decision) });
     } else {
       const rec: LedgerRecord = { ...base, state: 'closed', decision: 'deny', outcome: 'denied', logged: true };
       puts.push([d.ref, rec]);

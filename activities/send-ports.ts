@@ -54,8 +54,11 @@ export interface SendState {
 /** A send the guard allowed and the log holds, with the ledger record that owns it. */
 export interface Delivery {
   readonly ref: SubjectRef;
+  /** The allow of record: a resumed send carries the fields that decision released, not a recomputation. */
   readonly decision: AllowDecision;
   readonly decisionId: string;
+  /** The channel's address field as the decision of record saw it (one of its released fields). */
+  readonly addressField: string | undefined;
   readonly template: TemplateInfo;
   /** This run's decided (or, after a crash mid-send, reserved) record; none yet for a fresh decision. */
   readonly rec: LedgerRecord;

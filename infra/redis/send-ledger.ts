@@ -23,6 +23,12 @@ export const LedgerRecord = z.object({
   decisions: z.number().int().min(0).default(1),
   /** The consent epoch the decision was made at; a reservation needs it unchanged. */
   epoch: z.number().int().min(0).optional(),
+  /**
+   * What an allow released (the decision of record's fields, the channel's address field among them): a resumed
+   * send reads exactly these, whatever the policy says now. Records written before they were kept have neither.
+   */
+  fieldsReleased: z.array(z.string()).optional(),
+  addressField: z.string().optional(),
   messageId: z.string().optional(),
   outcome: TerminalOutcome.optional(),
   smtpCode: z.number().int().optional(),
