@@ -5,7 +5,7 @@ import type { ApiApp, ApiDeps } from '../deps.js';
 const Check = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
 const ReadyView = z.object({ ready: z.boolean(), checks: z.object({ redis: Check, temporal: Check, decisionLog: Check }) });
 
-/** `/healthz` (liveness: the process serves HTTP) and `/readyz` (Redis, Temporal and a decision-log append probe). */
+/** `/healthz` (liveness: the process serves HTTP) and `/readyz` (Redis, Temporal and a decision-log append probe under this process's log key). */
 export function healthRoutes(app: ApiApp, deps: ApiDeps): void {
   // Liveness checks nothing else on purpose: a Redis outage must not get the API restarted in a loop.
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));

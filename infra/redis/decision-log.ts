@@ -198,7 +198,7 @@ export class DecisionLog {
 
   /** Throws unless an append could land now (readiness); appends nothing. */
   probeAppend(): Promise<void> {
-    return probeLogAppend(this.opts.redis, this.keys, this.opts.partitions);
+    return probeLogAppend(this.opts.redis, this.keys, this.opts.partitions, this.opts.logRing);
   }
 
   /** Checks every chain from its start (segments, then Redis) and reports the first break of each. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
@@ -13,6 +14,9 @@ import { exampleRoot } from '../helpers/example-workspace.js';
 import { freePort } from '../../infra/embedded/process.js';
 import { startRedis, type RedisService } from '../../infra/embedded/redis.js';
 import { rightsStores } from '../../infra/subject-request-deps.js';
+import { buildConfig, type AppConfig } from '../../infra/config.js';
+import { DecisionLog } from '../../infra/redis/decision-log.js';
+import { keyRotationEntry } from '../../domain/operator-action.js';
 import { testConfig } from '../helpers/config.js';
 import { testTemporal } from '../helpers/services.js';
 
@@ -25,11 +29,11 @@ let redis: Redis;
 const connections: Connection[] = [];
 const apps: ApiApp[] = [];
 
-async function api(temporalAddress: string): Promise<ApiApp> {
+async function api(temporalAddress: string, cfg: AppConfig = config): Promise<ApiApp> {
   const connection = temporalAddress === testTemporal().address ? await Connection.connect({ address: temporalAddress }) : Connection.lazy({ address: temporalAddress });
   connections.push(connection);
   const app = await buildApi({
-    config, services: createServices(config, redis, policy), rights: rightsStores(config, redis), taskQueue: 'unused', notices: loadNoticeTexts(join(exampleRoot, 'policy'), policy.notices),
+    config: cfg, services: createServices(cfg, redis, policy), rights: rightsStores(cfg, redis), taskQueue: 'unused', notices: loadNoticeTexts(join(exampleRoot, 'policy'), policy.notices),
     temporal: new Client({ connection, namespace: testTemporal().namespace }),
     keyring: new ApiKeyring([{ name: 'test-admin', role: 'admin', secret: 'admin-secret-0123456789abcdef' }]), campaignInfo: () => undefined,
   });
@@ -84,6 +88,22 @@ test('readyz answers 503 naming Temporal when it does not answer; healthz stays 
   assert.equal(r.status, 503);
   assert.deepEqual([r.body.checks.redis.ok, r.body.checks.temporal.ok, r.body.checks.decisionLog.ok], [true, false, true]);
   assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+});
+
+test('readyz answers 503 naming the log key after `keys rotate log` when this process still holds the old key, and 200 with the new ring', async () => {
+  const before = testConfig({ REDIS_KEY_PREFIX: 'rot:' });
+  const { masterKey, pseudonymKey, tokenKey, codecKey, rings } = before.secrets;
+  const after = buildConfig(before.env, { masterKey, pseudonymKey, tokenKey, codecKey, logKey: { current: { id: 'log-next', key: randomBytes(32) }, previous: [rings.log.current] } });
+  const stale = await api(testTemporal().address, before);
+  await createServices(before, redis, policy).log.append(keyRotationEntry({ kind: 'token', fromKeyId: 'a', toKeyId: 'b', actor: 'ops', at: new Date() }));
+  assert.equal((await readyz(stale)).status, 200, 'ready while every chain is under its key');
+  // The handover `keys rotate log` records: every chain moves to the new key.
+  assert.ok((await DecisionLog.fromConfig(after, redis).handOver('ops')).handedOver >= 1);
+  const r = await readyz(stale);
+  assert.equal(r.status, 503);
+  assert.deepEqual([r.body.checks.redis.ok, r.body.checks.temporal.ok, r.body.checks.decisionLog.ok], [true, true, false]);
+  assert.match(r.body.checks.decisionLog.error ?? '', /log key was rotated since it started; restart it with the current keyring/);
+  assert.equal((await readyz(await api(testTemporal().address, after))).status, 200, 'a process started with the new ring is ready');
 });
 
 test('readyz answers 503 naming Redis and the log when Redis is down; healthz stays 200', async () => {
