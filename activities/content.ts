@@ -14,6 +14,11 @@ export interface ContentDeps {
   readonly content?: ContentSource;
 }
 
+/** The policy of record: the workspace's newest deployed one, else the worker's own (no deploys yet). */
+export async function policyOfRecord(deps: { readonly policy: () => CompiledPolicy; readonly content?: Pick<ContentSource, 'currentPolicy'> }): Promise<CompiledPolicy> {
+  return deps.content === undefined ? deps.policy() : deps.content.currentPolicy();
+}
+
 /**
  * The deps a step runs with: the templates and segment of its bundle and the current policy, resolved once per
  * activity call. Without a bundle (a journey started before deploys) the worker's own templates and segments serve.

@@ -24,12 +24,13 @@ export interface PropagationDeps {
   readonly correctedValues: (ref: SubjectRef, processor: string, fields: readonly string[]) => Promise<Record<string, string>>;
   /** Processors that only carry messages and keep nothing to act on: informed as soon as we stop sending. */
   readonly transportProcessors: ReadonlySet<string>;
+  /** The clock every status and notice is stamped with. */
+  readonly now: () => Date;
 }
-
-const nowIso = () => new Date().toISOString();
 
 /** Activities that tell running journeys and processors about withdrawals, unsubscribes, erasures and corrections. */
 export function createPropagationActivities(deps: PropagationDeps) {
+  const nowIso = () => deps.now().toISOString();
   const put = (i: z.output<typeof InformInput>, status: PropagationRecord['status'], attempts: number, lastError?: string) =>
     deps.propagationStatus.put(i.subjectRef, { changeId: i.changeId, kind: i.kind, processor: i.processor, status, attempts, updatedAt: nowIso(), ...(lastError ? { lastError: lastError.slice(0, 500) } : {}) });
 

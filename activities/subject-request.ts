@@ -8,6 +8,7 @@ import { checkCorrections, type SubjectRequestRecord } from '../domain/subject-r
 import type { Suppression } from '../domain/suppression.js';
 import { discardBundle } from '../infra/dsar-bundles.js';
 import { accessSummary } from './access-summary.js';
+import { policyOfRecord, type ContentSource } from './content.js';
 import { createPropagationActivities, type PropagationDeps } from './propagation.js';
 import { AccessBundleInput, parseInput, SubjectRequestStepInput } from './inputs.js';
 
@@ -15,7 +16,9 @@ type Read = { status: 'found'; fields: Readonly<Record<string, string>> } | { st
 
 /** What subject-request activities need; all injected by the worker. */
 export interface SubjectRequestDeps extends PropagationDeps {
+  /** The worker's own policy; the deployed one, when `content` is wired, is the policy of record. */
   readonly policy: () => CompiledPolicy;
+  readonly content?: Pick<ContentSource, 'currentPolicy'>;
   readonly subjectRights: {
     readAll(ref: SubjectRef): Promise<Read>;
     /** Writes fields for a subject id; `ref` is what the id pseudonymises to (checked against the request). */
@@ -63,7 +66,7 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
       const bundle = {
         format: 'consentflow-access-bundle/v1',
         requestId: input.requestId,
-        generatedAt: new Date().toISOString(),
+        generatedAt: deps.now().toISOString(),
         subjectRef: ref,
         profile: { status: profile.status, fields: profile.status === 'found' ? profile.fields : {} },
         personalisation: state.personalisation,
@@ -73,7 +76,7 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
       };
       // Indexed first: a bundle erasure cannot find would outlive the subject's other data.
       await deps.requests.trackBundle(ref, input.requestId);
-      await deps.bundles.write(input.requestId, bundle, accessSummary(bundle, deps.policy().bundle));
+      await deps.bundles.write(input.requestId, bundle, accessSummary(bundle, (await policyOfRecord(deps)).bundle));
       return { status: 'completed', bundleId: input.requestId };
     },
 
@@ -83,11 +86,12 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
       const ref = input.subjectRef;
       const staged = await deps.requests.stagedCorrections(input.requestId);
       if (!staged) return { status: 'refused', refusal: 'no_staged_corrections' };
-      const check = checkCorrections(staged.fields, deps.policy().bundle.subjectFields);
+      // Checked against the policy of record, so a field a deploy has since removed is refused.
+      const check = checkCorrections(staged.fields, (await policyOfRecord(deps)).bundle.subjectFields);
       if (!check.ok) throw ApplicationFailure.create({ type: 'InvalidCorrectionFailure', nonRetryable: true, message: check.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
       const current = await r.readAll(ref);
       if (current.status !== 'found') {
-        await deps.requests.audit(ref, { action: `correction_refused:${current.status}`, requestId: input.requestId, fields: Object.keys(check.fields), at: new Date().toISOString() });
+        await deps.requests.audit(ref, { action: `correction_refused:${current.status}`, requestId: input.requestId, fields: Object.keys(check.fields), at: deps.now().toISOString() });
         return { status: 'refused', refusal: current.status === 'erased' ? 'subject_erased' : 'subject_not_found' };
       }
       // Processors know the subject by the address they received, which this correction may change.
@@ -97,7 +101,7 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
       if (written.ref !== ref) throw ApplicationFailure.create({ type: 'InvalidCorrectionFailure', nonRetryable: true, message: 'staged corrections belong to another subject' });
       if (written.status === 'refused') return { status: 'refused', refusal: 'subject_erased' };
       const fields = Object.keys(check.fields).sort();
-      await deps.requests.audit(ref, { action: 'corrected', requestId: input.requestId, fields, at: new Date().toISOString() });
+      await deps.requests.audit(ref, { action: 'corrected', requestId: input.requestId, fields, at: deps.now().toISOString() });
       await deps.requests.dropCorrections(input.requestId);
       return { status: 'completed', fieldsCorrected: fields };
     },
@@ -107,16 +111,16 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
       const input = parseInput(SubjectRequestStepInput, raw, 'eraseSubject');
       const ref = input.subjectRef;
       await deps.identities.capture(input.requestId, ref);
-      for (const bundleId of await deps.requests.bundlesOf(ref)) await discardBundle(deps, ref, bundleId, 'erasure', new Date());
+      for (const bundleId of await deps.requests.bundlesOf(ref)) await discardBundle(deps, ref, bundleId, 'erasure', deps.now());
       const { alreadyErased } = await r.erase(ref, `dsar:${input.requestId}`);
-      await deps.requests.audit(ref, { action: alreadyErased ? 'erase_repeated' : 'erased', requestId: input.requestId, at: new Date().toISOString() });
+      await deps.requests.audit(ref, { action: alreadyErased ? 'erase_repeated' : 'erased', requestId: input.requestId, at: deps.now().toISOString() });
       return { status: 'completed' };
     },
 
     /** Deletes an access bundle once its retention window ends (a no-op when it was delivered or erased before). */
     async deleteAccessBundle(raw: { subjectRef: string; bundleId: string }): Promise<void> {
       const input = parseInput(AccessBundleInput, raw, 'deleteAccessBundle');
-      await discardBundle(deps, input.subjectRef, input.bundleId, 'retention', new Date());
+      await discardBundle(deps, input.subjectRef, input.bundleId, 'retention', deps.now());
     },
   };
 }

@@ -68,7 +68,7 @@ export function webhookNotifier(config: AppConfig): ProcessorNotifier {
 }
 
 /** Wires the subject-request and propagation activity ports to the real stores. */
-export function subjectRequestDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client; notifier?: ProcessorNotifier }): Omit<SubjectRequestDeps, 'policy'> {
+export function subjectRequestDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client; notifier?: ProcessorNotifier }): Omit<SubjectRequestDeps, 'policy' | 'content' | 'now'> {
   const stores = rightsStores(config, io.redis);
   return {
     signalJourneys: (ref, change) => signalConsentChange(io.client, ref, change),

@@ -23,6 +23,7 @@ function recordingDeps(calls: string[]): SubjectRequestDeps {
     identities: { forChange: record('forChange', undefined) },
     correctedValues: record('correctedValues', {}),
     transportProcessors: new Set(),
+    now: () => new Date(0),
   };
   return {
     ...propagation,
