@@ -8,10 +8,13 @@ import type { AppendLog } from './send-pipeline.js';
 import { expireConsentEvents, type ConsentRetentionPorts } from './retention-consent.js';
 import { expireSendLedger, type LedgerRetentionPorts, type LedgerRetentionResult } from './retention-ledger.js';
 import { expireLogSegments, type LogRetentionPorts, type LogRetentionResult } from './retention-log.js';
+import { policyOfRecord, type ContentSource } from './content.js';
 
 /** What the retention run needs; the worker wires the stores, the log and the data folders. */
 export interface RetentionActivityDeps extends LogRetentionPorts, ConsentRetentionPorts, LedgerRetentionPorts {
   readonly policy: () => CompiledPolicy;
+  /** The deployed content; its current policy, when there is one, is the policy of record. */
+  readonly content?: Pick<ContentSource, 'currentPolicy'>;
   readonly pageSubjects: (cursor: string, count: number) => Promise<{ readonly cursor: string; readonly refs: readonly SubjectRef[] }>;
   readonly loadGuardStates: (refs: readonly SubjectRef[]) => Promise<GuardState[]>;
   /** Crypto-shreds a profile, keeping its address hashes and an `erased` suppression so it is never mailed again. */
@@ -51,7 +54,8 @@ export function createRetentionActivities(deps: RetentionActivityDeps) {
   return {
     async enforceRetention(input: { readonly asOf?: string }): Promise<RetentionSummary> {
       const asOf = input.asOf === undefined ? deps.now() : new Date(input.asOf);
-      const r = deps.policy().bundle.retention;
+      // The policy of record, whose accessBundlesDays the subject-request workflow's bundle timers use too.
+      const r = (await policyOfRecord(deps)).bundle.retention;
       const day = asOf.toISOString().slice(0, 10);
       const profiles = { inactive: 0, withdrawn: 0 };
       const consentEvents = { removed: 0, unreadable: 0 };

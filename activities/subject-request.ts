@@ -44,7 +44,7 @@ export interface SubjectRequestDeps extends PropagationDeps {
 
 /** The outcome of one request step, as the workflow records it (ids and field names only). */
 export type StepOutcome =
-  | { readonly status: 'completed'; readonly bundleId?: string; readonly fieldsCorrected?: string[] }
+  | { readonly status: 'completed'; readonly bundleId?: string; readonly bundleRetentionMs?: number; readonly fieldsCorrected?: string[] }
   | { readonly status: 'refused'; readonly refusal: string };
 
 /** Activities of the `subjectRequest` workflow (access, correct, erase) plus the propagation ones. */
@@ -58,10 +58,15 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
       await deps.requests.put(record);
     },
 
-    /** Exports profile, consent history, suppressions and every log entry; only the bundle id returns to history. */
+    /**
+     * Exports profile, consent history, suppressions and every log entry; only the bundle id returns to history,
+     * with how long an undelivered bundle is kept: the policy's `accessBundlesDays`, the window the daily retention
+     * run applies too.
+     */
     async exportAccessBundle(raw: { requestId: string; subjectRef: string }): Promise<StepOutcome> {
       const input = parseInput(SubjectRequestStepInput, raw, 'exportAccessBundle');
       const ref = input.subjectRef;
+      const policy = await policyOfRecord(deps);
       const [profile, consentHistory, suppressions, state, log] = await Promise.all([r.readAll(ref), r.consentEvents(ref), r.suppressions(ref), r.guardState(ref), r.logEntries(ref)]);
       const bundle = {
         format: 'consentflow-access-bundle/v1',
@@ -76,8 +81,8 @@ export function createSubjectRequestActivities(deps: SubjectRequestDeps) {
       };
       // Indexed first: a bundle erasure cannot find would outlive the subject's other data.
       await deps.requests.trackBundle(ref, input.requestId);
-      await deps.bundles.write(input.requestId, bundle, accessSummary(bundle, (await policyOfRecord(deps)).bundle));
-      return { status: 'completed', bundleId: input.requestId };
+      await deps.bundles.write(input.requestId, bundle, accessSummary(bundle, policy.bundle));
+      return { status: 'completed', bundleId: input.requestId, bundleRetentionMs: policy.bundle.retention.accessBundlesDays * 86_400_000 };
     },
 
     /** Applies staged corrections after re-validating them; records field names (never values) in the audit trail. */

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { parseDuration } from '../domain/duration.js';
 import { checkCorrections, isOverdue, type SubjectRequestRecord, type SubjectRequestType } from '../domain/subject-request.js';
 import { rightsStores } from '../infra/subject-request-deps.js';
 import { newSubjectRequestId, startSubjectRequest, subjectRequestStatus, waitForSubjectRequest } from '../infra/temporal/rights.js';
@@ -63,7 +62,6 @@ function requestCommand(parent: Command, ctx: CliContext, type: SubjectRequestTy
     const client = await ctx.temporal();
     await startSubjectRequest(client, config.taskQueue, {
       requestId, type, subjectRef: ref, deadlineDays: config.env.CONSENTFLOW_DSAR_DEADLINE_DAYS,
-      bundleRetentionMs: parseDuration(config.env.CONSENTFLOW_DSAR_BUNDLE_RETENTION),
     });
     await recordOperator(ctx, op, { action: OperatorAction.dsr_received, subjectRef: ref, detail: `request=${requestId} type=${type}` });
     const record = o.wait ? await waitForSubjectRequest(client, requestId) : await subjectRequestStatus(client, requestId).catch(() => undefined);

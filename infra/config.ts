@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { fingerprintId, parsePreviousKeys, type KeyKind, type KeyRing } from './keyring.js';
-import { Duration } from '../domain/duration.js';
 
 /** A bad or missing environment variable; the message names it and says how to fix it. */
 export class ConfigError extends Error {
@@ -87,8 +86,10 @@ export const EnvSchema = z.object({
     .optional(),
   /** Days a data subject request may stay open (15 working days is the strictest benchmark; GDPR allows a month). */
   CONSENTFLOW_DSAR_DEADLINE_DAYS: z.coerce.number().int().min(1).max(90).default(15),
-  /** How long an access bundle stays on disk if nobody fetches it (it is deleted once delivered, and on erasure). */
-  CONSENTFLOW_DSAR_BUNDLE_RETENTION: Duration.default('30d'),
+  // An undelivered access bundle is kept for the policy's one window, which the daily retention run applies too.
+  CONSENTFLOW_DSAR_BUNDLE_RETENTION: z
+    .never({ error: 'CONSENTFLOW_DSAR_BUNDLE_RETENTION is no longer read: an undelivered access bundle is kept for retention.accessBundlesDays in the workspace policy (policy/retention.ts), the window the daily retention run applies too; unset it and set that field' })
+    .optional(),
   /** Processor webhooks for withdrawal and erasure notices, `processorId=https://…` comma-separated. */
   CONSENTFLOW_PROCESSOR_WEBHOOKS: z.string().optional(),
   /** Where the worker serves its Prometheus metrics, host:port (off when unset). */

@@ -50,7 +50,7 @@ async function workflowRunning(client: Client, workflowId: string): Promise<bool
 }
 
 /** Wires the retention activity's ports: subject store, data folders, decision log, consent history, ledger and runs. */
-export function retentionDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client }): Omit<RetentionActivityDeps, 'policy' | 'pageSubjects' | 'loadGuardStates' | 'appendLog' | 'now'> & HeldPorts {
+export function retentionDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client }): Omit<RetentionActivityDeps, 'policy' | 'content' | 'pageSubjects' | 'loadGuardStates' | 'appendLog' | 'now'> & HeldPorts {
   const dirs = { access_bundle: join(config.dataDir, 'dsar'), report: reportsDirOf(config) } as const;
   const consent = new ConsentRetentionStore(io.redis, s.keys);
   return {

@@ -13,11 +13,7 @@ export interface SubjectRequestInput {
   readonly receivedAt: string;
   readonly deadlineDays: number;
   readonly propagationRetry?: PropagationInput['retry'];
-  /** How long an undelivered access bundle stays on disk (30 days when absent). */
-  readonly bundleRetentionMs?: number;
 }
-
-const DEFAULT_BUNDLE_RETENTION_MS = 30 * 86_400_000;
 
 /** The request's status record: queryable while running and after it completed. */
 export const subjectRequestStatusQuery = defineQuery<SubjectRequestRecord>('subjectRequestStatus');
@@ -55,14 +51,19 @@ export async function subjectRequest(input: SubjectRequestInput): Promise<Subjec
     });
   }
   if (out.bundleId) {
-    const retentionMs = input.bundleRetentionMs ?? DEFAULT_BUNDLE_RETENTION_MS;
-    // Abandoned, so the request closes (and stops counting as open) while the bundle's timer keeps running.
-    await startChild(accessBundleRetention, {
-      workflowId: `bundle-retention-${requestId}`,
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      args: [{ v: 1, subjectRef, bundleId: out.bundleId, retentionMs }],
-    });
-    record = { ...record, bundleId: out.bundleId, bundleExpiresAt: new Date(Date.now() + retentionMs).toISOString() };
+    record = { ...record, bundleId: out.bundleId };
+    // The window is the policy's, which the export reports; one recorded before it did leaves the bundle to the
+    // daily retention run, which applies that same window.
+    const retentionMs = out.bundleRetentionMs;
+    if (retentionMs !== undefined) {
+      // Abandoned, so the request closes (and stops counting as open) while the bundle's timer keeps running.
+      await startChild(accessBundleRetention, {
+        workflowId: `bundle-retention-${requestId}`,
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [{ v: 1, subjectRef, bundleId: out.bundleId, retentionMs }],
+      });
+      record = { ...record, bundleExpiresAt: new Date(Date.now() + retentionMs).toISOString() };
+    }
   }
   record = { ...record, status: 'completed', completedAt: new Date().toISOString() };
   await acts.recordSubjectRequest(record);

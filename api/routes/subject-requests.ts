@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { SubjectId } from '../../domain/ids.js';
 import { fieldValueSchema, type SubjectFieldSpec } from '../../domain/subject-field.js';
-import { parseDuration } from '../../domain/duration.js';
 import { checkCorrections, isOverdue, SubjectRequestId, SubjectRequestRecord } from '../../domain/subject-request.js';
 import { discardBundle } from '../../infra/dsar-bundles.js';
 import { newSubjectRequestId, startSubjectRequest, subjectRequestStatus } from '../../infra/temporal/rights.js';
@@ -54,8 +53,7 @@ export function subjectRequestRoutes(app: ApiApp, deps: ApiDeps): void {
       await deps.rights.requests.stageCorrections(requestId, { subjectId: b.subjectId, fields: check.fields });
     }
     await startSubjectRequest(deps.temporal, deps.taskQueue, {
-      requestId, type: b.type, subjectRef: ref, deadlineDays: deps.config.env.CONSENTFLOW_DSAR_DEADLINE_DAYS, receivedAt,
-      bundleRetentionMs: parseDuration(deps.config.env.CONSENTFLOW_DSAR_BUNDLE_RETENTION), propagationRetry: deps.propagationRetry,
+      requestId, type: b.type, subjectRef: ref, deadlineDays: deps.config.env.CONSENTFLOW_DSAR_DEADLINE_DAYS, receivedAt, propagationRetry: deps.propagationRetry,
     });
     await recordApiOperator(deps, req, { action: OperatorAction.dsr_received, subjectRef: ref, detail: `request=${requestId} type=${b.type}` });
     return reply.code(202).send({ requestId, statusUrl: `/v1/subject-requests/${requestId}` });

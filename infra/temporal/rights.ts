@@ -30,14 +30,14 @@ export async function startSubjectRequest(
   taskQueue: string,
   r: {
     requestId?: SubjectRequestId; type: SubjectRequestType; subjectRef: SubjectRef; deadlineDays: number; receivedAt?: Date;
-    bundleRetentionMs?: number; propagationRetry?: PropagationInput['retry'];
+    propagationRetry?: PropagationInput['retry'];
   },
 ): Promise<string> {
   const receivedAt = r.receivedAt ?? new Date();
   const requestId = r.requestId ?? newSubjectRequestId(r.type, receivedAt);
   const input: SubjectRequestInput = {
     v: 1, requestId, type: r.type, subjectRef: r.subjectRef, receivedAt: receivedAt.toISOString(), deadlineDays: r.deadlineDays,
-    bundleRetentionMs: r.bundleRetentionMs, propagationRetry: r.propagationRetry,
+    propagationRetry: r.propagationRetry,
   };
   await client.workflow.start('subjectRequest', {
     taskQueue,

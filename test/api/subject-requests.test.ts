@@ -7,7 +7,7 @@ import type { SubjectRequestRecord } from '../../domain/subject-request.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import { processorAddressHash, processorMatchKey } from '../../infra/crypto/pseudonym.js';
 import { rightsStores } from '../../infra/subject-request-deps.js';
-import { startSubjectRequest, waitForSubjectRequest } from '../../infra/temporal/rights.js';
+import { waitForSubjectRequest } from '../../infra/temporal/rights.js';
 import { useEngine } from '../helpers/engine.js';
 import { auth, RecordingNotifier, useApi } from '../helpers/api.js';
 import { uniqueId } from '../helpers/services.js';
@@ -184,17 +184,6 @@ test('correct: a processor is told the new values of only the fields it received
   assert.equal(notice?.subject.hash, matchHash('ads-partner', old), 'named by the address it holds, not the corrected one');
   const history = JSON.stringify((await engine.client.workflow.getHandle(`propagation-${done.requestId}`).fetchHistory()).events);
   assert.doesNotMatch(history, new RegExp(`${fresh}|Bergen`.replace(/[.]/g, '\\.')), 'values stay out of Temporal history');
-});
-
-test('an undelivered access bundle is deleted when its retention window ends', async () => {
-  const subjectId = uniqueId('s');
-  const ref = await engine.seed(subjectId, { email: `${uniqueId('ga')}@example.org` });
-  const id = await startSubjectRequest(engine.client, engine.taskQueue, { type: 'access', subjectRef: ref, deadlineDays: 15, bundleRetentionMs: 1_500 });
-  const done = await waitForSubjectRequest(engine.client, id);
-  assert.ok(existsSync(bundleFile(done.bundleId!)));
-  await engine.client.workflow.getHandle(`bundle-retention-${id}`).result();
-  assert.ok(!existsSync(bundleFile(done.bundleId!)));
-  assert.deepEqual((await trail(ref)).map((t) => t.action), ['bundle_deleted:retention']);
 });
 
 test('erasure deletes the subject\'s access bundles at once', async () => {
