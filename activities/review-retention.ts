@@ -4,6 +4,7 @@ import type { LogEntry } from '../domain/decision-log.js';
 import { profileRetentionDue, retentionCutoffMs, type RetentionClass } from '../domain/retention.js';
 import { buildRetentionReview, RETENTION_GRACE_DAYS, type OverdueHoldings, type RetentionReview } from '../domain/review-retention.js';
 import type { LogQuery } from '../infra/redis/decision-log-query.js';
+import { policyOfRecord } from './content.js';
 import type { RetentionActivityDeps } from './retention.js';
 
 type Held = { count: number; oldestMs: number | null };
@@ -16,7 +17,7 @@ export interface HeldPorts {
 
 /** What the review's retention section reads. */
 export type ReviewRetentionDeps = HeldPorts &
-  Pick<RetentionActivityDeps, 'policy' | 'pageSubjects' | 'loadGuardStates' | 'consentHistory' | 'ledgerPages' | 'ledgerInUse' | 'now'> & {
+  Pick<RetentionActivityDeps, 'policy' | 'content' | 'pageSubjects' | 'loadGuardStates' | 'consentHistory' | 'ledgerPages' | 'ledgerInUse' | 'now'> & {
     readonly reviewLog: { query(q: LogQuery): AsyncIterable<LogEntry> };
   };
 
@@ -36,7 +37,8 @@ export function createReviewRetentionActivities(deps: ReviewRetentionDeps) {
     async reviewRetention(input: { readonly sinceMs: number; readonly untilMs: number }): Promise<RetentionReview> {
       const entries: LogEntry[] = [];
       for await (const e of deps.reviewLog.query({ kind: 'operator', since: new Date(input.sinceMs), until: new Date(input.untilMs) })) if (e.stepId === 'retention') entries.push(e);
-      const r = deps.policy().bundle.retention;
+      // The policy of record, as the retention run applies it, so the two never judge different windows.
+      const r = (await policyOfRecord(deps)).bundle.retention;
       // Judged as of `grace` days ago: what a run that stopped since then would have left is overdue now.
       const asOf = deps.now().getTime() - RETENTION_GRACE_DAYS * 86_400_000;
       const cut = (days: number) => retentionCutoffMs(asOf, days);
