@@ -7,6 +7,7 @@ import { createActivities, type ActivityDeps } from './activities/index.js';
 import type { Client } from '@temporalio/client';
 import type { TemplatePort } from './domain/template-port.js';
 import { createServices } from './infra/compose.js';
+import { EmailMessages } from './infra/redis/email-messages.js';
 import { watchConnection } from './infra/redis/connection-watch.js';
 import { connectRedis, redisRunId } from './infra/redis/connect.js';
 import { cacheDir } from './infra/embedded/process.js';
@@ -77,6 +78,7 @@ export function workerContent(ws: Workspace): WorkerContent {
 export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer: Mailer; sms?: SmsChannel; client: Client; taskQueue: string; content: WorkerContent; notifier?: ProcessorNotifier }): ActivityDeps & { content: DeployedContent } {
   const s = createServices(config, io.redis, io.content.policy);
   const content = new DeployedContent(s.bundles, { policy: io.content.policy });
+  const messages = new EmailMessages(io.redis, s.keys);
   return {
     content,
     policyAt: (version) => content.policyAt(version),
@@ -87,6 +89,7 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     readFields: (ref, fields) => s.subjects.readFields(ref, fields),
     openFields: (ref, fields, sealed) => s.subjects.openFields(ref, fields, sealed),
     suppressHardBounce: (ref) => s.consent.suppress(ref, 'hard_bounce', 'smtp'),
+    rememberMessage: (messageId, sent) => messages.remember(messageId, { ref: sent.ref, decisionId: sent.decisionId, spec: sent.spec }),
     appendLog: (entries, opts) => s.log.appendBatch(entries, opts),
     ledger: s.ledger,
     templates: io.content.templates,

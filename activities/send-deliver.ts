@@ -64,7 +64,11 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   if (read.status !== 'found') return fail(`profile_${read.status}`);
   const { [addressField]: address, ...merge } = read.fields;
   if (!address) return fail('address_missing');
-  const links = await messageLinks(deps.tokens, deps.publicUrl, { ref: d.ref, purpose: spec.purpose, channel: spec.channel, campaignId: spec.campaignId, decisionId: d.decisionId });
+  // The Message-ID is remembered before the send, so no message can draw a complaint that matches nothing.
+  const [links] = await Promise.all([
+    messageLinks(deps.tokens, deps.publicUrl, { ref: d.ref, purpose: spec.purpose, channel: spec.channel, campaignId: spec.campaignId, decisionId: d.decisionId }),
+    sms ? undefined : deps.rememberMessage?.(messageId, { ref: d.ref, decisionId: d.decisionId, spec }),
+  ]);
   const rendered = deps.templates.render(d.template.id, { fields: merge, links: { ...links }, sender: { ...deps.sender }, ...(d.language ? { language: d.language } : {}) });
   // Strict templates never go out with a hole: a missing value is a logged, permanent failure, not a retry loop.
   if (!rendered.ok) return fail('profile_field_missing');

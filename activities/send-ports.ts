@@ -28,6 +28,8 @@ export interface SendPipelineDeps {
   /** Decrypts the released fields the reservation read in the same round trip (the subject store's keys). */
   readonly openFields: (ref: SubjectRef, fields: readonly string[], sealed: SealedProfile) => FieldsRead;
   readonly suppressHardBounce: (ref: SubjectRef) => Promise<unknown>;
+  /** Remembers which send an email Message-ID belongs to, before it goes out, so a complaint about it can be matched. */
+  readonly rememberMessage?: (messageId: string, sent: { readonly ref: SubjectRef; readonly decisionId: string; readonly spec: SendSpec }) => Promise<void>;
   readonly appendLog: AppendLog;
   readonly ledger: SendLedger;
   readonly templates: TemplatePort;

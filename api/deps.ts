@@ -16,6 +16,8 @@ import type { NoticeTexts } from '../infra/notices/notice-texts.js';
 import type { ApiKeyring } from './auth.js';
 import type { MissingText } from './i18n/page-text.js';
 import { ApiError } from './errors.js';
+import type { Registry } from 'prom-client';
+import type { ComplaintIntake } from '../infra/complaints/intake.js';
 
 /** Everything the API needs, composed by its entry point (`consentflow api`, `dev`, tests). */
 export interface ApiDeps {
@@ -36,6 +38,10 @@ export interface ApiDeps {
   readonly propagationRetry?: PropagationInput['retry'];
   /** The JSON request log (`createLogger`); none when absent. */
   readonly logger?: FastifyBaseLogger;
+  /** The registry `/metrics` serves; a new one when absent. */
+  readonly metrics?: Registry;
+  /** Complaint intake for `POST /v1/complaints`; one on `services` and the log's Redis when absent. */
+  readonly complaints?: ComplaintIntake;
   /** Readiness checks; the real ones (from `services` and `temporal`) when absent. */
   readonly readiness?: ReadinessChecks;
 }

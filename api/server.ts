@@ -18,6 +18,11 @@ import { reviewerRoutes } from './routes/reviewer.js';
 import { subjectRequestRoutes } from './routes/subject-requests.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { whyRoutes } from './routes/why.js';
+import { complaintRoutes } from './routes/complaints.js';
+import { complaintIntakeFor } from '../infra/complaints/compose.js';
+import { silentLogger } from '../infra/logging.js';
+import { nowOf } from './deps.js';
+import { Registry } from 'prom-client';
 
 export type { ApiDeps } from './deps.js';
 
@@ -69,7 +74,9 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   healthRoutes(app, deps);
-  metricsRoutes(app, deps);
+  const registry = deps.metrics ?? new Registry();
+  metricsRoutes(app, deps, registry);
+  complaintRoutes(app, deps, deps.complaints ?? complaintIntakeFor(deps.services, deps.services.log.opts.redis, { registry, logger: deps.logger ?? silentLogger(), now: () => nowOf(deps) }));
   for (const routes of [consentRoutes, subjectRequestRoutes, reviewerRoutes]) routes(app, deps);
   for (const routes of [confirmRoutes, preferenceRoutes, unsubscribeRoutes, whyRoutes, noticeRoutes]) routes(app, deps, pages);
   await app.ready();

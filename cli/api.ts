@@ -6,6 +6,8 @@ import { ConfigError, type AppConfig } from '../infra/config.js';
 import { assertProductionReady } from '../infra/production-checks.js';
 import type { Workspace } from '../infra/workspace/load.js';
 import { createServices } from '../infra/compose.js';
+import { complaintIntakeFor } from '../infra/complaints/compose.js';
+import { Registry } from 'prom-client';
 import { loadDevApiKeys } from '../infra/dev-api-keys.js';
 import { createLogger } from '../infra/logging.js';
 import { onShutdown } from '../infra/embedded/process.js';
@@ -33,15 +35,21 @@ export function workspaceNotices(ws: Workspace, policy: PolicyBundle): NoticeTex
 /** Composes the API's dependencies from config and open clients. */
 export function apiDeps(config: AppConfig, redis: Redis, temporal: Client, keys: readonly ApiKeySpec[], ws: Workspace): ApiDeps {
   if (!ws.policy.ok) throw new CliUsageError(`the workspace policy does not load: ${failureLine(ws.policy)}`);
+  const services = createServices(config, redis, ws.policy.value);
+  const logger = createLogger({ name: 'consentflow-api' });
+  const metrics = new Registry();
   return {
     config,
-    services: createServices(config, redis, ws.policy.value),
+    services,
+    metrics,
+    // One intake per process: the JSON route and, under `dev`, the sink's abuse mailbox count into the same registry.
+    complaints: complaintIntakeFor(services, redis, { registry: metrics, logger }),
     rights: rightsStores(config, redis),
     temporal,
     taskQueue: config.taskQueue,
     keyring: new ApiKeyring(keys),
     campaignInfo: (id) => (Object.hasOwn(ws.campaigns, id) ? ws.campaigns[id] : undefined),
-    logger: createLogger({ name: 'consentflow-api' }),
+    logger,
     notices: workspaceNotices(ws, ws.policy.value),
   };
 }

@@ -72,7 +72,10 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       const apiKeys = apiKeySpecs(config, true);
       const apiRedis = new Redis(stack.redis.url, { maxRetriesPerRequest: 3, commandTimeout: 5000 });
       const apiClient = await connectClient(config, stack.temporal.address);
-      const api = await startApi(apiDeps(config, apiRedis, apiClient, apiKeys, await ctx.workspace()), '127.0.0.1', env.API_PORT).catch(async (e: unknown) => {
+      const deps = apiDeps(config, apiRedis, apiClient, apiKeys, await ctx.workspace());
+      // Feedback-loop reports sent to the abuse address become complaints, as the production listener makes them.
+      stack.sink?.acceptAbuse(config.abuseAddress, (raw) => deps.complaints!.receiveArf(raw));
+      const api = await startApi(deps, '127.0.0.1', env.API_PORT).catch(async (e: unknown) => {
         await apiClient.connection.close();
         apiRedis.disconnect();
         await running.shutdown();
@@ -101,6 +104,7 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
           `  worker     task queue ${info.taskQueue}`,
           `  ui         ${info.ui ?? 'none (an external Temporal, or no temporal CLI to serve it)'}${info.ui ? `  (payloads decoded by ${info.codec}, loopback only)` : ''}`,
           `  smtp       ${info.smtp}${outbox ? `  → .eml files in ${outbox}` : ''}`,
+          ...(stack.sink ? [`             feedback reports (ARF) to ${config.abuseAddress} are taken as complaints`] : []),
           `  smpp       ${info.smpp}${info.smsOutbox ? `  → SMS as .json files in ${info.smsOutbox}` : ''}`,
           `  api        ${api.url}  (OpenAPI ${api.url}/openapi.json)`,
           ...apiKeys.map((k) => `             ${k.role.padEnd(8)} key: ${k.secret}`),

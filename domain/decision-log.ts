@@ -3,9 +3,10 @@ import { SubjectRef } from './ids.js';
 
 /**
  * What an entry records: a guard decision, a delivery outcome, a review action, a campaign-run outcome that is
- * neither (held out, not eligible, exited), the summary that closes a run, or an operator action (key rotation).
+ * neither (held out, not eligible, exited), the summary that closes a run, an operator action (key rotation), or a
+ * recipient's complaint about a message we sent (a feedback-loop report or a relay's complaint event).
  */
-export const LogKind = { decision: 'decision', delivery: 'delivery', review: 'review', outcome: 'outcome', run: 'run', operator: 'operator' } as const;
+export const LogKind = { decision: 'decision', delivery: 'delivery', review: 'review', outcome: 'outcome', run: 'run', operator: 'operator', complaint: 'complaint' } as const;
 export type LogKind = (typeof LogKind)[keyof typeof LogKind];
 
 /** The outcome of an entry; which outcomes a kind may carry is fixed by `OUTCOMES_BY_KIND`. */
@@ -33,6 +34,7 @@ export const OUTCOMES_BY_KIND: Readonly<Record<LogKind, readonly LogOutcome[]>> 
   outcome: ['held_out', 'not_eligible', 'exited'],
   run: ['summary'],
   operator: ['recorded'],
+  complaint: ['recorded'],
 };
 
 /** Hash of the (virtual) entry before seq 1 of every chain. */

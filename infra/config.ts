@@ -54,6 +54,8 @@ export const EnvSchema = z.object({
   // The brand (name, postal address) lives in the workspace policy, so pages and messages cannot disagree.
   CONSENTFLOW_SENDER_NAME: z.never({ error: 'CONSENTFLOW_SENDER_NAME is no longer read: the sender name is brand.name in the workspace policy (policy/brand.ts); unset it' }).optional(),
   CONSENTFLOW_SENDER_EMAIL: z.email({ error: 'CONSENTFLOW_SENDER_EMAIL must be an email address' }).default('news@shop.example'),
+  /** Where feedback-loop (ARF) reports arrive; the dev SMTP sink takes mail to it as complaints. Default abuse@ the sender's domain. */
+  CONSENTFLOW_ABUSE_ADDRESS: z.email({ error: 'CONSENTFLOW_ABUSE_ADDRESS must be an email address, e.g. abuse@shop.example (the address your feedback loops report to)' }).optional(),
   CONSENTFLOW_POSTAL_ADDRESS: z.never({ error: 'CONSENTFLOW_POSTAL_ADDRESS is no longer read: the postal address is brand.postalAddress in the workspace policy (policy/brand.ts); unset it' }).optional(),
   CONSENTFLOW_MASTER_KEY: key32('CONSENTFLOW_MASTER_KEY').optional(),
   CONSENTFLOW_PSEUDONYM_KEY: key32('CONSENTFLOW_PSEUDONYM_KEY').optional(),
@@ -129,6 +131,8 @@ export interface AppConfig {
   readonly publicUrl: string;
   /** The envelope sender; the name and postal address shown come from the policy's brand. */
   readonly sender: { readonly email: string };
+  /** The abuse mailbox feedback-loop reports are sent to (lower-cased). */
+  readonly abuseAddress: string;
   readonly secrets: Secrets;
   /** Requests per minute per client, by bucket (see api/rate-limits.ts). */
   readonly rateLimits: { readonly subject: number; readonly consent: number; readonly api: number };
@@ -200,6 +204,8 @@ export function buildConfig(env: Env, devKeys?: Partial<Record<SecretName, Buffe
     // Unset, links point at the API this machine actually serves, so a changed API_PORT never breaks them.
     publicUrl: (env.CONSENTFLOW_PUBLIC_URL ?? `http://127.0.0.1:${env.API_PORT}`).replace(/\/$/, ''),
     sender: { email: env.CONSENTFLOW_SENDER_EMAIL },
+    // RFC 2142: abuse@ the domain mail comes from is where receivers look first.
+    abuseAddress: (env.CONSENTFLOW_ABUSE_ADDRESS ?? `abuse@${env.CONSENTFLOW_SENDER_EMAIL.split('@')[1]}`).toLowerCase(),
     secrets,
     rateLimits: { subject: env.CONSENTFLOW_RATE_SUBJECT_PER_MIN, consent: env.CONSENTFLOW_RATE_CONSENT_PER_MIN, api: env.CONSENTFLOW_RATE_API_PER_MIN },
   };

@@ -33,3 +33,6 @@ export function createLogger(opts: { name: string; level?: string; destination?:
     opts.destination ?? pino.destination(2),
   );
 }
+
+/** A logger that writes nothing, for compositions given none. */
+export const silentLogger = (): Logger => pino({ enabled: false });

@@ -45,6 +45,10 @@ export function redisKeys(prefix: string) {
     addressIndex: () => `${prefix}address-index`,
     /** What an SMSC message id belongs to (step, subjectRef, decision), so its delivery receipt can be logged. */
     smsMessage: (smscId: string) => `${prefix}sms:msg:${smscId}`,
+    /** What an email Message-ID belongs to (step, subjectRef, decision), so a complaint about it can be matched. */
+    emailMessage: (messageId: string) => `${prefix}mail:msg:${messageId}`,
+    /** Present once a complaint about this Message-ID was recorded, so a repeated report is recognised as one. */
+    emailComplaint: (messageId: string) => `${prefix}mail:complaint:${messageId}`,
     /** Decision log chain `n` (stream) and its head (hash: seq, hash). */
     logChain: (partition: number) => `${prefix}log:{p${partition}}:entries`,
     logHead: (partition: number) => `${prefix}log:{p${partition}}:head`,

@@ -1,25 +1,10 @@
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
-import { SubjectRef } from '../../domain/ids.js';
+import { SentMessageRecord } from './sent-message.js';
 import type { RedisKeys } from './keys.js';
 
 /** The send an SMSC message id belongs to: pseudonymous, like every log entry. */
-export const SmsMessageRecord = z.object({
-  ref: SubjectRef,
-  decisionId: z.string(),
-  spec: z.object({
-    campaignId: z.string(),
-    campaignVersion: z.string(),
-    workflowId: z.string(),
-    runId: z.string(),
-    stepId: z.string(),
-    purpose: z.string(),
-    channel: z.string(),
-    processor: z.string(),
-    templateId: z.string(),
-  }),
-});
-export type SmsMessageRecord = z.infer<typeof SmsMessageRecord>;
+export const SmsMessageRecord = SentMessageRecord;
+export type SmsMessageRecord = SentMessageRecord;
 
 // Receipts come within hours; an SMSC gives up on a message after its validity period (at most days).
 const TTL_SECONDS = 7 * 24 * 3600;

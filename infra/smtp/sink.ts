@@ -23,6 +23,11 @@ export interface SmtpSink {
   readonly received: CapturedMessage[];
   /** Makes RCPT TO for addresses matching `match` fail with `code`, `times` times (default: always), for bounce and retry tests. */
   failRecipients(match: (address: string) => boolean, code: number, message?: string, times?: number): void;
+  /**
+   * Hands mail to `address` to `intake` instead of the outbox (the dev abuse mailbox: feedback-loop reports). A
+   * rejection of `intake` (a store is down) answers 451, so the reporter retries; anything else is accepted.
+   */
+  acceptAbuse(address: string, intake: (raw: Buffer) => Promise<unknown>): void;
   stop(): Promise<void>;
 }
 
@@ -32,6 +37,7 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
   const received: CapturedMessage[] = [];
   const rules: Array<{ match: (a: string) => boolean; code: number; message: string; left: number }> = [];
   const writeFiles = opts.writeFiles ?? true;
+  let abuse: { address: string; intake: (raw: Buffer) => Promise<unknown> } | undefined;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -52,6 +58,14 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
+        const toAbuse = abuse && session.envelope.rcptTo.some((r) => r.address.toLowerCase() === abuse!.address);
+        if (abuse && toAbuse) {
+          abuse.intake(raw).then(
+            () => cb(null, 'report received'),
+            () => cb(Object.assign(new Error('complaint intake unavailable, try again later'), { responseCode: 451 })),
+          );
+          return;
+        }
         const file = join(opts.outbox, `${ulid()}.eml`);
         if (writeFiles) writePrivateFileSync(file, raw);
         received.push({
@@ -83,6 +97,7 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
     outbox: opts.outbox,
     received,
     failRecipients: (match, code, message = 'mailbox unavailable', times = Infinity) => void rules.push({ match, code, message, left: times }),
+    acceptAbuse: (address, intake) => void (abuse = { address: address.toLowerCase(), intake }),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
