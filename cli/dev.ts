@@ -7,6 +7,7 @@ import { ApiKeyring } from '../api/auth.js';
 import { dataConverter } from '../infra/temporal/connection.js';
 import { startStack } from '../infra/embedded/stack.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
+import { workerLogging } from '../infra/logging.js';
 import { failureLine } from '../domain/load-result.js';
 import { startWorker, workerContent, type WorkerContent } from '../worker.js';
 import { CliUsageError, type CliContext, type RegisterCommands } from './context.js';
@@ -55,7 +56,8 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       const config = buildConfig(env, loadDevKeys(env.CONSENTFLOW_DATA_DIR, true, keyringPath(env.CONSENTFLOW_DATA_DIR, env.CONSENTFLOW_KEYRING_FILE)));
       const content = await workspaceContent(ctx);
       const lock = lockDevDataDir(config.dataDir);
-      installRuntime('WARN', { metricsAddress: env.CONSENTFLOW_TEMPORAL_METRICS_ADDR });
+      const logging = workerLogging(env.CONSENTFLOW_LOG_LEVEL);
+      installRuntime(logging.runtimeLevel, { metricsAddress: env.CONSENTFLOW_TEMPORAL_METRICS_ADDR, logger: logging.logger });
       // The UI decodes payloads through our codec endpoint; both listen on loopback only.
       const [uiPort, codecPort] = [await freePort(), await freePort()];
       const ui = { port: uiPort, codecEndpoint: `http://127.0.0.1:${codecPort}/codec` };
@@ -132,7 +134,8 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
     .action(async () => {
       const content = await workspaceContent(ctx);
       assertProductionReady(ctx.config(), 'worker');
-      installRuntime('WARN', { metricsAddress: ctx.config().env.CONSENTFLOW_TEMPORAL_METRICS_ADDR });
+      const logging = workerLogging(ctx.config().env.CONSENTFLOW_LOG_LEVEL);
+      installRuntime(logging.runtimeLevel, { metricsAddress: ctx.config().env.CONSENTFLOW_TEMPORAL_METRICS_ADDR, logger: logging.logger });
       // SMS goes out only through a configured gateway; without SMPP_URL, SMS sends fail closed (channel_transport_missing).
       const smppUrl = ctx.config().env.SMPP_URL;
       const running = await startWorker(ctx.config(), { redisUrl: ctx.redisUrl(), temporalAddress: ctx.temporalAddress(), smtpUrl: ctx.smtpUrl(), ...(smppUrl ? { smppUrl } : {}) }, { content });

@@ -98,6 +98,8 @@ export const EnvSchema = z.object({
   CONSENTFLOW_METRICS_ADDR: z.string().regex(/^[^\s:]+:\d+$/, 'CONSENTFLOW_METRICS_ADDR must be host:port, e.g. 127.0.0.1:9464').optional(),
   /** Where the Temporal SDK runtime serves its own Prometheus metrics, host:port (off when unset). */
   CONSENTFLOW_TEMPORAL_METRICS_ADDR: z.string().regex(/^[^\s:]+:\d+$/, 'CONSENTFLOW_TEMPORAL_METRICS_ADDR must be host:port, e.g. 127.0.0.1:9465').optional(),
+  /** The level of the JSON logs on stderr (worker default warn: the SDK's info lines are routine; API default info: request lines). */
+  CONSENTFLOW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error'], { error: 'CONSENTFLOW_LOG_LEVEL must be trace, debug, info, warn or error' }).optional(),
   /** `dev` lifts the production refusals (http links, no DKIM) for a worker or API on a local machine. */
   CONSENTFLOW_ENV: z.enum(['production', 'dev'], { error: 'CONSENTFLOW_ENV must be production or dev' }).default('production'),
   DKIM_DOMAIN: z.string().optional(),
