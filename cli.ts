@@ -7,6 +7,7 @@ import { CliUsageError } from './cli/context.js';
 import { makeCliContext } from './cli/make-context.js';
 import { registerApiCommands } from './cli/api.js';
 import { registerCampaignCommands } from './cli/campaign.js';
+import { registerComplaintCommands } from './cli/complaint.js';
 import { registerConsentCommands } from './cli/consent.js';
 import { registerDevCommands } from './cli/dev.js';
 import { registerDsarCommands } from './cli/dsar.js';
@@ -34,7 +35,7 @@ export function buildProgram(ctx = makeCliContext()): Command {
     .exitOverride();
   // Chosen before any action runs, so every command loads content from the same folder.
   program.hook('preAction', () => ctx.selectWorkspace(program.opts<{ workspace?: string }>().workspace));
-  const modules = [registerInitCommands, registerDevCommands, registerPolicyCommands, registerSubjectCommands, registerConsentCommands, registerGuardCommands, registerCampaignCommands, registerLogCommands, registerDsarCommands, registerApiCommands, registerReviewCommands, registerKeyCommands];
+  const modules = [registerInitCommands, registerDevCommands, registerPolicyCommands, registerSubjectCommands, registerConsentCommands, registerGuardCommands, registerCampaignCommands, registerLogCommands, registerDsarCommands, registerApiCommands, registerReviewCommands, registerKeyCommands, registerComplaintCommands];
   for (const register of modules) register(program, ctx);
   return program;
 }
