@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { registerComplaintCommands } from '../../cli/complaint.js';
 import { EmailMessages } from '../../infra/redis/email-messages.js';
+import { freePort } from '../../infra/embedded/process.js';
 import { runCli, testCliContext } from '../helpers/cli-harness.js';
 import { testRedis, uniqueId } from '../helpers/services.js';
 import { arfReport } from '../infra/complaints/complaints-helpers.js';
@@ -49,4 +51,16 @@ test('complaint arf exits 65 for a message that is not a feedback report, 0 for 
   const missing = await cli('complaint', 'arf', '--file', join(dir, 'nope.eml'));
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--file .*nope\.eml: no such file/);
+});
+
+test('complaint arf exits 75 when Redis is unreachable, so the MTA keeps the report and retries', async () => {
+  const dead = new Redis(`redis://127.0.0.1:${await freePort()}`, { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
+  dead.on('error', () => {});
+  try {
+    const offline = testCliContext(dead, prefix);
+    const r = await runCli(offline, [registerComplaintCommands], ['complaint', 'arf', '--file', file('later.eml', arfReport(original('<later@shop.example>')))]);
+    assert.equal(r.code, 75);
+  } finally {
+    dead.disconnect();
+  }
 });
