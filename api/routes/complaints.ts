@@ -38,8 +38,9 @@ export function complaintRoutes(app: ApiApp, deps: ApiDeps, intake: ComplaintInt
   }, async (req, reply) => {
     const b = req.body;
     const receivedAt = b.receivedAt ? new Date(b.receivedAt) : undefined;
+    // A well-formed time the server clock rules out conflicts with state, like a future consent time: 409.
     if (receivedAt && receivedAt.getTime() > nowOf(deps).getTime() + 5 * 60_000) {
-      throw new ApiError(400, 'time_in_future', 'body.receivedAt is in the future; send the time the relay received the report', [{ path: 'body.receivedAt', message: 'in the future' }]);
+      throw new ApiError(409, 'time_in_future', 'body.receivedAt is in the future; send the time the relay received the report', [{ path: 'body.receivedAt', message: 'in the future' }]);
     }
     const r = await intake.receive({ source: ComplaintSource.webhook, feedbackType: b.feedbackType, messageId: b.messageId, ...(receivedAt ? { receivedAt } : {}) });
     if (r.status === 'malformed') throw new ApiError(400, r.code, r.message);

@@ -55,7 +55,7 @@ test('an unknown Message-ID is 200 unmatched and a not-spam report 200 not_a_com
   assert.deepEqual(await complaintsOf(engine, ref), []);
 });
 
-test('bad bodies are 400 naming the field, and only marketer or admin keys may post', async () => {
+test('bad bodies are 400 naming the field, a future receivedAt is 409, and only marketer or admin keys may post', async () => {
   const cases: Array<[unknown, string]> = [
     [{ messageId: 'abc@shop.example' }, 'body.messageId'],
     [{}, 'body.messageId'],
@@ -69,7 +69,7 @@ test('bad bodies are 400 naming the field, and only marketer or admin keys may p
     assert.ok((res.json() as Err).error.issues?.some((i) => i.path.startsWith(path)), `${JSON.stringify(payload)}: ${res.body}`);
   }
   const future = await post({ messageId: '<a@b>', receivedAt: '2099-01-01T00:00:00Z' });
-  assert.deepEqual([future.statusCode, (future.json() as Err).error.code], [400, 'time_in_future']);
+  assert.deepEqual([future.statusCode, (future.json() as Err).error.code], [409, 'time_in_future']);
   assert.equal((await post({ messageId: '<a@b>' }, 'reviewer')).statusCode, 403);
   assert.equal((await post({ messageId: '<a@b>' }, null)).statusCode, 401);
 });
