@@ -21,6 +21,8 @@ export interface ComplaintReport {
   readonly unsubscribeToken?: string;
   /** When the recipient's provider received the report (ARF Arrival-Date, or the relay's time). */
   readonly receivedAt?: Date;
+  /** Who handed it in through the API: the API key's name (never a person's address). */
+  readonly actor?: string;
 }
 
 /** The send a Message-ID belongs to: pseudonymous, as the send path remembered it. */
@@ -63,7 +65,7 @@ export function complaintEntry(m: ComplainedMessage, r: ComplaintReport, at: Dat
     templateId: s?.templateId || null,
     decisionId: m.decisionId ?? null,
     messageId: r.messageId ?? null,
-    result: `source=${r.source} feedback=${r.feedbackType}${r.receivedAt ? ` received=${r.receivedAt.toISOString()}` : ''}`,
+    result: `source=${r.source} feedback=${r.feedbackType}${r.receivedAt ? ` received=${r.receivedAt.toISOString()}` : ''}${r.actor ? ` actor=${r.actor}` : ''}`,
     reasons: [feedbackReason(r.feedbackType)],
     at: at.toISOString(),
   };

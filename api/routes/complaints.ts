@@ -42,7 +42,7 @@ export function complaintRoutes(app: ApiApp, deps: ApiDeps, intake: ComplaintInt
     if (receivedAt && receivedAt.getTime() > nowOf(deps).getTime() + 5 * 60_000) {
       throw new ApiError(409, 'time_in_future', 'body.receivedAt is in the future; send the time the relay received the report', [{ path: 'body.receivedAt', message: 'in the future' }]);
     }
-    const r = await intake.receive({ source: ComplaintSource.webhook, feedbackType: b.feedbackType, messageId: b.messageId, ...(receivedAt ? { receivedAt } : {}) });
+    const r = await intake.receive({ source: ComplaintSource.webhook, feedbackType: b.feedbackType, messageId: b.messageId, actor: req.caller!.name, ...(receivedAt ? { receivedAt } : {}) });
     if (r.status === 'malformed') throw new ApiError(400, r.code, r.message);
     return reply.code(r.status === 'recorded' ? 202 : 200).send(r);
   });

@@ -24,7 +24,7 @@ test('POST /v1/complaints with our Message-ID suppresses the subject, logs a web
   assert.deepEqual(res.json(), { status: 'recorded', subjectRef: ref, campaignId: sent.campaignId, entryId: res.json().entryId });
   const [entry, ...more] = await complaintsOf(engine, ref);
   assert.equal(more.length, 0);
-  assert.deepEqual([entry!.campaignId, entry!.runId, entry!.stepId, entry!.messageId, entry!.result], [sent.campaignId, sent.runId, 'send-1', sent.messageId, 'source=webhook feedback=abuse received=2026-11-29T10:00:00.000Z']);
+  assert.deepEqual([entry!.campaignId, entry!.runId, entry!.stepId, entry!.messageId, entry!.result], [sent.campaignId, sent.runId, 'send-1', sent.messageId, 'source=webhook feedback=abuse received=2026-11-29T10:00:00.000Z actor=test-marketer']);
   assert.deepEqual((await engine.services.consent.suppressions(ref)).map((s) => [s.kind, s.source]), [['complaint', 'complaint:webhook']]);
 
   const again = await post({ messageId: sent.messageId }, 'admin');
