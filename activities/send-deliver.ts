@@ -49,8 +49,12 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   if (!addressField || (spec.channel !== 'email' && !sms)) return fail('channel_transport_missing');
   const messageId = stableMessageId(scope, d.ref, deps.sender.email);
   // Reserve against the consent epoch the decision saw (a withdrawal committed since then means no send), and
-  // read only the released fields, in one round trip.
-  const claimed = await deps.ledger.claim(d.ref, scope, d.rec, d.fresh, messageId, at(), d.decision.fieldsReleased);
+  // read only the released fields, in one round trip. The Message-ID is remembered in the same pipeline flush,
+  // before any send, so no message can draw a complaint that matches nothing (an unsent one draws none).
+  const [claimed] = await Promise.all([
+    deps.ledger.claim(d.ref, scope, d.rec, d.fresh, messageId, at(), d.decision.fieldsReleased),
+    sms ? undefined : deps.rememberMessage?.(messageId, { ref: d.ref, decisionId: d.decisionId, spec }),
+  ]);
   if (claimed.status === 'epoch_moved') {
     const n = d.rec.decisions + 1;
     const rec: LedgerRecord = { ...d.rec, state: 'closed', at: at(), decision: 'deny', decisions: n, outcome: 'denied', reasons: ['consent_changed'] };
@@ -64,11 +68,7 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   if (read.status !== 'found') return fail(`profile_${read.status}`);
   const { [addressField]: address, ...merge } = read.fields;
   if (!address) return fail('address_missing');
-  // The Message-ID is remembered before the send, so no message can draw a complaint that matches nothing.
-  const [links] = await Promise.all([
-    messageLinks(deps.tokens, deps.publicUrl, { ref: d.ref, purpose: spec.purpose, channel: spec.channel, campaignId: spec.campaignId, decisionId: d.decisionId }),
-    sms ? undefined : deps.rememberMessage?.(messageId, { ref: d.ref, decisionId: d.decisionId, spec }),
-  ]);
+  const links = await messageLinks(deps.tokens, deps.publicUrl, { ref: d.ref, purpose: spec.purpose, channel: spec.channel, campaignId: spec.campaignId, decisionId: d.decisionId });
   const rendered = deps.templates.render(d.template.id, { fields: merge, links: { ...links }, sender: { ...deps.sender }, ...(d.language ? { language: d.language } : {}) });
   // Strict templates never go out with a hole: a missing value is a logged, permanent failure, not a retry loop.
   if (!rendered.ok) return fail('profile_field_missing');
