@@ -36,12 +36,14 @@ async function appendAnswer(consent: ApiDeps['services']['consent'], event: Cons
 export function consentRoutes(app: ApiApp, deps: ApiDeps): void {
   const { consent, subjects, tokens } = deps.services;
   app.post('/v1/consents', {
-    schema: { summary: 'Record a grant or withdrawal with evidence', tags: ['consents'], security: bearer, body: consentCaptureSchema(deps.services.policy.bundle), response: { 201: Captured, ...errors } },
+    schema: { summary: 'Record a grant or withdrawal with evidence',
+      description: 'A grant with method staff (entered by staff for the subject) also needs header x-consentflow-reason saying where the subject gave it; without it the answer is 403 reason_required.', tags: ['consents'], security: bearer, body: consentCaptureSchema(deps.services.policy.bundle), response: { 201: Captured, ...errors } },
     preHandler: deps.keyring.require('marketer', 'admin'),
   }, async (req, reply) => {
     const b = req.body;
     // Staff typing in an answer is an operator act with a reason, never a capture by the subject.
-    if (b.method === 'staff' && b.action === 'grant' && reasonOf(req) === undefined) throw new ApiError(400, 'reason_required', 'a staff-entered grant needs header x-consentflow-reason saying where the subject gave it (a ticket, a call)', [{ path: 'headers.x-consentflow-reason', message: 'required for method staff' }]);
+    // 403, not 400: the body is valid; the caller may not enter a grant for someone else without saying on what evidence.
+    if (b.method === 'staff' && b.action === 'grant' && reasonOf(req) === undefined) throw new ApiError(403, 'reason_required', 'a staff-entered grant needs header x-consentflow-reason saying where the subject gave it (a ticket, a call)', [{ path: 'headers.x-consentflow-reason', message: 'required for method staff' }]);
     const now = nowOf(deps);
     const subjectRef = deps.services.pseudonymize(b.subjectId);
     const r = buildConsentEvent({

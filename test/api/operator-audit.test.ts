@@ -22,8 +22,8 @@ test('a staff-entered consent through the API needs a reason, is recorded as sta
   const app = await api.ready;
   const id = uniqueId('s');
   const missing = await app.inject({ method: 'POST', url: '/v1/consents', headers: auth('admin'), payload: consent(id, 'staff') });
-  assert.equal(missing.statusCode, 400);
-  assert.match(missing.json().error.message, /x-consentflow-reason/);
+  assert.equal(missing.statusCode, 403);
+  assert.deepEqual([missing.json().error.code, /x-consentflow-reason/.test(missing.json().error.message)], ['reason_required', true]);
   const bad = await app.inject({ method: 'POST', url: '/v1/consents', headers: { ...auth('admin'), 'x-consentflow-reason': 'from ada@example.com' }, payload: consent(id, 'staff') });
   assert.equal(bad.statusCode, 400);
   const ok = await app.inject({ method: 'POST', url: '/v1/consents', headers: { ...auth('admin'), 'x-consentflow-reason': 'call ticket T-8' }, payload: consent(id, 'staff') });
