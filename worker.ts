@@ -85,7 +85,7 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     mailer: io.mailer,
     ...(io.sms ? { sms: io.sms } : {}),
     loadGuardStates: (refs) => s.consent.loadGuardStates(refs),
-    loadGuardStatesWith: (refs, extraKey) => s.consent.loadGuardStatesWith(refs, extraKey),
+    loadGuardStatesWith: (refs, extraKey, cap) => s.consent.loadGuardStatesWith(refs, extraKey, cap),
     readFields: (ref, fields) => s.subjects.readFields(ref, fields),
     openFields: (ref, fields, sealed) => s.subjects.openFields(ref, fields, sealed),
     suppressHardBounce: (ref) => s.consent.suppress(ref, 'hard_bounce', 'smtp'),

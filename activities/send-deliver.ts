@@ -51,16 +51,19 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   // Reserve against the consent epoch the decision saw (a withdrawal committed since then means no send), and
   // read only the released fields, in one round trip. The Message-ID is remembered in the same pipeline flush,
   // before any send, so no message can draw a complaint that matches nothing (an unsent one draws none).
+  const cap = spec.frequencyCap ? { channel: spec.channel, max: spec.frequencyCap.max, windowMs: spec.frequencyCap.perMs, nowMs: b.now().getTime() } : undefined;
   const [claimed] = await Promise.all([
-    deps.ledger.claim(d.ref, scope, d.rec, d.fresh, messageId, at(), d.decision.fieldsReleased),
+    deps.ledger.claim(d.ref, scope, d.rec, d.fresh, messageId, at(), d.decision.fieldsReleased, cap),
     sms ? undefined : deps.rememberMessage?.(messageId, { ref: d.ref, decisionId: d.decisionId, spec }),
   ]);
-  if (claimed.status === 'epoch_moved') {
+  if (claimed.status === 'epoch_moved' || claimed.status === 'capped') {
+    // Consent changed, or other campaigns filled the cap window, since the decision: re-decided as a logged denial.
+    const reasons = [claimed.status === 'capped' ? 'frequency_capped' : 'consent_changed'];
     const n = d.rec.decisions + 1;
-    const rec: LedgerRecord = { ...d.rec, state: 'closed', at: at(), decision: 'deny', decisions: n, outcome: 'denied', reasons: ['consent_changed'] };
-    const entry = reservationDenialEntry(spec, d.ref, d.decisionId, rec.at);
+    const rec: LedgerRecord = { ...d.rec, state: 'closed', at: at(), decision: 'deny', decisions: n, outcome: 'denied', reasons };
+    const entry = reservationDenialEntry(spec, d.ref, d.decisionId, rec.at, reasons);
     await settle(rec, entry, factKey(spec, d.ref, `decision:${n}`));
-    return { ...base, status: 'denied', reasons: ['consent_changed'] };
+    return { ...base, status: 'denied', reasons };
   }
   if (claimed.status !== 'ok') return { ...base, status: 'busy', reasons: ['another_attempt_owns_this_send'] };
   // From here the send is reserved: every way out settles the record, which also clears the reservation.
@@ -142,9 +145,9 @@ export async function deliverAll(
     throw failure.error instanceof CommitFailedError ? failure.error.cause : failure.error;
   }
   const outcomes = settled.filter((o): o is SendOutcome => o !== undefined);
-  // A send that did not happen, and will not, gives its frequency-cap slot back.
+  // A send that failed gives back the frequency-cap slot its reservation took (a denial at reservation took none).
   if (spec.frequencyCap) {
-    await Promise.all(outcomes.filter((o) => o.status === 'failed' || o.status === 'denied').map((o) => deps.ledger.returnCapSlot(o.subjectRef, spec.channel, scope)));
+    await Promise.all(outcomes.filter((o) => o.status === 'failed').map((o) => deps.ledger.returnCapSlot(o.subjectRef, spec.channel, scope)));
   }
   // The outcome entries and the last commits share one round trip. Records are not marked logged afterwards: a
   // retry re-appends an outcome under its idempotency key, which hands back the stored entry instead of a second.

@@ -78,6 +78,6 @@ export function outcomeEntry(spec: SendSpec, ref: SubjectRef, outcome: 'held_out
 export const factKey = (spec: Pick<SendSpec, 'runId' | 'stepId'>, ref: SubjectRef, fact: string): string => `${spec.runId}|${spec.stepId}|${ref}|${fact}`;
 
 /** The explicit re-decision logged when a reservation finds the consent epoch moved: the allow it replaces no longer holds. */
-export function reservationDenialEntry(spec: SendSpec, ref: SubjectRef, replaces: string, at: string): LogEntryInput {
-  return { ...common(spec, ref), kind: 'decision', outcome: 'deny', reasons: ['consent_changed'], decisionId: replaces, result: 'redecided_at_reservation', templateId: spec.templateId, at };
+export function reservationDenialEntry(spec: SendSpec, ref: SubjectRef, replaces: string, at: string, reasons: readonly string[] = ['consent_changed']): LogEntryInput {
+  return { ...common(spec, ref), kind: 'decision', outcome: 'deny', reasons: [...reasons], decisionId: replaces, result: 'redecided_at_reservation', templateId: spec.templateId, at };
 }

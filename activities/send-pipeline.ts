@@ -3,12 +3,13 @@ import { decideTemplatedSend } from '../domain/send-decision.js';
 import type { SubjectRef } from '../domain/ids.js';
 import type { CompiledPolicy } from '../domain/policy.js';
 import type { GuardState } from '../domain/consent-state.js';
-import type { LogEntry, LogEntryInput } from '../domain/decision-log.js';
+import type { LogEntryInput } from '../domain/decision-log.js';
 import type { TemplateInfo, TemplatePort } from '../domain/template-port.js';
 import { SendLedger, terminalFor, type LedgerRecord, type TerminalOutcome } from '../infra/redis/send-ledger.js';
 import { decisionEntry, deliveryEntry, factKey, outcomeEntry, reservationDenialEntry, type SendSpec } from './send-entries.js';
 import { deliverAll } from './send-deliver.js';
 import type { Delivery, SendPipelineDeps, SendState } from './send-ports.js';
+import type { CapRead } from '../infra/redis/guard-state-load.js';
 import { DEFAULT_DEFERRAL, type DeferralPolicy, type SendOutcome } from './send-outcome.js';
 
 export type { SendSpec } from './send-entries.js';
@@ -33,18 +34,24 @@ export function decideSend(templates: TemplatePort, policy: CompiledPolicy, spec
  * Guard state and send record of every member, one script per subject, in one round trip (members settled before
  * the guard need their record only). What the caller already loaded is not loaded again.
  */
-export async function loadSendStates(deps: SendPipelineDeps, scope: string, refs: readonly SubjectRef[], excluded: ReadonlyMap<SubjectRef, unknown>, have?: ReadonlyMap<SubjectRef, SendState>): Promise<Map<SubjectRef, SendState>> {
+export async function loadSendStates(deps: SendPipelineDeps, scope: string, refs: readonly SubjectRef[], excluded: ReadonlyMap<SubjectRef, unknown>, have?: ReadonlyMap<SubjectRef, SendState>, cap?: CapRead): Promise<Map<SubjectRef, SendState>> {
   const out = new Map(have ?? []);
   const todo = refs.filter((r) => !out.has(r));
   const guarded = todo.filter((r) => !excluded.has(r));
   const settled = todo.filter((r) => excluded.has(r));
   const [withState, records] = await Promise.all([
-    guarded.length ? deps.loadGuardStatesWith(guarded, (ref) => deps.ledger.key(ref, scope)) : [],
+    guarded.length ? deps.loadGuardStatesWith(guarded, (ref) => deps.ledger.key(ref, scope), cap) : [],
     deps.ledger.lookup(settled.map((ref) => ({ ref, scope }))),
   ]);
-  guarded.forEach((r, i) => out.set(r, { state: withState[i]!.state, record: SendLedger.parse(withState[i]!.extra) }));
+  guarded.forEach((r, i) => out.set(r, { state: withState[i]!.state, record: SendLedger.parse(withState[i]!.extra), capWindow: withState[i]!.capWindow }));
   settled.forEach((r, i) => out.set(r, { record: records[i] }));
   return out;
+}
+
+/** What a capped step reads with each guard state: the subject's window on the step's channel, ending now. */
+export function capReadOf(deps: Pick<SendPipelineDeps, 'ledger'>, spec: Pick<SendSpec, 'frequencyCap' | 'channel'>, scope: string, nowMs: number): CapRead | undefined {
+  const cap = spec.frequencyCap;
+  return cap ? { key: (ref) => deps.ledger.capKey(ref, spec.channel), sinceMs: nowMs - cap.perMs, member: scope } : undefined;
 }
 
 /** A member settled before the guard: held out, not eligible for the audience, or exited. */
@@ -88,7 +95,7 @@ function terminalEntry(spec: SendSpec, ref: SubjectRef, rec: LedgerRecord): { en
   }
   if (rec.outcome === 'held_out' || rec.outcome === 'not_eligible' || rec.outcome === 'exited') return { entry: outcomeEntry(spec, ref, rec.outcome, rec.reasons), fact: 'outcome' };
   // An unlogged denial is the re-decision made at reservation (a first decision is logged before its record).
-  if (rec.outcome === 'denied') return { entry: reservationDenialEntry(spec, ref, rec.decisionId, rec.at), fact: `decision:${rec.decisions}` };
+  if (rec.outcome === 'denied') return { entry: reservationDenialEntry(spec, ref, rec.decisionId, rec.at, rec.reasons), fact: `decision:${rec.decisions}` };
   return undefined;
 }
 
@@ -110,7 +117,7 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
   const now = clock();
   const scope = `${spec.workflowId}:${spec.stepId}`;
   const excluded = opts.excluded ?? new Map<SubjectRef, Exclusion>();
-  const loaded = await loadSendStates(deps, scope, refs, excluded, opts.loaded);
+  const loaded = await loadSendStates(deps, scope, refs, excluded, opts.loaded, capReadOf(deps, spec, scope, now.getTime()));
   const records = refs.map((r) => loaded.get(r)!.record);
   const policy = deps.policy();
   const outcomes = new Map<SubjectRef, SendOutcome>();
@@ -167,37 +174,32 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
     decisions.push({ d, epoch, n: mine.decisions + 1, replaces: mine.decisionId });
   });
 
-  // Frequency caps count across campaigns; a capped send is a logged denial like any other.
+  // Frequency caps count across campaigns; a capped send is a logged denial like any other. The window was read
+  // with the guard state; the slot itself is taken by the reservation, which refuses if the window filled since.
   const cap = spec.frequencyCap;
   if (cap) {
-    await Promise.all(
-      decisions.map(async ({ d }) => {
-        if (d.decision.outcome !== 'allow' || d.extraReasons.length) return;
-        if (!(await deps.ledger.takeCapSlot(d.ref, spec.channel, scope, cap.max, cap.perMs, now.getTime()))) d.extraReasons.push('frequency_capped');
-      }),
-    );
+    for (const { d } of decisions) {
+      if (d.decision.outcome !== 'allow' || d.extraReasons.length) continue;
+      const w = loaded.get(d.ref)?.capWindow;
+      // A window that was not read counts as full (fail closed).
+      if (!w || (!w.held && w.used >= cap.max)) d.extraReasons.push('frequency_capped');
+    }
   }
 
   const decisionInput = ({ d, replaces, why }: NewDecision) => decisionEntry(spec, d.decision, d.template, d.extraReasons, replaces ? { replaces, result: why ?? 'redecided_after_consent_change' } : undefined);
   const decisionKey = ({ d, n }: NewDecision) => factKey(spec, d.ref, `decision:${n}`);
-  let logged: LogEntry[];
-  try {
-    const entries = [...facts.map((f) => f.entry), ...decisions.map(decisionInput)];
-    logged = entries.length ? await deps.appendLog(entries, { idempotencyKeys: [...facts.map((f) => f.key), ...decisions.map(decisionKey)] }) : [];
-    // A retried batch gets the stored decision back. A stored denial stands; a stored allow that the guard no
-    // longer gives is replaced by an explicit re-decision.
-    const second = decisions.flatMap((x, i) => {
-      const stored = logged[facts.length + i]!;
-      const allowed = x.d.decision.outcome === 'allow' && x.d.extraReasons.length === 0 && x.d.template !== undefined;
-      return stored.outcome === 'allow' && !allowed ? [{ i, x: { ...x, n: x.n + 1, replaces: stored.id, why: undefined } }] : [];
-    });
-    if (second.length) {
-      const again = await deps.appendLog(second.map(({ x }) => decisionInput(x)), { idempotencyKeys: second.map(({ x }) => decisionKey(x)) });
-      second.forEach(({ i, x }, k) => ((decisions[i] = x), (logged[facts.length + i] = again[k]!)));
-    }
-  } catch (e) {
-    if (cap) await Promise.allSettled(decisions.map(({ d }) => deps.ledger.returnCapSlot(d.ref, spec.channel, scope)));
-    throw e;
+  const entries = [...facts.map((f) => f.entry), ...decisions.map(decisionInput)];
+  const logged = entries.length ? await deps.appendLog(entries, { idempotencyKeys: [...facts.map((f) => f.key), ...decisions.map(decisionKey)] }) : [];
+  // A retried batch gets the stored decision back. A stored denial stands; a stored allow that the guard no
+  // longer gives is replaced by an explicit re-decision.
+  const second = decisions.flatMap((x, i) => {
+    const stored = logged[facts.length + i]!;
+    const allowed = x.d.decision.outcome === 'allow' && x.d.extraReasons.length === 0 && x.d.template !== undefined;
+    return stored.outcome === 'allow' && !allowed ? [{ i, x: { ...x, n: x.n + 1, replaces: stored.id, why: undefined } }] : [];
+  });
+  if (second.length) {
+    const again = await deps.appendLog(second.map(({ x }) => decisionInput(x)), { idempotencyKeys: second.map(({ x }) => decisionKey(x)) });
+    second.forEach(({ i, x }, k) => ((decisions[i] = x), (logged[facts.length + i] = again[k]!)));
   }
 
   // Records follow the log: a crash in between is healed by the retry, whose idempotent append finds the entries.

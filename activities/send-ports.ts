@@ -5,6 +5,7 @@ import type { GuardState } from '../domain/consent-state.js';
 import type { LogEntry, LogEntryInput } from '../domain/decision-log.js';
 import type { TemplateInfo, TemplatePort } from '../domain/template-port.js';
 import type { LedgerRecord, SendLedger, SealedProfile } from '../infra/redis/send-ledger.js';
+import type { CapRead, CapWindow } from '../infra/redis/guard-state-load.js';
 import type { Mailer } from '../infra/smtp/transport.js';
 import type { LinkTokens } from '../infra/tokens.js';
 import type { SendSpec } from '../domain/send-spec.js';
@@ -23,7 +24,8 @@ export type FieldsRead = { status: 'found'; fields: Readonly<Record<string, stri
 export interface SendPipelineDeps {
   readonly loadGuardStates: (refs: readonly SubjectRef[]) => Promise<GuardState[]>;
   /** Guard states, each with one more key of the subject's slot (the send record) in the same script; throws if Redis is away. */
-  readonly loadGuardStatesWith: (refs: readonly SubjectRef[], extraKey: (ref: SubjectRef) => string) => Promise<Array<{ readonly state: GuardState; readonly extra: string }>>;
+  /** Given `cap`, each subject's frequency-cap window on the step's channel is read by the same script. */
+  readonly loadGuardStatesWith: (refs: readonly SubjectRef[], extraKey: (ref: SubjectRef) => string, cap?: CapRead) => Promise<Array<{ readonly state: GuardState; readonly extra: string; readonly capWindow?: CapWindow }>>;
   readonly readFields: (ref: SubjectRef, fields: readonly string[]) => Promise<FieldsRead>;
   /** Decrypts the released fields the reservation read in the same round trip (the subject store's keys). */
   readonly openFields: (ref: SubjectRef, fields: readonly string[], sealed: SealedProfile) => FieldsRead;
@@ -51,6 +53,8 @@ export interface SendPipelineDeps {
 export interface SendState {
   readonly state?: GuardState;
   readonly record: LedgerRecord | undefined;
+  /** The step's frequency-cap window, read with the guard state when the step is capped. */
+  readonly capWindow?: CapWindow;
 }
 
 /** A send the guard allowed and the log holds, with the ledger record that owns it. */

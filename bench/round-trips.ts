@@ -75,6 +75,17 @@ export async function main(): Promise<void> {
     const steps = journeys - 1;
     emit('journey_send_step', { steps, sent, commands_per_step: round((j1.commands - j0.commands) / steps), round_trips_per_step: round((j1.writes - j0.writes) / steps), goal_round_trips: 4 });
 
+    // The same step under a frequency cap: the window is read with the guard state and the slot taken by the
+    // reservation, so the cap should cost no round trip of its own.
+    const capped = { max: 10, perMs: 86_400_000 };
+    let cappedSent = 0;
+    for (const ref of refs.slice(1, journeys)) {
+      const [o] = await runGuardedSends(deps, { ...spec(`capped-${ref}`), frequencyCap: capped }, [ref]);
+      if (o?.status === 'sent') cappedSent += 1;
+    }
+    const j2 = counter.take();
+    emit('capped_journey_send_step', { steps, sent: cappedSent, commands_per_step: round((j2.commands - j1.commands) / steps), round_trips_per_step: round((j2.writes - j1.writes) / steps), uncapped_round_trips_per_step: round((j1.writes - j0.writes) / steps) });
+
     // A broadcast run's chunks, through the same activity a broadcast workflow calls.
     const runId = 'rt-broadcast';
     const audience = refs.slice(journeys);

@@ -51,7 +51,7 @@ export function instrumentSendPorts<D extends Instrumented>(deps: D, m: SendMetr
   return {
     ...deps,
     loadGuardStates: (refs) => timed(m.guard, () => deps.loadGuardStates(refs)),
-    loadGuardStatesWith: (refs, extraKey) => timed(m.guard, () => deps.loadGuardStatesWith(refs, extraKey)),
+    loadGuardStatesWith: (refs, extraKey, cap) => timed(m.guard, () => deps.loadGuardStatesWith(refs, extraKey, cap)),
     appendLog: (entries, opts) => timed(m.logAppend, () => deps.appendLog(entries, opts), (ok) => ({ result: ok ? 'ok' : 'error' })),
     mailer: {
       close: () => mailer.close(),

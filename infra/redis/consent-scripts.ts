@@ -79,6 +79,12 @@ const GUARD_LOAD = guardLoad();
 // The guard's state plus one more key of the subject's slot (a send-ledger record), so a send step loads both at once.
 const GUARD_LOAD_WITH = guardLoad(`,
   redis.call('GET', KEYS[6]) or ''`);
+// The same, plus the subject's frequency-cap window on the step's channel: sends counted since ARGV[1] and the score
+// of this step's own slot (ARGV[2]), so a capped step decides without a round trip of its own.
+const GUARD_LOAD_CAP = guardLoad(`,
+  redis.call('GET', KEYS[6]) or '',
+  redis.call('ZCOUNT', KEYS[7], '(' .. ARGV[1], '+inf'),
+  redis.call('ZSCORE', KEYS[7], ARGV[2]) or ''`);
 
 /** The raw reply of the guard-load script: projection, suppressions (flat field/value lists), erased, [flag, birth year], epoch. */
 export type GuardLoadReply = [string[], string[], number, [string, string], string];
@@ -87,6 +93,7 @@ interface ScriptedRedis {
   cfConsentAppend(events: string, state: string, epoch: string, inflight: string, field: string, json: string, notBefore?: string): Promise<[string, number] | ['older', string]>;
   cfGuardLoad(state: string, suppression: string, erased: string, flags: string, epoch: string): Promise<GuardLoadReply>;
   cfGuardLoadWith(state: string, suppression: string, erased: string, flags: string, epoch: string, extra: string): Promise<[...GuardLoadReply, string]>;
+  cfGuardLoadCap(state: string, suppression: string, erased: string, flags: string, epoch: string, extra: string, cap: string, since: string, member: string): Promise<[...GuardLoadReply, string, number, string]>;
   cfStateWrite(hash: string, epoch: string, inflight: string, op: 'set' | 'del', field: string, value?: string): Promise<[number, number]>;
 }
 
@@ -96,6 +103,7 @@ export function withConsentScripts(redis: Redis): Redis & ScriptedRedis {
   if (!r.cfConsentAppend) redis.defineCommand('cfConsentAppend', { numberOfKeys: 4, lua: APPEND });
   if (!r.cfGuardLoad) redis.defineCommand('cfGuardLoad', { numberOfKeys: 5, lua: GUARD_LOAD });
   if (!r.cfGuardLoadWith) redis.defineCommand('cfGuardLoadWith', { numberOfKeys: 6, lua: GUARD_LOAD_WITH });
+  if (!r.cfGuardLoadCap) redis.defineCommand('cfGuardLoadCap', { numberOfKeys: 7, lua: GUARD_LOAD_CAP });
   if (!r.cfStateWrite) redis.defineCommand('cfStateWrite', { numberOfKeys: 3, lua: STATE_WRITE });
   return r as Redis & ScriptedRedis;
 }

@@ -4,7 +4,7 @@ import { ConsentProjection, type GuardState, projectionKey, rebuild } from '../.
 import type { SubjectRef } from '../../domain/ids.js';
 import { Suppression, type SuppressionKind } from '../../domain/suppression.js';
 import { withConsentScripts } from './consent-scripts.js';
-import { loadMany, loadManyWith, loadOne, type GuardStateWith } from './guard-state-load.js';
+import { loadMany, loadManyWith, loadOne, type CapRead, type GuardStateWith } from './guard-state-load.js';
 import { awaitInflightSends } from './inflight.js';
 import type { RedisKeys } from './keys.js';
 
@@ -192,8 +192,8 @@ export class ConsentStore {
     return loadMany(this.#redis, this.#keys, refs, { batch: this.#batch, timeoutMs: this.#timeoutMs });
   }
 
-  /** Guard states, each with one more key of the subject's slot read by the same script; throws if Redis is away. */
-  loadGuardStatesWith(refs: readonly SubjectRef[], extraKey: (ref: SubjectRef) => string): Promise<GuardStateWith[]> {
-    return loadManyWith(this.#redis, this.#keys, refs, extraKey, { batch: this.#batch, timeoutMs: this.#timeoutMs });
+  /** Guard states, each with one more key of the subject's slot (and a cap window) read by the same script; throws if Redis is away. */
+  loadGuardStatesWith(refs: readonly SubjectRef[], extraKey: (ref: SubjectRef) => string, cap?: CapRead): Promise<GuardStateWith[]> {
+    return loadManyWith(this.#redis, this.#keys, refs, extraKey, { batch: this.#batch, timeoutMs: this.#timeoutMs, cap });
   }
 }

@@ -84,28 +84,59 @@ export async function loadMany(
   return out;
 }
 
-/** A guard state with the value of one more key of the subject's slot ('' when absent). */
+/** A guard state with the value of one more key of the subject's slot ('' when absent), and its cap window if asked. */
 export interface GuardStateWith {
   readonly state: GuardState;
   readonly extra: string;
+  /** Sends counted in the frequency-cap window, and whether this step already holds one of them. */
+  readonly capWindow?: CapWindow;
+}
+
+/** A subject's frequency-cap window as a send step sees it before deciding. */
+export interface CapWindow {
+  readonly used: number;
+  readonly held: boolean;
+}
+
+/** Which frequency-cap window to read with each guard state: its key, the window's start (ms) and the step's slot name. */
+export interface CapRead {
+  readonly key: (ref: SubjectRef) => string;
+  readonly sinceMs: number;
+  readonly member: string;
 }
 
 /**
- * Loads many subjects' guard states, each with one more key of its slot, `batch` per round trip. Unlike the plain
- * load it throws when Redis does not answer: the extra key (a send record) must not be taken as absent.
+ * Loads many subjects' guard states, each with one more key of its slot (and, given `cap`, its frequency-cap
+ * window), `batch` per round trip. Unlike the plain load it throws when Redis does not answer: the extra key (a send
+ * record) must not be taken as absent.
  */
 export async function loadManyWith(
   redis: ReturnType<typeof withConsentScripts>,
   keys: RedisKeys,
   refs: readonly SubjectRef[],
   extraKey: (ref: SubjectRef) => string,
-  opts: { batch: number; timeoutMs: number },
+  opts: { batch: number; timeoutMs: number; cap?: CapRead },
 ): Promise<GuardStateWith[]> {
   const out: GuardStateWith[] = [];
+  const { cap } = opts;
   for (let i = 0; i < refs.length; i += opts.batch) {
     const chunk = refs.slice(i, i + opts.batch);
-    const replies = await withTimeout(Promise.all(chunk.map((ref) => redis.cfGuardLoadWith(...guardKeys(keys, ref), extraKey(ref)))), opts.timeoutMs);
-    for (const reply of replies) out.push({ state: parseGuardReply(reply.slice(0, 5)), extra: typeof reply[5] === 'string' ? reply[5] : '' });
+    const replies = await withTimeout(
+      Promise.all(chunk.map((ref) => (cap ? redis.cfGuardLoadCap(...guardKeys(keys, ref), extraKey(ref), cap.key(ref), String(cap.sinceMs), cap.member) : redis.cfGuardLoadWith(...guardKeys(keys, ref), extraKey(ref))))),
+      opts.timeoutMs,
+    );
+    for (const reply of replies) {
+      const extra = typeof reply[5] === 'string' ? reply[5] : '';
+      const state = parseGuardReply(reply.slice(0, 5));
+      if (!cap) {
+        out.push({ state, extra });
+        continue;
+      }
+      // An unreadable window fails closed: counted as full, so the guard's allow becomes a capped denial.
+      const [, , , , , , counted, score] = reply as unknown[];
+      const used = typeof counted === 'number' ? counted : Number.POSITIVE_INFINITY;
+      out.push({ state, extra, capWindow: { used, held: typeof score === 'string' && score !== '' && Number(score) > cap.sinceMs } });
+    }
   }
   return out;
 }

@@ -72,9 +72,12 @@ return 1`;
 // run's decided or reserved record with the same decision. Either way the subject's consent epoch must still be the
 // one the decision saw, so a withdrawal committed before this point means no send; on a moved epoch a fresh
 // decision leaves its decided record, which the caller closes as a re-decision. Then the erasure tombstone, the
-// wrapped data key and only the released profile fields are read (minimisation at the data layer).
-// KEYS: record, epoch, inflight, erased, data key, profile. ARGV: runId, decisionId, epoch, reserved json, record
-// ttl, in-flight ttl, '1' if fresh, decided json, then the released field names.
+// wrapped data key and only the released profile fields are read (minimisation at the data layer). A capped step
+// takes its frequency-cap slot here, atomically with the reservation, so two campaigns racing for the same person
+// cannot both squeeze in; a window that filled since the decision means no send, like a moved epoch.
+// KEYS: record, epoch, inflight, erased, data key, profile, cap window. ARGV: runId, decisionId, epoch, reserved
+// json, record ttl, in-flight ttl, '1' if fresh, decided json, cap max ('' uncapped), window start, now, window ms,
+// slot name, then the released field names.
 const CLAIM = `
 local raw = redis.call('GET', KEYS[1])
 local fresh = ARGV[7] == '1'
@@ -92,12 +95,23 @@ if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[3] then
   if fresh then redis.call('SET', KEYS[1], ARGV[8], 'PX', ARGV[5]) end
   return {'epoch_moved'}
 end
+if ARGV[9] ~= '' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', ARGV[10])
+  if not redis.call('ZSCORE', KEYS[7], ARGV[13]) then
+    if redis.call('ZCARD', KEYS[7]) >= tonumber(ARGV[9]) then
+      if fresh then redis.call('SET', KEYS[1], ARGV[8], 'PX', ARGV[5]) end
+      return {'capped'}
+    end
+    redis.call('ZADD', KEYS[7], ARGV[11], ARGV[13])
+    redis.call('PEXPIRE', KEYS[7], ARGV[12])
+  end
+end
 redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
 local t = redis.call('TIME')
 redis.call('ZADD', KEYS[3], tonumber(t[1]) * 1000 + tonumber(ARGV[6]), KEYS[1])
 redis.call('PEXPIRE', KEYS[3], ARGV[6])
 local values = {}
-if #ARGV > 8 then values = redis.call('HMGET', KEYS[6], unpack(ARGV, 9)) end
+if #ARGV > 13 then values = redis.call('HMGET', KEYS[6], unpack(ARGV, 14)) end
 return {'ok', redis.call('EXISTS', KEYS[4]), redis.call('GET', KEYS[5]) or '', values}`;
 
 // Records the SMTP server's answer (or a release after a 4xx) and clears the in-flight reservation.
@@ -106,18 +120,16 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('ZREM', KEYS[2], KEYS[1])
 return 1`;
 
-// Frequency cap: drop entries older than the window, then take a slot only while under the cap. Atomic, so two
-// campaigns racing for the same person cannot both squeeze in.
-const CAP_LUA = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return 1 end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return 1`;
-
 /** What a reservation attempt found. */
-export type ReserveResult = 'ok' | 'missing' | 'busy' | 'epoch_moved';
+export type ReserveResult = 'ok' | 'missing' | 'busy' | 'epoch_moved' | 'capped';
+
+/** A capped step's frequency-cap slot, taken by the claim: at most `max` sends on `channel` in `windowMs`. */
+export interface CapSlot {
+  readonly channel: string;
+  readonly max: number;
+  readonly windowMs: number;
+  readonly nowMs: number;
+}
 
 /** The encrypted profile values a claim read: the subject store decrypts them. */
 export interface SealedProfile {
@@ -131,7 +143,7 @@ export interface SealedProfile {
 export type ClaimResult = { readonly status: 'ok'; readonly profile: SealedProfile } | { readonly status: Exclude<ReserveResult, 'ok'> };
 
 const ClaimReply = z.union([
-  z.tuple([z.enum(['missing', 'busy', 'epoch_moved'])]),
+  z.tuple([z.enum(['missing', 'busy', 'epoch_moved', 'capped'])]),
   z.tuple([z.literal('ok'), z.number(), z.string(), z.array(z.string().nullable())]),
 ]);
 
@@ -153,7 +165,7 @@ export class SendLedger {
     if (typeof r.cfLedgerPut !== 'function') {
       redis.defineCommand('cfLedgerPut', { numberOfKeys: 1, lua: PUT });
       redis.defineCommand('cfLedgerSettle', { numberOfKeys: 2, lua: SETTLE });
-      redis.defineCommand('cfLedgerClaim', { numberOfKeys: 6, lua: CLAIM });
+      redis.defineCommand('cfLedgerClaim', { numberOfKeys: 7, lua: CLAIM });
     }
     this.redis = redis as Scripted;
   }
@@ -180,15 +192,22 @@ export class SendLedger {
     return res.map((r) => r === 1);
   }
 
+  /** The key of the subject's frequency-cap window on `channel`, for a script that reads it with the guard state. */
+  capKey(ref: SubjectRef, channel: string): string {
+    return this.keys.frequencyWindow(ref, channel);
+  }
+
   /**
    * Reserves a send against the decision's consent epoch and reads the released fields' sealed values, in one
    * round trip: `fresh` writes the decision's record too (it has none yet), otherwise `decided` must be current.
+   * Given `cap`, the step's frequency-cap slot is taken too (idempotent per step), or the claim is `capped`.
    */
-  async claim(ref: SubjectRef, scope: string, decided: LedgerRecord, fresh: boolean, messageId: string, at: string, fields: readonly string[]): Promise<ClaimResult> {
+  async claim(ref: SubjectRef, scope: string, decided: LedgerRecord, fresh: boolean, messageId: string, at: string, fields: readonly string[], cap?: CapSlot): Promise<ClaimResult> {
     const k = this.keys;
     const reserved: LedgerRecord = { ...decided, state: 'reserved', messageId, at };
-    const keys = [this.key(ref, scope), k.epoch(ref), k.inflight(ref), k.erased(ref), k.dataKey(ref), k.profile(ref)];
-    const args = [decided.runId ?? '', decided.decisionId, String(decided.epoch ?? 0), JSON.stringify(reserved), String(RECORD_TTL_MS), String(INFLIGHT_TTL_MS), fresh ? '1' : '0', JSON.stringify(decided), ...fields];
+    const keys = [this.key(ref, scope), k.epoch(ref), k.inflight(ref), k.erased(ref), k.dataKey(ref), k.profile(ref), k.frequencyWindow(ref, cap?.channel ?? 'none')];
+    const capArgs = cap ? [String(cap.max), String(cap.nowMs - cap.windowMs), String(cap.nowMs), String(cap.windowMs), scope] : ['', '', '', '', ''];
+    const args = [decided.runId ?? '', decided.decisionId, String(decided.epoch ?? 0), JSON.stringify(reserved), String(RECORD_TTL_MS), String(INFLIGHT_TTL_MS), fresh ? '1' : '0', JSON.stringify(decided), ...capArgs, ...fields];
     const reply = ClaimReply.parse(await this.redis.cfLedgerClaim(...keys, ...args));
     if (reply[0] !== 'ok') return { status: reply[0] };
     return { status: 'ok', profile: { erased: reply[1] === 1, wrapped: reply[2], values: reply[3] } };
@@ -202,12 +221,6 @@ export class SendLedger {
   /** Marks terminal records as logged (auto-pipelined). */
   async markLogged(scope: string, records: ReadonlyMap<SubjectRef, LedgerRecord>): Promise<void> {
     await Promise.all([...records].map(([ref, rec]) => this.redis.set(this.key(ref, scope), JSON.stringify({ ...rec, logged: true }), 'PX', RECORD_TTL_MS)));
-  }
-
-  /** Takes a frequency-cap slot for `member` if the subject is under `max` sends in `windowMs`; idempotent per member. */
-  async takeCapSlot(ref: SubjectRef, channel: string, member: string, max: number, windowMs: number, nowMs: number): Promise<boolean> {
-    const r = await this.redis.eval(CAP_LUA, 1, this.keys.frequencyWindow(ref, channel), String(nowMs - windowMs), String(nowMs), String(max), member, String(windowMs));
-    return r === 1;
   }
 
   /** Gives a cap slot back when the send it was taken for did not happen. */

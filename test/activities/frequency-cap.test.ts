@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { runGuardedSends, type SendPipelineDeps, type SendSpec } from '../../activities/send-pipeline.js';
+import type { ActivityDeps } from '../../activities/index.js';
+import { createServices } from '../../infra/compose.js';
+import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
+import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
+import { policy } from '../../policy/index.js';
+import { buildActivityDeps } from '../../worker.js';
+import { testConfig } from '../helpers/config.js';
+import { consentEvent } from '../helpers/engine.js';
+import { exampleContent } from '../helpers/example-workspace.js';
+import { testRedis, uniqueId } from '../helpers/services.js';
+
+// Frequency caps on the real send path: the window is read with the guard state and the slot taken by the
+// reservation, against real Redis and a real SMTP sink.
+const { redis, prefix } = testRedis();
+const config = testConfig({ REDIS_KEY_PREFIX: prefix });
+const services = createServices(config, redis, policy);
+let sink: SmtpSink;
+let mailer: Mailer;
+let deps: ActivityDeps;
+
+before(async () => {
+  sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('cap')) });
+  mailer = createMailer(config, sink.url);
+  deps = buildActivityDeps(config, { redis, mailer, client: {} as Client, taskQueue: 'unused', content: await exampleContent() });
+});
+after(async () => {
+  mailer.close();
+  await sink.stop();
+});
+
+const cap = { max: 1, perMs: 7 * 86_400_000 };
+const spec = (over: Partial<SendSpec> = {}): SendSpec => ({
+  campaignId: uniqueId('c'), campaignVersion: 'v', workflowId: uniqueId('wf'), runId: uniqueId('run'), stepId: 'send-1', frequencyCap: cap,
+  purpose: 'marketing.email.newsletter', channel: 'email', processor: 'smtp-relay', templateId: 'welcome-1', ...over,
+});
+
+async function subject() {
+  const address = `${uniqueId('p')}@example.org`;
+  const r = await services.subjects.upsert(uniqueId('s'), { email: address, first_name: 'Cap' });
+  if (r.status !== 'written') throw new Error('seed refused');
+  await services.consent.append(consentEvent(r.ref, { purpose: 'marketing.email.newsletter' }));
+  return { ref: r.ref, address };
+}
+
+const received = (address: string) => sink.received.filter((m) => m.envelopeTo.includes(address)).length;
+const window = (ref: string) => redis.zrange(deps.ledger.capKey(ref as never, 'email'), 0, -1);
+
+async function decisions(ref: string, workflowId: string) {
+  const out = [];
+  for await (const e of services.log.query({ subjectRef: ref as never, kind: 'decision' })) if (e.workflowId === workflowId) out.push([e.outcome, e.reasons.join(','), e.result ?? '']);
+  return out;
+}
+
+test('a capped step sends while the window has room and takes its slot at the reservation; the next campaign is capped', async () => {
+  const { ref, address } = await subject();
+  const first = spec();
+  const [a] = await runGuardedSends(deps, first, [ref]);
+  assert.equal(a?.status, 'sent');
+  assert.deepEqual(await window(ref), [`${first.workflowId}:${first.stepId}`]);
+  const [b] = await runGuardedSends(deps, spec(), [ref]);
+  assert.deepEqual([b?.status, b?.reasons], ['denied', ['frequency_capped']]);
+  assert.equal(received(address), 1);
+  assert.equal((await window(ref)).length, 1, 'a capped denial takes no slot');
+});
+
+test('a window that fills between the decision and the reservation means no send, logged as a re-decision', async () => {
+  const { ref, address } = await subject();
+  const other = spec();
+  // Another campaign sends to the same person right after this step read the window (still empty) with its state.
+  const racing: SendPipelineDeps = {
+    ...deps,
+    loadGuardStatesWith: async (refs, extraKey, read) => {
+      const got = await deps.loadGuardStatesWith(refs, extraKey, read);
+      const [o] = await runGuardedSends(deps, other, [ref]);
+      assert.equal(o?.status, 'sent');
+      return got;
+    },
+  };
+  const s = spec();
+  const [mine] = await runGuardedSends(racing, s, [ref]);
+  assert.deepEqual([mine?.status, mine?.reasons], ['denied', ['frequency_capped']]);
+  assert.equal(received(address), 1, 'only the campaign that reserved first sent');
+  assert.deepEqual(await window(ref), [`${other.workflowId}:${other.stepId}`]);
+  const logged = await decisions(ref, s.workflowId);
+  assert.deepEqual(logged.map(([outcome, reasons]) => [outcome, reasons]), [['allow', ''], ['deny', 'frequency_capped']]);
+  assert.equal(logged[1]![2], 'redecided_at_reservation');
+});
+
+test('a step whose cap window was not read fails closed as frequency capped', async () => {
+  const { ref, address } = await subject();
+  const blind: SendPipelineDeps = {
+    ...deps,
+    loadGuardStatesWith: async (refs, extraKey) => (await deps.loadGuardStatesWith(refs, extraKey)).map(({ state, extra }) => ({ state, extra })),
+  };
+  const [o] = await runGuardedSends(blind, spec(), [ref]);
+  assert.deepEqual([o?.status, o?.reasons], ['denied', ['frequency_capped']]);
+  assert.equal(received(address), 0);
+  assert.deepEqual(await window(ref), []);
+});
