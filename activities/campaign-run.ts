@@ -9,6 +9,8 @@ import { matchSegmentFields, SegmentFieldNotAllowedError, withoutLiveConsent } f
 import { loadSendStates, runGuardedSends, type Exclusion, type SendPipelineDeps, type SendSpec, type SendState } from './send-pipeline.js';
 import { withContent, type ContentSource } from './content.js';
 import type { DeferralPolicy, SendOutcome } from './send-outcome.js';
+import { ChunkPlanInput, parseInput } from './inputs.js';
+import type { z } from 'zod';
 
 /** What run activities need beyond the send path. */
 export interface RunActivityDeps extends SendPipelineDeps {
@@ -123,6 +125,15 @@ export function createRunActivities(deps: RunActivityDeps) {
       const refs = await deps.runs.page(input.spec.runId, input.after, input.count);
       const outcomes = await sendPage(input.spec, input.segmentId, input.holdoutPercent, refs, input.deferral);
       return { cursor: refs.length === input.count ? refs.at(-1)! : null, counts: count(outcomes) };
+    },
+
+    /**
+     * Where the next pages of a broadcast run start, found by offset in the fixed audience, so the workflow can
+     * run several chunks at once and plan the next ones while these deliver.
+     */
+    async planBroadcastChunks(input: z.input<typeof ChunkPlanInput>): Promise<{ starts: string[]; next: string | null }> {
+      const { runId, after, count, chunks } = parseInput(ChunkPlanInput, input, 'planBroadcastChunks');
+      return deps.runs.chunkStarts(runId, after, count, chunks);
     },
 
     /** Finds every member with no terminal outcome yet and schedules it for another attempt. */

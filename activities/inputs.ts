@@ -70,3 +70,11 @@ export const SubjectRequestStepInput = z.object({ requestId: z.string().min(1), 
 
 /** An access bundle whose retention window ended. */
 export const AccessBundleInput = z.object({ subjectRef: SubjectRef, bundleId: z.string().min(1) });
+
+/** Where a broadcast's next pages start: the run, the bound after the pages already planned, page size and how many. */
+export const ChunkPlanInput = z.object({
+  runId: z.string().min(1),
+  after: z.string(),
+  count: z.number().int().min(1).max(10_000),
+  chunks: z.number().int().min(1).max(64),
+});

@@ -69,10 +69,11 @@ async function main(): Promise<void> {
       steps: [{ id: 'send-promo', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' }], options: { kind: 'broadcast' },
     });
     for (let i = 0; i < 5; i++) await seed(`replay-c${i}`, { email: `replay-c${i}@example.org`, first_name: `C${i}`, loyalty_tier: 'gold', preferred_store: 'Mitte' }, 'marketing.email.promotions');
-    await startCampaign(client, promo, { segment: 'loyal-members' }, { taskQueue: config.taskQueue, campaignVersion: 'replay', pageSize: 2, runs: s.runs });
+    // Several chunks in flight (the broadcast-overlap-v1 shape); broadcast.history.pb keeps the one-at-a-time shape.
+    await startCampaign(client, promo, { segment: 'loyal-members' }, { taskQueue: config.taskQueue, campaignVersion: 'replay', pageSize: 2, chunksInFlight: 2, runs: s.runs });
     await client.workflow.getHandle(`campaign:${promo.id}`).result();
 
-    for (const [name, id] of [['journey-every-step-accounting', `journey:${everyStep.id}:${a}`], ['journey-withdrawn-accounting', `journey:${withdrawn.id}:${b}`], ['broadcast', `campaign:${promo.id}`]] as const) {
+    for (const [name, id] of [['journey-every-step-accounting', `journey:${everyStep.id}:${a}`], ['journey-withdrawn-accounting', `journey:${withdrawn.id}:${b}`], ['broadcast-overlap', `campaign:${promo.id}`]] as const) {
       const history = await client.workflow.getHandle(id).fetchHistory();
       // Binary protobuf: exactly what the server returned, decoded by the replay test with the same type.
       writeFileSync(join(out, `${name}.history.pb`), proto.temporal.api.history.v1.History.encode(history).finish());

@@ -1,7 +1,8 @@
-import { condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { parseDuration, type Campaign } from '../domain/campaign.js';
 import { enrolmentSpec } from '../domain/run.js';
 import type { Activities } from '../activities/index.js';
+import { sendChunks } from './broadcast-chunks.js';
 import { cancelSignal, pauseSignal, progressQuery, resumeSignal, type CampaignProgress } from './signals.js';
 
 /** A campaign run: a fixed audience, paged in order, resumable across continue-as-new, closed by a summary. */
@@ -12,6 +13,10 @@ export interface BroadcastInput {
   /** The deployed bundle (its hash) the run's templates and segment come from; absent before deploys existed. */
   readonly bundle?: string;
   readonly pageSize?: number;
+  /** A broadcast's chunks in flight at once (default 4); journey enrolment pages one at a time. */
+  readonly chunksInFlight?: number;
+  /** Pages an execution handles before continuing as new (default 200), keeping its history small. */
+  readonly pagesPerRun?: number;
   readonly timeScale?: number;
   /** The run id (recorded by the starter); the first execution's run id when absent. */
   readonly runId?: string;
@@ -86,6 +91,21 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
     progress = { ...progress, phase: 'pages', audienceSize: a.size };
   }
   while (progress.phase === 'pages') {
+    if (spec && patched('broadcast-overlap-v1')) {
+      const fromPages = progress.pages;
+      const end = await sendChunks({
+        runId, after, pageSize, inFlight: Math.max(1, input.chunksInFlight ?? 4), gate,
+        send: async (start) => {
+          const r = await sendBroadcastChunk({ spec, segmentId: campaign.audience.segment, holdoutPercent: campaign.options.holdoutPercent, after: start, count: pageSize, deferral });
+          progress = add(progress, r.counts, Object.values(r.counts).reduce((a, n) => a + n, 0));
+        },
+        handOver: () => workflowInfo().continueAsNewSuggested || progress.pages - fromPages >= (input.pagesPerRun ?? 200),
+      });
+      if (end.status === 'cancelled') return cancel();
+      if (end.status === 'handover') await continueAsNew<typeof broadcast>({ ...input, runId, after: end.after, progress, paused });
+      progress = { ...progress, phase: 'deferred' };
+      break;
+    }
     if (await gate()) return cancel();
     const r = spec
       ? await sendBroadcastChunk({ spec, segmentId: campaign.audience.segment, holdoutPercent: campaign.options.holdoutPercent, after, count: pageSize, deferral })

@@ -100,6 +100,23 @@ export class RunStore {
     return refs.map((r) => SubjectRef.parse(r));
   }
 
+  /**
+   * Where the next `chunks` pages of `size` members after `after` start (each page's exclusive lower bound), and the
+   * bound after them when members remain: offsets into the audience, so no page is read to find them.
+   */
+  async chunkStarts(runId: string, after: string, size: number, chunks: number): Promise<{ starts: string[]; next: string | null }> {
+    const key = this.keys.runAudience(runId);
+    const min = after ? `(${after}` : '-';
+    const [left, ...ends] = await Promise.all([
+      this.redis.zlexcount(key, min, '+'),
+      ...Array.from({ length: chunks }, (_, k) => this.redis.zrangebylex(key, min, '+', 'LIMIT', (k + 1) * size - 1, 1)),
+    ]);
+    const n = Math.min(chunks, Math.ceil(Number(left) / size));
+    const bounds = (ends as string[][]).map((e) => (e[0] === undefined ? undefined : SubjectRef.parse(e[0])));
+    const starts = Array.from({ length: n }, (_, k) => (k === 0 ? after : bounds[k - 1]!));
+    return { starts, next: Number(left) > chunks * size ? bounds[chunks - 1]! : null };
+  }
+
   /** Every member, page by page. */
   async *pages(runId: string, size = PAGE): AsyncGenerator<SubjectRef[]> {
     let after = '';

@@ -32,7 +32,7 @@ export async function startCampaign(
   client: Client,
   campaign: Campaign,
   audience: Audience,
-  opts: { taskQueue: string; campaignVersion: string; runs: RunStore; bundle?: string; timeScale?: number; pageSize?: number; deferral?: BroadcastInput['deferral'] },
+  opts: { taskQueue: string; campaignVersion: string; runs: RunStore; bundle?: string; timeScale?: number; pageSize?: number; chunksInFlight?: number; pagesPerRun?: number; deferral?: BroadcastInput['deferral'] },
 ): Promise<StartResult> {
   const bundle = opts.bundle === undefined ? {} : { bundle: opts.bundle };
   const runId = ulid();
@@ -50,7 +50,7 @@ export async function startCampaign(
   }
   const target: Campaign = audience.segment ? { ...campaign, audience: { segment: audience.segment } } : campaign;
   const workflowId = campaignWorkflowId(campaign.id);
-  const input: BroadcastInput = { v: 1, campaign: target, campaignVersion: opts.campaignVersion, ...bundle, timeScale: opts.timeScale, pageSize: opts.pageSize, runId, deferral: opts.deferral };
+  const input: BroadcastInput = { v: 1, campaign: target, campaignVersion: opts.campaignVersion, ...bundle, timeScale: opts.timeScale, pageSize: opts.pageSize, chunksInFlight: opts.chunksInFlight, pagesPerRun: opts.pagesPerRun, runId, deferral: opts.deferral };
   await opts.runs.register({ runId, campaignId: campaign.id, kind: target.options.kind, workflowId, startedAt, segment: target.audience.segment, sendSteps: sendSteps(target), status: 'snapshotting' });
   try {
     const handle = await client.workflow.start('broadcast', {

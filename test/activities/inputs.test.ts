@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { SubjectRef } from '../../domain/ids.js';
-import { INVALID_INPUT_FAILURE, parseInput, SendStepInput } from '../../activities/inputs.js';
+import { ChunkPlanInput, INVALID_INPUT_FAILURE, parseInput, SendStepInput } from '../../activities/inputs.js';
 import { createPropagationActivities, type PropagationDeps } from '../../activities/propagation.js';
 import { createSubjectRequestActivities, type SubjectRequestDeps } from '../../activities/subject-request.js';
 
@@ -69,4 +69,12 @@ test('propagation and subject-request activities refuse a bad input before any d
   assert.deepEqual(await requests.eraseSubject({ requestId: 'req-1', subjectRef: ref }), { status: 'completed' });
   assert.deepEqual(calls.map((c) => c.split('(')[0]), ['signalJourneys', 'capture', 'bundlesOf', 'erase', 'audit']);
   assert.equal(calls[0], `signalJourneys(${ref})`);
+});
+
+test('a chunk plan takes a run, a bound and sizes within limits, and names what is wrong otherwise', () => {
+  assert.deepEqual(parseInput(ChunkPlanInput, { runId: 'r1', after: '', count: 500, chunks: 8 }, 'planBroadcastChunks'), { runId: 'r1', after: '', count: 500, chunks: 8 });
+  assert.throws(
+    () => parseInput(ChunkPlanInput, { runId: 'r1', after: '', count: 0, chunks: 500 }, 'planBroadcastChunks'),
+    (e: unknown) => e instanceof ApplicationFailure && e.type === INVALID_INPUT_FAILURE && e.nonRetryable && /planBroadcastChunks input is invalid: count: .*; chunks: /.test(e.message),
+  );
 });

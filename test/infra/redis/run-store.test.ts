@@ -45,3 +45,18 @@ test('deferred members come back when due, earliest first', async () => {
   await runs.undefer(r.runId, [a]);
   assert.deepEqual(await runs.waiting(r.runId), { count: 1, nextDueAt: 5_000 });
 });
+
+test('chunk starts cut the audience into pages by offset: each page begins after the previous start, the window ends at next', async () => {
+  const r = await runs.register(run());
+  const sorted = Array.from({ length: 25 }, (_, i) => refOf(`c${i}`)).sort();
+  await runs.addMembers(r.runId, sorted);
+  // 25 members in pages of 4, three at a time: 0-3, 4-7, 8-11, then the next window after member 11.
+  const a = await runs.chunkStarts(r.runId, '', 4, 3);
+  assert.deepEqual(a, { starts: ['', sorted[3], sorted[7]], next: sorted[11] });
+  for (const [k, start] of a.starts.entries()) assert.deepEqual(await runs.page(r.runId, start, 4), sorted.slice(k * 4, k * 4 + 4));
+  // The last window: pages 20-23 and 24 alone, nothing after it.
+  assert.deepEqual(await runs.chunkStarts(r.runId, sorted[19]!, 4, 3), { starts: [sorted[19], sorted[23]], next: null });
+  // A window that ends exactly at the last member has no next, and one past the end has no pages.
+  assert.deepEqual(await runs.chunkStarts(r.runId, sorted[14]!, 5, 2), { starts: [sorted[14], sorted[19]], next: null });
+  assert.deepEqual(await runs.chunkStarts(r.runId, sorted[24]!, 4, 3), { starts: [], next: null });
+});
