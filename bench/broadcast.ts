@@ -23,6 +23,7 @@ import { mapWindowed } from '../domain/concurrency.js';
 import { connectClient } from '../infra/temporal/connection.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { consentEvent } from '../test/helpers/engine.js';
+import { chunkIdle } from './chunk-idle.js';
 
 const root = join(import.meta.dirname, '..');
 const emit = (metric: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'broadcast', metric, ...fields }));
@@ -96,7 +97,11 @@ export async function main(): Promise<void> {
   const services = createServices(config, redis, policy);
   let worker: ChildProcess | undefined;
   try {
-    emit('raw_nodemailer', { messages: Number(values.raw), per_s: round(await rawNodemailer(config, sink.url, Number(values.raw))) });
+    const rawCpu0 = process.cpuUsage();
+    const rawPerS = await rawNodemailer(config, sink.url, Number(values.raw));
+    const rawCpu = process.cpuUsage(rawCpu0);
+    // The baseline's own CPU per message (compose, MIME streams, SMTP client), beside the worker's per guarded send.
+    emit('raw_nodemailer', { messages: Number(values.raw), per_s: round(rawPerS), cpu_ms_per_message: round((rawCpu.user + rawCpu.system) / 1000 / Number(values.raw), 3) });
 
     const t0 = performance.now();
     for (let i = 0; i < n; i += 1000) {
@@ -123,6 +128,7 @@ export async function main(): Promise<void> {
     const perS = sent / seconds;
     const cpuMs = ((cpuSeconds(worker.pid!) - cpuBefore) * 1000) / Math.max(1, sent);
     emit('guarded_broadcast', { subjects: n, sent, seconds: round(seconds), per_s: round(perS), worker_peak_rss_mb: round(peakRssMb(worker.pid!)), worker_cpu_ms_per_message: round(cpuMs, 3) });
+    emit('chunk_idle', { ...(await chunkIdle(client, 'campaign:bench-promo')), goal_idle_below: 0.25 });
 
     const raw = await rawNodemailer(config, sink.url, Number(values.raw));
     emit('raw_nodemailer_after', { per_s: round(raw) });
