@@ -6,11 +6,12 @@ import { RUN_SUMMARY_SUBJECT_REF, runSummaryResult, type RunReconciliation } fro
 import { reconcileRun } from '../infra/redis/run-reconcile.js';
 import type { RunStore } from '../infra/redis/run-store.js';
 import { matchSegmentFields, SegmentFieldNotAllowedError, withoutLiveConsent } from './segment-page.js';
-import { loadSendStates, runGuardedSends, type Exclusion, type SendPipelineDeps, type SendSpec, type SendState } from './send-pipeline.js';
+import { capReadOf, loadSendStates, runGuardedSends, type Exclusion, type SendPipelineDeps, type SendSpec, type SendState } from './send-pipeline.js';
 import { withContent, type ContentSource } from './content.js';
 import type { DeferralPolicy, SendOutcome } from './send-outcome.js';
 import { ChunkPlanInput, parseInput } from './inputs.js';
 import type { z } from 'zod';
+import type { CapRead } from '../infra/redis/guard-state-load.js';
 
 /** What run activities need beyond the send path. */
 export interface RunActivityDeps extends SendPipelineDeps {
@@ -60,13 +61,13 @@ export async function exclusionsOf(deps: RunActivityDeps, segment: Segment | und
  * scope, send records), which the guard then decides on: loaded once, not twice. The reservation's epoch check
  * still catches any change since.
  */
-async function screenPage(deps: RunActivityDeps, segment: Segment | undefined, campaignId: string, holdoutPercent: number, refs: readonly SubjectRef[], scope?: string) {
+async function screenPage(deps: RunActivityDeps, segment: Segment | undefined, campaignId: string, holdoutPercent: number, refs: readonly SubjectRef[], scope?: string, cap?: CapRead) {
   const excluded = new Map<SubjectRef, Exclusion>();
   const loaded = new Map<SubjectRef, SendState>();
   for (const r of refs) if (holdout(r, campaignId, holdoutPercent)) excluded.set(r, { outcome: 'held_out', reasons: ['holdout'] });
   const keep = async (rs: readonly SubjectRef[]) => {
     if (scope === undefined) return deps.loadGuardStates(rs);
-    const got = await loadSendStates(deps, scope, rs, new Map());
+    const got = await loadSendStates(deps, scope, rs, new Map(), undefined, cap);
     return rs.map((r) => ((loaded.set(r, got.get(r)!)), got.get(r)!.state!));
   };
   const noConsent = segment ? await withoutLiveConsent({ loadGuardStates: keep }, segment, refs.filter((r) => !excluded.has(r))) : new Set<SubjectRef>();
@@ -80,7 +81,9 @@ export function createRunActivities(deps: RunActivityDeps) {
   async function sendPage(spec: SendSpec, segmentId: string | undefined, holdoutPercent: number, refs: readonly SubjectRef[], deferral: DeferralPolicy): Promise<SendOutcome[]> {
     const bundled = await withContent(deps, spec.bundle);
     const segment = segmentId === undefined ? undefined : segmentOf(bundled, segmentId);
-    const { excluded, loaded } = await screenPage(bundled, segment, spec.campaignId, holdoutPercent, refs, `${spec.workflowId}:${spec.stepId}`);
+    const scope = `${spec.workflowId}:${spec.stepId}`;
+    // A capped step's window is read with the states the guard will decide on, as in the send path itself.
+    const { excluded, loaded } = await screenPage(bundled, segment, spec.campaignId, holdoutPercent, refs, scope, capReadOf(bundled, spec, scope, clock().getTime()));
     const outcomes = await runGuardedSends(bundled, spec, refs, { excluded, loaded, deferral, dueOnly: true, heartbeat: () => heartbeat() });
     const waiting = outcomes.filter((o) => o.status === 'deferred' || o.status === 'busy');
     const now = clock().getTime();

@@ -10,10 +10,10 @@ import { uniqueId } from '../helpers/services.js';
 
 const engine = useEngine();
 
-const promo = () =>
+const promo = (frequencyCap?: { channel: 'email'; max: number; per: string }) =>
   defineCampaign({
     id: uniqueId('overlap'), name: 'Overlap', description: 'overlapped broadcast', purpose: 'marketing.email.promotions', audience: { segment: 'loyal-members' },
-    steps: [{ id: 'send-promo', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' }], options: { kind: 'broadcast', holdoutPercent: 0 },
+    steps: [{ id: 'send-promo', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' }], options: { kind: 'broadcast', holdoutPercent: 0, frequencyCap },
   });
 
 async function seed(n: number): Promise<string[]> {
@@ -53,9 +53,8 @@ function openChunks(events: readonly temporal.api.history.v1.IHistoryEvent[]): {
 }
 const mostOpen = (events: readonly temporal.api.history.v1.IHistoryEvent[]) => openChunks(events).most;
 
-async function runToEnd(n: number, opts: { pageSize: number; chunksInFlight: number; pagesPerRun?: number }) {
-  const addresses = new Set(await seed(n));
-  const c = promo();
+async function runToEnd(n: number, opts: { pageSize: number; chunksInFlight: number; pagesPerRun?: number }, c = promo()) {
+  const addresses = new Set(n > 0 ? await seed(n) : []);
   const run = await startCampaign(engine.client, c, { segment: 'loyal-members' }, { taskQueue: engine.taskQueue, campaignVersion: 'v-test', runs: engine.services.runs, ...opts });
   assert.equal(run.kind, 'run');
   const progress = (await engine.client.workflow.getHandle(`campaign:${c.id}`).result()) as CampaignProgress;
@@ -102,4 +101,16 @@ test('an overlapped broadcast hands over to a fresh execution only with no chunk
     assert.deepEqual(openChunks(events).atEnd, 0, 'no chunk left open at the hand-over');
     assert.ok(mostOpen(events) <= 3);
   }
+});
+
+test('a frequency-capped broadcast sends within the cap, and a second capped broadcast to the same people is capped', async () => {
+  const cap = { channel: 'email' as const, max: 1, per: '7d' };
+  const first = await runToEnd(9, { pageSize: 4, chunksInFlight: 2 }, promo(cap));
+  assert.deepEqual(first.got.sort(), [...first.addresses].sort(), 'everyone under the cap is sent to');
+  assert.equal(first.r.unaccounted, 0);
+  const second = await runToEnd(0, { pageSize: 4, chunksInFlight: 2 }, promo(cap));
+  assert.equal(second.r.unaccounted, 0);
+  assert.ok((second.r.reasons.frequency_capped ?? 0) >= first.addresses.size, JSON.stringify(second.r));
+  const mine = engine.sink.received.filter((m) => m.envelopeTo.some((a) => first.addresses.has(a)));
+  assert.equal(mine.length, first.addresses.size, 'the second campaign sent them nothing');
 });
