@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { hkdfSync, webcrypto } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt } from 'jose';
 import { z } from 'zod';
 import { SubjectRef } from '../domain/ids.js';
@@ -38,21 +38,23 @@ const refused = { ok: false, code: 'bad_signature', message: 'this link is not v
 /** Encrypts and authenticates subject link tokens (JWE, key id in the header) under the token key ring. */
 export class LinkTokens {
   readonly #ring: KeyRing;
-  readonly #byId: ReadonlyMap<string, Uint8Array>;
+  readonly #byId: ReadonlyMap<string, Promise<webcrypto.CryptoKey>>;
 
   constructor(
     ring: KeyRing,
     private readonly now: () => number = Date.now,
   ) {
     this.#ring = ring;
-    this.#byId = new Map([ring.current, ...ring.previous].map((k) => [k.id, cek(k)]));
+    // Imported once: given raw bytes, jose imports the key again on every call (three links per message).
+    const importCek = (k: VersionedKey) => webcrypto.subtle.importKey('raw', cek(k), 'AES-GCM', false, ['encrypt', 'decrypt']);
+    this.#byId = new Map([ring.current, ...ring.previous].map((k) => [k.id, importCek(k)]));
   }
 
   /** A token valid for `ttlDays` (default 400: unsubscribe links must keep working well past 30 days, CAN-SPAM). */
   async sign(claims: Omit<TokenClaims, 'v' | 'exp'>, ttlDays = 400): Promise<string> {
     const body = JSON.stringify({ v: 1, ...claims, exp: Math.floor(this.now() / 1000) + ttlDays * 86_400 });
     const kid = this.#ring.current.id;
-    return new CompactEncrypt(new TextEncoder().encode(body)).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid }).encrypt(this.#byId.get(kid)!);
+    return new CompactEncrypt(new TextEncoder().encode(body)).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid }).encrypt(await this.#byId.get(kid)!);
   }
 
   /** Decrypts and checks expiry and scope; a forged, expired or re-targeted token is refused. */
