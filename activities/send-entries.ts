@@ -1,4 +1,4 @@
-import type { Decision } from '../domain/guard.js';
+import type { Decision, TransferRecord } from '../domain/guard.js';
 import type { SubjectRef } from '../domain/ids.js';
 import type { LogEntryInput } from '../domain/decision-log.js';
 
@@ -46,6 +46,22 @@ export function decisionEntry(
     templateId: template?.id ?? d.templateId,
     templateHash: template?.contentHash ?? null,
     at: d.decidedAt,
+    jurisdiction: d.jurisdiction,
+    ...transferColumns(d.transfer),
+  };
+}
+
+/** The log columns of a move abroad: region, the mechanism relied on (reference, kind, dates) and the separate consent. */
+export function transferColumns(t: TransferRecord | null): Pick<LogEntryInput, 'transferTo' | 'transferMechanism' | 'transferMechanismKind' | 'transferValidFrom' | 'transferValidUntil' | 'transferConsentEventId'> {
+  if (t === null) return {};
+  const m = t.mechanism;
+  return {
+    transferTo: t.to,
+    transferMechanism: m?.reference ?? null,
+    transferMechanismKind: m?.kind ?? null,
+    transferValidFrom: m?.validFrom ?? null,
+    transferValidUntil: m?.validUntil ?? null,
+    transferConsentEventId: t.consentEventId,
   };
 }
 

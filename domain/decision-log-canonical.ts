@@ -1,19 +1,23 @@
-import { LOG_COLUMNS, LogEntry } from './decision-log.js';
+import { LOG_COLUMNS, LogEntry, V2_COLUMNS } from './decision-log.js';
 
-/** Version tag leading every canonical entry, so the stored format can evolve without ambiguity. */
-export const CANONICAL_VERSION = 'v1';
+/** Version tag leading every canonical entry written now, so the stored format can evolve without ambiguity. */
+export const CANONICAL_VERSION = 'v2';
 
+type HashedColumn = Exclude<(typeof LOG_COLUMNS)[number], 'hash'>;
 /** The columns that the hash covers: every column but the hash itself, prevHash included (that is the chain). */
-export const HASHED_COLUMNS = LOG_COLUMNS.filter((c) => c !== 'hash') as Exclude<(typeof LOG_COLUMNS)[number], 'hash'>[];
+export const HASHED_COLUMNS = LOG_COLUMNS.filter((c) => c !== 'hash') as HashedColumn[];
+// v1 entries (written before the transfer columns) stay readable and verifiable: same order, without them.
+const V1_HASHED = HASHED_COLUMNS.filter((c) => !(V2_COLUMNS as readonly string[]).includes(c));
+const COLUMNS_BY_VERSION: Readonly<Record<string, readonly HashedColumn[]>> = { v1: V1_HASHED, v2: HASHED_COLUMNS };
 
 /** An entry before its hash is known. */
 export type UnhashedEntry = Omit<LogEntry, 'hash'>;
 
-// Positions inside the canonical array (after the version tag), read by the verifier without a full parse.
-const at = (c: (typeof HASHED_COLUMNS)[number]): number => HASHED_COLUMNS.indexOf(c) + 1;
+// Positions inside the canonical array (after the version tag), read by the verifier without a full parse; the
+// same in every version (new columns go before prevHash, which stays last).
+const at = (c: HashedColumn): number => HASHED_COLUMNS.indexOf(c) + 1;
 const SEQ = at('seq');
 const PARTITION = at('partition');
-const PREV = at('prevHash');
 
 /**
  * The canonical serialisation the HMAC covers: a JSON array in the fixed column order. An array (not an object)
@@ -36,11 +40,13 @@ export function decodeEntry(canonical: string, hash: string): DecodeResult {
   } catch {
     return { ok: false, code: 'not_json', message: 'stored entry is not JSON' };
   }
-  if (!Array.isArray(arr) || arr[0] !== CANONICAL_VERSION || arr.length !== HASHED_COLUMNS.length + 1) {
-    return { ok: false, code: 'bad_shape', message: `stored entry is not a ${CANONICAL_VERSION} canonical array` };
+  const columns = Array.isArray(arr) ? COLUMNS_BY_VERSION[String(arr[0])] : undefined;
+  if (!Array.isArray(arr) || columns === undefined || arr.length !== columns.length + 1) {
+    return { ok: false, code: 'bad_shape', message: `stored entry is not a v1 or ${CANONICAL_VERSION} canonical array` };
   }
   const obj: Record<string, unknown> = {};
-  HASHED_COLUMNS.forEach((c, i) => (obj[c] = arr[i + 1]));
+  for (const c of V2_COLUMNS) obj[c] = null;
+  columns.forEach((c, i) => (obj[c] = arr[i + 1]));
   obj.hash = hash;
   const r = LogEntry.safeParse(obj);
   if (!r.success) return { ok: false, code: 'bad_shape', message: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
@@ -51,8 +57,8 @@ export function decodeEntry(canonical: string, hash: string): DecodeResult {
 export function chainPosition(canonical: string): { seq: number; partition: number; prevHash: string } | null {
   try {
     const arr: unknown = JSON.parse(canonical);
-    if (!Array.isArray(arr) || arr[0] !== CANONICAL_VERSION) return null;
-    const [seq, partition, prevHash] = [arr[SEQ], arr[PARTITION], arr[PREV]];
+    if (!Array.isArray(arr) || COLUMNS_BY_VERSION[String(arr[0])] === undefined) return null;
+    const [seq, partition, prevHash] = [arr[SEQ], arr[PARTITION], arr[arr.length - 1]];
     if (typeof seq !== 'number' || typeof partition !== 'number' || typeof prevHash !== 'string') return null;
     return { seq, partition, prevHash };
   } catch {

@@ -65,6 +65,14 @@ const optionalFields = {
   result: Text,
   smtpCode: z.number().int().min(100).max(599),
   messageId: Text,
+  // Canonical v2: where the data went and what the move relied on (rule code, region, mechanism, consent id).
+  jurisdiction: Text,
+  transferTo: Text,
+  transferMechanism: Text,
+  transferMechanismKind: Code,
+  transferValidFrom: z.iso.datetime({ offset: true }),
+  transferValidUntil: z.iso.datetime({ offset: true }),
+  transferConsentEventId: Text,
 };
 const listFields = {
   reasons: z.array(Code).max(64),
@@ -129,6 +137,10 @@ export const LOG_COLUMNS = [
   'id', 'at', 'seq', 'partition', 'kind', 'subjectRef', 'campaignId', 'campaignVersion', 'workflowId', 'runId', 'stepId',
   'purpose', 'channel', 'processor', 'outcome', 'reasons', 'consentEventId', 'noticeVersion', 'policyVersion',
   'fieldsRequested', 'fieldsReleased', 'fieldsWithheld', 'templateId', 'templateHash', 'decisionId', 'result',
-  'smtpCode', 'messageId', 'prevHash', 'hash',
+  'smtpCode', 'messageId', 'jurisdiction', 'transferTo', 'transferMechanism', 'transferMechanismKind', 'transferValidFrom',
+  'transferValidUntil', 'transferConsentEventId', 'prevHash', 'hash',
 ] as const satisfies readonly (keyof LogEntry)[];
+
+/** The columns added by canonical v2; a v1 entry reads them as null. */
+export const V2_COLUMNS = ['jurisdiction', 'transferTo', 'transferMechanism', 'transferMechanismKind', 'transferValidFrom', 'transferValidUntil', 'transferConsentEventId'] as const satisfies readonly LogColumn[];
 export type LogColumn = (typeof LOG_COLUMNS)[number];

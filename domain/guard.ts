@@ -5,9 +5,10 @@ import { isoToMs, msToIso } from './iso-time.js';
 import { SubjectRef } from './ids.js';
 import type { CompiledPolicy, CompiledPurpose } from './policy.js';
 import { ReasonCode } from './reasons.js';
-import { checkJurisdiction } from './guard-jurisdiction.js';
+import { checkJurisdiction, type JurisdictionFacts, type TransferRecord } from './guard-jurisdiction.js';
 
 export { ReasonCode, reasonOrder } from './reasons.js';
+export type { TransferRecord } from './guard-jurisdiction.js';
 
 /** One send the guard must decide on; purpose, channel and processor stay plain strings so unknowns deny. */
 export const GuardRequest = z.object({
@@ -40,6 +41,10 @@ interface DecisionBase {
   readonly noticeVersion: number | null;
   readonly policyVersion: string;
   readonly decidedAt: string;
+  /** The jurisdiction rule applied (from the consent relied on), or null when no live consent was judged. */
+  readonly jurisdiction: string | null;
+  /** The move abroad the send makes, with the mechanism and separate consent relied on; null when none. */
+  readonly transfer: TransferRecord | null;
 }
 /** The guard said yes: every requested field is released. */
 export interface AllowDecision extends DecisionBase { readonly outcome: 'allow' }
@@ -118,6 +123,7 @@ export function decide(req: GuardRequest, state: GuardState, policy: CompiledPol
   if (notAllowed !== undefined) reasons.push(ReasonCode.field_not_allowed);
 
   let event: ConsentEvent | undefined;
+  let facts: JurisdictionFacts | undefined;
   if (stateOk && cp !== undefined && address !== undefined) {
     event = findConsent(cp, state, req.channel);
     if (cp.exactConsentOnly && event === undefined) reasons.push(ReasonCode.separate_consent_missing);
@@ -125,7 +131,7 @@ export function decide(req: GuardRequest, state: GuardState, policy: CompiledPol
     else {
       checkConsent(event, cp, policy, nowMs, reasons);
       // A withdrawn, expired or pending answer already denies; only a live one is judged by its jurisdiction's rules.
-      if ((event.type === 'granted' || event.type === 'reconfirmed') && event.pending !== true) checkJurisdiction(event, cp, proc, req.channel, state, policy, nowMs, reasons);
+      if ((event.type === 'granted' || event.type === 'reconfirmed') && event.pending !== true) facts = checkJurisdiction(event, cp, proc, req.channel, state, policy, nowMs, reasons);
     }
   }
 
@@ -133,17 +139,19 @@ export function decide(req: GuardRequest, state: GuardState, policy: CompiledPol
   const consentEventId = event?.id ?? null;
   const noticeVersion = event?.noticeVersion ?? null;
   const decidedAt = msToIso(nowMs);
+  const jurisdiction = facts?.jurisdiction ?? null;
+  const transfer = facts?.transfer ?? null;
   if (reasons.length === 0) {
     return {
       outcome: 'allow', campaignId: req.campaignId, stepId: req.stepId, subjectRef: req.subjectRef, purpose: req.purpose,
       channel: req.channel, processor: req.processor, templateId: req.templateId, fieldsRequested: requested,
-      fieldsReleased: requested, fieldsWithheld: NONE, consentEventId, noticeVersion, policyVersion: policy.version, decidedAt,
+      fieldsReleased: requested, fieldsWithheld: NONE, consentEventId, noticeVersion, policyVersion: policy.version, decidedAt, jurisdiction, transfer,
     };
   }
   return {
     outcome: 'deny', campaignId: req.campaignId, stepId: req.stepId, subjectRef: req.subjectRef, purpose: req.purpose,
     channel: req.channel, processor: req.processor, templateId: req.templateId, fieldsRequested: requested,
-    fieldsReleased: NONE, fieldsWithheld: requested, consentEventId, noticeVersion, policyVersion: policy.version, decidedAt,
+    fieldsReleased: NONE, fieldsWithheld: requested, consentEventId, noticeVersion, policyVersion: policy.version, decidedAt, jurisdiction, transfer,
     reasons, fieldsNotAllowed: notAllowed ?? NONE,
   };
 }

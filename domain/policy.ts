@@ -5,7 +5,7 @@ import { Notice, Processor, Purpose } from './purpose.js';
 import { purposeAncestors } from './purpose-id.js';
 import { projectionKey } from './consent-state.js';
 import { isSensitiveField, SubjectFieldSpec } from './subject-field.js';
-import { compileJurisdictions, type CompiledJurisdiction, JurisdictionRule, resolveJurisdiction, strictestRule } from './jurisdiction.js';
+import { compileJurisdictions, type CompiledJurisdiction, JurisdictionRule, resolveJurisdiction, strictestRule, type TransferMechanism } from './jurisdiction.js';
 import { RetentionPolicy } from './retention.js';
 
 export { Channel, ChannelSchema, LegalBasis, LegalBasisSchema } from './channel.js';
@@ -57,8 +57,8 @@ export interface CompiledProcessor {
   readonly validUntilMs: number;
   /** The jurisdiction rule code of its region, or the region itself when no rule covers it. */
   readonly regionCode: string;
-  /** Source rule code → the windows of its transfer mechanisms. */
-  readonly mechanisms: ReadonlyMap<string, readonly { readonly fromMs: number; readonly untilMs: number }[]>;
+  /** Source rule code → its transfer mechanisms with their windows. */
+  readonly mechanisms: ReadonlyMap<string, readonly { readonly fromMs: number; readonly untilMs: number; readonly mechanism: TransferMechanism }[]>;
 }
 
 /** The policy in the shape `decide()` reads: maps instead of arrays, times as epoch milliseconds. */
@@ -94,9 +94,14 @@ export function isAbroad(proc: CompiledProcessor, j: CompiledJurisdiction): bool
   return !j.known || proc.regionCode !== j.code;
 }
 
+/** The transfer mechanism for data from the jurisdiction in force at `nowMs`, the one the log records as relied on. */
+export function transferMechanismAt(proc: CompiledProcessor, j: CompiledJurisdiction, nowMs: number): TransferMechanism | undefined {
+  return (proc.mechanisms.get(j.code) ?? []).find((m) => m.fromMs <= nowMs && nowMs < m.untilMs)?.mechanism;
+}
+
 /** Whether a processor has a transfer mechanism for data from the jurisdiction in force at `nowMs`. */
 export function hasTransferMechanism(proc: CompiledProcessor, j: CompiledJurisdiction, nowMs: number): boolean {
-  return (proc.mechanisms.get(j.code) ?? []).some((m) => m.fromMs <= nowMs && nowMs < m.untilMs);
+  return transferMechanismAt(proc, j, nowMs) !== undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -121,10 +126,10 @@ function compilePurpose(p: Purpose, fields: ReadonlyMap<string, SubjectFieldSpec
 }
 
 function compileProcessor(p: Processor, jurisdictions: ReadonlyMap<string, CompiledJurisdiction>): CompiledProcessor {
-  const mechanisms = new Map<string, { fromMs: number; untilMs: number }[]>();
+  const mechanisms = new Map<string, { fromMs: number; untilMs: number; mechanism: TransferMechanism }[]>();
   for (const m of p.transferMechanisms ?? []) {
     const list = mechanisms.get(m.from) ?? [];
-    list.push({ fromMs: Date.parse(m.validFrom), untilMs: Date.parse(m.validUntil) });
+    list.push({ fromMs: Date.parse(m.validFrom), untilMs: Date.parse(m.validUntil), mechanism: m });
     mechanisms.set(m.from, list);
   }
   const from = p.agreementValidFrom === undefined ? Number.NEGATIVE_INFINITY : Date.parse(p.agreementValidFrom);

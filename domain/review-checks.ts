@@ -1,6 +1,7 @@
 import type { ConsentEvent } from './consent.js';
 import type { CompiledPolicy } from './policy.js';
 import { projectionKey } from './consent-state.js';
+import type { TransferFacts } from './review-cross-border.js';
 
 /** The part of an allow decision a review keeps to judge the sends it authorised. */
 export interface DecisionFacts {
@@ -17,6 +18,8 @@ export interface DecisionFacts {
   readonly fieldsReleased: readonly string[];
   /** The policy the decision was made under (absent in states parked before it was kept). */
   readonly policyVersion?: string | null;
+  /** Where the data went and what the move relied on (absent in states parked before it was kept). */
+  readonly transfer?: TransferFacts;
 }
 
 /** Released fields that are neither the channel's address field nor in the purpose's allow-list (all of them for an unknown purpose). */

@@ -6,6 +6,7 @@ import type { ReviewState } from './review.js';
 import { INVARIANT_TEXT, InvariantCode, REVIEW_REPORT_VERSION, ReviewReport, type ChainResult, type KeyStatus, type OperatorActions, type ProcessorReview, type SubjectRequestSummary } from './review-report.js';
 import { OperatorAction } from './operator-action.js';
 import type { RetentionReview } from './review-retention.js';
+import { crossBorderSection } from './review-cross-border.js';
 
 /** The pseudonymous subject of review entries: the log requires a subjectRef, and a review concerns no person. */
 export const REVIEW_SUBJECT_REF = 'sr_system_review_00000000' as SubjectRef;
@@ -84,6 +85,7 @@ export function buildReviewReport(state: ReviewState, x: ReviewExtras): ReviewRe
     consent: { staleReliedOn: state.staleReliedOn, noticeVersionsInDecisions: state.noticeVersionsInDecisions, ...x.consent },
     processors: processorReviews(state, x.policy, x.generatedAt.getTime()),
     subjectRequests: x.subjectRequests,
+    crossBorder: crossBorderSection(state.crossBorder),
     keys: [...(x.keys ?? [])],
     operatorActions: operatorActions(state),
     ...(x.retention === undefined ? {} : { retention: x.retention }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RetentionReview } from './review-retention.js';
+import { CrossBorderRow } from './review-cross-border.js';
 
 /** The report schema version; bump it (and keep readers of the old one) on any breaking change. */
 export const REVIEW_REPORT_VERSION = 1;
@@ -21,6 +22,7 @@ export const InvariantCode = {
   delivery_without_decision: 'delivery_without_decision',
   unaccounted_subjects: 'unaccounted_subjects',
   policy_snapshot_missing: 'policy_snapshot_missing',
+  cross_border_transfer_unlawful: 'cross_border_transfer_unlawful',
 } as const;
 export type InvariantCode = (typeof InvariantCode)[keyof typeof InvariantCode];
 
@@ -33,6 +35,7 @@ export const INVARIANT_TEXT: Readonly<Record<InvariantCode, string>> = {
   processor_agreement_invalid: 'Sent deliveries through a processor with no agreement valid at the time of delivery',
   delivery_without_decision: 'Delivery entries (sent or failed) whose decisionId matches no decision entry',
   unaccounted_subjects: 'Audience members of campaign runs closed in the period with no terminal outcome (sent, denied, held out, not eligible, exited, failed); listed by the run summary entry',
+  cross_border_transfer_unlawful: "Sends and processor notices that moved a subject's data out of its jurisdiction without a transfer mechanism in force at decision time, or without a live separate consent, where that jurisdiction's rule requires it (PIPL 38-39)",
   policy_snapshot_missing: 'Decisions whose recorded policy version has no stored snapshot, so they cannot be judged against the policy they were made under (the current policy judges them instead)',
 };
 
@@ -179,6 +182,8 @@ export const ReviewReport = z.object({
   processors: z.array(ProcessorReview),
   subjectRequests: SubjectRequestSummary,
   anomalies: z.object({ method: z.string(), items: z.array(Anomaly) }),
+  /** Per processor and source jurisdiction: sends, notices, field names and the transfer mechanisms relied on. */
+  crossBorder: z.array(CrossBorderRow).default([]),
   /** Each key's age and last rotation; reports written before keys had ids have none. */
   keys: z.array(KeyStatus).default([]),
   /** Operator actions by actor; reports written before they were counted have none. */

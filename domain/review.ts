@@ -2,6 +2,7 @@ import type { ConsentEvent } from './consent.js';
 import type { LogEntry } from './decision-log.js';
 import type { CompiledPolicy } from './policy.js';
 import { bucketOf } from './review-anomalies.js';
+import { addMove, type CrossBorderState, PROCESSOR_NOTICE_STEP, transferFacts, type TransferFacts, UNRECORDED } from './review-cross-border.js';
 import { unaccountedIn } from './run.js';
 import { actionOf, actorOf } from './operator-action.js';
 import { agreementInvalid, consentGivenAt, fieldsOutsidePurpose, noticeOutdated, withdrawnBefore, type DecisionFacts } from './review-checks.js';
@@ -47,6 +48,8 @@ export interface ReviewState {
   pending: DecisionFacts[];
   /** actor → operator action → count; absent in states parked before operator actions were counted. */
   operators?: Record<string, Record<string, number>>;
+  /** processor|jurisdiction → what moved and on which mechanism; absent in states parked before it existed. */
+  crossBorder?: CrossBorderState;
 }
 
 const emptyFinding = (): Finding => ({ count: 0, entryIds: [] });
@@ -57,7 +60,7 @@ export function emptyReviewState(period: { sinceMs: number; untilMs: number }): 
   const invariants = Object.fromEntries(Object.values(InvariantCode).map((c) => [c, emptyFinding()])) as Record<InvariantCode, Finding>;
   return {
     ...period, entries: 0, byKind: {}, byOutcome: {}, byReason: {}, byDeliveryResult: {}, byPolicyVersion: {}, byPurpose: {}, byChannel: {}, byCampaign: {}, byProcessor: {},
-    byDay: {}, byHour: {}, byCampaignDay: {}, invariants, staleReliedOn: emptyFinding(), noticeVersionsInDecisions: {}, received: {}, buckets: {}, pending: [], operators: {},
+    byDay: {}, byHour: {}, byCampaignDay: {}, invariants, staleReliedOn: emptyFinding(), noticeVersionsInDecisions: {}, received: {}, buckets: {}, pending: [], operators: {}, crossBorder: {},
   };
 }
 
@@ -77,7 +80,7 @@ function note(f: Finding, id: string): void {
 
 const facts = (e: LogEntry): DecisionFacts => ({
   id: e.id, partition: e.partition, seq: e.seq, at: e.at, outcome: e.outcome, subjectRef: e.subjectRef, purpose: e.purpose, channel: e.channel,
-  noticeVersion: e.noticeVersion, consentEventId: e.consentEventId, fieldsReleased: e.fieldsReleased, policyVersion: e.policyVersion,
+  noticeVersion: e.noticeVersion, consentEventId: e.consentEventId, fieldsReleased: e.fieldsReleased, policyVersion: e.policyVersion, transfer: transferFacts(e),
 });
 
 /**
@@ -157,6 +160,8 @@ export class ReviewAccumulator {
     const policy = await this.policyOf(e.policyVersion, lookups, e.id);
     if (e.outcome === 'deny') for (const r of e.reasons) bump(s.byReason, r);
     if (e.outcome !== 'allow') return;
+    // A processor notice is no message: no purpose allow-list or delivery to match, only the move it made.
+    if (e.stepId === PROCESSOR_NOTICE_STEP) return this.move(policy, e.id, e.processor, e.at, e.fieldsReleased, transferFacts(e), true, events);
     bump(s.noticeVersionsInDecisions, e.noticeVersion ?? NONE);
     if (fieldsOutsidePurpose(policy, e.purpose, e.channel, e.fieldsReleased).length) note(s.invariants.field_outside_purpose, e.id);
     const given = consentGivenAt(events, e.consentEventId);
@@ -194,5 +199,12 @@ export class ReviewAccumulator {
     const byPurpose = (proc.purposes[d.purpose ?? NONE] ??= { sends: 0, fields: {} });
     byPurpose.sends++;
     for (const f of d.fieldsReleased) bump(byPurpose.fields, f);
+    // Decisions parked before the transfer columns were kept have none: judged as not recorded.
+    this.move(policy, e.id, e.processor, d.at, d.fieldsReleased, d.transfer ?? UNRECORDED, false, events);
+  }
+
+  private move(policy: CompiledPolicy, entryId: string, processor: string | null, decidedAt: string, fields: readonly string[], facts: TransferFacts, notice: boolean, events: readonly ConsentEvent[]): void {
+    const flag = (id: string) => note((this.state.invariants.cross_border_transfer_unlawful ??= { count: 0, entryIds: [] }), id);
+    addMove((this.state.crossBorder ??= {}), flag, policy, { entryId, processor, decidedAt, fields, facts, notice }, events);
   }
 }

@@ -37,7 +37,7 @@ export interface StoredHead {
 }
 
 // In an authentic (MAC-valid) canonical entry, seq and partition start at a fixed offset and prevHash ends it:
-// ["v1","<26-char id>","<24-char at>",seq,partition,…,"<prevHash>"]. Reading them there avoids a JSON parse.
+// ["v2","<26-char id>","<24-char at>",seq,partition,…,"<prevHash>"] (v1 alike). Reading them there avoids a JSON parse.
 const SEQ_OFFSET = 62;
 function quickPosition(c: string | Buffer): { seq: number; partition: number; prevHash: string } | null {
   const len = c.length;

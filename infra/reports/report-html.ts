@@ -58,6 +58,16 @@ function processorSection(r: ReviewReport): string {
   return `<h2>Processors</h2>${table(['processor', 'agreement', 'valid until', 'status', 'sends', 'received (purpose: field names × count)'], rows)}`;
 }
 
+function crossBorderSection(r: ReviewReport): string {
+  const rows = r.crossBorder.map((c) => [
+    c.processor, c.jurisdiction, c.transferTo ?? 'stays in jurisdiction', c.sends, c.notices, Object.entries(c.fields).map(([f, n]) => `${f}×${n}`).join(', ') || '—',
+    c.mechanisms.map((m) => `${m.kind ?? '?'} ${m.reference} (${m.validFrom?.slice(0, 10) ?? '?'} – ${m.validUntil?.slice(0, 10) ?? '?'}) ×${m.moves}`).join(' | ') || '—',
+    c.withoutMechanism, c.withoutConsent,
+  ]);
+  const head = ['processor', 'jurisdiction', 'transfer to', 'sends', 'notices', 'field names × count', 'mechanism relied on', 'without mechanism', 'without separate consent'];
+  return `<h2>Cross-border transfers</h2>${table(head, rows, 'nothing sent to a processor in the period')}`;
+}
+
 function requestsSection(r: ReviewReport): string {
   const s = r.subjectRequests;
   return `<h2>Subject requests</h2><p>open <b>${s.open}</b> · completed <b>${s.completed}</b> · overdue <b class="${s.overdue ? 'bad' : ''}">${s.overdue}</b> · other ${s.other}</p><p class="muted">${esc(s.note)}</p>`;
@@ -107,7 +117,7 @@ ${invariantsSection(r)}${chainSection(r)}
 <h3>By purpose</h3>${table(TALLY_HEAD, tallyRows(t.byPurpose))}<h3>By channel</h3>${table(TALLY_HEAD, tallyRows(t.byChannel))}
 <h3>By campaign</h3>${table(TALLY_HEAD, tallyRows(t.byCampaign))}<h3>By processor</h3>${table(TALLY_HEAD, tallyRows(t.byProcessor))}
 <h3>By day</h3>${table(TALLY_HEAD, Object.entries(t.byDay).sort().map(([k, x]) => [k, x.entries, x.allow, x.deny, x.sent, x.failed]))}
-${consentSection(r)}${processorSection(r)}${requestsSection(r)}${operatorsSection(r)}${retentionSection(r, { esc, table })}${keysSection(r)}${anomaliesSection(r)}
+${consentSection(r)}${processorSection(r)}${crossBorderSection(r)}${requestsSection(r)}${operatorsSection(r)}${retentionSection(r, { esc, table })}${keysSection(r)}${anomaliesSection(r)}
 <script type="application/json" id="report-data">${inlineJson(r)}</script>
 <script>${inlineJs(chartBundle())}</script>
 <script>${inlineJs(reportScript)}</script>

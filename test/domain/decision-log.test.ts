@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { LOG_COLUMNS, LogEntry, LogEntryInput } from '../../domain/decision-log.js';
+import { LOG_COLUMNS, LogEntry, LogEntryInput, V2_COLUMNS } from '../../domain/decision-log.js';
 import { CSV_HEADER, canonicalEntry, chainPosition, csvLine, decodeEntry, partitionOf, type UnhashedEntry } from '../../domain/decision-log-canonical.js';
 
 const ref = 'sr_AAAAAAAAAAAAAAAAAAAAAA';
@@ -39,6 +39,22 @@ test('the canonical form round-trips through decode and is independent of key or
   assert.ok(d.ok);
   assert.deepEqual(LogEntry.parse(d.entry), { ...e, hash: 'a'.repeat(64) });
   assert.deepEqual(chainPosition(canonicalEntry(e)), { seq: 1, partition: 0, prevHash: '0'.repeat(64) });
+});
+
+test('a v1 entry, written before the transfer columns, still decodes (they read as null) and gives its chain position', () => {
+  const e = stored({ campaignId: 'c1', jurisdiction: 'CN', transferTo: 'EU' });
+  const v2: unknown[] = JSON.parse(canonicalEntry(e));
+  assert.equal(v2[0], 'v2');
+  const dropped = new Set(V2_COLUMNS.map((c) => LOG_COLUMNS.filter((x) => x !== 'hash').indexOf(c) + 1));
+  const v1 = JSON.stringify(['v1', ...v2.slice(1).filter((_, i) => !dropped.has(i + 1))]);
+  const d = decodeEntry(v1, 'a'.repeat(64));
+  assert.ok(d.ok, d.ok ? '' : d.message);
+  assert.equal(d.entry.campaignId, 'c1');
+  for (const c of V2_COLUMNS) assert.equal(d.entry[c], null, c);
+  assert.deepEqual(chainPosition(v1), { seq: 1, partition: 0, prevHash: '0'.repeat(64) });
+  // A v2-length array under the v1 tag (or the reverse) is no entry of either version.
+  assert.equal(decodeEntry(JSON.stringify(['v1', ...v2.slice(1)]), 'a'.repeat(64)).ok, false);
+  assert.equal(decodeEntry(v1.replace('"v1"', '"v2"'), 'a'.repeat(64)).ok, false);
 });
 
 test('decode reports text that is not a canonical entry as a value, not an exception', () => {

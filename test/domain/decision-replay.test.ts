@@ -27,7 +27,8 @@ function entry(d: Decision, extra: string[] = [], over: Partial<LogEntry> = {}):
     workflowId: 'wf', runId: 'r', stepId: d.stepId, purpose: d.purpose, channel: d.channel, processor: d.processor, outcome: denied ? 'deny' : 'allow',
     reasons: [...(d.outcome === 'deny' ? d.reasons : []), ...extra], consentEventId: d.consentEventId, noticeVersion: d.noticeVersion === null ? null : String(d.noticeVersion),
     policyVersion: d.policyVersion, fieldsRequested: [...d.fieldsRequested], fieldsReleased: denied ? [] : [...d.fieldsReleased], fieldsWithheld: denied ? [...d.fieldsRequested] : [],
-    templateId: d.templateId, templateHash: null, decisionId: null, result: null, smtpCode: null, messageId: null, prevHash: '0'.repeat(64), hash: '0'.repeat(64), ...over,
+    templateId: d.templateId, templateHash: null, decisionId: null, result: null, smtpCode: null, messageId: null, jurisdiction: d.jurisdiction,
+    transferTo: null, transferMechanism: null, transferMechanismKind: null, transferValidFrom: null, transferValidUntil: null, transferConsentEventId: null, prevHash: '0'.repeat(64), hash: '0'.repeat(64), ...over,
   };
 }
 

@@ -27,7 +27,8 @@ function entry(over: Partial<LogEntry> & Pick<LogEntry, 'kind' | 'outcome'>, atM
     id: newId(atMs), at: new Date(atMs).toISOString(), seq, partition, subjectRef: A, campaignId: 'spring', campaignVersion: 'v1', workflowId: 'wf', runId: 'r',
     stepId: 's1', purpose: 'marketing.email.newsletter', channel: 'email', processor: 'smtp-relay', reasons: [], consentEventId: null, noticeVersion: '3',
     policyVersion: 'test-policy', fieldsRequested: [], fieldsReleased: ['email', 'first_name'], fieldsWithheld: [], templateId: 't', templateHash: null,
-    decisionId: null, result: null, smtpCode: null, messageId: null, prevHash: '0'.repeat(64), hash: '0'.repeat(64), ...over,
+    decisionId: null, result: null, smtpCode: null, messageId: null, jurisdiction: null, transferTo: null, transferMechanism: null, transferMechanismKind: null,
+    transferValidFrom: null, transferValidUntil: null, transferConsentEventId: null, prevHash: '0'.repeat(64), hash: '0'.repeat(64), ...over,
   } as LogEntry;
 }
 const allow = (over: Partial<LogEntry> = {}, at?: number) => entry({ kind: 'decision', outcome: 'allow', ...over }, at);
@@ -80,12 +81,15 @@ test('reports every invariant violation exactly, by entry id', async () => {
   const legacy = allow();
   const onLegacy = sent(legacy, { processor: 'legacy-esp' });
   const afterWithdrawal = allow({ subjectRef: B });
+  // A CN subject's data sent to the EU relay with the mechanism but no separate consent (PIPL 39).
+  const cn = allow({ jurisdiction: 'CN', transferTo: 'EU', transferMechanism: 'CAC-SC-440300-2025-0142', transferMechanismKind: 'standard_contract', transferValidFrom: '2025-03-01T00:00:00Z', transferValidUntil: '2028-02-29T23:59:59Z' });
+  const onCn = sent(cn);
   const onWithdrawn = sent(afterWithdrawal);
   const events = { [B]: [consent('granted', T0 - 1000, { subjectRef: B }), consent('withdrawn', T0 + 60_000, { subjectRef: B })] };
   // The lookup stands for the whole log, so it finds the deny decision too.
   const closedRun = entry({ kind: 'run', outcome: 'summary', result: 'audience=10 sent=7 held_out=1 unaccounted=2 digest=ab', fieldsReleased: [] });
   const cleanRun = entry({ kind: 'run', outcome: 'summary', result: 'audience=5 sent=5 unaccounted=0 digest=cd', fieldsReleased: [] });
-  await acc.addPage([deny, onDeny, orphan, wide, old, onOld, legacy, onLegacy, afterWithdrawal, onWithdrawn, closedRun, cleanRun], lookups(events, [deny]));
+  await acc.addPage([deny, onDeny, orphan, wide, old, onOld, legacy, onLegacy, cn, onCn, afterWithdrawal, onWithdrawn, closedRun, cleanRun], lookups(events, [deny]));
   const r = buildReviewReport(acc.state, extras(acc.state));
   const found = Object.fromEntries(r.invariants.map((i) => [i.code, i.entryIds]));
   assert.deepEqual(found, {
@@ -97,13 +101,14 @@ test('reports every invariant violation exactly, by entry id', async () => {
     delivery_without_decision: [orphan.id],
     unaccounted_subjects: [closedRun.id],
     policy_snapshot_missing: [],
+    cross_border_transfer_unlawful: [onCn.id],
   });
   assert.equal(r.invariants.find((i) => i.code === 'unaccounted_subjects')?.count, 2, 'counts the members, not the runs');
   assert.equal(r.status, 'fail');
-  assert.equal(r.failures.length, 7);
+  assert.equal(r.failures.length, 8);
   const logged = reviewLogEntry(r, { workflowId: 'w', runId: 'r' });
   assert.equal(logged.kind, 'review');
-  assert.match(logged.result!, /^fail .*violations=8 chain_breaks=0$/);
+  assert.match(logged.result!, /^fail .*violations=9 chain_breaks=0$/);
 });
 
 test('a decision from before the period is found through the lookup and authorises its send', async () => {

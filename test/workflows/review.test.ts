@@ -68,6 +68,7 @@ test('a period with seeded violations is reported exactly, by count and entry id
     delivery_without_decision: { count: 1, ids: [orphan!.id] },
     unaccounted_subjects: { count: 0, ids: [] },
     policy_snapshot_missing: { count: 0, ids: [] },
+    cross_border_transfer_unlawful: { count: 0, ids: [] },
   });
   assert.equal(report.chain.ok, true);
   assert.equal(report.totals.entries, 13, 'the early decision is outside the period');

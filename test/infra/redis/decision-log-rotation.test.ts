@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { partitionOf } from '../../../domain/decision-log-canonical.js';
+import { HASHED_COLUMNS, partitionOf } from '../../../domain/decision-log-canonical.js';
 import { logKeyTag } from '../../../infra/keyring.js';
 import { DecisionLogUnavailableError } from '../../../infra/redis/decision-log-errors.js';
 import { handoverMac } from '../../../infra/redis/decision-log-mac.js';
@@ -16,7 +16,7 @@ const setField = (canonical: string, index: number, value: unknown): string => {
   return JSON.stringify(arr);
 };
 const CAMPAIGN = 7; // positions in the canonical array, after the version tag
-const PREV = 29;
+const PREV = HASHED_COLUMNS.indexOf('prevHash') + 1;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // A subject whose entries go to chain 0 of a two-chain log.
 const chain0 = (n: number) => {

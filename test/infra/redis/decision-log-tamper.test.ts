@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
+import { HASHED_COLUMNS } from '../../../domain/decision-log-canonical.js';
 import { testRedis } from '../../helpers/services.js';
 import { decision, makeLog } from './fixtures/decision-log-fixture.js';
 
@@ -28,6 +29,7 @@ const setField = (canonical: string, index: number, value: unknown): string => {
 };
 const CAMPAIGN = 7; // position of campaignId in the canonical array (after the version tag)
 const OUTCOME = 15;
+const PREV_HASH = HASHED_COLUMNS.indexOf('prevHash') + 1;
 
 const Tamper = fc.oneof(
   fc.record({ t: fc.constant('modify' as const), i: fc.nat(N - 1), field: fc.constantFrom(CAMPAIGN, OUTCOME) }),
@@ -76,7 +78,7 @@ test('randomised tampering is always detected and located by seq and kind', asyn
         const fake = Buffer.alloc(32, 1);
         let prev = tm.i === 0 ? '0'.repeat(64) : recs[tm.i - 1]!.h;
         for (const r of recs.slice(tm.i)) {
-          r.e = setField(setField(r.e, 29, prev), CAMPAIGN, 'rewritten');
+          r.e = setField(setField(r.e, PREV_HASH, prev), CAMPAIGN, 'rewritten');
           r.h = createHmac('sha256', fake).update(r.e).digest('hex');
           prev = r.h;
         }
