@@ -13,7 +13,7 @@ export function addConsentImportCommand(consent: Command, ctx: CliContext): void
   consent
     .command('import')
     .description('import consent events collected elsewhere (migration), each with its real time and evidence; exit 1 if any row is refused')
-    .argument('<file>', 'a .csv or .jsonl file; columns: subject_id, type, purpose, channel, occurred_at, notice_version, language, collection_point, method, jurisdiction, source')
+    .argument('<file>', 'a .csv or .jsonl file; columns: subject_id, type, purpose, channel, occurred_at, notice_version, language, collection_point, method, jurisdiction, source, given_by (subject or guardian)')
     .option('--strict', 'check every row first and import nothing if any row has a problem')
     .option('--json', 'print the report as JSON')
     .action(async (file: string, o: { strict?: boolean; json?: boolean }) => {

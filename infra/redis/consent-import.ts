@@ -7,6 +7,8 @@ import type { PolicyBundle } from '../../domain/policy.js';
 import { rowFile, rowsOf, type RowProblem } from '../row-files.js';
 import type { ConsentStore } from './consent-store.js';
 
+const COLUMNS = 'subject_id, type, purpose, channel, occurred_at, notice_version, language, collection_point, method, jurisdiction, source, given_by';
+
 /** One row of a consent migration file: who answered what, when, under which notice, where and how. */
 export const ConsentImportRow = z.strictObject(
   {
@@ -21,8 +23,10 @@ export const ConsentImportRow = z.strictObject(
     method: z.string().min(1),
     jurisdiction: z.string().min(1),
     source: z.string().min(1).max(200).default('import'),
+    /** `guardian` when a minor's guardian answered (PIPL 31, GDPR 8), as `consent grant --given-by`; empty means the subject. */
+    given_by: z.enum(['subject', 'guardian'], { error: 'must be subject or guardian (guardian when a minor\'s guardian answered); leave it empty for the subject' }).optional(),
   },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? 'unknown column; consent columns are subject_id, type, purpose, channel, occurred_at, notice_version, language, collection_point, method, jurisdiction, source' : undefined) },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown column; consent columns are ${COLUMNS}` : undefined) },
 );
 
 /** What to import: the file, where consent lives, how ids become refs, and the policy the evidence is checked against. */
@@ -56,12 +60,12 @@ function checkRow(raw: unknown, line: number, opts: ConsentImportOptions, now: D
   }
   const row = r.data;
   const built = buildConsentEvent(
-    { type: row.type, subjectRef: opts.pseudonymize(row.subject_id), purpose: row.purpose, channel: row.channel, noticeVersion: row.notice_version, language: row.language, collectionPoint: row.collection_point, method: row.method, jurisdiction: row.jurisdiction, source: row.source, occurredAt: row.occurred_at },
+    { type: row.type, subjectRef: opts.pseudonymize(row.subject_id), purpose: row.purpose, channel: row.channel, noticeVersion: row.notice_version, language: row.language, collectionPoint: row.collection_point, method: row.method, jurisdiction: row.jurisdiction, source: row.source, occurredAt: row.occurred_at, givenBy: row.given_by },
     opts.policy,
     now,
     ulid(now.getTime()),
   );
-  if (!built.ok) return { ok: false, problems: [{ line, field: built.field === 'occurredAt' ? 'occurred_at' : built.field === 'noticeVersion' ? 'notice_version' : built.field === 'collectionPoint' ? 'collection_point' : String(built.field), problem: built.problem }] };
+  if (!built.ok) return { ok: false, problems: [{ line, field: built.field === 'occurredAt' ? 'occurred_at' : built.field === 'noticeVersion' ? 'notice_version' : built.field === 'collectionPoint' ? 'collection_point' : built.field === 'givenBy' ? 'given_by' : String(built.field), problem: built.problem }] };
   return { ok: true, event: built.event };
 }
 

@@ -64,3 +64,19 @@ test('the README sample examples/consents.csv imports clean under --strict: one 
   assert.equal((await consent.projection(pseudonymize('cust-1')))['marketing.email.newsletter|email']?.type, 'granted');
   assert.equal((await consent.projection(pseudonymize('cust-2')))['marketing.email.newsletter|email']?.type, 'withdrawn');
 });
+
+test('a given_by column records a guardian\'s consent per row; a bad value names the line, the column and the fix, and --strict imports nothing', async () => {
+  const [minor, adult, bad] = [uniqueId('mig'), uniqueId('mig'), uniqueId('mig')];
+  const head = `${header},given_by`;
+  const p = file('given-by.csv', [head, `${row(minor, 'granted', '2025-03-01T09:00:00Z')},guardian`, `${row(adult, 'granted', '2025-03-01T09:00:00Z')},`, `${row(bad, 'granted', '2025-03-01T09:00:00Z')},parent`]);
+  const strict = await run(p, true);
+  assert.equal(strict.written, false);
+  assert.deepEqual(strict.problems.map((x) => [x.line, x.field]), [[4, 'given_by']]);
+  assert.match(strict.problems[0]!.problem, /must be subject or guardian/);
+  assert.deepEqual(await consent.events(pseudonymize(minor)), [], 'strict wrote nothing');
+  const loose = await run(p);
+  assert.deepEqual([loose.imported, loose.invalidRows], [2, 1]);
+  assert.equal((await consent.events(pseudonymize(minor)))[0]?.givenBy, 'guardian');
+  assert.equal((await consent.events(pseudonymize(adult)))[0]?.givenBy, undefined, 'an empty given_by is the subject');
+  assert.deepEqual(await consent.events(pseudonymize(bad)), [], 'the refused row left nothing behind');
+});
