@@ -2,6 +2,11 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { SubjectRef } from '../domain/ids.js';
 import type { ProcessorNotifier, ProcessorSubject, PropagationRecord } from '../domain/propagation.js';
 import type { ConsentChange } from '../domain/consent-change.js';
+import type { GuardState } from '../domain/consent-state.js';
+import type { CompiledPolicy } from '../domain/policy.js';
+import { judgeNotice, noticeIsTransfer } from '../domain/notice-transfer.js';
+import { noticeEntry } from './notice-entry.js';
+import type { AppendLog } from './send-ports.js';
 import type { z } from 'zod';
 import { InformInput, parseInput, PlanPropagationInput, PropagationFailedInput, SignalJourneysInput } from './inputs.js';
 
@@ -26,6 +31,11 @@ export interface PropagationDeps {
   readonly transportProcessors: ReadonlySet<string>;
   /** The clock every status and notice is stamped with. */
   readonly now: () => Date;
+  /** The subject's consent state, to judge a correction that moves data abroad as a send would be judged. */
+  readonly guardState: (ref: SubjectRef) => Promise<GuardState>;
+  readonly policy: () => CompiledPolicy;
+  /** The decision log: a correction notice's verdict is written before the notice goes out. */
+  readonly appendLog: AppendLog;
 }
 
 /** Activities that tell running journeys and processors about withdrawals, unsubscribes, erasures and corrections. */
@@ -53,7 +63,7 @@ export function createPropagationActivities(deps: PropagationDeps) {
     },
 
     /** Informs one processor; a retryable failure throws so Temporal retries with backoff. */
-    async informProcessor(raw: InformInput): Promise<'informed'> {
+    async informProcessor(raw: InformInput): Promise<'informed' | 'withheld'> {
       const input = parseInput(InformInput, raw, 'informProcessor');
       const attempt = Context.current().info.attempt;
       if (deps.transportProcessors.has(input.processor)) {
@@ -75,6 +85,17 @@ export function createPropagationActivities(deps: PropagationDeps) {
         if (!Object.keys(corrections).length) {
           await put(input, 'informed', attempt);
           return 'informed';
+        }
+      }
+      const moved = Object.keys(corrections ?? {});
+      if (noticeIsTransfer(input.kind, moved)) {
+        // New values to a processor are a transfer like a send (PIPL 38-39): judged and logged before they leave.
+        const verdict = judgeNotice(input.processor, await deps.guardState(ref), deps.policy(), deps.now());
+        const key = `${input.changeId}|${input.processor}|notice|${verdict.outcome}`;
+        await deps.appendLog([noticeEntry(input, verdict, moved)], { idempotencyKeys: [key] });
+        if (verdict.outcome === 'deny') {
+          await put(input, 'withheld', attempt, `withheld: ${verdict.reasons.join(', ')}`);
+          return 'withheld';
         }
       }
       const r = await deps.notifier.notify(input.processor, {

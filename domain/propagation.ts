@@ -4,8 +4,11 @@ import { z } from 'zod';
 export const PropagationKind = { withdrawn: 'withdrawn', suppressed: 'suppressed', erased: 'erased', corrected: 'corrected' } as const;
 export type PropagationKind = (typeof PropagationKind)[keyof typeof PropagationKind];
 
-/** Where telling one processor about one change stands (Fides-style per-system propagation status). */
-export const ProcessorStatus = { pending: 'pending', informed: 'informed', failed: 'failed' } as const;
+/**
+ * Where telling one processor about one change stands (Fides-style per-system propagation status); `withheld` is a
+ * correction that would move data abroad without what the subject's jurisdiction requires (logged with its reasons).
+ */
+export const ProcessorStatus = { pending: 'pending', informed: 'informed', failed: 'failed', withheld: 'withheld' } as const;
 export type ProcessorStatus = (typeof ProcessorStatus)[keyof typeof ProcessorStatus];
 
 /** The address field a processor received and can match a hash of. */

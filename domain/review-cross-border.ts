@@ -3,8 +3,7 @@ import type { ConsentEvent } from './consent.js';
 import type { LogEntry } from './decision-log.js';
 import { type CompiledPolicy, isAbroad, jurisdictionOf } from './policy.js';
 
-/** The step id of decision entries that judge a processor notice (a correction moved to a processor), not a send. */
-export const PROCESSOR_NOTICE_STEP = 'processor_notice';
+export { PROCESSOR_NOTICE_STEP } from './notice-transfer.js';
 
 /** What a review keeps of a decision to judge a move abroad; the v2 log columns, null in v1 entries. */
 export interface TransferFacts {

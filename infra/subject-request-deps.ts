@@ -68,7 +68,7 @@ export function webhookNotifier(config: AppConfig): ProcessorNotifier {
 }
 
 /** Wires the subject-request and propagation activity ports to the real stores. */
-export function subjectRequestDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client; notifier?: ProcessorNotifier }): Omit<SubjectRequestDeps, 'policy' | 'content' | 'now'> {
+export function subjectRequestDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client; notifier?: ProcessorNotifier }): Omit<SubjectRequestDeps, 'policy' | 'content' | 'now' | 'appendLog'> {
   const stores = rightsStores(config, io.redis);
   return {
     signalJourneys: (ref, change) => signalConsentChange(io.client, ref, change),
@@ -83,6 +83,7 @@ export function subjectRequestDeps(config: AppConfig, s: Services, io: { redis: 
       return read?.status === 'found' ? { ...read.fields } : {};
     },
     transportProcessors: TRANSPORT_PROCESSORS,
+    guardState: (ref) => s.consent.loadGuardState(ref),
     subjectRights: {
       readAll: (ref) => s.subjects.readAllForAccessRequest(ref),
       upsert: (subjectId, fields) => s.subjects.upsert(subjectId, fields).then((r) => ({ status: r.status, ref: r.ref })),

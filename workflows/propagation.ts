@@ -19,7 +19,8 @@ export interface PropagationInput {
 /** The per-processor result of a propagation run. */
 export interface PropagationResult {
   readonly journeysSignalled: number;
-  readonly processors: Readonly<Record<string, 'informed' | 'failed'>>;
+  /** `withheld`: a correction that would have moved data abroad unlawfully, logged as a denial and not sent. */
+  readonly processors: Readonly<Record<string, 'informed' | 'withheld' | 'failed'>>;
 }
 
 const { signalJourneys, planPropagation, markPropagationFailed } = proxyActivities<Activities>({
@@ -48,8 +49,7 @@ export async function propagation(input: PropagationInput): Promise<PropagationR
     processors.map(async (processor) => {
       const one = { subjectRef, changeId, kind, processor, purpose, channel, fields: input.fields };
       try {
-        await informProcessor(one);
-        return [processor, 'informed'] as const;
+        return [processor, await informProcessor(one)] as const;
       } catch (e) {
         const cause = (e as { cause?: { message?: string } }).cause;
         await markPropagationFailed({ ...one, error: cause?.message ?? (e as Error).message });

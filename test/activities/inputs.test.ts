@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { GuardState } from '../../domain/consent-state.js';
 import { test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { SubjectRef } from '../../domain/ids.js';
@@ -24,10 +25,12 @@ function recordingDeps(calls: string[]): SubjectRequestDeps {
     correctedValues: record('correctedValues', {}),
     transportProcessors: new Set(),
     now: () => new Date(0),
+    guardState: record('guardState', { consent: {}, suppressions: [], erased: false, personalisation: 'on' } as unknown as GuardState),
+    appendLog: record('appendLog', []),
+    policy: () => { throw new Error('not used'); },
   };
   return {
     ...propagation,
-    policy: () => { throw new Error('not used'); },
     subjectRights: { erase: record('erase', { alreadyErased: false }) } as unknown as SubjectRequestDeps['subjectRights'],
     requests: { audit: record('audit', undefined), bundlesOf: record('bundlesOf', []) } as unknown as SubjectRequestDeps['requests'],
     bundles: { write: record('write', ''), delete: record('delete', true) },
