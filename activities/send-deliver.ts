@@ -72,7 +72,7 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   const { [addressField]: address, ...merge } = read.fields;
   if (!address) return fail('address_missing');
   const links = await messageLinks(deps.tokens, deps.publicUrl, { ref: d.ref, purpose: spec.purpose, channel: spec.channel, campaignId: spec.campaignId, decisionId: d.decisionId });
-  const rendered = deps.templates.render(d.template.id, { fields: merge, links: { ...links }, sender: { ...deps.sender }, ...(d.language ? { language: d.language } : {}) });
+  const rendered = deps.templates.render(d.template.id, { fields: merge, links: { ...links }, sender: { name: deps.sender.name, email: deps.sender.email, postalAddress: deps.sender.postalAddress }, postalAddresses: deps.sender.postalAddresses ?? {}, ...(d.language ? { language: d.language } : {}) });
   // Strict templates never go out with a hole: a missing value is a logged, permanent failure, not a retry loop.
   if (!rendered.ok) return fail('profile_field_missing');
   try {

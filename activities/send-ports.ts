@@ -41,7 +41,8 @@ export interface SendPipelineDeps {
   readonly policy: () => CompiledPolicy;
   readonly tokens: LinkTokens;
   readonly publicUrl: string;
-  readonly sender: { readonly name: string; readonly email: string; readonly postalAddress: string };
+  /** Who messages come from; `postalAddresses` holds the address as written in other languages (the brand's). */
+  readonly sender: { readonly name: string; readonly email: string; readonly postalAddress: string; readonly postalAddresses?: Readonly<Record<string, string>> };
   readonly now?: () => Date;
   /** Observes each batch's outcomes (metrics); never personal data beyond the pseudonymous refs it already has. */
   readonly onOutcomes?: (spec: Pick<SendSpec, 'campaignId' | 'channel'>, outcomes: readonly SendOutcome[]) => void;

@@ -43,7 +43,7 @@ const queryLanguage = (req: FastifyRequest): PageLanguage | undefined => {
 export function subjectPages(deps: ApiDeps): SubjectPages {
   const brand = deps.services.policy.bundle.brand;
   if (!brand) throw new Error('the policy has no brand; `policy check` requires one (name, colours, postalAddress)');
-  const i18n = createPageI18n(brand, deps.onMissingText);
+  const i18n = createPageI18n(brand, deps.onMissingText, deps.services.policy.fields);
   const self: SubjectPages = {
     i18n,
     notices: deps.notices,

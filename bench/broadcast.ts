@@ -64,7 +64,8 @@ function peakRssMb(pid: number): number {
 async function rawNodemailer(config: AppConfig, url: string, n: number): Promise<number> {
   const templates = templatePort(loadShippedTemplates());
   const links = { unsubscribe: 'https://prefs.shop.example/u/x.y', why: 'https://prefs.shop.example/why/x.y', preferences: 'https://prefs.shop.example/preferences/x.y' };
-  const msg = templates.render('promo-winter-sale', { fields: { first_name: 'Nora', loyalty_tier: 'gold', preferred_store: 'Mitte' }, links, sender: senderOf(policy, config) });
+  const { postalAddresses, ...sender } = senderOf(policy, config);
+  const msg = templates.render('promo-winter-sale', { fields: { first_name: 'Nora', loyalty_tier: 'gold', preferred_store: 'Mitte' }, links, sender, postalAddresses });
   if (!msg.ok) throw new Error(`baseline template needs ${msg.missingFields.join(', ')}`);
   const mailer = createMailer(config, url, { maxConnections: 10 });
   const t0 = performance.now();

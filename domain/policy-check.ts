@@ -7,7 +7,7 @@ import { formatPath } from './load-result.js';
 import { JurisdictionRule } from './jurisdiction.js';
 import { RetentionPolicy } from './retention.js';
 import { checkJurisdictions, JurisdictionProblemCode } from './policy-check-jurisdiction.js';
-import { checkBrand, checkPurposeTexts } from './policy-check-texts.js';
+import { checkBrand, checkFieldLabels, checkPurposeTexts } from './policy-check-texts.js';
 
 export { formatPath } from './load-result.js';
 
@@ -32,6 +32,8 @@ export const PolicyProblemCode = {
   ...JurisdictionProblemCode,
   brand_missing: 'brand_missing',
   purpose_text_missing: 'purpose_text_missing',
+  field_label_missing: 'field_label_missing',
+  brand_address_missing: 'brand_address_missing',
 } as const;
 export type PolicyProblemCode = (typeof PolicyProblemCode)[keyof typeof PolicyProblemCode];
 
@@ -175,7 +177,8 @@ export function checkPolicy(input: unknown): PolicyCheckResult {
   checkPurposes(purposeList, fields, noticeVersions, report);
   checkNotices(noticeList, report);
   checkPurposeTexts(purposeList, noticeList, report);
-  checkBrand((input as { brand?: unknown }).brand, report);
+  checkBrand((input as { brand?: unknown }).brand, noticeList, report);
+  checkFieldLabels(fieldList, [...purposeList.flatMap((p) => p?.allowedFields ?? []), ...addressFields], noticeList, report);
   checkProcessors(processorList, purposes, fields, addressFields, report);
   checkJurisdictions({ rules: ruleList, purposes: purposeList, processors: processorList, notices: noticeList }, report);
 

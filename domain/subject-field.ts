@@ -39,6 +39,8 @@ export const SubjectFieldSpec = z.object({
   min: z.number().int().optional(),
   max: z.number().int().optional(),
   description: z.string().optional(),
+  /** What subject pages call the field, per language (`en` and each notice language): never the internal name. */
+  labels: z.record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag like zh-CN'), z.string().min(1)).default({}),
 });
 export type SubjectFieldSpec = z.infer<typeof SubjectFieldSpec>;
 

@@ -13,6 +13,9 @@ export type RenderResult = { readonly ok: true; readonly subject: string; readon
 /** The template port: metadata for the guard, strict rendering of released fields only. */
 export interface TemplatePort {
   info(id: string): TemplateInfo | undefined;
-  /** Renders in `language` when the template has that variant, else in the template's own language. */
-  render(id: string, ctx: { fields: Record<string, string>; links: Record<string, string>; sender: Record<string, string>; language?: string }): RenderResult;
+  /**
+   * Renders in `language` when the template has that variant, else in the template's own language; the footer's
+   * postal address is `postalAddresses` of the language that rendered, else the sender's.
+   */
+  render(id: string, ctx: { fields: Record<string, string>; links: Record<string, string>; sender: Record<string, string>; postalAddresses?: Readonly<Record<string, string>>; language?: string }): RenderResult;
 }

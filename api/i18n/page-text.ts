@@ -1,5 +1,6 @@
 import i18next, { type i18n, type TOptions } from 'i18next';
-import type { Brand, Purpose } from '../../domain/policy.js';
+import { postalAddressIn } from '../../domain/brand.js';
+import type { Brand, Purpose, SubjectFieldSpec } from '../../domain/policy.js';
 import { DEFAULT_TEXT_LANGUAGE, purposeText } from '../../domain/policy-check-texts.js';
 import { pageLanguages, type PageLanguage } from './languages.js';
 import { en } from './locales/en.js';
@@ -15,8 +16,12 @@ export interface PageText {
   t(key: MessageKey, vars?: Record<string, string | number>): string;
   /** Whether a text exists (in any language): pages word known cases specifically and others generally. */
   has(key: MessageKey): boolean;
+  /** The brand's postal address as written in this language. */
+  readonly postalAddress: string;
   /** A purpose's name and description from the policy, in this language. */
   purpose(p: Purpose): { readonly name: string; readonly description: string };
+  /** A profile field's label from the policy, in this language; never the field's internal name. */
+  field(name: string): string;
   /** A language's own name for itself (English, 中文), so readers find theirs whatever the page is in. */
   languageName(lang: PageLanguage): string;
   /** A date (YYYY-MM-DD) or time in this language's format, in UTC. */
@@ -33,8 +38,8 @@ export interface PageI18n {
 
 const RESOURCES: Record<PageLanguage, object> = { en, 'zh-CN': zhCN };
 
-/** Builds the page texts; purpose names come from the policy, so a missing translation is reported, not invented. */
-export function createPageI18n(brand: Brand, onMissing: MissingText = () => undefined): PageI18n {
+/** Builds the page texts; purpose names and field labels come from the policy, so a missing one is reported, not invented. */
+export function createPageI18n(brand: Brand, onMissing: MissingText = () => undefined, fields: ReadonlyMap<string, SubjectFieldSpec> = new Map()): PageI18n {
   const instance: i18n = i18next.createInstance();
   // Synchronous init: the resources are in memory, and a page must never render before its texts exist.
   void instance.init({
@@ -53,6 +58,7 @@ export function createPageI18n(brand: Brand, onMissing: MissingText = () => unde
       return {
         lang,
         brand,
+        postalAddress: postalAddressIn(brand, lang),
         t(key, vars) {
           // i18next falls back to English silently; a text missing in this language is reported all the same.
           if (instance.getResource(lang, 'translation', key) === undefined) onMissing(lang, key);
@@ -62,6 +68,14 @@ export function createPageI18n(brand: Brand, onMissing: MissingText = () => unde
         purpose(p) {
           if (lang !== DEFAULT_TEXT_LANGUAGE && p.texts[lang] === undefined) onMissing(lang, `purpose:${p.id}`);
           return purposeText(p, lang);
+        },
+        field(name) {
+          const labels = fields.get(name)?.labels ?? {};
+          const label = labels[lang];
+          if (label !== undefined) return label;
+          onMissing(lang, `field:${name}`);
+          // The English label, else a generic phrase: an internal field name means nothing to the subject.
+          return labels[DEFAULT_TEXT_LANGUAGE] ?? fixed('common.unnamedField');
         },
         languageName: (l) => instance.getFixedT(l)('common.languageName'),
         date(iso, withTime = false) {

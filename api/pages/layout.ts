@@ -63,6 +63,6 @@ function header(c: Chrome): Html {
 /** A complete, self-contained page in the chrome's language, with the brand's header and postal-address footer. */
 export function page(title: string, body: Html, c: Chrome): string {
   const { text } = c;
-  const footer = html`<footer><p>${text.t('common.footer', { name: text.brand.name, address: text.brand.postalAddress })}</p></footer>`;
+  const footer = html`<footer><p>${text.t('common.footer', { name: text.brand.name, address: text.postalAddress })}</p></footer>`;
   return `<!doctype html>\n${html`<html lang="${text.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${title}</title><style>${{ html: style(text.brand.colours) }}</style></head><body>${header(c)}<main>${body}</main>${footer}</body></html>`.html}`;
 }

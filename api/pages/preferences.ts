@@ -31,7 +31,9 @@ function purposeFieldset(p: Purpose, v: PreferencesView, c: Chrome): Html {
     return html`<label><input type="checkbox" name="${toggleName(p.id, ch)}" value="on"${checked}> ${t(`channel.${ch}`)}${note}</label>`;
   });
   const flags = [p.separateConsent ? t('preferences.separate') : '', p.sensitive ? t('preferences.sensitive') : ''].filter(Boolean).join(' · ');
-  return html`<fieldset><legend>${text.name}</legend><p>${text.description}</p>${toggles}${flags ? html`<p class="muted">${flags}</p>` : html``}</fieldset>`;
+  // What the purpose may use, by label: the released fields a subject consents to (minimum necessary, PIPL 17).
+  const uses = p.allowedFields.length ? html`<p class="muted">${t('preferences.uses', { fields: p.allowedFields.map((f) => c.text.field(f)).join(c.text.lang === 'zh-CN' ? '、' : ', ') })}</p>` : html``;
+  return html`<fieldset><legend>${text.name}</legend><p>${text.description}</p>${uses}${toggles}${flags ? html`<p class="muted">${flags}</p>` : html``}</fieldset>`;
 }
 
 /** The preference centre: every purpose by name in the subject's language, per-channel toggles, the notice link. */

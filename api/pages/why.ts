@@ -7,7 +7,7 @@ export interface WhyView {
   readonly purpose: { readonly name: string; readonly description: string } | undefined;
   readonly sentAt: string;
   readonly consent: { readonly at: string; readonly collectionPoint: string; readonly noticeVersion: number; readonly method: string; readonly basis: string } | undefined;
-  /** The fields used, by their names in the subject schema. */
+  /** The fields used, by their labels in the page's language (never internal field names). */
   readonly fields: readonly string[];
   readonly preferencesUrl: string;
 }
@@ -18,7 +18,7 @@ export function whyPage(v: WhyView, c: Chrome): string {
   const consent = v.consent
     ? html`<dt>${t('why.reason')}</dt><dd>${t('why.given', { basis: t(`basis.${v.consent.basis}`), date: c.text.date(v.consent.at), point: v.consent.collectionPoint, method: t(`method.${v.consent.method}`), version: v.consent.noticeVersion })}</dd>`
     : html`<dt>${t('why.reason')}</dt><dd>${t('why.noRecord')}</dd>`;
-  const fields = v.fields.length ? v.fields.join(', ') : t('why.none');
+  const fields = v.fields.length ? v.fields.join(c.text.lang === 'zh-CN' ? '、' : ', ') : t('why.none');
   return page(
     t('why.title'),
     html`<h1>${t('why.title')}</h1>

@@ -28,7 +28,7 @@ export function whyRoutes(app: ApiApp, deps: ApiDeps, pages: SubjectPages): void
       purpose: purpose && chrome.text.purpose(purpose),
       sentAt: entry.at,
       consent: event ? { at: event.occurredAt, collectionPoint: event.collectionPoint, noticeVersion: event.noticeVersion, method: event.method, basis: event.legalBasis } : undefined,
-      fields: entry.fieldsReleased,
+      fields: entry.fieldsReleased.map((f) => chrome.text.field(f)),
       preferencesUrl: `${deps.config.publicUrl}/preferences/${await deps.services.tokens.sign({ scope: 'preferences', sub: c.sub })}?lang=${encodeURIComponent(lang)}`,
     }, chrome);
     return pages.send(reply, body);

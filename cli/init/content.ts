@@ -34,10 +34,10 @@ export default {
     },
   ],
   subjectFields: [
-    { name: 'email', type: 'email', category: 'contact' },
-    { name: 'phone', type: 'phone', category: 'contact' },
-    { name: 'first_name', type: 'string', category: 'identity' },
-    { name: 'loyalty_tier', type: 'enum', category: 'behavioural', values: ['none', 'silver', 'gold'] },
+    { name: 'email', type: 'email', category: 'contact', labels: { en: 'Email address' } },
+    { name: 'phone', type: 'phone', category: 'contact', labels: { en: 'Mobile number' } },
+    { name: 'first_name', type: 'string', category: 'identity', labels: { en: 'First name' } },
+    { name: 'loyalty_tier', type: 'enum', category: 'behavioural', values: ['none', 'silver', 'gold'], labels: { en: 'Loyalty tier' } },
   ],
   channelAddressField: { email: 'email', sms: 'phone' },
   // Marketing rules per jurisdiction (recorded on each consent). A code matching none gets the strictest rules, so

@@ -26,6 +26,8 @@ export interface RenderInput {
   readonly language?: string;
   readonly links: Readonly<Record<string, string>>;
   readonly sender: Readonly<Record<string, string>>;
+  /** The sender's postal address per language: the footer shows the one written in the language that rendered. */
+  readonly postalAddresses?: Readonly<Record<string, string>>;
 }
 
 /** A rendered message; `subject` is a single line (no header injection through a field value). */
@@ -165,7 +167,9 @@ function pickVariant(e: Entry | undefined, language: string | undefined): Entry 
 
 function renderEntry(id: string, e: Entry | undefined, input: RenderInput): RenderedMessage {
   if (e === undefined) throw new TemplateRenderError(`template "${id}" is not loaded; check the id against campaigns/templates/`, id);
-  const reserved = RenderReserved.safeParse({ links: input.links, sender: input.sender });
+  const lang = e.facts.lang ?? DEFAULT_TEMPLATE_LANGUAGE;
+  const address = input.postalAddresses?.[lang];
+  const reserved = RenderReserved.safeParse({ links: input.links, sender: address === undefined ? input.sender : { ...input.sender, postalAddress: address } });
   if (!reserved.success) {
     throw new TemplateRenderError(`template "${id}": bad reserved input: ${reserved.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, id);
   }
@@ -179,7 +183,7 @@ function renderEntry(id: string, e: Entry | undefined, input: RenderInput): Rend
   for (const f of e.facts.fields) if (Object.hasOwn(input.fields, f)) ctx[f] = input.fields[f];
   try {
     return {
-      language: e.facts.lang ?? DEFAULT_TEMPLATE_LANGUAGE,
+      language: lang,
       ...(e.subject === undefined ? {} : { subject: e.subject(ctx).replace(/[\r\n]+/g, ' ').trim() }),
       text: e.text(ctx),
       ...(e.html === undefined ? {} : { html: e.html(ctx) }),

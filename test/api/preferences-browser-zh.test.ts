@@ -58,13 +58,47 @@ test('a CN subject sees the preference centre in Chinese with no missing text, n
   assert.equal(await page.getByRole('group', { name: '所有营销短信', exact: true }).getByLabel('通过短信').isChecked(), false);
   const visible = (await page.evaluate('document.body.innerText')) as string;
   for (const p of engine.services.policy.bundle.purposes) assert.ok(!visible.includes(p.id), `internal id ${p.id} is not shown`);
-  assert.match(visible, /Lumen & Loom GmbH, Torstraße 1/, 'the brand\'s postal address is in the footer');
-  assert.deepEqual(missingTexts, [], 'every text exists in zh-CN');
+  // Each purpose names the fields it may use by their Chinese labels from the policy, never by field name.
+  assert.equal(await page.getByRole('group', { name: '新闻通讯', exact: true }).getByText(/^使用的信息：/).textContent(), '使用的信息：名字、语言、时区');
+  for (const f of engine.services.policy.bundle.subjectFields) assert.ok(!new RegExp(`\\b${f.name}\\b`).test(visible), `field name ${f.name} is not shown`);
+  const zhAddress = engine.services.policy.bundle.brand!.postalAddresses['zh-CN']!;
+  assert.ok(visible.includes(zhAddress), 'the footer shows the brand\'s postal address as written in Chinese');
+  assert.ok(!visible.includes('Torstraße 1, 10119 Berlin, Germany'), 'not the English one');
+  assert.deepEqual(missingTexts, [], 'every text exists in zh-CN, every field label included');
   assert.deepEqual(await axeViolations(page), []);
   const shot = join(outDir, 'preferences-zh-CN.png');
   await page.screenshot({ path: shot, fullPage: true });
   t.diagnostic(`screenshot: ${shot}`);
   await page.close();
+});
+
+test('why this message names the released fields by their Chinese labels, and a field with no zh-CN label is reported missing', async () => {
+  const ref = await cnSubject(['marketing.email.newsletter']);
+  const [d] = await engine.services.log.appendBatch([{ subjectRef: ref, kind: 'decision', outcome: 'allow', purpose: 'marketing.email.newsletter', channel: 'email', processor: 'smtp-relay', fieldsReleased: ['first_name', 'email'] }]);
+  const token = await engine.services.tokens.sign({ scope: 'why', sub: ref, purpose: 'marketing.email.newsletter', channel: 'email', decision: d!.id });
+  missingTexts.length = 0;
+  const page = await openPage(`${base}/why/${token}`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+  assert.equal(await page.locator('dd').last().textContent(), '名字、电子邮件地址');
+  assert.deepEqual(missingTexts, []);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.close();
+  // The same page for a field the policy gives no label: the gap is reported (so the test above would fail) and
+  // the subject reads a generic phrase, not the internal name.
+  const field = engine.services.policy.fields.get('first_name')!;
+  const labels = field.labels;
+  try {
+    (field as { labels: Record<string, string> }).labels = { en: 'First name' };
+    const again = await openPage(`${base}/why/${token}`);
+    assert.equal(await again.locator('dd').last().textContent(), 'First name、电子邮件地址');
+    assert.deepEqual(missingTexts, ['zh-CN:field:first_name']);
+    (field as { labels: Record<string, string> }).labels = {};
+    await again.reload();
+    assert.equal(await again.locator('dd').last().textContent(), '您个人资料中的一项信息、电子邮件地址');
+    await again.close();
+  } finally {
+    (field as { labels: Record<string, string> }).labels = labels;
+  }
 });
 
 test('keyboard: Tab reaches the language switch, every checkbox, the save button and the notice link, in order, each named', async () => {

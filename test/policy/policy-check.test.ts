@@ -163,3 +163,21 @@ test('requires jurisdiction rules and a retention table', () => {
   has(broken((p) => { p.jurisdictions.push(structuredClone(p.jurisdictions[0])); }), 'jurisdictions[4]', 'duplicate_id');
   has(broken((p) => { delete p.retention.logSegmentsDays; }), 'retention.logSegmentsDays', 'schema_invalid');
 });
+
+test('reports a releasable field without a label in en or a notice language, and a brand without the zh-CN address', () => {
+  const f = policyInput.subjectFields.findIndex((x) => x.name === 'first_name');
+  const problems = broken((p) => {
+    p.subjectFields[f].labels = { en: 'First name' };
+    p.brand.postalAddresses = {};
+  });
+  has(problems, `subjectFields[${f}].labels.zh-CN`, 'field_label_missing');
+  has(problems, 'brand.postalAddresses.zh-CN', 'brand_address_missing');
+  assert.match(problems.find((x) => x.code === 'field_label_missing')!.message, /field "first_name" can be released to a purpose but has no label in zh-CN/);
+  const noEnglish = broken((p) => void delete p.subjectFields[f].labels.en);
+  has(noEnglish, `subjectFields[${f}].labels.en`, 'field_label_missing');
+  // A field no purpose releases is never shown, so it needs no label.
+  const unused = policyInput.subjectFields.findIndex((x) => x.name === 'customer_since');
+  const copy = structuredClone(policyInput) as unknown as Mutable;
+  copy.subjectFields[unused].labels = {};
+  assert.deepEqual(checkPolicy(copy).problems, []);
+});

@@ -5,6 +5,7 @@ export const en = {
     languageSwitch: 'Language',
     footer: 'Sent by {{name}}, {{address}}',
     logoAlt: '{{name}} logo',
+    unnamedField: 'a detail from your profile',
   },
   channel: { email: 'By email', sms: 'By text message (SMS)' },
   basis: {
@@ -32,6 +33,7 @@ export const en = {
     pending: '(waiting for you to confirm by email)',
     separate: 'asked separately',
     sensitive: 'uses sensitive information',
+    uses: 'Uses: {{fields}}',
     everything: 'Everything at once',
     unsubscribeAll: 'Unsubscribe from all marketing',
     noPersonalisation: 'No personalised marketing (do not choose offers for me from my purchases or profile)',

@@ -7,6 +7,7 @@ export const zhCN: PageMessages = {
     languageSwitch: '语言',
     footer: '发件方：{{name}}，{{address}}',
     logoAlt: '{{name}} 标志',
+    unnamedField: '您个人资料中的一项信息',
   },
   channel: { email: '通过电子邮件', sms: '通过短信' },
   basis: {
@@ -34,6 +35,7 @@ export const zhCN: PageMessages = {
     pending: '（等待您通过邮件确认）',
     separate: '单独征求同意',
     sensitive: '使用敏感个人信息',
+    uses: '使用的信息：{{fields}}',
     everything: '全部设置',
     unsubscribeAll: '退订所有营销信息',
     noPersonalisation: '不接收个性化营销（不要根据我的购买记录或个人资料为我挑选优惠）',
