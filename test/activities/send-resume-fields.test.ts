@@ -22,7 +22,7 @@ const config = testConfig({ REDIS_KEY_PREFIX: prefix });
 // A later policy that moves the email channel to another address field: a recomputed decision would release it.
 const moved: PolicyBundle = {
   ...policy,
-  subjectFields: [...policy.subjectFields, { name: 'work_email', type: 'email', category: 'contact' }],
+  subjectFields: [...policy.subjectFields, { name: 'work_email', type: 'email', category: 'contact', labels: { en: 'Work email', 'zh-CN': '工作邮箱' } }],
   channelAddressField: { ...policy.channelAddressField, email: 'work_email' },
   processors: policy.processors.map((p) => (p.id === 'smtp-relay' ? { ...p, fields: [...p.fields, 'work_email'] } : p)),
 };
