@@ -16,6 +16,8 @@ import { journeyStarter } from './infra/temporal/journeys.js';
 import { subjectRequestDeps } from './infra/subject-request-deps.js';
 import { reviewDeps } from './infra/review-deps.js';
 import { retentionDeps } from './infra/retention-deps.js';
+import { monitorDeps } from './infra/monitor-deps.js';
+import { createMonitorMetrics } from './infra/metrics/monitor-metrics.js';
 import type { ProcessorNotifier } from './domain/propagation.js';
 import { templatePort } from './infra/templates/port.js';
 import { DeployedContent } from './infra/bundles/deployed-content.js';
@@ -105,6 +107,7 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     ...subjectRequestDeps(config, s, { redis: io.redis, client: io.client, notifier: io.notifier }),
     ...reviewDeps(config, s, { redis: io.redis, client: io.client, taskQueue: io.taskQueue }),
     ...retentionDeps(config, s, { redis: io.redis, client: io.client }),
+    ...monitorDeps(config, s, { client: io.client, taskQueue: io.taskQueue, mailer: io.mailer, policy: io.content.policy }),
     now: () => new Date(),
   };
 }
@@ -142,7 +145,8 @@ export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints,
   const plain = buildActivityDeps(config, { redis, mailer, sms: sms?.channel, client, taskQueue, content: opts.content, notifier: opts.notifier });
   // Decisions under the worker's own policy name its version, so its snapshot must be kept for review and replay.
   await plain.content.register();
-  const deps = instrumentSendPorts(plain, createSendMetrics(metrics));
+  const monitorMetrics = createMonitorMetrics(metrics);
+  const deps = { ...instrumentSendPorts(plain, createSendMetrics(metrics)), onMonitorPause: (campaign: string) => monitorMetrics.pauses.inc({ campaign }) };
   const worker = await createWorker({ config, connection, deps, taskQueue });
   const server = config.env.CONSENTFLOW_METRICS_ADDR ? await serveMetrics(metrics, config.env.CONSENTFLOW_METRICS_ADDR) : undefined;
   const done = worker.run().finally(async () => {

@@ -3,9 +3,11 @@ import { createReviewActivities, type ReviewActivityDeps } from './review.js';
 import { createRetentionActivities, type RetentionActivityDeps } from './retention.js';
 import { createReviewRetentionActivities, type ReviewRetentionDeps } from './review-retention.js';
 import { createSubjectRequestActivities, type SubjectRequestDeps } from './subject-request.js';
+import { createMonitorActivities, type MonitorActivityDeps } from './monitor.js';
+import { createAlertActivities, type AlertActivityDeps } from './alert.js';
 
 /** Everything activities need, wired by the worker's composition root. */
-export type ActivityDeps = CampaignActivityDeps & SubjectRequestDeps & ReviewActivityDeps & RetentionActivityDeps & ReviewRetentionDeps;
+export type ActivityDeps = CampaignActivityDeps & SubjectRequestDeps & ReviewActivityDeps & RetentionActivityDeps & ReviewRetentionDeps & MonitorActivityDeps & AlertActivityDeps;
 
 /** The worker's activity implementations, built from injected dependencies (tests pass their own). */
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +17,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createSubjectRequestActivities(deps),
     ...createRetentionActivities(deps),
     ...createReviewRetentionActivities(deps),
+    ...createMonitorActivities(deps),
+    ...createAlertActivities(deps),
   };
 }
 

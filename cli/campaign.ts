@@ -1,6 +1,7 @@
 
 import type { Campaign } from '../domain/campaign.js';
 import { failureLine } from '../domain/load-result.js';
+import { parseDuration } from '../domain/duration.js';
 import { deployCampaign, type DeployResult } from '../infra/bundles/deploy.js';
 import { deployAndStart } from '../infra/bundles/start-deployed.js';
 import type { Workspace } from '../infra/workspace/load.js';
@@ -134,7 +135,7 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
         const timeScale = positive('--time-scale', opts.timeScale, 1);
         const s = await ctx.services();
         const audience = opts.subject ? { subjectRefs: opts.subject.map((sid) => s.pseudonymize(sid)) } : { segment: opts.segment };
-        const r = await deployAndStart({ client: await ctx.temporal(), services: s, taskQueue: ctx.config().taskQueue }, ws, await ctx.policy(), c, audience, { timeScale });
+        const r = await deployAndStart({ client: await ctx.temporal(), services: s, taskQueue: ctx.config().taskQueue }, ws, await ctx.policy(), c, audience, { timeScale, monitorTickMs: parseDuration(ctx.config().env.CONSENTFLOW_MONITOR_TICK) });
         if (deployRefused(ctx, id, 'start', r, opts.json) || !r.ok) return;
         const res = r.start;
         const version = r.bundle;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ChannelSchema } from './channel.js';
 import { PurposeId } from './purpose-id.js';
 import { Duration as DurationString } from './duration.js';
+import { MonitorOverride } from './monitor-thresholds.js';
 import { issueProblem, type DefinitionProblem } from './load-result.js';
 
 export { Duration, InvalidDurationError, parseDuration } from './duration.js';
@@ -94,6 +95,8 @@ export const CampaignOptions = z.strictObject({
   /** Share of the audience deterministically kept out as a control group. */
   holdoutPercent: z.number().min(0, HOLDOUT_RANGE).max(50, HOLDOUT_RANGE).default(0),
   kind: z.enum(CampaignKind).default('journey'),
+  /** This campaign's circuit-breaker thresholds where they differ from the policy's (`monitoring.thresholds`). */
+  monitor: MonitorOverride.optional(),
 });
 export type CampaignOptions = z.infer<typeof CampaignOptions>;
 

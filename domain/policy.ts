@@ -7,6 +7,7 @@ import { projectionKey } from './consent-state.js';
 import { isSensitiveField, SubjectFieldSpec } from './subject-field.js';
 import { compileJurisdictions, type CompiledJurisdiction, JurisdictionRule, resolveJurisdiction, strictestRule, type TransferMechanism } from './jurisdiction.js';
 import { RetentionPolicy } from './retention.js';
+import { Monitoring } from './monitoring.js';
 
 export { Channel, ChannelSchema, LegalBasis, LegalBasisSchema } from './channel.js';
 export { Notice, Processor, ProcessorRole, Purpose, type ProcessorInput, type PurposeInput } from './purpose.js';
@@ -15,6 +16,7 @@ export { Brand } from './brand.js';
 export { SubjectFieldSpec } from './subject-field.js';
 export { JurisdictionRule, TransferMechanism, type JurisdictionRuleInput, type CompiledJurisdiction } from './jurisdiction.js';
 export { RetentionPolicy } from './retention.js';
+export { Monitoring } from './monitoring.js';
 
 /** The whole compliance configuration: purposes, notices, processors and the subject schema. */
 export const PolicyBundle = z.object({
@@ -30,6 +32,8 @@ export const PolicyBundle = z.object({
   retention: RetentionPolicy,
   /** Name, logo, colours and postal address for pages and messages; `policy check` requires it. */
   brand: Brand.optional(),
+  /** The monitor's default thresholds and who hears about alerts; each campaign may override the thresholds. */
+  monitoring: Monitoring.prefault({}),
 });
 export type PolicyBundle = z.infer<typeof PolicyBundle>;
 /** A bundle as written in policy files, before defaults apply. */

@@ -13,6 +13,7 @@ import { BundleStore } from './redis/bundle-store.js';
 import { SendLedger } from './redis/send-ledger.js';
 import { SubjectStore } from './redis/subject-store.js';
 import { LinkTokens } from './tokens.js';
+import { UnsubscribeCounter } from './redis/unsubscribe-counter.js';
 
 /** The stores and helpers every entry point (worker, CLI, API) builds the same way from config and one Redis. */
 export interface Services {
@@ -27,6 +28,8 @@ export interface Services {
   readonly policy: CompiledPolicy;
   readonly tokens: LinkTokens;
   readonly pseudonymize: (subjectId: string) => SubjectRef;
+  /** One-click unsubscribes per campaign and minute, for the monitor. */
+  readonly unsubscribes: UnsubscribeCounter;
 }
 
 /** Wires the Redis-backed stores, the compiled policy and the link signer; the one place this happens. */
@@ -50,5 +53,6 @@ export function createServices(config: AppConfig, redis: Redis, bundle: PolicyBu
     policy,
     tokens: new LinkTokens(config.secrets.rings.token),
     pseudonymize: createPseudonymizer(config.secrets.pseudonymKey),
+    unsubscribes: new UnsubscribeCounter(redis, config.redisKeyPrefix),
   };
 }

@@ -100,6 +100,10 @@ export const EnvSchema = z.object({
   CONSENTFLOW_TEMPORAL_METRICS_ADDR: z.string().regex(/^[^\s:]+:\d+$/, 'CONSENTFLOW_TEMPORAL_METRICS_ADDR must be host:port, e.g. 127.0.0.1:9465').optional(),
   /** The level of the JSON logs on stderr (worker default warn: the SDK's info lines are routine; API default info: request lines). */
   CONSENTFLOW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error'], { error: 'CONSENTFLOW_LOG_LEVEL must be trace, debug, info, warn or error' }).optional(),
+  /** Where alerts are POSTed as JSON with a Slack-compatible `text` (a Slack incoming webhook works as is); off when unset. */
+  CONSENTFLOW_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'CONSENTFLOW_ALERT_WEBHOOK_URL must be an http(s) URL, e.g. https://hooks.slack.com/services/…' }).optional(),
+  /** How often each campaign's monitor reads its window, like 15s; the window itself is a policy threshold. */
+  CONSENTFLOW_MONITOR_TICK: Duration.default('15s'),
   /** `dev` lifts the production refusals (http links, no DKIM) for a worker or API on a local machine. */
   CONSENTFLOW_ENV: z.enum(['production', 'dev'], { error: 'CONSENTFLOW_ENV must be production or dev' }).default('production'),
   DKIM_DOMAIN: z.string().optional(),

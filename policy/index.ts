@@ -17,6 +17,8 @@ export const policyInput = {
   jurisdictions,
   retention,
   brand,
+  // Alerts (a monitor pause, a failed review, a broken chain, an overdue request) are mailed here.
+  monitoring: { complianceContact: 'compliance@shop.example' },
 };
 
 /** The shipped policy, parsed with defaults applied; throws at import if a file breaks the schema. */

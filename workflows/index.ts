@@ -6,3 +6,5 @@ export { subjectRequest } from './subject-request.js';
 export { review } from './review.js';
 export { accessBundleRetention } from './access-bundle-retention.js';
 export { retention } from './retention.js';
+export { campaignMonitor } from './campaign-monitor.js';
+export { alert } from './alert.js';

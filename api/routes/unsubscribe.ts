@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { projectionKey } from '../../domain/consent-state.js';
 import { ApiError } from '../errors.js';
-import { type ApiApp, type ApiDeps, claimsOf, propagate } from '../deps.js';
+import { type ApiApp, type ApiDeps, claimsOf, nowOf, propagate } from '../deps.js';
 import { unsubscribedPage, unsubscribeConfirmPage } from '../pages/messages.js';
 import { htmlPage, pageErrors, PageQuery, TokenParams } from '../schemas.js';
 import type { SubjectPages } from '../subject-page.js';
@@ -39,6 +39,9 @@ export function unsubscribeRoutes(app: ApiApp, deps: ApiDeps, pages: SubjectPage
       if (toggleState(projection[projectionKey(c.purpose, c.channel)]) !== 'none' || !projection[projectionKey(c.purpose, c.channel)]) {
         const e = await recordSubjectAnswer(deps, req, c.sub, { type: 'withdrawn', purpose: c.purpose, channel: c.channel, method: 'one_click', collectionPoint: 'list_unsubscribe', history });
         await propagate(deps, c.sub, { kind: 'withdrawn', changeId: e.id, purpose: c.purpose, channel: c.channel });
+        // Feeds the campaign monitor's unsubscribe rate. The withdrawal is already recorded, so a counter that fails
+        // must not turn it into an error the subject sees.
+        if (c.campaign) await deps.services.unsubscribes.count(c.campaign, nowOf(deps)).catch((err: Error) => deps.logger?.warn({ err: err.message }, 'unsubscribe not counted for the monitor'));
       }
     }
     const chrome = pages.chrome(req, lang, false);

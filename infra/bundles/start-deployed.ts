@@ -22,13 +22,15 @@ export async function deployAndStart(
   policy: PolicyBundle,
   campaign: Campaign,
   audience: Audience,
-  opts: { readonly timeScale?: number; readonly pageSize?: number; readonly deferral?: BroadcastInput['deferral'] } = {},
+  opts: { readonly timeScale?: number; readonly pageSize?: number; readonly deferral?: BroadcastInput['deferral']; readonly monitorTickMs?: number } = {},
 ): Promise<DeployedStart> {
   const segment = 'segment' in audience ? audience.segment : undefined;
   const d = await deployCampaign(io.services.bundles, ws, policy, campaign, { segment });
   if (!d.ok) return d;
   // The deployed campaign already names the segment, so the run takes its audience from there.
   const who: Audience = 'subjectRefs' in audience ? audience : {};
-  const start = await startCampaign(io.client, d.campaign, who, { taskQueue: io.taskQueue, campaignVersion: d.hash, bundle: d.hash, runs: io.services.runs, ...opts });
+  const { monitorTickMs, ...rest } = opts;
+  const monitor = { defaults: policy.monitoring.thresholds, ...(monitorTickMs === undefined ? {} : { tickMs: monitorTickMs }) };
+  const start = await startCampaign(io.client, d.campaign, who, { taskQueue: io.taskQueue, campaignVersion: d.hash, bundle: d.hash, runs: io.services.runs, ...rest, monitor });
   return { ok: true, bundle: d.hash, created: d.created, policyVersion: d.policyVersion, start };
 }

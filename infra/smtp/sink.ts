@@ -28,6 +28,8 @@ export interface SmtpSink {
    * rejection of `intake` (a store is down) answers 451, so the reporter retries; anything else is accepted.
    */
   acceptAbuse(address: string, intake: (raw: Buffer) => Promise<unknown>): void;
+  /** Holds RCPT TO for addresses matching `match` until `release` settles, so a test can keep a send in flight. */
+  holdRecipients(match: (address: string) => boolean, release: Promise<void>): void;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
   ensurePrivateDirSync(opts.outbox);
   const received: CapturedMessage[] = [];
   const rules: Array<{ match: (a: string) => boolean; code: number; message: string; left: number }> = [];
+  const holds: Array<{ match: (a: string) => boolean; release: Promise<void> }> = [];
   const writeFiles = opts.writeFiles ?? true;
   let abuse: { address: string; intake: (raw: Buffer) => Promise<unknown> } | undefined;
   const server = new SMTPServer({
@@ -51,6 +54,8 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
         const err = Object.assign(new Error(rule.message), { responseCode: rule.code });
         return cb(err);
       }
+      const hold = holds.find((h) => h.match(address.address));
+      if (hold) return void hold.release.then(() => cb(), () => cb());
       cb();
     },
     onData(stream, session, cb) {
@@ -98,6 +103,7 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
     received,
     failRecipients: (match, code, message = 'mailbox unavailable', times = Infinity) => void rules.push({ match, code, message, left: times }),
     acceptAbuse: (address, intake) => void (abuse = { address: address.toLowerCase(), intake }),
+    holdRecipients: (match, release) => void holds.push({ match, release }),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -9,6 +9,7 @@ import type { BroadcastInput } from '../../workflows/broadcast.js';
 import type { CampaignProgress } from '../../workflows/signals.js';
 import { journeyStarter } from './journeys.js';
 import { CampaignIdKey, PurposeKey } from './search-attributes.js';
+import { startCampaignMonitor, type MonitorOptions } from './campaign-monitor-start.js';
 
 /** Who a campaign run addresses: its segment (paged fan-out) or named subjects (one journey each). */
 export type Audience = { readonly segment?: string } | { readonly subjectRefs: readonly SubjectRef[] };
@@ -32,7 +33,7 @@ export async function startCampaign(
   client: Client,
   campaign: Campaign,
   audience: Audience,
-  opts: { taskQueue: string; campaignVersion: string; runs: RunStore; bundle?: string; timeScale?: number; pageSize?: number; chunksInFlight?: number; pagesPerRun?: number; deferral?: BroadcastInput['deferral'] },
+  opts: { taskQueue: string; campaignVersion: string; runs: RunStore; bundle?: string; timeScale?: number; pageSize?: number; chunksInFlight?: number; pagesPerRun?: number; deferral?: BroadcastInput['deferral']; monitor?: MonitorOptions },
 ): Promise<StartResult> {
   const bundle = opts.bundle === undefined ? {} : { bundle: opts.bundle };
   const runId = ulid();
@@ -65,6 +66,8 @@ export async function startCampaign(
       ],
     });
     await opts.runs.update(runId, { temporalRunId: handle.firstExecutionRunId });
+    // Every run is watched: the circuit breaker pauses it when its outcomes cross the thresholds.
+    await startCampaignMonitor(client, target, runId, opts.taskQueue, opts.monitor);
     return { kind: 'run', workflowId, runId, alreadyRunning: false };
   } catch (e) {
     await opts.runs.forget(runId);

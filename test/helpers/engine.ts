@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
+import type { Registry } from 'prom-client';
 import { ulid } from 'ulid';
 import type { ConsentEvent, ConsentEventType } from '../../domain/consent.js';
 import { buildConsentEvent } from '../../domain/consent-record.js';
@@ -52,6 +53,8 @@ export interface Engine {
   readonly smsc: SmppSink;
   readonly client: Client;
   readonly taskQueue: string;
+  /** The worker's metrics registry. */
+  readonly metrics: Registry;
   seed(subjectId: string, fields: Record<string, string>, consents?: readonly SeedConsent[]): Promise<SubjectRef>;
 }
 
@@ -62,7 +65,7 @@ export function useEngine(opts: { templates?: TemplatePort; env?: Record<string,
   const tq = testTemporal();
   const config = testConfig({ REDIS_KEY_PREFIX: prefix, CONSENTFLOW_PUBLIC_URL: 'https://prefs.shop.example', ...opts.env });
   const services = createServices(config, redis, policy);
-  const engine = { config, services, taskQueue: tq.taskQueue } as Engine & { sink: SmtpSink; smsc: SmppSink; client: Client };
+  const engine = { config, services, taskQueue: tq.taskQueue } as Engine & { sink: SmtpSink; smsc: SmppSink; client: Client; metrics: Registry };
   let worker: RunningWorker;
   before(async () => {
     engine.sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('outbox')) });
@@ -70,6 +73,7 @@ export function useEngine(opts: { templates?: TemplatePort; env?: Record<string,
     const smppUrl = opts.sms ? engine.smsc.url : undefined;
     worker = await startWorker(config, { redisUrl: url, temporalAddress: tq.address, smtpUrl: engine.sink.url, ...(smppUrl ? { smppUrl } : {}) }, { content: await exampleContent(opts.templates), taskQueue: tq.taskQueue, notifier: opts.notifier });
     engine.client = await connectClient(config, tq.address);
+    engine.metrics = worker.metrics;
   });
   after(async () => {
     await worker.shutdown();

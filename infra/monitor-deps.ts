@@ -1,0 +1,32 @@
+import type { Client } from '@temporalio/client';
+import type { AlertActivityDeps } from '../activities/alert.js';
+import type { MonitorActivityDeps } from '../activities/monitor.js';
+import type { PolicyBundle } from '../domain/policy.js';
+import { mailAlert } from './alerts/email.js';
+import { alertRaiser } from './alerts/raise.js';
+import { alertSigningKey, postAlert } from './alerts/webhook.js';
+import type { Services } from './compose.js';
+import type { AppConfig } from './config.js';
+import type { Mailer } from './smtp/transport.js';
+import { controlCampaign } from './temporal/campaign-control.js';
+import { campaignState } from './temporal/campaign-state.js';
+
+/** Wires the monitor's and the alerts' ports: the log, the unsubscribe counter, Temporal, the webhook and the mail. */
+export function monitorDeps(
+  config: AppConfig,
+  s: Services,
+  io: { client: Client; taskQueue: string; mailer: Mailer; policy: PolicyBundle },
+): Omit<MonitorActivityDeps & AlertActivityDeps, 'policy' | 'policyAt' | 'appendLog'> {
+  const url = config.env.CONSENTFLOW_ALERT_WEBHOOK_URL;
+  const key = alertSigningKey(config.secrets.tokenKey);
+  const contact = io.policy.monitoring.complianceContact;
+  return {
+    monitorLog: s.log,
+    unsubscribeCount: (campaignId, since, until) => s.unsubscribes.between(campaignId, since, until),
+    campaignState: (campaignId) => campaignState(io.client, campaignId),
+    pauseCampaign: (campaignId) => controlCampaign(io.client, campaignId, 'pause'),
+    raiseAlert: alertRaiser(io.client, io.taskQueue),
+    ...(url ? { alertWebhook: (a) => postAlert(url, key, a) } : {}),
+    ...(contact ? { alertEmail: (a) => mailAlert(io.mailer, contact, a, io.policy.brand?.name) } : {}),
+  };
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { defineCampaign } from '../../domain/campaign.js';
+import type { LogEntry } from '../../domain/decision-log.js';
+import { alertSignature, alertSigningKey } from '../../infra/alerts/webhook.js';
+import { startCampaign } from '../../infra/temporal/campaign-runs.js';
+import { campaignMonitorWorkflowId } from '../../infra/temporal/campaign-monitor-start.js';
+import { controlCampaign } from '../../infra/temporal/campaign-control.js';
+import type { CampaignProgress } from '../../workflows/signals.js';
+import type { CampaignMonitorResult } from '../../workflows/campaign-monitor.js';
+import { startAlertReceiver } from '../helpers/alert-receiver.js';
+import { consentEvent, eventually, useEngine } from '../helpers/engine.js';
+import { uniqueId } from '../helpers/services.js';
+
+const receiver = await startAlertReceiver({ failFirst: 1 });
+const engine = useEngine({ env: { CONSENTFLOW_ALERT_WEBHOOK_URL: receiver.url } });
+after(() => receiver.stop());
+
+const PAGE = 5;
+
+async function entries(campaignId: string): Promise<LogEntry[]> {
+  const out: LogEntry[] = [];
+  for await (const e of engine.services.log.query({ campaignId })) out.push(e);
+  return out;
+}
+
+test('a broadcast whose audience hard-bounces above the threshold is paused within one window, its sends stop, and a person resumes it', async () => {
+  const tag = uniqueId('hb');
+  const written = await engine.services.subjects.upsertMany(
+    Array.from({ length: 40 }, (_, i) => ({ subjectId: `${tag}-${i}`, fields: { email: `${tag}-${i}@example.org`, first_name: `N${i}`, loyalty_tier: 'gold', preferred_store: 'Berlin Mitte' } })),
+  );
+  const members = written.map((w, i) => {
+    if (w.status !== 'written') throw new Error('seed refused');
+    return { ref: w.ref, address: `${tag}-${i}@example.org` };
+  });
+  await Promise.all(members.map((m) => engine.services.consent.append(consentEvent(m.ref, { purpose: 'marketing.email.promotions', noticeVersion: 3 }))));
+  // The run pages in subjectRef order: its first three pages bounce, the rest wait at the sink until released.
+  members.sort((a, b) => (a.ref < b.ref ? -1 : 1));
+  const bouncing = new Set(members.slice(0, 15).map((m) => m.address));
+  const rest = new Set(members.slice(15).map((m) => m.address));
+  engine.sink.failRecipients((a) => bouncing.has(a), 550, '5.1.1 user unknown');
+  let release!: () => void;
+  engine.sink.holdRecipients((a) => rest.has(a), new Promise<void>((r) => (release = r)));
+  const delivered = () => engine.sink.received.filter((m) => m.envelopeTo.some((a) => rest.has(a))).length;
+
+  const c = defineCampaign({
+    id: uniqueId('bounce'),
+    name: 'Bouncing promo',
+    description: 'an audience that hard-bounces',
+    purpose: 'marketing.email.promotions',
+    audience: { segment: 'loyal-members' },
+    steps: [{ id: 'send-promo', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' }],
+    options: { kind: 'broadcast', holdoutPercent: 0, monitor: { window: '1m', minSample: 10, maxRates: { hard_bounce: 0.2 } } },
+  });
+  const res = await startCampaign(engine.client, c, { segment: 'loyal-members' }, { taskQueue: engine.taskQueue, campaignVersion: 'v-test', pageSize: PAGE, runs: engine.services.runs, monitor: { tickMs: 200 } });
+  assert.equal(res.kind, 'run');
+  const runId = res.runId;
+  const handle = engine.client.workflow.getHandle(`campaign:${c.id}`);
+  await eventually(async () => ((await handle.query<CampaignProgress>('progress')).status === 'paused' ? true : undefined), 60_000, 'the monitor to pause the campaign');
+  release();
+  // Only the page in flight at the pause may finish; then the run waits at its gate with nothing in flight.
+  const paused = await eventually(async () => {
+    const [p, d] = await Promise.all([handle.query<CampaignProgress>('progress'), handle.describe()]);
+    return p.status === 'paused' && (d.raw.pendingActivities ?? []).length === 0 ? p : undefined;
+  }, 60_000, 'the page in flight to finish');
+  const sentWhilePaused = delivered();
+  assert.ok(sentWhilePaused <= PAGE, `at most the page in flight is sent after the pause (${sentWhilePaused})`);
+  assert.ok(paused.handled < members.length, 'the run stopped before the end of its audience');
+
+  const log = await entries(c.id);
+  const pause = log.find((e) => e.kind === 'operator' && e.stepId === 'campaign_paused_by_monitor');
+  assert.ok(pause, 'the pause is logged');
+  assert.equal(pause.runId, runId);
+  assert.match(pause.result ?? '', /^actor=monitor window=1m .*hard_bounce=\d+\/\d+\(/);
+  assert.ok(pause.reasons.includes('hard_bounce'));
+  const firstBounce = log.find((e) => e.kind === 'delivery' && e.reasons.includes('hard_bounce'));
+  assert.ok(firstBounce && Date.parse(pause.at) - Date.parse(firstBounce.at) < 60_000, 'paused within one window of the first bounce');
+  assert.match(await engine.metrics.getSingleMetricAsString('consentflow_monitor_pauses_total'), new RegExp(`consentflow_monitor_pauses_total\\{campaign="${c.id}"\\} 1`));
+
+  // The alert: a webhook that fails once and is retried, signed; a mail to the policy's compliance contact; a log entry.
+  const key = `monitor_pause:${c.id}:${runId}:1`;
+  const posts = await eventually(() => (receiver.of(key).some((p) => p.status === 200) ? receiver.of(key) : undefined), 60_000, 'the alert webhook');
+  assert.equal(posts[0]!.status, 503);
+  const ok = posts.find((p) => p.status === 200)!;
+  assert.equal(ok.signature, alertSignature(alertSigningKey(engine.config.secrets.tokenKey), ok.body));
+  const body = JSON.parse(ok.body) as { text: string; kind: string; campaignId: string };
+  assert.equal(body.kind, 'monitor_pause');
+  assert.match(body.text, new RegExp(`paused campaign ${c.id} .*hard_bounce`));
+  const mail = await eventually(() => engine.sink.received.find((m) => m.envelopeTo.includes('compliance@shop.example') && m.messageId?.includes(c.id)), 30_000, 'the alert mail');
+  assert.ok(mail);
+  await eventually(async () => ((await entries(c.id)).some((e) => e.stepId === 'alert_raised' && (e.result ?? '').includes(key)) ? true : undefined), 30_000, 'the alert log entry');
+
+  // A person resumes: the figures that caused the pause are not judged again, and the run finishes.
+  assert.equal(await controlCampaign(engine.client, c.id, 'resume'), 'signalled');
+  const done = (await handle.result()) as CampaignProgress;
+  assert.equal(done.status, 'completed');
+  assert.equal(delivered(), rest.size);
+  const monitor = (await engine.client.workflow.getHandle(campaignMonitorWorkflowId(c.id, runId)).result()) as CampaignMonitorResult;
+  assert.equal(monitor.pauses, 1);
+});
