@@ -107,7 +107,7 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     ...subjectRequestDeps(config, s, { redis: io.redis, client: io.client, notifier: io.notifier }),
     ...reviewDeps(config, s, { redis: io.redis, client: io.client, taskQueue: io.taskQueue }),
     ...retentionDeps(config, s, { redis: io.redis, client: io.client }),
-    ...monitorDeps(config, s, { client: io.client, taskQueue: io.taskQueue, mailer: io.mailer, policy: io.content.policy }),
+    ...monitorDeps(config, s, { redis: io.redis, client: io.client, taskQueue: io.taskQueue, mailer: io.mailer, policy: io.content.policy }),
     now: () => new Date(),
   };
 }

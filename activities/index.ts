@@ -5,9 +5,10 @@ import { createReviewRetentionActivities, type ReviewRetentionDeps } from './rev
 import { createSubjectRequestActivities, type SubjectRequestDeps } from './subject-request.js';
 import { createMonitorActivities, type MonitorActivityDeps } from './monitor.js';
 import { createAlertActivities, type AlertActivityDeps } from './alert.js';
+import { createOperationsActivities, type OperationsActivityDeps } from './operations.js';
 
 /** Everything activities need, wired by the worker's composition root. */
-export type ActivityDeps = CampaignActivityDeps & SubjectRequestDeps & ReviewActivityDeps & RetentionActivityDeps & ReviewRetentionDeps & MonitorActivityDeps & AlertActivityDeps;
+export type ActivityDeps = CampaignActivityDeps & SubjectRequestDeps & ReviewActivityDeps & RetentionActivityDeps & ReviewRetentionDeps & MonitorActivityDeps & AlertActivityDeps & OperationsActivityDeps;
 
 /** The worker's activity implementations, built from injected dependencies (tests pass their own). */
 export function createActivities(deps: ActivityDeps) {
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReviewRetentionActivities(deps),
     ...createMonitorActivities(deps),
     ...createAlertActivities(deps),
+    ...createOperationsActivities(deps),
   };
 }
 

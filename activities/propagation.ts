@@ -7,6 +7,7 @@ import type { CompiledPolicy } from '../domain/policy.js';
 import { judgeNotice, noticeIsTransfer } from '../domain/notice-transfer.js';
 import { noticeEntry } from './notice-entry.js';
 import type { AppendLog } from './send-ports.js';
+import type { AlertInput } from '../domain/alert.js';
 import type { z } from 'zod';
 import { InformInput, parseInput, PlanPropagationInput, PropagationFailedInput, SignalJourneysInput } from './inputs.js';
 
@@ -36,6 +37,8 @@ export interface PropagationDeps {
   readonly policy: () => CompiledPolicy;
   /** The decision log: a correction notice's verdict is written before the notice goes out. */
   readonly appendLog: AppendLog;
+  /** Raises an alert (de-duplicated by its key); without it a failed propagation is only recorded. */
+  readonly raiseAlert?: (a: AlertInput) => Promise<'raised' | 'duplicate'>;
 }
 
 /** Activities that tell running journeys and processors about withdrawals, unsubscribes, erasures and corrections. */
@@ -110,11 +113,22 @@ export function createPropagationActivities(deps: PropagationDeps) {
       throw ApplicationFailure.create({ type: r.retryable ? 'ProcessorUnavailableFailure' : 'ProcessorRefusedFailure', nonRetryable: !r.retryable, message: r.reason });
     },
 
-    /** Records that a processor could not be informed after every retry: visible, and flagged by the review. */
+    /**
+     * Records that a processor could not be informed after every retry (about two days: the unsubscribe deadline
+     * mailbox providers set, our SLA) and alerts, since the processor may still be acting on withdrawn data.
+     */
     async markPropagationFailed(raw: z.input<typeof PropagationFailedInput>): Promise<void> {
       const input = parseInput(PropagationFailedInput, raw, 'markPropagationFailed');
       const prev = await deps.propagationStatus.get(input.subjectRef, input.changeId, input.processor);
       await put(input, 'failed', prev?.attempts ?? 0, input.error);
+      await deps.raiseAlert?.({
+        v: 1,
+        kind: 'propagation_overdue',
+        key: `propagation_overdue:${input.changeId}:${input.processor}`.replace(/[^A-Za-z0-9:._-]/g, '_'),
+        text: `Processor ${input.processor} was not informed of ${input.kind} change ${input.changeId} within its retry window (${prev?.attempts ?? 0} attempts); tell it by hand and check its webhook (CONSENTFLOW_PROCESSOR_WEBHOOKS).`,
+        at: nowIso(),
+        facts: { processor: input.processor, change: input.changeId, kind: input.kind, attempts: prev?.attempts ?? 0 },
+      });
     },
   };
 }

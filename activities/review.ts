@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ConsentEvent } from '../domain/consent.js';
+import type { AlertInput } from '../domain/alert.js';
 import type { LogEntry } from '../domain/decision-log.js';
 import { SubjectRef } from '../domain/ids.js';
 import type { CompiledPolicy } from '../domain/policy.js';
@@ -30,9 +31,23 @@ export interface ReviewActivityDeps {
   /** Log entries per page and how long one activity call keeps paging before it hands back to the workflow. */
   readonly reviewPageSize?: number;
   readonly reviewSliceMs?: number;
+  /** Raises an alert (de-duplicated by its key); a failed review is one. */
+  readonly raiseAlert?: (a: AlertInput) => Promise<'raised' | 'duplicate'>;
 }
 
 const DAY_MS = 86_400_000;
+
+/** The alert of a failed review: what failed and where the report is, no personal data. */
+function reviewFailAlert(s: ReportSummary): AlertInput {
+  return {
+    v: 1,
+    kind: 'review_fail',
+    key: `review_fail:${s.id}`.replace(/[^A-Za-z0-9:._-]/g, '_'),
+    text: `Compliance review ${s.id} (${s.period.since} to ${s.period.until}) FAILED: ${s.failures.join(', ') || 'see the report'}. Read it with \`consentflow review show ${s.id}\`.`.slice(0, 500),
+    at: s.generatedAt,
+    facts: { review: s.id, violations: s.violations, chain_breaks: s.chainBreaks, anomalies: s.anomalies },
+  };
+}
 // A decision's ULID carries its append time, never earlier than its `at`: search a little before it.
 const ID_LOOKBACK_MS = 10 * 60_000;
 
@@ -154,6 +169,7 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
       }
       const report = buildReviewReport(parked.state, { ...extras, generatedAt: new Date(progress.generatedAt!), logEntryId: progress.logEntryId });
       const summary = await deps.reviewReports.write(report);
+      if (summary.status === 'fail') await deps.raiseAlert?.(reviewFailAlert(summary));
       await deps.reviewStates.delete(input.id);
       return summary;
     },

@@ -18,6 +18,8 @@ import { connectClient } from '../infra/temporal/connection.js';
 import { apiDeps, apiKeySpecs, startApi } from './api.js';
 import { ensureReviewSchedule } from '../infra/temporal/review-schedule.js';
 import { ensureRetentionSchedule } from '../infra/temporal/retention-schedule.js';
+import { ensureOperationsWatch } from '../infra/temporal/operations-watch-start.js';
+import { parseDuration } from '../domain/duration.js';
 import { assertProductionReady } from '../infra/production-checks.js';
 
 /**
@@ -96,6 +98,8 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       const review = await ensureReviewSchedule(apiClient, config.taskQueue).then((r) => `schedule ${r.scheduleId} (${r.status})`, (e: unknown) => `schedule not created: ${(e as Error).message}`);
       // The daily retention run (policy/retention.ts), likewise created once.
       const retention = await ensureRetentionSchedule(apiClient, config.taskQueue).then((r) => `daily schedule (${r})`, (e: unknown) => `schedule not created: ${(e as Error).message}`);
+      // Log outages and subject-request deadlines: watched once per task queue, whoever started it first.
+      const watch = await ensureOperationsWatch(apiClient, config.taskQueue, { tickMs: parseDuration(env.CONSENTFLOW_MONITOR_TICK) }).then((r) => `operations watch ${r}`, (e: unknown) => `operations watch not started: ${(e as Error).message}`);
       writeDevRuntime(config.dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox, apiUrl: api.url });
       const info = { ui: stack.temporal.uiUrl, codec: `${codec.url}/codec`, redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, smpp: stack.smsc ? `smpp://127.0.0.1:${stack.smsc.port}` : 'SMPP_URL', smsOutbox: stack.smsc ? resolve(stack.smsc.outbox) : undefined, dataDir: resolve(config.dataDir), startupSeconds: stack.timings, api: api.url, apiKeys, review, retention };
       ctx.print(opts.json, info, () =>
@@ -112,6 +116,7 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
           ...apiKeys.map((k) => `             ${k.role.padEnd(8)} key: ${k.secret}`),
           `  review     ${review}; reports via \`consentflow review show\``,
           `  retention  ${retention}`,
+          `  alerts     ${watch}; webhook ${env.CONSENTFLOW_ALERT_WEBHOOK_URL ?? 'off (CONSENTFLOW_ALERT_WEBHOOK_URL)'}`,
           `  data       ${info.dataDir}`,
           `  started in ${Object.entries(stack.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}`,
         ].join('\n'),
@@ -139,7 +144,8 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       // SMS goes out only through a configured gateway; without SMPP_URL, SMS sends fail closed (channel_transport_missing).
       const smppUrl = ctx.config().env.SMPP_URL;
       const running = await startWorker(ctx.config(), { redisUrl: ctx.redisUrl(), temporalAddress: ctx.temporalAddress(), smtpUrl: ctx.smtpUrl(), ...(smppUrl ? { smppUrl } : {}) }, { content });
-      console.error(`worker polling task queue ${ctx.config().taskQueue}${running.metricsUrl ? `; metrics at ${running.metricsUrl}` : ''}`);
+      const watch = await ensureOperationsWatch(await ctx.temporal(), ctx.config().taskQueue, { tickMs: parseDuration(ctx.config().env.CONSENTFLOW_MONITOR_TICK) });
+      console.error(`worker polling task queue ${ctx.config().taskQueue}${running.metricsUrl ? `; metrics at ${running.metricsUrl}` : ''}; operations watch ${watch}`);
       await serveUntilStopped(running.done, () => running.shutdown());
     });
 };

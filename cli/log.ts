@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { alertChainBreak } from './chain-alert.js';
 import { PRIVATE_FILE_MODE } from '../infra/private-files.js';
 import { once } from 'node:events';
 import { SingleBar, Presets } from 'cli-progress';
@@ -124,7 +125,10 @@ async function runVerify(ctx: CliContext, o: OperatorOptions & { json?: boolean;
       ...removed,
     ].join('\n'),
   );
-  if (!report.ok) process.exitCode = 1;
+  if (!report.ok) {
+    process.exitCode = 1;
+    await alertChainBreak(ctx, report);
+  }
 }
 
 async function runExport(ctx: CliContext, o: OperatorOptions & { format: string; since?: string; until?: string; out?: string }): Promise<void> {

@@ -1,6 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { AlertActivityDeps } from '../activities/alert.js';
 import type { MonitorActivityDeps } from '../activities/monitor.js';
+import type { OperationsActivityDeps } from '../activities/operations.js';
+import type { Redis } from 'ioredis';
+import { probeLogAppend } from './redis/decision-log-probe.js';
+import { openSubjectRequests } from './temporal/subject-requests.js';
 import type { PolicyBundle } from '../domain/policy.js';
 import { mailAlert } from './alerts/email.js';
 import { alertRaiser } from './alerts/raise.js';
@@ -11,12 +15,12 @@ import type { Mailer } from './smtp/transport.js';
 import { controlCampaign } from './temporal/campaign-control.js';
 import { campaignState } from './temporal/campaign-state.js';
 
-/** Wires the monitor's and the alerts' ports: the log, the unsubscribe counter, Temporal, the webhook and the mail. */
+/** Wires the monitor's, the operations watch's and the alerts' ports: the log, the unsubscribe counter, Temporal, the webhook and the mail. */
 export function monitorDeps(
   config: AppConfig,
   s: Services,
-  io: { client: Client; taskQueue: string; mailer: Mailer; policy: PolicyBundle },
-): Omit<MonitorActivityDeps & AlertActivityDeps, 'policy' | 'policyAt' | 'appendLog'> {
+  io: { redis: Redis; client: Client; taskQueue: string; mailer: Mailer; policy: PolicyBundle },
+): Omit<MonitorActivityDeps & AlertActivityDeps & OperationsActivityDeps, 'policy' | 'policyAt' | 'appendLog'> {
   const url = config.env.CONSENTFLOW_ALERT_WEBHOOK_URL;
   const key = alertSigningKey(config.secrets.tokenKey);
   const contact = io.policy.monitoring.complianceContact;
@@ -26,6 +30,8 @@ export function monitorDeps(
     campaignState: (campaignId) => campaignState(io.client, campaignId),
     pauseCampaign: (campaignId) => controlCampaign(io.client, campaignId, 'pause'),
     raiseAlert: alertRaiser(io.client, io.taskQueue),
+    probeLog: () => probeLogAppend(io.redis, s.keys, config.logPartitions),
+    openSubjectRequests: () => openSubjectRequests(io.client, io.taskQueue),
     ...(url ? { alertWebhook: (a) => postAlert(url, key, a) } : {}),
     ...(contact ? { alertEmail: (a) => mailAlert(io.mailer, contact, a, io.policy.brand?.name) } : {}),
   };

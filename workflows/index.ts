@@ -8,3 +8,4 @@ export { accessBundleRetention } from './access-bundle-retention.js';
 export { retention } from './retention.js';
 export { campaignMonitor } from './campaign-monitor.js';
 export { alert } from './alert.js';
+export { operationsWatch } from './operations-watch.js';

@@ -50,3 +50,11 @@ export async function subjectRequestSummary(client: Client, taskQueue: string, n
     note: `Subject-request workflows (WorkflowType subjectRequest) by status; overdue = still open past, or completed after, the deadline the request recorded at intake (its status query or result), else ${SUBJECT_REQUEST_WORKING_DAYS} working days from intake.`,
   };
 }
+
+/** The task queue's open subject requests with the deadline each recorded at intake (for the deadline alerts). */
+export async function openSubjectRequests(client: Client, taskQueue: string): Promise<Array<{ requestId: string; deadlineMs: number }>> {
+  const out: Array<{ requestId: string; deadlineMs: number }> = [];
+  const query = `WorkflowType = 'subjectRequest' AND TaskQueue = '${taskQueue.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`;
+  for await (const wf of client.workflow.list({ query })) out.push({ requestId: wf.workflowId, deadlineMs: await deadlineOf(client, wf) });
+  return out;
+}

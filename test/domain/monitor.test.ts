@@ -65,3 +65,19 @@ test('the pause entry is a valid operator entry with actor monitor and the figur
   assert.equal(parsed.stepId, 'campaign_paused_by_monitor');
   assert.equal(parsed.result, 'actor=monitor window=1m hard_bounce=3/10(0.3000>0.2)');
 });
+
+test('subject requests alert within two days of their deadline and again once overdue, not before', async () => {
+  const { createOperationsActivities } = await import('../../activities/operations.js');
+  const raised: { key: string; text: string }[] = [];
+  const now = Date.parse('2026-03-10T12:00:00.000Z');
+  const day = 86_400_000;
+  const acts = createOperationsActivities({
+    probeLog: async () => undefined,
+    openSubjectRequests: async () => [{ requestId: 'far', deadlineMs: now + 5 * day }, { requestId: 'soon', deadlineMs: now + day }, { requestId: 'late', deadlineMs: now - 1 }],
+    raiseAlert: async (a) => (raised.push({ key: a.key, text: a.text }), 'raised'),
+  });
+  assert.deepEqual(await acts.checkSubjectRequestDeadlines({ now: new Date(now).toISOString() }), { dueSoon: 1, overdue: 1 });
+  assert.deepEqual(raised.map((r) => r.key), ['dsr_deadline:soon:due_soon', 'dsr_deadline:late:overdue']);
+  const failing = createOperationsActivities({ probeLog: () => Promise.reject(new Error('MISCONF')), openSubjectRequests: async () => [], raiseAlert: async () => 'raised' });
+  assert.deepEqual(await failing.probeDecisionLog(), { ok: false, reason: 'MISCONF' });
+});

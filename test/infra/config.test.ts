@@ -27,3 +27,12 @@ test('a worker started with the former bundle retention variable stops at startu
   assert.notEqual(run.code, 0);
   assert.match(run.stderr, /CONSENTFLOW_DSAR_BUNDLE_RETENTION is no longer read/);
 });
+
+test('bad alert and monitor settings name the variable and the fix; good ones parse', () => {
+  assert.throws(() => parseEnv({ CONSENTFLOW_ALERT_WEBHOOK_URL: 'hooks.slack.com/x' }), /CONSENTFLOW_ALERT_WEBHOOK_URL: CONSENTFLOW_ALERT_WEBHOOK_URL must be an http\(s\) URL/);
+  assert.throws(() => parseEnv({ CONSENTFLOW_MONITOR_TICK: '15 seconds' }), /CONSENTFLOW_MONITOR_TICK: "15 seconds" is not a duration; write a positive whole number and one unit/);
+  const env = parseEnv({ CONSENTFLOW_ALERT_WEBHOOK_URL: 'https://hooks.example/alerts', CONSENTFLOW_MONITOR_TICK: '30s' });
+  assert.equal(env.CONSENTFLOW_ALERT_WEBHOOK_URL, 'https://hooks.example/alerts');
+  assert.equal(parseEnv({}).CONSENTFLOW_MONITOR_TICK, '15s');
+  assert.equal(env.CONSENTFLOW_MONITOR_TICK, '30s');
+});

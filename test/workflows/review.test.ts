@@ -81,6 +81,16 @@ test('a period with seeded violations is reported exactly, by count and entry id
   assert.equal(reviews[0]!.id, report.logEntryId);
   assert.match(reviews[0]!.result ?? '', new RegExp(`^fail review=${summary.id} .*violations=6 chain_breaks=0$`));
   assert.ok(reviews[0]!.reasons.includes('invariant_send_without_allow'));
+  // A failed review alerts: a mail to the policy's compliance contact, and the alert in the log, once.
+  const mail = await eventually(() => engine.sink.received.find((m) => m.envelopeTo.includes('compliance@shop.example') && m.messageId?.includes(`review_fail.${summary.id}`)), 30_000, 'the review alert mail');
+  assert.ok(mail);
+  const alerts = await eventually(async () => {
+    const found = [];
+    for await (const e of log.query({ kind: 'operator', since })) if (e.stepId === 'alert_raised' && e.reasons.includes('review_fail')) found.push(e);
+    return found.length ? found : undefined;
+  }, 30_000, 'the review alert entry');
+  assert.equal(alerts.length, 1);
+  assert.match(alerts[0]!.result ?? '', new RegExp(`^actor=monitor alert=review_fail key=review_fail:${summary.id} .*violations=6`));
 });
 
 test('a clean period passes and its report holds no subjectRef', async () => {
@@ -93,6 +103,8 @@ test('a clean period passes and its report holds no subjectRef', async () => {
   const summary = await runReview(since, later());
   assert.equal(summary.status, 'pass', JSON.stringify(summary));
   assert.deepEqual(summary.failures, []);
+  // A failed review raises its alert before it returns; a passing one raises none.
+  await assert.rejects(engine.client.workflow.getHandle(`alert:review_fail:${summary.id}`).describe(), /not found/i);
   const report = (await readReport(reportsDir, summary.id))!;
   assert.deepEqual(report.totals.byReason, { frequency_capped: 1 });
   assert.deepEqual(report.keys.map((k) => [k.key, k.id]).sort(), Object.entries(engine.config.secrets.rings).map(([k, r]) => [k, r.current.id]).sort(), 'each key with its id');
