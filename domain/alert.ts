@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { LogEntryInput } from './decision-log.js';
-import { OPERATOR_SUBJECT_REF } from './operator-action.js';
+import { OperatorAction, operatorEntry } from './operator-action.js';
+import { MONITOR_ACTOR } from './monitor-entry.js';
 
 /** The conditions consentflow alerts on. */
 export const AlertKind = {
@@ -39,14 +40,7 @@ const factText = (facts: Alert['facts']): string =>
 
 /** The decision-log entry of a raised alert (actor `monitor`); its idempotency key is the alert key. */
 export function alertEntry(a: Alert): LogEntryInput {
-  return {
-    subjectRef: OPERATOR_SUBJECT_REF,
-    kind: 'operator',
-    outcome: 'recorded',
-    stepId: 'alert_raised',
-    campaignId: a.campaignId ?? null,
-    reasons: ['alert_raised', a.kind],
-    result: `actor=monitor alert=${a.kind} key=${a.key} ${factText(a.facts)}`.trim().slice(0, 256),
-    at: a.at,
-  };
+  const action = OperatorAction.alert_raised;
+  const entry = operatorEntry({ action, actor: MONITOR_ACTOR, at: new Date(a.at), ...(a.campaignId ? { campaignId: a.campaignId } : {}), detail: `alert=${a.kind} key=${a.key} ${factText(a.facts)}`.trim() });
+  return { ...entry, reasons: [action, a.kind] };
 }

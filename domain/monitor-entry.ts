@@ -1,5 +1,5 @@
 import type { LogEntryInput } from './decision-log.js';
-import { OPERATOR_SUBJECT_REF } from './operator-action.js';
+import { OperatorAction, operatorEntry } from './operator-action.js';
 import { crossingText, type Crossing } from './monitor-window.js';
 
 /** The actor of everything the monitor does, so the review tells its pauses from an operator's. */
@@ -16,17 +16,9 @@ export interface MonitorPause {
 
 /** The decision-log entry of a monitor pause: actor first, then every crossed threshold with its figures. */
 export function monitorPauseEntry(p: MonitorPause): LogEntryInput {
-  return {
-    subjectRef: OPERATOR_SUBJECT_REF,
-    kind: 'operator',
-    outcome: 'recorded',
-    stepId: 'campaign_paused_by_monitor',
-    campaignId: p.campaignId,
-    runId: p.runId,
-    reasons: ['campaign_paused_by_monitor', ...p.crossed.map((x) => x.rate)],
-    result: `actor=${MONITOR_ACTOR} window=${p.window} ${p.crossed.map(crossingText).join(' ')}`.slice(0, 256),
-    at: p.at.toISOString(),
-  };
+  const action = OperatorAction.campaign_paused_by_monitor;
+  const entry = operatorEntry({ action, actor: MONITOR_ACTOR, at: p.at, campaignId: p.campaignId, detail: `window=${p.window} ${p.crossed.map(crossingText).join(' ')}` });
+  return { ...entry, runId: p.runId, reasons: [action, ...p.crossed.map((x) => x.rate)] };
 }
 
 /** The alert text of a monitor pause, one line. */

@@ -27,6 +27,10 @@ export const OperatorAction = {
   report_read: 'report_read',
   profile_read: 'profile_read',
   key_rotated: 'key_rotated',
+  /** The monitor (actor `monitor`) paused a campaign whose window crossed a threshold. */
+  campaign_paused_by_monitor: 'campaign_paused_by_monitor',
+  /** An alert was raised (actor `monitor`): a pause, a failed review, a chain break, an overdue request, an outage. */
+  alert_raised: 'alert_raised',
 } as const;
 export type OperatorAction = (typeof OperatorAction)[keyof typeof OperatorAction];
 
