@@ -3,7 +3,7 @@ import { holdout, parseDuration, type Step } from '../domain/campaign.js';
 import { purposeAncestors } from '../domain/purpose-id.js';
 import { enrolmentSpec, JOURNEY_END_STEP, type JourneyStart } from '../domain/run.js';
 import type { Activities } from '../activities/index.js';
-import { consentChangedSignal, engagementSignal, journeyStateQuery, type JourneyState, type JourneyStepRecord } from './signals.js';
+import { consentChangedSignal, engagementSignal, journeyStateQuery, pauseSignal, resumeSignal, type JourneyState, type JourneyStepRecord } from './signals.js';
 
 /** One subject through one campaign; the campaign is a snapshot taken at enrolment, so edits never break it. */
 export type JourneyInput = JourneyStart;
@@ -29,10 +29,14 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
   let exitReason: string | undefined;
   let current: string | null = null;
   let status: JourneyState['status'] = 'running';
+  // Paused by an operator or the monitor: the journey waits before its next send, timers and signals still run.
+  let paused = false;
   const covers = (purpose: string | undefined, target: string) => purpose === undefined || purpose === target || purposeAncestors(target).includes(purpose);
   const sendPurposes = new Set(campaign.steps.flatMap((s) => (s.type === 'send' ? [s.purpose ?? campaign.purpose] : [])));
 
-  setHandler(journeyStateQuery, () => ({ status, currentStep: current, exitReason, history }));
+  setHandler(journeyStateQuery, () => ({ status, currentStep: current, exitReason, history, ...(paused ? { paused } : {}) }));
+  setHandler(pauseSignal, () => void (paused = true));
+  setHandler(resumeSignal, () => void (paused = false));
   setHandler(engagementSignal, (e) => void events.add(e.event));
   setHandler(consentChangedSignal, (c) => {
     if (c.kind === 'erased') exitReason = 'subject_erased';
@@ -63,6 +67,9 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
     let next = i + 1;
     switch (step.type) {
       case 'send': {
+        // Only a paused journey waits here, so histories recorded before pausing existed replay unchanged.
+        if (paused) await condition(() => !paused || exitReason !== undefined);
+        if (exitReason !== undefined) break;
         const purpose = step.purpose ?? campaign.purpose;
         const cap = campaign.options.frequencyCap;
         const out = await sendStep({

@@ -24,6 +24,8 @@ export interface JourneyState {
   readonly currentStep: string | null;
   readonly exitReason?: string;
   readonly history: readonly JourneyStepRecord[];
+  /** Present while the journey is paused (`campaign pause`, or the monitor). */
+  readonly paused?: boolean;
 }
 
 /** Progress of a campaign run (`broadcast` workflow), for the live query; the accounting itself is the ledger's. */

@@ -46,6 +46,7 @@ export async function startCampaign(
     const start = journeyStarter(client, opts.taskQueue);
     const results = await mapWindowed(refs, 32, (ref) => start(journeyWorkflowId(campaign.id, ref), { v: 1, campaign, campaignVersion: opts.campaignVersion, subjectRef: ref, timeScale: opts.timeScale, runId, ...bundle }));
     await opts.runs.update(runId, { status: 'finished', finishedAt: new Date().toISOString() });
+    await startCampaignMonitor(client, campaign, runId, opts.taskQueue, opts.monitor);
     const started = results.filter((r) => r === 'started').length;
     return { kind: 'journeys', runId, started, existing: refs.length - started };
   }

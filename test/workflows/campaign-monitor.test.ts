@@ -6,7 +6,10 @@ import { alertSignature, alertSigningKey } from '../../infra/alerts/webhook.js';
 import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import { campaignMonitorWorkflowId } from '../../infra/temporal/campaign-monitor-start.js';
 import { controlCampaign } from '../../infra/temporal/campaign-control.js';
-import type { CampaignProgress } from '../../workflows/signals.js';
+import type { CampaignProgress, JourneyState } from '../../workflows/signals.js';
+import { journeyWorkflowId } from '../../domain/run.js';
+import { campaignJourneysState } from '../../infra/temporal/campaign-journeys.js';
+import { campaignState } from '../../infra/temporal/campaign-state.js';
 import type { CampaignMonitorResult } from '../../workflows/campaign-monitor.js';
 import { startAlertReceiver } from '../helpers/alert-receiver.js';
 import { consentEvent, eventually, useEngine } from '../helpers/engine.js';
@@ -97,4 +100,41 @@ test('a broadcast whose audience hard-bounces above the threshold is paused with
   assert.equal(delivered(), rest.size);
   const monitor = (await engine.client.workflow.getHandle(campaignMonitorWorkflowId(c.id, runId)).result()) as CampaignMonitorResult;
   assert.equal(monitor.pauses, 1);
+});
+
+test('pause holds a journey campaign before its next send, its monitor sees it paused, and resume lets it send', async () => {
+  const address = `${uniqueId('held')}@example.org`;
+  const ref = await engine.seed(uniqueId('held'), { email: address, first_name: 'Ada' }, [{ purpose: 'marketing.email.newsletter' }]);
+  const c = defineCampaign({
+    id: uniqueId('held'),
+    name: 'Held journey',
+    description: 'a journey that waits for a click, then mails',
+    purpose: 'marketing.email.newsletter',
+    audience: { segment: 'loyal-members' },
+    steps: [
+      { id: 'wait-click', type: 'branch', condition: { kind: 'event', event: 'clicked', within: '1d' }, then: 'send-1', otherwise: 'done' },
+      { id: 'send-1', type: 'send', channel: 'email', template: 'welcome-1', processor: 'smtp-relay' },
+      { id: 'done', type: 'exit' },
+    ],
+  });
+  const res = await startCampaign(engine.client, c, { subjectRefs: [ref] }, { taskQueue: engine.taskQueue, campaignVersion: 'v-test', runs: engine.services.runs, monitor: { tickMs: 200 } });
+  assert.equal(res.kind, 'journeys');
+  const journey = engine.client.workflow.getHandle(journeyWorkflowId(c.id, ref));
+  // Visibility lists a journey shortly after it starts; the pause reaches only journeys it lists.
+  await eventually(async () => ((await campaignJourneysState(engine.client, c.id)) === 'running' ? true : undefined), 30_000, 'the journey to be listed');
+  assert.equal(await controlCampaign(engine.client, c.id, 'pause'), 'signalled');
+  assert.equal(await campaignState(engine.client, c.id), 'paused');
+  await journey.signal('engagement', { v: 1, event: 'clicked' });
+  const held = await eventually(async () => {
+    const s = await journey.query<JourneyState>('journeyState');
+    return s.currentStep === 'send-1' && s.paused ? s : undefined;
+  }, 30_000, 'the journey to reach its send step');
+  assert.deepEqual(held.history.map((h) => h.stepId), ['wait-click'], 'the send has not run');
+  assert.equal(engine.sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
+  assert.equal(await controlCampaign(engine.client, c.id, 'resume'), 'signalled');
+  const done = (await journey.result()) as JourneyState;
+  assert.deepEqual(done.history.map((h) => [h.stepId, h.outcome]), [['wait-click', 'then'], ['send-1', 'sent'], ['done', 'exit']]);
+  assert.equal(engine.sink.received.filter((m) => m.envelopeTo.includes(address)).length, 1);
+  const monitor = (await engine.client.workflow.getHandle(campaignMonitorWorkflowId(c.id, res.runId)).result()) as CampaignMonitorResult;
+  assert.equal(monitor.pauses, 0, 'an operator pause is not the monitor\'s');
 });
