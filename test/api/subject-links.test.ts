@@ -207,3 +207,15 @@ test('after a one-click unsubscribe a running journey sends nothing more; why-th
   const forbidden = await api.app.inject({ method: 'GET', url: `/v1/subjects/${subjectId}/propagation`, headers: auth('marketer') });
   assert.equal(forbidden.statusCode, 403);
 });
+
+test('a one-click unsubscribe counts once for its campaign\'s monitor; a GET and a repeated POST count nothing', async () => {
+  const ref = await engine.seed(uniqueId('s'), { email: `${uniqueId('m')}@example.org` }, [{ purpose: 'marketing.email.newsletter' }]);
+  const campaign = uniqueId('unsub-campaign');
+  const token = await sign({ scope: 'unsubscribe', sub: ref, purpose: 'marketing.email.newsletter', channel: 'email', campaign, decision: '01J00000000000000000000000' });
+  const since = new Date(Date.now() - 60_000);
+  await api.app.inject({ method: 'GET', url: `/u/${token}` });
+  assert.equal(await engine.services.unsubscribes.between(campaign, since, new Date(Date.now() + 60_000)), 0);
+  for (let i = 0; i < 2; i++) assert.equal((await api.app.inject({ method: 'POST', url: `/u/${token}`, headers: form, payload: oneClick })).statusCode, 200);
+  assert.equal(await engine.services.unsubscribes.between(campaign, since, new Date(Date.now() + 60_000)), 1);
+  assert.equal(await engine.services.unsubscribes.between(campaign, new Date(Date.now() + 120_000), new Date(Date.now() + 180_000)), 0, 'outside the window nothing counts');
+});
