@@ -18,6 +18,7 @@ import { PrivateRedis } from '../helpers/private-redis.js';
 import { reconcileRun } from '../../infra/redis/run-reconcile.js';
 import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
 import { startCampaign } from '../../infra/temporal/campaign-runs.js';
+import { MonitorThresholds } from '../../domain/monitor-thresholds.js';
 import { connectClient } from '../../infra/temporal/connection.js';
 import { installRuntime } from '../../infra/temporal/runtime.js';
 import type { AppConfig } from '../../infra/config.js';
@@ -154,7 +155,9 @@ export async function seedMembers(s: Scenario, tag: string, n: number): Promise<
 
 /** Starts the broadcast and returns its run id. */
 export async function start(s: Scenario, c: Campaign, opts: { pageSize?: number; deferral?: { baseMs: number; maxAttempts: number } } = {}): Promise<string> {
-  const r = await startCampaign(s.temporal, c, { segment: 'loyal-members' }, { taskQueue: s.taskQueue, campaignVersion: 'fault', runs: s.services.runs, pageSize: opts.pageSize ?? 250, deferral: opts.deferral });
+  // The withdrawal storm denies much of its audience by design: the monitor must not pause the run it measures.
+  const monitor = { defaults: MonitorThresholds.parse({ maxRates: { deny: 1 } }) };
+  const r = await startCampaign(s.temporal, c, { segment: 'loyal-members' }, { taskQueue: s.taskQueue, campaignVersion: 'fault', runs: s.services.runs, pageSize: opts.pageSize ?? 250, deferral: opts.deferral, monitor });
   return r.runId;
 }
 
