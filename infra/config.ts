@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Duration } from '../domain/duration.js';
 import { fingerprintId, parsePreviousKeys, type KeyKind, type KeyRing } from './keyring.js';
 
 /** A bad or missing environment variable; the message names it and says how to fix it. */

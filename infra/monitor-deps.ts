@@ -3,7 +3,6 @@ import type { AlertActivityDeps } from '../activities/alert.js';
 import type { MonitorActivityDeps } from '../activities/monitor.js';
 import type { OperationsActivityDeps } from '../activities/operations.js';
 import type { Redis } from 'ioredis';
-import { probeLogAppend } from './redis/decision-log-probe.js';
 import { openSubjectRequests } from './temporal/subject-requests.js';
 import type { PolicyBundle } from '../domain/policy.js';
 import { mailAlert } from './alerts/email.js';
@@ -30,7 +29,7 @@ export function monitorDeps(
     campaignState: (campaignId) => campaignState(io.client, campaignId),
     pauseCampaign: (campaignId) => controlCampaign(io.client, campaignId, 'pause'),
     raiseAlert: alertRaiser(io.client, io.taskQueue),
-    probeLog: () => probeLogAppend(io.redis, s.keys, config.logPartitions),
+    probeLog: () => s.log.probeAppend(),
     openSubjectRequests: () => openSubjectRequests(io.client, io.taskQueue),
     ...(url ? { alertWebhook: (a) => postAlert(url, key, a) } : {}),
     ...(contact ? { alertEmail: (a) => mailAlert(io.mailer, contact, a, io.policy.brand?.name) } : {}),

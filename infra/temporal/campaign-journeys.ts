@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { mapWindowed } from '../../activities/concurrency.js';
+import { mapWindowed } from '../../domain/concurrency.js';
 
 // Search attributes are registered values, but a campaign id is still quoted safely into the visibility query.
 const runningJourneys = (campaignId: string): string => `WorkflowType = 'journey' AND CampaignId = '${campaignId.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`;
