@@ -22,7 +22,10 @@ import { ConfigError } from './infra/config.js';
 import { ServiceStartError } from './infra/embedded/process.js';
 
 // Next to cli.ts in a checkout, one level up from dist/cli.js in the built package.
-const pkgUrl = [new URL('./package.json', import.meta.url), new URL('../package.json', import.meta.url)].find((u) => existsSync(u)) ?? new URL('./package.json', import.meta.url);
+const pkgUrl =
+  [new URL('./package.json', import.meta.url), new URL('../package.json', import.meta.url)].find((u) =>
+    existsSync(u),
+  ) ?? new URL('./package.json', import.meta.url);
 const pkg = JSON.parse(readFileSync(pkgUrl, 'utf8')) as { version: string };
 
 /** Builds the `consentflow` program with every command module registered. */
@@ -31,11 +34,28 @@ export function buildProgram(ctx = makeCliContext()): Command {
     .description('Marketing automation on Temporal where no message leaves without a consent decision.')
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
-    .option('--workspace <dir>', 'the workspace folder (policy/, campaigns/, segments/); default: CONSENTFLOW_WORKSPACE, else the current directory')
+    .option(
+      '--workspace <dir>',
+      'the workspace folder (policy/, campaigns/, segments/); default: CONSENTFLOW_WORKSPACE, else the current directory',
+    )
     .exitOverride();
   // Chosen before any action runs, so every command loads content from the same folder.
   program.hook('preAction', () => ctx.selectWorkspace(program.opts<{ workspace?: string }>().workspace));
-  const modules = [registerInitCommands, registerDevCommands, registerPolicyCommands, registerSubjectCommands, registerConsentCommands, registerGuardCommands, registerCampaignCommands, registerLogCommands, registerDsarCommands, registerApiCommands, registerReviewCommands, registerKeyCommands, registerComplaintCommands];
+  const modules = [
+    registerInitCommands,
+    registerDevCommands,
+    registerPolicyCommands,
+    registerSubjectCommands,
+    registerConsentCommands,
+    registerGuardCommands,
+    registerCampaignCommands,
+    registerLogCommands,
+    registerDsarCommands,
+    registerApiCommands,
+    registerReviewCommands,
+    registerKeyCommands,
+    registerComplaintCommands,
+  ];
   for (const register of modules) register(program, ctx);
   return program;
 }
@@ -76,5 +96,8 @@ function followLauncher(): void {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   followLauncher();
-  main().then((code) => process.exit(code), () => process.exit(1));
+  main().then(
+    (code) => process.exit(code),
+    () => process.exit(1),
+  );
 }

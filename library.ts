@@ -39,12 +39,22 @@ export async function recordConsent(
   now: Date = new Date(),
 ): Promise<ConsentRecordResult & { propagation?: string }> {
   const { subjectId, ...rest } = request;
-  const built = buildConsentEvent({ ...rest, subjectRef: deps.services.pseudonymize(subjectId) }, deps.services.policy.bundle, now, ulid(now.getTime()));
+  const built = buildConsentEvent(
+    { ...rest, subjectRef: deps.services.pseudonymize(subjectId) },
+    deps.services.policy.bundle,
+    now,
+    ulid(now.getTime()),
+  );
   if (!built.ok) return built;
   await deps.services.consent.append(built.event);
   if (built.event.type !== 'withdrawn' || !deps.client) return built;
   const propagation = await startPropagation(deps.client, deps.taskQueue ?? 'consentflow', {
-    v: 1, changeId: built.event.id, kind: 'withdrawn', subjectRef: built.event.subjectRef, purpose: built.event.purpose, channel: built.event.channel,
+    v: 1,
+    changeId: built.event.id,
+    kind: 'withdrawn',
+    subjectRef: built.event.subjectRef,
+    purpose: built.event.purpose,
+    channel: built.event.channel,
   });
   return { ...built, propagation };
 }
@@ -62,7 +72,22 @@ export async function startCampaign(
   const ws = deps.workspace;
   const campaign = Object.hasOwn(ws.campaigns, campaignId) ? ws.campaigns[campaignId] : undefined;
   const failed = ws.campaignFailures.find((f) => f.id === campaignId);
-  if (campaign === undefined) return { ok: false, reason: 'content', message: failed ? failureLine(failed) : `no campaign "${campaignId}"; campaigns: ${Object.keys(ws.campaigns).join(', ')}` };
-  if (!ws.policy.ok) return { ok: false, reason: 'content', message: `the workspace policy does not load: ${failureLine(ws.policy)}` };
-  return deployAndStart({ client: deps.client, services: deps.services, taskQueue: deps.taskQueue ?? 'consentflow' }, ws, ws.policy.value, campaign, audience, opts);
+  if (campaign === undefined)
+    return {
+      ok: false,
+      reason: 'content',
+      message: failed
+        ? failureLine(failed)
+        : `no campaign "${campaignId}"; campaigns: ${Object.keys(ws.campaigns).join(', ')}`,
+    };
+  if (!ws.policy.ok)
+    return { ok: false, reason: 'content', message: `the workspace policy does not load: ${failureLine(ws.policy)}` };
+  return deployAndStart(
+    { client: deps.client, services: deps.services, taskQueue: deps.taskQueue ?? 'consentflow' },
+    ws,
+    ws.policy.value,
+    campaign,
+    audience,
+    opts,
+  );
 }

@@ -37,7 +37,11 @@ import { createSmsChannel } from './infra/sms/channel.js';
 import { senderOf } from './infra/sender.js';
 
 /** Path of the workflow bundle entry, resolved next to this file. */
-export const workflowsPath = [fileURLToPath(new URL('./workflows/index.ts', import.meta.url)), fileURLToPath(new URL('./workflows/index.js', import.meta.url))].find((f) => existsSync(f)) ?? fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+export const workflowsPath =
+  [
+    fileURLToPath(new URL('./workflows/index.ts', import.meta.url)),
+    fileURLToPath(new URL('./workflows/index.js', import.meta.url)),
+  ].find((f) => existsSync(f)) ?? fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
 /** Composition root of a worker: config + infra → createActivities(deps) → Worker.create. */
 export async function createWorker(opts: {
@@ -72,12 +76,26 @@ export class WorkspacePolicyError extends Error {
 
 /** The worker's content from a loaded workspace; throws WorkspacePolicyError (one line) when its policy failed. */
 export function workerContent(ws: Workspace): WorkerContent {
-  if (!ws.policy.ok) throw new WorkspacePolicyError(`the workspace policy does not load, so no worker starts: ${failureLine(ws.policy)}`);
+  if (!ws.policy.ok)
+    throw new WorkspacePolicyError(
+      `the workspace policy does not load, so no worker starts: ${failureLine(ws.policy)}`,
+    );
   return { policy: ws.policy.value, segments: ws.segments, templates: templatePort(ws.templates) };
 }
 
 /** Wires the real adapters into the activities' ports: the one place infra meets the send path. */
-export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer: Mailer; sms?: SmsChannel; client: Client; taskQueue: string; content: WorkerContent; notifier?: ProcessorNotifier }): ActivityDeps & { content: DeployedContent } {
+export function buildActivityDeps(
+  config: AppConfig,
+  io: {
+    redis: Redis;
+    mailer: Mailer;
+    sms?: SmsChannel;
+    client: Client;
+    taskQueue: string;
+    content: WorkerContent;
+    notifier?: ProcessorNotifier;
+  },
+): ActivityDeps & { content: DeployedContent } {
   const s = createServices(config, io.redis, io.content.policy);
   const content = new DeployedContent(s.bundles, { policy: io.content.policy });
   const messages = new EmailMessages(io.redis, s.keys);
@@ -91,7 +109,8 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     readFields: (ref, fields) => s.subjects.readFields(ref, fields),
     openFields: (ref, fields, sealed) => s.subjects.openFields(ref, fields, sealed),
     suppressHardBounce: (ref) => s.consent.suppress(ref, 'hard_bounce', 'smtp'),
-    rememberMessage: (messageId, sent) => messages.remember(messageId, { ref: sent.ref, decisionId: sent.decisionId, spec: sent.spec }),
+    rememberMessage: (messageId, sent) =>
+      messages.remember(messageId, { ref: sent.ref, decisionId: sent.decisionId, spec: sent.spec }),
     appendLog: (entries, opts) => s.log.appendBatch(entries, opts),
     ledger: s.ledger,
     templates: io.content.templates,
@@ -107,7 +126,13 @@ export function buildActivityDeps(config: AppConfig, io: { redis: Redis; mailer:
     ...subjectRequestDeps(config, s, { redis: io.redis, client: io.client, notifier: io.notifier }),
     ...reviewDeps(config, s, { redis: io.redis, client: io.client, taskQueue: io.taskQueue }),
     ...retentionDeps(config, s, { redis: io.redis, client: io.client }),
-    ...monitorDeps(config, s, { redis: io.redis, client: io.client, taskQueue: io.taskQueue, mailer: io.mailer, policy: io.content.policy }),
+    ...monitorDeps(config, s, {
+      redis: io.redis,
+      client: io.client,
+      taskQueue: io.taskQueue,
+      mailer: io.mailer,
+      policy: io.content.policy,
+    }),
     now: () => new Date(),
   };
 }
@@ -132,23 +157,52 @@ export interface RunningWorker {
 }
 
 /** Opens the infra clients, builds the activity deps and starts polling; `shutdown()` drains and closes all of it. */
-export async function startWorker(config: AppConfig, endpoints: WorkerEndpoints, opts: { content: WorkerContent; taskQueue?: string; notifier?: ProcessorNotifier }): Promise<RunningWorker> {
+export async function startWorker(
+  config: AppConfig,
+  endpoints: WorkerEndpoints,
+  opts: { content: WorkerContent; taskQueue?: string; notifier?: ProcessorNotifier },
+): Promise<RunningWorker> {
   // Auto-pipelining batches the many small commands of a chunk into few socket writes.
-  const redis = connectRedis(endpoints.redisUrl, { maxRetriesPerRequest: 3, commandTimeout: 5000, enableAutoPipelining: true }, config.redisCluster);
+  const redis = connectRedis(
+    endpoints.redisUrl,
+    { maxRetriesPerRequest: 3, commandTimeout: 5000, enableAutoPipelining: true },
+    config.redisCluster,
+  );
   watchConnection(redis, 'worker');
   const mailer = createMailer(config, endpoints.smtpUrl, { maxConnections: 10 });
   const connection = await connectWorker(endpoints.temporalAddress);
   const client = await connectClient(config, endpoints.temporalAddress);
   const taskQueue = opts.taskQueue ?? config.taskQueue;
   const metrics = new Registry();
-  const sms = endpoints.smppUrl ? createSmsChannel(config, { smppUrl: endpoints.smppUrl, redis, client, taskQueue, services: createServices(config, redis, opts.content.policy) }) : undefined;
-  const plain = buildActivityDeps(config, { redis, mailer, sms: sms?.channel, client, taskQueue, content: opts.content, notifier: opts.notifier });
+  const sms = endpoints.smppUrl
+    ? createSmsChannel(config, {
+        smppUrl: endpoints.smppUrl,
+        redis,
+        client,
+        taskQueue,
+        services: createServices(config, redis, opts.content.policy),
+      })
+    : undefined;
+  const plain = buildActivityDeps(config, {
+    redis,
+    mailer,
+    sms: sms?.channel,
+    client,
+    taskQueue,
+    content: opts.content,
+    notifier: opts.notifier,
+  });
   // Decisions under the worker's own policy name its version, so its snapshot must be kept for review and replay.
   await plain.content.register();
   const monitorMetrics = createMonitorMetrics(metrics);
-  const deps = { ...instrumentSendPorts(plain, createSendMetrics(metrics)), onMonitorPause: (campaign: string) => monitorMetrics.pauses.inc({ campaign }) };
+  const deps = {
+    ...instrumentSendPorts(plain, createSendMetrics(metrics)),
+    onMonitorPause: (campaign: string) => monitorMetrics.pauses.inc({ campaign }),
+  };
   const worker = await createWorker({ config, connection, deps, taskQueue });
-  const server = config.env.CONSENTFLOW_METRICS_ADDR ? await serveMetrics(metrics, config.env.CONSENTFLOW_METRICS_ADDR) : undefined;
+  const server = config.env.CONSENTFLOW_METRICS_ADDR
+    ? await serveMetrics(metrics, config.env.CONSENTFLOW_METRICS_ADDR)
+    : undefined;
   const done = worker.run().finally(async () => {
     await server?.close();
     mailer.close();

@@ -3,7 +3,14 @@ import type { Campaign } from '../domain/campaign.js';
 import type { z } from 'zod';
 import { ENROL_STEP, enrolmentSpec, JOURNEY_END_STEP, journeyWorkflowId, type JourneyStart } from '../domain/run.js';
 import type { LedgerRecord } from '../infra/redis/send-ledger.js';
-import { createRunActivities, exclusionsOf, heartbeat, segmentOf, type BatchCounts, type RunActivityDeps } from './campaign-run.js';
+import {
+  createRunActivities,
+  exclusionsOf,
+  heartbeat,
+  segmentOf,
+  type BatchCounts,
+  type RunActivityDeps,
+} from './campaign-run.js';
 import { mapWindowed } from '../domain/concurrency.js';
 import { fieldsOutsidePurpose } from './segment-page.js';
 import { runGuardedSends, type SendOutcome } from './send-pipeline.js';
@@ -23,9 +30,19 @@ const ENROL_WINDOW = 32;
 
 export { journeyWorkflowId } from '../domain/run.js';
 
-async function requireAllowed(deps: CampaignActivityDeps, purpose: string, fields: readonly string[], what: string): Promise<void> {
+async function requireAllowed(
+  deps: CampaignActivityDeps,
+  purpose: string,
+  fields: readonly string[],
+  what: string,
+): Promise<void> {
   const bad = fieldsOutsidePurpose((await withContent(deps, undefined)).policy(), purpose, fields);
-  if (bad.length) throw ApplicationFailure.create({ type: 'FieldNotAllowedFailure', nonRetryable: true, message: `${what} reads ${bad.join(', ')}, which purpose ${purpose} does not allow` });
+  if (bad.length)
+    throw ApplicationFailure.create({
+      type: 'FieldNotAllowedFailure',
+      nonRetryable: true,
+      message: `${what} reads ${bad.join(', ')}, which purpose ${purpose} does not allow`,
+    });
 }
 
 /** Campaign activities: guarded sends, runs, enrolment, journey outcomes, quiet hours and branch conditions. */
@@ -37,29 +54,75 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
     /** One journey send step for one subject; a denial is a normal result, a transient SMTP failure retries. */
     async sendStep(raw: z.input<typeof SendStepInput>): Promise<SendOutcome> {
       const input = parseInput(SendStepInput, raw, 'sendStep');
-      const [out] = await runGuardedSends(await withContent(deps, input.spec.bundle), input.spec, [input.subjectRef], { heartbeat: () => heartbeat() });
-      if (out!.status === 'deferred' || out!.status === 'busy') throw ApplicationFailure.retryable(`delivery deferred (${out!.reasons.join(', ')}); retrying`, 'TransientSendFailure');
+      const [out] = await runGuardedSends(await withContent(deps, input.spec.bundle), input.spec, [input.subjectRef], {
+        heartbeat: () => heartbeat(),
+      });
+      if (out!.status === 'deferred' || out!.status === 'busy')
+        throw ApplicationFailure.retryable(
+          `delivery deferred (${out!.reasons.join(', ')}); retrying`,
+          'TransientSendFailure',
+        );
       return out!;
     },
 
     /** One page of a journey campaign's run: held-out and not-eligible members are logged, the rest enrolled. */
-    async enrolJourneys(input: { campaign: Campaign; campaignVersion: string; bundle?: string; workflowId: string; runId: string; after: string; count: number; timeScale: number }): Promise<{ cursor: string | null; counts: BatchCounts }> {
+    async enrolJourneys(input: {
+      campaign: Campaign;
+      campaignVersion: string;
+      bundle?: string;
+      workflowId: string;
+      runId: string;
+      after: string;
+      count: number;
+      timeScale: number;
+    }): Promise<{ cursor: string | null; counts: BatchCounts }> {
       const { campaign } = input;
       const bundled = await withContent(deps, input.bundle);
       const refs = await bundled.runs.page(input.runId, input.after, input.count);
       const spec = enrolmentSpec(campaign, input.campaignVersion, input.workflowId, input.runId);
-      const excluded = await exclusionsOf(bundled, segmentOf(bundled, campaign.audience.segment), campaign.id, campaign.options.holdoutPercent, refs);
+      const excluded = await exclusionsOf(
+        bundled,
+        segmentOf(bundled, campaign.audience.segment),
+        campaign.id,
+        campaign.options.holdoutPercent,
+        refs,
+      );
       const closed = await runGuardedSends(bundled, spec, [...excluded.keys()], { excluded });
       const enrol = refs.filter((r) => !excluded.has(r));
       // A sliding window of journey starts: the deterministic ids make a repeat of this page a no-op.
       const started = await mapWindowed(enrol, ENROL_WINDOW, (ref) =>
-        bundled.startJourney(journeyWorkflowId(campaign.id, ref), { v: 1, campaign, campaignVersion: input.campaignVersion, subjectRef: ref, timeScale: input.timeScale, runId: input.runId, ...(input.bundle === undefined ? {} : { bundle: input.bundle }) }),
+        bundled.startJourney(journeyWorkflowId(campaign.id, ref), {
+          v: 1,
+          campaign,
+          campaignVersion: input.campaignVersion,
+          subjectRef: ref,
+          timeScale: input.timeScale,
+          runId: input.runId,
+          ...(input.bundle === undefined ? {} : { bundle: input.bundle }),
+        }),
       );
       const at = clock().toISOString();
-      const rec: LedgerRecord = { runId: input.runId, state: 'closed', at, decisionId: '', decisions: 0, outcome: 'enrolled', reasons: [], logged: true, deferrals: 0, sentBefore: false };
-      await bundled.ledger.put(`${input.workflowId}:${ENROL_STEP}`, enrol.map((ref) => [ref, rec] as const));
+      const rec: LedgerRecord = {
+        runId: input.runId,
+        state: 'closed',
+        at,
+        decisionId: '',
+        decisions: 0,
+        outcome: 'enrolled',
+        reasons: [],
+        logged: true,
+        deferrals: 0,
+        sentBefore: false,
+      };
+      await bundled.ledger.put(
+        `${input.workflowId}:${ENROL_STEP}`,
+        enrol.map((ref) => [ref, rec] as const),
+      );
       heartbeat();
-      const counts: BatchCounts = { enrolled: started.filter((r) => r === 'started').length, duplicate: started.filter((r) => r === 'exists').length };
+      const counts: BatchCounts = {
+        enrolled: started.filter((r) => r === 'started').length,
+        duplicate: started.filter((r) => r === 'exists').length,
+      };
       for (const o of closed) counts[o.status] = (counts[o.status] ?? 0) + 1;
       return { cursor: refs.length === input.count ? refs.at(-1)! : null, counts };
     },
@@ -70,11 +133,33 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       const ref = input.subjectRef;
       const spec = { ...input.spec, stepId: JOURNEY_END_STEP };
       if (input.outcome === 'completed') {
-        const rec: LedgerRecord = { runId: spec.runId, state: 'closed', at: clock().toISOString(), decisionId: '', decisions: 0, outcome: 'completed', reasons: [], logged: true, deferrals: 0, sentBefore: false };
+        const rec: LedgerRecord = {
+          runId: spec.runId,
+          state: 'closed',
+          at: clock().toISOString(),
+          decisionId: '',
+          decisions: 0,
+          outcome: 'completed',
+          reasons: [],
+          logged: true,
+          deferrals: 0,
+          sentBefore: false,
+        };
         await deps.ledger.put(`${spec.workflowId}:${JOURNEY_END_STEP}`, [[ref, rec]]);
         return;
       }
-      await runGuardedSends(deps, spec, [ref], { excluded: new Map([[ref, { outcome: input.outcome, reasons: input.reasons, result: input.atStep ? `at_step=${input.atStep}` : undefined }]]) });
+      await runGuardedSends(deps, spec, [ref], {
+        excluded: new Map([
+          [
+            ref,
+            {
+              outcome: input.outcome,
+              reasons: input.reasons,
+              result: input.atStep ? `at_step=${input.atStep}` : undefined,
+            },
+          ],
+        ]),
+      });
     },
 
     /** Milliseconds until the subject's local time enters the window (0 when inside); reads only the timezone field. */

@@ -1,7 +1,12 @@
 const toMinutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 function localMinutes(nowMs: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(nowMs));
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(nowMs));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
   return get('hour') * 60 + get('minute');
 }
@@ -10,7 +15,11 @@ function localMinutes(nowMs: number, timeZone: string): number {
  * Milliseconds from `nowMs` until local time in `timeZone` is inside [start, end) (a window ending before it starts
  * wraps midnight). An unknown or missing zone falls back to UTC rather than sending at an unchecked hour.
  */
-export function msUntilWindow(nowMs: number, timeZone: string | undefined, window: { start: string; end: string }): number {
+export function msUntilWindow(
+  nowMs: number,
+  timeZone: string | undefined,
+  window: { start: string; end: string },
+): number {
   let zone = 'UTC';
   if (timeZone) {
     try {

@@ -15,7 +15,10 @@ export interface ContentDeps {
 }
 
 /** The policy of record: the workspace's newest deployed one, else the worker's own (no deploys yet). */
-export async function policyOfRecord(deps: { readonly policy: () => CompiledPolicy; readonly content?: Pick<ContentSource, 'currentPolicy'> }): Promise<CompiledPolicy> {
+export async function policyOfRecord(deps: {
+  readonly policy: () => CompiledPolicy;
+  readonly content?: Pick<ContentSource, 'currentPolicy'>;
+}): Promise<CompiledPolicy> {
   return deps.content === undefined ? deps.policy() : deps.content.currentPolicy();
 }
 
@@ -26,10 +29,18 @@ export async function policyOfRecord(deps: { readonly policy: () => CompiledPoli
 export async function withContent<D extends ContentDeps>(deps: D, bundle: string | undefined): Promise<D> {
   if (deps.content === undefined) return deps;
   try {
-    const [policy, c] = await Promise.all([deps.content.currentPolicy(), bundle === undefined ? undefined : deps.content.bundle(bundle)]);
-    return { ...deps, policy: () => policy, ...(c === undefined ? {} : { templates: c.templates, segments: c.segments }) };
+    const [policy, c] = await Promise.all([
+      deps.content.currentPolicy(),
+      bundle === undefined ? undefined : deps.content.bundle(bundle),
+    ]);
+    return {
+      ...deps,
+      policy: () => policy,
+      ...(c === undefined ? {} : { templates: c.templates, segments: c.segments }),
+    };
   } catch (e) {
-    if (e instanceof BundleMissingError) throw ApplicationFailure.create({ type: 'BundleMissingFailure', nonRetryable: true, message: e.message });
+    if (e instanceof BundleMissingError)
+      throw ApplicationFailure.create({ type: 'BundleMissingFailure', nonRetryable: true, message: e.message });
     throw e;
   }
 }

@@ -8,7 +8,14 @@ import { createAlertActivities, type AlertActivityDeps } from './alert.js';
 import { createOperationsActivities, type OperationsActivityDeps } from './operations.js';
 
 /** Everything activities need, wired by the worker's composition root. */
-export type ActivityDeps = CampaignActivityDeps & SubjectRequestDeps & ReviewActivityDeps & RetentionActivityDeps & ReviewRetentionDeps & MonitorActivityDeps & AlertActivityDeps & OperationsActivityDeps;
+export type ActivityDeps = CampaignActivityDeps &
+  SubjectRequestDeps &
+  ReviewActivityDeps &
+  RetentionActivityDeps &
+  ReviewRetentionDeps &
+  MonitorActivityDeps &
+  AlertActivityDeps &
+  OperationsActivityDeps;
 
 /** The worker's activity implementations, built from injected dependencies (tests pass their own). */
 export function createActivities(deps: ActivityDeps) {

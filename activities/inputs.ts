@@ -16,7 +16,11 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, activ
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
-  throw ApplicationFailure.create({ type: INVALID_INPUT_FAILURE, nonRetryable: true, message: `${activity} input is invalid: ${problems}` });
+  throw ApplicationFailure.create({
+    type: INVALID_INPUT_FAILURE,
+    nonRetryable: true,
+    message: `${activity} input is invalid: ${problems}`,
+  });
 }
 
 /** One journey send step for one subject. */
@@ -41,7 +45,11 @@ export const QuietHoursInput = z.object({
 });
 
 /** A field branch condition for one subject. */
-export const FieldConditionInput = z.object({ subjectRef: SubjectRef, purpose: z.string().min(1), condition: BranchCondition.options[0] });
+export const FieldConditionInput = z.object({
+  subjectRef: SubjectRef,
+  purpose: z.string().min(1),
+  condition: BranchCondition.options[0],
+});
 
 /** A consent change to signal to one subject's running journeys. */
 export const SignalJourneysInput = z.object({ subjectRef: SubjectRef, change: ConsentChange });

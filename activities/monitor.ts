@@ -26,7 +26,11 @@ export interface MonitorActivityDeps {
   readonly onMonitorPause?: (campaignId: string) => void;
 }
 
-const WindowInput = z.strictObject({ campaignId: z.string().min(1), since: z.iso.datetime({ precision: 3 }), until: z.iso.datetime({ precision: 3 }) });
+const WindowInput = z.strictObject({
+  campaignId: z.string().min(1),
+  since: z.iso.datetime({ precision: 3 }),
+  until: z.iso.datetime({ precision: 3 }),
+});
 const PauseInput = z.strictObject({
   campaignId: z.string().min(1),
   runId: z.string().min(1),
@@ -34,12 +38,27 @@ const PauseInput = z.strictObject({
   /** The monitor's pause count for this run: one alert and one log entry per pause. */
   seq: z.number().int().min(1),
   at: z.iso.datetime({ precision: 3 }),
-  crossed: z.array(z.strictObject({ rate: z.string(), count: z.number(), sample: z.number(), value: z.number(), threshold: z.number() })).min(1),
+  crossed: z
+    .array(
+      z.strictObject({
+        rate: z.string(),
+        count: z.number(),
+        sample: z.number(),
+        value: z.number(),
+        threshold: z.number(),
+      }),
+    )
+    .min(1),
 });
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const r = schema.safeParse(input);
-  if (!r.success) throw ApplicationFailure.create({ type: 'InvalidActivityInputFailure', nonRetryable: true, message: `${what}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
+  if (!r.success)
+    throw ApplicationFailure.create({
+      type: 'InvalidActivityInputFailure',
+      nonRetryable: true,
+      message: `${what}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    });
   return r.data;
 }
 
@@ -56,7 +75,11 @@ export function createMonitorActivities(deps: MonitorActivityDeps) {
     if (e.kind !== 'decision' || e.outcome !== 'allow') return false;
     const p = await policyFor(e.policyVersion);
     const at = Date.parse(e.at);
-    return fieldsOutsidePurpose(p, e.purpose, e.channel, e.fieldsReleased).length > 0 || noticeOutdated(p, e.purpose, e.noticeVersion, at) || agreementInvalid(p, e.processor, at);
+    return (
+      fieldsOutsidePurpose(p, e.purpose, e.channel, e.fieldsReleased).length > 0 ||
+      noticeOutdated(p, e.purpose, e.noticeVersion, at) ||
+      agreementInvalid(p, e.processor, at)
+    );
   };
   return {
     /** Counts a campaign's log entries with `at` in [since, until), and its unsubscribes. */
@@ -65,24 +88,52 @@ export function createMonitorActivities(deps: MonitorActivityDeps) {
       const since = new Date(w.since);
       const until = new Date(w.until);
       let c = emptyCounts;
-      for await (const e of deps.monitorLog.query({ campaignId: w.campaignId, since, until })) c = countEntry(c, e, await breach(e));
+      for await (const e of deps.monitorLog.query({ campaignId: w.campaignId, since, until }))
+        c = countEntry(c, e, await breach(e));
       return { ...c, unsubscribes: await deps.unsubscribeCount(w.campaignId, since, until) };
     },
     async campaignState(input: { campaignId: string }): Promise<CampaignState> {
-      return deps.campaignState(parse(z.strictObject({ campaignId: z.string().min(1) }), input, 'campaignState').campaignId);
+      return deps.campaignState(
+        parse(z.strictObject({ campaignId: z.string().min(1) }), input, 'campaignState').campaignId,
+      );
     },
     /**
      * Pauses the campaign (the signal first, so sends stop as soon as possible), then logs the pause with its figures
      * under the actor `monitor`, counts it and raises the alert. Each step is idempotent, so a retry repeats none.
      */
-    async pauseByMonitor(input: { campaignId: string; runId: string; window: string; seq: number; at: string; crossed: readonly Crossing[] }): Promise<'paused' | 'not_running'> {
+    async pauseByMonitor(input: {
+      campaignId: string;
+      runId: string;
+      window: string;
+      seq: number;
+      at: string;
+      crossed: readonly Crossing[];
+    }): Promise<'paused' | 'not_running'> {
       const p = parse(PauseInput, input, 'pauseByMonitor');
       const signalled = await deps.pauseCampaign(p.campaignId);
-      const pause = { campaignId: p.campaignId, runId: p.runId, window: p.window, crossed: p.crossed as Crossing[], at: new Date(p.at) };
+      const pause = {
+        campaignId: p.campaignId,
+        runId: p.runId,
+        window: p.window,
+        crossed: p.crossed as Crossing[],
+        at: new Date(p.at),
+      };
       await deps.appendLog([monitorPauseEntry(pause)], { idempotencyKeys: [`monitor-pause|${p.runId}|${p.seq}`] });
       deps.onMonitorPause?.(p.campaignId);
-      const facts = Object.fromEntries([['run', p.runId], ['window', p.window], ...p.crossed.map((x) => [x.rate, `${x.count}/${x.sample}`])]);
-      await deps.raiseAlert({ v: 1, kind: 'monitor_pause', key: `monitor_pause:${p.campaignId}:${p.runId}:${p.seq}`, text: monitorPauseText(pause), at: p.at, campaignId: p.campaignId, facts });
+      const facts = Object.fromEntries([
+        ['run', p.runId],
+        ['window', p.window],
+        ...p.crossed.map((x) => [x.rate, `${x.count}/${x.sample}`]),
+      ]);
+      await deps.raiseAlert({
+        v: 1,
+        kind: 'monitor_pause',
+        key: `monitor_pause:${p.campaignId}:${p.runId}:${p.seq}`,
+        text: monitorPauseText(pause),
+        at: p.at,
+        campaignId: p.campaignId,
+        facts,
+      });
       return signalled === 'signalled' ? 'paused' : 'not_running';
     },
   };

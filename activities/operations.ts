@@ -25,7 +25,13 @@ export function createOperationsActivities(deps: OperationsActivityDeps) {
     /** Whether the decision log accepts appends now; a probe that hangs counts as refused. */
     async probeDecisionLog(): Promise<{ ok: boolean; reason?: string }> {
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS / 1000} s`)), PROBE_TIMEOUT_MS)));
+      const timeout = new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(
+            () => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS / 1000} s`)),
+            PROBE_TIMEOUT_MS,
+          )),
+      );
       try {
         await Promise.race([deps.probeLog(), timeout]);
         return { ok: true };
@@ -51,7 +57,10 @@ export function createOperationsActivities(deps: OperationsActivityDeps) {
           v: 1,
           kind: 'dsr_deadline',
           key: `dsr_deadline:${r.requestId}:${state}`.replace(/[^A-Za-z0-9:._-]/g, '_'),
-          text: state === 'overdue' ? `Subject request ${r.requestId} is overdue: its deadline was ${deadline}. Answer it now (\`consentflow dsar status ${r.requestId}\`).` : `Subject request ${r.requestId} is due by ${deadline}, within two days. Answer it (\`consentflow dsar status ${r.requestId}\`).`,
+          text:
+            state === 'overdue'
+              ? `Subject request ${r.requestId} is overdue: its deadline was ${deadline}. Answer it now (\`consentflow dsar status ${r.requestId}\`).`
+              : `Subject request ${r.requestId} is due by ${deadline}, within two days. Answer it (\`consentflow dsar status ${r.requestId}\`).`,
           at: new Date(now).toISOString(),
           facts: { request: r.requestId, deadline, state },
         });

@@ -9,7 +9,13 @@ import { noticeEntry } from './notice-entry.js';
 import type { AppendLog } from './send-ports.js';
 import type { AlertInput } from '../domain/alert.js';
 import type { z } from 'zod';
-import { InformInput, parseInput, PlanPropagationInput, PropagationFailedInput, SignalJourneysInput } from './inputs.js';
+import {
+  InformInput,
+  parseInput,
+  PlanPropagationInput,
+  PropagationFailedInput,
+  SignalJourneysInput,
+} from './inputs.js';
 
 export type { InformInput } from './inputs.js';
 
@@ -25,9 +31,15 @@ export interface PropagationDeps {
   };
   readonly notifier: ProcessorNotifier;
   /** How the processor knows the subject (captured before an erasure or correction changed the profile). */
-  readonly identities: { forChange(changeId: string, ref: SubjectRef, processor: string): Promise<ProcessorSubject | undefined> };
+  readonly identities: {
+    forChange(changeId: string, ref: SubjectRef, processor: string): Promise<ProcessorSubject | undefined>;
+  };
   /** The current values of those of `fields` the processor received; values never pass through Temporal history. */
-  readonly correctedValues: (ref: SubjectRef, processor: string, fields: readonly string[]) => Promise<Record<string, string>>;
+  readonly correctedValues: (
+    ref: SubjectRef,
+    processor: string,
+    fields: readonly string[],
+  ) => Promise<Record<string, string>>;
   /** Processors that only carry messages and keep nothing to act on: informed as soon as we stop sending. */
   readonly transportProcessors: ReadonlySet<string>;
   /** The clock every status and notice is stamped with. */
@@ -44,8 +56,21 @@ export interface PropagationDeps {
 /** Activities that tell running journeys and processors about withdrawals, unsubscribes, erasures and corrections. */
 export function createPropagationActivities(deps: PropagationDeps) {
   const nowIso = () => deps.now().toISOString();
-  const put = (i: z.output<typeof InformInput>, status: PropagationRecord['status'], attempts: number, lastError?: string) =>
-    deps.propagationStatus.put(i.subjectRef, { changeId: i.changeId, kind: i.kind, processor: i.processor, status, attempts, updatedAt: nowIso(), ...(lastError ? { lastError: lastError.slice(0, 500) } : {}) });
+  const put = (
+    i: z.output<typeof InformInput>,
+    status: PropagationRecord['status'],
+    attempts: number,
+    lastError?: string,
+  ) =>
+    deps.propagationStatus.put(i.subjectRef, {
+      changeId: i.changeId,
+      kind: i.kind,
+      processor: i.processor,
+      status,
+      attempts,
+      updatedAt: nowIso(),
+      ...(lastError ? { lastError: lastError.slice(0, 500) } : {}),
+    });
 
   return {
     /** Signals every running journey of the subject; journeys exit before their next send. */
@@ -102,15 +127,25 @@ export function createPropagationActivities(deps: PropagationDeps) {
         }
       }
       const r = await deps.notifier.notify(input.processor, {
-        v: 2, changeId: input.changeId, kind: input.kind, subject, at: nowIso(), ...(corrections ? { corrections } : {}),
-        ...(input.purpose ? { purpose: input.purpose } : {}), ...(input.channel ? { channel: input.channel } : {}),
+        v: 2,
+        changeId: input.changeId,
+        kind: input.kind,
+        subject,
+        at: nowIso(),
+        ...(corrections ? { corrections } : {}),
+        ...(input.purpose ? { purpose: input.purpose } : {}),
+        ...(input.channel ? { channel: input.channel } : {}),
       });
       if (r.ok) {
         await put(input, 'informed', attempt);
         return 'informed';
       }
       await put(input, 'pending', attempt, r.reason);
-      throw ApplicationFailure.create({ type: r.retryable ? 'ProcessorUnavailableFailure' : 'ProcessorRefusedFailure', nonRetryable: !r.retryable, message: r.reason });
+      throw ApplicationFailure.create({
+        type: r.retryable ? 'ProcessorUnavailableFailure' : 'ProcessorRefusedFailure',
+        nonRetryable: !r.retryable,
+        message: r.reason,
+      });
     },
 
     /**

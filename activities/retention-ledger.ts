@@ -25,7 +25,12 @@ export interface LedgerRetentionResult {
  * Deletes send-ledger records older than retention: they serve idempotency only while their run lives, so one that
  * belongs to a running workflow or an unfinished run is kept whatever its age. Logged per run before deletion.
  */
-export async function expireSendLedger(deps: LedgerRetentionPorts & { readonly appendLog: AppendLog; readonly now: () => Date }, days: number, asOf: Date, beat: () => void): Promise<LedgerRetentionResult> {
+export async function expireSendLedger(
+  deps: LedgerRetentionPorts & { readonly appendLog: AppendLog; readonly now: () => Date },
+  days: number,
+  asOf: Date,
+  beat: () => void,
+): Promise<LedgerRetentionResult> {
   const cutoff = retentionCutoffMs(asOf.getTime(), days);
   const inUse = new Map<string, Promise<boolean>>();
   const used = (f: FoundLedgerRecord) => {
@@ -44,8 +49,23 @@ export async function expireSendLedger(deps: LedgerRetentionPorts & { readonly a
     for (const f of due) byRun.set(f.record.runId ?? '-', [...(byRun.get(f.record.runId ?? '-') ?? []), f]);
     for (const [run, records] of byRun) {
       const times = records.map((f) => Date.parse(f.record.at));
-      const digest = createHash('sha256').update(records.map((f) => f.key).sort().join('\n')).digest('hex').slice(0, 16);
-      const entry = retentionEntry({ cls: 'send_ledger', what: `run=${run}`, reason: `older_than_${days}d`, asOf, at: deps.now(), data: { n: records.length, fromMs: Math.min(...times), toMs: Math.max(...times) } });
+      const digest = createHash('sha256')
+        .update(
+          records
+            .map((f) => f.key)
+            .sort()
+            .join('\n'),
+        )
+        .digest('hex')
+        .slice(0, 16);
+      const entry = retentionEntry({
+        cls: 'send_ledger',
+        what: `run=${run}`,
+        reason: `older_than_${days}d`,
+        asOf,
+        at: deps.now(),
+        data: { n: records.length, fromMs: Math.min(...times), toMs: Math.max(...times) },
+      });
       await deps.appendLog([entry], { idempotencyKeys: [`retention|send_ledger|${run}|${digest}`] });
       removed += await deps.deleteLedgerRecords(records);
     }

@@ -20,7 +20,10 @@ export interface LogRetentionPorts {
   /** Sealed segments entirely older than `cutoff`, per chain only its oldest kept ones. */
   readonly logSegmentsPastRetention: (cutoff: Date) => Promise<LogSegmentRef[]>;
   /** Removes segments of one chain oldest first, each verified; `beforeRemoval` runs after the checks, before any deletion. */
-  readonly removeLogSegments: (files: readonly string[], beforeRemoval: (segments: readonly LogSegmentRef[]) => Promise<void>) => Promise<{ readonly removed: readonly LogSegmentRef[] } | { readonly refused: string }>;
+  readonly removeLogSegments: (
+    files: readonly string[],
+    beforeRemoval: (segments: readonly LogSegmentRef[]) => Promise<void>,
+  ) => Promise<{ readonly removed: readonly LogSegmentRef[] } | { readonly refused: string }>;
 }
 
 /** What a retention run did to the decision log. */
@@ -32,7 +35,11 @@ export interface LogRetentionResult {
 }
 
 /** Seals and removes the log segments past retention, logging each removal before it happens. */
-export async function expireLogSegments(deps: LogRetentionPorts & { readonly appendLog: AppendLog; readonly now: () => Date }, r: RetentionPolicy, asOf: Date): Promise<LogRetentionResult> {
+export async function expireLogSegments(
+  deps: LogRetentionPorts & { readonly appendLog: AppendLog; readonly now: () => Date },
+  r: RetentionPolicy,
+  asOf: Date,
+): Promise<LogRetentionResult> {
   const days = r.logSegmentsDays;
   const cutoff = new Date(retentionCutoffMs(asOf.getTime(), days));
   const refused: string[] = [];
@@ -40,14 +47,24 @@ export async function expireLogSegments(deps: LogRetentionPorts & { readonly app
   const sealRefusal = await deps.sealLogBefore(new Date(Math.min(cutoff.getTime(), deps.now().getTime())));
   if (sealRefusal !== null) refused.push(sealRefusal);
   const byChain = new Map<number, LogSegmentRef[]>();
-  for (const s of await deps.logSegmentsPastRetention(cutoff)) byChain.set(s.partition, [...(byChain.get(s.partition) ?? []), s]);
+  for (const s of await deps.logSegmentsPastRetention(cutoff))
+    byChain.set(s.partition, [...(byChain.get(s.partition) ?? []), s]);
   let segments = 0;
   let entries = 0;
   for (const due of byChain.values()) {
     const res = await deps.removeLogSegments(
       due.map((s) => s.file),
       async (checked) => {
-        const logged = checked.map((s) => retentionEntry({ cls: 'log_segment', what: `${s.file} seq=${s.firstSeq}..${s.lastSeq}`, reason: `older_than_${days}d`, asOf, at: deps.now(), data: { n: s.count, fromMs: s.fromMs, toMs: s.toMs } }));
+        const logged = checked.map((s) =>
+          retentionEntry({
+            cls: 'log_segment',
+            what: `${s.file} seq=${s.firstSeq}..${s.lastSeq}`,
+            reason: `older_than_${days}d`,
+            asOf,
+            at: deps.now(),
+            data: { n: s.count, fromMs: s.fromMs, toMs: s.toMs },
+          }),
+        );
         await deps.appendLog(logged, { idempotencyKeys: checked.map((s) => `retention|log_segment|${s.file}`) });
       },
     );

@@ -15,12 +15,19 @@ export interface RetentionActivityDeps extends LogRetentionPorts, ConsentRetenti
   readonly policy: () => CompiledPolicy;
   /** The deployed content; its current policy, when there is one, is the policy of record. */
   readonly content?: Pick<ContentSource, 'currentPolicy'>;
-  readonly pageSubjects: (cursor: string, count: number) => Promise<{ readonly cursor: string; readonly refs: readonly SubjectRef[] }>;
+  readonly pageSubjects: (
+    cursor: string,
+    count: number,
+  ) => Promise<{ readonly cursor: string; readonly refs: readonly SubjectRef[] }>;
   readonly loadGuardStates: (refs: readonly SubjectRef[]) => Promise<GuardState[]>;
   /** Crypto-shreds a profile, keeping its address hashes and an `erased` suppression so it is never mailed again. */
   readonly shredSubject: (ref: SubjectRef, source: string, now: Date) => Promise<{ readonly alreadyErased: boolean }>;
   /** Deletes the files of a class last written before `cutoffMs`, calling `beforeDelete` with them first; returns their names. */
-  readonly expireFiles: (cls: Extract<RetentionClass, 'access_bundle' | 'report'>, cutoffMs: number, beforeDelete: (files: readonly { readonly name: string; readonly mtimeMs: number }[]) => Promise<void>) => Promise<string[]>;
+  readonly expireFiles: (
+    cls: Extract<RetentionClass, 'access_bundle' | 'report'>,
+    cutoffMs: number,
+    beforeDelete: (files: readonly { readonly name: string; readonly mtimeMs: number }[]) => Promise<void>,
+  ) => Promise<string[]>;
   readonly appendLog: AppendLog;
   readonly now: () => Date;
 }
@@ -75,22 +82,56 @@ export function createRetentionActivities(deps: RetentionActivityDeps) {
           const reason = profileRetentionDue(Object.values(s.consent), r, asOf.getTime());
           if (reason === undefined) continue;
           // Log first, keyed per day and subject, so a retried run neither loses nor doubles the record.
-          await deps.appendLog([retentionEntry({ cls: 'profile', what: 'profile_shredded', reason, asOf, at: deps.now(), subjectRef: ref })], { idempotencyKeys: [`retention|${day}|${ref}`] });
+          await deps.appendLog(
+            [
+              retentionEntry({
+                cls: 'profile',
+                what: 'profile_shredded',
+                reason,
+                asOf,
+                at: deps.now(),
+                subjectRef: ref,
+              }),
+            ],
+            { idempotencyKeys: [`retention|${day}|${ref}`] },
+          );
           await deps.shredSubject(ref, `retention:${reason}`, asOf);
           profiles[reason] += 1;
         }
         heartbeat({ cursor });
       } while (cursor !== '0');
       const removed = { access_bundle: [] as string[], report: [] as string[] };
-      for (const [cls, days] of [['access_bundle', r.accessBundlesDays], ['report', r.reportsDays]] as const) {
+      for (const [cls, days] of [
+        ['access_bundle', r.accessBundlesDays],
+        ['report', r.reportsDays],
+      ] as const) {
         removed[cls] = await deps.expireFiles(cls, retentionCutoffMs(asOf.getTime(), days), async (files) => {
-          const logged = files.map((f) => retentionEntry({ cls, what: f.name, reason: `older_than_${days}d`, asOf, at: deps.now(), data: { fromMs: f.mtimeMs, toMs: f.mtimeMs } }));
+          const logged = files.map((f) =>
+            retentionEntry({
+              cls,
+              what: f.name,
+              reason: `older_than_${days}d`,
+              asOf,
+              at: deps.now(),
+              data: { fromMs: f.mtimeMs, toMs: f.mtimeMs },
+            }),
+          );
           await deps.appendLog(logged, { idempotencyKeys: files.map((f) => `retention|${day}|${cls}|${f.name}`) });
         });
       }
       const logSegments = await expireLogSegments(deps, r, asOf);
-      const sendLedger = await expireSendLedger(deps, r.sendLedgerDays, asOf, () => heartbeat({ phase: 'send_ledger' }));
-      return { asOf: asOf.toISOString(), profiles, accessBundles: removed.access_bundle.length, reports: removed.report.length, logSegments, consentEvents, sendLedger };
+      const sendLedger = await expireSendLedger(deps, r.sendLedgerDays, asOf, () =>
+        heartbeat({ phase: 'send_ledger' }),
+      );
+      return {
+        asOf: asOf.toISOString(),
+        profiles,
+        accessBundles: removed.access_bundle.length,
+        reports: removed.report.length,
+        logSegments,
+        consentEvents,
+        sendLedger,
+      };
     },
   };
 }

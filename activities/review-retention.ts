@@ -2,7 +2,12 @@ import { Context } from '@temporalio/activity';
 import { consentEventsPastRetention } from '../domain/consent-retention.js';
 import type { LogEntry } from '../domain/decision-log.js';
 import { profileRetentionDue, retentionCutoffMs, type RetentionClass } from '../domain/retention.js';
-import { buildRetentionReview, RETENTION_GRACE_DAYS, type OverdueHoldings, type RetentionReview } from '../domain/review-retention.js';
+import {
+  buildRetentionReview,
+  RETENTION_GRACE_DAYS,
+  type OverdueHoldings,
+  type RetentionReview,
+} from '../domain/review-retention.js';
 import type { LogQuery } from '../infra/redis/decision-log-query.js';
 import { policyOfRecord } from './content.js';
 import type { RetentionActivityDeps } from './retention.js';
@@ -12,12 +17,18 @@ type Held = { count: number; oldestMs: number | null };
 /** How the review sees what the stores hold past a cut-off, for the classes that need no subject scan. */
 export interface HeldPorts {
   readonly logHeldBefore: (cutoff: Date) => Promise<Held>;
-  readonly filesHeldBefore: (cls: Extract<RetentionClass, 'access_bundle' | 'report'>, cutoffMs: number) => Promise<Held>;
+  readonly filesHeldBefore: (
+    cls: Extract<RetentionClass, 'access_bundle' | 'report'>,
+    cutoffMs: number,
+  ) => Promise<Held>;
 }
 
 /** What the review's retention section reads. */
 export type ReviewRetentionDeps = HeldPorts &
-  Pick<RetentionActivityDeps, 'policy' | 'content' | 'pageSubjects' | 'loadGuardStates' | 'consentHistory' | 'ledgerPages' | 'ledgerInUse' | 'now'> & {
+  Pick<
+    RetentionActivityDeps,
+    'policy' | 'content' | 'pageSubjects' | 'loadGuardStates' | 'consentHistory' | 'ledgerPages' | 'ledgerInUse' | 'now'
+  > & {
     readonly reviewLog: { query(q: LogQuery): AsyncIterable<LogEntry> };
   };
 
@@ -36,7 +47,12 @@ export function createReviewRetentionActivities(deps: ReviewRetentionDeps) {
   return {
     async reviewRetention(input: { readonly sinceMs: number; readonly untilMs: number }): Promise<RetentionReview> {
       const entries: LogEntry[] = [];
-      for await (const e of deps.reviewLog.query({ kind: 'operator', since: new Date(input.sinceMs), until: new Date(input.untilMs) })) if (e.stepId === 'retention') entries.push(e);
+      for await (const e of deps.reviewLog.query({
+        kind: 'operator',
+        since: new Date(input.sinceMs),
+        until: new Date(input.untilMs),
+      }))
+        if (e.stepId === 'retention') entries.push(e);
       // The policy of record, as the retention run applies it, so the two never judge different windows.
       const r = (await policyOfRecord(deps)).bundle.retention;
       // Judged as of `grace` days ago: what a run that stopped since then would have left is overdue now.
@@ -53,9 +69,15 @@ export function createReviewRetentionActivities(deps: ReviewRetentionDeps) {
           const s = states[i];
           if (s === undefined || s.loadError !== undefined) continue;
           const answers = Object.values(s.consent);
-          if (!s.erased && profileRetentionDue(answers, r, asOf) !== undefined) profile = add(profile, Math.max(...answers.map((a) => Date.parse(a.occurredAt))));
+          if (!s.erased && profileRetentionDue(answers, r, asOf) !== undefined)
+            profile = add(profile, Math.max(...answers.map((a) => Date.parse(a.occurredAt))));
           const history = await deps.consentHistory(ref);
-          for (const e of consentEventsPastRetention((history ?? []).map((h) => h.event), r.consentEventsDays, asOf)) consent = add(consent, Date.parse(e.occurredAt));
+          for (const e of consentEventsPastRetention(
+            (history ?? []).map((h) => h.event),
+            r.consentEventsDays,
+            asOf,
+          ))
+            consent = add(consent, Date.parse(e.occurredAt));
         }
         heartbeat({ cursor });
       } while (cursor !== '0');
@@ -67,7 +89,9 @@ export function createReviewRetentionActivities(deps: ReviewRetentionDeps) {
         return inUse.get(k)!;
       };
       for await (const page of deps.ledgerPages()) {
-        for (const f of page) if (Date.parse(f.record.at) < cut(r.sendLedgerDays) && !(await used(f.workflowId, f.record.runId))) ledger = add(ledger, Date.parse(f.record.at));
+        for (const f of page)
+          if (Date.parse(f.record.at) < cut(r.sendLedgerDays) && !(await used(f.workflowId, f.record.runId)))
+            ledger = add(ledger, Date.parse(f.record.at));
         heartbeat({ phase: 'send_ledger' });
       }
       const held: OverdueHoldings = {
@@ -78,7 +102,9 @@ export function createReviewRetentionActivities(deps: ReviewRetentionDeps) {
         report: await deps.filesHeldBefore('report', cut(r.reportsDays)),
         send_ledger: ledger,
       };
-      return buildRetentionReview(entries, held, r, [`Overdue counts data past its retention by more than ${RETENTION_GRACE_DAYS} days, the margin of the daily retention run; the log's count in Redis stops at 1000 per chain.`]);
+      return buildRetentionReview(entries, held, r, [
+        `Overdue counts data past its retention by more than ${RETENTION_GRACE_DAYS} days, the margin of the daily retention run; the log's count in Redis stops at 1000 per chain.`,
+      ]);
     },
   };
 }

@@ -6,7 +6,13 @@ import { SubjectRef } from '../domain/ids.js';
 import type { CompiledPolicy } from '../domain/policy.js';
 import { currentGrantNotices, pendingDoubleOptIns, ulidTime } from '../domain/review-checks.js';
 import { buildReviewReport, reviewLogEntry } from '../domain/review-finish.js';
-import type { ChainResult, KeyStatus, ReportSummary, ReviewReport, SubjectRequestSummary } from '../domain/review-report.js';
+import type {
+  ChainResult,
+  KeyStatus,
+  ReportSummary,
+  ReviewReport,
+  SubjectRequestSummary,
+} from '../domain/review-report.js';
 import type { RetentionReview } from '../domain/review-retention.js';
 import { emptyReviewState, ReviewAccumulator, type ReviewLookups } from '../domain/review.js';
 import type { LogQuery, QueryPage } from '../infra/redis/decision-log-query.js';
@@ -16,15 +22,26 @@ import type { ParkedReview, ReviewStateStore } from '../infra/redis/review-state
 
 /** What review activities need; the worker wires the real log, stores and report directory. */
 export interface ReviewActivityDeps {
-  readonly reviewLog: { queryPage(q: LogQuery, limit: number, cursor?: string): Promise<QueryPage>; query(q: LogQuery): AsyncIterable<LogEntry>; verify(o?: VerifyOptions): Promise<VerifyReport> };
+  readonly reviewLog: {
+    queryPage(q: LogQuery, limit: number, cursor?: string): Promise<QueryPage>;
+    query(q: LogQuery): AsyncIterable<LogEntry>;
+    verify(o?: VerifyOptions): Promise<VerifyReport>;
+  };
   readonly reviewStates: Pick<ReviewStateStore, 'load' | 'save' | 'delete'>;
   readonly consentEvents: (ref: SubjectRef) => Promise<readonly ConsentEvent[]>;
-  readonly pageSubjects: (cursor: string, count: number) => Promise<{ readonly cursor: string; readonly refs: readonly SubjectRef[] }>;
+  readonly pageSubjects: (
+    cursor: string,
+    count: number,
+  ) => Promise<{ readonly cursor: string; readonly refs: readonly SubjectRef[] }>;
   readonly policy: () => CompiledPolicy;
   /** Policy snapshots by version, so each decision is judged by the policy it was made under. */
   readonly policyAt?: (version: string) => Promise<CompiledPolicy | null>;
   readonly appendLog: AppendLog;
-  readonly reviewReports: { write(report: ReviewReport): Promise<ReportSummary>; read(id: string): Promise<ReviewReport | null>; summarize(report: ReviewReport): ReportSummary };
+  readonly reviewReports: {
+    write(report: ReviewReport): Promise<ReportSummary>;
+    read(id: string): Promise<ReviewReport | null>;
+    summarize(report: ReviewReport): ReportSummary;
+  };
   readonly subjectRequests: (now: Date) => Promise<SubjectRequestSummary>;
   /** Each key's age and last rotation at `now`. */
   readonly keyStatus?: (now: Date) => KeyStatus[];
@@ -43,7 +60,10 @@ function reviewFailAlert(s: ReportSummary): AlertInput {
     v: 1,
     kind: 'review_fail',
     key: `review_fail:${s.id}`.replace(/[^A-Za-z0-9:._-]/g, '_'),
-    text: `Compliance review ${s.id} (${s.period.since} to ${s.period.until}) FAILED: ${s.failures.join(', ') || 'see the report'}. Read it with \`consentflow review show ${s.id}\`.`.slice(0, 500),
+    text: `Compliance review ${s.id} (${s.period.since} to ${s.period.until}) FAILED: ${s.failures.join(', ') || 'see the report'}. Read it with \`consentflow review show ${s.id}\`.`.slice(
+      0,
+      500,
+    ),
     at: s.generatedAt,
     facts: { review: s.id, violations: s.violations, chain_breaks: s.chainBreaks, anomalies: s.anomalies },
   };
@@ -64,7 +84,13 @@ function lookups(deps: ReviewActivityDeps): ReviewLookups {
     async findDecision(subjectRef, decisionId) {
       const t = ulidTime(decisionId);
       if (t === null) return null;
-      for await (const e of deps.reviewLog.query({ subjectRef, kind: 'decision', since: new Date(t - ID_LOOKBACK_MS), until: new Date(t + 1) })) if (e.id === decisionId) return e;
+      for await (const e of deps.reviewLog.query({
+        subjectRef,
+        kind: 'decision',
+        since: new Date(t - ID_LOOKBACK_MS),
+        until: new Date(t + 1),
+      }))
+        if (e.id === decisionId) return e;
       return null;
     },
     // Refs come from log entries: one that is no pseudonym has no consent on record, so its sends are flagged.
@@ -81,7 +107,10 @@ async function step(deps: ReviewActivityDeps, parked: ParkedReview, pageSize: nu
   const { progress: p, state } = parked;
   const acc = new ReviewAccumulator(deps.policy(), state);
   if (p.phase === 'baseline' || p.phase === 'period') {
-    const range = p.phase === 'baseline' ? { since: new Date(state.sinceMs - p.baselineDays * DAY_MS), until: new Date(state.sinceMs) } : { since: new Date(state.sinceMs), until: new Date(state.untilMs) };
+    const range =
+      p.phase === 'baseline'
+        ? { since: new Date(state.sinceMs - p.baselineDays * DAY_MS), until: new Date(state.sinceMs) }
+        : { since: new Date(state.sinceMs), until: new Date(state.untilMs) };
     const page = await deps.reviewLog.queryPage(range, pageSize, p.logCursor ?? undefined);
     if (p.phase === 'baseline') acc.addBaselinePage(page.entries);
     else await acc.addPage(page.entries, lookups(deps));
@@ -94,9 +123,19 @@ async function step(deps: ReviewActivityDeps, parked: ParkedReview, pageSize: nu
     for (const events of await Promise.all(refs.map((r) => deps.consentEvents(r)))) {
       c.subjectsScanned++;
       c.pendingDoubleOptIns += pendingDoubleOptIns(events);
-      for (const v of currentGrantNotices(events)) c.noticeVersionsInConsents[String(v)] = (c.noticeVersionsInConsents[String(v)] ?? 0) + 1;
+      for (const v of currentGrantNotices(events))
+        c.noticeVersionsInConsents[String(v)] = (c.noticeVersionsInConsents[String(v)] ?? 0) + 1;
     }
-    return { state, progress: { ...p, phase: cursor === '0' ? 'done' : 'consent', page: p.page + 1, subjectCursor: cursor, consent: c } };
+    return {
+      state,
+      progress: {
+        ...p,
+        phase: cursor === '0' ? 'done' : 'consent',
+        page: p.page + 1,
+        subjectCursor: cursor,
+        consent: c,
+      },
+    };
   }
   return parked;
 }
@@ -108,7 +147,12 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
 
   async function parkedOrFail(id: string): Promise<ParkedReview> {
     const parked = await deps.reviewStates.load(id);
-    if (!parked) throw ApplicationFailure.create({ type: 'ReviewStateMissingFailure', nonRetryable: true, message: `review ${id} has no parked state (expired or never begun); run the review again` });
+    if (!parked)
+      throw ApplicationFailure.create({
+        type: 'ReviewStateMissingFailure',
+        nonRetryable: true,
+        message: `review ${id} has no parked state (expired or never begun); run the review again`,
+      });
     return parked;
   }
 
@@ -116,14 +160,25 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
     /** Parks a fresh state for the review; a repeated call keeps what is already there. */
     async beginReview(input: { id: string; sinceMs: number; untilMs: number; baselineDays: number }): Promise<void> {
       const progress = {
-        phase: input.baselineDays > 0 ? 'baseline' : 'period', page: 0, logCursor: null, subjectCursor: '0', baselineDays: input.baselineDays,
-        consent: { pendingDoubleOptIns: 0, subjectsScanned: 0, noticeVersionsInConsents: {} }, logEntryId: null, generatedAt: null,
+        phase: input.baselineDays > 0 ? 'baseline' : 'period',
+        page: 0,
+        logCursor: null,
+        subjectCursor: '0',
+        baselineDays: input.baselineDays,
+        consent: { pendingDoubleOptIns: 0, subjectsScanned: 0, noticeVersionsInConsents: {} },
+        logEntryId: null,
+        generatedAt: null,
       } as const;
-      await deps.reviewStates.save(input.id, null, { progress, state: emptyReviewState({ sinceMs: input.sinceMs, untilMs: input.untilMs }) });
+      await deps.reviewStates.save(input.id, null, {
+        progress,
+        state: emptyReviewState({ sinceMs: input.sinceMs, untilMs: input.untilMs }),
+      });
     },
 
     /** Reads pages for a slice of time, parking state after each; only the phase and counts go back to the workflow. */
-    async reviewPages(input: { id: string }): Promise<{ phase: string; pages: number; entries: number; done: boolean }> {
+    async reviewPages(input: {
+      id: string;
+    }): Promise<{ phase: string; pages: number; entries: number; done: boolean }> {
       let parked = await parkedOrFail(input.id);
       const until = Date.now() + sliceMs;
       // At least one page per call, then as many as fit in the slice.
@@ -135,13 +190,26 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
         heartbeat({ page: parked.progress.page });
         if (Date.now() >= until) break;
       }
-      return { phase: parked.progress.phase, pages: parked.progress.page, entries: parked.state.entries, done: parked.progress.phase === 'done' };
+      return {
+        phase: parked.progress.phase,
+        pages: parked.progress.page,
+        entries: parked.state.entries,
+        done: parked.progress.phase === 'done',
+      };
     },
 
     /** Verifies every chain (recording the witness when it holds); breaks come back with position and kind. */
     async verifyReviewChain(): Promise<ChainResult> {
       const r = await deps.reviewLog.verify({ recordWitness: true, onProgress: (p) => heartbeat(p) });
-      return { ok: r.ok, entries: r.entries, partitions: r.partitions, segments: r.segments, breaks: r.breaks.slice(0, 100).map((b) => ({ partition: b.partition, seq: b.seq, kind: b.kind, detail: b.detail })) };
+      return {
+        ok: r.ok,
+        entries: r.entries,
+        partitions: r.partitions,
+        segments: r.segments,
+        breaks: r.breaks
+          .slice(0, 100)
+          .map((b) => ({ partition: b.partition, seq: b.seq, kind: b.kind, detail: b.detail })),
+      };
     },
 
     /** Open, completed and overdue subject requests right now. */
@@ -150,24 +218,52 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
     },
 
     /** Builds the report, records the review in the decision log (once), writes JSON and HTML, and drops the parked state. */
-    async finishReview(input: { id: string; chain: ChainResult; subjectRequests: SubjectRequestSummary; retention?: RetentionReview; workflowId: string; runId: string }): Promise<ReportSummary> {
+    async finishReview(input: {
+      id: string;
+      chain: ChainResult;
+      subjectRequests: SubjectRequestSummary;
+      retention?: RetentionReview;
+      workflowId: string;
+      runId: string;
+    }): Promise<ReportSummary> {
       const parked = await deps.reviewStates.load(input.id);
       if (!parked) {
         // A retry after the files were written and the state dropped: the report is the answer.
         const done = await deps.reviewReports.read(input.id);
         if (done) return deps.reviewReports.summarize(done);
-        throw ApplicationFailure.create({ type: 'ReviewStateMissingFailure', nonRetryable: true, message: `review ${input.id} has neither parked state nor a report; run the review again` });
+        throw ApplicationFailure.create({
+          type: 'ReviewStateMissingFailure',
+          nonRetryable: true,
+          message: `review ${input.id} has neither parked state nor a report; run the review again`,
+        });
       }
       let { progress } = parked;
-      const extras = { id: input.id, policy: deps.policy(), chain: input.chain, consent: progress.consent, subjectRequests: input.subjectRequests, keys: deps.keyStatus?.(new Date()) ?? [], ...(input.retention === undefined ? {} : { retention: input.retention }) };
+      const extras = {
+        id: input.id,
+        policy: deps.policy(),
+        chain: input.chain,
+        consent: progress.consent,
+        subjectRequests: input.subjectRequests,
+        keys: deps.keyStatus?.(new Date()) ?? [],
+        ...(input.retention === undefined ? {} : { retention: input.retention }),
+      };
       if (progress.logEntryId === null) {
         const generatedAt = new Date();
         const draft = buildReviewReport(parked.state, { ...extras, generatedAt, logEntryId: null });
         const [entry] = await deps.appendLog([reviewLogEntry(draft, input)]);
-        progress = { ...progress, logEntryId: entry!.id, generatedAt: generatedAt.toISOString(), page: progress.page + 1 };
+        progress = {
+          ...progress,
+          logEntryId: entry!.id,
+          generatedAt: generatedAt.toISOString(),
+          page: progress.page + 1,
+        };
         await deps.reviewStates.save(input.id, parked.progress.page, { state: parked.state, progress });
       }
-      const report = buildReviewReport(parked.state, { ...extras, generatedAt: new Date(progress.generatedAt!), logEntryId: progress.logEntryId });
+      const report = buildReviewReport(parked.state, {
+        ...extras,
+        generatedAt: new Date(progress.generatedAt!),
+        logEntryId: progress.logEntryId,
+      });
       const summary = await deps.reviewReports.write(report);
       if (summary.status === 'fail') await deps.raiseAlert?.(reviewFailAlert(summary));
       await deps.reviewStates.delete(input.id);

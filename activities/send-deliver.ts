@@ -38,8 +38,20 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
     b.logs.push({ entry, key, ref: d.ref, rec });
   };
   const fail = async (result: string, smtpCode?: number, messageId?: string): Promise<SendOutcome> => {
-    const rec: LedgerRecord = { ...d.rec, state: 'closed', at: at(), outcome: 'failed', reasons: [result], smtpCode, messageId };
-    await settle(rec, deliveryEntry(spec, d.ref, d.decisionId, { outcome: 'failed', result, smtpCode, messageId, reasons: [result] }), factKey(spec, d.ref, 'delivery'));
+    const rec: LedgerRecord = {
+      ...d.rec,
+      state: 'closed',
+      at: at(),
+      outcome: 'failed',
+      reasons: [result],
+      smtpCode,
+      messageId,
+    };
+    await settle(
+      rec,
+      deliveryEntry(spec, d.ref, d.decisionId, { outcome: 'failed', result, smtpCode, messageId, reasons: [result] }),
+      factKey(spec, d.ref, 'delivery'),
+    );
     return { ...base, status: 'failed', reasons: [result], smtpCode };
   };
   // The send refuses anything but an allow for this very subject.
@@ -51,7 +63,9 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   // Reserve against the consent epoch the decision saw (a withdrawal committed since then means no send), and
   // read only the released fields, in one round trip. The Message-ID is remembered in the same pipeline flush,
   // before any send, so no message can draw a complaint that matches nothing (an unsent one draws none).
-  const cap = spec.frequencyCap ? { channel: spec.channel, max: spec.frequencyCap.max, windowMs: spec.frequencyCap.perMs, nowMs: b.now().getTime() } : undefined;
+  const cap = spec.frequencyCap
+    ? { channel: spec.channel, max: spec.frequencyCap.max, windowMs: spec.frequencyCap.perMs, nowMs: b.now().getTime() }
+    : undefined;
   const [claimed] = await Promise.all([
     deps.ledger.claim(d.ref, scope, d.rec, d.fresh, messageId, at(), d.decision.fieldsReleased, cap),
     sms ? undefined : deps.rememberMessage?.(messageId, { ref: d.ref, decisionId: d.decisionId, spec }),
@@ -60,7 +74,15 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
     // Consent changed, or other campaigns filled the cap window, since the decision: re-decided as a logged denial.
     const reasons = [claimed.status === 'capped' ? 'frequency_capped' : 'consent_changed'];
     const n = d.rec.decisions + 1;
-    const rec: LedgerRecord = { ...d.rec, state: 'closed', at: at(), decision: 'deny', decisions: n, outcome: 'denied', reasons };
+    const rec: LedgerRecord = {
+      ...d.rec,
+      state: 'closed',
+      at: at(),
+      decision: 'deny',
+      decisions: n,
+      outcome: 'denied',
+      reasons,
+    };
     const entry = reservationDenialEntry(spec, d.ref, d.decisionId, rec.at, reasons);
     await settle(rec, entry, factKey(spec, d.ref, `decision:${n}`));
     return { ...base, status: 'denied', reasons };
@@ -71,21 +93,64 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   if (read.status !== 'found') return fail(`profile_${read.status}`);
   const { [addressField]: address, ...merge } = read.fields;
   if (!address) return fail('address_missing');
-  const links = await messageLinks(deps.tokens, deps.publicUrl, { ref: d.ref, purpose: spec.purpose, channel: spec.channel, campaignId: spec.campaignId, decisionId: d.decisionId });
-  const rendered = deps.templates.render(d.template.id, { fields: merge, links: { ...links }, sender: { name: deps.sender.name, email: deps.sender.email, postalAddress: deps.sender.postalAddress }, postalAddresses: deps.sender.postalAddresses ?? {}, ...(d.language ? { language: d.language } : {}) });
+  const links = await messageLinks(deps.tokens, deps.publicUrl, {
+    ref: d.ref,
+    purpose: spec.purpose,
+    channel: spec.channel,
+    campaignId: spec.campaignId,
+    decisionId: d.decisionId,
+  });
+  const rendered = deps.templates.render(d.template.id, {
+    fields: merge,
+    links: { ...links },
+    sender: { name: deps.sender.name, email: deps.sender.email, postalAddress: deps.sender.postalAddress },
+    postalAddresses: deps.sender.postalAddresses ?? {},
+    ...(d.language ? { language: d.language } : {}),
+  });
   // Strict templates never go out with a hole: a missing value is a logged, permanent failure, not a retry loop.
   if (!rendered.ok) return fail('profile_field_missing');
   try {
     const res = sms
-      ? { code: undefined, ...(await sms.send(address, rendered.text, { ref: d.ref, decisionId: d.decisionId, spec }, (write) => recordAccepted(b, write))) }
-      : await deps.mailer.send({ to: address, fromName: deps.sender.name, subject: rendered.subject, text: rendered.text, html: rendered.html, headers: unsubscribeHeaders(links), messageId });
-    const rec: LedgerRecord = { ...d.rec, state: 'committed', at: at(), messageId, outcome: 'sent', smtpCode: res.code, reasons: [] };
+      ? {
+          code: undefined,
+          ...(await sms.send(address, rendered.text, { ref: d.ref, decisionId: d.decisionId, spec }, (write) =>
+            recordAccepted(b, write),
+          )),
+        }
+      : await deps.mailer.send({
+          to: address,
+          fromName: deps.sender.name,
+          subject: rendered.subject,
+          text: rendered.text,
+          html: rendered.html,
+          headers: unsubscribeHeaders(links),
+          messageId,
+        });
+    const rec: LedgerRecord = {
+      ...d.rec,
+      state: 'committed',
+      at: at(),
+      messageId,
+      outcome: 'sent',
+      smtpCode: res.code,
+      reasons: [],
+    };
     // The commit runs alongside the rest of the batch and its log append (awaited in deliverAll): the entry states
     // what the SMTP server accepted, true whether or not the commit lands.
     const commit = recordAccepted(b, () => deps.ledger.settle(d.ref, scope, rec));
     commit.catch(() => {});
     b.commits.push(commit);
-    b.logs.push({ entry: deliveryEntry(spec, d.ref, d.decisionId, { outcome: 'sent', smtpCode: res.code, messageId, result: 'accepted' }), key: factKey(spec, d.ref, 'delivery'), ref: d.ref, rec });
+    b.logs.push({
+      entry: deliveryEntry(spec, d.ref, d.decisionId, {
+        outcome: 'sent',
+        smtpCode: res.code,
+        messageId,
+        result: 'accepted',
+      }),
+      key: factKey(spec, d.ref, 'delivery'),
+      ref: d.ref,
+      rec,
+    });
     return { ...base, status: 'sent', reasons: [], messageId, smtpCode: res.code };
   } catch (e) {
     // Transient (4xx, connection): this recipient alone waits, with its own backoff, within its own budget.
@@ -93,7 +158,15 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
       const deferrals = d.rec.deferrals + 1;
       if (deferrals >= b.deferral.maxAttempts) return fail('deferred_budget_exhausted', code, messageId);
       const nextAttemptAt = b.now().getTime() + deferralDelay(b.deferral, deferrals);
-      await deps.ledger.settle(d.ref, scope, { ...d.rec, state: 'decided', at: at(), deferrals, nextAttemptAt, reasons: [reason], smtpCode: code });
+      await deps.ledger.settle(d.ref, scope, {
+        ...d.rec,
+        state: 'decided',
+        at: at(),
+        deferrals,
+        nextAttemptAt,
+        reasons: [reason],
+        smtpCode: code,
+      });
       return { ...base, status: 'deferred', reasons: [reason], smtpCode: code, nextAttemptAt };
     };
     const smsFailed = sms ? smsFailure(e) : undefined;
@@ -123,7 +196,18 @@ export async function deliverAll(
   opts: { heartbeat: () => void; deferral: DeferralPolicy; now: () => Date; commitPatienceMs?: number },
 ): Promise<SendOutcome[]> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const b: Batch = { deps, spec, scope, deferral: opts.deferral, now: opts.now, heartbeat: opts.heartbeat, commitPatienceMs: opts.commitPatienceMs ?? COMMIT_PATIENCE_MS, sleep, logs: [], commits: [] };
+  const b: Batch = {
+    deps,
+    spec,
+    scope,
+    deferral: opts.deferral,
+    now: opts.now,
+    heartbeat: opts.heartbeat,
+    commitPatienceMs: opts.commitPatienceMs ?? COMMIT_PATIENCE_MS,
+    sleep,
+    logs: [],
+    commits: [],
+  };
   // Enough in flight to keep the pooled SMTP connections busy, few enough that a 500-subject chunk does not
   // hold 500 rendered MIME trees in memory at once.
   // After the first infrastructure failure no new send starts, but the sends already in flight are seen through
@@ -147,13 +231,23 @@ export async function deliverAll(
   const outcomes = settled.filter((o): o is SendOutcome => o !== undefined);
   // A send that failed gives back the frequency-cap slot its reservation took (a denial at reservation took none).
   if (spec.frequencyCap) {
-    await Promise.all(outcomes.filter((o) => o.status === 'failed').map((o) => deps.ledger.returnCapSlot(o.subjectRef, spec.channel, scope)));
+    await Promise.all(
+      outcomes
+        .filter((o) => o.status === 'failed')
+        .map((o) => deps.ledger.returnCapSlot(o.subjectRef, spec.channel, scope)),
+    );
   }
   // The outcome entries and the last commits share one round trip. Records are not marked logged afterwards: a
   // retry re-appends an outcome under its idempotency key, which hands back the stored entry instead of a second.
-  const appended = b.logs.length ? deps.appendLog(b.logs.map((l) => l.entry), { idempotencyKeys: b.logs.map((l) => l.key) }) : Promise.resolve([]);
+  const appended = b.logs.length
+    ? deps.appendLog(
+        b.logs.map((l) => l.entry),
+        { idempotencyKeys: b.logs.map((l) => l.key) },
+      )
+    : Promise.resolve([]);
   const [committed, logged] = await Promise.allSettled([Promise.all(b.commits), appended]);
-  if (committed.status === 'rejected') throw committed.reason instanceof CommitFailedError ? committed.reason.cause : committed.reason;
+  if (committed.status === 'rejected')
+    throw committed.reason instanceof CommitFailedError ? committed.reason.cause : committed.reason;
   if (logged.status === 'rejected') throw logged.reason;
   return outcomes;
 }

@@ -52,7 +52,17 @@ export function decisionEntry(
 }
 
 /** The log columns of a move abroad: region, the mechanism relied on (reference, kind, dates) and the separate consent. */
-export function transferColumns(t: TransferRecord | null): Pick<LogEntryInput, 'transferTo' | 'transferMechanism' | 'transferMechanismKind' | 'transferValidFrom' | 'transferValidUntil' | 'transferConsentEventId'> {
+export function transferColumns(
+  t: TransferRecord | null,
+): Pick<
+  LogEntryInput,
+  | 'transferTo'
+  | 'transferMechanism'
+  | 'transferMechanismKind'
+  | 'transferValidFrom'
+  | 'transferValidUntil'
+  | 'transferConsentEventId'
+> {
   if (t === null) return {};
   const m = t.mechanism;
   return {
@@ -86,14 +96,43 @@ export function deliveryEntry(
 }
 
 /** The log entry of a member who got no decision on this step: held out, not eligible, or exited. */
-export function outcomeEntry(spec: SendSpec, ref: SubjectRef, outcome: 'held_out' | 'not_eligible' | 'exited', reasons: readonly string[], result?: string): LogEntryInput {
-  return { ...common(spec, ref), kind: 'outcome', outcome, reasons: [...reasons], templateId: spec.templateId, result: result ?? null };
+export function outcomeEntry(
+  spec: SendSpec,
+  ref: SubjectRef,
+  outcome: 'held_out' | 'not_eligible' | 'exited',
+  reasons: readonly string[],
+  result?: string,
+): LogEntryInput {
+  return {
+    ...common(spec, ref),
+    kind: 'outcome',
+    outcome,
+    reasons: [...reasons],
+    templateId: spec.templateId,
+    result: result ?? null,
+  };
 }
 
 /** Idempotency key of one fact about one member on one step of one run: a retry never logs it twice. */
-export const factKey = (spec: Pick<SendSpec, 'runId' | 'stepId'>, ref: SubjectRef, fact: string): string => `${spec.runId}|${spec.stepId}|${ref}|${fact}`;
+export const factKey = (spec: Pick<SendSpec, 'runId' | 'stepId'>, ref: SubjectRef, fact: string): string =>
+  `${spec.runId}|${spec.stepId}|${ref}|${fact}`;
 
 /** The explicit re-decision logged when a reservation finds the consent epoch moved: the allow it replaces no longer holds. */
-export function reservationDenialEntry(spec: SendSpec, ref: SubjectRef, replaces: string, at: string, reasons: readonly string[] = ['consent_changed']): LogEntryInput {
-  return { ...common(spec, ref), kind: 'decision', outcome: 'deny', reasons: [...reasons], decisionId: replaces, result: 'redecided_at_reservation', templateId: spec.templateId, at };
+export function reservationDenialEntry(
+  spec: SendSpec,
+  ref: SubjectRef,
+  replaces: string,
+  at: string,
+  reasons: readonly string[] = ['consent_changed'],
+): LogEntryInput {
+  return {
+    ...common(spec, ref),
+    kind: 'decision',
+    outcome: 'deny',
+    reasons: [...reasons],
+    decisionId: replaces,
+    result: 'redecided_at_reservation',
+    templateId: spec.templateId,
+    at,
+  };
 }

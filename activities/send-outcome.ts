@@ -1,7 +1,17 @@
 import type { SubjectRef } from '../domain/ids.js';
 
 /** Where one member of a batch ended: a terminal outcome, or deferred / busy (the run comes back for it). */
-export type SendStatus = 'sent' | 'denied' | 'failed' | 'held_out' | 'not_eligible' | 'exited' | 'enrolled' | 'completed' | 'deferred' | 'busy';
+export type SendStatus =
+  | 'sent'
+  | 'denied'
+  | 'failed'
+  | 'held_out'
+  | 'not_eligible'
+  | 'exited'
+  | 'enrolled'
+  | 'completed'
+  | 'deferred'
+  | 'busy';
 
 /** One subject's result; a denial is a logged outcome, not an error. */
 export interface SendOutcome {

@@ -6,7 +6,14 @@ import type { GuardState } from '../domain/consent-state.js';
 import type { LogEntryInput } from '../domain/decision-log.js';
 import type { TemplateInfo, TemplatePort } from '../domain/template-port.js';
 import { SendLedger, terminalFor, type LedgerRecord, type TerminalOutcome } from '../infra/redis/send-ledger.js';
-import { decisionEntry, deliveryEntry, factKey, outcomeEntry, reservationDenialEntry, type SendSpec } from './send-entries.js';
+import {
+  decisionEntry,
+  deliveryEntry,
+  factKey,
+  outcomeEntry,
+  reservationDenialEntry,
+  type SendSpec,
+} from './send-entries.js';
 import { deliverAll } from './send-deliver.js';
 import type { Delivery, SendPipelineDeps, SendState } from './send-ports.js';
 import type { CapRead } from '../infra/redis/guard-state-load.js';
@@ -14,7 +21,16 @@ import { DEFAULT_DEFERRAL, type DeferralPolicy, type SendOutcome } from './send-
 
 export type { SendSpec } from './send-entries.js';
 export type { SendOutcome } from './send-outcome.js';
-export type { AppendLog, Delivery, FieldsRead, RenderResult, SendPipelineDeps, SendState, TemplateInfo, TemplatePort } from './send-ports.js';
+export type {
+  AppendLog,
+  Delivery,
+  FieldsRead,
+  RenderResult,
+  SendPipelineDeps,
+  SendState,
+  TemplateInfo,
+  TemplatePort,
+} from './send-ports.js';
 
 /** The guard's answer for one subject on one send step, with the template it would use. */
 export interface SendDecision {
@@ -26,7 +42,14 @@ export interface SendDecision {
 }
 
 /** Picks the template (generic fallback when personalisation is off) and runs the guard; the dry run shares it. */
-export function decideSend(templates: TemplatePort, policy: CompiledPolicy, spec: Pick<SendSpec, 'campaignId' | 'stepId' | 'purpose' | 'channel' | 'processor' | 'templateId'>, ref: SubjectRef, state: GuardState, now: Date): SendDecision {
+export function decideSend(
+  templates: TemplatePort,
+  policy: CompiledPolicy,
+  spec: Pick<SendSpec, 'campaignId' | 'stepId' | 'purpose' | 'channel' | 'processor' | 'templateId'>,
+  ref: SubjectRef,
+  state: GuardState,
+  now: Date,
+): SendDecision {
   return { ref, ...decideTemplatedSend((id) => templates.info(id), policy, spec, ref, state, now) };
 }
 
@@ -34,7 +57,14 @@ export function decideSend(templates: TemplatePort, policy: CompiledPolicy, spec
  * Guard state and send record of every member, one script per subject, in one round trip (members settled before
  * the guard need their record only). What the caller already loaded is not loaded again.
  */
-export async function loadSendStates(deps: SendPipelineDeps, scope: string, refs: readonly SubjectRef[], excluded: ReadonlyMap<SubjectRef, unknown>, have?: ReadonlyMap<SubjectRef, SendState>, cap?: CapRead): Promise<Map<SubjectRef, SendState>> {
+export async function loadSendStates(
+  deps: SendPipelineDeps,
+  scope: string,
+  refs: readonly SubjectRef[],
+  excluded: ReadonlyMap<SubjectRef, unknown>,
+  have?: ReadonlyMap<SubjectRef, SendState>,
+  cap?: CapRead,
+): Promise<Map<SubjectRef, SendState>> {
   const out = new Map(have ?? []);
   const todo = refs.filter((r) => !out.has(r));
   const guarded = todo.filter((r) => !excluded.has(r));
@@ -43,15 +73,28 @@ export async function loadSendStates(deps: SendPipelineDeps, scope: string, refs
     guarded.length ? deps.loadGuardStatesWith(guarded, (ref) => deps.ledger.key(ref, scope), cap) : [],
     deps.ledger.lookup(settled.map((ref) => ({ ref, scope }))),
   ]);
-  guarded.forEach((r, i) => out.set(r, { state: withState[i]!.state, record: SendLedger.parse(withState[i]!.extra), capWindow: withState[i]!.capWindow }));
+  guarded.forEach((r, i) =>
+    out.set(r, {
+      state: withState[i]!.state,
+      record: SendLedger.parse(withState[i]!.extra),
+      capWindow: withState[i]!.capWindow,
+    }),
+  );
   settled.forEach((r, i) => out.set(r, { record: records[i] }));
   return out;
 }
 
 /** What a capped step reads with each guard state: the subject's window on the step's channel, ending now. */
-export function capReadOf(deps: Pick<SendPipelineDeps, 'ledger'>, spec: Pick<SendSpec, 'frequencyCap' | 'channel'>, scope: string, nowMs: number): CapRead | undefined {
+export function capReadOf(
+  deps: Pick<SendPipelineDeps, 'ledger'>,
+  spec: Pick<SendSpec, 'frequencyCap' | 'channel'>,
+  scope: string,
+  nowMs: number,
+): CapRead | undefined {
   const cap = spec.frequencyCap;
-  return cap ? { key: (ref) => deps.ledger.capKey(ref, spec.channel), sinceMs: nowMs - cap.perMs, member: scope } : undefined;
+  return cap
+    ? { key: (ref) => deps.ledger.capKey(ref, spec.channel), sinceMs: nowMs - cap.perMs, member: scope }
+    : undefined;
 }
 
 /** A member settled before the guard: held out, not eligible for the audience, or exited. */
@@ -85,17 +128,39 @@ interface NewDecision {
   readonly why?: string;
 }
 
-const fromRecord = (ref: SubjectRef, rec: LedgerRecord): SendOutcome => ({ subjectRef: ref, status: rec.outcome ?? 'failed', reasons: rec.reasons, decisionId: rec.decisionId, messageId: rec.messageId, smtpCode: rec.smtpCode });
+const fromRecord = (ref: SubjectRef, rec: LedgerRecord): SendOutcome => ({
+  subjectRef: ref,
+  status: rec.outcome ?? 'failed',
+  reasons: rec.reasons,
+  decisionId: rec.decisionId,
+  messageId: rec.messageId,
+  smtpCode: rec.smtpCode,
+});
 
 /** The entry (and its fact key) that makes a terminal record visible in the log, for a retry that finds it unlogged. */
-function terminalEntry(spec: SendSpec, ref: SubjectRef, rec: LedgerRecord): { entry: LogEntryInput; fact: string } | undefined {
+function terminalEntry(
+  spec: SendSpec,
+  ref: SubjectRef,
+  rec: LedgerRecord,
+): { entry: LogEntryInput; fact: string } | undefined {
   if (rec.outcome === 'sent' || rec.outcome === 'failed') {
-    const entry = deliveryEntry(spec, ref, rec.decisionId, { outcome: rec.outcome, smtpCode: rec.smtpCode, messageId: rec.messageId, result: 'recovered_after_retry', reasons: rec.reasons });
+    const entry = deliveryEntry(spec, ref, rec.decisionId, {
+      outcome: rec.outcome,
+      smtpCode: rec.smtpCode,
+      messageId: rec.messageId,
+      result: 'recovered_after_retry',
+      reasons: rec.reasons,
+    });
     return { entry, fact: 'delivery' };
   }
-  if (rec.outcome === 'held_out' || rec.outcome === 'not_eligible' || rec.outcome === 'exited') return { entry: outcomeEntry(spec, ref, rec.outcome, rec.reasons), fact: 'outcome' };
+  if (rec.outcome === 'held_out' || rec.outcome === 'not_eligible' || rec.outcome === 'exited')
+    return { entry: outcomeEntry(spec, ref, rec.outcome, rec.reasons), fact: 'outcome' };
   // An unlogged denial is the re-decision made at reservation (a first decision is logged before its record).
-  if (rec.outcome === 'denied') return { entry: reservationDenialEntry(spec, ref, rec.decisionId, rec.at, rec.reasons), fact: `decision:${rec.decisions}` };
+  if (rec.outcome === 'denied')
+    return {
+      entry: reservationDenialEntry(spec, ref, rec.decisionId, rec.at, rec.reasons),
+      fact: `decision:${rec.decisions}`,
+    };
   return undefined;
 }
 
@@ -112,22 +177,65 @@ function consentLanguage(state: GuardState | undefined, decision: Decision): str
  * fields, render strictly, reserve against the consent epoch, deliver, append the delivery outcomes. A retry finds
  * the ledger record and reuses the decision of record; every member ends in one terminal outcome.
  */
-export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, refs: readonly SubjectRef[], opts: SendOptions = {}): Promise<SendOutcome[]> {
+export async function runGuardedSends(
+  deps: SendPipelineDeps,
+  spec: SendSpec,
+  refs: readonly SubjectRef[],
+  opts: SendOptions = {},
+): Promise<SendOutcome[]> {
   const clock = deps.now ?? (() => new Date());
   const now = clock();
   const scope = `${spec.workflowId}:${spec.stepId}`;
   const excluded = opts.excluded ?? new Map<SubjectRef, Exclusion>();
-  const loaded = await loadSendStates(deps, scope, refs, excluded, opts.loaded, capReadOf(deps, spec, scope, now.getTime()));
+  const loaded = await loadSendStates(
+    deps,
+    scope,
+    refs,
+    excluded,
+    opts.loaded,
+    capReadOf(deps, spec, scope, now.getTime()),
+  );
   const records = refs.map((r) => loaded.get(r)!.record);
   const policy = deps.policy();
   const outcomes = new Map<SubjectRef, SendOutcome>();
   // Facts logged before any decision: unlogged terminal outcomes found on retry (relog) and exclusions (close).
-  const facts: Array<{ ref: SubjectRef; entry: LogEntryInput; key: string; rec: LedgerRecord; relog: boolean; settle?: boolean }> = [];
+  const facts: Array<{
+    ref: SubjectRef;
+    entry: LogEntryInput;
+    key: string;
+    rec: LedgerRecord;
+    relog: boolean;
+    settle?: boolean;
+  }> = [];
   const decisions: NewDecision[] = [];
   const sendable: Delivery[] = [];
-  const close = (ref: SubjectRef, outcome: Exclusion['outcome'], reasons: readonly string[], extra: Partial<LedgerRecord> = {}, result?: string) => {
-    const rec: LedgerRecord = { runId: spec.runId, state: 'closed', at: now.toISOString(), decisionId: '', decisions: 0, outcome, reasons: [...reasons], logged: true, deferrals: 0, sentBefore: false, ...extra };
-    facts.push({ ref, entry: outcomeEntry(spec, ref, outcome, reasons, result), key: factKey(spec, ref, 'outcome'), rec, relog: false });
+  const close = (
+    ref: SubjectRef,
+    outcome: Exclusion['outcome'],
+    reasons: readonly string[],
+    extra: Partial<LedgerRecord> = {},
+    result?: string,
+  ) => {
+    const rec: LedgerRecord = {
+      runId: spec.runId,
+      state: 'closed',
+      at: now.toISOString(),
+      decisionId: '',
+      decisions: 0,
+      outcome,
+      reasons: [...reasons],
+      logged: true,
+      deferrals: 0,
+      sentBefore: false,
+      ...extra,
+    };
+    facts.push({
+      ref,
+      entry: outcomeEntry(spec, ref, outcome, reasons, result),
+      key: factKey(spec, ref, 'outcome'),
+      rec,
+      relog: false,
+    });
   };
 
   refs.forEach((ref, i) => {
@@ -140,10 +248,17 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
     }
     const ex = excluded.get(ref);
     if (ex) return close(ref, ex.outcome, ex.reasons, {}, ex.result);
-    if (rec && (rec.sentBefore || (rec.runId !== spec.runId && rec.outcome === 'sent'))) return close(ref, 'not_eligible', ['already_sent'], { sentBefore: true });
+    if (rec && (rec.sentBefore || (rec.runId !== spec.runId && rec.outcome === 'sent')))
+      return close(ref, 'not_eligible', ['already_sent'], { sentBefore: true });
     const mine = rec?.runId === spec.runId && (rec.state === 'decided' || rec.state === 'reserved') ? rec : undefined;
     if (mine && opts.dueOnly && mine.deferrals > 0 && (mine.nextAttemptAt ?? 0) > now.getTime()) {
-      outcomes.set(ref, { subjectRef: ref, status: 'deferred', reasons: mine.reasons, decisionId: mine.decisionId, nextAttemptAt: mine.nextAttemptAt });
+      outcomes.set(ref, {
+        subjectRef: ref,
+        status: 'deferred',
+        reasons: mine.reasons,
+        decisionId: mine.decisionId,
+        nextAttemptAt: mine.nextAttemptAt,
+      });
       return;
     }
     const state = loaded.get(ref)!.state!;
@@ -152,23 +267,69 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
     if (!mine) return void decisions.push({ d, epoch, n: 1 });
     // The decision of record stands while nothing the guard reads has changed; otherwise it is re-decided, visibly.
     // It stands with the fields it released: a policy changed since must not widen or move what is read and sent.
-    if (mine.decision === 'allow' && d.decision.outcome === 'allow' && d.extraReasons.length === 0 && d.template && mine.epoch === epoch) {
+    if (
+      mine.decision === 'allow' &&
+      d.decision.outcome === 'allow' &&
+      d.extraReasons.length === 0 &&
+      d.template &&
+      mine.epoch === epoch
+    ) {
       if (mine.fieldsReleased && mine.addressField) {
         const decision = { ...d.decision, fieldsReleased: mine.fieldsReleased };
-        return void sendable.push({ ref, decision, addressField: mine.addressField, decisionId: mine.decisionId, template: d.template, rec: mine, fresh: false, language: consentLanguage(state, d.decision) });
+        return void sendable.push({
+          ref,
+          decision,
+          addressField: mine.addressField,
+          decisionId: mine.decisionId,
+          template: d.template,
+          rec: mine,
+          fresh: false,
+          language: consentLanguage(state, d.decision),
+        });
       }
       // A record from before the released fields were kept: what it authorised is not known here, so it is not
       // sent on. A decided one is decided again, explicitly; a reserved one (a crash mid-send) is not resent.
-      if (mine.state === 'decided') return void decisions.push({ d, epoch, n: mine.decisions + 1, replaces: mine.decisionId, why: 'redecided_fields_not_recorded' });
-      const rec: LedgerRecord = { ...mine, state: 'closed', at: now.toISOString(), outcome: 'failed', reasons: ['decision_fields_unrecorded'], logged: true };
-      const entry = deliveryEntry(spec, ref, mine.decisionId, { outcome: 'failed', result: 'not_resent_fields_not_recorded', messageId: mine.messageId, reasons: ['decision_fields_unrecorded'] });
+      if (mine.state === 'decided')
+        return void decisions.push({
+          d,
+          epoch,
+          n: mine.decisions + 1,
+          replaces: mine.decisionId,
+          why: 'redecided_fields_not_recorded',
+        });
+      const rec: LedgerRecord = {
+        ...mine,
+        state: 'closed',
+        at: now.toISOString(),
+        outcome: 'failed',
+        reasons: ['decision_fields_unrecorded'],
+        logged: true,
+      };
+      const entry = deliveryEntry(spec, ref, mine.decisionId, {
+        outcome: 'failed',
+        result: 'not_resent_fields_not_recorded',
+        messageId: mine.messageId,
+        reasons: ['decision_fields_unrecorded'],
+      });
       return void facts.push({ ref, entry, key: factKey(spec, ref, 'delivery'), rec, relog: false, settle: true });
     }
     if (mine.state === 'reserved') {
       // A crash mid-send, and consent changed since: the first attempt may or may not have been delivered, and it
       // must not be repeated. Logged as a failed delivery of the reserved decision.
-      const rec: LedgerRecord = { ...mine, state: 'closed', at: now.toISOString(), outcome: 'failed', reasons: ['consent_changed'], logged: true };
-      const entry = deliveryEntry(spec, ref, mine.decisionId, { outcome: 'failed', result: 'not_resent_after_consent_change', messageId: mine.messageId, reasons: ['consent_changed'] });
+      const rec: LedgerRecord = {
+        ...mine,
+        state: 'closed',
+        at: now.toISOString(),
+        outcome: 'failed',
+        reasons: ['consent_changed'],
+        logged: true,
+      };
+      const entry = deliveryEntry(spec, ref, mine.decisionId, {
+        outcome: 'failed',
+        result: 'not_resent_after_consent_change',
+        messageId: mine.messageId,
+        reasons: ['consent_changed'],
+      });
       return void facts.push({ ref, entry, key: factKey(spec, ref, 'delivery'), rec, relog: false, settle: true });
     }
     decisions.push({ d, epoch, n: mine.decisions + 1, replaces: mine.decisionId });
@@ -186,19 +347,33 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
     }
   }
 
-  const decisionInput = ({ d, replaces, why }: NewDecision) => decisionEntry(spec, d.decision, d.template, d.extraReasons, replaces ? { replaces, result: why ?? 'redecided_after_consent_change' } : undefined);
+  const decisionInput = ({ d, replaces, why }: NewDecision) =>
+    decisionEntry(
+      spec,
+      d.decision,
+      d.template,
+      d.extraReasons,
+      replaces ? { replaces, result: why ?? 'redecided_after_consent_change' } : undefined,
+    );
   const decisionKey = ({ d, n }: NewDecision) => factKey(spec, d.ref, `decision:${n}`);
   const entries = [...facts.map((f) => f.entry), ...decisions.map(decisionInput)];
-  const logged = entries.length ? await deps.appendLog(entries, { idempotencyKeys: [...facts.map((f) => f.key), ...decisions.map(decisionKey)] }) : [];
+  const logged = entries.length
+    ? await deps.appendLog(entries, { idempotencyKeys: [...facts.map((f) => f.key), ...decisions.map(decisionKey)] })
+    : [];
   // A retried batch gets the stored decision back. A stored denial stands; a stored allow that the guard no
   // longer gives is replaced by an explicit re-decision.
   const second = decisions.flatMap((x, i) => {
     const stored = logged[facts.length + i]!;
     const allowed = x.d.decision.outcome === 'allow' && x.d.extraReasons.length === 0 && x.d.template !== undefined;
-    return stored.outcome === 'allow' && !allowed ? [{ i, x: { ...x, n: x.n + 1, replaces: stored.id, why: undefined } }] : [];
+    return stored.outcome === 'allow' && !allowed
+      ? [{ i, x: { ...x, n: x.n + 1, replaces: stored.id, why: undefined } }]
+      : [];
   });
   if (second.length) {
-    const again = await deps.appendLog(second.map(({ x }) => decisionInput(x)), { idempotencyKeys: second.map(({ x }) => decisionKey(x)) });
+    const again = await deps.appendLog(
+      second.map(({ x }) => decisionInput(x)),
+      { idempotencyKeys: second.map(({ x }) => decisionKey(x)) },
+    );
     second.forEach(({ i, x }, k) => ((decisions[i] = x), (logged[facts.length + i] = again[k]!)));
   }
 
@@ -212,7 +387,17 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
       // The crashed attempt's delivery entry may have landed (it is appended alongside the commit): then the SMTP
       // server accepted the message, and that, not a failure, is the outcome of record.
       const stored = logged[i]!;
-      const rec: LedgerRecord = stored.kind === 'delivery' && stored.outcome === 'sent' ? { ...f.rec, state: 'committed', outcome: 'sent', reasons: [], smtpCode: stored.smtpCode ?? undefined, messageId: stored.messageId ?? f.rec.messageId } : f.rec;
+      const rec: LedgerRecord =
+        stored.kind === 'delivery' && stored.outcome === 'sent'
+          ? {
+              ...f.rec,
+              state: 'committed',
+              outcome: 'sent',
+              reasons: [],
+              smtpCode: stored.smtpCode ?? undefined,
+              messageId: stored.messageId ?? f.rec.messageId,
+            }
+          : f.rec;
       abandoned.push(deps.ledger.settle(f.ref, scope, rec));
       return void outcomes.set(f.ref, fromRecord(f.ref, rec));
     }
@@ -223,14 +408,39 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
   const fresh: Delivery[] = [];
   decisions.forEach(({ d, epoch, n }, i) => {
     const entry = logged[facts.length + i]!;
-    const base = { runId: spec.runId, at: now.toISOString(), decisionId: entry.id, decisions: n, epoch, reasons: entry.reasons, deferrals: 0, sentBefore: false } as const;
+    const base = {
+      runId: spec.runId,
+      at: now.toISOString(),
+      decisionId: entry.id,
+      decisions: n,
+      epoch,
+      reasons: entry.reasons,
+      deferrals: 0,
+      sentBefore: false,
+    } as const;
     if (entry.outcome === 'allow' && d.decision.outcome === 'allow' && d.template) {
       // The stored entry is the decision of record (a retried append hands back an earlier attempt's): its fields
       // are the ones read. The record keeps them, and is written by the reservation itself, one round trip not two.
       const addressField = policy.addressFields.get(spec.channel);
-      const rec: LedgerRecord = { ...base, state: 'decided', decision: 'allow', logged: false, fieldsReleased: [...entry.fieldsReleased], addressField };
+      const rec: LedgerRecord = {
+        ...base,
+        state: 'decided',
+        decision: 'allow',
+        logged: false,
+        fieldsReleased: [...entry.fieldsReleased],
+        addressField,
+      };
       const decision = { ...d.decision, fieldsReleased: entry.fieldsReleased };
-      fresh.push({ ref: d.ref, decision, addressField, decisionId: entry.id, template: d.template, rec, fresh: true, language: consentLanguage(loaded.get(d.ref)?.state, d.decision) });
+      fresh.push({
+        ref: d.ref,
+        decision,
+        addressField,
+        decisionId: entry.id,
+        template: d.template,
+        rec,
+        fresh: true,
+        language: consentLanguage(loaded.get(d.ref)?.state, d.decision),
+      });
     } else {
       const rec: LedgerRecord = { ...base, state: 'closed', decision: 'deny', outcome: 'denied', logged: true };
       puts.push([d.ref, rec]);
@@ -239,12 +449,24 @@ export async function runGuardedSends(deps: SendPipelineDeps, spec: SendSpec, re
   });
   const applied = puts.length ? await deps.ledger.put(scope, puts) : [];
   const lost = new Set(puts.filter((_, i) => !applied[i]).map(([ref]) => ref));
-  for (const ref of lost) outcomes.set(ref, { subjectRef: ref, status: 'busy', reasons: ['another_attempt_owns_this_send'], decisionId: null });
+  for (const ref of lost)
+    outcomes.set(ref, {
+      subjectRef: ref,
+      status: 'busy',
+      reasons: ['another_attempt_owns_this_send'],
+      decisionId: null,
+    });
   if (relogged.size) await deps.ledger.markLogged(scope, relogged);
   await Promise.all(abandoned);
 
   sendable.push(...fresh);
-  for (const o of await deliverAll(deps, spec, scope, sendable, { heartbeat: opts.heartbeat ?? (() => {}), deferral: opts.deferral ?? DEFAULT_DEFERRAL, now: clock, commitPatienceMs: opts.commitPatienceMs })) outcomes.set(o.subjectRef, o);
+  for (const o of await deliverAll(deps, spec, scope, sendable, {
+    heartbeat: opts.heartbeat ?? (() => {}),
+    deferral: opts.deferral ?? DEFAULT_DEFERRAL,
+    now: clock,
+    commitPatienceMs: opts.commitPatienceMs,
+  }))
+    outcomes.set(o.subjectRef, o);
   const result = refs.map((r) => outcomes.get(r)!);
   deps.onOutcomes?.(spec, result);
   return result;

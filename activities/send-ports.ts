@@ -15,23 +15,34 @@ import type { SmsChannel } from './send-sms.js';
 export type { TemplateInfo, TemplatePort, RenderResult } from '../domain/template-port.js';
 
 /** Appends entries to the decision log; an idempotency key per entry makes a retried append return the stored one. */
-export type AppendLog = (entries: readonly LogEntryInput[], opts?: { readonly idempotencyKeys?: readonly (string | null)[] }) => Promise<LogEntry[]>;
+export type AppendLog = (
+  entries: readonly LogEntryInput[],
+  opts?: { readonly idempotencyKeys?: readonly (string | null)[] },
+) => Promise<LogEntry[]>;
 
 /** A minimal profile read: only the fields asked for, or why there is none. */
-export type FieldsRead = { status: 'found'; fields: Readonly<Record<string, string>> } | { status: 'not_found' | 'erased' };
+export type FieldsRead =
+  { status: 'found'; fields: Readonly<Record<string, string>> } | { status: 'not_found' | 'erased' };
 
 /** The ports the guarded send path runs on. */
 export interface SendPipelineDeps {
   readonly loadGuardStates: (refs: readonly SubjectRef[]) => Promise<GuardState[]>;
   /** Guard states, each with one more key of the subject's slot (the send record) in the same script; throws if Redis is away. */
   /** Given `cap`, each subject's frequency-cap window on the step's channel is read by the same script. */
-  readonly loadGuardStatesWith: (refs: readonly SubjectRef[], extraKey: (ref: SubjectRef) => string, cap?: CapRead) => Promise<Array<{ readonly state: GuardState; readonly extra: string; readonly capWindow?: CapWindow }>>;
+  readonly loadGuardStatesWith: (
+    refs: readonly SubjectRef[],
+    extraKey: (ref: SubjectRef) => string,
+    cap?: CapRead,
+  ) => Promise<Array<{ readonly state: GuardState; readonly extra: string; readonly capWindow?: CapWindow }>>;
   readonly readFields: (ref: SubjectRef, fields: readonly string[]) => Promise<FieldsRead>;
   /** Decrypts the released fields the reservation read in the same round trip (the subject store's keys). */
   readonly openFields: (ref: SubjectRef, fields: readonly string[], sealed: SealedProfile) => FieldsRead;
   readonly suppressHardBounce: (ref: SubjectRef) => Promise<unknown>;
   /** Remembers which send an email Message-ID belongs to, before it goes out, so a complaint about it can be matched. */
-  readonly rememberMessage?: (messageId: string, sent: { readonly ref: SubjectRef; readonly decisionId: string; readonly spec: SendSpec }) => Promise<void>;
+  readonly rememberMessage?: (
+    messageId: string,
+    sent: { readonly ref: SubjectRef; readonly decisionId: string; readonly spec: SendSpec },
+  ) => Promise<void>;
   readonly appendLog: AppendLog;
   readonly ledger: SendLedger;
   readonly templates: TemplatePort;
@@ -42,7 +53,12 @@ export interface SendPipelineDeps {
   readonly tokens: LinkTokens;
   readonly publicUrl: string;
   /** Who messages come from; `postalAddresses` holds the address as written in other languages (the brand's). */
-  readonly sender: { readonly name: string; readonly email: string; readonly postalAddress: string; readonly postalAddresses?: Readonly<Record<string, string>> };
+  readonly sender: {
+    readonly name: string;
+    readonly email: string;
+    readonly postalAddress: string;
+    readonly postalAddresses?: Readonly<Record<string, string>>;
+  };
   readonly now?: () => Date;
   /** Observes each batch's outcomes (metrics); never personal data beyond the pseudonymous refs it already has. */
   readonly onOutcomes?: (spec: Pick<SendSpec, 'campaignId' | 'channel'>, outcomes: readonly SendOutcome[]) => void;

@@ -5,7 +5,18 @@ import type { SendSpec } from '../domain/send-spec.js';
 export interface SmsSendContext {
   readonly ref: SubjectRef;
   readonly decisionId: string;
-  readonly spec: Pick<SendSpec, 'campaignId' | 'campaignVersion' | 'workflowId' | 'runId' | 'stepId' | 'purpose' | 'channel' | 'processor' | 'templateId'>;
+  readonly spec: Pick<
+    SendSpec,
+    | 'campaignId'
+    | 'campaignVersion'
+    | 'workflowId'
+    | 'runId'
+    | 'stepId'
+    | 'purpose'
+    | 'channel'
+    | 'processor'
+    | 'templateId'
+  >;
 }
 
 /**
@@ -16,7 +27,12 @@ export type RecordAccepted = (write: () => Promise<void>) => Promise<void>;
 
 /** The SMS channel port: submit (remembering each SMSC id for its receipts) and suppress a number that cannot receive. */
 export interface SmsChannel {
-  send(to: string, text: string, ctx: SmsSendContext, record?: RecordAccepted): Promise<{ readonly messageIds: readonly string[] }>;
+  send(
+    to: string,
+    text: string,
+    ctx: SmsSendContext,
+    record?: RecordAccepted,
+  ): Promise<{ readonly messageIds: readonly string[] }>;
   suppress(ref: SubjectRef): Promise<unknown>;
 }
 
@@ -33,6 +49,11 @@ export function smsFailure(e: unknown): SmsFailure | undefined {
   const { status, permanent } = e as Error & { status?: number; permanent?: boolean };
   if (status === undefined) return { transient: true, reason: 'smpp_unreachable', suppress: false };
   // 0x0B invalid destination, 0x0A invalid source, 0x45 submit failed: the number itself is the problem only for 0x0B.
-  if (permanent) return { transient: false, reason: status === 0x0b ? 'sms_invalid_number' : 'smpp_rejected', suppress: status === 0x0b };
+  if (permanent)
+    return {
+      transient: false,
+      reason: status === 0x0b ? 'sms_invalid_number' : 'smpp_rejected',
+      suppress: status === 0x0b,
+    };
   return { transient: true, reason: `smpp_status_${status}`, suppress: false };
 }

@@ -29,10 +29,13 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** Parses `name:role:secret,...` (the config schema has checked the shape). */
 export function parseApiKeys(value: string | undefined): ApiKeySpec[] {
-  return (value ?? '').split(',').filter(Boolean).map((part) => {
-    const [name, role, ...rest] = part.split(':');
-    return { name: name!, role: role as ApiRole, secret: rest.join(':') };
-  });
+  return (value ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((part) => {
+      const [name, role, ...rest] = part.split(':');
+      return { name: name!, role: role as ApiRole, secret: rest.join(':') };
+    });
 }
 
 /** API keys held as SHA-256 digests only; a presented key is compared against every one in constant time. */
@@ -60,7 +63,12 @@ export class ApiKeyring {
       if (!m) throw new ApiError(401, 'unauthenticated', 'send an API key as "Authorization: Bearer <key>"');
       const caller = this.identify(m[1]!);
       if (!caller) throw new ApiError(401, 'unauthenticated', 'the API key is not valid');
-      if (!roles.includes(caller.role)) throw new ApiError(403, 'forbidden', `role ${caller.role} may not use this endpoint; it needs ${roles.join(' or ')}`);
+      if (!roles.includes(caller.role))
+        throw new ApiError(
+          403,
+          'forbidden',
+          `role ${caller.role} may not use this endpoint; it needs ${roles.join(' or ')}`,
+        );
       req.caller = caller;
     };
   }

@@ -47,14 +47,23 @@ export interface ApiDeps {
 }
 
 /** The Fastify instance type with the zod type provider. */
-export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+export type ApiApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 const TOKEN_STATUS = { malformed: 400, bad_signature: 403, wrong_scope: 403, expired: 410 } as const;
 
 /** Verifies a subject link token or throws a 4xx naming what is wrong; nothing is changed on failure. */
 export async function claimsOf(deps: ApiDeps, token: string, scope: TokenScope): Promise<TokenClaims> {
   const r = await deps.services.tokens.verify(token, scope);
-  if (!r.ok) throw new ApiError(TOKEN_STATUS[r.code], `token_${r.code}`, r.message, [{ path: 'params.token', message: r.message }]);
+  if (!r.ok)
+    throw new ApiError(TOKEN_STATUS[r.code], `token_${r.code}`, r.message, [
+      { path: 'params.token', message: r.message },
+    ]);
   return r.claims;
 }
 
@@ -62,14 +71,27 @@ export async function claimsOf(deps: ApiDeps, token: string, scope: TokenScope):
 export function refOfParam(deps: ApiDeps, id: string): SubjectRef {
   const r = SubjectId.safeParse(id);
   // The id is personal data: the message describes the problem without echoing it.
-  if (!r.success) throw new ApiError(400, 'invalid_request', `params.id is invalid: ${r.error.issues[0]?.message}`, [{ path: 'params.id', message: r.error.issues[0]?.message ?? 'invalid' }]);
+  if (!r.success)
+    throw new ApiError(400, 'invalid_request', `params.id is invalid: ${r.error.issues[0]?.message}`, [
+      { path: 'params.id', message: r.error.issues[0]?.message ?? 'invalid' },
+    ]);
   return deps.services.pseudonymize(r.data);
 }
 
 /** Starts propagation of a withdrawal, unsubscribe or erasure to running journeys and processors. */
-export async function propagate(deps: ApiDeps, ref: SubjectRef, change: { kind: PropagationKind; changeId?: string; purpose?: string; channel?: string }): Promise<string> {
+export async function propagate(
+  deps: ApiDeps,
+  ref: SubjectRef,
+  change: { kind: PropagationKind; changeId?: string; purpose?: string; channel?: string },
+): Promise<string> {
   return startPropagation(deps.temporal, deps.taskQueue, {
-    v: 1, changeId: change.changeId ?? ulid(), kind: change.kind, subjectRef: ref, purpose: change.purpose, channel: change.channel, retry: deps.propagationRetry,
+    v: 1,
+    changeId: change.changeId ?? ulid(),
+    kind: change.kind,
+    subjectRef: ref,
+    purpose: change.purpose,
+    channel: change.channel,
+    retry: deps.propagationRetry,
   });
 }
 

@@ -11,7 +11,10 @@ export function reasonOf(req: FastifyRequest): string | undefined {
   const raw = req.headers[REASON_HEADER];
   if (raw === undefined) return undefined;
   const r = Reason.safeParse(Array.isArray(raw) ? raw.join(' ') : raw);
-  if (!r.success) throw new ApiError(400, 'invalid_reason', `header ${REASON_HEADER} ${r.error.issues[0]?.message}`, [{ path: `headers.${REASON_HEADER}`, message: r.error.issues[0]?.message ?? 'invalid' }]);
+  if (!r.success)
+    throw new ApiError(400, 'invalid_reason', `header ${REASON_HEADER} ${r.error.issues[0]?.message}`, [
+      { path: `headers.${REASON_HEADER}`, message: r.error.issues[0]?.message ?? 'invalid' },
+    ]);
   return r.data;
 }
 
@@ -19,7 +22,13 @@ export function reasonOf(req: FastifyRequest): string | undefined {
  * Appends an operator entry for the authenticated caller: the API key name is the actor. Reads call it before
  * answering, so a read the log cannot record is refused (the append throws and the request fails).
  */
-export async function recordApiOperator(deps: ApiDeps, req: FastifyRequest, a: Omit<OperatorActionInput, 'actor' | 'reason' | 'at'>): Promise<void> {
+export async function recordApiOperator(
+  deps: ApiDeps,
+  req: FastifyRequest,
+  a: Omit<OperatorActionInput, 'actor' | 'reason' | 'at'>,
+): Promise<void> {
   const reason = reasonOf(req);
-  await deps.services.log.append(operatorEntry({ ...a, actor: req.caller!.name, at: nowOf(deps), ...(reason ? { reason } : {}) }));
+  await deps.services.log.append(
+    operatorEntry({ ...a, actor: req.caller!.name, at: nowOf(deps), ...(reason ? { reason } : {}) }),
+  );
 }

@@ -5,7 +5,13 @@ import type { ApiApp, ApiDeps } from './deps.js';
 import { ApiError } from './errors.js';
 
 /** Which limit a route counts against; `oneClick` is the RFC 8058 POST, limited only when its token is bad. */
-export const RateBucket = { subject: 'subject', consent: 'consent', api: 'api', oneClick: 'oneClick', none: 'none' } as const;
+export const RateBucket = {
+  subject: 'subject',
+  consent: 'consent',
+  api: 'api',
+  oneClick: 'oneClick',
+  none: 'none',
+} as const;
 export type RateBucket = (typeof RateBucket)[keyof typeof RateBucket];
 
 /** The bucket of a route, from its method and URL pattern. */
@@ -26,7 +32,8 @@ export function bucketOf(method: string, url: string): RateBucket {
 export async function registerRateLimits(app: ApiApp, deps: ApiDeps): Promise<void> {
   const limits = deps.config.rateLimits;
   // Counters are keyed by an HMAC of the IP, so Redis never holds client addresses.
-  const ipKey = (req: FastifyRequest): string => `ip:${createHmac('sha256', deps.config.secrets.pseudonymKey).update(req.ip).digest('base64url').slice(0, 22)}`;
+  const ipKey = (req: FastifyRequest): string =>
+    `ip:${createHmac('sha256', deps.config.secrets.pseudonymKey).update(req.ip).digest('base64url').slice(0, 22)}`;
   // A valid API key is its own client (services behind one NAT do not share a limit); anything else counts by IP.
   const callerKey = (req: FastifyRequest): string => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
@@ -43,7 +50,15 @@ export async function registerRateLimits(app: ApiApp, deps: ApiDeps): Promise<vo
     if (bucket === 'none' || route.config?.rateLimit !== undefined) return;
     const max = bucket === 'api' ? limits.api : bucket === 'consent' ? limits.consent : limits.subject;
     const keyGenerator = bucket === 'api' || (bucket === 'consent' && route.url.startsWith('/v1/')) ? callerKey : ipKey;
-    route.config = { ...route.config, rateLimit: { max, timeWindow: 60_000, keyGenerator, ...(bucket === 'oneClick' ? { allowList: oneClickAllowed } : {}) } };
+    route.config = {
+      ...route.config,
+      rateLimit: {
+        max,
+        timeWindow: 60_000,
+        keyGenerator,
+        ...(bucket === 'oneClick' ? { allowList: oneClickAllowed } : {}),
+      },
+    };
   });
   await app.register(rateLimit, {
     global: false,
@@ -52,6 +67,10 @@ export async function registerRateLimits(app: ApiApp, deps: ApiDeps): Promise<vo
     // Fail closed: without the counter store the limit cannot be enforced, so the request is refused (5xx).
     skipOnError: false,
     errorResponseBuilder: (_req, ctx) =>
-      new ApiError(429, 'rate_limited', `too many requests from this client (limit ${ctx.max} per minute); retry after ${ctx.after}`),
+      new ApiError(
+        429,
+        'rate_limited',
+        `too many requests from this client (limit ${ctx.max} per minute); retry after ${ctx.after}`,
+      ),
   });
 }

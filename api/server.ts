@@ -2,12 +2,23 @@ import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import { createServer } from 'node:http';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { ApiApp, ApiDeps } from './deps.js';
 import { errorHandler, sendError } from './errors.js';
 import { sendErrorPage, subjectPages, wantsErrorPage } from './subject-page.js';
 import { registerRateLimits } from './rate-limits.js';
-import { clientErrorHandler, frameworkErrors, MAX_HEADER_BYTES, MAX_PARAM_BYTES, methodTracker } from './strict-http.js';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  MAX_HEADER_BYTES,
+  MAX_PARAM_BYTES,
+  methodTracker,
+} from './strict-http.js';
 import { confirmRoutes } from './routes/confirm.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -34,7 +45,11 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   // Request lines go through the injected logger's serializers, which drop tokens, subject ids and query strings.
   const log = deps.logger ? { loggerInstance: deps.logger } : { logger: false as const };
   const app = Fastify({
-    ...log, bodyLimit: BODY_LIMIT, trustProxy: false, clientErrorHandler, frameworkErrors,
+    ...log,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    clientErrorHandler,
+    frameworkErrors,
     // Generous transport limits, so an over-long token or id meets the schema (400 naming it) before a 414 or 431.
     routerOptions: { maxParamLength: MAX_PARAM_BYTES },
     serverFactory: (handler) => createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler),
@@ -44,8 +59,19 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   const allowedMethods = methodTracker(app);
   const notFound = (req: FastifyRequest, reply: FastifyReply) => {
     const allow = allowedMethods(req);
-    if (allow) return sendError(reply.header('allow', allow.join(', ')), 405, 'method_not_allowed', `${req.method} is not supported here; use ${allow.join(', ')}`);
-    return sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]!.replace(/\/(u|why|preferences|confirm)\/.*/, '/$1/…')}`);
+    if (allow)
+      return sendError(
+        reply.header('allow', allow.join(', ')),
+        405,
+        'method_not_allowed',
+        `${req.method} is not supported here; use ${allow.join(', ')}`,
+      );
+    return sendError(
+      reply,
+      404,
+      'not_found',
+      `no route ${req.method} ${req.url.split('?')[0]!.replace(/\/(u|why|preferences|confirm)\/.*/, '/$1/…')}`,
+    );
   };
   const pages = subjectPages(deps);
   // A request that matched no route can still fail early (e.g. QUERY without a body type); it is a 404/405 all the same.
@@ -66,9 +92,22 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'consentflow API', version: '1.0.0', description: 'Consent capture, preference centre, RFC 8058 unsubscribe, why-this-message, privacy notices, data subject requests and reviewer reads. Subject pages answer in English or Chinese (?lang=), refusals included.' },
+      info: {
+        title: 'consentflow API',
+        version: '1.0.0',
+        description:
+          'Consent capture, preference centre, RFC 8058 unsubscribe, why-this-message, privacy notices, data subject requests and reviewer reads. Subject pages answer in English or Chinese (?lang=), refusals included.',
+      },
       servers: [{ url: deps.config.publicUrl }],
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from CONSENTFLOW_API_KEYS (roles marketer, reviewer, admin)' } } },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key from CONSENTFLOW_API_KEYS (roles marketer, reviewer, admin)',
+          },
+        },
+      },
     },
     transform: jsonSchemaTransform,
   });
@@ -76,9 +115,19 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   healthRoutes(app, deps);
   const registry = deps.metrics ?? new Registry();
   metricsRoutes(app, deps, registry);
-  complaintRoutes(app, deps, deps.complaints ?? complaintIntakeFor(deps.services, deps.services.log.opts.redis, { registry, logger: deps.logger ?? silentLogger(), now: () => nowOf(deps) }));
+  complaintRoutes(
+    app,
+    deps,
+    deps.complaints ??
+      complaintIntakeFor(deps.services, deps.services.log.opts.redis, {
+        registry,
+        logger: deps.logger ?? silentLogger(),
+        now: () => nowOf(deps),
+      }),
+  );
   for (const routes of [consentRoutes, subjectRequestRoutes, reviewerRoutes]) routes(app, deps);
-  for (const routes of [confirmRoutes, preferenceRoutes, unsubscribeRoutes, whyRoutes, noticeRoutes]) routes(app, deps, pages);
+  for (const routes of [confirmRoutes, preferenceRoutes, unsubscribeRoutes, whyRoutes, noticeRoutes])
+    routes(app, deps, pages);
   await app.ready();
   return app;
 }

@@ -18,17 +18,28 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, reason, text] =
     err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', body('headers_too_large', `the request line and headers are larger than ${MAX_HEADER_BYTES / 1024} KiB; send shorter headers and URL`)]
+      ? [
+          431,
+          'Request Header Fields Too Large',
+          body(
+            'headers_too_large',
+            `the request line and headers are larger than ${MAX_HEADER_BYTES / 1024} KiB; send shorter headers and URL`,
+          ),
+        ]
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'Request Timeout', body('request_timeout', 'the request took too long to arrive; send it again')]
         : [400, 'Bad Request', body('malformed_request', 'the request is not valid HTTP/1.1')];
-  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${text}`);
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${text}`,
+    );
   socket.destroy();
 }
 
 /** Router-level refusals in the documented shape, never echoing the URL (it may hold a link token). */
 export function frameworkErrors(err: { code?: string }, _req: FastifyRequest, reply: FastifyReply): void {
-  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') void sendError(reply, 414, 'uri_too_long', 'a path segment is too long; use the link exactly as it was sent');
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    void sendError(reply, 414, 'uri_too_long', 'a path segment is too long; use the link exactly as it was sent');
   else void sendError(reply, 400, 'bad_url', 'the URL is not valid; check its percent-encoding');
 }
 
@@ -39,7 +50,9 @@ export function frameworkErrors(err: { code?: string }, _req: FastifyRequest, re
 export function methodTracker(app: ApiApp): (req: FastifyRequest) => string[] | undefined {
   const paths: { pattern: RegExp; methods: Set<string> }[] = [];
   app.addHook('onRoute', (route: RouteOptions) => {
-    const pattern = new RegExp(`^${route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`);
+    const pattern = new RegExp(
+      `^${route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`,
+    );
     let entry = paths.find((p) => p.pattern.source === pattern.source);
     if (!entry) paths.push((entry = { pattern, methods: new Set() }));
     for (const m of [route.method].flat()) entry.methods.add(m);

@@ -21,7 +21,13 @@ export interface SubjectPages {
 }
 
 // The pages a person opens from a message; their refusals are pages too, while the JSON API stays JSON.
-const PAGE_ROUTES = new Set(['/u/:token', '/confirm/:token', '/preferences/:token', '/why/:token', '/notices/:version']);
+const PAGE_ROUTES = new Set([
+  '/u/:token',
+  '/confirm/:token',
+  '/preferences/:token',
+  '/why/:token',
+  '/notices/:version',
+]);
 
 /**
  * Whether a refusal is answered as a page: on a subject page, unless the client prefers JSON (a service calling the
@@ -29,7 +35,12 @@ const PAGE_ROUTES = new Set(['/u/:token', '/confirm/:token', '/preferences/:toke
  */
 export function wantsErrorPage(req: FastifyRequest): boolean {
   if (!PAGE_ROUTES.has(req.routeOptions.url ?? '')) return false;
-  return new Negotiator({ headers: { accept: req.headers.accept ?? '*/*' } }).mediaType(['text/html', 'application/json']) !== 'application/json';
+  return (
+    new Negotiator({ headers: { accept: req.headers.accept ?? '*/*' } }).mediaType([
+      'text/html',
+      'application/json',
+    ]) !== 'application/json'
+  );
 }
 
 const known = new WeakMap<FastifyRequest, PageLanguage>();
@@ -49,22 +60,37 @@ export function subjectPages(deps: ApiDeps): SubjectPages {
     notices: deps.notices,
     async language(req, sub) {
       const last = sub ? (await deps.services.consent.events(sub)).at(-1) : undefined;
-      const lang = pageLanguage({ chosen: queryLanguage(req), subject: last, acceptLanguage: req.headers['accept-language'] });
+      const lang = pageLanguage({
+        chosen: queryLanguage(req),
+        subject: last,
+        acceptLanguage: req.headers['accept-language'],
+      });
       // Remembered for this request, so a refusal later in the handler speaks the same language.
       known.set(req, lang);
       return lang;
     },
     chrome(req, lang, switchable) {
       const path = req.url.split('?')[0]!;
-      return { text: i18n.text(lang), ...(switchable ? { switchTo: (l: PageLanguage) => `${path}?lang=${encodeURIComponent(l)}` } : {}) };
+      return {
+        text: i18n.text(lang),
+        ...(switchable ? { switchTo: (l: PageLanguage) => `${path}?lang=${encodeURIComponent(l)}` } : {}),
+      };
     },
-    send: (reply, body, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body),
+    send: (reply, body, status = 200) =>
+      reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body),
   };
   return self;
 }
 
 /** A refusal on a subject page as an HTML page in the subject's language (or the browser's, before a link verifies). */
-export function sendErrorPage(pages: SubjectPages, req: FastifyRequest, reply: FastifyReply, status: number, code: string): FastifyReply {
-  const lang = known.get(req) ?? pageLanguage({ chosen: queryLanguage(req), acceptLanguage: req.headers['accept-language'] });
+export function sendErrorPage(
+  pages: SubjectPages,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+): FastifyReply {
+  const lang =
+    known.get(req) ?? pageLanguage({ chosen: queryLanguage(req), acceptLanguage: req.headers['accept-language'] });
   return pages.send(reply, errorPage(code, pages.chrome(req, lang, false)), status);
 }

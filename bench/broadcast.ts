@@ -26,11 +26,14 @@ import { consentEvent } from '../test/helpers/engine.js';
 import { chunkIdle } from './chunk-idle.js';
 
 const root = join(import.meta.dirname, '..');
-const emit = (metric: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'broadcast', metric, ...fields }));
+const emit = (metric: string, fields: Record<string, unknown>) =>
+  console.log(JSON.stringify({ bench: 'broadcast', metric, ...fields }));
 const round = (n: number, d = 1) => Number(n.toFixed(d));
 
 function sinkProcess(): Promise<{ url: string; count(): Promise<number>; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'smtp-sink-process.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'smtp-sink-process.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   const waiters: Array<(v: Record<string, number | string>) => void> = [];
   lines.on('line', (l) => waiters.shift()?.(JSON.parse(l) as Record<string, number | string>));
@@ -63,19 +66,37 @@ function peakRssMb(pid: number): number {
  */
 async function rawNodemailer(config: AppConfig, url: string, n: number): Promise<number> {
   const templates = templatePort(loadShippedTemplates());
-  const links = { unsubscribe: 'https://prefs.shop.example/u/x.y', why: 'https://prefs.shop.example/why/x.y', preferences: 'https://prefs.shop.example/preferences/x.y' };
+  const links = {
+    unsubscribe: 'https://prefs.shop.example/u/x.y',
+    why: 'https://prefs.shop.example/why/x.y',
+    preferences: 'https://prefs.shop.example/preferences/x.y',
+  };
   const { postalAddresses, ...sender } = senderOf(policy, config);
-  const msg = templates.render('promo-winter-sale', { fields: { first_name: 'Nora', loyalty_tier: 'gold', preferred_store: 'Mitte' }, links, sender, postalAddresses });
+  const msg = templates.render('promo-winter-sale', {
+    fields: { first_name: 'Nora', loyalty_tier: 'gold', preferred_store: 'Mitte' },
+    links,
+    sender,
+    postalAddresses,
+  });
   if (!msg.ok) throw new Error(`baseline template needs ${msg.missingFields.join(', ')}`);
   const mailer = createMailer(config, url, { maxConnections: 10 });
   const t0 = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: 64 }, async () => {
-    while (next < n) {
-      const i = next++;
-      await mailer.send({ to: `raw-${i}@example.org`, fromName: policy.brand?.name, subject: msg.subject, text: msg.text, html: msg.html, headers: unsubscribeHeaders(links) });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next < n) {
+        const i = next++;
+        await mailer.send({
+          to: `raw-${i}@example.org`,
+          fromName: policy.brand?.name,
+          subject: msg.subject,
+          text: msg.text,
+          html: msg.html,
+          headers: unsubscribeHeaders(links),
+        });
+      }
+    }),
+  );
   const s = (performance.now() - t0) / 1000;
   mailer.close();
   return n / s;
@@ -83,7 +104,14 @@ async function rawNodemailer(config: AppConfig, url: string, n: number): Promise
 
 /** `npm run bench -- broadcast [--subjects 100000] [--raw 20000] [--enrol 3000]`. */
 export async function main(): Promise<void> {
-  const { values } = parseArgs({ args: process.argv.slice(3), options: { subjects: { type: 'string', default: '100000' }, raw: { type: 'string', default: '20000' }, enrol: { type: 'string', default: '3000' } } });
+  const { values } = parseArgs({
+    args: process.argv.slice(3),
+    options: {
+      subjects: { type: 'string', default: '100000' },
+      raw: { type: 'string', default: '20000' },
+      enrol: { type: 'string', default: '3000' },
+    },
+  });
   const n = Number(values.subjects);
   const dir = mkdtempSync(join(tmpdir(), 'cf-bench-broadcast-'));
   installRuntime();
@@ -91,8 +119,23 @@ export async function main(): Promise<void> {
   const temporal = await startTemporal({ namespace: 'default' });
   const sink = await sinkProcess();
   const key = (b: number) => Buffer.alloc(32, b).toString('base64');
-  const secrets = { CONSENTFLOW_MASTER_KEY: key(1), CONSENTFLOW_PSEUDONYM_KEY: key(2), CONSENTFLOW_LOG_KEY: key(3), CONSENTFLOW_TOKEN_KEY: key(4), CONSENTFLOW_CODEC_KEY: key(5) };
-  const env = { ...process.env, ...secrets, CONSENTFLOW_ENV: 'dev', CONSENTFLOW_DATA_DIR: dir, REDIS_URL: redisSvc.url, TEMPORAL_ADDRESS: temporal.address, SMTP_URL: sink.url, TEMPORAL_TASK_QUEUE: 'bench' };
+  const secrets = {
+    CONSENTFLOW_MASTER_KEY: key(1),
+    CONSENTFLOW_PSEUDONYM_KEY: key(2),
+    CONSENTFLOW_LOG_KEY: key(3),
+    CONSENTFLOW_TOKEN_KEY: key(4),
+    CONSENTFLOW_CODEC_KEY: key(5),
+  };
+  const env = {
+    ...process.env,
+    ...secrets,
+    CONSENTFLOW_ENV: 'dev',
+    CONSENTFLOW_DATA_DIR: dir,
+    REDIS_URL: redisSvc.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    SMTP_URL: sink.url,
+    TEMPORAL_TASK_QUEUE: 'bench',
+  };
   const config = buildConfig(parseEnv(env));
   const redis = new Redis(redisSvc.url);
   const services = createServices(config, redis, policy);
@@ -102,33 +145,79 @@ export async function main(): Promise<void> {
     const rawPerS = await rawNodemailer(config, sink.url, Number(values.raw));
     const rawCpu = process.cpuUsage(rawCpu0);
     // The baseline's own CPU per message (compose, MIME streams, SMTP client), beside the worker's per guarded send.
-    emit('raw_nodemailer', { messages: Number(values.raw), per_s: round(rawPerS), cpu_ms_per_message: round((rawCpu.user + rawCpu.system) / 1000 / Number(values.raw), 3) });
+    emit('raw_nodemailer', {
+      messages: Number(values.raw),
+      per_s: round(rawPerS),
+      cpu_ms_per_message: round((rawCpu.user + rawCpu.system) / 1000 / Number(values.raw), 3),
+    });
 
     const t0 = performance.now();
     for (let i = 0; i < n; i += 1000) {
-      const rows = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ subjectId: `b-${i + j}`, fields: { email: `b-${i + j}@example.org`, first_name: `N${i + j}`, loyalty_tier: 'gold', preferred_store: 'Mitte' } }));
+      const rows = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
+        subjectId: `b-${i + j}`,
+        fields: {
+          email: `b-${i + j}@example.org`,
+          first_name: `N${i + j}`,
+          loyalty_tier: 'gold',
+          preferred_store: 'Mitte',
+        },
+      }));
       const written = await services.subjects.upsertMany(rows);
-      await Promise.all(written.map((w) => (w.status === 'written' ? services.consent.append(consentEvent(w.ref, { purpose: 'marketing.email.promotions' })) : undefined)));
+      await Promise.all(
+        written.map((w) =>
+          w.status === 'written'
+            ? services.consent.append(consentEvent(w.ref, { purpose: 'marketing.email.promotions' }))
+            : undefined,
+        ),
+      );
     }
     emit('seed', { subjects: n, seconds: round((performance.now() - t0) / 1000) });
 
     // Started like `consentflow worker` (the launcher sets the worker heap); BENCH_CPU_PROF profiles it.
-    worker = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--max-old-space-size=256', '--import', 'tsx', join(root, 'cli.ts'), 'worker'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    worker = spawn(
+      process.execPath,
+      [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        '--max-old-space-size=256',
+        '--import',
+        'tsx',
+        join(root, 'cli.ts'),
+        'worker',
+      ],
+      { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     const client = await connectClient(config, temporal.address);
     const promo = defineCampaign({
-      id: 'bench-promo', name: 'Bench', description: 'benchmark broadcast', purpose: 'marketing.email.promotions', audience: { segment: 'loyal-members' },
-      steps: [{ id: 'send', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' }], options: { kind: 'broadcast' },
+      id: 'bench-promo',
+      name: 'Bench',
+      description: 'benchmark broadcast',
+      purpose: 'marketing.email.promotions',
+      audience: { segment: 'loyal-members' },
+      steps: [{ id: 'send', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' }],
+      options: { kind: 'broadcast' },
     });
     const before = await sink.count();
     const cpuBefore = cpuSeconds(worker.pid!);
     const t1 = performance.now();
-    await startCampaign(client, promo, { segment: 'loyal-members' }, { taskQueue: 'bench', campaignVersion: 'bench', pageSize: 500, runs: services.runs });
+    await startCampaign(
+      client,
+      promo,
+      { segment: 'loyal-members' },
+      { taskQueue: 'bench', campaignVersion: 'bench', pageSize: 500, runs: services.runs },
+    );
     await client.workflow.getHandle('campaign:bench-promo').result();
     const seconds = (performance.now() - t1) / 1000;
     const sent = (await sink.count()) - before;
     const perS = sent / seconds;
     const cpuMs = ((cpuSeconds(worker.pid!) - cpuBefore) * 1000) / Math.max(1, sent);
-    emit('guarded_broadcast', { subjects: n, sent, seconds: round(seconds), per_s: round(perS), worker_peak_rss_mb: round(peakRssMb(worker.pid!)), worker_cpu_ms_per_message: round(cpuMs, 3) });
+    emit('guarded_broadcast', {
+      subjects: n,
+      sent,
+      seconds: round(seconds),
+      per_s: round(perS),
+      worker_peak_rss_mb: round(peakRssMb(worker.pid!)),
+      worker_cpu_ms_per_message: round(cpuMs, 3),
+    });
     emit('chunk_idle', { ...(await chunkIdle(client, 'campaign:bench-promo')), goal_idle_below: 0.25 });
 
     const raw = await rawNodemailer(config, sink.url, Number(values.raw));
@@ -137,13 +226,29 @@ export async function main(): Promise<void> {
 
     const refs = Array.from({ length: Number(values.enrol) }, (_, i) => services.pseudonymize(`b-${i}`));
     const t2 = performance.now();
-    const r = await startCampaign(client, { ...promo, id: 'bench-journey', options: { ...promo.options, kind: 'journey' }, steps: [{ id: 'later', type: 'wait', duration: '1d' }, ...promo.steps] }, { subjectRefs: refs }, { taskQueue: 'bench', campaignVersion: 'bench', runs: services.runs });
+    const r = await startCampaign(
+      client,
+      {
+        ...promo,
+        id: 'bench-journey',
+        options: { ...promo.options, kind: 'journey' },
+        steps: [{ id: 'later', type: 'wait', duration: '1d' }, ...promo.steps],
+      },
+      { subjectRefs: refs },
+      { taskQueue: 'bench', campaignVersion: 'bench', runs: services.runs },
+    );
     const es = (performance.now() - t2) / 1000;
-    emit('journey_enrolment', { journeys: r.kind === 'journeys' ? r.started : 0, seconds: round(es), per_s: round(refs.length / es) });
+    emit('journey_enrolment', {
+      journeys: r.kind === 'journeys' ? r.started : 0,
+      seconds: round(es),
+      per_s: round(refs.length / es),
+    });
     // The baseline: starting as many workflows that do nothing, 32 at a time like the enrolment, on a queue no worker
     // polls (a start is complete once the server accepts it).
     const t3 = performance.now();
-    await mapWindowed(refs, 32, (_, i) => client.workflow.start('noop', { taskQueue: 'bench-noop', workflowId: `noop-${i}`, args: [] }));
+    await mapWindowed(refs, 32, (_, i) =>
+      client.workflow.start('noop', { taskQueue: 'bench-noop', workflowId: `noop-${i}`, args: [] }),
+    );
     const ns = (performance.now() - t3) / 1000;
     emit('noop_workflow_start', { workflows: refs.length, per_s: round(refs.length / ns) });
     emit('enrolment_ratio', { enrolment_over_noop: round(ns / es, 3), goal: 0.8 });

@@ -22,14 +22,21 @@ async function chain(client: Client, workflowId: string): Promise<Event[][]> {
 }
 
 /** Chunk activities' [scheduled, closed] intervals and the fraction of the span from the first to the last they leave uncovered. */
-export async function chunkIdle(client: Client, workflowId: string, activityType = 'sendBroadcastChunk'): Promise<{ chunks: number; span_s: number; idle_fraction: number; max_in_flight: number }> {
+export async function chunkIdle(
+  client: Client,
+  workflowId: string,
+  activityType = 'sendBroadcastChunk',
+): Promise<{ chunks: number; span_s: number; idle_fraction: number; max_in_flight: number }> {
   const intervals: Array<[number, number]> = [];
   for (const events of await chain(client, workflowId)) {
     const scheduled = new Map<string, number>();
     for (const e of events) {
       const s = e.activityTaskScheduledEventAttributes;
       if (s && s.activityType?.name === activityType) scheduled.set(String(e.eventId), ms(e));
-      const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+      const closed =
+        e.activityTaskCompletedEventAttributes ??
+        e.activityTaskFailedEventAttributes ??
+        e.activityTaskTimedOutEventAttributes;
       const at = closed ? scheduled.get(String(closed.scheduledEventId)) : undefined;
       if (at !== undefined) intervals.push([at, ms(e)]);
     }
@@ -50,5 +57,10 @@ export async function chunkIdle(client: Client, workflowId: string, activityType
     maxInFlight = Math.max(maxInFlight, open.length);
   }
   const span = end - start;
-  return { chunks: intervals.length, span_s: Number((span / 1000).toFixed(1)), idle_fraction: span > 0 ? Number((1 - covered / span).toFixed(3)) : 0, max_in_flight: maxInFlight };
+  return {
+    chunks: intervals.length,
+    span_s: Number((span / 1000).toFixed(1)),
+    idle_fraction: span > 0 ? Number((1 - covered / span).toFixed(3)) : 0,
+    max_in_flight: maxInFlight,
+  };
 }

@@ -15,8 +15,10 @@ import { ConsentStore } from '../infra/redis/consent-store.js';
 import { redisKeys } from '../infra/redis/keys.js';
 import { SubjectStore } from '../infra/redis/subject-store.js';
 
-const emit = (metric: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'consent-store', metric, ...fields }));
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const emit = (metric: string, fields: Record<string, unknown>) =>
+  console.log(JSON.stringify({ bench: 'consent-store', metric, ...fields }));
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (n: number, d = 3) => Number(n.toFixed(d));
 
 function stats(samplesMs: number[]) {
@@ -39,15 +41,35 @@ const eventId = monotonicFactory();
 
 function event(ref: SubjectRef, i: number, over: Partial<ConsentEvent> = {}): ConsentEvent {
   return {
-    id: eventId(), type: 'granted', subjectRef: ref, purpose: 'marketing.email.newsletter', channel: 'email', legalBasis: 'consent',
-    noticeVersion: 3, noticeHash: '1bf8385471c40d311d2f4dbba0df37ac7806463b4afbf8be84c447adbc77251a', language: 'en',
-    collectionPoint: `signup-form-${i % 7}`, method: 'form', occurredAt: new Date().toISOString(), source: 'bench', jurisdiction: 'DE', ...over,
+    id: eventId(),
+    type: 'granted',
+    subjectRef: ref,
+    purpose: 'marketing.email.newsletter',
+    channel: 'email',
+    legalBasis: 'consent',
+    noticeVersion: 3,
+    noticeHash: '1bf8385471c40d311d2f4dbba0df37ac7806463b4afbf8be84c447adbc77251a',
+    language: 'en',
+    collectionPoint: `signup-form-${i % 7}`,
+    method: 'form',
+    occurredAt: new Date().toISOString(),
+    source: 'bench',
+    jurisdiction: 'DE',
+    ...over,
   };
 }
 
 /** Runs the benchmark; `--subjects N` (default 1,000,000), `--samples N` single loads, `--batches N` bulk loads. */
 export async function main(): Promise<void> {
-  const { values } = parseArgs({ args: process.argv.slice(3), options: { subjects: { type: 'string', default: '1000000' }, samples: { type: 'string', default: '20000' }, batches: { type: 'string', default: '400' }, batch: { type: 'string', default: '500' } } });
+  const { values } = parseArgs({
+    args: process.argv.slice(3),
+    options: {
+      subjects: { type: 'string', default: '1000000' },
+      samples: { type: 'string', default: '20000' },
+      batches: { type: 'string', default: '400' },
+      batch: { type: 'string', default: '500' },
+    },
+  });
   const N = Number(values.subjects);
   const samples = Number(values.samples);
   const batches = Number(values.batches);
@@ -56,9 +78,18 @@ export async function main(): Promise<void> {
   const server = await startRedis({ dataDir, externalUrl: process.env.REDIS_URL });
   const redis = new Redis(server.url, { maxRetriesPerRequest: 3 });
   const keys = redisKeys(`bench${ulid().toLowerCase()}:`);
-  const subjects = new SubjectStore({ redis, keys, envelope: createEnvelope({ current: randomBytes(32) }), pseudonymKey: randomBytes(32) });
+  const subjects = new SubjectStore({
+    redis,
+    keys,
+    envelope: createEnvelope({ current: randomBytes(32) }),
+    pseudonymKey: randomBytes(32),
+  });
   const consent = new ConsentStore({ redis, keys, loadTimeoutMs: 5000, bulkBatch: batch });
-  emit('setup', { subjects: N, redis: server.source, appendfsync: server.source === 'external' ? 'as configured' : 'always' });
+  emit('setup', {
+    subjects: N,
+    redis: server.source,
+    appendfsync: server.source === 'external' ? 'as configured' : 'always',
+  });
   try {
     const refs: SubjectRef[] = new Array<SubjectRef>(N);
     const t0 = performance.now();
@@ -67,13 +98,18 @@ export async function main(): Promise<void> {
     // (appendfsync always) is shared by whatever arrives together, so overlap is what makes the import fast.
     const importBatch = async (start: number) => {
       const rows = [];
-      for (let i = start; i < Math.min(N, start + 1000); i++) rows.push({ subjectId: `bench-${i}`, fields: { email: `user${i}@example.com`, first_name: `Name${i}`, locale: 'en', city: 'Berlin' } });
+      for (let i = start; i < Math.min(N, start + 1000); i++)
+        rows.push({
+          subjectId: `bench-${i}`,
+          fields: { email: `user${i}@example.com`, first_name: `Name${i}`, locale: 'en', city: 'Berlin' },
+        });
       const writes: Promise<unknown>[] = [subjects.upsertMany(rows)];
       rows.forEach((row, j) => {
         const i = start + j;
         const ref = (refs[i] = subjects.refOf(row.subjectId));
         writes.push(consent.append(event(ref, i)));
-        if (i % 3 === 0) writes.push(consent.append(event(ref, i, { purpose: 'marketing.sms.promotions', channel: 'sms' })));
+        if (i % 3 === 0)
+          writes.push(consent.append(event(ref, i, { purpose: 'marketing.sms.promotions', channel: 'sms' })));
         if (i % 10 === 0) writes.push(consent.append(event(ref, i, { type: 'withdrawn' })));
         if (i % 50 === 0) writes.push(consent.suppress(ref, 'hard_bounce', 'bench', { channel: 'email' }));
       });
@@ -85,11 +121,18 @@ export async function main(): Promise<void> {
       const p: Promise<void> = importBatch(start).then(() => void inFlight.delete(p));
       inFlight.add(p);
       if (inFlight.size >= 4) await Promise.race(inFlight);
-      if (start % 100_000 === 0 && start > 0) emit('import_progress', { subjects: start, elapsed_s: round((performance.now() - t0) / 1000, 1) });
+      if (start % 100_000 === 0 && start > 0)
+        emit('import_progress', { subjects: start, elapsed_s: round((performance.now() - t0) / 1000, 1) });
     }
     await Promise.all(inFlight);
     const importS = (performance.now() - t0) / 1000;
-    emit('import', { subjects: N, consent_writes: events, seconds: round(importS, 1), subjects_per_s: Math.round(N / importS), writes_per_s: Math.round((N * 3 + events) / importS) });
+    emit('import', {
+      subjects: N,
+      consent_writes: events,
+      seconds: round(importS, 1),
+      subjects_per_s: Math.round(N / importS),
+      writes_per_s: Math.round((N * 3 + events) / importS),
+    });
 
     const pick = () => refs[Math.floor(Math.random() * N)]!;
     // Warm up scripts and connections so the first EVALSHA miss is not measured.
@@ -99,7 +142,14 @@ export async function main(): Promise<void> {
     const single = stats(await timeEach(samples, () => consent.loadGuardState(pick())));
     const get = stats(await timeEach(samples, () => redis.get(keys.dataKey(pick()))));
     const hgetall = stats(await timeEach(samples, () => redis.hgetall(keys.consentState(pick()))));
-    emit('single_load', { guard_state: single, baseline_get: get, baseline_hgetall: hgetall, ratio_p50_vs_get: round(single.p50_ms / get.p50_ms, 2), ratio_p50_vs_hgetall: round(single.p50_ms / hgetall.p50_ms, 2), ratio_p99_vs_hgetall: round(single.p99_ms / hgetall.p99_ms, 2) });
+    emit('single_load', {
+      guard_state: single,
+      baseline_get: get,
+      baseline_hgetall: hgetall,
+      ratio_p50_vs_get: round(single.p50_ms / get.p50_ms, 2),
+      ratio_p50_vs_hgetall: round(single.p50_ms / hgetall.p50_ms, 2),
+      ratio_p99_vs_hgetall: round(single.p99_ms / hgetall.p99_ms, 2),
+    });
 
     const chunk = () => Array.from({ length: batch }, pick);
     let t = performance.now();
@@ -117,7 +167,14 @@ export async function main(): Promise<void> {
     const baseS = (performance.now() - t) / 1000;
     const bulk = { ...stats(bulkSamples), subjects_per_s: Math.round((batches * batch) / bulkS) };
     const base = { ...stats(baseSamples), subjects_per_s: Math.round((batches * batch) / baseS) };
-    emit('bulk_load', { batch, guard_states: bulk, baseline_pipelined_hgetall: base, ratio_throughput: round(bulk.subjects_per_s / base.subjects_per_s, 2), ratio_p50: round(bulk.p50_ms / base.p50_ms, 2), ratio_p99: round(bulk.p99_ms / base.p99_ms, 2) });
+    emit('bulk_load', {
+      batch,
+      guard_states: bulk,
+      baseline_pipelined_hgetall: base,
+      ratio_throughput: round(bulk.subjects_per_s / base.subjects_per_s, 2),
+      ratio_p50: round(bulk.p50_ms / base.p50_ms, 2),
+      ratio_p99: round(bulk.p99_ms / base.p99_ms, 2),
+    });
     const info = await redis.info('memory');
     emit('redis_memory', { used_memory_human: /used_memory_human:(\S+)/.exec(info)?.[1] });
   } finally {

@@ -19,21 +19,47 @@ function generatedPolicy() {
     const channel = i % 4 === 3 ? 'sms' : 'email';
     const family = `marketing.${channel}.family_${i % 5}`;
     purposes.push({
-      id: `${family}.purpose_${i}`, description: `generated purpose ${i}`, legalBasis: 'consent', channels: [channel],
-      allowedFields: fields.slice(2 + (i % 7), 10 + (i % 9)), separateConsent: i % 10 === 9,
-      maxConsentAgeDays: 730, minNoticeVersion: 1, piaId: `PIA-${i}`,
+      id: `${family}.purpose_${i}`,
+      description: `generated purpose ${i}`,
+      legalBasis: 'consent',
+      channels: [channel],
+      allowedFields: fields.slice(2 + (i % 7), 10 + (i % 9)),
+      separateConsent: i % 10 === 9,
+      maxConsentAgeDays: 730,
+      minNoticeVersion: 1,
+      piaId: `PIA-${i}`,
     });
   }
   const processor = (id: string, until: string) => ({
-    id, name: id, role: 'processor' as const, agreementId: `DPA-${id}`, agreementValidFrom: '2024-01-01T00:00:00Z',
-    agreementValidUntil: until, purposes: purposes.map((p) => p.id), fields, region: 'EU',
+    id,
+    name: id,
+    role: 'processor' as const,
+    agreementId: `DPA-${id}`,
+    agreementValidFrom: '2024-01-01T00:00:00Z',
+    agreementValidUntil: until,
+    purposes: purposes.map((p) => p.id),
+    fields,
+    region: 'EU',
   });
-  const notices = [1, 2, 3].map((v) => ({ version: v, contentHash: HASH, effectiveAt: `202${v + 2}-01-01T00:00:00Z`, material: v !== 2, language: 'en' }));
+  const notices = [1, 2, 3].map((v) => ({
+    version: v,
+    contentHash: HASH,
+    effectiveAt: `202${v + 2}-01-01T00:00:00Z`,
+    material: v !== 2,
+    language: 'en',
+  }));
   const bundle = PolicyBundle.parse({
-    purposes, notices, subjectFields: fields.map((name) => ({ name, type: 'string', category: name === 'health_interest' ? 'sensitive' : 'preference' })),
+    purposes,
+    notices,
+    subjectFields: fields.map((name) => ({
+      name,
+      type: 'string',
+      category: name === 'health_interest' ? 'sensitive' : 'preference',
+    })),
     processors: [processor('relay', '2028-01-01T00:00:00Z'), processor('expired', '2025-01-01T00:00:00Z')],
     channelAddressField: { email: 'email', sms: 'phone' },
-    jurisdictions, retention,
+    jurisdictions,
+    retention,
   });
   return compilePolicy(bundle, 'bench-policy');
 }
@@ -42,13 +68,28 @@ let seq = 0;
 function grant(purpose: string, channel: 'email' | 'sms', over: Partial<ConsentEvent> = {}): ConsentEvent {
   seq++;
   return {
-    id: `01J${String(seq).padStart(23, '0')}`, type: 'granted', subjectRef: SUBJECT, purpose, channel, legalBasis: 'consent',
-    noticeVersion: 3, noticeHash: HASH, language: 'en', collectionPoint: 'bench', method: 'form',
-    occurredAt: '2026-01-01T00:00:00Z', source: 'bench', jurisdiction: 'DE', ...over,
+    id: `01J${String(seq).padStart(23, '0')}`,
+    type: 'granted',
+    subjectRef: SUBJECT,
+    purpose,
+    channel,
+    legalBasis: 'consent',
+    noticeVersion: 3,
+    noticeHash: HASH,
+    language: 'en',
+    collectionPoint: 'bench',
+    method: 'form',
+    occurredAt: '2026-01-01T00:00:00Z',
+    source: 'bench',
+    jurisdiction: 'DE',
+    ...over,
   };
 }
 
-function workload(policy: ReturnType<typeof generatedPolicy>, n: number): { reqs: GuardRequest[]; states: GuardState[] } {
+function workload(
+  policy: ReturnType<typeof generatedPolicy>,
+  n: number,
+): { reqs: GuardRequest[]; states: GuardState[] } {
   const purposes = policy.bundle.purposes;
   const reqs: GuardRequest[] = [];
   const states: GuardState[] = [];
@@ -57,21 +98,48 @@ function workload(policy: ReturnType<typeof generatedPolicy>, n: number): { reqs
     const ch = p.channels[0]!;
     const kind = i % 20; // 0-11 exact grant, 12-13 ancestor, 14 withdrawn, 15 pending, 16 none, 17 suppressed, 18 old notice, 19 bad field
     const family = p.id.slice(0, p.id.lastIndexOf('.'));
-    const events = kind <= 11 ? [grant(p.id, ch)] : kind <= 13 ? [grant(family, ch)] : kind === 14 ? [grant(p.id, ch), grant(p.id, ch, { type: 'withdrawn' })]
-      : kind === 15 ? [grant(p.id, ch, { pending: true })] : kind === 16 ? [] : kind === 18 ? [grant(p.id, ch, { noticeVersion: 1 })] : [grant(p.id, ch)];
+    const events =
+      kind <= 11
+        ? [grant(p.id, ch)]
+        : kind <= 13
+          ? [grant(family, ch)]
+          : kind === 14
+            ? [grant(p.id, ch), grant(p.id, ch, { type: 'withdrawn' })]
+            : kind === 15
+              ? [grant(p.id, ch, { pending: true })]
+              : kind === 16
+                ? []
+                : kind === 18
+                  ? [grant(p.id, ch, { noticeVersion: 1 })]
+                  : [grant(p.id, ch)];
     // Unrelated consents too, so the projection is realistically sized (about 10 keys).
     for (let j = 1; j < 10; j++) events.push(grant(purposes[(i + j * 3) % purposes.length]!.id, ch));
-    states.push({ consent: rebuild(events), suppressions: kind === 17 ? [{ kind: 'unsubscribe_all', at: '2026-01-01T00:00:00Z', source: 'bench' }] : [], erased: false, personalisation: 'on' });
+    states.push({
+      consent: rebuild(events),
+      suppressions: kind === 17 ? [{ kind: 'unsubscribe_all', at: '2026-01-01T00:00:00Z', source: 'bench' }] : [],
+      erased: false,
+      personalisation: 'on',
+    });
     const fields = p.allowedFields.slice(0, 3 + (i % 4));
     reqs.push({
-      campaignId: 'bench', stepId: `s${i % 3}`, subjectRef: SUBJECT, purpose: p.id, channel: ch, processor: i % 50 === 0 ? 'expired' : 'relay',
-      templateId: 't1', fields: kind === 19 ? [...fields, 'health_interest'] : fields,
+      campaignId: 'bench',
+      stepId: `s${i % 3}`,
+      subjectRef: SUBJECT,
+      purpose: p.id,
+      channel: ch,
+      processor: i % 50 === 0 ? 'expired' : 'relay',
+      templateId: 't1',
+      fields: kind === 19 ? [...fields, 'health_interest'] : fields,
     });
   }
   return { reqs, states };
 }
 
-function rate(label: string, iterations: number, body: (i: number) => number): { label: string; perSecond: number; sink: number } {
+function rate(
+  label: string,
+  iterations: number,
+  body: (i: number) => number,
+): { label: string; perSecond: number; sink: number } {
   let sink = 0;
   for (let i = 0; i < Math.min(iterations, 200_000); i++) sink += body(i); // warm-up for the JIT
   const t0 = process.hrtime.bigint();
@@ -105,15 +173,19 @@ export async function main(): Promise<void> {
   const lookups = (i: number) => {
     const r = reqs[i & mask]!;
     const cp = policy.purposes.get(r.purpose);
-    const ok = cp !== undefined && policy.processors.get(r.processor) !== undefined && policy.addressFields.get(r.channel) !== undefined
-      && states[i & mask]!.consent[`${r.purpose}|${r.channel}`] !== undefined;
+    const ok =
+      cp !== undefined &&
+      policy.processors.get(r.processor) !== undefined &&
+      policy.addressFields.get(r.channel) !== undefined &&
+      states[i & mask]!.consent[`${r.purpose}|${r.channel}`] !== undefined;
     const res = { outcome: ok ? 'allow' : 'deny', purpose: r.purpose, fields: r.fields, at: NOW.getTime() };
     return res.outcome === 'allow' ? 1 : 0;
   };
   const stringify = (i: number) => JSON.stringify(reqs[i & mask]).length;
   // A fresh clock per decision, as in the one-at-a-time send activity (no reuse of the formatted decidedAt).
   const nowMs = NOW.getTime();
-  const guardOwnClock = (i: number) => (decide(reqs[i & mask]!, states[i & mask]!, policy, new Date(nowMs + i)).outcome === 'allow' ? 1 : 0);
+  const guardOwnClock = (i: number) =>
+    decide(reqs[i & mask]!, states[i & mask]!, policy, new Date(nowMs + i)).outcome === 'allow' ? 1 : 0;
 
   const iterations = 2_000_000;
   const g = rate('guard', iterations, guard);
@@ -123,11 +195,47 @@ export async function main(): Promise<void> {
   const lat = percentiles(guard, 50_000);
   let allows = 0;
   for (let i = 0; i < N; i++) allows += guard(i);
-  const base = { bench: 'guard', purposes: policy.bundle.purposes.length, fields: policy.bundle.subjectFields.length, workloadStates: N };
-  console.log(JSON.stringify({ ...base, metric: 'decisions_per_second', value: g.perSecond, allowShare: +(allows / N).toFixed(2), goal: 1_000_000 }));
-  console.log(JSON.stringify({ ...base, metric: 'ns_per_decision', p50: lat.p50, p99: lat.p99, note: 'timed in batches of 16' }));
-  console.log(JSON.stringify({ ...base, metric: 'decisions_per_second_own_clock', value: own.perSecond, note: 'a new Date per decision' }));
-  console.log(JSON.stringify({ ...base, metric: 'baseline_lookup_ops_per_second', value: b.perSecond, guardRatio: +(g.perSecond / b.perSecond).toFixed(3) }));
-  console.log(JSON.stringify({ ...base, metric: 'baseline_json_stringify_per_second', value: j.perSecond, guardRatio: +(g.perSecond / j.perSecond).toFixed(3) }));
+  const base = {
+    bench: 'guard',
+    purposes: policy.bundle.purposes.length,
+    fields: policy.bundle.subjectFields.length,
+    workloadStates: N,
+  };
+  console.log(
+    JSON.stringify({
+      ...base,
+      metric: 'decisions_per_second',
+      value: g.perSecond,
+      allowShare: +(allows / N).toFixed(2),
+      goal: 1_000_000,
+    }),
+  );
+  console.log(
+    JSON.stringify({ ...base, metric: 'ns_per_decision', p50: lat.p50, p99: lat.p99, note: 'timed in batches of 16' }),
+  );
+  console.log(
+    JSON.stringify({
+      ...base,
+      metric: 'decisions_per_second_own_clock',
+      value: own.perSecond,
+      note: 'a new Date per decision',
+    }),
+  );
+  console.log(
+    JSON.stringify({
+      ...base,
+      metric: 'baseline_lookup_ops_per_second',
+      value: b.perSecond,
+      guardRatio: +(g.perSecond / b.perSecond).toFixed(3),
+    }),
+  );
+  console.log(
+    JSON.stringify({
+      ...base,
+      metric: 'baseline_json_stringify_per_second',
+      value: j.perSecond,
+      guardRatio: +(g.perSecond / j.perSecond).toFixed(3),
+    }),
+  );
   await Promise.resolve();
 }

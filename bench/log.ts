@@ -27,10 +27,22 @@ function inputs(n: number): LogEntryInput[] {
     kind: 'decision',
     outcome: i % 4 ? 'allow' : 'deny',
     reasons: i % 4 ? [] : ['consent_withdrawn'],
-    campaignId: 'spring-sale', campaignVersion: 'cv-8d3f2a', workflowId: `journey-${i}`, runId: randomBytes(8).toString('hex'), stepId: 'send-1',
-    purpose: 'marketing.email.newsletter', channel: 'email', processor: 'smtp-relay', consentEventId: `ce-${i}`, noticeVersion: '3',
-    policyVersion: 'pv-1f2e3d', fieldsRequested: ['email', 'firstName'], fieldsReleased: i % 4 ? ['email', 'firstName'] : [],
-    fieldsWithheld: i % 4 ? [] : ['email', 'firstName'], templateId: 'newsletter', templateHash: 'th-9a8b7c',
+    campaignId: 'spring-sale',
+    campaignVersion: 'cv-8d3f2a',
+    workflowId: `journey-${i}`,
+    runId: randomBytes(8).toString('hex'),
+    stepId: 'send-1',
+    purpose: 'marketing.email.newsletter',
+    channel: 'email',
+    processor: 'smtp-relay',
+    consentEventId: `ce-${i}`,
+    noticeVersion: '3',
+    policyVersion: 'pv-1f2e3d',
+    fieldsRequested: ['email', 'firstName'],
+    fieldsReleased: i % 4 ? ['email', 'firstName'] : [],
+    fieldsWithheld: i % 4 ? [] : ['email', 'firstName'],
+    templateId: 'newsletter',
+    templateHash: 'th-9a8b7c',
   }));
 }
 
@@ -54,12 +66,28 @@ export async function main(): Promise<void> {
   const service = await startRedis({ dataDir: join(dir, 'redis'), externalUrl: process.env.REDIS_URL });
   const redis = new Redis(service.url);
   const prefix = `bench:${Date.now()}:`;
-  const log = new DecisionLog({ redis, keyPrefix: prefix, logKey: randomBytes(32), partitions: 16, dataDir: dir, timeoutMs: 30_000 });
+  const log = new DecisionLog({
+    redis,
+    keyPrefix: prefix,
+    logKey: randomBytes(32),
+    partitions: 16,
+    dataDir: dir,
+    timeoutMs: 30_000,
+  });
   try {
     const fsync = ((await redis.config('GET', 'appendfsync')) as string[])[1];
     report({ bench: 'log', redis: service.source, appendfsync: fsync, entries, appendN, singleN });
     // Baseline: the same canonical payloads, XADDed raw (no chain, no HMAC, no CAS), pipelined in the same chunks.
-    const payload = inputs(appendN).map((x, i) => canonicalEntry({ ...LogEntryInput.parse(x), id: '01J00000000000000000000000', at: new Date().toISOString(), seq: i + 1, partition: 0, prevHash: '0'.repeat(64) }));
+    const payload = inputs(appendN).map((x, i) =>
+      canonicalEntry({
+        ...LogEntryInput.parse(x),
+        id: '01J00000000000000000000000',
+        at: new Date().toISOString(),
+        seq: i + 1,
+        partition: 0,
+        prevHash: '0'.repeat(64),
+      }),
+    );
     const rawSingle = await timed(async () => {
       for (let i = 0; i < singleN; i++) await redis.xadd(`${prefix}raw1`, '*', 'e', payload[i]!, 'h', '0'.repeat(64));
     });
@@ -67,7 +95,12 @@ export async function main(): Promise<void> {
     const logSingle = await timed(async () => {
       for (const x of single) await log.append(x);
     });
-    report({ figure: 'append_single', entriesPerSec: rate(singleN, logSingle), rawXaddPerSec: rate(singleN, rawSingle), ratioToRaw: +(rawSingle / logSingle).toFixed(2) });
+    report({
+      figure: 'append_single',
+      entriesPerSec: rate(singleN, logSingle),
+      rawXaddPerSec: rate(singleN, rawSingle),
+      ratioToRaw: +(rawSingle / logSingle).toFixed(2),
+    });
     const chunk = 2_000;
     const rawBatch = await timed(async () => {
       for (let i = 0; i < appendN; i += chunk) {
@@ -80,33 +113,77 @@ export async function main(): Promise<void> {
     const logBatch = await timed(async () => {
       for (let i = 0; i < appendN; i += chunk) await log.appendBatch(batch.slice(i, i + chunk));
     });
-    report({ figure: 'append_batched', chunk, entriesPerSec: rate(appendN, logBatch), rawPipelinedXaddPerSec: rate(appendN, rawBatch), ratioToRaw: +(rawBatch / logBatch).toFixed(2), goal: 50_000 });
+    report({
+      figure: 'append_batched',
+      chunk,
+      entriesPerSec: rate(appendN, logBatch),
+      rawPipelinedXaddPerSec: rate(appendN, rawBatch),
+      ratioToRaw: +(rawBatch / logBatch).toFixed(2),
+      goal: 50_000,
+    });
     // Broadcast workers append from several activities at once; four callers in flight overlap hashing and fsync.
     const callers = 4;
     const conc = inputs(appendN);
     const logConc = await timed(() =>
-      Promise.all(Array.from({ length: callers }, async (_, c) => {
-        for (let i = c * chunk; i < appendN; i += callers * chunk) await log.appendBatch(conc.slice(i, i + chunk));
-      })),
+      Promise.all(
+        Array.from({ length: callers }, async (_, c) => {
+          for (let i = c * chunk; i < appendN; i += callers * chunk) await log.appendBatch(conc.slice(i, i + chunk));
+        }),
+      ),
     );
-    report({ figure: 'append_batched_concurrent', callers, chunk, entriesPerSec: rate(appendN, logConc), ratioToRaw: +(rawBatch / logConc).toFixed(2), goal: 50_000 });
+    report({
+      figure: 'append_batched_concurrent',
+      callers,
+      chunk,
+      entriesPerSec: rate(appendN, logConc),
+      ratioToRaw: +(rawBatch / logConc).toFixed(2),
+      goal: 50_000,
+    });
     await redis.del(`${prefix}raw`, `${prefix}raw1`);
     // Fill up to `entries`, measuring Redis memory per stored entry on the way.
     const before = await usedMemory(redis);
     const have = singleN + 2 * appendN;
     for (let i = have; i < entries; i += chunk) await log.appendBatch(inputs(Math.min(chunk, entries - i)));
     const total = Math.max(entries, have);
-    report({ figure: 'memory', bytesPerEntry: Math.round((await usedMemory(redis) - before) / Math.max(1, total - have)), measuredOver: total - have });
+    report({
+      figure: 'memory',
+      bytesPerEntry: Math.round(((await usedMemory(redis)) - before) / Math.max(1, total - have)),
+      measuredOver: total - have,
+    });
     let r: Awaited<ReturnType<DecisionLog['verify']>> | undefined;
     const verifyMs = await timed(async () => (r = await log.verify()));
-    report({ figure: 'verify', entries: r?.entries, ok: r?.ok, seconds: +(verifyMs / 1000).toFixed(2), entriesPerSec: rate(r?.entries ?? 0, verifyMs), goalSeconds: 10, goalEntries: 1_000_000 });
+    report({
+      figure: 'verify',
+      entries: r?.entries,
+      ok: r?.ok,
+      seconds: +(verifyMs / 1000).toFixed(2),
+      entriesPerSec: rate(r?.entries ?? 0, verifyMs),
+      goalSeconds: 10,
+      goalEntries: 1_000_000,
+    });
     // The same log handed over to a new key, with a chunk after the switch: verify checks two keys and 16 handovers.
-    const rotated = new DecisionLog({ redis, keyPrefix: prefix, logKey: randomBytes(32), logKeyId: 'bench-new', previousLogKeys: [log.opts.logRing.current], partitions: 16, dataDir: dir, timeoutMs: 30_000 });
+    const rotated = new DecisionLog({
+      redis,
+      keyPrefix: prefix,
+      logKey: randomBytes(32),
+      logKeyId: 'bench-new',
+      previousLogKeys: [log.opts.logRing.current],
+      partitions: 16,
+      dataDir: dir,
+      timeoutMs: 30_000,
+    });
     await rotated.handOver('bench');
     await rotated.appendBatch(inputs(chunk));
     let r2: Awaited<ReturnType<DecisionLog['verify']>> | undefined;
     const rotatedMs = await timed(async () => (r2 = await rotated.verify()));
-    report({ figure: 'verify_after_rotation', entries: r2?.entries, ok: r2?.ok, seconds: +(rotatedMs / 1000).toFixed(2), entriesPerSec: rate(r2?.entries ?? 0, rotatedMs), ratioToVerify: +(rate(r2?.entries ?? 0, rotatedMs) / rate(r?.entries ?? 1, verifyMs)).toFixed(2) });
+    report({
+      figure: 'verify_after_rotation',
+      entries: r2?.entries,
+      ok: r2?.ok,
+      seconds: +(rotatedMs / 1000).toFixed(2),
+      entriesPerSec: rate(r2?.entries ?? 0, rotatedMs),
+      ratioToVerify: +(rate(r2?.entries ?? 0, rotatedMs) / rate(r?.entries ?? 1, verifyMs)).toFixed(2),
+    });
   } finally {
     await redis.flushdb().catch(() => undefined);
     redis.disconnect();

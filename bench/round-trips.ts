@@ -20,14 +20,18 @@ import { consentEvent } from '../test/helpers/engine.js';
 import { exampleContent } from '../test/helpers/example-workspace.js';
 import { buildActivityDeps } from '../worker.js';
 
-const emit = (metric: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'round-trips', metric, ...fields }));
+const emit = (metric: string, fields: Record<string, unknown>) =>
+  console.log(JSON.stringify({ bench: 'round-trips', metric, ...fields }));
 const round = (n: number, d = 2) => Number(n.toFixed(d));
 
 /** Counts commands sent and socket writes made on one auto-pipelined connection (one write per pipeline flush). */
 function countCalls(redis: Redis) {
   const c = { commands: 0, writes: 0 };
   const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = ((...a: Parameters<Redis['sendCommand']>) => ((c.commands += 1), send(...a))) as Redis['sendCommand'];
+  redis.sendCommand = ((...a: Parameters<Redis['sendCommand']>) => (
+    (c.commands += 1),
+    send(...a)
+  )) as Redis['sendCommand'];
   const stream = (redis as unknown as { stream: { write: (...a: unknown[]) => boolean } }).stream;
   const write = stream.write.bind(stream);
   stream.write = (...a: unknown[]) => ((c.writes += 1), write(...a));
@@ -36,31 +40,72 @@ function countCalls(redis: Redis) {
 
 /** `npm run bench -- round-trips [--journeys 200] [--chunk 500] [--chunks 4]`. */
 export async function main(): Promise<void> {
-  const { values } = parseArgs({ args: process.argv.slice(3), options: { journeys: { type: 'string', default: '200' }, chunk: { type: 'string', default: '500' }, chunks: { type: 'string', default: '4' } } });
+  const { values } = parseArgs({
+    args: process.argv.slice(3),
+    options: {
+      journeys: { type: 'string', default: '200' },
+      chunk: { type: 'string', default: '500' },
+      chunks: { type: 'string', default: '4' },
+    },
+  });
   const [journeys, chunk, chunks] = [Number(values.journeys), Number(values.chunk), Number(values.chunks)];
   const dir = mkdtempSync(join(tmpdir(), 'cf-bench-rt-'));
   const redisSvc = await startRedis({ dataDir: join(dir, 'redis') });
   const sink = await startSmtpSink({ outbox: join(dir, 'outbox'), writeFiles: false });
   const key = (b: number) => Buffer.alloc(32, b).toString('base64');
-  const env = { ...process.env, CONSENTFLOW_MASTER_KEY: key(1), CONSENTFLOW_PSEUDONYM_KEY: key(2), CONSENTFLOW_LOG_KEY: key(3), CONSENTFLOW_TOKEN_KEY: key(4), CONSENTFLOW_CODEC_KEY: key(5), CONSENTFLOW_DATA_DIR: dir, REDIS_URL: redisSvc.url, SMTP_URL: sink.url };
+  const env = {
+    ...process.env,
+    CONSENTFLOW_MASTER_KEY: key(1),
+    CONSENTFLOW_PSEUDONYM_KEY: key(2),
+    CONSENTFLOW_LOG_KEY: key(3),
+    CONSENTFLOW_TOKEN_KEY: key(4),
+    CONSENTFLOW_CODEC_KEY: key(5),
+    CONSENTFLOW_DATA_DIR: dir,
+    REDIS_URL: redisSvc.url,
+    SMTP_URL: sink.url,
+  };
   const config = buildConfig(parseEnv(env));
   // Connected like the worker's client.
   const redis = new Redis(redisSvc.url, { enableAutoPipelining: true });
   const mailer = createMailer(config, sink.url, { maxConnections: 10 });
   try {
     const services = createServices(config, redis, policy);
-    const deps = buildActivityDeps(config, { redis, mailer, client: {} as Client, taskQueue: 'bench', content: await exampleContent() });
+    const deps = buildActivityDeps(config, {
+      redis,
+      mailer,
+      client: {} as Client,
+      taskQueue: 'bench',
+      content: await exampleContent(),
+    });
     const total = journeys + chunk * chunks;
     const refs: SubjectRef[] = [];
     for (let i = 0; i < total; i += 500) {
-      const rows = Array.from({ length: Math.min(500, total - i) }, (_, j) => ({ subjectId: `rt-${i + j}`, fields: { email: `rt-${i + j}@example.org`, first_name: `N${i + j}`, loyalty_tier: 'gold', preferred_store: 'Mitte' } }));
+      const rows = Array.from({ length: Math.min(500, total - i) }, (_, j) => ({
+        subjectId: `rt-${i + j}`,
+        fields: {
+          email: `rt-${i + j}@example.org`,
+          first_name: `N${i + j}`,
+          loyalty_tier: 'gold',
+          preferred_store: 'Mitte',
+        },
+      }));
       for (const w of await services.subjects.upsertMany(rows)) {
         if (w.status !== 'written') throw new Error('seeding refused a subject');
         await services.consent.append(consentEvent(w.ref, { purpose: 'marketing.email.promotions' }));
         refs.push(w.ref);
       }
     }
-    const spec = (workflowId: string): SendSpec => ({ campaignId: 'rt', campaignVersion: 'v', workflowId, runId: workflowId, stepId: 'send', purpose: 'marketing.email.promotions', channel: 'email', processor: 'smtp-relay', templateId: 'promo-winter-sale' });
+    const spec = (workflowId: string): SendSpec => ({
+      campaignId: 'rt',
+      campaignVersion: 'v',
+      workflowId,
+      runId: workflowId,
+      stepId: 'send',
+      purpose: 'marketing.email.promotions',
+      channel: 'email',
+      processor: 'smtp-relay',
+      templateId: 'promo-winter-sale',
+    });
     // Warm up: script loading and the log heads are read once per process, not per step.
     await runGuardedSends(deps, spec('warm'), refs.slice(0, 1));
     const counter = countCalls(redis);
@@ -73,7 +118,13 @@ export async function main(): Promise<void> {
     }
     const j1 = counter.take();
     const steps = journeys - 1;
-    emit('journey_send_step', { steps, sent, commands_per_step: round((j1.commands - j0.commands) / steps), round_trips_per_step: round((j1.writes - j0.writes) / steps), goal_round_trips: 4 });
+    emit('journey_send_step', {
+      steps,
+      sent,
+      commands_per_step: round((j1.commands - j0.commands) / steps),
+      round_trips_per_step: round((j1.writes - j0.writes) / steps),
+      goal_round_trips: 4,
+    });
 
     // The same step under a frequency cap: the window is read with the guard state and the slot taken by the
     // reservation, so the cap should cost no round trip of its own.
@@ -84,12 +135,27 @@ export async function main(): Promise<void> {
       if (o?.status === 'sent') cappedSent += 1;
     }
     const j2 = counter.take();
-    emit('capped_journey_send_step', { steps, sent: cappedSent, commands_per_step: round((j2.commands - j1.commands) / steps), round_trips_per_step: round((j2.writes - j1.writes) / steps), uncapped_round_trips_per_step: round((j1.writes - j0.writes) / steps) });
+    emit('capped_journey_send_step', {
+      steps,
+      sent: cappedSent,
+      commands_per_step: round((j2.commands - j1.commands) / steps),
+      round_trips_per_step: round((j2.writes - j1.writes) / steps),
+      uncapped_round_trips_per_step: round((j1.writes - j0.writes) / steps),
+    });
 
     // A broadcast run's chunks, through the same activity a broadcast workflow calls.
     const runId = 'rt-broadcast';
     const audience = refs.slice(journeys);
-    await services.runs.register({ runId, campaignId: 'rt', kind: 'broadcast', workflowId: runId, startedAt: new Date().toISOString(), segment: 'loyal-members', sendSteps: ['send'], status: 'snapshotting' });
+    await services.runs.register({
+      runId,
+      campaignId: 'rt',
+      kind: 'broadcast',
+      workflowId: runId,
+      startedAt: new Date().toISOString(),
+      segment: 'loyal-members',
+      sendSteps: ['send'],
+      status: 'snapshotting',
+    });
     await services.runs.addMembers(runId, audience);
     await services.runs.seal(runId);
     const run = createRunActivities(deps);
@@ -98,7 +164,14 @@ export async function main(): Promise<void> {
     let after = '';
     let members = 0;
     for (let k = 0; k < chunks; k++) {
-      const r = await run.sendBroadcastChunk({ spec: { ...spec(runId), runId }, segmentId: 'loyal-members', holdoutPercent: 0, after, count: chunk, deferral: { baseMs: 60_000, maxAttempts: 6 } });
+      const r = await run.sendBroadcastChunk({
+        spec: { ...spec(runId), runId },
+        segmentId: 'loyal-members',
+        holdoutPercent: 0,
+        after,
+        count: chunk,
+        deferral: { baseMs: 60_000, maxAttempts: 6 },
+      });
       members += Object.values(r.counts).reduce((a, b) => a + b, 0);
       if (r.cursor === null) break;
       after = r.cursor;
@@ -107,7 +180,14 @@ export async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     // CPU of this process per member: the send path plus the in-process SMTP sink's side of each conversation.
     const cpuMs = (cpu.user + cpu.system) / 1000 / members;
-    emit('broadcast_chunk', { chunk, members, commands_per_subject: round((b1.commands - b0.commands) / members), round_trips_per_chunk: round((b1.writes - b0.writes) / chunks, 1), goal_commands_per_subject: 3, cpu_ms_per_subject_with_sink: round(cpuMs, 3) });
+    emit('broadcast_chunk', {
+      chunk,
+      members,
+      commands_per_subject: round((b1.commands - b0.commands) / members),
+      round_trips_per_chunk: round((b1.writes - b0.writes) / chunks, 1),
+      goal_commands_per_subject: 3,
+      cpu_ms_per_subject_with_sink: round(cpuMs, 3),
+    });
   } finally {
     mailer.close();
     redis.disconnect();

@@ -4,7 +4,8 @@ import { defineCampaign } from '../domain/campaign.js';
 export const cnSmsPromo = defineCampaign({
   id: 'cn-sms-promo',
   name: 'Winter member day (SMS, China)',
-  description: 'A Chinese text message about the winter member day, with the 【】 signature and 回复TD退订, inside daytime hours',
+  description:
+    'A Chinese text message about the winter member day, with the 【】 signature and 回复TD退订, inside daytime hours',
   purpose: 'marketing.sms.promotions',
   audience: { segment: 'sms-promotions-subscribers' },
   steps: [

@@ -17,9 +17,16 @@ export interface ActorSources {
  */
 export function resolveActor(s: ActorSources): string {
   const given = s.flag ?? s.env.CONSENTFLOW_ACTOR;
-  const [value, source] = given !== undefined ? [given, s.flag !== undefined ? '--actor' : 'CONSENTFLOW_ACTOR'] : s.dev ? [s.env.USER ?? 'dev', 'USER'] : [undefined, ''];
+  const [value, source] =
+    given !== undefined
+      ? [given, s.flag !== undefined ? '--actor' : 'CONSENTFLOW_ACTOR']
+      : s.dev
+        ? [s.env.USER ?? 'dev', 'USER']
+        : [undefined, ''];
   if (value === undefined) {
-    throw new CliUsageError('this command is recorded in the decision log with who ran it: pass --actor <name> or set CONSENTFLOW_ACTOR=<name> (only `consentflow dev` defaults to $USER)');
+    throw new CliUsageError(
+      'this command is recorded in the decision log with who ran it: pass --actor <name> or set CONSENTFLOW_ACTOR=<name> (only `consentflow dev` defaults to $USER)',
+    );
   }
   const r = Actor.safeParse(value);
   if (!r.success) throw new CliUsageError(`${source} "${value.slice(0, 64)}" ${r.error.issues[0]?.message}`);

@@ -21,7 +21,10 @@ import { CliUsageError, type RegisterCommands } from './context.js';
 export function apiKeySpecs(config: AppConfig, createDev: boolean): ApiKeySpec[] {
   if (config.env.CONSENTFLOW_API_KEYS) return parseApiKeys(config.env.CONSENTFLOW_API_KEYS);
   const dev = loadDevApiKeys(config.dataDir, createDev);
-  if (!dev) throw new ConfigError(`no API keys: set CONSENTFLOW_API_KEYS=name:role:secret,... or run \`consentflow dev\` once to generate ${config.dataDir}/api-keys.json`);
+  if (!dev)
+    throw new ConfigError(
+      `no API keys: set CONSENTFLOW_API_KEYS=name:role:secret,... or run \`consentflow dev\` once to generate ${config.dataDir}/api-keys.json`,
+    );
   return dev;
 }
 
@@ -33,7 +36,13 @@ export function workspaceNotices(ws: Workspace, policy: PolicyBundle): NoticeTex
 }
 
 /** Composes the API's dependencies from config and open clients. */
-export function apiDeps(config: AppConfig, redis: Redis, temporal: Client, keys: readonly ApiKeySpec[], ws: Workspace): ApiDeps {
+export function apiDeps(
+  config: AppConfig,
+  redis: Redis,
+  temporal: Client,
+  keys: readonly ApiKeySpec[],
+  ws: Workspace,
+): ApiDeps {
   if (!ws.policy.ok) throw new CliUsageError(`the workspace policy does not load: ${failureLine(ws.policy)}`);
   const services = createServices(config, redis, ws.policy.value);
   const logger = createLogger({ name: 'consentflow-api' });
@@ -55,7 +64,11 @@ export function apiDeps(config: AppConfig, redis: Redis, temporal: Client, keys:
 }
 
 /** Builds and starts the API on host:port; returns its URL and a closer. */
-export async function startApi(deps: ApiDeps, host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
+export async function startApi(
+  deps: ApiDeps,
+  host: string,
+  port: number,
+): Promise<{ url: string; close(): Promise<void> }> {
   const app = await buildApi(deps);
   await app.listen({ host, port });
   return { url: `http://${host}:${port}`, close: () => app.close() };
@@ -65,7 +78,9 @@ export async function startApi(deps: ApiDeps, host: string, port: number): Promi
 export const registerApiCommands: RegisterCommands = (program, ctx) => {
   program
     .command('api')
-    .description('serve the HTTP API (consents, preference centre, unsubscribe, why, subject requests, reviewer reads; OpenAPI at /openapi.json)')
+    .description(
+      'serve the HTTP API (consents, preference centre, unsubscribe, why, subject requests, reviewer reads; OpenAPI at /openapi.json)',
+    )
     .option('--port <port>', 'port to listen on (default: API_PORT or 8787)')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--json', 'print the address as JSON')
@@ -73,13 +88,26 @@ export const registerApiCommands: RegisterCommands = (program, ctx) => {
       const config = ctx.config();
       assertProductionReady(config, 'API');
       const port = o.port === undefined ? config.env.API_PORT : Number(o.port);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliUsageError(`--port "${o.port}" must be a whole number from 1 to 65535`);
-      const deps = apiDeps(config, ctx.redis(), await ctx.temporal(), apiKeySpecs(config, false), await ctx.workspace());
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new CliUsageError(`--port "${o.port}" must be a whole number from 1 to 65535`);
+      const deps = apiDeps(
+        config,
+        ctx.redis(),
+        await ctx.temporal(),
+        apiKeySpecs(config, false),
+        await ctx.workspace(),
+      );
       const api = await startApi(deps, o.host, port);
-      ctx.print(o.json, { url: api.url, openapi: `${api.url}/openapi.json` }, () => `consentflow API on ${api.url} (OpenAPI: ${api.url}/openapi.json)`);
-      await new Promise<void>((resolve) => onShutdown(async () => {
-        await api.close();
-        resolve();
-      }));
+      ctx.print(
+        o.json,
+        { url: api.url, openapi: `${api.url}/openapi.json` },
+        () => `consentflow API on ${api.url} (OpenAPI: ${api.url}/openapi.json)`,
+      );
+      await new Promise<void>((resolve) =>
+        onShutdown(async () => {
+          await api.close();
+          resolve();
+        }),
+      );
     });
 };

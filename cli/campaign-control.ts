@@ -4,7 +4,11 @@ import { CampaignControl, controlCampaign } from '../infra/temporal/campaign-con
 import type { CliContext } from './context.js';
 import { operatorOf, operatorOptions, recordOperator, type OperatorOptions } from './operator-log.js';
 
-const ACTION = { pause: OperatorAction.campaign_paused, resume: OperatorAction.campaign_resumed, cancel: OperatorAction.campaign_cancelled } as const;
+const ACTION = {
+  pause: OperatorAction.campaign_paused,
+  resume: OperatorAction.campaign_resumed,
+  cancel: OperatorAction.campaign_cancelled,
+} as const;
 const DONE = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' } as const;
 const WHAT = {
   pause: 'pause a running campaign: no further pages are sent until it is resumed',
@@ -13,21 +17,36 @@ const WHAT = {
 } as const;
 
 /** `campaign pause|resume|cancel <id> --reason`: each one an operator entry with its actor. */
-export function addCampaignControlCommands(campaign: Command, ctx: CliContext, known: (id: string) => Promise<void>): void {
+export function addCampaignControlCommands(
+  campaign: Command,
+  ctx: CliContext,
+  known: (id: string) => Promise<void>,
+): void {
   for (const control of Object.values(CampaignControl)) {
-    operatorOptions(campaign.command(control).description(WHAT[control]).argument('<id>', 'campaign id'), 'why (required; kept in the decision log)')
+    operatorOptions(
+      campaign.command(control).description(WHAT[control]).argument('<id>', 'campaign id'),
+      'why (required; kept in the decision log)',
+    )
       .option('--json', 'print the result as JSON')
       .action(async (id: string, o: OperatorOptions & { json?: boolean }) => {
         const op = operatorOf(ctx, o, `to ${control} a campaign: the log keeps why a run was interrupted`);
         await known(id);
         const r = await controlCampaign(await ctx.temporal(), id, control);
         if (r === 'not_running') {
-          ctx.print(o.json, { campaignId: id, result: r }, () => `${id} has no open run to ${control}; start it with \`consentflow campaign start ${id}\``);
+          ctx.print(
+            o.json,
+            { campaignId: id, result: r },
+            () => `${id} has no open run to ${control}; start it with \`consentflow campaign start ${id}\``,
+          );
           process.exitCode = 1;
           return;
         }
         await recordOperator(ctx, op, { action: ACTION[control], campaignId: id });
-        ctx.print(o.json, { campaignId: id, result: DONE[control], actor: op.actor }, () => `${id}: ${DONE[control]} (recorded for ${op.actor})`);
+        ctx.print(
+          o.json,
+          { campaignId: id, result: DONE[control], actor: op.actor },
+          () => `${id}: ${DONE[control]} (recorded for ${op.actor})`,
+        );
       });
   }
 }

@@ -1,6 +1,11 @@
 import { parseDuration, type Campaign } from '../domain/campaign.js';
 import type { SubjectRef } from '../domain/ids.js';
-import { simulateSubject, simulationFields, type SimulationContext, type SubjectSimulation } from '../domain/journey-simulation.js';
+import {
+  simulateSubject,
+  simulationFields,
+  type SimulationContext,
+  type SubjectSimulation,
+} from '../domain/journey-simulation.js';
 import type { CompiledPolicy } from '../domain/policy.js';
 import type { Segment } from '../domain/segment.js';
 import { evaluateSegmentPage, type SegmentPorts } from '../domain/segment-page.js';
@@ -8,7 +13,12 @@ import type { TemplateFacet } from '../domain/send-decision.js';
 
 /** The reads a dry run needs: the segment's, plus how many cap slots each subject already uses. */
 export interface DryRunPorts extends SegmentPorts {
-  readonly capUsed: (refs: readonly SubjectRef[], channel: string, windowMs: number, nowMs: number) => Promise<number[]>;
+  readonly capUsed: (
+    refs: readonly SubjectRef[],
+    channel: string,
+    windowMs: number,
+    nowMs: number,
+  ) => Promise<number[]>;
 }
 
 /** Per send step: how many would get it, and how many would be blocked, by reason. */
@@ -35,7 +45,10 @@ export interface DryRunReport {
   };
 }
 
-function tally(report: DryRunReport['totals'] & { messages: number; reached: number; heldOut: number; reachedNone: number }, sim: SubjectSimulation): void {
+function tally(
+  report: DryRunReport['totals'] & { messages: number; reached: number; heldOut: number; reachedNone: number },
+  sim: SubjectSimulation,
+): void {
   if (sim.heldOut) {
     report.heldOut++;
     return;
@@ -64,7 +77,15 @@ function tally(report: DryRunReport['totals'] & { messages: number; reached: num
  * Simulates a campaign over its whole segment against current consent, profiles and cap windows: the real segment
  * evaluation and the real guard through the shared simulation, but it sends nothing and writes nothing.
  */
-export async function dryRun(ports: DryRunPorts, policy: CompiledPolicy, templates: (id: string) => TemplateFacet | undefined, campaign: Campaign, segment: Segment, limit: number, now = new Date()): Promise<DryRunReport> {
+export async function dryRun(
+  ports: DryRunPorts,
+  policy: CompiledPolicy,
+  templates: (id: string) => TemplateFacet | undefined,
+  campaign: Campaign,
+  segment: Segment,
+  limit: number,
+  now = new Date(),
+): Promise<DryRunReport> {
   const ctx: SimulationContext = { campaign, policy, templates, now };
   const fields = simulationFields(ctx);
   const cap = campaign.options.frequencyCap;
@@ -86,7 +107,12 @@ export async function dryRun(ports: DryRunPorts, policy: CompiledPolicy, templat
     ]);
     page.members.forEach((ref, i) => {
       const p = profiles[i]!;
-      const sim = simulateSubject(ctx, { ref, state: states[i]!, profile: p.status === 'found' ? p.fields : {}, capUsed: used[i]! });
+      const sim = simulateSubject(ctx, {
+        ref,
+        state: states[i]!,
+        profile: p.status === 'found' ? p.fields : {},
+        capUsed: used[i]!,
+      });
       tally(totals, sim);
       if (subjects.length < limit) subjects.push(sim);
     });
@@ -96,16 +122,35 @@ export async function dryRun(ports: DryRunPorts, policy: CompiledPolicy, templat
 
 /** The human rendering: the listed subjects step by step, then totals over the whole audience. */
 export function humanDryRun(r: DryRunReport): string {
-  const lines = [`dry run of ${r.campaign} on segment ${r.segment}: audience ${r.audience} of ${r.scanned} scanned, ${r.subjects.length} shown; nothing sent, nothing logged`];
+  const lines = [
+    `dry run of ${r.campaign} on segment ${r.segment}: audience ${r.audience} of ${r.scanned} scanned, ${r.subjects.length} shown; nothing sent, nothing logged`,
+  ];
   for (const s of r.subjects) {
     lines.push(`  ${s.subjectRef}${s.heldOut ? '  (holdout: gets nothing)' : ''}`);
     for (const st of s.steps) {
-      if (st.kind === 'branch') lines.push(`    ${st.stepId.padEnd(24)} → ${st.target} (${st.took}${st.assumed ? `, assuming ${st.assumed}` : ''})`);
-      else lines.push(`    ${st.stepId.padEnd(24)} ${st.outcome === 'allow' ? `SEND ${st.template} with ${st.fieldsReleased.join(', ')}` : `BLOCKED ${st.reasons.join(', ')}`}`);
+      if (st.kind === 'branch')
+        lines.push(
+          `    ${st.stepId.padEnd(24)} → ${st.target} (${st.took}${st.assumed ? `, assuming ${st.assumed}` : ''})`,
+        );
+      else
+        lines.push(
+          `    ${st.stepId.padEnd(24)} ${st.outcome === 'allow' ? `SEND ${st.template} with ${st.fieldsReleased.join(', ')}` : `BLOCKED ${st.reasons.join(', ')}`}`,
+        );
     }
   }
   const t = r.totals;
-  lines.push(`totals over all ${r.audience}: would send ${t.messages} message(s) to ${t.reached} subject(s); ${t.reachedNone} get nothing; ${t.heldOut} held out`);
-  for (const [step, st] of Object.entries(t.steps)) lines.push(`  ${step.padEnd(24)} send ${st.wouldSend}, blocked ${st.blocked}${Object.keys(st.byReason).length ? ` (${Object.entries(st.byReason).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`);
+  lines.push(
+    `totals over all ${r.audience}: would send ${t.messages} message(s) to ${t.reached} subject(s); ${t.reachedNone} get nothing; ${t.heldOut} held out`,
+  );
+  for (const [step, st] of Object.entries(t.steps))
+    lines.push(
+      `  ${step.padEnd(24)} send ${st.wouldSend}, blocked ${st.blocked}${
+        Object.keys(st.byReason).length
+          ? ` (${Object.entries(st.byReason)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', ')})`
+          : ''
+      }`,
+    );
   return lines.join('\n');
 }

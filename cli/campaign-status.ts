@@ -18,18 +18,28 @@ async function report(ctx: CliContext, campaignId: string, runId: string | undef
   const runs = await s.runs.list(campaignId);
   const run = runId ? runs.find((r) => r.runId === runId) : runs[0];
   if (!run) {
-    if (runId) throw new CliUsageError(`campaign ${campaignId} has no run "${runId}"; its runs: ${runs.map((r) => r.runId).join(', ') || 'none'}`);
-    throw new CliUsageError(`campaign ${campaignId} has not been started; run \`consentflow campaign start ${campaignId}\``);
+    if (runId)
+      throw new CliUsageError(
+        `campaign ${campaignId} has no run "${runId}"; its runs: ${runs.map((r) => r.runId).join(', ') || 'none'}`,
+      );
+    throw new CliUsageError(
+      `campaign ${campaignId} has not been started; run \`consentflow campaign start ${campaignId}\``,
+    );
   }
   const workflow = run.temporalRunId ? await runState(await ctx.temporal(), run) : undefined;
   // A workflow that ended without closing the run (failed, terminated, cancelled) leaves its members unaccounted.
   const ended = workflow !== undefined && !workflow.running;
-  const reconciliation = await reconcileRun(s.runs, s.ledger, ended && run.status !== 'finished' ? { ...run, status: 'finished' } : run);
+  const reconciliation = await reconcileRun(
+    s.runs,
+    s.ledger,
+    ended && run.status !== 'finished' ? { ...run, status: 'finished' } : run,
+  );
   return { run, workflow, reconciliation };
 }
 
 function state(r: RunReport): string {
-  if (r.run.kind === 'journey' && !r.run.temporalRunId) return (r.reconciliation.outcomes.in_progress ?? 0) > 0 ? 'JOURNEYS RUNNING' : 'COMPLETED';
+  if (r.run.kind === 'journey' && !r.run.temporalRunId)
+    return (r.reconciliation.outcomes.in_progress ?? 0) > 0 ? 'JOURNEYS RUNNING' : 'COMPLETED';
   const w = r.workflow;
   if (!w) return 'UNKNOWN (no workflow found in Temporal)';
   const inProgress = r.reconciliation.outcomes.in_progress ?? 0;
@@ -50,23 +60,37 @@ function human(r: RunReport, withRefs: boolean): string {
   ];
   const reasons = Object.entries(x.reasons).sort((a, b) => b[1] - a[1]);
   if (reasons.length) lines.push('reasons', ...reasons.map(([k, n]) => `  ${k.padEnd(32)} ${n}`));
-  for (const [step, o] of Object.entries(x.steps)) lines.push(`step ${step}: ${Object.entries(o).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  if (withRefs && x.unaccountedRefs.length) lines.push('unaccounted members', ...x.unaccountedRefs.map((ref) => `  ${ref}`));
+  for (const [step, o] of Object.entries(x.steps))
+    lines.push(
+      `step ${step}: ${Object.entries(o)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}`,
+    );
+  if (withRefs && x.unaccountedRefs.length)
+    lines.push('unaccounted members', ...x.unaccountedRefs.map((ref) => `  ${ref}`));
   return lines.join('\n');
 }
 
 /** `campaign status` and `campaign reconcile`: both built on the ledger's accounting of the run. */
-export function addCampaignStatusCommands(campaign: Command, ctx: CliContext, requireCampaign: (id: string) => void | Promise<void>): void {
+export function addCampaignStatusCommands(
+  campaign: Command,
+  ctx: CliContext,
+  requireCampaign: (id: string) => void | Promise<void>,
+): void {
   campaign
     .command('reconcile')
-    .description('account for every member of a run: audience size, the count of each outcome, and any member without one')
+    .description(
+      'account for every member of a run: audience size, the count of each outcome, and any member without one',
+    )
     .argument('<id>', 'campaign id')
     .option('--run <runId>', 'a run other than the latest')
     .option('--json', 'print the reconciliation as JSON')
     .action(async (id: string, opts: { run?: string; json?: boolean }) => {
       await requireCampaign(id);
       const r = await report(ctx, id, opts.run);
-      ctx.print(opts.json, { campaign: id, run: r.run, workflow: r.workflow ?? null, ...r.reconciliation }, () => human(r, true));
+      ctx.print(opts.json, { campaign: id, run: r.run, workflow: r.workflow ?? null, ...r.reconciliation }, () =>
+        human(r, true),
+      );
       if (r.reconciliation.unaccounted > 0) process.exitCode = 1;
     });
 
@@ -79,7 +103,10 @@ export function addCampaignStatusCommands(campaign: Command, ctx: CliContext, re
     .option('--json', 'print the status as JSON')
     .action(async (id: string, opts: { run?: string; json?: boolean; watch?: boolean }) => {
       await requireCampaign(id);
-      const bar = !opts.json && opts.watch ? new SingleBar({ format: '{bar} {value}/{total} members with an outcome | {state}', hideCursor: true }) : undefined;
+      const bar =
+        !opts.json && opts.watch
+          ? new SingleBar({ format: '{bar} {value}/{total} members with an outcome | {state}', hideCursor: true })
+          : undefined;
       for (let started = false; ; started = true) {
         const r = await report(ctx, id, opts.run);
         const x = r.reconciliation;
@@ -89,7 +116,9 @@ export function addCampaignStatusCommands(campaign: Command, ctx: CliContext, re
         const live = r.workflow?.running === true || (r.run.kind === 'journey' && (x.outcomes.in_progress ?? 0) > 0);
         if (!opts.watch || !live) {
           bar?.stop();
-          ctx.print(opts.json, { campaign: id, state: state(r), run: r.run, workflow: r.workflow ?? null, ...x }, () => human(r, false));
+          ctx.print(opts.json, { campaign: id, state: state(r), run: r.run, workflow: r.workflow ?? null, ...x }, () =>
+            human(r, false),
+          );
           return;
         }
         await new Promise((res) => setTimeout(res, 500));

@@ -1,4 +1,3 @@
-
 import type { Campaign } from '../domain/campaign.js';
 import { failureLine } from '../domain/load-result.js';
 import { parseDuration } from '../domain/duration.js';
@@ -25,18 +24,25 @@ async function campaignById(ctx: CliContext, id: string): Promise<Campaign> {
   const failed = ws.campaignFailures.find((f) => f.id === id);
   if (failed) throw new CampaignNotLoaded(failureLine(failed));
   const unreadable = ws.campaignFailures.filter((f) => f.id === undefined).map((f) => f.file);
-  throw new CliUsageError(`no campaign "${id}"; campaigns: ${Object.keys(ws.campaigns).join(', ')}${unreadable.length ? ` (these files do not load: ${unreadable.join(', ')})` : ''}`);
+  throw new CliUsageError(
+    `no campaign "${id}"; campaigns: ${Object.keys(ws.campaigns).join(', ')}${unreadable.length ? ` (these files do not load: ${unreadable.join(', ')})` : ''}`,
+  );
 }
 
 function segmentById(ws: Workspace, id: string) {
   const s = Object.hasOwn(ws.segments, id) ? ws.segments[id] : undefined;
   if (s) return s;
   const failed = ws.otherFailures.filter((f) => f.file.startsWith(ws.paths.segments.slice(ws.paths.root.length + 1)));
-  throw new CliUsageError(`segment "${id}" does not exist; segments: ${Object.keys(ws.segments).join(', ')}${failed.length ? ` (these files do not load: ${failed.map((f) => f.file).join(', ')})` : ''}`);
+  throw new CliUsageError(
+    `segment "${id}" does not exist; segments: ${Object.keys(ws.segments).join(', ')}${failed.length ? ` (these files do not load: ${failed.map((f) => f.file).join(', ')})` : ''}`,
+  );
 }
 
 /** Runs a campaign command; a campaign file that does not load prints its one line and exits 1, no stack trace. */
-function withCampaign<O>(ctx: CliContext, run: (c: Campaign, ws: Workspace, opts: O) => Promise<void>): (id: string, opts: O) => Promise<void> {
+function withCampaign<O>(
+  ctx: CliContext,
+  run: (c: Campaign, ws: Workspace, opts: O) => Promise<void>,
+): (id: string, opts: O) => Promise<void> {
   return async (id, opts) => {
     try {
       const c = await campaignById(ctx, id);
@@ -50,11 +56,22 @@ function withCampaign<O>(ctx: CliContext, run: (c: Campaign, ws: Workspace, opts
 }
 
 /** Prints why a deploy stored nothing (lint problems, or content that does not build) and sets exit code 1. */
-function deployRefused(ctx: CliContext, id: string, verb: 'deploy' | 'start', r: { ok: true } | Exclude<DeployResult, { ok: true }>, json?: boolean): boolean {
+function deployRefused(
+  ctx: CliContext,
+  id: string,
+  verb: 'deploy' | 'start',
+  r: { ok: true } | Exclude<DeployResult, { ok: true }>,
+  json?: boolean,
+): boolean {
   if (r.ok) return false;
   const key = verb === 'start' ? 'started' : 'deployed';
   if (r.reason === 'lint') {
-    ctx.print(json, { [key]: false, problems: r.problems }, () => [`refusing to ${verb} ${id}: it does not lint clean`, ...r.problems.map((p) => `  [${p.code}] ${p.message}`)].join('\n'));
+    ctx.print(json, { [key]: false, problems: r.problems }, () =>
+      [
+        `refusing to ${verb} ${id}: it does not lint clean`,
+        ...r.problems.map((p) => `  [${p.code}] ${p.message}`),
+      ].join('\n'),
+    );
   } else {
     ctx.print(json, { [key]: false, error: r.message }, () => `refusing to ${verb} ${id}: ${r.message}`);
   }
@@ -71,12 +88,16 @@ function positive(flag: string, v: string | undefined, fallback: number): number
 
 /** `campaign lint|dry-run|start|status`. */
 export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
-  const campaign = program.command('campaign').description('lint, simulate, start, watch and reconcile campaigns of the workspace');
+  const campaign = program
+    .command('campaign')
+    .description('lint, simulate, start, watch and reconcile campaigns of the workspace');
   addCampaignLintCommand(campaign, ctx);
 
   campaign
     .command('dry-run')
-    .description('simulate a campaign on its segment: who would get which fields, who is blocked and why; sends and logs nothing')
+    .description(
+      'simulate a campaign on its segment: who would get which fields, who is blocked and why; sends and logs nothing',
+    )
     .argument('<id>', 'campaign id')
     .option('--segment <id>', 'use another segment than the campaign audience')
     .option('--limit <n>', 'list at most n subjects (totals always cover the whole audience)', '50')
@@ -91,16 +112,27 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
           readFields: s.subjects.readFields.bind(s.subjects),
           loadGuardStates: s.consent.loadGuardStates.bind(s.consent),
           // Read-only: counts the cap window the send path's script keeps (scores are send times), takes no slot.
-          capUsed: (refs, channel, windowMs, nowMs) => Promise.all(refs.map((ref) => redis.zcount(s.keys.frequencyWindow(ref, channel), `(${nowMs - windowMs}`, '+inf'))),
+          capUsed: (refs, channel, windowMs, nowMs) =>
+            Promise.all(
+              refs.map((ref) => redis.zcount(s.keys.frequencyWindow(ref, channel), `(${nowMs - windowMs}`, '+inf')),
+            ),
         };
-        const report = await dryRun(ports, s.policy, (id) => ws.templates.meta(id), c, segment, positive('--limit', opts.limit, 50));
+        const report = await dryRun(
+          ports,
+          s.policy,
+          (id) => ws.templates.meta(id),
+          c,
+          segment,
+          positive('--limit', opts.limit, 50),
+        );
         ctx.print(opts.json, report, () => humanDryRun(report));
       }),
     );
 
-  operatorOptions(campaign
-    .command('deploy'))
-    .description('lint a campaign, then store its immutable bundle (campaign, templates, segment, policy snapshot) in Redis')
+  operatorOptions(campaign.command('deploy'))
+    .description(
+      'lint a campaign, then store its immutable bundle (campaign, templates, segment, policy snapshot) in Redis',
+    )
     .argument('<id>', 'campaign id')
     .option('--segment <id>', 'deploy it on another segment than the campaign audience')
     .option('--json', 'print the result as JSON')
@@ -111,42 +143,70 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
         const s = await ctx.services();
         const d = await deployCampaign(s.bundles, ws, await ctx.policy(), c, { segment: opts.segment });
         if (deployRefused(ctx, c.id, 'deploy', d, opts.json) || !d.ok) return;
-        if (d.created) await recordOperator(ctx, op, { action: OperatorAction.campaign_deployed, campaignId: c.id, detail: `bundle=${d.hash} policy=${d.policyVersion}` });
-        ctx.print(opts.json, { deployed: true, bundle: d.hash, created: d.created, policyVersion: d.policyVersion }, () =>
-          `${d.created ? 'deployed' : 'already deployed'}: ${c.id} bundle ${d.hash} (policy ${d.policyVersion.slice(0, 12)}); start it with \`consentflow campaign start ${c.id}\``,
+        if (d.created)
+          await recordOperator(ctx, op, {
+            action: OperatorAction.campaign_deployed,
+            campaignId: c.id,
+            detail: `bundle=${d.hash} policy=${d.policyVersion}`,
+          });
+        ctx.print(
+          opts.json,
+          { deployed: true, bundle: d.hash, created: d.created, policyVersion: d.policyVersion },
+          () =>
+            `${d.created ? 'deployed' : 'already deployed'}: ${c.id} bundle ${d.hash} (policy ${d.policyVersion.slice(0, 12)}); start it with \`consentflow campaign start ${c.id}\``,
         );
       }),
     );
 
-  operatorOptions(campaign
-    .command('start'))
-    .description('deploy a campaign, then start it on its segment (or on named subjects); refuses a campaign that does not lint clean')
+  operatorOptions(campaign.command('start'))
+    .description(
+      'deploy a campaign, then start it on its segment (or on named subjects); refuses a campaign that does not lint clean',
+    )
     .argument('<id>', 'campaign id')
     .option('--segment <id>', 'run on another segment than the campaign audience')
     .option('--subject <id...>', 'enrol these subjects only (one journey each)')
     .option('--time-scale <factor>', 'multiply every wait (for demos: 0.0001 turns days into seconds)', '1')
     .option('--json', 'print the result as JSON')
     .action(
-      withCampaign(ctx, async (c, ws, opts: OperatorOptions & { segment?: string; subject?: string[]; timeScale?: string; json?: boolean }) => {
-        const id = c.id;
-        const op = operatorOf(ctx, opts);
-        if (opts.segment && opts.subject) throw new CliUsageError('give either --segment or --subject, not both');
-        if (opts.segment) segmentById(ws, opts.segment);
-        const timeScale = positive('--time-scale', opts.timeScale, 1);
-        const s = await ctx.services();
-        const audience = opts.subject ? { subjectRefs: opts.subject.map((sid) => s.pseudonymize(sid)) } : { segment: opts.segment };
-        const r = await deployAndStart({ client: await ctx.temporal(), services: s, taskQueue: ctx.config().taskQueue }, ws, await ctx.policy(), c, audience, { timeScale, monitorTickMs: parseDuration(ctx.config().env.CONSENTFLOW_MONITOR_TICK) });
-        if (deployRefused(ctx, id, 'start', r, opts.json) || !r.ok) return;
-        const res = r.start;
-        const version = r.bundle;
-        const detail = res.kind === 'run' ? `run=${res.runId} bundle=${version}${res.alreadyRunning ? ' already_running' : ''}` : `run=${res.runId} bundle=${version} enrolled=${res.started}`;
-        await recordOperator(ctx, op, { action: OperatorAction.campaign_started, campaignId: id, detail });
-        ctx.print(opts.json, { started: true, campaignVersion: version, bundle: version, ...res }, () =>
-          res.kind === 'run'
-            ? `${res.alreadyRunning ? 'already running' : 'started'}: ${res.workflowId} run ${res.runId} (bundle ${version.slice(0, 12)}); watch it with \`consentflow campaign status ${id} --watch\``
-            : `enrolled ${res.started} subject(s) (${res.existing} already enrolled) in ${id}, run ${res.runId} (bundle ${version.slice(0, 12)}); see \`consentflow campaign status ${id}\``,
-        );
-      }),
+      withCampaign(
+        ctx,
+        async (
+          c,
+          ws,
+          opts: OperatorOptions & { segment?: string; subject?: string[]; timeScale?: string; json?: boolean },
+        ) => {
+          const id = c.id;
+          const op = operatorOf(ctx, opts);
+          if (opts.segment && opts.subject) throw new CliUsageError('give either --segment or --subject, not both');
+          if (opts.segment) segmentById(ws, opts.segment);
+          const timeScale = positive('--time-scale', opts.timeScale, 1);
+          const s = await ctx.services();
+          const audience = opts.subject
+            ? { subjectRefs: opts.subject.map((sid) => s.pseudonymize(sid)) }
+            : { segment: opts.segment };
+          const r = await deployAndStart(
+            { client: await ctx.temporal(), services: s, taskQueue: ctx.config().taskQueue },
+            ws,
+            await ctx.policy(),
+            c,
+            audience,
+            { timeScale, monitorTickMs: parseDuration(ctx.config().env.CONSENTFLOW_MONITOR_TICK) },
+          );
+          if (deployRefused(ctx, id, 'start', r, opts.json) || !r.ok) return;
+          const res = r.start;
+          const version = r.bundle;
+          const detail =
+            res.kind === 'run'
+              ? `run=${res.runId} bundle=${version}${res.alreadyRunning ? ' already_running' : ''}`
+              : `run=${res.runId} bundle=${version} enrolled=${res.started}`;
+          await recordOperator(ctx, op, { action: OperatorAction.campaign_started, campaignId: id, detail });
+          ctx.print(opts.json, { started: true, campaignVersion: version, bundle: version, ...res }, () =>
+            res.kind === 'run'
+              ? `${res.alreadyRunning ? 'already running' : 'started'}: ${res.workflowId} run ${res.runId} (bundle ${version.slice(0, 12)}); watch it with \`consentflow campaign status ${id} --watch\``
+              : `enrolled ${res.started} subject(s) (${res.existing} already enrolled) in ${id}, run ${res.runId} (bundle ${version.slice(0, 12)}); see \`consentflow campaign status ${id}\``,
+          );
+        },
+      ),
     );
 
   addCampaignStatusCommands(campaign, ctx, async (id) => void (await campaignById(ctx, id)));

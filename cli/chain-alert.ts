@@ -20,6 +20,8 @@ export async function alertChainBreak(ctx: CliContext, report: VerifyReport): Pr
       facts: { breaks: report.breaks.length, chain: first.partition, seq: first.seq, kind: first.kind },
     });
   } catch (e) {
-    console.error(`the chain-break alert could not be raised (${(e as Error).message}); tell the compliance contact yourself`);
+    console.error(
+      `the chain-break alert could not be raised (${(e as Error).message}); tell the compliance contact yourself`,
+    );
   }
 }

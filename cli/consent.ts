@@ -28,25 +28,56 @@ interface RecordOptions extends SubjectOption {
   json?: boolean;
 }
 
-const FLAG: Readonly<Record<string, string>> = { noticeVersion: '--notice-version', collectionPoint: '--collection-point', occurredAt: '--occurred-at', givenBy: '--given-by' };
+const FLAG: Readonly<Record<string, string>> = {
+  noticeVersion: '--notice-version',
+  collectionPoint: '--collection-point',
+  occurredAt: '--occurred-at',
+  givenBy: '--given-by',
+};
 
 /** Builds the event from the options through the shared consent-record rules; a refusal names the flag. */
-async function eventFrom(type: ConsentEventType, o: RecordOptions, op: Operator, ctx: CliContext, now: Date): Promise<ConsentEvent> {
+async function eventFrom(
+  type: ConsentEventType,
+  o: RecordOptions,
+  op: Operator,
+  ctx: CliContext,
+  now: Date,
+): Promise<ConsentEvent> {
   const noticeVersion = o.noticeVersion === undefined ? undefined : Number(o.noticeVersion);
   const r = buildConsentEvent(
-    { type, subjectRef: subjectRefOf(o, ctx), purpose: o.purpose, channel: o.channel, noticeVersion, language: o.language, collectionPoint: o.collectionPoint, method: ConsentMethod.staff, jurisdiction: o.jurisdiction, source: `staff:${op.actor}`, pending: o.pending, givenBy: o.givenBy, occurredAt: o.occurredAt },
+    {
+      type,
+      subjectRef: subjectRefOf(o, ctx),
+      purpose: o.purpose,
+      channel: o.channel,
+      noticeVersion,
+      language: o.language,
+      collectionPoint: o.collectionPoint,
+      method: ConsentMethod.staff,
+      jurisdiction: o.jurisdiction,
+      source: `staff:${op.actor}`,
+      pending: o.pending,
+      givenBy: o.givenBy,
+      occurredAt: o.occurredAt,
+    },
     await ctx.policy(),
     now,
     ulid(now.getTime()),
   );
-  if (!r.ok) throw new CliUsageError(r.code === 'no_notice_in_force' ? `no notice in ${o.language} is in force yet; pass --notice-version` : `${FLAG[r.field] ?? `--${r.field}`} ${r.problem}`);
+  if (!r.ok)
+    throw new CliUsageError(
+      r.code === 'no_notice_in_force'
+        ? `no notice in ${o.language} is in force yet; pass --notice-version`
+        : `${FLAG[r.field] ?? `--${r.field}`} ${r.problem}`,
+    );
   return r.event;
 }
 
 // A grant typed in by staff creates the permission to mail someone: the log must say on what evidence.
 const REASON_REQUIRED: Readonly<Record<ConsentEventType, string | undefined>> = {
-  granted: 'to record a grant on a subject\'s behalf: say where they gave it (a ticket, a call, a signed form)',
-  reconfirmed: 'to record a confirmation on a subject\'s behalf: say where they gave it (a ticket, a call, a signed form)',
+  granted: "to record a grant on a subject's behalf: say where they gave it (a ticket, a call, a signed form)",
+  reconfirmed:
+    "to record a confirmation on a subject's behalf: say where they gave it (a ticket, a call, a signed form)",
   withdrawn: undefined,
   expired: undefined,
 };
@@ -60,9 +91,14 @@ const REASON_HELP: Readonly<Record<ConsentEventType, string>> = {
 /** Staff never record a consent that reads as the subject's own act (a form, the preference centre, an API capture). */
 function staffOnly(o: RecordOptions): void {
   if (o.method !== undefined && o.method !== ConsentMethod.staff) {
-    throw new CliUsageError(`--method "${o.method.slice(0, 40)}" is refused: consent entered from the CLI is recorded as method staff with the actor; a subject's own answer comes through the API, a form or the preference centre (or \`consent import\` for a migration)`);
+    throw new CliUsageError(
+      `--method "${o.method.slice(0, 40)}" is refused: consent entered from the CLI is recorded as method staff with the actor; a subject's own answer comes through the API, a form or the preference centre (or \`consent import\` for a migration)`,
+    );
   }
-  if (o.source !== undefined) throw new CliUsageError('--source is refused: consent entered from the CLI is recorded with source staff:<actor>; say where the subject answered in --reason');
+  if (o.source !== undefined)
+    throw new CliUsageError(
+      '--source is refused: consent entered from the CLI is recorded with source staff:<actor>; say where the subject answered in --reason',
+    );
 }
 
 const describeEvent = (e: ConsentEvent) =>
@@ -70,7 +106,9 @@ const describeEvent = (e: ConsentEvent) =>
 
 function recordCommand(parent: Command, ctx: CliContext, type: ConsentEventType, description: string): Command {
   const cmd = parent
-    .command(type === 'granted' ? 'grant' : type === 'withdrawn' ? 'withdraw' : type === 'expired' ? 'expire' : 'reconfirm')
+    .command(
+      type === 'granted' ? 'grant' : type === 'withdrawn' ? 'withdraw' : type === 'expired' ? 'expire' : 'reconfirm',
+    )
     .description(description)
     .option('--subject <id>', 'the subject id as your systems know it')
     .option('--ref <subjectRef>', 'the subject by its pseudonymous ref instead')
@@ -81,9 +119,15 @@ function recordCommand(parent: Command, ctx: CliContext, type: ConsentEventType,
     .option('--collection-point <where>', 'where the answer was collected', 'cli')
     .option('--method <method>', 'always staff: consent entered here is recorded as staff-entered, with the actor')
     .option('--jurisdiction <code>', 'jurisdiction, e.g. CN, DE, EU, US-CA', 'EU')
-    .option('--source <source>', 'not accepted: the source is staff:<actor>; say where the subject answered in --reason')
+    .option(
+      '--source <source>',
+      'not accepted: the source is staff:<actor>; say where the subject answered in --reason',
+    )
     .option('--given-by <who>', "subject, or guardian when a minor's guardian answered")
-    .option('--occurred-at <time>', 'when the subject answered, if not now (ISO 8601 with offset; not in the future, not before the notice)')
+    .option(
+      '--occurred-at <time>',
+      'when the subject answered, if not now (ISO 8601 with offset; not in the future, not before the notice)',
+    )
     .option('--json', 'print the event as JSON');
   if (type === 'granted') cmd.option('--pending', 'double opt-in: not sendable until reconfirmed');
   operatorOptions(cmd, REASON_HELP[type]);
@@ -92,23 +136,44 @@ function recordCommand(parent: Command, ctx: CliContext, type: ConsentEventType,
     const op = operatorOf(ctx, o, REASON_REQUIRED[type]);
     const event = await eventFrom(type, o, op, ctx, new Date());
     const { consent } = await subjectStores(ctx);
-    const streamId = o.occurredAt === undefined ? (await consent.append(event)).streamId : await appendBackdated(consent, event);
+    const streamId =
+      o.occurredAt === undefined ? (await consent.append(event)).streamId : await appendBackdated(consent, event);
     // The guard already denies from here on; propagation makes running journeys exit and informs processors.
     const propagation = type === 'withdrawn' ? await propagateWithdrawal(ctx, event) : undefined;
-    await recordOperator(ctx, op, { action: OperatorAction.consent_recorded_by_staff, subjectRef: event.subjectRef, purpose: event.purpose, channel: event.channel, detail: `type=${event.type} event=${event.id}` });
-    ctx.print(o.json, { streamId, event, propagation }, () => `recorded ${describeEvent(event)}\n  subject ${event.subjectRef}${propagation ? `\n  ${propagation}` : ''}`);
+    await recordOperator(ctx, op, {
+      action: OperatorAction.consent_recorded_by_staff,
+      subjectRef: event.subjectRef,
+      purpose: event.purpose,
+      channel: event.channel,
+      detail: `type=${event.type} event=${event.id}`,
+    });
+    ctx.print(
+      o.json,
+      { streamId, event, propagation },
+      () => `recorded ${describeEvent(event)}\n  subject ${event.subjectRef}${propagation ? `\n  ${propagation}` : ''}`,
+    );
   });
 }
 
 async function appendBackdated(consent: ConsentStore, event: ConsentEvent): Promise<string> {
   const r = await consent.appendBackdated(event);
-  if (r.status === 'older') throw new CliUsageError(`--occurred-at ${event.occurredAt} is older than this subject's answer at ${r.latestAt} for ${event.purpose} via ${event.channel}; history is recorded oldest first`);
+  if (r.status === 'older')
+    throw new CliUsageError(
+      `--occurred-at ${event.occurredAt} is older than this subject's answer at ${r.latestAt} for ${event.purpose} via ${event.channel}; history is recorded oldest first`,
+    );
   return r.streamId;
 }
 
 async function propagateWithdrawal(ctx: CliContext, e: ConsentEvent): Promise<string> {
   try {
-    const id = await startPropagation(await ctx.temporal(), ctx.config().taskQueue, { v: 1, changeId: e.id, kind: 'withdrawn', subjectRef: e.subjectRef, purpose: e.purpose, channel: e.channel });
+    const id = await startPropagation(await ctx.temporal(), ctx.config().taskQueue, {
+      v: 1,
+      changeId: e.id,
+      kind: 'withdrawn',
+      subjectRef: e.subjectRef,
+      purpose: e.purpose,
+      channel: e.channel,
+    });
     return `propagating to running journeys and processors (${id})`;
   } catch (err) {
     return `not propagated (${(err as Error).message}); the withdrawal is recorded and the guard already denies`;
@@ -134,15 +199,24 @@ export const registerConsentCommands: RegisterCommands = (program, ctx) => {
       const ref = subjectRefOf(o, ctx);
       const { consent: store, subjects } = await subjectStores(ctx);
       const [projection, suppressions, history, erased, state] = await Promise.all([
-        store.projection(ref), store.suppressions(ref), store.events(ref), subjects.isErased(ref), store.loadGuardState(ref),
+        store.projection(ref),
+        store.suppressions(ref),
+        store.events(ref),
+        subjects.isErased(ref),
+        store.loadGuardState(ref),
       ]);
       const current = Object.values(projection);
       const value = { subjectRef: ref, erased, personalisation: state.personalisation, current, suppressions, history };
-      ctx.print(o.json, value, () => [
-        `subject ${ref}${erased ? '  (ERASED)' : ''}  personalisation ${state.personalisation}`,
-        `current consent (${current.length}):`, ...current.map((e) => `  ${describeEvent(e)}`),
-        `suppressions (${suppressions.length}):`, ...suppressions.map((s) => `  ${s.kind}${s.channel ? ` on ${s.channel}` : ''}  ${s.source}  ${s.at}`),
-        `history (${history.length} events):`, ...history.map((e) => `  ${describeEvent(e)}`),
-      ].join('\n'));
+      ctx.print(o.json, value, () =>
+        [
+          `subject ${ref}${erased ? '  (ERASED)' : ''}  personalisation ${state.personalisation}`,
+          `current consent (${current.length}):`,
+          ...current.map((e) => `  ${describeEvent(e)}`),
+          `suppressions (${suppressions.length}):`,
+          ...suppressions.map((s) => `  ${s.kind}${s.channel ? ` on ${s.channel}` : ''}  ${s.source}  ${s.at}`),
+          `history (${history.length} events):`,
+          ...history.map((e) => `  ${describeEvent(e)}`),
+        ].join('\n'),
+      );
     });
 };

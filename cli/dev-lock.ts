@@ -40,7 +40,9 @@ export function lockDevDataDir(dataDir: string): { release(): void } {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const owner = Number(readFileSync(file, 'utf8').trim());
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-        throw new CliUsageError(`${dataDir} is in use by another \`consentflow dev\` (pid ${owner}); stop that one first, or set CONSENTFLOW_DATA_DIR to another folder`);
+        throw new CliUsageError(
+          `${dataDir} is in use by another \`consentflow dev\` (pid ${owner}); stop that one first, or set CONSENTFLOW_DATA_DIR to another folder`,
+        );
       }
       rmSync(file, { force: true });
     }

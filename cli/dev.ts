@@ -51,15 +51,27 @@ async function serveUntilStopped(done: Promise<void>, stop: () => Promise<void>)
 export const registerDevCommands: RegisterCommands = (program, ctx) => {
   program
     .command('dev')
-    .description('start Temporal, Redis, SMTP sink and a worker on this machine (embedded unless *_URL/TEMPORAL_ADDRESS are set)')
+    .description(
+      'start Temporal, Redis, SMTP sink and a worker on this machine (embedded unless *_URL/TEMPORAL_ADDRESS are set)',
+    )
     .option('--json', 'print the endpoints as JSON')
     .action(async (opts: { json?: boolean }) => {
       const env = parseEnv(process.env);
-      const config = buildConfig(env, loadDevKeys(env.CONSENTFLOW_DATA_DIR, true, keyringPath(env.CONSENTFLOW_DATA_DIR, env.CONSENTFLOW_KEYRING_FILE)));
+      const config = buildConfig(
+        env,
+        loadDevKeys(
+          env.CONSENTFLOW_DATA_DIR,
+          true,
+          keyringPath(env.CONSENTFLOW_DATA_DIR, env.CONSENTFLOW_KEYRING_FILE),
+        ),
+      );
       const content = await workspaceContent(ctx);
       const lock = lockDevDataDir(config.dataDir);
       const logging = workerLogging(env.CONSENTFLOW_LOG_LEVEL);
-      installRuntime(logging.runtimeLevel, { metricsAddress: env.CONSENTFLOW_TEMPORAL_METRICS_ADDR, logger: logging.logger });
+      installRuntime(logging.runtimeLevel, {
+        metricsAddress: env.CONSENTFLOW_TEMPORAL_METRICS_ADDR,
+        logger: logging.logger,
+      });
       // The UI decodes payloads through our codec endpoint; both listen on loopback only.
       const [uiPort, codecPort] = [await freePort(), await freePort()];
       const ui = { port: uiPort, codecEndpoint: `http://127.0.0.1:${codecPort}/codec` };
@@ -67,7 +79,16 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
         lock.release();
         throw e;
       });
-      const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, smppUrl: stack.smppUrl }, { content }).catch(async (e: unknown) => {
+      const running = await startWorker(
+        config,
+        {
+          redisUrl: stack.redis.url,
+          temporalAddress: stack.temporal.address,
+          smtpUrl: stack.smtpUrl,
+          smppUrl: stack.smppUrl,
+        },
+        { content },
+      ).catch(async (e: unknown) => {
         await stack.stop();
         throw e;
       });
@@ -84,24 +105,68 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
         apiRedis.disconnect();
         await running.shutdown();
         await stack.stop();
-        throw new ServiceStartError(`the API could not listen on 127.0.0.1:${env.API_PORT} (${(e as Error).message}); set API_PORT to a free port`);
+        throw new ServiceStartError(
+          `the API could not listen on 127.0.0.1:${env.API_PORT} (${(e as Error).message}); set API_PORT to a free port`,
+        );
       });
-      const codec = await startCodecServer({ codec: dataConverter(config).payloadCodecs![0]!, uiOrigin: `http://127.0.0.1:${uiPort}`, keyring: new ApiKeyring(apiKeys), port: codecPort }).catch(async (e: unknown) => {
+      const codec = await startCodecServer({
+        codec: dataConverter(config).payloadCodecs![0]!,
+        uiOrigin: `http://127.0.0.1:${uiPort}`,
+        keyring: new ApiKeyring(apiKeys),
+        port: codecPort,
+      }).catch(async (e: unknown) => {
         await api.close();
         await apiClient.connection.close();
         apiRedis.disconnect();
         await running.shutdown();
         await stack.stop();
-        throw new ServiceStartError(`the codec endpoint could not listen on 127.0.0.1:${codecPort} (${(e as Error).message})`);
+        throw new ServiceStartError(
+          `the codec endpoint could not listen on 127.0.0.1:${codecPort} (${(e as Error).message})`,
+        );
       });
       // The daily compliance review; an existing schedule (perhaps with another cadence) is left as it is.
-      const review = await ensureReviewSchedule(apiClient, config.taskQueue).then((r) => `schedule ${r.scheduleId} (${r.status})`, (e: unknown) => `schedule not created: ${(e as Error).message}`);
+      const review = await ensureReviewSchedule(apiClient, config.taskQueue).then(
+        (r) => `schedule ${r.scheduleId} (${r.status})`,
+        (e: unknown) => `schedule not created: ${(e as Error).message}`,
+      );
       // The daily retention run (policy/retention.ts), likewise created once.
-      const retention = await ensureRetentionSchedule(apiClient, config.taskQueue).then((r) => `daily schedule (${r})`, (e: unknown) => `schedule not created: ${(e as Error).message}`);
+      const retention = await ensureRetentionSchedule(apiClient, config.taskQueue).then(
+        (r) => `daily schedule (${r})`,
+        (e: unknown) => `schedule not created: ${(e as Error).message}`,
+      );
       // Log outages and subject-request deadlines: watched once per task queue, whoever started it first.
-      const watch = await ensureOperationsWatch(apiClient, config.taskQueue, { tickMs: parseDuration(env.CONSENTFLOW_MONITOR_TICK) }).then((r) => `operations watch ${r}`, (e: unknown) => `operations watch not started: ${(e as Error).message}`);
-      writeDevRuntime(config.dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox, apiUrl: api.url });
-      const info = { ui: stack.temporal.uiUrl, codec: `${codec.url}/codec`, redis: stack.redis.url, temporal: stack.temporal.address, namespace: stack.temporal.namespace, taskQueue: config.taskQueue, smtp: stack.smtpUrl, outbox, smpp: stack.smsc ? `smpp://127.0.0.1:${stack.smsc.port}` : 'SMPP_URL', smsOutbox: stack.smsc ? resolve(stack.smsc.outbox) : undefined, dataDir: resolve(config.dataDir), startupSeconds: stack.timings, api: api.url, apiKeys, review, retention };
+      const watch = await ensureOperationsWatch(apiClient, config.taskQueue, {
+        tickMs: parseDuration(env.CONSENTFLOW_MONITOR_TICK),
+      }).then(
+        (r) => `operations watch ${r}`,
+        (e: unknown) => `operations watch not started: ${(e as Error).message}`,
+      );
+      writeDevRuntime(config.dataDir, {
+        pid: process.pid,
+        redisUrl: stack.redis.url,
+        temporalAddress: stack.temporal.address,
+        smtpUrl: stack.smtpUrl,
+        outbox,
+        apiUrl: api.url,
+      });
+      const info = {
+        ui: stack.temporal.uiUrl,
+        codec: `${codec.url}/codec`,
+        redis: stack.redis.url,
+        temporal: stack.temporal.address,
+        namespace: stack.temporal.namespace,
+        taskQueue: config.taskQueue,
+        smtp: stack.smtpUrl,
+        outbox,
+        smpp: stack.smsc ? `smpp://127.0.0.1:${stack.smsc.port}` : 'SMPP_URL',
+        smsOutbox: stack.smsc ? resolve(stack.smsc.outbox) : undefined,
+        dataDir: resolve(config.dataDir),
+        startupSeconds: stack.timings,
+        api: api.url,
+        apiKeys,
+        review,
+        retention,
+      };
       ctx.print(opts.json, info, () =>
         [
           'consentflow dev is running (Ctrl-C to stop):',
@@ -110,7 +175,9 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
           `  worker     task queue ${info.taskQueue}`,
           `  ui         ${info.ui ?? 'none (an external Temporal, or no temporal CLI to serve it)'}${info.ui ? `  (payloads decoded by ${info.codec}, loopback only)` : ''}`,
           `  smtp       ${info.smtp}${outbox ? `  → .eml files in ${outbox}` : ''}`,
-          ...(stack.sink ? [`             feedback reports (ARF) to ${config.abuseAddress} are taken as complaints`] : []),
+          ...(stack.sink
+            ? [`             feedback reports (ARF) to ${config.abuseAddress} are taken as complaints`]
+            : []),
           `  smpp       ${info.smpp}${info.smsOutbox ? `  → SMS as .json files in ${info.smsOutbox}` : ''}`,
           `  api        ${api.url}  (OpenAPI ${api.url}/openapi.json)`,
           ...apiKeys.map((k) => `             ${k.role.padEnd(8)} key: ${k.secret}`),
@@ -118,7 +185,9 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
           `  retention  ${retention}`,
           `  alerts     ${watch}; webhook ${env.CONSENTFLOW_ALERT_WEBHOOK_URL ?? 'off (CONSENTFLOW_ALERT_WEBHOOK_URL)'}`,
           `  data       ${info.dataDir}`,
-          `  started in ${Object.entries(stack.timings).map(([k, v]) => `${k} ${v.toFixed(1)}s`).join(', ')}`,
+          `  started in ${Object.entries(stack.timings)
+            .map(([k, v]) => `${k} ${v.toFixed(1)}s`)
+            .join(', ')}`,
         ].join('\n'),
       );
       await serveUntilStopped(running.done, async () => {
@@ -140,12 +209,28 @@ export const registerDevCommands: RegisterCommands = (program, ctx) => {
       const content = await workspaceContent(ctx);
       assertProductionReady(ctx.config(), 'worker');
       const logging = workerLogging(ctx.config().env.CONSENTFLOW_LOG_LEVEL);
-      installRuntime(logging.runtimeLevel, { metricsAddress: ctx.config().env.CONSENTFLOW_TEMPORAL_METRICS_ADDR, logger: logging.logger });
+      installRuntime(logging.runtimeLevel, {
+        metricsAddress: ctx.config().env.CONSENTFLOW_TEMPORAL_METRICS_ADDR,
+        logger: logging.logger,
+      });
       // SMS goes out only through a configured gateway; without SMPP_URL, SMS sends fail closed (channel_transport_missing).
       const smppUrl = ctx.config().env.SMPP_URL;
-      const running = await startWorker(ctx.config(), { redisUrl: ctx.redisUrl(), temporalAddress: ctx.temporalAddress(), smtpUrl: ctx.smtpUrl(), ...(smppUrl ? { smppUrl } : {}) }, { content });
-      const watch = await ensureOperationsWatch(await ctx.temporal(), ctx.config().taskQueue, { tickMs: parseDuration(ctx.config().env.CONSENTFLOW_MONITOR_TICK) });
-      console.error(`worker polling task queue ${ctx.config().taskQueue}${running.metricsUrl ? `; metrics at ${running.metricsUrl}` : ''}; operations watch ${watch}`);
+      const running = await startWorker(
+        ctx.config(),
+        {
+          redisUrl: ctx.redisUrl(),
+          temporalAddress: ctx.temporalAddress(),
+          smtpUrl: ctx.smtpUrl(),
+          ...(smppUrl ? { smppUrl } : {}),
+        },
+        { content },
+      );
+      const watch = await ensureOperationsWatch(await ctx.temporal(), ctx.config().taskQueue, {
+        tickMs: parseDuration(ctx.config().env.CONSENTFLOW_MONITOR_TICK),
+      });
+      console.error(
+        `worker polling task queue ${ctx.config().taskQueue}${running.metricsUrl ? `; metrics at ${running.metricsUrl}` : ''}; operations watch ${watch}`,
+      );
       await serveUntilStopped(running.done, () => running.shutdown());
     });
 };

@@ -65,9 +65,16 @@ export const registerGuardCommands: RegisterCommands = (program, ctx) => {
         channel: o.channel,
         processor: o.processor ?? defaultProcessor(o.purpose, now.getTime(), policy),
         templateId: o.template,
-        fields: o.fields.split(',').map((f) => f.trim()).filter(Boolean),
+        fields: o.fields
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean),
       };
       const decision = decide(request, state, policy, now);
-      ctx.print(o.json, { ...decision, ...(state.loadError ? { loadError: state.loadError } : {}) }, () => render(decision) + (state.loadError ? `\n  store:     ${state.loadError}` : ''));
+      ctx.print(
+        o.json,
+        { ...decision, ...(state.loadError ? { loadError: state.loadError } : {}) },
+        () => render(decision) + (state.loadError ? `\n  store:     ${state.loadError}` : ''),
+      );
     });
 };

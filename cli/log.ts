@@ -20,20 +20,25 @@ const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\
 function dateFlag(flag: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
   const t = DATE.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(t)) throw new CliUsageError(`${flag} "${value}" is not a date; use ISO 8601 such as 2025-01-31 or 2025-01-31T12:00:00Z`);
+  if (Number.isNaN(t))
+    throw new CliUsageError(
+      `${flag} "${value}" is not a date; use ISO 8601 such as 2025-01-31 or 2025-01-31T12:00:00Z`,
+    );
   return new Date(t);
 }
 
 function period(o: { since?: string; until?: string }): { since?: Date; until?: Date } {
   const since = dateFlag('--since', o.since);
   const until = dateFlag('--until', o.until);
-  if (since && until && since >= until) throw new CliUsageError(`--since (${o.since}) must be before --until (${o.until})`);
+  if (since && until && since >= until)
+    throw new CliUsageError(`--since (${o.since}) must be before --until (${o.until})`);
   return { since, until };
 }
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: Record<string, T>): T | undefined {
   if (value === undefined) return undefined;
-  if (!Object.values(allowed).includes(value as T)) throw new CliUsageError(`${flag} "${value}" is unknown; use one of: ${Object.values(allowed).join(', ')}`);
+  if (!Object.values(allowed).includes(value as T))
+    throw new CliUsageError(`${flag} "${value}" is unknown; use one of: ${Object.values(allowed).join(', ')}`);
   return value as T;
 }
 
@@ -55,8 +60,26 @@ interface QueryOptions extends SubjectOption {
 
 const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
 const row = (e: LogEntry) =>
-  [pad(e.at, 24), pad(e.kind, 8), pad(e.outcome, 8), pad(e.subjectRef, 25), pad(e.campaignId ?? '-', 18), pad(e.purpose ?? '-', 26), pad(e.channel ?? '-', 6), e.reasons.join(',') || '-'].join(' ');
-const header = ['at'.padEnd(24), 'kind'.padEnd(8), 'outcome'.padEnd(8), 'subjectRef'.padEnd(25), 'campaign'.padEnd(18), 'purpose'.padEnd(26), 'chan'.padEnd(6), 'reasons'].join(' ');
+  [
+    pad(e.at, 24),
+    pad(e.kind, 8),
+    pad(e.outcome, 8),
+    pad(e.subjectRef, 25),
+    pad(e.campaignId ?? '-', 18),
+    pad(e.purpose ?? '-', 26),
+    pad(e.channel ?? '-', 6),
+    e.reasons.join(',') || '-',
+  ].join(' ');
+const header = [
+  'at'.padEnd(24),
+  'kind'.padEnd(8),
+  'outcome'.padEnd(8),
+  'subjectRef'.padEnd(25),
+  'campaign'.padEnd(18),
+  'purpose'.padEnd(26),
+  'chan'.padEnd(6),
+  'reasons',
+].join(' ');
 
 function actorFilter(v: string): string {
   const r = Actor.safeParse(v);
@@ -73,7 +96,8 @@ const describeFilter = (f: LogQuery): string =>
 
 async function runQuery(ctx: CliContext, o: QueryOptions): Promise<void> {
   const limit = Number(o.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new CliUsageError(`--limit "${o.limit}" must be a whole number from 1 to 10000`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw new CliUsageError(`--limit "${o.limit}" must be a whole number from 1 to 10000`);
   const filter: LogQuery = {
     ...period(o),
     subjectRef: o.subject !== undefined || o.ref !== undefined ? subjectRefOf(o, ctx) : undefined,
@@ -95,13 +119,26 @@ async function runQuery(ctx: CliContext, o: QueryOptions): Promise<void> {
     throw e;
   }
   ctx.print(o.json, page, () =>
-    [header, ...page.entries.map(row), page.entries.length ? '' : '(no matching entries)', page.cursor ? `more: --cursor ${page.cursor}` : ''].filter((l) => l !== '').join('\n'),
+    [
+      header,
+      ...page.entries.map(row),
+      page.entries.length ? '' : '(no matching entries)',
+      page.cursor ? `more: --cursor ${page.cursor}` : '',
+    ]
+      .filter((l) => l !== '')
+      .join('\n'),
   );
 }
 
 async function runVerify(ctx: CliContext, o: OperatorOptions & { json?: boolean; witness: boolean }): Promise<void> {
   const op = operatorOf(ctx, o);
-  const bar = !o.json && process.stderr.isTTY ? new SingleBar({ format: 'verify [{bar}] {percentage}% {value}/{total} entries', stream: process.stderr }, Presets.shades_classic) : null;
+  const bar =
+    !o.json && process.stderr.isTTY
+      ? new SingleBar(
+          { format: 'verify [{bar}] {percentage}% {value}/{total} entries', stream: process.stderr },
+          Presets.shades_classic,
+        )
+      : null;
   let started = false;
   const report = await DecisionLog.fromConfig(ctx.config(), ctx.redis()).verify({
     recordWitness: o.witness,
@@ -114,14 +151,26 @@ async function runVerify(ctx: CliContext, o: OperatorOptions & { json?: boolean;
     },
   });
   if (started) bar?.stop();
-  await recordOperator(ctx, op, { action: OperatorAction.log_verified, detail: `ok=${report.ok} entries=${report.entries} breaks=${report.breaks.length}` });
+  await recordOperator(ctx, op, {
+    action: OperatorAction.log_verified,
+    detail: `ok=${report.ok} entries=${report.entries} breaks=${report.breaks.length}`,
+  });
   // Removed ranges are retention's doing, recorded in the signed manifest: reported, never counted as breaks.
-  const removed = report.removed.map((r) => `  chain ${r.partition}: seq ${r.firstSeq}..${r.lastSeq} (${r.count} entries, ${new Date(r.fromMs).toISOString()} to ${new Date(r.toMs).toISOString()}) removed by retention; verified from its kept hash`);
+  const removed = report.removed.map(
+    (r) =>
+      `  chain ${r.partition}: seq ${r.firstSeq}..${r.lastSeq} (${r.count} entries, ${new Date(r.fromMs).toISOString()} to ${new Date(r.toMs).toISOString()}) removed by retention; verified from its kept hash`,
+  );
   ctx.print(o.json, report, () =>
     [
       report.ok
         ? `ok: ${report.entries} entries in ${report.partitions} chains (${report.segments} sealed segments) verify${report.witnessed ? '; heads witnessed' : ''}`
-        : ['BROKEN:', ...report.breaks.map((b) => `  chain ${b.partition} at seq ${b.seq}${b.streamId ? ` (stream id ${b.streamId})` : ''}: ${b.kind}: ${b.detail}`)].join('\n'),
+        : [
+            'BROKEN:',
+            ...report.breaks.map(
+              (b) =>
+                `  chain ${b.partition} at seq ${b.seq}${b.streamId ? ` (stream id ${b.streamId})` : ''}: ${b.kind}: ${b.detail}`,
+            ),
+          ].join('\n'),
       ...removed,
     ].join('\n'),
   );
@@ -131,13 +180,26 @@ async function runVerify(ctx: CliContext, o: OperatorOptions & { json?: boolean;
   }
 }
 
-async function runExport(ctx: CliContext, o: OperatorOptions & { format: string; since?: string; until?: string; out?: string }): Promise<void> {
+async function runExport(
+  ctx: CliContext,
+  o: OperatorOptions & { format: string; since?: string; until?: string; out?: string },
+): Promise<void> {
   const format = oneOf('--format', o.format, { jsonl: 'jsonl', csv: 'csv' } as const)!;
   const range = period(o);
   const op = operatorOf(ctx, o);
   const out = o.out ? createWriteStream(o.out, { flags: 'wx', mode: PRIVATE_FILE_MODE }) : process.stdout;
-  if (o.out) await once(out, 'open').catch((e: Error) => Promise.reject(new CliUsageError(`--out ${o.out}: ${e.message.includes('EEXIST') ? 'the file exists; choose a new name' : e.message}`)));
-  await recordOperator(ctx, op, { action: OperatorAction.log_exported, detail: `format=${format}${range.since ? ` since=${range.since.toISOString()}` : ''}${range.until ? ` until=${range.until.toISOString()}` : ''}` });
+  if (o.out)
+    await once(out, 'open').catch((e: Error) =>
+      Promise.reject(
+        new CliUsageError(
+          `--out ${o.out}: ${e.message.includes('EEXIST') ? 'the file exists; choose a new name' : e.message}`,
+        ),
+      ),
+    );
+  await recordOperator(ctx, op, {
+    action: OperatorAction.log_exported,
+    detail: `format=${format}${range.since ? ` since=${range.since.toISOString()}` : ''}${range.until ? ` until=${range.until.toISOString()}` : ''}`,
+  });
   let n = 0;
   for await (const line of DecisionLog.fromConfig(ctx.config(), ctx.redis()).exportEntries({ format, ...range })) {
     if (!out.write(`${line}\n`)) await once(out, 'drain');
@@ -153,7 +215,12 @@ async function runExport(ctx: CliContext, o: OperatorOptions & { format: string;
 async function runSeal(ctx: CliContext, o: { before: string; json?: boolean }): Promise<void> {
   const before = dateFlag('--before', o.before)!;
   const r = await DecisionLog.fromConfig(ctx.config(), ctx.redis()).seal(before);
-  ctx.print(o.json, r, () => `sealed ${r.segments.reduce((a, s) => a + s.count, 0)} entries into ${r.segments.length} segments; trimmed ${r.trimmed} from Redis`);
+  ctx.print(
+    o.json,
+    r,
+    () =>
+      `sealed ${r.segments.reduce((a, s) => a + s.count, 0)} entries into ${r.segments.length} segments; trimmed ${r.trimmed} from Redis`,
+  );
 }
 
 /** Adds `log query|verify|export|replay|seal`, the reviewer commands over the decision log. */
@@ -170,7 +237,10 @@ export const registerLogCommands: RegisterCommands = (program: Command, ctx: Cli
     .option('--kind <kind>', `one of ${Object.values(LogKind).join(', ')}`)
     .option('--reason <code>', 'a reason code, e.g. consent_withdrawn')
     .option('--actor <name>', 'operator entries of this actor (an API key name or a CLI --actor)')
-    .option('--as <name>', 'who is reading, recorded in the log (default CONSENTFLOW_ACTOR; only `dev` falls back to $USER)')
+    .option(
+      '--as <name>',
+      'who is reading, recorded in the log (default CONSENTFLOW_ACTOR; only `dev` falls back to $USER)',
+    )
     .option('--why <text>', 'why you read the log (kept in the log, no personal data)')
     .option('--since <date>', 'entries at or after this ISO 8601 date/time')
     .option('--until <date>', 'entries before this ISO 8601 date/time')
@@ -178,23 +248,24 @@ export const registerLogCommands: RegisterCommands = (program: Command, ctx: Cli
     .option('--cursor <cursor>', 'continue after a previous page')
     .option('--json', 'print JSON')
     .action((o: QueryOptions) => runQuery(ctx, o));
-  operatorOptions(log
-    .command('verify'))
+  operatorOptions(log.command('verify'))
     .description('Check every chain from its start; exits 1 and names the first broken position and kind')
     .option('--no-witness', 'do not record the verified heads in the signed witness file')
     .option('--json', 'print JSON')
     .action((o: OperatorOptions & { json?: boolean; witness: boolean }) => runVerify(ctx, o));
-  operatorOptions(log
-    .command('export'))
+  operatorOptions(log.command('export'))
     .description('Write the entries of a period with stable columns')
     .requiredOption('--format <format>', 'jsonl or csv')
     .option('--since <date>', 'entries at or after this ISO 8601 date/time')
     .option('--until <date>', 'entries before this ISO 8601 date/time')
     .option('--out <file>', 'write to a new file instead of stdout')
-    .action((o: OperatorOptions & { format: string; since?: string; until?: string; out?: string }) => runExport(ctx, o));
-  operatorOptions(log
-    .command('replay'))
-    .description('Re-decide logged decisions with their recorded policy version and the consent events as they stood then; exits 1 on any mismatch')
+    .action((o: OperatorOptions & { format: string; since?: string; until?: string; out?: string }) =>
+      runExport(ctx, o),
+    );
+  operatorOptions(log.command('replay'))
+    .description(
+      'Re-decide logged decisions with their recorded policy version and the consent events as they stood then; exits 1 on any mismatch',
+    )
     .argument('[entryId]', 'one decision entry id')
     .option('--since <date>', 'decisions at or after this ISO 8601 date/time')
     .option('--until <date>', 'decisions before this ISO 8601 date/time')

@@ -19,16 +19,26 @@ export function makeCliContext(): CliContext {
   const getConfig = (): AppConfig => {
     if (config) return config;
     const env = parseEnv(process.env);
-    config = buildConfig(env, loadDevKeys(env.CONSENTFLOW_DATA_DIR, false, keyringPath(env.CONSENTFLOW_DATA_DIR, env.CONSENTFLOW_KEYRING_FILE)));
+    config = buildConfig(
+      env,
+      loadDevKeys(env.CONSENTFLOW_DATA_DIR, false, keyringPath(env.CONSENTFLOW_DATA_DIR, env.CONSENTFLOW_KEYRING_FILE)),
+    );
     return config;
   };
   const fromDev = (what: 'redisUrl' | 'temporalAddress' | 'smtpUrl', envName: string): string => {
     const cfg = getConfig();
-    const explicit = what === 'redisUrl' ? cfg.env.REDIS_URL : what === 'temporalAddress' ? cfg.env.TEMPORAL_ADDRESS : cfg.env.SMTP_URL;
+    const explicit =
+      what === 'redisUrl'
+        ? cfg.env.REDIS_URL
+        : what === 'temporalAddress'
+          ? cfg.env.TEMPORAL_ADDRESS
+          : cfg.env.SMTP_URL;
     if (explicit) return explicit;
     const rt = readDevRuntime(cfg.dataDir);
     if (rt) return rt[what];
-    throw new ConfigError(`${envName} is not set and no \`consentflow dev\` is running for ${cfg.dataDir}. Set ${envName}, or start \`consentflow dev\` in another terminal.`);
+    throw new ConfigError(
+      `${envName} is not set and no \`consentflow dev\` is running for ${cfg.dataDir}. Set ${envName}, or start \`consentflow dev\` in another terminal.`,
+    );
   };
   const ws = workspaceAccess();
   const ctx: CliContext = {
@@ -47,13 +57,24 @@ export function makeCliContext(): CliContext {
     redis(): Redis {
       if (redis) return redis;
       const url = fromDev('redisUrl', 'REDIS_URL');
-      redis = connectRedis(url, { maxRetriesPerRequest: 2, connectTimeout: 5000, commandTimeout: 10_000, retryStrategy: (n) => (n > 3 ? null : 200) }, getConfig().redisCluster);
+      redis = connectRedis(
+        url,
+        {
+          maxRetriesPerRequest: 2,
+          connectTimeout: 5000,
+          commandTimeout: 10_000,
+          retryStrategy: (n) => (n > 3 ? null : 200),
+        },
+        getConfig().redisCluster,
+      );
       redis.on('error', () => {}); // surfaced by the failing command instead
       return redis;
     },
     temporal(): Promise<Client> {
       temporal ??= connectClient(getConfig(), fromDev('temporalAddress', 'TEMPORAL_ADDRESS')).catch((e: unknown) => {
-        throw new ConfigError(`cannot reach Temporal at ${fromDev('temporalAddress', 'TEMPORAL_ADDRESS')} (${(e as Error).message}); start \`consentflow dev\` or fix TEMPORAL_ADDRESS`);
+        throw new ConfigError(
+          `cannot reach Temporal at ${fromDev('temporalAddress', 'TEMPORAL_ADDRESS')} (${(e as Error).message}); start \`consentflow dev\` or fix TEMPORAL_ADDRESS`,
+        );
       });
       return temporal;
     },

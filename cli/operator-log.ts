@@ -17,9 +17,15 @@ export interface Operator {
 }
 
 /** Adds `--actor` and `--reason` to an operator command. */
-export function operatorOptions(cmd: Command, reasonHelp = 'why (kept in the decision log; no personal data)'): Command {
+export function operatorOptions(
+  cmd: Command,
+  reasonHelp = 'why (kept in the decision log; no personal data)',
+): Command {
   return cmd
-    .option('--actor <name>', 'who runs this, recorded in the decision log (default CONSENTFLOW_ACTOR; only `dev` falls back to $USER)')
+    .option(
+      '--actor <name>',
+      'who runs this, recorded in the decision log (default CONSENTFLOW_ACTOR; only `dev` falls back to $USER)',
+    )
     .option('--reason <why>', reasonHelp);
 }
 
@@ -34,6 +40,10 @@ export function operatorOf(ctx: CliContext, o: OperatorOptions, reasonRequired?:
  * Appends the action to the decision log. Reads call it before they print (an access that cannot be recorded
  * does not happen); changes call it once they took effect.
  */
-export async function recordOperator(ctx: CliContext, op: Operator, a: Omit<OperatorActionInput, 'actor' | 'reason' | 'at'>): Promise<void> {
+export async function recordOperator(
+  ctx: CliContext,
+  op: Operator,
+  a: Omit<OperatorActionInput, 'actor' | 'reason' | 'at'>,
+): Promise<void> {
   await DecisionLog.fromConfig(ctx.config(), ctx.redis()).append(operatorEntry({ ...a, ...op, at: new Date() }));
 }

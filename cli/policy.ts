@@ -14,21 +14,35 @@ export const registerPolicyCommands: RegisterCommands = (program, ctx) => {
   const policy = program.command('policy').description('inspect the compliance policy in the workspace policy/ folder');
   policy
     .command('check')
-    .description('validate purposes, notices (and their texts), processors, subject fields and the brand; exit 1 if any problem is found')
+    .description(
+      'validate purposes, notices (and their texts), processors, subject fields and the brand; exit 1 if any problem is found',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) => {
       const paths = await ctx.workspacePaths();
       const input = await loadPolicyInput(paths);
       if (!input.ok) {
-        ctx.print(opts.json, { ok: false, problems: [{ path: input.path, code: 'load_failed', message: failureLine(input) }] }, () => failureLine(input));
+        ctx.print(
+          opts.json,
+          { ok: false, problems: [{ path: input.path, code: 'load_failed', message: failureLine(input) }] },
+          () => failureLine(input),
+        );
         process.exitCode = 1;
         return;
       }
       const checked = checkPolicy(input.value);
       // The texts are checked too: a consent names a notice hash, so the text served must hash to it.
-      const textProblems = checked.ok ? loadNoticeTexts(paths.policy, checked.policy.notices).problems.map((p) => ({ path: p.file, code: p.code, message: p.message })) : [];
+      const textProblems = checked.ok
+        ? loadNoticeTexts(paths.policy, checked.policy.notices).problems.map((p) => ({
+            path: p.file,
+            code: p.code,
+            message: p.message,
+          }))
+        : [];
       const result = { ok: checked.ok && textProblems.length === 0, problems: [...checked.problems, ...textProblems] };
-      const counts = Object.fromEntries(['purposes', 'notices', 'processors', 'subjectFields'].map((k) => [k, count(input.value, k)]));
+      const counts = Object.fromEntries(
+        ['purposes', 'notices', 'processors', 'subjectFields'].map((k) => [k, count(input.value, k)]),
+      );
       const summary = { ok: result.ok, counts, problems: result.problems };
       ctx.print(opts.json, summary, () => {
         const scope = `${counts.purposes} purposes, ${counts.notices} notices, ${counts.processors} processors, ${counts.subjectFields} subject fields`;

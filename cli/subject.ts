@@ -13,8 +13,16 @@ function human(r: SubjectImportReport, shown: number): string {
       : `--strict: nothing imported; ${r.invalidRows} of ${r.rows} rows invalid, ${r.refused.length} refused`,
     ...r.problems.slice(0, shown).map((p) => `  line ${p.line}: ${p.field}: ${p.problem}`),
   ];
-  if (r.problemCount > shown) lines.push(`  … and ${r.problemCount - shown} more problems (use --json for up to ${r.problems.length})`);
-  lines.push(...r.refused.slice(0, shown).map((x) => `  line ${x.line}: ${x.subjectRef} refused: ${x.reason === 'erased_without_new_consent' ? 'this subject or address was erased; record new consent before re-importing' : x.reason}`));
+  if (r.problemCount > shown)
+    lines.push(`  … and ${r.problemCount - shown} more problems (use --json for up to ${r.problems.length})`);
+  lines.push(
+    ...r.refused
+      .slice(0, shown)
+      .map(
+        (x) =>
+          `  line ${x.line}: ${x.subjectRef} refused: ${x.reason === 'erased_without_new_consent' ? 'this subject or address was erased; record new consent before re-importing' : x.reason}`,
+      ),
+  );
   return lines.join('\n');
 }
 
@@ -30,8 +38,12 @@ export const registerSubjectCommands: RegisterCommands = (program, ctx) => {
     .option('--json', 'print the report as JSON')
     .action(async (file: string, o: { strict?: boolean; batch: string; json?: boolean }) => {
       const batchSize = Number(o.batch);
-      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new CliUsageError(`--batch "${o.batch}" must be a whole number from 1 to 10000`);
-      const bar = new SingleBar({ format: 'importing [{bar}] {percentage}% | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+        throw new CliUsageError(`--batch "${o.batch}" must be a whole number from 1 to 10000`);
+      const bar = new SingleBar(
+        { format: 'importing [{bar}] {percentage}% | {eta_formatted} left', stream: process.stderr },
+        Presets.shades_classic,
+      );
       let started = false;
       const onProgress = (done: number, total: number) => {
         if (o.json || !process.stderr.isTTY || total < PROGRESS_MIN_BYTES) return;
@@ -41,7 +53,14 @@ export const registerSubjectCommands: RegisterCommands = (program, ctx) => {
       };
       let report: SubjectImportReport;
       try {
-        report = await importSubjects({ file, store: (await subjectStores(ctx)).subjects, fields: (await ctx.policy()).subjectFields, strict: o.strict, batchSize, onProgress });
+        report = await importSubjects({
+          file,
+          store: (await subjectStores(ctx)).subjects,
+          fields: (await ctx.policy()).subjectFields,
+          strict: o.strict,
+          batchSize,
+          onProgress,
+        });
       } catch (e) {
         if (e instanceof SubjectImportFileError) throw new CliUsageError(e.message);
         throw e;

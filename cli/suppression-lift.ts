@@ -26,16 +26,33 @@ export function addSuppressionLiftCommand(consent: Command, ctx: CliContext): vo
     .action(async (o: SubjectOption & OperatorOptions & { kind: string; channel?: string; json?: boolean }) => {
       if (!(STAFF_LIFTABLE as string[]).includes(o.kind)) {
         const known = (Object.values(SuppressionKind) as string[]).includes(o.kind);
-        throw new CliUsageError(known ? `--kind ${o.kind} cannot be lifted by staff: only the subject can undo it (preference centre)${o.kind === 'erased' ? ', and an erasure is never undone' : ''}` : `--kind "${o.kind.slice(0, 40)}" is unknown; staff may lift ${STAFF_LIFTABLE.join(' or ')}`);
+        throw new CliUsageError(
+          known
+            ? `--kind ${o.kind} cannot be lifted by staff: only the subject can undo it (preference centre)${o.kind === 'erased' ? ', and an erasure is never undone' : ''}`
+            : `--kind "${o.kind.slice(0, 40)}" is unknown; staff may lift ${STAFF_LIFTABLE.join(' or ')}`,
+        );
       }
       const channel = o.channel === undefined ? undefined : ChannelSchema.safeParse(o.channel);
-      if (channel && !channel.success) throw new CliUsageError(`--channel "${o.channel!.slice(0, 20)}" is unknown; channels: ${ChannelSchema.options.join(', ')}`);
+      if (channel && !channel.success)
+        throw new CliUsageError(
+          `--channel "${o.channel!.slice(0, 20)}" is unknown; channels: ${ChannelSchema.options.join(', ')}`,
+        );
       const op = operatorOf(ctx, o, 'to lift a suppression: the log keeps why this subject may be contacted again');
       const ref = subjectRefOf(o, ctx);
       const { consent: store } = await subjectStores(ctx);
       const r = await store.unsuppress(ref, o.kind as SuppressionKind, channel?.data);
-      if (r === 'removed') await recordOperator(ctx, op, { action: OperatorAction.suppression_lifted, subjectRef: ref, channel: channel?.data, detail: `kind=${o.kind}` });
+      if (r === 'removed')
+        await recordOperator(ctx, op, {
+          action: OperatorAction.suppression_lifted,
+          subjectRef: ref,
+          channel: channel?.data,
+          detail: `kind=${o.kind}`,
+        });
       else process.exitCode = 1;
-      ctx.print(o.json, { subjectRef: ref, kind: o.kind, result: r }, () => (r === 'removed' ? `lifted ${o.kind} for ${ref} (recorded for ${op.actor})` : `${ref} has no ${o.kind} suppression${o.channel ? ` on ${o.channel}` : ''}; nothing lifted`));
+      ctx.print(o.json, { subjectRef: ref, kind: o.kind, result: r }, () =>
+        r === 'removed'
+          ? `lifted ${o.kind} for ${ref} (recorded for ${op.actor})`
+          : `${ref} has no ${o.kind} suppression${o.channel ? ` on ${o.channel}` : ''}; nothing lifted`,
+      );
     });
 }

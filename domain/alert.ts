@@ -41,6 +41,12 @@ const factText = (facts: Alert['facts']): string =>
 /** The decision-log entry of a raised alert (actor `monitor`); its idempotency key is the alert key. */
 export function alertEntry(a: Alert): LogEntryInput {
   const action = OperatorAction.alert_raised;
-  const entry = operatorEntry({ action, actor: MONITOR_ACTOR, at: new Date(a.at), ...(a.campaignId ? { campaignId: a.campaignId } : {}), detail: `alert=${a.kind} key=${a.key} ${factText(a.facts)}`.trim() });
+  const entry = operatorEntry({
+    action,
+    actor: MONITOR_ACTOR,
+    at: new Date(a.at),
+    ...(a.campaignId ? { campaignId: a.campaignId } : {}),
+    detail: `alert=${a.kind} key=${a.key} ${factText(a.facts)}`.trim(),
+  });
   return { ...entry, reasons: [action, a.kind] };
 }

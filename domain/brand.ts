@@ -12,10 +12,14 @@ export const Brand = z.strictObject({
   /** The postal address every marketing message and page footer shows, in the default language (en). */
   postalAddress: z.string().min(1),
   /** The address as written in each other language pages and messages use (zh-CN: 北京市…); `policy check` requires one per notice language. */
-  postalAddresses: z.record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag like zh-CN'), z.string().min(1)).default({}),
+  postalAddresses: z
+    .record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag like zh-CN'), z.string().min(1))
+    .default({}),
 });
 
 /** The brand's postal address in a language, else the default one. */
-export const postalAddressIn = (brand: Pick<Brand, 'postalAddress' | 'postalAddresses'>, language: string | undefined): string =>
-  (language === undefined ? undefined : brand.postalAddresses[language]) ?? brand.postalAddress;
+export const postalAddressIn = (
+  brand: Pick<Brand, 'postalAddress' | 'postalAddresses'>,
+  language: string | undefined,
+): string => (language === undefined ? undefined : brand.postalAddresses[language]) ?? brand.postalAddress;
 export type Brand = z.infer<typeof Brand>;

@@ -6,7 +6,12 @@ import type { Segment } from './segment.js';
 
 /** A jurisdiction finding: a send step that can never pass, or can land in quiet hours, for a targeted jurisdiction. */
 export interface JurisdictionLintProblem {
-  readonly code: 'jurisdiction_not_offered' | 'legal_basis_not_permitted' | 'cross_border_transfer_not_permitted' | 'cross_border_consent_unavailable' | 'quiet_hours_unguarded';
+  readonly code:
+    | 'jurisdiction_not_offered'
+    | 'legal_basis_not_permitted'
+    | 'cross_border_transfer_not_permitted'
+    | 'cross_border_consent_unavailable'
+    | 'quiet_hours_unguarded';
   readonly step: string;
   readonly message: string;
 }
@@ -26,14 +31,24 @@ function overlaps(window: { start: string; end: string }, quiet: QuietHours): bo
 }
 
 /** The jurisdictions a campaign's audience may hold: the segment's declaration, else the purpose's, else every rule. */
-export function targetedJurisdictions(campaign: Campaign, segment: Segment | undefined, policy: CompiledPolicy): readonly JurisdictionRule[] {
+export function targetedJurisdictions(
+  campaign: Campaign,
+  segment: Segment | undefined,
+  policy: CompiledPolicy,
+): readonly JurisdictionRule[] {
   const rules = policy.bundle.jurisdictions;
   const declared = segment?.jurisdictions ?? policy.purposes.get(campaign.purpose)?.purpose.jurisdictions;
   return declared === undefined ? rules : rules.filter((r) => declared.includes(r.code));
 }
 
 /** Checks one send step against each targeted jurisdiction's rules; `previous` is the step before it, if any. */
-export function jurisdictionProblems(step: SendStep, purposeId: string, previous: Campaign['steps'][number] | undefined, targets: readonly JurisdictionRule[], policy: CompiledPolicy): JurisdictionLintProblem[] {
+export function jurisdictionProblems(
+  step: SendStep,
+  purposeId: string,
+  previous: Campaign['steps'][number] | undefined,
+  targets: readonly JurisdictionRule[],
+  policy: CompiledPolicy,
+): JurisdictionLintProblem[] {
   const out: JurisdictionLintProblem[] = [];
   const cp = policy.purposes.get(purposeId);
   const proc = policy.processors.get(step.processor);
@@ -41,21 +56,44 @@ export function jurisdictionProblems(step: SendStep, purposeId: string, previous
   for (const r of targets) {
     const never = `can never send to ${r.code} subjects`;
     if (cp.purpose.jurisdictions !== undefined && !cp.purpose.jurisdictions.includes(r.code)) {
-      out.push({ code: 'jurisdiction_not_offered', step: step.id, message: `${never}: purpose "${purposeId}" is offered only in ${cp.purpose.jurisdictions.join(', ')}; declare the segment's jurisdictions without ${r.code}` });
+      out.push({
+        code: 'jurisdiction_not_offered',
+        step: step.id,
+        message: `${never}: purpose "${purposeId}" is offered only in ${cp.purpose.jurisdictions.join(', ')}; declare the segment's jurisdictions without ${r.code}`,
+      });
       continue;
     }
     if (!r.marketingBases.includes(cp.purpose.legalBasis)) {
-      out.push({ code: 'legal_basis_not_permitted', step: step.id, message: `${never}: ${r.code} allows marketing only on ${r.marketingBases.join(', ')}, not ${cp.purpose.legalBasis}` });
+      out.push({
+        code: 'legal_basis_not_permitted',
+        step: step.id,
+        message: `${never}: ${r.code} allows marketing only on ${r.marketingBases.join(', ')}, not ${cp.purpose.legalBasis}`,
+      });
     }
-    const blocker = proc === undefined ? undefined : transferBlocker(r, policy.bundle.jurisdictions, proc.processor, policy.bundle.purposes, step.channel);
+    const blocker =
+      proc === undefined
+        ? undefined
+        : transferBlocker(r, policy.bundle.jurisdictions, proc.processor, policy.bundle.purposes, step.channel);
     if (blocker === 'cross_border_transfer_not_permitted') {
-      out.push({ code: blocker, step: step.id, message: `${never}: processor "${step.processor}" (${proc!.processor.region}) has no transfer mechanism for data from ${r.code}; record one in policy/processors.ts or use a processor in ${r.code}` });
+      out.push({
+        code: blocker,
+        step: step.id,
+        message: `${never}: processor "${step.processor}" (${proc!.processor.region}) has no transfer mechanism for data from ${r.code}; record one in policy/processors.ts or use a processor in ${r.code}`,
+      });
     } else if (blocker === 'cross_border_consent_unavailable') {
-      out.push({ code: blocker, step: step.id, message: `${never}: no purpose records the separate consent to transfers to "${step.processor}" (transferTo) on ${step.channel}` });
+      out.push({
+        code: blocker,
+        step: step.id,
+        message: `${never}: no purpose records the separate consent to transfers to "${step.processor}" (transferTo) on ${step.channel}`,
+      });
     }
     const quiet = r.quietHours[step.channel];
     if (quiet !== undefined && (previous?.type !== 'waitUntil' || overlaps(previous.window, quiet))) {
-      out.push({ code: 'quiet_hours_unguarded', step: step.id, message: `may send during ${r.code} quiet hours for ${step.channel} (${quiet.start}-${quiet.end} ${quiet.timezone}); put a waitUntil step with a window outside them right before it` });
+      out.push({
+        code: 'quiet_hours_unguarded',
+        step: step.id,
+        message: `may send during ${r.code} quiet hours for ${step.channel} (${quiet.start}-${quiet.end} ${quiet.timezone}); put a waitUntil step with a window outside them right before it`,
+      });
     }
   }
   return out;

@@ -8,7 +8,9 @@ import { issueProblem, type DefinitionProblem } from './load-result.js';
 export { Duration, InvalidDurationError, parseDuration } from './duration.js';
 
 const kebab = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'time must be HH:MM on a 24-hour clock, like 08:00 or 21:30');
+const ClockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'time must be HH:MM on a 24-hour clock, like 08:00 or 21:30');
 
 /** A step id: kebab-case, unique within its campaign. */
 export const StepId = z.string().regex(kebab, 'step id must be kebab-case, like send-welcome');
@@ -76,7 +78,8 @@ export type ExitStep = z.infer<typeof ExitStep>;
 
 /** One step of a campaign, discriminated on `type`. */
 export const Step = z.discriminatedUnion('type', [SendStep, WaitStep, WaitUntilStep, BranchStep, ExitStep], {
-  error: (iss) => (iss.code === 'invalid_union' ? 'step type must be one of send, wait, waitUntil, branch, exit' : undefined),
+  error: (iss) =>
+    iss.code === 'invalid_union' ? 'step type must be one of send, wait, waitUntil, branch, exit' : undefined,
 });
 export type Step = z.infer<typeof Step>;
 
@@ -90,7 +93,14 @@ const HOLDOUT_RANGE = 'holdoutPercent must be a percentage from 0 to 50, like 10
 export const CampaignOptions = z.strictObject({
   /** At most `max` sends on `channel` per subject in any `per` window, counted across campaigns. */
   frequencyCap: z
-    .strictObject({ channel: ChannelSchema, max: z.number().int('max must be a whole number').positive('max must be at least 1 (remove frequencyCap for no cap)'), per: DurationString })
+    .strictObject({
+      channel: ChannelSchema,
+      max: z
+        .number()
+        .int('max must be a whole number')
+        .positive('max must be at least 1 (remove frequencyCap for no cap)'),
+      per: DurationString,
+    })
     .optional(),
   /** Share of the audience deterministically kept out as a control group. */
   holdoutPercent: z.number().min(0, HOLDOUT_RANGE).max(50, HOLDOUT_RANGE).default(0),
@@ -115,7 +125,11 @@ export type Campaign = z.infer<typeof Campaign>;
 export type CampaignInput = z.input<typeof Campaign>;
 
 /** Stable codes for structural problems found across steps (shared with the lint). */
-export const ShapeCode = { step_id_duplicate: 'step_id_duplicate', branch_target_invalid: 'branch_target_invalid', broadcast_shape: 'broadcast_shape' } as const;
+export const ShapeCode = {
+  step_id_duplicate: 'step_id_duplicate',
+  branch_target_invalid: 'branch_target_invalid',
+  broadcast_shape: 'broadcast_shape',
+} as const;
 export type ShapeCode = (typeof ShapeCode)[keyof typeof ShapeCode];
 
 /** A problem with how steps relate to each other, which a per-step schema cannot see. */
@@ -132,7 +146,12 @@ export function campaignShapeProblems(c: Campaign): ShapeProblem[] {
   const index = new Map<string, number>();
   c.steps.forEach((s, i) => {
     if (index.has(s.id)) {
-      out.push({ code: 'step_id_duplicate', step: s.id, path: ['steps', i, 'id'], message: `step id "${s.id}" is used twice; give each step its own id` });
+      out.push({
+        code: 'step_id_duplicate',
+        step: s.id,
+        path: ['steps', i, 'id'],
+        message: `step id "${s.id}" is used twice; give each step its own id`,
+      });
     } else index.set(s.id, i);
   });
   c.steps.forEach((s, i) => {
@@ -140,13 +159,25 @@ export function campaignShapeProblems(c: Campaign): ShapeProblem[] {
     for (const key of ['then', 'otherwise'] as const) {
       const target = index.get(s[key]);
       if (target === undefined || target <= i) {
-        const why = target === undefined ? 'no step has that id' : 'it is not later in the steps (branches may only jump forward, so journeys cannot loop)';
-        out.push({ code: 'branch_target_invalid', step: s.id, path: ['steps', i, key], message: `branch "${s.id}" ${key} → "${s[key]}": ${why}; point it at a later step id` });
+        const why =
+          target === undefined
+            ? 'no step has that id'
+            : 'it is not later in the steps (branches may only jump forward, so journeys cannot loop)';
+        out.push({
+          code: 'branch_target_invalid',
+          step: s.id,
+          path: ['steps', i, key],
+          message: `branch "${s.id}" ${key} → "${s[key]}": ${why}; point it at a later step id`,
+        });
       }
     }
   });
   if (c.options.kind === 'broadcast' && (c.steps.length !== 1 || c.steps[0]?.type !== 'send')) {
-    out.push({ code: 'broadcast_shape', path: ['steps'], message: `broadcast "${c.id}" must be exactly one send step (found ${c.steps.map((s) => s.type).join(', ')}); make it a journey or keep one send` });
+    out.push({
+      code: 'broadcast_shape',
+      path: ['steps'],
+      message: `broadcast "${c.id}" must be exactly one send step (found ${c.steps.map((s) => s.type).join(', ')}); make it a journey or keep one send`,
+    });
   }
   return out;
 }
@@ -158,7 +189,9 @@ export class CampaignDefinitionError extends Error {
     readonly campaignId: string,
     readonly problems: readonly DefinitionProblem[],
   ) {
-    super(`campaign "${campaignId}" is invalid:\n${problems.map((p) => `  ${p.path || '(root)'}: ${p.message}`).join('\n')}`);
+    super(
+      `campaign "${campaignId}" is invalid:\n${problems.map((p) => `  ${p.path || '(root)'}: ${p.message}`).join('\n')}`,
+    );
   }
 }
 
@@ -171,12 +204,20 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Validates a campaign definition: typed, defaulted and deeply frozen, or every problem with its path. */
-export function parseCampaign(input: unknown): { ok: true; value: Campaign } | { ok: false; problems: DefinitionProblem[] } {
+export function parseCampaign(
+  input: unknown,
+): { ok: true; value: Campaign } | { ok: false; problems: DefinitionProblem[] } {
   // reportInput: messages can show the offending value ("42 is not a string").
   const parsed = Campaign.safeParse(input, { reportInput: true });
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(issueProblem) };
   const shape = campaignShapeProblems(parsed.data);
-  if (shape.length > 0) return { ok: false, problems: shape.map((p) => issueProblem({ code: 'custom', path: [...p.path], message: p.message, input: undefined })) };
+  if (shape.length > 0)
+    return {
+      ok: false,
+      problems: shape.map((p) =>
+        issueProblem({ code: 'custom', path: [...p.path], message: p.message, input: undefined }),
+      ),
+    };
   return { ok: true, value: deepFreeze(parsed.data) };
 }
 

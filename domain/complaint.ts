@@ -29,14 +29,30 @@ export interface ComplaintReport {
 export interface ComplainedMessage {
   readonly ref: SubjectRef;
   readonly decisionId?: string;
-  readonly spec?: Pick<SendSpec, 'campaignId' | 'campaignVersion' | 'workflowId' | 'runId' | 'stepId' | 'purpose' | 'channel' | 'processor' | 'templateId'>;
+  readonly spec?: Pick<
+    SendSpec,
+    | 'campaignId'
+    | 'campaignVersion'
+    | 'workflowId'
+    | 'runId'
+    | 'stepId'
+    | 'purpose'
+    | 'channel'
+    | 'processor'
+    | 'templateId'
+  >;
   /** Only the campaign is known (the message was matched by its unsubscribe link, not by the message index). */
   readonly campaignId?: string;
 }
 
 /** What intake did with one report; every outcome is a value, none an exception. */
 export type ComplaintOutcome =
-  | { readonly status: 'recorded'; readonly subjectRef: SubjectRef; readonly campaignId: string | null; readonly entryId: string }
+  | {
+      readonly status: 'recorded';
+      readonly subjectRef: SubjectRef;
+      readonly campaignId: string | null;
+      readonly entryId: string;
+    }
   | { readonly status: 'duplicate'; readonly subjectRef: SubjectRef; readonly campaignId: string | null }
   | { readonly status: 'unmatched' | 'not_a_complaint' }
   | { readonly status: 'malformed'; readonly code: string; readonly message: string };

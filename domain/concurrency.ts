@@ -1,5 +1,9 @@
 /** Maps `items` through `fn` with at most `limit` calls in flight (a sliding window), keeping input order. */
-export async function mapWindowed<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapWindowed<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(

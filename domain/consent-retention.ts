@@ -15,7 +15,11 @@ export interface DatedAnswer {
  * `days` after the withdrawal, and a withdrawal goes only once a later answer replaced it. The latest answer per
  * purpose and channel is never due: the guard decides from it, so the projection stays exactly what it was.
  */
-export function consentEventsPastRetention<E extends DatedAnswer>(events: readonly E[], days: number, nowMs: number): E[] {
+export function consentEventsPastRetention<E extends DatedAnswer>(
+  events: readonly E[],
+  days: number,
+  nowMs: number,
+): E[] {
   const cutoff = retentionCutoffMs(nowMs, days);
   const latest = new Map<string, E>();
   const due: E[] = [];

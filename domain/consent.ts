@@ -31,10 +31,14 @@ export type ConsentMethod = (typeof ConsentMethod)[keyof typeof ConsentMethod];
 export const Ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'id must be a ULID (26 Crockford base32 characters)');
 
 /** A BCP 47-style language tag such as `en` or `zh-CN`. */
-export const LanguageTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'language must be a tag like en or zh-CN');
+export const LanguageTag = z
+  .string()
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'language must be a tag like en or zh-CN');
 
 /** A jurisdiction code: ISO country (`CN`, `DE`), optionally with a region (`US-CA`), or `EU`. */
-export const Jurisdiction = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'jurisdiction must look like CN, DE, EU or US-CA');
+export const Jurisdiction = z
+  .string()
+  .regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'jurisdiction must look like CN, DE, EU or US-CA');
 
 /** One consent event: who answered what, for which purpose and channel, under which notice, how and when. */
 export const ConsentEvent = z.object({

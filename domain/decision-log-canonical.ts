@@ -30,7 +30,8 @@ export function canonicalEntry(entry: UnhashedEntry): string {
 }
 
 /** Result of decoding a stored entry: expected failures are values with a stable code. */
-export type DecodeResult = { ok: true; entry: LogEntry } | { ok: false; code: 'not_json' | 'bad_shape'; message: string };
+export type DecodeResult =
+  { ok: true; entry: LogEntry } | { ok: false; code: 'not_json' | 'bad_shape'; message: string };
 
 /** Decodes a stored canonical entry plus its hash and validates it with the entry schema. */
 export function decodeEntry(canonical: string, hash: string): DecodeResult {
@@ -42,14 +43,23 @@ export function decodeEntry(canonical: string, hash: string): DecodeResult {
   }
   const columns = Array.isArray(arr) ? COLUMNS_BY_VERSION[String(arr[0])] : undefined;
   if (!Array.isArray(arr) || columns === undefined || arr.length !== columns.length + 1) {
-    return { ok: false, code: 'bad_shape', message: `stored entry is not a v1 or ${CANONICAL_VERSION} canonical array` };
+    return {
+      ok: false,
+      code: 'bad_shape',
+      message: `stored entry is not a v1 or ${CANONICAL_VERSION} canonical array`,
+    };
   }
   const obj: Record<string, unknown> = {};
   for (const c of V2_COLUMNS) obj[c] = null;
   columns.forEach((c, i) => (obj[c] = arr[i + 1]));
   obj.hash = hash;
   const r = LogEntry.safeParse(obj);
-  if (!r.success) return { ok: false, code: 'bad_shape', message: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  if (!r.success)
+    return {
+      ok: false,
+      code: 'bad_shape',
+      message: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    };
   return { ok: true, entry: r.data };
 }
 

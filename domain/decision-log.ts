@@ -6,7 +6,15 @@ import { SubjectRef } from './ids.js';
  * neither (held out, not eligible, exited), the summary that closes a run, an operator action (key rotation), or a
  * recipient's complaint about a message we sent (a feedback-loop report or a relay's complaint event).
  */
-export const LogKind = { decision: 'decision', delivery: 'delivery', review: 'review', outcome: 'outcome', run: 'run', operator: 'operator', complaint: 'complaint' } as const;
+export const LogKind = {
+  decision: 'decision',
+  delivery: 'delivery',
+  review: 'review',
+  outcome: 'outcome',
+  run: 'run',
+  operator: 'operator',
+  complaint: 'complaint',
+} as const;
 export type LogKind = (typeof LogKind)[keyof typeof LogKind];
 
 /** The outcome of an entry; which outcomes a kind may carry is fixed by `OUTCOMES_BY_KIND`. */
@@ -43,8 +51,14 @@ export const GENESIS_HASH = '0'.repeat(64);
 const Ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID');
 const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
 const Text = z.string().min(1).max(256);
-const Code = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a snake_case code').max(64);
-const FieldName = z.string().regex(/^[A-Za-z][A-Za-z0-9_.]*$/, 'must be a field name').max(128);
+const Code = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, 'must be a snake_case code')
+  .max(64);
+const FieldName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.]*$/, 'must be a field name')
+  .max(128);
 
 // Fields a kind may leave empty: stored as null (never absent) so every entry has the same shape.
 const optionalFields = {
@@ -85,18 +99,29 @@ const required = { subjectRef: SubjectRef, kind: z.enum(LogKind), outcome: z.enu
 type Shape = Record<string, z.ZodType>;
 const mapShape = <T extends Shape, R>(shape: T, f: (s: z.ZodType) => z.ZodType): { [K in keyof T]: R } =>
   Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, f(s)])) as { [K in keyof T]: R };
-const nullable = <T extends Shape>(s: T) => mapShape<T, z.ZodNullable<T[keyof T]>>(s, (x) => x.nullable()) as { [K in keyof T]: z.ZodNullable<T[K]> };
-const nullDefault = <T extends Shape>(s: T) => mapShape<T, unknown>(s, (x) => x.nullable().default(null)) as { [K in keyof T]: z.ZodDefault<z.ZodNullable<T[K]>> };
-const emptyDefault = <T extends Shape>(s: T) => mapShape<T, unknown>(s, (x) => x.default([])) as { [K in keyof T]: z.ZodDefault<T[K]> };
+const nullable = <T extends Shape>(s: T) =>
+  mapShape<T, z.ZodNullable<T[keyof T]>>(s, (x) => x.nullable()) as { [K in keyof T]: z.ZodNullable<T[K]> };
+const nullDefault = <T extends Shape>(s: T) =>
+  mapShape<T, unknown>(s, (x) => x.nullable().default(null)) as { [K in keyof T]: z.ZodDefault<z.ZodNullable<T[K]>> };
+const emptyDefault = <T extends Shape>(s: T) =>
+  mapShape<T, unknown>(s, (x) => x.default([])) as { [K in keyof T]: z.ZodDefault<T[K]> };
 
 type KindShape = { kind: LogKind; outcome: LogOutcome; decisionId: string | null };
 const kindRules = (e: KindShape, ctx: z.RefinementCtx): void => {
   if (!OUTCOMES_BY_KIND[e.kind].includes(e.outcome)) {
-    ctx.addIssue({ code: 'custom', path: ['outcome'], message: `a ${e.kind} entry has outcome ${OUTCOMES_BY_KIND[e.kind].join(' or ')}, not ${e.outcome}` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['outcome'],
+      message: `a ${e.kind} entry has outcome ${OUTCOMES_BY_KIND[e.kind].join(' or ')}, not ${e.outcome}`,
+    });
   }
   // A delivery must point at the decision that authorised it, or the audit trail has a gap.
   if (e.kind === 'delivery' && e.decisionId === null) {
-    ctx.addIssue({ code: 'custom', path: ['decisionId'], message: 'a delivery entry needs the decisionId it was authorised by' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['decisionId'],
+      message: 'a delivery entry needs the decisionId it was authorised by',
+    });
   }
 };
 
@@ -134,13 +159,53 @@ export type ParsedLogEntryInput = z.output<typeof LogEntryInput>;
 
 /** Entry columns in their one fixed order: canonical form, CSV header and JSONL key order all follow it. */
 export const LOG_COLUMNS = [
-  'id', 'at', 'seq', 'partition', 'kind', 'subjectRef', 'campaignId', 'campaignVersion', 'workflowId', 'runId', 'stepId',
-  'purpose', 'channel', 'processor', 'outcome', 'reasons', 'consentEventId', 'noticeVersion', 'policyVersion',
-  'fieldsRequested', 'fieldsReleased', 'fieldsWithheld', 'templateId', 'templateHash', 'decisionId', 'result',
-  'smtpCode', 'messageId', 'jurisdiction', 'transferTo', 'transferMechanism', 'transferMechanismKind', 'transferValidFrom',
-  'transferValidUntil', 'transferConsentEventId', 'prevHash', 'hash',
+  'id',
+  'at',
+  'seq',
+  'partition',
+  'kind',
+  'subjectRef',
+  'campaignId',
+  'campaignVersion',
+  'workflowId',
+  'runId',
+  'stepId',
+  'purpose',
+  'channel',
+  'processor',
+  'outcome',
+  'reasons',
+  'consentEventId',
+  'noticeVersion',
+  'policyVersion',
+  'fieldsRequested',
+  'fieldsReleased',
+  'fieldsWithheld',
+  'templateId',
+  'templateHash',
+  'decisionId',
+  'result',
+  'smtpCode',
+  'messageId',
+  'jurisdiction',
+  'transferTo',
+  'transferMechanism',
+  'transferMechanismKind',
+  'transferValidFrom',
+  'transferValidUntil',
+  'transferConsentEventId',
+  'prevHash',
+  'hash',
 ] as const satisfies readonly (keyof LogEntry)[];
 
 /** The columns added by canonical v2; a v1 entry reads them as null. */
-export const V2_COLUMNS = ['jurisdiction', 'transferTo', 'transferMechanism', 'transferMechanismKind', 'transferValidFrom', 'transferValidUntil', 'transferConsentEventId'] as const satisfies readonly LogColumn[];
+export const V2_COLUMNS = [
+  'jurisdiction',
+  'transferTo',
+  'transferMechanism',
+  'transferMechanismKind',
+  'transferValidFrom',
+  'transferValidUntil',
+  'transferConsentEventId',
+] as const satisfies readonly LogColumn[];
 export type LogColumn = (typeof LOG_COLUMNS)[number];

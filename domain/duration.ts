@@ -13,7 +13,9 @@ export class InvalidDurationError extends Error {
 export function parseDuration(s: string): number {
   const m = /^([1-9]\d{0,5})([smhdw])$/.exec(s);
   if (!m) {
-    throw new InvalidDurationError(`"${s}" is not a duration; write a positive whole number and one unit (s, m, h, d, w), like 30s, 15m, 12h, 2d or 1w`);
+    throw new InvalidDurationError(
+      `"${s}" is not a duration; write a positive whole number and one unit (s, m, h, d, w), like 30s, 15m, 12h, 2d or 1w`,
+    );
   }
   const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
   if (ms > MAX_MS) throw new InvalidDurationError(`"${s}" is longer than a year; campaigns may wait at most 366d`);
@@ -22,16 +24,24 @@ export function parseDuration(s: string): number {
 
 /** A duration string as campaigns write it, checked by `parseDuration`. */
 export const Duration = z
-  .string({ error: (iss) => (iss.input === undefined ? undefined : `${String(iss.input)} is not a duration; write a quoted string with one unit, like "3d", "12h" or "30m"`) })
+  .string({
+    error: (iss) =>
+      iss.input === undefined
+        ? undefined
+        : `${String(iss.input)} is not a duration; write a quoted string with one unit, like "3d", "12h" or "30m"`,
+  })
   .refine(
-  (s) => {
-    try {
-      parseDuration(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { error: (iss) => `"${String(iss.input)}" is not a duration; write a positive whole number and one unit, like 30s, 15m, 12h, 2d or 1w (at most 366d)` },
-);
+    (s) => {
+      try {
+        parseDuration(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    {
+      error: (iss) =>
+        `"${String(iss.input)}" is not a duration; write a positive whole number and one unit, like 30s, 15m, 12h, 2d or 1w (at most 366d)`,
+    },
+  );
 export type Duration = z.infer<typeof Duration>;

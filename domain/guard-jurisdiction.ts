@@ -2,10 +2,18 @@ import type { ConsentEvent } from './consent.js';
 import { projectionKey, type GuardState } from './consent-state.js';
 import { isoToMs } from './iso-time.js';
 import { type CompiledJurisdiction, mayBeUnder, type TransferMechanism } from './jurisdiction.js';
-import { type CompiledPolicy, type CompiledProcessor, type CompiledPurpose, isAbroad, jurisdictionOf, transferMechanismAt } from './policy.js';
+import {
+  type CompiledPolicy,
+  type CompiledProcessor,
+  type CompiledPurpose,
+  isAbroad,
+  jurisdictionOf,
+  transferMechanismAt,
+} from './policy.js';
 import { ReasonCode } from './reasons.js';
 
-const sendable = (e: ConsentEvent | undefined): e is ConsentEvent => e !== undefined && (e.type === 'granted' || e.type === 'reconfirmed') && e.pending !== true;
+const sendable = (e: ConsentEvent | undefined): e is ConsentEvent =>
+  e !== undefined && (e.type === 'granted' || e.type === 'reconfirmed') && e.pending !== true;
 
 /** What a decision records about data leaving the subject's jurisdiction: where to, and what it relied on. */
 export interface TransferRecord {
@@ -27,7 +35,14 @@ export interface JurisdictionFacts {
  * A separate, current consent to this recipient, given under a notice that names it (PIPL 39); on `channel`, or on
  * any channel of the transfer purpose when the move is no message (a processor notice).
  */
-function transferConsent(proc: CompiledProcessor, channel: string | undefined, state: GuardState, policy: CompiledPolicy, nowMs: number, minor: boolean): string | null {
+function transferConsent(
+  proc: CompiledProcessor,
+  channel: string | undefined,
+  state: GuardState,
+  policy: CompiledPolicy,
+  nowMs: number,
+  minor: boolean,
+): string | null {
   for (const tp of policy.transferPurposes.get(proc.processor.id) ?? []) {
     for (const c of channel === undefined ? tp.purpose.channels : [channel]) {
       const e = state.consent[projectionKey(tp.purpose.id, c)];
@@ -65,7 +80,8 @@ export function judgeTransfer(
 }
 
 /** Whether the subject may be under the rule's guardian age (a year alone leaves a doubt). */
-export const mayBeMinor = (state: GuardState, j: CompiledJurisdiction, nowMs: number): boolean => state.birthYear !== undefined && mayBeUnder(state.birthYear, j.guardianAge, nowMs);
+export const mayBeMinor = (state: GuardState, j: CompiledJurisdiction, nowMs: number): boolean =>
+  state.birthYear !== undefined && mayBeUnder(state.birthYear, j.guardianAge, nowMs);
 
 /**
  * Applies the rules of the jurisdiction recorded on the consent the send relies on: where the purpose is offered,

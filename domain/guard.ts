@@ -47,7 +47,9 @@ interface DecisionBase {
   readonly transfer: TransferRecord | null;
 }
 /** The guard said yes: every requested field is released. */
-export interface AllowDecision extends DecisionBase { readonly outcome: 'allow' }
+export interface AllowDecision extends DecisionBase {
+  readonly outcome: 'allow';
+}
 /** The guard said no: nothing is released; `reasons` lists every reason that applies, in precedence order. */
 export interface DenyDecision extends DecisionBase {
   readonly outcome: 'deny';
@@ -81,7 +83,13 @@ function findConsent(cp: CompiledPurpose, state: GuardState, channel: string): C
   return undefined;
 }
 
-function checkConsent(e: ConsentEvent, cp: CompiledPurpose, policy: CompiledPolicy, nowMs: number, out: ReasonCode[]): void {
+function checkConsent(
+  e: ConsentEvent,
+  cp: CompiledPurpose,
+  policy: CompiledPolicy,
+  nowMs: number,
+  out: ReasonCode[],
+): void {
   if (e.type === 'withdrawn') return void out.push(ReasonCode.consent_withdrawn);
   if (e.type === 'expired') return void out.push(ReasonCode.consent_expired);
   if (e.pending === true) return void out.push(ReasonCode.consent_pending);
@@ -89,7 +97,8 @@ function checkConsent(e: ConsentEvent, cp: CompiledPurpose, policy: CompiledPoli
   if (nowMs - isoToMs(e.occurredAt) > cp.maxConsentAgeMs) out.push(ReasonCode.consent_expired);
   if (e.legalBasis !== p.legalBasis) out.push(ReasonCode.legal_basis_mismatch);
   if (policy.noticeHashes.get(e.noticeVersion)?.has(e.noticeHash) !== true) out.push(ReasonCode.notice_unknown);
-  if (e.noticeVersion < p.minNoticeVersion || e.noticeVersion < latestMaterialVersion(policy, nowMs)) out.push(ReasonCode.notice_outdated);
+  if (e.noticeVersion < p.minNoticeVersion || e.noticeVersion < latestMaterialVersion(policy, nowMs))
+    out.push(ReasonCode.notice_outdated);
 }
 
 /** Decides, purely and failing closed, whether this message may go out and with which fields. */
@@ -104,13 +113,16 @@ export function decide(req: GuardRequest, state: GuardState, policy: CompiledPol
   if (!stateOk) reasons.push(ReasonCode.state_unavailable);
   if (stateOk && state.erased) reasons.push(ReasonCode.subject_erased);
   if (stateOk && isSuppressed(state, req.channel)) reasons.push(ReasonCode.suppressed);
-  if (stateOk && cp?.purpose.personalised === true && state.personalisation !== 'on') reasons.push(ReasonCode.personalisation_off);
+  if (stateOk && cp?.purpose.personalised === true && state.personalisation !== 'on')
+    reasons.push(ReasonCode.personalisation_off);
   if (cp === undefined) reasons.push(ReasonCode.purpose_unknown);
-  if (address === undefined || (cp !== undefined && !cp.channels.has(req.channel))) reasons.push(ReasonCode.channel_not_allowed);
+  if (address === undefined || (cp !== undefined && !cp.channels.has(req.channel)))
+    reasons.push(ReasonCode.channel_not_allowed);
   if (proc === undefined) reasons.push(ReasonCode.processor_unknown);
   else {
     if (!proc.purposes.has(req.purpose)) reasons.push(ReasonCode.processor_not_authorized);
-    if (!proc.hasAgreement || nowMs < proc.validFromMs || nowMs >= proc.validUntilMs) reasons.push(ReasonCode.processor_agreement_expired);
+    if (!proc.hasAgreement || nowMs < proc.validFromMs || nowMs >= proc.validUntilMs)
+      reasons.push(ReasonCode.processor_agreement_expired);
   }
 
   const requested = address === undefined || req.fields.includes(address) ? req.fields : [...req.fields, address];
@@ -131,7 +143,8 @@ export function decide(req: GuardRequest, state: GuardState, policy: CompiledPol
     else {
       checkConsent(event, cp, policy, nowMs, reasons);
       // A withdrawn, expired or pending answer already denies; only a live one is judged by its jurisdiction's rules.
-      if ((event.type === 'granted' || event.type === 'reconfirmed') && event.pending !== true) facts = checkJurisdiction(event, cp, proc, req.channel, state, policy, nowMs, reasons);
+      if ((event.type === 'granted' || event.type === 'reconfirmed') && event.pending !== true)
+        facts = checkJurisdiction(event, cp, proc, req.channel, state, policy, nowMs, reasons);
     }
   }
 
@@ -143,15 +156,44 @@ export function decide(req: GuardRequest, state: GuardState, policy: CompiledPol
   const transfer = facts?.transfer ?? null;
   if (reasons.length === 0) {
     return {
-      outcome: 'allow', campaignId: req.campaignId, stepId: req.stepId, subjectRef: req.subjectRef, purpose: req.purpose,
-      channel: req.channel, processor: req.processor, templateId: req.templateId, fieldsRequested: requested,
-      fieldsReleased: requested, fieldsWithheld: NONE, consentEventId, noticeVersion, policyVersion: policy.version, decidedAt, jurisdiction, transfer,
+      outcome: 'allow',
+      campaignId: req.campaignId,
+      stepId: req.stepId,
+      subjectRef: req.subjectRef,
+      purpose: req.purpose,
+      channel: req.channel,
+      processor: req.processor,
+      templateId: req.templateId,
+      fieldsRequested: requested,
+      fieldsReleased: requested,
+      fieldsWithheld: NONE,
+      consentEventId,
+      noticeVersion,
+      policyVersion: policy.version,
+      decidedAt,
+      jurisdiction,
+      transfer,
     };
   }
   return {
-    outcome: 'deny', campaignId: req.campaignId, stepId: req.stepId, subjectRef: req.subjectRef, purpose: req.purpose,
-    channel: req.channel, processor: req.processor, templateId: req.templateId, fieldsRequested: requested,
-    fieldsReleased: NONE, fieldsWithheld: requested, consentEventId, noticeVersion, policyVersion: policy.version, decidedAt, jurisdiction, transfer,
-    reasons, fieldsNotAllowed: notAllowed ?? NONE,
+    outcome: 'deny',
+    campaignId: req.campaignId,
+    stepId: req.stepId,
+    subjectRef: req.subjectRef,
+    purpose: req.purpose,
+    channel: req.channel,
+    processor: req.processor,
+    templateId: req.templateId,
+    fieldsRequested: requested,
+    fieldsReleased: NONE,
+    fieldsWithheld: requested,
+    consentEventId,
+    noticeVersion,
+    policyVersion: policy.version,
+    decidedAt,
+    jurisdiction,
+    transfer,
+    reasons,
+    fieldsNotAllowed: notAllowed ?? NONE,
   };
 }

@@ -5,9 +5,15 @@ export const SubjectId = z
   .string()
   .min(1, 'subject id is empty')
   .max(128, 'subject id is longer than 128 characters')
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@+-]*$/, 'subject id may hold letters, digits and . _ : @ + - and must start with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:@+-]*$/,
+    'subject id may hold letters, digits and . _ : @ + - and must start with a letter or digit',
+  );
 export type SubjectId = z.infer<typeof SubjectId>;
 
 /** The pseudonym of a subject (keyed HMAC of the subject id): the only identifier allowed in logs and history. */
-export const SubjectRef = z.string().regex(/^sr_[A-Za-z0-9_-]{22}$/, 'subjectRef must look like sr_ followed by 22 base64url characters').brand<'SubjectRef'>();
+export const SubjectRef = z
+  .string()
+  .regex(/^sr_[A-Za-z0-9_-]{22}$/, 'subjectRef must look like sr_ followed by 22 base64url characters')
+  .brand<'SubjectRef'>();
 export type SubjectRef = z.infer<typeof SubjectRef>;

@@ -109,7 +109,11 @@ export function compileJurisdictions(rules: readonly JurisdictionRule[]): Readon
 }
 
 /** The rule for a recorded jurisdiction code: exact, then its country part (`US-CA` → `US`), else the strictest. */
-export function resolveJurisdiction(map: ReadonlyMap<string, CompiledJurisdiction>, strictest: CompiledJurisdiction, code: string): CompiledJurisdiction {
+export function resolveJurisdiction(
+  map: ReadonlyMap<string, CompiledJurisdiction>,
+  strictest: CompiledJurisdiction,
+  code: string,
+): CompiledJurisdiction {
   return map.get(code) ?? map.get(code.slice(0, 2)) ?? strictest;
 }
 

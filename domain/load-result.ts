@@ -30,13 +30,20 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function issueProblem(issue: z.core.$ZodIssue): DefinitionProblem {
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => `"${k}"`).join(', ');
-    return { path: formatPath([...issue.path, ...(issue.keys.length === 1 ? [issue.keys[0]!] : [])]), message: `unknown key ${keys}; remove it or check its spelling` };
+    return {
+      path: formatPath([...issue.path, ...(issue.keys.length === 1 ? [issue.keys[0]!] : [])]),
+      message: `unknown key ${keys}; remove it or check its spelling`,
+    };
   }
   if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
     const path = formatPath(issue.path);
     if (issue.input === undefined) return { path, message: `is missing; add it (a ${issue.expected})` };
     // Objects and arrays are not echoed whole: the type is enough to see the mistake.
-    if (issue.input !== null && typeof issue.input === 'object') return { path, message: `is ${Array.isArray(issue.input) ? 'a list' : 'an object'}, not a ${issue.expected}; write a ${issue.expected} here` };
+    if (issue.input !== null && typeof issue.input === 'object')
+      return {
+        path,
+        message: `is ${Array.isArray(issue.input) ? 'a list' : 'an object'}, not a ${issue.expected}; write a ${issue.expected} here`,
+      };
     return { path, message: `${shown(issue.input)} is not a ${issue.expected}; write a ${issue.expected} here` };
   }
   return { path: formatPath(issue.path), message: issue.message };

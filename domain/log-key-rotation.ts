@@ -13,14 +13,26 @@ export interface LogKeyHandover {
   readonly actor: string;
 }
 
-const RESULT = /^rotated=log from=([A-Za-z0-9._-]{1,64}) to=([A-Za-z0-9._-]{1,64}) commit=([0-9a-f]{64}) actor=([A-Za-z0-9._@-]{1,64})$/;
+const RESULT =
+  /^rotated=log from=([A-Za-z0-9._-]{1,64}) to=([A-Za-z0-9._-]{1,64}) commit=([0-9a-f]{64}) actor=([A-Za-z0-9._@-]{1,64})$/;
 
 /** The operator entry of a handover, in the shape of every other key rotation (key ids only, never key material). */
 export function logKeyRotationEntry(h: LogKeyHandover, at: Date): LogEntryInput {
   const result = `rotated=log from=${h.fromKeyId} to=${h.toKeyId} commit=${h.commitment} actor=${h.actor}`;
   // Truncating would drop the actor or the commitment, which the verifier needs whole.
-  if (!RESULT.test(result) || result.length > 256) throw new RangeError(`log key rotation ${h.fromKeyId} → ${h.toKeyId} does not fit an entry; key ids and actor must be short`);
-  return { subjectRef: OPERATOR_SUBJECT_REF, kind: 'operator', outcome: 'recorded', stepId: LOG_KEY_ROTATION_STEP, result, reasons: ['key_rotated'], at: at.toISOString() };
+  if (!RESULT.test(result) || result.length > 256)
+    throw new RangeError(
+      `log key rotation ${h.fromKeyId} → ${h.toKeyId} does not fit an entry; key ids and actor must be short`,
+    );
+  return {
+    subjectRef: OPERATOR_SUBJECT_REF,
+    kind: 'operator',
+    outcome: 'recorded',
+    stepId: LOG_KEY_ROTATION_STEP,
+    result,
+    reasons: ['key_rotated'],
+    at: at.toISOString(),
+  };
 }
 
 /** The handover an entry records, or null when it is not a log-key rotation entry. */

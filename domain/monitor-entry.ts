@@ -17,7 +17,13 @@ export interface MonitorPause {
 /** The decision-log entry of a monitor pause: actor first, then every crossed threshold with its figures. */
 export function monitorPauseEntry(p: MonitorPause): LogEntryInput {
   const action = OperatorAction.campaign_paused_by_monitor;
-  const entry = operatorEntry({ action, actor: MONITOR_ACTOR, at: p.at, campaignId: p.campaignId, detail: `window=${p.window} ${p.crossed.map(crossingText).join(' ')}` });
+  const entry = operatorEntry({
+    action,
+    actor: MONITOR_ACTOR,
+    at: p.at,
+    campaignId: p.campaignId,
+    detail: `window=${p.window} ${p.crossed.map(crossingText).join(' ')}`,
+  });
   return { ...entry, runId: p.runId, reasons: [action, ...p.crossed.map((x) => x.rate)] };
 }
 

@@ -18,7 +18,13 @@ const share = (name: string) =>
     .max(1, `${name} must be a share between 0 and 1, like 0.05 for 5%`);
 
 // Mailbox providers act above 0.3% complaints; a hard-bounce rate above a few percent marks a bought or stale list.
-const RATE_DEFAULTS = { deny: 0.5, hard_bounce: 0.05, complaint: 0.003, unsubscribe: 0.02, failure: 0.1 } as const satisfies Record<MonitorRate, number>;
+const RATE_DEFAULTS = {
+  deny: 0.5,
+  hard_bounce: 0.05,
+  complaint: 0.003,
+  unsubscribe: 0.02,
+  failure: 0.1,
+} as const satisfies Record<MonitorRate, number>;
 
 const Rates = z.strictObject({
   deny: share('maxRates.deny').default(RATE_DEFAULTS.deny),
@@ -44,19 +50,24 @@ export type MonitorThresholds = z.infer<typeof MonitorThresholds>;
 export const MonitorOverride = z.strictObject({
   window: Duration.optional(),
   minSample: z.number().int('minSample must be a whole number').min(1, 'minSample must be at least 1').optional(),
-  maxRates: z.strictObject({
-    deny: share('maxRates.deny').optional(),
-    hard_bounce: share('maxRates.hard_bounce').optional(),
-    complaint: share('maxRates.complaint').optional(),
-    unsubscribe: share('maxRates.unsubscribe').optional(),
-    failure: share('maxRates.failure').optional(),
-  }).optional(),
+  maxRates: z
+    .strictObject({
+      deny: share('maxRates.deny').optional(),
+      hard_bounce: share('maxRates.hard_bounce').optional(),
+      complaint: share('maxRates.complaint').optional(),
+      unsubscribe: share('maxRates.unsubscribe').optional(),
+      failure: share('maxRates.failure').optional(),
+    })
+    .optional(),
   maxInvariantBreaches: z.number().int().min(0, 'maxInvariantBreaches must be 0 or more').optional(),
 });
 export type MonitorOverride = z.infer<typeof MonitorOverride>;
 
 /** The thresholds a campaign runs under: its override over the policy's defaults. */
-export function effectiveThresholds(defaults: MonitorThresholds, override: MonitorOverride | undefined): MonitorThresholds {
+export function effectiveThresholds(
+  defaults: MonitorThresholds,
+  override: MonitorOverride | undefined,
+): MonitorThresholds {
   if (!override) return defaults;
   const rates = Object.fromEntries(Object.entries(override.maxRates ?? {}).filter(([, v]) => v !== undefined));
   return {

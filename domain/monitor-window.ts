@@ -14,7 +14,16 @@ export interface WindowCounts {
   readonly breaches: number;
 }
 
-export const emptyCounts: WindowCounts = { decisions: 0, denies: 0, deliveries: 0, hardBounces: 0, failures: 0, complaints: 0, unsubscribes: 0, breaches: 0 };
+export const emptyCounts: WindowCounts = {
+  decisions: 0,
+  denies: 0,
+  deliveries: 0,
+  hardBounces: 0,
+  failures: 0,
+  complaints: 0,
+  unsubscribes: 0,
+  breaches: 0,
+};
 
 /** The sum of two counts. */
 export function addCounts(a: WindowCounts, b: WindowCounts): WindowCounts {
@@ -32,11 +41,21 @@ export function countEntry(c: WindowCounts, e: Counted, breach = false): WindowC
   if (e.kind === 'decision') {
     // A re-decision at reservation replaces an allow already counted: it adds a deny, not a second decision.
     const redecided = e.result === 'redecided_at_reservation';
-    return { ...c, decisions: c.decisions + (redecided ? 0 : 1), denies: c.denies + (e.outcome === 'deny' ? 1 : 0), breaches: c.breaches + (breach && e.outcome === 'allow' ? 1 : 0) };
+    return {
+      ...c,
+      decisions: c.decisions + (redecided ? 0 : 1),
+      denies: c.denies + (e.outcome === 'deny' ? 1 : 0),
+      breaches: c.breaches + (breach && e.outcome === 'allow' ? 1 : 0),
+    };
   }
   if (e.kind === 'delivery' && (e.outcome === 'sent' || e.outcome === 'failed')) {
     const failed = e.outcome === 'failed';
-    return { ...c, deliveries: c.deliveries + 1, failures: c.failures + (failed ? 1 : 0), hardBounces: c.hardBounces + (failed && e.reasons.includes('hard_bounce') ? 1 : 0) };
+    return {
+      ...c,
+      deliveries: c.deliveries + 1,
+      failures: c.failures + (failed ? 1 : 0),
+      hardBounces: c.hardBounces + (failed && e.reasons.includes('hard_bounce') ? 1 : 0),
+    };
   }
   return c;
 }
@@ -65,14 +84,23 @@ export function crossings(c: WindowCounts, t: MonitorThresholds): Crossing[] {
   for (const rate of Object.values(MonitorRate)) {
     const [count, sample] = RATE_OF[rate](c);
     const threshold = t.maxRates[rate];
-    if (sample >= t.minSample && count / sample > threshold) out.push({ rate, count, sample, value: count / sample, threshold });
+    if (sample >= t.minSample && count / sample > threshold)
+      out.push({ rate, count, sample, value: count / sample, threshold });
   }
-  if (c.breaches > t.maxInvariantBreaches) out.push({ rate: 'invariant_breach', count: c.breaches, sample: c.decisions, value: c.breaches, threshold: t.maxInvariantBreaches });
+  if (c.breaches > t.maxInvariantBreaches)
+    out.push({
+      rate: 'invariant_breach',
+      count: c.breaches,
+      sample: c.decisions,
+      value: c.breaches,
+      threshold: t.maxInvariantBreaches,
+    });
   return out;
 }
 
 /** Figures of a crossing as log and alert text: `hard_bounce=12/40(0.3000>0.05)`. */
-export const crossingText = (x: Crossing): string => `${x.rate}=${x.count}/${x.sample}(${x.rate === 'invariant_breach' ? x.value : x.value.toFixed(4)}>${x.threshold})`;
+export const crossingText = (x: Crossing): string =>
+  `${x.rate}=${x.count}/${x.sample}(${x.rate === 'invariant_breach' ? x.value : x.value.toFixed(4)}>${x.threshold})`;
 
 /** A stretch of counts, as the monitor keeps them: one per tick. */
 export interface Bucket {
@@ -81,7 +109,11 @@ export interface Bucket {
 }
 
 /** The buckets still inside the window ending at `now`, and their sum. */
-export function slide(buckets: readonly Bucket[], now: number, windowMs: number): { buckets: Bucket[]; total: WindowCounts } {
+export function slide(
+  buckets: readonly Bucket[],
+  now: number,
+  windowMs: number,
+): { buckets: Bucket[]; total: WindowCounts } {
   const kept = buckets.filter((b) => b.at > now - windowMs);
   return { buckets: kept, total: kept.reduce((a, b) => addCounts(a, b.counts), emptyCounts) };
 }

@@ -12,7 +12,8 @@ export const PROCESSOR_NOTICE_STEP = 'processor_notice';
  * or erasure notice names the subject by a keyed hash of an address the processor already holds and adds nothing
  * new, so it is no transfer and is never withheld (holding it back would keep the processor using the data).
  */
-export const noticeIsTransfer = (kind: PropagationKind, corrected: readonly string[]): boolean => kind === 'corrected' && corrected.length > 0;
+export const noticeIsTransfer = (kind: PropagationKind, corrected: readonly string[]): boolean =>
+  kind === 'corrected' && corrected.length > 0;
 
 /** The answer for one notice that moves data: allow, or deny with the reasons; plus what the log records. */
 export interface NoticeVerdict {
@@ -30,8 +31,10 @@ export interface NoticeVerdict {
  */
 export function judgeNotice(processorId: string, state: GuardState, policy: CompiledPolicy, now: Date): NoticeVerdict {
   const proc = policy.processors.get(processorId);
-  if (state.loadError !== undefined) return { outcome: 'deny', reasons: [ReasonCode.state_unavailable], jurisdiction: 'unknown', transfer: null };
-  if (proc === undefined) return { outcome: 'deny', reasons: [ReasonCode.processor_unknown], jurisdiction: 'unknown', transfer: null };
+  if (state.loadError !== undefined)
+    return { outcome: 'deny', reasons: [ReasonCode.state_unavailable], jurisdiction: 'unknown', transfer: null };
+  if (proc === undefined)
+    return { outcome: 'deny', reasons: [ReasonCode.processor_unknown], jurisdiction: 'unknown', transfer: null };
   const codes = [...new Set(Object.values(state.consent).map((e) => e.jurisdiction))];
   const nowMs = now.getTime();
   let chosen: NoticeVerdict | undefined;
@@ -39,7 +42,12 @@ export function judgeNotice(processorId: string, state: GuardState, policy: Comp
     const j = jurisdictionOf(policy, code);
     const reasons: ReasonCode[] = [];
     const transfer = judgeTransfer(proc, j, undefined, state, policy, nowMs, mayBeMinor(state, j, nowMs), reasons);
-    const v: NoticeVerdict = { outcome: reasons.length ? 'deny' : 'allow', reasons, jurisdiction: j.known ? j.code : code, transfer };
+    const v: NoticeVerdict = {
+      outcome: reasons.length ? 'deny' : 'allow',
+      reasons,
+      jurisdiction: j.known ? j.code : code,
+      transfer,
+    };
     if (v.outcome === 'deny') return v;
     if (chosen === undefined || (chosen.transfer === null && transfer !== null)) chosen = v;
   }

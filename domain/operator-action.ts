@@ -35,7 +35,12 @@ export const OperatorAction = {
 export type OperatorAction = (typeof OperatorAction)[keyof typeof OperatorAction];
 
 /** Who acted: an API key name or a CLI `--actor`; a name, never an address, so the log stays free of personal data. */
-export const Actor = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ - (a name such as ops-alice, not an email address)');
+export const Actor = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9._-]{1,64}$/,
+    'must be 1-64 of A-Z a-z 0-9 . _ - (a name such as ops-alice, not an email address)',
+  );
 
 // The log is kept for years and verified by people who need no personal data: a reason names a ticket or a cause.
 const EMAIL_LIKE = /[^\s@]+@[^\s@]+/;
@@ -45,7 +50,10 @@ export const Reason = z
   .min(3, 'must say why in at least 3 characters')
   .max(120, 'must be at most 120 characters; name a ticket instead of pasting it')
   .regex(/^[^\p{Cc}"]+$/u, 'must be one line without double quotes')
-  .refine((s) => !EMAIL_LIKE.test(s), 'must not contain an email address: the log keeps no personal data (name the subject by --ref)');
+  .refine(
+    (s) => !EMAIL_LIKE.test(s),
+    'must not contain an email address: the log keeps no personal data (name the subject by --ref)',
+  );
 
 /** One operator action as the log records it. */
 export interface OperatorActionInput {

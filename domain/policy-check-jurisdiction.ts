@@ -27,10 +27,21 @@ const ruleCodeOf = (rules: readonly JurisdictionRule[], code: string): string | 
   rules.find((r) => r.code === code || r.includes.includes(code) || r.code === code.slice(0, 2))?.code;
 
 /** Why a purpose can never be sent through a processor to a subject of rule `r`, or undefined when it can. */
-export function transferBlocker(r: JurisdictionRule, rules: readonly JurisdictionRule[], proc: Processor, purposes: readonly Purpose[], channel: string): JurisdictionProblemCode | undefined {
+export function transferBlocker(
+  r: JurisdictionRule,
+  rules: readonly JurisdictionRule[],
+  proc: Processor,
+  purposes: readonly Purpose[],
+  channel: string,
+): JurisdictionProblemCode | undefined {
   if (ruleCodeOf(rules, proc.region) === r.code) return undefined;
-  if (r.transferAbroad.mechanismRequired && !(proc.transferMechanisms ?? []).some((m) => m.from === r.code)) return 'cross_border_transfer_not_permitted';
-  if (r.transferAbroad.separateConsent && !purposes.some((p) => p.transferTo === proc.id && (p.channels as string[]).includes(channel))) return 'cross_border_consent_unavailable';
+  if (r.transferAbroad.mechanismRequired && !(proc.transferMechanisms ?? []).some((m) => m.from === r.code))
+    return 'cross_border_transfer_not_permitted';
+  if (
+    r.transferAbroad.separateConsent &&
+    !purposes.some((p) => p.transferTo === proc.id && (p.channels as string[]).includes(channel))
+  )
+    return 'cross_border_consent_unavailable';
   return undefined;
 }
 
@@ -43,20 +54,42 @@ export function checkJurisdictions(input: JurisdictionCheckInput, report: Report
   const unknownCode = (path: readonly PropertyKey[], code: string) =>
     report(path, 'jurisdiction_unknown', `"${code}" is not a jurisdiction rule code; rules: ${[...codes].join(', ')}`);
 
-  input.processors.forEach((p, i) => p?.transferMechanisms?.forEach((m, j) => (codes.has(m.from) ? undefined : unknownCode(['processors', i, 'transferMechanisms', j, 'from'], m.from))));
-  input.notices.forEach((n, i) => n?.overseasRecipients?.forEach((id, j) => {
-    const proc = processors.get(id);
-    if (proc === undefined) report(['notices', i, 'overseasRecipients', j], 'transfer_recipient_unknown', `processor "${id}" is not defined`);
-    else if (proc.overseasContact === undefined) report(['processors', [...processors.keys()].indexOf(id), 'overseasContact'], 'overseas_contact_missing', `processor "${id}" is named as an overseas recipient and needs overseasContact (contact and how to exercise rights, PIPL 39)`);
-  }));
+  input.processors.forEach((p, i) =>
+    p?.transferMechanisms?.forEach((m, j) =>
+      codes.has(m.from) ? undefined : unknownCode(['processors', i, 'transferMechanisms', j, 'from'], m.from),
+    ),
+  );
+  input.notices.forEach((n, i) =>
+    n?.overseasRecipients?.forEach((id, j) => {
+      const proc = processors.get(id);
+      if (proc === undefined)
+        report(
+          ['notices', i, 'overseasRecipients', j],
+          'transfer_recipient_unknown',
+          `processor "${id}" is not defined`,
+        );
+      else if (proc.overseasContact === undefined)
+        report(
+          ['processors', [...processors.keys()].indexOf(id), 'overseasContact'],
+          'overseas_contact_missing',
+          `processor "${id}" is named as an overseas recipient and needs overseasContact (contact and how to exercise rights, PIPL 39)`,
+        );
+    }),
+  );
 
   input.purposes.forEach((p, i) => {
     if (p === undefined) return;
     const at = (...rest: PropertyKey[]) => ['purposes', i, ...rest];
     p.jurisdictions?.forEach((c, j) => (codes.has(c) ? undefined : unknownCode(at('jurisdictions', j), c)));
     if (p.transferTo !== undefined) {
-      if (!processors.has(p.transferTo)) report(at('transferTo'), 'transfer_recipient_unknown', `processor "${p.transferTo}" is not defined`);
-      if (!p.separateConsent) report(at('separateConsent'), 'transfer_purpose_not_separate', `transfer purpose "${p.id}" must set separateConsent: true (PIPL 39)`);
+      if (!processors.has(p.transferTo))
+        report(at('transferTo'), 'transfer_recipient_unknown', `processor "${p.transferTo}" is not defined`);
+      if (!p.separateConsent)
+        report(
+          at('separateConsent'),
+          'transfer_purpose_not_separate',
+          `transfer purpose "${p.id}" must set separateConsent: true (PIPL 39)`,
+        );
       return;
     }
     for (const r of rules) {
@@ -64,13 +97,21 @@ export function checkJurisdictions(input: JurisdictionCheckInput, report: Report
       const where = `purpose "${p.id}" can never be sent in ${r.code}`;
       const limit = `; list the jurisdictions it is offered in (jurisdictions: [...]) without ${r.code}`;
       if (!r.marketingBases.includes(p.legalBasis)) {
-        report(at('legalBasis'), 'legal_basis_not_permitted', `${where}: ${r.code} allows marketing only on ${r.marketingBases.join(', ')}, not ${p.legalBasis}${limit}`);
+        report(
+          at('legalBasis'),
+          'legal_basis_not_permitted',
+          `${where}: ${r.code} allows marketing only on ${r.marketingBases.join(', ')}, not ${p.legalBasis}${limit}`,
+        );
         continue;
       }
       const carriers = [...processors.values()].filter((x) => x.purposes.includes(p.id));
       const blockers = carriers.flatMap((x) => p.channels.map((c) => transferBlocker(r, rules, x, purposes, c)));
       if (carriers.length > 0 && blockers.every((b) => b !== undefined)) {
-        report(at('jurisdictions'), blockers[0]!, `${where}: every processor for it is abroad without ${blockers[0] === 'cross_border_transfer_not_permitted' ? 'a transfer mechanism' : 'a cross-border consent purpose (transferTo)'} for ${r.code}${limit}`);
+        report(
+          at('jurisdictions'),
+          blockers[0]!,
+          `${where}: every processor for it is abroad without ${blockers[0] === 'cross_border_transfer_not_permitted' ? 'a transfer mechanism' : 'a cross-border consent purpose (transferTo)'} for ${r.code}${limit}`,
+        );
       }
     }
   });

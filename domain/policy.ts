@@ -5,7 +5,14 @@ import { Notice, Processor, Purpose } from './purpose.js';
 import { purposeAncestors } from './purpose-id.js';
 import { projectionKey } from './consent-state.js';
 import { isSensitiveField, SubjectFieldSpec } from './subject-field.js';
-import { compileJurisdictions, type CompiledJurisdiction, JurisdictionRule, resolveJurisdiction, strictestRule, type TransferMechanism } from './jurisdiction.js';
+import {
+  compileJurisdictions,
+  type CompiledJurisdiction,
+  JurisdictionRule,
+  resolveJurisdiction,
+  strictestRule,
+  type TransferMechanism,
+} from './jurisdiction.js';
 import { RetentionPolicy } from './retention.js';
 import { Monitoring } from './monitoring.js';
 
@@ -14,7 +21,12 @@ export { Notice, Processor, ProcessorRole, Purpose, type ProcessorInput, type Pu
 export { PurposeId } from './purpose-id.js';
 export { Brand } from './brand.js';
 export { SubjectFieldSpec } from './subject-field.js';
-export { JurisdictionRule, TransferMechanism, type JurisdictionRuleInput, type CompiledJurisdiction } from './jurisdiction.js';
+export {
+  JurisdictionRule,
+  TransferMechanism,
+  type JurisdictionRuleInput,
+  type CompiledJurisdiction,
+} from './jurisdiction.js';
 export { RetentionPolicy } from './retention.js';
 export { Monitoring } from './monitoring.js';
 
@@ -27,7 +39,9 @@ export const PolicyBundle = z.object({
   /** Which subject field holds the address on each channel. */
   channelAddressField: z.object({ email: z.string(), sms: z.string() }),
   /** Marketing rules per jurisdiction; a subject matching none gets the strictest combination (fail closed). */
-  jurisdictions: z.array(JurisdictionRule).min(1, 'add at least one jurisdiction rule (CN, EU, UK, US…); see policy/jurisdictions.ts'),
+  jurisdictions: z
+    .array(JurisdictionRule)
+    .min(1, 'add at least one jurisdiction rule (CN, EU, UK, US…); see policy/jurisdictions.ts'),
   /** How long each data class is kept (PIPL 19). */
   retention: RetentionPolicy,
   /** Name, logo, colours and postal address for pages and messages; `policy check` requires it. */
@@ -62,7 +76,10 @@ export interface CompiledProcessor {
   /** The jurisdiction rule code of its region, or the region itself when no rule covers it. */
   readonly regionCode: string;
   /** Source rule code → its transfer mechanisms with their windows. */
-  readonly mechanisms: ReadonlyMap<string, readonly { readonly fromMs: number; readonly untilMs: number; readonly mechanism: TransferMechanism }[]>;
+  readonly mechanisms: ReadonlyMap<
+    string,
+    readonly { readonly fromMs: number; readonly untilMs: number; readonly mechanism: TransferMechanism }[]
+  >;
 }
 
 /** The policy in the shape `decide()` reads: maps instead of arrays, times as epoch milliseconds. */
@@ -99,7 +116,11 @@ export function isAbroad(proc: CompiledProcessor, j: CompiledJurisdiction): bool
 }
 
 /** The transfer mechanism for data from the jurisdiction in force at `nowMs`, the one the log records as relied on. */
-export function transferMechanismAt(proc: CompiledProcessor, j: CompiledJurisdiction, nowMs: number): TransferMechanism | undefined {
+export function transferMechanismAt(
+  proc: CompiledProcessor,
+  j: CompiledJurisdiction,
+  nowMs: number,
+): TransferMechanism | undefined {
   return (proc.mechanisms.get(j.code) ?? []).find((m) => m.fromMs <= nowMs && nowMs < m.untilMs)?.mechanism;
 }
 
@@ -170,7 +191,9 @@ export function compilePolicy(bundle: PolicyBundle, version: string): CompiledPo
     const to = cp.purpose.transferTo;
     if (to !== undefined) transferPurposes.set(to, [...(transferPurposes.get(to) ?? []), cp]);
   }
-  const noticeRecipients = new Map(bundle.notices.map((n) => [n.contentHash, new Set(n.overseasRecipients ?? [])] as const));
+  const noticeRecipients = new Map(
+    bundle.notices.map((n) => [n.contentHash, new Set(n.overseasRecipients ?? [])] as const),
+  );
   return {
     version,
     bundle,

@@ -1,14 +1,24 @@
 import { z } from 'zod';
 
 /** What happened to a subject that processors must hear about. */
-export const PropagationKind = { withdrawn: 'withdrawn', suppressed: 'suppressed', erased: 'erased', corrected: 'corrected' } as const;
+export const PropagationKind = {
+  withdrawn: 'withdrawn',
+  suppressed: 'suppressed',
+  erased: 'erased',
+  corrected: 'corrected',
+} as const;
 export type PropagationKind = (typeof PropagationKind)[keyof typeof PropagationKind];
 
 /**
  * Where telling one processor about one change stands (Fides-style per-system propagation status); `withheld` is a
  * correction that would move data abroad without what the subject's jurisdiction requires (logged with its reasons).
  */
-export const ProcessorStatus = { pending: 'pending', informed: 'informed', failed: 'failed', withheld: 'withheld' } as const;
+export const ProcessorStatus = {
+  pending: 'pending',
+  informed: 'informed',
+  failed: 'failed',
+  withheld: 'withheld',
+} as const;
 export type ProcessorStatus = (typeof ProcessorStatus)[keyof typeof ProcessorStatus];
 
 /** The address field a processor received and can match a hash of. */
@@ -53,7 +63,8 @@ export const PropagationRecord = z.strictObject({
 export type PropagationRecord = z.infer<typeof PropagationRecord>;
 
 /** What a processor's endpoint answered; `retryable` false means retrying cannot help (e.g. 4xx). */
-export type NotifyResult = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly retryable: boolean };
+export type NotifyResult =
+  { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly retryable: boolean };
 
 /** Port: delivers a notice to one processor (a webhook in production, a double in tests). */
 export interface ProcessorNotifier {

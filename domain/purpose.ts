@@ -39,7 +39,10 @@ export const Purpose = z.object({
    * notice that names that processor as an overseas recipient, is what a transfer from a jurisdiction that asks
    * for separate consent relies on.
    */
-  transferTo: z.string().regex(/^[a-z][a-z0-9-]*$/, 'transferTo must be a processor id').optional(),
+  transferTo: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'transferTo must be a processor id')
+    .optional(),
 });
 export type Purpose = z.infer<typeof Purpose>;
 /** A purpose as written in policy files, before defaults apply. */
@@ -58,7 +61,9 @@ export const Notice = z.object({
    * Processors this notice names as overseas recipients, with the contact, purposes, categories and rights route
    * their registry entries carry (PIPL 39); a cross-border consent counts only under a notice that names its recipient.
    */
-  overseasRecipients: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'overseas recipients are processor ids')).optional(),
+  overseasRecipients: z
+    .array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'overseas recipients are processor ids'))
+    .optional(),
 });
 export type Notice = z.infer<typeof Notice>;
 

@@ -46,7 +46,11 @@ export type ProfileRetentionReason = 'inactive' | 'withdrawn';
  * older than `profileAfterWithdrawalDays`, or the latest answer older than `profileAfterLastActivityDays`. A subject
  * with no consent event is left alone: nothing dates it.
  */
-export function profileRetentionDue(events: Iterable<{ readonly type: string; readonly occurredAt: string }>, r: RetentionPolicy, nowMs: number): ProfileRetentionReason | undefined {
+export function profileRetentionDue(
+  events: Iterable<{ readonly type: string; readonly occurredAt: string }>,
+  r: RetentionPolicy,
+  nowMs: number,
+): ProfileRetentionReason | undefined {
   let latest = Number.NEGATIVE_INFINITY;
   let anyLive = false;
   for (const e of events) {

@@ -45,13 +45,20 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 const denyRate = (t: Tally) => t.deny / (t.allow + t.deny);
 
 /** Flags campaign buckets of the period far from their baseline; `buckets` maps campaign → bucket index → tally. */
-export function detectAnomalies(buckets: Readonly<Record<string, Readonly<Record<string, Tally>>>>, sinceMs: number, untilMs: number, o: AnomalyOptions = {}): Anomaly[] {
+export function detectAnomalies(
+  buckets: Readonly<Record<string, Readonly<Record<string, Tally>>>>,
+  sinceMs: number,
+  untilMs: number,
+  o: AnomalyOptions = {},
+): Anomaly[] {
   const x = anomalyOptions(o);
   const out: Anomaly[] = [];
   const periodBuckets = Math.ceil((untilMs - sinceMs) / DAY_MS);
   for (const [campaignId, series] of Object.entries(buckets)) {
     const at = (i: number): Tally | undefined => series[String(i)];
-    const base = Array.from({ length: x.baselineDays }, (_, k) => at(-1 - k)).filter((t): t is Tally => t !== undefined);
+    const base = Array.from({ length: x.baselineDays }, (_, k) => at(-1 - k)).filter(
+      (t): t is Tally => t !== undefined,
+    );
     if (base.length < x.minBaselineDays) continue;
     const rates = base.filter((t) => t.allow + t.deny >= x.minDecisions).map(denyRate);
     const volume = stats(base.map((t) => t.sent));
@@ -62,10 +69,21 @@ export function detectAnomalies(buckets: Readonly<Record<string, Readonly<Record
       const full = sinceMs + (i + 1) * DAY_MS <= untilMs;
       const push = (metric: Anomaly['metric'], value: number, s: { mean: number; stdev: number }, floor: number) => {
         const z = (value - s.mean) / Math.max(s.stdev, floor);
-        if (Math.abs(z) >= x.zThreshold) out.push({ campaignId, day, metric, value: round(value), baselineMean: round(s.mean), baselineStdev: round(s.stdev), baselineDays: base.length, zScore: round(z) });
+        if (Math.abs(z) >= x.zThreshold)
+          out.push({
+            campaignId,
+            day,
+            metric,
+            value: round(value),
+            baselineMean: round(s.mean),
+            baselineStdev: round(s.stdev),
+            baselineDays: base.length,
+            zScore: round(z),
+          });
       };
       if (rate && t.allow + t.deny >= x.minDecisions) push('deny_rate', denyRate(t), rate, 0.05);
-      if (full && Math.abs(t.sent - volume.mean) >= x.minVolumeDelta) push('send_volume', t.sent, volume, Math.max(1, Math.sqrt(volume.mean)));
+      if (full && Math.abs(t.sent - volume.mean) >= x.minVolumeDelta)
+        push('send_volume', t.sent, volume, Math.max(1, Math.sqrt(volume.mean)));
     }
   }
   return out;

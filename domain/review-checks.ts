@@ -23,7 +23,12 @@ export interface DecisionFacts {
 }
 
 /** Released fields that are neither the channel's address field nor in the purpose's allow-list (all of them for an unknown purpose). */
-export function fieldsOutsidePurpose(policy: CompiledPolicy, purpose: string | null, channel: string | null, released: readonly string[]): string[] {
+export function fieldsOutsidePurpose(
+  policy: CompiledPolicy,
+  purpose: string | null,
+  channel: string | null,
+  released: readonly string[],
+): string[] {
   const cp = purpose === null ? undefined : policy.purposes.get(purpose);
   const address = channel === null ? undefined : policy.addressFields.get(channel);
   return released.filter((f) => f !== address && !(cp?.allowedFields.has(f) ?? false));
@@ -35,7 +40,12 @@ function latestMaterialAt(policy: CompiledPolicy, atMs: number): number {
 }
 
 /** True when the decision's notice is below the purpose's minimum or the latest material notice in force then; a missing or non-numeric version counts as outdated (fail closed). */
-export function noticeOutdated(policy: CompiledPolicy, purpose: string | null, noticeVersion: string | null, atMs: number): boolean {
+export function noticeOutdated(
+  policy: CompiledPolicy,
+  purpose: string | null,
+  noticeVersion: string | null,
+  atMs: number,
+): boolean {
   const v = noticeVersion === null ? NaN : Number(noticeVersion);
   if (!Number.isFinite(v)) return true;
   const min = (purpose === null ? undefined : policy.purposes.get(purpose))?.purpose.minNoticeVersion ?? Infinity;
@@ -52,7 +62,13 @@ export function agreementInvalid(policy: CompiledPolicy, processor: string | nul
  * Whether the subject's answer for this purpose and channel was a withdrawal at `atMs`: the events committed by
  * then are replayed and, as the guard does, the most specific recorded answer (purpose, then its ancestors) wins.
  */
-export function withdrawnBefore(policy: CompiledPolicy, events: readonly ConsentEvent[], purpose: string | null, channel: string | null, atMs: number): boolean {
+export function withdrawnBefore(
+  policy: CompiledPolicy,
+  events: readonly ConsentEvent[],
+  purpose: string | null,
+  channel: string | null,
+  atMs: number,
+): boolean {
   const cp = purpose === null ? undefined : policy.purposes.get(purpose);
   const keys = channel === null ? undefined : cp?.consentKeys[channel];
   if (keys === undefined) return false;
@@ -96,7 +112,9 @@ export function pendingDoubleOptIns(events: readonly ConsentEvent[]): number {
 export function currentGrantNotices(events: readonly ConsentEvent[]): number[] {
   const latest = new Map<string, ConsentEvent>();
   for (const e of events) latest.set(projectionKey(e.purpose, e.channel), e);
-  return [...latest.values()].filter((e) => (e.type === 'granted' || e.type === 'reconfirmed') && e.pending !== true).map((e) => e.noticeVersion);
+  return [...latest.values()]
+    .filter((e) => (e.type === 'granted' || e.type === 'reconfirmed') && e.pending !== true)
+    .map((e) => e.noticeVersion);
 }
 
 const DAY_MS = 86_400_000;

@@ -18,17 +18,36 @@ export interface TransferFacts {
 
 /** The transfer columns of an entry, for the facts a review parks. */
 export const transferFacts = (e: LogEntry): TransferFacts => ({
-  jurisdiction: e.jurisdiction, transferTo: e.transferTo, transferMechanism: e.transferMechanism, transferMechanismKind: e.transferMechanismKind,
-  transferValidFrom: e.transferValidFrom, transferValidUntil: e.transferValidUntil, transferConsentEventId: e.transferConsentEventId,
+  jurisdiction: e.jurisdiction,
+  transferTo: e.transferTo,
+  transferMechanism: e.transferMechanism,
+  transferMechanismKind: e.transferMechanismKind,
+  transferValidFrom: e.transferValidFrom,
+  transferValidUntil: e.transferValidUntil,
+  transferConsentEventId: e.transferConsentEventId,
 });
 
 /** The facts of a decision logged before the transfer columns existed. */
-export const UNRECORDED: TransferFacts = { jurisdiction: null, transferTo: null, transferMechanism: null, transferMechanismKind: null, transferValidFrom: null, transferValidUntil: null, transferConsentEventId: null };
+export const UNRECORDED: TransferFacts = {
+  jurisdiction: null,
+  transferTo: null,
+  transferMechanism: null,
+  transferMechanismKind: null,
+  transferValidFrom: null,
+  transferValidUntil: null,
+  transferConsentEventId: null,
+};
 
 const Count = z.number().int().min(0);
 
 /** One mechanism relied on, with how many moves relied on it. */
-export const MechanismUse = z.object({ reference: z.string(), kind: z.string().nullable(), validFrom: z.string().nullable(), validUntil: z.string().nullable(), moves: Count });
+export const MechanismUse = z.object({
+  reference: z.string(),
+  kind: z.string().nullable(),
+  validFrom: z.string().nullable(),
+  validUntil: z.string().nullable(),
+  moves: Count,
+});
 
 /** What one processor received from subjects of one jurisdiction: counts, field names (never values), mechanisms. */
 export const CrossBorderRow = z.object({
@@ -51,7 +70,10 @@ export const CrossBorderRow = z.object({
 export type CrossBorderRow = z.infer<typeof CrossBorderRow>;
 
 /** The section's accumulating form: rows keyed by processor and jurisdiction, mechanisms keyed by reference. */
-export type CrossBorderState = Record<string, Omit<CrossBorderRow, 'mechanisms'> & { mechanisms: Record<string, z.infer<typeof MechanismUse>> }>;
+export type CrossBorderState = Record<
+  string,
+  Omit<CrossBorderRow, 'mechanisms'> & { mechanisms: Record<string, z.infer<typeof MechanismUse>> }
+>;
 
 const NOT_RECORDED = '(not recorded)';
 
@@ -67,14 +89,27 @@ export interface Move {
 }
 
 const inForce = (f: TransferFacts, atMs: number): boolean =>
-  f.transferMechanism !== null && f.transferValidFrom !== null && f.transferValidUntil !== null && Date.parse(f.transferValidFrom) <= atMs && atMs < Date.parse(f.transferValidUntil);
+  f.transferMechanism !== null &&
+  f.transferValidFrom !== null &&
+  f.transferValidUntil !== null &&
+  Date.parse(f.transferValidFrom) <= atMs &&
+  atMs < Date.parse(f.transferValidUntil);
 
 // The separate consent named must be on record, a grant, given before the move and not answered otherwise since.
 function consentHolds(events: readonly ConsentEvent[], id: string | null, atMs: number): boolean {
   const e = id === null ? undefined : events.find((x) => x.id === id);
-  if (e === undefined || (e.type !== 'granted' && e.type !== 'reconfirmed') || Date.parse(e.occurredAt) > atMs) return false;
+  if (e === undefined || (e.type !== 'granted' && e.type !== 'reconfirmed') || Date.parse(e.occurredAt) > atMs)
+    return false;
   const since = Date.parse(e.occurredAt);
-  return !events.some((x) => x.purpose === e.purpose && x.channel === e.channel && x.id !== e.id && (x.type === 'withdrawn' || x.type === 'expired') && Date.parse(x.occurredAt) >= since && Date.parse(x.occurredAt) <= atMs);
+  return !events.some(
+    (x) =>
+      x.purpose === e.purpose &&
+      x.channel === e.channel &&
+      x.id !== e.id &&
+      (x.type === 'withdrawn' || x.type === 'expired') &&
+      Date.parse(x.occurredAt) >= since &&
+      Date.parse(x.occurredAt) <= atMs,
+  );
 }
 
 /**
@@ -82,14 +117,30 @@ function consentHolds(events: readonly ConsentEvent[], id: string | null, atMs: 
  * jurisdiction without what that jurisdiction's rule requires. Whether it left is judged from the policy (processor
  * region), not only from the entry's own claim; an unknown processor counts as abroad (fail closed).
  */
-export function addMove(state: CrossBorderState, violation: (entryId: string) => void, policy: CompiledPolicy, m: Move, events: readonly ConsentEvent[]): void {
+export function addMove(
+  state: CrossBorderState,
+  violation: (entryId: string) => void,
+  policy: CompiledPolicy,
+  m: Move,
+  events: readonly ConsentEvent[],
+): void {
   const f = m.facts;
   const processor = m.processor ?? '(none)';
   const jurisdiction = f.jurisdiction ?? NOT_RECORDED;
   const proc = m.processor === null ? undefined : policy.processors.get(m.processor);
   const rule = f.jurisdiction === null ? undefined : jurisdictionOf(policy, f.jurisdiction);
   const abroad = f.transferTo !== null || (rule !== undefined && (proc === undefined || isAbroad(proc, rule)));
-  const row = (state[`${processor}|${jurisdiction}`] ??= { processor, jurisdiction, transferTo: null, sends: 0, notices: 0, fields: {}, mechanisms: {}, withoutMechanism: 0, withoutConsent: 0 });
+  const row = (state[`${processor}|${jurisdiction}`] ??= {
+    processor,
+    jurisdiction,
+    transferTo: null,
+    sends: 0,
+    notices: 0,
+    fields: {},
+    mechanisms: {},
+    withoutMechanism: 0,
+    withoutConsent: 0,
+  });
   if (m.notice) row.notices++;
   else row.sends++;
   for (const name of m.fields) row.fields[name] = (row.fields[name] ?? 0) + 1;
@@ -97,7 +148,13 @@ export function addMove(state: CrossBorderState, violation: (entryId: string) =>
   row.transferTo = f.transferTo ?? proc?.regionCode ?? row.transferTo;
   const atMs = Date.parse(m.decidedAt);
   if (f.transferMechanism !== null) {
-    const use = (row.mechanisms[f.transferMechanism] ??= { reference: f.transferMechanism, kind: f.transferMechanismKind, validFrom: f.transferValidFrom, validUntil: f.transferValidUntil, moves: 0 });
+    const use = (row.mechanisms[f.transferMechanism] ??= {
+      reference: f.transferMechanism,
+      kind: f.transferMechanismKind,
+      validFrom: f.transferValidFrom,
+      validUntil: f.transferValidUntil,
+      moves: 0,
+    });
     use.moves++;
   }
   const noMechanism = rule.mechanismRequired && !inForce(f, atMs);
@@ -111,5 +168,10 @@ export function addMove(state: CrossBorderState, violation: (entryId: string) =>
 export function crossBorderSection(state: CrossBorderState | undefined): CrossBorderRow[] {
   return Object.values(state ?? {})
     .map((r) => ({ ...r, mechanisms: Object.values(r.mechanisms) }))
-    .sort((a, b) => b.sends + b.notices - (a.sends + a.notices) || a.processor.localeCompare(b.processor) || a.jurisdiction.localeCompare(b.jurisdiction));
+    .sort(
+      (a, b) =>
+        b.sends + b.notices - (a.sends + a.notices) ||
+        a.processor.localeCompare(b.processor) ||
+        a.jurisdiction.localeCompare(b.jurisdiction),
+    );
 }

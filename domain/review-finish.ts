@@ -3,7 +3,17 @@ import type { SubjectRef } from './ids.js';
 import type { CompiledPolicy } from './policy.js';
 import { anomalyMethod, detectAnomalies, type AnomalyOptions } from './review-anomalies.js';
 import type { ReviewState } from './review.js';
-import { INVARIANT_TEXT, InvariantCode, REVIEW_REPORT_VERSION, ReviewReport, type ChainResult, type KeyStatus, type OperatorActions, type ProcessorReview, type SubjectRequestSummary } from './review-report.js';
+import {
+  INVARIANT_TEXT,
+  InvariantCode,
+  REVIEW_REPORT_VERSION,
+  ReviewReport,
+  type ChainResult,
+  type KeyStatus,
+  type OperatorActions,
+  type ProcessorReview,
+  type SubjectRequestSummary,
+} from './review-report.js';
 import { OperatorAction } from './operator-action.js';
 import type { RetentionReview } from './review-retention.js';
 import { crossBorderSection } from './review-cross-border.js';
@@ -17,7 +27,11 @@ export interface ReviewExtras {
   readonly generatedAt: Date;
   readonly policy: CompiledPolicy;
   readonly chain: ChainResult;
-  readonly consent: { readonly pendingDoubleOptIns: number; readonly subjectsScanned: number; readonly noticeVersionsInConsents: Readonly<Record<string, number>> };
+  readonly consent: {
+    readonly pendingDoubleOptIns: number;
+    readonly subjectsScanned: number;
+    readonly noticeVersionsInConsents: Readonly<Record<string, number>>;
+  };
   readonly subjectRequests: SubjectRequestSummary;
   readonly keys?: readonly KeyStatus[];
   readonly retention?: RetentionReview;
@@ -46,22 +60,47 @@ function processorReviews(state: ReviewState, policy: CompiledPolicy, nowMs: num
   // A processor that received sends but is not in the policy still has to show up.
   const unknown = Object.entries(state.received)
     .filter(([id]) => !policy.processors.has(id))
-    .map(([id, r]): ProcessorReview => ({ id, agreementId: null, agreementValidUntil: null, daysToExpiry: null, expiringWithin30Days: false, expired: true, sends: r.sends, received: r.purposes }));
+    .map(([id, r]): ProcessorReview => ({
+      id,
+      agreementId: null,
+      agreementValidUntil: null,
+      daysToExpiry: null,
+      expiringWithin30Days: false,
+      expired: true,
+      sends: r.sends,
+      received: r.purposes,
+    }));
   return [...known, ...unknown];
 }
 
 function operatorActions(state: ReviewState): OperatorActions {
   const byActor = state.operators ?? {};
   const sum = (m: Readonly<Record<string, number>>) => Object.values(m).reduce((a, n) => a + n, 0);
-  const staff = Object.entries(byActor).flatMap(([actor, m]) => (m[OperatorAction.consent_recorded_by_staff] ? [[actor, m[OperatorAction.consent_recorded_by_staff]!] as const] : []));
-  return { total: sum(Object.fromEntries(Object.entries(byActor).map(([a, m]) => [a, sum(m)]))), byActor, staffConsentsByActor: Object.fromEntries(staff) };
+  const staff = Object.entries(byActor).flatMap(([actor, m]) =>
+    m[OperatorAction.consent_recorded_by_staff] ? [[actor, m[OperatorAction.consent_recorded_by_staff]!] as const] : [],
+  );
+  return {
+    total: sum(Object.fromEntries(Object.entries(byActor).map(([a, m]) => [a, sum(m)]))),
+    byActor,
+    staffConsentsByActor: Object.fromEntries(staff),
+  };
 }
 
 /** Turns the accumulated state and the extras into the validated report; a schema failure here is a bug. */
 export function buildReviewReport(state: ReviewState, x: ReviewExtras): ReviewReport {
-  const invariants = Object.values(InvariantCode).map((code) => ({ code, description: INVARIANT_TEXT[code], ...(state.invariants[code] ?? { count: 0, entryIds: [] }) }));
-  const failures = [...invariants.filter((i) => i.count > 0).map((i) => i.code), ...(x.chain.ok ? [] : ['chain_broken']), ...(x.retention?.violations.length ? ['retention_overdue'] : [])];
-  const otherPolicies = Object.entries(state.byPolicyVersion).filter(([v]) => v !== x.policy.version).reduce((a, [, n]) => a + n, 0);
+  const invariants = Object.values(InvariantCode).map((code) => ({
+    code,
+    description: INVARIANT_TEXT[code],
+    ...(state.invariants[code] ?? { count: 0, entryIds: [] }),
+  }));
+  const failures = [
+    ...invariants.filter((i) => i.count > 0).map((i) => i.code),
+    ...(x.chain.ok ? [] : ['chain_broken']),
+    ...(x.retention?.violations.length ? ['retention_overdue'] : []),
+  ];
+  const otherPolicies = Object.entries(state.byPolicyVersion)
+    .filter(([v]) => v !== x.policy.version)
+    .reduce((a, [, n]) => a + n, 0);
   return ReviewReport.parse({
     v: REVIEW_REPORT_VERSION,
     id: x.id,
@@ -76,20 +115,37 @@ export function buildReviewReport(state: ReviewState, x: ReviewExtras): ReviewRe
       'Offending entries are listed by log entry id (the delivery for send invariants, the decision for released fields); at most 100 ids per finding, the count is exact.',
     ],
     totals: {
-      entries: state.entries, byKind: state.byKind, byOutcome: state.byOutcome, byReason: state.byReason, byDeliveryResult: state.byDeliveryResult,
-      byPolicyVersion: state.byPolicyVersion, byPurpose: state.byPurpose, byChannel: state.byChannel, byCampaign: state.byCampaign,
-      byProcessor: state.byProcessor, byDay: state.byDay, byHour: state.byHour, byCampaignDay: state.byCampaignDay,
+      entries: state.entries,
+      byKind: state.byKind,
+      byOutcome: state.byOutcome,
+      byReason: state.byReason,
+      byDeliveryResult: state.byDeliveryResult,
+      byPolicyVersion: state.byPolicyVersion,
+      byPurpose: state.byPurpose,
+      byChannel: state.byChannel,
+      byCampaign: state.byCampaign,
+      byProcessor: state.byProcessor,
+      byDay: state.byDay,
+      byHour: state.byHour,
+      byCampaignDay: state.byCampaignDay,
     },
     invariants,
     chain: x.chain,
-    consent: { staleReliedOn: state.staleReliedOn, noticeVersionsInDecisions: state.noticeVersionsInDecisions, ...x.consent },
+    consent: {
+      staleReliedOn: state.staleReliedOn,
+      noticeVersionsInDecisions: state.noticeVersionsInDecisions,
+      ...x.consent,
+    },
     processors: processorReviews(state, x.policy, x.generatedAt.getTime()),
     subjectRequests: x.subjectRequests,
     crossBorder: crossBorderSection(state.crossBorder),
     keys: [...(x.keys ?? [])],
     operatorActions: operatorActions(state),
     ...(x.retention === undefined ? {} : { retention: x.retention }),
-    anomalies: { method: anomalyMethod(x.anomalies), items: detectAnomalies(state.buckets, state.sinceMs, state.untilMs, x.anomalies) },
+    anomalies: {
+      method: anomalyMethod(x.anomalies),
+      items: detectAnomalies(state.buckets, state.sinceMs, state.untilMs, x.anomalies),
+    },
     logEntryId: x.logEntryId,
   });
 }

@@ -9,7 +9,9 @@ export const REVIEW_REPORT_VERSION = 1;
 export const MAX_LISTED_IDS = 100;
 
 /** A review id: the UTC time the review started plus a short run suffix; safe as a file name and in a URL. */
-export const ReviewId = z.string().regex(/^\d{8}T\d{6}Z-[a-z0-9]{4,16}$/, 'review id must look like 20250131T120000Z-1a2b3c4d');
+export const ReviewId = z
+  .string()
+  .regex(/^\d{8}T\d{6}Z-[a-z0-9]{4,16}$/, 'review id must look like 20250131T120000Z-1a2b3c4d');
 export type ReviewId = z.infer<typeof ReviewId>;
 
 /** The invariants a review checks; each must be zero for the review to pass. */
@@ -29,14 +31,20 @@ export type InvariantCode = (typeof InvariantCode)[keyof typeof InvariantCode];
 /** What each invariant means, shown next to it in the report. */
 export const INVARIANT_TEXT: Readonly<Record<InvariantCode, string>> = {
   send_without_allow: 'Sent deliveries whose decisionId is not an allow decision earlier in the same chain',
-  field_outside_purpose: "Allow decisions that released fields outside the purpose's allowed set (address field excepted)",
-  send_after_withdrawal: 'Sent deliveries whose decision came after a withdrawal for that purpose and channel was committed',
-  send_outdated_notice: "Sent deliveries decided under a notice older than the purpose's minimum or the latest material notice then in force",
+  field_outside_purpose:
+    "Allow decisions that released fields outside the purpose's allowed set (address field excepted)",
+  send_after_withdrawal:
+    'Sent deliveries whose decision came after a withdrawal for that purpose and channel was committed',
+  send_outdated_notice:
+    "Sent deliveries decided under a notice older than the purpose's minimum or the latest material notice then in force",
   processor_agreement_invalid: 'Sent deliveries through a processor with no agreement valid at the time of delivery',
   delivery_without_decision: 'Delivery entries (sent or failed) whose decisionId matches no decision entry',
-  unaccounted_subjects: 'Audience members of campaign runs closed in the period with no terminal outcome (sent, denied, held out, not eligible, exited, failed); listed by the run summary entry',
-  cross_border_transfer_unlawful: "Sends and processor notices that moved a subject's data out of its jurisdiction without a transfer mechanism in force at decision time, or without a live separate consent, where that jurisdiction's rule requires it (PIPL 38-39)",
-  policy_snapshot_missing: 'Decisions whose recorded policy version has no stored snapshot, so they cannot be judged against the policy they were made under (the current policy judges them instead)',
+  unaccounted_subjects:
+    'Audience members of campaign runs closed in the period with no terminal outcome (sent, denied, held out, not eligible, exited, failed); listed by the run summary entry',
+  cross_border_transfer_unlawful:
+    "Sends and processor notices that moved a subject's data out of its jurisdiction without a transfer mechanism in force at decision time, or without a live separate consent, where that jurisdiction's rule requires it (PIPL 38-39)",
+  policy_snapshot_missing:
+    'Decisions whose recorded policy version has no stored snapshot, so they cannot be judged against the policy they were made under (the current policy judges them instead)',
 };
 
 const Count = z.number().int().min(0);
@@ -50,11 +58,20 @@ export type Finding = z.infer<typeof Finding>;
 
 /** Entry counts by outcome, the unit every breakdown uses. */
 export const Tally = z.object({
-  entries: Count, allow: Count, deny: Count, sent: Count, failed: Count, recorded: Count,
+  entries: Count,
+  allow: Count,
+  deny: Count,
+  sent: Count,
+  failed: Count,
+  recorded: Count,
   // Run accounting outcomes; absent in reports written before they existed.
-  held_out: Count.optional(), not_eligible: Count.optional(), exited: Count.optional(), summary: Count.optional(),
+  held_out: Count.optional(),
+  not_eligible: Count.optional(),
+  exited: Count.optional(),
+  summary: Count.optional(),
   // SMS delivery receipts; absent in reports written before SMS.
-  delivered: Count.optional(), undelivered: Count.optional(),
+  delivered: Count.optional(),
+  undelivered: Count.optional(),
 });
 export type Tally = z.infer<typeof Tally>;
 const Tallies = z.record(z.string(), Tally);
@@ -128,7 +145,13 @@ export type ProcessorReview = z.infer<typeof ProcessorReview>;
 
 /** Subject requests (DSAR) seen through Temporal visibility. */
 /** One secret's state at review time: key id, age and last rotation (never key material). */
-export const KeyStatus = z.object({ key: z.string(), id: z.string(), ageDays: z.number().int().nullable(), lastRotatedAt: z.iso.datetime().nullable(), previous: z.number().int() });
+export const KeyStatus = z.object({
+  key: z.string(),
+  id: z.string(),
+  ageDays: z.number().int().nullable(),
+  lastRotatedAt: z.iso.datetime().nullable(),
+  previous: z.number().int(),
+});
 export type KeyStatus = z.infer<typeof KeyStatus>;
 
 export const SubjectRequestSummary = z.object({

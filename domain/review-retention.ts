@@ -44,7 +44,9 @@ export const RetentionReview = z.object({
 export type RetentionReview = z.infer<typeof RetentionReview>;
 
 /** Per class, what is held past retention plus grace: a count and the oldest date (ms), or null when unknown. */
-export type OverdueHoldings = Readonly<Record<RetentionClass, { readonly count: number; readonly oldestMs: number | null } | null>>;
+export type OverdueHoldings = Readonly<
+  Record<RetentionClass, { readonly count: number; readonly oldestMs: number | null } | null>
+>;
 
 /** The days of retention of each class under `r`; profiles count from the shorter of their two periods. */
 export function retentionDaysOf(r: RetentionPolicy): Readonly<Record<RetentionClass, number>> {
@@ -58,27 +60,57 @@ export function retentionDaysOf(r: RetentionPolicy): Readonly<Record<RetentionCl
   };
 }
 
-const iso = (ms: number | null): string | null => (ms === null || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
+const iso = (ms: number | null): string | null =>
+  ms === null || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
 
 /** Builds the section from the period's retention entries (any kind: non-retention ones are ignored) and what is held. */
-export function buildRetentionReview(entries: Iterable<LogEntry>, held: OverdueHoldings, r: RetentionPolicy, notes: readonly string[] = []): RetentionReview {
-  const acc = new Map<RetentionClass, { actions: number; removed: number; from: number; to: number; first: number; last: number }>();
+export function buildRetentionReview(
+  entries: Iterable<LogEntry>,
+  held: OverdueHoldings,
+  r: RetentionPolicy,
+  notes: readonly string[] = [],
+): RetentionReview {
+  const acc = new Map<
+    RetentionClass,
+    { actions: number; removed: number; from: number; to: number; first: number; last: number }
+  >();
   for (const e of entries) {
     if (e.kind !== 'operator' || e.stepId !== 'retention') continue;
     const d = removedDataOf(e.result);
     if (d === null) continue;
-    const a = acc.get(d.cls) ?? { actions: 0, removed: 0, from: Infinity, to: -Infinity, first: Infinity, last: -Infinity };
+    const a = acc.get(d.cls) ?? {
+      actions: 0,
+      removed: 0,
+      from: Infinity,
+      to: -Infinity,
+      first: Infinity,
+      last: -Infinity,
+    };
     const at = Date.parse(e.at);
-    acc.set(d.cls, { actions: a.actions + 1, removed: a.removed + d.n, from: Math.min(a.from, d.fromMs ?? Infinity), to: Math.max(a.to, d.toMs ?? -Infinity), first: Math.min(a.first, at), last: Math.max(a.last, at) });
+    acc.set(d.cls, {
+      actions: a.actions + 1,
+      removed: a.removed + d.n,
+      from: Math.min(a.from, d.fromMs ?? Infinity),
+      to: Math.max(a.to, d.toMs ?? -Infinity),
+      first: Math.min(a.first, at),
+      last: Math.max(a.last, at),
+    });
   }
   const days = retentionDaysOf(r);
   const classes = Object.values(RetentionClass).map((cls): RetentionClassReview => {
     const a = acc.get(cls);
     const h = held[cls];
     return {
-      cls, retentionDays: days[cls], actions: a?.actions ?? 0, removed: a?.removed ?? 0,
-      oldestRemoved: iso(a?.from ?? null), newestRemoved: iso(a?.to ?? null), firstRemovalAt: iso(a?.first ?? null), lastRemovalAt: iso(a?.last ?? null),
-      overdue: h === null ? null : h.count, oldestOverdue: iso(h?.oldestMs ?? null),
+      cls,
+      retentionDays: days[cls],
+      actions: a?.actions ?? 0,
+      removed: a?.removed ?? 0,
+      oldestRemoved: iso(a?.from ?? null),
+      newestRemoved: iso(a?.to ?? null),
+      firstRemovalAt: iso(a?.first ?? null),
+      lastRemovalAt: iso(a?.last ?? null),
+      overdue: h === null ? null : h.count,
+      oldestOverdue: iso(h?.oldestMs ?? null),
     };
   });
   const violations = classes.filter((c) => (c.overdue ?? 0) > 0).map((c) => c.cls);

@@ -2,10 +2,24 @@ import type { ConsentEvent } from './consent.js';
 import type { LogEntry } from './decision-log.js';
 import type { CompiledPolicy } from './policy.js';
 import { bucketOf } from './review-anomalies.js';
-import { addMove, type CrossBorderState, PROCESSOR_NOTICE_STEP, transferFacts, type TransferFacts, UNRECORDED } from './review-cross-border.js';
+import {
+  addMove,
+  type CrossBorderState,
+  PROCESSOR_NOTICE_STEP,
+  transferFacts,
+  type TransferFacts,
+  UNRECORDED,
+} from './review-cross-border.js';
 import { unaccountedIn } from './run.js';
 import { actionOf, actorOf } from './operator-action.js';
-import { agreementInvalid, consentGivenAt, fieldsOutsidePurpose, noticeOutdated, withdrawnBefore, type DecisionFacts } from './review-checks.js';
+import {
+  agreementInvalid,
+  consentGivenAt,
+  fieldsOutsidePurpose,
+  noticeOutdated,
+  withdrawnBefore,
+  type DecisionFacts,
+} from './review-checks.js';
 import { InvariantCode, MAX_LISTED_IDS, type Finding, type Tally } from './review-report.js';
 
 /** What the accumulator may ask the outside world; the activity adapts the log and the consent store to it. */
@@ -41,7 +55,10 @@ export interface ReviewState {
   invariants: Record<InvariantCode, Finding>;
   staleReliedOn: Finding;
   noticeVersionsInDecisions: Record<string, number>;
-  received: Record<string, { sends: number; purposes: Record<string, { sends: number; fields: Record<string, number> }> }>;
+  received: Record<
+    string,
+    { sends: number; purposes: Record<string, { sends: number; fields: Record<string, number> }> }
+  >;
   /** campaign → 24-hour bucket from the period start (negative: baseline) → tally, for the anomaly check. */
   buckets: Record<string, Record<string, Tally>>;
   /** Allow decisions seen in the period and not yet matched by a delivery, oldest first. */
@@ -53,14 +70,48 @@ export interface ReviewState {
 }
 
 const emptyFinding = (): Finding => ({ count: 0, entryIds: [] });
-const emptyTally = (): Tally => ({ entries: 0, allow: 0, deny: 0, sent: 0, failed: 0, recorded: 0, held_out: 0, not_eligible: 0, exited: 0, summary: 0 });
+const emptyTally = (): Tally => ({
+  entries: 0,
+  allow: 0,
+  deny: 0,
+  sent: 0,
+  failed: 0,
+  recorded: 0,
+  held_out: 0,
+  not_eligible: 0,
+  exited: 0,
+  summary: 0,
+});
 
 /** A fresh state for a new review. */
 export function emptyReviewState(period: { sinceMs: number; untilMs: number }): ReviewState {
-  const invariants = Object.fromEntries(Object.values(InvariantCode).map((c) => [c, emptyFinding()])) as Record<InvariantCode, Finding>;
+  const invariants = Object.fromEntries(Object.values(InvariantCode).map((c) => [c, emptyFinding()])) as Record<
+    InvariantCode,
+    Finding
+  >;
   return {
-    ...period, entries: 0, byKind: {}, byOutcome: {}, byReason: {}, byDeliveryResult: {}, byPolicyVersion: {}, byPurpose: {}, byChannel: {}, byCampaign: {}, byProcessor: {},
-    byDay: {}, byHour: {}, byCampaignDay: {}, invariants, staleReliedOn: emptyFinding(), noticeVersionsInDecisions: {}, received: {}, buckets: {}, pending: [], operators: {}, crossBorder: {},
+    ...period,
+    entries: 0,
+    byKind: {},
+    byOutcome: {},
+    byReason: {},
+    byDeliveryResult: {},
+    byPolicyVersion: {},
+    byPurpose: {},
+    byChannel: {},
+    byCampaign: {},
+    byProcessor: {},
+    byDay: {},
+    byHour: {},
+    byCampaignDay: {},
+    invariants,
+    staleReliedOn: emptyFinding(),
+    noticeVersionsInDecisions: {},
+    received: {},
+    buckets: {},
+    pending: [],
+    operators: {},
+    crossBorder: {},
   };
 }
 
@@ -79,8 +130,19 @@ function note(f: Finding, id: string): void {
 }
 
 const facts = (e: LogEntry): DecisionFacts => ({
-  id: e.id, partition: e.partition, seq: e.seq, at: e.at, outcome: e.outcome, subjectRef: e.subjectRef, purpose: e.purpose, channel: e.channel,
-  noticeVersion: e.noticeVersion, consentEventId: e.consentEventId, fieldsReleased: e.fieldsReleased, policyVersion: e.policyVersion, transfer: transferFacts(e),
+  id: e.id,
+  partition: e.partition,
+  seq: e.seq,
+  at: e.at,
+  outcome: e.outcome,
+  subjectRef: e.subjectRef,
+  purpose: e.purpose,
+  channel: e.channel,
+  noticeVersion: e.noticeVersion,
+  consentEventId: e.consentEventId,
+  fieldsReleased: e.fieldsReleased,
+  policyVersion: e.policyVersion,
+  transfer: transferFacts(e),
 });
 
 /**
@@ -91,7 +153,10 @@ export class ReviewAccumulator {
   private readonly pending: Map<string, DecisionFacts>;
   private readonly snapshots = new Map<string, Promise<CompiledPolicy | null>>();
 
-  constructor(private readonly policy: CompiledPolicy, readonly state: ReviewState) {
+  constructor(
+    private readonly policy: CompiledPolicy,
+    readonly state: ReviewState,
+  ) {
     this.pending = new Map(state.pending.map((d) => [d.id, d]));
   }
 
@@ -145,12 +210,17 @@ export class ReviewAccumulator {
    * The policy a decision was made under, from its snapshot. A decision with no policy version is a re-decision at
    * reservation (no guard run), judged by the current policy; a version with no snapshot is flagged when `flag` is set.
    */
-  private async policyOf(version: string | null | undefined, lookups: ReviewLookups, flag?: string): Promise<CompiledPolicy> {
+  private async policyOf(
+    version: string | null | undefined,
+    lookups: ReviewLookups,
+    flag?: string,
+  ): Promise<CompiledPolicy> {
     if (lookups.policyAt === undefined || version == null || version === this.policy.version) return this.policy;
     let p = this.snapshots.get(version);
     if (p === undefined) this.snapshots.set(version, (p = lookups.policyAt(version)));
     const found = await p;
-    if (found === null && flag !== undefined) note((this.state.invariants.policy_snapshot_missing ??= { count: 0, entryIds: [] }), flag);
+    if (found === null && flag !== undefined)
+      note((this.state.invariants.policy_snapshot_missing ??= { count: 0, entryIds: [] }), flag);
     return found ?? this.policy;
   }
 
@@ -161,9 +231,11 @@ export class ReviewAccumulator {
     if (e.outcome === 'deny') for (const r of e.reasons) bump(s.byReason, r);
     if (e.outcome !== 'allow') return;
     // A processor notice is no message: no purpose allow-list or delivery to match, only the move it made.
-    if (e.stepId === PROCESSOR_NOTICE_STEP) return this.move(policy, e.id, e.processor, e.at, e.fieldsReleased, transferFacts(e), true, events);
+    if (e.stepId === PROCESSOR_NOTICE_STEP)
+      return this.move(policy, e.id, e.processor, e.at, e.fieldsReleased, transferFacts(e), true, events);
     bump(s.noticeVersionsInDecisions, e.noticeVersion ?? NONE);
-    if (fieldsOutsidePurpose(policy, e.purpose, e.channel, e.fieldsReleased).length) note(s.invariants.field_outside_purpose, e.id);
+    if (fieldsOutsidePurpose(policy, e.purpose, e.channel, e.fieldsReleased).length)
+      note(s.invariants.field_outside_purpose, e.id);
     const given = consentGivenAt(events, e.consentEventId);
     const maxAge = e.purpose === null ? undefined : policy.purposes.get(e.purpose)?.maxConsentAgeMs;
     if (given !== null && maxAge !== undefined && Date.parse(e.at) - given > maxAge) note(s.staleReliedOn, e.id);
@@ -184,7 +256,12 @@ export class ReviewAccumulator {
     if (d === undefined) note(s.invariants.delivery_without_decision, e.id);
     if (e.outcome !== 'sent') return;
     // The authorising decision must be an allow for this subject, earlier in the same chain.
-    const authorised = d !== undefined && d.outcome === 'allow' && d.subjectRef === e.subjectRef && d.partition === e.partition && d.seq < e.seq;
+    const authorised =
+      d !== undefined &&
+      d.outcome === 'allow' &&
+      d.subjectRef === e.subjectRef &&
+      d.partition === e.partition &&
+      d.seq < e.seq;
     if (!authorised) note(s.invariants.send_without_allow, e.id);
     const atMs = Date.parse(e.at);
     // Judged under the policy the authorising decision was made under (its snapshot was flagged there if missing).
@@ -192,7 +269,8 @@ export class ReviewAccumulator {
     if (agreementInvalid(policy, e.processor, atMs)) note(s.invariants.processor_agreement_invalid, e.id);
     if (d === undefined) return;
     const decidedMs = Date.parse(d.at);
-    if (withdrawnBefore(policy, events, d.purpose, d.channel, decidedMs)) note(s.invariants.send_after_withdrawal, e.id);
+    if (withdrawnBefore(policy, events, d.purpose, d.channel, decidedMs))
+      note(s.invariants.send_after_withdrawal, e.id);
     if (noticeOutdated(policy, d.purpose, d.noticeVersion, decidedMs)) note(s.invariants.send_outdated_notice, e.id);
     const proc = (s.received[e.processor ?? NONE] ??= { sends: 0, purposes: {} });
     proc.sends++;
@@ -203,8 +281,24 @@ export class ReviewAccumulator {
     this.move(policy, e.id, e.processor, d.at, d.fieldsReleased, d.transfer ?? UNRECORDED, false, events);
   }
 
-  private move(policy: CompiledPolicy, entryId: string, processor: string | null, decidedAt: string, fields: readonly string[], facts: TransferFacts, notice: boolean, events: readonly ConsentEvent[]): void {
-    const flag = (id: string) => note((this.state.invariants.cross_border_transfer_unlawful ??= { count: 0, entryIds: [] }), id);
-    addMove((this.state.crossBorder ??= {}), flag, policy, { entryId, processor, decidedAt, fields, facts, notice }, events);
+  private move(
+    policy: CompiledPolicy,
+    entryId: string,
+    processor: string | null,
+    decidedAt: string,
+    fields: readonly string[],
+    facts: TransferFacts,
+    notice: boolean,
+    events: readonly ConsentEvent[],
+  ): void {
+    const flag = (id: string) =>
+      note((this.state.invariants.cross_border_transfer_unlawful ??= { count: 0, entryIds: [] }), id);
+    addMove(
+      (this.state.crossBorder ??= {}),
+      flag,
+      policy,
+      { entryId, processor, decidedAt, fields, facts, notice },
+      events,
+    );
   }
 }

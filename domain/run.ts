@@ -15,7 +15,8 @@ export const JOURNEY_END_STEP = 'journey-end';
 export const RUN_SUMMARY_SUBJECT_REF = 'sr_system_run_summary_000' as SubjectRef;
 
 /** Where one audience member stands in a run: a terminal outcome, or still pending. */
-export type MemberStatus = 'sent' | 'failed' | 'denied' | 'held_out' | 'not_eligible' | 'exited' | 'completed' | 'in_progress' | 'pending';
+export type MemberStatus =
+  'sent' | 'failed' | 'denied' | 'held_out' | 'not_eligible' | 'exited' | 'completed' | 'in_progress' | 'pending';
 
 /** A run's accounting: audience = sum of the outcome counts + pending. */
 export interface RunReconciliation {
@@ -41,11 +42,15 @@ export function runSummaryResult(r: RunReconciliation): string {
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k}=${n}`)
     .join(' ');
-  return `audience=${r.audienceSize} ${counts} unaccounted=${r.unaccounted} digest=${(r.audienceDigest ?? 'none').slice(0, 64)}`.slice(0, 256);
+  return `audience=${r.audienceSize} ${counts} unaccounted=${r.unaccounted} digest=${(r.audienceDigest ?? 'none').slice(0, 64)}`.slice(
+    0,
+    256,
+  );
 }
 
 /** The unaccounted count a summary entry's `result` states (NaN when it states none). */
-export const unaccountedIn = (result: string | null): number => Number(/\bunaccounted=(\d+)/.exec(result ?? '')?.[1] ?? NaN);
+export const unaccountedIn = (result: string | null): number =>
+  Number(/\bunaccounted=(\d+)/.exec(result ?? '')?.[1] ?? NaN);
 
 /** The input of a journey workflow: one subject through a campaign snapshot taken at enrolment. */
 export interface JourneyStart {
@@ -62,10 +67,22 @@ export interface JourneyStart {
 }
 
 /** The spec under which a journey campaign's enrolment outcomes are logged and kept. */
-export function enrolmentSpec(campaign: Campaign, campaignVersion: string, workflowId: string, runId: string): SendSpec {
+export function enrolmentSpec(
+  campaign: Campaign,
+  campaignVersion: string,
+  workflowId: string,
+  runId: string,
+): SendSpec {
   const first = campaign.steps.find((s) => s.type === 'send');
   return {
-    campaignId: campaign.id, campaignVersion, workflowId, runId, stepId: ENROL_STEP, purpose: campaign.purpose,
-    channel: first?.type === 'send' ? first.channel : 'email', processor: first?.type === 'send' ? first.processor : 'none', templateId: first?.type === 'send' ? first.template : 'none',
+    campaignId: campaign.id,
+    campaignVersion,
+    workflowId,
+    runId,
+    stepId: ENROL_STEP,
+    purpose: campaign.purpose,
+    channel: first?.type === 'send' ? first.channel : 'email',
+    processor: first?.type === 'send' ? first.processor : 'none',
+    templateId: first?.type === 'send' ? first.template : 'none',
   };
 }

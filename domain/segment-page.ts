@@ -6,8 +6,14 @@ import { matchesSegment, type Segment, type SegmentProfile } from './segment.js'
 
 /** The reads a segment page needs: a cursor over subjects, minimal field reads, bulk guard state. */
 export interface SegmentPorts {
-  readonly pageSubjects: (cursor: string, count: number) => Promise<{ readonly cursor: string; readonly refs: readonly SubjectRef[] }>;
-  readonly readFields: (ref: SubjectRef, fields: readonly string[]) => Promise<{ status: 'found'; fields: Readonly<Record<string, string>> } | { status: 'not_found' | 'erased' }>;
+  readonly pageSubjects: (
+    cursor: string,
+    count: number,
+  ) => Promise<{ readonly cursor: string; readonly refs: readonly SubjectRef[] }>;
+  readonly readFields: (
+    ref: SubjectRef,
+    fields: readonly string[],
+  ) => Promise<{ status: 'found'; fields: Readonly<Record<string, string>> } | { status: 'not_found' | 'erased' }>;
   readonly loadGuardStates: (refs: readonly SubjectRef[]) => Promise<GuardState[]>;
 }
 
@@ -23,10 +29,26 @@ export function fieldsOutsidePurpose(policy: CompiledPolicy, purpose: string, fi
 }
 
 /** The refs whose profiles match the segment's field predicates; only the segment's declared fields are read. */
-export async function matchSegmentFields(ports: Pick<SegmentPorts, 'readFields'>, policy: CompiledPolicy, segment: Segment, purpose: string, refs: readonly SubjectRef[], nowMs: number): Promise<SubjectRef[]> {
+export async function matchSegmentFields(
+  ports: Pick<SegmentPorts, 'readFields'>,
+  policy: CompiledPolicy,
+  segment: Segment,
+  purpose: string,
+  refs: readonly SubjectRef[],
+  nowMs: number,
+): Promise<SubjectRef[]> {
   const bad = fieldsOutsidePurpose(policy, purpose, segment.reads);
-  if (bad.length) throw new SegmentFieldNotAllowedError(`segment ${segment.id} reads ${bad.join(', ')}, which purpose ${purpose} does not allow`);
-  const rows = await Promise.all(refs.map((ref) => (segment.reads.length ? ports.readFields(ref, segment.reads) : Promise.resolve({ status: 'found' as const, fields: {} }))));
+  if (bad.length)
+    throw new SegmentFieldNotAllowedError(
+      `segment ${segment.id} reads ${bad.join(', ')}, which purpose ${purpose} does not allow`,
+    );
+  const rows = await Promise.all(
+    refs.map((ref) =>
+      segment.reads.length
+        ? ports.readFields(ref, segment.reads)
+        : Promise.resolve({ status: 'found' as const, fields: {} }),
+    ),
+  );
   return refs.filter((_, i) => {
     const r = rows[i]!;
     return r.status === 'found' && matchesSegment(segment, r.fields as SegmentProfile, nowMs);
@@ -34,7 +56,11 @@ export async function matchSegmentFields(ports: Pick<SegmentPorts, 'readFields'>
 }
 
 /** The refs a segment's consent pre-filter drops (no live consent for its purpose and channel). */
-export async function withoutLiveConsent(ports: Pick<SegmentPorts, 'loadGuardStates'>, segment: Segment, refs: readonly SubjectRef[]): Promise<Set<SubjectRef>> {
+export async function withoutLiveConsent(
+  ports: Pick<SegmentPorts, 'loadGuardStates'>,
+  segment: Segment,
+  refs: readonly SubjectRef[],
+): Promise<Set<SubjectRef>> {
   const c = segment.consent;
   if (!c || refs.length === 0) return new Set();
   const states = await ports.loadGuardStates(refs);
@@ -45,9 +71,20 @@ export async function withoutLiveConsent(ports: Pick<SegmentPorts, 'loadGuardSta
  * Evaluates one page of a segment: only the segment's declared fields are read, and only if the purpose allows
  * them. The whole audience is never loaded: the caller carries the cursor.
  */
-export async function evaluateSegmentPage(ports: SegmentPorts, policy: CompiledPolicy, segment: Segment, purpose: string, cursor: string, count: number, nowMs = Date.now()): Promise<{ cursor: string; scanned: number; members: SubjectRef[] }> {
+export async function evaluateSegmentPage(
+  ports: SegmentPorts,
+  policy: CompiledPolicy,
+  segment: Segment,
+  purpose: string,
+  cursor: string,
+  count: number,
+  nowMs = Date.now(),
+): Promise<{ cursor: string; scanned: number; members: SubjectRef[] }> {
   const bad = fieldsOutsidePurpose(policy, purpose, segment.reads);
-  if (bad.length) throw new SegmentFieldNotAllowedError(`segment ${segment.id} reads ${bad.join(', ')}, which purpose ${purpose} does not allow`);
+  if (bad.length)
+    throw new SegmentFieldNotAllowedError(
+      `segment ${segment.id} reads ${bad.join(', ')}, which purpose ${purpose} does not allow`,
+    );
   const page = await ports.pageSubjects(cursor, count);
   let refs = [...page.refs];
   if (segment.consent) {
@@ -56,7 +93,13 @@ export async function evaluateSegmentPage(ports: SegmentPorts, policy: CompiledP
     const c = segment.consent;
     refs = refs.filter((_, i) => hasLiveConsent(states[i]!, c.purpose, c.channel));
   }
-  const rows = await Promise.all(refs.map((ref) => (segment.reads.length ? ports.readFields(ref, segment.reads) : Promise.resolve({ status: 'found' as const, fields: {} }))));
+  const rows = await Promise.all(
+    refs.map((ref) =>
+      segment.reads.length
+        ? ports.readFields(ref, segment.reads)
+        : Promise.resolve({ status: 'found' as const, fields: {} }),
+    ),
+  );
   const members = refs.filter((_, i) => {
     const r = rows[i]!;
     return r.status === 'found' && matchesSegment(segment, r.fields as SegmentProfile, nowMs);

@@ -24,7 +24,10 @@ const SegmentShape = z.strictObject({
    * The jurisdictions (rule codes) of the subjects it targets; campaign lint checks every send against their rules.
    * Absent means the purpose's, else every jurisdiction. The guard still applies each subject's own rules.
    */
-  jurisdictions: z.array(z.string().regex(/^[A-Z]{2}$/, 'jurisdictions are rule codes like CN or EU')).min(1).optional(),
+  jurisdictions: z
+    .array(z.string().regex(/^[A-Z]{2}$/, 'jurisdictions are rule codes like CN or EU'))
+    .min(1)
+    .optional(),
 });
 
 /** A segment as code: a predicate over declared profile fields, plus an optional consent pre-filter. */
@@ -39,19 +42,32 @@ export type SegmentInput = z.input<typeof SegmentShape> & { readonly where: Segm
 /** A segment definition is malformed; `problems` name each path. */
 export class SegmentDefinitionError extends Error {
   override readonly name = 'SegmentDefinitionError';
-  constructor(readonly problems: readonly DefinitionProblem[], id: string) {
+  constructor(
+    readonly problems: readonly DefinitionProblem[],
+    id: string,
+  ) {
     super(`segment "${id}" is invalid: ${problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}`);
   }
 }
 
 /** Validates a segment: frozen, or every problem with its path. */
-export function parseSegment(input: unknown): { ok: true; value: Segment } | { ok: false; problems: DefinitionProblem[] } {
+export function parseSegment(
+  input: unknown,
+): { ok: true; value: Segment } | { ok: false; problems: DefinitionProblem[] } {
   const { where, ...rest } = (input !== null && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   const parsed = SegmentShape.safeParse(rest, { reportInput: true });
   const problems = parsed.success ? [] : parsed.error.issues.map(issueProblem);
-  if (typeof where !== 'function') problems.push({ path: 'where', message: 'must be a function (profile, ctx) => boolean' });
+  if (typeof where !== 'function')
+    problems.push({ path: 'where', message: 'must be a function (profile, ctx) => boolean' });
   if (!parsed.success || typeof where !== 'function') return { ok: false, problems };
-  return { ok: true, value: Object.freeze({ ...parsed.data, reads: Object.freeze([...parsed.data.reads]), where: where as Segment['where'] }) };
+  return {
+    ok: true,
+    value: Object.freeze({
+      ...parsed.data,
+      reads: Object.freeze([...parsed.data.reads]),
+      where: where as Segment['where'],
+    }),
+  };
 }
 
 /** Validates a segment and returns it frozen; throws SegmentDefinitionError naming the path. */
@@ -63,7 +79,10 @@ export function defineSegment(input: SegmentInput): Segment {
 
 /** Runs the predicate over exactly the declared fields, so an undeclared field can never influence membership. */
 export function matchesSegment(segment: Segment, row: SegmentProfile, nowMs: number): boolean {
-  const view: Record<string, string | number | undefined> = Object.create(null) as Record<string, string | number | undefined>;
+  const view: Record<string, string | number | undefined> = Object.create(null) as Record<
+    string,
+    string | number | undefined
+  >;
   for (const f of segment.reads) view[f] = Object.hasOwn(row, f) ? row[f] : undefined;
   return segment.where(Object.freeze(view), { nowMs });
 }

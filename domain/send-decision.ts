@@ -29,12 +29,28 @@ export interface TemplatedDecision<T extends TemplateFacet> {
 }
 
 /** Decides one send step for one subject exactly as the send path does; shared by the activities and the dry run. */
-export function decideTemplatedSend<T extends TemplateFacet>(info: (id: string) => T | undefined, policy: CompiledPolicy, spec: SendStepSpec, ref: SubjectRef, state: GuardState, now: Date): TemplatedDecision<T> {
+export function decideTemplatedSend<T extends TemplateFacet>(
+  info: (id: string) => T | undefined,
+  policy: CompiledPolicy,
+  spec: SendStepSpec,
+  ref: SubjectRef,
+  state: GuardState,
+  now: Date,
+): TemplatedDecision<T> {
   let template = info(spec.templateId);
   // PIPL 24: someone who turned personalisation off gets the template's generic fallback.
   if (template?.fallback && state.personalisation === 'off') template = info(template.fallback) ?? template;
   const decision = decide(
-    { campaignId: spec.campaignId, stepId: spec.stepId, subjectRef: ref, purpose: spec.purpose, channel: spec.channel, processor: spec.processor, templateId: template?.id ?? spec.templateId, fields: template ? [...template.fields] : [] },
+    {
+      campaignId: spec.campaignId,
+      stepId: spec.stepId,
+      subjectRef: ref,
+      purpose: spec.purpose,
+      channel: spec.channel,
+      processor: spec.processor,
+      templateId: template?.id ?? spec.templateId,
+      fields: template ? [...template.fields] : [],
+    },
     state,
     policy,
     now,

@@ -14,7 +14,10 @@ export const SendSpec = z
     templateId: z.string(),
     /** The deployed bundle the step's templates and segment come from; absent: the worker's own workspace. */
     bundle: z.string().optional(),
-    frequencyCap: z.object({ max: z.number().int().min(0), perMs: z.number().int().min(1) }).readonly().optional(),
+    frequencyCap: z
+      .object({ max: z.number().int().min(0), perMs: z.number().int().min(1) })
+      .readonly()
+      .optional(),
   })
   .readonly();
 export type SendSpec = z.infer<typeof SendSpec>;

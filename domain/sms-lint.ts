@@ -1,4 +1,11 @@
-import { hasOptOutInstruction, hasSignature, OPT_OUT_KEYWORDS, planSms, SMS_LIMITS, type SmsEncoding } from './sms-text.js';
+import {
+  hasOptOutInstruction,
+  hasSignature,
+  OPT_OUT_KEYWORDS,
+  planSms,
+  SMS_LIMITS,
+  type SmsEncoding,
+} from './sms-text.js';
 
 /** A carrier-rule finding on a marketing SMS template. */
 export interface SmsRuleProblem {
@@ -16,9 +23,16 @@ const stripComments = (source: string): string => source.replace(/\{\{!--[\s\S]*
 export function smsRuleProblems(source: string): SmsRuleProblem[] {
   const text = stripComments(source);
   const out: SmsRuleProblem[] = [];
-  if (!hasSignature(text)) out.push({ code: 'sms_signature_missing', message: 'does not start with a sender signature in 【】; begin the text with 【{{sender.name}}】 or 【Brand】' });
+  if (!hasSignature(text))
+    out.push({
+      code: 'sms_signature_missing',
+      message: 'does not start with a sender signature in 【】; begin the text with 【{{sender.name}}】 or 【Brand】',
+    });
   if (!hasOptOutInstruction(text)) {
-    out.push({ code: 'sms_opt_out_missing', message: `carries no opt-out instruction; add one naming a reply keyword (${OPT_OUT_KEYWORDS.join(', ')}), e.g. 回复TD退订` });
+    out.push({
+      code: 'sms_opt_out_missing',
+      message: `carries no opt-out instruction; add one naming a reply keyword (${OPT_OUT_KEYWORDS.join(', ')}), e.g. 回复TD退订`,
+    });
   }
   return out;
 }
@@ -41,5 +55,11 @@ export function smsSegmentReport(source: string): SmsSegmentReport {
   const expressions = (text.match(/\{\{[^}]*\}\}/g) ?? []).length;
   const plan = planSms(text.replace(/\{\{[^}]*\}\}/g, '').trim());
   const limits = SMS_LIMITS[plan.encoding];
-  return { encoding: plan.encoding, length: plan.length, segments: plan.parts.length, perSegment: plan.parts.length > 1 ? limits.part : limits.single, expressions };
+  return {
+    encoding: plan.encoding,
+    length: plan.length,
+    segments: plan.parts.length,
+    perSegment: plan.parts.length > 1 ? limits.part : limits.single,
+    expressions,
+  };
 }

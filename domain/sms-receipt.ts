@@ -13,15 +13,32 @@ export interface SmsReceipt {
   readonly permanent: boolean;
 }
 
-const STAT_OF_STATE: Readonly<Record<number, string>> = { 1: 'ENROUTE', 2: 'DELIVRD', 3: 'EXPIRED', 4: 'DELETED', 5: 'UNDELIV', 6: 'ACCEPTD', 7: 'UNKNOWN', 8: 'REJECTD' };
+const STAT_OF_STATE: Readonly<Record<number, string>> = {
+  1: 'ENROUTE',
+  2: 'DELIVRD',
+  3: 'EXPIRED',
+  4: 'DELETED',
+  5: 'UNDELIV',
+  6: 'ACCEPTD',
+  7: 'UNKNOWN',
+  8: 'REJECTD',
+};
 
 /** Reads a receipt from its text and TLVs; undefined when neither names a message id. */
-export function parseReceipt(text: string, tlv: { receiptedMessageId?: string; messageState?: number } = {}): SmsReceipt | undefined {
+export function parseReceipt(
+  text: string,
+  tlv: { receiptedMessageId?: string; messageState?: number } = {},
+): SmsReceipt | undefined {
   const field = (name: string): string | undefined => new RegExp(`(?:^|\\s)${name}:(\\S*)`, 'i').exec(text)?.[1];
   const messageId = tlv.receiptedMessageId || field('id');
   if (!messageId) return undefined;
-  const stat = (field('stat') ?? (tlv.messageState === undefined ? undefined : STAT_OF_STATE[tlv.messageState]) ?? 'UNKNOWN').toUpperCase();
-  const outcome: ReceiptOutcome = stat === 'DELIVRD' ? 'delivered' : stat === 'ACCEPTD' || stat === 'ENROUTE' ? 'pending' : 'undelivered';
+  const stat = (
+    field('stat') ??
+    (tlv.messageState === undefined ? undefined : STAT_OF_STATE[tlv.messageState]) ??
+    'UNKNOWN'
+  ).toUpperCase();
+  const outcome: ReceiptOutcome =
+    stat === 'DELIVRD' ? 'delivered' : stat === 'ACCEPTD' || stat === 'ENROUTE' ? 'pending' : 'undelivered';
   return { messageId, stat, err: field('err') ?? '000', outcome, permanent: stat === 'UNDELIV' || stat === 'REJECTD' };
 }
 

@@ -63,7 +63,11 @@ export const OPT_OUT_KEYWORDS: readonly string[] = ['TD', 'T', 'N', 'STOP', '退
 
 /** Whether an inbound message is an opt-out: exactly one keyword, case-insensitive, surrounding space and punctuation ignored. */
 export function isOptOutReply(text: string): boolean {
-  const t = text.normalize('NFKC').trim().replace(/^[\s.。!！]+|[\s.。!！]+$/g, '').toUpperCase();
+  const t = text
+    .normalize('NFKC')
+    .trim()
+    .replace(/^[\s.。!！]+|[\s.。!！]+$/g, '')
+    .toUpperCase();
   return OPT_OUT_KEYWORDS.includes(t);
 }
 
@@ -74,7 +78,10 @@ export function hasSignature(source: string): boolean {
 
 const KEYWORD = OPT_OUT_KEYWORDS.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
 // 回复TD退订 / 回T退订 / 退订回N / Reply STOP to opt out: an instruction naming a keyword the inbound handler honours.
-const OPT_OUT_INSTRUCTION = new RegExp(`(回复?|发送|reply|text)\\s*[“"']?(${KEYWORD})[”"']?|退订\\s*(请)?回复?\\s*(${KEYWORD})`, 'i');
+const OPT_OUT_INSTRUCTION = new RegExp(
+  `(回复?|发送|reply|text)\\s*[“"']?(${KEYWORD})[”"']?|退订\\s*(请)?回复?\\s*(${KEYWORD})`,
+  'i',
+);
 
 /** Whether the text tells the reader how to refuse further messages with a keyword that is honoured. */
 export function hasOptOutInstruction(source: string): boolean {

@@ -40,7 +40,9 @@ export const SubjectFieldSpec = z.object({
   max: z.number().int().optional(),
   description: z.string().optional(),
   /** What subject pages call the field, per language (`en` and each notice language): never the internal name. */
-  labels: z.record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag like zh-CN'), z.string().min(1)).default({}),
+  labels: z
+    .record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag like zh-CN'), z.string().min(1))
+    .default({}),
 });
 export type SubjectFieldSpec = z.infer<typeof SubjectFieldSpec>;
 
@@ -51,7 +53,8 @@ export function isSensitiveField(spec: SubjectFieldSpec): boolean {
 
 // Profile values end up in headers and single-line template slots: a CR/LF in a name is a header injection waiting
 // to happen, and other control characters are never legitimate in these fields.
-const singleLine = (s: z.ZodString) => s.regex(/^[^\p{Cc}\u2028\u2029]*$/u, 'must be a single line without control characters (no line breaks or tabs)');
+const singleLine = (s: z.ZodString) =>
+  s.regex(/^[^\p{Cc}\u2028\u2029]*$/u, 'must be a single line without control characters (no line breaks or tabs)');
 
 const valueSchemas: Record<Exclude<FieldType, 'enum' | 'integer'>, z.ZodType<string | number>> = {
   string: singleLine(z.string().min(1).max(500)),

@@ -7,7 +7,12 @@ export const SubjectRequestType = { access: 'access', correct: 'correct', erase:
 export type SubjectRequestType = (typeof SubjectRequestType)[keyof typeof SubjectRequestType];
 
 /** Where a request stands; `refused` carries a reason (PIPL 46: refusals are recorded with reasons). */
-export const SubjectRequestStatus = { received: 'received', in_progress: 'in_progress', completed: 'completed', refused: 'refused' } as const;
+export const SubjectRequestStatus = {
+  received: 'received',
+  in_progress: 'in_progress',
+  completed: 'completed',
+  refused: 'refused',
+} as const;
 export type SubjectRequestStatus = (typeof SubjectRequestStatus)[keyof typeof SubjectRequestStatus];
 
 /** The pseudonymous status record of a request: what the workflow query, the API and the review read. */
@@ -38,7 +43,9 @@ export function isOverdue(r: SubjectRequestRecord, now: Date): boolean {
 }
 
 /** A request id: type plus a ULID taken at intake, so every request (repeats too) is its own register entry. */
-export const SubjectRequestId = z.string().regex(/^dsar-(access|correct|erase)-[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a request id such as dsar-access-01J…');
+export const SubjectRequestId = z
+  .string()
+  .regex(/^dsar-(access|correct|erase)-[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a request id such as dsar-access-01J…');
 export type SubjectRequestId = z.infer<typeof SubjectRequestId>;
 
 /** Builds the request id from its type and the ULID minted at intake (the domain mints no ids: no clock here). */
@@ -52,7 +59,10 @@ export type CorrectionCheck =
   | { readonly ok: false; readonly issues: readonly { readonly path: string[]; readonly message: string }[] };
 
 /** Validates corrections field by field against the policy's subject schema (unknown fields are refused). */
-export function checkCorrections(corrections: Readonly<Record<string, unknown>>, specs: readonly SubjectFieldSpec[]): CorrectionCheck {
+export function checkCorrections(
+  corrections: Readonly<Record<string, unknown>>,
+  specs: readonly SubjectFieldSpec[],
+): CorrectionCheck {
   const byName = new Map(specs.map((s) => [s.name, s] as const));
   const issues: { path: string[]; message: string }[] = [];
   const fields: Record<string, string> = {};
@@ -61,11 +71,15 @@ export function checkCorrections(corrections: Readonly<Record<string, unknown>>,
   for (const [name, value] of entries) {
     const spec = byName.get(name);
     if (!spec) {
-      issues.push({ path: ['corrections', name], message: `unknown field; the subject schema has: ${specs.map((s) => s.name).join(', ')}` });
+      issues.push({
+        path: ['corrections', name],
+        message: `unknown field; the subject schema has: ${specs.map((s) => s.name).join(', ')}`,
+      });
       continue;
     }
     const r = fieldValueSchema(spec).safeParse(value);
-    if (!r.success) issues.push({ path: ['corrections', name], message: r.error.issues[0]?.message ?? 'invalid value' });
+    if (!r.success)
+      issues.push({ path: ['corrections', name], message: r.error.issues[0]?.message ?? 'invalid value' });
     else fields[name] = String(r.data);
   }
   return issues.length ? { ok: false, issues } : { ok: true, fields };

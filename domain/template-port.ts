@@ -8,7 +8,9 @@ export interface TemplateInfo {
 }
 
 /** A strict render: the message, or the declared fields the profile has no value for (nothing is sent then). */
-export type RenderResult = { readonly ok: true; readonly subject: string; readonly text: string; readonly html?: string } | { readonly ok: false; readonly missingFields: readonly string[] };
+export type RenderResult =
+  | { readonly ok: true; readonly subject: string; readonly text: string; readonly html?: string }
+  | { readonly ok: false; readonly missingFields: readonly string[] };
 
 /** The template port: metadata for the guard, strict rendering of released fields only. */
 export interface TemplatePort {
@@ -17,5 +19,14 @@ export interface TemplatePort {
    * Renders in `language` when the template has that variant, else in the template's own language; the footer's
    * postal address is `postalAddresses` of the language that rendered, else the sender's.
    */
-  render(id: string, ctx: { fields: Record<string, string>; links: Record<string, string>; sender: Record<string, string>; postalAddresses?: Readonly<Record<string, string>>; language?: string }): RenderResult;
+  render(
+    id: string,
+    ctx: {
+      fields: Record<string, string>;
+      links: Record<string, string>;
+      sender: Record<string, string>;
+      postalAddresses?: Readonly<Record<string, string>>;
+      language?: string;
+    },
+  ): RenderResult;
 }

@@ -6,7 +6,14 @@ export const TemplateKind = { marketing: 'marketing', essential: 'essential' } a
 export type TemplateKind = (typeof TemplateKind)[keyof typeof TemplateKind];
 
 /** Variables every render receives that are not profile fields, so they are never minimised away. */
-export const reservedVariables = ['links.unsubscribe', 'links.why', 'links.preferences', 'sender.name', 'sender.postalAddress', 'sender.email'] as const;
+export const reservedVariables = [
+  'links.unsubscribe',
+  'links.why',
+  'links.preferences',
+  'sender.name',
+  'sender.postalAddress',
+  'sender.email',
+] as const;
 export type ReservedVariable = (typeof reservedVariables)[number];
 
 /** The top-level names under which reserved variables live; a profile field may not use them. */
@@ -30,20 +37,34 @@ export const TemplateFrontMatter = z
     promotional: z.boolean().optional(),
     description: z.string().optional(),
     /** The language the text is written in (default en); `id.zh-CN.hbs` holds the same message in zh-CN. */
-    lang: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'lang must be a tag like en or zh-CN').optional(),
+    lang: z
+      .string()
+      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'lang must be a tag like en or zh-CN')
+      .optional(),
   })
   .superRefine((t, ctx) => {
-    if (t.channel === 'email' && t.subject === undefined) ctx.addIssue({ code: 'custom', path: ['subject'], message: 'an email template needs a subject' });
-    if (t.channel === 'sms' && t.subject !== undefined) ctx.addIssue({ code: 'custom', path: ['subject'], message: 'an sms template has no subject; remove it' });
+    if (t.channel === 'email' && t.subject === undefined)
+      ctx.addIssue({ code: 'custom', path: ['subject'], message: 'an email template needs a subject' });
+    if (t.channel === 'sms' && t.subject !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['subject'], message: 'an sms template has no subject; remove it' });
     for (const f of t.fields) {
-      if (reservedRoots.has(f)) ctx.addIssue({ code: 'custom', path: ['fields'], message: `"${f}" is reserved (links.*, sender.*); do not declare it as a field` });
+      if (reservedRoots.has(f))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields'],
+          message: `"${f}" is reserved (links.*, sender.*); do not declare it as a field`,
+        });
     }
-    if (t.fallback === t.id) ctx.addIssue({ code: 'custom', path: ['fallback'], message: 'a template cannot be its own fallback' });
+    if (t.fallback === t.id)
+      ctx.addIssue({ code: 'custom', path: ['fallback'], message: 'a template cannot be its own fallback' });
   });
 export type TemplateFrontMatter = z.infer<typeof TemplateFrontMatter>;
 
 /** A loaded template's metadata: the front matter plus the SHA-256 of the raw file (which version was sent). */
-export const TemplateMeta = z.intersection(TemplateFrontMatter, z.object({ contentHash: z.string().regex(/^[0-9a-f]{64}$/) }));
+export const TemplateMeta = z.intersection(
+  TemplateFrontMatter,
+  z.object({ contentHash: z.string().regex(/^[0-9a-f]{64}$/) }),
+);
 export type TemplateMeta = z.infer<typeof TemplateMeta>;
 
 /** What static analysis found in a template: the facts the pure campaign lint checks. */

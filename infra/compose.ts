@@ -42,7 +42,10 @@ export function createServices(config: AppConfig, redis: Redis, bundle: PolicyBu
     subjects: new SubjectStore({
       redis,
       keys,
-      envelope: createEnvelope({ current: config.secrets.masterKey, previous: config.secrets.rings.master.previous.map((k) => k.key) }),
+      envelope: createEnvelope({
+        current: config.secrets.masterKey,
+        previous: config.secrets.rings.master.previous.map((k) => k.key),
+      }),
       pseudonymKey: config.secrets.pseudonymKey,
       addressFields: Object.values(bundle.channelAddressField),
     }),

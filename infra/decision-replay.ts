@@ -39,7 +39,12 @@ async function* selected(deps: ReplayDeps, sel: ReplaySelection): AsyncGenerator
   if ('entryId' in sel) {
     const t = ulidTime(sel.entryId);
     if (t === null) return;
-    for await (const e of deps.log.query({ kind: 'decision', since: new Date(t - ID_LOOKBACK_MS), until: new Date(t + 1) })) if (e.id === sel.entryId) yield e;
+    for await (const e of deps.log.query({
+      kind: 'decision',
+      since: new Date(t - ID_LOOKBACK_MS),
+      until: new Date(t + 1),
+    }))
+      if (e.id === sel.entryId) yield e;
     return;
   }
   yield* deps.log.query({ kind: 'decision', since: sel.since, until: sel.until });
@@ -53,7 +58,12 @@ async function historyOf(deps: ReplayDeps, ref: SubjectRef): Promise<SubjectHist
     deps.redis.hget(deps.keys.flags(ref), 'personalisation'),
   ]);
   const marker = ErasureMarker.fromRaw(erased);
-  return { events, suppressions, erasedAtMs: marker ? Date.parse(marker.at) : null, personalisation: flag === 'off' ? 'off' : 'on' };
+  return {
+    events,
+    suppressions,
+    erasedAtMs: marker ? Date.parse(marker.at) : null,
+    personalisation: flag === 'off' ? 'off' : 'on',
+  };
 }
 
 /**
@@ -65,7 +75,8 @@ export async function replayDecisions(deps: ReplayDeps, sel: ReplaySelection): P
   const histories = new Map<string, Promise<SubjectHistory>>();
   const policyOf = (v: string) => {
     let p = policies.get(v);
-    if (p === undefined) policies.set(v, (p = deps.bundles.policy(v).then((b) => (b === null ? null : loadPolicy(b).policy))));
+    if (p === undefined)
+      policies.set(v, (p = deps.bundles.policy(v).then((b) => (b === null ? null : loadPolicy(b).policy))));
     return p;
   };
   const counts = { replayed: 0, matched: 0, mismatched: 0, notReplayable: 0 };

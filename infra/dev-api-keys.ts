@@ -5,7 +5,9 @@ import { ensurePrivateDirSync } from './private-files.js';
 import { z } from 'zod';
 import { ConfigError } from './config.js';
 
-const KeyFile = z.array(z.object({ name: z.string().min(1), role: z.enum(['marketer', 'reviewer', 'admin']), secret: z.string().min(24) }));
+const KeyFile = z.array(
+  z.object({ name: z.string().min(1), role: z.enum(['marketer', 'reviewer', 'admin']), secret: z.string().min(24) }),
+);
 /** Local API keys for `consentflow dev`. */
 export type DevApiKeys = z.infer<typeof KeyFile>;
 
@@ -15,11 +17,18 @@ export function loadDevApiKeys(dataDir: string, create: boolean): DevApiKeys | u
   if (!existsSync(file)) {
     if (!create) return undefined;
     ensurePrivateDirSync(dataDir);
-    const fresh: DevApiKeys = (['admin', 'marketer', 'reviewer'] as const).map((role) => ({ name: `dev-${role}`, role, secret: randomBytes(24).toString('base64url') }));
+    const fresh: DevApiKeys = (['admin', 'marketer', 'reviewer'] as const).map((role) => ({
+      name: `dev-${role}`,
+      role,
+      secret: randomBytes(24).toString('base64url'),
+    }));
     // 0600: anyone holding the admin key can read and erase profiles.
     writeFileSync(file, JSON.stringify(fresh, null, 2), { mode: 0o600, flag: 'wx' });
   }
   const parsed = KeyFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new ConfigError(`${file} is not a valid API keys file (${parsed.error.issues[0]?.message}); move it away to generate new keys.`);
+  if (!parsed.success)
+    throw new ConfigError(
+      `${file} is not a valid API keys file (${parsed.error.issues[0]?.message}); move it away to generate new keys.`,
+    );
   return parsed.data;
 }

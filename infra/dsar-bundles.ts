@@ -26,7 +26,10 @@ export class DsarBundles {
   /** Reads a bundle back, or undefined when it does not exist. */
   async read(bundleId: string): Promise<{ bundle: unknown; summary: string } | undefined> {
     try {
-      const [json, summary] = await Promise.all([readFile(this.path(bundleId, 'json'), 'utf8'), readFile(this.path(bundleId, 'txt'), 'utf8')]);
+      const [json, summary] = await Promise.all([
+        readFile(this.path(bundleId, 'json'), 'utf8'),
+        readFile(this.path(bundleId, 'txt'), 'utf8'),
+      ]);
       return { bundle: JSON.parse(json) as unknown, summary };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -37,7 +40,14 @@ export class DsarBundles {
   /** Deletes both files; true when there was anything to delete (a second delete is a no-op). */
   async delete(bundleId: string): Promise<boolean> {
     const files = [this.path(bundleId, 'json'), this.path(bundleId, 'txt')];
-    const existed = await Promise.all(files.map((f) => readFile(f).then(() => true, () => false)));
+    const existed = await Promise.all(
+      files.map((f) =>
+        readFile(f).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     await Promise.all(files.map((f) => rm(f, { force: true })));
     return existed.some(Boolean);
   }
@@ -57,8 +67,15 @@ export interface BundlePorts {
 }
 
 /** Deletes one access bundle, drops it from the subject's index and audits why (the same for every path). */
-export async function discardBundle(p: BundlePorts, ref: SubjectRef, bundleId: string, reason: BundleDeletion, now: Date): Promise<void> {
+export async function discardBundle(
+  p: BundlePorts,
+  ref: SubjectRef,
+  bundleId: string,
+  reason: BundleDeletion,
+  now: Date,
+): Promise<void> {
   const deleted = await p.bundles.delete(bundleId);
   await p.requests.untrackBundle(ref, bundleId);
-  if (deleted) await p.requests.audit(ref, { action: `bundle_deleted:${reason}`, requestId: bundleId, at: now.toISOString() });
+  if (deleted)
+    await p.requests.audit(ref, { action: `bundle_deleted:${reason}`, requestId: bundleId, at: now.toISOString() });
 }

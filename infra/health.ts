@@ -10,7 +10,8 @@ export interface ReadinessChecks {
 }
 
 /** One check's result: no error text beyond the dependency's own message (it never holds personal data). */
-export type CheckResult = { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly ms: number; readonly error: string };
+export type CheckResult =
+  { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly ms: number; readonly error: string };
 
 /** The readiness answer: ready only when every check passed. */
 export interface Readiness {
@@ -37,7 +38,9 @@ async function timed(check: () => Promise<unknown>, timeoutMs: number): Promise<
   const start = Date.now();
   let timer: NodeJS.Timeout | undefined;
   // An offline ioredis client or a dead gRPC channel may hang rather than fail; a probe must answer in time.
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)),
+  );
   try {
     // A check may throw before returning its promise; that is a failed check too.
     const running = Promise.resolve().then(check);
@@ -56,6 +59,9 @@ async function timed(check: () => Promise<unknown>, timeoutMs: number): Promise<
 export async function checkReadiness(checks: ReadinessChecks, timeoutMs = 2_000): Promise<Readiness> {
   const names = Object.keys(checks) as (keyof ReadinessChecks)[];
   const results = await Promise.all(names.map((n) => timed(checks[n], timeoutMs)));
-  const byName = Object.fromEntries(names.map((n, i) => [n, results[i]!])) as Record<keyof ReadinessChecks, CheckResult>;
+  const byName = Object.fromEntries(names.map((n, i) => [n, results[i]!])) as Record<
+    keyof ReadinessChecks,
+    CheckResult
+  >;
   return { ready: results.every((r) => r.ok), checks: byName };
 }

@@ -26,13 +26,22 @@ export function fileRings(env: Env, file: string, kind?: KeyKind): Record<KeyKin
   const read = readKeyring(file);
   const rings = Object.fromEntries(KEY_KINDS.map((k) => [k, read[secretOfKind(k)]]));
   if (Object.values(rings).some((r) => r === undefined || Buffer.isBuffer(r))) {
-    throw new KeyRotationError(`${file} is a keyring without key ids (written by an older version); run \`consentflow keys upgrade\` first.`);
+    throw new KeyRotationError(
+      `${file} is a keyring without key ids (written by an older version); run \`consentflow keys upgrade\` first.`,
+    );
   }
   return rings as Record<KeyKind, KeyRing>;
 }
 
 /** Makes a fresh key current for `kind`, keeps the old one as previous, and records the action in the log. */
-export async function rotateKey(o: { env: Env; file: string; kind: Rotatable; actor: string; redis: Redis; now: Date }): Promise<{ from: string; to: string }> {
+export async function rotateKey(o: {
+  env: Env;
+  file: string;
+  kind: Rotatable;
+  actor: string;
+  redis: Redis;
+  now: Date;
+}): Promise<{ from: string; to: string }> {
   const rings = fileRings(o.env, o.file, o.kind);
   const before = rings[o.kind];
   const next = rotateRing(before, freshKey(o.kind, o.now));
@@ -56,11 +65,19 @@ export interface LogKeyRotation {
  * so a crash in between leaves writers refused (fail closed) until running this again finishes the handover. A
  * key set in the environment is rotated there; this then records the handover.
  */
-export async function rotateLogKey(o: { env: Env; file: string; actor: string; redis: Redis; now: Date }): Promise<LogKeyRotation> {
+export async function rotateLogKey(o: {
+  env: Env;
+  file: string;
+  actor: string;
+  redis: Redis;
+  now: Date;
+}): Promise<LogKeyRotation> {
   const before = buildConfig(o.env, readKeyring(o.file));
   const current = logKeyTag(before.secrets.rings.log.current.key);
   // Also gives heads written before heads carried a key id one, before any process can hold the new key.
-  const behind = (await DecisionLog.fromConfig(before, o.redis).chainKeyIds()).some((id) => id !== null && id !== current);
+  const behind = (await DecisionLog.fromConfig(before, o.redis).chainKeyIds()).some(
+    (id) => id !== null && id !== current,
+  );
   if (!behind) {
     if (o.env.CONSENTFLOW_LOG_KEY !== undefined) {
       throw new KeyRotationError(
@@ -75,13 +92,26 @@ export async function rotateLogKey(o: { env: Env; file: string; actor: string; r
 }
 
 /** Appends the rotation to the decision log under the log key in force. */
-export async function recordRotation(o: { env: Env; file: string; kind: string; actor: string; redis: Redis; now: Date }, from: string, to: string, detail?: string): Promise<void> {
+export async function recordRotation(
+  o: { env: Env; file: string; kind: string; actor: string; redis: Redis; now: Date },
+  from: string,
+  to: string,
+  detail?: string,
+): Promise<void> {
   const config = buildConfig(o.env, readKeyring(o.file));
-  await DecisionLog.fromConfig(config, o.redis).append(keyRotationEntry({ kind: o.kind, fromKeyId: from, toKeyId: to, actor: o.actor, at: o.now, detail }));
+  await DecisionLog.fromConfig(config, o.redis).append(
+    keyRotationEntry({ kind: o.kind, fromKeyId: from, toKeyId: to, actor: o.actor, at: o.now, detail }),
+  );
 }
 
 /** Re-wraps every subject's data key under the current master key; resumable (already current keys are skipped). */
-export async function rewrapAll(o: { env: Env; file: string; redis: Redis; policy: PolicyBundle; onProgress?: (done: number, rewrapped: number) => void }): Promise<{ scanned: number; rewrapped: number }> {
+export async function rewrapAll(o: {
+  env: Env;
+  file: string;
+  redis: Redis;
+  policy: PolicyBundle;
+  onProgress?: (done: number, rewrapped: number) => void;
+}): Promise<{ scanned: number; rewrapped: number }> {
   const { subjects } = createServices(buildConfig(o.env, readKeyring(o.file)), o.redis, o.policy);
   let cursor = '0';
   let scanned = 0;
@@ -97,14 +127,26 @@ export async function rewrapAll(o: { env: Env; file: string; redis: Redis; polic
 }
 
 /** Drops a previous key; for the master key only once no data key is wrapped under it any more. */
-export async function retire(o: { env: Env; file: string; kind: Rotatable; keyId: string; redis: Redis; policy: PolicyBundle }): Promise<void> {
+export async function retire(o: {
+  env: Env;
+  file: string;
+  kind: Rotatable;
+  keyId: string;
+  redis: Redis;
+  policy: PolicyBundle;
+}): Promise<void> {
   const rings = fileRings(o.env, o.file, o.kind);
   const ring = rings[o.kind];
-  if (ring.current.id === o.keyId) throw new KeyRotationError(`${o.keyId} is the current ${o.kind} key; rotate first, then retire the old one.`);
-  if (!ring.previous.some((k) => k.id === o.keyId)) throw new KeyRotationError(`${o.kind} has no previous key ${o.keyId}; see \`consentflow keys show\`.`);
+  if (ring.current.id === o.keyId)
+    throw new KeyRotationError(`${o.keyId} is the current ${o.kind} key; rotate first, then retire the old one.`);
+  if (!ring.previous.some((k) => k.id === o.keyId))
+    throw new KeyRotationError(`${o.kind} has no previous key ${o.keyId}; see \`consentflow keys show\`.`);
   if (o.kind === 'master') {
     const { rewrapped } = await rewrapAll({ env: o.env, file: o.file, redis: o.redis, policy: o.policy });
-    if (rewrapped > 0) throw new KeyRotationError(`${rewrapped} data keys were still wrapped under an old master key; they are re-wrapped now. Run \`consentflow keys retire master ${o.keyId}\` again.`);
+    if (rewrapped > 0)
+      throw new KeyRotationError(
+        `${rewrapped} data keys were still wrapped under an old master key; they are re-wrapped now. Run \`consentflow keys retire master ${o.keyId}\` again.`,
+      );
   }
   writeKeyring(o.file, { ...rings, [o.kind]: retireKey(ring, o.keyId) });
 }

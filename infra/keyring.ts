@@ -2,7 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /** The secrets consentflow holds, by the name `keys rotate` takes. */
-export const KeyKind = { master: 'master', codec: 'codec', token: 'token', log: 'log', pseudonym: 'pseudonym' } as const;
+export const KeyKind = {
+  master: 'master',
+  codec: 'codec',
+  token: 'token',
+  log: 'log',
+  pseudonym: 'pseudonym',
+} as const;
 export type KeyKind = (typeof KeyKind)[keyof typeof KeyKind];
 export const KEY_KINDS = Object.values(KeyKind);
 
@@ -32,26 +38,43 @@ const StoredKey = z.strictObject({ id: KeyId, key: Base64Key, createdAt: z.iso.d
 const StoredRing = z.strictObject({ current: StoredKey, previous: z.array(StoredKey).default([]) });
 
 /** The keyring file (`<dataDir>/keys.json` or CONSENTFLOW_KEYRING_FILE): every ring, base64 keys. */
-export const KeyringFile = z.strictObject({ v: z.literal(2), rings: z.strictObject(Object.fromEntries(KEY_KINDS.map((k) => [k, StoredRing])) as Record<KeyKind, typeof StoredRing>) });
+export const KeyringFile = z.strictObject({
+  v: z.literal(2),
+  rings: z.strictObject(
+    Object.fromEntries(KEY_KINDS.map((k) => [k, StoredRing])) as Record<KeyKind, typeof StoredRing>,
+  ),
+});
 export type KeyringFile = z.infer<typeof KeyringFile>;
 
 /** The v1 file `dev` wrote before key ids: one base64 key per secret name. */
 export const LegacyKeysFile = z.record(z.string(), Base64Key);
 
 const toRing = (r: z.infer<typeof StoredRing>): KeyRing => {
-  const one = (k: z.infer<typeof StoredKey>): VersionedKey => ({ id: k.id, key: Buffer.from(k.key, 'base64'), ...(k.createdAt ? { createdAt: k.createdAt } : {}) });
+  const one = (k: z.infer<typeof StoredKey>): VersionedKey => ({
+    id: k.id,
+    key: Buffer.from(k.key, 'base64'),
+    ...(k.createdAt ? { createdAt: k.createdAt } : {}),
+  });
   return { current: one(r.current), previous: r.previous.map(one) };
 };
 const fromRing = (r: KeyRing): z.infer<typeof StoredRing> => {
-  const one = (k: VersionedKey) => ({ id: k.id, key: k.key.toString('base64'), ...(k.createdAt ? { createdAt: k.createdAt } : {}) });
+  const one = (k: VersionedKey) => ({
+    id: k.id,
+    key: k.key.toString('base64'),
+    ...(k.createdAt ? { createdAt: k.createdAt } : {}),
+  });
   return { current: one(r.current), previous: r.previous.map(one) };
 };
 
 /** Every ring of a parsed keyring file. */
-export const ringsOf = (f: KeyringFile): Record<KeyKind, KeyRing> => Object.fromEntries(KEY_KINDS.map((k) => [k, toRing(f.rings[k])])) as Record<KeyKind, KeyRing>;
+export const ringsOf = (f: KeyringFile): Record<KeyKind, KeyRing> =>
+  Object.fromEntries(KEY_KINDS.map((k) => [k, toRing(f.rings[k])])) as Record<KeyKind, KeyRing>;
 
 /** The file form of a set of rings. */
-export const fileOf = (rings: Record<KeyKind, KeyRing>): KeyringFile => ({ v: 2, rings: Object.fromEntries(KEY_KINDS.map((k) => [k, fromRing(rings[k])])) as KeyringFile['rings'] });
+export const fileOf = (rings: Record<KeyKind, KeyRing>): KeyringFile => ({
+  v: 2,
+  rings: Object.fromEntries(KEY_KINDS.map((k) => [k, fromRing(rings[k])])) as KeyringFile['rings'],
+});
 
 /**
  * The log key's fingerprint as chain heads record it. Derived from the key, not its configured id, so processes
@@ -62,7 +85,11 @@ export const logKeyTag = (key: Buffer): string => fingerprintId('log', key);
 /** A fresh random version of a secret, current from `at`. */
 export function freshKey(kind: KeyKind, at: Date): VersionedKey {
   const key = randomBytes(32);
-  return { id: `${kind}-${at.toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(3).toString('hex')}`, key, createdAt: at.toISOString() };
+  return {
+    id: `${kind}-${at.toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(3).toString('hex')}`,
+    key,
+    createdAt: at.toISOString(),
+  };
 }
 
 /** The ring after a rotation: a new current version, the old one first among the previous. */
@@ -76,7 +103,10 @@ export function retireKey(ring: KeyRing, id: string): KeyRing {
 }
 
 /** What the review reports per key: id, age in days and when it last rotated (a key with no previous never did). */
-export function keyStatus(rings: Readonly<Record<KeyKind, KeyRing>>, now: Date): { key: string; id: string; ageDays: number | null; lastRotatedAt: string | null; previous: number }[] {
+export function keyStatus(
+  rings: Readonly<Record<KeyKind, KeyRing>>,
+  now: Date,
+): { key: string; id: string; ageDays: number | null; lastRotatedAt: string | null; previous: number }[] {
   return KEY_KINDS.map((k) => {
     const c = rings[k].current;
     const since = c.createdAt ? Date.parse(c.createdAt) : undefined;
@@ -92,8 +122,11 @@ export function keyStatus(rings: Readonly<Record<KeyKind, KeyRing>>, now: Date):
 
 /** Parses `id:base64,id:base64` (CONSENTFLOW_*_PREVIOUS_KEYS) into versions; the env schema has checked the shape. */
 export function parsePreviousKeys(value: string | undefined): VersionedKey[] {
-  return (value ?? '').split(',').filter(Boolean).map((part) => {
-    const at = part.indexOf(':');
-    return { id: part.slice(0, at), key: Buffer.from(part.slice(at + 1), 'base64') };
-  });
+  return (value ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((part) => {
+      const at = part.indexOf(':');
+      return { id: part.slice(0, at), key: Buffer.from(part.slice(at + 1), 'base64') };
+    });
 }

@@ -12,9 +12,25 @@ export function scrubUrl(url: string): string {
 
 /** Fields that are personal data or credentials wherever they appear in a log object; pino censors them. */
 export const REDACTED_PATHS = [
-  'req.headers.authorization', 'req.headers.cookie', 'headers.authorization',
-  'email', 'phone', 'to', 'address', 'subjectId', 'token', 'fields', 'corrections',
-  '*.email', '*.phone', '*.to', '*.address', '*.subjectId', '*.token', '*.fields', '*.corrections',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'email',
+  'phone',
+  'to',
+  'address',
+  'subjectId',
+  'token',
+  'fields',
+  'corrections',
+  '*.email',
+  '*.phone',
+  '*.to',
+  '*.address',
+  '*.subjectId',
+  '*.token',
+  '*.fields',
+  '*.corrections',
 ];
 
 // Addresses and numbers that reach a log inside free text (an SMTP reply quoting the recipient, an error message)
@@ -28,7 +44,13 @@ export const scrubText = (s: string): string => s.replace(EMAIL, '[email]').repl
 function scrubDeep(v: unknown, depth: number): unknown {
   if (typeof v === 'string') return scrubText(v);
   if (depth > 6 || v === null || typeof v !== 'object') return v;
-  if (v instanceof Error) return { type: v.name, message: scrubText(v.message), ...(v.stack ? { stack: scrubText(v.stack) } : {}), ...(v.cause ? { cause: scrubDeep(v.cause, depth + 1) } : {}) };
+  if (v instanceof Error)
+    return {
+      type: v.name,
+      message: scrubText(v.message),
+      ...(v.stack ? { stack: scrubText(v.stack) } : {}),
+      ...(v.cause ? { cause: scrubDeep(v.cause, depth + 1) } : {}),
+    };
   if (Array.isArray(v)) return v.map((x) => scrubDeep(x, depth + 1));
   // Class instances (a request, a reply) are left to their serializers, which already keep only safe fields.
   const proto = Object.getPrototypeOf(v) as unknown;
@@ -53,7 +75,11 @@ export function createLogger(opts: { name: string; level?: string; destination?:
         },
       },
       serializers: {
-        req: (req: { method?: string; url?: string; id?: string }) => ({ id: req.id, method: req.method, url: scrubUrl(req.url ?? '') }),
+        req: (req: { method?: string; url?: string; id?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: scrubUrl(req.url ?? ''),
+        }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
         err: pino.stdSerializers.err,
       },
@@ -66,6 +92,12 @@ export function createLogger(opts: { name: string; level?: string; destination?:
 export const silentLogger = (): Logger => pino({ enabled: false });
 
 /** The worker's logger and the matching SDK runtime level: runtime, workflow and activity logs all go through it. */
-export function workerLogging(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' = 'warn'): { logger: Logger; runtimeLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' } {
-  return { logger: createLogger({ name: 'consentflow-worker', level }), runtimeLevel: level.toUpperCase() as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' };
+export function workerLogging(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' = 'warn'): {
+  logger: Logger;
+  runtimeLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+} {
+  return {
+    logger: createLogger({ name: 'consentflow-worker', level }),
+    runtimeLevel: level.toUpperCase() as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR',
+  };
 }

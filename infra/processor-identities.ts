@@ -3,7 +3,10 @@ import type { SubjectRef } from '../domain/ids.js';
 import { MatchField, ProcessorSubject } from '../domain/propagation.js';
 import { processorAddressHash, processorMatchKey } from './crypto/pseudonym.js';
 
-type ReadFields = (ref: SubjectRef, fields: readonly string[]) => Promise<{ status: 'found'; fields: Readonly<Record<string, string>> } | { status: string }>;
+type ReadFields = (
+  ref: SubjectRef,
+  fields: readonly string[],
+) => Promise<{ status: 'found'; fields: Readonly<Record<string, string>> } | { status: string }>;
 
 /** What resolving a processor's view of a subject reads: the profile, and what the log says the processor received. */
 export interface IdentityPorts {
@@ -39,7 +42,11 @@ export class ProcessorIdentities {
     const read = await this.ports.readFields(ref, [field]);
     const address = 'fields' in read ? read.fields[field] : undefined;
     if (!address) return undefined;
-    return { scheme: 'hmac-sha256-address/v1', field, hash: processorAddressHash(processorMatchKey(this.pseudonymKey, processor), address) };
+    return {
+      scheme: 'hmac-sha256-address/v1',
+      field,
+      hash: processorAddressHash(processorMatchKey(this.pseudonymKey, processor), address),
+    };
   }
 
   /** Records every delivered processor's identity for a change, before the change rewrites or shreds the profile. */

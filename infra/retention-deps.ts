@@ -14,19 +14,29 @@ import { deleteLedgerRecords, ledgerRecords } from './redis/ledger-retention.js'
 import { reportsDirOf } from './reports/report-store.js';
 
 /** Deletes the regular files in `dir` last modified before `cutoffMs`, after `beforeDelete` saw them; a missing folder holds nothing. */
-export async function deleteFilesOlderThan(dir: string, cutoffMs: number, beforeDelete?: (files: { name: string; mtimeMs: number }[]) => Promise<void>): Promise<string[]> {
+export async function deleteFilesOlderThan(
+  dir: string,
+  cutoffMs: number,
+  beforeDelete?: (files: { name: string; mtimeMs: number }[]) => Promise<void>,
+): Promise<string[]> {
   const due: { name: string; mtimeMs: number }[] = [];
   for (const name of (await namesIn(dir)).sort()) {
     const st = await stat(join(dir, name));
     if (st.isFile() && st.mtimeMs < cutoffMs) due.push({ name, mtimeMs: st.mtimeMs });
   }
   if (due.length > 0) await beforeDelete?.(due);
-  for (const f of due) await unlink(join(dir, f.name)).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+  for (const f of due)
+    await unlink(join(dir, f.name)).catch((e: NodeJS.ErrnoException) =>
+      e.code === 'ENOENT' ? undefined : Promise.reject(e),
+    );
   return due.map((f) => f.name);
 }
 
 /** The regular files in `dir` last modified before `cutoffMs`: how many, and the oldest one's time. */
-export async function filesOlderThan(dir: string, cutoffMs: number): Promise<{ count: number; oldestMs: number | null }> {
+export async function filesOlderThan(
+  dir: string,
+  cutoffMs: number,
+): Promise<{ count: number; oldestMs: number | null }> {
   let count = 0;
   let oldestMs: number | null = null;
   for (const name of await namesIn(dir)) {
@@ -38,7 +48,15 @@ export async function filesOlderThan(dir: string, cutoffMs: number): Promise<{ c
   return { count, oldestMs };
 }
 
-const segmentRef = (s: LogSegmentRef): LogSegmentRef => ({ partition: s.partition, file: s.file, firstSeq: s.firstSeq, lastSeq: s.lastSeq, count: s.count, fromMs: s.fromMs, toMs: s.toMs });
+const segmentRef = (s: LogSegmentRef): LogSegmentRef => ({
+  partition: s.partition,
+  file: s.file,
+  firstSeq: s.firstSeq,
+  lastSeq: s.lastSeq,
+  count: s.count,
+  fromMs: s.fromMs,
+  toMs: s.toMs,
+});
 
 /** Whether a workflow is running; anything but a definite answer counts as running, so its records are kept. */
 async function workflowRunning(client: Client, workflowId: string): Promise<boolean> {
@@ -50,7 +68,12 @@ async function workflowRunning(client: Client, workflowId: string): Promise<bool
 }
 
 /** Wires the retention activity's ports: subject store, data folders, decision log, consent history, ledger and runs. */
-export function retentionDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client }): Omit<RetentionActivityDeps, 'policy' | 'content' | 'pageSubjects' | 'loadGuardStates' | 'appendLog' | 'now'> & HeldPorts {
+export function retentionDeps(
+  config: AppConfig,
+  s: Services,
+  io: { redis: Redis; client: Client },
+): Omit<RetentionActivityDeps, 'policy' | 'content' | 'pageSubjects' | 'loadGuardStates' | 'appendLog' | 'now'> &
+  HeldPorts {
   const dirs = { access_bundle: join(config.dataDir, 'dsar'), report: reportsDirOf(config) } as const;
   const consent = new ConsentRetentionStore(io.redis, s.keys);
   return {
@@ -68,7 +91,9 @@ export function retentionDeps(config: AppConfig, s: Services, io: { redis: Redis
     logSegmentsPastRetention: async (cutoff) => (await s.log.segmentsPastRetention(cutoff)).map(segmentRef),
     removeLogSegments: async (files, beforeRemoval) => {
       try {
-        return { removed: (await s.log.removeSegments(files, (segs) => beforeRemoval(segs.map(segmentRef)))).map(segmentRef) };
+        return {
+          removed: (await s.log.removeSegments(files, (segs) => beforeRemoval(segs.map(segmentRef)))).map(segmentRef),
+        };
       } catch (e) {
         if (e instanceof LogRetentionError || e instanceof LogSealError) return { refused: e.message };
         throw e;

@@ -10,7 +10,11 @@ import { subjectRequestSummary } from './temporal/subject-requests.js';
 import { keyStatus } from './keyring.js';
 
 /** Wires the review activities' ports: the decision log, parked state in Redis, the reports directory and visibility. */
-export function reviewDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client; taskQueue: string }): Omit<ReviewActivityDeps, 'policy' | 'pageSubjects' | 'appendLog'> {
+export function reviewDeps(
+  config: AppConfig,
+  s: Services,
+  io: { redis: Redis; client: Client; taskQueue: string },
+): Omit<ReviewActivityDeps, 'policy' | 'pageSubjects' | 'appendLog'> {
   const dir = reportsDirOf(config);
   return {
     reviewLog: s.log,

@@ -27,7 +27,10 @@ export class RowFileError extends Error {
 export function rowFile(file: string): { readonly format: 'jsonl' | 'csv'; readonly size: number } {
   const ext = extname(file).toLowerCase();
   const format = ext === '.jsonl' || ext === '.ndjson' ? 'jsonl' : ext === '.csv' ? 'csv' : undefined;
-  if (!format) throw new RowFileError(`${file}: unsupported file type "${ext || '(none)'}"; use .jsonl (one JSON object per line) or .csv (with a header row)`);
+  if (!format)
+    throw new RowFileError(
+      `${file}: unsupported file type "${ext || '(none)'}"; use .jsonl (one JSON object per line) or .csv (with a header row)`,
+    );
   try {
     return { format, size: statSync(file).size };
   } catch {
@@ -51,33 +54,60 @@ async function* jsonlRows(file: string): AsyncGenerator<RawRow> {
     try {
       yield { line, raw: JSON.parse(text), bytes };
     } catch {
-      yield { line, problems: [{ line, field: '(row)', problem: 'not valid JSON; each line must be one JSON object' }], bytes };
+      yield {
+        line,
+        problems: [{ line, field: '(row)', problem: 'not valid JSON; each line must be one JSON object' }],
+        bytes,
+      };
     }
   }
 }
 
 async function* csvRows(file: string): AsyncGenerator<RawRow> {
-  const parser = createReadStream(file).pipe(parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
+  const parser = createReadStream(file).pipe(
+    parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
+  );
   let header: string[] | undefined;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number; bytes: number };
+    }>) {
       if (!header) {
         header = record;
         const dupes = header.filter((h, i) => header!.indexOf(h) !== i);
         if (dupes.length) {
-          yield { line: info.lines, problems: dupes.map((d) => ({ line: info.lines, field: d, problem: 'column appears twice in the header' })), bytes: info.bytes };
+          yield {
+            line: info.lines,
+            problems: dupes.map((d) => ({ line: info.lines, field: d, problem: 'column appears twice in the header' })),
+            bytes: info.bytes,
+          };
           return;
         }
         continue;
       }
       if (record.length !== header.length) {
-        yield { line: info.lines, problems: [{ line: info.lines, field: '(row)', problem: `row has ${record.length} columns, the header has ${header.length}` }], bytes: info.bytes };
+        yield {
+          line: info.lines,
+          problems: [
+            {
+              line: info.lines,
+              field: '(row)',
+              problem: `row has ${record.length} columns, the header has ${header.length}`,
+            },
+          ],
+          bytes: info.bytes,
+        };
         continue;
       }
       yield { line: info.lines, raw: Object.fromEntries(header.map((h, i) => [h, record[i]])), bytes: info.bytes };
     }
   } catch (e) {
     const line = (e as { lines?: number }).lines ?? 0;
-    yield { line, problems: [{ line, field: '(file)', problem: `CSV cannot be parsed past this point: ${(e as Error).message}` }], bytes: 0 };
+    yield {
+      line,
+      problems: [{ line, field: '(file)', problem: `CSV cannot be parsed past this point: ${(e as Error).message}` }],
+      bytes: 0,
+    };
   }
 }

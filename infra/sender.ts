@@ -7,7 +7,23 @@ export class MissingBrandError extends Error {
 }
 
 /** The sender every message shows: name and postal address from the policy's brand, the address from config. */
-export function senderOf(policy: PolicyBundle, config: Pick<AppConfig, 'sender'>): { readonly name: string; readonly email: string; readonly postalAddress: string; readonly postalAddresses: Readonly<Record<string, string>> } {
-  if (!policy.brand) throw new MissingBrandError('the policy has no brand; add brand: { name, colours, postalAddress } to it (policy check names what is missing)');
-  return { name: policy.brand.name, postalAddress: policy.brand.postalAddress, postalAddresses: policy.brand.postalAddresses, email: config.sender.email };
+export function senderOf(
+  policy: PolicyBundle,
+  config: Pick<AppConfig, 'sender'>,
+): {
+  readonly name: string;
+  readonly email: string;
+  readonly postalAddress: string;
+  readonly postalAddresses: Readonly<Record<string, string>>;
+} {
+  if (!policy.brand)
+    throw new MissingBrandError(
+      'the policy has no brand; add brand: { name, colours, postalAddress } to it (policy check names what is missing)',
+    );
+  return {
+    name: policy.brand.name,
+    postalAddress: policy.brand.postalAddress,
+    postalAddresses: policy.brand.postalAddresses,
+    email: config.sender.email,
+  };
 }

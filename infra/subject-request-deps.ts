@@ -27,7 +27,8 @@ export async function logEntriesOf(s: Services, ref: SubjectRef): Promise<LogEnt
 /** The processors a subject's data went to: every processor named by a `sent` delivery entry. */
 export async function deliveredProcessors(s: Services, ref: SubjectRef): Promise<string[]> {
   const seen = new Set<string>();
-  for await (const e of s.log.query({ subjectRef: ref, kind: 'delivery', outcome: 'sent' })) if (e.processor) seen.add(e.processor);
+  for await (const e of s.log.query({ subjectRef: ref, kind: 'delivery', outcome: 'sent' }))
+    if (e.processor) seen.add(e.processor);
   return [...seen].sort();
 }
 
@@ -68,7 +69,11 @@ export function webhookNotifier(config: AppConfig): ProcessorNotifier {
 }
 
 /** Wires the subject-request and propagation activity ports to the real stores. */
-export function subjectRequestDeps(config: AppConfig, s: Services, io: { redis: Redis; client: Client; notifier?: ProcessorNotifier }): Omit<SubjectRequestDeps, 'policy' | 'content' | 'now' | 'appendLog'> {
+export function subjectRequestDeps(
+  config: AppConfig,
+  s: Services,
+  io: { redis: Redis; client: Client; notifier?: ProcessorNotifier },
+): Omit<SubjectRequestDeps, 'policy' | 'content' | 'now' | 'appendLog'> {
   const stores = rightsStores(config, io.redis);
   return {
     signalJourneys: (ref, change) => signalConsentChange(io.client, ref, change),
@@ -86,7 +91,8 @@ export function subjectRequestDeps(config: AppConfig, s: Services, io: { redis: 
     guardState: (ref) => s.consent.loadGuardState(ref),
     subjectRights: {
       readAll: (ref) => s.subjects.readAllForAccessRequest(ref),
-      upsert: (subjectId, fields) => s.subjects.upsert(subjectId, fields).then((r) => ({ status: r.status, ref: r.ref })),
+      upsert: (subjectId, fields) =>
+        s.subjects.upsert(subjectId, fields).then((r) => ({ status: r.status, ref: r.ref })),
       erase: (ref, source) => s.subjects.erase(ref, source),
       consentEvents: (ref) => s.consent.events(ref),
       suppressions: (ref) => s.consent.suppressions(ref),

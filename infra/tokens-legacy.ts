@@ -4,7 +4,8 @@ import type { VersionedKey } from './keyring.js';
 /** The v1 link format (base64url JSON claims, a dot, an HMAC): readable, so no longer issued. */
 export const LEGACY_TOKEN = /^[A-Za-z0-9_-]{16,1500}\.[A-Za-z0-9_-]{43}$/;
 
-const mac = (key: Buffer, body: string): string => createHmac('sha256', key).update(`cf-link-v1.${body}`).digest('base64url');
+const mac = (key: Buffer, body: string): string =>
+  createHmac('sha256', key).update(`cf-link-v1.${body}`).digest('base64url');
 
 /**
  * The claims of a v1 link signed under any of `keys`, or undefined. Kept so the unsubscribe links already mailed

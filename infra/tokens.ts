@@ -6,7 +6,12 @@ import type { KeyRing, VersionedKey } from './keyring.js';
 import { LEGACY_TOKEN, openLegacyToken } from './tokens-legacy.js';
 
 /** What a subject link lets its holder do. */
-export const TokenScope = { unsubscribe: 'unsubscribe', why: 'why', preferences: 'preferences', confirm: 'confirm' } as const;
+export const TokenScope = {
+  unsubscribe: 'unsubscribe',
+  why: 'why',
+  preferences: 'preferences',
+  confirm: 'confirm',
+} as const;
 export type TokenScope = (typeof TokenScope)[keyof typeof TokenScope];
 
 /** The claims inside a subject link token: pseudonymous only, never an address. */
@@ -25,15 +30,22 @@ export const TokenClaims = z
 export type TokenClaims = z.infer<typeof TokenClaims>;
 
 /** Why a token was refused; stable codes for API error bodies. */
-export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; code: 'malformed' | 'bad_signature' | 'expired' | 'wrong_scope'; message: string };
+export type TokenCheck =
+  | { ok: true; claims: TokenClaims }
+  | { ok: false; code: 'malformed' | 'bad_signature' | 'expired' | 'wrong_scope'; message: string };
 
 const JWE_TOKEN = /^[A-Za-z0-9_-]{20,200}\.\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{20,1500}\.[A-Za-z0-9_-]{22}$/;
 /** Every link token the API accepts: a JWE (dir + A256GCM, with kid) or, until they expire, a v1 signed link. */
 export const LINK_TOKEN_PATTERN = `^(?:${JWE_TOKEN.source.slice(1, -1)}|${LEGACY_TOKEN.source.slice(1, -1)})$`;
 
 // HKDF gives the content key exactly the 32 bytes A256GCM needs and keeps it apart from other uses of the secret.
-const cek = (k: VersionedKey): Uint8Array => new Uint8Array(hkdfSync('sha256', k.key, Buffer.alloc(0), 'consentflow/link-jwe/v1', 32));
-const refused = { ok: false, code: 'bad_signature', message: 'this link is not valid; use the link from your latest email' } as const;
+const cek = (k: VersionedKey): Uint8Array =>
+  new Uint8Array(hkdfSync('sha256', k.key, Buffer.alloc(0), 'consentflow/link-jwe/v1', 32));
+const refused = {
+  ok: false,
+  code: 'bad_signature',
+  message: 'this link is not valid; use the link from your latest email',
+} as const;
 
 /** Encrypts and authenticates subject link tokens (JWE, key id in the header) under the token key ring. */
 export class LinkTokens {
@@ -46,7 +58,8 @@ export class LinkTokens {
   ) {
     this.#ring = ring;
     // Imported once: given raw bytes, jose imports the key again on every call (three links per message).
-    const importCek = (k: VersionedKey) => webcrypto.subtle.importKey('raw', cek(k), 'AES-GCM', false, ['encrypt', 'decrypt']);
+    const importCek = (k: VersionedKey) =>
+      webcrypto.subtle.importKey('raw', cek(k), 'AES-GCM', false, ['encrypt', 'decrypt']);
     this.#byId = new Map([ring.current, ...ring.previous].map((k) => [k.id, importCek(k)]));
   }
 
@@ -54,7 +67,9 @@ export class LinkTokens {
   async sign(claims: Omit<TokenClaims, 'v' | 'exp'>, ttlDays = 400): Promise<string> {
     const body = JSON.stringify({ v: 1, ...claims, exp: Math.floor(this.now() / 1000) + ttlDays * 86_400 });
     const kid = this.#ring.current.id;
-    return new CompactEncrypt(new TextEncoder().encode(body)).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid }).encrypt(await this.#byId.get(kid)!);
+    return new CompactEncrypt(new TextEncoder().encode(body))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid })
+      .encrypt(await this.#byId.get(kid)!);
   }
 
   /** Decrypts and checks expiry and scope; a forged, expired or re-targeted token is refused. */
@@ -62,12 +77,16 @@ export class LinkTokens {
     let raw: unknown;
     if (JWE_TOKEN.test(token)) {
       try {
-        const { plaintext } = await compactDecrypt(token, (h) => {
-          const key = typeof h.kid === 'string' ? this.#byId.get(h.kid) : undefined;
-          // A retired or unknown key id reads as a forged link: nothing about the key is revealed.
-          if (!key) throw new Error('unknown kid');
-          return key;
-        }, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+        const { plaintext } = await compactDecrypt(
+          token,
+          (h) => {
+            const key = typeof h.kid === 'string' ? this.#byId.get(h.kid) : undefined;
+            // A retired or unknown key id reads as a forged link: nothing about the key is revealed.
+            if (!key) throw new Error('unknown kid');
+            return key;
+          },
+          { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] },
+        );
         raw = JSON.parse(new TextDecoder().decode(plaintext));
       } catch {
         return refused;
@@ -80,8 +99,14 @@ export class LinkTokens {
     }
     const parsed = TokenClaims.safeParse(raw);
     if (!parsed.success) return refused;
-    if (parsed.data.exp * 1000 < this.now()) return { ok: false, code: 'expired', message: 'this link has expired; open the latest email or ask for a new link' };
-    if (parsed.data.scope !== scope) return { ok: false, code: 'wrong_scope', message: `this is a ${parsed.data.scope} link, not a ${scope} link` };
+    if (parsed.data.exp * 1000 < this.now())
+      return {
+        ok: false,
+        code: 'expired',
+        message: 'this link has expired; open the latest email or ask for a new link',
+      };
+    if (parsed.data.scope !== scope)
+      return { ok: false, code: 'wrong_scope', message: `this is a ${parsed.data.scope} link, not a ${scope} link` };
     return { ok: true, claims: parsed.data };
   }
 }

@@ -5,11 +5,17 @@ import { ConfigError } from './config.js';
 /** Parses `CONSENTFLOW_PROCESSOR_WEBHOOKS` (`id=https://…,id2=https://…`) into a map. */
 export function parseProcessorWebhooks(value: string | undefined): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
-  for (const part of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     const id = part.slice(0, eq);
     const url = part.slice(eq + 1);
-    if (eq < 1 || !/^https?:\/\/\S+$/.test(url)) throw new ConfigError(`CONSENTFLOW_PROCESSOR_WEBHOOKS entry "${id || part.slice(0, 20)}" must be processorId=https://…`);
+    if (eq < 1 || !/^https?:\/\/\S+$/.test(url))
+      throw new ConfigError(
+        `CONSENTFLOW_PROCESSOR_WEBHOOKS entry "${id || part.slice(0, 20)}" must be processorId=https://…`,
+      );
     out.set(id, url);
   }
   return out;
@@ -27,7 +33,12 @@ export class HttpWebhookNotifier implements ProcessorNotifier {
   async notify(processorId: string, notice: ProcessorNotice): Promise<NotifyResult> {
     const url = this.urls.get(processorId);
     // Without an endpoint nobody can be told: retrying will not help until an operator configures one.
-    if (!url) return { ok: false, reason: `no webhook configured for ${processorId} (CONSENTFLOW_PROCESSOR_WEBHOOKS)`, retryable: false };
+    if (!url)
+      return {
+        ok: false,
+        reason: `no webhook configured for ${processorId} (CONSENTFLOW_PROCESSOR_WEBHOOKS)`,
+        retryable: false,
+      };
     const body = JSON.stringify(notice);
     const signature = createHmac('sha256', this.signingKey).update(body).digest('hex');
     try {
@@ -38,7 +49,11 @@ export class HttpWebhookNotifier implements ProcessorNotifier {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       if (res.ok) return { ok: true };
-      return { ok: false, reason: `${processorId} answered HTTP ${res.status}`, retryable: res.status >= 500 || res.status === 429 };
+      return {
+        ok: false,
+        reason: `${processorId} answered HTTP ${res.status}`,
+        retryable: res.status >= 500 || res.status === 429,
+      };
     } catch (e) {
       return { ok: false, reason: `${processorId} unreachable: ${(e as Error).message}`, retryable: true };
     }

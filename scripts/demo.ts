@@ -32,17 +32,45 @@ const TIME_SCALE = '0.00002';
 
 function cli(dataDir: string, args: string[]): string {
   console.log(`\n$ consentflow ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli.ts'), ...args], { cwd: root, env: { ...process.env, CONSENTFLOW_DATA_DIR: dataDir }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, CONSENTFLOW_DATA_DIR: dataDir },
+    encoding: 'utf8',
+  });
   const out = `${r.stdout}${r.stderr}`.trimEnd();
-  console.log(out.split('\n').map((l) => `  ${l}`).join('\n'));
-  if (r.status !== 0 && !(args[0] === 'campaign' && args[1] === 'status')) throw new Error(`consentflow ${args.join(' ')} exited ${r.status}`);
+  console.log(
+    out
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
+  );
+  if (r.status !== 0 && !(args[0] === 'campaign' && args[1] === 'status'))
+    throw new Error(`consentflow ${args.join(' ')} exited ${r.status}`);
   return out;
 }
 
-function consentEvent(policy: PolicyBundle, ref: SubjectRef, type: ConsentEventType, noticeVersion: number, extra: { pending?: true } = {}): ConsentEvent {
+function consentEvent(
+  policy: PolicyBundle,
+  ref: SubjectRef,
+  type: ConsentEventType,
+  noticeVersion: number,
+  extra: { pending?: true } = {},
+): ConsentEvent {
   const withdrawal = type === 'withdrawn';
   const r = buildConsentEvent(
-    { type, subjectRef: ref, purpose: 'marketing.email.newsletter', channel: 'email', noticeVersion, language: 'en', collectionPoint: withdrawal ? 'preference_center' : 'signup_form', method: withdrawal ? 'preference_center' : 'form', jurisdiction: 'EU', source: 'demo', ...extra },
+    {
+      type,
+      subjectRef: ref,
+      purpose: 'marketing.email.newsletter',
+      channel: 'email',
+      noticeVersion,
+      language: 'en',
+      collectionPoint: withdrawal ? 'preference_center' : 'signup_form',
+      method: withdrawal ? 'preference_center' : 'form',
+      jurisdiction: 'EU',
+      source: 'demo',
+      ...extra,
+    },
     policy,
     new Date(),
     ulid(),
@@ -54,18 +82,36 @@ function consentEvent(policy: PolicyBundle, ref: SubjectRef, type: ConsentEventT
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.CONSENTFLOW_DATA_DIR ?? join(root, '.data', 'demo'));
   // Each demo run starts from an empty store so its output is reproducible; keys are kept.
-  for (const d of ['redis', 'outbox', 'sms-outbox', 'log-segments', 'reports']) rmSync(join(dataDir, d), { recursive: true, force: true });
+  for (const d of ['redis', 'outbox', 'sms-outbox', 'log-segments', 'reports'])
+    rmSync(join(dataDir, d), { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const env = parseEnv({ ...process.env, CONSENTFLOW_DATA_DIR: dataDir });
   const config = buildConfig(env, loadDevKeys(dataDir, true));
   installRuntime();
   const t0 = Date.now();
   const stack = await startStack(env, { persistent: false });
-  console.log(`services up in ${((Date.now() - t0) / 1000).toFixed(1)}s: redis ${stack.redis.url} (${stack.redis.source}), temporal ${stack.temporal.address} (${stack.temporal.source}), smtp ${stack.smtpUrl}, smpp ${stack.smsc ? `smpp://127.0.0.1:${stack.smsc.port}` : 'SMPP_URL'}`);
+  console.log(
+    `services up in ${((Date.now() - t0) / 1000).toFixed(1)}s: redis ${stack.redis.url} (${stack.redis.source}), temporal ${stack.temporal.address} (${stack.temporal.source}), smtp ${stack.smtpUrl}, smpp ${stack.smsc ? `smpp://127.0.0.1:${stack.smsc.port}` : 'SMPP_URL'}`,
+  );
   const content = workerContent(await openWorkspace(root));
   const { policy } = content;
-  const running = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, smppUrl: stack.smppUrl }, { content });
-  writeDevRuntime(dataDir, { pid: process.pid, redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl, outbox: stack.sink?.outbox });
+  const running = await startWorker(
+    config,
+    {
+      redisUrl: stack.redis.url,
+      temporalAddress: stack.temporal.address,
+      smtpUrl: stack.smtpUrl,
+      smppUrl: stack.smppUrl,
+    },
+    { content },
+  );
+  writeDevRuntime(dataDir, {
+    pid: process.pid,
+    redisUrl: stack.redis.url,
+    temporalAddress: stack.temporal.address,
+    smtpUrl: stack.smtpUrl,
+    outbox: stack.sink?.outbox,
+  });
   const client = await connectClient(config, stack.temporal.address);
   const { Redis } = await import('ioredis');
   const redis = new Redis(stack.redis.url);
@@ -79,12 +125,16 @@ async function main(): Promise<void> {
     cli(dataDir, ['subject', 'import', audienceFile]);
     const refOf = new Map<DemoPerson, SubjectRef>(people.map((p) => [p, services.pseudonymize(p.id)]));
     for (const [p, ref] of refOf) {
-      if (p.consent === 'outdated_notice') await services.consent.append(consentEvent(policy, ref, 'granted', p.id.endsWith('5') ? 2 : 1));
-      else if (p.consent === 'pending_double_opt_in') await services.consent.append(consentEvent(policy, ref, 'granted', 3, { pending: true }));
+      if (p.consent === 'outdated_notice')
+        await services.consent.append(consentEvent(policy, ref, 'granted', p.id.endsWith('5') ? 2 : 1));
+      else if (p.consent === 'pending_double_opt_in')
+        await services.consent.append(consentEvent(policy, ref, 'granted', 3, { pending: true }));
       else await services.consent.append(consentEvent(policy, ref, 'granted', 3));
       if (p.consent === 'withdrawn_before') await services.consent.append(consentEvent(policy, ref, 'withdrawn', 3));
     }
-    console.log(`\nrecorded consent for ${people.length} people (current notice v3; two under older notices; one withdrawn; one unconfirmed double opt-in)`);
+    console.log(
+      `\nrecorded consent for ${people.length} people (current notice v3; two under older notices; one withdrawn; one unconfirmed double opt-in)`,
+    );
 
     cli(dataDir, ['campaign', 'lint', CAMPAIGN]);
     cli(dataDir, ['campaign', 'dry-run', CAMPAIGN]);
@@ -92,13 +142,40 @@ async function main(): Promise<void> {
 
     const midway = people.find((p) => p.consent === 'withdraws_mid_journey')!;
     const midAddress = midway.fields.email!;
-    await waitFor(() => (stack.sink?.received.some((m) => m.envelopeTo.includes(midAddress)) ? true : undefined), 60_000);
-    cli(dataDir, ['consent', 'withdraw', '--subject', midway.id, '--purpose', 'marketing.email.newsletter', '--channel', 'email', '--method', 'preference_center', '--collection-point', 'preference_center']);
+    await waitFor(
+      () => (stack.sink?.received.some((m) => m.envelopeTo.includes(midAddress)) ? true : undefined),
+      60_000,
+    );
+    cli(dataDir, [
+      'consent',
+      'withdraw',
+      '--subject',
+      midway.id,
+      '--purpose',
+      'marketing.email.newsletter',
+      '--channel',
+      'email',
+      '--method',
+      'preference_center',
+      '--collection-point',
+      'preference_center',
+    ]);
 
     await client.workflow.getHandle(campaignWorkflowId(CAMPAIGN)).result();
     const enrolled = [...refOf.values()];
     const outcomes = new Map(
-      await Promise.all(enrolled.map(async (ref) => [ref, (await client.workflow.getHandle(journeyWorkflowId(CAMPAIGN, ref)).result().catch(() => undefined)) as JourneyState | undefined] as const)),
+      await Promise.all(
+        enrolled.map(
+          async (ref) =>
+            [
+              ref,
+              (await client.workflow
+                .getHandle(journeyWorkflowId(CAMPAIGN, ref))
+                .result()
+                .catch(() => undefined)) as JourneyState | undefined,
+            ] as const,
+        ),
+      ),
     );
     cli(dataDir, ['campaign', 'status', CAMPAIGN]);
     cli(dataDir, ['campaign', 'reconcile', CAMPAIGN]);
@@ -108,7 +185,9 @@ async function main(): Promise<void> {
       const entries = [];
       for await (const e of services.log.query({ subjectRef: ref, campaignId: CAMPAIGN })) entries.push(e);
       const sent = entries.filter((e) => e.kind === 'delivery' && e.outcome === 'sent').length;
-      const denied = entries.filter((e) => e.kind === 'decision' && e.outcome === 'deny').map((e) => `${e.stepId}: ${e.reasons.join('+')}`);
+      const denied = entries
+        .filter((e) => e.kind === 'decision' && e.outcome === 'deny')
+        .map((e) => `${e.stepId}: ${e.reasons.join('+')}`);
       const files = stack.sink?.received.filter((m) => m.envelopeTo.includes(p.fields.email!)).map((m) => m.file) ?? [];
       const exit = outcomes.get(ref)?.exitReason;
       const notEnrolled = entries.find((e) => e.kind === 'outcome' && e.stepId === 'enrol');
@@ -118,7 +197,15 @@ async function main(): Promise<void> {
       console.log(`  ${p.id} ${ref}  ${status.padEnd(58)} ${p.note}`);
       for (const f of files) console.log(`      ${f}`);
     }
-    await runSmsStep({ services, policy, client, smsc: stack.smsc, people: smsPeople, cli: (args) => cli(dataDir, args), timeScale: TIME_SCALE });
+    await runSmsStep({
+      services,
+      policy,
+      client,
+      smsc: stack.smsc,
+      people: smsPeople,
+      cli: (args) => cli(dataDir, args),
+      timeScale: TIME_SCALE,
+    });
 
     const exportFile = join(dataDir, 'decision-log.jsonl');
     rmSync(exportFile, { force: true });
@@ -126,11 +213,24 @@ async function main(): Promise<void> {
     cli(dataDir, ['log', 'export', '--format', 'jsonl', '--out', exportFile]);
     // The compliance review of the demo period. The worker lives in this process and cli() blocks it, so the run is
     // started without waiting and awaited here.
-    const started = JSON.parse(cli(dataDir, ['review', 'run', '--since', demoStart.toISOString(), '--until', new Date(Date.now() + 1000).toISOString(), '--no-wait', '--json'])) as { workflowId: string };
+    const started = JSON.parse(
+      cli(dataDir, [
+        'review',
+        'run',
+        '--since',
+        demoStart.toISOString(),
+        '--until',
+        new Date(Date.now() + 1000).toISOString(),
+        '--no-wait',
+        '--json',
+      ]),
+    ) as { workflowId: string };
     await client.workflow.getHandle(started.workflowId).result();
     const review = cli(dataDir, ['review', 'show', '--latest']);
     const reportPath = /report: (\S+)/.exec(review)?.[1];
-    console.log(`\nemails: ${stack.sink?.outbox ?? stack.smtpUrl}\ntext messages: ${stack.smsc?.outbox ?? stack.smppUrl}\ndecision log export: ${exportFile}\ncompliance review report: ${reportPath ?? '(see consentflow review show --latest)'}`);
+    console.log(
+      `\nemails: ${stack.sink?.outbox ?? stack.smtpUrl}\ntext messages: ${stack.smsc?.outbox ?? stack.smppUrl}\ndecision log export: ${exportFile}\ncompliance review report: ${reportPath ?? '(see consentflow review show --latest)'}`,
+    );
   } finally {
     clearDevRuntime(dataDir);
     redis.disconnect();

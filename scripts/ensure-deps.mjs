@@ -13,7 +13,9 @@ if (!fresh) {
   console.error('[setup] installing npm dependencies (npm ci)…');
   const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
-    console.error('[setup] npm ci failed: check network access to the npm registry, then run `npm ci` by hand to see the full error.');
+    console.error(
+      '[setup] npm ci failed: check network access to the npm registry, then run `npm ci` by hand to see the full error.',
+    );
     process.exit(r.status ?? 1);
   }
   console.error(`[setup] npm dependencies installed in ${((Date.now() - started) / 1000).toFixed(1)}s`);

@@ -8,7 +8,16 @@ import ts from 'typescript';
 
 /** Each project file (absolute path) with the project files it imports, statically, as a type or dynamically. */
 export function importGraph(tsconfigPath: string): Map<string, string[]> {
-  const parsed = ts.getParsedCommandLineOfConfigFile(tsconfigPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    tsconfigPath,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
+    },
+  );
   if (!parsed) throw new Error(`${tsconfigPath} cannot be read`);
   const files = new Set(parsed.fileNames.filter((f) => !f.endsWith('.d.ts')));
   const graph = new Map<string, string[]>();
@@ -24,7 +33,10 @@ export function importGraph(tsconfigPath: string): Map<string, string[]> {
 }
 
 /** The circles of a graph (Tarjan's strongly connected components of two or more files), each sorted. */
-export function importCycles(graph: ReadonlyMap<string, readonly string[]>, ignore: (from: string, to: string) => boolean = () => false): string[][] {
+export function importCycles(
+  graph: ReadonlyMap<string, readonly string[]>,
+  ignore: (from: string, to: string) => boolean = () => false,
+): string[][] {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const stack: string[] = [];
@@ -60,7 +72,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rel = (f: string): string => relative(root, f);
   const cycles = importCycles(importGraph(join(root, 'tsconfig.json')));
   for (const c of cycles) {
-    console.error(`error: import circle between ${c.map(rel).join(', ')}: move what they share into a module of its own, one layer down (usually domain/)`);
+    console.error(
+      `error: import circle between ${c.map(rel).join(', ')}: move what they share into a module of its own, one layer down (usually domain/)`,
+    );
   }
   process.exitCode = cycles.length ? 1 : 0;
 }

@@ -24,11 +24,21 @@ const key = (b: number) => Buffer.alloc(32, b);
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cf-record-'));
   const env = parseEnv({ CONSENTFLOW_DATA_DIR: dataDir, CONSENTFLOW_CODEC_KEY_ID: 'replay-fixture' });
-  const config = buildConfig(env, { masterKey: key(1), pseudonymKey: key(2), logKey: key(3), tokenKey: key(4), codecKey: Buffer.from(REPLAY_CODEC_KEY, 'hex') });
+  const config = buildConfig(env, {
+    masterKey: key(1),
+    pseudonymKey: key(2),
+    logKey: key(3),
+    tokenKey: key(4),
+    codecKey: Buffer.from(REPLAY_CODEC_KEY, 'hex'),
+  });
   installRuntime();
   const stack = await startStack(env, { persistent: false });
   const content = workerContent(await openWorkspace(join(import.meta.dirname, '..')));
-  const worker = await startWorker(config, { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl }, { content });
+  const worker = await startWorker(
+    config,
+    { redisUrl: stack.redis.url, temporalAddress: stack.temporal.address, smtpUrl: stack.smtpUrl },
+    { content },
+  );
   const client = await connectClient(config, stack.temporal.address);
   const redis = new Redis(stack.redis.url);
   const s = createServices(config, redis, content.policy);
@@ -40,40 +50,99 @@ async function main(): Promise<void> {
       return r.ref;
     };
     const everyStep = defineCampaign({
-      id: 'replay-every-step', name: 'Replay', description: 'every step type', purpose: 'marketing.email.newsletter', audience: { segment: 'newsletter-subscribers' },
+      id: 'replay-every-step',
+      name: 'Replay',
+      description: 'every step type',
+      purpose: 'marketing.email.newsletter',
+      audience: { segment: 'newsletter-subscribers' },
       steps: [
         { id: 'send-1', type: 'send', channel: 'email', template: 'welcome-1', processor: 'smtp-relay' },
         { id: 'wait-1', type: 'wait', duration: '1s' },
         { id: 'daytime', type: 'waitUntil', window: { start: '00:00', end: '23:59' }, timezoneField: 'timezone' },
-        { id: 'has-name', type: 'branch', condition: { kind: 'field', field: 'first_name', op: 'exists' }, then: 'opened', otherwise: 'done' },
-        { id: 'opened', type: 'branch', condition: { kind: 'event', event: 'opened', within: '2s' }, then: 'done', otherwise: 'send-2' },
+        {
+          id: 'has-name',
+          type: 'branch',
+          condition: { kind: 'field', field: 'first_name', op: 'exists' },
+          then: 'opened',
+          otherwise: 'done',
+        },
+        {
+          id: 'opened',
+          type: 'branch',
+          condition: { kind: 'event', event: 'opened', within: '2s' },
+          then: 'done',
+          otherwise: 'send-2',
+        },
         { id: 'send-2', type: 'send', channel: 'email', template: 'welcome-2', processor: 'smtp-relay' },
         { id: 'done', type: 'exit' },
       ],
     });
     const start = journeyStarter(client, config.taskQueue);
-    const a = await seed('replay-a', { email: 'replay-a@example.org', first_name: 'Ana', timezone: 'Europe/Berlin' }, 'marketing.email.newsletter');
-    await start(`journey:${everyStep.id}:${a}`, { v: 1, campaign: everyStep, campaignVersion: 'replay', subjectRef: a });
+    const a = await seed(
+      'replay-a',
+      { email: 'replay-a@example.org', first_name: 'Ana', timezone: 'Europe/Berlin' },
+      'marketing.email.newsletter',
+    );
+    await start(`journey:${everyStep.id}:${a}`, {
+      v: 1,
+      campaign: everyStep,
+      campaignVersion: 'replay',
+      subjectRef: a,
+    });
     await client.workflow.getHandle(`journey:${everyStep.id}:${a}`).result();
 
-    const withdrawn = defineCampaign({ ...everyStep, id: 'replay-withdrawn', steps: [everyStep.steps[0]!, { id: 'long', type: 'wait', duration: '1h' }, everyStep.steps[5]!] });
-    const b = await seed('replay-b', { email: 'replay-b@example.org', first_name: 'Ben' }, 'marketing.email.newsletter');
-    await start(`journey:${withdrawn.id}:${b}`, { v: 1, campaign: withdrawn, campaignVersion: 'replay', subjectRef: b });
+    const withdrawn = defineCampaign({
+      ...everyStep,
+      id: 'replay-withdrawn',
+      steps: [everyStep.steps[0]!, { id: 'long', type: 'wait', duration: '1h' }, everyStep.steps[5]!],
+    });
+    const b = await seed(
+      'replay-b',
+      { email: 'replay-b@example.org', first_name: 'Ben' },
+      'marketing.email.newsletter',
+    );
+    await start(`journey:${withdrawn.id}:${b}`, {
+      v: 1,
+      campaign: withdrawn,
+      campaignVersion: 'replay',
+      subjectRef: b,
+    });
     const hb = client.workflow.getHandle(`journey:${withdrawn.id}:${b}`);
     await new Promise((r) => setTimeout(r, 2000));
     await hb.signal('consentChanged', { v: 1, kind: 'withdrawn', purpose: 'marketing.email.newsletter' });
     await hb.result();
 
     const promo = defineCampaign({
-      id: 'replay-broadcast', name: 'Replay', description: 'broadcast', purpose: 'marketing.email.promotions', audience: { segment: 'loyal-members' },
-      steps: [{ id: 'send-promo', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' }], options: { kind: 'broadcast' },
+      id: 'replay-broadcast',
+      name: 'Replay',
+      description: 'broadcast',
+      purpose: 'marketing.email.promotions',
+      audience: { segment: 'loyal-members' },
+      steps: [
+        { id: 'send-promo', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' },
+      ],
+      options: { kind: 'broadcast' },
     });
-    for (let i = 0; i < 5; i++) await seed(`replay-c${i}`, { email: `replay-c${i}@example.org`, first_name: `C${i}`, loyalty_tier: 'gold', preferred_store: 'Mitte' }, 'marketing.email.promotions');
+    for (let i = 0; i < 5; i++)
+      await seed(
+        `replay-c${i}`,
+        { email: `replay-c${i}@example.org`, first_name: `C${i}`, loyalty_tier: 'gold', preferred_store: 'Mitte' },
+        'marketing.email.promotions',
+      );
     // Several chunks in flight (the broadcast-overlap-v1 shape); broadcast.history.pb keeps the one-at-a-time shape.
-    await startCampaign(client, promo, { segment: 'loyal-members' }, { taskQueue: config.taskQueue, campaignVersion: 'replay', pageSize: 2, chunksInFlight: 2, runs: s.runs });
+    await startCampaign(
+      client,
+      promo,
+      { segment: 'loyal-members' },
+      { taskQueue: config.taskQueue, campaignVersion: 'replay', pageSize: 2, chunksInFlight: 2, runs: s.runs },
+    );
     await client.workflow.getHandle(`campaign:${promo.id}`).result();
 
-    for (const [name, id] of [['journey-every-step-accounting', `journey:${everyStep.id}:${a}`], ['journey-withdrawn-accounting', `journey:${withdrawn.id}:${b}`], ['broadcast-overlap', `campaign:${promo.id}`]] as const) {
+    for (const [name, id] of [
+      ['journey-every-step-accounting', `journey:${everyStep.id}:${a}`],
+      ['journey-withdrawn-accounting', `journey:${withdrawn.id}:${b}`],
+      ['broadcast-overlap', `campaign:${promo.id}`],
+    ] as const) {
       const history = await client.workflow.getHandle(id).fetchHistory();
       // Binary protobuf: exactly what the server returned, decoded by the replay test with the same type.
       writeFileSync(join(out, `${name}.history.pb`), proto.temporal.api.history.v1.History.encode(history).finish());
@@ -88,7 +157,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (e: unknown) => {
-  console.error((e as Error).message);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error((e as Error).message);
+    process.exit(1);
+  },
+);

@@ -22,18 +22,27 @@ async function main(): Promise<number> {
     CONSENTFLOW_DATA_DIR: dataDir,
     API_PORT: String(port),
     CONSENTFLOW_PUBLIC_URL: `http://127.0.0.1:${port}`,
-    CONSENTFLOW_API_KEYS: Object.entries(keys).map(([role, secret]) => `st-${role}:${role}:${secret}`).join(','),
+    CONSENTFLOW_API_KEYS: Object.entries(keys)
+      .map(([role, secret]) => `st-${role}:${role}:${secret}`)
+      .join(','),
     // Conformance, not load: the limits are tested in test/api/rate-limits.test.ts.
-    CONSENTFLOW_RATE_SUBJECT_PER_MIN: '1000000', CONSENTFLOW_RATE_CONSENT_PER_MIN: '1000000', CONSENTFLOW_RATE_API_PER_MIN: '1000000',
+    CONSENTFLOW_RATE_SUBJECT_PER_MIN: '1000000',
+    CONSENTFLOW_RATE_CONSENT_PER_MIN: '1000000',
+    CONSENTFLOW_RATE_API_PER_MIN: '1000000',
   };
   // The server's request log (two lines per generated request, thousands per mode) goes to a file, not the console:
   // it would bury the run's own results. Its tail is printed when something fails.
   mkdirSync(dataDir, { recursive: true });
   const devLog = join(dataDir, 'dev.log');
-  const dev = spawn(process.execPath, [join(root, 'bin', 'consentflow.js'), 'dev', '--json'], { env, stdio: ['ignore', 'pipe', openSync(devLog, 'w')] });
+  const dev = spawn(process.execPath, [join(root, 'bin', 'consentflow.js'), 'dev', '--json'], {
+    env,
+    stdio: ['ignore', 'pipe', openSync(devLog, 'w')],
+  });
   const printDevLogTail = (): void => {
     const lines = readFileSync(devLog, 'utf8').trimEnd().split('\n');
-    console.error(`\n[schemathesis] last ${Math.min(40, lines.length)} lines of the server's log:\n${lines.slice(-40).join('\n')}`);
+    console.error(
+      `\n[schemathesis] last ${Math.min(40, lines.length)} lines of the server's log:\n${lines.slice(-40).join('\n')}`,
+    );
   };
   const stop = (): void => {
     if (dev.exitCode === null) dev.kill('SIGTERM');
@@ -51,11 +60,32 @@ async function main(): Promise<number> {
     });
     const url = `http://127.0.0.1:${port}`;
     let failed = 0;
-    for (const [mode, header] of [['admin', `Bearer ${keys.admin}`], ['reviewer', `Bearer ${keys.reviewer}`], ['no key', undefined]] as const) {
+    for (const [mode, header] of [
+      ['admin', `Bearer ${keys.admin}`],
+      ['reviewer', `Bearer ${keys.reviewer}`],
+      ['no key', undefined],
+    ] as const) {
       console.log(`\n[schemathesis] ${mode}`);
-      const args = ['run', `${url}/openapi.json`, '--url', url, '--checks', 'all', '--max-examples', MAX_EXAMPLES, '--seed', '42', '--no-color', ...(header ? ['--header', `Authorization: ${header}`] : [])];
+      const args = [
+        'run',
+        `${url}/openapi.json`,
+        '--url',
+        url,
+        '--checks',
+        'all',
+        '--max-examples',
+        MAX_EXAMPLES,
+        '--seed',
+        '42',
+        '--no-color',
+        ...(header ? ['--header', `Authorization: ${header}`] : []),
+      ];
       // Run inside the private data dir: schemathesis keeps a cache next to where it runs, and it goes with that dir.
-      const r = spawnSync(st, args, { stdio: 'inherit', cwd: dataDir, env: { ...process.env, SCHEMATHESIS_HOOKS: '' } });
+      const r = spawnSync(st, args, {
+        stdio: 'inherit',
+        cwd: dataDir,
+        env: { ...process.env, SCHEMATHESIS_HOOKS: '' },
+      });
       if (r.status !== 0) failed++;
     }
     if (failed > 0) printDevLogTail();
@@ -71,7 +101,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (e: unknown) => {
-  console.error((e as Error).message);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error((e as Error).message);
+    process.exit(1);
+  },
+);

@@ -30,19 +30,27 @@ function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
 }
 
 async function main(): Promise<number> {
-  const suffix = process.argv.includes('--fault') ? '.fault.ts' : process.argv.includes('--package') ? '.package.ts' : '.test.ts';
+  const suffix = process.argv.includes('--fault')
+    ? '.fault.ts'
+    : process.argv.includes('--package')
+      ? '.package.ts'
+      : '.test.ts';
   const filters = process.argv.slice(2).filter((a) => a !== '--fault' && a !== '--package');
   const all = findTests(join(root, 'test'), suffix).sort();
   const files = filters.length ? all.filter((f) => filters.some((p) => relative(root, f).includes(p))) : all;
   if (files.length === 0) {
-    console.error(`No test files match ${filters.join(' ')}. Test files live under test/ and end in .test.ts (.fault.ts with --fault, .package.ts with --package).`);
+    console.error(
+      `No test files match ${filters.join(' ')}. Test files live under test/ and end in .test.ts (.fault.ts with --fault, .package.ts with --package).`,
+    );
     return 2;
   }
   const dataDir = join(root, '.data', `test-${process.pid}`);
   const timeSkipping = await timed('time-skipping test server (obtain)', async () => obtainTimeSkippingServer());
   const chromium = await timed('chromium (obtain)', async () => obtainChromium());
   const promtool = await timed('promtool (obtain)', async () => obtainPromtool());
-  const redis = await timed('redis', () => startRedis({ dataDir: join(dataDir, 'redis'), externalUrl: process.env.REDIS_URL }));
+  const redis = await timed('redis', () =>
+    startRedis({ dataDir: join(dataDir, 'redis'), externalUrl: process.env.REDIS_URL }),
+  );
   const temporal = await timed('temporal', () =>
     startTemporal({ namespace: 'default', externalAddress: process.env.TEMPORAL_ADDRESS }),
   ).catch(async (e: unknown) => {
@@ -52,20 +60,24 @@ async function main(): Promise<number> {
   console.log(`[services] redis ${redis.url} (${redis.source}), temporal ${temporal.address} (${temporal.source})`);
   try {
     const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
-      cwd: root,
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        CF_TEST_REDIS_URL: redis.url,
-        CF_TEST_TEMPORAL_ADDRESS: temporal.address,
-        CF_TEST_NAMESPACE: temporal.namespace,
-        CF_TEST_DATA_DIR: dataDir,
-        CF_TEST_TIME_SKIPPING_SERVER: timeSkipping,
-        CF_TEST_PROMTOOL: promtool,
-        CHROMIUM_PATH: chromium,
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          CF_TEST_REDIS_URL: redis.url,
+          CF_TEST_TEMPORAL_ADDRESS: temporal.address,
+          CF_TEST_NAMESPACE: temporal.namespace,
+          CF_TEST_DATA_DIR: dataDir,
+          CF_TEST_TIME_SKIPPING_SERVER: timeSkipping,
+          CF_TEST_PROMTOOL: promtool,
+          CHROMIUM_PATH: chromium,
+        },
       },
-    });
+    );
     return await new Promise<number>((resolve) => child.on('exit', (code, sig) => resolve(code ?? (sig ? 1 : 0))));
   } finally {
     await Promise.all([temporal.stop(), redis.stop()]);

@@ -9,7 +9,10 @@ export interface AccessBundleRetentionInput {
   readonly retentionMs: number;
 }
 
-const { deleteAccessBundle } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumInterval: '10 minutes' } });
+const { deleteAccessBundle } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumInterval: '10 minutes' },
+});
 
 /** Deletes an undelivered access bundle after the retention window: plaintext personal data must not wait on disk forever. */
 export async function accessBundleRetention(input: AccessBundleRetentionInput): Promise<void> {

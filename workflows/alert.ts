@@ -5,7 +5,13 @@ import type { Activities } from '../activities/index.js';
 // An alert must arrive even when the receiver is down for a while: retry for about an hour, at most a minute apart.
 const { recordAlert, deliverAlertWebhook, deliverAlertEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 60, nonRetryableErrorTypes: ['AlertInputFailure'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 60,
+    nonRetryableErrorTypes: ['AlertInputFailure'],
+  },
 });
 
 /** How an alert went out on each channel. */

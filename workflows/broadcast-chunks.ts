@@ -23,7 +23,8 @@ export interface ChunkLoop {
 }
 
 /** Why the loop stopped: every page sent, a cancel, or a hand-over at `after` (every page before it handled). */
-export type ChunkLoopEnd = { readonly status: 'done' } | { readonly status: 'cancelled' | 'handover'; readonly after: string };
+export type ChunkLoopEnd =
+  { readonly status: 'done' } | { readonly status: 'cancelled' | 'handover'; readonly after: string };
 
 /**
  * Sends a run's pages with up to `inFlight` chunks at once, planning the next window of page starts while the
@@ -32,7 +33,8 @@ export type ChunkLoopEnd = { readonly status: 'done' } | { readonly status: 'can
  */
 export async function sendChunks(loop: ChunkLoop): Promise<ChunkLoopEnd> {
   const window = loop.inFlight * 2;
-  const plan = (after: string) => planBroadcastChunks({ runId: loop.runId, after, count: loop.pageSize, chunks: window });
+  const plan = (after: string) =>
+    planBroadcastChunks({ runId: loop.runId, after, count: loop.pageSize, chunks: window });
   const first = await plan(loop.after);
   const queue = [...first.starts];
   let next = first.next;

@@ -1,4 +1,12 @@
-import { condition, continueAsNew, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { parseDuration, type Campaign } from '../domain/campaign.js';
 import { enrolmentSpec } from '../domain/run.js';
 import type { Activities } from '../activities/index.js';
@@ -33,15 +41,29 @@ export interface BroadcastInput {
   readonly deferral?: { readonly baseMs: number; readonly maxAttempts: number };
 }
 
-const retry = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 60, nonRetryableErrorTypes: ['FieldNotAllowedFailure', 'SegmentUnknownFailure', 'RunUnknownFailure'] };
-const { sendBroadcastChunk, enrolJourneys, snapshotAudience, sweepRun, retryDeferred, finishRun } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  // Chunks heartbeat every 50 sends; a dead worker's chunk is retried elsewhere within seconds, not minutes.
-  heartbeatTimeout: '15 seconds',
-  retry,
-});
+const retry = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 60,
+  nonRetryableErrorTypes: ['FieldNotAllowedFailure', 'SegmentUnknownFailure', 'RunUnknownFailure'],
+};
+const { sendBroadcastChunk, enrolJourneys, snapshotAudience, sweepRun, retryDeferred, finishRun } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '10 minutes',
+    // Chunks heartbeat every 50 sends; a dead worker's chunk is retried elsewhere within seconds, not minutes.
+    heartbeatTimeout: '15 seconds',
+    retry,
+  });
 
-const empty: CampaignProgress = { status: 'running', phase: 'audience', pages: 0, audienceSize: 0, handled: 0, counts: {} };
+const empty: CampaignProgress = {
+  status: 'running',
+  phase: 'audience',
+  pages: 0,
+  audienceSize: 0,
+  handled: 0,
+  counts: {},
+};
 
 function add(p: CampaignProgress, counts: Readonly<Record<string, number>>, handled: number): CampaignProgress {
   const next = { ...p.counts };
@@ -55,7 +77,10 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
   let after = input.after ?? '';
   let paused = input.paused ?? false;
   let cancelled = false;
-  setHandler(progressQuery, () => ({ ...progress, status: cancelled ? 'cancelled' : paused ? 'paused' : progress.status }));
+  setHandler(progressQuery, () => ({
+    ...progress,
+    status: cancelled ? 'cancelled' : paused ? 'paused' : progress.status,
+  }));
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
   setHandler(cancelSignal, () => void (cancelled = true));
@@ -65,15 +90,26 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
   const runId = input.runId ?? firstExecutionRunId;
   const pageSize = input.pageSize ?? 250;
   const scale = input.timeScale ?? 1;
-  const deferral = { baseMs: Math.max(1, Math.round((input.deferral?.baseMs ?? 60_000) * scale)), maxAttempts: input.deferral?.maxAttempts ?? 6 };
+  const deferral = {
+    baseMs: Math.max(1, Math.round((input.deferral?.baseMs ?? 60_000) * scale)),
+    maxAttempts: input.deferral?.maxAttempts ?? 6,
+  };
   const sendStep = campaign.steps[0];
   const cap = campaign.options.frequencyCap;
   const spec =
     campaign.options.kind === 'broadcast' && sendStep?.type === 'send'
       ? {
-          campaignId: campaign.id, campaignVersion: input.campaignVersion, workflowId, runId, stepId: sendStep.id, purpose: sendStep.purpose ?? campaign.purpose,
-          channel: sendStep.channel, processor: sendStep.processor, templateId: sendStep.template,
-          frequencyCap: cap && cap.channel === sendStep.channel ? { max: cap.max, perMs: parseDuration(cap.per) } : undefined,
+          campaignId: campaign.id,
+          campaignVersion: input.campaignVersion,
+          workflowId,
+          runId,
+          stepId: sendStep.id,
+          purpose: sendStep.purpose ?? campaign.purpose,
+          channel: sendStep.channel,
+          processor: sendStep.processor,
+          templateId: sendStep.template,
+          frequencyCap:
+            cap && cap.channel === sendStep.channel ? { max: cap.max, perMs: parseDuration(cap.per) } : undefined,
           bundle: input.bundle,
         }
       : undefined;
@@ -83,38 +119,94 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
   };
   const close = async (cancel: boolean) => {
     const closeSpec = spec ?? enrolmentSpec(campaign, input.campaignVersion, workflowId, runId);
-    return finishRun({ runId, campaignId: campaign.id, campaignVersion: input.campaignVersion, workflowId, temporalRunId, cancelled: cancel, closeSpec });
+    return finishRun({
+      runId,
+      campaignId: campaign.id,
+      campaignVersion: input.campaignVersion,
+      workflowId,
+      temporalRunId,
+      cancelled: cancel,
+      closeSpec,
+    });
   };
   const cancel = async (): Promise<CampaignProgress> => {
     const summary = await close(true);
-    return { ...progress, status: 'cancelled', phase: 'done', outcomes: summary.outcomes, unaccounted: summary.unaccounted };
+    return {
+      ...progress,
+      status: 'cancelled',
+      phase: 'done',
+      outcomes: summary.outcomes,
+      unaccounted: summary.unaccounted,
+    };
   };
 
   if (progress.phase === 'audience') {
-    const a = await snapshotAudience({ runId, segmentId: campaign.audience.segment, purpose: campaign.purpose, bundle: input.bundle });
+    const a = await snapshotAudience({
+      runId,
+      segmentId: campaign.audience.segment,
+      purpose: campaign.purpose,
+      bundle: input.bundle,
+    });
     progress = { ...progress, phase: 'pages', audienceSize: a.size };
   }
   while (progress.phase === 'pages') {
     if (spec && patched('broadcast-overlap-v1')) {
       const fromPages = progress.pages;
       const end = await sendChunks({
-        runId, after, pageSize, inFlight: Math.min(32, Math.max(1, input.chunksInFlight ?? 1)), gate,
+        runId,
+        after,
+        pageSize,
+        inFlight: Math.min(32, Math.max(1, input.chunksInFlight ?? 1)),
+        gate,
         send: async (start) => {
-          const r = await sendBroadcastChunk({ spec, segmentId: campaign.audience.segment, holdoutPercent: campaign.options.holdoutPercent, after: start, count: pageSize, deferral });
-          progress = add(progress, r.counts, Object.values(r.counts).reduce((a, n) => a + n, 0));
+          const r = await sendBroadcastChunk({
+            spec,
+            segmentId: campaign.audience.segment,
+            holdoutPercent: campaign.options.holdoutPercent,
+            after: start,
+            count: pageSize,
+            deferral,
+          });
+          progress = add(
+            progress,
+            r.counts,
+            Object.values(r.counts).reduce((a, n) => a + n, 0),
+          );
         },
-        handOver: () => workflowInfo().continueAsNewSuggested || progress.pages - fromPages >= (input.pagesPerRun ?? 200),
+        handOver: () =>
+          workflowInfo().continueAsNewSuggested || progress.pages - fromPages >= (input.pagesPerRun ?? 200),
       });
       if (end.status === 'cancelled') return cancel();
-      if (end.status === 'handover') await continueAsNew<typeof broadcast>({ ...input, runId, after: end.after, progress, paused });
+      if (end.status === 'handover')
+        await continueAsNew<typeof broadcast>({ ...input, runId, after: end.after, progress, paused });
       progress = { ...progress, phase: 'deferred' };
       break;
     }
     if (await gate()) return cancel();
     const r = spec
-      ? await sendBroadcastChunk({ spec, segmentId: campaign.audience.segment, holdoutPercent: campaign.options.holdoutPercent, after, count: pageSize, deferral })
-      : await enrolJourneys({ campaign, campaignVersion: input.campaignVersion, bundle: input.bundle, workflowId, runId, after, count: pageSize, timeScale: scale });
-    progress = add(progress, r.counts, Object.values(r.counts).reduce((a, n) => a + n, 0));
+      ? await sendBroadcastChunk({
+          spec,
+          segmentId: campaign.audience.segment,
+          holdoutPercent: campaign.options.holdoutPercent,
+          after,
+          count: pageSize,
+          deferral,
+        })
+      : await enrolJourneys({
+          campaign,
+          campaignVersion: input.campaignVersion,
+          bundle: input.bundle,
+          workflowId,
+          runId,
+          after,
+          count: pageSize,
+          timeScale: scale,
+        });
+    progress = add(
+      progress,
+      r.counts,
+      Object.values(r.counts).reduce((a, n) => a + n, 0),
+    );
     if (r.cursor === null) progress = { ...progress, phase: 'deferred' };
     else after = r.cursor;
     // Keep history small on big audiences: hand the position and counts to a fresh run.
@@ -128,7 +220,12 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
     await sweepRun({ runId });
     for (;;) {
       if (await gate()) return cancel();
-      const w = await retryDeferred({ spec, segmentId: campaign.audience.segment, holdoutPercent: campaign.options.holdoutPercent, deferral });
+      const w = await retryDeferred({
+        spec,
+        segmentId: campaign.audience.segment,
+        holdoutPercent: campaign.options.holdoutPercent,
+        deferral,
+      });
       if (w.remaining === 0) {
         if ((await sweepRun({ runId })).pending === 0) break;
         continue;
@@ -137,5 +234,11 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
     }
   }
   const summary = await close(false);
-  return { ...progress, status: 'completed', phase: 'done', outcomes: summary.outcomes, unaccounted: summary.unaccounted };
+  return {
+    ...progress,
+    status: 'completed',
+    phase: 'done',
+    outcomes: summary.outcomes,
+    unaccounted: summary.unaccounted,
+  };
 }

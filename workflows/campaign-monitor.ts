@@ -20,7 +20,12 @@ export interface CampaignMonitorInput {
 
 const { readCampaignWindow, campaignState, pauseByMonitor } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['InvalidActivityInputFailure'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: ['InvalidActivityInputFailure'],
+  },
 });
 
 // Keeps history small: a tick is three events at most, and a monitor may watch a run for weeks.
@@ -52,12 +57,23 @@ export async function campaignMonitor(input: CampaignMonitorInput): Promise<Camp
     }
     if (holding === undefined && state === 'running') {
       const now = Date.now();
-      const counts = await readCampaignWindow({ campaignId, since: new Date(Math.max(now - span, notBefore)).toISOString(), until: new Date(now).toISOString() });
+      const counts = await readCampaignWindow({
+        campaignId,
+        since: new Date(Math.max(now - span, notBefore)).toISOString(),
+        until: new Date(now).toISOString(),
+      });
       const crossed = crossings(counts, thresholds);
       if (crossed.length > 0) {
         pauses += 1;
         holding = 'signalled';
-        const r = await pauseByMonitor({ campaignId, runId, window: thresholds.window, seq: pauses, at: new Date(now).toISOString(), crossed });
+        const r = await pauseByMonitor({
+          campaignId,
+          runId,
+          window: thresholds.window,
+          seq: pauses,
+          at: new Date(now).toISOString(),
+          crossed,
+        });
         if (r === 'not_running') return { pauses };
       }
     }

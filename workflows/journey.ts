@@ -3,7 +3,15 @@ import { holdout, parseDuration, type Step } from '../domain/campaign.js';
 import { purposeAncestors } from '../domain/purpose-id.js';
 import { enrolmentSpec, JOURNEY_END_STEP, type JourneyStart } from '../domain/run.js';
 import type { Activities } from '../activities/index.js';
-import { consentChangedSignal, engagementSignal, journeyStateQuery, pauseSignal, resumeSignal, type JourneyState, type JourneyStepRecord } from './signals.js';
+import {
+  consentChangedSignal,
+  engagementSignal,
+  journeyStateQuery,
+  pauseSignal,
+  resumeSignal,
+  type JourneyState,
+  type JourneyStepRecord,
+} from './signals.js';
 
 /** One subject through one campaign; the campaign is a snapshot taken at enrolment, so edits never break it. */
 export type JourneyInput = JourneyStart;
@@ -13,7 +21,13 @@ const RUN_ACCOUNTING = 'run-accounting-v1';
 
 const { sendStep } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20, nonRetryableErrorTypes: ['PermanentSendFailure'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: ['PermanentSendFailure'],
+  },
 });
 const { quietHoursDelay, evaluateFieldCondition, recordJourneyEnd } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -31,10 +45,19 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
   let status: JourneyState['status'] = 'running';
   // Paused by an operator or the monitor: the journey waits before its next send, timers and signals still run.
   let paused = false;
-  const covers = (purpose: string | undefined, target: string) => purpose === undefined || purpose === target || purposeAncestors(target).includes(purpose);
-  const sendPurposes = new Set(campaign.steps.flatMap((s) => (s.type === 'send' ? [s.purpose ?? campaign.purpose] : [])));
+  const covers = (purpose: string | undefined, target: string) =>
+    purpose === undefined || purpose === target || purposeAncestors(target).includes(purpose);
+  const sendPurposes = new Set(
+    campaign.steps.flatMap((s) => (s.type === 'send' ? [s.purpose ?? campaign.purpose] : [])),
+  );
 
-  setHandler(journeyStateQuery, () => ({ status, currentStep: current, exitReason, history, ...(paused ? { paused } : {}) }));
+  setHandler(journeyStateQuery, () => ({
+    status,
+    currentStep: current,
+    exitReason,
+    history,
+    ...(paused ? { paused } : {}),
+  }));
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
   setHandler(engagementSignal, (e) => void events.add(e.event));
@@ -42,10 +65,12 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
     if (c.kind === 'erased') exitReason = 'subject_erased';
     else if (c.kind === 'suppressed') exitReason = 'suppressed';
     // Exit once nothing this journey could still send is covered by a live consent.
-    else if (c.kind === 'withdrawn' && [...sendPurposes].every((p) => covers(c.purpose, p))) exitReason = 'consent_withdrawn';
+    else if (c.kind === 'withdrawn' && [...sendPurposes].every((p) => covers(c.purpose, p)))
+      exitReason = 'consent_withdrawn';
   });
 
-  const record = (s: Step, outcome: string, reasons?: readonly string[]) => history.push({ stepId: s.id, type: s.type, outcome, reasons, at: new Date().toISOString() });
+  const record = (s: Step, outcome: string, reasons?: readonly string[]) =>
+    history.push({ stepId: s.id, type: s.type, outcome, reasons, at: new Date().toISOString() });
   const sleep = (ms: number) => condition(() => exitReason !== undefined, Math.max(1, Math.round(ms * scale)));
 
   const accounting = patched(RUN_ACCOUNTING);
@@ -74,8 +99,17 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
         const cap = campaign.options.frequencyCap;
         const out = await sendStep({
           spec: {
-            campaignId: campaign.id, campaignVersion: input.campaignVersion, workflowId, runId, stepId: step.id, purpose, channel: step.channel,
-            processor: step.processor, templateId: step.template, frequencyCap: cap && cap.channel === step.channel ? { max: cap.max, perMs: parseDuration(cap.per) } : undefined,
+            campaignId: campaign.id,
+            campaignVersion: input.campaignVersion,
+            workflowId,
+            runId,
+            stepId: step.id,
+            purpose,
+            channel: step.channel,
+            processor: step.processor,
+            templateId: step.template,
+            frequencyCap:
+              cap && cap.channel === step.channel ? { max: cap.max, perMs: parseDuration(cap.per) } : undefined,
             bundle: input.bundle,
           },
           subjectRef,
@@ -88,7 +122,13 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
         record(step, 'waited');
         break;
       case 'waitUntil': {
-        const delayMs = await quietHoursDelay({ subjectRef, purpose: campaign.purpose, timezoneField: step.timezoneField, window: step.window, nowMs: Date.now() });
+        const delayMs = await quietHoursDelay({
+          subjectRef,
+          purpose: campaign.purpose,
+          timezoneField: step.timezoneField,
+          window: step.window,
+          nowMs: Date.now(),
+        });
         // Demos and tests scale quiet-hours waits like any other wait; production (scale 1) waits the real window.
         const waitMs = accounting ? Math.max(1, Math.round(delayMs * scale)) : delayMs;
         if (delayMs > 0) await condition(() => exitReason !== undefined, waitMs);
@@ -99,7 +139,10 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
         let taken: boolean;
         if (step.condition.kind === 'event') {
           const ev = step.condition.event;
-          taken = await condition(() => events.has(ev) || exitReason !== undefined, Math.max(1, Math.round(parseDuration(step.condition.within) * scale)));
+          taken = await condition(
+            () => events.has(ev) || exitReason !== undefined,
+            Math.max(1, Math.round(parseDuration(step.condition.within) * scale)),
+          );
           taken = taken && events.has(ev);
         } else {
           taken = await evaluateFieldCondition({ subjectRef, purpose: campaign.purpose, condition: step.condition });
@@ -117,7 +160,14 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
   }
   status = exitReason === undefined ? 'completed' : 'exited';
   // An exit on a signal is an outcome of its own in the log (the steps it skipped get no decision).
-  if (accounting) await recordJourneyEnd({ spec: endSpec, subjectRef, outcome: status, reasons: exitReason ? [exitReason] : [], atStep: current ?? undefined });
+  if (accounting)
+    await recordJourneyEnd({
+      spec: endSpec,
+      subjectRef,
+      outcome: status,
+      reasons: exitReason ? [exitReason] : [],
+      atStep: current ?? undefined,
+    });
   current = null;
   return { status, currentStep: null, exitReason, history };
 }

@@ -32,7 +32,8 @@ const { signalJourneys, planPropagation, markPropagationFailed } = proxyActiviti
 export async function propagation(input: PropagationInput): Promise<PropagationResult> {
   const { changeId, kind, subjectRef, purpose, channel } = input;
   // A correction changes data, not permission: journeys keep running and re-read fields at each send.
-  const journeysSignalled = kind === 'corrected' ? 0 : await signalJourneys({ subjectRef, change: { v: 1, kind, purpose, channel } });
+  const journeysSignalled =
+    kind === 'corrected' ? 0 : await signalJourneys({ subjectRef, change: { v: 1, kind, purpose, channel } });
   const { informProcessor } = proxyActivities<Activities>({
     startToCloseTimeout: '30 seconds',
     retry: {

@@ -18,7 +18,13 @@ export interface ReviewInput {
 const { beginReview, reviewPages, finishReview } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '60 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['ReviewStateMissingFailure'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: ['ReviewStateMissingFailure'],
+  },
 });
 // Verifying walks every chain from its start, so it gets a longer budget; it heartbeats per page.
 const { verifyReviewChain, reviewSubjectRequests, reviewRetention } = proxyActivities<Activities>({
@@ -31,9 +37,15 @@ const DAY_MS = 86_400_000;
 
 /** A review id from the start time and run: sortable by time, unique per run, safe in file names and URLs. */
 export function reviewIdOf(startMs: number, runId: string): string {
-  const stamp = new Date(startMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const stamp = new Date(startMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   // The tail of the run id: run ids may be time-ordered (UUIDv7), so their head repeats within a second.
-  return `${stamp}-${runId.replace(/[^a-z0-9]/gi, '').slice(-8).toLowerCase()}`;
+  return `${stamp}-${runId
+    .replace(/[^a-z0-9]/gi, '')
+    .slice(-8)
+    .toLowerCase()}`;
 }
 
 /**
@@ -54,11 +66,27 @@ export async function review(input: ReviewInput) {
     const p = await reviewPages({ id });
     if (p.done) break;
     if (workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof review>({ ...input, since: new Date(sinceMs).toISOString(), until: new Date(untilMs).toISOString(), id });
+      await continueAsNew<typeof review>({
+        ...input,
+        since: new Date(sinceMs).toISOString(),
+        until: new Date(untilMs).toISOString(),
+        id,
+      });
     }
   }
   // Reviews started before the retention section replay without it.
   const withRetention = patched('review-retention-v1');
-  const [chain, subjectRequests, retention] = await Promise.all([verifyReviewChain(), reviewSubjectRequests(), withRetention ? reviewRetention({ sinceMs, untilMs }) : undefined]);
-  return finishReview({ id, chain, subjectRequests, ...(retention === undefined ? {} : { retention }), workflowId: info.workflowId, runId: info.runId });
+  const [chain, subjectRequests, retention] = await Promise.all([
+    verifyReviewChain(),
+    reviewSubjectRequests(),
+    withRetention ? reviewRetention({ sinceMs, untilMs }) : undefined,
+  ]);
+  return finishReview({
+    id,
+    chain,
+    subjectRequests,
+    ...(retention === undefined ? {} : { retention }),
+    workflowId: info.workflowId,
+    runId: info.runId,
+  });
 }

@@ -1,4 +1,11 @@
-import { defineQuery, executeChild, ParentClosePolicy, proxyActivities, setHandler, startChild } from '@temporalio/workflow';
+import {
+  defineQuery,
+  executeChild,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { SubjectRequestRecord, SubjectRequestType } from '../domain/subject-request.js';
 import { accessBundleRetention } from './access-bundle-retention.js';
@@ -20,21 +27,39 @@ export const subjectRequestStatusQuery = defineQuery<SubjectRequestRecord>('subj
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 50, nonRetryableErrorTypes: ['InvalidCorrectionFailure'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    maximumAttempts: 50,
+    nonRetryableErrorTypes: ['InvalidCorrectionFailure'],
+  },
 });
 
 /** Access, correct or erase for one subject, with a deadline set at intake (DSR clock) and a status query. */
 export async function subjectRequest(input: SubjectRequestInput): Promise<SubjectRequestRecord> {
   const { requestId, type, subjectRef } = input;
   const deadline = new Date(Date.parse(input.receivedAt) + input.deadlineDays * 86_400_000).toISOString();
-  let record: SubjectRequestRecord = { requestId, type, subjectRef: subjectRef as SubjectRequestRecord['subjectRef'], status: 'received', receivedAt: input.receivedAt, deadline };
+  let record: SubjectRequestRecord = {
+    requestId,
+    type,
+    subjectRef: subjectRef as SubjectRequestRecord['subjectRef'],
+    status: 'received',
+    receivedAt: input.receivedAt,
+    deadline,
+  };
   setHandler(subjectRequestStatusQuery, () => record);
   await acts.recordSubjectRequest(record);
   record = { ...record, status: 'in_progress' };
   await acts.recordSubjectRequest(record);
 
   const step = { requestId, subjectRef };
-  const out = type === 'access' ? await acts.exportAccessBundle(step) : type === 'correct' ? await acts.applyCorrections(step) : await acts.eraseSubject(step);
+  const out =
+    type === 'access'
+      ? await acts.exportAccessBundle(step)
+      : type === 'correct'
+        ? await acts.applyCorrections(step)
+        : await acts.eraseSubject(step);
   if (out.status === 'refused') {
     record = { ...record, status: 'refused', refusal: out.refusal, completedAt: new Date().toISOString() };
     await acts.recordSubjectRequest(record);
@@ -47,7 +72,16 @@ export async function subjectRequest(input: SubjectRequestInput): Promise<Subjec
     await acts.recordSubjectRequest(record);
     await executeChild(propagation, {
       workflowId: propagationId,
-      args: [{ v: 1, changeId: requestId, kind: type === 'erase' ? 'erased' : 'corrected', subjectRef, fields: out.fieldsCorrected, retry: input.propagationRetry }],
+      args: [
+        {
+          v: 1,
+          changeId: requestId,
+          kind: type === 'erase' ? 'erased' : 'corrected',
+          subjectRef,
+          fields: out.fieldsCorrected,
+          retry: input.propagationRetry,
+        },
+      ],
     });
   }
   if (out.bundleId) {

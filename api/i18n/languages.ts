@@ -8,7 +8,8 @@ export type PageLanguage = (typeof pageLanguages)[number];
 /** A `?lang=` value: one of the page languages. */
 export const PageLanguageSchema = z.enum(pageLanguages);
 
-const isPageLanguage = (l: string | undefined): l is PageLanguage => (pageLanguages as readonly string[]).includes(l ?? '');
+const isPageLanguage = (l: string | undefined): l is PageLanguage =>
+  (pageLanguages as readonly string[]).includes(l ?? '');
 
 /** Jurisdictions whose subjects read Chinese pages unless they answered in another language (PIPL). */
 const JURISDICTION_LANGUAGE: ReadonlyMap<string, PageLanguage> = new Map([['CN', 'zh-CN']]);

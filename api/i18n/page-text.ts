@@ -39,7 +39,11 @@ export interface PageI18n {
 const RESOURCES: Record<PageLanguage, object> = { en, 'zh-CN': zhCN };
 
 /** Builds the page texts; purpose names and field labels come from the policy, so a missing one is reported, not invented. */
-export function createPageI18n(brand: Brand, onMissing: MissingText = () => undefined, fields: ReadonlyMap<string, SubjectFieldSpec> = new Map()): PageI18n {
+export function createPageI18n(
+  brand: Brand,
+  onMissing: MissingText = () => undefined,
+  fields: ReadonlyMap<string, SubjectFieldSpec> = new Map(),
+): PageI18n {
   const instance: i18n = i18next.createInstance();
   // Synchronous init: the resources are in memory, and a page must never render before its texts exist.
   void instance.init({
@@ -80,7 +84,9 @@ export function createPageI18n(brand: Brand, onMissing: MissingText = () => unde
         languageName: (l) => instance.getFixedT(l)('common.languageName'),
         date(iso, withTime = false) {
           const d = new Date(iso);
-          const opts: Intl.DateTimeFormatOptions = withTime ? { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' } : { dateStyle: 'long', timeZone: 'UTC' };
+          const opts: Intl.DateTimeFormatOptions = withTime
+            ? { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }
+            : { dateStyle: 'long', timeZone: 'UTC' };
           return new Intl.DateTimeFormat(lang, opts).format(d) + (withTime ? ' UTC' : '');
         },
       };
@@ -90,5 +96,7 @@ export function createPageI18n(brand: Brand, onMissing: MissingText = () => unde
 
 /** Every key path of the English texts, for coverage checks. */
 export function messageKeys(node: object = en, prefix = ''): string[] {
-  return Object.entries(node).flatMap(([k, v]) => (typeof v === 'string' ? [`${prefix}${k}`] : messageKeys(v as object, `${prefix}${k}.`)));
+  return Object.entries(node).flatMap(([k, v]) =>
+    typeof v === 'string' ? [`${prefix}${k}`] : messageKeys(v as object, `${prefix}${k}.`),
+  );
 }

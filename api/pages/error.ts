@@ -7,7 +7,10 @@ export function errorPage(code: string, c: Chrome): string {
   const key = c.text.has(`error.${code}.heading`) ? code : 'other';
   return page(
     t(`error.${key}.heading`),
-    html`<h1>${t(`error.${key}.heading`)}</h1><p>${t(`error.${key}.body`)}</p><p>${t('error.back', { address: c.text.postalAddress })}</p><p class="muted">${t('error.code', { code: '' })}<code>${code}</code></p>`,
+    html`<h1>${t(`error.${key}.heading`)}</h1>
+      <p>${t(`error.${key}.body`)}</p>
+      <p>${t('error.back', { address: c.text.postalAddress })}</p>
+      <p class="muted">${t('error.code', { code: '' })}<code>${code}</code></p>`,
     c,
   );
 }

@@ -108,7 +108,8 @@ ${footer}
 `;
 
 // The notice text; its SHA-256 is the contentHash above, and the API serves it at /notices/1.
-const notice = 'Privacy notice for marketing (version 1)\n\nWho we are: Your Shop, 1 Example Street, 10115 Berlin. With your consent we send you our newsletter by email, using your address, first name and loyalty tier. You can withdraw at any time with the link in every message or in the preference centre.\n';
+const notice =
+  'Privacy notice for marketing (version 1)\n\nWho we are: Your Shop, 1 Example Street, 10115 Berlin. With your consent we send you our newsletter by email, using your address, first name and loyalty tier. You can withdraw at any time with the link in every message or in the preference centre.\n';
 
 /** Relative path → content of every file `init` writes. */
 export const scaffold: Readonly<Record<string, string>> = {
@@ -116,9 +117,20 @@ export const scaffold: Readonly<Record<string, string>> = {
   'policy/notices/v1.en.txt': notice,
   'segments/subscribers.ts': segment,
   'campaigns/welcome.ts': campaign,
-  'campaigns/templates/hello.hbs': template('hello', 'Hello, {{first_name}}', 'first_name', 'Hi {{first_name}},\n\nthanks for subscribing.'),
-  'campaigns/templates/gold-thanks.hbs': template('gold-thanks', 'Thank you, {{first_name}}', 'first_name, loyalty_tier', 'Hi {{first_name}},\n\nthank you for being a {{loyalty_tier}} member.'),
-  'people.csv': 'id,email,first_name,loyalty_tier\ncust-1,ada@example.org,Ada,gold\ncust-2,ben@example.org,Ben,silver\n',
+  'campaigns/templates/hello.hbs': template(
+    'hello',
+    'Hello, {{first_name}}',
+    'first_name',
+    'Hi {{first_name}},\n\nthanks for subscribing.',
+  ),
+  'campaigns/templates/gold-thanks.hbs': template(
+    'gold-thanks',
+    'Thank you, {{first_name}}',
+    'first_name, loyalty_tier',
+    'Hi {{first_name}},\n\nthank you for being a {{loyalty_tier}} member.',
+  ),
+  'people.csv':
+    'id,email,first_name,loyalty_tier\ncust-1,ada@example.org,Ada,gold\ncust-2,ben@example.org,Ben,silver\n',
   'README.md': `# consentflow workspace
 
 - \`policy/index.ts\`: purposes, notices, processors, subject fields, brand; \`policy/notices/\`: the notice texts.

@@ -18,6 +18,10 @@ export async function mailAlert(mailer: Mailer, to: string, a: Alert, fromName?:
     return { ok: true };
   } catch (e) {
     const code = (e as { responseCode?: number }).responseCode;
-    return { ok: false, reason: `alert mail to the compliance contact failed: ${code ?? ''} ${(e as Error).message}`.trim(), retryable: code === undefined || code < 500 };
+    return {
+      ok: false,
+      reason: `alert mail to the compliance contact failed: ${code ?? ''} ${(e as Error).message}`.trim(),
+      retryable: code === undefined || code < 500,
+    };
   }
 }

@@ -12,7 +12,12 @@ export function alertRaiser(client: Client, taskQueue: string): (a: AlertInput) 
   return async (input) => {
     const a = Alert.parse(input);
     try {
-      await client.workflow.start('alert', { taskQueue, workflowId: alertWorkflowId(a.key), args: [a], workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+      await client.workflow.start('alert', {
+        taskQueue,
+        workflowId: alertWorkflowId(a.key),
+        args: [a],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
       return 'raised';
     } catch (e) {
       if (e instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';

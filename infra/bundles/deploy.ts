@@ -12,12 +12,23 @@ import { compileSegmentCode } from './segment-code.js';
 
 /** What a deploy did: the bundle's hash (also the campaign version runs log), or why nothing was stored. */
 export type DeployResult =
-  | { readonly ok: true; readonly hash: string; readonly created: boolean; readonly campaign: Campaign; readonly policyVersion: string }
+  | {
+      readonly ok: true;
+      readonly hash: string;
+      readonly created: boolean;
+      readonly campaign: Campaign;
+      readonly policyVersion: string;
+    }
   | { readonly ok: false; readonly reason: 'lint'; readonly problems: readonly LintProblem[] }
   | { readonly ok: false; readonly reason: 'content'; readonly message: string };
 
 /** Builds a campaign's bundle from a loaded workspace; the campaign must lint clean against `policy` first. */
-export async function buildBundle(ws: Workspace, policy: PolicyBundle, policyVersion: string, campaign: Campaign): Promise<{ ok: true; bundle: CampaignBundle } | { ok: false; message: string }> {
+export async function buildBundle(
+  ws: Workspace,
+  policy: PolicyBundle,
+  policyVersion: string,
+  campaign: Campaign,
+): Promise<{ ok: true; bundle: CampaignBundle } | { ok: false; message: string }> {
   const templates: Record<string, string> = {};
   for (const id of bundleTemplateIds(campaign, (t) => ws.templates.meta(t)?.fallback)) {
     try {
@@ -28,10 +39,14 @@ export async function buildBundle(ws: Workspace, policy: PolicyBundle, policyVer
   }
   const segmentId = campaign.audience.segment;
   const file = Object.hasOwn(ws.segmentFiles, segmentId) ? ws.segmentFiles[segmentId] : undefined;
-  if (file === undefined) return { ok: false, message: `segment "${segmentId}" has no file in ${ws.paths.segments}; add it there` };
+  if (file === undefined)
+    return { ok: false, message: `segment "${segmentId}" has no file in ${ws.paths.segments}; add it there` };
   const code = await compileSegmentCode(file, ws.paths.root);
   if (!code.ok) return { ok: false, message: failureLine(code) };
-  return { ok: true, bundle: { v: 1, campaign, templates, segment: { id: segmentId, code: code.value }, policyVersion } };
+  return {
+    ok: true,
+    bundle: { v: 1, campaign, templates, segment: { id: segmentId, code: code.value }, policyVersion },
+  };
 }
 
 /**

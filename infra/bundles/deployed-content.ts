@@ -72,7 +72,10 @@ export class DeployedContent implements ContentSource {
     return this.#bundles.get(hash, async () => {
       this.#fetches++;
       const b = await this.store.bundle(hash);
-      if (b === null) throw new BundleMissingError(`bundle ${hash.slice(0, 12)} is not deployed in this Redis; deploy the campaign again (consentflow campaign deploy ID)`);
+      if (b === null)
+        throw new BundleMissingError(
+          `bundle ${hash.slice(0, 12)} is not deployed in this Redis; deploy the campaign again (consentflow campaign deploy ID)`,
+        );
       const templates = compileTemplates(
         `bundle:${hash.slice(0, 12)}`,
         Object.entries(b.templates).map(([id, source]) => ({ name: `${id}.hbs`, source })),
@@ -100,7 +103,10 @@ export class DeployedContent implements ContentSource {
     if (version === null) return this.#own;
     const p = await this.policyAt(version);
     // An infrastructure fault, not a policy: the activity fails and retries, and nothing is decided meanwhile.
-    if (p === null) throw new Error(`the current policy ${version.slice(0, 12)} has no stored snapshot; deploy again (consentflow campaign deploy ID)`);
+    if (p === null)
+      throw new Error(
+        `the current policy ${version.slice(0, 12)} has no stored snapshot; deploy again (consentflow campaign deploy ID)`,
+      );
     return p;
   }
 }

@@ -9,7 +9,13 @@ import { deployCampaign, type DeployResult } from './deploy.js';
 
 /** A deployed start: the bundle every journey and page of the run uses, and what the start did. */
 export type DeployedStart =
-  | { readonly ok: true; readonly bundle: string; readonly created: boolean; readonly policyVersion: string; readonly start: StartResult }
+  | {
+      readonly ok: true;
+      readonly bundle: string;
+      readonly created: boolean;
+      readonly policyVersion: string;
+      readonly start: StartResult;
+    }
   | Exclude<DeployResult, { ok: true }>;
 
 /**
@@ -22,7 +28,12 @@ export async function deployAndStart(
   policy: PolicyBundle,
   campaign: Campaign,
   audience: Audience,
-  opts: { readonly timeScale?: number; readonly pageSize?: number; readonly deferral?: BroadcastInput['deferral']; readonly monitorTickMs?: number } = {},
+  opts: {
+    readonly timeScale?: number;
+    readonly pageSize?: number;
+    readonly deferral?: BroadcastInput['deferral'];
+    readonly monitorTickMs?: number;
+  } = {},
 ): Promise<DeployedStart> {
   const segment = 'segment' in audience ? audience.segment : undefined;
   const d = await deployCampaign(io.services.bundles, ws, policy, campaign, { segment });
@@ -30,7 +41,17 @@ export async function deployAndStart(
   // The deployed campaign already names the segment, so the run takes its audience from there.
   const who: Audience = 'subjectRefs' in audience ? audience : {};
   const { monitorTickMs, ...rest } = opts;
-  const monitor = { defaults: policy.monitoring.thresholds, ...(monitorTickMs === undefined ? {} : { tickMs: monitorTickMs }) };
-  const start = await startCampaign(io.client, d.campaign, who, { taskQueue: io.taskQueue, campaignVersion: d.hash, bundle: d.hash, runs: io.services.runs, ...rest, monitor });
+  const monitor = {
+    defaults: policy.monitoring.thresholds,
+    ...(monitorTickMs === undefined ? {} : { tickMs: monitorTickMs }),
+  };
+  const start = await startCampaign(io.client, d.campaign, who, {
+    taskQueue: io.taskQueue,
+    campaignVersion: d.hash,
+    bundle: d.hash,
+    runs: io.services.runs,
+    ...rest,
+    monitor,
+  });
   return { ok: true, bundle: d.hash, created: d.created, policyVersion: d.policyVersion, start };
 }

@@ -6,7 +6,11 @@ import { EmailMessages } from '../redis/email-messages.js';
 import { createComplaintIntake, type ComplaintIntake, type ComplaintLogger } from './intake.js';
 
 /** Complaint intake on the real stores: the message index, the consent store's suppressions and the decision log. */
-export function complaintIntakeFor(services: Services, redis: Redis, io: { registry: Registry; logger: ComplaintLogger; now?: () => Date }): ComplaintIntake {
+export function complaintIntakeFor(
+  services: Services,
+  redis: Redis,
+  io: { registry: Registry; logger: ComplaintLogger; now?: () => Date },
+): ComplaintIntake {
   return createComplaintIntake({
     messages: new EmailMessages(redis, services.keys),
     tokens: services.tokens,

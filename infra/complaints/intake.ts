@@ -1,5 +1,10 @@
 import { ulid } from 'ulid';
-import { complaintEntry, type ComplainedMessage, type ComplaintOutcome, type ComplaintReport } from '../../domain/complaint.js';
+import {
+  complaintEntry,
+  type ComplainedMessage,
+  type ComplaintOutcome,
+  type ComplaintReport,
+} from '../../domain/complaint.js';
 import type { LogEntry, LogEntryInput } from '../../domain/decision-log.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import type { ComplaintMetrics } from '../metrics/complaint-metrics.js';
@@ -48,7 +53,13 @@ export function createComplaintIntake(deps: ComplaintIntakeDeps): ComplaintIntak
     if (sent) return sent;
     if (!r.unsubscribeToken) return undefined;
     const v = await deps.tokens.verify(r.unsubscribeToken, 'unsubscribe');
-    return v.ok ? { ref: v.claims.sub, ...(v.claims.decision ? { decisionId: v.claims.decision } : {}), ...(v.claims.campaign ? { campaignId: v.claims.campaign } : {}) } : undefined;
+    return v.ok
+      ? {
+          ref: v.claims.sub,
+          ...(v.claims.decision ? { decisionId: v.claims.decision } : {}),
+          ...(v.claims.campaign ? { campaignId: v.claims.campaign } : {}),
+        }
+      : undefined;
   }
 
   async function receive(r: ComplaintReport): Promise<ComplaintOutcome> {
@@ -58,13 +69,20 @@ export function createComplaintIntake(deps: ComplaintIntakeDeps): ComplaintIntak
     }
     const m = await match(r);
     if (!m) {
-      ignored(r.source, 'unmatched', 'complaint matches no message this deployment sent (unknown or expired Message-ID)');
+      ignored(
+        r.source,
+        'unmatched',
+        'complaint matches no message this deployment sent (unknown or expired Message-ID)',
+      );
       return { status: 'unmatched' };
     }
     const campaignId = m.spec?.campaignId ?? m.campaignId ?? null;
     const key = r.messageId ?? `decision:${m.decisionId ?? 'none'}:${m.ref}`;
     if (await deps.messages.complained(key)) {
-      ignored(r.source, 'duplicate', 'complaint about this message was already recorded', { subjectRef: m.ref, campaignId });
+      ignored(r.source, 'duplicate', 'complaint about this message was already recorded', {
+        subjectRef: m.ref,
+        campaignId,
+      });
       return { status: 'duplicate', subjectRef: m.ref, campaignId };
     }
     // Suppress first: a crash after it leaves the subject safe, and the retried report logs what is missing.
@@ -74,11 +92,26 @@ export function createComplaintIntake(deps: ComplaintIntakeDeps): ComplaintIntak
     await deps.messages.markComplained(key, stored.id);
     // A concurrent copy of the same report got there first: its entry is the one of record.
     if (stored.id !== id) {
-      ignored(r.source, 'duplicate', 'complaint about this message was already recorded', { subjectRef: m.ref, campaignId });
+      ignored(r.source, 'duplicate', 'complaint about this message was already recorded', {
+        subjectRef: m.ref,
+        campaignId,
+      });
       return { status: 'duplicate', subjectRef: m.ref, campaignId };
     }
     metrics.complaints.inc({ source: r.source });
-    logger.info({ event: 'complaint_recorded', source: r.source, feedbackType: r.feedbackType, subjectRef: m.ref, campaignId, runId: stored.runId, stepId: stored.stepId, entryId: stored.id }, 'complaint recorded: subject suppressed');
+    logger.info(
+      {
+        event: 'complaint_recorded',
+        source: r.source,
+        feedbackType: r.feedbackType,
+        subjectRef: m.ref,
+        campaignId,
+        runId: stored.runId,
+        stepId: stored.stepId,
+        entryId: stored.id,
+      },
+      'complaint recorded: subject suppressed',
+    );
     return { status: 'recorded', subjectRef: m.ref, campaignId, entryId: stored.id };
   }
 

@@ -100,10 +100,20 @@ export function createEnvelope(ring: MasterKeyring): Envelope {
   const aad = (kid: string, ref: SubjectRef) => `${WRAP_VERSION}|${kid}|${ref}`;
   const unwrap = (wrapped: string, ref: SubjectRef): UnwrappedKey => {
     const [version, kid, iv, body] = wrapped.split('.');
-    if (version !== WRAP_VERSION || !kid || iv === undefined || body === undefined) throw new DecryptionError('wrapped data key is malformed');
+    if (version !== WRAP_VERSION || !kid || iv === undefined || body === undefined)
+      throw new DecryptionError('wrapped data key is malformed');
     const entry = byId.get(kid);
-    if (!entry) throw new UnknownMasterKeyError(`data key was wrapped by master key ${kid}, which is not configured; add it to the previous master keys`);
-    const dek = open(entry.kek, Buffer.from(iv, 'base64url'), Buffer.from(body, 'base64url'), aad(kid, ref), 'wrapped data key');
+    if (!entry)
+      throw new UnknownMasterKeyError(
+        `data key was wrapped by master key ${kid}, which is not configured; add it to the previous master keys`,
+      );
+    const dek = open(
+      entry.kek,
+      Buffer.from(iv, 'base64url'),
+      Buffer.from(body, 'base64url'),
+      aad(kid, ref),
+      'wrapped data key',
+    );
     return { dek, keyId: kid, stale: kid !== current.id };
   };
   const wrap = (dek: Buffer, ref: SubjectRef): string => {
@@ -134,6 +144,13 @@ export function encryptField(dek: Buffer, ref: SubjectRef, field: string, value:
 /** Decrypts one profile field value; throws DecryptionError when the binding or key does not match. */
 export function decryptField(dek: Buffer, ref: SubjectRef, field: string, ciphertext: string): string {
   const [version, iv, body] = ciphertext.split('.');
-  if (version !== FIELD_VERSION || iv === undefined || body === undefined) throw new DecryptionError(`field ${field} ciphertext is malformed`);
-  return open(dek, Buffer.from(iv, 'base64url'), Buffer.from(body, 'base64url'), fieldAad(ref, field), `field ${field}`).toString('utf8');
+  if (version !== FIELD_VERSION || iv === undefined || body === undefined)
+    throw new DecryptionError(`field ${field} ciphertext is malformed`);
+  return open(
+    dek,
+    Buffer.from(iv, 'base64url'),
+    Buffer.from(body, 'base64url'),
+    fieldAad(ref, field),
+    `field ${field}`,
+  ).toString('utf8');
 }

@@ -23,13 +23,18 @@ export function normalizeAddress(address: string): string {
 
 /** A keyed hash of a normalised address, used to find suppressions (also after erasure) without the raw address. */
 export function addressHash(key: Buffer, address: string): string {
-  const mac = createHmac('sha256', key).update(ADDRESS_CONTEXT).update(normalizeAddress(address), 'utf8').digest('base64url');
+  const mac = createHmac('sha256', key)
+    .update(ADDRESS_CONTEXT)
+    .update(normalizeAddress(address), 'utf8')
+    .digest('base64url');
   return `ah1_${mac.slice(0, 32)}`;
 }
 
 /** The key one processor is given to match our notices; per processor, so two processors' hashes never compare. */
 export function processorMatchKey(pseudonymKey: Buffer, processorId: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', pseudonymKey, Buffer.alloc(0), `consentflow/processor-match/v1/${processorId}`, 32));
+  return Buffer.from(
+    hkdfSync('sha256', pseudonymKey, Buffer.alloc(0), `consentflow/processor-match/v1/${processorId}`, 32),
+  );
 }
 
 /** HMAC-SHA256 (hex) of the normalised address (trimmed, lower-cased; phones without separators) under a processor's key. */

@@ -58,10 +58,18 @@ function hookExit(): void {
 }
 
 /** Spawns a long-running service and registers it for cleanup on exit. */
-export function spawnService(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; umask?: number } = {}): ManagedProcess {
+export function spawnService(
+  name: string,
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; umask?: number } = {},
+): ManagedProcess {
   hookExit();
   // Node cannot set a child's umask; `sh -c 'umask …; exec'` does, and exec keeps the PID we stop it by.
-  const [file, argv] = opts.umask === undefined ? [cmd, args] : ['/bin/sh', ['-c', `umask ${opts.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, cmd, ...args]];
+  const [file, argv] =
+    opts.umask === undefined
+      ? [cmd, args]
+      : ['/bin/sh', ['-c', `umask ${opts.umask.toString(8).padStart(3, '0')} && exec "$0" "$@"`, cmd, ...args]];
   const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (b: Buffer): void => {
@@ -121,14 +129,24 @@ export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
 }
 
 /** Polls `probe` until it resolves true, the process dies, or the deadline passes. */
-export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, proc?: ManagedProcess): Promise<void> {
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  proc?: ManagedProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc && (proc.child.exitCode !== null || proc.child.signalCode !== null)) {
-      throw new ServiceStartError(`${what} exited during start-up (code ${proc.child.exitCode ?? proc.child.signalCode}). Its last output:\n${outputOf(proc).trim()}`);
+      throw new ServiceStartError(
+        `${what} exited during start-up (code ${proc.child.exitCode ?? proc.child.signalCode}). Its last output:\n${outputOf(proc).trim()}`,
+      );
     }
     if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new ServiceStartError(`${what} did not become ready within ${timeoutMs / 1000}s. Its last output:\n${proc ? outputOf(proc).trim() : '(none)'}`);
+    if (Date.now() > deadline)
+      throw new ServiceStartError(
+        `${what} did not become ready within ${timeoutMs / 1000}s. Its last output:\n${proc ? outputOf(proc).trim() : '(none)'}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -152,7 +170,9 @@ export function onPath(bin: string): string | undefined {
 
 /** The per-user cache for binaries the project builds; kept outside the repo so clones share it. */
 export function cacheDir(): string {
-  return process.env.CONSENTFLOW_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'consentflow');
+  return (
+    process.env.CONSENTFLOW_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'consentflow')
+  );
 }
 
 /** Installs a Debian package with apt-get when running as root; true when it installed cleanly. */
@@ -162,7 +182,9 @@ export function aptInstall(pkg: string, why: string): boolean {
   console.error(`[setup] ${why}; installing Debian package ${pkg} with apt-get…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  return spawnSync('apt-get', ['install', '-y', '-q', pkg], { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0;
+  return (
+    spawnSync('apt-get', ['install', '-y', '-q', pkg], { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0
+  );
 }
 
 /**
@@ -172,12 +194,17 @@ export function aptInstall(pkg: string, why: string): boolean {
 export function obtainDebianTool(o: { override: string; bin: string; pkg: string; neededBy: string }): string {
   const explicit = process.env[o.override];
   if (explicit) {
-    if (!existsSync(explicit)) throw new ServiceStartError(`${o.override}=${explicit} does not exist; point it at a ${o.bin} binary or unset it.`);
+    if (!existsSync(explicit))
+      throw new ServiceStartError(
+        `${o.override}=${explicit} does not exist; point it at a ${o.bin} binary or unset it.`,
+      );
     return explicit;
   }
   const usrBin = `/usr/bin/${o.bin}`;
   const found = onPath(o.bin) ?? (existsSync(usrBin) ? usrBin : undefined);
   if (found) return found;
   if (aptInstall(o.pkg, `${o.bin} not found (needed by ${o.neededBy})`) && existsSync(usrBin)) return usrBin;
-  throw new ServiceStartError(`${o.bin} is not installed; ${o.neededBy} need it (Debian: apt-get install ${o.pkg}), or set ${o.override}.`);
+  throw new ServiceStartError(
+    `${o.bin} is not installed; ${o.neededBy} need it (Debian: apt-get install ${o.pkg}), or set ${o.override}.`,
+  );
 }

@@ -3,7 +3,16 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { obtainRedisServer } from './redis.js';
-import { aptInstall, freePort, onPath, outputOf, ServiceStartError, spawnService, waitUntil, type ManagedProcess } from './process.js';
+import {
+  aptInstall,
+  freePort,
+  onPath,
+  outputOf,
+  ServiceStartError,
+  spawnService,
+  waitUntil,
+  type ManagedProcess,
+} from './process.js';
 
 /** A Redis Cluster of masters on loopback, each with AOF and `appendfsync always`. */
 export interface RedisClusterService {
@@ -17,7 +26,9 @@ function obtainRedisCli(): string {
   const found = onPath('redis-cli');
   if (found) return found;
   if (aptInstall('redis-tools', 'redis-cli not found') && onPath('redis-cli')) return onPath('redis-cli')!;
-  throw new ServiceStartError('redis-cli is not on PATH, so a Redis Cluster cannot be created. Install it (Debian: apt-get install redis-tools).');
+  throw new ServiceStartError(
+    'redis-cli is not on PATH, so a Redis Cluster cannot be created. Install it (Debian: apt-get install redis-tools).',
+  );
 }
 
 async function answers(port: number, probe: (c: Redis) => Promise<boolean>): Promise<boolean> {
@@ -48,21 +59,57 @@ export async function startRedisCluster(opts: { dataDir: string; masters?: numbe
       const port = await freePort();
       const dir = join(opts.dataDir, `node-${port}`);
       mkdirSync(dir, { recursive: true });
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
+      const args = [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--save',
+        '',
+      ];
       const p = spawnService(`redis-cluster-${port}`, server, args);
       procs.push(p);
       ports.push(port);
-      await waitUntil(`redis cluster node ${port}`, () => answers(port, async (c) => (await c.ping()) === 'PONG'), 15_000, p);
+      await waitUntil(
+        `redis cluster node ${port}`,
+        () => answers(port, async (c) => (await c.ping()) === 'PONG'),
+        15_000,
+        p,
+      );
     }
-    const created = spawnSync(cli, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 });
-    if (created.status !== 0) throw new ServiceStartError(`redis-cli --cluster create failed: ${(created.stderr || created.stdout).trim().split('\n').slice(-3).join(' ')}`);
+    const created = spawnSync(
+      cli,
+      ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    if (created.status !== 0)
+      throw new ServiceStartError(
+        `redis-cli --cluster create failed: ${(created.stderr || created.stdout).trim().split('\n').slice(-3).join(' ')}`,
+      );
     for (const port of ports) {
-      await waitUntil(`cluster_state:ok on ${port}`, () => answers(port, async (c) => String(await c.call('CLUSTER', 'INFO')).includes('cluster_state:ok')), 30_000, procs[ports.indexOf(port)]);
+      await waitUntil(
+        `cluster_state:ok on ${port}`,
+        () => answers(port, async (c) => String(await c.call('CLUSTER', 'INFO')).includes('cluster_state:ok')),
+        30_000,
+        procs[ports.indexOf(port)],
+      );
     }
   } catch (e) {
     const out = procs.map(outputOf).join('\n').slice(-1000);
     await stop();
-    throw e instanceof ServiceStartError ? e : new ServiceStartError(`could not start a Redis Cluster: ${(e as Error).message}\n${out}`);
+    throw e instanceof ServiceStartError
+      ? e
+      : new ServiceStartError(`could not start a Redis Cluster: ${(e as Error).message}\n${out}`);
   }
   return { url: ports.map((p) => `redis://127.0.0.1:${p}`).join(','), ports, stop };
 }

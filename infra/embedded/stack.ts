@@ -26,8 +26,14 @@ async function loadSink(): Promise<typeof import('../smtp/sink.js')> {
   try {
     return await import('../smtp/sink.js');
   } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND' || !String((e as Error).message).includes('smtp-server')) throw e;
-    throw new ServiceStartError('the local SMTP sink needs the smtp-server package: run `npm install --save-dev smtp-server@3`, or set SMTP_URL to your relay');
+    if (
+      (e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND' ||
+      !String((e as Error).message).includes('smtp-server')
+    )
+      throw e;
+    throw new ServiceStartError(
+      'the local SMTP sink needs the smtp-server package: run `npm install --save-dev smtp-server@3`, or set SMTP_URL to your relay',
+    );
   }
 }
 
@@ -49,7 +55,9 @@ export async function startStack(env: Env, opts: { persistent: boolean; ui?: Tem
   // Checked before anything starts, so a missing sink package costs no Redis or Temporal start.
   const sinkModule = env.SMTP_URL ? undefined : await loadSink();
   try {
-    const redis = await timed(timings, 'redis', () => startRedis({ dataDir: join(dataDir, 'redis'), port: env.REDIS_PORT, externalUrl: env.REDIS_URL }));
+    const redis = await timed(timings, 'redis', () =>
+      startRedis({ dataDir: join(dataDir, 'redis'), port: env.REDIS_PORT, externalUrl: env.REDIS_URL }),
+    );
     started.push(redis);
     const temporal: TemporalService = await timed(timings, 'temporal', () =>
       startTemporal({
@@ -61,9 +69,15 @@ export async function startStack(env: Env, opts: { persistent: boolean; ui?: Tem
       }),
     );
     started.push(temporal);
-    const sink = sinkModule && (await timed(timings, 'smtp', () => sinkModule.startSmtpSink({ outbox: join(dataDir, 'outbox'), port: env.SMTP_PORT })));
+    const sink =
+      sinkModule &&
+      (await timed(timings, 'smtp', () =>
+        sinkModule.startSmtpSink({ outbox: join(dataDir, 'outbox'), port: env.SMTP_PORT }),
+      ));
     if (sink) started.push(sink);
-    const smsc = env.SMPP_URL ? undefined : await timed(timings, 'smpp', () => startSmppSink({ outbox: join(dataDir, 'sms-outbox'), port: env.SMPP_PORT }));
+    const smsc = env.SMPP_URL
+      ? undefined
+      : await timed(timings, 'smpp', () => startSmppSink({ outbox: join(dataDir, 'sms-outbox'), port: env.SMPP_PORT }));
     if (smsc) started.push(smsc);
     return {
       smppUrl: env.SMPP_URL ?? smsc!.url,

@@ -4,7 +4,12 @@ import { Counter, type Registry } from 'prom-client';
 export function createComplaintMetrics(registry: Registry) {
   const registers = [registry];
   return {
-    complaints: new Counter({ name: 'consentflow_complaints_total', help: 'Complaints recorded (suppressed and logged), by source (arf, webhook)', labelNames: ['source'] as const, registers }),
+    complaints: new Counter({
+      name: 'consentflow_complaints_total',
+      help: 'Complaints recorded (suppressed and logged), by source (arf, webhook)',
+      labelNames: ['source'] as const,
+      registers,
+    }),
     ignored: new Counter({
       name: 'consentflow_complaint_reports_ignored_total',
       help: 'Complaint reports that recorded nothing: duplicate, unmatched, not_a_complaint or a malformed-report code',

@@ -25,7 +25,8 @@ export interface NoticeTexts {
 }
 
 /** The file a notice text lives in, relative to the policy folder. */
-export const noticeFile = (n: Pick<Notice, 'version' | 'language'>): string => join('notices', `v${n.version}.${n.language}.txt`);
+export const noticeFile = (n: Pick<Notice, 'version' | 'language'>): string =>
+  join('notices', `v${n.version}.${n.language}.txt`);
 
 /**
  * Reads `notices/v{version}.{language}.txt` under the policy folder for every published notice and keeps only the
@@ -39,13 +40,21 @@ export function loadNoticeTexts(policyDir: string, notices: readonly Notice[]): 
     const file = noticeFile(n);
     const path = join(policyDir, file);
     if (!existsSync(path)) {
-      problems.push({ file, code: 'notice_text_missing', message: `notice v${n.version} (${n.language}) has no text; add ${file} with exactly the text shown to subjects` });
+      problems.push({
+        file,
+        code: 'notice_text_missing',
+        message: `notice v${n.version} (${n.language}) has no text; add ${file} with exactly the text shown to subjects`,
+      });
       continue;
     }
     const bytes = readFileSync(path);
     const hash = createHash('sha256').update(bytes).digest('hex');
     if (hash !== n.contentHash) {
-      problems.push({ file, code: 'notice_text_hash_mismatch', message: `SHA-256 is ${hash} but notice v${n.version} (${n.language}) records ${n.contentHash}; restore the published text, or publish the change as a new notice version` });
+      problems.push({
+        file,
+        code: 'notice_text_hash_mismatch',
+        message: `SHA-256 is ${hash} but notice v${n.version} (${n.language}) records ${n.contentHash}; restore the published text, or publish the change as a new notice version`,
+      });
       continue;
     }
     texts.set(`${n.version}|${n.language}`, { notice: n, text: bytes.toString('utf8') });

@@ -37,7 +37,10 @@ export class BundleStore {
     const raw = await this.redis.get(this.keys.bundle(hash));
     if (raw === null) return null;
     const parsed = CampaignBundle.safeParse(parseJson(raw));
-    if (!parsed.success || bundleHash(parsed.data) !== hash) throw new CorruptBundleError(`bundle ${hash.slice(0, 12)} in Redis does not match its hash; redeploy the campaign`);
+    if (!parsed.success || bundleHash(parsed.data) !== hash)
+      throw new CorruptBundleError(
+        `bundle ${hash.slice(0, 12)} in Redis does not match its hash; redeploy the campaign`,
+      );
     return parsed.data;
   }
 
@@ -53,7 +56,8 @@ export class BundleStore {
     const raw = await this.redis.get(this.keys.policySnapshot(version));
     if (raw === null) return null;
     const parsed = PolicyBundle.safeParse(parseJson(raw));
-    if (!parsed.success || policyVersion(parsed.data) !== version) throw new CorruptBundleError(`policy snapshot ${version.slice(0, 12)} in Redis does not match its version`);
+    if (!parsed.success || policyVersion(parsed.data) !== version)
+      throw new CorruptBundleError(`policy snapshot ${version.slice(0, 12)} in Redis does not match its version`);
     return parsed.data;
   }
 

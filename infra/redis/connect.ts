@@ -33,6 +33,8 @@ export function connectRedis(url: string, options: RedisOptions = {}, clusterFla
 /** Identifies the Redis process(es): a restart of any master changes it, so a scan cursor from before is void. */
 export async function redisRunId(redis: Redis): Promise<string> {
   const servers = redis instanceof Cluster ? (redis as unknown as Cluster).nodes('master') : [redis];
-  const ids = await Promise.all(servers.map(async (s) => /run_id:(\w+)/.exec(await s.info('server'))?.[1] ?? 'unknown'));
+  const ids = await Promise.all(
+    servers.map(async (s) => /run_id:(\w+)/.exec(await s.info('server'))?.[1] ?? 'unknown'),
+  );
   return ids.sort().join(',');
 }

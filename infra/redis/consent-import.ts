@@ -7,7 +7,8 @@ import type { PolicyBundle } from '../../domain/policy.js';
 import { rowFile, rowsOf, type RowProblem } from '../row-files.js';
 import type { ConsentStore } from './consent-store.js';
 
-const COLUMNS = 'subject_id, type, purpose, channel, occurred_at, notice_version, language, collection_point, method, jurisdiction, source, given_by';
+const COLUMNS =
+  'subject_id, type, purpose, channel, occurred_at, notice_version, language, collection_point, method, jurisdiction, source, given_by';
 
 /** One row of a consent migration file: who answered what, when, under which notice, where and how. */
 export const ConsentImportRow = z.strictObject(
@@ -24,7 +25,12 @@ export const ConsentImportRow = z.strictObject(
     jurisdiction: z.string().min(1),
     source: z.string().min(1).max(200).default('import'),
     /** `guardian` when a minor's guardian answered (PIPL 31, GDPR 8), as `consent grant --given-by`; empty means the subject. */
-    given_by: z.enum(['subject', 'guardian'], { error: 'must be subject or guardian (guardian when a minor\'s guardian answered); leave it empty for the subject' }).optional(),
+    given_by: z
+      .enum(['subject', 'guardian'], {
+        error:
+          "must be subject or guardian (guardian when a minor's guardian answered); leave it empty for the subject",
+      })
+      .optional(),
   },
   { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown column; consent columns are ${COLUMNS}` : undefined) },
 );
@@ -53,19 +59,63 @@ export interface ConsentImportReport {
 type Checked = { ok: true; event: ConsentEvent } | { ok: false; problems: RowProblem[] };
 
 function checkRow(raw: unknown, line: number, opts: ConsentImportOptions, now: Date): Checked {
-  const cleaned = raw !== null && typeof raw === 'object' ? Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== '' && v !== null)) : raw;
+  const cleaned =
+    raw !== null && typeof raw === 'object'
+      ? Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== '' && v !== null))
+      : raw;
   const r = ConsentImportRow.safeParse(cleaned);
   if (!r.success) {
-    return { ok: false, problems: r.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : [String(i.path[0] ?? '(row)')]).map((field) => ({ line, field, problem: i.message }))) };
+    return {
+      ok: false,
+      problems: r.error.issues.flatMap((i) =>
+        (i.code === 'unrecognized_keys' ? i.keys : [String(i.path[0] ?? '(row)')]).map((field) => ({
+          line,
+          field,
+          problem: i.message,
+        })),
+      ),
+    };
   }
   const row = r.data;
   const built = buildConsentEvent(
-    { type: row.type, subjectRef: opts.pseudonymize(row.subject_id), purpose: row.purpose, channel: row.channel, noticeVersion: row.notice_version, language: row.language, collectionPoint: row.collection_point, method: row.method, jurisdiction: row.jurisdiction, source: row.source, occurredAt: row.occurred_at, givenBy: row.given_by },
+    {
+      type: row.type,
+      subjectRef: opts.pseudonymize(row.subject_id),
+      purpose: row.purpose,
+      channel: row.channel,
+      noticeVersion: row.notice_version,
+      language: row.language,
+      collectionPoint: row.collection_point,
+      method: row.method,
+      jurisdiction: row.jurisdiction,
+      source: row.source,
+      occurredAt: row.occurred_at,
+      givenBy: row.given_by,
+    },
     opts.policy,
     now,
     ulid(now.getTime()),
   );
-  if (!built.ok) return { ok: false, problems: [{ line, field: built.field === 'occurredAt' ? 'occurred_at' : built.field === 'noticeVersion' ? 'notice_version' : built.field === 'collectionPoint' ? 'collection_point' : built.field === 'givenBy' ? 'given_by' : String(built.field), problem: built.problem }] };
+  if (!built.ok)
+    return {
+      ok: false,
+      problems: [
+        {
+          line,
+          field:
+            built.field === 'occurredAt'
+              ? 'occurred_at'
+              : built.field === 'noticeVersion'
+                ? 'notice_version'
+                : built.field === 'collectionPoint'
+                  ? 'collection_point'
+                  : built.field === 'givenBy'
+                    ? 'given_by'
+                    : String(built.field),
+          problem: built.problem,
+        },
+      ],
+    };
   return { ok: true, event: built.event };
 }
 
@@ -95,16 +145,27 @@ export async function importConsents(opts: ConsentImportOptions): Promise<Consen
         continue;
       }
       const at = c.event.occurredAt;
-      const seen = latest.get(keyOf(c.event)) ?? (await opts.consent.projection(c.event.subjectRef))[`${c.event.purpose}|${c.event.channel}`]?.occurredAt;
+      const seen =
+        latest.get(keyOf(c.event)) ??
+        (await opts.consent.projection(c.event.subjectRef))[`${c.event.purpose}|${c.event.channel}`]?.occurredAt;
       if (!write && seen !== undefined && seen > at) {
-        refuse({ line: r.line, field: 'occurred_at', problem: `older than this subject's answer at ${seen} for the same purpose and channel; list each subject's history oldest first` });
+        refuse({
+          line: r.line,
+          field: 'occurred_at',
+          problem: `older than this subject's answer at ${seen} for the same purpose and channel; list each subject's history oldest first`,
+        });
         continue;
       }
       latest.set(keyOf(c.event), at);
       if (!write) continue;
       const res = await opts.consent.appendBackdated(c.event);
       if (res.status === 'appended') imported++;
-      else refuse({ line: r.line, field: 'occurred_at', problem: `older than this subject's answer at ${res.latestAt} for the same purpose and channel; list each subject's history oldest first` });
+      else
+        refuse({
+          line: r.line,
+          field: 'occurred_at',
+          problem: `older than this subject's answer at ${res.latestAt} for the same purpose and channel; list each subject's history oldest first`,
+        });
     }
   };
   if (opts.strict) {

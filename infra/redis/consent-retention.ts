@@ -67,7 +67,10 @@ export class ConsentRetentionStore {
         parsed = undefined;
       }
       const r = ConsentEvent.safeParse(parsed);
-      if (!r.success) throw new ConsentRetentionError(`a consent event of ${ref} does not validate, so its history is left untouched`);
+      if (!r.success)
+        throw new ConsentRetentionError(
+          `a consent event of ${ref} does not validate, so its history is left untouched`,
+        );
       return { event: r.data, raw };
     });
   }
@@ -75,8 +78,19 @@ export class ConsentRetentionStore {
   /** Deletes the given events; returns how many went. */
   async remove(ref: SubjectRef, items: readonly StoredConsentEvent[]): Promise<number> {
     if (items.length === 0) return 0;
-    const [status, n] = Reply.parse(await this.redis.eval(REMOVE, 2, this.keys.consentEvents(ref), this.keys.consentState(ref), ...items.map((i) => i.raw)));
-    if (status === 'current') throw new ConsentRetentionError(`consent event ${items[n]?.event.id} of ${ref} is the current answer for its purpose and channel; retention never removes it`);
+    const [status, n] = Reply.parse(
+      await this.redis.eval(
+        REMOVE,
+        2,
+        this.keys.consentEvents(ref),
+        this.keys.consentState(ref),
+        ...items.map((i) => i.raw),
+      ),
+    );
+    if (status === 'current')
+      throw new ConsentRetentionError(
+        `consent event ${items[n]?.event.id} of ${ref} is the current answer for its purpose and channel; retention never removes it`,
+      );
     return n;
   }
 }

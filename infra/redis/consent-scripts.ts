@@ -90,11 +90,49 @@ const GUARD_LOAD_CAP = guardLoad(`,
 export type GuardLoadReply = [string[], string[], number, [string, string], string];
 
 interface ScriptedRedis {
-  cfConsentAppend(events: string, state: string, epoch: string, inflight: string, field: string, json: string, notBefore?: string): Promise<[string, number] | ['older', string]>;
-  cfGuardLoad(state: string, suppression: string, erased: string, flags: string, epoch: string): Promise<GuardLoadReply>;
-  cfGuardLoadWith(state: string, suppression: string, erased: string, flags: string, epoch: string, extra: string): Promise<[...GuardLoadReply, string]>;
-  cfGuardLoadCap(state: string, suppression: string, erased: string, flags: string, epoch: string, extra: string, cap: string, since: string, member: string): Promise<[...GuardLoadReply, string, number, string]>;
-  cfStateWrite(hash: string, epoch: string, inflight: string, op: 'set' | 'del', field: string, value?: string): Promise<[number, number]>;
+  cfConsentAppend(
+    events: string,
+    state: string,
+    epoch: string,
+    inflight: string,
+    field: string,
+    json: string,
+    notBefore?: string,
+  ): Promise<[string, number] | ['older', string]>;
+  cfGuardLoad(
+    state: string,
+    suppression: string,
+    erased: string,
+    flags: string,
+    epoch: string,
+  ): Promise<GuardLoadReply>;
+  cfGuardLoadWith(
+    state: string,
+    suppression: string,
+    erased: string,
+    flags: string,
+    epoch: string,
+    extra: string,
+  ): Promise<[...GuardLoadReply, string]>;
+  cfGuardLoadCap(
+    state: string,
+    suppression: string,
+    erased: string,
+    flags: string,
+    epoch: string,
+    extra: string,
+    cap: string,
+    since: string,
+    member: string,
+  ): Promise<[...GuardLoadReply, string, number, string]>;
+  cfStateWrite(
+    hash: string,
+    epoch: string,
+    inflight: string,
+    op: 'set' | 'del',
+    field: string,
+    value?: string,
+  ): Promise<[number, number]>;
 }
 
 /** The client with consentflow's Lua commands defined (EVALSHA with automatic script loading, also in pipelines). */

@@ -81,18 +81,36 @@ export class ConsentStore {
    * Appends an answer given in the past (a migration): refused, with the time of the later answer, when the
    * subject already has a later answer for that purpose and channel, so history stays in time order.
    */
-  async appendBackdated(event: ConsentEvent): Promise<{ readonly status: 'appended'; readonly streamId: string } | { readonly status: 'older'; readonly latestAt: string }> {
+  async appendBackdated(
+    event: ConsentEvent,
+  ): Promise<
+    { readonly status: 'appended'; readonly streamId: string } | { readonly status: 'older'; readonly latestAt: string }
+  > {
     const r = await this.#append(event, new Date(event.occurredAt).toISOString());
     return r.status === 'older' ? r : { status: 'appended', streamId: r.streamId };
   }
 
-  async #append(event: ConsentEvent, notBefore: string): Promise<{ status: 'appended'; streamId: string; event: ConsentEvent } | { status: 'older'; latestAt: string }> {
+  async #append(
+    event: ConsentEvent,
+    notBefore: string,
+  ): Promise<{ status: 'appended'; streamId: string; event: ConsentEvent } | { status: 'older'; latestAt: string }> {
     const parsed = ConsentEvent.safeParse(event);
-    if (!parsed.success) throw new InvalidConsentRecordError(`consent event rejected: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new InvalidConsentRecordError(
+        `consent event rejected: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     const ref = parsed.data.subjectRef;
     const json = JSON.stringify(parsed.data);
     const k = this.#keys;
-    const reply = await this.#redis.cfConsentAppend(k.consentEvents(ref), k.consentState(ref), k.epoch(ref), k.inflight(ref), projectionKey(parsed.data.purpose, parsed.data.channel), json, notBefore);
+    const reply = await this.#redis.cfConsentAppend(
+      k.consentEvents(ref),
+      k.consentState(ref),
+      k.epoch(ref),
+      k.inflight(ref),
+      projectionKey(parsed.data.purpose, parsed.data.channel),
+      json,
+      notBefore,
+    );
     if (reply[0] === 'older' && typeof reply[1] === 'string') return { status: 'older', latestAt: reply[1] };
     const [streamId, inflight] = reply as [string, number];
     if (inflight > 0 && parsed.data.type !== 'granted' && parsed.data.type !== 'reconfirmed') await this.#drain(ref);
@@ -125,30 +143,62 @@ export class ConsentStore {
   /** The stored projection: `purpose|channel` → latest event. */
   async projection(ref: SubjectRef): Promise<ConsentProjection> {
     const raw = await this.#redis.hgetall(this.#keys.consentState(ref));
-    const r = ConsentProjection.safeParse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, parseJson(v, `consent projection of ${ref}`)])));
+    const r = ConsentProjection.safeParse(
+      Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, parseJson(v, `consent projection of ${ref}`)])),
+    );
     if (!r.success) throw new CorruptConsentDataError(`consent projection of ${ref} failed validation`);
     return r.data;
   }
 
   /** Rebuilds the projection from the events and compares it with the stored one (read-only; audits drift). */
-  async rebuildProjection(ref: SubjectRef): Promise<{ readonly rebuilt: ConsentProjection; readonly stored: ConsentProjection; readonly matches: boolean }> {
+  async rebuildProjection(
+    ref: SubjectRef,
+  ): Promise<{ readonly rebuilt: ConsentProjection; readonly stored: ConsentProjection; readonly matches: boolean }> {
     const [events, stored] = await Promise.all([this.events(ref), this.projection(ref)]);
     const rebuilt = rebuild(events);
-    const canon = (p: ConsentProjection) => JSON.stringify(Object.keys(p).sort().map((k) => [k, p[k]]));
+    const canon = (p: ConsentProjection) =>
+      JSON.stringify(
+        Object.keys(p)
+          .sort()
+          .map((k) => [k, p[k]]),
+      );
     return { rebuilt, stored, matches: canon(rebuilt) === canon(stored) };
   }
 
   /** Records a global suppression (all channels unless `channel` is given); it overrides every purpose consent. */
-  async suppress(ref: SubjectRef, kind: SuppressionKind, source: string, opts: { channel?: Suppression['channel']; now?: Date } = {}): Promise<Suppression> {
-    const r = Suppression.safeParse({ kind, source, at: (opts.now ?? new Date()).toISOString(), ...(opts.channel ? { channel: opts.channel } : {}) });
-    if (!r.success) throw new InvalidConsentRecordError(`suppression rejected: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    const [, inflight] = await this.#stateWrite(this.#keys.suppression(ref), ref, 'set', suppressionField(kind, opts.channel), JSON.stringify(r.data));
+  async suppress(
+    ref: SubjectRef,
+    kind: SuppressionKind,
+    source: string,
+    opts: { channel?: Suppression['channel']; now?: Date } = {},
+  ): Promise<Suppression> {
+    const r = Suppression.safeParse({
+      kind,
+      source,
+      at: (opts.now ?? new Date()).toISOString(),
+      ...(opts.channel ? { channel: opts.channel } : {}),
+    });
+    if (!r.success)
+      throw new InvalidConsentRecordError(
+        `suppression rejected: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    const [, inflight] = await this.#stateWrite(
+      this.#keys.suppression(ref),
+      ref,
+      'set',
+      suppressionField(kind, opts.channel),
+      JSON.stringify(r.data),
+    );
     if (inflight > 0) await this.#drain(ref);
     return r.data;
   }
 
   /** Lifts a suppression when its kind allows it; erasure never can be lifted. */
-  async unsuppress(ref: SubjectRef, kind: SuppressionKind, channel?: Suppression['channel']): Promise<'removed' | 'absent' | 'not_liftable'> {
+  async unsuppress(
+    ref: SubjectRef,
+    kind: SuppressionKind,
+    channel?: Suppression['channel'],
+  ): Promise<'removed' | 'absent' | 'not_liftable'> {
     if (!liftableSuppression[kind]) return 'not_liftable';
     const [n] = await this.#stateWrite(this.#keys.suppression(ref), ref, 'del', suppressionField(kind, channel));
     return n > 0 ? 'removed' : 'absent';
@@ -171,9 +221,17 @@ export class ConsentStore {
 
   // Every write the guard reads bumps the subject's consent epoch in the same script, so a send decided before it
   // can no longer be reserved.
-  #stateWrite(hash: string, ref: SubjectRef, op: 'set' | 'del', field: string, value?: string): Promise<[number, number]> {
+  #stateWrite(
+    hash: string,
+    ref: SubjectRef,
+    op: 'set' | 'del',
+    field: string,
+    value?: string,
+  ): Promise<[number, number]> {
     const k = this.#keys;
-    return value === undefined ? this.#redis.cfStateWrite(hash, k.epoch(ref), k.inflight(ref), op, field) : this.#redis.cfStateWrite(hash, k.epoch(ref), k.inflight(ref), op, field, value);
+    return value === undefined
+      ? this.#redis.cfStateWrite(hash, k.epoch(ref), k.inflight(ref), op, field)
+      : this.#redis.cfStateWrite(hash, k.epoch(ref), k.inflight(ref), op, field, value);
   }
 
   // A withdrawal is acknowledged only once sends reserved before it have been answered, so no message is accepted
@@ -193,7 +251,15 @@ export class ConsentStore {
   }
 
   /** Guard states, each with one more key of the subject's slot (and a cap window) read by the same script; throws if Redis is away. */
-  loadGuardStatesWith(refs: readonly SubjectRef[], extraKey: (ref: SubjectRef) => string, cap?: CapRead): Promise<GuardStateWith[]> {
-    return loadManyWith(this.#redis, this.#keys, refs, extraKey, { batch: this.#batch, timeoutMs: this.#timeoutMs, cap });
+  loadGuardStatesWith(
+    refs: readonly SubjectRef[],
+    extraKey: (ref: SubjectRef) => string,
+    cap?: CapRead,
+  ): Promise<GuardStateWith[]> {
+    return loadManyWith(this.#redis, this.#keys, refs, extraKey, {
+      batch: this.#batch,
+      timeoutMs: this.#timeoutMs,
+      cap,
+    });
   }
 }

@@ -1,7 +1,13 @@
 import { logKeyTag, type KeyRing } from '../keyring.js';
 
 /** Why an append did not reach the log; every case means the caller must not send. */
-export const LogUnavailableReason = { timeout: 'timeout', conflict: 'conflict', redis: 'redis', clockSkew: 'clock_skew', keyRotated: 'key_rotated' } as const;
+export const LogUnavailableReason = {
+  timeout: 'timeout',
+  conflict: 'conflict',
+  redis: 'redis',
+  clockSkew: 'clock_skew',
+  keyRotated: 'key_rotated',
+} as const;
 export type LogUnavailableReason = (typeof LogUnavailableReason)[keyof typeof LogUnavailableReason];
 
 /**
@@ -29,7 +35,10 @@ export function keyRotatedError(ring: KeyRing, partition: number, chainKeyTag: s
   const fix = older
     ? `the rotation to ${ring.current.id} is not recorded there yet; run \`consentflow keys rotate log\` to finish it`
     : `this process holds log key ${ring.current.id}, so the log key was rotated since it started; restart it with the current keyring`;
-  return new DecisionLogUnavailableError('key_rotated', `decision log chain ${partition} is under log key ${older?.id ?? chainKeyTag}: ${fix}; nothing may be sent`);
+  return new DecisionLogUnavailableError(
+    'key_rotated',
+    `decision log chain ${partition} is under log key ${older?.id ?? chainKeyTag}: ${fix}; nothing may be sent`,
+  );
 }
 
 /** An entry handed to `append` does not match the entry schema: a bug in the caller, never retried. */

@@ -25,7 +25,15 @@ export interface HandoverResult {
   readonly partitions: number;
 }
 
-const HeadReply = z.tuple([z.string().regex(/^\d+$/).nullable(), z.string().regex(/^[0-9a-f]{64}$/).nullable(), z.string().nullable(), z.string().nullable()]);
+const HeadReply = z.tuple([
+  z.string().regex(/^\d+$/).nullable(),
+  z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
+  z.string().nullable(),
+  z.string().nullable(),
+]);
 type Head = { seq: number; hash: string; mac: string | null; kid: string | null };
 
 async function readHead(o: DecisionLogOptions, p: number): Promise<Head | null> {
@@ -36,8 +44,16 @@ async function readHead(o: DecisionLogOptions, p: number): Promise<Head | null> 
 // Heads written before heads carried a key id: the key whose head MAC checks is the one the chain is under.
 function keyOfHead(o: DecisionLogOptions, p: number, h: Head): VersionedKey {
   const ring = [o.logRing.current, ...o.logRing.previous];
-  const k = h.kid !== null ? ring.find((x) => logKeyTag(x.key) === h.kid) : ring.find((x) => h.mac !== null && macEquals(h.mac, headMac(x.key, p, h.seq, h.hash)));
-  if (!k) throw new LogHandoverError(h.kid !== null ? `decision log chain ${p} is under log key ${h.kid} (fingerprint), which this keyring does not hold; use the current keyring` : `decision log chain ${p}'s head verifies under no log key; run \`consentflow log verify\` first`);
+  const k =
+    h.kid !== null
+      ? ring.find((x) => logKeyTag(x.key) === h.kid)
+      : ring.find((x) => h.mac !== null && macEquals(h.mac, headMac(x.key, p, h.seq, h.hash)));
+  if (!k)
+    throw new LogHandoverError(
+      h.kid !== null
+        ? `decision log chain ${p} is under log key ${h.kid} (fingerprint), which this keyring does not hold; use the current keyring`
+        : `decision log chain ${p}'s head verifies under no log key; run \`consentflow log verify\` first`,
+    );
   return k;
 }
 
@@ -77,16 +93,43 @@ async function handOverChain(o: DecisionLogOptions, p: number, actor: string): P
     const from = h ? keyOfHead(o, p, h) : o.logRing.previous[0];
     if (!from || from.id === to.id) return null;
     const at = o.now();
-    const input = LogEntryInput.parse(logKeyRotationEntry({ fromKeyId: from.id, toKeyId: to.id, commitment: keyCommitment(to.key), actor }, at));
-    const entry: UnhashedEntry = { ...input, id: ulid(at.getTime()), at: at.toISOString(), seq: (h?.seq ?? 0) + 1, partition: p, prevHash: h?.hash ?? GENESIS_HASH };
+    const input = LogEntryInput.parse(
+      logKeyRotationEntry({ fromKeyId: from.id, toKeyId: to.id, commitment: keyCommitment(to.key), actor }, at),
+    );
+    const entry: UnhashedEntry = {
+      ...input,
+      id: ulid(at.getTime()),
+      at: at.toISOString(),
+      seq: (h?.seq ?? 0) + 1,
+      partition: p,
+      prevHash: h?.hash ?? GENESIS_HASH,
+    };
     const canonical = canonicalEntry(entry);
     const hash = entryHash(from.key, canonical);
-    const args = [String(h?.seq ?? 0), h?.hash ?? GENESIS_HASH, h?.kid ?? '', canonical, hash, handoverMac(to.key, canonical), headMac(to.key, p, entry.seq, hash), toTag, String(at.getTime()), String(CLOCK_SKEW_MS)];
+    const args = [
+      String(h?.seq ?? 0),
+      h?.hash ?? GENESIS_HASH,
+      h?.kid ?? '',
+      canonical,
+      hash,
+      handoverMac(to.key, canonical),
+      headMac(to.key, p, entry.seq, hash),
+      toTag,
+      String(at.getTime()),
+      String(CLOCK_SKEW_MS),
+    ];
     const res = await logScripts(o.redis).cfLogHandover(o.keys.logChain(p), o.keys.logHead(p), ...args);
     if (res[0] === 1) return from.id;
-    if (res[0] === 2) throw new DecisionLogUnavailableError('clock_skew', `this host's clock differs from Redis's (${new Date(Number(res[1])).toISOString()}) by more than ${CLOCK_SKEW_MS / 60_000} minutes; fix it (NTP) and rotate again`);
+    if (res[0] === 2)
+      throw new DecisionLogUnavailableError(
+        'clock_skew',
+        `this host's clock differs from Redis's (${new Date(Number(res[1])).toISOString()}) by more than ${CLOCK_SKEW_MS / 60_000} minutes; fix it (NTP) and rotate again`,
+      );
   }
-  throw new DecisionLogUnavailableError('conflict', `decision log chain ${p}: the head kept moving during the log key handover; run \`consentflow keys rotate log\` again`);
+  throw new DecisionLogUnavailableError(
+    'conflict',
+    `decision log chain ${p}: the head kept moving during the log key handover; run \`consentflow keys rotate log\` again`,
+  );
 }
 
 /**

@@ -5,7 +5,10 @@ import { entryHash, handoverMac, keyCommitment, macEquals } from './decision-log
 import type { ChainRecord } from './decision-log-read.js';
 
 /** What a verified entry means for the chain's key: nothing, a switch to the next key, or a break. */
-export type KeySwitch = { type: 'none' } | { type: 'switch'; key: VersionedKey } | { type: 'break'; kind: 'forged' | 'unknown_key'; detail: string };
+export type KeySwitch =
+  | { type: 'none' }
+  | { type: 'switch'; key: VersionedKey }
+  | { type: 'break'; kind: 'forged' | 'unknown_key'; detail: string };
 
 const MARK = `"${LOG_KEY_ROTATION_STEP}"`;
 
@@ -16,7 +19,9 @@ export function keyOfFirst(ring: KeyRing, rec: ChainRecord): VersionedKey {
 
 /** The ring key other than `except` that MACs `rec`: an authentic entry out of its key's place. Checked only on a failed MAC. */
 export function otherKeyOf(ring: KeyRing, rec: ChainRecord, except: VersionedKey | null): VersionedKey | undefined {
-  return [ring.current, ...ring.previous].find((k) => k.id !== except?.id && entryHash(k.key, rec.canonical) === rec.hash);
+  return [ring.current, ...ring.previous].find(
+    (k) => k.id !== except?.id && entryHash(k.key, rec.canonical) === rec.hash,
+  );
 }
 
 /**
@@ -31,10 +36,21 @@ export function keySwitch(ring: KeyRing, inForce: VersionedKey, rec: ChainRecord
   if (!h) return { type: 'none' };
   // The old key's MAC already proved who made it; the new key is found by its commitment, not by its configured id,
   // which another process may name differently.
-  const next = [ring.current, ...ring.previous].find((k) => !k.key.equals(inForce.key) && keyCommitment(k.key) === h.commitment);
-  if (!next) return { type: 'break', kind: 'unknown_key', detail: `entries after seq ${seq} are under log key ${h.toKeyId}, which this keyring does not hold; verify with the current keyring` };
+  const next = [ring.current, ...ring.previous].find(
+    (k) => !k.key.equals(inForce.key) && keyCommitment(k.key) === h.commitment,
+  );
+  if (!next)
+    return {
+      type: 'break',
+      kind: 'unknown_key',
+      detail: `entries after seq ${seq} are under log key ${h.toKeyId}, which this keyring does not hold; verify with the current keyring`,
+    };
   if (!rec.handover || !macEquals(rec.handover, handoverMac(next.key, rec.canonical))) {
-    return { type: 'break', kind: 'forged', detail: `the log key rotation at seq ${seq} is not signed by the new key ${h.toKeyId}` };
+    return {
+      type: 'break',
+      kind: 'forged',
+      detail: `the log key rotation at seq ${seq} is not signed by the new key ${h.toKeyId}`,
+    };
   }
   return { type: 'switch', key: next };
 }

@@ -79,7 +79,13 @@ return {1, id}
 
 /** The log's Lua commands, registered on a client once. */
 export interface LogScripts {
-  cfLogAppend(chain: string, head: string, idemToday: string, idemYesterday: string, ...args: string[]): Promise<[number, ...string[]]>;
+  cfLogAppend(
+    chain: string,
+    head: string,
+    idemToday: string,
+    idemYesterday: string,
+    ...args: string[]
+  ): Promise<[number, ...string[]]>;
   cfLogHandover(chain: string, head: string, ...args: string[]): Promise<[number, ...string[]]>;
 }
 

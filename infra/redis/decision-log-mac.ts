@@ -23,7 +23,8 @@ export function macEquals(a: string, b: string): boolean {
 }
 
 /** Commitment to a log key (hex SHA-256, domain-separated): recorded under the old key at a handover. */
-export const keyCommitment = (key: Buffer): string => createHash('sha256').update('consentflow/log-key-commitment\0').update(key).digest('hex');
+export const keyCommitment = (key: Buffer): string =>
+  createHash('sha256').update('consentflow/log-key-commitment\0').update(key).digest('hex');
 
 /** The new key's MAC over a handover entry: proves the holder of the new key took over the chain at that entry. */
 export const handoverMac = (newKey: Buffer, canonical: string | Buffer): string =>

@@ -27,7 +27,18 @@ export interface DecisionLogDeps {
 
 /** The resolved options: the one place defaults are set. */
 export function decisionLogOptions(d: DecisionLogDeps) {
-  const logRing: KeyRing = { current: { id: d.logKeyId ?? fingerprintId('log', d.logKey), key: d.logKey }, previous: d.previousLogKeys ?? [] };
-  return { timeoutMs: 2_000, maxAttempts: 50, maxScriptBatch: 500, now: () => new Date(), ...d, keys: redisKeys(d.keyPrefix), logRing };
+  const logRing: KeyRing = {
+    current: { id: d.logKeyId ?? fingerprintId('log', d.logKey), key: d.logKey },
+    previous: d.previousLogKeys ?? [],
+  };
+  return {
+    timeoutMs: 2_000,
+    maxAttempts: 50,
+    maxScriptBatch: 500,
+    now: () => new Date(),
+    ...d,
+    keys: redisKeys(d.keyPrefix),
+    logRing,
+  };
 }
 export type DecisionLogOptions = ReturnType<typeof decisionLogOptions>;

@@ -17,9 +17,14 @@ export async function probeLogAppend(redis: Redis, keys: RedisKeys, partitions: 
   const mine = logKeyTag(ring.current.key);
   await Promise.all(
     Array.from({ length: partitions }, async (_, p) => {
-      const res = await redis.multi().hmget(keys.logHead(p), 'seq', 'hash', 'kid').set(probeKey(keys, p), Date.now(), 'PX', 60_000).exec();
+      const res = await redis
+        .multi()
+        .hmget(keys.logHead(p), 'seq', 'hash', 'kid')
+        .set(probeKey(keys, p), Date.now(), 'PX', 60_000)
+        .exec();
       const failed = res?.find(([err]) => err);
-      if (!res || failed) throw new Error(`partition ${p} refuses writes: ${failed?.[0]?.message ?? 'transaction aborted'}`);
+      if (!res || failed)
+        throw new Error(`partition ${p} refuses writes: ${failed?.[0]?.message ?? 'transaction aborted'}`);
       // A head without a key id predates them; the append accepts it, and so does the probe.
       const kid = (res[0]?.[1] as (string | null)[] | undefined)?.[2];
       if (kid && kid !== mine) throw keyRotatedError(ring, p, kid);

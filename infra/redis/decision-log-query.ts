@@ -34,7 +34,6 @@ export interface ExportOptions {
   readonly until?: Date;
 }
 
-
 const matches = (q: LogQuery, e: LogEntry): boolean => {
   const t = Date.parse(e.at);
   return (
@@ -52,12 +51,20 @@ const matches = (q: LogQuery, e: LogEntry): boolean => {
 
 function decode(partition: number, r: RawRecord): LogEntry {
   const d = decodeEntry(r.canonical, r.hash);
-  if (!d.ok) throw new LogEntryCorruptError(`decision log chain ${partition}, stream id ${r.streamId}: ${d.message}; run \`consentflow log verify\` to locate the damage`);
+  if (!d.ok)
+    throw new LogEntryCorruptError(
+      `decision log chain ${partition}, stream id ${r.streamId}: ${d.message}; run \`consentflow log verify\` to locate the damage`,
+    );
   return d.entry;
 }
 
 /** The matching entries of one chain in chain order: its sealed segments, then Redis. */
-async function* partitionEntries(o: DecisionLogOptions, p: number, q: LogQuery, afterSeq: number): AsyncGenerator<LogEntry> {
+async function* partitionEntries(
+  o: DecisionLogOptions,
+  p: number,
+  q: LogQuery,
+  afterSeq: number,
+): AsyncGenerator<LogEntry> {
   // Stream ids carry Redis's clock and `at` the writer's: read wider by the skew appends enforce, filter on `at`.
   const from = q.since ? q.since.getTime() - CLOCK_SKEW_MS : -Infinity;
   const to = q.until ? q.until.getTime() + CLOCK_SKEW_MS : Infinity;
@@ -99,7 +106,9 @@ function decodeCursor(s: string | undefined): Cursor {
 
 /** Merges the chains oldest first by (at, id); a subject filter reads only the subject's chain. */
 async function* merged(o: DecisionLogOptions, q: LogQuery, cursor: Cursor): AsyncGenerator<LogEntry> {
-  const parts = q.subjectRef ? [partitionOf(q.subjectRef, o.partitions)] : Array.from({ length: o.partitions }, (_, i) => i);
+  const parts = q.subjectRef
+    ? [partitionOf(q.subjectRef, o.partitions)]
+    : Array.from({ length: o.partitions }, (_, i) => i);
   const its = parts.map((p) => partitionEntries(o, p, q, cursor[String(p)] ?? 0));
   try {
     const heads = await Promise.all(its.map((it) => it.next()));
@@ -107,7 +116,15 @@ async function* merged(o: DecisionLogOptions, q: LogQuery, cursor: Cursor): Asyn
       let best = -1;
       heads.forEach((h, i) => {
         const b = heads[best];
-        if (!h.done && (best < 0 || !b || b.done || h.value.at < b.value.at || (h.value.at === b.value.at && h.value.id < b.value.id))) best = i;
+        if (
+          !h.done &&
+          (best < 0 ||
+            !b ||
+            b.done ||
+            h.value.at < b.value.at ||
+            (h.value.at === b.value.at && h.value.id < b.value.id))
+        )
+          best = i;
       });
       const h = heads[best];
       if (!h || h.done) return;
@@ -126,7 +143,12 @@ export function queryEntries(o: DecisionLogOptions, q: LogQuery): AsyncGenerator
 }
 
 /** One page of at most `limit` entries plus the cursor that resumes after it. */
-export async function queryPage(o: DecisionLogOptions, q: LogQuery, limit: number, cursor?: string): Promise<QueryPage> {
+export async function queryPage(
+  o: DecisionLogOptions,
+  q: LogQuery,
+  limit: number,
+  cursor?: string,
+): Promise<QueryPage> {
   const c = decodeCursor(cursor);
   const entries: LogEntry[] = [];
   let more = false;

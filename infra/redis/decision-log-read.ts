@@ -52,7 +52,13 @@ function toRecords(reply: unknown): RawRecord[] {
  * Pages of a chain stream from `start` to `end` (XRANGE ids, inclusive). The next page is requested before the
  * current one is handed out, so Redis and the caller work at the same time.
  */
-export async function* redisPages(redis: Redis, key: string, start = '-', end = '+', pageSize = PAGE_SIZE): AsyncGenerator<RawRecord[]> {
+export async function* redisPages(
+  redis: Redis,
+  key: string,
+  start = '-',
+  end = '+',
+  pageSize = PAGE_SIZE,
+): AsyncGenerator<RawRecord[]> {
   let next: Promise<unknown> | null = redis.xrange(key, start, end, 'COUNT', pageSize);
   while (next) {
     const page = toRecords(await next);
@@ -69,7 +75,8 @@ export async function* redisPages(redis: Redis, key: string, start = '-', end = 
 function toChainRecords(reply: unknown): ChainRecord[] {
   if (!Array.isArray(reply)) throw new TypeError('XRANGE reply is not an array');
   return reply.map((row: unknown) => {
-    if (!Array.isArray(row) || !Buffer.isBuffer(row[0]) || !Array.isArray(row[1])) throw new TypeError('XRANGE reply row is malformed');
+    if (!Array.isArray(row) || !Buffer.isBuffer(row[0]) || !Array.isArray(row[1]))
+      throw new TypeError('XRANGE reply row is malformed');
     const fields = row[1] as unknown[];
     let canonical: Buffer = Buffer.alloc(0);
     let hash = '';
@@ -77,8 +84,10 @@ function toChainRecords(reply: unknown): ChainRecord[] {
     for (let i = 0; i + 1 < fields.length; i += 2) {
       const [f, v] = [fields[i], fields[i + 1]];
       if (!Buffer.isBuffer(f) || !Buffer.isBuffer(v) || f.length !== 1) continue;
-      if (f[0] === 0x65) canonical = v; // 'e'
-      else if (f[0] === 0x68) hash = v.toString('latin1'); // 'h'
+      if (f[0] === 0x65)
+        canonical = v; // 'e'
+      else if (f[0] === 0x68)
+        hash = v.toString('latin1'); // 'h'
       else if (f[0] === 0x6e) handover = v.toString('latin1'); // 'n'
     }
     return { streamId: row[0].toString('latin1'), canonical, hash, ...(handover === undefined ? {} : { handover }) };
@@ -91,7 +100,8 @@ export async function* chainPages(redis: Redis, key: string, pageSize = PAGE_SIZ
   while (next) {
     const page = toChainRecords(await next);
     const last = page.at(-1);
-    next = page.length === pageSize && last ? redis.xrangeBuffer(key, `(${last.streamId}`, '+', 'COUNT', pageSize) : null;
+    next =
+      page.length === pageSize && last ? redis.xrangeBuffer(key, `(${last.streamId}`, '+', 'COUNT', pageSize) : null;
     next?.catch(() => undefined);
     if (page.length) yield page;
   }
@@ -114,7 +124,12 @@ export async function* segmentPages(file: string, pageSize = PAGE_SIZE): AsyncGe
       }
       const r = SegmentLine.safeParse(parsed);
       if (!r.success) throw new LogSegmentError(`segment ${file} has a line without id, e and h`);
-      page.push({ streamId: r.data.id, canonical: r.data.e, hash: r.data.h, ...(r.data.n === undefined ? {} : { handover: r.data.n }) });
+      page.push({
+        streamId: r.data.id,
+        canonical: r.data.e,
+        hash: r.data.h,
+        ...(r.data.n === undefined ? {} : { handover: r.data.n }),
+      });
       if (page.length >= pageSize) {
         yield page;
         page = [];
@@ -128,7 +143,8 @@ export async function* segmentPages(file: string, pageSize = PAGE_SIZE): AsyncGe
 }
 
 /** The segment line for a record: byte-exact canonical text, so the HMAC still checks after sealing. */
-export const segmentLine = (r: RawRecord): string => JSON.stringify({ id: r.streamId, e: r.canonical, h: r.hash, ...(r.handover === undefined ? {} : { n: r.handover }) });
+export const segmentLine = (r: RawRecord): string =>
+  JSON.stringify({ id: r.streamId, e: r.canonical, h: r.hash, ...(r.handover === undefined ? {} : { n: r.handover }) });
 
 /** Milliseconds part of a stream id. */
 export const streamMs = (id: string): number => Number(id.slice(0, id.indexOf('-')));

@@ -21,7 +21,13 @@ export interface SealResult {
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /** Writes one chain's entries older than `endId` to a gzip segment, verifying them on the way; null if none. */
-async function sealPartition(o: DecisionLogOptions, p: number, after: { seq: number; hash: string }, endId: string, now: Date): Promise<SegmentInfo | null> {
+async function sealPartition(
+  o: DecisionLogOptions,
+  p: number,
+  after: { seq: number; hash: string },
+  endId: string,
+  now: Date,
+): Promise<SegmentInfo | null> {
   const checker = new ChainChecker(p, o.logRing, null);
   checker.expect = after.seq + 1;
   checker.prev = after.hash;
@@ -46,7 +52,9 @@ async function sealPartition(o: DecisionLogOptions, p: number, after: { seq: num
   await pipeline(Readable.from(lines()), createGzip(), createWriteStream(tmp, { mode: PRIVATE_FILE_MODE }));
   if (!checker.settled) {
     await rm(tmp, { force: true });
-    throw new LogSealError(`chain ${p} does not verify at seq ${checker.broken?.seq ?? checker.expect} (${checker.broken?.kind ?? 'unclassified'}); run \`consentflow log verify\` and resolve it before sealing`);
+    throw new LogSealError(
+      `chain ${p} does not verify at seq ${checker.broken?.seq ?? checker.expect} (${checker.broken?.kind ?? 'unclassified'}); run \`consentflow log verify\` and resolve it before sealing`,
+    );
   }
   if (!first || !last) {
     await rm(tmp, { force: true });
@@ -59,9 +67,18 @@ async function sealPartition(o: DecisionLogOptions, p: number, after: { seq: num
   const dh = await open(dirname(join(segmentsDir(o.dataDir), file)), 'r');
   await dh.sync().finally(() => dh.close());
   return {
-    partition: p, file, firstSeq: after.seq + 1, lastSeq: checker.expect - 1, prevHash: after.hash, lastHash: checker.prev,
-    lastStreamId: last.streamId, fromMs: streamMs(first.streamId), toMs: streamMs(last.streamId), count,
-    sha256: await fileSha256(join(segmentsDir(o.dataDir), file)), sealedAt: now.toISOString(),
+    partition: p,
+    file,
+    firstSeq: after.seq + 1,
+    lastSeq: checker.expect - 1,
+    prevHash: after.hash,
+    lastHash: checker.prev,
+    lastStreamId: last.streamId,
+    fromMs: streamMs(first.streamId),
+    toMs: streamMs(last.streamId),
+    count,
+    sha256: await fileSha256(join(segmentsDir(o.dataDir), file)),
+    sealedAt: now.toISOString(),
   };
 }
 
@@ -71,13 +88,20 @@ async function sealPartition(o: DecisionLogOptions, p: number, after: { seq: num
  */
 export async function sealBefore(o: DecisionLogOptions, before: Date): Promise<SealResult> {
   const now = o.now();
-  if (before.getTime() > now.getTime()) throw new LogSealError(`cannot seal up to ${before.toISOString()}: only closed periods (before now) can be sealed`);
+  if (before.getTime() > now.getTime())
+    throw new LogSealError(`cannot seal up to ${before.toISOString()}: only closed periods (before now) can be sealed`);
   return withSealLock(o, async () => {
     const manifest = await readManifest(o.dataDir, o.logRing);
     const sealed: SegmentInfo[] = [];
     for (let p = 0; p < o.partitions; p++) {
       const prior = manifest.filter((s) => s.partition === p).at(-1);
-      const seg = await sealPartition(o, p, prior ? { seq: prior.lastSeq, hash: prior.lastHash } : { seq: 0, hash: GENESIS_HASH }, String(before.getTime() - 1), now);
+      const seg = await sealPartition(
+        o,
+        p,
+        prior ? { seq: prior.lastSeq, hash: prior.lastHash } : { seq: 0, hash: GENESIS_HASH },
+        String(before.getTime() - 1),
+        now,
+      );
       if (seg) sealed.push(seg);
     }
     if (sealed.length === 0) return { segments: [], trimmed: 0 };
@@ -85,7 +109,15 @@ export async function sealBefore(o: DecisionLogOptions, before: Date): Promise<S
     let trimmed = 0;
     for (const s of sealed) {
       const [ms, n] = s.lastStreamId.split('-');
-      await o.redis.hset(o.keys.logSealed(s.partition), 'seq', String(s.lastSeq), 'hash', s.lastHash, 'streamId', s.lastStreamId);
+      await o.redis.hset(
+        o.keys.logSealed(s.partition),
+        'seq',
+        String(s.lastSeq),
+        'hash',
+        s.lastHash,
+        'streamId',
+        s.lastStreamId,
+      );
       // MINID keeps ids >= the one after the last sealed entry, so entries appended meanwhile are never trimmed.
       trimmed += await o.redis.xtrim(o.keys.logChain(s.partition), 'MINID', `${ms}-${BigInt(n ?? '0') + 1n}`);
     }
@@ -96,7 +128,8 @@ export async function sealBefore(o: DecisionLogOptions, before: Date): Promise<S
 /** Runs `f` holding the seal lock, which guards the segment files and their signed manifest. */
 export async function withSealLock<T>(o: DecisionLogOptions, f: () => Promise<T>): Promise<T> {
   const token = `${process.pid}-${o.now().getTime()}-${Math.random()}`;
-  if ((await o.redis.set(o.keys.logSealLock(), token, 'PX', 600_000, 'NX')) !== 'OK') throw new LogSealError('another process is sealing the decision log; try again when it has finished');
+  if ((await o.redis.set(o.keys.logSealLock(), token, 'PX', 600_000, 'NX')) !== 'OK')
+    throw new LogSealError('another process is sealing the decision log; try again when it has finished');
   try {
     return await f();
   } finally {

@@ -39,10 +39,16 @@ const Manifest = z.object({ version: z.literal(1), segments: z.array(SegmentInfo
 type Manifest = z.infer<typeof Manifest>;
 
 /** Signed record of heads seen by a successful verify: kept outside Redis, it exposes a later truncation. */
-const Witness = z.object({ version: z.literal(1), at: z.iso.datetime(), heads: z.record(z.string().regex(/^\d+$/), z.object({ seq: z.number().int().min(0), hash: Hash })), mac: Hash });
+const Witness = z.object({
+  version: z.literal(1),
+  at: z.iso.datetime(),
+  heads: z.record(z.string().regex(/^\d+$/), z.object({ seq: z.number().int().min(0), hash: Hash })),
+  mac: Hash,
+});
 export type WitnessHeads = Record<string, { seq: number; hash: string }>;
 
-const manifestMac = (key: Buffer, segments: SegmentInfo[]): string => logMac(key, `manifest|${JSON.stringify(segments)}`);
+const manifestMac = (key: Buffer, segments: SegmentInfo[]): string =>
+  logMac(key, `manifest|${JSON.stringify(segments)}`);
 const witnessMac = (key: Buffer, at: string, heads: WitnessHeads): string =>
   logMac(key, `witness|${at}|${JSON.stringify(Object.entries(heads).sort(([a], [b]) => Number(a) - Number(b)))}`);
 
@@ -76,8 +82,13 @@ export async function writeDurably(file: string, data: string | Buffer): Promise
 function checkSigned(file: string, ring: KeyRing, mac: string, macUnder: (key: Buffer) => string): void {
   if (macEquals(mac, macUnder(ring.current.key))) return;
   const older = ring.previous.find((k) => macEquals(mac, macUnder(k.key)));
-  if (older) throw new LogSegmentError(`${file} is still signed under the replaced log key ${older.id}; run \`consentflow keys rotate log\` to finish the rotation`);
-  throw new LogSegmentError(`${file} was altered: its MAC does not match (forged), or it was signed under a newer log key than this process holds (restart it with the current keyring)`);
+  if (older)
+    throw new LogSegmentError(
+      `${file} is still signed under the replaced log key ${older.id}; run \`consentflow keys rotate log\` to finish the rotation`,
+    );
+  throw new LogSegmentError(
+    `${file} was altered: its MAC does not match (forged), or it was signed under a newer log key than this process holds (restart it with the current keyring)`,
+  );
 }
 
 /** The sealed segments (empty when nothing was sealed); throws LogSegmentError if the manifest was altered. */
@@ -114,7 +125,10 @@ export async function readWitness(dataDir: string, ring: KeyRing): Promise<Witne
  */
 export async function resignUnderCurrent(dataDir: string, ring: KeyRing): Promise<void> {
   const anyKey = (file: string, mac: string, macUnder: (key: Buffer) => string): void => {
-    if (![ring.current, ...ring.previous].some((k) => macEquals(mac, macUnder(k.key)))) throw new LogSegmentError(`${file} was altered: its MAC does not match any log key (forged); restore it before rotating`);
+    if (![ring.current, ...ring.previous].some((k) => macEquals(mac, macUnder(k.key))))
+      throw new LogSegmentError(
+        `${file} was altered: its MAC does not match any log key (forged); restore it before rotating`,
+      );
   };
   const mFile = join(segmentsDir(dataDir), 'manifest.json');
   const m = await readJson(mFile);

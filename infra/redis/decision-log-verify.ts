@@ -6,7 +6,15 @@ import type { DecisionLogOptions } from './decision-log-options.js';
 import { LogSegmentError } from './decision-log-errors.js';
 import { chainPages, segmentPages, type ChainRecord } from './decision-log-read.js';
 import { removedRanges, type RemovedRange } from './decision-log-retention.js';
-import { fileSha256, readManifest, readWitness, segmentsDir, writeWitness, type SegmentInfo, type WitnessHeads } from './decision-log-segments.js';
+import {
+  fileSha256,
+  readManifest,
+  readWitness,
+  segmentsDir,
+  writeWitness,
+  type SegmentInfo,
+  type WitnessHeads,
+} from './decision-log-segments.js';
 
 /** Progress of a verify run, reported after every page. */
 export interface VerifyProgress {
@@ -50,31 +58,56 @@ function skipRemoved(checker: ChainChecker, segments: SegmentInfo[]): SegmentInf
   const removed = kept < 0 ? segments : segments.slice(0, kept);
   const rest = kept < 0 ? [] : segments.slice(kept);
   const late = rest.find((s) => s.removedAt !== undefined);
-  if (late) return checker.missing(late.firstSeq, `segment ${late.file} (seq ${late.firstSeq}..${late.lastSeq}) is marked removed by retention after a kept segment; retention only removes a chain's oldest segments, so the manifest was altered`);
+  if (late)
+    return checker.missing(
+      late.firstSeq,
+      `segment ${late.file} (seq ${late.firstSeq}..${late.lastSeq}) is marked removed by retention after a kept segment; retention only removes a chain's oldest segments, so the manifest was altered`,
+    );
   for (const s of removed) {
-    if (s.firstSeq !== checker.expect || s.prevHash !== checker.prev) return checker.missing(checker.expect, `the removed segment ${s.file} does not follow seq ${checker.expect - 1} in the manifest`);
+    if (s.firstSeq !== checker.expect || s.prevHash !== checker.prev)
+      return checker.missing(
+        checker.expect,
+        `the removed segment ${s.file} does not follow seq ${checker.expect - 1} in the manifest`,
+      );
     checker.expect = s.lastSeq + 1;
     checker.prev = s.lastHash;
   }
   return rest;
 }
 
-async function checkSegments(o: DecisionLogOptions, checker: ChainChecker, all: SegmentInfo[], feed: Feed): Promise<boolean> {
+async function checkSegments(
+  o: DecisionLogOptions,
+  checker: ChainChecker,
+  all: SegmentInfo[],
+  feed: Feed,
+): Promise<boolean> {
   const segments = skipRemoved(checker, all);
   if (segments === false) return false;
   for (const seg of segments) {
     const file = join(segmentsDir(o.dataDir), seg.file);
-    if (seg.firstSeq !== checker.expect) return checker.missing(checker.expect, `seq ${checker.expect}..${seg.firstSeq - 1} is in no segment`);
-    if (!existsSync(file)) return checker.missing(seg.firstSeq, `segment ${seg.file} (seq ${seg.firstSeq}..${seg.lastSeq}) is missing`);
+    if (seg.firstSeq !== checker.expect)
+      return checker.missing(checker.expect, `seq ${checker.expect}..${seg.firstSeq - 1} is in no segment`);
+    if (!existsSync(file))
+      return checker.missing(seg.firstSeq, `segment ${seg.file} (seq ${seg.firstSeq}..${seg.lastSeq}) is missing`);
     const shaOk = (await fileSha256(file)) === seg.sha256;
     for await (const page of segmentPages(file)) if (!feed(page)) return false;
-    if (checker.expect !== seg.lastSeq + 1) return checker.missing(checker.expect, `segment ${seg.file} ends before seq ${seg.lastSeq}`);
-    if (!shaOk) throw new LogSegmentError(`segment ${seg.file} differs from its manifest checksum although its entries verify; restore it from backup`);
+    if (checker.expect !== seg.lastSeq + 1)
+      return checker.missing(checker.expect, `segment ${seg.file} ends before seq ${seg.lastSeq}`);
+    if (!shaOk)
+      throw new LogSegmentError(
+        `segment ${seg.file} differs from its manifest checksum although its entries verify; restore it from backup`,
+      );
   }
   return true;
 }
 
-async function verifyPartition(o: DecisionLogOptions, partition: number, segments: SegmentInfo[], witness: WitnessHeads | null, tick: (n: number) => void) {
+async function verifyPartition(
+  o: DecisionLogOptions,
+  partition: number,
+  segments: SegmentInfo[],
+  witness: WitnessHeads | null,
+  tick: (n: number) => void,
+) {
   const checker = new ChainChecker(partition, o.logRing, witness?.[String(partition)] ?? null);
   const feed: Feed = (page, skipUpTo = 0) => {
     let go = true;
@@ -92,10 +125,14 @@ async function verifyPartition(o: DecisionLogOptions, partition: number, segment
 
 /** Verifies every chain from its first sealed segment through Redis to its head, a few chains at a time. */
 export async function verifyLog(o: DecisionLogOptions, options: VerifyOptions): Promise<VerifyReport> {
-  const [manifest, witness] = await Promise.all([readManifest(o.dataDir, o.logRing), readWitness(o.dataDir, o.logRing)]);
+  const [manifest, witness] = await Promise.all([
+    readManifest(o.dataDir, o.logRing),
+    readWitness(o.dataDir, o.logRing),
+  ]);
   const parts = Array.from({ length: o.partitions }, (_, i) => i);
   const lens = await Promise.all(parts.map((p) => o.redis.xlen(o.keys.logChain(p))));
-  const total = lens.reduce((a, b) => a + b, 0) + manifest.reduce((a, s) => a + (s.removedAt === undefined ? s.count : 0), 0);
+  const total =
+    lens.reduce((a, b) => a + b, 0) + manifest.reduce((a, s) => a + (s.removedAt === undefined ? s.count : 0), 0);
   let checked = 0;
   const tick = (n: number) => {
     checked += n;
@@ -107,7 +144,13 @@ export async function verifyLog(o: DecisionLogOptions, options: VerifyOptions): 
   await Promise.all(
     Array.from({ length: Math.min(4, parts.length) }, async () => {
       for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
-        results[p] = await verifyPartition(o, p, manifest.filter((s) => s.partition === p), witness, tick);
+        results[p] = await verifyPartition(
+          o,
+          p,
+          manifest.filter((s) => s.partition === p),
+          witness,
+          tick,
+        );
       }
     }),
   );
@@ -118,5 +161,13 @@ export async function verifyLog(o: DecisionLogOptions, options: VerifyOptions): 
     await writeWitness(o.dataDir, o.logKey, heads, o.now());
   }
   const kept = manifest.filter((s) => s.removedAt === undefined).length;
-  return { ok, entries: checked, partitions: o.partitions, segments: kept, breaks, witnessed: ok && !!options.recordWitness, removed: removedRanges(manifest) };
+  return {
+    ok,
+    entries: checked,
+    partitions: o.partitions,
+    segments: kept,
+    breaks,
+    witnessed: ok && !!options.recordWitness,
+    removed: removedRanges(manifest),
+  };
 }

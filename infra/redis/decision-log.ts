@@ -10,7 +10,14 @@ import { chainKeyIds, handOverAll, type HandoverResult } from './decision-log-ha
 import { entryHash, headMac } from './decision-log-mac.js';
 import { logScripts, type LogScripts } from './decision-log-lua.js';
 import { CLOCK_SKEW_MS, redisPages, type RawRecord } from './decision-log-read.js';
-import { queryEntries, queryPage, exportEntries, type ExportOptions, type LogQuery, type QueryPage } from './decision-log-query.js';
+import {
+  queryEntries,
+  queryPage,
+  exportEntries,
+  type ExportOptions,
+  type LogQuery,
+  type QueryPage,
+} from './decision-log-query.js';
 import { probeLogAppend } from './decision-log-probe.js';
 import { sealBefore, type SealResult } from './decision-log-seal.js';
 import { heldBefore, removeSegments, segmentsPastRetention } from './decision-log-retention.js';
@@ -34,7 +41,13 @@ const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 type PendingEntry = ParsedLogEntryInput & { id: string; at: string; idem: string };
 
-const Head = z.tuple([z.string().regex(/^\d+$/).nullable(), z.string().regex(/^[0-9a-f]{64}$/).nullable()]);
+const Head = z.tuple([
+  z.string().regex(/^\d+$/).nullable(),
+  z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
+]);
 type ChainHead = { seq: number; hash: string };
 
 /** The tamper-evident decision log: hash-chained Redis streams, one per partition, plus sealed segment files. */
@@ -53,7 +66,15 @@ export class DecisionLog {
   /** A log wired from the parsed configuration. */
   static fromConfig(config: AppConfig, redis: Redis): DecisionLog {
     const ring = config.secrets.rings.log;
-    return new DecisionLog({ redis, keyPrefix: config.redisKeyPrefix, logKey: ring.current.key, logKeyId: ring.current.id, previousLogKeys: ring.previous, partitions: config.logPartitions, dataDir: config.dataDir });
+    return new DecisionLog({
+      redis,
+      keyPrefix: config.redisKeyPrefix,
+      logKey: ring.current.key,
+      logKeyId: ring.current.id,
+      previousLogKeys: ring.previous,
+      partitions: config.logPartitions,
+      dataDir: config.dataDir,
+    });
   }
 
   get keys(): RedisKeys {
@@ -73,7 +94,10 @@ export class DecisionLog {
   async appendBatch(inputs: readonly LogEntryInput[], opts: AppendOptions = {}): Promise<LogEntry[]> {
     const parsed = inputs.map((input, i) => {
       const r = LogEntryInput.safeParse(input);
-      if (!r.success) throw new LogEntryInvalidError(`decision log entry ${i} is invalid: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+      if (!r.success)
+        throw new LogEntryInvalidError(
+          `decision log entry ${i} is invalid: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+        );
       const at = r.data.at ?? this.opts.now().toISOString();
       return { ...r.data, id: r.data.id ?? this.newId(Date.parse(at)), at, idem: opts.idempotencyKeys?.[i] ?? '' };
     });
@@ -88,7 +112,13 @@ export class DecisionLog {
       [...groups].map(async ([part, idx]) => {
         for (let i = 0; i < idx.length; i += this.opts.maxScriptBatch) {
           const slice = idx.slice(i, i + this.opts.maxScriptBatch);
-          const written = await this.serial(part, () => this.appendToPartition(part, slice.map((j) => parsed[j]!), deadline));
+          const written = await this.serial(part, () =>
+            this.appendToPartition(
+              part,
+              slice.map((j) => parsed[j]!),
+              deadline,
+            ),
+          );
           slice.forEach((j, k) => (out[j] = written[k]!));
         }
       }),
@@ -99,14 +129,20 @@ export class DecisionLog {
   // Appends from one process to one partition queue up locally, so only other processes cause CAS conflicts.
   private serial<T>(partition: number, f: () => Promise<T>): Promise<T> {
     const run = (this.queues.get(partition) ?? Promise.resolve()).then(f, f);
-    this.queues.set(partition, run.catch(() => undefined));
+    this.queues.set(
+      partition,
+      run.catch(() => undefined),
+    );
     return run;
   }
 
   private async appendToPartition(partition: number, all: PendingEntry[], deadline: number): Promise<LogEntry[]> {
     const { chain, headKey } = { chain: this.keys.logChain(partition), headKey: this.keys.logHead(partition) };
     const dayMs = Date.parse(all[0]!.at);
-    const idem = [this.keys.logIdempotency(partition, utcDay(dayMs)), this.keys.logIdempotency(partition, utcDay(dayMs - 86_400_000))] as const;
+    const idem = [
+      this.keys.logIdempotency(partition, utcDay(dayMs)),
+      this.keys.logIdempotency(partition, utcDay(dayMs - 86_400_000)),
+    ] as const;
     const out = new Array<LogEntry>(all.length);
     let todo = all.map((item, i) => ({ item, i }));
     let head = this.heads.get(partition) ?? (await this.readHead(partition, deadline));
@@ -125,9 +161,28 @@ export class DecisionLog {
       }
       const mac = headMac(this.opts.logKey, partition, prev.seq, prev.hash);
       const times = todo.map((x) => Date.parse(x.item.at));
-      const clock = [String(Math.min(...times)), String(Math.max(...times)), String(CLOCK_SKEW_MS), String(IDEMPOTENCY_TTL_S)];
+      const clock = [
+        String(Math.min(...times)),
+        String(Math.max(...times)),
+        String(CLOCK_SKEW_MS),
+        String(IDEMPOTENCY_TTL_S),
+      ];
       const kid = logKeyTag(this.opts.logKey);
-      const res = await this.call(deadline, () => this.redis.cfLogAppend(chain, headKey, ...idem, String(head.seq), head.hash, String(prev.seq), prev.hash, mac, ...clock, kid, ...args));
+      const res = await this.call(deadline, () =>
+        this.redis.cfLogAppend(
+          chain,
+          headKey,
+          ...idem,
+          String(head.seq),
+          head.hash,
+          String(prev.seq),
+          prev.hash,
+          mac,
+          ...clock,
+          kid,
+          ...args,
+        ),
+      );
       if (res[0] === 1) {
         this.heads.set(partition, prev);
         todo.forEach(({ i }, k) => (out[i] = entries[k]!));
@@ -137,21 +192,28 @@ export class DecisionLog {
         // Already logged by an earlier attempt: hand back the stored entries and append only the rest.
         const dup = new Map<number, string>();
         for (let k = 1; k + 1 < res.length; k += 2) dup.set(Number(res[k]), String(res[k + 1]));
-        for (const [k, streamId] of dup) out[todo[k]!.i] = await this.call(deadline, () => this.storedEntry(chain, streamId));
+        for (const [k, streamId] of dup)
+          out[todo[k]!.i] = await this.call(deadline, () => this.storedEntry(chain, streamId));
         todo = todo.filter((_, k) => !dup.has(k));
         if (todo.length === 0) return out;
         continue;
       }
       if (res[0] === 4) throw keyRotatedError(this.opts.logRing, partition, String(res[1]));
       if (res[0] === 2) {
-        throw new DecisionLogUnavailableError('clock_skew', `entry time differs from the Redis clock (${new Date(Number(res[1])).toISOString()}) by more than ${CLOCK_SKEW_MS / 60_000} minutes; fix this host's clock (NTP); nothing may be sent`);
+        throw new DecisionLogUnavailableError(
+          'clock_skew',
+          `entry time differs from the Redis clock (${new Date(Number(res[1])).toISOString()}) by more than ${CLOCK_SKEW_MS / 60_000} minutes; fix this host's clock (NTP); nothing may be sent`,
+        );
       }
       // Another writer moved the head: rehash against the head the script saw.
       head = { seq: Number(res[1]), hash: String(res[2]) };
       this.heads.set(partition, head);
       if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * attempt));
     }
-    throw new DecisionLogUnavailableError('conflict', `decision log partition ${partition}: head kept moving after ${this.opts.maxAttempts} attempts; nothing may be sent`);
+    throw new DecisionLogUnavailableError(
+      'conflict',
+      `decision log partition ${partition}: head kept moving after ${this.opts.maxAttempts} attempts; nothing may be sent`,
+    );
   }
 
   /** Hands every chain over to the current log key with a signed rotation entry; see decision-log-handover.ts. */
@@ -168,7 +230,10 @@ export class DecisionLog {
     let rec: RawRecord | undefined;
     for await (const page of redisPages(this.redis, chain, streamId, streamId, 1)) rec ??= page[0];
     const decoded = rec ? decodeEntry(rec.canonical, rec.hash) : undefined;
-    if (!decoded?.ok) throw new Error(`decision log entry ${streamId} of ${chain}, appended by an earlier attempt, is no longer readable in Redis`);
+    if (!decoded?.ok)
+      throw new Error(
+        `decision log entry ${streamId} of ${chain}, appended by an earlier attempt, is no longer readable in Redis`,
+      );
     return decoded.entry;
   }
 
@@ -181,16 +246,33 @@ export class DecisionLog {
   // Every Redis call races the deadline, because an offline client queues commands instead of failing.
   private async call<T>(deadline: number, f: () => Promise<T>): Promise<T> {
     const left = deadline - Date.now();
-    if (left <= 0) throw new DecisionLogUnavailableError('timeout', `decision log append timed out after ${this.opts.timeoutMs} ms; nothing may be sent`);
+    if (left <= 0)
+      throw new DecisionLogUnavailableError(
+        'timeout',
+        `decision log append timed out after ${this.opts.timeoutMs} ms; nothing may be sent`,
+      );
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DecisionLogUnavailableError('timeout', `decision log append timed out after ${this.opts.timeoutMs} ms; nothing may be sent`)), left);
+      timer = setTimeout(
+        () =>
+          reject(
+            new DecisionLogUnavailableError(
+              'timeout',
+              `decision log append timed out after ${this.opts.timeoutMs} ms; nothing may be sent`,
+            ),
+          ),
+        left,
+      );
     });
     try {
       return await Promise.race([f(), timeout]);
     } catch (e) {
       if (e instanceof DecisionLogUnavailableError) throw e;
-      throw new DecisionLogUnavailableError('redis', `decision log append failed: ${(e as Error).message}; nothing may be sent`, { cause: e });
+      throw new DecisionLogUnavailableError(
+        'redis',
+        `decision log append failed: ${(e as Error).message}; nothing may be sent`,
+        { cause: e },
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -232,7 +314,10 @@ export class DecisionLog {
   }
 
   /** Deletes sealed segments (oldest first, each verified), keeping their hashes in the manifest; see decision-log-retention.ts. */
-  removeSegments(files: readonly string[], beforeRemoval?: (segments: SegmentInfo[]) => Promise<void>): Promise<SegmentInfo[]> {
+  removeSegments(
+    files: readonly string[],
+    beforeRemoval?: (segments: SegmentInfo[]) => Promise<void>,
+  ): Promise<SegmentInfo[]> {
     return removeSegments(this.opts, files, beforeRemoval);
   }
 

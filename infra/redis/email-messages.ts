@@ -22,7 +22,12 @@ export class EmailMessages {
 
   /** Remembers the send of a Message-ID; written before the message is handed to SMTP. */
   async remember(messageId: string, rec: SentMessageRecord): Promise<void> {
-    await this.redis.set(this.keys.emailMessage(keyPart(messageId)), JSON.stringify(SentMessageRecord.parse(rec)), 'EX', TTL_SECONDS);
+    await this.redis.set(
+      this.keys.emailMessage(keyPart(messageId)),
+      JSON.stringify(SentMessageRecord.parse(rec)),
+      'EX',
+      TTL_SECONDS,
+    );
   }
 
   /** The send a Message-ID belongs to, or undefined for one this deployment never sent (or forgot). */

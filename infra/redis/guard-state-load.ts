@@ -9,7 +9,8 @@ export function unavailableState(reason: string): GuardState {
   return { consent: {}, suppressions: [], erased: false, personalisation: 'off', loadError: reason };
 }
 
-const guardKeys = (keys: RedisKeys, ref: SubjectRef) => [keys.consentState(ref), keys.suppression(ref), keys.erased(ref), keys.flags(ref), keys.epoch(ref)] as const;
+const guardKeys = (keys: RedisKeys, ref: SubjectRef) =>
+  [keys.consentState(ref), keys.suppression(ref), keys.erased(ref), keys.flags(ref), keys.epoch(ref)] as const;
 
 function pairs(flat: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -21,7 +22,9 @@ function pairs(flat: readonly string[]): Record<string, string> {
 export function parseGuardReply(reply: unknown): GuardState {
   try {
     const [consentFlat, suppressionFlat, erased, [flag, birthYear], epoch] = reply as GuardLoadReply;
-    const consent = ConsentProjection.safeParse(Object.fromEntries(Object.entries(pairs(consentFlat)).map(([k, v]) => [k, JSON.parse(v)])));
+    const consent = ConsentProjection.safeParse(
+      Object.fromEntries(Object.entries(pairs(consentFlat)).map(([k, v]) => [k, JSON.parse(v)])),
+    );
     if (!consent.success) return unavailableState('consent projection failed validation');
     const suppressions = Object.values(pairs(suppressionFlat)).map((v) => Suppression.safeParse(JSON.parse(v)));
     if (suppressions.some((s) => !s.success)) return unavailableState('suppression record failed validation');
@@ -54,7 +57,12 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 const describe = (e: unknown) => `store error: ${e instanceof Error ? e.message : String(e)}`;
 
 /** Loads one subject's guard state in one round trip; never throws. */
-export async function loadOne(redis: ReturnType<typeof withConsentScripts>, keys: RedisKeys, ref: SubjectRef, timeoutMs: number): Promise<GuardState> {
+export async function loadOne(
+  redis: ReturnType<typeof withConsentScripts>,
+  keys: RedisKeys,
+  ref: SubjectRef,
+  timeoutMs: number,
+): Promise<GuardState> {
   try {
     const reply = await withTimeout(redis.cfGuardLoad(...guardKeys(keys, ref)), timeoutMs);
     return parseGuardReply(reply);
@@ -74,7 +82,9 @@ export async function loadMany(
   for (let i = 0; i < refs.length; i += opts.batch) {
     const chunk = refs.slice(i, i + opts.batch);
     // One command per subject, sent together: the client pipelines them (per node, in a cluster).
-    const replies = chunk.map((ref) => redis.cfGuardLoad(...guardKeys(keys, ref)).then(parseGuardReply, (e: unknown) => unavailableState(describe(e))));
+    const replies = chunk.map((ref) =>
+      redis.cfGuardLoad(...guardKeys(keys, ref)).then(parseGuardReply, (e: unknown) => unavailableState(describe(e))),
+    );
     try {
       out.push(...(await withTimeout(Promise.all(replies), opts.timeoutMs)));
     } catch (e) {
@@ -122,7 +132,19 @@ export async function loadManyWith(
   for (let i = 0; i < refs.length; i += opts.batch) {
     const chunk = refs.slice(i, i + opts.batch);
     const replies = await withTimeout(
-      Promise.all(chunk.map((ref) => (cap ? redis.cfGuardLoadCap(...guardKeys(keys, ref), extraKey(ref), cap.key(ref), String(cap.sinceMs), cap.member) : redis.cfGuardLoadWith(...guardKeys(keys, ref), extraKey(ref))))),
+      Promise.all(
+        chunk.map((ref) =>
+          cap
+            ? redis.cfGuardLoadCap(
+                ...guardKeys(keys, ref),
+                extraKey(ref),
+                cap.key(ref),
+                String(cap.sinceMs),
+                cap.member,
+              )
+            : redis.cfGuardLoadWith(...guardKeys(keys, ref), extraKey(ref)),
+        ),
+      ),
       opts.timeoutMs,
     );
     for (const reply of replies) {
@@ -135,7 +157,11 @@ export async function loadManyWith(
       // An unreadable window fails closed: counted as full, so the guard's allow becomes a capped denial.
       const [, , , , , , counted, score] = reply as unknown[];
       const used = typeof counted === 'number' ? counted : Number.POSITIVE_INFINITY;
-      out.push({ state, extra, capWindow: { used, held: typeof score === 'string' && score !== '' && Number(score) > cap.sinceMs } });
+      out.push({
+        state,
+        extra,
+        capWindow: { used, held: typeof score === 'string' && score !== '' && Number(score) > cap.sinceMs },
+      });
     }
   }
   return out;

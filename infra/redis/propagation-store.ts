@@ -15,7 +15,11 @@ export class PropagationStore {
 
   /** Writes the status of one change at one processor (last write wins; attempts only grow). */
   async put(ref: SubjectRef, record: PropagationRecord): Promise<void> {
-    await this.redis.hset(this.key(ref), `${record.changeId}|${record.processor}`, JSON.stringify(PropagationRecord.parse(record)));
+    await this.redis.hset(
+      this.key(ref),
+      `${record.changeId}|${record.processor}`,
+      JSON.stringify(PropagationRecord.parse(record)),
+    );
   }
 
   /** One record, if present. */

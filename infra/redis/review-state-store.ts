@@ -13,7 +13,11 @@ const Progress = z.object({
   logCursor: z.string().nullable(),
   subjectCursor: z.string(),
   baselineDays: z.number().int().min(0),
-  consent: z.object({ pendingDoubleOptIns: z.number().int(), subjectsScanned: z.number().int(), noticeVersionsInConsents: z.record(z.string(), z.number().int()) }),
+  consent: z.object({
+    pendingDoubleOptIns: z.number().int(),
+    subjectsScanned: z.number().int(),
+    noticeVersionsInConsents: z.record(z.string(), z.number().int()),
+  }),
   logEntryId: z.string().nullable(),
   generatedAt: z.string().nullable(),
 });
@@ -29,7 +33,12 @@ export interface ParkedReview {
 // The accumulator's state is its own JSON; only its shape markers are checked here, the domain owns the rest.
 const Parked = z.object({
   progress: Progress,
-  state: z.looseObject({ sinceMs: z.number(), untilMs: z.number(), entries: z.number(), pending: z.array(z.unknown()) }),
+  state: z.looseObject({
+    sinceMs: z.number(),
+    untilMs: z.number(),
+    entries: z.number(),
+    pending: z.array(z.unknown()),
+  }),
 });
 
 /** Parked review data failed its schema: written by something else, or damaged. */
@@ -69,13 +78,22 @@ export class ReviewStateStore {
       throw new ReviewStateCorruptError(`parked state of review ${id} is not JSON; start the review again`);
     }
     const r = Parked.safeParse(json);
-    if (!r.success) throw new ReviewStateCorruptError(`parked state of review ${id} failed validation; start the review again`);
+    if (!r.success)
+      throw new ReviewStateCorruptError(`parked state of review ${id} failed validation; start the review again`);
     return r.data as unknown as ParkedReview;
   }
 
   /** Writes `next` only if the stored page count is still `expectedPage` (null: only if nothing is stored); false if another attempt moved on. */
   async save(id: string, expectedPage: number | null, next: ParkedReview): Promise<boolean> {
-    const n = await this.redis.eval(CAS, 1, this.key(id), expectedPage === null ? '' : String(expectedPage), String(next.progress.page), JSON.stringify(next), String(this.ttlMs));
+    const n = await this.redis.eval(
+      CAS,
+      1,
+      this.key(id),
+      expectedPage === null ? '' : String(expectedPage),
+      String(next.progress.page),
+      JSON.stringify(next),
+      String(this.ttlMs),
+    );
     return n === 1;
   }
 

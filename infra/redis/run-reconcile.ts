@@ -1,5 +1,11 @@
 import type { SubjectRef } from '../../domain/ids.js';
-import { ENROL_STEP, JOURNEY_END_STEP, journeyWorkflowId, type MemberStatus, type RunReconciliation } from '../../domain/run.js';
+import {
+  ENROL_STEP,
+  JOURNEY_END_STEP,
+  journeyWorkflowId,
+  type MemberStatus,
+  type RunReconciliation,
+} from '../../domain/run.js';
 import { terminalFor, type LedgerRecord, type SendLedger } from './send-ledger.js';
 import type { RunRecord, RunStore } from './run-store.js';
 
@@ -29,7 +35,12 @@ function journeyStatus(run: RunRecord, enrol: LedgerRecord | undefined, end: Led
  * and the members with none (pending while the run works, unaccounted once it has ended). `visit` sees each
  * member's status, for a sweep that schedules the pending ones again.
  */
-export async function reconcileRun(runs: RunStore, ledger: SendLedger, run: RunRecord, visit?: (ref: SubjectRef, s: MemberStatus, rec: LedgerRecord | undefined) => void): Promise<RunReconciliation> {
+export async function reconcileRun(
+  runs: RunStore,
+  ledger: SendLedger,
+  run: RunRecord,
+  visit?: (ref: SubjectRef, s: MemberStatus, rec: LedgerRecord | undefined) => void,
+): Promise<RunReconciliation> {
   const outcomes: Record<string, number> = {};
   const reasons: Record<string, number> = {};
   const steps: Record<string, Record<string, number>> = {};
@@ -48,7 +59,11 @@ export async function reconcileRun(runs: RunStore, ledger: SendLedger, run: RunR
     } else {
       const lookups = refs.flatMap((ref) => {
         const wf = journeyWorkflowId(run.campaignId, ref);
-        return [{ ref, scope: `${run.workflowId}:${ENROL_STEP}` }, { ref, scope: `${wf}:${JOURNEY_END_STEP}` }, ...run.sendSteps.map((st) => ({ ref, scope: `${wf}:${st}` }))];
+        return [
+          { ref, scope: `${run.workflowId}:${ENROL_STEP}` },
+          { ref, scope: `${wf}:${JOURNEY_END_STEP}` },
+          ...run.sendSteps.map((st) => ({ ref, scope: `${wf}:${st}` })),
+        ];
       });
       const recs = await ledger.lookup(lookups);
       const per = 2 + run.sendSteps.length;
@@ -86,6 +101,7 @@ export async function reconcileRun(runs: RunStore, ledger: SendLedger, run: RunR
       return;
     }
     bump(outcomes, s);
-    if ((s === 'denied' || s === 'failed' || s === 'not_eligible' || s === 'exited') && rec) for (const r of rec.reasons) bump(reasons, r);
+    if ((s === 'denied' || s === 'failed' || s === 'not_eligible' || s === 'exited') && rec)
+      for (const r of rec.reasons) bump(reasons, r);
   }
 }

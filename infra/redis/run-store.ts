@@ -30,7 +30,8 @@ export type RunRecord = z.infer<typeof RunRecord>;
 const PAGE = 1_000;
 
 // Writes a run's fields only if the run is not recorded yet: a repeat start keeps the first record whole.
-const REGISTER = "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end redis.call('HSET', KEYS[1], unpack(ARGV)) return 1";
+const REGISTER =
+  "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end redis.call('HSET', KEYS[1], unpack(ARGV)) return 1";
 
 /** Campaign runs (one hash field per record field) and their fixed, ordered audiences, under the run's hash tag. */
 export class RunStore {
@@ -96,7 +97,14 @@ export class RunStore {
 
   /** Up to `count` members after `after` (exclusive; '' for the start), in subjectRef order. */
   async page(runId: string, after: string, count: number): Promise<SubjectRef[]> {
-    const refs = await this.redis.zrangebylex(this.keys.runAudience(runId), after ? `(${after}` : '-', '+', 'LIMIT', 0, count);
+    const refs = await this.redis.zrangebylex(
+      this.keys.runAudience(runId),
+      after ? `(${after}` : '-',
+      '+',
+      'LIMIT',
+      0,
+      count,
+    );
     return refs.map((r) => SubjectRef.parse(r));
   }
 
@@ -104,12 +112,19 @@ export class RunStore {
    * Where the next `chunks` pages of `size` members after `after` start (each page's exclusive lower bound), and the
    * bound after them when members remain: offsets into the audience, so no page is read to find them.
    */
-  async chunkStarts(runId: string, after: string, size: number, chunks: number): Promise<{ starts: string[]; next: string | null }> {
+  async chunkStarts(
+    runId: string,
+    after: string,
+    size: number,
+    chunks: number,
+  ): Promise<{ starts: string[]; next: string | null }> {
     const key = this.keys.runAudience(runId);
     const min = after ? `(${after}` : '-';
     const [left, ...ends] = await Promise.all([
       this.redis.zlexcount(key, min, '+'),
-      ...Array.from({ length: chunks }, (_, k) => this.redis.zrangebylex(key, min, '+', 'LIMIT', (k + 1) * size - 1, 1)),
+      ...Array.from({ length: chunks }, (_, k) =>
+        this.redis.zrangebylex(key, min, '+', 'LIMIT', (k + 1) * size - 1, 1),
+      ),
     ]);
     const n = Math.min(chunks, Math.ceil(Number(left) / size));
     const bounds = (ends as string[][]).map((e) => (e[0] === undefined ? undefined : SubjectRef.parse(e[0])));
@@ -130,7 +145,8 @@ export class RunStore {
 
   /** Schedules members for another attempt at `dueAt` (ms). */
   async defer(runId: string, items: ReadonlyArray<{ ref: string; dueAt: number }>): Promise<void> {
-    if (items.length) await this.redis.zadd(this.keys.runDeferred(runId), ...items.flatMap((i) => [String(i.dueAt), i.ref]));
+    if (items.length)
+      await this.redis.zadd(this.keys.runDeferred(runId), ...items.flatMap((i) => [String(i.dueAt), i.ref]));
   }
 
   /** Members whose next attempt is due by `nowMs`. */
@@ -146,7 +162,10 @@ export class RunStore {
 
   /** How many members wait, and when the earliest is due (ms). */
   async waiting(runId: string): Promise<{ count: number; nextDueAt: number | null }> {
-    const [count, first] = await Promise.all([this.redis.zcard(this.keys.runDeferred(runId)), this.redis.zrange(this.keys.runDeferred(runId), 0, 0, 'WITHSCORES')]);
+    const [count, first] = await Promise.all([
+      this.redis.zcard(this.keys.runDeferred(runId)),
+      this.redis.zrange(this.keys.runDeferred(runId), 0, 0, 'WITHSCORES'),
+    ]);
     return { count, nextDueAt: first[1] === undefined ? null : Number(first[1]) };
   }
 }

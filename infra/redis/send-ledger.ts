@@ -4,7 +4,16 @@ import type { SubjectRef } from '../../domain/ids.js';
 import type { RedisKeys } from './keys.js';
 
 /** A terminal outcome of one audience member on one step of a run (enrolled and completed: journey campaigns). */
-export const TerminalOutcome = z.enum(['sent', 'failed', 'denied', 'held_out', 'not_eligible', 'exited', 'enrolled', 'completed']);
+export const TerminalOutcome = z.enum([
+  'sent',
+  'failed',
+  'denied',
+  'held_out',
+  'not_eligible',
+  'exited',
+  'enrolled',
+  'completed',
+]);
 export type TerminalOutcome = z.infer<typeof TerminalOutcome>;
 
 /**
@@ -140,7 +149,8 @@ export interface SealedProfile {
 }
 
 /** A claim: reserved with the released fields' sealed values, or why not. */
-export type ClaimResult = { readonly status: 'ok'; readonly profile: SealedProfile } | { readonly status: Exclude<ReserveResult, 'ok'> };
+export type ClaimResult =
+  { readonly status: 'ok'; readonly profile: SealedProfile } | { readonly status: Exclude<ReserveResult, 'ok'> };
 
 const ClaimReply = z.union([
   z.tuple([z.enum(['missing', 'busy', 'epoch_moved', 'capped'])]),
@@ -188,7 +198,11 @@ export class SendLedger {
 
   /** Writes decided or closed records; false for each one another attempt of the same run already took further. */
   async put(scope: string, records: ReadonlyArray<readonly [SubjectRef, LedgerRecord]>): Promise<boolean[]> {
-    const res = await Promise.all(records.map(([ref, rec]) => this.redis.cfLedgerPut(this.key(ref, scope), JSON.stringify(rec), String(RECORD_TTL_MS), rec.runId ?? '')));
+    const res = await Promise.all(
+      records.map(([ref, rec]) =>
+        this.redis.cfLedgerPut(this.key(ref, scope), JSON.stringify(rec), String(RECORD_TTL_MS), rec.runId ?? ''),
+      ),
+    );
     return res.map((r) => r === 1);
   }
 
@@ -202,12 +216,42 @@ export class SendLedger {
    * round trip: `fresh` writes the decision's record too (it has none yet), otherwise `decided` must be current.
    * Given `cap`, the step's frequency-cap slot is taken too (idempotent per step), or the claim is `capped`.
    */
-  async claim(ref: SubjectRef, scope: string, decided: LedgerRecord, fresh: boolean, messageId: string, at: string, fields: readonly string[], cap?: CapSlot): Promise<ClaimResult> {
+  async claim(
+    ref: SubjectRef,
+    scope: string,
+    decided: LedgerRecord,
+    fresh: boolean,
+    messageId: string,
+    at: string,
+    fields: readonly string[],
+    cap?: CapSlot,
+  ): Promise<ClaimResult> {
     const k = this.keys;
     const reserved: LedgerRecord = { ...decided, state: 'reserved', messageId, at };
-    const keys = [this.key(ref, scope), k.epoch(ref), k.inflight(ref), k.erased(ref), k.dataKey(ref), k.profile(ref), k.frequencyWindow(ref, cap?.channel ?? 'none')];
-    const capArgs = cap ? [String(cap.max), String(cap.nowMs - cap.windowMs), String(cap.nowMs), String(cap.windowMs), scope] : ['', '', '', '', ''];
-    const args = [decided.runId ?? '', decided.decisionId, String(decided.epoch ?? 0), JSON.stringify(reserved), String(RECORD_TTL_MS), String(INFLIGHT_TTL_MS), fresh ? '1' : '0', JSON.stringify(decided), ...capArgs, ...fields];
+    const keys = [
+      this.key(ref, scope),
+      k.epoch(ref),
+      k.inflight(ref),
+      k.erased(ref),
+      k.dataKey(ref),
+      k.profile(ref),
+      k.frequencyWindow(ref, cap?.channel ?? 'none'),
+    ];
+    const capArgs = cap
+      ? [String(cap.max), String(cap.nowMs - cap.windowMs), String(cap.nowMs), String(cap.windowMs), scope]
+      : ['', '', '', '', ''];
+    const args = [
+      decided.runId ?? '',
+      decided.decisionId,
+      String(decided.epoch ?? 0),
+      JSON.stringify(reserved),
+      String(RECORD_TTL_MS),
+      String(INFLIGHT_TTL_MS),
+      fresh ? '1' : '0',
+      JSON.stringify(decided),
+      ...capArgs,
+      ...fields,
+    ];
     const reply = ClaimReply.parse(await this.redis.cfLedgerClaim(...keys, ...args));
     if (reply[0] !== 'ok') return { status: reply[0] };
     return { status: 'ok', profile: { erased: reply[1] === 1, wrapped: reply[2], values: reply[3] } };
@@ -215,12 +259,21 @@ export class SendLedger {
 
   /** Records the SMTP answer or a release (state decided again, after a 4xx) and clears the reservation. */
   async settle(ref: SubjectRef, scope: string, rec: LedgerRecord): Promise<void> {
-    await this.redis.cfLedgerSettle(this.key(ref, scope), this.keys.inflight(ref), JSON.stringify(rec), String(RECORD_TTL_MS));
+    await this.redis.cfLedgerSettle(
+      this.key(ref, scope),
+      this.keys.inflight(ref),
+      JSON.stringify(rec),
+      String(RECORD_TTL_MS),
+    );
   }
 
   /** Marks terminal records as logged (auto-pipelined). */
   async markLogged(scope: string, records: ReadonlyMap<SubjectRef, LedgerRecord>): Promise<void> {
-    await Promise.all([...records].map(([ref, rec]) => this.redis.set(this.key(ref, scope), JSON.stringify({ ...rec, logged: true }), 'PX', RECORD_TTL_MS)));
+    await Promise.all(
+      [...records].map(([ref, rec]) =>
+        this.redis.set(this.key(ref, scope), JSON.stringify({ ...rec, logged: true }), 'PX', RECORD_TTL_MS),
+      ),
+    );
   }
 
   /** Gives a cap slot back when the send it was taken for did not happen. */

@@ -36,7 +36,11 @@ function consentedAfter(projection: Record<string, string>, at: string): boolean
  * address, is refused unless the row's subject has a positive consent event newer than the erasure (two round trips
  * at most, only for rows that touch an erasure).
  */
-export async function checkAdmission(redis: Redis, keys: RedisKeys, rows: readonly AdmissionInput[]): Promise<Admission[]> {
+export async function checkAdmission(
+  redis: Redis,
+  keys: RedisKeys,
+  rows: readonly AdmissionInput[],
+): Promise<Admission[]> {
   const others = [...new Set(rows.flatMap((r) => r.addressRefs.filter((o) => o !== r.ref)))];
   const otherErased = new Map<SubjectRef, ErasureMarker | undefined>();
   if (others.length) {
@@ -44,17 +48,23 @@ export async function checkAdmission(redis: Redis, keys: RedisKeys, rows: readon
     others.forEach((o, i) => otherErased.set(o, ErasureMarker.fromRaw(res[i])));
   }
   const latestErasure = rows.map((r) => {
-    const ats = [r.erased, ...r.addressRefs.map((o) => otherErased.get(o))].filter((m) => m !== undefined).map((m) => m.at);
+    const ats = [r.erased, ...r.addressRefs.map((o) => otherErased.get(o))]
+      .filter((m) => m !== undefined)
+      .map((m) => m.at);
     return ats.sort().at(-1);
   });
   const involved = rows.flatMap((r, i) => (latestErasure[i] ? [i] : []));
   const out: Admission[] = rows.map(() => ({ admit: true, readmit: false }));
   if (!involved.length) return out;
-  const res = await Promise.all(involved.map((i) => redis.hgetall(keys.consentState(rows[i]!.ref)).catch(() => undefined)));
+  const res = await Promise.all(
+    involved.map((i) => redis.hgetall(keys.consentState(rows[i]!.ref)).catch(() => undefined)),
+  );
   involved.forEach((i, j) => {
     const projection = res[j];
     const ok = projection !== undefined && consentedAfter(projection, latestErasure[i]!);
-    out[i] = ok ? { admit: true, readmit: rows[i]!.erased !== undefined } : { admit: false, reason: 'erased_without_new_consent' };
+    out[i] = ok
+      ? { admit: true, readmit: rows[i]!.erased !== undefined }
+      : { admit: false, reason: 'erased_without_new_consent' };
   });
   return out;
 }

@@ -44,7 +44,12 @@ function duplicateCheck(parsed: ParsedRow, line: number, firstLine: Map<string, 
     firstLine.set(parsed.row.subjectId, line);
     return parsed;
   }
-  return { ok: false, problems: [{ line, field: 'id', problem: `same id as line ${first}; keep one row per subject (this row was not imported)` }] };
+  return {
+    ok: false,
+    problems: [
+      { line, field: 'id', problem: `same id as line ${first}; keep one row per subject (this row was not imported)` },
+    ],
+  };
 }
 
 /** Streams a JSONL or CSV file, validates every row, and writes the valid ones in pipelined batches. */
@@ -69,7 +74,13 @@ export async function importSubjects(opts: SubjectImportOptions): Promise<Subjec
     const flush = async () => {
       if (!batch.length) return;
       const rowsOnly = batch.map((b) => b.row);
-      const results = write ? await opts.store.upsertMany(rowsOnly) : (await opts.store.admissionOf(rowsOnly)).map((a, i) => (a.admit ? { status: 'written' as const } : { status: 'refused' as const, ref: opts.store.refOf(rowsOnly[i]!.subjectId), reason: a.reason }));
+      const results = write
+        ? await opts.store.upsertMany(rowsOnly)
+        : (await opts.store.admissionOf(rowsOnly)).map((a, i) =>
+            a.admit
+              ? { status: 'written' as const }
+              : { status: 'refused' as const, ref: opts.store.refOf(rowsOnly[i]!.subjectId), reason: a.reason },
+          );
       results.forEach((r, i) => {
         if (r.status === 'written') imported += write ? 1 : 0;
         else refused.push({ line: batch[i]!.line, subjectRef: r.ref, reason: r.reason });
@@ -80,7 +91,11 @@ export async function importSubjects(opts: SubjectImportOptions): Promise<Subjec
     // Subject id → first line: a later row with the same id would silently overwrite it, so it is a problem row.
     const firstLine = new Map<string, number>();
     for await (const r of rows$) {
-      const parsed = duplicateCheck(r.problems ? ({ ok: false, problems: r.problems } as const) : parseSubjectRow(schema, r.raw, r.line), r.line, firstLine);
+      const parsed = duplicateCheck(
+        r.problems ? ({ ok: false, problems: r.problems } as const) : parseSubjectRow(schema, r.raw, r.line),
+        r.line,
+        firstLine,
+      );
       if (counting) {
         rows++;
         if (!parsed.ok) {
@@ -102,7 +117,8 @@ export async function importSubjects(opts: SubjectImportOptions): Promise<Subjec
     return { format, strict, rows, invalidRows, imported, refused, problems, problemCount, written: true };
   }
   await pass(false);
-  if (problemCount > 0 || refused.length > 0) return { format, strict, rows, invalidRows, imported: 0, refused, problems, problemCount, written: false };
+  if (problemCount > 0 || refused.length > 0)
+    return { format, strict, rows, invalidRows, imported: 0, refused, problems, problemCount, written: false };
   await pass(true);
   return { format, strict, rows, invalidRows, imported, refused, problems, problemCount, written: true };
 }

@@ -40,7 +40,9 @@ export class SubjectRequestStore {
 
   /** Every request record. */
   async list(): Promise<SubjectRequestRecord[]> {
-    return Object.values(await this.redis.hgetall(this.requestsKey)).map((v) => SubjectRequestRecord.parse(JSON.parse(v)));
+    return Object.values(await this.redis.hgetall(this.requestsKey)).map((v) =>
+      SubjectRequestRecord.parse(JSON.parse(v)),
+    );
   }
 
   /** Stages validated corrections for the workflow, encrypted, so the values never enter Temporal history. */
@@ -84,8 +86,22 @@ export class SubjectRequestStore {
   }
 
   /** Appends to the subject's audit trail: action and field names, never values. */
-  async audit(ref: SubjectRef, entry: { action: string; requestId: string; fields?: readonly string[]; at: string }): Promise<void> {
-    await this.redis.xadd(`${this.prefix}s:{${ref}}:audit`, '*', 'action', entry.action, 'requestId', entry.requestId, 'fields', (entry.fields ?? []).join(','), 'at', entry.at);
+  async audit(
+    ref: SubjectRef,
+    entry: { action: string; requestId: string; fields?: readonly string[]; at: string },
+  ): Promise<void> {
+    await this.redis.xadd(
+      `${this.prefix}s:{${ref}}:audit`,
+      '*',
+      'action',
+      entry.action,
+      'requestId',
+      entry.requestId,
+      'fields',
+      (entry.fields ?? []).join(','),
+      'at',
+      entry.at,
+    );
   }
 
   /** The subject's audit trail, oldest first. */
@@ -94,7 +110,12 @@ export class SubjectRequestStore {
     return rows.map(([, f]) => {
       const m = new Map<string, string>();
       for (let i = 0; i < f.length; i += 2) m.set(f[i]!, f[i + 1]!);
-      return { action: m.get('action') ?? '', requestId: m.get('requestId') ?? '', fields: (m.get('fields') ?? '').split(',').filter(Boolean), at: m.get('at') ?? '' };
+      return {
+        action: m.get('action') ?? '',
+        requestId: m.get('requestId') ?? '',
+        fields: (m.get('fields') ?? '').split(',').filter(Boolean),
+        at: m.get('at') ?? '',
+      };
     });
   }
 }

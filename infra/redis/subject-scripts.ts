@@ -49,14 +49,31 @@ export interface ProfileWrite {
   readonly birthYear: string;
 }
 
-
 /** Defines the subject scripts on the client (once); pipelines created afterwards carry them. */
 export function defineSubjectScripts(redis: Redis): void {
-  if (!(redis as unknown as Record<string, unknown>).cfProfileWrite) redis.defineCommand('cfProfileWrite', { numberOfKeys: 7, lua: PROFILE_WRITE });
+  if (!(redis as unknown as Record<string, unknown>).cfProfileWrite)
+    redis.defineCommand('cfProfileWrite', { numberOfKeys: 7, lua: PROFILE_WRITE });
 }
 
 /** Runs the profile-write script (the client must have been passed to `defineSubjectScripts`); 1 applied, 0 conflict. */
 export function profileWrite(redis: Redis, k: ProfileWriteKeys, w: ProfileWrite): Promise<number> {
-  const args = [w.expectedKey, w.wrappedKey, w.readmit ? '1' : '0', w.birthYear, String(w.encryptedFields.length / 2), ...w.encryptedFields, ...w.addressHashes];
-  return (redis as unknown as { cfProfileWrite(...a: string[]): Promise<number> }).cfProfileWrite(k.dataKey, k.profile, k.erased, k.suppression, k.addressHashes, k.epoch, k.flags, ...args);
+  const args = [
+    w.expectedKey,
+    w.wrappedKey,
+    w.readmit ? '1' : '0',
+    w.birthYear,
+    String(w.encryptedFields.length / 2),
+    ...w.encryptedFields,
+    ...w.addressHashes,
+  ];
+  return (redis as unknown as { cfProfileWrite(...a: string[]): Promise<number> }).cfProfileWrite(
+    k.dataKey,
+    k.profile,
+    k.erased,
+    k.suppression,
+    k.addressHashes,
+    k.epoch,
+    k.flags,
+    ...args,
+  );
 }

@@ -84,27 +84,55 @@ export class SubjectStore {
       if (!a.admit) return;
       // A repeated subject in one batch continues from the key the earlier row set, not from the stale read.
       const earlier = chosen.get(s.ref);
-      const expectedKey = earlier?.wrapped ?? (s.wrapped ?? '');
-      const key = earlier ?? (s.wrapped && !a.readmit ? { wrapped: s.wrapped, dek: envelope.unwrap(s.wrapped, s.ref).dek } : this.#newKey(s.ref));
+      const expectedKey = earlier?.wrapped ?? s.wrapped ?? '';
+      const key =
+        earlier ??
+        (s.wrapped && !a.readmit
+          ? { wrapped: s.wrapped, dek: envelope.unwrap(s.wrapped, s.ref).dek }
+          : this.#newKey(s.ref));
       chosen.set(s.ref, key);
       const encryptedFields = Object.entries(s.row.fields).flatMap(([f, v]) => [f, encryptField(key.dek, s.ref, f, v)]);
-      const k = { dataKey: keys.dataKey(s.ref), profile: keys.profile(s.ref), erased: keys.erased(s.ref), suppression: keys.suppression(s.ref), addressHashes: keys.addressHashes(s.ref), epoch: keys.epoch(s.ref), flags: keys.flags(s.ref) };
+      const k = {
+        dataKey: keys.dataKey(s.ref),
+        profile: keys.profile(s.ref),
+        erased: keys.erased(s.ref),
+        suppression: keys.suppression(s.ref),
+        addressHashes: keys.addressHashes(s.ref),
+        epoch: keys.epoch(s.ref),
+        flags: keys.flags(s.ref),
+      };
       const birthYear = s.row.fields['birth_year'] ?? '';
-      const applied = profileWrite(redis, k, { expectedKey, wrappedKey: key.wrapped, readmit: a.readmit && !earlier, encryptedFields, addressHashes: s.hashes, birthYear });
-      const index = [s.hashes.length ? redis.hset(keys.addressIndex(), ...s.hashes.flatMap((h) => [h, s.ref])) : 0, redis.sadd(keys.subjectIndex(), s.ref)];
+      const applied = profileWrite(redis, k, {
+        expectedKey,
+        wrappedKey: key.wrapped,
+        readmit: a.readmit && !earlier,
+        encryptedFields,
+        addressHashes: s.hashes,
+        birthYear,
+      });
+      const index = [
+        s.hashes.length ? redis.hset(keys.addressIndex(), ...s.hashes.flatMap((h) => [h, s.ref])) : 0,
+        redis.sadd(keys.subjectIndex(), s.ref),
+      ];
       writes.push(Promise.all([applied, ...index]).then(([r]) => r === 1));
       queued.push(j);
     });
     const res = await Promise.all(writes);
     const results: UpsertResult[] = state.map((s, j) => {
       const a = admissions[j]!;
-      return a.admit ? { status: 'written', ref: s.ref, readmitted: a.readmit } : { status: 'refused', ref: s.ref, reason: a.reason };
+      return a.admit
+        ? { status: 'written', ref: s.ref, readmitted: a.readmit }
+        : { status: 'refused', ref: s.ref, reason: a.reason };
     });
     // A script that did not apply means a concurrent writer or an erasure won.
     const conflicts = queued.filter((_, i) => !res[i]);
     if (conflicts.length) {
-      if (attempt >= 5) throw new Error(`profile writes kept conflicting for ${conflicts.length} subject(s); retry the import`);
-      const retried = await this.upsertMany(conflicts.map((j) => rows[j]!), attempt + 1);
+      if (attempt >= 5)
+        throw new Error(`profile writes kept conflicting for ${conflicts.length} subject(s); retry the import`);
+      const retried = await this.upsertMany(
+        conflicts.map((j) => rows[j]!),
+        attempt + 1,
+      );
       conflicts.forEach((j, i) => (results[j] = retried[i]!));
       const refused = retried.filter((r) => r.status === 'refused').map((r) => r.ref);
       if (refused.length) await redis.srem(keys.subjectIndex(), ...refused);
@@ -126,11 +154,19 @@ export class SubjectStore {
     const { redis, keys } = this.#d;
     const prepared = rows.map((row) => {
       const ref = this.#ref(row.subjectId);
-      const hashes = Object.entries(row.fields).filter(([f, v]) => this.#addressFields.has(f) && v.trim() !== '').map(([, v]) => this.addressHashOf(v));
+      const hashes = Object.entries(row.fields)
+        .filter(([f, v]) => this.#addressFields.has(f) && v.trim() !== '')
+        .map(([, v]) => this.addressHashOf(v));
       return { row, ref, hashes };
     });
     const read = await Promise.all(
-      prepared.map((p) => Promise.all([redis.get(keys.erased(p.ref)), redis.get(keys.dataKey(p.ref)), p.hashes.length ? redis.hmget(keys.addressIndex(), ...p.hashes) : Promise.resolve([])])),
+      prepared.map((p) =>
+        Promise.all([
+          redis.get(keys.erased(p.ref)),
+          redis.get(keys.dataKey(p.ref)),
+          p.hashes.length ? redis.hmget(keys.addressIndex(), ...p.hashes) : Promise.resolve([]),
+        ]),
+      ),
     );
     return prepared.map((p, i) => {
       const [erasedRaw, wrapped, refs] = read[i]!;
@@ -144,17 +180,28 @@ export class SubjectStore {
     const { keys } = this.#d;
     const r = await this.#read(ref, (m) => (fields.length ? m.hmget(keys.profile(ref), ...fields) : m.echo('')));
     if (r.status !== 'found') return r;
-    return { status: 'found', fields: this.#decrypt(ref, r.dek, fields, fields.length ? (r.raw as (string | null)[]) : []) };
+    return {
+      status: 'found',
+      fields: this.#decrypt(ref, r.dek, fields, fields.length ? (r.raw as (string | null)[]) : []),
+    };
   }
 
   /** Decrypts the named fields that another script read together with the tombstone and the wrapped data key. */
   openFields(ref: SubjectRef, fields: readonly string[], sealed: SealedProfile): ReadResult {
     if (sealed.erased) return { status: 'erased' };
     if (!sealed.wrapped) return { status: 'not_found' };
-    return { status: 'found', fields: this.#decrypt(ref, this.#d.envelope.unwrap(sealed.wrapped, ref).dek, fields, sealed.values) };
+    return {
+      status: 'found',
+      fields: this.#decrypt(ref, this.#d.envelope.unwrap(sealed.wrapped, ref).dek, fields, sealed.values),
+    };
   }
 
-  #decrypt(ref: SubjectRef, dek: Buffer, fields: readonly string[], values: ReadonlyArray<string | null>): Record<string, string> {
+  #decrypt(
+    ref: SubjectRef,
+    dek: Buffer,
+    fields: readonly string[],
+    values: ReadonlyArray<string | null>,
+  ): Record<string, string> {
     const out: Record<string, string> = {};
     fields.forEach((f, i) => {
       const v = values[i];
@@ -168,7 +215,10 @@ export class SubjectStore {
     const r = await this.#read(ref, (m) => m.hgetall(this.#d.keys.profile(ref)));
     if (r.status !== 'found') return r;
     const raw = r.raw as Record<string, string>;
-    return { status: 'found', fields: Object.fromEntries(Object.entries(raw).map(([f, v]) => [f, decryptField(r.dek, ref, f, v)])) };
+    return {
+      status: 'found',
+      fields: Object.fromEntries(Object.entries(raw).map(([f, v]) => [f, decryptField(r.dek, ref, f, v)])),
+    };
   }
 
   async #read(ref: SubjectRef, cmd: (m: ReturnType<Redis['multi']>) => unknown) {
@@ -193,14 +243,15 @@ export class SubjectStore {
     const suppression: Suppression = { kind: 'erased', at, source };
     const marker: ErasureMarker = { at, source };
     // One MULTI over the subject's hash-tagged keys: the shred and the tombstone land together or not at all.
-    const res = (await redis
-      .multi()
-      .set(keys.erased(ref), JSON.stringify(marker), 'NX')
-      .del(keys.dataKey(ref), keys.profile(ref))
-      .hdel(keys.flags(ref), 'birth_year')
-      .hset(keys.suppression(ref), 'erased', JSON.stringify(suppression))
-      .incr(keys.epoch(ref))
-      .exec()) ?? [];
+    const res =
+      (await redis
+        .multi()
+        .set(keys.erased(ref), JSON.stringify(marker), 'NX')
+        .del(keys.dataKey(ref), keys.profile(ref))
+        .hdel(keys.flags(ref), 'birth_year')
+        .hset(keys.suppression(ref), 'erased', JSON.stringify(suppression))
+        .incr(keys.epoch(ref))
+        .exec()) ?? [];
     for (const [err] of res) if (err) throw err;
     // Acknowledge the erasure only after sends reserved before it were answered.
     await awaitInflightSends(redis, keys.inflight(ref), 30_000);
@@ -227,7 +278,13 @@ export class SubjectStore {
     if (!wrapped) return 'missing';
     const next = envelope.rewrap(wrapped, ref);
     if (next === wrapped) return 'current';
-    const swapped = await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2]) end return false", 1, key, wrapped, next);
+    const swapped = await redis.eval(
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2]) end return false",
+      1,
+      key,
+      wrapped,
+      next,
+    );
     return swapped ? 'rewrapped' : 'current';
   }
 }

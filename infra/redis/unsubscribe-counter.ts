@@ -21,7 +21,11 @@ export class UnsubscribeCounter {
   /** Counts one unsubscribe through a link of `campaignId`'s messages at `at`. */
   async count(campaignId: string, at: Date): Promise<void> {
     const key = this.key(campaignId);
-    await this.redis.multi().hincrby(key, String(Math.floor(at.getTime() / MINUTE_MS)), 1).expire(key, KEEP_S).exec();
+    await this.redis
+      .multi()
+      .hincrby(key, String(Math.floor(at.getTime() / MINUTE_MS)), 1)
+      .expire(key, KEEP_S)
+      .exec();
   }
 
   /** Unsubscribes in the minutes that overlap [since, until). */
@@ -29,6 +33,9 @@ export class UnsubscribeCounter {
     const all = await this.redis.hgetall(this.key(campaignId));
     const from = Math.floor(since.getTime() / MINUTE_MS);
     const to = Math.floor((until.getTime() - 1) / MINUTE_MS);
-    return Object.entries(all).reduce((n, [minute, v]) => (Number(minute) >= from && Number(minute) <= to ? n + Number(v) : n), 0);
+    return Object.entries(all).reduce(
+      (n, [minute, v]) => (Number(minute) >= from && Number(minute) <= to ? n + Number(v) : n),
+      0,
+    );
   }
 }

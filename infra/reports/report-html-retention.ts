@@ -13,9 +13,20 @@ export function retentionSection(r: ReviewReport, { esc, table }: HtmlParts): st
   const x = r.retention;
   if (x === undefined) return '';
   const rows = x.classes.map((c) => [
-    c.cls, c.retentionDays, c.actions, c.removed, `${day(c.oldestRemoved)} – ${day(c.newestRemoved)}`, `${day(c.firstRemovalAt)} – ${day(c.lastRemovalAt)}`,
-    c.overdue === null ? 'not checked' : c.overdue === 0 ? '0' : `${c.overdue} (oldest ${day(c.oldestOverdue)}) VIOLATION`,
+    c.cls,
+    c.retentionDays,
+    c.actions,
+    c.removed,
+    `${day(c.oldestRemoved)} – ${day(c.newestRemoved)}`,
+    `${day(c.firstRemovalAt)} – ${day(c.lastRemovalAt)}`,
+    c.overdue === null
+      ? 'not checked'
+      : c.overdue === 0
+        ? '0'
+        : `${c.overdue} (oldest ${day(c.oldestOverdue)}) VIOLATION`,
   ]);
-  const verdict = x.violations.length ? `<p class="bad">Data held past retention: ${esc(x.violations.join(', '))}</p>` : '<p class="ok">No class holds data past its retention.</p>';
+  const verdict = x.violations.length
+    ? `<p class="bad">Data held past retention: ${esc(x.violations.join(', '))}</p>`
+    : '<p class="ok">No class holds data past its retention.</p>';
   return `<h2>Retention</h2>${verdict}${table(['data class', 'retention (days)', 'removal entries', 'items removed', 'removed data dated', 'removed on', 'held past retention'], rows)}<ul class="muted">${x.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`;
 }

@@ -27,19 +27,33 @@ const table = (head: readonly string[], rows: readonly (readonly (string | numbe
     : `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 
 const tallyRows = (m: Readonly<Record<string, Tally>>) =>
-  Object.entries(m).sort(([, a], [, b]) => b.entries - a.entries).map(([k, t]) => [k, t.entries, t.allow, t.deny, t.sent, t.failed]);
+  Object.entries(m)
+    .sort(([, a], [, b]) => b.entries - a.entries)
+    .map(([k, t]) => [k, t.entries, t.allow, t.deny, t.sent, t.failed]);
 const TALLY_HEAD = ['', 'entries', 'allow', 'deny', 'sent', 'failed'];
 const counts = (m: Readonly<Record<string, number>>) => Object.entries(m).sort(([, a], [, b]) => b - a);
 
 function invariantsSection(r: ReviewReport): string {
-  const rows = r.invariants.map((i) => [i.code, i.count, i.description, i.entryIds.join(' ') + (i.count > i.entryIds.length ? ` … (+${i.count - i.entryIds.length})` : '')]);
+  const rows = r.invariants.map((i) => [
+    i.code,
+    i.count,
+    i.description,
+    i.entryIds.join(' ') + (i.count > i.entryIds.length ? ` … (+${i.count - i.entryIds.length})` : ''),
+  ]);
   return `<h2>Invariants <small>(each must be 0)</small></h2>${table(['invariant', 'count', 'meaning', 'offending entry ids'], rows)}`;
 }
 
 function chainSection(r: ReviewReport): string {
   const c = r.chain;
   const head = `<p class="${c.ok ? 'ok' : 'bad'}">${c.ok ? 'Verified' : 'BROKEN'}: ${c.entries} entries in ${c.partitions} chains, ${c.segments} sealed segments.</p>`;
-  return `<h2>Chain verification</h2>${head}${c.ok ? '' : table(['chain', 'seq', 'kind', 'detail'], c.breaks.map((b) => [b.partition, b.seq, b.kind, b.detail]))}`;
+  return `<h2>Chain verification</h2>${head}${
+    c.ok
+      ? ''
+      : table(
+          ['chain', 'seq', 'kind', 'detail'],
+          c.breaks.map((b) => [b.partition, b.seq, b.kind, b.detail]),
+        )
+  }`;
 }
 
 function consentSection(r: ReviewReport): string {
@@ -52,19 +66,53 @@ function consentSection(r: ReviewReport): string {
 
 function processorSection(r: ReviewReport): string {
   const rows = r.processors.map((p) => [
-    p.id, p.agreementId ?? '—', p.agreementValidUntil?.slice(0, 10) ?? '—', p.expired ? 'EXPIRED' : p.expiringWithin30Days ? `expires in ${p.daysToExpiry} days` : 'valid', p.sends,
-    Object.entries(p.received).map(([purpose, x]) => `${purpose}: ${x.sends} sends; ${Object.entries(x.fields).map(([f, n]) => `${f}×${n}`).join(', ')}`).join(' | ') || '—',
+    p.id,
+    p.agreementId ?? '—',
+    p.agreementValidUntil?.slice(0, 10) ?? '—',
+    p.expired ? 'EXPIRED' : p.expiringWithin30Days ? `expires in ${p.daysToExpiry} days` : 'valid',
+    p.sends,
+    Object.entries(p.received)
+      .map(
+        ([purpose, x]) =>
+          `${purpose}: ${x.sends} sends; ${Object.entries(x.fields)
+            .map(([f, n]) => `${f}×${n}`)
+            .join(', ')}`,
+      )
+      .join(' | ') || '—',
   ]);
   return `<h2>Processors</h2>${table(['processor', 'agreement', 'valid until', 'status', 'sends', 'received (purpose: field names × count)'], rows)}`;
 }
 
 function crossBorderSection(r: ReviewReport): string {
   const rows = r.crossBorder.map((c) => [
-    c.processor, c.jurisdiction, c.transferTo ?? 'stays in jurisdiction', c.sends, c.notices, Object.entries(c.fields).map(([f, n]) => `${f}×${n}`).join(', ') || '—',
-    c.mechanisms.map((m) => `${m.kind ?? '?'} ${m.reference} (${m.validFrom?.slice(0, 10) ?? '?'} – ${m.validUntil?.slice(0, 10) ?? '?'}) ×${m.moves}`).join(' | ') || '—',
-    c.withoutMechanism, c.withoutConsent,
+    c.processor,
+    c.jurisdiction,
+    c.transferTo ?? 'stays in jurisdiction',
+    c.sends,
+    c.notices,
+    Object.entries(c.fields)
+      .map(([f, n]) => `${f}×${n}`)
+      .join(', ') || '—',
+    c.mechanisms
+      .map(
+        (m) =>
+          `${m.kind ?? '?'} ${m.reference} (${m.validFrom?.slice(0, 10) ?? '?'} – ${m.validUntil?.slice(0, 10) ?? '?'}) ×${m.moves}`,
+      )
+      .join(' | ') || '—',
+    c.withoutMechanism,
+    c.withoutConsent,
   ]);
-  const head = ['processor', 'jurisdiction', 'transfer to', 'sends', 'notices', 'field names × count', 'mechanism relied on', 'without mechanism', 'without separate consent'];
+  const head = [
+    'processor',
+    'jurisdiction',
+    'transfer to',
+    'sends',
+    'notices',
+    'field names × count',
+    'mechanism relied on',
+    'without mechanism',
+    'without separate consent',
+  ];
   return `<h2>Cross-border transfers</h2>${table(head, rows, 'nothing sent to a processor in the period')}`;
 }
 
@@ -80,14 +128,30 @@ function keysSection(r: ReviewReport): string {
 
 function operatorsSection(r: ReviewReport): string {
   const o = r.operatorActions;
-  const rows = Object.entries(o.byActor).sort().flatMap(([actor, m]) => Object.entries(m).sort().map(([action, n]) => [actor, action, n]));
-  const staff = Object.entries(o.staffConsentsByActor).sort().map(([actor, n]) => [actor, n]);
+  const rows = Object.entries(o.byActor)
+    .sort()
+    .flatMap(([actor, m]) =>
+      Object.entries(m)
+        .sort()
+        .map(([action, n]) => [actor, action, n]),
+    );
+  const staff = Object.entries(o.staffConsentsByActor)
+    .sort()
+    .map(([actor, n]) => [actor, n]);
   return `<h2 id="operator-actions">Operator actions <small>(${o.total})</small></h2>${table(['actor', 'action', 'count'], rows, 'no operator actions in the period')}
 <h3>Consents entered by staff</h3><p class="muted">Recorded with method staff: they never count as the subject's own act.</p>${table(['actor', 'consents entered'], staff, 'no consent entered by staff')}`;
 }
 
 function anomaliesSection(r: ReviewReport): string {
-  const rows = r.anomalies.items.map((a) => [a.campaignId, a.day, a.metric, a.value, a.baselineMean, a.baselineStdev, a.zScore]);
+  const rows = r.anomalies.items.map((a) => [
+    a.campaignId,
+    a.day,
+    a.metric,
+    a.value,
+    a.baselineMean,
+    a.baselineStdev,
+    a.zScore,
+  ]);
   return `<h2>Anomalies</h2><p class="muted">${esc(r.anomalies.method)}</p>${table(['campaign', 'day', 'metric', 'value', 'baseline mean', 'baseline stdev', 'z'], rows, 'no campaign far from its baseline')}`;
 }
 
@@ -116,7 +180,12 @@ ${invariantsSection(r)}${chainSection(r)}
 <div class="two">${table(['outcome', 'count'], counts(t.byOutcome))}${table(['deny reason', 'count'], counts(t.byReason))}</div>
 <h3>By purpose</h3>${table(TALLY_HEAD, tallyRows(t.byPurpose))}<h3>By channel</h3>${table(TALLY_HEAD, tallyRows(t.byChannel))}
 <h3>By campaign</h3>${table(TALLY_HEAD, tallyRows(t.byCampaign))}<h3>By processor</h3>${table(TALLY_HEAD, tallyRows(t.byProcessor))}
-<h3>By day</h3>${table(TALLY_HEAD, Object.entries(t.byDay).sort().map(([k, x]) => [k, x.entries, x.allow, x.deny, x.sent, x.failed]))}
+<h3>By day</h3>${table(
+    TALLY_HEAD,
+    Object.entries(t.byDay)
+      .sort()
+      .map(([k, x]) => [k, x.entries, x.allow, x.deny, x.sent, x.failed]),
+  )}
 ${consentSection(r)}${processorSection(r)}${crossBorderSection(r)}${requestsSection(r)}${operatorsSection(r)}${retentionSection(r, { esc, table })}${keysSection(r)}${anomaliesSection(r)}
 <script type="application/json" id="report-data">${inlineJson(r)}</script>
 <script>${inlineJs(chartBundle())}</script>

@@ -18,7 +18,10 @@ export function reportsDirOf(config: AppConfig): string {
 
 function checkedId(id: string): string {
   // The id becomes a file name and arrives from URLs: only the review id shape may pass.
-  if (!ReviewId.safeParse(id).success) throw new ReviewReportError(`"${id}" is not a review id; ids look like 20250131T120000Z-1a2b3c4d (see \`consentflow review show\`)`);
+  if (!ReviewId.safeParse(id).success)
+    throw new ReviewReportError(
+      `"${id}" is not a review id; ids look like 20250131T120000Z-1a2b3c4d (see \`consentflow review show\`)`,
+    );
   return id;
 }
 
@@ -34,7 +37,11 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 }
 
 /** Validates and writes a report as JSON and HTML (HTML first, so a listed JSON always has its HTML). */
-export async function writeReport(dir: string, report: ReviewReport, html: string): Promise<{ jsonPath: string; htmlPath: string }> {
+export async function writeReport(
+  dir: string,
+  report: ReviewReport,
+  html: string,
+): Promise<{ jsonPath: string; htmlPath: string }> {
   const parsed = ReviewReport.parse(report);
   await ensurePrivateDir(dir);
   const htmlPath = reportHtmlPath(dir, parsed.id);
@@ -60,23 +67,43 @@ export async function readReport(dir: string, id: string): Promise<ReviewReport 
     throw new ReviewReportError(`report ${id} in ${dir} is not JSON; it was damaged after it was written`);
   }
   const r = ReviewReport.safeParse(raw);
-  if (!r.success) throw new ReviewReportError(`report ${id} in ${dir} does not match report schema v1: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success)
+    throw new ReviewReportError(
+      `report ${id} in ${dir} does not match report schema v1: ${r.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')}`,
+    );
   return r.data;
 }
 
 /** The summary line of a report. */
 export function summarize(dir: string, r: ReviewReport): ReportSummary {
   return {
-    id: r.id, status: r.status, period: r.period, generatedAt: r.generatedAt, entries: r.totals.entries,
-    violations: r.invariants.reduce((a, i) => a + i.count, 0), chainBreaks: r.chain.breaks.length, anomalies: r.anomalies.items.length,
-    failures: r.failures, jsonPath: reportJsonPath(dir, r.id), htmlPath: reportHtmlPath(dir, r.id),
+    id: r.id,
+    status: r.status,
+    period: r.period,
+    generatedAt: r.generatedAt,
+    entries: r.totals.entries,
+    violations: r.invariants.reduce((a, i) => a + i.count, 0),
+    chainBreaks: r.chain.breaks.length,
+    anomalies: r.anomalies.items.length,
+    failures: r.failures,
+    jsonPath: reportJsonPath(dir, r.id),
+    htmlPath: reportHtmlPath(dir, r.id),
   };
 }
 
 /** Every report in the directory, newest first; an empty list when the directory does not exist yet. */
 export async function listReports(dir: string): Promise<ReportSummary[]> {
   const names = await namesIn(dir);
-  const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).filter((id) => ReviewId.safeParse(id).success);
+  const ids = names
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => n.slice(0, -5))
+    .filter((id) => ReviewId.safeParse(id).success);
   const reports = await Promise.all(ids.map((id) => readReport(dir, id)));
-  return reports.filter((r): r is ReviewReport => r !== null).map((r) => summarize(dir, r)).sort((a, b) => b.generatedAt.localeCompare(a.generatedAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return reports
+    .filter((r): r is ReviewReport => r !== null)
+    .map((r) => summarize(dir, r))
+    .sort((a, b) => b.generatedAt.localeCompare(a.generatedAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }

@@ -15,9 +15,18 @@ export interface RunningSmsChannel {
 }
 
 /** Wires the SMPP transport to the send path (ids remembered for receipts) and to inbound handling (receipts, opt-outs). */
-export function createSmsChannel(config: AppConfig, io: { smppUrl: string; redis: Redis; client: Client; taskQueue: string; services: Services }): RunningSmsChannel {
+export function createSmsChannel(
+  config: AppConfig,
+  io: { smppUrl: string; redis: Redis; client: Client; taskQueue: string; services: Services },
+): RunningSmsChannel {
   const messages = new SmsMessages(io.redis, io.services.keys);
-  const inbound = smsInboundHandler({ services: io.services, redis: io.redis, messages, client: io.client, taskQueue: io.taskQueue });
+  const inbound = smsInboundHandler({
+    services: io.services,
+    redis: io.redis,
+    messages,
+    client: io.client,
+    taskQueue: io.taskQueue,
+  });
   const sender = createSmsSender(io.smppUrl, { sourceAddr: config.env.SMS_SOURCE_ADDR, inbound });
   // Bound from the start: an opt-out reply must be heard even when this worker has nothing to send.
   sender.open();
@@ -28,7 +37,11 @@ export function createSmsChannel(config: AppConfig, io: { smppUrl: string; redis
         // Status 0x0B (invalid destination), as an SMSC would answer: a permanent failure, never a retry.
         if (!e164) throw new SmsSubmitError('the phone number on file is not a valid E.164 number', 0x0b);
         // The template file's final newline would cost a character, and in UCS-2 perhaps a segment.
-        return sender.send({ to: e164, text: text.trim() }, (r) => record(() => messages.remember(r.messageIds, { ref: ctx.ref, decisionId: ctx.decisionId, spec: { ...ctx.spec } })));
+        return sender.send({ to: e164, text: text.trim() }, (r) =>
+          record(() =>
+            messages.remember(r.messageIds, { ref: ctx.ref, decisionId: ctx.decisionId, spec: { ...ctx.spec } }),
+          ),
+        );
       },
       suppress: (ref) => io.services.consent.suppress(ref, 'hard_bounce', 'smpp', { channel: 'sms' }),
     },

@@ -23,7 +23,8 @@ export interface SmsInboundDeps {
   readonly now?: () => Date;
 }
 
-const live = (e: ConsentEvent | undefined): boolean => e !== undefined && (e.type === 'granted' || e.type === 'reconfirmed');
+const live = (e: ConsentEvent | undefined): boolean =>
+  e !== undefined && (e.type === 'granted' || e.type === 'reconfirmed');
 
 /** A delivery receipt becomes a delivery outcome in the log; a permanent failure suppresses the number for SMS. */
 async function onReceipt(deps: SmsInboundDeps, r: SmsReceipt): Promise<void> {
@@ -32,11 +33,20 @@ async function onReceipt(deps: SmsInboundDeps, r: SmsReceipt): Promise<void> {
   // A receipt for a message this deployment never submitted (or one past its record's lifetime) has nothing to join.
   if (!rec) return;
   const entry = {
-    ...rec.spec, subjectRef: rec.ref, kind: 'delivery' as const, outcome: r.outcome, decisionId: rec.decisionId,
-    result: `receipt_${r.stat.toLowerCase()}`, messageId: r.messageId, reasons: r.permanent ? ['sms_undeliverable'] : [],
+    ...rec.spec,
+    subjectRef: rec.ref,
+    kind: 'delivery' as const,
+    outcome: r.outcome,
+    decisionId: rec.decisionId,
+    result: `receipt_${r.stat.toLowerCase()}`,
+    messageId: r.messageId,
+    reasons: r.permanent ? ['sms_undeliverable'] : [],
   };
-  await deps.services.log.appendBatch([entry], { idempotencyKeys: [`${rec.spec.runId}|${rec.spec.stepId}|${rec.ref}|receipt:${r.messageId}`] });
-  if (r.permanent) await deps.services.consent.suppress(rec.ref, 'hard_bounce', 'smpp', { channel: 'sms', now: deps.now?.() });
+  await deps.services.log.appendBatch([entry], {
+    idempotencyKeys: [`${rec.spec.runId}|${rec.spec.stepId}|${rec.ref}|receipt:${r.messageId}`],
+  });
+  if (r.permanent)
+    await deps.services.consent.suppress(rec.ref, 'hard_bounce', 'smpp', { channel: 'sms', now: deps.now?.() });
 }
 
 /**
@@ -58,12 +68,31 @@ async function onReply(deps: SmsInboundDeps, from: string, ton: number, text: st
     if (!purpose.channels.has('sms') || !live(projection[projectionKey(purpose.purpose.id, 'sms')])) continue;
     const now = deps.now?.() ?? new Date();
     const built = buildConsentEvent(
-      { type: 'withdrawn', subjectRef: ref, purpose: purpose.purpose.id, channel: 'sms', language: last?.language ?? 'en', jurisdiction: last?.jurisdiction ?? 'EU', collectionPoint: 'sms_reply', method: 'sms_reply', source: 'subject' },
-      services.policy.bundle, now, ulid(now.getTime()),
+      {
+        type: 'withdrawn',
+        subjectRef: ref,
+        purpose: purpose.purpose.id,
+        channel: 'sms',
+        language: last?.language ?? 'en',
+        jurisdiction: last?.jurisdiction ?? 'EU',
+        collectionPoint: 'sms_reply',
+        method: 'sms_reply',
+        source: 'subject',
+      },
+      services.policy.bundle,
+      now,
+      ulid(now.getTime()),
     );
     if (!built.ok) throw new Error(`SMS opt-out could not be recorded: ${built.message}`);
     const { event } = await services.consent.append(built.event);
-    await startPropagation(deps.client, deps.taskQueue, { v: 1, changeId: event.id, kind: 'withdrawn', subjectRef: ref, purpose: event.purpose, channel: 'sms' });
+    await startPropagation(deps.client, deps.taskQueue, {
+      v: 1,
+      changeId: event.id,
+      kind: 'withdrawn',
+      subjectRef: ref,
+      purpose: event.purpose,
+      channel: 'sms',
+    });
   }
 }
 

@@ -31,9 +31,16 @@ declare module 'smpp' {
   }
 
   export function createServer(options: Record<string, unknown>, listener: (session: Session) => void): Server;
-  export function connect(options: { url?: string; host?: string; port?: number; auto_enquire_link_period?: number }, listener?: () => void): Session;
+  export function connect(
+    options: { url?: string; host?: string; port?: number; auto_enquire_link_period?: number },
+    listener?: () => void,
+  ): Session;
 
-  export const ESM_CLASS: { readonly DATAGRAM: number; readonly MC_DELIVERY_RECEIPT: number; readonly UDH_INDICATOR: number };
+  export const ESM_CLASS: {
+    readonly DATAGRAM: number;
+    readonly MC_DELIVERY_RECEIPT: number;
+    readonly UDH_INDICATOR: number;
+  };
   export const ESME_ROK: number;
   export const ESME_RBINDFAIL: number;
   export const ESME_RINVDSTADR: number;

@@ -31,7 +31,14 @@ export class SmsSubmitError extends Error {
 
 /** What arrives on the bound session: delivery receipts and inbound (MO) messages, each acknowledged after it is handled. */
 export interface SmsInboundHandler {
-  (pdu: { readonly receipt: boolean; readonly from: string; readonly fromTon: number; readonly text: string; readonly receiptedMessageId?: string; readonly messageState?: number }): Promise<void>;
+  (pdu: {
+    readonly receipt: boolean;
+    readonly from: string;
+    readonly fromTon: number;
+    readonly text: string;
+    readonly receiptedMessageId?: string;
+    readonly messageState?: number;
+  }): Promise<void>;
 }
 
 /** The SMS channel port; the real one speaks SMPP over one bound transceiver session. */
@@ -43,13 +50,21 @@ export interface SmsSender {
   close(): Promise<void>;
 }
 
-const textOf = (v: unknown): string => (typeof v === 'string' ? v : typeof (v as { message?: unknown })?.message === 'string' ? (v as { message: string }).message : '');
+const textOf = (v: unknown): string =>
+  typeof v === 'string'
+    ? v
+    : typeof (v as { message?: unknown })?.message === 'string'
+      ? (v as { message: string }).message
+      : '';
 
 /**
  * Binds a transceiver to `smppUrl` (smpp://system_id:password@host:port) on first use and rebinds after a drop.
  * Long messages go out as concatenated parts with a UDH; receipts and MO go to `inbound`.
  */
-export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inbound: SmsInboundHandler; responseTimeoutMs?: number }): SmsSender {
+export function createSmsSender(
+  smppUrl: string,
+  opts: { sourceAddr: string; inbound: SmsInboundHandler; responseTimeoutMs?: number },
+): SmsSender {
   const u = new URL(smppUrl);
   // A silent gateway must not hold a send past the in-flight reservation (30 s), after which a withdrawal is
   // acknowledged: an unanswered bind or submit is a transient failure, and the retry re-checks consent first.
@@ -59,7 +74,12 @@ export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inb
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         onTimeout?.();
-        reject(new SmsSubmitError(`SMPP gateway ${u.hostname}:${u.port} did not answer the ${what} within ${patience / 1000}s`, undefined));
+        reject(
+          new SmsSubmitError(
+            `SMPP gateway ${u.hostname}:${u.port} did not answer the ${what} within ${patience / 1000}s`,
+            undefined,
+          ),
+        );
       }, patience);
     });
     return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
@@ -81,7 +101,10 @@ export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inb
   const onDeliver = (session: Session, pdu: PDU): void => {
     const receipt = (Number(pdu.esm_class ?? 0) & 0x3c) === smpp.ESM_CLASS.MC_DELIVERY_RECEIPT;
     const inbound = {
-      receipt, from: String(pdu.source_addr ?? ''), fromTon: Number(pdu.source_addr_ton ?? 0), text: textOf(pdu.short_message) || textOf(pdu.message_payload),
+      receipt,
+      from: String(pdu.source_addr ?? ''),
+      fromTon: Number(pdu.source_addr_ton ?? 0),
+      text: textOf(pdu.short_message) || textOf(pdu.message_payload),
       ...(typeof pdu.receipted_message_id === 'string' ? { receiptedMessageId: pdu.receipted_message_id } : {}),
       ...(typeof pdu.message_state === 'number' ? { messageState: pdu.message_state } : {}),
     };
@@ -98,46 +121,71 @@ export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inb
 
   const bind = (): Promise<Session> => {
     let opened: Session | undefined;
-    return bounded('bind', new Promise<Session>((resolve, reject) => {
-      const session = smpp.connect({ host: u.hostname, port: Number(u.port || 2775), auto_enquire_link_period: 30_000 }, () => {
-        session.bind_transceiver({ system_id: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }, (resp) => {
-          if (resp.command_status !== 0) return reject(new SmsSubmitError(`the SMPP gateway refused the bind (status ${resp.command_status}); check the system_id and password in SMPP_URL`, undefined));
-          resolve(session);
+    return bounded(
+      'bind',
+      new Promise<Session>((resolve, reject) => {
+        const session = smpp.connect(
+          { host: u.hostname, port: Number(u.port || 2775), auto_enquire_link_period: 30_000 },
+          () => {
+            session.bind_transceiver(
+              { system_id: decodeURIComponent(u.username), password: decodeURIComponent(u.password) },
+              (resp) => {
+                if (resp.command_status !== 0)
+                  return reject(
+                    new SmsSubmitError(
+                      `the SMPP gateway refused the bind (status ${resp.command_status}); check the system_id and password in SMPP_URL`,
+                      undefined,
+                    ),
+                  );
+                resolve(session);
+              },
+            );
+          },
+        );
+        session.on('deliver_sm', (pdu: PDU) => onDeliver(session, pdu));
+        session.on('enquire_link', (pdu: PDU) => session.send(pdu.response()));
+        session.on('error', (e: Error) => {
+          dropped(`SMPP gateway ${u.hostname}:${u.port}: ${e.message}`);
+          reject(new SmsSubmitError(`SMPP gateway ${u.hostname}:${u.port}: ${e.message}`, undefined));
         });
-      });
-      session.on('deliver_sm', (pdu: PDU) => onDeliver(session, pdu));
-      session.on('enquire_link', (pdu: PDU) => session.send(pdu.response()));
-      session.on('error', (e: Error) => {
-        dropped(`SMPP gateway ${u.hostname}:${u.port}: ${e.message}`);
-        reject(new SmsSubmitError(`SMPP gateway ${u.hostname}:${u.port}: ${e.message}`, undefined));
-      });
-      session.on('close', () => {
-        dropped(`SMPP gateway ${u.hostname}:${u.port} closed the connection`);
-        // Stay bound for inbound traffic: a dropped session is re-bound after a pause (sends re-bind on their own).
-        if (!closing) {
-          clearTimeout(rebind);
-          rebind = setTimeout(open, 1000);
-          rebind.unref();
-        }
-        reject(new SmsSubmitError(`SMPP gateway ${u.hostname}:${u.port} closed the connection`, undefined));
-      });
-      opened = session;
-    }), () => opened?.destroy());
+        session.on('close', () => {
+          dropped(`SMPP gateway ${u.hostname}:${u.port} closed the connection`);
+          // Stay bound for inbound traffic: a dropped session is re-bound after a pause (sends re-bind on their own).
+          if (!closing) {
+            clearTimeout(rebind);
+            rebind = setTimeout(open, 1000);
+            rebind.unref();
+          }
+          reject(new SmsSubmitError(`SMPP gateway ${u.hostname}:${u.port} closed the connection`, undefined));
+        });
+        opened = session;
+      }),
+      () => opened?.destroy(),
+    );
   };
 
   const submit = (session: Session, params: Record<string, unknown>): Promise<string> =>
-    bounded('submit_sm', new Promise((resolve, reject) => {
-      waiting.add(reject);
-      const sent = session.submit_sm(params, (resp) => {
-        waiting.delete(reject);
-        if (resp.command_status === 0) resolve(String(resp.message_id));
-        else reject(new SmsSubmitError(`the SMSC refused the message (status 0x${resp.command_status.toString(16)})`, resp.command_status));
-      });
-      if (!sent) {
-        waiting.delete(reject);
-        reject(new SmsSubmitError('the SMPP session is not writable', undefined));
-      }
-    }));
+    bounded(
+      'submit_sm',
+      new Promise((resolve, reject) => {
+        waiting.add(reject);
+        const sent = session.submit_sm(params, (resp) => {
+          waiting.delete(reject);
+          if (resp.command_status === 0) resolve(String(resp.message_id));
+          else
+            reject(
+              new SmsSubmitError(
+                `the SMSC refused the message (status 0x${resp.command_status.toString(16)})`,
+                resp.command_status,
+              ),
+            );
+        });
+        if (!sent) {
+          waiting.delete(reject);
+          reject(new SmsSubmitError('the SMPP session is not writable', undefined));
+        }
+      }),
+    );
 
   function open(): void {
     if (closing || bound) return;
@@ -155,12 +203,26 @@ export function createSmsSender(smppUrl: string, opts: { sourceAddr: string; inb
       });
       const plan = planSms(m.text);
       ref = (ref + 1) % 256;
-      const base = { source_addr: opts.sourceAddr, destination_addr: m.to.replace(/^\+/, ''), dest_addr_ton: 1, dest_addr_npi: 1, registered_delivery: 1, data_coding: plan.dataCoding };
+      const base = {
+        source_addr: opts.sourceAddr,
+        destination_addr: m.to.replace(/^\+/, ''),
+        dest_addr_ton: 1,
+        dest_addr_npi: 1,
+        registered_delivery: 1,
+        data_coding: plan.dataCoding,
+      };
       const single = plan.parts.length === 1;
       let record!: Promise<void>;
       // The record of the ids is registered before the last response is handled, so a receipt never overtakes it.
       const ids = await new Promise<string[]>((resolve, reject) => {
-        const all = plan.parts.map((text, i) => submit(session, { ...base, short_message: single ? { message: text } : { udh: concatUdh(ref, plan.parts.length, i + 1), message: text } }));
+        const all = plan.parts.map((text, i) =>
+          submit(session, {
+            ...base,
+            short_message: single
+              ? { message: text }
+              : { udh: concatUdh(ref, plan.parts.length, i + 1), message: text },
+          }),
+        );
         Promise.all(all).then((messageIds) => {
           record = accepted({ messageIds, dataCoding: plan.dataCoding });
           recording.add(record);

@@ -5,18 +5,39 @@ import { createRequire } from 'node:module';
 // mailauth's nor nodemailer's signer can oversign: both list a header name once per occurrence present, so a
 // second List-Unsubscribe prepended in transit would still verify (RFC 6376 8.15, RFC 8058 4).
 const require = createRequire(import.meta.url);
-interface ParsedHeader { key: string; casedKey: string; line: Buffer }
+interface ParsedHeader {
+  key: string;
+  casedKey: string;
+  line: Buffer;
+}
 const { parseHeaders, formatSignatureHeaderLine } = require('mailauth/lib/tools.js') as {
   parseHeaders(buf: Buffer): { parsed: ParsedHeader[] };
   formatSignatureHeaderLine(type: string, values: Record<string, unknown>, folded: boolean): string;
 };
 const { generateCanonicalizedHeader } = require('mailauth/lib/dkim/header/index.js') as {
-  generateCanonicalizedHeader(type: string, lines: { keys: string; headers: ParsedHeader[] }, opts: Record<string, unknown>): { canonicalizedHeader: Buffer; dkimHeaderOpts: Record<string, unknown> };
+  generateCanonicalizedHeader(
+    type: string,
+    lines: { keys: string; headers: ParsedHeader[] },
+    opts: Record<string, unknown>,
+  ): { canonicalizedHeader: Buffer; dkimHeaderOpts: Record<string, unknown> };
 };
-const { RelaxedHash } = require('mailauth/lib/dkim/body/relaxed.js') as { RelaxedHash: new (algo: string) => { update(b: Buffer): void; digest(enc: 'base64'): string } };
+const { RelaxedHash } = require('mailauth/lib/dkim/body/relaxed.js') as {
+  RelaxedHash: new (algo: string) => { update(b: Buffer): void; digest(enc: 'base64'): string };
+};
 
 /** The headers signed, and of those the ones also listed once more than present, so an added copy breaks the signature. */
-export const DKIM_SIGNED_HEADERS = ['from', 'to', 'subject', 'date', 'message-id', 'mime-version', 'content-type', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post'] as const;
+export const DKIM_SIGNED_HEADERS = [
+  'from',
+  'to',
+  'subject',
+  'date',
+  'message-id',
+  'mime-version',
+  'content-type',
+  'list-id',
+  'list-unsubscribe',
+  'list-unsubscribe-post',
+] as const;
 export const DKIM_OVERSIGNED_HEADERS = ['from', 'subject', 'list-unsubscribe', 'list-unsubscribe-post'] as const;
 
 /** The signing identity: domain (d=), selector (s=) and the RSA or Ed25519 private key. */
@@ -31,7 +52,9 @@ export function dkimKeyFrom(domain: string, selector: string, pem: string): Dkim
   try {
     return { domain, selector, privateKey: createPrivateKey(pem.replace(/\\n/g, '\n')) };
   } catch {
-    throw new Error('DKIM_PRIVATE_KEY is not a PEM private key; paste the key with its BEGIN/END lines (\\n for line breaks)');
+    throw new Error(
+      'DKIM_PRIVATE_KEY is not a PEM private key; paste the key with its BEGIN/END lines (\\n for line breaks)',
+    );
   }
 }
 
@@ -54,10 +77,23 @@ export function dkimSign(raw: Buffer, key: DkimKey, now: Date): Buffer {
     if ((DKIM_OVERSIGNED_HEADERS as readonly string[]).includes(name)) keys.push(name);
   }
   const algorithm = key.privateKey.asymmetricKeyType === 'ed25519' ? 'ed25519-sha256' : 'rsa-sha256';
-  const { canonicalizedHeader, dkimHeaderOpts } = generateCanonicalizedHeader('dkim', { keys: keys.join(': '), headers: lines }, {
-    signingDomain: key.domain, selector: key.selector, algorithm, canonicalization: 'relaxed/relaxed', bodyHash, signTime: now,
-  });
-  const signature = sign(algorithm === 'ed25519-sha256' ? null : 'sha256', canonicalizedHeader, key.privateKey).toString('base64');
+  const { canonicalizedHeader, dkimHeaderOpts } = generateCanonicalizedHeader(
+    'dkim',
+    { keys: keys.join(': '), headers: lines },
+    {
+      signingDomain: key.domain,
+      selector: key.selector,
+      algorithm,
+      canonicalization: 'relaxed/relaxed',
+      bodyHash,
+      signTime: now,
+    },
+  );
+  const signature = sign(
+    algorithm === 'ed25519-sha256' ? null : 'sha256',
+    canonicalizedHeader,
+    key.privateKey,
+  ).toString('base64');
   const header = formatSignatureHeaderLine('DKIM', { b: signature, ...dkimHeaderOpts }, true);
   return Buffer.concat([Buffer.from(`${header}\r\n`), raw]);
 }

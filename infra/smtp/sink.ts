@@ -55,7 +55,11 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
         return cb(err);
       }
       const hold = holds.find((h) => h.match(address.address));
-      if (hold) return void hold.release.then(() => cb(), () => cb());
+      if (hold)
+        return void hold.release.then(
+          () => cb(),
+          () => cb(),
+        );
       cb();
     },
     onData(stream, session, cb) {
@@ -87,7 +91,13 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
   });
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(e.code === 'EADDRINUSE' ? new Error(`Port ${opts.port} is already in use, so the SMTP sink cannot start. Choose another with SMTP_PORT, or set SMTP_URL to use a real relay.`) : e),
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new Error(
+              `Port ${opts.port} is already in use, so the SMTP sink cannot start. Choose another with SMTP_PORT, or set SMTP_URL to use a real relay.`,
+            )
+          : e,
+      ),
     );
     server.listen(opts.port ?? 0, '127.0.0.1', () => {
       // smtp-server re-emits every client's socket error (a client killed mid-session resets) on the server.
@@ -101,7 +111,8 @@ export async function startSmtpSink(opts: { outbox: string; port?: number; write
     url: `smtp://127.0.0.1:${port}`,
     outbox: opts.outbox,
     received,
-    failRecipients: (match, code, message = 'mailbox unavailable', times = Infinity) => void rules.push({ match, code, message, left: times }),
+    failRecipients: (match, code, message = 'mailbox unavailable', times = Infinity) =>
+      void rules.push({ match, code, message, left: times }),
     acceptAbuse: (address, intake) => void (abuse = { address: address.toLowerCase(), intake }),
     holdRecipients: (match, release) => void holds.push({ match, release }),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),

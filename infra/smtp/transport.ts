@@ -34,7 +34,11 @@ export interface Mailer {
  * Opens the TCP connection for the pool with Nagle off. SMTP ends each message with a small `.` write right after
  * the body; with Nagle on it waits for the server's delayed ACK, about 40 ms a message per connection.
  */
-export function connectNoDelay(host: string, port: number, done: (err: Error | null, socketOptions?: { connection: Socket }) => void): void {
+export function connectNoDelay(
+  host: string,
+  port: number,
+  done: (err: Error | null, socketOptions?: { connection: Socket }) => void,
+): void {
   const socket = connect({ host, port });
   socket.setNoDelay(true);
   const timer = setTimeout(() => socket.destroy(new Error(`SMTP connection to ${host}:${port} timed out`)), 10_000);
@@ -59,9 +63,16 @@ async function signedRaw(mail: SendMailOptions, key: DkimKey, now: Date): Promis
 }
 
 /** A pooled SMTP transport to `smtpUrl`, DKIM-signing (List-Unsubscribe headers oversigned) when a key is configured. */
-export function createMailer(config: AppConfig, smtpUrl: string, opts: { maxConnections?: number; now?: () => Date } = {}): Mailer {
+export function createMailer(
+  config: AppConfig,
+  smtpUrl: string,
+  opts: { maxConnections?: number; now?: () => Date } = {},
+): Mailer {
   const { env, sender } = config;
-  const dkim = env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY ? dkimKeyFrom(env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY) : undefined;
+  const dkim =
+    env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
+      ? dkimKeyFrom(env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY)
+      : undefined;
   const now = opts.now ?? (() => new Date());
   // nodemailer ignores every other option when given `url`, so the URL is taken apart here.
   const u = new URL(smtpUrl);
@@ -91,9 +102,15 @@ export function createMailer(config: AppConfig, smtpUrl: string, opts: { maxConn
         messageId: m.messageId,
       };
       const signed = dkim ? await signedRaw(mail, dkim, now()) : undefined;
-      const info = await transport.sendMail(signed ? { raw: signed.raw, envelope: { from: sender.email, to: m.to } } : mail);
+      const info = await transport.sendMail(
+        signed ? { raw: signed.raw, envelope: { from: sender.email, to: m.to } } : mail,
+      );
       const code = Number.parseInt(String(info.response).slice(0, 3), 10);
-      return { messageId: signed?.messageId ?? info.messageId, response: String(info.response), code: Number.isFinite(code) ? code : 250 };
+      return {
+        messageId: signed?.messageId ?? info.messageId,
+        response: String(info.response),
+        code: Number.isFinite(code) ? code : 250,
+      };
     },
     close: () => transport.close(),
   };

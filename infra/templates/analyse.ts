@@ -28,7 +28,9 @@ const PROTOTYPE_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 const unsafe = (what: string, n: Node): TemplateSyntaxError =>
-  new TemplateSyntaxError(`${what} (line ${n.loc.start.line}) reaches a built-in prototype; templates may read only profile fields and reserved variables`);
+  new TemplateSyntaxError(
+    `${what} (line ${n.loc.start.line}) reaches a built-in prototype; templates may read only profile fields and reserved variables`,
+  );
 
 // Rejects any path segment or literal `lookup` key that names a prototype property (`constructor`, `__proto__`, ...).
 function checkSafe(n: Node): void {
@@ -42,7 +44,8 @@ function checkLookup(call: hbs.AST.MustacheStatement | hbs.AST.SubExpression | h
   const name = call.path.type === 'PathExpression' ? (call.path as hbs.AST.PathExpression).original : '';
   if (name !== 'lookup') return;
   for (const p of call.params) {
-    if (p.type === 'StringLiteral' && PROTOTYPE_NAMES.has((p as hbs.AST.StringLiteral).value)) throw unsafe(`lookup of "${(p as hbs.AST.StringLiteral).value}"`, p);
+    if (p.type === 'StringLiteral' && PROTOTYPE_NAMES.has((p as hbs.AST.StringLiteral).value))
+      throw unsafe(`lookup of "${(p as hbs.AST.StringLiteral).value}"`, p);
   }
 }
 
@@ -97,12 +100,22 @@ export function analyseTemplate(source: string): TemplateAnalysis {
         checkSafe(m.path);
         checkLookup(m);
         // Unescaped output is only for the reserved links and sender, which the engine validates; never a profile field.
-        if (!m.escaped && !(m.params.length === 0 && m.path.type === 'PathExpression' && reservedRoots.has((m.path as hbs.AST.PathExpression).parts[0] ?? ''))) {
+        if (
+          !m.escaped &&
+          !(
+            m.params.length === 0 &&
+            m.path.type === 'PathExpression' &&
+            reservedRoots.has((m.path as hbs.AST.PathExpression).parts[0] ?? '')
+          )
+        ) {
           const what = m.path.type === 'PathExpression' ? (m.path as hbs.AST.PathExpression).original : m.path.type;
-          throw new TemplateSyntaxError(`unescaped output of "${what}" (line ${m.loc.start.line}) could inject HTML from a profile field; use {{${what}}} instead of {{{${what}}}}`);
+          throw new TemplateSyntaxError(
+            `unescaped output of "${what}" (line ${m.loc.start.line}) could inject HTML from a profile field; use {{${what}}} instead of {{{${what}}}}`,
+          );
         }
         const isHelper = m.params.length > 0 || (m.hash?.pairs.length ?? 0) > 0;
-        if (!isHelper && m.path.type === 'PathExpression') return record(resolve(m.path as hbs.AST.PathExpression, stack), true, depth);
+        if (!isHelper && m.path.type === 'PathExpression')
+          return record(resolve(m.path as hbs.AST.PathExpression, stack), true, depth);
         m.params.forEach((x) => expr(x, stack, depth));
         return m.hash?.pairs.forEach((pair) => expr(pair.value, stack, depth));
       }
@@ -118,7 +131,8 @@ export function analyseTemplate(source: string): TemplateAnalysis {
         else expr(b.path, stack, depth);
         b.hash?.pairs.forEach((pair) => expr(pair.value, stack, depth));
         const scoped = !isHelper || helper === 'each' || helper === 'with';
-        const target = subject?.type === 'PathExpression' ? resolve(subject as hbs.AST.PathExpression, stack) : undefined;
+        const target =
+          subject?.type === 'PathExpression' ? resolve(subject as hbs.AST.PathExpression, stack) : undefined;
         const names = b.program?.blockParams ?? [];
         const params = new Map<string, string>();
         if (target !== undefined && names[0] !== undefined && scoped) params.set(names[0], target);
@@ -131,7 +145,9 @@ export function analyseTemplate(source: string): TemplateAnalysis {
       case 'PartialBlockStatement':
       case 'DecoratorBlock':
       case 'Decorator':
-        throw new TemplateSyntaxError(`partials and decorators are not supported (line ${n.loc.start.line}); inline the content instead`);
+        throw new TemplateSyntaxError(
+          `partials and decorators are not supported (line ${n.loc.start.line}); inline the content instead`,
+        );
       default:
         return;
     }

@@ -5,7 +5,12 @@ import { reservedRoots } from '../../domain/template.js';
 export type RenderPart = (ctx: Record<string, unknown>) => string;
 
 // Explicit, so a later Handlebars default or a global allow-list can never switch prototype access back on.
-const RUNTIME = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false, allowedProtoProperties: {}, allowedProtoMethods: {} };
+const RUNTIME = {
+  allowProtoPropertiesByDefault: false,
+  allowProtoMethodsByDefault: false,
+  allowedProtoProperties: {},
+  allowedProtoMethods: {},
+};
 
 // Defence in depth behind lint: any unescaped `{{{x}}}`/`{{& x}}` that is not a reserved variable is escaped anyway.
 function forceEscape(program: hbs.AST.Program): void {

@@ -33,22 +33,35 @@ export class UnknownCampaignError extends Error {
 /** What a loaded workspace gives the lint; its policy must have loaded. */
 export function workspaceLintSources(ws: Workspace, policy: PolicyBundle, nowMs = Date.now()): LintSources {
   // The policy version does not affect lint results; the guard computes the real one.
-  return { campaigns: ws.campaigns, templates: ws.templates.facts(), segments: ws.segments, policy: compilePolicy(policy, 'lint'), nowMs };
+  return {
+    campaigns: ws.campaigns,
+    templates: ws.templates.facts(),
+    segments: ws.segments,
+    policy: compilePolicy(policy, 'lint'),
+    nowMs,
+  };
 }
 
 /** Lints one campaign by id; throws UnknownCampaignError naming the ids that exist. */
 export function lintById(id: string, sources: LintSources): CampaignLintResult {
   const campaign = Object.hasOwn(sources.campaigns, id) ? sources.campaigns[id] : undefined;
-  if (campaign === undefined) throw new UnknownCampaignError(`no campaign "${id}"; known campaigns: ${Object.keys(sources.campaigns).sort().join(', ')}`);
+  if (campaign === undefined)
+    throw new UnknownCampaignError(
+      `no campaign "${id}"; known campaigns: ${Object.keys(sources.campaigns).sort().join(', ')}`,
+    );
   const problems = lintCampaign(campaign, sources);
   const sms = campaign.steps.flatMap((s) => {
     const source = s.type === 'send' && s.channel === 'sms' ? sources.templates.get(s.template)?.smsSource : undefined;
-    return source === undefined || s.type !== 'send' ? [] : [{ step: s.id, template: s.template, ...smsSegmentReport(source) }];
+    return source === undefined || s.type !== 'send'
+      ? []
+      : [{ step: s.id, template: s.template, ...smsSegmentReport(source) }];
   });
   return { campaign: id, ok: problems.length === 0, problems, sms };
 }
 
 /** Lints every campaign, in id order. */
 export function lintAll(sources: LintSources): CampaignLintResult[] {
-  return Object.keys(sources.campaigns).sort().map((id) => lintById(id, sources));
+  return Object.keys(sources.campaigns)
+    .sort()
+    .map((id) => lintById(id, sources));
 }

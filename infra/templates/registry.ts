@@ -2,7 +2,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
-import { DEFAULT_TEMPLATE_LANGUAGE, promotionalTerms, reservedVariables, type TemplateFacts, type TemplateMeta } from '../../domain/template.js';
+import {
+  DEFAULT_TEMPLATE_LANGUAGE,
+  promotionalTerms,
+  reservedVariables,
+  type TemplateFacts,
+  type TemplateMeta,
+} from '../../domain/template.js';
 import { analyseTemplate, TemplateSyntaxError } from './analyse.js';
 import { compilePart, type RenderPart } from './compile.js';
 import { parseTemplateFile, TemplateLoadError } from './template-file.js';
@@ -81,8 +87,17 @@ const known = new Set<string>(reservedVariables);
  * unless `onFailure` is given: then a bad file is reported there and left out, so the other templates still load.
  */
 export function loadTemplates(dir: string, onFailure?: (file: string, message: string) => void): TemplateRegistry {
-  const names = onFailure && !existsSync(dir) ? [] : readdirSync(dir).filter((n) => n.endsWith('.hbs')).sort();
-  return compileTemplates(dir, names.map((name) => ({ name, source: () => readFileSync(join(dir, name), 'utf8') })), onFailure);
+  const names =
+    onFailure && !existsSync(dir)
+      ? []
+      : readdirSync(dir)
+          .filter((n) => n.endsWith('.hbs'))
+          .sort();
+  return compileTemplates(
+    dir,
+    names.map((name) => ({ name, source: () => readFileSync(join(dir, name), 'utf8') })),
+    onFailure,
+  );
 }
 
 /** One template file's name and its text (read lazily, so an unreadable file is that file's failure). */
@@ -92,7 +107,11 @@ export interface TemplateSource {
 }
 
 /** Compiles template files given as text (a deployed bundle's, or a folder's); same checks and failure handling as loadTemplates. */
-export function compileTemplates(dir: string, files: readonly TemplateSource[], onFailure?: (file: string, message: string) => void): TemplateRegistry {
+export function compileTemplates(
+  dir: string,
+  files: readonly TemplateSource[],
+  onFailure?: (file: string, message: string) => void,
+): TemplateRegistry {
   // A private environment: helpers or partials registered globally elsewhere never reach our templates.
   const hb = Handlebars.create();
   let compiles = 0;
@@ -102,7 +121,10 @@ export function compileTemplates(dir: string, files: readonly TemplateSource[], 
   };
   const entries = new Map<string, Entry>();
   // Templates first, then their language variants, which are checked against the template they translate.
-  const ordered = [...files.filter((f) => variantName(f.name) === undefined), ...files.filter((f) => variantName(f.name) !== undefined)];
+  const ordered = [
+    ...files.filter((f) => variantName(f.name) === undefined),
+    ...files.filter((f) => variantName(f.name) !== undefined),
+  ];
   for (const { name, source } of ordered) {
     const file = join(dir, name);
     try {
@@ -115,7 +137,10 @@ export function compileTemplates(dir: string, files: readonly TemplateSource[], 
   function loadEntry(file: string, name: string, text: string): void {
     const { meta, parts, body } = parseTemplateFile(text, file);
     const variant = variantName(name);
-    if (variant === undefined && name !== `${meta.id}.hbs`) throw new TemplateLoadError(`${file}: id "${meta.id}" does not match the file name; rename the file to ${meta.id}.hbs`);
+    if (variant === undefined && name !== `${meta.id}.hbs`)
+      throw new TemplateLoadError(
+        `${file}: id "${meta.id}" does not match the file name; rename the file to ${meta.id}.hbs`,
+      );
     const base = variant === undefined ? undefined : checkVariant(file, meta, variant, entries.get(variant.id));
     const reservedByPart: Record<string, readonly string[]> = {};
     const fields = new Set<string>();
@@ -128,12 +153,22 @@ export function compileTemplates(dir: string, files: readonly TemplateSource[], 
         throw new TemplateLoadError(`${file} (${part}): ${why}`);
       }
       const unknown = a.reserved.filter((r) => !known.has(r));
-      if (unknown.length) throw new TemplateLoadError(`${file} (${part}): unknown reserved variable(s) ${unknown.join(', ')}; use one of ${reservedVariables.join(', ')}`);
+      if (unknown.length)
+        throw new TemplateLoadError(
+          `${file} (${part}): unknown reserved variable(s) ${unknown.join(', ')}; use one of ${reservedVariables.join(', ')}`,
+        );
       a.fields.forEach((f) => fields.add(f));
       if (part !== 'subject') reservedByPart[part] = a.reservedAlways;
     }
     const referenced = [...fields].sort();
-    const facts: TemplateFacts = { ...meta, lang: meta.lang ?? DEFAULT_TEMPLATE_LANGUAGE, referencedFields: referenced, reservedByPart, promotionalTerms: promotionalTerms(`${meta.subject ?? ''}\n${body}`), ...(meta.channel === 'sms' ? { smsSource: parts.text } : {}) };
+    const facts: TemplateFacts = {
+      ...meta,
+      lang: meta.lang ?? DEFAULT_TEMPLATE_LANGUAGE,
+      referencedFields: referenced,
+      reservedByPart,
+      promotionalTerms: promotionalTerms(`${meta.subject ?? ''}\n${body}`),
+      ...(meta.channel === 'sms' ? { smsSource: parts.text } : {}),
+    };
     const entry: Entry = {
       facts,
       variants: new Map(),
@@ -166,17 +201,30 @@ function pickVariant(e: Entry | undefined, language: string | undefined): Entry 
 }
 
 function renderEntry(id: string, e: Entry | undefined, input: RenderInput): RenderedMessage {
-  if (e === undefined) throw new TemplateRenderError(`template "${id}" is not loaded; check the id against campaigns/templates/`, id);
+  if (e === undefined)
+    throw new TemplateRenderError(`template "${id}" is not loaded; check the id against campaigns/templates/`, id);
   const lang = e.facts.lang ?? DEFAULT_TEMPLATE_LANGUAGE;
   const address = input.postalAddresses?.[lang];
-  const reserved = RenderReserved.safeParse({ links: input.links, sender: address === undefined ? input.sender : { ...input.sender, postalAddress: address } });
+  const reserved = RenderReserved.safeParse({
+    links: input.links,
+    sender: address === undefined ? input.sender : { ...input.sender, postalAddress: address },
+  });
   if (!reserved.success) {
-    throw new TemplateRenderError(`template "${id}": bad reserved input: ${reserved.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, id);
+    throw new TemplateRenderError(
+      `template "${id}": bad reserved input: ${reserved.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      id,
+    );
   }
   // #if/#unless do not throw on a missing field even in strict mode, so check presence up front.
-  const missing = e.roots.filter((f) => !Object.hasOwn(input.fields, f) || input.fields[f] === undefined || input.fields[f] === null);
+  const missing = e.roots.filter(
+    (f) => !Object.hasOwn(input.fields, f) || input.fields[f] === undefined || input.fields[f] === null,
+  );
   if (missing.length) {
-    throw new TemplateRenderError(`template "${id}" needs field(s) ${missing.join(', ')} that were not supplied (withheld by the guard or absent from the profile)`, id, missing);
+    throw new TemplateRenderError(
+      `template "${id}" needs field(s) ${missing.join(', ')} that were not supplied (withheld by the guard or absent from the profile)`,
+      id,
+      missing,
+    );
   }
   // Only declared fields enter the context: minimum necessary even if the caller passed more.
   const ctx: Record<string, unknown> = { links: reserved.data.links, sender: reserved.data.sender };
@@ -184,7 +232,14 @@ function renderEntry(id: string, e: Entry | undefined, input: RenderInput): Rend
   try {
     return {
       language: lang,
-      ...(e.subject === undefined ? {} : { subject: e.subject(ctx).replace(/[\r\n]+/g, ' ').trim() }),
+      ...(e.subject === undefined
+        ? {}
+        : {
+            subject: e
+              .subject(ctx)
+              .replace(/[\r\n]+/g, ' ')
+              .trim(),
+          }),
       text: e.text(ctx),
       ...(e.html === undefined ? {} : { html: e.html(ctx) }),
     };

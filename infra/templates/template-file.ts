@@ -22,7 +22,10 @@ const HTML_SEPARATOR = /^=== html ===\s*$/m;
 /** Parses one template file: YAML front matter validated by TemplateMeta, a text body and an optional HTML body. */
 export function parseTemplateFile(raw: string, file: string): TemplateFile {
   const m = FRONT_MATTER.exec(raw);
-  if (!m) throw new TemplateLoadError(`${file}: missing front matter; start the file with a --- line, the YAML metadata, and another --- line`);
+  if (!m)
+    throw new TemplateLoadError(
+      `${file}: missing front matter; start the file with a --- line, the YAML metadata, and another --- line`,
+    );
   let data: unknown;
   try {
     data = parseYaml(m[1] ?? '');
@@ -37,12 +40,18 @@ export function parseTemplateFile(raw: string, file: string): TemplateFile {
   }
   const body = m[2] ?? '';
   const [text = '', html, ...more] = body.split(HTML_SEPARATOR);
-  if (more.length > 0) throw new TemplateLoadError(`${file}: "=== html ===" appears more than once; keep one text part and one HTML part`);
-  if (text.trim() === '') throw new TemplateLoadError(`${file}: the text part is empty; every message needs a plain-text body`);
+  if (more.length > 0)
+    throw new TemplateLoadError(`${file}: "=== html ===" appears more than once; keep one text part and one HTML part`);
+  if (text.trim() === '')
+    throw new TemplateLoadError(`${file}: the text part is empty; every message needs a plain-text body`);
   const meta = parsed.data;
   return {
     meta,
-    parts: { ...(meta.subject === undefined ? {} : { subject: meta.subject }), text: text.trim() + '\n', ...(html === undefined ? {} : { html: html.trim() + '\n' }) },
+    parts: {
+      ...(meta.subject === undefined ? {} : { subject: meta.subject }),
+      text: text.trim() + '\n',
+      ...(html === undefined ? {} : { html: html.trim() + '\n' }),
+    },
     body,
   };
 }

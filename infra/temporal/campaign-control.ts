@@ -13,7 +13,11 @@ const SIGNAL = { pause: 'pause', resume: 'resume', cancel: 'cancel' } as const;
  * Signals the campaign's broadcast and, for pause and resume, its running journeys (a journey holds before its next
  * send); `not_running` when neither is open.
  */
-export async function controlCampaign(client: Client, campaignId: string, control: CampaignControl): Promise<'signalled' | 'not_running'> {
+export async function controlCampaign(
+  client: Client,
+  campaignId: string,
+  control: CampaignControl,
+): Promise<'signalled' | 'not_running'> {
   let broadcast = true;
   try {
     await client.workflow.getHandle(campaignWorkflowId(campaignId)).signal(SIGNAL[control]);

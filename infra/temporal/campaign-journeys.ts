@@ -2,21 +2,40 @@ import type { Client } from '@temporalio/client';
 import { mapWindowed } from '../../domain/concurrency.js';
 
 // Search attributes are registered values, but a campaign id is still quoted safely into the visibility query.
-const runningJourneys = (campaignId: string): string => `WorkflowType = 'journey' AND CampaignId = '${campaignId.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`;
+const runningJourneys = (campaignId: string): string =>
+  `WorkflowType = 'journey' AND CampaignId = '${campaignId.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`;
 
 /** Signals every running journey of the campaign (found by its CampaignId search attribute); returns how many. */
-export async function signalCampaignJourneys(client: Client, campaignId: string, signal: 'pause' | 'resume'): Promise<number> {
+export async function signalCampaignJourneys(
+  client: Client,
+  campaignId: string,
+  signal: 'pause' | 'resume',
+): Promise<number> {
   const ids: string[] = [];
   for await (const wf of client.workflow.list({ query: runningJourneys(campaignId) })) ids.push(wf.workflowId);
   // A journey that ended between the listing and the signal has nothing left to pause.
-  const sent = await mapWindowed(ids, 32, (id) => client.workflow.getHandle(id).signal(signal).then(() => 1, () => 0));
+  const sent = await mapWindowed(ids, 32, (id) =>
+    client.workflow
+      .getHandle(id)
+      .signal(signal)
+      .then(
+        () => 1,
+        () => 0,
+      ),
+  );
   return sent.reduce<number>((a, n) => a + n, 0);
 }
 
 /** Whether any journey of the campaign still runs, and whether it is paused (all of a campaign's pause together). */
-export async function campaignJourneysState(client: Client, campaignId: string): Promise<'none' | 'running' | 'paused'> {
+export async function campaignJourneysState(
+  client: Client,
+  campaignId: string,
+): Promise<'none' | 'running' | 'paused'> {
   for await (const wf of client.workflow.list({ query: runningJourneys(campaignId), pageSize: 1 })) {
-    const state = await client.workflow.getHandle(wf.workflowId).query<{ paused?: boolean }>('journeyState').catch(() => ({ paused: false }));
+    const state = await client.workflow
+      .getHandle(wf.workflowId)
+      .query<{ paused?: boolean }>('journeyState')
+      .catch(() => ({ paused: false }));
     return state.paused ? 'paused' : 'running';
   }
   return 'none';

@@ -13,10 +13,17 @@ export interface MonitorOptions {
 const DEFAULT_TICK_MS = 15_000;
 
 /** The monitor's workflow id: one per campaign run. */
-export const campaignMonitorWorkflowId = (campaignId: string, runId: string): string => `monitor:${campaignId}:${runId}`;
+export const campaignMonitorWorkflowId = (campaignId: string, runId: string): string =>
+  `monitor:${campaignId}:${runId}`;
 
 /** Starts the run's monitor with the campaign's thresholds over the policy's; starting it twice is a no-op. */
-export async function startCampaignMonitor(client: Client, campaign: Campaign, runId: string, taskQueue: string, opts: MonitorOptions = {}): Promise<string> {
+export async function startCampaignMonitor(
+  client: Client,
+  campaign: Campaign,
+  runId: string,
+  taskQueue: string,
+  opts: MonitorOptions = {},
+): Promise<string> {
   const input: CampaignMonitorInput = {
     v: 1,
     campaignId: campaign.id,
@@ -26,7 +33,12 @@ export async function startCampaignMonitor(client: Client, campaign: Campaign, r
   };
   const workflowId = campaignMonitorWorkflowId(campaign.id, runId);
   try {
-    await client.workflow.start('campaignMonitor', { taskQueue, workflowId, args: [input], typedSearchAttributes: [{ key: CampaignIdKey, value: campaign.id }] });
+    await client.workflow.start('campaignMonitor', {
+      taskQueue,
+      workflowId,
+      args: [input],
+      typedSearchAttributes: [{ key: CampaignIdKey, value: campaign.id }],
+    });
   } catch (e) {
     if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
   }

@@ -33,18 +33,47 @@ export async function startCampaign(
   client: Client,
   campaign: Campaign,
   audience: Audience,
-  opts: { taskQueue: string; campaignVersion: string; runs: RunStore; bundle?: string; timeScale?: number; pageSize?: number; chunksInFlight?: number; pagesPerRun?: number; deferral?: BroadcastInput['deferral']; monitor?: MonitorOptions },
+  opts: {
+    taskQueue: string;
+    campaignVersion: string;
+    runs: RunStore;
+    bundle?: string;
+    timeScale?: number;
+    pageSize?: number;
+    chunksInFlight?: number;
+    pagesPerRun?: number;
+    deferral?: BroadcastInput['deferral'];
+    monitor?: MonitorOptions;
+  },
 ): Promise<StartResult> {
   const bundle = opts.bundle === undefined ? {} : { bundle: opts.bundle };
   const runId = ulid();
   const startedAt = new Date().toISOString();
   if ('subjectRefs' in audience) {
     const refs = [...new Set(audience.subjectRefs)].sort();
-    await opts.runs.register({ runId, campaignId: campaign.id, kind: 'journey', workflowId: `subjects:${campaign.id}:${runId}`, startedAt, sendSteps: sendSteps(campaign), status: 'snapshotting' });
+    await opts.runs.register({
+      runId,
+      campaignId: campaign.id,
+      kind: 'journey',
+      workflowId: `subjects:${campaign.id}:${runId}`,
+      startedAt,
+      sendSteps: sendSteps(campaign),
+      status: 'snapshotting',
+    });
     await opts.runs.addMembers(runId, refs);
     await opts.runs.seal(runId);
     const start = journeyStarter(client, opts.taskQueue);
-    const results = await mapWindowed(refs, 32, (ref) => start(journeyWorkflowId(campaign.id, ref), { v: 1, campaign, campaignVersion: opts.campaignVersion, subjectRef: ref, timeScale: opts.timeScale, runId, ...bundle }));
+    const results = await mapWindowed(refs, 32, (ref) =>
+      start(journeyWorkflowId(campaign.id, ref), {
+        v: 1,
+        campaign,
+        campaignVersion: opts.campaignVersion,
+        subjectRef: ref,
+        timeScale: opts.timeScale,
+        runId,
+        ...bundle,
+      }),
+    );
     await opts.runs.update(runId, { status: 'finished', finishedAt: new Date().toISOString() });
     await startCampaignMonitor(client, campaign, runId, opts.taskQueue, opts.monitor);
     const started = results.filter((r) => r === 'started').length;
@@ -52,8 +81,28 @@ export async function startCampaign(
   }
   const target: Campaign = audience.segment ? { ...campaign, audience: { segment: audience.segment } } : campaign;
   const workflowId = campaignWorkflowId(campaign.id);
-  const input: BroadcastInput = { v: 1, campaign: target, campaignVersion: opts.campaignVersion, ...bundle, timeScale: opts.timeScale, pageSize: opts.pageSize, chunksInFlight: opts.chunksInFlight, pagesPerRun: opts.pagesPerRun, runId, deferral: opts.deferral };
-  await opts.runs.register({ runId, campaignId: campaign.id, kind: target.options.kind, workflowId, startedAt, segment: target.audience.segment, sendSteps: sendSteps(target), status: 'snapshotting' });
+  const input: BroadcastInput = {
+    v: 1,
+    campaign: target,
+    campaignVersion: opts.campaignVersion,
+    ...bundle,
+    timeScale: opts.timeScale,
+    pageSize: opts.pageSize,
+    chunksInFlight: opts.chunksInFlight,
+    pagesPerRun: opts.pagesPerRun,
+    runId,
+    deferral: opts.deferral,
+  };
+  await opts.runs.register({
+    runId,
+    campaignId: campaign.id,
+    kind: target.options.kind,
+    workflowId,
+    startedAt,
+    segment: target.audience.segment,
+    sendSteps: sendSteps(target),
+    status: 'snapshotting',
+  });
   try {
     const handle = await client.workflow.start('broadcast', {
       taskQueue: opts.taskQueue,

@@ -46,7 +46,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const rawId = p.metadata?.[KEY_ID];
       const keyId = rawId ? decoder.decode(rawId) : '';
       const key = this.keys.get(keyId);
-      if (!key) throw new CodecKeyUnknownError(`payload was encrypted with key id "${keyId}", which this process does not hold; add it to the codec keys`);
+      if (!key)
+        throw new CodecKeyUnknownError(
+          `payload was encrypted with key id "${keyId}", which this process does not hold; add it to the codec keys`,
+        );
       const data = Buffer.from(p.data ?? new Uint8Array());
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
       decipher.setAuthTag(data.subarray(data.length - 16));

@@ -19,7 +19,9 @@ export function dataConverter(config: AppConfig, olderKeys: ReadonlyMap<string, 
  * variables, or a temporal.toml profile), so Temporal Cloud or a self-hosted cluster needs no code change.
  */
 export function temporalConnectOptions(address: string) {
-  const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: { ...stringEnv(), TEMPORAL_ADDRESS: address } });
+  const { connectionOptions, namespace } = loadClientConnectConfig({
+    overrideEnvVars: { ...stringEnv(), TEMPORAL_ADDRESS: address },
+  });
   return { connectionOptions: { ...connectionOptions, address }, namespace };
 }
 
@@ -30,7 +32,9 @@ function stringEnv(): Record<string, string> {
 /** A Temporal client with the shared data converter; the caller closes `client.connection`. */
 export async function connectClient(config: AppConfig, address: string): Promise<Client> {
   const { connectionOptions, namespace } = temporalConnectOptions(address);
-  const connection = await Connection.connect({ ...connectionOptions, connectTimeout: 10_000 } as Parameters<typeof Connection.connect>[0]);
+  const connection = await Connection.connect({ ...connectionOptions, connectTimeout: 10_000 } as Parameters<
+    typeof Connection.connect
+  >[0]);
   return new Client({ connection, namespace: namespace ?? config.namespace, dataConverter: dataConverter(config) });
 }
 

@@ -32,7 +32,10 @@ export async function signalConsentChange(client: Client, subjectRef: string, ch
   let n = 0;
   const query = `SubjectRef = '${subjectRef.replace(/'/g, '')}' AND ExecutionStatus = 'Running' AND WorkflowType = 'journey'`;
   for await (const wf of client.workflow.list({ query })) {
-    await client.workflow.getHandle(wf.workflowId, wf.runId).signal('consentChanged', change).catch(() => undefined);
+    await client.workflow
+      .getHandle(wf.workflowId, wf.runId)
+      .signal('consentChanged', change)
+      .catch(() => undefined);
     n++;
   }
   return n;

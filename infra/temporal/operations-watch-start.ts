@@ -5,10 +5,18 @@ import type { OperationsWatchInput } from '../../workflows/operations-watch.js';
 export const operationsWatchId = (taskQueue: string): string => `operations-watch:${taskQueue}`;
 
 /** Starts the deployment's operations watch unless it runs already; `started` or `exists`. */
-export async function ensureOperationsWatch(client: Client, taskQueue: string, opts: { tickMs: number; outageMs?: number; deadlinesEveryMs?: number }): Promise<'started' | 'exists'> {
+export async function ensureOperationsWatch(
+  client: Client,
+  taskQueue: string,
+  opts: { tickMs: number; outageMs?: number; deadlinesEveryMs?: number },
+): Promise<'started' | 'exists'> {
   const input: OperationsWatchInput = { v: 1, ...opts };
   try {
-    await client.workflow.start('operationsWatch', { taskQueue, workflowId: operationsWatchId(taskQueue), args: [input] });
+    await client.workflow.start('operationsWatch', {
+      taskQueue,
+      workflowId: operationsWatchId(taskQueue),
+      args: [input],
+    });
     return 'started';
   } catch (e) {
     if (e instanceof WorkflowExecutionAlreadyStartedError) return 'exists';

@@ -1,7 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { SubjectRef } from '../../domain/ids.js';
 import { ulid } from 'ulid';
-import { subjectRequestId, type SubjectRequestId, type SubjectRequestRecord, type SubjectRequestType } from '../../domain/subject-request.js';
+import {
+  subjectRequestId,
+  type SubjectRequestId,
+  type SubjectRequestRecord,
+  type SubjectRequestType,
+} from '../../domain/subject-request.js';
 import type { PropagationInput } from '../../workflows/propagation.js';
 import type { SubjectRequestInput } from '../../workflows/subject-request.js';
 import { SubjectRefKey } from './search-attributes.js';
@@ -29,14 +34,23 @@ export async function startSubjectRequest(
   client: Client,
   taskQueue: string,
   r: {
-    requestId?: SubjectRequestId; type: SubjectRequestType; subjectRef: SubjectRef; deadlineDays: number; receivedAt?: Date;
+    requestId?: SubjectRequestId;
+    type: SubjectRequestType;
+    subjectRef: SubjectRef;
+    deadlineDays: number;
+    receivedAt?: Date;
     propagationRetry?: PropagationInput['retry'];
   },
 ): Promise<string> {
   const receivedAt = r.receivedAt ?? new Date();
   const requestId = r.requestId ?? newSubjectRequestId(r.type, receivedAt);
   const input: SubjectRequestInput = {
-    v: 1, requestId, type: r.type, subjectRef: r.subjectRef, receivedAt: receivedAt.toISOString(), deadlineDays: r.deadlineDays,
+    v: 1,
+    requestId,
+    type: r.type,
+    subjectRef: r.subjectRef,
+    receivedAt: receivedAt.toISOString(),
+    deadlineDays: r.deadlineDays,
     propagationRetry: r.propagationRetry,
   };
   await client.workflow.start('subjectRequest', {
@@ -50,7 +64,10 @@ export async function startSubjectRequest(
 }
 
 /** The status of a request from its workflow (running or closed); undefined when no such workflow exists. */
-export async function subjectRequestStatus(client: Client, requestId: string): Promise<SubjectRequestRecord | undefined> {
+export async function subjectRequestStatus(
+  client: Client,
+  requestId: string,
+): Promise<SubjectRequestRecord | undefined> {
   try {
     return await client.workflow.getHandle(requestId).query<SubjectRequestRecord>('subjectRequestStatus');
   } catch (e) {

@@ -36,16 +36,27 @@ function collapsing(emit: Emit, now: () => number): (entry: LogEntry) => void {
 }
 
 /** The collapsing sink as plain text lines (`[temporal] LEVEL message (where): error`). */
-export function collapsingSink(write: (line: string) => void = (l) => process.stderr.write(`${l}\n`), now: () => number = Date.now): (entry: LogEntry) => void {
+export function collapsingSink(
+  write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  now: () => number = Date.now,
+): (entry: LogEntry) => void {
   return collapsing((entry, repeats) => {
     const detail = errorText(entry.meta);
     const more = repeats ? ` (${repeats} more like this in the last minute)` : '';
     const where = entry.meta?.activityType ?? entry.meta?.workflowType;
-    write(`[temporal] ${entry.level} ${entry.message}${where ? ` (${String(where)})` : ''}${detail ? `: ${detail}` : ''}${more}`);
+    write(
+      `[temporal] ${entry.level} ${entry.message}${where ? ` (${String(where)})` : ''}${detail ? `: ${detail}` : ''}${more}`,
+    );
   }, now);
 }
 
-const PINO_LEVEL = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const satisfies Record<LogLevel, string>;
+const PINO_LEVEL = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+} as const satisfies Record<LogLevel, string>;
 
 /**
  * The collapsing sink into a pino logger: one JSON object per entry, its metadata (workflow and activity ids, which
@@ -68,12 +79,22 @@ export function pinoSink(logger: Logger, now: () => number = Date.now): (entry: 
  * Given `logger` (pino), runtime, workflow and activity logs go there as JSON, through its redaction; otherwise
  * they are plain lines on stderr.
  */
-export function installRuntime(level: LogLevel = 'WARN', opts: { metricsAddress?: string; logger?: Logger } = {}): void {
+export function installRuntime(
+  level: LogLevel = 'WARN',
+  opts: { metricsAddress?: string; logger?: Logger } = {},
+): void {
   if (installed) return;
   installed = true;
   // Prometheus naming conventions (counters end in _total, durations in seconds), so promtool and dashboards agree.
-  const prometheus = (bindAddress: string) => ({ bindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true });
-  const telemetryOptions = opts.metricsAddress ? { metrics: { prometheus: prometheus(opts.metricsAddress) } } : undefined;
+  const prometheus = (bindAddress: string) => ({
+    bindAddress,
+    countersTotalSuffix: true,
+    unitSuffix: true,
+    useSecondsForDurations: true,
+  });
+  const telemetryOptions = opts.metricsAddress
+    ? { metrics: { prometheus: prometheus(opts.metricsAddress) } }
+    : undefined;
   const sink = opts.logger ? pinoSink(opts.logger) : collapsingSink();
   Runtime.install({ logger: new DefaultLogger(level, sink), ...(telemetryOptions ? { telemetryOptions } : {}) });
 }

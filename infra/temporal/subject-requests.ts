@@ -5,12 +5,14 @@ import type { SubjectRequestSummary } from '../../domain/review-report.js';
 /** The strictest answer deadline we build to: 15 working days (China benchmark; GDPR allows one month). */
 export const SUBJECT_REQUEST_WORKING_DAYS = 15;
 
-
 const STATUS_QUERY = 'subjectRequestStatus';
 const ASK_TIMEOUT_MS = 3_000;
 
 function deadlineIn(x: unknown): number | null {
-  const v = x !== null && typeof x === 'object' ? ((x as Record<string, unknown>).deadline ?? (x as Record<string, unknown>).dueAt) : undefined;
+  const v =
+    x !== null && typeof x === 'object'
+      ? ((x as Record<string, unknown>).deadline ?? (x as Record<string, unknown>).dueAt)
+      : undefined;
   const t = typeof v === 'string' ? Date.parse(v) : NaN;
   return Number.isFinite(t) ? t : null;
 }
@@ -23,11 +25,17 @@ async function deadlineOf(client: Client, wf: WorkflowExecutionInfo): Promise<nu
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), ASK_TIMEOUT_MS)));
   const record = await Promise.race([ask.catch(() => null), timeout]).finally(() => clearTimeout(timer));
-  return deadlineIn(record) ?? deadlineIn(wf.memo) ?? addWorkingDays(wf.startTime.getTime(), SUBJECT_REQUEST_WORKING_DAYS);
+  return (
+    deadlineIn(record) ?? deadlineIn(wf.memo) ?? addWorkingDays(wf.startTime.getTime(), SUBJECT_REQUEST_WORKING_DAYS)
+  );
 }
 
 /** Counts the task queue's subject-request workflows through Temporal visibility; when none exist (or visibility fails) the counts are zero and the note says why. */
-export async function subjectRequestSummary(client: Client, taskQueue: string, now: Date): Promise<SubjectRequestSummary> {
+export async function subjectRequestSummary(
+  client: Client,
+  taskQueue: string,
+  now: Date,
+): Promise<SubjectRequestSummary> {
   const s = { available: true, open: 0, completed: 0, overdue: 0, other: 0 };
   // Scoped to this deployment's task queue: a namespace may serve several.
   const query = `WorkflowType = 'subjectRequest' AND TaskQueue = '${taskQueue.replace(/'/g, '')}'`;
@@ -43,7 +51,11 @@ export async function subjectRequestSummary(client: Client, taskQueue: string, n
       } else s.other++;
     }
   } catch (e) {
-    return { ...s, available: false, note: `Temporal visibility could not list subject requests (${(e as Error).message}); counts are unknown, shown as 0.` };
+    return {
+      ...s,
+      available: false,
+      note: `Temporal visibility could not list subject requests (${(e as Error).message}); counts are unknown, shown as 0.`,
+    };
   }
   return {
     ...s,
@@ -52,9 +64,13 @@ export async function subjectRequestSummary(client: Client, taskQueue: string, n
 }
 
 /** The task queue's open subject requests with the deadline each recorded at intake (for the deadline alerts). */
-export async function openSubjectRequests(client: Client, taskQueue: string): Promise<Array<{ requestId: string; deadlineMs: number }>> {
+export async function openSubjectRequests(
+  client: Client,
+  taskQueue: string,
+): Promise<Array<{ requestId: string; deadlineMs: number }>> {
   const out: Array<{ requestId: string; deadlineMs: number }> = [];
   const query = `WorkflowType = 'subjectRequest' AND TaskQueue = '${taskQueue.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`;
-  for await (const wf of client.workflow.list({ query })) out.push({ requestId: wf.workflowId, deadlineMs: await deadlineOf(client, wf) });
+  for await (const wf of client.workflow.list({ query }))
+    out.push({ requestId: wf.workflowId, deadlineMs: await deadlineOf(client, wf) });
   return out;
 }

@@ -27,13 +27,23 @@ export function problemsFailure(file: string, problems: readonly DefinitionProbl
 
 function syntaxFailure(source: string, file: string, shownAs: string): LoadFailure | undefined {
   try {
-    transformSync(source, { loader: extname(file).endsWith('ts') ? 'ts' : 'js', format: 'esm', sourcefile: shownAs, logLevel: 'silent' });
+    transformSync(source, {
+      loader: extname(file).endsWith('ts') ? 'ts' : 'js',
+      format: 'esm',
+      sourcefile: shownAs,
+      logLevel: 'silent',
+    });
     return undefined;
   } catch (e) {
     const err = (e as TransformFailure).errors?.[0];
     if (!err) return { ok: false, file: shownAs, path: '', message: `cannot be parsed: ${(e as Error).message}` };
     const at = err.location ? `:${err.location.line}:${err.location.column + 1}` : '';
-    return { ok: false, file: `${shownAs}${at}`, path: '', message: `syntax error: ${err.text}; fix the code at that position` };
+    return {
+      ok: false,
+      file: `${shownAs}${at}`,
+      path: '',
+      message: `syntax error: ${err.text}; fix the code at that position`,
+    };
   }
 }
 
@@ -45,7 +55,8 @@ function evaluationFailure(e: unknown, shownAs: string): LoadFailure {
     const id = typeof err.campaignId === 'string' && err.campaignId !== '(no id)' ? { id: err.campaignId } : {};
     return { ...problemsFailure(shownAs, err.problems as DefinitionProblem[]), ...id };
   }
-  if (Array.isArray(err.issues)) return problemsFailure(shownAs, (err.issues as Parameters<typeof issueProblem>[0][]).map(issueProblem));
+  if (Array.isArray(err.issues))
+    return problemsFailure(shownAs, (err.issues as Parameters<typeof issueProblem>[0][]).map(issueProblem));
   const message = typeof err.message === 'string' ? err.message.split('\n')[0] : String(e);
   return { ok: false, file: shownAs, path: '', message: `failed to load: ${message}` };
 }
@@ -73,11 +84,20 @@ export async function importContentModule(file: string, shownAs: string): Promis
 }
 
 /** The single value a content file exports: its default export, else its one named export. */
-export function singleExport(loaded: { exports: Readonly<Record<string, unknown>> }, shownAs: string, what: string, example: string): { ok: true; value: unknown } | LoadFailure {
+export function singleExport(
+  loaded: { exports: Readonly<Record<string, unknown>> },
+  shownAs: string,
+  what: string,
+  example: string,
+): { ok: true; value: unknown } | LoadFailure {
   if (loaded.exports.default !== undefined) return { ok: true, value: loaded.exports.default };
   const names = Object.keys(loaded.exports).filter((k) => loaded.exports[k] !== undefined);
   if (names.length === 1) return { ok: true, value: loaded.exports[names[0]!] };
   const why = names.length === 0 ? `exports no ${what}` : `exports ${names.length} values (${names.join(', ')})`;
-  return { ok: false, file: shownAs, path: '', message: `${why}; a ${what} file exports exactly one ${what}, like ${example}` };
+  return {
+    ok: false,
+    file: shownAs,
+    path: '',
+    message: `${why}; a ${what} file exports exactly one ${what}, like ${example}`,
+  };
 }
-

@@ -65,7 +65,13 @@ async function loadDefinitions<T extends { id: string }>(
     }
     const other = seenIn.get(parsed.value.id);
     if (other !== undefined) {
-      failures.push({ ok: false, file: shownAs, path: 'id', message: `"${parsed.value.id}" is already the id of ${other}; give each ${what} its own id`, ...idOf });
+      failures.push({
+        ok: false,
+        file: shownAs,
+        path: 'id',
+        message: `"${parsed.value.id}" is already the id of ${other}; give each ${what} its own id`,
+        ...idOf,
+      });
       continue;
     }
     seenIn.set(parsed.value.id, shownAs);
@@ -76,15 +82,30 @@ async function loadDefinitions<T extends { id: string }>(
 }
 
 /** The policy as written (`policy/index.ts`: its default export, `policyInput` or `policy`), not yet checked. */
-export async function loadPolicyInput(paths: WorkspacePaths): Promise<LoadResult<unknown> & { readonly file?: string }> {
+export async function loadPolicyInput(
+  paths: WorkspacePaths,
+): Promise<LoadResult<unknown> & { readonly file?: string }> {
   const file = contentFiles(paths.policy).find((f) => /[/\\]index\.[mc]?[tj]s$/.test(f));
   const shownAs = relative(paths.root, file ?? join(paths.policy, 'index.ts'));
-  if (file === undefined) return { ok: false, file: shownAs, path: '', message: 'is missing; create it and export the policy (run `consentflow init` for an example)' };
+  if (file === undefined)
+    return {
+      ok: false,
+      file: shownAs,
+      path: '',
+      message: 'is missing; create it and export the policy (run `consentflow init` for an example)',
+    };
   const loaded = await importContentModule(file, shownAs);
   if (!loaded.ok) return loaded;
   const e = loaded.exports;
   const input = e.default ?? e.policyInput ?? e.policy;
-  if (input === undefined) return { ok: false, file: shownAs, path: '', message: 'exports no policy; add `export default { purposes, notices, processors, subjectFields, channelAddressField }`' };
+  if (input === undefined)
+    return {
+      ok: false,
+      file: shownAs,
+      path: '',
+      message:
+        'exports no policy; add `export default { purposes, notices, processors, subjectFields, channelAddressField }`',
+    };
   return { ok: true, value: input, file: shownAs };
 }
 
@@ -100,8 +121,20 @@ export async function loadWorkspacePolicy(paths: WorkspacePaths): Promise<LoadRe
 /** Loads every campaign, segment and template of a workspace, and its policy; one bad file never stops the rest. */
 export async function loadWorkspace(paths: WorkspacePaths): Promise<Workspace> {
   const policy = await loadWorkspacePolicy(paths);
-  const campaigns = await loadDefinitions(paths, paths.campaigns, 'campaign', 'export const cart = defineCampaign({ ... })', parseCampaign);
-  const segments = await loadDefinitions(paths, paths.segments, 'segment', 'export const vip = defineSegment({ ... })', parseSegment);
+  const campaigns = await loadDefinitions(
+    paths,
+    paths.campaigns,
+    'campaign',
+    'export const cart = defineCampaign({ ... })',
+    parseCampaign,
+  );
+  const segments = await loadDefinitions(
+    paths,
+    paths.segments,
+    'segment',
+    'export const vip = defineSegment({ ... })',
+    parseSegment,
+  );
   const templateFailures: LoadFailure[] = [];
   const templates = loadTemplates(paths.templates, (file, message) => {
     templateFailures.push({ ok: false, file: relative(paths.root, file), path: '', message });

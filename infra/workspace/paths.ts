@@ -23,7 +23,12 @@ export const WorkspaceConfig = z.strictObject({
 export type WorkspaceConfig = z.infer<typeof WorkspaceConfig>;
 
 /** The name of the optional workspace config file, first match wins. */
-export const configFileNames = ['consentflow.config.ts', 'consentflow.config.mts', 'consentflow.config.js', 'consentflow.config.mjs'] as const;
+export const configFileNames = [
+  'consentflow.config.ts',
+  'consentflow.config.mts',
+  'consentflow.config.js',
+  'consentflow.config.mjs',
+] as const;
 
 /** The workspace directory: `--workspace`, else CONSENTFLOW_WORKSPACE, else the current directory. */
 export function workspaceDir(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
@@ -34,7 +39,13 @@ export function workspaceDir(flag: string | undefined, env: NodeJS.ProcessEnv, c
 /** Resolves the folders of the workspace at `root`, reading its config file when there is one; never throws. */
 export async function workspacePaths(root: string): Promise<LoadResult<WorkspacePaths>> {
   if (!existsSync(root)) {
-    return { ok: false, file: root, path: '', message: 'does not exist; pass an existing folder with --workspace or CONSENTFLOW_WORKSPACE, or run `consentflow init` there' };
+    return {
+      ok: false,
+      file: root,
+      path: '',
+      message:
+        'does not exist; pass an existing folder with --workspace or CONSENTFLOW_WORKSPACE, or run `consentflow init` there',
+    };
   }
   const configFile = configFileNames.find((n) => existsSync(join(root, n)));
   let config: WorkspaceConfig = WorkspaceConfig.parse({});
@@ -48,9 +59,21 @@ export async function workspacePaths(root: string): Promise<LoadResult<Workspace
     config = parsed.data;
   }
   const at = (p: string): string => resolve(root, p);
-  const paths = { root, policy: at(config.policy), campaigns: at(config.campaigns), segments: at(config.segments), templates: at(config.templates) };
+  const paths = {
+    root,
+    policy: at(config.policy),
+    campaigns: at(config.campaigns),
+    segments: at(config.segments),
+    templates: at(config.templates),
+  };
   if (!existsSync(paths.policy) && !existsSync(paths.campaigns)) {
-    return { ok: false, file: root, path: '', message: 'is not a consentflow workspace (no policy/ or campaigns/ folder); pass one with --workspace DIR, or run `consentflow init` to create one' };
+    return {
+      ok: false,
+      file: root,
+      path: '',
+      message:
+        'is not a consentflow workspace (no policy/ or campaigns/ folder); pass one with --workspace DIR, or run `consentflow init` to create one',
+    };
   }
   return { ok: true, value: paths };
 }

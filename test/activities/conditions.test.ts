@@ -10,7 +10,10 @@ test('inside the local window there is no wait', () => {
 
 test('before the window the wait runs to its local start, in the subject timezone', () => {
   // 06:30 in Shanghai (UTC+8) is 22:30Z the day before; 09:00 local is 2.5 h later.
-  assert.equal(msUntilWindow(at('2026-03-01T22:30:00Z'), 'Asia/Shanghai', { start: '09:00', end: '20:00' }), 150 * 60_000);
+  assert.equal(
+    msUntilWindow(at('2026-03-01T22:30:00Z'), 'Asia/Shanghai', { start: '09:00', end: '20:00' }),
+    150 * 60_000,
+  );
 });
 
 test('after the window the wait runs to the next day', () => {
@@ -33,7 +36,10 @@ test('an unknown or missing timezone falls back to UTC instead of sending at an 
 
 test('field conditions compare stored strings, numbers and lists, and a missing value never matches', () => {
   assert.equal(evaluateCondition({ kind: 'field', field: 'loyalty_tier', op: 'eq', value: 'gold' }, 'gold'), true);
-  assert.equal(evaluateCondition({ kind: 'field', field: 'loyalty_tier', op: 'in', value: ['gold', 'platinum'] }, 'silver'), false);
+  assert.equal(
+    evaluateCondition({ kind: 'field', field: 'loyalty_tier', op: 'in', value: ['gold', 'platinum'] }, 'silver'),
+    false,
+  );
   assert.equal(evaluateCondition({ kind: 'field', field: 'birth_year', op: 'gte', value: 1990 }, '1995'), true);
   assert.equal(evaluateCondition({ kind: 'field', field: 'birth_year', op: 'lte', value: 1990 }, '1995'), false);
   assert.equal(evaluateCondition({ kind: 'field', field: 'city', op: 'exists' }, ''), false);

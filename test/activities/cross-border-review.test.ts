@@ -32,7 +32,13 @@ let deps: ActivityDeps;
 before(async () => {
   sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('xb')) });
   mailer = createMailer(config, sink.url);
-  deps = buildActivityDeps(config, { redis, mailer, client: {} as Client, taskQueue: 'unused', content: await exampleContent() });
+  deps = buildActivityDeps(config, {
+    redis,
+    mailer,
+    client: {} as Client,
+    taskQueue: 'unused',
+    content: await exampleContent(),
+  });
 });
 after(async () => {
   mailer.close();
@@ -40,14 +46,23 @@ after(async () => {
 });
 
 const spec = (): SendSpec => ({
-  campaignId: uniqueId('c'), campaignVersion: 'v', workflowId: uniqueId('wf'), runId: 'run', stepId: 'send-1',
-  purpose: 'marketing.email.newsletter', channel: 'email', processor: 'smtp-relay', templateId: 'welcome-1',
+  campaignId: uniqueId('c'),
+  campaignVersion: 'v',
+  workflowId: uniqueId('wf'),
+  runId: 'run',
+  stepId: 'send-1',
+  purpose: 'marketing.email.newsletter',
+  channel: 'email',
+  processor: 'smtp-relay',
+  templateId: 'welcome-1',
 });
 
 async function cnSubject(transferConsent: boolean): Promise<{ ref: SubjectRef; transferConsentId: string | null }> {
   const r = await services.subjects.upsert(uniqueId('s'), { email: `${uniqueId('cn')}@example.org`, first_name: '梅' });
   if (r.status !== 'written') throw new Error('subject not written');
-  await services.consent.append(consentEvent(r.ref, { purpose: 'marketing.email.newsletter', language: 'zh-CN', jurisdiction: 'CN' }));
+  await services.consent.append(
+    consentEvent(r.ref, { purpose: 'marketing.email.newsletter', language: 'zh-CN', jurisdiction: 'CN' }),
+  );
   if (!transferConsent) return { ref: r.ref, transferConsentId: null };
   const t = consentEvent(r.ref, { purpose: 'transfer.overseas.smtp_relay', language: 'zh-CN', jurisdiction: 'CN' });
   await services.consent.append(t);
@@ -73,13 +88,23 @@ async function review(sinceMs: number): Promise<ReviewReport> {
       read: (id) => Promise.resolve(written.find((r) => r.id === id) ?? null),
       summarize: (r) => ({ id: r.id, status: r.status }) as ReportSummary,
     },
-    subjectRequests: () => Promise.resolve({ available: false, open: 0, completed: 0, overdue: 0, other: 0, note: 'none' }),
+    subjectRequests: () =>
+      Promise.resolve({ available: false, open: 0, completed: 0, overdue: 0, other: 0, note: 'none' }),
     reviewSliceMs: 0,
   });
-  const id = `20260101T000000Z-${uniqueId('x').replace(/[^a-z0-9]/g, '').slice(-8).padStart(4, '0')}`;
+  const id = `20260101T000000Z-${uniqueId('x')
+    .replace(/[^a-z0-9]/g, '')
+    .slice(-8)
+    .padStart(4, '0')}`;
   await a.beginReview({ id, sinceMs, untilMs: Date.now() + 1, baselineDays: 0 });
   while (!(await a.reviewPages({ id })).done);
-  await a.finishReview({ id, chain: await a.verifyReviewChain(), subjectRequests: await a.reviewSubjectRequests(), workflowId: 'wf', runId: 'run' });
+  await a.finishReview({
+    id,
+    chain: await a.verifyReviewChain(),
+    subjectRequests: await a.reviewSubjectRequests(),
+    workflowId: 'wf',
+    runId: 'run',
+  });
   return written[0]!;
 }
 
@@ -104,7 +129,10 @@ test('an allowed send of a CN subject to the EU relay logs the rule, the region,
   assert.equal(row.transferTo, 'EU');
   assert.equal(row.sends, 1);
   assert.deepEqual(Object.keys(row.fields).sort(), [...d.fieldsReleased].sort());
-  assert.deepEqual(row.mechanisms.map((m) => [m.reference, m.kind, m.moves]), [['CAC-SC-440300-2025-0142', 'standard_contract', 1]]);
+  assert.deepEqual(
+    row.mechanisms.map((m) => [m.reference, m.kind, m.moves]),
+    [['CAC-SC-440300-2025-0142', 'standard_contract', 1]],
+  );
   assert.equal(r.invariants.find((i) => i.code === 'cross_border_transfer_unlawful')?.count, 0);
   assert.equal(r.status, 'pass', JSON.stringify(r.failures));
 });
@@ -128,15 +156,42 @@ test('the review flags logged sends of CN data abroad that relied on a lapsed me
   const send = async (ref: SubjectRef, over: Partial<LogEntry>) => {
     // Appended through the real log as a faulty guard would have: the review must judge the facts, not trust the outcome.
     const d = await services.log.append({
-      subjectRef: ref, kind: 'decision', outcome: 'allow', purpose: 'marketing.email.newsletter', channel: 'email', processor: 'smtp-relay', noticeVersion: '3',
-      policyVersion: policy.version, fieldsRequested: ['email'], fieldsReleased: ['email'], jurisdiction: 'CN', transferTo: 'EU', transferMechanism: 'CAC-SC-440300-2025-0142',
-      transferMechanismKind: 'standard_contract', transferValidFrom: '2025-03-01T00:00:00Z', transferValidUntil: '2028-02-29T23:59:59Z', ...over,
+      subjectRef: ref,
+      kind: 'decision',
+      outcome: 'allow',
+      purpose: 'marketing.email.newsletter',
+      channel: 'email',
+      processor: 'smtp-relay',
+      noticeVersion: '3',
+      policyVersion: policy.version,
+      fieldsRequested: ['email'],
+      fieldsReleased: ['email'],
+      jurisdiction: 'CN',
+      transferTo: 'EU',
+      transferMechanism: 'CAC-SC-440300-2025-0142',
+      transferMechanismKind: 'standard_contract',
+      transferValidFrom: '2025-03-01T00:00:00Z',
+      transferValidUntil: '2028-02-29T23:59:59Z',
+      ...over,
     });
-    return services.log.append({ subjectRef: ref, kind: 'delivery', outcome: 'sent', decisionId: d.id, processor: 'smtp-relay', purpose: 'marketing.email.newsletter', channel: 'email', result: 'accepted' });
+    return services.log.append({
+      subjectRef: ref,
+      kind: 'delivery',
+      outcome: 'sent',
+      decisionId: d.id,
+      processor: 'smtp-relay',
+      purpose: 'marketing.email.newsletter',
+      channel: 'email',
+      result: 'accepted',
+    });
   };
   await send(lawful.ref, { transferConsentEventId: lawful.transferConsentId });
   const a = await send(noConsent.ref, { transferConsentEventId: null });
-  const b = await send(lapsed.ref, { transferConsentEventId: lapsed.transferConsentId, transferValidFrom: '2020-01-01T00:00:00Z', transferValidUntil: '2021-01-01T00:00:00Z' });
+  const b = await send(lapsed.ref, {
+    transferConsentEventId: lapsed.transferConsentId,
+    transferValidFrom: '2020-01-01T00:00:00Z',
+    transferValidUntil: '2021-01-01T00:00:00Z',
+  });
   const r = await review(sinceMs);
   const found = r.invariants.find((i) => i.code === 'cross_border_transfer_unlawful');
   assert.equal(found?.count, 2);

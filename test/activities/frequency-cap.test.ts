@@ -26,7 +26,13 @@ let deps: ActivityDeps;
 before(async () => {
   sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('cap')) });
   mailer = createMailer(config, sink.url);
-  deps = buildActivityDeps(config, { redis, mailer, client: {} as Client, taskQueue: 'unused', content: await exampleContent() });
+  deps = buildActivityDeps(config, {
+    redis,
+    mailer,
+    client: {} as Client,
+    taskQueue: 'unused',
+    content: await exampleContent(),
+  });
 });
 after(async () => {
   mailer.close();
@@ -35,8 +41,17 @@ after(async () => {
 
 const cap = { max: 1, perMs: 7 * 86_400_000 };
 const spec = (over: Partial<SendSpec> = {}): SendSpec => ({
-  campaignId: uniqueId('c'), campaignVersion: 'v', workflowId: uniqueId('wf'), runId: uniqueId('run'), stepId: 'send-1', frequencyCap: cap,
-  purpose: 'marketing.email.newsletter', channel: 'email', processor: 'smtp-relay', templateId: 'welcome-1', ...over,
+  campaignId: uniqueId('c'),
+  campaignVersion: 'v',
+  workflowId: uniqueId('wf'),
+  runId: uniqueId('run'),
+  stepId: 'send-1',
+  frequencyCap: cap,
+  purpose: 'marketing.email.newsletter',
+  channel: 'email',
+  processor: 'smtp-relay',
+  templateId: 'welcome-1',
+  ...over,
 });
 
 async function subject() {
@@ -52,7 +67,8 @@ const window = (ref: string) => redis.zrange(deps.ledger.capKey(ref as never, 'e
 
 async function decisions(ref: string, workflowId: string) {
   const out = [];
-  for await (const e of services.log.query({ subjectRef: ref as never, kind: 'decision' })) if (e.workflowId === workflowId) out.push([e.outcome, e.reasons.join(','), e.result ?? '']);
+  for await (const e of services.log.query({ subjectRef: ref as never, kind: 'decision' }))
+    if (e.workflowId === workflowId) out.push([e.outcome, e.reasons.join(','), e.result ?? '']);
   return out;
 }
 
@@ -87,7 +103,13 @@ test('a window that fills between the decision and the reservation means no send
   assert.equal(received(address), 1, 'only the campaign that reserved first sent');
   assert.deepEqual(await window(ref), [`${other.workflowId}:${other.stepId}`]);
   const logged = await decisions(ref, s.workflowId);
-  assert.deepEqual(logged.map(([outcome, reasons]) => [outcome, reasons]), [['allow', ''], ['deny', 'frequency_capped']]);
+  assert.deepEqual(
+    logged.map(([outcome, reasons]) => [outcome, reasons]),
+    [
+      ['allow', ''],
+      ['deny', 'frequency_capped'],
+    ],
+  );
   assert.equal(logged[1]![2], 'redecided_at_reservation');
 });
 
@@ -95,7 +117,8 @@ test('a step whose cap window was not read fails closed as frequency capped', as
   const { ref, address } = await subject();
   const blind: SendPipelineDeps = {
     ...deps,
-    loadGuardStatesWith: async (refs, extraKey) => (await deps.loadGuardStatesWith(refs, extraKey)).map(({ state, extra }) => ({ state, extra })),
+    loadGuardStatesWith: async (refs, extraKey) =>
+      (await deps.loadGuardStatesWith(refs, extraKey)).map(({ state, extra }) => ({ state, extra })),
   };
   const [o] = await runGuardedSends(blind, spec(), [ref]);
   assert.deepEqual([o?.status, o?.reasons], ['denied', ['frequency_capped']]);

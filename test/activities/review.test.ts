@@ -27,14 +27,24 @@ function activities(log: ReturnType<typeof makeLog>, written: ReviewReport[], pa
       read: (id) => Promise.resolve(written.find((r) => r.id === id) ?? null),
       summarize: (r) => ({ id: r.id, status: r.status }) as ReportSummary,
     },
-    subjectRequests: () => Promise.resolve({ available: false, open: 0, completed: 0, overdue: 0, other: 0, note: 'none' }),
+    subjectRequests: () =>
+      Promise.resolve({ available: false, open: 0, completed: 0, overdue: 0, other: 0, note: 'none' }),
     reviewPageSize: pageSize,
     reviewSliceMs: 0,
   };
   return createReviewActivities(deps);
 }
 
-const allowed = (ref: SubjectRef, n: number): LogEntryInput => decision(n, { subjectRef: ref, outcome: 'allow', reasons: [], noticeVersion: '3', fieldsReleased: ['email', 'first_name'], fieldsWithheld: [], fieldsRequested: ['email', 'first_name'] });
+const allowed = (ref: SubjectRef, n: number): LogEntryInput =>
+  decision(n, {
+    subjectRef: ref,
+    outcome: 'allow',
+    reasons: [],
+    noticeVersion: '3',
+    fieldsReleased: ['email', 'first_name'],
+    fieldsWithheld: [],
+    fieldsRequested: ['email', 'first_name'],
+  });
 
 async function seed(log: ReturnType<typeof makeLog>, n: number) {
   const since = new Date(Date.now() - 1000);
@@ -45,7 +55,16 @@ async function seed(log: ReturnType<typeof makeLog>, n: number) {
     const ref = subjects.refOf(id);
     await consent.append(consentEvent(ref, { noticeVersion: 3 }));
     const d = await log.append(allowed(ref, i));
-    await log.append({ subjectRef: ref, kind: 'delivery', outcome: 'sent', decisionId: d.id, processor: 'smtp-relay', purpose: d.purpose, channel: 'email', result: 'accepted' });
+    await log.append({
+      subjectRef: ref,
+      kind: 'delivery',
+      outcome: 'sent',
+      decisionId: d.id,
+      processor: 'smtp-relay',
+      purpose: d.purpose,
+      channel: 'email',
+      result: 'accepted',
+    });
   }
   return { sinceMs: since.getTime(), untilMs: Date.now() + 1 };
 }
@@ -63,9 +82,19 @@ test('pages one at a time through parked state and finishes with the same counts
     for (let done = false; !done; calls++) done = (await a.reviewPages({ id })).done;
     if (pageSize === 3) assert.ok(calls >= 5, `paged in ${calls} calls`);
     const chain = await a.verifyReviewChain();
-    await a.finishReview({ id, chain, subjectRequests: await a.reviewSubjectRequests(), workflowId: 'wf', runId: 'run' });
+    await a.finishReview({
+      id,
+      chain,
+      subjectRequests: await a.reviewSubjectRequests(),
+      workflowId: 'wf',
+      runId: 'run',
+    });
     results.push(written[0]!);
-    assert.equal(await new ReviewStateStore(redis, prefix).load(id), null, 'parked state is dropped once the report is written');
+    assert.equal(
+      await new ReviewStateStore(redis, prefix).load(id),
+      null,
+      'parked state is dropped once the report is written',
+    );
   }
   const [small, large] = results;
   assert.equal(small!.totals.entries, 14);
@@ -81,7 +110,8 @@ test('two attempts of the same page call never count a page twice', async () => 
   const a = activities(log, written, 2);
   const id = '20250101T000000Z-race0000';
   await a.beginReview({ id, ...period, baselineDays: 0 });
-  for (let done = false; !done; ) done = (await Promise.all([a.reviewPages({ id }), a.reviewPages({ id })])).some((r) => r.done);
+  for (let done = false; !done;)
+    done = (await Promise.all([a.reviewPages({ id }), a.reviewPages({ id })])).some((r) => r.done);
   const parked = await new ReviewStateStore(redis, prefix).load(id);
   assert.equal(parked!.state.entries, 12);
   // A retried finish after the state was dropped answers from the written report instead of logging twice.
@@ -97,5 +127,9 @@ test('two attempts of the same page call never count a page twice', async () => 
 
 test('a page call for a review that was never begun fails for good, naming the review', async () => {
   const a = activities(makeLog(redis, `${prefix}c:`), [], 10);
-  await assert.rejects(a.reviewPages({ id: '20250101T000000Z-missing0' }), (e: Error & { type?: string; nonRetryable?: boolean }) => e.type === 'ReviewStateMissingFailure' && e.nonRetryable === true && /20250101T000000Z-missing0/.test(e.message));
+  await assert.rejects(
+    a.reviewPages({ id: '20250101T000000Z-missing0' }),
+    (e: Error & { type?: string; nonRetryable?: boolean }) =>
+      e.type === 'ReviewStateMissingFailure' && e.nonRetryable === true && /20250101T000000Z-missing0/.test(e.message),
+  );
 });

@@ -30,7 +30,13 @@ let deps: ActivityDeps;
 before(async () => {
   sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('pipe')) });
   mailer = createMailer(config, sink.url);
-  deps = buildActivityDeps(config, { redis, mailer, client: {} as Client, taskQueue: 'unused', content: await exampleContent() });
+  deps = buildActivityDeps(config, {
+    redis,
+    mailer,
+    client: {} as Client,
+    taskQueue: 'unused',
+    content: await exampleContent(),
+  });
 });
 after(async () => {
   mailer.close();
@@ -38,8 +44,16 @@ after(async () => {
 });
 
 const spec = (over: Partial<SendSpec> = {}): SendSpec => ({
-  campaignId: uniqueId('c'), campaignVersion: 'v', workflowId: uniqueId('wf'), runId: 'run', stepId: 'send-1',
-  purpose: 'marketing.email.newsletter', channel: 'email', processor: 'smtp-relay', templateId: 'welcome-1', ...over,
+  campaignId: uniqueId('c'),
+  campaignVersion: 'v',
+  workflowId: uniqueId('wf'),
+  runId: 'run',
+  stepId: 'send-1',
+  purpose: 'marketing.email.newsletter',
+  channel: 'email',
+  processor: 'smtp-relay',
+  templateId: 'welcome-1',
+  ...over,
 });
 
 async function subject(fields: Record<string, string>, purpose = 'marketing.email.newsletter') {
@@ -53,11 +67,26 @@ async function subject(fields: Record<string, string>, purpose = 'marketing.emai
 
 test('when the decision log cannot be written, nothing is sent and no send is reserved', async () => {
   const { ref, address } = await subject({ first_name: 'Fae' });
-  const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const dead = new Redis('redis://127.0.0.1:1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   dead.on('error', () => {});
-  const brokenLog = new DecisionLog({ redis: dead, keyPrefix: prefix, logKey: config.secrets.logKey, partitions: 4, dataDir: config.dataDir, timeoutMs: 500 });
+  const brokenLog = new DecisionLog({
+    redis: dead,
+    keyPrefix: prefix,
+    logKey: config.secrets.logKey,
+    partitions: 4,
+    dataDir: config.dataDir,
+    timeoutMs: 500,
+  });
   const s = spec();
-  await assert.rejects(runGuardedSends({ ...deps, appendLog: (e) => brokenLog.appendBatch(e) }, s, [ref]), DecisionLogUnavailableError);
+  await assert.rejects(
+    runGuardedSends({ ...deps, appendLog: (e) => brokenLog.appendBatch(e) }, s, [ref]),
+    DecisionLogUnavailableError,
+  );
   assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
   assert.deepEqual(await deps.ledger.lookup([{ ref, scope: `${s.workflowId}:${s.stepId}` }]), [undefined]);
   dead.disconnect();
@@ -69,9 +98,14 @@ test('when the decision log cannot be written, nothing is sent and no send is re
 /** The deps with some ledger methods replaced (fault injection into the real ledger). */
 const withLedger = (over: Partial<Record<'put' | 'settle' | 'claim', (...a: never[]) => Promise<unknown>>>) => ({
   ...deps,
-  ledger: Object.assign(Object.create(Object.getPrototypeOf(deps.ledger) as object), deps.ledger, over) as typeof deps.ledger,
+  ledger: Object.assign(
+    Object.create(Object.getPrototypeOf(deps.ledger) as object),
+    deps.ledger,
+    over,
+  ) as typeof deps.ledger,
 });
-const crashBeforeCommit = () => withLedger({ settle: async () => Promise.reject(new Error('injected: crash before the commit')) });
+const crashBeforeCommit = () =>
+  withLedger({ settle: async () => Promise.reject(new Error('injected: crash before the commit')) });
 const mails = (address: string) => sink.received.filter((m) => m.envelopeTo.includes(address));
 
 async function entriesOf(ref: string) {
@@ -94,7 +128,13 @@ test('a withdrawal committed between the decision and the reservation means no s
   assert.deepEqual([out?.status, out?.reasons], ['denied', ['consent_changed']]);
   assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
   const decisions = (await entriesOf(ref)).filter((e) => e.kind === 'decision');
-  assert.deepEqual(decisions.map((e) => [e.outcome, e.result]), [['allow', null], ['deny', 'redecided_at_reservation']]);
+  assert.deepEqual(
+    decisions.map((e) => [e.outcome, e.result]),
+    [
+      ['allow', null],
+      ['deny', 'redecided_at_reservation'],
+    ],
+  );
   assert.equal(decisions[1]!.decisionId, decisions[0]!.id, 'the re-decision names the allow it replaces');
   // A retry of the batch finds the closed record: nothing more is logged or sent.
   const [again] = await runGuardedSends(deps, s, [ref]);
@@ -119,7 +159,10 @@ test('a batch retried after its reservation failed to save reuses the logged dec
   const [out] = await runGuardedSends(flaky, s, [ref]);
   assert.equal(out?.status, 'sent');
   const mine = await entriesOf(ref);
-  assert.deepEqual(mine.map((e) => `${e.kind}:${e.outcome}`), ['decision:allow', 'delivery:sent']);
+  assert.deepEqual(
+    mine.map((e) => `${e.kind}:${e.outcome}`),
+    ['decision:allow', 'delivery:sent'],
+  );
   assert.equal(mine[1]!.decisionId, mine[0]!.id);
   assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 1);
 });
@@ -133,14 +176,23 @@ test('a crash after the SMTP server accepted, before the commit: the retry resen
   const got = mails(address);
   assert.equal(got.length, 2, 'the ambiguous window: at-least-once');
   assert.equal(new Set(got.map((m) => m.messageId)).size, 1, 'with one Message-ID');
-  assert.deepEqual((await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}`), ['decision:allow', 'delivery:sent']);
+  assert.deepEqual(
+    (await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}`),
+    ['decision:allow', 'delivery:sent'],
+  );
 });
 
 test('a send left reserved by a crash is not repeated once consent changed: one failed delivery, consent_changed', async () => {
   const { ref, address } = await subject({ first_name: 'Ola' });
   const s = spec();
   // The crash takes the commit and the delivery entry with it: nothing says whether the message went out.
-  const crashed = { ...crashBeforeCommit(), appendLog: ((e, o) => (e.some((x) => x.kind === 'delivery') ? Promise.reject(new Error('injected: crash before the append')) : deps.appendLog(e, o))) as typeof deps.appendLog };
+  const crashed = {
+    ...crashBeforeCommit(),
+    appendLog: ((e, o) =>
+      e.some((x) => x.kind === 'delivery')
+        ? Promise.reject(new Error('injected: crash before the append'))
+        : deps.appendLog(e, o)) as typeof deps.appendLog,
+  };
   await assert.rejects(runGuardedSends(crashed, s, [ref], { commitPatienceMs: 0 }), /injected/);
   // The crashed sender's reservation would hold the withdrawal's acknowledgement up to 30 s; this store waits less.
   const quick = new ConsentStore({ redis, keys: services.keys, drainTimeoutMs: 50 });
@@ -148,7 +200,10 @@ test('a send left reserved by a crash is not repeated once consent changed: one 
   const [out] = await runGuardedSends(deps, s, [ref]);
   assert.deepEqual([out?.status, out?.reasons], ['failed', ['consent_changed']]);
   assert.equal(mails(address).length, 1, 'the first attempt only');
-  assert.deepEqual((await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}:${e.result ?? ''}`), ['decision:allow:', 'delivery:failed:not_resent_after_consent_change']);
+  assert.deepEqual(
+    (await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}:${e.result ?? ''}`),
+    ['decision:allow:', 'delivery:failed:not_resent_after_consent_change'],
+  );
   const [again] = await runGuardedSends(deps, s, [ref]);
   assert.equal(again?.status, 'failed');
   assert.equal((await entriesOf(ref)).length, 2);
@@ -157,7 +212,12 @@ test('a send left reserved by a crash is not repeated once consent changed: one 
 test('an accepted message whose commit fails briefly is committed once the ledger answers again: no resend', async () => {
   const { ref, address } = await subject({ first_name: 'Quin' });
   let failures = 3;
-  const blip = withLedger({ settle: async (...a: never[]) => (failures-- > 0 ? Promise.reject(new Error('injected: Redis away')) : deps.ledger.settle(...(a as unknown as Parameters<typeof deps.ledger.settle>))) });
+  const blip = withLedger({
+    settle: async (...a: never[]) =>
+      failures-- > 0
+        ? Promise.reject(new Error('injected: Redis away'))
+        : deps.ledger.settle(...(a as unknown as Parameters<typeof deps.ledger.settle>)),
+  });
   const [out] = await runGuardedSends(blip, spec(), [ref]);
   assert.equal(out?.status, 'sent');
   assert.equal(mails(address).length, 1);
@@ -171,7 +231,10 @@ test('a recipient answering 4xx is deferred on its own and sent on a later attem
   assert.equal(first?.status, 'deferred');
   const [second] = await runGuardedSends(deps, s, [ref], { deferral: { baseMs: 1, maxAttempts: 3 } });
   assert.equal(second?.status, 'sent');
-  assert.deepEqual((await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}`), ['decision:allow', 'delivery:sent']);
+  assert.deepEqual(
+    (await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}`),
+    ['decision:allow', 'delivery:sent'],
+  );
 });
 
 test('a recipient that keeps answering 4xx ends, after its budget, in one logged permanent failure', async () => {
@@ -179,10 +242,14 @@ test('a recipient that keeps answering 4xx ends, after its budget, in one logged
   const s = spec();
   sink.failRecipients((a) => a === address, 451, '4.7.1 try later', 10);
   const statuses = [];
-  for (let i = 0; i < 3; i++) statuses.push((await runGuardedSends(deps, s, [ref], { deferral: { baseMs: 1, maxAttempts: 3 } }))[0]?.status);
+  for (let i = 0; i < 3; i++)
+    statuses.push((await runGuardedSends(deps, s, [ref], { deferral: { baseMs: 1, maxAttempts: 3 } }))[0]?.status);
   assert.deepEqual(statuses, ['deferred', 'deferred', 'failed']);
   const mine = await entriesOf(ref);
-  assert.deepEqual(mine.map((e) => `${e.kind}:${e.outcome}:${e.result ?? ''}`), ['decision:allow:', 'delivery:failed:deferred_budget_exhausted']);
+  assert.deepEqual(
+    mine.map((e) => `${e.kind}:${e.outcome}:${e.result ?? ''}`),
+    ['decision:allow:', 'delivery:failed:deferred_budget_exhausted'],
+  );
 });
 
 test('held-out and not-eligible members each get one logged outcome, however often the batch runs', async () => {
@@ -195,21 +262,44 @@ test('held-out and not-eligible members each get one logged outcome, however oft
   ]);
   for (let i = 0; i < 2; i++) {
     const out = await runGuardedSends(deps, s, [a.ref, b.ref], { excluded });
-    assert.deepEqual(out.map((o) => o.status), ['held_out', 'not_eligible']);
+    assert.deepEqual(
+      out.map((o) => o.status),
+      ['held_out', 'not_eligible'],
+    );
   }
-  assert.deepEqual((await entriesOf(a.ref)).map((e) => `${e.kind}:${e.outcome}:${e.reasons.join()}`), ['outcome:held_out:holdout']);
-  assert.deepEqual((await entriesOf(b.ref)).map((e) => `${e.kind}:${e.outcome}:${e.reasons.join()}`), ['outcome:not_eligible:no_live_consent']);
-  assert.equal(sink.received.filter((m) => m.envelopeTo.includes(a.address) || m.envelopeTo.includes(b.address)).length, 0);
+  assert.deepEqual(
+    (await entriesOf(a.ref)).map((e) => `${e.kind}:${e.outcome}:${e.reasons.join()}`),
+    ['outcome:held_out:holdout'],
+  );
+  assert.deepEqual(
+    (await entriesOf(b.ref)).map((e) => `${e.kind}:${e.outcome}:${e.reasons.join()}`),
+    ['outcome:not_eligible:no_live_consent'],
+  );
+  assert.equal(
+    sink.received.filter((m) => m.envelopeTo.includes(a.address) || m.envelopeTo.includes(b.address)).length,
+    0,
+  );
 });
 
 test('someone who turned personalisation off gets the generic fallback template, without the personal fields', async () => {
-  const { ref, address } = await subject({ first_name: 'Hal', loyalty_tier: 'platinum', preferred_store: 'Secret Street Store' }, 'marketing.email.promotions');
+  const { ref, address } = await subject(
+    { first_name: 'Hal', loyalty_tier: 'platinum', preferred_store: 'Secret Street Store' },
+    'marketing.email.promotions',
+  );
   await services.consent.setPersonalisation(ref, 'off');
-  const [out] = await runGuardedSends(deps, spec({ purpose: 'marketing.email.promotions', templateId: 'promo-winter-sale' }), [ref]);
+  const [out] = await runGuardedSends(
+    deps,
+    spec({ purpose: 'marketing.email.promotions', templateId: 'promo-winter-sale' }),
+    [ref],
+  );
   assert.equal(out?.status, 'sent');
   const eml = readFileSync(sink.received.find((m) => m.envelopeTo.includes(address))!.file, 'utf8');
   assert.doesNotMatch(eml, /platinum|Secret Street Store/);
-  const [d] = await (async () => { const a = []; for await (const e of services.log.query({ subjectRef: ref, kind: 'decision' })) a.push(e); return a; })();
+  const [d] = await (async () => {
+    const a = [];
+    for await (const e of services.log.query({ subjectRef: ref, kind: 'decision' })) a.push(e);
+    return a;
+  })();
   assert.equal(d?.templateId, 'promo-generic');
   assert.ok(!d?.fieldsReleased.includes('loyalty_tier'));
 });
@@ -221,7 +311,10 @@ test('a profile missing a declared template field is a logged permanent failure:
   assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
   const deliveries = [];
   for await (const e of services.log.query({ subjectRef: ref, kind: 'delivery' })) deliveries.push(e);
-  assert.deepEqual(deliveries.map((e) => [e.outcome, e.result]), [['failed', 'profile_field_missing']]);
+  assert.deepEqual(
+    deliveries.map((e) => [e.outcome, e.result]),
+    [['failed', 'profile_field_missing']],
+  );
 });
 
 test('a send that fails permanently gives its frequency-cap slot back, so the next campaign may still send', async () => {
@@ -259,28 +352,44 @@ test('a crash before the commit whose delivery entry landed is settled as sent o
   const [out] = await runGuardedSends(deps, s, [ref]);
   assert.equal(out?.status, 'sent', 'the SMTP server accepted it, and the log says so');
   assert.equal(mails(address).length, 1, 'not sent again after the withdrawal');
-  assert.deepEqual((await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}:${e.result ?? ''}`), ['decision:allow:', 'delivery:sent:accepted']);
+  assert.deepEqual(
+    (await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}:${e.result ?? ''}`),
+    ['decision:allow:', 'delivery:sent:accepted'],
+  );
 });
 
 test('a subject who consented under the Chinese notice gets the zh-CN variant; every message names the policy brand', async () => {
   const address = `${uniqueId('zh')}@example.org`;
   const r = await services.subjects.upsert(uniqueId('s'), { email: address, first_name: '梅' });
   if (r.status !== 'written') throw new Error('subject not written');
-  await services.consent.append(consentEvent(r.ref, { purpose: 'marketing.email.newsletter', language: 'zh-CN', jurisdiction: 'CN' }));
+  await services.consent.append(
+    consentEvent(r.ref, { purpose: 'marketing.email.newsletter', language: 'zh-CN', jurisdiction: 'CN' }),
+  );
   // The relay is abroad for a CN subject: PIPL 39's separate consent to that transfer, under a notice naming it.
-  await services.consent.append(consentEvent(r.ref, { purpose: 'transfer.overseas.smtp_relay', language: 'zh-CN', jurisdiction: 'CN' }));
+  await services.consent.append(
+    consentEvent(r.ref, { purpose: 'transfer.overseas.smtp_relay', language: 'zh-CN', jurisdiction: 'CN' }),
+  );
   const en = await subject({ first_name: 'Mei' });
   const outcomes = await runGuardedSends(deps, spec(), [r.ref, en.ref]);
-  assert.deepEqual(outcomes.map((o) => o.status), ['sent', 'sent']);
+  assert.deepEqual(
+    outcomes.map((o) => o.status),
+    ['sent', 'sent'],
+  );
   const { simpleParser } = await import('mailparser');
   const zh = await simpleParser(readFileSync(mails(address)[0]!.file));
   const english = await simpleParser(readFileSync(mails(en.address)[0]!.file));
   assert.equal(zh.subject, '梅，欢迎订阅 Lumen & Loom');
   assert.equal(english.subject, 'Welcome to Lumen & Loom, Mei');
   for (const m of [zh, english]) assert.equal(m.from?.value[0]?.name, policy.brand!.name, 'the From name is the brand');
-  assert.ok(english.text?.includes(policy.brand!.postalAddress), 'the English footer carries the brand\'s postal address');
+  assert.ok(
+    english.text?.includes(policy.brand!.postalAddress),
+    "the English footer carries the brand's postal address",
+  );
   const zhAddress = policy.brand!.postalAddresses!['zh-CN']!;
-  assert.ok(zh.text?.includes(zhAddress) && !zh.text.includes(policy.brand!.postalAddress), 'the Chinese footer carries the address as written in Chinese');
+  assert.ok(
+    zh.text?.includes(zhAddress) && !zh.text.includes(policy.brand!.postalAddress),
+    'the Chinese footer carries the address as written in Chinese',
+  );
   assert.ok(!english.text?.includes(zhAddress));
   assert.match(zh.text ?? '', /一键退订：https?:\/\//, 'the Chinese variant carries its own unsubscribe line');
 });

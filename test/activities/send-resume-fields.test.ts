@@ -22,7 +22,10 @@ const config = testConfig({ REDIS_KEY_PREFIX: prefix });
 // A later policy that moves the email channel to another address field: a recomputed decision would release it.
 const moved: PolicyBundle = {
   ...policy,
-  subjectFields: [...policy.subjectFields, { name: 'work_email', type: 'email', category: 'contact', labels: { en: 'Work email', 'zh-CN': '工作邮箱' } }],
+  subjectFields: [
+    ...policy.subjectFields,
+    { name: 'work_email', type: 'email', category: 'contact', labels: { en: 'Work email', 'zh-CN': '工作邮箱' } },
+  ],
   channelAddressField: { ...policy.channelAddressField, email: 'work_email' },
   processors: policy.processors.map((p) => (p.id === 'smtp-relay' ? { ...p, fields: [...p.fields, 'work_email'] } : p)),
 };
@@ -34,7 +37,13 @@ let deps: ActivityDeps;
 before(async () => {
   sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('resume')) });
   mailer = createMailer(config, sink.url);
-  deps = buildActivityDeps(config, { redis, mailer, client: {} as Client, taskQueue: 'unused', content: await exampleContent() });
+  deps = buildActivityDeps(config, {
+    redis,
+    mailer,
+    client: {} as Client,
+    taskQueue: 'unused',
+    content: await exampleContent(),
+  });
 });
 after(async () => {
   mailer.close();
@@ -42,8 +51,15 @@ after(async () => {
 });
 
 const spec = (): SendSpec => ({
-  campaignId: uniqueId('c'), campaignVersion: 'v', workflowId: uniqueId('wf'), runId: 'run', stepId: 'send-1',
-  purpose: 'marketing.email.newsletter', channel: 'email', processor: 'smtp-relay', templateId: 'welcome-1',
+  campaignId: uniqueId('c'),
+  campaignVersion: 'v',
+  workflowId: uniqueId('wf'),
+  runId: 'run',
+  stepId: 'send-1',
+  purpose: 'marketing.email.newsletter',
+  channel: 'email',
+  processor: 'smtp-relay',
+  templateId: 'welcome-1',
 });
 const laterPolicy = compilePolicy(moved, 'later');
 
@@ -75,14 +91,21 @@ test('a send resumed after the policy changed its released fields reads and rend
   await decidedThenDeferred(s, email, ref);
   const [out] = await runGuardedSends({ ...deps, policy: () => laterPolicy }, s, [ref]);
   assert.equal(out?.status, 'sent');
-  assert.equal(sink.received.filter((m) => m.envelopeTo.includes(work)).length, 0, 'the field the later policy would release is never read');
+  assert.equal(
+    sink.received.filter((m) => m.envelopeTo.includes(work)).length,
+    0,
+    'the field the later policy would release is never read',
+  );
   const got = sink.received.filter((m) => m.envelopeTo.includes(email));
   assert.equal(got.length, 1, 'sent to the address the logged decision released');
   const eml = readFileSync(got[0]!.file, 'utf8');
   assert.match(eml, /Rhea/);
   assert.ok(!eml.includes(work), 'no unreleased value in the message');
   const entries = await entriesOf(ref);
-  assert.deepEqual(entries.map((e) => `${e.kind}:${e.outcome}`), ['decision:allow', 'delivery:sent']);
+  assert.deepEqual(
+    entries.map((e) => `${e.kind}:${e.outcome}`),
+    ['decision:allow', 'delivery:sent'],
+  );
   assert.deepEqual([...entries[0]!.fieldsReleased].sort(), ['email', 'first_name']);
 });
 
@@ -92,15 +115,26 @@ test('a decided record written before released fields were kept is decided again
   await decidedThenDeferred(s, email, ref);
   // The record as an earlier version wrote it: no released fields, no address field.
   const key = deps.ledger.key(ref, `${s.workflowId}:${s.stepId}`);
-  const { fieldsReleased: _f, addressField: _a, ...old } = JSON.parse((await redis.get(key))!) as Record<string, unknown>;
+  const {
+    fieldsReleased: _f,
+    addressField: _a,
+    ...old
+  } = JSON.parse((await redis.get(key))!) as Record<string, unknown>;
   assert.ok(_f && _a, 'the current record keeps both');
   await redis.set(key, JSON.stringify(old), 'PX', 3_600_000);
   const [out] = await runGuardedSends({ ...deps, policy: () => laterPolicy }, s, [ref]);
   assert.equal(out?.status, 'sent');
   const entries = await entriesOf(ref);
-  assert.deepEqual(entries.map((e) => `${e.kind}:${e.outcome}:${e.result ?? ''}`), ['decision:allow:', 'decision:allow:redecided_fields_not_recorded', 'delivery:sent:accepted']);
+  assert.deepEqual(
+    entries.map((e) => `${e.kind}:${e.outcome}:${e.result ?? ''}`),
+    ['decision:allow:', 'decision:allow:redecided_fields_not_recorded', 'delivery:sent:accepted'],
+  );
   assert.equal(entries[1]!.decisionId, entries[0]!.id, 'the re-decision names the decision it replaces');
-  assert.deepEqual([...entries[1]!.fieldsReleased].sort(), ['first_name', 'work_email'], 'decided under the policy in force');
+  assert.deepEqual(
+    [...entries[1]!.fieldsReleased].sort(),
+    ['first_name', 'work_email'],
+    'decided under the policy in force',
+  );
   assert.equal(entries[2]!.decisionId, entries[1]!.id);
   assert.equal(sink.received.filter((m) => m.envelopeTo.includes(work)).length, 1, 'sent as the new decision released');
   assert.equal(sink.received.filter((m) => m.envelopeTo.includes(email)).length, 0);

@@ -39,7 +39,14 @@ before(async () => {
   smsc = await startSmppSink({ outbox: join(config.dataDir, uniqueId('sms')) });
   mailer = createMailer(config, 'smtp://127.0.0.1:1');
   sms = createSmsChannel(config, { smppUrl: smsc.url, redis, client: {} as Client, taskQueue: 'unused', services });
-  deps = buildActivityDeps(config, { redis, mailer, sms: sms.channel, client: {} as Client, taskQueue: 'unused', content: await exampleContent() });
+  deps = buildActivityDeps(config, {
+    redis,
+    mailer,
+    sms: sms.channel,
+    client: {} as Client,
+    taskQueue: 'unused',
+    content: await exampleContent(),
+  });
 });
 after(async () => {
   await sms.close();
@@ -50,8 +57,15 @@ after(async () => {
 });
 
 const spec = (): SendSpec => ({
-  campaignId: uniqueId('c'), campaignVersion: 'v', workflowId: uniqueId('wf'), runId: 'run', stepId: 'send-sms',
-  purpose: 'marketing.sms.promotions', channel: 'sms', processor: 'sms-gateway', templateId: 'sms-cn-promo',
+  campaignId: uniqueId('c'),
+  campaignVersion: 'v',
+  workflowId: uniqueId('wf'),
+  runId: 'run',
+  stepId: 'send-sms',
+  purpose: 'marketing.sms.promotions',
+  channel: 'sms',
+  processor: 'sms-gateway',
+  templateId: 'sms-cn-promo',
 });
 
 async function subject(phone: string) {
@@ -63,7 +77,10 @@ async function subject(phone: string) {
 
 /** The deps with Redis killed right after the reservation (so the SMSC accepts with Redis gone) and `onSleep` run on each wait. */
 function killedAfterClaim(onSleep: () => Promise<void>, sleeps: { n: number }): ActivityDeps {
-  const ledger = Object.assign(Object.create(Object.getPrototypeOf(deps.ledger) as object), deps.ledger) as typeof deps.ledger;
+  const ledger = Object.assign(
+    Object.create(Object.getPrototypeOf(deps.ledger) as object),
+    deps.ledger,
+  ) as typeof deps.ledger;
   ledger.claim = async (...a) => {
     const claimed = await deps.ledger.claim(...a);
     await priv.kill();
@@ -78,7 +95,11 @@ test('Redis lost between the SMSC accepting an SMS and recording it: the record 
   const s = spec();
   const sleeps = { n: 0 };
   // The first wait brings Redis back (same port, same AOF): a short outage, well inside the patience.
-  const [out] = await runGuardedSends(killedAfterClaim(async () => void (sleeps.n === 1 && (await priv.start())), sleeps), s, [ref]);
+  const [out] = await runGuardedSends(
+    killedAfterClaim(async () => void (sleeps.n === 1 && (await priv.start())), sleeps),
+    s,
+    [ref],
+  );
   assert.ok(sleeps.n >= 1, 'the record of the accepted SMS waited for Redis');
   assert.equal(out?.status, 'sent');
   assert.equal(smsc.received.filter((m) => m.to === phone).length, 1);
@@ -96,7 +117,14 @@ test('Redis gone for longer than the patience: the batch fails with the accepted
   const ref = await subject(phone);
   const s = spec();
   const sleeps = { n: 0 };
-  await assert.rejects(runGuardedSends(killedAfterClaim(async () => {}, sleeps), s, [ref], { commitPatienceMs: 750 }));
+  await assert.rejects(
+    runGuardedSends(
+      killedAfterClaim(async () => {}, sleeps),
+      s,
+      [ref],
+      { commitPatienceMs: 750 },
+    ),
+  );
   assert.equal(sleeps.n, 2, 'three attempts for 750 ms of patience, a wait between each');
   assert.equal(smsc.received.filter((m) => m.to === phone).length, 1);
   await priv.start();

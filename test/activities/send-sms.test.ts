@@ -33,7 +33,14 @@ before(async () => {
   mailer = createMailer(config, 'smtp://127.0.0.1:1');
   sms = createSmsChannel(config, { smppUrl: smsc.url, redis, client: {} as Client, taskQueue: 'unused', services });
   const content = await exampleContent();
-  withSms = buildActivityDeps(config, { redis, mailer, sms: sms.channel, client: {} as Client, taskQueue: 'unused', content });
+  withSms = buildActivityDeps(config, {
+    redis,
+    mailer,
+    sms: sms.channel,
+    client: {} as Client,
+    taskQueue: 'unused',
+    content,
+  });
   withoutSms = buildActivityDeps(config, { redis, mailer, client: {} as Client, taskQueue: 'unused', content });
 });
 after(async () => {
@@ -43,8 +50,15 @@ after(async () => {
 });
 
 const spec = (): SendSpec => ({
-  campaignId: uniqueId('c'), campaignVersion: 'v', workflowId: uniqueId('wf'), runId: 'run', stepId: 'send-sms',
-  purpose: 'marketing.sms.promotions', channel: 'sms', processor: 'sms-gateway', templateId: 'sms-cn-promo',
+  campaignId: uniqueId('c'),
+  campaignVersion: 'v',
+  workflowId: uniqueId('wf'),
+  runId: 'run',
+  stepId: 'send-sms',
+  purpose: 'marketing.sms.promotions',
+  channel: 'sms',
+  processor: 'sms-gateway',
+  templateId: 'sms-cn-promo',
 });
 
 let n = 0;
@@ -68,15 +82,33 @@ test('with no SMS transport configured an allowed SMS fails closed as channel_tr
   assert.equal(o?.status, 'failed');
   assert.deepEqual(o?.reasons, ['channel_transport_missing']);
   assert.equal(smsc.received.filter((m) => m.to === phone).length, 0);
-  assert.deepEqual((await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}`), ['decision:allow', 'delivery:failed']);
+  assert.deepEqual(
+    (await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}`),
+    ['decision:allow', 'delivery:failed'],
+  );
 });
 
 test('when the decision log cannot be written, no SMS reaches the SMSC', async () => {
   const { ref, phone } = await subject();
-  const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const dead = new Redis('redis://127.0.0.1:1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   dead.on('error', () => {});
-  const brokenLog = new DecisionLog({ redis: dead, keyPrefix: prefix, logKey: config.secrets.logKey, partitions: 4, dataDir: config.dataDir, timeoutMs: 500 });
-  await assert.rejects(runGuardedSends({ ...withSms, appendLog: (e) => brokenLog.appendBatch(e) }, spec(), [ref]), DecisionLogUnavailableError);
+  const brokenLog = new DecisionLog({
+    redis: dead,
+    keyPrefix: prefix,
+    logKey: config.secrets.logKey,
+    partitions: 4,
+    dataDir: config.dataDir,
+    timeoutMs: 500,
+  });
+  await assert.rejects(
+    runGuardedSends({ ...withSms, appendLog: (e) => brokenLog.appendBatch(e) }, spec(), [ref]),
+    DecisionLogUnavailableError,
+  );
   dead.disconnect();
   assert.equal(smsc.received.filter((m) => m.to === phone).length, 0);
   const [ok] = await runGuardedSends(withSms, spec(), [ref]);
@@ -86,7 +118,13 @@ test('when the decision log cannot be written, no SMS reaches the SMSC', async (
 
 test('an SMSC that cannot be reached defers the recipient (smpp_unreachable) instead of failing it', async () => {
   const { ref } = await subject();
-  const away = createSmsChannel(config, { smppUrl: 'smpp://x:y@127.0.0.1:1', redis, client: {} as Client, taskQueue: 'unused', services });
+  const away = createSmsChannel(config, {
+    smppUrl: 'smpp://x:y@127.0.0.1:1',
+    redis,
+    client: {} as Client,
+    taskQueue: 'unused',
+    services,
+  });
   const [o] = await runGuardedSends({ ...withSms, sms: away.channel }, spec(), [ref]);
   await away.close();
   assert.equal(o?.status, 'deferred');
@@ -94,7 +132,11 @@ test('an SMSC that cannot be reached defers the recipient (smpp_unreachable) ins
 });
 
 test('a phone number that is not valid E.164 is a permanent failure that suppresses SMS for the subject', async () => {
-  const r = await services.subjects.upsert(uniqueId('s'), { phone: '+8612', first_name: '小红', preferred_store: '徐汇店' });
+  const r = await services.subjects.upsert(uniqueId('s'), {
+    phone: '+8612',
+    first_name: '小红',
+    preferred_store: '徐汇店',
+  });
   if (r.status !== 'written') return assert.fail(`seed refused: ${r.reason}`);
   await services.consent.append(consentEvent(r.ref, { purpose: 'marketing.sms.promotions', channel: 'sms' }));
   const [o] = await runGuardedSends(withSms, spec(), [r.ref]);

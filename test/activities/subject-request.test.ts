@@ -26,13 +26,26 @@ let deps: ActivityDeps;
 
 before(async () => {
   mailer = createMailer(config, 'smtp://127.0.0.1:1');
-  deps = { ...buildActivityDeps(config, { redis, mailer, client: {} as Client, taskQueue: 'unused', content: await exampleContent() }), now: () => frozen };
+  deps = {
+    ...buildActivityDeps(config, {
+      redis,
+      mailer,
+      client: {} as Client,
+      taskQueue: 'unused',
+      content: await exampleContent(),
+    }),
+    now: () => frozen,
+  };
 });
 after(() => mailer.close());
 
 async function subject() {
   const id = uniqueId('s');
-  const r = await services.subjects.upsert(id, { email: `${id}@example.org`, first_name: 'Noor', postal_code: '10115' });
+  const r = await services.subjects.upsert(id, {
+    email: `${id}@example.org`,
+    first_name: 'Noor',
+    postal_code: '10115',
+  });
   if (r.status !== 'written') throw new Error('seed refused');
   return { id, ref: r.ref };
 }
@@ -43,16 +56,37 @@ test('access, correction, erasure and propagation stamp the injected clock, not 
   const access = uniqueId('req');
   const out = await acts.exportAccessBundle({ requestId: access, subjectRef: ref });
   assert.equal(out.status === 'completed' && out.bundleId, access);
-  assert.equal((((await stores.bundles.read(access))?.bundle) as { generatedAt: string }).generatedAt, frozen.toISOString());
+  assert.equal(
+    ((await stores.bundles.read(access))?.bundle as { generatedAt: string }).generatedAt,
+    frozen.toISOString(),
+  );
   const correct = uniqueId('req');
   await stores.requests.stageCorrections(correct, { subjectId: id, fields: { first_name: 'Nour' } });
-  assert.deepEqual(await acts.applyCorrections({ requestId: correct, subjectRef: ref }), { status: 'completed', fieldsCorrected: ['first_name'] });
-  await acts.markPropagationFailed({ subjectRef: ref, changeId: correct, kind: 'corrected', processor: 'crm', error: 'gone' });
+  assert.deepEqual(await acts.applyCorrections({ requestId: correct, subjectRef: ref }), {
+    status: 'completed',
+    fieldsCorrected: ['first_name'],
+  });
+  await acts.markPropagationFailed({
+    subjectRef: ref,
+    changeId: correct,
+    kind: 'corrected',
+    processor: 'crm',
+    error: 'gone',
+  });
   await acts.eraseSubject({ requestId: uniqueId('req'), subjectRef: ref });
   const trail = await stores.requests.auditTrail(ref);
-  assert.deepEqual(trail.map((a) => a.action), ['corrected', 'bundle_deleted:erasure', 'erased']);
-  assert.ok(trail.every((a) => a.at === frozen.toISOString()), JSON.stringify(trail));
-  assert.deepEqual((await stores.propagation.list(ref)).map((p) => [p.status, p.updatedAt]), [['failed', frozen.toISOString()]]);
+  assert.deepEqual(
+    trail.map((a) => a.action),
+    ['corrected', 'bundle_deleted:erasure', 'erased'],
+  );
+  assert.ok(
+    trail.every((a) => a.at === frozen.toISOString()),
+    JSON.stringify(trail),
+  );
+  assert.deepEqual(
+    (await stores.propagation.list(ref)).map((p) => [p.status, p.updatedAt]),
+    [['failed', frozen.toISOString()]],
+  );
 });
 
 test('a correction is checked against the deployed policy of record: a field the deploy removed is refused, though the worker started with it', async () => {
@@ -60,15 +94,30 @@ test('a correction is checked against the deployed policy of record: a field the
   const requestId = uniqueId('req');
   await stores.requests.stageCorrections(requestId, { subjectId: id, fields: { postal_code: '10117' } });
   const acts = createSubjectRequestActivities(deps);
-  const deployed: PolicyBundle = { ...policy, subjectFields: policy.subjectFields.filter((f) => f.name !== 'postal_code') };
+  const deployed: PolicyBundle = {
+    ...policy,
+    subjectFields: policy.subjectFields.filter((f) => f.name !== 'postal_code'),
+  };
   // The prefix is this file's own, so the current policy set here is seen by no other test.
   const { version } = await services.bundles.putPolicy(deployed);
   await services.bundles.setCurrentPolicy(version);
   try {
-    await assert.rejects(acts.applyCorrections({ requestId, subjectRef: ref }), (e: unknown) => e instanceof ApplicationFailure && e.type === 'InvalidCorrectionFailure' && /postal_code/.test(e.message));
-    assert.deepEqual(await services.subjects.readFields(ref, ['postal_code']), { status: 'found', fields: { postal_code: '10115' } }, 'nothing written');
+    await assert.rejects(
+      acts.applyCorrections({ requestId, subjectRef: ref }),
+      (e: unknown) =>
+        e instanceof ApplicationFailure && e.type === 'InvalidCorrectionFailure' && /postal_code/.test(e.message),
+    );
+    assert.deepEqual(
+      await services.subjects.readFields(ref, ['postal_code']),
+      { status: 'found', fields: { postal_code: '10115' } },
+      'nothing written',
+    );
   } finally {
     await services.bundles.setCurrentPolicy((await services.bundles.putPolicy(policy)).version);
   }
-  assert.deepEqual(await acts.applyCorrections({ requestId, subjectRef: ref }), { status: 'completed', fieldsCorrected: ['postal_code'] }, 'accepted under a policy of record that has the field');
+  assert.deepEqual(
+    await acts.applyCorrections({ requestId, subjectRef: ref }),
+    { status: 'completed', fieldsCorrected: ['postal_code'] },
+    'accepted under a policy of record that has the field',
+  );
 });

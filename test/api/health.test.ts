@@ -30,12 +30,20 @@ const connections: Connection[] = [];
 const apps: ApiApp[] = [];
 
 async function api(temporalAddress: string, cfg: AppConfig = config): Promise<ApiApp> {
-  const connection = temporalAddress === testTemporal().address ? await Connection.connect({ address: temporalAddress }) : Connection.lazy({ address: temporalAddress });
+  const connection =
+    temporalAddress === testTemporal().address
+      ? await Connection.connect({ address: temporalAddress })
+      : Connection.lazy({ address: temporalAddress });
   connections.push(connection);
   const app = await buildApi({
-    config: cfg, services: createServices(cfg, redis, policy), rights: rightsStores(cfg, redis), taskQueue: 'unused', notices: loadNoticeTexts(join(exampleRoot, 'policy'), policy.notices),
+    config: cfg,
+    services: createServices(cfg, redis, policy),
+    rights: rightsStores(cfg, redis),
+    taskQueue: 'unused',
+    notices: loadNoticeTexts(join(exampleRoot, 'policy'), policy.notices),
     temporal: new Client({ connection, namespace: testTemporal().namespace }),
-    keyring: new ApiKeyring([{ name: 'test-admin', role: 'admin', secret: 'admin-secret-0123456789abcdef' }]), campaignInfo: () => undefined,
+    keyring: new ApiKeyring([{ name: 'test-admin', role: 'admin', secret: 'admin-secret-0123456789abcdef' }]),
+    campaignInfo: () => undefined,
   });
   apps.push(app);
   return app;
@@ -48,7 +56,12 @@ const readyz = async (app: ApiApp) => {
 before(async () => {
   redisService = await startRedis({ dataDir: join(config.dataDir, 'redis') });
   // No offline queue (a down Redis must fail the check, not queue it), so connect before the first check.
-  redis = new Redis(redisService.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 200 });
+  redis = new Redis(redisService.url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: () => 200,
+  });
   redis.on('error', () => {}); // the outage below is the point of the test
   await redis.connect();
 });
@@ -63,8 +76,17 @@ test('readyz answers 200 when Redis, Temporal and a decision-log append probe al
   const app = await api(testTemporal().address);
   const r = await readyz(app);
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  assert.deepEqual(Object.values(r.body.checks).map((c) => c.ok), [true, true, true]);
-  assert.equal(await redis.exists(...Array.from({ length: config.logPartitions }, (_, p) => `${config.redisKeyPrefix}log:{p${p}}:entries`)), 0, 'the probe leaves the log untouched');
+  assert.deepEqual(
+    Object.values(r.body.checks).map((c) => c.ok),
+    [true, true, true],
+  );
+  assert.equal(
+    await redis.exists(
+      ...Array.from({ length: config.logPartitions }, (_, p) => `${config.redisKeyPrefix}log:{p${p}}:entries`),
+    ),
+    0,
+    'the probe leaves the log untouched',
+  );
 });
 
 test('readyz answers 503 naming the decision log when Redis answers but refuses writes', async () => {
@@ -86,24 +108,45 @@ test('readyz answers 503 naming Temporal when it does not answer; healthz stays 
   const app = await api(`127.0.0.1:${await freePort()}`);
   const r = await readyz(app);
   assert.equal(r.status, 503);
-  assert.deepEqual([r.body.checks.redis.ok, r.body.checks.temporal.ok, r.body.checks.decisionLog.ok], [true, false, true]);
+  assert.deepEqual(
+    [r.body.checks.redis.ok, r.body.checks.temporal.ok, r.body.checks.decisionLog.ok],
+    [true, false, true],
+  );
   assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
 });
 
 test('readyz answers 503 naming the log key after `keys rotate log` when this process still holds the old key, and 200 with the new ring', async () => {
   const before = testConfig({ REDIS_KEY_PREFIX: 'rot:' });
   const { masterKey, pseudonymKey, tokenKey, codecKey, rings } = before.secrets;
-  const after = buildConfig(before.env, { masterKey, pseudonymKey, tokenKey, codecKey, logKey: { current: { id: 'log-next', key: randomBytes(32) }, previous: [rings.log.current] } });
+  const after = buildConfig(before.env, {
+    masterKey,
+    pseudonymKey,
+    tokenKey,
+    codecKey,
+    logKey: { current: { id: 'log-next', key: randomBytes(32) }, previous: [rings.log.current] },
+  });
   const stale = await api(testTemporal().address, before);
-  await createServices(before, redis, policy).log.append(keyRotationEntry({ kind: 'token', fromKeyId: 'a', toKeyId: 'b', actor: 'ops', at: new Date() }));
+  await createServices(before, redis, policy).log.append(
+    keyRotationEntry({ kind: 'token', fromKeyId: 'a', toKeyId: 'b', actor: 'ops', at: new Date() }),
+  );
   assert.equal((await readyz(stale)).status, 200, 'ready while every chain is under its key');
   // The handover `keys rotate log` records: every chain moves to the new key.
   assert.ok((await DecisionLog.fromConfig(after, redis).handOver('ops')).handedOver >= 1);
   const r = await readyz(stale);
   assert.equal(r.status, 503);
-  assert.deepEqual([r.body.checks.redis.ok, r.body.checks.temporal.ok, r.body.checks.decisionLog.ok], [true, true, false]);
-  assert.match(r.body.checks.decisionLog.error ?? '', /log key was rotated since it started; restart it with the current keyring/);
-  assert.equal((await readyz(await api(testTemporal().address, after))).status, 200, 'a process started with the new ring is ready');
+  assert.deepEqual(
+    [r.body.checks.redis.ok, r.body.checks.temporal.ok, r.body.checks.decisionLog.ok],
+    [true, true, false],
+  );
+  assert.match(
+    r.body.checks.decisionLog.error ?? '',
+    /log key was rotated since it started; restart it with the current keyring/,
+  );
+  assert.equal(
+    (await readyz(await api(testTemporal().address, after))).status,
+    200,
+    'a process started with the new ring is ready',
+  );
 });
 
 test('readyz answers 503 naming Redis and the log when Redis is down; healthz stays 200', async () => {
@@ -111,7 +154,10 @@ test('readyz answers 503 naming Redis and the log when Redis is down; healthz st
   await redisService.stop();
   const r = await readyz(app);
   assert.equal(r.status, 503);
-  assert.deepEqual([r.body.checks.redis.ok, r.body.checks.temporal.ok, r.body.checks.decisionLog.ok], [false, true, false]);
+  assert.deepEqual(
+    [r.body.checks.redis.ok, r.body.checks.temporal.ok, r.body.checks.decisionLog.ok],
+    [false, true, false],
+  );
   assert.ok(r.body.checks.redis.error);
   assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
 });

@@ -9,17 +9,31 @@ const api = useApi(engine);
 
 test('GET /notices/:version?lang= serves the text that hashes to the recorded notice hash, in the asked language', async () => {
   const notices = engine.services.policy.bundle.notices;
-  assert.deepEqual(new Set(notices.map((n) => n.language)), new Set(['en', 'zh-CN']), 'every notice version is served in both languages');
+  assert.deepEqual(
+    new Set(notices.map((n) => n.language)),
+    new Set(['en', 'zh-CN']),
+    'every notice version is served in both languages',
+  );
   for (const n of notices) {
     const res = await api.app.inject({ method: 'GET', url: `/notices/${n.version}?lang=${n.language}` });
     assert.equal(res.statusCode, 200, `${n.version} ${n.language}`);
     assert.match(String(res.headers['content-type']), /^text\/html/);
     assert.match(res.body, new RegExp(`<html lang="${n.language}">`));
     // The text between the notice tags, unescaped, is exactly the hashed file.
-    const shown = /<div class="notice" lang="[^"]+">([\s\S]*?)<\/div>/.exec(res.body)![1]!.replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+    const shown = /<div class="notice" lang="[^"]+">([\s\S]*?)<\/div>/
+      .exec(res.body)![1]!
+      .replace(/&amp;/g, '&')
+      .replace(/&#39;/g, "'")
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>');
     assert.equal(createHash('sha256').update(shown).digest('hex'), n.contentHash);
   }
-  const byBrowser = await api.app.inject({ method: 'GET', url: '/notices/2', headers: { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' } });
+  const byBrowser = await api.app.inject({
+    method: 'GET',
+    url: '/notices/2',
+    headers: { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' },
+  });
   assert.match(byBrowser.body, /营销隐私政策（第 2 版/);
 });
 

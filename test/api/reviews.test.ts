@@ -11,7 +11,11 @@ const api = useApi(engine);
 test('a reviewer lists reviews, reads one as JSON and opens its HTML report; other roles and bad ids are refused', async () => {
   const app = await api.ready;
   const since = new Date(Date.now() - 60_000);
-  const summary = (await engine.client.workflow.execute('review', { taskQueue: engine.taskQueue, workflowId: uniqueId('review'), args: [{ v: 1, since: since.toISOString(), until: new Date(Date.now() + 1000).toISOString() }] })) as ReportSummary;
+  const summary = (await engine.client.workflow.execute('review', {
+    taskQueue: engine.taskQueue,
+    workflowId: uniqueId('review'),
+    args: [{ v: 1, since: since.toISOString(), until: new Date(Date.now() + 1000).toISOString() }],
+  })) as ReportSummary;
   const list = await app.inject({ method: 'GET', url: '/v1/reviews', headers: auth('reviewer') });
   assert.equal(list.statusCode, 200);
   const ids = (list.json() as { reports: Array<{ id: string }> }).reports.map((r) => r.id);
@@ -25,7 +29,11 @@ test('a reviewer lists reviews, reads one as JSON and opens its HTML report; oth
   assert.match(html.body, /<canvas/);
   assert.equal((await app.inject({ method: 'GET', url: '/v1/reviews', headers: auth('marketer') })).statusCode, 403);
   assert.equal((await app.inject({ method: 'GET', url: '/v1/reviews' })).statusCode, 401);
-  const missing = await app.inject({ method: 'GET', url: `/v1/reviews/${summary.id.replace(/.$/, (c) => (c === '0' ? '1' : '0'))}`, headers: auth('reviewer') });
+  const missing = await app.inject({
+    method: 'GET',
+    url: `/v1/reviews/${summary.id.replace(/.$/, (c) => (c === '0' ? '1' : '0'))}`,
+    headers: auth('reviewer'),
+  });
   assert.equal(missing.statusCode, 404);
   const traversal = await app.inject({ method: 'GET', url: '/v1/reviews/..%2F..%2Fkeys', headers: auth('reviewer') });
   assert.ok(traversal.statusCode >= 400 && traversal.statusCode < 500);

@@ -19,21 +19,45 @@ const api = useApi(engine);
 type Err = { error: { code: string; message: string; issues?: { path: string; message: string }[] } };
 type Started = { requestId: string; statusUrl: string };
 
-const start = (body: unknown, role: 'admin' | 'reviewer' = 'admin') => api.app.inject({ method: 'POST', url: '/v1/subject-requests', headers: auth(role), payload: body as object });
+const start = (body: unknown, role: 'admin' | 'reviewer' = 'admin') =>
+  api.app.inject({ method: 'POST', url: '/v1/subject-requests', headers: auth(role), payload: body as object });
 
 const bundleFile = (id: string) => join(engine.config.dataDir, 'dsar', `${id}.json`);
-const trail = (ref: string) => rightsStores(engine.config, engine.services.log.opts.redis).requests.auditTrail(ref as SubjectRef);
-const matchHash = (processor: string, address: string) => processorAddressHash(processorMatchKey(engine.config.secrets.pseudonymKey, processor), address);
+const trail = (ref: string) =>
+  rightsStores(engine.config, engine.services.log.opts.redis).requests.auditTrail(ref as SubjectRef);
+const matchHash = (processor: string, address: string) =>
+  processorAddressHash(processorMatchKey(engine.config.secrets.pseudonymKey, processor), address);
 
 // A delivery to a processor, as the send path logs it: the propagation finds processors (and what they received) from these.
 async function delivered(ref: string, processor: string, fieldsReleased = ['email', 'first_name']) {
-  const [decision] = await engine.services.log.appendBatch([{ subjectRef: ref, kind: 'decision', outcome: 'allow', purpose: 'marketing.email.newsletter', channel: 'email', processor, fieldsReleased }]);
-  await engine.services.log.append({ subjectRef: ref, kind: 'delivery', outcome: 'sent', purpose: 'marketing.email.newsletter', channel: 'email', processor, decisionId: decision!.id, result: 'accepted' });
+  const [decision] = await engine.services.log.appendBatch([
+    {
+      subjectRef: ref,
+      kind: 'decision',
+      outcome: 'allow',
+      purpose: 'marketing.email.newsletter',
+      channel: 'email',
+      processor,
+      fieldsReleased,
+    },
+  ]);
+  await engine.services.log.append({
+    subjectRef: ref,
+    kind: 'delivery',
+    outcome: 'sent',
+    purpose: 'marketing.email.newsletter',
+    channel: 'email',
+    processor,
+    decisionId: decision!.id,
+    result: 'accepted',
+  });
 }
 
 test('access: the bundle holds profile, consent history and every log entry; status shows the 15-day deadline', async () => {
   const subjectId = uniqueId('s');
-  const ref = await engine.seed(subjectId, { email: 'ann@example.org', first_name: 'Ann', city: 'Lyon' }, [{ purpose: 'marketing.email.newsletter' }]);
+  const ref = await engine.seed(subjectId, { email: 'ann@example.org', first_name: 'Ann', city: 'Lyon' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
   await delivered(ref, 'smtp-relay');
   const res = await start({ type: 'access', subjectId });
   assert.equal(res.statusCode, 202, res.body);
@@ -42,17 +66,29 @@ test('access: the bundle holds profile, consent history and every log entry; sta
   const done = await waitForSubjectRequest(engine.client, requestId);
   assert.equal(done.status, 'completed');
   assert.equal(Date.parse(done.deadline) - Date.parse(done.receivedAt), 15 * 86_400_000);
-  assert.ok(Date.parse(done.bundleExpiresAt ?? '') - Date.parse(done.completedAt ?? '') >= 30 * 86_400_000 - 60_000, 'kept 30 days unless fetched');
+  assert.ok(
+    Date.parse(done.bundleExpiresAt ?? '') - Date.parse(done.completedAt ?? '') >= 30 * 86_400_000 - 60_000,
+    'kept 30 days unless fetched',
+  );
   assert.ok(existsSync(bundleFile(requestId)));
   const asReviewer = await api.app.inject({ method: 'GET', url: `${statusUrl}/bundle`, headers: auth('reviewer') });
   assert.equal(asReviewer.statusCode, 403);
   assert.ok(existsSync(bundleFile(requestId)), 'a refused fetch delivers nothing');
-  const status = (await api.app.inject({ method: 'GET', url: statusUrl, headers: auth('admin') })).json() as SubjectRequestRecord & { overdue: boolean };
+  const status = (
+    await api.app.inject({ method: 'GET', url: statusUrl, headers: auth('admin') })
+  ).json() as SubjectRequestRecord & { overdue: boolean };
   assert.equal(status.status, 'completed');
   assert.equal(status.overdue, false);
   const bundle = await api.app.inject({ method: 'GET', url: `${statusUrl}/bundle`, headers: auth('admin') });
   assert.equal(bundle.statusCode, 200);
-  const b = bundle.json() as { bundle: { profile: { fields: Record<string, string> }; consentHistory: unknown[]; decisionLog: { subjectRef: string }[] }; summary: string };
+  const b = bundle.json() as {
+    bundle: {
+      profile: { fields: Record<string, string> };
+      consentHistory: unknown[];
+      decisionLog: { subjectRef: string }[];
+    };
+    summary: string;
+  };
   assert.deepEqual(b.bundle.profile.fields, { email: 'ann@example.org', first_name: 'Ann', city: 'Lyon' });
   assert.equal(b.bundle.consentHistory.length, 1);
   // The two send entries, and the intake recorded as an operator action on this subject.
@@ -63,8 +99,14 @@ test('access: the bundle holds profile, consent history and every log entry; sta
   assert.match(b.summary, /Postwerk Mail Relay GmbH/);
   assert.ok(!existsSync(bundleFile(requestId)), 'delivered, so deleted');
   assert.ok(!existsSync(join(engine.config.dataDir, 'dsar', `${requestId}.txt`)));
-  assert.equal((await api.app.inject({ method: 'GET', url: `${statusUrl}/bundle`, headers: auth('admin') })).statusCode, 404);
-  assert.deepEqual((await trail(ref)).map((t) => t.action), ['bundle_deleted:delivered']);
+  assert.equal(
+    (await api.app.inject({ method: 'GET', url: `${statusUrl}/bundle`, headers: auth('admin') })).statusCode,
+    404,
+  );
+  assert.deepEqual(
+    (await trail(ref)).map((t) => t.action),
+    ['bundle_deleted:delivered'],
+  );
   const history = JSON.stringify((await engine.client.workflow.getHandle(requestId).fetchHistory()).events);
   assert.doesNotMatch(history, /ann@example|Lyon/, 'no personal data in Temporal history');
   const list = await api.app.inject({ method: 'GET', url: '/v1/subject-requests', headers: auth('reviewer') });
@@ -74,11 +116,19 @@ test('access: the bundle holds profile, consent history and every log entry; sta
 test('correct: validated against the subject schema, applied, audited by field name only', async () => {
   const subjectId = uniqueId('s');
   const ref = await engine.seed(subjectId, { email: 'bo@example.org', first_name: 'Bo' });
-  const bad = await start({ type: 'correct', subjectId, corrections: { first_name: '', shoe_size: '44', loyalty_tier: 'diamond' } });
+  const bad = await start({
+    type: 'correct',
+    subjectId,
+    corrections: { first_name: '', shoe_size: '44', loyalty_tier: 'diamond' },
+  });
   assert.equal(bad.statusCode, 400);
   const e = (bad.json() as Err).error;
   assert.equal(e.code, 'invalid_request', 'the subject schema is part of the request schema');
-  assert.deepEqual(e.issues?.map((i) => i.path).sort(), ['body.corrections.first_name', 'body.corrections.loyalty_tier', 'body.corrections.shoe_size']);
+  assert.deepEqual(e.issues?.map((i) => i.path).sort(), [
+    'body.corrections.first_name',
+    'body.corrections.loyalty_tier',
+    'body.corrections.shoe_size',
+  ]);
   const res = await start({ type: 'correct', subjectId, corrections: { first_name: 'Bob', city: 'Graz' } });
   assert.equal(res.statusCode, 202, res.body);
   const done = await waitForSubjectRequest(engine.client, (res.json() as Started).requestId);
@@ -87,14 +137,19 @@ test('correct: validated against the subject schema, applied, audited by field n
   const profile = await engine.services.subjects.readFields(ref, ['first_name', 'city', 'email']);
   assert.deepEqual(profile, { status: 'found', fields: { first_name: 'Bob', city: 'Graz', email: 'bo@example.org' } });
   const audit = await trail(ref);
-  assert.deepEqual(audit.map((t) => [t.action, t.fields]), [['corrected', ['city', 'first_name']]]);
+  assert.deepEqual(
+    audit.map((t) => [t.action, t.fields]),
+    [['corrected', ['city', 'first_name']]],
+  );
   assert.doesNotMatch(JSON.stringify(audit), /Bob|Graz/);
 });
 
 test('erase: profile unreadable, suppression holds, processors informed or failed per processor, the log still verifies', async () => {
   const subjectId = uniqueId('s');
   const address = `${uniqueId('cy')}@example.org`;
-  const ref = await engine.seed(subjectId, { email: address, first_name: 'Cy' }, [{ purpose: 'marketing.email.newsletter' }]);
+  const ref = await engine.seed(subjectId, { email: address, first_name: 'Cy' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
   await delivered(ref, 'smtp-relay');
   await delivered(ref, 'ads-partner');
   await delivered(ref, 'sms-gateway');
@@ -103,20 +158,35 @@ test('erase: profile unreadable, suppression holds, processors informed or faile
   const done = await waitForSubjectRequest(engine.client, (res.json() as Started).requestId);
   assert.equal(done.status, 'completed');
   assert.deepEqual(await engine.services.subjects.readAllForAccessRequest(ref), { status: 'erased' });
-  assert.deepEqual((await engine.services.consent.suppressions(ref)).map((s) => s.kind), ['erased']);
+  assert.deepEqual(
+    (await engine.services.consent.suppressions(ref)).map((s) => s.kind),
+    ['erased'],
+  );
   assert.equal((await engine.services.consent.loadGuardState(ref)).erased, true);
-  const prop = (await api.app.inject({ method: 'GET', url: `/v1/subjects/${subjectId}/propagation`, headers: auth('admin') })).json() as { records: { processor: string; status: string; attempts: number; kind: string; lastError?: string }[] };
+  const prop = (
+    await api.app.inject({ method: 'GET', url: `/v1/subjects/${subjectId}/propagation`, headers: auth('admin') })
+  ).json() as { records: { processor: string; status: string; attempts: number; kind: string; lastError?: string }[] };
   const by = Object.fromEntries(prop.records.map((r) => [r.processor, r]));
   assert.equal(by['smtp-relay']?.status, 'informed');
   assert.equal(by['ads-partner']?.status, 'informed');
   assert.equal(by['sms-gateway']?.status, 'failed');
   assert.equal(by['sms-gateway']?.attempts, 3, 'retried with backoff before giving up');
   assert.match(by['sms-gateway']?.lastError ?? '', /503/);
-  const notice = notifier.notices.find((n) => n.processor === 'ads-partner' && n.notice.changeId === done.requestId)?.notice;
+  const notice = notifier.notices.find(
+    (n) => n.processor === 'ads-partner' && n.notice.changeId === done.requestId,
+  )?.notice;
   assert.equal(notice?.kind, 'erased');
   // Captured before the shred: the hash of the address it received, under its own key, which it can match.
-  assert.deepEqual(notice?.subject, { scheme: 'hmac-sha256-address/v1', field: 'email', hash: matchHash('ads-partner', address) });
-  assert.notEqual(notice?.subject.hash, matchHash('sms-gateway', address), 'keyed per processor: hashes do not link across processors');
+  assert.deepEqual(notice?.subject, {
+    scheme: 'hmac-sha256-address/v1',
+    field: 'email',
+    hash: matchHash('ads-partner', address),
+  });
+  assert.notEqual(
+    notice?.subject.hash,
+    matchHash('sms-gateway', address),
+    'keyed per processor: hashes do not link across processors',
+  );
   const sent = JSON.stringify(notifier.notices.filter((n) => n.notice.changeId === done.requestId));
   assert.doesNotMatch(sent, new RegExp(address.replace(/[.]/g, '\\.')), 'processors never get the address itself');
   assert.doesNotMatch(sent, new RegExp(ref), 'nor our pseudonym, which they never received');
@@ -129,10 +199,30 @@ test('an erased address is refused on re-import until a new consent is recorded 
   await engine.seed(subjectId, { email: address });
   await waitForSubjectRequest(engine.client, ((await start({ type: 'erase', subjectId })).json() as Started).requestId);
   assert.equal((await engine.services.subjects.upsert(subjectId, { email: address })).status, 'refused');
-  assert.equal((await engine.services.subjects.upsert(uniqueId('other'), { email: address })).status, 'refused', 'a new id with the erased address too');
-  const consent = await api.app.inject({ method: 'POST', url: '/v1/consents', headers: auth('marketer'), payload: { subjectId, action: 'grant', purpose: 'marketing.email.newsletter', channel: 'email', language: 'en', collectionPoint: 'signup-form', jurisdiction: 'EU' } });
+  assert.equal(
+    (await engine.services.subjects.upsert(uniqueId('other'), { email: address })).status,
+    'refused',
+    'a new id with the erased address too',
+  );
+  const consent = await api.app.inject({
+    method: 'POST',
+    url: '/v1/consents',
+    headers: auth('marketer'),
+    payload: {
+      subjectId,
+      action: 'grant',
+      purpose: 'marketing.email.newsletter',
+      channel: 'email',
+      language: 'en',
+      collectionPoint: 'signup-form',
+      jurisdiction: 'EU',
+    },
+  });
   assert.equal(consent.statusCode, 201);
-  assert.deepEqual(await engine.services.subjects.upsert(subjectId, { email: address }).then((r) => r.status), 'written');
+  assert.deepEqual(
+    await engine.services.subjects.upsert(subjectId, { email: address }).then((r) => r.status),
+    'written',
+  );
 });
 
 test('subject-request bodies and ids are validated; a repeated request is a register entry of its own', async () => {
@@ -148,52 +238,111 @@ test('subject-request bodies and ids are validated; a repeated request is a regi
   for (const [body, path] of cases) {
     const res = await start(body);
     assert.equal(res.statusCode, 400, JSON.stringify(body));
-    assert.ok((res.json() as Err).error.issues?.some((i) => i.path === path), `${path}: ${res.body}`);
+    assert.ok(
+      (res.json() as Err).error.issues?.some((i) => i.path === path),
+      `${path}: ${res.body}`,
+    );
   }
-  const unknown = await api.app.inject({ method: 'GET', url: `/v1/subject-requests/dsar-access-${ulid()}`, headers: auth('admin') });
+  const unknown = await api.app.inject({
+    method: 'GET',
+    url: `/v1/subject-requests/dsar-access-${ulid()}`,
+    headers: auth('admin'),
+  });
   assert.equal(unknown.statusCode, 404);
-  const pseudonymId = await api.app.inject({ method: 'GET', url: `/v1/subject-requests/dsar-access-sr_${'A'.repeat(22)}`, headers: auth('admin') });
+  const pseudonymId = await api.app.inject({
+    method: 'GET',
+    url: `/v1/subject-requests/dsar-access-sr_${'A'.repeat(22)}`,
+    headers: auth('admin'),
+  });
   assert.equal(pseudonymId.statusCode, 400, 'the old subject-derived ids are refused with a hint');
   assert.match(pseudonymId.body, /dsar-access-01J/);
-  const malformed = await api.app.inject({ method: 'GET', url: '/v1/subject-requests/../../etc', headers: auth('admin') });
+  const malformed = await api.app.inject({
+    method: 'GET',
+    url: '/v1/subject-requests/../../etc',
+    headers: auth('admin'),
+  });
   assert.ok([400, 404].includes(malformed.statusCode));
   const subjectId = uniqueId('s');
   await engine.seed(subjectId, { email: `${ulid().toLowerCase()}@example.org` });
-  const ids = (await Promise.all([start({ type: 'access', subjectId }), start({ type: 'access', subjectId })])).map((r) => (r.json() as Started).requestId);
+  const ids = (await Promise.all([start({ type: 'access', subjectId }), start({ type: 'access', subjectId })])).map(
+    (r) => (r.json() as Started).requestId,
+  );
   assert.notEqual(ids[0], ids[1]);
   const records = await Promise.all(ids.map((id) => waitForSubjectRequest(engine.client, id)));
-  assert.deepEqual(records.map((r) => r.status), ['completed', 'completed']);
-  const listed = ((await api.app.inject({ method: 'GET', url: '/v1/subject-requests', headers: auth('reviewer') })).json() as { requests: { requestId: string }[] }).requests.map((r) => r.requestId);
-  assert.ok(ids.every((id) => listed.includes(id)), 'both kept in the register');
-  for (const r of records) assert.equal((JSON.parse(readFileSync(bundleFile(r.bundleId!), 'utf8')) as { format: string }).format, 'consentflow-access-bundle/v1');
+  assert.deepEqual(
+    records.map((r) => r.status),
+    ['completed', 'completed'],
+  );
+  const listed = (
+    (await api.app.inject({ method: 'GET', url: '/v1/subject-requests', headers: auth('reviewer') })).json() as {
+      requests: { requestId: string }[];
+    }
+  ).requests.map((r) => r.requestId);
+  assert.ok(
+    ids.every((id) => listed.includes(id)),
+    'both kept in the register',
+  );
+  for (const r of records)
+    assert.equal(
+      (JSON.parse(readFileSync(bundleFile(r.bundleId!), 'utf8')) as { format: string }).format,
+      'consentflow-access-bundle/v1',
+    );
 });
 
 test('correct: a processor is told the new values of only the fields it received, under the address it knew', async () => {
   const subjectId = uniqueId('s');
   const old = `${uniqueId('fe')}@example.org`;
-  const ref = await engine.seed(subjectId, { email: old, first_name: 'Fe', city: 'Oslo' }, [{ purpose: 'marketing.email.newsletter' }]);
+  const ref = await engine.seed(subjectId, { email: old, first_name: 'Fe', city: 'Oslo' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
   await delivered(ref, 'ads-partner', ['email', 'first_name']);
   const fresh = `${uniqueId('fe2')}@example.org`;
   const res = await start({ type: 'correct', subjectId, corrections: { email: fresh, city: 'Bergen' } });
   assert.equal(res.statusCode, 202, res.body);
   const done = await waitForSubjectRequest(engine.client, (res.json() as Started).requestId);
   assert.equal(done.status, 'completed');
-  const notice = notifier.notices.find((n) => n.notice.changeId === done.requestId && n.processor === 'ads-partner')?.notice;
+  const notice = notifier.notices.find(
+    (n) => n.notice.changeId === done.requestId && n.processor === 'ads-partner',
+  )?.notice;
   assert.equal(notice?.kind, 'corrected');
   assert.deepEqual(notice?.corrections, { email: fresh }, 'city was never sent to it, so it is not told');
-  assert.equal(notice?.subject.hash, matchHash('ads-partner', old), 'named by the address it holds, not the corrected one');
-  const history = JSON.stringify((await engine.client.workflow.getHandle(`propagation-${done.requestId}`).fetchHistory()).events);
-  assert.doesNotMatch(history, new RegExp(`${fresh}|Bergen`.replace(/[.]/g, '\\.')), 'values stay out of Temporal history');
+  assert.equal(
+    notice?.subject.hash,
+    matchHash('ads-partner', old),
+    'named by the address it holds, not the corrected one',
+  );
+  const history = JSON.stringify(
+    (await engine.client.workflow.getHandle(`propagation-${done.requestId}`).fetchHistory()).events,
+  );
+  assert.doesNotMatch(
+    history,
+    new RegExp(`${fresh}|Bergen`.replace(/[.]/g, '\\.')),
+    'values stay out of Temporal history',
+  );
 });
 
-test('erasure deletes the subject\'s access bundles at once', async () => {
+test("erasure deletes the subject's access bundles at once", async () => {
   const subjectId = uniqueId('s');
   const ref = await engine.seed(subjectId, { email: `${uniqueId('ha')}@example.org` });
   const bundles = [];
-  for (let i = 0; i < 2; i++) bundles.push((await waitForSubjectRequest(engine.client, ((await start({ type: 'access', subjectId })).json() as Started).requestId)).bundleId!);
+  for (let i = 0; i < 2; i++)
+    bundles.push(
+      (
+        await waitForSubjectRequest(
+          engine.client,
+          ((await start({ type: 'access', subjectId })).json() as Started).requestId,
+        )
+      ).bundleId!,
+    );
   assert.ok(bundles.every((b) => existsSync(bundleFile(b))));
-  const erased = await waitForSubjectRequest(engine.client, ((await start({ type: 'erase', subjectId })).json() as Started).requestId);
+  const erased = await waitForSubjectRequest(
+    engine.client,
+    ((await start({ type: 'erase', subjectId })).json() as Started).requestId,
+  );
   assert.equal(erased.status, 'completed');
   assert.ok(bundles.every((b) => !existsSync(bundleFile(b))));
-  assert.deepEqual((await trail(ref)).map((t) => t.action), ['bundle_deleted:erasure', 'bundle_deleted:erasure', 'erased']);
+  assert.deepEqual(
+    (await trail(ref)).map((t) => t.action),
+    ['bundle_deleted:erasure', 'bundle_deleted:erasure', 'erased'],
+  );
 });

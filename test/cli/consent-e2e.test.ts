@@ -12,22 +12,37 @@ const wired = /registerGuardCommands/.test(readFileSync(join(root, 'cli.ts'), 'u
 const { url, prefix } = testRedis();
 const b64 = () => randomBytes(32).toString('base64');
 const env = {
-  ...process.env, CONSENTFLOW_ACTOR: 'ops-test', REDIS_URL: url, REDIS_KEY_PREFIX: prefix, CONSENTFLOW_DATA_DIR: join(process.env.CF_TEST_DATA_DIR ?? '/tmp', 'e2e-consent'),
-  CONSENTFLOW_MASTER_KEY: b64(), CONSENTFLOW_PSEUDONYM_KEY: b64(), CONSENTFLOW_LOG_KEY: b64(), CONSENTFLOW_TOKEN_KEY: b64(), CONSENTFLOW_CODEC_KEY: b64(),
+  ...process.env,
+  CONSENTFLOW_ACTOR: 'ops-test',
+  REDIS_URL: url,
+  REDIS_KEY_PREFIX: prefix,
+  CONSENTFLOW_DATA_DIR: join(process.env.CF_TEST_DATA_DIR ?? '/tmp', 'e2e-consent'),
+  CONSENTFLOW_MASTER_KEY: b64(),
+  CONSENTFLOW_PSEUDONYM_KEY: b64(),
+  CONSENTFLOW_LOG_KEY: b64(),
+  CONSENTFLOW_TOKEN_KEY: b64(),
+  CONSENTFLOW_CODEC_KEY: b64(),
 };
-const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'cli.ts', ...args], { cwd: root, env, encoding: 'utf8' });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'cli.ts', ...args], { cwd: root, env, encoding: 'utf8' });
 
-test('consentflow consent grant, guard check and consent show end to end', { skip: !wired && 'cli.ts does not register the guard commands yet' }, () => {
-  const id = uniqueId('e2e');
-  const args = ['--subject', id, '--purpose', 'marketing.email.newsletter', '--channel', 'email'];
-  assert.equal(JSON.parse(run('guard', 'check', ...args, '--json').stdout).outcome, 'deny');
-  const granted = run('consent', 'grant', ...args, '--reason', 'signed form in ticket T-1', '--json');
-  assert.equal(granted.status, 0, granted.stderr);
-  const allowed = JSON.parse(run('guard', 'check', ...args, '--fields', 'first_name', '--json').stdout) as { outcome: string };
-  assert.equal(allowed.outcome, 'allow');
-  const shown = run('consent', 'show', '--subject', id);
-  assert.match(shown.stdout, /history \(1 events\)/);
-  const bad = run('consent', 'grant', ...args, '--reason', 'signed form in ticket T-1', '--notice-version', '42');
-  assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /^error: --notice-version 42 does not exist/);
-});
+test(
+  'consentflow consent grant, guard check and consent show end to end',
+  { skip: !wired && 'cli.ts does not register the guard commands yet' },
+  () => {
+    const id = uniqueId('e2e');
+    const args = ['--subject', id, '--purpose', 'marketing.email.newsletter', '--channel', 'email'];
+    assert.equal(JSON.parse(run('guard', 'check', ...args, '--json').stdout).outcome, 'deny');
+    const granted = run('consent', 'grant', ...args, '--reason', 'signed form in ticket T-1', '--json');
+    assert.equal(granted.status, 0, granted.stderr);
+    const allowed = JSON.parse(run('guard', 'check', ...args, '--fields', 'first_name', '--json').stdout) as {
+      outcome: string;
+    };
+    assert.equal(allowed.outcome, 'allow');
+    const shown = run('consent', 'show', '--subject', id);
+    assert.match(shown.stdout, /history \(1 events\)/);
+    const bad = run('consent', 'grant', ...args, '--reason', 'signed form in ticket T-1', '--notice-version', '42');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^error: --notice-version 42 does not exist/);
+  },
+);

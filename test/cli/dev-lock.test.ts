@@ -13,7 +13,13 @@ test('a data dir locked by a live process is refused, naming the pid and the fix
   const d = dir();
   mkdirSync(d, { recursive: true });
   writeFileSync(join(d, 'dev.lock'), String(process.ppid));
-  assert.throws(() => lockDevDataDir(d), (e: unknown) => e instanceof CliUsageError && e.message === `${d} is in use by another \`consentflow dev\` (pid ${process.ppid}); stop that one first, or set CONSENTFLOW_DATA_DIR to another folder`);
+  assert.throws(
+    () => lockDevDataDir(d),
+    (e: unknown) =>
+      e instanceof CliUsageError &&
+      e.message ===
+        `${d} is in use by another \`consentflow dev\` (pid ${process.ppid}); stop that one first, or set CONSENTFLOW_DATA_DIR to another folder`,
+  );
 });
 
 test('a lock left by a process that is gone is taken over, and release removes only our own lock', () => {

@@ -40,20 +40,37 @@ test('an invalid environment variable is named with how to fix it', async () => 
 });
 
 test('an occupied Redis port gives a clear message and a non-zero exit', async () => {
-  const r = await runCli(['dev'], { REDIS_URL: undefined, REDIS_PORT: String(blockedPort), CONSENTFLOW_DATA_DIR: dataDir() });
+  const r = await runCli(['dev'], {
+    REDIS_URL: undefined,
+    REDIS_PORT: String(blockedPort),
+    CONSENTFLOW_DATA_DIR: dataDir(),
+  });
   assert.equal(r.code, 1);
   assert.match(r.stderr, new RegExp(`Port ${blockedPort} is already in use, so Redis cannot start there`));
 });
 
 test('an unreachable external Temporal is reported, not waited on forever', async () => {
   // The probe gives up after 5 s; the kill bound only catches a hang, so it leaves room for a loaded machine's start-up.
-  const r = await runCli(['dev'], { TEMPORAL_ADDRESS: `127.0.0.1:${blockedPort}`, REDIS_URL: process.env.CF_TEST_REDIS_URL, CONSENTFLOW_DATA_DIR: dataDir() }, { timeoutMs: 120_000 });
+  const r = await runCli(
+    ['dev'],
+    {
+      TEMPORAL_ADDRESS: `127.0.0.1:${blockedPort}`,
+      REDIS_URL: process.env.CF_TEST_REDIS_URL,
+      CONSENTFLOW_DATA_DIR: dataDir(),
+    },
+    { timeoutMs: 120_000 },
+  );
   assert.equal(r.code, 1);
   assert.match(r.stderr, new RegExp(`Temporal at TEMPORAL_ADDRESS=127.0.0.1:${blockedPort} is not reachable`));
 });
 
 test('a worker with no services configured says which variable to set', async () => {
-  const r = await runCli(['worker'], { REDIS_URL: undefined, TEMPORAL_ADDRESS: undefined, CONSENTFLOW_DATA_DIR: dataDir(), CONSENTFLOW_MASTER_KEY: undefined });
+  const r = await runCli(['worker'], {
+    REDIS_URL: undefined,
+    TEMPORAL_ADDRESS: undefined,
+    CONSENTFLOW_DATA_DIR: dataDir(),
+    CONSENTFLOW_MASTER_KEY: undefined,
+  });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /Missing secrets: CONSENTFLOW_MASTER_KEY/);
 });

@@ -32,7 +32,8 @@ const expectDeny = (d: Decision, ...codes: ReasonCode[]) => {
   for (const c of codes) assert.ok(reasons(d).includes(c), `expected ${c} in ${reasons(d).join(',')}`);
   reasons(d).forEach((c) => seen.add(c));
 };
-const grant = async (id: string, ...args: string[]) => assert.equal((await cli('consent', 'grant', '--subject', id, '--reason', 'ticket T-1', ...args)).code, 0);
+const grant = async (id: string, ...args: string[]) =>
+  assert.equal((await cli('consent', 'grant', '--subject', id, '--reason', 'ticket T-1', ...args)).code, 0);
 
 test('allows with a current consent, releasing exactly the requested fields plus the address', async () => {
   const id = uniqueId('ok');
@@ -70,7 +71,9 @@ test('explains each consent-based denial', async () => {
   expectDeny(await check(o, ...newsletter), 'notice_outdated');
 
   const u = uniqueId('u');
-  await stores.consent.append(consentEvent(subjectRefOf({ subject: u }, ctx), { noticeVersion: 3, noticeHash: 'f'.repeat(64), id: ulid() }));
+  await stores.consent.append(
+    consentEvent(subjectRefOf({ subject: u }, ctx), { noticeVersion: 3, noticeHash: 'f'.repeat(64), id: ulid() }),
+  );
   expectDeny(await check(u, ...newsletter), 'notice_unknown');
 
   const l = uniqueId('l');
@@ -79,7 +82,11 @@ test('explains each consent-based denial', async () => {
 
   const s = uniqueId('sep');
   await grant(s, '--purpose', 'marketing.email', '--channel', 'email');
-  expectDeny(await check(s, '--purpose', 'sharing.third_party.ads', '--channel', 'email'), 'separate_consent_missing', 'no_consent');
+  expectDeny(
+    await check(s, '--purpose', 'sharing.third_party.ads', '--channel', 'email'),
+    'separate_consent_missing',
+    'no_consent',
+  );
 });
 
 test('explains policy, processor and field denials', async () => {
@@ -128,7 +135,17 @@ test('explains jurisdiction denials: legal basis, guardian, cross-border transfe
   await grant(x, '--purpose', 'transfer.overseas.smtp_relay', '--channel', 'email', ...cn);
   assert.equal((await check(x, ...newsletter)).outcome, 'allow');
   expectDeny(await check(x, ...newsletter, '--processor', 'legacy-esp'), 'cross_border_transfer_not_permitted');
-  await cli('consent', 'withdraw', '--subject', x, '--purpose', 'transfer.overseas.smtp_relay', '--channel', 'email', ...cn);
+  await cli(
+    'consent',
+    'withdraw',
+    '--subject',
+    x,
+    '--purpose',
+    'transfer.overseas.smtp_relay',
+    '--channel',
+    'email',
+    ...cn,
+  );
   expectDeny(await check(x, ...newsletter), 'cross_border_consent_missing');
 
   // The birth year comes from the profile store: a child's own grant is not enough, the guardian's is.
@@ -141,20 +158,39 @@ test('explains jurisdiction denials: legal basis, guardian, cross-border transfe
   await stores.subjects.upsert(m, { birth_year: '1990' });
   await grant(m, ...newsletter);
   assert.equal((await check(m, ...newsletter)).outcome, 'allow', 'an adult answers for themselves');
-  const bad = await cli('consent', 'grant', '--subject', m, ...newsletter, '--reason', 'ticket T-1', '--given-by', 'parent');
+  const bad = await cli(
+    'consent',
+    'grant',
+    '--subject',
+    m,
+    ...newsletter,
+    '--reason',
+    'ticket T-1',
+    '--given-by',
+    'parent',
+  );
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--given-by "parent" must be subject or guardian/);
 
   const unknown = uniqueId('unk');
   await grant(unknown, ...newsletter, '--jurisdiction', 'BR');
-  expectDeny(await check(unknown, ...newsletter), 'age_unknown', 'cross_border_transfer_not_permitted', 'cross_border_consent_missing');
+  expectDeny(
+    await check(unknown, ...newsletter),
+    'age_unknown',
+    'cross_border_transfer_not_permitted',
+    'cross_border_consent_missing',
+  );
 });
 
 test('fails closed with state_unavailable when Redis cannot be reached', async () => {
   const dead = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, retryStrategy: () => null });
   dead.on('error', () => {});
   const deadCtx = { ...ctx, redis: () => dead, services: async () => createServices(ctx.config(), dead, policy) };
-  const r = await runCli(deadCtx, [registerGuardCommands], ['guard', 'check', '--subject', uniqueId('x'), ...newsletter, '--json']);
+  const r = await runCli(
+    deadCtx,
+    [registerGuardCommands],
+    ['guard', 'check', '--subject', uniqueId('x'), ...newsletter, '--json'],
+  );
   dead.disconnect();
   assert.equal(r.code, 0);
   const d = JSON.parse(r.stdout) as Decision & { loadError?: string };
@@ -169,5 +205,8 @@ test('guard check writes nothing', async () => {
 });
 
 test('every reason code is reachable through guard check', () => {
-  assert.deepEqual(reasonOrder.filter((c) => !seen.has(c)), []);
+  assert.deepEqual(
+    reasonOrder.filter((c) => !seen.has(c)),
+    [],
+  );
 });

@@ -9,7 +9,16 @@ test('init scaffolds a workspace that loads, passes policy check and lints clean
   const dir = join(mkdtempSync(join(tmpdir(), 'cf-init-')), 'shop');
   const r = await runCli(['init', dir, '--json']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual((JSON.parse(r.stdout) as { files: string[] }).files.sort(), ['README.md', 'campaigns/templates/gold-thanks.hbs', 'campaigns/templates/hello.hbs', 'campaigns/welcome.ts', 'people.csv', 'policy/index.ts', 'policy/notices/v1.en.txt', 'segments/subscribers.ts']);
+  assert.deepEqual((JSON.parse(r.stdout) as { files: string[] }).files.sort(), [
+    'README.md',
+    'campaigns/templates/gold-thanks.hbs',
+    'campaigns/templates/hello.hbs',
+    'campaigns/welcome.ts',
+    'people.csv',
+    'policy/index.ts',
+    'policy/notices/v1.en.txt',
+    'segments/subscribers.ts',
+  ]);
   const lint = await runCli(['campaign', 'lint', '--workspace', dir]);
   assert.equal(lint.code, 0, lint.stdout + lint.stderr);
   assert.match(lint.stdout, /✓ welcome: lint clean/);

@@ -22,11 +22,17 @@ const cli = async (...args: string[]) => {
   const r = await runCli(args, env, { timeoutMs: 120_000 });
   return { ...r, json: () => JSON.parse(r.stdout) as Record<string, unknown> };
 };
-const kidOf = (t: string): unknown => (JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()) as { kid?: unknown }).kid;
+const kidOf = (t: string): unknown =>
+  (JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()) as { kid?: unknown }).kid;
 
 test('keys rotate token: new links carry the new key id, links already mailed keep working', async () => {
   const before = configNow();
-  const mailed = await new LinkTokens(before.secrets.rings.token).sign({ scope: 'unsubscribe', sub: 'sr_AbCdEfGhIjKlMnOpQrStUv' as SubjectRef, purpose: 'p', channel: 'email' });
+  const mailed = await new LinkTokens(before.secrets.rings.token).sign({
+    scope: 'unsubscribe',
+    sub: 'sr_AbCdEfGhIjKlMnOpQrStUv' as SubjectRef,
+    purpose: 'p',
+    channel: 'email',
+  });
   const r = await cli('keys', 'rotate', 'token', '--json');
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.json().from, before.secrets.rings.token.current.id);
@@ -40,7 +46,9 @@ test('keys rotate codec: new payloads use the new key, payloads written under th
   const { dataConverter } = await import('../../infra/temporal/connection.js');
   const { defaultPayloadConverter } = await import('@temporalio/common');
   const before = configNow();
-  const old = await dataConverter(before).payloadCodecs![0]!.encode([defaultPayloadConverter.toPayload({ ref: 'sr_x' })]);
+  const old = await dataConverter(before).payloadCodecs![0]!.encode([
+    defaultPayloadConverter.toPayload({ ref: 'sr_x' }),
+  ]);
   assert.equal((await cli('keys', 'rotate', 'codec')).code, 0);
   const after = configNow();
   assert.notEqual(after.secrets.codecKeyId, before.secrets.codecKeyId);
@@ -66,8 +74,15 @@ test('keys rotate master then keys rewrap: every data key is re-wrapped, resumab
   const retired = await cli('keys', 'retire', 'master', oldId);
   assert.equal(retired.code, 0, retired.stderr);
   const after = createServices(configNow(), redis, policy);
-  assert.deepEqual(configNow().secrets.rings.master.previous.map((k) => k.id), []);
-  for (const id of ids) assert.deepEqual(await after.subjects.readFields(after.pseudonymize(id), ['first_name']), { status: 'found', fields: { first_name: 'Ada' } });
+  assert.deepEqual(
+    configNow().secrets.rings.master.previous.map((k) => k.id),
+    [],
+  );
+  for (const id of ids)
+    assert.deepEqual(await after.subjects.readFields(after.pseudonymize(id), ['first_name']), {
+      status: 'found',
+      fields: { first_name: 'Ada' },
+    });
 });
 
 test('keys rotate api --name issues a new secret and revokes the old one; every rotation is an operator entry in the log', async () => {
@@ -79,8 +94,11 @@ test('keys rotate api --name issues a new secret and revokes the old one; every 
   assert.ok(!readFileSync(join(dataDir, 'api-keys.json'), 'utf8').includes(old));
   const log = await cli('log', 'query', '--kind', 'operator', '--json');
   assert.equal(log.code, 0, log.stderr);
-  const results = (JSON.parse(log.stdout) as { entries: { result: string }[] }).entries.map((e) => e.result.replace(/from=\S+ to=\S+/, 'from=… to=…'));
-  for (const k of ['token', 'codec', 'master']) assert.ok(results.includes(`actor=ops-alice rotated=${k} from=… to=…`), `${k} in ${results.join(' | ')}`);
+  const results = (JSON.parse(log.stdout) as { entries: { result: string }[] }).entries.map((e) =>
+    e.result.replace(/from=\S+ to=\S+/, 'from=… to=…'),
+  );
+  for (const k of ['token', 'codec', 'master'])
+    assert.ok(results.includes(`actor=ops-alice rotated=${k} from=… to=…`), `${k} in ${results.join(' | ')}`);
   assert.ok(results.some((x) => x.startsWith('actor=ops-alice rotated=api') && x.endsWith('api_key=rotated')));
   assert.equal((await cli('log', 'verify')).code, 0);
 });
@@ -89,9 +107,18 @@ test('keys refuses what it cannot rotate, naming why and what to do', async () =
   const pseudonym = await cli('keys', 'rotate', 'pseudonym');
   assert.equal(pseudonym.code, 2);
   assert.match(pseudonym.stderr, /pseudonym key is not rotated/);
-  assert.match((await cli('keys', 'rotate', 'nope')).stderr, /"nope" is not a key; use one of master, codec, token, log, pseudonym, api/);
-  const fromEnv = await runCli(['keys', 'rotate', 'token'], { ...env, CONSENTFLOW_TOKEN_KEY: Buffer.alloc(32, 1).toString('base64') });
+  assert.match(
+    (await cli('keys', 'rotate', 'nope')).stderr,
+    /"nope" is not a key; use one of master, codec, token, log, pseudonym, api/,
+  );
+  const fromEnv = await runCli(['keys', 'rotate', 'token'], {
+    ...env,
+    CONSENTFLOW_TOKEN_KEY: Buffer.alloc(32, 1).toString('base64'),
+  });
   assert.equal(fromEnv.code, 2);
-  assert.match(fromEnv.stderr, /CONSENTFLOW_TOKEN_KEY is set in the environment.*CONSENTFLOW_TOKEN_PREVIOUS_KEYS=id:key/);
+  assert.match(
+    fromEnv.stderr,
+    /CONSENTFLOW_TOKEN_KEY is set in the environment.*CONSENTFLOW_TOKEN_PREVIOUS_KEYS=id:key/,
+  );
   assert.match((await cli('keys', 'retire', 'token', 'missing-id')).stderr, /token has no previous key missing-id/);
 });

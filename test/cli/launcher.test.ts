@@ -37,9 +37,22 @@ const alive = (pid: number): boolean => {
   }
 };
 
-async function startDev(dataDir: string): Promise<{ child: ChildProcess; runtime: DevRuntime; exit: Promise<number | null> }> {
-  const env = { ...process.env, CONSENTFLOW_DATA_DIR: dataDir, API_PORT: String(await freePort()), REDIS_URL: undefined, TEMPORAL_ADDRESS: undefined, SMTP_URL: undefined };
-  const child = spawn(process.execPath, [launcher, 'dev'], { cwd: exampleRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startDev(
+  dataDir: string,
+): Promise<{ child: ChildProcess; runtime: DevRuntime; exit: Promise<number | null> }> {
+  const env = {
+    ...process.env,
+    CONSENTFLOW_DATA_DIR: dataDir,
+    API_PORT: String(await freePort()),
+    REDIS_URL: undefined,
+    TEMPORAL_ADDRESS: undefined,
+    SMTP_URL: undefined,
+  };
+  const child = spawn(process.execPath, [launcher, 'dev'], {
+    cwd: exampleRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
@@ -58,23 +71,34 @@ async function assertNothingRunning(rt: DevRuntime): Promise<void> {
   assert.equal(await listening(rt.temporalAddress), false, 'Temporal is stopped');
 }
 
-test('SIGTERM to the launcher stops dev and its Redis and Temporal, and passes the exit code through', { timeout: 180_000 }, async () => {
-  const dataDir = join(process.env.CF_TEST_DATA_DIR ?? '.data/test', uniqueId('launch'));
-  const dev = await startDev(dataDir);
-  assert.notEqual(dev.runtime.pid, dev.child.pid, 'the work runs in the launched child');
-  assert.equal(await listening(dev.runtime.redisUrl), true);
+test(
+  'SIGTERM to the launcher stops dev and its Redis and Temporal, and passes the exit code through',
+  { timeout: 180_000 },
+  async () => {
+    const dataDir = join(process.env.CF_TEST_DATA_DIR ?? '.data/test', uniqueId('launch'));
+    const dev = await startDev(dataDir);
+    assert.notEqual(dev.runtime.pid, dev.child.pid, 'the work runs in the launched child');
+    assert.equal(await listening(dev.runtime.redisUrl), true);
 
-  // A second dev on the same data dir refuses, naming the running one.
-  const second = await runCli(['dev'], { CONSENTFLOW_DATA_DIR: dataDir, REDIS_URL: undefined, TEMPORAL_ADDRESS: undefined });
-  assert.equal(second.code, 2);
-  assert.equal(second.stderr.trim(), `error: ${dataDir} is in use by another \`consentflow dev\` (pid ${dev.runtime.pid}); stop that one first, or set CONSENTFLOW_DATA_DIR to another folder`);
-  assert.equal(await listening(dev.runtime.redisUrl), true, 'the refused instance left the running one alone');
-  assert.ok(readFileSync(join(dataDir, 'dev.json'), 'utf8').includes(String(dev.runtime.pid)), 'and its dev.json');
+    // A second dev on the same data dir refuses, naming the running one.
+    const second = await runCli(['dev'], {
+      CONSENTFLOW_DATA_DIR: dataDir,
+      REDIS_URL: undefined,
+      TEMPORAL_ADDRESS: undefined,
+    });
+    assert.equal(second.code, 2);
+    assert.equal(
+      second.stderr.trim(),
+      `error: ${dataDir} is in use by another \`consentflow dev\` (pid ${dev.runtime.pid}); stop that one first, or set CONSENTFLOW_DATA_DIR to another folder`,
+    );
+    assert.equal(await listening(dev.runtime.redisUrl), true, 'the refused instance left the running one alone');
+    assert.ok(readFileSync(join(dataDir, 'dev.json'), 'utf8').includes(String(dev.runtime.pid)), 'and its dev.json');
 
-  dev.child.kill('SIGTERM');
-  assert.equal(await dev.exit, 143);
-  await assertNothingRunning(dev.runtime);
-});
+    dev.child.kill('SIGTERM');
+    assert.equal(await dev.exit, 143);
+    await assertNothingRunning(dev.runtime);
+  },
+);
 
 test('a launcher killed outright (SIGKILL) still leaves nothing running', { timeout: 180_000 }, async () => {
   const dataDir = join(process.env.CF_TEST_DATA_DIR ?? '.data/test', uniqueId('launch'));
@@ -87,7 +111,10 @@ test('a launcher killed outright (SIGKILL) still leaves nothing running', { time
 });
 
 test('the launcher passes a command exit code through', async () => {
-  const run = (args: string[]) => new Promise<number | null>((r) => spawn(process.execPath, [launcher, ...args], { cwd: exampleRoot, stdio: 'ignore' }).on('exit', (c) => r(c)));
+  const run = (args: string[]) =>
+    new Promise<number | null>((r) =>
+      spawn(process.execPath, [launcher, ...args], { cwd: exampleRoot, stdio: 'ignore' }).on('exit', (c) => r(c)),
+    );
   assert.equal(await run(['--help']), 0);
   assert.equal(await run(['no-such-command']), 2);
 });

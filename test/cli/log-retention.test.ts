@@ -12,7 +12,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('log verify passes after retention removed sealed segments and names each removed range as removed by retention', async () => {
   const { redis, prefix } = testRedis();
   const base = testCliContext(redis, prefix);
-  const config = { ...base.config(), dataDir: join(process.env.CF_TEST_DATA_DIR ?? '.data/test', uniqueId('log-retention')) };
+  const config = {
+    ...base.config(),
+    dataDir: join(process.env.CF_TEST_DATA_DIR ?? '.data/test', uniqueId('log-retention')),
+  };
   const ctx = { ...base, config: () => config };
   const log = DecisionLog.fromConfig(config, redis);
   await log.appendBatch(Array.from({ length: 30 }, (_, i) => decision(i)));
@@ -33,5 +36,8 @@ test('log verify passes after retention removed sealed segments and names each r
   const json = await runCli(ctx, [registerLogCommands], ['log', 'verify', '--no-witness', '--json']);
   const report = JSON.parse(json.stdout) as { ok: boolean; removed: { count: number }[] };
   assert.equal(report.ok, true);
-  assert.equal(report.removed.reduce((a, r) => a + r.count, 0), 30);
+  assert.equal(
+    report.removed.reduce((a, r) => a + r.count, 0),
+    30,
+  );
 });

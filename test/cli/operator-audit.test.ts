@@ -22,10 +22,31 @@ const redis = new Redis(process.env.CF_TEST_REDIS_URL!);
 after(() => redis.quit().then(() => undefined));
 const base = testCliContext(redis, engine.config.redisKeyPrefix);
 const config = () => ({ ...engine.config, taskQueue: engine.taskQueue });
-const ctx = { ...base, config, keys: () => redisKeys(engine.config.redisKeyPrefix), temporal: async () => engine.client, services: async () => createServices(config(), redis, policy) };
-const modules = [registerConsentCommands, registerLogCommands, registerCampaignCommands, registerDsarCommands, registerReviewCommands];
+const ctx = {
+  ...base,
+  config,
+  keys: () => redisKeys(engine.config.redisKeyPrefix),
+  temporal: async () => engine.client,
+  services: async () => createServices(config(), redis, policy),
+};
+const modules = [
+  registerConsentCommands,
+  registerLogCommands,
+  registerCampaignCommands,
+  registerDsarCommands,
+  registerReviewCommands,
+];
 const cli = (...args: string[]) => runCli(ctx, modules, args);
-const grant = (id: string) => ['consent', 'grant', '--subject', id, '--purpose', 'marketing.email.newsletter', '--channel', 'email'];
+const grant = (id: string) => [
+  'consent',
+  'grant',
+  '--subject',
+  id,
+  '--purpose',
+  'marketing.email.newsletter',
+  '--channel',
+  'email',
+];
 
 async function operatorEntries(): Promise<LogEntry[]> {
   const out: LogEntry[] = [];
@@ -43,10 +64,13 @@ test('a consent typed in by staff is recorded as method staff with the actor, an
   const e = await lastOf('consent_recorded_by_staff');
   assert.equal(e?.subjectRef, event.subjectRef);
   assert.equal(e?.result, `actor=ops-bea reason="phone call, ticket T-1" type=granted event=${event.id}`);
-  assert.deepEqual([e?.purpose, e?.channel, e?.reasons], ['marketing.email.newsletter', 'email', ['consent_recorded_by_staff']]);
+  assert.deepEqual(
+    [e?.purpose, e?.channel, e?.reasons],
+    ['marketing.email.newsletter', 'email', ['consent_recorded_by_staff']],
+  );
 });
 
-test('staff cannot record a consent that passes as the subject\'s own: --source, another --method and a grant without --reason are refused, nothing written', async () => {
+test("staff cannot record a consent that passes as the subject's own: --source, another --method and a grant without --reason are refused, nothing written", async () => {
   const id = uniqueId('s');
   const before = (await operatorEntries()).length;
   const cases: [string[], RegExp][] = [
@@ -70,32 +94,64 @@ test('a suppression lift needs a reason, only bounces and minor flags can be lif
   await engine.services.consent.suppress(ref, 'hard_bounce', 'smtp:550', { channel: 'email' });
   await engine.services.consent.suppress(ref, 'unsubscribe_all', 'one-click');
   const lift = ['consent', 'lift-suppression', '--ref', ref, '--channel', 'email'];
-  assert.match((await cli(...lift, '--kind', 'hard_bounce')).stderr, /--reason "<why>" is required to lift a suppression/);
+  assert.match(
+    (await cli(...lift, '--kind', 'hard_bounce')).stderr,
+    /--reason "<why>" is required to lift a suppression/,
+  );
   const refused = await cli(...lift, '--kind', 'unsubscribe_all', '--reason', 'customer asked on the phone');
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /only the subject can undo it/);
   const ok = await cli(...lift, '--kind', 'hard_bounce', '--reason', 'mailbox fixed, ticket T-3');
   assert.equal(ok.code, 0, ok.stderr);
-  assert.deepEqual((await engine.services.consent.suppressions(ref)).map((s) => s.kind), ['unsubscribe_all']);
+  assert.deepEqual(
+    (await engine.services.consent.suppressions(ref)).map((s) => s.kind),
+    ['unsubscribe_all'],
+  );
   const e = await lastOf('suppression_lifted');
-  assert.deepEqual([e?.subjectRef, e?.channel, e?.result], [ref, 'email', 'actor=test-operator reason="mailbox fixed, ticket T-3" kind=hard_bounce']);
+  assert.deepEqual(
+    [e?.subjectRef, e?.channel, e?.result],
+    [ref, 'email', 'actor=test-operator reason="mailbox fixed, ticket T-3" kind=hard_bounce'],
+  );
 });
 
-test('log reads are logged before they answer, and log query --actor lists one actor\'s operator entries', async () => {
-  assert.equal((await cli('log', 'query', '--kind', 'operator', '--as', 'auditor-cai', '--why', 'quarterly audit')).code, 0);
+test("log reads are logged before they answer, and log query --actor lists one actor's operator entries", async () => {
+  assert.equal(
+    (await cli('log', 'query', '--kind', 'operator', '--as', 'auditor-cai', '--why', 'quarterly audit')).code,
+    0,
+  );
   const q = await lastOf('log_queried');
   assert.equal(q?.result, 'actor=auditor-cai reason="quarterly audit" q.kind=operator');
   assert.equal((await cli('log', 'verify', '--actor', 'auditor-cai')).code, 0);
   assert.match((await lastOf('log_verified'))?.result ?? '', /^actor=auditor-cai ok=true entries=\d+ breaks=0$/);
-  const exported = await cli('log', 'export', '--format', 'jsonl', '--actor', 'auditor-cai', '--since', '2020-01-01', '--out', `${engine.config.dataDir}/${uniqueId('export')}.jsonl`);
+  const exported = await cli(
+    'log',
+    'export',
+    '--format',
+    'jsonl',
+    '--actor',
+    'auditor-cai',
+    '--since',
+    '2020-01-01',
+    '--out',
+    `${engine.config.dataDir}/${uniqueId('export')}.jsonl`,
+  );
   assert.equal(exported.code, 0, exported.stderr);
-  assert.match((await lastOf('log_exported'))?.result ?? '', /^actor=auditor-cai format=jsonl since=2020-01-01T00:00:00.000Z$/);
+  assert.match(
+    (await lastOf('log_exported'))?.result ?? '',
+    /^actor=auditor-cai format=jsonl since=2020-01-01T00:00:00.000Z$/,
+  );
   const mine = await cli('log', 'query', '--actor', 'auditor-cai', '--json', '--limit', '100');
   const entries = (JSON.parse(mine.stdout) as { entries: LogEntry[] }).entries;
   // The filtering query is itself recorded first, under its own reader (test-operator), so it is not listed.
-  assert.deepEqual(entries.map((e) => e.stepId), ['log_queried', 'log_verified', 'log_exported']);
+  assert.deepEqual(
+    entries.map((e) => e.stepId),
+    ['log_queried', 'log_verified', 'log_exported'],
+  );
   assert.equal((await lastOf('log_queried'))?.result, 'actor=test-operator q.actor=auditor-cai');
-  assert.ok((await operatorEntries()).some((e) => !e.result?.startsWith('actor=auditor-cai')), 'other actors exist and were filtered out');
+  assert.ok(
+    (await operatorEntries()).some((e) => !e.result?.startsWith('actor=auditor-cai')),
+    'other actors exist and were filtered out',
+  );
   assert.match((await cli('log', 'query', '--actor', 'a@b.example')).stderr, /--actor "a@b.example" must be 1-64 of/);
 });
 
@@ -115,13 +171,29 @@ test('outside dev a command without --actor or CONSENTFLOW_ACTOR fails naming bo
 });
 
 test('campaign start, pause, resume and cancel are operator entries with actor and reason; the run gets each signal', async () => {
-  const started = await cli('campaign', 'start', 'welcome-series', '--subject', uniqueId('s'), '--actor', 'mkt-dan', '--json');
+  const started = await cli(
+    'campaign',
+    'start',
+    'welcome-series',
+    '--subject',
+    uniqueId('s'),
+    '--actor',
+    'mkt-dan',
+    '--json',
+  );
   assert.equal(started.code, 0, started.stderr);
   const s = await lastOf('campaign_started');
-  assert.deepEqual([s?.campaignId, s?.result?.match(/^actor=mkt-dan run=\w+ bundle=\S+ enrolled=1$/) !== null], ['welcome-series', true]);
+  assert.deepEqual(
+    [s?.campaignId, s?.result?.match(/^actor=mkt-dan run=\w+ bundle=\S+ enrolled=1$/) !== null],
+    ['welcome-series', true],
+  );
   // A broadcast no worker polls stays open, so the signals are never raced by the run finishing.
   const id = 'winter-promo';
-  const handle = await engine.client.workflow.start('broadcast', { taskQueue: uniqueId('idle'), workflowId: campaignWorkflowId(id), args: [{ v: 1 }] });
+  const handle = await engine.client.workflow.start('broadcast', {
+    taskQueue: uniqueId('idle'),
+    workflowId: campaignWorkflowId(id),
+    args: [{ v: 1 }],
+  });
   try {
     assert.match((await cli('campaign', 'pause', id)).stderr, /--reason "<why>" is required to pause a campaign/);
     for (const control of ['pause', 'resume', 'cancel']) {
@@ -129,34 +201,82 @@ test('campaign start, pause, resume and cancel are operator entries with actor a
       assert.equal(r.code, 0, r.stderr);
     }
     const entries = (await operatorEntries()).filter((e) => e.campaignId === id);
-    assert.deepEqual(entries.map((e) => [e.stepId, e.result]), ['pause', 'resume', 'cancel'].map((c, i) => [['campaign_paused', 'campaign_resumed', 'campaign_cancelled'][i], `actor=mkt-dan reason="incident INC-7 ${c}"`]));
+    assert.deepEqual(
+      entries.map((e) => [e.stepId, e.result]),
+      ['pause', 'resume', 'cancel'].map((c, i) => [
+        ['campaign_paused', 'campaign_resumed', 'campaign_cancelled'][i],
+        `actor=mkt-dan reason="incident INC-7 ${c}"`,
+      ]),
+    );
     const signals: string[] = [];
-    for (const ev of (await handle.fetchHistory()).events ?? []) if (ev.workflowExecutionSignaledEventAttributes) signals.push(ev.workflowExecutionSignaledEventAttributes.signalName ?? '');
+    for (const ev of (await handle.fetchHistory()).events ?? [])
+      if (ev.workflowExecutionSignaledEventAttributes)
+        signals.push(ev.workflowExecutionSignaledEventAttributes.signalName ?? '');
     assert.deepEqual(signals, ['pause', 'resume', 'cancel']);
   } finally {
     await handle.terminate('test done');
   }
   const none = await cli('campaign', 'cancel', 'reengagement', '--reason', 'nothing to cancel');
   assert.equal(none.code, 1);
-  assert.ok(!(await operatorEntries()).some((e) => e.campaignId === 'reengagement'), 'nothing happened, nothing is recorded');
+  assert.ok(
+    !(await operatorEntries()).some((e) => e.campaignId === 'reengagement'),
+    'nothing happened, nothing is recorded',
+  );
 });
 
 test('DSR intake and status reads name the actor; the review counts operator actions and staff consents per actor', async () => {
   const id = uniqueId('s');
   await engine.seed(id, { email: 'dsr@example.com' });
-  const r = await cli('dsar', 'access', '--subject', id, '--actor', 'dpo-eve', '--reason', 'ticket DSR-9', '--wait', '--json');
+  const r = await cli(
+    'dsar',
+    'access',
+    '--subject',
+    id,
+    '--actor',
+    'dpo-eve',
+    '--reason',
+    'ticket DSR-9',
+    '--wait',
+    '--json',
+  );
   assert.equal(r.code, 0, r.stderr);
   const requestId = (JSON.parse(r.stdout) as { requestId: string }).requestId;
-  assert.equal((await lastOf('dsr_received'))?.result, `actor=dpo-eve reason="ticket DSR-9" request=${requestId} type=access`);
+  assert.equal(
+    (await lastOf('dsr_received'))?.result,
+    `actor=dpo-eve reason="ticket DSR-9" request=${requestId} type=access`,
+  );
   assert.equal((await cli('dsar', 'status', requestId, '--actor', 'dpo-eve')).code, 0);
   assert.equal((await lastOf('dsr_outcome_read'))?.result, `actor=dpo-eve request=${requestId} status=completed`);
   await cli(...grant(uniqueId('s')), '--actor', 'ops-bea', '--reason', 'signed paper form, box 4');
-  const review = await cli('review', 'run', '--since', new Date(Date.now() - 3_600_000).toISOString(), '--until', new Date(Date.now() + 1000).toISOString(), '--actor', 'dpo-eve', '--json');
+  const review = await cli(
+    'review',
+    'run',
+    '--since',
+    new Date(Date.now() - 3_600_000).toISOString(),
+    '--until',
+    new Date(Date.now() + 1000).toISOString(),
+    '--actor',
+    'dpo-eve',
+    '--json',
+  );
   assert.ok(review.code === 0 || review.code === 1, review.stderr);
   const shown = await cli('review', 'show', '--latest', '--actor', 'dpo-eve', '--json');
-  const report = (JSON.parse(shown.stdout) as { report: { operatorActions: { total: number; byActor: Record<string, Record<string, number>>; staffConsentsByActor: Record<string, number> } } }).report;
+  const report = (
+    JSON.parse(shown.stdout) as {
+      report: {
+        operatorActions: {
+          total: number;
+          byActor: Record<string, Record<string, number>>;
+          staffConsentsByActor: Record<string, number>;
+        };
+      };
+    }
+  ).report;
   assert.deepEqual(report.operatorActions.staffConsentsByActor, { 'ops-bea': 2 });
   assert.deepEqual(report.operatorActions.byActor['dpo-eve'], { dsr_outcome_read: 1, dsr_received: 1, review_run: 1 });
   assert.equal(report.operatorActions.byActor['mkt-dan']?.campaign_paused, 1);
-  assert.equal((await lastOf('report_read'))?.result, `actor=dpo-eve report=${(report as unknown as { id: string }).id}`);
+  assert.equal(
+    (await lastOf('report_read'))?.result,
+    `actor=dpo-eve report=${(report as unknown as { id: string }).id}`,
+  );
 });

@@ -23,16 +23,25 @@ test('subject import reports bad rows by line and imports the rest (exit 1 when 
   assert.equal(r.code, 1);
   assert.match(r.stdout, /imported 1 of 2 rows \(1 invalid, 0 refused\)\n {2}line 3: email: /);
   const { subjects } = await subjectStores(ctx);
-  assert.deepEqual(await subjects.readFields(subjects.refOf(a), ['loyalty_tier']), { status: 'found', fields: { loyalty_tier: 'gold' } });
+  assert.deepEqual(await subjects.readFields(subjects.refOf(a), ['loyalty_tier']), {
+    status: 'found',
+    fields: { loyalty_tier: 'gold' },
+  });
 });
 
 test('subject import --strict --json imports nothing when a row is bad', async () => {
   const a = uniqueId('a');
   const p = join(dir, 'strict.jsonl');
-  writeFileSync(p, `${JSON.stringify({ id: a, first_name: 'A' })}\n${JSON.stringify({ id: uniqueId('b'), birth_year: 'old' })}\n`);
+  writeFileSync(
+    p,
+    `${JSON.stringify({ id: a, first_name: 'A' })}\n${JSON.stringify({ id: uniqueId('b'), birth_year: 'old' })}\n`,
+  );
   const r = await cli('subject', 'import', p, '--strict', '--json');
   const report = JSON.parse(r.stdout) as SubjectImportReport;
-  assert.deepEqual([report.written, report.imported, report.problems[0]?.line, report.problems[0]?.field], [false, 0, 2, 'birth_year']);
+  assert.deepEqual(
+    [report.written, report.imported, report.problems[0]?.line, report.problems[0]?.field],
+    [false, 0, 2, 'birth_year'],
+  );
   const { subjects } = await subjectStores(ctx);
   assert.deepEqual(await subjects.readFields(subjects.refOf(a), ['first_name']), { status: 'not_found' });
 });
@@ -51,5 +60,8 @@ test('the README sample examples/people.csv imports clean under --strict', async
   assert.equal(r.code, 0, r.stdout);
   assert.match(r.stdout, /imported 3 of 3 rows \(0 invalid, 0 refused\)/);
   const { subjects } = await subjectStores(ctx);
-  assert.deepEqual(await subjects.readFields(subjects.refOf('cust-2'), ['first_name', 'last_name']), { status: 'found', fields: { first_name: 'Ben' } });
+  assert.deepEqual(await subjects.readFields(subjects.refOf('cust-2'), ['first_name', 'last_name']), {
+    status: 'found',
+    fields: { first_name: 'Ben' },
+  });
 });

@@ -8,8 +8,16 @@ import { policy } from '../../policy/index.js';
 const now = new Date('2025-07-01T12:00:00Z');
 const id = '01JZ0000000000000000000000';
 const req = (over: Partial<ConsentRecordRequest> = {}): ConsentRecordRequest => ({
-  type: 'granted', subjectRef: `sr_${'a'.repeat(22)}` as SubjectRef, purpose: 'marketing.email.newsletter', channel: 'email', language: 'en',
-  collectionPoint: 'signup', method: 'form', jurisdiction: 'EU', source: 'test', ...over,
+  type: 'granted',
+  subjectRef: `sr_${'a'.repeat(22)}` as SubjectRef,
+  purpose: 'marketing.email.newsletter',
+  channel: 'email',
+  language: 'en',
+  collectionPoint: 'signup',
+  method: 'form',
+  jurisdiction: 'EU',
+  source: 'test',
+  ...over,
 });
 
 test('builds an event under the notice in force, with the legal basis and notice hash from policy', () => {
@@ -55,18 +63,35 @@ test('a pending grant and evidence are carried into the event', () => {
 });
 
 test('corrections are checked field by field against the subject schema', () => {
-  assert.deepEqual(checkCorrections({ city: 'Graz', birth_year: '1990' }, policy.subjectFields), { ok: true, fields: { city: 'Graz', birth_year: '1990' } });
+  assert.deepEqual(checkCorrections({ city: 'Graz', birth_year: '1990' }, policy.subjectFields), {
+    ok: true,
+    fields: { city: 'Graz', birth_year: '1990' },
+  });
   const bad = checkCorrections({ email: 'nope', gender: 'x', shoe: '1' }, policy.subjectFields);
   assert.ok(!bad.ok);
-  assert.deepEqual(bad.issues.map((i) => i.path.join('.')).sort(), ['corrections.email', 'corrections.gender', 'corrections.shoe']);
+  assert.deepEqual(bad.issues.map((i) => i.path.join('.')).sort(), [
+    'corrections.email',
+    'corrections.gender',
+    'corrections.shoe',
+  ]);
   assert.ok(!checkCorrections({}, policy.subjectFields).ok, 'an empty correction is refused');
 });
 
 test('a request is overdue when open past its deadline or closed after it', () => {
-  const r = { requestId: 'dsar-access-x', type: 'access', subjectRef: `sr_${'a'.repeat(22)}` as SubjectRef, status: 'in_progress', receivedAt: '2025-01-01T00:00:00.000Z', deadline: '2025-01-16T00:00:00.000Z' } as const;
+  const r = {
+    requestId: 'dsar-access-x',
+    type: 'access',
+    subjectRef: `sr_${'a'.repeat(22)}` as SubjectRef,
+    status: 'in_progress',
+    receivedAt: '2025-01-01T00:00:00.000Z',
+    deadline: '2025-01-16T00:00:00.000Z',
+  } as const;
   assert.equal(isOverdue(r, new Date('2025-01-10T00:00:00Z')), false);
   assert.equal(isOverdue(r, new Date('2025-01-17T00:00:00Z')), true);
-  assert.equal(isOverdue({ ...r, status: 'completed', completedAt: '2025-01-15T00:00:00.000Z' }, new Date('2025-03-01T00:00:00Z')), false);
+  assert.equal(
+    isOverdue({ ...r, status: 'completed', completedAt: '2025-01-15T00:00:00.000Z' }, new Date('2025-03-01T00:00:00Z')),
+    false,
+  );
 });
 
 test('a consent given in the past keeps its real time and cites the notice in force then', () => {
@@ -78,7 +103,11 @@ test('a consent given in the past keeps its real time and cites the notice in fo
 test('a consent time in the future, before the notice it cites, or without an offset is refused, naming occurredAt', () => {
   const cases: [Partial<ConsentRecordRequest>, string, RegExp][] = [
     [{ occurredAt: '2025-07-01T12:00:01Z' }, 'time_in_future', /is in the future/],
-    [{ occurredAt: '2025-01-10T00:00:00Z', noticeVersion: 3 }, 'time_before_notice', /is before notice v3 \(en\) took effect at 2025-06-01T00:00:00Z; cite the notice shown then/],
+    [
+      { occurredAt: '2025-01-10T00:00:00Z', noticeVersion: 3 },
+      'time_before_notice',
+      /is before notice v3 \(en\) took effect at 2025-06-01T00:00:00Z; cite the notice shown then/,
+    ],
     [{ occurredAt: '2023-12-31T00:00:00Z' }, 'no_notice_in_force', /no notice in en was in force at 2023-12-31/],
     [{ occurredAt: '2025-01-10 10:00' }, 'bad_time', /must be an ISO 8601 time with an offset/],
   ];

@@ -9,7 +9,12 @@ import { event, SUBJECT } from './guard-fixtures.js';
 const arbEvent = fc
   .record({
     type: fc.constantFrom('granted', 'withdrawn', 'expired', 'reconfirmed'),
-    purpose: fc.constantFrom('marketing.email', 'marketing.email.newsletter', 'marketing.sms.promotions', 'sharing.third_party.ads'),
+    purpose: fc.constantFrom(
+      'marketing.email',
+      'marketing.email.newsletter',
+      'marketing.sms.promotions',
+      'sharing.third_party.ads',
+    ),
     channel: fc.constantFrom('email', 'sms'),
     noticeVersion: fc.integer({ min: 1, max: 3 }),
     pending: fc.option(fc.constant(true as const), { nil: undefined }),
@@ -55,7 +60,12 @@ test('applying an event leaves the previous projection untouched', () => {
 });
 
 test('a projection survives a JSON round trip through the guard state schema', () => {
-  const state = { consent: rebuild([event(), event({ channel: 'sms', purpose: 'marketing.sms' })]), suppressions: [], erased: false, personalisation: 'on' };
+  const state = {
+    consent: rebuild([event(), event({ channel: 'sms', purpose: 'marketing.sms' })]),
+    suppressions: [],
+    erased: false,
+    personalisation: 'on',
+  };
   assert.deepEqual(GuardState.parse(JSON.parse(JSON.stringify(state))), state);
 });
 

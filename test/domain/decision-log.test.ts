@@ -2,12 +2,25 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { LOG_COLUMNS, LogEntry, LogEntryInput, V2_COLUMNS } from '../../domain/decision-log.js';
-import { CSV_HEADER, canonicalEntry, chainPosition, csvLine, decodeEntry, partitionOf, type UnhashedEntry } from '../../domain/decision-log-canonical.js';
+import {
+  CSV_HEADER,
+  canonicalEntry,
+  chainPosition,
+  csvLine,
+  decodeEntry,
+  partitionOf,
+  type UnhashedEntry,
+} from '../../domain/decision-log-canonical.js';
 
 const ref = 'sr_AAAAAAAAAAAAAAAAAAAAAA';
 const stored = (over: Partial<UnhashedEntry> = {}): UnhashedEntry => ({
   ...LogEntryInput.parse({ subjectRef: ref, kind: 'decision', outcome: 'deny', reasons: ['consent_missing'] }),
-  id: '01HZZZZZZZZZZZZZZZZZZZZZZZ', at: '2025-01-02T03:04:05.006Z', seq: 1, partition: 0, prevHash: '0'.repeat(64), ...over,
+  id: '01HZZZZZZZZZZZZZZZZZZZZZZZ',
+  at: '2025-01-02T03:04:05.006Z',
+  seq: 1,
+  partition: 0,
+  prevHash: '0'.repeat(64),
+  ...over,
 });
 
 test('an input gets null and empty-list defaults so every entry has the same shape', () => {
@@ -23,12 +36,22 @@ test('rejects a delivery with an allow outcome or without its decision id', () =
 });
 
 test('rejects a raw email where a subjectRef belongs', () => {
-  assert.equal(LogEntryInput.safeParse({ subjectRef: 'alice@example.com', kind: 'decision', outcome: 'allow' }).success, false);
+  assert.equal(
+    LogEntryInput.safeParse({ subjectRef: 'alice@example.com', kind: 'decision', outcome: 'allow' }).success,
+    false,
+  );
 });
 
 test('rejects reason codes that are not snake_case and unknown keys', () => {
-  assert.equal(LogEntryInput.safeParse({ subjectRef: ref, kind: 'decision', outcome: 'deny', reasons: ['Consent Missing'] }).success, false);
-  assert.equal(LogEntryInput.safeParse({ subjectRef: ref, kind: 'decision', outcome: 'deny', email: 'a@b.c' }).success, false);
+  assert.equal(
+    LogEntryInput.safeParse({ subjectRef: ref, kind: 'decision', outcome: 'deny', reasons: ['Consent Missing'] })
+      .success,
+    false,
+  );
+  assert.equal(
+    LogEntryInput.safeParse({ subjectRef: ref, kind: 'decision', outcome: 'deny', email: 'a@b.c' }).success,
+    false,
+  );
 });
 
 test('the canonical form round-trips through decode and is independent of key order', () => {
@@ -64,10 +87,12 @@ test('decode reports text that is not a canonical entry as a value, not an excep
 });
 
 test('partitionOf is stable and within range for any subjectRef', () => {
-  fc.assert(fc.property(fc.string({ minLength: 22, maxLength: 22 }), fc.integer({ min: 1, max: 1024 }), (s, n) => {
-    const p = partitionOf(`sr_${s}`, n);
-    return p >= 0 && p < n && p === partitionOf(`sr_${s}`, n);
-  }));
+  fc.assert(
+    fc.property(fc.string({ minLength: 22, maxLength: 22 }), fc.integer({ min: 1, max: 1024 }), (s, n) => {
+      const p = partitionOf(`sr_${s}`, n);
+      return p >= 0 && p < n && p === partitionOf(`sr_${s}`, n);
+    }),
+  );
 });
 
 test('CSV lines follow the stable header and quote commas and quotes', () => {

@@ -23,12 +23,44 @@ const history: SubjectHistory = {
 function entry(d: Decision, extra: string[] = [], over: Partial<LogEntry> = {}): LogEntry {
   const denied = d.outcome === 'deny' || extra.length > 0;
   return {
-    id: '01JZ1QYXMA1MQZDVXVY7HQE6MW', at: d.decidedAt, seq: 1, partition: 0, kind: 'decision', subjectRef: SUBJECT, campaignId: d.campaignId, campaignVersion: 'b',
-    workflowId: 'wf', runId: 'r', stepId: d.stepId, purpose: d.purpose, channel: d.channel, processor: d.processor, outcome: denied ? 'deny' : 'allow',
-    reasons: [...(d.outcome === 'deny' ? d.reasons : []), ...extra], consentEventId: d.consentEventId, noticeVersion: d.noticeVersion === null ? null : String(d.noticeVersion),
-    policyVersion: d.policyVersion, fieldsRequested: [...d.fieldsRequested], fieldsReleased: denied ? [] : [...d.fieldsReleased], fieldsWithheld: denied ? [...d.fieldsRequested] : [],
-    templateId: d.templateId, templateHash: null, decisionId: null, result: null, smtpCode: null, messageId: null, jurisdiction: d.jurisdiction,
-    transferTo: null, transferMechanism: null, transferMechanismKind: null, transferValidFrom: null, transferValidUntil: null, transferConsentEventId: null, prevHash: '0'.repeat(64), hash: '0'.repeat(64), ...over,
+    id: '01JZ1QYXMA1MQZDVXVY7HQE6MW',
+    at: d.decidedAt,
+    seq: 1,
+    partition: 0,
+    kind: 'decision',
+    subjectRef: SUBJECT,
+    campaignId: d.campaignId,
+    campaignVersion: 'b',
+    workflowId: 'wf',
+    runId: 'r',
+    stepId: d.stepId,
+    purpose: d.purpose,
+    channel: d.channel,
+    processor: d.processor,
+    outcome: denied ? 'deny' : 'allow',
+    reasons: [...(d.outcome === 'deny' ? d.reasons : []), ...extra],
+    consentEventId: d.consentEventId,
+    noticeVersion: d.noticeVersion === null ? null : String(d.noticeVersion),
+    policyVersion: d.policyVersion,
+    fieldsRequested: [...d.fieldsRequested],
+    fieldsReleased: denied ? [] : [...d.fieldsReleased],
+    fieldsWithheld: denied ? [...d.fieldsRequested] : [],
+    templateId: d.templateId,
+    templateHash: null,
+    decisionId: null,
+    result: null,
+    smtpCode: null,
+    messageId: null,
+    jurisdiction: d.jurisdiction,
+    transferTo: null,
+    transferMechanism: null,
+    transferMechanismKind: null,
+    transferValidFrom: null,
+    transferValidUntil: null,
+    transferConsentEventId: null,
+    prevHash: '0'.repeat(64),
+    hash: '0'.repeat(64),
+    ...over,
   };
 }
 
@@ -58,14 +90,24 @@ test('campaign-level denials are not the guard’s: a capped send replays as a m
 test('a missing policy snapshot is a mismatch; a reservation re-decision and a store fault are not replayable', () => {
   const d = decidedAt(T1);
   assert.equal(replayDecision(entry(d), null, history).status, 'mismatch');
-  assert.equal(replayDecision(entry(d, ['consent_changed'], { policyVersion: null }), compiled, history).status, 'not_replayable');
+  assert.equal(
+    replayDecision(entry(d, ['consent_changed'], { policyVersion: null }), compiled, history).status,
+    'not_replayable',
+  );
   const faulted = decide(request(), { ...stateAt(history, T1.getTime()), loadError: 'timeout' }, compiled, T1);
   assert.equal(replayDecision(entry(faulted), compiled, history).status, 'not_replayable');
 });
 
 test('the state at a time keeps only suppressions and erasure recorded by then', () => {
-  const h: SubjectHistory = { ...history, suppressions: [suppression('unsubscribe_all')], erasedAtMs: Date.parse('2026-04-01T00:00:00Z') };
+  const h: SubjectHistory = {
+    ...history,
+    suppressions: [suppression('unsubscribe_all')],
+    erasedAtMs: Date.parse('2026-04-01T00:00:00Z'),
+  };
   assert.equal(stateAt(h, Date.parse('2026-01-15T00:00:00Z')).suppressions.length, 0);
   assert.equal(stateAt(h, Date.parse('2026-02-15T00:00:00Z')).suppressions.length, 1);
-  assert.deepEqual([stateAt(h, Date.parse('2026-03-15T00:00:00Z')).erased, stateAt(h, Date.parse('2026-04-15T00:00:00Z')).erased], [false, true]);
+  assert.deepEqual(
+    [stateAt(h, Date.parse('2026-03-15T00:00:00Z')).erased, stateAt(h, Date.parse('2026-04-15T00:00:00Z')).erased],
+    [false, true],
+  );
 });

@@ -11,13 +11,15 @@ import { audit, promo, scenario, seedMembers, start, until, type Scenario } from
 
 // Faults an operator meets, against real services: the scenario's own Redis (AOF, fsync always), a worker process,
 // the shared Temporal dev server and a real SMTP conversation. Figures go to stdout for the closing notes.
-const report = (name: string, figures: Record<string, unknown>) => console.log(`[fault] ${name} ${JSON.stringify(figures)}`);
+const report = (name: string, figures: Record<string, unknown>) =>
+  console.log(`[fault] ${name} ${JSON.stringify(figures)}`);
 
 async function finish(s: Scenario, campaignId: string): Promise<CampaignProgress> {
   return (await s.temporal.workflow.getHandle(`campaign:${campaignId}`).result()) as CampaignProgress;
 }
 
-const mailed = (s: Scenario, addresses: ReadonlySet<string>) => s.sink.received.filter((m) => m.envelopeTo.some((a) => addresses.has(a))).length;
+const mailed = (s: Scenario, addresses: ReadonlySet<string>) =>
+  s.sink.received.filter((m) => m.envelopeTo.some((a) => addresses.has(a))).length;
 
 test('kill -9 of Redis mid-broadcast, restarted on the same dir: every member accounted for, one Message-ID each, the log verifies', async () => {
   const s = await scenario(uniqueId('redis-kill'));
@@ -36,13 +38,29 @@ test('kill -9 of Redis mid-broadcast, restarted on the same dir: every member ac
     await until('the worker to see Redis back', () => s.workerLog.some((l) => l.includes('Redis is back')), 60_000);
     // An outage reads as a few lines (lost, back, one per distinct failure), not a stack trace per command.
     const outage = s.workerLog.slice(logBefore);
-    assert.ok(outage.some((l) => l.includes('lost Redis')), outage.join('\n'));
-    assert.ok(outage.length <= 12 && !outage.some((l) => /^\s+at /.test(l)), `worker output during the outage:\n${outage.join('\n')}`);
+    assert.ok(
+      outage.some((l) => l.includes('lost Redis')),
+      outage.join('\n'),
+    );
+    assert.ok(
+      outage.length <= 12 && !outage.some((l) => /^\s+at /.test(l)),
+      `worker output during the outage:\n${outage.join('\n')}`,
+    );
     const done = await finish(s, c.id);
     assert.equal(done.status, 'completed');
     const a = await audit(s, c.id, runId, members);
     assert.ok(atKill < (a.reconciliation.outcomes.sent ?? 0), 'the kill landed mid-broadcast');
-    report('redis-kill', { workerLinesDuringOutage: outage.length, audience: a.reconciliation.audienceSize, outcomes: a.reconciliation.outcomes, unaccounted: a.reconciliation.unaccounted, emails: a.emails, duplicates: a.duplicates, sentAtKill: atKill, acceptedWhileDown: whileDown, redecisions: a.redecisions });
+    report('redis-kill', {
+      workerLinesDuringOutage: outage.length,
+      audience: a.reconciliation.audienceSize,
+      outcomes: a.reconciliation.outcomes,
+      unaccounted: a.reconciliation.unaccounted,
+      emails: a.emails,
+      duplicates: a.duplicates,
+      sentAtKill: atKill,
+      acceptedWhileDown: whileDown,
+      redecisions: a.redecisions,
+    });
   } finally {
     await s.close();
   }
@@ -66,7 +84,15 @@ test('kill -9 of the worker three times mid-broadcast: every member accounted fo
     assert.equal(done.status, 'completed');
     const a = await audit(s, c.id, runId, members);
     assert.ok(kills[2]! < (a.reconciliation.outcomes.sent ?? 0), 'the last kill landed mid-broadcast');
-    report('worker-kill', { audience: a.reconciliation.audienceSize, outcomes: a.reconciliation.outcomes, unaccounted: a.reconciliation.unaccounted, emails: a.emails, duplicates: a.duplicates, sentAtKills: kills, redecisions: a.redecisions });
+    report('worker-kill', {
+      audience: a.reconciliation.audienceSize,
+      outcomes: a.reconciliation.outcomes,
+      unaccounted: a.reconciliation.unaccounted,
+      emails: a.emails,
+      duplicates: a.duplicates,
+      sentAtKills: kills,
+      redecisions: a.redecisions,
+    });
   } finally {
     await s.close();
   }
@@ -89,7 +115,17 @@ test('a withdrawal storm during a broadcast: no email is accepted after its subj
           const m = targets[next++]!;
           const r = await recordConsent(
             { services: s.services },
-            { type: 'withdrawn', subjectId: m.subjectId, purpose: 'marketing.email.promotions', channel: 'email', language: 'en', collectionPoint: 'storm', method: 'api', jurisdiction: 'EU', source: 'fault-test' },
+            {
+              type: 'withdrawn',
+              subjectId: m.subjectId,
+              purpose: 'marketing.email.promotions',
+              channel: 'email',
+              language: 'en',
+              collectionPoint: 'storm',
+              method: 'api',
+              jurisdiction: 'EU',
+              source: 'fault-test',
+            },
           );
           assert.equal(r.ok, true);
           ackedAt.set(m.address, Date.now());
@@ -100,10 +136,21 @@ test('a withdrawal storm during a broadcast: no email is accepted after its subj
     await finish(s, c.id);
     const a = await audit(s, c.id, runId, members);
     let after = 0;
-    for (const msg of s.sink.received) for (const addr of msg.envelopeTo) if ((ackedAt.get(addr) ?? Infinity) < msg.acceptedAt) after++;
-    report('withdrawal-storm', { withdrawals: targets.length, emailsAfterWithdrawalAck: after, outcomes: a.reconciliation.outcomes, reasons: a.reconciliation.reasons, redecisions: a.redecisions, sentWhenStormEnded: atEnd });
+    for (const msg of s.sink.received)
+      for (const addr of msg.envelopeTo) if ((ackedAt.get(addr) ?? Infinity) < msg.acceptedAt) after++;
+    report('withdrawal-storm', {
+      withdrawals: targets.length,
+      emailsAfterWithdrawalAck: after,
+      outcomes: a.reconciliation.outcomes,
+      reasons: a.reconciliation.reasons,
+      redecisions: a.redecisions,
+      sentWhenStormEnded: atEnd,
+    });
     assert.equal(after, 0, 'no email accepted after its withdrawal was acknowledged');
-    assert.ok((a.reconciliation.outcomes.sent ?? 0) > 100 && atEnd < a.reconciliation.audienceSize, 'the storm landed mid-broadcast');
+    assert.ok(
+      (a.reconciliation.outcomes.sent ?? 0) > 100 && atEnd < a.reconciliation.audienceSize,
+      'the storm landed mid-broadcast',
+    );
   } finally {
     await s.close();
   }
@@ -114,7 +161,12 @@ test('three recipients answering 451 do not hold up the others, and end in one l
   try {
     const members = await seedMembers(s, uniqueId('sl'), 600);
     const c = promo();
-    const slow = new Set(members.filter((m) => m.inSegment && !holdout(m.ref, c.id, c.options.holdoutPercent)).slice(0, 3).map((m) => m.address));
+    const slow = new Set(
+      members
+        .filter((m) => m.inSegment && !holdout(m.ref, c.id, c.options.holdoutPercent))
+        .slice(0, 3)
+        .map((m) => m.address),
+    );
     s.sink.failRecipients((a) => slow.has(a), 451, '4.7.1 greylisted, try again later');
     const others = new Set(members.map((m) => m.address).filter((a) => !slow.has(a)));
     // A 2 s first delay, doubling, four attempts: about 14 s before the slow ones are given up.
@@ -134,7 +186,11 @@ test('three recipients answering 451 do not hold up the others, and end in one l
     const totalMs = Date.now() - t0;
     const a = await audit(s, c.id, runId, members);
     assert.equal(mailed(s, slow), 0);
-    assert.equal(othersMailed, a.reconciliation.outcomes.sent, 'all the others were mailed before the slow ones were given up');
+    assert.equal(
+      othersMailed,
+      a.reconciliation.outcomes.sent,
+      'all the others were mailed before the slow ones were given up',
+    );
     assert.equal(a.reconciliation.reasons.deferred_budget_exhausted, 3);
     assert.ok(totalMs - othersDoneMs > 5_000, 'the slow recipients kept being retried after the others were done');
     assert.equal(done.outcomes?.failed, 3);
@@ -163,21 +219,43 @@ test('two workers on one task queue share a broadcast and a batch of journeys: n
     const t1 = Date.now();
     const runId = await start(s, pair);
     const journeys = { ...promo(uniqueId('tw-journey')), options: { kind: 'journey' as const, holdoutPercent: 0 } };
-    const named = members.filter((m) => m.inSegment).slice(0, 200).map((m) => m.ref);
-    const jr = await startCampaign(s.temporal, journeys, { subjectRefs: named }, { taskQueue: s.taskQueue, campaignVersion: 'fault', runs: s.services.runs });
+    const named = members
+      .filter((m) => m.inSegment)
+      .slice(0, 200)
+      .map((m) => m.ref);
+    const jr = await startCampaign(
+      s.temporal,
+      journeys,
+      { subjectRefs: named },
+      { taskQueue: s.taskQueue, campaignVersion: 'fault', runs: s.services.runs },
+    );
     await finish(s, pair.id);
     const twoWorkersMs = Date.now() - t1;
     const journeyScopes = named.map((ref) => `${journeyWorkflowId(journeys.id, ref)}:send-promo`);
     const a = await audit(s, pair.id, runId, members, [`campaign:${solo.id}:send-promo`, ...journeyScopes]);
-    await until('every journey ended', async () => (await reconcileRun(s.services.runs, s.services.ledger, (await s.services.runs.get(jr.runId))!)).outcomes.completed === named.length);
+    await until(
+      'every journey ended',
+      async () =>
+        (await reconcileRun(s.services.runs, s.services.ledger, (await s.services.runs.get(jr.runId))!)).outcomes
+          .completed === named.length,
+    );
     const perAddress = new Map<string, Set<string | undefined>>();
-    for (const m of s.sink.received.slice(0)) for (const addr of m.envelopeTo) if (addresses.has(addr)) (perAddress.get(addr) ?? perAddress.set(addr, new Set()).get(addr)!).add(m.messageId);
+    for (const m of s.sink.received.slice(0))
+      for (const addr of m.envelopeTo)
+        if (addresses.has(addr)) (perAddress.get(addr) ?? perAddress.set(addr, new Set()).get(addr)!).add(m.messageId);
     // Each named subject got the journey's email and each broadcast's that did not hold it out: one Message-ID each.
     for (const ref of named) {
       const expected = 1 + [solo, pair].filter((c) => !holdout(ref, c.id, c.options.holdoutPercent)).length;
       assert.equal(perAddress.get(members.find((m) => m.ref === ref)!.address)?.size, expected);
     }
-    report('two-workers', { oneWorkerMs, twoWorkersMs, ratio: Math.round((oneWorkerMs / twoWorkersMs) * 100) / 100, sentBefore: before, outcomes: a.reconciliation.outcomes, duplicates: a.duplicates });
+    report('two-workers', {
+      oneWorkerMs,
+      twoWorkersMs,
+      ratio: Math.round((oneWorkerMs / twoWorkersMs) * 100) / 100,
+      sentBefore: before,
+      outcomes: a.reconciliation.outcomes,
+      duplicates: a.duplicates,
+    });
   } finally {
     await s.close();
   }

@@ -51,15 +51,25 @@ export interface Scenario {
 }
 
 /** Starts a scenario's services and one worker process: on a private server, or on a 3-master Redis Cluster. */
-export async function scenario(name: string, opts: { cluster?: boolean; env?: Record<string, string> } = {}): Promise<Scenario> {
+export async function scenario(
+  name: string,
+  opts: { cluster?: boolean; env?: Record<string, string> } = {},
+): Promise<Scenario> {
   installRuntime();
   const redis = opts.cluster ? undefined : new PrivateRedis(await freePort());
   await redis?.start();
-  const cluster = opts.cluster ? await startRedisCluster({ dataDir: mkdtempSync(join(tmpdir(), 'cf-cluster-')), masters: 3 }) : undefined;
+  const cluster = opts.cluster
+    ? await startRedisCluster({ dataDir: mkdtempSync(join(tmpdir(), 'cf-cluster-')), masters: 3 })
+    : undefined;
   const redisUrl = redis?.url ?? cluster!.url;
   const tq = testTemporal();
   const prefix = `${name}:`;
-  const config = testConfig({ REDIS_KEY_PREFIX: prefix, CONSENTFLOW_PUBLIC_URL: 'https://prefs.shop.example', REDIS_URL: redisUrl, ...opts.env });
+  const config = testConfig({
+    REDIS_KEY_PREFIX: prefix,
+    CONSENTFLOW_PUBLIC_URL: 'https://prefs.shop.example',
+    REDIS_URL: redisUrl,
+    ...opts.env,
+  });
   const client = connectRedis(redisUrl, { maxRetriesPerRequest: null }, config.redisCluster);
   client.on('error', () => {});
   const sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('outbox')), writeFiles: false });
@@ -95,9 +105,18 @@ export async function scenario(name: string, opts: { cluster?: boolean; env?: Re
     worker: undefined as unknown as ChildProcess,
     workerLog: [],
     startWorker() {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli.ts'), 'worker'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli.ts'), 'worker'], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       child.stderr?.on('data', (d: Buffer) => {
-        s.workerLog.push(...d.toString().split('\n').filter((l) => l.trim() !== ''));
+        s.workerLog.push(
+          ...d
+            .toString()
+            .split('\n')
+            .filter((l) => l.trim() !== ''),
+        );
         if (process.env.CF_FAULT_VERBOSE) process.stderr.write(d);
       });
       s.worker = child;
@@ -133,31 +152,75 @@ export async function scenario(name: string, opts: { cluster?: boolean; env?: Re
 /** A one-step broadcast on the loyal-members segment. */
 export const promo = (id = uniqueId('fault')): Campaign =>
   defineCampaign({
-    id, name: 'Fault promo', description: 'fault test broadcast', purpose: 'marketing.email.promotions', audience: { segment: 'loyal-members' },
-    steps: [{ id: 'send-promo', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' }],
+    id,
+    name: 'Fault promo',
+    description: 'fault test broadcast',
+    purpose: 'marketing.email.promotions',
+    audience: { segment: 'loyal-members' },
+    steps: [
+      { id: 'send-promo', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' },
+    ],
     options: { kind: 'broadcast', holdoutPercent: 5 },
   });
 
 /** `n` consenting gold members (every 10th one silver, so outside the segment). */
-export async function seedMembers(s: Scenario, tag: string, n: number): Promise<Array<{ ref: SubjectRef; address: string; subjectId: string; inSegment: boolean }>> {
+export async function seedMembers(
+  s: Scenario,
+  tag: string,
+  n: number,
+): Promise<Array<{ ref: SubjectRef; address: string; subjectId: string; inSegment: boolean }>> {
   const rows = Array.from({ length: n }, (_, i) => ({
     subjectId: `${tag}-${i}`,
-    fields: { email: `${tag}-${i}@example.org`, first_name: `N${i}`, loyalty_tier: i % 10 === 9 ? 'silver' : 'gold', preferred_store: 'Mitte' },
+    fields: {
+      email: `${tag}-${i}@example.org`,
+      first_name: `N${i}`,
+      loyalty_tier: i % 10 === 9 ? 'silver' : 'gold',
+      preferred_store: 'Mitte',
+    },
   }));
   const out: Array<{ ref: SubjectRef; address: string; subjectId: string; inSegment: boolean }> = [];
   for (let i = 0; i < rows.length; i += 500) {
     const written = await s.services.subjects.upsertMany(rows.slice(i, i + 500));
-    await Promise.all(written.map((w) => (w.status === 'written' ? s.services.consent.append(consentEvent(w.ref, { purpose: 'marketing.email.promotions' })) : undefined)));
-    written.forEach((w, j) => out.push({ ref: w.ref, subjectId: rows[i + j]!.subjectId, address: rows[i + j]!.fields.email, inSegment: rows[i + j]!.fields.loyalty_tier === 'gold' }));
+    await Promise.all(
+      written.map((w) =>
+        w.status === 'written'
+          ? s.services.consent.append(consentEvent(w.ref, { purpose: 'marketing.email.promotions' }))
+          : undefined,
+      ),
+    );
+    written.forEach((w, j) =>
+      out.push({
+        ref: w.ref,
+        subjectId: rows[i + j]!.subjectId,
+        address: rows[i + j]!.fields.email,
+        inSegment: rows[i + j]!.fields.loyalty_tier === 'gold',
+      }),
+    );
   }
   return out;
 }
 
 /** Starts the broadcast and returns its run id. */
-export async function start(s: Scenario, c: Campaign, opts: { pageSize?: number; deferral?: { baseMs: number; maxAttempts: number } } = {}): Promise<string> {
+export async function start(
+  s: Scenario,
+  c: Campaign,
+  opts: { pageSize?: number; deferral?: { baseMs: number; maxAttempts: number } } = {},
+): Promise<string> {
   // The withdrawal storm denies much of its audience by design: the monitor must not pause the run it measures.
   const monitor = { defaults: MonitorThresholds.parse({ maxRates: { deny: 1 } }) };
-  const r = await startCampaign(s.temporal, c, { segment: 'loyal-members' }, { taskQueue: s.taskQueue, campaignVersion: 'fault', runs: s.services.runs, pageSize: opts.pageSize ?? 250, deferral: opts.deferral, monitor });
+  const r = await startCampaign(
+    s.temporal,
+    c,
+    { segment: 'loyal-members' },
+    {
+      taskQueue: s.taskQueue,
+      campaignVersion: 'fault',
+      runs: s.services.runs,
+      pageSize: opts.pageSize ?? 250,
+      deferral: opts.deferral,
+      monitor,
+    },
+  );
   return r.runId;
 }
 
@@ -183,11 +246,21 @@ export interface Audit {
  * Message-ID (a repeat is a counted duplicate with the same id), every accepted message has a logged allow
  * decision and a logged delivery, no member has two first decisions, and the chains verify.
  */
-export async function audit(s: Scenario, campaignId: string, runId: string, members: ReadonlyArray<{ ref: SubjectRef; address: string }>, otherScopes: readonly string[] = []): Promise<Audit> {
+export async function audit(
+  s: Scenario,
+  campaignId: string,
+  runId: string,
+  members: ReadonlyArray<{ ref: SubjectRef; address: string }>,
+  otherScopes: readonly string[] = [],
+): Promise<Audit> {
   const run = (await s.services.runs.get(runId))!;
   const reconciliation = await reconcileRun(s.services.runs, s.services.ledger, run);
   assert.equal(run.status, 'finished');
-  assert.deepEqual([reconciliation.unaccounted, reconciliation.pending], [0, 0], `reconcile: ${JSON.stringify(reconciliation)}`);
+  assert.deepEqual(
+    [reconciliation.unaccounted, reconciliation.pending],
+    [0, 0],
+    `reconcile: ${JSON.stringify(reconciliation)}`,
+  );
   const total = Object.values(reconciliation.outcomes).reduce((a, n) => a + n, 0);
   assert.equal(total, reconciliation.audienceSize, 'audience = sum of outcomes');
 
@@ -195,9 +268,13 @@ export async function audit(s: Scenario, campaignId: string, runId: string, memb
   for await (const e of s.services.log.query({ campaignId })) entries.push(e);
   const mine = entries.filter((e) => e.runId === runId);
   const byId = new Map(mine.map((e) => [e.id, e]));
-  const deliveredIds = new Map(mine.filter((e) => e.kind === 'delivery' && e.outcome === 'sent').map((e) => [e.messageId ?? '', e]));
+  const deliveredIds = new Map(
+    mine.filter((e) => e.kind === 'delivery' && e.outcome === 'sent').map((e) => [e.messageId ?? '', e]),
+  );
   // Messages of other runs (named by their ledger scopes, from which Message-IDs derive) are left out.
-  const theirs = new Set(otherScopes.flatMap((sc) => members.map((m) => stableMessageId(sc, m.ref, s.config.sender.email))));
+  const theirs = new Set(
+    otherScopes.flatMap((sc) => members.map((m) => stableMessageId(sc, m.ref, s.config.sender.email))),
+  );
   const addresses = new Set(members.map((m) => m.address));
   const ids = new Map<string, Set<string | undefined>>();
   let emails = 0;
@@ -215,9 +292,15 @@ export async function audit(s: Scenario, campaignId: string, runId: string, memb
   for (const [a, set] of ids) assert.equal(set.size, 1, `${a} got one Message-ID`);
   assert.equal(ids.size, reconciliation.outcomes.sent ?? 0, 'every sent outcome is an address that got mail');
   const firsts = new Map<string, number>();
-  for (const e of mine) if (e.kind === 'decision' && e.result === null) firsts.set(e.subjectRef, (firsts.get(e.subjectRef) ?? 0) + 1);
+  for (const e of mine)
+    if (e.kind === 'decision' && e.result === null) firsts.set(e.subjectRef, (firsts.get(e.subjectRef) ?? 0) + 1);
   for (const [ref, n] of firsts) assert.equal(n, 1, `${ref} has one first decision in the run`);
   const verify = await s.services.log.verify();
   assert.equal(verify.ok, true, `log verify: ${JSON.stringify(verify.breaks)}`);
-  return { reconciliation, emails, duplicates: emails - ids.size, redecisions: mine.filter((e) => e.kind === 'decision' && e.result !== null).length };
+  return {
+    reconciliation,
+    emails,
+    duplicates: emails - ids.size,
+    redecisions: mine.filter((e) => e.kind === 'decision' && e.result !== null).length,
+  };
 }

@@ -40,22 +40,42 @@ async function run(s: Scenario, cluster: boolean): Promise<Outcome> {
   await s.temporal.workflow.getHandle(`campaign:${c.id}`).result();
   const a = await audit(s, c.id, runId, members);
   const bySubject = new Map<string, string>();
-  for await (const e of s.services.log.query({ campaignId: c.id })) if (e.runId === runId && e.kind !== 'run') bySubject.set(e.subjectRef, `${e.kind}:${e.outcome}`);
+  for await (const e of s.services.log.query({ campaignId: c.id }))
+    if (e.runId === runId && e.kind !== 'run') bySubject.set(e.subjectRef, `${e.kind}:${e.outcome}`);
 
   // A journey with a withdrawal: the journey exits on the signal and the exit is logged.
   const ref = members.find((m) => m.inSegment)!.ref;
   const journey = defineCampaign({
-    id: uniqueId('cluster-journey'), name: 'J', description: 'cluster journey', purpose: 'marketing.email.promotions', audience: { segment: 'loyal-members' },
+    id: uniqueId('cluster-journey'),
+    name: 'J',
+    description: 'cluster journey',
+    purpose: 'marketing.email.promotions',
+    audience: { segment: 'loyal-members' },
     steps: [
       { id: 'first', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' },
       { id: 'pause', type: 'wait', duration: '1h' },
       { id: 'second', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' },
     ],
   });
-  await startCampaign(s.temporal, journey, { subjectRefs: [ref] }, { taskQueue: s.taskQueue, campaignVersion: 'cl', runs: s.services.runs });
-  await until('the first journey email', async () => (await s.services.ledger.lookup([{ ref, scope: `${journeyWorkflowId(journey.id, ref)}:first` }]))[0]?.outcome === 'sent');
+  await startCampaign(
+    s.temporal,
+    journey,
+    { subjectRefs: [ref] },
+    { taskQueue: s.taskQueue, campaignVersion: 'cl', runs: s.services.runs },
+  );
+  await until(
+    'the first journey email',
+    async () =>
+      (await s.services.ledger.lookup([{ ref, scope: `${journeyWorkflowId(journey.id, ref)}:first` }]))[0]?.outcome ===
+      'sent',
+  );
   await s.services.consent.append(consentEvent(ref, { purpose: 'marketing.email.promotions', type: 'withdrawn' }));
-  await until('the journey to see the withdrawal', async () => (await signalConsentChange(s.temporal, ref, { v: 1, kind: 'withdrawn', purpose: 'marketing.email.promotions' })) > 0);
+  await until(
+    'the journey to see the withdrawal',
+    async () =>
+      (await signalConsentChange(s.temporal, ref, { v: 1, kind: 'withdrawn', purpose: 'marketing.email.promotions' })) >
+      0,
+  );
   const js = (await s.temporal.workflow.getHandle(journeyWorkflowId(journey.id, ref)).result()) as JourneyState;
   assert.deepEqual([js.status, js.exitReason], ['exited', 'consent_withdrawn']);
 
@@ -73,7 +93,12 @@ async function run(s: Scenario, cluster: boolean): Promise<Outcome> {
   const sealed = await s.services.log.seal(new Date(Date.now() - 10));
   assert.ok(sealed.segments.length > 0 && sealed.trimmed > 0, JSON.stringify(sealed));
   assert.equal((await s.services.log.verify()).ok, true);
-  const review = await reviewResult(await startReviewRun(s.temporal, s.taskQueue, { since: new Date(Date.now() - 3_600_000), until: new Date(Date.now() + 1000) }));
+  const review = await reviewResult(
+    await startReviewRun(s.temporal, s.taskQueue, {
+      since: new Date(Date.now() - 3_600_000),
+      until: new Date(Date.now() + 1000),
+    }),
+  );
   assert.equal(review.status, 'pass', JSON.stringify(review));
 
   let mastersWithChains: number | undefined;
@@ -104,7 +129,9 @@ test('on a 3-master Redis Cluster a broadcast, a journey with a withdrawal, DSAR
     assert.equal(many.mastersWithChains, 3, 'decision-log chains are spread over all three masters');
     const surfaced = [...errors, ...multi.workerLog].filter((l) => /MOVED|CROSSSLOT|ASK /.test(l));
     assert.deepEqual(surfaced, [], 'no MOVED or CROSSSLOT reaches the product');
-    console.log(`[fault] redis-cluster ${JSON.stringify({ outcomes: many.outcomes, mastersWithChains: many.mastersWithChains })}`);
+    console.log(
+      `[fault] redis-cluster ${JSON.stringify({ outcomes: many.outcomes, mastersWithChains: many.mastersWithChains })}`,
+    );
   } finally {
     await multi.close();
   }

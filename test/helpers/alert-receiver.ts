@@ -20,7 +20,11 @@ export async function startAlertReceiver(opts: { failFirst?: number } = {}) {
       const n = (seen.get(key) ?? 0) + 1;
       seen.set(key, n);
       const status = n <= (opts.failFirst ?? 0) ? 503 : 200;
-      posts.push({ body: Buffer.concat(chunks).toString('utf8'), signature: req.headers['x-consentflow-signature'] as string | undefined, status });
+      posts.push({
+        body: Buffer.concat(chunks).toString('utf8'),
+        signature: req.headers['x-consentflow-signature'] as string | undefined,
+        status,
+      });
       res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'try again');
     });
   });

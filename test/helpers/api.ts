@@ -12,7 +12,11 @@ import { loadNoticeTexts } from '../../infra/notices/notice-texts.js';
 export const missingTexts: string[] = [];
 
 /** API keys for tests, one per role. */
-export const keys = { admin: 'admin-secret-0123456789abcdef', marketer: 'marketer-secret-0123456789abc', reviewer: 'reviewer-secret-0123456789ab' } as const;
+export const keys = {
+  admin: 'admin-secret-0123456789abcdef',
+  marketer: 'marketer-secret-0123456789abc',
+  reviewer: 'reviewer-secret-0123456789ab',
+} as const;
 /** The Authorization header of a role. */
 export const auth = (role: keyof typeof keys) => ({ authorization: `Bearer ${keys[role]}` });
 
@@ -43,7 +47,13 @@ export function useApi(engine: Engine): { app: ApiApp; ready: Promise<ApiApp> } 
       services: engine.services,
       rights: rightsStores(engine.config, engine.services.log.opts.redis),
       taskQueue: engine.taskQueue,
-      keyring: new ApiKeyring((Object.keys(keys) as (keyof typeof keys)[]).map((role) => ({ name: `test-${role}`, role, secret: keys[role] }))),
+      keyring: new ApiKeyring(
+        (Object.keys(keys) as (keyof typeof keys)[]).map((role) => ({
+          name: `test-${role}`,
+          role,
+          secret: keys[role],
+        })),
+      ),
       campaignInfo: (id) => (Object.hasOwn(campaigns, id) ? campaigns[id] : undefined),
       propagationRetry: { maximumAttempts: 3, initialIntervalMs: 50 },
       notices: loadNoticeTexts(ws.paths.policy, engine.services.policy.bundle.notices),

@@ -21,11 +21,21 @@ export interface CliRun {
  * A CLI context over a given Redis client and key prefix, with fresh secrets; output is captured per run. It acts
  * outside dev: the actor comes from `actorEnv` (CONSENTFLOW_ACTOR=test-operator unless a test changes it).
  */
-export function testCliContext(redis: Redis, prefix: string): CliContext & { out: string[]; actorEnv: Record<string, string | undefined> } {
+export function testCliContext(
+  redis: Redis,
+  prefix: string,
+): CliContext & { out: string[]; actorEnv: Record<string, string | undefined> } {
   const b64 = () => randomBytes(32).toString('base64');
-  const config: AppConfig = buildConfig(parseEnv({
-    REDIS_KEY_PREFIX: prefix, CONSENTFLOW_MASTER_KEY: b64(), CONSENTFLOW_PSEUDONYM_KEY: b64(), CONSENTFLOW_LOG_KEY: b64(), CONSENTFLOW_TOKEN_KEY: b64(), CONSENTFLOW_CODEC_KEY: b64(),
-  }));
+  const config: AppConfig = buildConfig(
+    parseEnv({
+      REDIS_KEY_PREFIX: prefix,
+      CONSENTFLOW_MASTER_KEY: b64(),
+      CONSENTFLOW_PSEUDONYM_KEY: b64(),
+      CONSENTFLOW_LOG_KEY: b64(),
+      CONSENTFLOW_TOKEN_KEY: b64(),
+      CONSENTFLOW_CODEC_KEY: b64(),
+    }),
+  );
   const out: string[] = [];
   const ws = workspaceAccess({}, exampleRoot);
   const actorEnv: Record<string, string | undefined> = { CONSENTFLOW_ACTOR: 'test-operator' };
@@ -51,7 +61,11 @@ export function testCliContext(redis: Redis, prefix: string): CliContext & { out
 }
 
 /** Runs `consentflow <args>` in process with the given command modules, as cli.ts would. */
-export async function runCli(ctx: CliContext & { out: string[] }, register: readonly RegisterCommands[], args: readonly string[]): Promise<CliRun> {
+export async function runCli(
+  ctx: CliContext & { out: string[] },
+  register: readonly RegisterCommands[],
+  args: readonly string[],
+): Promise<CliRun> {
   const program = new Command('consentflow').exitOverride();
   let stderr = '';
   program.configureOutput({ writeOut: () => {}, writeErr: (s) => void (stderr += s) });

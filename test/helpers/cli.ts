@@ -11,7 +11,11 @@ export interface CliRun {
 }
 
 /** Runs `consentflow …` as a real process (through tsx) with extra env vars; kills it after `timeoutMs`. */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}, opts: { timeoutMs?: number; input?: string } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  opts: { timeoutMs?: number; input?: string } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli.ts'), ...args], {
       cwd: root,
@@ -24,7 +28,11 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`consentflow ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `consentflow ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 60_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, opts.timeoutMs ?? 60_000);
     child.on('exit', (code) => {
       clearTimeout(timer);

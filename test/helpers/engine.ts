@@ -35,7 +35,19 @@ export interface SeedConsent {
 /** Builds a valid consent event for tests, through the same builder the CLI, API and library use. */
 export function consentEvent(ref: SubjectRef, c: SeedConsent, now = new Date()): ConsentEvent {
   const r = buildConsentEvent(
-    { type: c.type ?? 'granted', subjectRef: ref, purpose: c.purpose, channel: c.channel ?? 'email', noticeVersion: c.noticeVersion, language: c.language ?? 'en', collectionPoint: 'test', method: 'api', jurisdiction: c.jurisdiction ?? 'EU', source: 'test', pending: c.pending },
+    {
+      type: c.type ?? 'granted',
+      subjectRef: ref,
+      purpose: c.purpose,
+      channel: c.channel ?? 'email',
+      noticeVersion: c.noticeVersion,
+      language: c.language ?? 'en',
+      collectionPoint: 'test',
+      method: 'api',
+      jurisdiction: c.jurisdiction ?? 'EU',
+      source: 'test',
+      pending: c.pending,
+    },
     policy,
     now,
     ulid(now.getTime()),
@@ -59,19 +71,38 @@ export interface Engine {
 }
 
 /** Starts the engine before the file's tests and stops it after; `templates` swaps the template port. */
-export function useEngine(opts: { templates?: TemplatePort; env?: Record<string, string>; notifier?: ProcessorNotifier; sms?: boolean } = {}): Engine {
+export function useEngine(
+  opts: { templates?: TemplatePort; env?: Record<string, string>; notifier?: ProcessorNotifier; sms?: boolean } = {},
+): Engine {
   installRuntime();
   const { redis, prefix, url } = testRedis();
   const tq = testTemporal();
-  const config = testConfig({ REDIS_KEY_PREFIX: prefix, CONSENTFLOW_PUBLIC_URL: 'https://prefs.shop.example', ...opts.env });
+  const config = testConfig({
+    REDIS_KEY_PREFIX: prefix,
+    CONSENTFLOW_PUBLIC_URL: 'https://prefs.shop.example',
+    ...opts.env,
+  });
   const services = createServices(config, redis, policy);
-  const engine = { config, services, taskQueue: tq.taskQueue } as Engine & { sink: SmtpSink; smsc: SmppSink; client: Client; metrics: Registry };
+  const engine = { config, services, taskQueue: tq.taskQueue } as Engine & {
+    sink: SmtpSink;
+    smsc: SmppSink;
+    client: Client;
+    metrics: Registry;
+  };
   let worker: RunningWorker;
   before(async () => {
     engine.sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('outbox')) });
-    if (opts.sms) engine.smsc = await startSmppSink({ outbox: join(config.dataDir, uniqueId('sms-outbox')), credentials: { systemId: 'consentflow', password: 'test-secret' } });
+    if (opts.sms)
+      engine.smsc = await startSmppSink({
+        outbox: join(config.dataDir, uniqueId('sms-outbox')),
+        credentials: { systemId: 'consentflow', password: 'test-secret' },
+      });
     const smppUrl = opts.sms ? engine.smsc.url : undefined;
-    worker = await startWorker(config, { redisUrl: url, temporalAddress: tq.address, smtpUrl: engine.sink.url, ...(smppUrl ? { smppUrl } : {}) }, { content: await exampleContent(opts.templates), taskQueue: tq.taskQueue, notifier: opts.notifier });
+    worker = await startWorker(
+      config,
+      { redisUrl: url, temporalAddress: tq.address, smtpUrl: engine.sink.url, ...(smppUrl ? { smppUrl } : {}) },
+      { content: await exampleContent(opts.templates), taskQueue: tq.taskQueue, notifier: opts.notifier },
+    );
     engine.client = await connectClient(config, tq.address);
     engine.metrics = worker.metrics;
   });
@@ -91,7 +122,11 @@ export function useEngine(opts: { templates?: TemplatePort; env?: Record<string,
 }
 
 /** Polls until `fn` returns a value that is not undefined, or fails after `ms`. */
-export async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined> | T | undefined,
+  ms = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();

@@ -17,19 +17,44 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.child = spawn(obtainRedisServer().path, ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
-    await waitUntil('redis-server', async () => {
-      const c = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      c.on('error', () => {});
-      try {
-        await c.connect();
-        return (await c.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        c.disconnect();
-      }
-    }, 30_000);
+    this.child = spawn(
+      obtainRedisServer().path,
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--save',
+        '',
+      ],
+      { stdio: 'ignore' },
+    );
+    await waitUntil(
+      'redis-server',
+      async () => {
+        const c = new Redis(this.port, '127.0.0.1', {
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+        });
+        c.on('error', () => {});
+        try {
+          await c.connect();
+          return (await c.ping()) === 'PONG';
+        } catch {
+          return false;
+        } finally {
+          c.disconnect();
+        }
+      },
+      30_000,
+    );
   }
 
   /** SIGKILL, waiting for the exit (listened for before the kill, so it cannot be missed). */
@@ -46,4 +71,3 @@ export class PrivateRedis {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
-

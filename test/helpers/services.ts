@@ -4,7 +4,10 @@ import { ulid } from 'ulid';
 
 function need(name: string): string {
   const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run tests through \`npm test\` or \`npx tsx scripts/test.ts <file filter>\`, which start Redis and Temporal.`);
+  if (!v)
+    throw new Error(
+      `${name} is not set: run tests through \`npm test\` or \`npx tsx scripts/test.ts <file filter>\`, which start Redis and Temporal.`,
+    );
   return v;
 }
 
@@ -18,7 +21,11 @@ export function testRedis(): { redis: Redis; prefix: string; url: string } {
 
 /** The run's Temporal address and namespace, plus a task queue no other test uses. */
 export function testTemporal(): { address: string; namespace: string; taskQueue: string } {
-  return { address: need('CF_TEST_TEMPORAL_ADDRESS'), namespace: need('CF_TEST_NAMESPACE'), taskQueue: `tq-${ulid().toLowerCase()}` };
+  return {
+    address: need('CF_TEST_TEMPORAL_ADDRESS'),
+    namespace: need('CF_TEST_NAMESPACE'),
+    taskQueue: `tq-${ulid().toLowerCase()}`,
+  };
 }
 
 /** A fresh unique id for test data. */

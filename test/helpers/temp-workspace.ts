@@ -14,9 +14,16 @@ export const defineCampaignImport = `import { defineCampaign } from '${pathToFil
 export function tempWorkspace(campaignFiles: Readonly<Record<string, string>>): string {
   const root = mkdtempSync(join(tmpdir(), 'cf-ws-'));
   mkdirSync(join(root, 'campaigns'));
-  const config = { policy: join(exampleRoot, 'policy'), segments: join(exampleRoot, 'segments'), templates: join(exampleRoot, 'campaigns', 'templates') };
+  const config = {
+    policy: join(exampleRoot, 'policy'),
+    segments: join(exampleRoot, 'segments'),
+    templates: join(exampleRoot, 'campaigns', 'templates'),
+  };
   writeFileSync(join(root, 'consentflow.config.ts'), `export default ${JSON.stringify(config)};\n`);
-  const welcome = readFileSync(join(exampleRoot, 'campaigns', 'welcome-series.ts'), 'utf8').replace(/^import \{ defineCampaign \} from .*$/m, defineCampaignImport);
+  const welcome = readFileSync(join(exampleRoot, 'campaigns', 'welcome-series.ts'), 'utf8').replace(
+    /^import \{ defineCampaign \} from .*$/m,
+    defineCampaignImport,
+  );
   writeFileSync(join(root, 'campaigns', 'welcome-series.ts'), welcome);
   for (const [name, source] of Object.entries(campaignFiles)) writeFileSync(join(root, 'campaigns', name), source);
   return root;
@@ -33,5 +40,7 @@ export function campaignSource(over: { steps?: string; options?: string; extra?:
   steps: ${over.steps ?? "[{ id: 'send-it', type: 'send', channel: 'email', template: 'welcome-1', processor: 'smtp-relay' }]"},
   options: ${over.options ?? '{}'},${over.extra ?? ''}
 }`;
-  return over.plain ? `export default ${body};\n` : `${defineCampaignImport}\n\nexport const cart = defineCampaign(${body});\n`;
+  return over.plain
+    ? `export default ${body};\n`
+    : `${defineCampaignImport}\n\nexport const cart = defineCampaign(${body});\n`;
 }

@@ -13,6 +13,9 @@ test('policy version is the sha256 of the canonical bundle and ignores key order
 });
 
 test('any change to an allow-list changes the policy version', () => {
-  const changed = { ...policy, purposes: policy.purposes.map((p, i) => (i === 0 ? { ...p, allowedFields: [...p.allowedFields, 'city'] } : p)) };
+  const changed = {
+    ...policy,
+    purposes: policy.purposes.map((p, i) => (i === 0 ? { ...p, allowedFields: [...p.allowedFields, 'city'] } : p)),
+  };
   assert.notEqual(policyVersion(changed), loadPolicy(policy).version);
 });

@@ -7,16 +7,31 @@ import { LINK_TOKEN_PATTERN, LinkTokens } from '../../infra/tokens.js';
 import { signLegacyToken } from '../../infra/tokens-legacy.js';
 
 const sub = 'sr_AbCdEfGhIjKlMnOpQrStUv' as SubjectRef;
-const claims = { scope: 'unsubscribe', sub, purpose: 'marketing.email.newsletter', channel: 'email', campaign: 'welcome-series' } as const;
+const claims = {
+  scope: 'unsubscribe',
+  sub,
+  purpose: 'marketing.email.newsletter',
+  channel: 'email',
+  campaign: 'welcome-series',
+} as const;
 const ring = (id: string): KeyRing => ({ current: { id, key: randomBytes(32) }, previous: [] });
-const kidOf = (t: string): unknown => (JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()) as { kid?: unknown }).kid;
+const kidOf = (t: string): unknown =>
+  (JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()) as { kid?: unknown }).kid;
 
 test('a link token is opaque: no part decodes to the subject, purpose, campaign or expiry', async () => {
   const t = await new LinkTokens(ring('token-a')).sign(claims);
   assert.match(t, new RegExp(LINK_TOKEN_PATTERN));
-  const decoded = t.split('.').map((p) => Buffer.from(p, 'base64url').toString('latin1')).join('|');
-  for (const secret of [sub, 'marketing', 'newsletter', 'welcome', 'exp', 'unsubscribe']) assert.ok(!decoded.includes(secret), secret);
-  assert.deepEqual(JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()), { alg: 'dir', enc: 'A256GCM', kid: 'token-a' });
+  const decoded = t
+    .split('.')
+    .map((p) => Buffer.from(p, 'base64url').toString('latin1'))
+    .join('|');
+  for (const secret of [sub, 'marketing', 'newsletter', 'welcome', 'exp', 'unsubscribe'])
+    assert.ok(!decoded.includes(secret), secret);
+  assert.deepEqual(JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()), {
+    alg: 'dir',
+    enc: 'A256GCM',
+    kid: 'token-a',
+  });
 });
 
 test('after a token key rotation new links use the new key id and links already mailed keep working until expiry', async () => {
@@ -27,14 +42,19 @@ test('after a token key rotation new links use the new key id and links already 
   const fresh = await tokens.sign(claims);
   assert.equal(kidOf(fresh), 'token-b');
   assert.equal(kidOf(mailed), 'token-a');
-  for (const t of [mailed, fresh]) assert.deepEqual(await tokens.verify(t, 'unsubscribe').then((r) => r.ok && r.claims.sub), sub);
+  for (const t of [mailed, fresh])
+    assert.deepEqual(await tokens.verify(t, 'unsubscribe').then((r) => r.ok && r.claims.sub), sub);
   // Once the old key is retired (after the longest link lifetime), its links are refused like forgeries.
   const retired = new LinkTokens(retireKey(rotated, 'token-a'));
   assert.equal((await retired.verify(mailed, 'unsubscribe')).ok, false);
   assert.equal((await retired.verify(fresh, 'unsubscribe')).ok, true);
   // A rotated link still expires.
   const later = new LinkTokens(rotated, () => Date.now() + 401 * 86_400_000);
-  assert.deepEqual(await later.verify(mailed, 'unsubscribe'), { ok: false, code: 'expired', message: 'this link has expired; open the latest email or ask for a new link' });
+  assert.deepEqual(await later.verify(mailed, 'unsubscribe'), {
+    ok: false,
+    code: 'expired',
+    message: 'this link has expired; open the latest email or ask for a new link',
+  });
 });
 
 test('v1 signed links mailed before the switch keep working until they expire, under the current or a previous key', async () => {
@@ -53,5 +73,10 @@ test('a token under an unknown key id or with a flipped bit is refused as bad_si
   const other = await new LinkTokens(ring('token-z')).sign(claims);
   const p = t.split('.');
   const flipped = [p[0], p[1], p[2], p[3], `${p[4]!.slice(0, -2)}${p[4]!.endsWith('AA') ? 'BA' : 'AA'}`].join('.');
-  for (const bad of [other, flipped]) assert.deepEqual(await new LinkTokens(ring('token-a')).verify(bad, 'unsubscribe'), { ok: false, code: 'bad_signature', message: 'this link is not valid; use the link from your latest email' });
+  for (const bad of [other, flipped])
+    assert.deepEqual(await new LinkTokens(ring('token-a')).verify(bad, 'unsubscribe'), {
+      ok: false,
+      code: 'bad_signature',
+      message: 'this link is not valid; use the link from your latest email',
+    });
 });

@@ -46,14 +46,33 @@ test("an undelivered access bundle is deleted when the deployed policy's accessB
   const deployed: PolicyBundle = { ...policy, retention: { ...policy.retention, accessBundlesDays: 3 } };
   await services.bundles.setCurrentPolicy((await services.bundles.putPolicy(deployed)).version);
   const taskQueue = uniqueId('tq');
-  const deps = buildActivityDeps(config, { redis, mailer, client: env.client, taskQueue, content: await exampleContent() });
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: createActivities(deps), dataConverter: dataConverter(config) });
+  const deps = buildActivityDeps(config, {
+    redis,
+    mailer,
+    client: env.client,
+    taskQueue,
+    content: await exampleContent(),
+  });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath,
+    activities: createActivities(deps),
+    dataConverter: dataConverter(config),
+  });
   const r = await services.subjects.upsert(uniqueId('s'), { email: `${uniqueId('b')}@example.org` });
   if (r.status !== 'written') return assert.fail('seed refused');
   const { done, timer } = await worker.runUntil(async () => {
     // Started directly: the test server has no custom search attributes, which startSubjectRequest sets.
     const id = uniqueId('dsar-access');
-    const input: SubjectRequestInput = { v: 1, requestId: id, type: 'access', subjectRef: r.ref, receivedAt: new Date().toISOString(), deadlineDays: 15 };
+    const input: SubjectRequestInput = {
+      v: 1,
+      requestId: id,
+      type: 'access',
+      subjectRef: r.ref,
+      receivedAt: new Date().toISOString(),
+      deadlineDays: 15,
+    };
     await env.client.workflow.start('subjectRequest', { taskQueue, workflowId: id, args: [input] });
     const record = (await env.client.workflow.getHandle(id).result()) as SubjectRequestRecord;
     const child = env.client.workflow.getHandle(`bundle-retention-${id}`);
@@ -66,5 +85,8 @@ test("an undelivered access bundle is deleted when the deployed policy's accessB
   const kept = (timer.closeTime!.getTime() - timer.startTime.getTime()) / 86_400_000;
   assert.ok(kept >= 3 && kept < 3.5, `the bundle was kept ${kept} days of workflow time`);
   assert.equal(await stores.bundles.read(done.bundleId!), undefined, 'deleted');
-  assert.deepEqual((await stores.requests.auditTrail(r.ref)).map((t) => t.action), ['bundle_deleted:retention']);
+  assert.deepEqual(
+    (await stores.requests.auditTrail(r.ref)).map((t) => t.action),
+    ['bundle_deleted:retention'],
+  );
 });

@@ -37,12 +37,19 @@ let admin: Redis;
 before(async () => {
   await redisServer.start();
   sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('outbox')) });
-  worker = await startWorker(config, { redisUrl: redisServer.url, temporalAddress: tq.address, smtpUrl: sink.url }, { content: await exampleContent(), taskQueue: tq.taskQueue });
+  worker = await startWorker(
+    config,
+    { redisUrl: redisServer.url, temporalAddress: tq.address, smtpUrl: sink.url },
+    { content: await exampleContent(), taskQueue: tq.taskQueue },
+  );
   client = await connectClient(config, tq.address);
   admin = new Redis(redisServer.url);
 });
 after(async () => {
-  await client.workflow.getHandle(operationsWatchId(tq.taskQueue)).terminate('test over').catch(() => undefined);
+  await client.workflow
+    .getHandle(operationsWatchId(tq.taskQueue))
+    .terminate('test over')
+    .catch(() => undefined);
   await worker.shutdown();
   await client.connection.close();
   admin.disconnect();
@@ -53,24 +60,38 @@ after(async () => {
 
 async function alertEntries(kind: string): Promise<LogEntry[]> {
   const out: LogEntry[] = [];
-  for await (const e of createServices(config, admin, policy).log.query({ kind: 'operator' })) if (e.stepId === 'alert_raised' && e.reasons.includes(kind)) out.push(e);
+  for await (const e of createServices(config, admin, policy).log.query({ kind: 'operator' }))
+    if (e.stepId === 'alert_raised' && e.reasons.includes(kind)) out.push(e);
   return out;
 }
 
 test('an alert goes to the webhook (retried after a failed attempt, signed) and to the compliance contact, is logged, and is raised once per key', async () => {
   const raise = alertRaiser(client, tq.taskQueue);
   const key = `chain_break:${uniqueId('t')}`;
-  const alert = { v: 1 as const, kind: 'chain_break' as const, key, text: 'the decision log has a break in chain 3', at: new Date().toISOString(), facts: { chain: 3, seq: 17 } };
+  const alert = {
+    v: 1 as const,
+    kind: 'chain_break' as const,
+    key,
+    text: 'the decision log has a break in chain 3',
+    at: new Date().toISOString(),
+    facts: { chain: 3, seq: 17 },
+  };
   assert.equal(await raise(alert), 'raised');
   const result = (await client.workflow.getHandle(alertWorkflowId(key)).result()) as AlertResult;
   assert.deepEqual({ webhook: result.webhook, email: result.email }, { webhook: 'delivered', email: 'delivered' });
   const posts = receiver.of(key);
-  assert.deepEqual(posts.map((p) => p.status), [503, 200], 'the first attempt failed and the activity retried');
+  assert.deepEqual(
+    posts.map((p) => p.status),
+    [503, 200],
+    'the first attempt failed and the activity retried',
+  );
   assert.equal(posts[1]!.signature, alertSignature(alertSigningKey(config.secrets.tokenKey), posts[1]!.body));
   const body = JSON.parse(posts[1]!.body) as { text: string; kind: string; facts: Record<string, unknown> };
   assert.equal(body.text, 'the decision log has a break in chain 3');
   assert.deepEqual(body.facts, { chain: 3, seq: 17 });
-  const mail = sink.received.find((m) => m.envelopeTo.includes('compliance@shop.example') && m.messageId?.includes(key.replace(/:/g, '.')));
+  const mail = sink.received.find(
+    (m) => m.envelopeTo.includes('compliance@shop.example') && m.messageId?.includes(key.replace(/:/g, '.')),
+  );
   assert.ok(mail, 'mailed to the policy compliance contact');
   const logged = (await alertEntries('chain_break')).filter((e) => (e.result ?? '').includes(key));
   assert.equal(logged.length, 1);
@@ -82,21 +103,44 @@ test('an alert goes to the webhook (retried after a failed attempt, signed) and 
 });
 
 test('a decision log that refuses appends longer than the outage limit raises one log_outage alert, logged once the log is back', async () => {
-  assert.equal(await ensureOperationsWatch(client, tq.taskQueue, { tickMs: 200, outageMs: 1_000, deadlinesEveryMs: 3_600_000 }), 'started');
+  assert.equal(
+    await ensureOperationsWatch(client, tq.taskQueue, { tickMs: 200, outageMs: 1_000, deadlinesEveryMs: 3_600_000 }),
+    'started',
+  );
   assert.equal(await ensureOperationsWatch(client, tq.taskQueue, { tickMs: 200 }), 'exists');
-  const outageKeys = () => new Set(receiver.posts.map((p) => JSON.parse(p.body) as { key: string; kind: string }).filter((b) => b.kind === 'log_outage').map((b) => b.key));
+  const outageKeys = () =>
+    new Set(
+      receiver.posts
+        .map((p) => JSON.parse(p.body) as { key: string; kind: string })
+        .filter((b) => b.kind === 'log_outage')
+        .map((b) => b.key),
+    );
   // Redis refuses every write without a replica: the append path and the probe alike (NOREPLICAS).
   await admin.config('SET', 'min-replicas-to-write', '1');
   try {
-    await eventually(() => (receiver.posts.some((p) => p.status === 200 && (JSON.parse(p.body) as { kind: string }).kind === 'log_outage') ? true : undefined), 60_000, 'the log outage alert');
+    await eventually(
+      () =>
+        receiver.posts.some((p) => p.status === 200 && (JSON.parse(p.body) as { kind: string }).kind === 'log_outage')
+          ? true
+          : undefined,
+      60_000,
+      'the log outage alert',
+    );
   } finally {
     await admin.config('SET', 'min-replicas-to-write', '0');
   }
-  const logged = await eventually(async () => {
-    const found = await alertEntries('log_outage');
-    return found.length ? found : undefined;
-  }, 60_000, 'the outage alert in the log once it is back');
+  const logged = await eventually(
+    async () => {
+      const found = await alertEntries('log_outage');
+      return found.length ? found : undefined;
+    },
+    60_000,
+    'the outage alert in the log once it is back',
+  );
   assert.equal(logged.length, 1);
   assert.equal(outageKeys().size, 1, 'one outage, one alert, however many ticks saw it');
-  assert.match(JSON.parse(receiver.posts.find((p) => p.status === 200 && p.body.includes('log_outage'))!.body).text as string, /^The decision log has refused appends since \S+ \((EXECABORT|NOREPLICAS).*\)/);
+  assert.match(
+    JSON.parse(receiver.posts.find((p) => p.status === 200 && p.body.includes('log_outage'))!.body).text as string,
+    /^The decision log has refused appends since \S+ \((EXECABORT|NOREPLICAS).*\)/,
+  );
 });

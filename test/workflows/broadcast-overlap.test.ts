@@ -12,15 +12,31 @@ const engine = useEngine();
 
 const promo = (frequencyCap?: { channel: 'email'; max: number; per: string }) =>
   defineCampaign({
-    id: uniqueId('overlap'), name: 'Overlap', description: 'overlapped broadcast', purpose: 'marketing.email.promotions', audience: { segment: 'loyal-members' },
-    steps: [{ id: 'send-promo', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' }], options: { kind: 'broadcast', holdoutPercent: 0, frequencyCap },
+    id: uniqueId('overlap'),
+    name: 'Overlap',
+    description: 'overlapped broadcast',
+    purpose: 'marketing.email.promotions',
+    audience: { segment: 'loyal-members' },
+    steps: [
+      { id: 'send-promo', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' },
+    ],
+    options: { kind: 'broadcast', holdoutPercent: 0, frequencyCap },
   });
 
 async function seed(n: number): Promise<string[]> {
   const tag = uniqueId('ov');
-  const rows = Array.from({ length: n }, (_, i) => ({ subjectId: `${tag}-${i}`, fields: { email: `${tag}-${i}@example.org`, first_name: `N${i}`, loyalty_tier: 'gold', preferred_store: 'Mitte' } }));
+  const rows = Array.from({ length: n }, (_, i) => ({
+    subjectId: `${tag}-${i}`,
+    fields: { email: `${tag}-${i}@example.org`, first_name: `N${i}`, loyalty_tier: 'gold', preferred_store: 'Mitte' },
+  }));
   const written = await engine.services.subjects.upsertMany(rows);
-  await Promise.all(written.map((w) => (w.status === 'written' ? engine.services.consent.append(consentEvent(w.ref, { purpose: 'marketing.email.promotions' })) : Promise.reject(new Error('seed refused')))));
+  await Promise.all(
+    written.map((w) =>
+      w.status === 'written'
+        ? engine.services.consent.append(consentEvent(w.ref, { purpose: 'marketing.email.promotions' }))
+        : Promise.reject(new Error('seed refused')),
+    ),
+  );
   return rows.map((r) => r.fields.email);
 }
 
@@ -46,20 +62,38 @@ function openChunks(events: readonly temporal.api.history.v1.IHistoryEvent[]): {
       chunks.add(String(e.eventId));
       most = Math.max(most, ++open);
     }
-    const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+    const closed =
+      e.activityTaskCompletedEventAttributes ??
+      e.activityTaskFailedEventAttributes ??
+      e.activityTaskTimedOutEventAttributes;
     if (closed && chunks.has(String(closed.scheduledEventId))) open -= 1;
   }
   return { most, atEnd: open };
 }
 const mostOpen = (events: readonly temporal.api.history.v1.IHistoryEvent[]) => openChunks(events).most;
 
-async function runToEnd(n: number, opts: { pageSize: number; chunksInFlight: number; pagesPerRun?: number }, c = promo()) {
+async function runToEnd(
+  n: number,
+  opts: { pageSize: number; chunksInFlight: number; pagesPerRun?: number },
+  c = promo(),
+) {
   const addresses = new Set(n > 0 ? await seed(n) : []);
-  const run = await startCampaign(engine.client, c, { segment: 'loyal-members' }, { taskQueue: engine.taskQueue, campaignVersion: 'v-test', runs: engine.services.runs, ...opts });
+  const run = await startCampaign(
+    engine.client,
+    c,
+    { segment: 'loyal-members' },
+    { taskQueue: engine.taskQueue, campaignVersion: 'v-test', runs: engine.services.runs, ...opts },
+  );
   assert.equal(run.kind, 'run');
   const progress = (await engine.client.workflow.getHandle(`campaign:${c.id}`).result()) as CampaignProgress;
-  const got = engine.sink.received.filter((m) => m.envelopeTo.some((a) => addresses.has(a))).flatMap((m) => m.envelopeTo);
-  const r = await reconcileRun(engine.services.runs, engine.services.ledger, (await engine.services.runs.get(run.runId))!);
+  const got = engine.sink.received
+    .filter((m) => m.envelopeTo.some((a) => addresses.has(a)))
+    .flatMap((m) => m.envelopeTo);
+  const r = await reconcileRun(
+    engine.services.runs,
+    engine.services.ledger,
+    (await engine.services.runs.get(run.runId))!,
+  );
   return { c, addresses, progress, got, r };
 }
 
@@ -72,10 +106,16 @@ test('a broadcast runs several chunks at once, never more than its bound, and se
   assert.deepEqual(new Set(got), addresses);
   assert.equal(r.unaccounted, 0);
   assert.equal(progress.handled, r.audienceSize);
-  assert.equal(Object.values(r.outcomes).reduce((a, n) => a + n, 0), r.audienceSize);
+  assert.equal(
+    Object.values(r.outcomes).reduce((a, n) => a + n, 0),
+    r.audienceSize,
+  );
   const [events] = await histories(`campaign:${c.id}`);
   assert.equal(mostOpen(events!), 3);
-  assert.ok(events!.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch'), 'the overlapped loop is behind a patch marker');
+  assert.ok(
+    events!.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch'),
+    'the overlapped loop is behind a patch marker',
+  );
 });
 
 test('a bound of one runs the chunks one after another', async () => {

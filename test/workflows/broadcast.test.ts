@@ -17,15 +17,27 @@ const promo = (id = uniqueId('promo')) =>
     description: 'test broadcast',
     purpose: 'marketing.email.promotions',
     audience: { segment: 'loyal-members' },
-    steps: [{ id: 'send-promo', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' }],
+    steps: [
+      { id: 'send-promo', type: 'send', channel: 'email', template: 'promo-winter-sale', processor: 'smtp-relay' },
+    ],
     options: { kind: 'broadcast', holdoutPercent: 0 },
   });
 
 /** Seeds `n` loyalty members; every `deniedEvery`-th has an outdated notice. Returns refs and addresses. */
-async function seedMembers(tag: string, n: number, deniedEvery = 0): Promise<Array<{ ref: SubjectRef; address: string; allowed: boolean }>> {
+async function seedMembers(
+  tag: string,
+  n: number,
+  deniedEvery = 0,
+): Promise<Array<{ ref: SubjectRef; address: string; allowed: boolean }>> {
   const rows = Array.from({ length: n }, (_, i) => ({
     subjectId: `${tag}-${i}`,
-    fields: { email: `${tag}-${i}@example.org`, first_name: `N${i}`, loyalty_tier: i % 7 === 0 ? 'silver' : 'gold', preferred_store: 'Berlin Mitte', last_name: 'Neverrendered' },
+    fields: {
+      email: `${tag}-${i}@example.org`,
+      first_name: `N${i}`,
+      loyalty_tier: i % 7 === 0 ? 'silver' : 'gold',
+      preferred_store: 'Berlin Mitte',
+      last_name: 'Neverrendered',
+    },
   }));
   const written = await engine.services.subjects.upsertMany(rows);
   const out: Array<{ ref: SubjectRef; address: string; allowed: boolean }> = [];
@@ -33,8 +45,16 @@ async function seedMembers(tag: string, n: number, deniedEvery = 0): Promise<Arr
   written.forEach((w, i) => {
     if (w.status !== 'written') throw new Error('seed refused');
     const outdated = deniedEvery > 0 && i % deniedEvery === 0;
-    appends.push(engine.services.consent.append(consentEvent(w.ref, { purpose: 'marketing.email.promotions', noticeVersion: outdated ? 2 : 3 })));
-    out.push({ ref: w.ref, address: rows[i]!.fields.email, allowed: rows[i]!.fields.loyalty_tier === 'gold' && !outdated });
+    appends.push(
+      engine.services.consent.append(
+        consentEvent(w.ref, { purpose: 'marketing.email.promotions', noticeVersion: outdated ? 2 : 3 }),
+      ),
+    );
+    out.push({
+      ref: w.ref,
+      address: rows[i]!.fields.email,
+      allowed: rows[i]!.fields.loyalty_tier === 'gold' && !outdated,
+    });
   });
   await Promise.all(appends);
   return out;
@@ -43,7 +63,12 @@ async function seedMembers(tag: string, n: number, deniedEvery = 0): Promise<Arr
 test('a broadcast pages through the segment and guards, logs and sends each member once', async () => {
   const members = await seedMembers(uniqueId('b'), 40, 5);
   const c = promo();
-  const res = await startCampaign(engine.client, c, { segment: 'loyal-members' }, { taskQueue: engine.taskQueue, campaignVersion: 'v-test', pageSize: 7, runs: engine.services.runs });
+  const res = await startCampaign(
+    engine.client,
+    c,
+    { segment: 'loyal-members' },
+    { taskQueue: engine.taskQueue, campaignVersion: 'v-test', pageSize: 7, runs: engine.services.runs },
+  );
   assert.equal(res.kind, 'run');
   const progress = (await engine.client.workflow.getHandle(`campaign:${c.id}`).result()) as CampaignProgress;
   const mine = new Set(members.map((m) => m.address));
@@ -55,7 +80,12 @@ test('a broadcast pages through the segment and guards, logs and sends each memb
   assert.ok(progress.pages > 1, 'more than one page');
   assert.ok((progress.counts.denied ?? 0) >= 1, 'outdated notices are denied and counted');
   // A second start of the same campaign sends nobody anything new: the per-subject ledger holds.
-  await startCampaign(engine.client, c, { segment: 'loyal-members' }, { taskQueue: engine.taskQueue, campaignVersion: 'v-test', pageSize: 7, runs: engine.services.runs });
+  await startCampaign(
+    engine.client,
+    c,
+    { segment: 'loyal-members' },
+    { taskQueue: engine.taskQueue, campaignVersion: 'v-test', pageSize: 7, runs: engine.services.runs },
+  );
   const again = (await engine.client.workflow.getHandle(`campaign:${c.id}`).result()) as CampaignProgress;
   assert.equal(again.counts.sent ?? 0, 0);
   assert.equal(engine.sink.received.filter((m) => m.envelopeTo.some((a) => mine.has(a))).length, allowed.length);
@@ -64,7 +94,18 @@ test('a broadcast pages through the segment and guards, logs and sends each memb
 test('pause holds a running broadcast and resume lets it finish', async () => {
   await seedMembers(uniqueId('p'), 30);
   const c = promo();
-  await startCampaign(engine.client, c, { segment: 'loyal-members' }, { taskQueue: engine.taskQueue, campaignVersion: 'v-test', pageSize: 2, chunksInFlight: 2, runs: engine.services.runs });
+  await startCampaign(
+    engine.client,
+    c,
+    { segment: 'loyal-members' },
+    {
+      taskQueue: engine.taskQueue,
+      campaignVersion: 'v-test',
+      pageSize: 2,
+      chunksInFlight: 2,
+      runs: engine.services.runs,
+    },
+  );
   const handle = engine.client.workflow.getHandle(`campaign:${c.id}`);
   await handle.signal('pause');
   const paused = await eventually(async () => {
@@ -82,14 +123,26 @@ test('pause holds a running broadcast and resume lets it finish', async () => {
 test('a cancelled broadcast still accounts for everyone: members it never reached are logged as not eligible, run_cancelled', async () => {
   await seedMembers(uniqueId('x'), 30);
   const c = promo();
-  const run = await startCampaign(engine.client, c, { segment: 'loyal-members' }, { taskQueue: engine.taskQueue, campaignVersion: 'v-test', pageSize: 2, runs: engine.services.runs });
+  const run = await startCampaign(
+    engine.client,
+    c,
+    { segment: 'loyal-members' },
+    { taskQueue: engine.taskQueue, campaignVersion: 'v-test', pageSize: 2, runs: engine.services.runs },
+  );
   const handle = engine.client.workflow.getHandle(`campaign:${c.id}`);
   await eventually(async () => ((await handle.query<CampaignProgress>('progress')).pages >= 1 ? true : undefined));
   await handle.signal('cancel');
   const done = (await handle.result()) as CampaignProgress;
   assert.equal(done.status, 'cancelled');
-  const r = await reconcileRun(engine.services.runs, engine.services.ledger, (await engine.services.runs.get(run.runId))!);
+  const r = await reconcileRun(
+    engine.services.runs,
+    engine.services.ledger,
+    (await engine.services.runs.get(run.runId))!,
+  );
   assert.equal(r.unaccounted, 0);
   assert.ok((r.outcomes.sent ?? 0) >= 1 && (r.reasons.run_cancelled ?? 0) >= 1, JSON.stringify(r));
-  assert.equal(Object.values(r.outcomes).reduce((a, n) => a + n, 0), r.audienceSize);
+  assert.equal(
+    Object.values(r.outcomes).reduce((a, n) => a + n, 0),
+    r.audienceSize,
+  );
 });

@@ -66,8 +66,15 @@ test('a workflow runs an activity that writes to Redis and delivers a real email
 test('the server history holds no plaintext of the workflow input or result (payload codec)', async () => {
   const workflowId = uniqueId('codec');
   const email = 'grace.hopper.codec@example.org';
-  await client.workflow.execute('connectivityCheck', { taskQueue: tq.taskQueue, workflowId, args: [{ to: email, subject: 'codec check' }] });
-  const res = await client.connection.workflowService.getWorkflowExecutionHistory({ namespace: tq.namespace, execution: { workflowId } });
+  await client.workflow.execute('connectivityCheck', {
+    taskQueue: tq.taskQueue,
+    workflowId,
+    args: [{ to: email, subject: 'codec check' }],
+  });
+  const res = await client.connection.workflowService.getWorkflowExecutionHistory({
+    namespace: tq.namespace,
+    execution: { workflowId },
+  });
   const events = res.history?.events ?? [];
   assert.ok(events.length >= 5, 'the history has the workflow and activity events');
   const raw = Buffer.from(JSON.stringify(events));

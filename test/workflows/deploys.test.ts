@@ -17,19 +17,33 @@ const dw = deployWorkspace();
 
 async function start(ws: Workspace, audience: Parameters<typeof deployAndStart>[4]) {
   assert.ok(ws.policy.ok);
-  const r = await deployAndStart({ client: engine.client, services: engine.services, taskQueue: engine.taskQueue }, ws, ws.policy.value, ws.campaigns[dw.campaignId]!, audience);
+  const r = await deployAndStart(
+    { client: engine.client, services: engine.services, taskQueue: engine.taskQueue },
+    ws,
+    ws.policy.value,
+    ws.campaigns[dw.campaignId]!,
+    audience,
+  );
   assert.ok(r.ok, JSON.stringify(r));
   return r;
 }
 
 const subjects = async (address: string) =>
-  Promise.all(engine.sink.received.filter((m) => m.envelopeTo.includes(address)).map(async (m) => (await simpleParser(readFileSync(m.file))).subject ?? ''));
+  Promise.all(
+    engine.sink.received
+      .filter((m) => m.envelopeTo.includes(address))
+      .map(async (m) => (await simpleParser(readFileSync(m.file))).subject ?? ''),
+  );
 
 async function mailSubjects(address: string, n: number): Promise<string[]> {
-  return eventually(async () => {
-    const s = await subjects(address);
-    return s.length >= n ? s : undefined;
-  }, 30_000, `${n} mail(s) to ${address}`);
+  return eventually(
+    async () => {
+      const s = await subjects(address);
+      return s.length >= n ? s : undefined;
+    },
+    30_000,
+    `${n} mail(s) to ${address}`,
+  );
 }
 
 async function decisions(ref: string) {
@@ -38,13 +52,21 @@ async function decisions(ref: string) {
   return out;
 }
 
-const click = (ref: string) => engine.client.workflow.getHandle(journeyWorkflowId(dw.campaignId, ref)).signal('engagement', { v: 1, event: 'clicked' });
-const finished = async (ref: string) => (await engine.client.workflow.getHandle(journeyWorkflowId(dw.campaignId, ref)).result()) as JourneyState;
+const click = (ref: string) =>
+  engine.client.workflow
+    .getHandle(journeyWorkflowId(dw.campaignId, ref))
+    .signal('engagement', { v: 1, event: 'clicked' });
+const finished = async (ref: string) =>
+  (await engine.client.workflow.getHandle(journeyWorkflowId(dw.campaignId, ref)).result()) as JourneyState;
 
 test('a new segment and changed templates reach the running worker; a running journey keeps its bundle while a new start uses the new one', async () => {
   const a = `${uniqueId('ann')}@example.org`;
-  const refA = await engine.seed(uniqueId('s'), { email: a, first_name: 'Dripper' }, [{ purpose: 'marketing.email.newsletter' }]);
-  await engine.seed(uniqueId('s'), { email: `${uniqueId('other')}@example.org`, first_name: 'Other' }, [{ purpose: 'marketing.email.newsletter' }]);
+  const refA = await engine.seed(uniqueId('s'), { email: a, first_name: 'Dripper' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
+  await engine.seed(uniqueId('s'), { email: `${uniqueId('other')}@example.org`, first_name: 'Other' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
   dw.setSubject('welcome-1', 'First v1 for {{first_name}}');
   dw.setSubject('welcome-2', 'Second v1');
   // The segment exists only in this workspace: a worker serving its own content would fail the run (segment unknown).
@@ -55,7 +77,9 @@ test('a new segment and changed templates reach the running worker; a running jo
   dw.setSubject('welcome-1', 'First v2 for {{first_name}}');
   dw.setSubject('welcome-2', 'Second v2');
   const b = `${uniqueId('bea')}@example.org`;
-  const refB = await engine.seed(uniqueId('s'), { email: b, first_name: 'Dripper' }, [{ purpose: 'marketing.email.newsletter' }]);
+  const refB = await engine.seed(uniqueId('s'), { email: b, first_name: 'Dripper' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
   const v2 = await start(await dw.open(), {});
   assert.notEqual(v2.bundle, v1.bundle);
   await engine.client.workflow.getHandle(campaignWorkflowId(dw.campaignId)).result();
@@ -66,19 +90,39 @@ test('a new segment and changed templates reach the running worker; a running jo
   await click(refB);
   assert.equal((await finished(refA)).status, 'completed');
   assert.equal((await finished(refB)).status, 'completed');
-  assert.deepEqual((await mailSubjects(a, 2)).sort(), ['First v1 for Dripper', 'Second v1'], 'the running journey kept the bundle it started with');
+  assert.deepEqual(
+    (await mailSubjects(a, 2)).sort(),
+    ['First v1 for Dripper', 'Second v1'],
+    'the running journey kept the bundle it started with',
+  );
   assert.deepEqual((await mailSubjects(b, 2)).sort(), ['First v2 for Dripper', 'Second v2']);
-  assert.deepEqual((await decisions(refA)).map((e) => e.campaignVersion), [v1.bundle, v1.bundle]);
-  assert.deepEqual((await decisions(refB)).map((e) => e.campaignVersion), [v2.bundle, v2.bundle]);
-  assert.equal(engine.sink.received.filter((m) => m.envelopeTo.some((t) => t.includes('other-'))).length, 0, 'only the segment was mailed');
+  assert.deepEqual(
+    (await decisions(refA)).map((e) => e.campaignVersion),
+    [v1.bundle, v1.bundle],
+  );
+  assert.deepEqual(
+    (await decisions(refB)).map((e) => e.campaignVersion),
+    [v2.bundle, v2.bundle],
+  );
+  assert.equal(
+    engine.sink.received.filter((m) => m.envelopeTo.some((t) => t.includes('other-'))).length,
+    0,
+    'only the segment was mailed',
+  );
 });
 
 test('a policy deploy reaches the running worker: the guard applies it at the next send and the decision records its version', async () => {
   const c = `${uniqueId('cal')}@example.org`;
-  const refC = await engine.seed(uniqueId('s'), { email: c, first_name: 'Cal' }, [{ purpose: 'marketing.email.newsletter' }]);
+  const refC = await engine.seed(uniqueId('s'), { email: c, first_name: 'Cal' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
   await engine.services.consent.setPersonalisation(refC, 'off');
   const before = await start(await dw.open(), { subjectRefs: [refC] });
-  assert.deepEqual(await mailSubjects(c, 1), ['First v2 for Cal'], 'a purpose that is not personalised ignores the personalisation choice');
+  assert.deepEqual(
+    await mailSubjects(c, 1),
+    ['First v2 for Cal'],
+    'a purpose that is not personalised ignores the personalisation choice',
+  );
 
   // PIPL 24: once the newsletter counts as personalised, someone who turned personalisation off gets no more of it.
   dw.setNewsletterPersonalised(true);
@@ -86,8 +130,20 @@ test('a policy deploy reaches the running worker: the guard applies it at the ne
   assert.notEqual(after.policyVersion, before.policyVersion);
   await click(refC);
   const state = await finished(refC);
-  assert.deepEqual(state.history.filter((h) => h.type === 'send').map((h) => [h.outcome, h.reasons]), [['sent', []], ['denied', ['personalisation_off']]]);
-  assert.deepEqual((await decisions(refC)).map((e) => [e.outcome, e.policyVersion]), [['allow', before.policyVersion], ['deny', after.policyVersion]]);
+  assert.deepEqual(
+    state.history.filter((h) => h.type === 'send').map((h) => [h.outcome, h.reasons]),
+    [
+      ['sent', []],
+      ['denied', ['personalisation_off']],
+    ],
+  );
+  assert.deepEqual(
+    (await decisions(refC)).map((e) => [e.outcome, e.policyVersion]),
+    [
+      ['allow', before.policyVersion],
+      ['deny', after.policyVersion],
+    ],
+  );
   assert.equal((await subjects(c)).length, 1);
   dw.setNewsletterPersonalised(false);
   await start(await dw.open(), { subjectRefs: [] });

@@ -46,27 +46,57 @@ after(async () => {
 
 test('the week-long welcome series runs in seconds under time skipping, keeping its waits and daytime windows', async () => {
   const taskQueue = uniqueId('tq');
-  const deps = buildActivityDeps(config, { redis, mailer, client: env.client, taskQueue, content: await exampleContent() });
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: createActivities(deps), dataConverter: dataConverter(config) });
+  const deps = buildActivityDeps(config, {
+    redis,
+    mailer,
+    client: env.client,
+    taskQueue,
+    content: await exampleContent(),
+  });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath,
+    activities: createActivities(deps),
+    dataConverter: dataConverter(config),
+  });
   const address = `${uniqueId('week')}@example.org`;
-  const res = await services.subjects.upsert(uniqueId('s'), { email: address, first_name: 'Wren', timezone: 'Asia/Shanghai' });
+  const res = await services.subjects.upsert(uniqueId('s'), {
+    email: address,
+    first_name: 'Wren',
+    timezone: 'Asia/Shanghai',
+  });
   assert.equal(res.status, 'written');
   if (res.status !== 'written') return;
   await services.consent.append(consentEvent(res.ref, { purpose: 'marketing.email.newsletter' }));
   const campaign = welcomeSeries;
   const wall = Date.now();
-  const result = await worker.runUntil(
-    env.client.workflow.execute('journey', { taskQueue, workflowId: `journey:${campaign.id}:${res.ref}`, args: [{ v: 1, campaign, campaignVersion: 'ts', subjectRef: res.ref }] }),
-  ) as JourneyState;
+  const result = (await worker.runUntil(
+    env.client.workflow.execute('journey', {
+      taskQueue,
+      workflowId: `journey:${campaign.id}:${res.ref}`,
+      args: [{ v: 1, campaign, campaignVersion: 'ts', subjectRef: res.ref }],
+    }),
+  )) as JourneyState;
   assert.ok(Date.now() - wall < 60_000, 'a week of timers took under a minute of wall time');
   assert.equal(result.status, 'completed');
   const sends = result.history.filter((h) => h.type === 'send');
-  assert.deepEqual(sends.map((h) => h.outcome), ['sent', 'sent', 'sent']);
+  assert.deepEqual(
+    sends.map((h) => h.outcome),
+    ['sent', 'sent', 'sent'],
+  );
   const at = (id: string) => Date.parse(result.history.find((h) => h.stepId === id)!.at);
   assert.ok(at('send-story') - at('send-welcome') >= 3 * 86_400_000, 'story mail at least 3 days after the welcome');
-  assert.ok(at('send-preferences') - at('send-story') >= 4 * 86_400_000, 'preferences mail at least 4 days after the story');
+  assert.ok(
+    at('send-preferences') - at('send-story') >= 4 * 86_400_000,
+    'preferences mail at least 4 days after the story',
+  );
   for (const id of ['send-story', 'send-preferences']) {
-    const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', hourCycle: 'h23' }).format(new Date(at(id))));
+    const hour = Number(
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', hourCycle: 'h23' }).format(
+        new Date(at(id)),
+      ),
+    );
     assert.ok(hour >= 9 && hour < 20, `${id} went out in Shanghai daytime (hour ${hour})`);
   }
   assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 3);

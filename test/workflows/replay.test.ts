@@ -18,7 +18,13 @@ installRuntime();
 const dir = join(import.meta.dirname, '..', 'fixtures', 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.history.pb'));
 const key = Buffer.alloc(32, 9);
-const config = buildConfig(parseEnv({ CONSENTFLOW_CODEC_KEY_ID: 'replay-fixture' }), { masterKey: key, pseudonymKey: key, logKey: key, tokenKey: key, codecKey: Buffer.from(REPLAY_CODEC_KEY, 'hex') });
+const config = buildConfig(parseEnv({ CONSENTFLOW_CODEC_KEY_ID: 'replay-fixture' }), {
+  masterKey: key,
+  pseudonymKey: key,
+  logKey: key,
+  tokenKey: key,
+  codecKey: Buffer.from(REPLAY_CODEC_KEY, 'hex'),
+});
 const load = (f: string) => proto.temporal.api.history.v1.History.decode(readFileSync(join(dir, f)));
 
 test('there are recorded histories for the journey and the broadcast', () => {
@@ -35,18 +41,37 @@ for (const f of files) {
 test('after a codec key rotation, histories written under the old key still decode and replay', async () => {
   const { randomBytes } = await import('node:crypto');
   const fixtureKey = { id: 'replay-fixture', key: Buffer.from(REPLAY_CODEC_KEY, 'hex') };
-  const rotated = buildConfig(parseEnv({}), { masterKey: key, pseudonymKey: key, logKey: key, tokenKey: key, codecKey: { current: { id: 'codec-rotated', key: randomBytes(32) }, previous: [fixtureKey] } });
+  const rotated = buildConfig(parseEnv({}), {
+    masterKey: key,
+    pseudonymKey: key,
+    logKey: key,
+    tokenKey: key,
+    codecKey: { current: { id: 'codec-rotated', key: randomBytes(32) }, previous: [fixtureKey] },
+  });
   assert.equal(rotated.secrets.codecKeyId, 'codec-rotated');
-  for (const f of files) await Worker.runReplayHistory({ workflowsPath, dataConverter: dataConverter(rotated) }, load(f), `rotated-${f}`);
+  for (const f of files)
+    await Worker.runReplayHistory({ workflowsPath, dataConverter: dataConverter(rotated) }, load(f), `rotated-${f}`);
   // Without the previous key the same histories cannot be decoded: the replay above depended on it.
-  const dropped = buildConfig(parseEnv({}), { masterKey: key, pseudonymKey: key, logKey: key, tokenKey: key, codecKey: { current: rotated.secrets.rings.codec.current, previous: [] } });
-  await assert.rejects(Worker.runReplayHistory({ workflowsPath, dataConverter: dataConverter(dropped) }, load(files[0]!), 'dropped'));
+  const dropped = buildConfig(parseEnv({}), {
+    masterKey: key,
+    pseudonymKey: key,
+    logKey: key,
+    tokenKey: key,
+    codecKey: { current: rotated.secrets.rings.codec.current, previous: [] },
+  });
+  await assert.rejects(
+    Worker.runReplayHistory({ workflowsPath, dataConverter: dataConverter(dropped) }, load(files[0]!), 'dropped'),
+  );
 });
 
 test('a non-deterministic edit of the journey fails replay', async () => {
   const changed = fileURLToPath(new URL('../fixtures/workflows/changed-journey.ts', import.meta.url));
   await assert.rejects(
-    Worker.runReplayHistory({ workflowsPath: changed, dataConverter: dataConverter(config) }, load('journey-every-step.history.pb'), 'changed'),
+    Worker.runReplayHistory(
+      { workflowsPath: changed, dataConverter: dataConverter(config) },
+      load('journey-every-step.history.pb'),
+      'changed',
+    ),
     (e: unknown) => e instanceof DeterminismViolationError,
   );
 });

@@ -18,24 +18,60 @@ test('profileRetentionDue: inactive after the activity period, withdrawn after t
   const r = policy.retention;
   const now = Date.parse('2030-01-01T00:00:00Z');
   const at = (days: number) => new Date(now - days * DAY).toISOString();
-  assert.equal(profileRetentionDue([{ type: 'granted', occurredAt: at(r.profileAfterLastActivityDays + 1) }], r, now), 'inactive');
-  assert.equal(profileRetentionDue([{ type: 'granted', occurredAt: at(r.profileAfterLastActivityDays - 1) }], r, now), undefined);
-  assert.equal(profileRetentionDue([{ type: 'withdrawn', occurredAt: at(r.profileAfterWithdrawalDays + 1) }], r, now), 'withdrawn');
-  assert.equal(profileRetentionDue([{ type: 'granted', occurredAt: at(400) }, { type: 'withdrawn', occurredAt: at(r.profileAfterWithdrawalDays + 1) }], r, now), undefined, 'a live answer on another purpose keeps the profile');
-  assert.equal(profileRetentionDue([{ type: 'withdrawn', occurredAt: at(r.profileAfterWithdrawalDays - 1) }], r, now), undefined);
+  assert.equal(
+    profileRetentionDue([{ type: 'granted', occurredAt: at(r.profileAfterLastActivityDays + 1) }], r, now),
+    'inactive',
+  );
+  assert.equal(
+    profileRetentionDue([{ type: 'granted', occurredAt: at(r.profileAfterLastActivityDays - 1) }], r, now),
+    undefined,
+  );
+  assert.equal(
+    profileRetentionDue([{ type: 'withdrawn', occurredAt: at(r.profileAfterWithdrawalDays + 1) }], r, now),
+    'withdrawn',
+  );
+  assert.equal(
+    profileRetentionDue(
+      [
+        { type: 'granted', occurredAt: at(400) },
+        { type: 'withdrawn', occurredAt: at(r.profileAfterWithdrawalDays + 1) },
+      ],
+      r,
+      now,
+    ),
+    undefined,
+    'a live answer on another purpose keeps the profile',
+  );
+  assert.equal(
+    profileRetentionDue([{ type: 'withdrawn', occurredAt: at(r.profileAfterWithdrawalDays - 1) }], r, now),
+    undefined,
+  );
   assert.equal(profileRetentionDue([], r, now), undefined);
 });
 
 async function run(asOf: Date): Promise<RetentionSummary> {
-  const h = await engine.client.workflow.start('retention', { taskQueue: engine.taskQueue, workflowId: `retention-${ulid()}`, args: [{ v: 1, asOf: asOf.toISOString() }] });
+  const h = await engine.client.workflow.start('retention', {
+    taskQueue: engine.taskQueue,
+    workflowId: `retention-${ulid()}`,
+    args: [{ v: 1, asOf: asOf.toISOString() }],
+  });
   return (await h.result()) as RetentionSummary;
 }
 
 test('a retention run shreds profiles past retention keeping their suppression, deletes old bundles, and logs each action', async () => {
   const withdrawnAt = new Date();
-  const stale = await engine.seed(uniqueId('ret-w'), { email: `${uniqueId('w')}@example.org`, first_name: 'Wu' }, [{ purpose: 'marketing.email.newsletter' }]);
-  await engine.services.consent.append({ ...(await engine.services.consent.events(stale as SubjectRef))[0]!, id: ulid(), type: 'withdrawn', occurredAt: withdrawnAt.toISOString() });
-  const fresh = await engine.seed(uniqueId('ret-f'), { email: `${uniqueId('f')}@example.org` }, [{ purpose: 'marketing.email.newsletter' }]);
+  const stale = await engine.seed(uniqueId('ret-w'), { email: `${uniqueId('w')}@example.org`, first_name: 'Wu' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
+  await engine.services.consent.append({
+    ...(await engine.services.consent.events(stale as SubjectRef))[0]!,
+    id: ulid(),
+    type: 'withdrawn',
+    occurredAt: withdrawnAt.toISOString(),
+  });
+  const fresh = await engine.seed(uniqueId('ret-f'), { email: `${uniqueId('f')}@example.org` }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
   const dsar = join(engine.config.dataDir, 'dsar');
   mkdirSync(dsar, { recursive: true });
   const oldBundle = join(dsar, `${uniqueId('b')}.json`);
@@ -52,16 +88,28 @@ test('a retention run shreds profiles past retention keeping their suppression, 
   assert.ok(summary.accessBundles >= 1);
   assert.equal(existsSync(oldBundle), false);
   assert.equal(existsSync(newBundle), true);
-  const [staleState, freshState] = await engine.services.consent.loadGuardStates([stale as SubjectRef, fresh as SubjectRef]);
+  const [staleState, freshState] = await engine.services.consent.loadGuardStates([
+    stale as SubjectRef,
+    fresh as SubjectRef,
+  ]);
   assert.equal(staleState!.erased, true, 'the withdrawn profile was shredded');
-  assert.ok(staleState!.suppressions.some((s) => s.kind === 'erased' && s.source === 'retention:withdrawn'), 'its suppression stays');
+  assert.ok(
+    staleState!.suppressions.some((s) => s.kind === 'erased' && s.source === 'retention:withdrawn'),
+    'its suppression stays',
+  );
   assert.equal((await engine.services.subjects.readFields(stale as SubjectRef, ['email'])).status, 'erased');
   assert.equal(freshState!.erased, false, 'a current subscriber is kept');
 
   const entries = [];
   for await (const e of engine.services.log.query({ kind: 'operator' })) if (e.stepId === 'retention') entries.push(e);
-  assert.ok(entries.some((e) => e.subjectRef === stale && /removed=profile profile_shredded reason=withdrawn/.test(e.result ?? '')));
-  assert.ok(entries.some((e) => /removed=access_bundle \S+\.json from=\S+ to=\S+ reason=older_than_30d/.test(e.result ?? '')));
+  assert.ok(
+    entries.some(
+      (e) => e.subjectRef === stale && /removed=profile profile_shredded reason=withdrawn/.test(e.result ?? ''),
+    ),
+  );
+  assert.ok(
+    entries.some((e) => /removed=access_bundle \S+\.json from=\S+ to=\S+ reason=older_than_30d/.test(e.result ?? '')),
+  );
 
   // A second run the same day finds nothing new and logs nothing twice.
   const again = await run(asOf);

@@ -16,7 +16,11 @@ const DAY = 86_400_000;
 const r = policy.retention;
 
 const review = async (since: Date): Promise<ReportSummary> =>
-  (await engine.client.workflow.execute('review', { taskQueue: engine.taskQueue, workflowId: uniqueId('review'), args: [{ v: 1, since: since.toISOString(), until: new Date(Date.now() + 1000).toISOString(), baselineDays: 0 }] })) as ReportSummary;
+  (await engine.client.workflow.execute('review', {
+    taskQueue: engine.taskQueue,
+    workflowId: uniqueId('review'),
+    args: [{ v: 1, since: since.toISOString(), until: new Date(Date.now() + 1000).toISOString(), baselineDays: 0 }],
+  })) as ReportSummary;
 
 function oldBundle(daysOld: number): Date {
   const dir = join(engine.config.dataDir, 'dsar');
@@ -33,15 +37,47 @@ test('the review reports what retention removed per class in the period, and fai
   const bundleTime = oldBundle(r.accessBundlesDays + 10);
   const ref = (await engine.seed(uniqueId('rr'), { email: `${uniqueId('rr')}@example.org` }, [])) as SubjectRef;
   const ago = (d: number) => new Date(Date.now() - d * DAY);
-  for (const [type, d] of [['granted', r.consentEventsDays + 300], ['withdrawn', r.consentEventsDays + 200], ['granted', 5]] as const) {
-    await engine.services.consent.append({ ...consentEvent(ref, { purpose: 'marketing.email.newsletter', type }), id: ulid(ago(d).getTime()), occurredAt: ago(d).toISOString() });
+  for (const [type, d] of [
+    ['granted', r.consentEventsDays + 300],
+    ['withdrawn', r.consentEventsDays + 200],
+    ['granted', 5],
+  ] as const) {
+    await engine.services.consent.append({
+      ...consentEvent(ref, { purpose: 'marketing.email.newsletter', type }),
+      id: ulid(ago(d).getTime()),
+      occurredAt: ago(d).toISOString(),
+    });
   }
-  await engine.client.workflow.execute('retention', { taskQueue: engine.taskQueue, workflowId: uniqueId('retention'), args: [{ v: 1 }] });
+  await engine.client.workflow.execute('retention', {
+    taskQueue: engine.taskQueue,
+    workflowId: uniqueId('retention'),
+    args: [{ v: 1 }],
+  });
 
   const clean = (await readReport(reportsDirOf(engine.config), (await review(since)).id))!;
   const byClass = Object.fromEntries(clean.retention!.classes.map((c) => [c.cls, c]));
-  assert.deepEqual([byClass.access_bundle!.actions, byClass.access_bundle!.removed, byClass.access_bundle!.oldestRemoved?.slice(0, 10)], [1, 1, bundleTime.toISOString().slice(0, 10)]);
-  assert.deepEqual([byClass.consent_events!.actions, byClass.consent_events!.removed, byClass.consent_events!.oldestRemoved?.slice(0, 10)], [1, 1, ago(r.consentEventsDays + 300).toISOString().slice(0, 10)]);
+  assert.deepEqual(
+    [
+      byClass.access_bundle!.actions,
+      byClass.access_bundle!.removed,
+      byClass.access_bundle!.oldestRemoved?.slice(0, 10),
+    ],
+    [1, 1, bundleTime.toISOString().slice(0, 10)],
+  );
+  assert.deepEqual(
+    [
+      byClass.consent_events!.actions,
+      byClass.consent_events!.removed,
+      byClass.consent_events!.oldestRemoved?.slice(0, 10),
+    ],
+    [
+      1,
+      1,
+      ago(r.consentEventsDays + 300)
+        .toISOString()
+        .slice(0, 10),
+    ],
+  );
   assert.equal(byClass.log_segment!.removed, 0);
   assert.deepEqual(clean.retention!.violations, []);
   assert.ok(!clean.failures.includes('retention_overdue'));

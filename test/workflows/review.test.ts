@@ -20,17 +20,49 @@ const log = engine.services.log;
 const reportsDir = reportsDirOf(engine.config);
 
 const decision = (ref: SubjectRef, over: Partial<LogEntryInput> = {}): LogEntryInput => ({
-  subjectRef: ref, kind: 'decision', outcome: 'allow', campaignId: 'review-test', campaignVersion: 'v1', workflowId: 'wf', runId: 'run', stepId: 'send-1',
-  purpose: 'marketing.email.newsletter', channel: 'email', processor: 'smtp-relay', noticeVersion: '3', policyVersion: engine.services.policy.version,
-  fieldsRequested: ['first_name', 'email'], fieldsReleased: ['first_name', 'email'], templateId: 'welcome-1', ...over,
+  subjectRef: ref,
+  kind: 'decision',
+  outcome: 'allow',
+  campaignId: 'review-test',
+  campaignVersion: 'v1',
+  workflowId: 'wf',
+  runId: 'run',
+  stepId: 'send-1',
+  purpose: 'marketing.email.newsletter',
+  channel: 'email',
+  processor: 'smtp-relay',
+  noticeVersion: '3',
+  policyVersion: engine.services.policy.version,
+  fieldsRequested: ['first_name', 'email'],
+  fieldsReleased: ['first_name', 'email'],
+  templateId: 'welcome-1',
+  ...over,
 });
 const delivery = (ref: SubjectRef, decisionId: string, over: Partial<LogEntryInput> = {}): LogEntryInput => ({
-  subjectRef: ref, kind: 'delivery', outcome: 'sent', decisionId, campaignId: 'review-test', campaignVersion: 'v1', workflowId: 'wf', runId: 'run', stepId: 'send-1',
-  purpose: 'marketing.email.newsletter', channel: 'email', processor: 'smtp-relay', result: 'accepted', smtpCode: 250, templateId: 'welcome-1', ...over,
+  subjectRef: ref,
+  kind: 'delivery',
+  outcome: 'sent',
+  decisionId,
+  campaignId: 'review-test',
+  campaignVersion: 'v1',
+  workflowId: 'wf',
+  runId: 'run',
+  stepId: 'send-1',
+  purpose: 'marketing.email.newsletter',
+  channel: 'email',
+  processor: 'smtp-relay',
+  result: 'accepted',
+  smtpCode: 250,
+  templateId: 'welcome-1',
+  ...over,
 });
 
 async function runReview(since: Date, until: Date): Promise<ReportSummary> {
-  return (await engine.client.workflow.execute('review', { taskQueue: engine.taskQueue, workflowId: uniqueId('review'), args: [{ v: 1, since: since.toISOString(), until: until.toISOString() }] })) as ReportSummary;
+  return (await engine.client.workflow.execute('review', {
+    taskQueue: engine.taskQueue,
+    workflowId: uniqueId('review'),
+    args: [{ v: 1, since: since.toISOString(), until: until.toISOString() }],
+  })) as ReportSummary;
 }
 
 const later = () => new Date(Date.now() + 1000);
@@ -44,15 +76,31 @@ test('a period with seeded violations is reported exactly, by count and entry id
   // Decided just before the period: its delivery inside the period is still authorised.
   const early = await log.append({ ...decision(a), at: new Date(since.getTime() - 2000).toISOString() });
   const ok = await log.append(decision(a));
-  const deny = await log.append(decision(a, { outcome: 'deny', reasons: ['no_consent'], fieldsReleased: [], fieldsWithheld: ['first_name', 'email'] }));
+  const deny = await log.append(
+    decision(a, {
+      outcome: 'deny',
+      reasons: ['no_consent'],
+      fieldsReleased: [],
+      fieldsWithheld: ['first_name', 'email'],
+    }),
+  );
   const wide = await log.append(decision(a, { fieldsReleased: ['first_name', 'email', 'birth_year'] }));
   const oldNotice = await log.append(decision(a, { noticeVersion: '1' }));
   const legacy = await log.append(decision(a));
-  await engine.services.consent.append(consentEvent(b, { purpose: 'marketing.email.newsletter' }, new Date(Date.now() - 5000)));
-  await engine.services.consent.append(consentEvent(b, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }, new Date(Date.now() - 1000)));
+  await engine.services.consent.append(
+    consentEvent(b, { purpose: 'marketing.email.newsletter' }, new Date(Date.now() - 5000)),
+  );
+  await engine.services.consent.append(
+    consentEvent(b, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }, new Date(Date.now() - 1000)),
+  );
   const afterWithdrawal = await log.append(decision(b));
   const sends = await log.appendBatch([
-    delivery(a, early.id), delivery(a, ok.id), delivery(a, deny.id), delivery(a, oldNotice.id), delivery(a, legacy.id, { processor: 'legacy-esp' }), delivery(b, afterWithdrawal.id),
+    delivery(a, early.id),
+    delivery(a, ok.id),
+    delivery(a, deny.id),
+    delivery(a, oldNotice.id),
+    delivery(a, legacy.id, { processor: 'legacy-esp' }),
+    delivery(b, afterWithdrawal.id),
     delivery(a, ulid(), { outcome: 'failed', result: 'smtp_rejected', smtpCode: 554 }),
   ]);
   const [, , onDeny, onOld, onLegacy, onWithdrawn, orphan] = sends;
@@ -74,7 +122,10 @@ test('a period with seeded violations is reported exactly, by count and entry id
   assert.equal(report.totals.entries, 13, 'the early decision is outside the period');
   assert.deepEqual(report.totals.byOutcome, { allow: 5, deny: 1, sent: 6, failed: 1 });
   assert.deepEqual(report.totals.byReason, { no_consent: 1 });
-  assert.equal(report.processors.find((p) => p.id === 'smtp-relay')?.received['marketing.email.newsletter']?.fields.first_name, 4);
+  assert.equal(
+    report.processors.find((p) => p.id === 'smtp-relay')?.received['marketing.email.newsletter']?.fields.first_name,
+    4,
+  );
   const reviews = [];
   for await (const e of log.query({ kind: 'review', since })) reviews.push(e);
   assert.equal(reviews.length, 1);
@@ -82,15 +133,30 @@ test('a period with seeded violations is reported exactly, by count and entry id
   assert.match(reviews[0]!.result ?? '', new RegExp(`^fail review=${summary.id} .*violations=6 chain_breaks=0$`));
   assert.ok(reviews[0]!.reasons.includes('invariant_send_without_allow'));
   // A failed review alerts: a mail to the policy's compliance contact, and the alert in the log, once.
-  const mail = await eventually(() => engine.sink.received.find((m) => m.envelopeTo.includes('compliance@shop.example') && m.messageId?.includes(`review_fail.${summary.id}`)), 30_000, 'the review alert mail');
+  const mail = await eventually(
+    () =>
+      engine.sink.received.find(
+        (m) => m.envelopeTo.includes('compliance@shop.example') && m.messageId?.includes(`review_fail.${summary.id}`),
+      ),
+    30_000,
+    'the review alert mail',
+  );
   assert.ok(mail);
-  const alerts = await eventually(async () => {
-    const found = [];
-    for await (const e of log.query({ kind: 'operator', since })) if (e.stepId === 'alert_raised' && e.reasons.includes('review_fail')) found.push(e);
-    return found.length ? found : undefined;
-  }, 30_000, 'the review alert entry');
+  const alerts = await eventually(
+    async () => {
+      const found = [];
+      for await (const e of log.query({ kind: 'operator', since }))
+        if (e.stepId === 'alert_raised' && e.reasons.includes('review_fail')) found.push(e);
+      return found.length ? found : undefined;
+    },
+    30_000,
+    'the review alert entry',
+  );
   assert.equal(alerts.length, 1);
-  assert.match(alerts[0]!.result ?? '', new RegExp(`^actor=monitor alert=review_fail key=review_fail:${summary.id} .*violations=6`));
+  assert.match(
+    alerts[0]!.result ?? '',
+    new RegExp(`^actor=monitor alert=review_fail key=review_fail:${summary.id} .*violations=6`),
+  );
 });
 
 test('a clean period passes and its report holds no subjectRef', async () => {
@@ -107,16 +173,38 @@ test('a clean period passes and its report holds no subjectRef', async () => {
   await assert.rejects(engine.client.workflow.getHandle(`alert:review_fail:${summary.id}`).describe(), /not found/i);
   const report = (await readReport(reportsDir, summary.id))!;
   assert.deepEqual(report.totals.byReason, { frequency_capped: 1 });
-  assert.deepEqual(report.keys.map((k) => [k.key, k.id]).sort(), Object.entries(engine.config.secrets.rings).map(([k, r]) => [k, r.current.id]).sort(), 'each key with its id');
+  assert.deepEqual(
+    report.keys.map((k) => [k.key, k.id]).sort(),
+    Object.entries(engine.config.secrets.rings)
+      .map(([k, r]) => [k, r.current.id])
+      .sort(),
+    'each key with its id',
+  );
   assert.doesNotMatch(JSON.stringify(report), new RegExp(a), 'no subjectRef of a person in the report');
   cleanHtml = summary.htmlPath;
   assert.ok(statSync(cleanHtml).size > 100_000, 'Chart.js is inlined');
   const bits = (f: string) => (statSync(f).mode & 0o777).toString(8);
-  assert.deepEqual([bits(reportsDir), bits(summary.htmlPath), bits(reportJsonPath(reportsDir, summary.id))], ['700', '600', '600'], 'reports are private');
+  assert.deepEqual(
+    [bits(reportsDir), bits(summary.htmlPath), bits(reportJsonPath(reportsDir, summary.id))],
+    ['700', '600', '600'],
+    'reports are private',
+  );
 });
 
 test('the HTML report renders its charts offline in headless Chromium without console errors', async () => {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
     const errors: string[] = [];
@@ -127,7 +215,9 @@ test('the HTML report renders its charts offline in headless Chromium without co
     await page.goto(pathToFileURL(cleanHtml).href);
     // Browser-side code as text: the test project compiles without DOM types.
     await page.waitForFunction('Array.isArray(window.reviewCharts)');
-    const charts = await page.evaluate<{ id: string; width: number; painted: number }[]>(`[...document.querySelectorAll('canvas')].map((c) => {
+    const charts = await page.evaluate<
+      { id: string; width: number; painted: number }[]
+    >(`[...document.querySelectorAll('canvas')].map((c) => {
       const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       let painted = 0;
       for (let i = 3; i < px.length; i += 4) if (px[i] > 0) painted++;
@@ -139,7 +229,7 @@ test('the HTML report renders its charts offline in headless Chromium without co
     assert.equal(charts.length, 4);
     for (const c of charts) assert.ok(c.width > 0 && c.painted > 100, `chart ${c.id} drew nothing`);
     assert.ok(statSync(join(dataDir, 'review-report.png')).size > 10_000);
-    assert.match(await page.textContent('h1') ?? '', /PASS/);
+    assert.match((await page.textContent('h1')) ?? '', /PASS/);
   } finally {
     await browser.close();
   }
@@ -147,17 +237,32 @@ test('the HTML report renders its charts offline in headless Chromium without co
 
 test('subject requests of the deployment are counted, one answered after its deadline as overdue', async () => {
   const ref = await engine.seed(uniqueId('dsar'), { email: `${uniqueId('d')}@example.org`, first_name: 'Dee' });
-  const id = await startSubjectRequest(engine.client, engine.taskQueue, { type: 'access', subjectRef: ref, deadlineDays: 1, receivedAt: new Date(Date.now() - 10 * 86_400_000) });
+  const id = await startSubjectRequest(engine.client, engine.taskQueue, {
+    type: 'access',
+    subjectRef: ref,
+    deadlineDays: 1,
+    receivedAt: new Date(Date.now() - 10 * 86_400_000),
+  });
   await engine.client.workflow.getHandle(id).result();
   // Visibility is eventually consistent: wait until it lists the closed request.
-  await eventually(async () => {
-    for await (const wf of engine.client.workflow.list({ query: `WorkflowId = '${id}' AND ExecutionStatus = 'Completed'` })) return wf;
-    return undefined;
-  }, 20_000, 'the request in visibility');
+  await eventually(
+    async () => {
+      for await (const wf of engine.client.workflow.list({
+        query: `WorkflowId = '${id}' AND ExecutionStatus = 'Completed'`,
+      }))
+        return wf;
+      return undefined;
+    },
+    20_000,
+    'the request in visibility',
+  );
   const since = new Date();
   const summary = await runReview(since, later());
   const report = (await readReport(reportsDir, summary.id))!;
-  assert.deepEqual({ ...report.subjectRequests, note: undefined }, { available: true, open: 0, completed: 1, overdue: 1, other: 0, note: undefined });
+  assert.deepEqual(
+    { ...report.subjectRequests, note: undefined },
+    { available: true, open: 0, completed: 1, overdue: 1, other: 0, note: undefined },
+  );
 });
 
 test('a tampered log fails the review with the break located', async () => {
@@ -169,11 +274,25 @@ test('a tampered log fails the review with the break located', async () => {
   const rows = (await redis.xrange(key, '-', '+')) as [string, string[]][];
   // An attacker with Redis access: streams cannot be edited in place, so the chain is rewritten with the same ids.
   await redis.del(key);
-  for (const [id, f] of rows) await redis.xadd(key, id, 'e', f[1]!.includes(d.id) ? f[1]!.replace('"review-test"', '"forged"') : f[1]!, 'h', f[3]!);
+  for (const [id, f] of rows)
+    await redis.xadd(
+      key,
+      id,
+      'e',
+      f[1]!.includes(d.id) ? f[1]!.replace('"review-test"', '"forged"') : f[1]!,
+      'h',
+      f[3]!,
+    );
   const summary = await runReview(since, later());
   assert.equal(summary.status, 'fail');
   const report = (await readReport(reportsDir, summary.id))!;
   assert.ok(report.failures.includes('chain_broken'));
-  assert.deepEqual(report.chain.breaks.map((x) => ({ partition: x.partition, seq: x.seq })), [{ partition: d.partition, seq: d.seq }]);
-  assert.equal(report.invariants.every((i) => i.count === 0), true);
+  assert.deepEqual(
+    report.chain.breaks.map((x) => ({ partition: x.partition, seq: x.seq })),
+    [{ partition: d.partition, seq: d.seq }],
+  );
+  assert.equal(
+    report.invariants.every((i) => i.count === 0),
+    true,
+  );
 });

@@ -26,7 +26,8 @@ export const en = {
   preferences: {
     title: 'Your marketing preferences – {{brand}}',
     heading: 'Your marketing preferences',
-    intro: 'Choose what {{brand}} may send you. Switching something off takes one click and a save, just like switching it on.',
+    intro:
+      'Choose what {{brand}} may send you. Switching something off takes one click and a save, just like switching it on.',
     saved: 'Your choices are saved. They apply before our next message.',
     notice: 'These choices are made under privacy notice version {{version}} (in force since {{date}}).',
     readNotice: 'Read privacy notice version {{version}}',
@@ -82,18 +83,51 @@ export const en = {
     title: 'Something went wrong',
     back: 'If you need help, write to us at {{address}}.',
     code: 'Error code: ',
-    token_expired: { heading: 'This link has expired', body: 'Links in our messages work for a limited time. Use the link in a newer message from us, or ask us for a new one.' },
-    token_bad_signature: { heading: 'This link is not valid', body: 'The link may have been copied incompletely or changed. Use the link exactly as it appears in our message.' },
-    token_malformed: { heading: 'This link is not valid', body: 'The link may have been copied incompletely or changed. Use the link exactly as it appears in our message.' },
-    token_wrong_scope: { heading: 'This link is meant for another page', body: 'Use the link that belongs to what you want to do, as it appears in our message.' },
-    token_incomplete: { heading: 'This link is incomplete', body: 'Use the link in a newer message from us, or manage everything in the preference centre.' },
-    subject_erased: { heading: 'We no longer hold your data', body: 'Your data was erased at your request, so there are no preferences left to show or change. You will not hear from us again.' },
-    nothing_to_confirm: { heading: 'Nothing to confirm', body: 'There is no pending subscription for this link. It may have been withdrawn in the meantime.' },
-    decision_not_found: { heading: 'We have no record of this message', body: 'The record may have been archived. The preference centre shows what you currently receive.' },
-    notice_not_found: { heading: 'This notice is not available', body: 'There is no published privacy notice with this version and language.' },
+    token_expired: {
+      heading: 'This link has expired',
+      body: 'Links in our messages work for a limited time. Use the link in a newer message from us, or ask us for a new one.',
+    },
+    token_bad_signature: {
+      heading: 'This link is not valid',
+      body: 'The link may have been copied incompletely or changed. Use the link exactly as it appears in our message.',
+    },
+    token_malformed: {
+      heading: 'This link is not valid',
+      body: 'The link may have been copied incompletely or changed. Use the link exactly as it appears in our message.',
+    },
+    token_wrong_scope: {
+      heading: 'This link is meant for another page',
+      body: 'Use the link that belongs to what you want to do, as it appears in our message.',
+    },
+    token_incomplete: {
+      heading: 'This link is incomplete',
+      body: 'Use the link in a newer message from us, or manage everything in the preference centre.',
+    },
+    subject_erased: {
+      heading: 'We no longer hold your data',
+      body: 'Your data was erased at your request, so there are no preferences left to show or change. You will not hear from us again.',
+    },
+    nothing_to_confirm: {
+      heading: 'Nothing to confirm',
+      body: 'There is no pending subscription for this link. It may have been withdrawn in the meantime.',
+    },
+    decision_not_found: {
+      heading: 'We have no record of this message',
+      body: 'The record may have been archived. The preference centre shows what you currently receive.',
+    },
+    notice_not_found: {
+      heading: 'This notice is not available',
+      body: 'There is no published privacy notice with this version and language.',
+    },
     rate_limited: { heading: 'Too many requests', body: 'Please wait a minute and try again.' },
-    invalid_request: { heading: 'This request could not be understood', body: 'Go back and try again, or use the link exactly as it appears in our message.' },
-    other: { heading: 'This page cannot be shown', body: 'Please try again later, or use the link in a newer message from us.' },
+    invalid_request: {
+      heading: 'This request could not be understood',
+      body: 'Go back and try again, or use the link exactly as it appears in our message.',
+    },
+    other: {
+      heading: 'This page cannot be shown',
+      body: 'Please try again later, or use the link in a newer message from us.',
+    },
   },
 };
 

@@ -61,7 +61,11 @@ test('a changed segment or policy changes the hash, and the policy snapshot is s
   const snapshot = await s.bundles.policy(pol.policyVersion);
   assert.equal(snapshot?.purposes.find((p) => p.id === 'marketing.email.newsletter')?.personalised, true);
   assert.equal(policyVersion(snapshot!), pol.policyVersion);
-  assert.equal(await s.bundles.currentPolicyVersion(), pol.policyVersion, 'the newest deploy sets the policy the guard applies');
+  assert.equal(
+    await s.bundles.currentPolicyVersion(),
+    pol.policyVersion,
+    'the newest deploy sets the policy the guard applies',
+  );
 });
 
 test('a worker compiles a bundle once, its segment predicate behaves like the file it came from, and a tampered bundle is refused', async () => {
@@ -77,7 +81,11 @@ test('a worker compiles a bundle once, its segment predicate behaves like the fi
   assert.equal(matchesSegment(segment, { first_name: 'Dripper' }, 0), true);
   assert.equal(matchesSegment(segment, { first_name: 'Other' }, 0), false);
   assert.equal(b.templates.info('welcome-1')?.channel, 'email');
-  assert.equal(b.templates.info('reengage-offer'), undefined, 'only the templates the campaign sends are in its bundle');
+  assert.equal(
+    b.templates.info('reengage-offer'),
+    undefined,
+    'only the templates the campaign sends are in its bundle',
+  );
 
   const key = s.keys.bundle(d.hash);
   await redis.set(key, (await redis.get(key))!.replace('Welcome to', 'Welcome back to'));
@@ -89,7 +97,18 @@ test('a campaign that does not lint clean stores nothing', async () => {
   const { ws, s } = await setup();
   assert.ok(ws.policy.ok);
   const campaign = Object.values(ws.campaigns)[0]!;
-  const bad = { ...campaign, steps: [{ id: 'send', type: 'send' as const, channel: 'email' as const, template: 'no-such-template', processor: 'smtp-relay' }] };
+  const bad = {
+    ...campaign,
+    steps: [
+      {
+        id: 'send',
+        type: 'send' as const,
+        channel: 'email' as const,
+        template: 'no-such-template',
+        processor: 'smtp-relay',
+      },
+    ],
+  };
   const before = await redis.keys(`${prefix}*`);
   const r = await deployCampaign(s.bundles, ws, ws.policy.value, bad);
   assert.equal(r.ok, false);

@@ -16,18 +16,24 @@ let wired = false;
 function wire(): void {
   if (wired) return;
   wired = true;
-  const logger = createLogger({ name: 'complaints-test', destination: { write: (s: string) => void logLines.push(s) } });
+  const logger = createLogger({
+    name: 'complaints-test',
+    destination: { write: (s: string) => void logLines.push(s) },
+  });
   const intake = complaintIntakeFor(engine.services, engine.services.log.opts.redis, { registry, logger });
   engine.sink.acceptAbuse(engine.config.abuseAddress, (raw) => intake.receiveArf(raw));
 }
 
 const metrics = () => registry.metrics();
-const epochOf = async (ref: string) => Number((await engine.services.log.opts.redis.get(engine.services.keys.epoch(ref as never))) ?? 0);
+const epochOf = async (ref: string) =>
+  Number((await engine.services.log.opts.redis.get(engine.services.keys.epoch(ref as never))) ?? 0);
 
 test('an ARF report mailed to the abuse address suppresses the subject, logs one complaint entry, counts it, and the next send is denied suppressed', async () => {
   wire();
   const address = `${uniqueId('arf')}@example.org`;
-  const ref = await engine.seed(uniqueId('s'), { email: address, first_name: 'Arfa' }, [{ purpose: 'marketing.email.newsletter' }]);
+  const ref = await engine.seed(uniqueId('s'), { email: address, first_name: 'Arfa' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
   const sent = await sendOne(engine, ref, address);
   assert.match(sent.messageId, /^<[0-9a-f]{32}@/);
   const epoch = await epochOf(ref);
@@ -44,15 +50,22 @@ test('an ARF report mailed to the abuse address suppresses the subject, logs one
   assert.match(entry!.result ?? '', /^source=arf feedback=abuse received=2026-11-30T06:00:00.000Z$/);
   assert.doesNotMatch(JSON.stringify(entry), /example\.org|Arfa/, 'no address or name in the entry');
   const suppressions = await engine.services.consent.suppressions(ref);
-  assert.deepEqual(suppressions.map((s) => [s.kind, s.source]), [['complaint', 'complaint:arf']]);
+  assert.deepEqual(
+    suppressions.map((s) => [s.kind, s.source]),
+    [['complaint', 'complaint:arf']],
+  );
   assert.ok((await epochOf(ref)) > epoch, 'the suppression bumped the consent epoch, so a reserved send is refused');
   assert.equal(sample(await metrics(), 'consentflow_complaints_total', 'source="arf"'), 1);
 
   const next = await sendOne(engine, ref, address);
   assert.equal(next.raw.length, 0, 'no second message');
   const decisions = [];
-  for await (const e of engine.services.log.query({ subjectRef: ref, campaignId: next.campaignId, kind: 'decision' })) decisions.push(e);
-  assert.deepEqual(decisions.map((d) => [d.outcome, d.reasons.includes('suppressed')]), [['deny', true]]);
+  for await (const e of engine.services.log.query({ subjectRef: ref, campaignId: next.campaignId, kind: 'decision' }))
+    decisions.push(e);
+  assert.deepEqual(
+    decisions.map((d) => [d.outcome, d.reasons.includes('suppressed')]),
+    [['deny', true]],
+  );
 
   // A second copy of the same report (providers resend) records nothing more.
   assert.match(await mailTo(engine, engine.config.abuseAddress, arfReport(sent.raw, { rcpt: address })), /^250/);
@@ -61,14 +74,19 @@ test('an ARF report mailed to the abuse address suppresses the subject, logs one
   assert.equal(sample(text, 'consentflow_complaints_total', 'source="arf"'), 1);
   assert.ok(sample(text, 'consentflow_complaint_reports_ignored_total', 'source="arf",reason="duplicate"') >= 1);
   assert.equal((await complaintsOf(engine, ref)).length, 1);
-  assert.ok(logLines.some((l) => l.includes(ref) && l.includes('complaint_recorded')), 'the log names the subject by its ref');
+  assert.ok(
+    logLines.some((l) => l.includes(ref) && l.includes('complaint_recorded')),
+    'the log names the subject by its ref',
+  );
   assert.ok(!logLines.some((l) => l.includes(address) || l.includes('Arfa')), 'no address or name in the intake log');
 });
 
 test('a report with only the original headers (text/rfc822-headers) is matched by its Message-ID too', async () => {
   wire();
   const address = `${uniqueId('hdr')}@example.org`;
-  const ref = await engine.seed(uniqueId('s'), { email: address, first_name: 'Kim' }, [{ purpose: 'marketing.email.newsletter' }]);
+  const ref = await engine.seed(uniqueId('s'), { email: address, first_name: 'Kim' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
   const sent = await sendOne(engine, ref, address);
   assert.ok(sent.raw.length > 0, 'the first message was sent');
   assert.match(await mailTo(engine, engine.config.abuseAddress, arfReport(sent.raw, { headersOnly: true })), /^250/);
@@ -79,18 +97,33 @@ test('a report with only the original headers (text/rfc822-headers) is matched b
 test('malformed reports, unknown Message-IDs and not-spam reports are accepted, logged as such and change nothing', async () => {
   wire();
   const address = `${uniqueId('bad')}@example.org`;
-  const ref = await engine.seed(uniqueId('s'), { email: address, first_name: 'Kim' }, [{ purpose: 'marketing.email.newsletter' }]);
+  const ref = await engine.seed(uniqueId('s'), { email: address, first_name: 'Kim' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
   const sent = await sendOne(engine, ref, address);
   assert.ok(sent.raw.length > 0, 'the first message was sent');
   const before = await metrics();
-  const count = (text: string, reason: string) => sample(text, 'consentflow_complaint_reports_ignored_total', `source="arf",reason="${reason}"`);
-  const plain = ['From: <x@provider.example>', `To: <${engine.config.abuseAddress}>`, 'Subject: hello', '', `you spammed ${address}`, ''].join('\r\n');
-  const unknown = sent.raw.toString().replace(sent.messageId, '<00000000000000000000000000000000@shop.example>').replace(/^List-Unsubscribe:.*(\r\n[ \t].*)*\r\n/im, '');
+  const count = (text: string, reason: string) =>
+    sample(text, 'consentflow_complaint_reports_ignored_total', `source="arf",reason="${reason}"`);
+  const plain = [
+    'From: <x@provider.example>',
+    `To: <${engine.config.abuseAddress}>`,
+    'Subject: hello',
+    '',
+    `you spammed ${address}`,
+    '',
+  ].join('\r\n');
+  const unknown = sent.raw
+    .toString()
+    .replace(sent.messageId, '<00000000000000000000000000000000@shop.example>')
+    .replace(/^List-Unsubscribe:.*(\r\n[ \t].*)*\r\n/im, '');
   const noType = arfReport(sent.raw, { feedbackType: 'complaint-ish' });
   const notSpam = arfReport(sent.raw, { feedbackType: 'not-spam' });
-  for (const raw of [plain, arfReport(unknown), noType, notSpam, 'garbage without headers\r\n']) assert.match(await mailTo(engine, engine.config.abuseAddress, raw), /^250/);
+  for (const raw of [plain, arfReport(unknown), noType, notSpam, 'garbage without headers\r\n'])
+    assert.match(await mailTo(engine, engine.config.abuseAddress, raw), /^250/);
   const after = await metrics();
-  for (const reason of ['not_feedback_report', 'unmatched', 'bad_feedback_type', 'not_a_complaint']) assert.ok(count(after, reason) > count(before, reason), `${reason} counted`);
+  for (const reason of ['not_feedback_report', 'unmatched', 'bad_feedback_type', 'not_a_complaint'])
+    assert.ok(count(after, reason) > count(before, reason), `${reason} counted`);
   assert.deepEqual(await complaintsOf(engine, ref), []);
   assert.deepEqual(await engine.services.consent.suppressions(ref), []);
   assert.ok(!logLines.some((l) => l.includes(address)), 'the report text is never logged');

@@ -22,9 +22,17 @@ let dead: Redis;
 
 before(async () => {
   // A Redis nobody listens on: every store call of the intake fails, as in an outage.
-  dead = new Redis(`redis://127.0.0.1:${await freePort()}`, { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
+  dead = new Redis(`redis://127.0.0.1:${await freePort()}`, {
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    retryStrategy: () => null,
+  });
   dead.on('error', () => {});
-  const intake = complaintIntakeFor(createServices(config, dead, policy), dead, { registry: new Registry(), logger: silentLogger() });
+  const intake = complaintIntakeFor(createServices(config, dead, policy), dead, {
+    registry: new Registry(),
+    logger: silentLogger(),
+  });
   sink = await startSmtpSink({ outbox: join(dir, 'outbox') });
   sink.acceptAbuse(config.abuseAddress, (raw) => intake.receiveArf(raw));
 });
@@ -35,10 +43,21 @@ after(async () => {
 });
 
 test('while the stores are down the abuse address answers 451, so the reporter keeps the report and retries', async () => {
-  const original = ['From: news@shop.example', 'To: pat@example.org', 'Message-ID: <0123abcd@shop.example>', 'Subject: hi', '', 'body', ''].join('\r\n');
+  const original = [
+    'From: news@shop.example',
+    'To: pat@example.org',
+    'Message-ID: <0123abcd@shop.example>',
+    'Subject: hi',
+    '',
+    'body',
+    '',
+  ].join('\r\n');
   const t = nodemailer.createTransport({ url: sink.url });
   try {
-    await assert.rejects(t.sendMail({ envelope: { from: 'fbl@provider.example', to: [config.abuseAddress] }, raw: arfReport(original) }), (e: { responseCode?: number }) => e.responseCode === 451);
+    await assert.rejects(
+      t.sendMail({ envelope: { from: 'fbl@provider.example', to: [config.abuseAddress] }, raw: arfReport(original) }),
+      (e: { responseCode?: number }) => e.responseCode === 451,
+    );
   } finally {
     t.close();
   }

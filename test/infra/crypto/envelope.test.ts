@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { SubjectRef } from '../../../domain/ids.js';
-import { DecryptionError, UnknownMasterKeyError, createEnvelope, decryptField, encryptField, masterKeyId } from '../../../infra/crypto/envelope.js';
+import {
+  DecryptionError,
+  UnknownMasterKeyError,
+  createEnvelope,
+  decryptField,
+  encryptField,
+  masterKeyId,
+} from '../../../infra/crypto/envelope.js';
 
 const refA = SubjectRef.parse('sr_AAAAAAAAAAAAAAAAAAAAAA');
 const refB = SubjectRef.parse('sr_BBBBBBBBBBBBBBBBBBBBBB');

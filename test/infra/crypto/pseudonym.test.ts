@@ -9,11 +9,13 @@ const key = randomBytes(32);
 
 test('subjectRef is sr_ plus 22 base64url characters and is stable for one key', () => {
   const ref = createPseudonymizer(key);
-  fc.assert(fc.property(fc.string({ minLength: 1 }), (id) => {
-    const r = ref(id);
-    assert.ok(SubjectRef.safeParse(r).success);
-    assert.equal(r, ref(id));
-  }));
+  fc.assert(
+    fc.property(fc.string({ minLength: 1 }), (id) => {
+      const r = ref(id);
+      assert.ok(SubjectRef.safeParse(r).success);
+      assert.equal(r, ref(id));
+    }),
+  );
 });
 
 test('subjectRef differs across keys and across ids, and never contains the id', () => {

@@ -21,7 +21,8 @@ test('the run has a real Temporal dev server with the consentflow search attribu
   const conn = await Connection.connect({ address });
   try {
     const res = await conn.operatorService.listSearchAttributes({ namespace });
-    for (const name of Object.keys(SEARCH_ATTRIBUTES)) assert.ok(name in (res.customAttributes ?? {}), `${name} is registered`);
+    for (const name of Object.keys(SEARCH_ATTRIBUTES))
+      assert.ok(name in (res.customAttributes ?? {}), `${name} is registered`);
   } finally {
     await conn.close();
   }

@@ -49,8 +49,19 @@ before(async () => {
     CONSENTFLOW_CODEC_KEY: secrets.codecKey.toString('base64'),
     CONSENTFLOW_CODEC_KEY_ID: secrets.codecKeyId,
   };
-  worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli.ts'), 'worker'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  worker.stderr!.on('data', (d: Buffer) => stderr.push(...d.toString().split('\n').filter((l) => l.trim() !== '')));
+  worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli.ts'), 'worker'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  worker.stderr!.on('data', (d: Buffer) =>
+    stderr.push(
+      ...d
+        .toString()
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    ),
+  );
   client = await connectClient(config, tq.address);
 });
 
@@ -67,10 +78,19 @@ after(async () => {
 test('a worker process logs its sends as JSON through pino: subjectRefs appear, no address, name or phone number does', async () => {
   const people = [
     { id: uniqueId('s'), email: `${uniqueId('zebulon')}@example.org`, first_name: 'Zebulon', phone: '+4915112345678' },
-    { id: uniqueId('s'), email: `${uniqueId('philippa')}@example.net`, first_name: 'Philippa', phone: '+8613800138000' },
+    {
+      id: uniqueId('s'),
+      email: `${uniqueId('philippa')}@example.net`,
+      first_name: 'Philippa',
+      phone: '+8613800138000',
+    },
   ];
   const campaign = defineCampaign({
-    id: uniqueId('c'), name: 'Logs', description: 'worker log test', purpose: 'marketing.email.newsletter', audience: { segment: 'all-subscribers' },
+    id: uniqueId('c'),
+    name: 'Logs',
+    description: 'worker log test',
+    purpose: 'marketing.email.newsletter',
+    audience: { segment: 'all-subscribers' },
     steps: [{ id: 'send-1', type: 'send', channel: 'email', template: 'welcome-1', processor: 'smtp-relay' }],
   });
   // The second address is refused for good with a reply that quotes it, as real servers do.
@@ -82,21 +102,54 @@ test('a worker process logs its sends as JSON through pino: subjectRefs appear, 
     if (w.status !== 'written') return;
     await services.consent.append(consentEvent(w.ref, { purpose: 'marketing.email.newsletter' }));
     refs.push(w.ref);
-    await journeyStarter(client, tq.taskQueue)(journeyWorkflowId(campaign.id, w.ref), { v: 1, campaign, campaignVersion: 'test', subjectRef: w.ref });
+    await journeyStarter(client, tq.taskQueue)(journeyWorkflowId(campaign.id, w.ref), {
+      v: 1,
+      campaign,
+      campaignVersion: 'test',
+      subjectRef: w.ref,
+    });
   }
-  const results = await Promise.all(refs.map((ref) => client.workflow.getHandle(journeyWorkflowId(campaign.id, ref)).result() as Promise<JourneyState>));
-  assert.deepEqual(results.map((r) => r.status), ['completed', 'completed']);
-  assert.equal(sink.received.filter((m) => m.envelopeTo.includes(people[0]!.email)).length, 1, 'the first person got the message');
+  const results = await Promise.all(
+    refs.map((ref) => client.workflow.getHandle(journeyWorkflowId(campaign.id, ref)).result() as Promise<JourneyState>),
+  );
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['completed', 'completed'],
+  );
+  assert.equal(
+    sink.received.filter((m) => m.envelopeTo.includes(people[0]!.email)).length,
+    1,
+    'the first person got the message',
+  );
 
   // Completion of each send activity is logged before its journey can finish; wait for both lines to arrive.
-  await eventually(() => (refs.every((ref) => stderr.some((l) => l.includes(ref) && l.includes('Activity completed'))) ? true : undefined), 20_000, 'both activity completions in the log');
+  await eventually(
+    () =>
+      refs.every((ref) => stderr.some((l) => l.includes(ref) && l.includes('Activity completed'))) ? true : undefined,
+    20_000,
+    'both activity completions in the log',
+  );
   const json = stderr.filter((l) => l.startsWith('{'));
-  for (const ref of refs) assert.ok(json.some((l) => l.includes(ref)), `the log names ${ref}`);
+  for (const ref of refs)
+    assert.ok(
+      json.some((l) => l.includes(ref)),
+      `the log names ${ref}`,
+    );
   const parsed = json.map((l) => JSON.parse(l) as { name?: string; level?: number; msg?: string });
-  assert.ok(parsed.every((p) => p.name === 'consentflow-worker' && typeof p.level === 'number'), 'every JSON line comes from the worker logger');
-  assert.ok(parsed.some((p) => p.msg === 'Activity completed'), 'activity logs go through pino');
+  assert.ok(
+    parsed.every((p) => p.name === 'consentflow-worker' && typeof p.level === 'number'),
+    'every JSON line comes from the worker logger',
+  );
+  assert.ok(
+    parsed.some((p) => p.msg === 'Activity completed'),
+    'activity logs go through pino',
+  );
   const all = stderr.join('\n');
   for (const p of people) {
-    for (const value of [p.email, p.first_name, p.phone, p.id]) assert.ok(!all.includes(value), `the worker log holds no ${value.startsWith('+') ? 'phone number' : 'personal value'}`);
+    for (const value of [p.email, p.first_name, p.phone, p.id])
+      assert.ok(
+        !all.includes(value),
+        `the worker log holds no ${value.startsWith('+') ? 'phone number' : 'personal value'}`,
+      );
   }
 });

@@ -32,23 +32,42 @@ const scrape = async (url: string) => {
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
   return res.text();
 };
-const sample = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"=,.]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+const sample = (text: string, series: string) =>
+  Number(new RegExp(`^${series.replace(/[{}"=,.]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 
 test('worker, API and Temporal runtime serve metrics that promtool accepts, counting a real send by outcome, without personal data', async () => {
   const c = defineCampaign({
-    id: uniqueId('c'), name: 'Metrics', description: 'metrics test', purpose: 'marketing.email.newsletter', audience: { segment: 'all-subscribers' },
+    id: uniqueId('c'),
+    name: 'Metrics',
+    description: 'metrics test',
+    purpose: 'marketing.email.newsletter',
+    audience: { segment: 'all-subscribers' },
     steps: [{ id: 'send-1', type: 'send', channel: 'email', template: 'welcome-1', processor: 'smtp-relay' }],
   });
   const allowedAddress = `${uniqueId('mo')}@example.org`;
-  const allowed = await engine.seed(uniqueId('s'), { email: allowedAddress, first_name: 'Mo' }, [{ purpose: 'marketing.email.newsletter' }]);
+  const allowed = await engine.seed(uniqueId('s'), { email: allowedAddress, first_name: 'Mo' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
   const denied = await engine.seed(uniqueId('s'), { email: `${uniqueId('no')}@example.org`, first_name: 'No' });
   for (const ref of [allowed, denied]) {
     const id = journeyWorkflowId(c.id, ref);
-    await journeyStarter(engine.client, engine.taskQueue)(id, { v: 1, campaign: c, campaignVersion: 'test', subjectRef: ref });
+    await journeyStarter(engine.client, engine.taskQueue)(id, {
+      v: 1,
+      campaign: c,
+      campaignVersion: 'test',
+      subjectRef: ref,
+    });
     await (engine.client.workflow.getHandle(id).result() as Promise<JourneyState>);
   }
   const overdue = new Date(Date.now() - 20 * 86_400_000);
-  await rightsStores(engine.config, engine.services.log.opts.redis).requests.put({ requestId: 'dsar-erase-01J00000000000000000000000', type: 'erase', subjectRef: denied, status: 'in_progress', receivedAt: overdue.toISOString(), deadline: new Date(overdue.getTime() + 15 * 86_400_000).toISOString() });
+  await rightsStores(engine.config, engine.services.log.opts.redis).requests.put({
+    requestId: 'dsar-erase-01J00000000000000000000000',
+    type: 'erase',
+    subjectRef: denied,
+    status: 'in_progress',
+    receivedAt: overdue.toISOString(),
+    deadline: new Date(overdue.getTime() + 15 * 86_400_000).toISOString(),
+  });
 
   const worker = await scrape(`http://${workerMetrics}/metrics`);
   promtoolCheck(worker);
@@ -73,6 +92,10 @@ test('worker, API and Temporal runtime serve metrics that promtool accepts, coun
   assert.match(runtime, /^temporal_\w+/m, 'the SDK runtime reports its own metrics');
 
   for (const text of [worker, apiText, runtime]) {
-    assert.doesNotMatch(text, new RegExp(`${allowedAddress.replace(/[.]/g, '\\.')}|${allowed}|${denied}|Mo\\b`), 'no address, name or subject ref in any label');
+    assert.doesNotMatch(
+      text,
+      new RegExp(`${allowedAddress.replace(/[.]/g, '\\.')}|${allowed}|${denied}|Mo\\b`),
+      'no address, name or subject ref in any label',
+    );
   }
 });

@@ -28,7 +28,9 @@ test('killing redis-server (SIGKILL) during appends never leaves an event withou
     for (let n = 0; !stop; n++) {
       const purpose = ['marketing.email.newsletter', 'marketing.sms.promotions'][n % 2]!;
       try {
-        await store.append(consentEvent(r, { purpose, type: n % 3 === 0 ? 'withdrawn' : 'granted', collectionPoint: `w${i}-${n}` }));
+        await store.append(
+          consentEvent(r, { purpose, type: n % 3 === 0 ? 'withdrawn' : 'granted', collectionPoint: `w${i}-${n}` }),
+        );
         acked++;
       } catch {
         return;

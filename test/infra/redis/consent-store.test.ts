@@ -77,7 +77,10 @@ test('invalid events are rejected before anything is written', async () => {
 
 test('no update or delete path exists for consent events', () => {
   const methods = Object.getOwnPropertyNames(ConsentStore.prototype).filter((m) => m !== 'constructor');
-  assert.deepEqual(methods.filter((m) => /update|delete|remove|edit|set(?!Personalisation)|trim|replace|clear/i.test(m)), []);
+  assert.deepEqual(
+    methods.filter((m) => /update|delete|remove|edit|set(?!Personalisation)|trim|replace|clear/i.test(m)),
+    [],
+  );
   assert.ok(methods.includes('append'));
 });
 
@@ -109,7 +112,11 @@ test('rebuilding the projection from the events equals the stored projection (pr
 test('rebuildProjection reports drift when the stored projection disagrees', async () => {
   const ref = newRef();
   await consent.append(consentEvent(ref));
-  await redis.hset(keys.consentState(ref), 'marketing.email.newsletter|email', JSON.stringify(consentEvent(ref, { type: 'withdrawn' })));
+  await redis.hset(
+    keys.consentState(ref),
+    'marketing.email.newsletter|email',
+    JSON.stringify(consentEvent(ref, { type: 'withdrawn' })),
+  );
   assert.equal((await consent.rebuildProjection(ref)).matches, false);
 });
 
@@ -124,5 +131,8 @@ test('suppressions are recorded per kind and channel; erased cannot be lifted', 
   assert.equal(await consent.unsuppress(ref, 'hard_bounce', 'email'), 'removed');
   await subjects.erase(ref, 'dsar');
   assert.equal(await consent.unsuppress(ref, 'erased'), 'not_liftable');
-  assert.deepEqual((await consent.suppressions(ref)).map((s) => s.kind), ['erased']);
+  assert.deepEqual(
+    (await consent.suppressions(ref)).map((s) => s.kind),
+    ['erased'],
+  );
 });

@@ -22,8 +22,12 @@ test('several processes appending at once leave valid chains and lose no entry',
   await Promise.all(Array.from({ length: workers }, (_, w) => run([url, prefix, String(w), String(each)])));
   const log = makeLog(redis, prefix, { partitions: 3 });
   const report = await log.verify();
-  assert.deepEqual({ ok: report.ok, entries: report.entries, breaks: report.breaks }, { ok: true, entries: workers * each, breaks: [] });
+  assert.deepEqual(
+    { ok: report.ok, entries: report.entries, breaks: report.breaks },
+    { ok: true, entries: workers * each, breaks: [] },
+  );
   const ids = new Set<string>();
   for await (const e of log.query()) ids.add(e.workflowId ?? '');
-  for (let w = 0; w < workers; w++) for (let i = 0; i < each; i++) assert.ok(ids.has(`w${w}-${i}`), `w${w}-${i} is in the log`);
+  for (let w = 0; w < workers; w++)
+    for (let i = 0; i < each; i++) assert.ok(ids.has(`w${w}-${i}`), `w${w}-${i} is in the log`);
 });

@@ -41,12 +41,24 @@ const editLine = (file: string, index: number) => {
 test('removing the segments past retention keeps their hashes, and verify passes from them and reports the removed prefix', async () => {
   const { log, cut1, first } = await twoSealedPeriods();
   const due = await log.segmentsPastRetention(cut1);
-  assert.deepEqual(due.map((s) => s.file).sort(), first.map((s) => s.file).sort(), 'only the first period is past retention');
+  assert.deepEqual(
+    due.map((s) => s.file).sort(),
+    first.map((s) => s.file).sort(),
+    'only the first period is past retention',
+  );
   const removed = await log.removeSegments(due.map((s) => s.file));
   assert.equal(removed.length, 2);
-  for (const s of first) assert.equal(existsSync(join(segmentsDir(log.opts.dataDir), s.file)), false, `${s.file} is deleted`);
+  for (const s of first)
+    assert.equal(existsSync(join(segmentsDir(log.opts.dataDir), s.file)), false, `${s.file} is deleted`);
   const manifest = await readManifest(log.opts.dataDir, log.opts.logRing);
-  assert.ok(first.every((s) => manifest.find((m) => m.file === s.file)?.lastHash === s.lastHash && manifest.find((m) => m.file === s.file)?.removedAt), 'their hashes stay in the manifest');
+  assert.ok(
+    first.every(
+      (s) =>
+        manifest.find((m) => m.file === s.file)?.lastHash === s.lastHash &&
+        manifest.find((m) => m.file === s.file)?.removedAt,
+    ),
+    'their hashes stay in the manifest',
+  );
 
   const report = await log.verify();
   assert.equal(report.ok, true, JSON.stringify(report.breaks));
@@ -71,7 +83,10 @@ test('after a removal, a tampered remaining entry still fails verify at that ent
   const seg = second[0]!;
   editLine(join(segmentsDir(log.opts.dataDir), seg.file), 2);
   const report = await log.verify();
-  assert.deepEqual(report.breaks.map((b) => ({ p: b.partition, seq: b.seq, kind: b.kind })), [{ p: seg.partition, seq: seg.firstSeq + 2, kind: 'modified' }]);
+  assert.deepEqual(
+    report.breaks.map((b) => ({ p: b.partition, seq: b.seq, kind: b.kind })),
+    [{ p: seg.partition, seq: seg.firstSeq + 2, kind: 'modified' }],
+  );
 });
 
 test('a forged kept hash is caught: edited without the key the manifest is refused, re-signed the chain does not link', async () => {
@@ -86,22 +101,57 @@ test('a forged kept hash is caught: edited without the key the manifest is refus
   // Even a manifest signed with the log key cannot move the anchor: the next entry names the real hash.
   writeFileSync(file, original);
   const manifest = await readManifest(log.opts.dataDir, log.opts.logRing);
-  await writeManifest(log.opts.dataDir, TEST_LOG_KEY, manifest.map((s) => (s.file === target.file ? { ...s, lastHash: forgedHash } : s)));
+  await writeManifest(
+    log.opts.dataDir,
+    TEST_LOG_KEY,
+    manifest.map((s) => (s.file === target.file ? { ...s, lastHash: forgedHash } : s)),
+  );
   const report = await log.verify();
-  assert.deepEqual(report.breaks.map((b) => ({ p: b.partition, seq: b.seq, kind: b.kind })), [{ p: target.partition, seq: target.lastSeq + 1, kind: 'forged' }]);
+  assert.deepEqual(
+    report.breaks.map((b) => ({ p: b.partition, seq: b.seq, kind: b.kind })),
+    [{ p: target.partition, seq: target.lastSeq + 1, kind: 'forged' }],
+  );
 });
 
 test('retention removes only sealed segments, only a chain prefix, and never a damaged one', async () => {
   const { log, first, second } = await twoSealedPeriods();
-  await assert.rejects(log.removeSegments(['p0/000000000999-000000001000.jsonl.gz']), (e: unknown) => e instanceof LogRetentionError && /not a sealed segment/.test(e.message));
-  await assert.rejects(log.removeSegments([second[0]!.file]), (e: unknown) => e instanceof LogRetentionError && /only a prefix/.test(e.message));
+  await assert.rejects(
+    log.removeSegments(['p0/000000000999-000000001000.jsonl.gz']),
+    (e: unknown) => e instanceof LogRetentionError && /not a sealed segment/.test(e.message),
+  );
+  await assert.rejects(
+    log.removeSegments([second[0]!.file]),
+    (e: unknown) => e instanceof LogRetentionError && /only a prefix/.test(e.message),
+  );
   editLine(join(segmentsDir(log.opts.dataDir), first[0]!.file), 1);
-  await assert.rejects(log.removeSegments([first[0]!.file]), (e: unknown) => e instanceof LogRetentionError && /does not verify/.test(e.message));
-  assert.equal(existsSync(join(segmentsDir(log.opts.dataDir), first[0]!.file)), true, 'the damaged segment stays as evidence');
-  assert.ok((await readManifest(log.opts.dataDir, log.opts.logRing)).every((s) => s.removedAt === undefined), 'nothing was marked removed');
+  await assert.rejects(
+    log.removeSegments([first[0]!.file]),
+    (e: unknown) => e instanceof LogRetentionError && /does not verify/.test(e.message),
+  );
+  assert.equal(
+    existsSync(join(segmentsDir(log.opts.dataDir), first[0]!.file)),
+    true,
+    'the damaged segment stays as evidence',
+  );
+  assert.ok(
+    (await readManifest(log.opts.dataDir, log.opts.logRing)).every((s) => s.removedAt === undefined),
+    'nothing was marked removed',
+  );
   // A manifest that marks a middle segment removed (signed, so only a bug could write it) is a break, not a removal.
   const manifest = await readManifest(log.opts.dataDir, log.opts.logRing);
-  await writeManifest(log.opts.dataDir, TEST_LOG_KEY, manifest.map((s) => (s.file === second[1]!.file ? { ...s, removedAt: new Date().toISOString() } : s)));
+  await writeManifest(
+    log.opts.dataDir,
+    TEST_LOG_KEY,
+    manifest.map((s) => (s.file === second[1]!.file ? { ...s, removedAt: new Date().toISOString() } : s)),
+  );
   const report = await log.verify();
-  assert.ok(report.breaks.some((b) => b.partition === second[1]!.partition && b.seq === second[1]!.firstSeq && b.kind === 'deleted' && /after a kept segment/.test(b.detail)));
+  assert.ok(
+    report.breaks.some(
+      (b) =>
+        b.partition === second[1]!.partition &&
+        b.seq === second[1]!.firstSeq &&
+        b.kind === 'deleted' &&
+        /after a kept segment/.test(b.detail),
+    ),
+  );
 });

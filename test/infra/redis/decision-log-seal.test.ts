@@ -25,11 +25,17 @@ async function sealedLog() {
 test('sealing moves a closed period into gzip segments, trims Redis, and verify spans both', async () => {
   const { redis, log, sealed } = await sealedLog();
   assert.equal(sealed.trimmed, 100);
-  assert.equal(sealed.segments.reduce((a, s) => a + s.count, 0), 100);
+  assert.equal(
+    sealed.segments.reduce((a, s) => a + s.count, 0),
+    100,
+  );
   const inRedis = (await redis.xlen(log.keys.logChain(0))) + (await redis.xlen(log.keys.logChain(1)));
   assert.equal(inRedis, 40);
   const report = await log.verify();
-  assert.deepEqual({ ok: report.ok, entries: report.entries, segments: report.segments }, { ok: true, entries: 140, segments: sealed.segments.length });
+  assert.deepEqual(
+    { ok: report.ok, entries: report.entries, segments: report.segments },
+    { ok: true, entries: 140, segments: sealed.segments.length },
+  );
   let n = 0;
   for await (const e of log.query()) n += e.kind === 'decision' ? 1 : 0;
   assert.equal(n, 140, 'query reads segments and Redis');
@@ -37,7 +43,10 @@ test('sealing moves a closed period into gzip segments, trims Redis, and verify 
   await sleep(5);
   const again = await log.seal(new Date());
   assert.equal(again.trimmed, 50);
-  assert.ok(again.segments.every((s) => s.firstSeq > 1), 'the second seal continues each chain');
+  assert.ok(
+    again.segments.every((s) => s.firstSeq > 1),
+    'the second seal continues each chain',
+  );
   assert.equal((await log.verify()).entries, 150);
 });
 
@@ -51,7 +60,10 @@ test('a segment line changed after sealing is reported as modified at its seq', 
   lines[3] = JSON.stringify(line);
   writeFileSync(file, gzipSync(`${lines.join('\n')}\n`));
   const report = await log.verify();
-  assert.deepEqual(report.breaks.map((b) => ({ p: b.partition, seq: b.seq, kind: b.kind })), [{ p: seg.partition, seq: seg.firstSeq + 3, kind: 'modified' }]);
+  assert.deepEqual(
+    report.breaks.map((b) => ({ p: b.partition, seq: b.seq, kind: b.kind })),
+    [{ p: seg.partition, seq: seg.firstSeq + 3, kind: 'modified' }],
+  );
 });
 
 test('a missing segment file is reported as deleted from its first seq', async () => {
@@ -59,7 +71,10 @@ test('a missing segment file is reported as deleted from its first seq', async (
   const seg = sealed.segments[0]!;
   rmSync(join(segmentsDir(log.opts.dataDir), seg.file));
   const report = await log.verify();
-  assert.deepEqual(report.breaks.map((b) => ({ seq: b.seq, kind: b.kind })), [{ seq: seg.firstSeq, kind: 'deleted' }]);
+  assert.deepEqual(
+    report.breaks.map((b) => ({ seq: b.seq, kind: b.kind })),
+    [{ seq: seg.firstSeq, kind: 'deleted' }],
+  );
 });
 
 test('an edited manifest is refused', async () => {

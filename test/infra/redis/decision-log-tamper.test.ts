@@ -57,7 +57,11 @@ test('randomised tampering is always detected and located by seq and kind', asyn
       let expected: { seq: number; kind: string };
       if (tm.t === 'modify') {
         const r = recs[tm.i]!;
-        r.e = setField(r.e, tm.field, tm.field === OUTCOME ? (r.e.includes('"allow"') ? 'deny' : 'allow') : 'forged-campaign');
+        r.e = setField(
+          r.e,
+          tm.field,
+          tm.field === OUTCOME ? (r.e.includes('"allow"') ? 'deny' : 'allow') : 'forged-campaign',
+        );
         await rewrite(redis, chain, recs);
         expected = { seq: tm.i + 1, kind: 'modified' };
       } else if (tm.t === 'delete') {
@@ -88,7 +92,11 @@ test('randomised tampering is always detected and located by seq and kind', asyn
       }
       const report = await log.verify();
       assert.equal(report.ok, false);
-      assert.deepEqual(report.breaks.map((b) => ({ seq: b.seq, kind: b.kind })), [expected], JSON.stringify({ tm, breaks: report.breaks }));
+      assert.deepEqual(
+        report.breaks.map((b) => ({ seq: b.seq, kind: b.kind })),
+        [expected],
+        JSON.stringify({ tm, breaks: report.breaks }),
+      );
     }),
     { numRuns: 60 },
   );
@@ -101,5 +109,8 @@ test('an entry moved from another chain is reported as reordered', async () => {
   const [a, b] = [await readChain(redis, log.keys.logChain(0)), await readChain(redis, log.keys.logChain(1))];
   await redis.xadd(log.keys.logChain(0), '*', 'e', b[0]!.e, 'h', b[0]!.h);
   const report = await log.verify();
-  assert.deepEqual(report.breaks.map((x) => ({ partition: x.partition, seq: x.seq, kind: x.kind })), [{ partition: 0, seq: a.length + 1, kind: 'reordered' }]);
+  assert.deepEqual(
+    report.breaks.map((x) => ({ partition: x.partition, seq: x.seq, kind: x.kind })),
+    [{ partition: 0, seq: a.length + 1, kind: 'reordered' }],
+  );
 });

@@ -19,9 +19,15 @@ test('appends single and batched entries into valid chains that verify', async (
   assert.equal(one.seq, 1);
   const batch = await log.appendBatch(Array.from({ length: 200 }, (_, i) => decision(i + 2)));
   assert.equal(batch.length, 200);
-  assert.deepEqual(batch.map((e) => e.workflowId), Array.from({ length: 200 }, (_, i) => `journey-${i + 2}`));
+  assert.deepEqual(
+    batch.map((e) => e.workflowId),
+    Array.from({ length: 200 }, (_, i) => `journey-${i + 2}`),
+  );
   const report = await log.verify();
-  assert.deepEqual({ ok: report.ok, entries: report.entries, breaks: report.breaks }, { ok: true, entries: 201, breaks: [] });
+  assert.deepEqual(
+    { ok: report.ok, entries: report.entries, breaks: report.breaks },
+    { ok: true, entries: 201, breaks: [] },
+  );
 });
 
 test('an entry appended again under the same idempotency key is not doubled: the stored entry comes back', async () => {
@@ -44,7 +50,16 @@ test('a delivery entry links to the decision that authorised it', async () => {
   const { redis, prefix } = testRedis();
   const log = makeLog(redis, prefix);
   const d = await log.append(decision(4));
-  const del = await log.append({ ...decision(4), kind: 'delivery', outcome: 'sent', reasons: [], decisionId: d.id, result: 'accepted', smtpCode: 250, messageId: '<m1@shop.example>' });
+  const del = await log.append({
+    ...decision(4),
+    kind: 'delivery',
+    outcome: 'sent',
+    reasons: [],
+    decisionId: d.id,
+    result: 'accepted',
+    smtpCode: 250,
+    messageId: '<m1@shop.example>',
+  });
   assert.equal(del.prevHash, d.hash);
   const [found] = await collect(log.query({ kind: 'delivery' }));
   assert.deepEqual({ decisionId: found?.decisionId, smtpCode: found?.smtpCode }, { decisionId: d.id, smtpCode: 250 });
@@ -64,7 +79,10 @@ test('a second log instance (another worker) continues the same chains without c
 test('refuses entries stamped by a clock far from the Redis clock, so time queries never miss them', async () => {
   const { redis, prefix } = testRedis();
   const log = makeLog(redis, prefix, { now: () => new Date(Date.now() - 3_600_000) });
-  await assert.rejects(log.append(decision(1)), (e: unknown) => e instanceof DecisionLogUnavailableError && e.reason === 'clock_skew');
+  await assert.rejects(
+    log.append(decision(1)),
+    (e: unknown) => e instanceof DecisionLogUnavailableError && e.reason === 'clock_skew',
+  );
 });
 
 test('rejects an invalid entry before touching Redis', async () => {
@@ -75,11 +93,18 @@ test('rejects an invalid entry before touching Redis', async () => {
 });
 
 test('throws DecisionLogUnavailableError when Redis is unreachable, within the timeout', async () => {
-  const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => 50 });
+  const dead = new Redis('redis://127.0.0.1:1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+    retryStrategy: () => 50,
+  });
   dead.on('error', () => {});
   const log = makeLog(dead, 'unreachable:', { timeoutMs: 300 });
   const t0 = Date.now();
-  await assert.rejects(log.append(decision(1)), (e: unknown) => e instanceof DecisionLogUnavailableError && e.reason === 'timeout');
+  await assert.rejects(
+    log.append(decision(1)),
+    (e: unknown) => e instanceof DecisionLogUnavailableError && e.reason === 'timeout',
+  );
   assert.ok(Date.now() - t0 < 2_000);
   dead.disconnect();
 });
@@ -90,7 +115,10 @@ test('throws DecisionLogUnavailableError on a disconnected client', async () => 
   await client.ping();
   client.disconnect();
   const log = makeLog(client, prefix, { timeoutMs: 500 });
-  await assert.rejects(log.append(decision(1)), (e: unknown) => e instanceof DecisionLogUnavailableError && ['redis', 'timeout'].includes(e.reason));
+  await assert.rejects(
+    log.append(decision(1)),
+    (e: unknown) => e instanceof DecisionLogUnavailableError && ['redis', 'timeout'].includes(e.reason),
+  );
 });
 
 test('query filters by subject, campaign, purpose, outcome, reason and period, and pages with a cursor', async () => {
@@ -100,13 +128,23 @@ test('query filters by subject, campaign, purpose, outcome, reason and period, a
   await log.appendBatch(Array.from({ length: 60 }, (_, i) => decision(i)));
   const all = await collect(log.query());
   assert.equal(all.length, 60);
-  assert.deepEqual(all.map((e) => e.at), [...all.map((e) => e.at)].sort(), 'oldest first across partitions');
-  assert.deepEqual((await collect(log.query({ subjectRef: refOf('subject-7') }))).map((e) => e.workflowId), ['journey-7']);
+  assert.deepEqual(
+    all.map((e) => e.at),
+    [...all.map((e) => e.at)].sort(),
+    'oldest first across partitions',
+  );
+  assert.deepEqual(
+    (await collect(log.query({ subjectRef: refOf('subject-7') }))).map((e) => e.workflowId),
+    ['journey-7'],
+  );
   assert.equal((await collect(log.query({ campaignId: 'spring-sale' }))).length, 30);
   assert.equal((await collect(log.query({ outcome: 'deny', reason: 'consent_withdrawn' }))).length, 20);
   assert.equal((await collect(log.query({ purpose: 'marketing.sms' }))).length, 0);
   const window = await collect(log.query({ since: new Date(all[10]!.at), until: new Date(all[20]!.at) }));
-  assert.deepEqual(window.map((e) => e.id), all.slice(10, 20).map((e) => e.id));
+  assert.deepEqual(
+    window.map((e) => e.id),
+    all.slice(10, 20).map((e) => e.id),
+  );
   const seen: string[] = [];
   let cursor: string | undefined;
   do {
@@ -133,9 +171,13 @@ test('an export of a run with known emails and names as subject ids contains non
   const log = makeLog(redis, prefix);
   const people = ['alice.smith@example.com', 'bob.jones@mail.example', 'Zhang Wei', 'Élodie Durand', '+8613800138000'];
   await log.appendBatch(people.map((p, i) => decision(i, { subjectRef: refOf(p) })));
-  const text = [...(await collect(log.exportEntries({ format: 'jsonl' }))), ...(await collect(log.exportEntries({ format: 'csv' })))].join('\n');
+  const text = [
+    ...(await collect(log.exportEntries({ format: 'jsonl' }))),
+    ...(await collect(log.exportEntries({ format: 'csv' }))),
+  ].join('\n');
   for (const p of people) {
-    for (const needle of [p, p.toLowerCase(), p.split('@')[0]!, p.split(' ')[0]!]) assert.ok(!text.toLowerCase().includes(needle.toLowerCase()), `${needle} leaked`);
+    for (const needle of [p, p.toLowerCase(), p.split('@')[0]!, p.split(' ')[0]!])
+      assert.ok(!text.toLowerCase().includes(needle.toLowerCase()), `${needle} leaked`);
   }
   assert.ok(text.includes(refOf(people[0]!)));
 });

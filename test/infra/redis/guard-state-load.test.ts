@@ -16,13 +16,22 @@ test('loadGuardState returns projection, suppressions, erasure and personalisati
   const s = await consent.loadGuardState(ref);
   assert.equal(s.loadError, undefined);
   assert.deepEqual(s.consent, { 'marketing.email.newsletter|email': e.event });
-  assert.deepEqual(s.suppressions.map((x) => [x.kind, x.channel]), [['complaint', 'email']]);
+  assert.deepEqual(
+    s.suppressions.map((x) => [x.kind, x.channel]),
+    [['complaint', 'email']],
+  );
   assert.equal(s.erased, false);
   assert.equal(s.personalisation, 'off');
 });
 
 test('a subject with no records loads as empty state: no consent, personalisation not refused', async () => {
-  assert.deepEqual(await consent.loadGuardState(newRef()), { consent: {}, suppressions: [], erased: false, personalisation: 'on', epoch: 0 });
+  assert.deepEqual(await consent.loadGuardState(newRef()), {
+    consent: {},
+    suppressions: [],
+    erased: false,
+    personalisation: 'on',
+    epoch: 0,
+  });
 });
 
 test('every write the guard reads moves the consent epoch; an unreadable epoch fails closed', async () => {
@@ -48,11 +57,18 @@ test('an erased subject loads as erased', async () => {
   await subjects.erase(ref, 'dsar');
   const s = await consent.loadGuardState(ref);
   assert.equal(s.erased, true);
-  assert.deepEqual(s.suppressions.map((x) => x.kind), ['erased']);
+  assert.deepEqual(
+    s.suppressions.map((x) => x.kind),
+    ['erased'],
+  );
 });
 
 test('fails closed with loadError when Redis is unreachable, without throwing', async () => {
-  const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+  const dead = new Redis('redis://127.0.0.1:1', {
+    lazyConnect: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => 50,
+  });
   dead.on('error', () => {});
   const store = new ConsentStore({ redis: dead, keys, loadTimeoutMs: 200 });
   const t0 = Date.now();

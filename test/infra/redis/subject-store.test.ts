@@ -44,21 +44,36 @@ test('a second upsert reuses the data key and merges fields', async () => {
   const dek = await redis.get(keys.dataKey(ref));
   await subjects.upsert(id, { city: 'Paris' });
   assert.equal(await redis.get(keys.dataKey(ref)), dek);
-  assert.deepEqual(await subjects.readFields(ref, ['first_name', 'city']), { status: 'found', fields: { first_name: 'A', city: 'Paris' } });
+  assert.deepEqual(await subjects.readFields(ref, ['first_name', 'city']), {
+    status: 'found',
+    fields: { first_name: 'A', city: 'Paris' },
+  });
 });
 
 test('concurrent first writes for one subject agree on one data key', async () => {
   const id = uniqueId('race');
   await Promise.all([subjects.upsert(id, { first_name: 'A' }), subjects.upsert(id, { city: 'B' })]);
   const ref = subjects.refOf(id);
-  assert.deepEqual(await subjects.readFields(ref, ['first_name', 'city']), { status: 'found', fields: { first_name: 'A', city: 'B' } });
+  assert.deepEqual(await subjects.readFields(ref, ['first_name', 'city']), {
+    status: 'found',
+    fields: { first_name: 'A', city: 'B' },
+  });
 });
 
 test('a subject repeated within one batch keeps one data key and the later values win', async () => {
   const id = uniqueId('dup');
-  const r = await subjects.upsertMany([{ subjectId: id, fields: { city: 'A', first_name: 'X' } }, { subjectId: id, fields: { city: 'B' } }]);
-  assert.deepEqual(r.map((x) => x.status), ['written', 'written']);
-  assert.deepEqual(await subjects.readFields(subjects.refOf(id), ['city', 'first_name']), { status: 'found', fields: { city: 'B', first_name: 'X' } });
+  const r = await subjects.upsertMany([
+    { subjectId: id, fields: { city: 'A', first_name: 'X' } },
+    { subjectId: id, fields: { city: 'B' } },
+  ]);
+  assert.deepEqual(
+    r.map((x) => x.status),
+    ['written', 'written'],
+  );
+  assert.deepEqual(await subjects.readFields(subjects.refOf(id), ['city', 'first_name']), {
+    status: 'found',
+    fields: { city: 'B', first_name: 'X' },
+  });
 });
 
 test('erasure crypto-shreds: key and profile are gone, a tombstone and erased suppression remain', async () => {
@@ -70,7 +85,10 @@ test('erasure crypto-shreds: key and profile are gone, a tombstone and erased su
   assert.equal(await redis.exists(keys.dataKey(ref), keys.profile(ref)), 0);
   assert.equal(await subjects.isErased(ref), true);
   assert.deepEqual(await subjects.readFields(ref, ['email']), { status: 'erased' });
-  assert.deepEqual((await consent.suppressions(ref)).map((s) => s.kind), ['erased']);
+  assert.deepEqual(
+    (await consent.suppressions(ref)).map((s) => s.kind),
+    ['erased'],
+  );
   assert.equal(await redis.sismember(keys.subjectIndex(), ref), 0);
   assert.equal(await redis.hget(keys.addressIndex(), subjects.addressHashOf('alice@example.com')), ref);
   // Even a copy of the ciphertext (a backup) stays unreadable: the only key that opened it is gone.
@@ -84,7 +102,11 @@ test('re-importing an erased subject is refused until a new consent is recorded'
   const { ref } = await subjects.upsert(id, profile);
   await consent.append(consentEvent(ref, { occurredAt: new Date(Date.now() - 60_000).toISOString() }));
   await subjects.erase(ref, 'dsar');
-  assert.deepEqual(await subjects.upsert(id, profile), { status: 'refused', ref, reason: 'erased_without_new_consent' });
+  assert.deepEqual(await subjects.upsert(id, profile), {
+    status: 'refused',
+    ref,
+    reason: 'erased_without_new_consent',
+  });
   assert.equal(await redis.exists(keys.profile(ref)), 0);
   await consent.append(consentEvent(ref, { type: 'withdrawn' }));
   assert.equal((await subjects.upsert(id, profile)).status, 'refused');
@@ -92,7 +114,10 @@ test('re-importing an erased subject is refused until a new consent is recorded'
   await consent.append(consentEvent(ref));
   assert.deepEqual(await subjects.upsert(id, profile), { status: 'written', ref, readmitted: true });
   assert.equal(await subjects.isErased(ref), false);
-  assert.deepEqual(await subjects.readFields(ref, ['first_name']), { status: 'found', fields: { first_name: 'Alice' } });
+  assert.deepEqual(await subjects.readFields(ref, ['first_name']), {
+    status: 'found',
+    fields: { first_name: 'Alice' },
+  });
 });
 
 test('an erased address under a new subject id is refused too', async () => {
@@ -120,7 +145,12 @@ test('paging subjects with SSCAN visits every indexed ref', async () => {
 test('master-key rotation: data keys rewrap to the new master key and profiles stay readable', async () => {
   const { ref } = await subjects.upsert(uniqueId('rot'), profile);
   const newKey = randomBytes(32);
-  const rotated = new SubjectStore({ redis, keys, pseudonymKey, envelope: createEnvelope({ current: newKey, previous: [masterKey] }) });
+  const rotated = new SubjectStore({
+    redis,
+    keys,
+    pseudonymKey,
+    envelope: createEnvelope({ current: newKey, previous: [masterKey] }),
+  });
   assert.equal(await rotated.rewrapDataKey(ref), 'rewrapped');
   assert.equal(await rotated.rewrapDataKey(ref), 'current');
   const retired = new SubjectStore({ redis, keys, pseudonymKey, envelope: createEnvelope({ current: newKey }) });

@@ -50,13 +50,19 @@ test('a long Chinese text goes out as UCS-2 parts with a UDH and the SMSC reasse
 
 test('a short Latin text is one GSM-7 message, and its delivery receipt reaches the handler after the ids were recorded', async () => {
   let recorded = false;
-  const r = await sender.send({ to: '+4915112345678', text: 'Lumen & Loom: 20% off today. Reply STOP to opt out' }, async () => {
-    await new Promise((res) => setTimeout(res, 50));
-    recorded = true;
-  });
+  const r = await sender.send(
+    { to: '+4915112345678', text: 'Lumen & Loom: 20% off today. Reply STOP to opt out' },
+    async () => {
+      await new Promise((res) => setTimeout(res, 50));
+      recorded = true;
+    },
+  );
   assert.equal(r.dataCoding, 0);
   assert.equal(r.messageIds.length, 1);
-  const receipt = await until(() => inbound.find((p) => p.receipt && p.receiptedMessageId === r.messageIds[0]), 'the receipt');
+  const receipt = await until(
+    () => inbound.find((p) => p.receipt && p.receiptedMessageId === r.messageIds[0]),
+    'the receipt',
+  );
   assert.ok(recorded, 'the receipt was handled only after the record of its message');
   assert.match(receipt.text, new RegExp(`^id:${r.messageIds[0]} .*stat:DELIVRD`));
   assert.equal(receipt.messageState, 2);
@@ -65,7 +71,10 @@ test('a short Latin text is one GSM-7 message, and its delivery receipt reaches 
 test('an UNDELIV rule makes the SMSC answer with an UNDELIV receipt', async () => {
   smsc.failNumbers((n) => n === '+8613900139000', 'UNDELIV');
   const r = await sender.send({ to: '+8613900139000', text: '【绒织坊】测试 回复TD退订' }, async () => {});
-  const receipt = await until(() => inbound.find((p) => p.receipt && p.receiptedMessageId === r.messageIds[0]), 'the receipt');
+  const receipt = await until(
+    () => inbound.find((p) => p.receipt && p.receiptedMessageId === r.messageIds[0]),
+    'the receipt',
+  );
   assert.match(receipt.text, /stat:UNDELIV/);
   assert.equal(receipt.messageState, 5);
 });
@@ -80,13 +89,19 @@ test('an inbound reply reaches the handler as MO with the international number a
 test('a bind with the wrong password is refused with a message naming SMPP_URL, and nothing is submitted', async () => {
   const before = smsc.received.length;
   const bad = createSmsSender(smsc.url.replace('pw-1', 'wrong'), { sourceAddr: '10690000', inbound: async () => {} });
-  await assert.rejects(bad.send({ to: '+8613800138000', text: 'x' }, async () => {}), (e: Error) => e.name === 'SmsSubmitError' && /SMPP_URL/.test(e.message));
+  await assert.rejects(
+    bad.send({ to: '+8613800138000', text: 'x' }, async () => {}),
+    (e: Error) => e.name === 'SmsSubmitError' && /SMPP_URL/.test(e.message),
+  );
   await bad.close();
   assert.equal(smsc.received.length, before);
 });
 
 test('an invalid destination is refused by the SMSC with status 0x0B, a permanent failure', async () => {
-  await assert.rejects(sender.send({ to: '12', text: 'x' }, async () => {}), (e: Error & { status?: number; permanent?: boolean }) => e.status === 0x0b && e.permanent === true);
+  await assert.rejects(
+    sender.send({ to: '12', text: 'x' }, async () => {}),
+    (e: Error & { status?: number; permanent?: boolean }) => e.status === 0x0b && e.permanent === true,
+  );
 });
 
 test('a gateway that accepts the connection and never answers fails the send as transient within the response bound', async () => {
@@ -94,9 +109,18 @@ test('a gateway that accepts the connection and never answers fails the send as 
   const silent = createServer((socket) => socket.on('data', () => undefined));
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   const port = (silent.address() as AddressInfo).port;
-  const mute = createSmsSender(`smpp://cf:secret@127.0.0.1:${port}`, { sourceAddr: '10690000', inbound: async () => undefined, responseTimeoutMs: 300 });
+  const mute = createSmsSender(`smpp://cf:secret@127.0.0.1:${port}`, {
+    sourceAddr: '10690000',
+    inbound: async () => undefined,
+    responseTimeoutMs: 300,
+  });
   try {
-    const err = await mute.send({ to: '+8613800138000', text: '【绒织坊】你好。回复TD退订' }, async () => undefined).then(() => undefined, (e: unknown) => e);
+    const err = await mute
+      .send({ to: '+8613800138000', text: '【绒织坊】你好。回复TD退订' }, async () => undefined)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof SmsSubmitError, String(err));
     assert.equal(err.status, undefined, 'no SMSC status: a transient failure, retried after consent is checked again');
     assert.match(err.message, /did not answer the bind within 0\.3s/);

@@ -17,18 +17,29 @@ const engine = useEngine({ env: { DKIM_DOMAIN: 'shop.example', DKIM_SELECTOR: 'c
 
 const oneSend = () =>
   defineCampaign({
-    id: uniqueId('d'), name: 'Delivery', description: 'delivery test', purpose: 'marketing.email.newsletter', audience: { segment: 'newsletter-subscribers' },
+    id: uniqueId('d'),
+    name: 'Delivery',
+    description: 'delivery test',
+    purpose: 'marketing.email.newsletter',
+    audience: { segment: 'newsletter-subscribers' },
     steps: [{ id: 'send-1', type: 'send', channel: 'email', template: 'welcome-1', processor: 'smtp-relay' }],
   });
 
 async function run(ref: string, campaign = oneSend()): Promise<JourneyState> {
-  await journeyStarter(engine.client, engine.taskQueue)(journeyWorkflowId(campaign.id, ref), { v: 1, campaign, campaignVersion: 't', subjectRef: ref });
+  await journeyStarter(engine.client, engine.taskQueue)(journeyWorkflowId(campaign.id, ref), {
+    v: 1,
+    campaign,
+    campaignVersion: 't',
+    subjectRef: ref,
+  });
   return (await engine.client.workflow.getHandle(journeyWorkflowId(campaign.id, ref)).result()) as JourneyState;
 }
 
 async function seed() {
   const address = `${uniqueId('dl')}@example.org`;
-  const ref = await engine.seed(uniqueId('s'), { email: address, first_name: 'Dora' }, [{ purpose: 'marketing.email.newsletter' }]);
+  const ref = await engine.seed(uniqueId('s'), { email: address, first_name: 'Dora' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
   return { address, ref };
 }
 
@@ -40,16 +51,28 @@ test('DKIM signs the message with List-Unsubscribe and List-Unsubscribe-Post in 
     if (name === 'cf2026._domainkey.shop.example' && type === 'TXT') return [[`v=DKIM1; k=rsa; p=${pub}`]];
     throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
   };
-  const res = (await dkimVerify(raw, { resolver })) as { results: Array<{ status: { result: string }; signingHeaders: { keys: string } }> };
+  const res = (await dkimVerify(raw, { resolver })) as {
+    results: Array<{ status: { result: string }; signingHeaders: { keys: string } }>;
+  };
   const sig = res.results[0]!;
   assert.equal(sig.status.result, 'pass');
   const signed = sig.signingHeaders.keys.toLowerCase().split(': ');
-  assert.ok(signed.includes('list-unsubscribe') && signed.includes('list-unsubscribe-post'), `h= covers the one-click headers (${sig.signingHeaders.keys})`);
+  assert.ok(
+    signed.includes('list-unsubscribe') && signed.includes('list-unsubscribe-post'),
+    `h= covers the one-click headers (${sig.signingHeaders.keys})`,
+  );
   // Oversigned: h= names each one-click header once more than present, so a copy added in transit breaks the signature.
-  const h = /\bh=([^;]+)/.exec(raw.toString('latin1').replace(/\r\n\s+/g, ''))![1]!.toLowerCase().split(':').map((x) => x.trim());
+  const h = /\bh=([^;]+)/
+    .exec(raw.toString('latin1').replace(/\r\n\s+/g, ''))![1]!
+    .toLowerCase()
+    .split(':')
+    .map((x) => x.trim());
   assert.equal(h.filter((x) => x === 'list-unsubscribe').length, 2);
   assert.equal(h.filter((x) => x === 'list-unsubscribe-post').length, 2);
-  for (const forged of ['List-Unsubscribe: <https://attacker.example/u>\r\n', 'List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n']) {
+  for (const forged of [
+    'List-Unsubscribe: <https://attacker.example/u>\r\n',
+    'List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n',
+  ]) {
     const tampered = (await dkimVerify(Buffer.concat([Buffer.from(forged), raw]), { resolver })) as typeof res;
     assert.notEqual(tampered.results[0]!.status.result, 'pass', `a prepended ${forged.split(':')[0]} must not verify`);
   }
@@ -62,7 +85,10 @@ test('a hard bounce (550) is logged as a failed delivery and suppresses the subj
   assert.deepEqual([first.history[0]?.outcome, first.history[0]?.reasons], ['failed', ['hard_bounce']]);
   const entries = [];
   for await (const e of engine.services.log.query({ subjectRef: ref, kind: 'delivery' })) entries.push(e);
-  assert.deepEqual(entries.map((e) => [e.outcome, e.smtpCode, e.result]), [['failed', 550, 'hard_bounce']]);
+  assert.deepEqual(
+    entries.map((e) => [e.outcome, e.smtpCode, e.result]),
+    [['failed', 550, 'hard_bounce']],
+  );
   assert.ok((await engine.services.consent.suppressions(ref as never)).some((s) => s.kind === 'hard_bounce'));
   const second = await run(ref);
   assert.ok(second.history[0]?.reasons?.includes('suppressed'));
@@ -79,5 +105,8 @@ test('a 4xx answer is retried with backoff and the message then goes out once', 
   assert.equal(decisions.length, 1, 'the retry re-checked the guard and reused the decision of record');
   const deliveries = [];
   for await (const e of engine.services.log.query({ subjectRef: ref, kind: 'delivery' })) deliveries.push(e);
-  assert.deepEqual(deliveries.map((e) => [e.outcome, e.decisionId]), [['sent', decisions[0]!.id]]);
+  assert.deepEqual(
+    deliveries.map((e) => [e.outcome, e.decisionId]),
+    [['sent', decisions[0]!.id]],
+  );
 });

@@ -3,14 +3,24 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadTemplates, referencedFields, TemplateLoadError, TemplateRenderError, type RenderInput } from '../../../infra/templates/registry.js';
+import {
+  loadTemplates,
+  referencedFields,
+  TemplateLoadError,
+  TemplateRenderError,
+  type RenderInput,
+} from '../../../infra/templates/registry.js';
 import { loadShippedTemplates, shippedTemplatesDir } from '../../../infra/templates/shipped.js';
 import { templatePort } from '../../../infra/templates/port.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 const reserved = {
-  links: { unsubscribe: 'https://cf.test/u/tok?a=1&b=2', why: 'https://cf.test/why/tok', preferences: 'https://cf.test/preferences/tok' },
+  links: {
+    unsubscribe: 'https://cf.test/u/tok?a=1&b=2',
+    why: 'https://cf.test/why/tok',
+    preferences: 'https://cf.test/preferences/tok',
+  },
   sender: { name: 'Lumen & Loom', postalAddress: 'Torstraße 1, 10119 Berlin', email: 'hello@lumen.test' },
 };
 const input = (fields: RenderInput['fields']): RenderInput => ({ fields, ...reserved });
@@ -26,14 +36,30 @@ const basic = 'id: t\nchannel: email\nkind: marketing\nsubject: "Hi {{first_name
 
 test('loads every shipped template with its declared fields, analysis and content hash', () => {
   const r = loadShippedTemplates();
-  assert.deepEqual(r.ids().sort(), ['promo-generic', 'promo-winter-sale', 'reengage-generic', 'reengage-nudge', 'reengage-offer', 'sms-cn-promo', 'welcome-1', 'welcome-2', 'welcome-3']);
+  assert.deepEqual(r.ids().sort(), [
+    'promo-generic',
+    'promo-winter-sale',
+    'reengage-generic',
+    'reengage-nudge',
+    'reengage-offer',
+    'sms-cn-promo',
+    'welcome-1',
+    'welcome-2',
+    'welcome-3',
+  ]);
   const f = r.facts().get('promo-winter-sale');
   assert.ok(f);
   assert.deepEqual(f.referencedFields, ['first_name', 'loyalty_tier', 'preferred_store']);
   assert.equal(f.fallback, 'promo-generic');
   assert.deepEqual(Object.keys(f.reservedByPart).sort(), ['html', 'text']);
-  assert.equal(f.contentHash, createHash('sha256').update(readFileSync(join(shippedTemplatesDir, 'promo-winter-sale.hbs'))).digest('hex'));
-  for (const fb of ['promo-generic', 'reengage-generic']) assert.deepEqual(r.facts().get(fb)?.referencedFields, [], `${fb} is not personalised`);
+  assert.equal(
+    f.contentHash,
+    createHash('sha256')
+      .update(readFileSync(join(shippedTemplatesDir, 'promo-winter-sale.hbs')))
+      .digest('hex'),
+  );
+  for (const fb of ['promo-generic', 'reengage-generic'])
+    assert.deepEqual(r.facts().get(fb)?.referencedFields, [], `${fb} is not personalised`);
 });
 
 test('renders subject, text and escaped html with only the declared fields', () => {
@@ -49,19 +75,27 @@ test('renders subject, text and escaped html with only the declared fields', () 
 
 test('strict rendering refuses a field that was not supplied, naming it', () => {
   const r = loadShippedTemplates();
-  assert.throws(() => r.render('promo-winter-sale', input({ first_name: 'Mei', loyalty_tier: 'gold' })), (e: unknown) => {
-    assert.ok(e instanceof TemplateRenderError);
-    assert.deepEqual(e.missingFields, ['preferred_store']);
-    assert.match(e.message, /template "promo-winter-sale" needs field\(s\) preferred_store that were not supplied/);
-    return true;
-  });
+  assert.throws(
+    () => r.render('promo-winter-sale', input({ first_name: 'Mei', loyalty_tier: 'gold' })),
+    (e: unknown) => {
+      assert.ok(e instanceof TemplateRenderError);
+      assert.deepEqual(e.missingFields, ['preferred_store']);
+      assert.match(e.message, /template "promo-winter-sale" needs field\(s\) preferred_store that were not supplied/);
+      return true;
+    },
+  );
   assert.throws(() => r.render('welcome-1', input({ first_name: undefined })), TemplateRenderError);
   assert.throws(() => r.render('nope', input({})), /template "nope" is not loaded/);
-  assert.throws(() => r.render('welcome-1', { fields: { first_name: 'A' }, links: { why: 'x' }, sender: reserved.sender }), /bad reserved input: links.unsubscribe/);
+  assert.throws(
+    () => r.render('welcome-1', { fields: { first_name: 'A' }, links: { why: 'x' }, sender: reserved.sender }),
+    /bad reserved input: links.unsubscribe/,
+  );
 });
 
 test('a field used only in a condition still has to be supplied (strict mode alone would not catch it)', () => {
-  using d = dirWith({ 't.hbs': file(basic.replace('[first_name]', '[first_name, city]'), '{{#if city}}near you{{/if}} {{first_name}}') });
+  using d = dirWith({
+    't.hbs': file(basic.replace('[first_name]', '[first_name, city]'), '{{#if city}}near you{{/if}} {{first_name}}'),
+  });
   assert.throws(() => loadTemplates(d.dir).render('t', input({ first_name: 'A' })), /needs field\(s\) city/);
   assert.equal(loadTemplates(d.dir).render('t', input({ first_name: 'A', city: 'Köln' })).text, 'near you A\n');
 });
@@ -74,8 +108,13 @@ test('an undeclared field is never put in the render context, so strict renderin
 test('templates compile once at load and are reused for every render', () => {
   const r = loadShippedTemplates();
   const after = r.compileCount();
-  assert.equal(after, (8 + 3) * 3 + 1, 'subject, text and html for each of the eight email templates and the three zh-CN variants, text for the sms one');
-  for (let i = 0; i < 50; i++) r.render('welcome-2', { ...input({ first_name: `n${i}` }), language: i % 2 ? 'zh-CN' : 'en' });
+  assert.equal(
+    after,
+    (8 + 3) * 3 + 1,
+    'subject, text and html for each of the eight email templates and the three zh-CN variants, text for the sms one',
+  );
+  for (let i = 0; i < 50; i++)
+    r.render('welcome-2', { ...input({ first_name: `n${i}` }), language: i % 2 ? 'zh-CN' : 'en' });
   assert.equal(r.compileCount(), after);
 });
 
@@ -89,7 +128,22 @@ test('referencedFields walks nested paths, blocks, each, with, block params and 
     '{{#unless (lookup flags country)}}x{{/unless}}',
   ].join('\n');
   assert.deepEqual(referencedFields(src), [
-    'address', 'address.street', 'country', 'first_name', 'flags', 'items', 'items.title', 'last_name', 'locale', 'loyalty_tier', 'orders', 'orders.sku', 'preferred_store', 'prefs', 'profile.city', 'timezone',
+    'address',
+    'address.street',
+    'country',
+    'first_name',
+    'flags',
+    'items',
+    'items.title',
+    'last_name',
+    'locale',
+    'loyalty_tier',
+    'orders',
+    'orders.sku',
+    'preferred_store',
+    'prefs',
+    'profile.city',
+    'timezone',
   ]);
 });
 
@@ -109,19 +163,36 @@ test('load errors name the file and say how to fix it', () => {
   ];
   for (const [files, re] of cases) {
     using d = dirWith(files);
-    assert.throws(() => {
-      const r = loadTemplates(d.dir);
-      r.render('t', input({ first_name: 'A' }));
-    }, (e: unknown) => (e instanceof TemplateLoadError || e instanceof TemplateRenderError) && re.test(e.message), String(re));
+    assert.throws(
+      () => {
+        const r = loadTemplates(d.dir);
+        r.render('t', input({ first_name: 'A' }));
+      },
+      (e: unknown) => (e instanceof TemplateLoadError || e instanceof TemplateRenderError) && re.test(e.message),
+      String(re),
+    );
   }
 });
 
 test('the send pipeline port exposes metadata and renders through the registry', () => {
   const port = templatePort(loadShippedTemplates());
-  assert.deepEqual(port.info('reengage-nudge') && { ...port.info('reengage-nudge'), contentHash: 'h' }, { id: 'reengage-nudge', channel: 'email', fields: ['first_name'], fallback: 'reengage-generic', contentHash: 'h' });
+  assert.deepEqual(port.info('reengage-nudge') && { ...port.info('reengage-nudge'), contentHash: 'h' }, {
+    id: 'reengage-nudge',
+    channel: 'email',
+    fields: ['first_name'],
+    fallback: 'reengage-generic',
+    contentHash: 'h',
+  });
   assert.equal(port.info('missing'), undefined);
-  const out = port.render('reengage-generic', { fields: {}, links: { ...reserved.links, extra: 'https://x.test' }, sender: reserved.sender });
+  const out = port.render('reengage-generic', {
+    fields: {},
+    links: { ...reserved.links, extra: 'https://x.test' },
+    sender: reserved.sender,
+  });
   assert.equal(out.ok && out.subject, 'News from Lumen & Loom');
   // A declared field with no value is a value, not an exception: the send path logs it and sends nothing.
-  assert.deepEqual(port.render('reengage-nudge', { fields: {}, links: reserved.links, sender: reserved.sender }), { ok: false, missingFields: ['first_name'] });
+  assert.deepEqual(port.render('reengage-nudge', { fields: {}, links: reserved.links, sender: reserved.sender }), {
+    ok: false,
+    missingFields: ['first_name'],
+  });
 });

@@ -8,24 +8,85 @@ import { workspaceDir, workspacePaths } from '../../../infra/workspace/paths.js'
 import { exampleRoot, exampleWorkspace } from '../../helpers/example-workspace.js';
 import { campaignSource, tempWorkspace } from '../../helpers/temp-workspace.js';
 
-const send = (id: string, extra = '') => `{ id: '${id}', type: 'send', channel: 'email', template: 'welcome-1', processor: 'smtp-relay'${extra} }`;
+const send = (id: string, extra = '') =>
+  `{ id: '${id}', type: 'send', channel: 'email', template: 'welcome-1', processor: 'smtp-relay'${extra} }`;
 
 // Each malformed class from the field report, written as a real file; the line must name file, path and fix.
 const cases: readonly { name: string; source: string; line: RegExp }[] = [
-  { name: 'a wrong type', source: campaignSource({ extra: "\n  name2: 1," }).replace("name: 'Cart'", 'name: 42'), line: /^campaigns\/cart\.ts: name: 42 is not a string; write a string here/ },
-  { name: 'an unknown step type', source: campaignSource({ steps: "[{ id: 'jump', type: 'teleport' }]" }), line: /^campaigns\/cart\.ts: steps\[0\]\.type: step type must be one of send, wait, waitUntil, branch, exit$/ },
-  { name: 'empty steps', source: campaignSource({ steps: '[]' }), line: /^campaigns\/cart\.ts: steps: a campaign needs at least one step$/ },
-  { name: 'a negative wait', source: campaignSource({ steps: `[${send('a')}, { id: 'w', type: 'wait', duration: '-3d' }]` }), line: /^campaigns\/cart\.ts: steps\[1\]\.duration: "-3d" is not a duration; .*like 30s, 15m, 12h, 2d or 1w/ },
-  { name: 'a 999-year wait', source: campaignSource({ steps: `[{ id: 'w', type: 'wait', duration: '999y' }, ${send('a')}]` }), line: /^campaigns\/cart\.ts: steps\[0\]\.duration: "999y" is not a duration/ },
-  { name: 'a numeric wait', source: campaignSource({ steps: `[{ id: 'w', type: 'wait', duration: 3 }, ${send('a')}]` }), line: /^campaigns\/cart\.ts: steps\[0\]\.duration: 3 is not a duration; write a quoted string with one unit, like "3d"/ },
-  { name: 'duplicate step ids', source: campaignSource({ steps: `[${send('a')}, ${send('a')}]` }), line: /^campaigns\/cart\.ts: steps\[1\]\.id: step id "a" is used twice; give each step its own id$/ },
-  { name: 'a branch to a missing step', source: campaignSource({ steps: `[{ id: 'b', type: 'branch', condition: { kind: 'event', event: 'opened', within: '3d' }, then: 'nowhere', otherwise: 'a' }, ${send('a')}]` }), line: /^campaigns\/cart\.ts: steps\[0\]\.then: branch "b" then → "nowhere": no step has that id; point it at a later step id$/ },
-  { name: 'a 25:00 window', source: campaignSource({ steps: `[{ id: 'q', type: 'waitUntil', window: { start: '25:00', end: '08:00' } }, ${send('a')}]` }), line: /^campaigns\/cart\.ts: steps\[0\]\.window\.start: time must be HH:MM on a 24-hour clock/ },
-  { name: 'a holdout of 500', source: campaignSource({ options: '{ holdoutPercent: 500 }' }), line: /^campaigns\/cart\.ts: options\.holdoutPercent: holdoutPercent must be a percentage from 0 to 50/ },
-  { name: 'a frequency cap of -1', source: campaignSource({ options: "{ frequencyCap: { channel: 'email', max: -1, per: '7d' } }" }), line: /^campaigns\/cart\.ts: options\.frequencyCap\.max: max must be at least 1/ },
-  { name: 'an unknown key', source: campaignSource({ extra: "\n  colour: 'red'," }), line: /^campaigns\/cart\.ts: colour: unknown key "colour"; remove it or check its spelling$/ },
-  { name: 'a TypeScript syntax error', source: campaignSource({}).replace("name: 'Cart',", "name: 'Cart'"), line: /^campaigns\/cart\.ts:\d+:\d+: syntax error: Expected "}" but found "description"; fix the code at that position$/ },
-  { name: 'a plain object with a bad wait', source: campaignSource({ plain: true, steps: `[{ id: 'w', type: 'wait', duration: '-3d' }]` }), line: /^campaigns\/cart\.ts: steps\[0\]\.duration: "-3d" is not a duration/ },
+  {
+    name: 'a wrong type',
+    source: campaignSource({ extra: '\n  name2: 1,' }).replace("name: 'Cart'", 'name: 42'),
+    line: /^campaigns\/cart\.ts: name: 42 is not a string; write a string here/,
+  },
+  {
+    name: 'an unknown step type',
+    source: campaignSource({ steps: "[{ id: 'jump', type: 'teleport' }]" }),
+    line: /^campaigns\/cart\.ts: steps\[0\]\.type: step type must be one of send, wait, waitUntil, branch, exit$/,
+  },
+  {
+    name: 'empty steps',
+    source: campaignSource({ steps: '[]' }),
+    line: /^campaigns\/cart\.ts: steps: a campaign needs at least one step$/,
+  },
+  {
+    name: 'a negative wait',
+    source: campaignSource({ steps: `[${send('a')}, { id: 'w', type: 'wait', duration: '-3d' }]` }),
+    line: /^campaigns\/cart\.ts: steps\[1\]\.duration: "-3d" is not a duration; .*like 30s, 15m, 12h, 2d or 1w/,
+  },
+  {
+    name: 'a 999-year wait',
+    source: campaignSource({ steps: `[{ id: 'w', type: 'wait', duration: '999y' }, ${send('a')}]` }),
+    line: /^campaigns\/cart\.ts: steps\[0\]\.duration: "999y" is not a duration/,
+  },
+  {
+    name: 'a numeric wait',
+    source: campaignSource({ steps: `[{ id: 'w', type: 'wait', duration: 3 }, ${send('a')}]` }),
+    line: /^campaigns\/cart\.ts: steps\[0\]\.duration: 3 is not a duration; write a quoted string with one unit, like "3d"/,
+  },
+  {
+    name: 'duplicate step ids',
+    source: campaignSource({ steps: `[${send('a')}, ${send('a')}]` }),
+    line: /^campaigns\/cart\.ts: steps\[1\]\.id: step id "a" is used twice; give each step its own id$/,
+  },
+  {
+    name: 'a branch to a missing step',
+    source: campaignSource({
+      steps: `[{ id: 'b', type: 'branch', condition: { kind: 'event', event: 'opened', within: '3d' }, then: 'nowhere', otherwise: 'a' }, ${send('a')}]`,
+    }),
+    line: /^campaigns\/cart\.ts: steps\[0\]\.then: branch "b" then → "nowhere": no step has that id; point it at a later step id$/,
+  },
+  {
+    name: 'a 25:00 window',
+    source: campaignSource({
+      steps: `[{ id: 'q', type: 'waitUntil', window: { start: '25:00', end: '08:00' } }, ${send('a')}]`,
+    }),
+    line: /^campaigns\/cart\.ts: steps\[0\]\.window\.start: time must be HH:MM on a 24-hour clock/,
+  },
+  {
+    name: 'a holdout of 500',
+    source: campaignSource({ options: '{ holdoutPercent: 500 }' }),
+    line: /^campaigns\/cart\.ts: options\.holdoutPercent: holdoutPercent must be a percentage from 0 to 50/,
+  },
+  {
+    name: 'a frequency cap of -1',
+    source: campaignSource({ options: "{ frequencyCap: { channel: 'email', max: -1, per: '7d' } }" }),
+    line: /^campaigns\/cart\.ts: options\.frequencyCap\.max: max must be at least 1/,
+  },
+  {
+    name: 'an unknown key',
+    source: campaignSource({ extra: "\n  colour: 'red'," }),
+    line: /^campaigns\/cart\.ts: colour: unknown key "colour"; remove it or check its spelling$/,
+  },
+  {
+    name: 'a TypeScript syntax error',
+    source: campaignSource({}).replace("name: 'Cart',", "name: 'Cart'"),
+    line: /^campaigns\/cart\.ts:\d+:\d+: syntax error: Expected "}" but found "description"; fix the code at that position$/,
+  },
+  {
+    name: 'a plain object with a bad wait',
+    source: campaignSource({ plain: true, steps: `[{ id: 'w', type: 'wait', duration: '-3d' }]` }),
+    line: /^campaigns\/cart\.ts: steps\[0\]\.duration: "-3d" is not a duration/,
+  },
 ];
 
 for (const c of cases) {
@@ -41,7 +102,9 @@ for (const c of cases) {
 }
 
 test('a failure names every further problem in the file by count, and remembers the id it declared', async () => {
-  const ws = await openWorkspace(tempWorkspace({ 'cart.ts': campaignSource({ options: '{ holdoutPercent: 500 }', extra: "\n  colour: 'red'," }) }));
+  const ws = await openWorkspace(
+    tempWorkspace({ 'cart.ts': campaignSource({ options: '{ holdoutPercent: 500 }', extra: "\n  colour: 'red'," }) }),
+  );
   assert.equal(ws.campaignFailures[0]?.id, 'cart');
   assert.match(ws.campaignFailures[0]?.message ?? '', /\(and 1 more problem\(s\) in this file\)$/);
 });
@@ -50,7 +113,10 @@ test('every file is discovered with no index to register in; two files with one 
   const second = campaignSource({}).replace("id: 'cart'", "id: 'welcome-series'");
   const ws = await openWorkspace(tempWorkspace({ 'cart.ts': campaignSource({}), 'copy.ts': second }));
   assert.deepEqual(Object.keys(ws.campaigns).sort(), ['cart', 'welcome-series']);
-  assert.match(failureLine(ws.campaignFailures[0]!), /^campaigns\/welcome-series\.ts: id: "welcome-series" is already the id of campaigns\/copy\.ts; give each campaign its own id$/);
+  assert.match(
+    failureLine(ws.campaignFailures[0]!),
+    /^campaigns\/welcome-series\.ts: id: "welcome-series" is already the id of campaigns\/copy\.ts; give each campaign its own id$/,
+  );
 });
 
 test('a file exporting two values, or one throwing while it loads, is one line too', async () => {
@@ -59,12 +125,20 @@ test('a file exporting two values, or one throwing while it loads, is one line t
   const ws = await openWorkspace(tempWorkspace({ 'two.ts': two, 'throws.ts': throws }));
   const lines = ws.campaignFailures.map(failureLine).sort();
   assert.match(lines[0]!, /^campaigns\/throws\.ts: failed to load: boom$/);
-  assert.match(lines[1]!, /^campaigns\/two\.ts: exports 2 values \(a, b\); a campaign file exports exactly one campaign/);
+  assert.match(
+    lines[1]!,
+    /^campaigns\/two\.ts: exports 2 values \(a, b\); a campaign file exports exactly one campaign/,
+  );
 });
 
 test('the example workspace loads every campaign, segment and template with no failures', async () => {
   const ws = await exampleWorkspace();
-  assert.deepEqual(Object.keys(ws.campaigns).sort(), ['cn-sms-promo', 'reengagement', 'welcome-series', 'winter-promo']);
+  assert.deepEqual(Object.keys(ws.campaigns).sort(), [
+    'cn-sms-promo',
+    'reengagement',
+    'welcome-series',
+    'winter-promo',
+  ]);
   assert.equal(Object.keys(ws.segments).length, 6);
   assert.ok(ws.templates.ids().includes('welcome-1'));
   assert.deepEqual([ws.campaignFailures, ws.otherFailures, ws.policy.ok], [[], [], true]);
@@ -98,5 +172,8 @@ test('a bad workspace config file is one line naming the key', async () => {
   writeFileSync(join(root, 'consentflow.config.ts'), `export default { campains: 'x' };\n`);
   const r = await workspacePaths(root);
   assert.ok(!r.ok);
-  assert.equal(failureLine(r), 'consentflow.config.ts: campains: unknown key "campains"; remove it or check its spelling');
+  assert.equal(
+    failureLine(r),
+    'consentflow.config.ts: campains: unknown key "campains"; remove it or check its spelling',
+  );
 });
