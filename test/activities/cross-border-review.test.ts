@@ -1,49 +1,21 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Client } from '@temporalio/client';
+import { test } from 'node:test';
 import { runGuardedSends, type SendSpec } from '../../activities/send-pipeline.js';
 import { createReviewActivities } from '../../activities/review.js';
-import type { ActivityDeps } from '../../activities/index.js';
 import type { LogEntry } from '../../domain/decision-log.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import type { ReportSummary, ReviewReport } from '../../domain/review-report.js';
-import { createServices } from '../../infra/compose.js';
 import { loadPolicy } from '../../infra/policy-loader.js';
 import { ReviewStateStore } from '../../infra/redis/review-state-store.js';
-import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
-import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
-import { buildActivityDeps } from '../../worker.js';
 import { policy as shipped } from '../../policy/index.js';
-import { testConfig } from '../helpers/config.js';
 import { consentEvent } from '../helpers/engine.js';
-import { exampleContent } from '../helpers/example-workspace.js';
-import { testRedis, uniqueId } from '../helpers/services.js';
+import { sendPath } from '../helpers/send-path.js';
+import { uniqueId } from '../helpers/services.js';
 
 // A CN subject mailed through the EU relay, on real Redis and SMTP: the log records the transfer, the review reports it.
-const { redis, prefix } = testRedis();
-const config = testConfig({ REDIS_KEY_PREFIX: prefix });
-const services = createServices(config, redis, shipped);
+const path = sendPath('xb');
+const { redis, prefix, services } = path;
 const { policy } = loadPolicy(shipped);
-let sink: SmtpSink;
-let mailer: Mailer;
-let deps: ActivityDeps;
-
-before(async () => {
-  sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('xb')) });
-  mailer = createMailer(config, sink.url);
-  deps = buildActivityDeps(config, {
-    redis,
-    mailer,
-    client: {} as Client,
-    taskQueue: 'unused',
-    content: await exampleContent(),
-  });
-});
-after(async () => {
-  mailer.close();
-  await sink.stop();
-});
 
 const spec = (): SendSpec => ({
   campaignId: uniqueId('c'),
@@ -111,7 +83,7 @@ async function review(sinceMs: number): Promise<ReviewReport> {
 test('an allowed send of a CN subject to the EU relay logs the rule, the region, the CAC filing and the separate consent it relied on', async () => {
   const sinceMs = Date.now() - 1;
   const { ref, transferConsentId } = await cnSubject(true);
-  const [outcome] = await runGuardedSends(deps, spec(), [ref]);
+  const [outcome] = await runGuardedSends(path.deps, spec(), [ref]);
   assert.equal(outcome?.status, 'sent');
   const d = await decisionOf(ref);
   assert.equal(d.outcome, 'allow');
@@ -139,7 +111,7 @@ test('an allowed send of a CN subject to the EU relay logs the rule, the region,
 
 test('without the separate consent the guard denies and logs the transfer it refused, with no consent relied on', async () => {
   const { ref } = await cnSubject(false);
-  const [outcome] = await runGuardedSends(deps, spec(), [ref]);
+  const [outcome] = await runGuardedSends(path.deps, spec(), [ref]);
   assert.equal(outcome?.status, 'denied');
   const d = await decisionOf(ref);
   assert.deepEqual(d.reasons, ['cross_border_consent_missing']);

@@ -1,43 +1,14 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Client } from '@temporalio/client';
+import { test } from 'node:test';
 import { runGuardedSends, type SendPipelineDeps, type SendSpec } from '../../activities/send-pipeline.js';
-import type { ActivityDeps } from '../../activities/index.js';
-import { createServices } from '../../infra/compose.js';
-import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
-import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
-import { policy } from '../../policy/index.js';
-import { buildActivityDeps } from '../../worker.js';
-import { testConfig } from '../helpers/config.js';
 import { consentEvent } from '../helpers/engine.js';
-import { exampleContent } from '../helpers/example-workspace.js';
-import { testRedis, uniqueId } from '../helpers/services.js';
+import { sendPath } from '../helpers/send-path.js';
+import { uniqueId } from '../helpers/services.js';
 
 // Frequency caps on the real send path: the window is read with the guard state and the slot taken by the
 // reservation, against real Redis and a real SMTP sink.
-const { redis, prefix } = testRedis();
-const config = testConfig({ REDIS_KEY_PREFIX: prefix });
-const services = createServices(config, redis, policy);
-let sink: SmtpSink;
-let mailer: Mailer;
-let deps: ActivityDeps;
-
-before(async () => {
-  sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('cap')) });
-  mailer = createMailer(config, sink.url);
-  deps = buildActivityDeps(config, {
-    redis,
-    mailer,
-    client: {} as Client,
-    taskQueue: 'unused',
-    content: await exampleContent(),
-  });
-});
-after(async () => {
-  mailer.close();
-  await sink.stop();
-});
+const path = sendPath('cap');
+const { redis, services } = path;
 
 const cap = { max: 1, perMs: 7 * 86_400_000 };
 const spec = (over: Partial<SendSpec> = {}): SendSpec => ({
@@ -62,8 +33,8 @@ async function subject() {
   return { ref: r.ref, address };
 }
 
-const received = (address: string) => sink.received.filter((m) => m.envelopeTo.includes(address)).length;
-const window = (ref: string) => redis.zrange(deps.ledger.capKey(ref as never, 'email'), 0, -1);
+const received = (address: string) => path.sink.received.filter((m) => m.envelopeTo.includes(address)).length;
+const window = (ref: string) => redis.zrange(path.deps.ledger.capKey(ref as never, 'email'), 0, -1);
 
 async function decisions(ref: string, workflowId: string) {
   const out = [];
@@ -75,10 +46,10 @@ async function decisions(ref: string, workflowId: string) {
 test('a capped step sends while the window has room and takes its slot at the reservation; the next campaign is capped', async () => {
   const { ref, address } = await subject();
   const first = spec();
-  const [a] = await runGuardedSends(deps, first, [ref]);
+  const [a] = await runGuardedSends(path.deps, first, [ref]);
   assert.equal(a?.status, 'sent');
   assert.deepEqual(await window(ref), [`${first.workflowId}:${first.stepId}`]);
-  const [b] = await runGuardedSends(deps, spec(), [ref]);
+  const [b] = await runGuardedSends(path.deps, spec(), [ref]);
   assert.deepEqual([b?.status, b?.reasons], ['denied', ['frequency_capped']]);
   assert.equal(received(address), 1);
   assert.equal((await window(ref)).length, 1, 'a capped denial takes no slot');
@@ -89,10 +60,10 @@ test('a window that fills between the decision and the reservation means no send
   const other = spec();
   // Another campaign sends to the same person right after this step read the window (still empty) with its state.
   const racing: SendPipelineDeps = {
-    ...deps,
+    ...path.deps,
     loadGuardStatesWith: async (refs, extraKey, read) => {
-      const got = await deps.loadGuardStatesWith(refs, extraKey, read);
-      const [o] = await runGuardedSends(deps, other, [ref]);
+      const got = await path.deps.loadGuardStatesWith(refs, extraKey, read);
+      const [o] = await runGuardedSends(path.deps, other, [ref]);
       assert.equal(o?.status, 'sent');
       return got;
     },
@@ -116,9 +87,9 @@ test('a window that fills between the decision and the reservation means no send
 test('a step whose cap window was not read fails closed as frequency capped', async () => {
   const { ref, address } = await subject();
   const blind: SendPipelineDeps = {
-    ...deps,
+    ...path.deps,
     loadGuardStatesWith: async (refs, extraKey) =>
-      (await deps.loadGuardStatesWith(refs, extraKey)).map(({ state, extra }) => ({ state, extra })),
+      (await path.deps.loadGuardStatesWith(refs, extraKey)).map(({ state, extra }) => ({ state, extra })),
   };
   const [o] = await runGuardedSends(blind, spec(), [ref]);
   assert.deepEqual([o?.status, o?.reasons], ['denied', ['frequency_capped']]);

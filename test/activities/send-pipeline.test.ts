@@ -1,47 +1,19 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Client } from '@temporalio/client';
+import { test } from 'node:test';
 import { Redis } from 'ioredis';
 import { runGuardedSends, type SendSpec } from '../../activities/send-pipeline.js';
 import { ConsentStore } from '../../infra/redis/consent-store.js';
 import { DecisionLog } from '../../infra/redis/decision-log.js';
 import { DecisionLogUnavailableError } from '../../infra/redis/decision-log-errors.js';
-import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
-import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
-import { createServices } from '../../infra/compose.js';
-import { buildActivityDeps } from '../../worker.js';
-import type { ActivityDeps } from '../../activities/index.js';
-import { testConfig } from '../helpers/config.js';
-import { exampleContent } from '../helpers/example-workspace.js';
 import { policy } from '../../policy/index.js';
 import { consentEvent } from '../helpers/engine.js';
-import { testRedis, uniqueId } from '../helpers/services.js';
+import { sendPath } from '../helpers/send-path.js';
+import { uniqueId } from '../helpers/services.js';
 
 // The send path against real Redis and a real SMTP sink, with faults injected into the real adapters.
-const { redis, prefix } = testRedis();
-const config = testConfig({ REDIS_KEY_PREFIX: prefix });
-const services = createServices(config, redis, policy);
-let sink: SmtpSink;
-let mailer: Mailer;
-let deps: ActivityDeps;
-
-before(async () => {
-  sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('pipe')) });
-  mailer = createMailer(config, sink.url);
-  deps = buildActivityDeps(config, {
-    redis,
-    mailer,
-    client: {} as Client,
-    taskQueue: 'unused',
-    content: await exampleContent(),
-  });
-});
-after(async () => {
-  mailer.close();
-  await sink.stop();
-});
+const path = sendPath('pipe');
+const { redis, prefix, config, services } = path;
 
 const spec = (over: Partial<SendSpec> = {}): SendSpec => ({
   campaignId: uniqueId('c'),
@@ -84,29 +56,29 @@ test('when the decision log cannot be written, nothing is sent and no send is re
   });
   const s = spec();
   await assert.rejects(
-    runGuardedSends({ ...deps, appendLog: (e) => brokenLog.appendBatch(e) }, s, [ref]),
+    runGuardedSends({ ...path.deps, appendLog: (e) => brokenLog.appendBatch(e) }, s, [ref]),
     DecisionLogUnavailableError,
   );
-  assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
-  assert.deepEqual(await deps.ledger.lookup([{ ref, scope: `${s.workflowId}:${s.stepId}` }]), [undefined]);
+  assert.equal(path.sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
+  assert.deepEqual(await path.deps.ledger.lookup([{ ref, scope: `${s.workflowId}:${s.stepId}` }]), [undefined]);
   dead.disconnect();
   // The same send with a working log goes out: the fault, not the subject, stopped it.
-  const [ok] = await runGuardedSends(deps, s, [ref]);
+  const [ok] = await runGuardedSends(path.deps, s, [ref]);
   assert.equal(ok?.status, 'sent');
 });
 
 /** The deps with some ledger methods replaced (fault injection into the real ledger). */
 const withLedger = (over: Partial<Record<'put' | 'settle' | 'claim', (...a: never[]) => Promise<unknown>>>) => ({
-  ...deps,
+  ...path.deps,
   ledger: Object.assign(
-    Object.create(Object.getPrototypeOf(deps.ledger) as object),
-    deps.ledger,
+    Object.create(Object.getPrototypeOf(path.deps.ledger) as object),
+    path.deps.ledger,
     over,
-  ) as typeof deps.ledger,
+  ) as typeof path.deps.ledger,
 });
 const crashBeforeCommit = () =>
   withLedger({ settle: async () => Promise.reject(new Error('injected: crash before the commit')) });
-const mails = (address: string) => sink.received.filter((m) => m.envelopeTo.includes(address));
+const mails = (address: string) => path.sink.received.filter((m) => m.envelopeTo.includes(address));
 
 async function entriesOf(ref: string) {
   const out = [];
@@ -119,14 +91,14 @@ test('a withdrawal committed between the decision and the reservation means no s
   const s = spec();
   // The reservation runs after the allow is logged: land the withdrawal exactly before it.
   const racing = withLedger({
-    claim: async (...a: Parameters<typeof deps.ledger.claim>) => {
+    claim: async (...a: Parameters<typeof path.deps.ledger.claim>) => {
       await services.consent.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
-      return deps.ledger.claim(...a);
+      return path.deps.ledger.claim(...a);
     },
   });
   const [out] = await runGuardedSends(racing, s, [ref]);
   assert.deepEqual([out?.status, out?.reasons], ['denied', ['consent_changed']]);
-  assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
+  assert.equal(path.sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
   const decisions = (await entriesOf(ref)).filter((e) => e.kind === 'decision');
   assert.deepEqual(
     decisions.map((e) => [e.outcome, e.result]),
@@ -137,7 +109,7 @@ test('a withdrawal committed between the decision and the reservation means no s
   );
   assert.equal(decisions[1]!.decisionId, decisions[0]!.id, 'the re-decision names the allow it replaces');
   // A retry of the batch finds the closed record: nothing more is logged or sent.
-  const [again] = await runGuardedSends(deps, s, [ref]);
+  const [again] = await runGuardedSends(path.deps, s, [ref]);
   assert.equal(again?.status, 'denied');
   assert.equal((await entriesOf(ref)).length, 2);
 });
@@ -147,12 +119,12 @@ test('a batch retried after its reservation failed to save reuses the logged dec
   const s = spec();
   let fail = true;
   const flaky = withLedger({
-    claim: async (...a: Parameters<typeof deps.ledger.claim>) => {
+    claim: async (...a: Parameters<typeof path.deps.ledger.claim>) => {
       if (fail) {
         fail = false;
         throw new Error('injected: records not saved');
       }
-      return deps.ledger.claim(...a);
+      return path.deps.ledger.claim(...a);
     },
   });
   await assert.rejects(runGuardedSends(flaky, s, [ref]), /injected/);
@@ -164,14 +136,14 @@ test('a batch retried after its reservation failed to save reuses the logged dec
     ['decision:allow', 'delivery:sent'],
   );
   assert.equal(mine[1]!.decisionId, mine[0]!.id);
-  assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 1);
+  assert.equal(path.sink.received.filter((m) => m.envelopeTo.includes(address)).length, 1);
 });
 
 test('a crash after the SMTP server accepted, before the commit: the retry resends with the same Message-ID and logs one delivery', async () => {
   const { ref, address } = await subject({ first_name: 'Pim' });
   const s = spec();
   await assert.rejects(runGuardedSends(crashBeforeCommit(), s, [ref], { commitPatienceMs: 0 }), /injected/);
-  const [out] = await runGuardedSends(deps, s, [ref]);
+  const [out] = await runGuardedSends(path.deps, s, [ref]);
   assert.equal(out?.status, 'sent');
   const got = mails(address);
   assert.equal(got.length, 2, 'the ambiguous window: at-least-once');
@@ -191,20 +163,20 @@ test('a send left reserved by a crash is not repeated once consent changed: one 
     appendLog: ((e, o) =>
       e.some((x) => x.kind === 'delivery')
         ? Promise.reject(new Error('injected: crash before the append'))
-        : deps.appendLog(e, o)) as typeof deps.appendLog,
+        : path.deps.appendLog(e, o)) as typeof path.deps.appendLog,
   };
   await assert.rejects(runGuardedSends(crashed, s, [ref], { commitPatienceMs: 0 }), /injected/);
   // The crashed sender's reservation would hold the withdrawal's acknowledgement up to 30 s; this store waits less.
   const quick = new ConsentStore({ redis, keys: services.keys, drainTimeoutMs: 50 });
   await quick.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
-  const [out] = await runGuardedSends(deps, s, [ref]);
+  const [out] = await runGuardedSends(path.deps, s, [ref]);
   assert.deepEqual([out?.status, out?.reasons], ['failed', ['consent_changed']]);
   assert.equal(mails(address).length, 1, 'the first attempt only');
   assert.deepEqual(
     (await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}:${e.result ?? ''}`),
     ['decision:allow:', 'delivery:failed:not_resent_after_consent_change'],
   );
-  const [again] = await runGuardedSends(deps, s, [ref]);
+  const [again] = await runGuardedSends(path.deps, s, [ref]);
   assert.equal(again?.status, 'failed');
   assert.equal((await entriesOf(ref)).length, 2);
 });
@@ -216,7 +188,7 @@ test('an accepted message whose commit fails briefly is committed once the ledge
     settle: async (...a: never[]) =>
       failures-- > 0
         ? Promise.reject(new Error('injected: Redis away'))
-        : deps.ledger.settle(...(a as unknown as Parameters<typeof deps.ledger.settle>)),
+        : path.deps.ledger.settle(...(a as unknown as Parameters<typeof path.deps.ledger.settle>)),
   });
   const [out] = await runGuardedSends(blip, spec(), [ref]);
   assert.equal(out?.status, 'sent');
@@ -226,10 +198,10 @@ test('an accepted message whose commit fails briefly is committed once the ledge
 test('a recipient answering 4xx is deferred on its own and sent on a later attempt, under the same decision', async () => {
   const { ref, address } = await subject({ first_name: 'Kai' });
   const s = spec();
-  sink.failRecipients((a) => a === address, 451, '4.7.1 try later', 1);
-  const [first] = await runGuardedSends(deps, s, [ref], { deferral: { baseMs: 1, maxAttempts: 3 } });
+  path.sink.failRecipients((a) => a === address, 451, '4.7.1 try later', 1);
+  const [first] = await runGuardedSends(path.deps, s, [ref], { deferral: { baseMs: 1, maxAttempts: 3 } });
   assert.equal(first?.status, 'deferred');
-  const [second] = await runGuardedSends(deps, s, [ref], { deferral: { baseMs: 1, maxAttempts: 3 } });
+  const [second] = await runGuardedSends(path.deps, s, [ref], { deferral: { baseMs: 1, maxAttempts: 3 } });
   assert.equal(second?.status, 'sent');
   assert.deepEqual(
     (await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}`),
@@ -240,10 +212,10 @@ test('a recipient answering 4xx is deferred on its own and sent on a later attem
 test('a recipient that keeps answering 4xx ends, after its budget, in one logged permanent failure', async () => {
   const { ref, address } = await subject({ first_name: 'Lu' });
   const s = spec();
-  sink.failRecipients((a) => a === address, 451, '4.7.1 try later', 10);
+  path.sink.failRecipients((a) => a === address, 451, '4.7.1 try later', 10);
   const statuses = [];
   for (let i = 0; i < 3; i++)
-    statuses.push((await runGuardedSends(deps, s, [ref], { deferral: { baseMs: 1, maxAttempts: 3 } }))[0]?.status);
+    statuses.push((await runGuardedSends(path.deps, s, [ref], { deferral: { baseMs: 1, maxAttempts: 3 } }))[0]?.status);
   assert.deepEqual(statuses, ['deferred', 'deferred', 'failed']);
   const mine = await entriesOf(ref);
   assert.deepEqual(
@@ -261,7 +233,7 @@ test('held-out and not-eligible members each get one logged outcome, however oft
     [b.ref, { outcome: 'not_eligible' as const, reasons: ['no_live_consent'] }],
   ]);
   for (let i = 0; i < 2; i++) {
-    const out = await runGuardedSends(deps, s, [a.ref, b.ref], { excluded });
+    const out = await runGuardedSends(path.deps, s, [a.ref, b.ref], { excluded });
     assert.deepEqual(
       out.map((o) => o.status),
       ['held_out', 'not_eligible'],
@@ -276,7 +248,7 @@ test('held-out and not-eligible members each get one logged outcome, however oft
     ['outcome:not_eligible:no_live_consent'],
   );
   assert.equal(
-    sink.received.filter((m) => m.envelopeTo.includes(a.address) || m.envelopeTo.includes(b.address)).length,
+    path.sink.received.filter((m) => m.envelopeTo.includes(a.address) || m.envelopeTo.includes(b.address)).length,
     0,
   );
 });
@@ -288,12 +260,12 @@ test('someone who turned personalisation off gets the generic fallback template,
   );
   await services.consent.setPersonalisation(ref, 'off');
   const [out] = await runGuardedSends(
-    deps,
+    path.deps,
     spec({ purpose: 'marketing.email.promotions', templateId: 'promo-winter-sale' }),
     [ref],
   );
   assert.equal(out?.status, 'sent');
-  const eml = readFileSync(sink.received.find((m) => m.envelopeTo.includes(address))!.file, 'utf8');
+  const eml = readFileSync(path.sink.received.find((m) => m.envelopeTo.includes(address))!.file, 'utf8');
   assert.doesNotMatch(eml, /platinum|Secret Street Store/);
   const [d] = await (async () => {
     const a = [];
@@ -306,9 +278,9 @@ test('someone who turned personalisation off gets the generic fallback template,
 
 test('a profile missing a declared template field is a logged permanent failure: nothing sent, no retry', async () => {
   const { ref, address } = await subject({});
-  const [out] = await runGuardedSends(deps, spec(), [ref]);
+  const [out] = await runGuardedSends(path.deps, spec(), [ref]);
   assert.deepEqual([out?.status, out?.reasons], ['failed', ['profile_field_missing']]);
-  assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
+  assert.equal(path.sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
   const deliveries = [];
   for await (const e of services.log.query({ subjectRef: ref, kind: 'delivery' })) deliveries.push(e);
   assert.deepEqual(
@@ -319,13 +291,13 @@ test('a profile missing a declared template field is a logged permanent failure:
 
 test('a send that fails permanently gives its frequency-cap slot back, so the next campaign may still send', async () => {
   const { ref, address } = await subject({ first_name: 'Ida' });
-  sink.failRecipients((a) => a === address, 552, '5.2.2 mailbox full', 1);
+  path.sink.failRecipients((a) => a === address, 552, '5.2.2 mailbox full', 1);
   const cap = { max: 1, perMs: 7 * 86_400_000 };
-  const [first] = await runGuardedSends(deps, spec({ frequencyCap: cap }), [ref]);
+  const [first] = await runGuardedSends(path.deps, spec({ frequencyCap: cap }), [ref]);
   assert.deepEqual([first?.status, first?.reasons], ['failed', ['smtp_rejected']]);
-  const [second] = await runGuardedSends(deps, spec({ frequencyCap: cap }), [ref]);
+  const [second] = await runGuardedSends(path.deps, spec({ frequencyCap: cap }), [ref]);
   assert.equal(second?.status, 'sent');
-  const [third] = await runGuardedSends(deps, spec({ frequencyCap: cap }), [ref]);
+  const [third] = await runGuardedSends(path.deps, spec({ frequencyCap: cap }), [ref]);
   assert.deepEqual([third?.status, third?.reasons], ['denied', ['frequency_capped']]);
 });
 
@@ -349,7 +321,7 @@ test('a crash before the commit whose delivery entry landed is settled as sent o
   await assert.rejects(runGuardedSends(crashBeforeCommit(), s, [ref], { commitPatienceMs: 0 }), /injected/);
   const quick = new ConsentStore({ redis, keys: services.keys, drainTimeoutMs: 50 });
   await quick.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
-  const [out] = await runGuardedSends(deps, s, [ref]);
+  const [out] = await runGuardedSends(path.deps, s, [ref]);
   assert.equal(out?.status, 'sent', 'the SMTP server accepted it, and the log says so');
   assert.equal(mails(address).length, 1, 'not sent again after the withdrawal');
   assert.deepEqual(
@@ -370,7 +342,7 @@ test('a subject who consented under the Chinese notice gets the zh-CN variant; e
     consentEvent(r.ref, { purpose: 'transfer.overseas.smtp_relay', language: 'zh-CN', jurisdiction: 'CN' }),
   );
   const en = await subject({ first_name: 'Mei' });
-  const outcomes = await runGuardedSends(deps, spec(), [r.ref, en.ref]);
+  const outcomes = await runGuardedSends(path.deps, spec(), [r.ref, en.ref]);
   assert.deepEqual(
     outcomes.map((o) => o.status),
     ['sent', 'sent'],

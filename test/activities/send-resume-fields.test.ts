@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Client } from '@temporalio/client';
+import { test } from 'node:test';
 import { runGuardedSends, type SendSpec } from '../../activities/send-pipeline.js';
-import type { ActivityDeps } from '../../activities/index.js';
 import { compilePolicy, type PolicyBundle } from '../../domain/policy.js';
-import { createServices } from '../../infra/compose.js';
-import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
-import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
 import { policy } from '../../policy/index.js';
-import { buildActivityDeps } from '../../worker.js';
-import { testConfig } from '../helpers/config.js';
 import { consentEvent } from '../helpers/engine.js';
-import { exampleContent } from '../helpers/example-workspace.js';
-import { testRedis, uniqueId } from '../helpers/services.js';
+import { sendPath } from '../helpers/send-path.js';
+import { uniqueId } from '../helpers/services.js';
 
 // A send step resumed from its ledger record uses the fields its decision of record released, on real Redis and SMTP.
-const { redis, prefix } = testRedis();
-const config = testConfig({ REDIS_KEY_PREFIX: prefix });
 // A later policy that moves the email channel to another address field: a recomputed decision would release it.
 const moved: PolicyBundle = {
   ...policy,
@@ -29,26 +19,8 @@ const moved: PolicyBundle = {
   channelAddressField: { ...policy.channelAddressField, email: 'work_email' },
   processors: policy.processors.map((p) => (p.id === 'smtp-relay' ? { ...p, fields: [...p.fields, 'work_email'] } : p)),
 };
-const services = createServices(config, redis, moved);
-let sink: SmtpSink;
-let mailer: Mailer;
-let deps: ActivityDeps;
-
-before(async () => {
-  sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('resume')) });
-  mailer = createMailer(config, sink.url);
-  deps = buildActivityDeps(config, {
-    redis,
-    mailer,
-    client: {} as Client,
-    taskQueue: 'unused',
-    content: await exampleContent(),
-  });
-});
-after(async () => {
-  mailer.close();
-  await sink.stop();
-});
+const path = sendPath('resume', moved);
+const { redis, services } = path;
 
 const spec = (): SendSpec => ({
   campaignId: uniqueId('c'),
@@ -80,8 +52,8 @@ async function entriesOf(ref: string) {
 
 /** The first attempt decides under the shipped policy and is deferred (451), leaving the decided record to resume. */
 async function decidedThenDeferred(s: SendSpec, email: string, ref: Awaited<ReturnType<typeof subject>>['ref']) {
-  sink.failRecipients((a) => a === email, 451, '4.2.0 try again later', 1);
-  const [first] = await runGuardedSends(deps, s, [ref]);
+  path.sink.failRecipients((a) => a === email, 451, '4.2.0 try again later', 1);
+  const [first] = await runGuardedSends(path.deps, s, [ref]);
   assert.equal(first?.status, 'deferred');
 }
 
@@ -89,14 +61,14 @@ test('a send resumed after the policy changed its released fields reads and rend
   const { ref, email, work } = await subject();
   const s = spec();
   await decidedThenDeferred(s, email, ref);
-  const [out] = await runGuardedSends({ ...deps, policy: () => laterPolicy }, s, [ref]);
+  const [out] = await runGuardedSends({ ...path.deps, policy: () => laterPolicy }, s, [ref]);
   assert.equal(out?.status, 'sent');
   assert.equal(
-    sink.received.filter((m) => m.envelopeTo.includes(work)).length,
+    path.sink.received.filter((m) => m.envelopeTo.includes(work)).length,
     0,
     'the field the later policy would release is never read',
   );
-  const got = sink.received.filter((m) => m.envelopeTo.includes(email));
+  const got = path.sink.received.filter((m) => m.envelopeTo.includes(email));
   assert.equal(got.length, 1, 'sent to the address the logged decision released');
   const eml = readFileSync(got[0]!.file, 'utf8');
   assert.match(eml, /Rhea/);
@@ -114,7 +86,7 @@ test('a decided record written before released fields were kept is decided again
   const s = spec();
   await decidedThenDeferred(s, email, ref);
   // The record as an earlier version wrote it: no released fields, no address field.
-  const key = deps.ledger.key(ref, `${s.workflowId}:${s.stepId}`);
+  const key = path.deps.ledger.key(ref, `${s.workflowId}:${s.stepId}`);
   const {
     fieldsReleased: _f,
     addressField: _a,
@@ -122,7 +94,7 @@ test('a decided record written before released fields were kept is decided again
   } = JSON.parse((await redis.get(key))!) as Record<string, unknown>;
   assert.ok(_f && _a, 'the current record keeps both');
   await redis.set(key, JSON.stringify(old), 'PX', 3_600_000);
-  const [out] = await runGuardedSends({ ...deps, policy: () => laterPolicy }, s, [ref]);
+  const [out] = await runGuardedSends({ ...path.deps, policy: () => laterPolicy }, s, [ref]);
   assert.equal(out?.status, 'sent');
   const entries = await entriesOf(ref);
   assert.deepEqual(
@@ -136,6 +108,10 @@ test('a decided record written before released fields were kept is decided again
     'decided under the policy in force',
   );
   assert.equal(entries[2]!.decisionId, entries[1]!.id);
-  assert.equal(sink.received.filter((m) => m.envelopeTo.includes(work)).length, 1, 'sent as the new decision released');
-  assert.equal(sink.received.filter((m) => m.envelopeTo.includes(email)).length, 0);
+  assert.equal(
+    path.sink.received.filter((m) => m.envelopeTo.includes(work)).length,
+    1,
+    'sent as the new decision released',
+  );
+  assert.equal(path.sink.received.filter((m) => m.envelopeTo.includes(email)).length, 0);
 });

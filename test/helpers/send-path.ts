@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import type { Client } from '@temporalio/client';
+import type { ActivityDeps } from '../../activities/index.js';
+import type { PolicyBundle } from '../../domain/policy.js';
+import { createServices } from '../../infra/compose.js';
+import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
+import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
+import { policy as shipped } from '../../policy/index.js';
+import { buildActivityDeps } from '../../worker.js';
+import { testConfig } from './config.js';
+import { exampleContent } from './example-workspace.js';
+import { testRedis, uniqueId } from './services.js';
+
+/** The send path's activity deps on real Redis and a real SMTP sink, started before the file's tests. */
+export interface SendPath {
+  readonly redis: ReturnType<typeof testRedis>['redis'];
+  /** The private key prefix the services write under. */
+  readonly prefix: string;
+  readonly config: ReturnType<typeof testConfig>;
+  readonly services: ReturnType<typeof createServices>;
+  readonly sink: SmtpSink;
+  readonly mailer: Mailer;
+  readonly deps: ActivityDeps;
+}
+
+/**
+ * Registers the file's before/after hooks: a private key prefix, the services under `bundle`, an SMTP sink with
+ * its own outbox and the worker's activity deps (no Temporal client: the send path never calls it).
+ */
+export function sendPath(label: string, bundle: PolicyBundle = shipped): SendPath {
+  const { redis, prefix } = testRedis();
+  const config = testConfig({ REDIS_KEY_PREFIX: prefix });
+  const services = createServices(config, redis, bundle);
+  let started: { sink: SmtpSink; mailer: Mailer; deps: ActivityDeps } | undefined;
+  const get = () => {
+    if (!started) throw new Error('the send path starts in before(): use it inside a test');
+    return started;
+  };
+  before(async () => {
+    const sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId(label)) });
+    const mailer = createMailer(config, sink.url);
+    const deps = buildActivityDeps(config, {
+      redis,
+      mailer,
+      client: {} as Client,
+      taskQueue: 'unused',
+      content: await exampleContent(),
+    });
+    started = { sink, mailer, deps };
+  });
+  after(async () => {
+    if (!started) return;
+    started.mailer.close();
+    await started.sink.stop();
+  });
+  return {
+    redis,
+    prefix,
+    config,
+    services,
+    get sink() {
+      return get().sink;
+    },
+    get mailer() {
+      return get().mailer;
+    },
+    get deps() {
+      return get().deps;
+    },
+  };
+}
