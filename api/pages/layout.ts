@@ -54,49 +54,21 @@ export interface Chrome {
 function header(c: Chrome): Html {
   const { text, switchTo } = c;
   const logo = text.brand.logoUrl
-    ? html`<img src="${text.brand.logoUrl}" alt="${text.t('common.logoAlt', { name: text.brand.name })}" />`
+    ? html`<img src="${text.brand.logoUrl}" alt="${text.t('common.logoAlt', { name: text.brand.name })}">`
     : html``;
   const langs = switchTo
-    ? html`<nav aria-label="${text.t('common.languageSwitch')}">
-        <ul>
-          ${pageLanguages.map((l) =>
-            l === text.lang
-              ? html`<li>
-                  <a href="${switchTo(l)}" hreflang="${l}" lang="${l}" aria-current="page">${text.languageName(l)}</a>
-                </li>`
-              : html`<li><a href="${switchTo(l)}" hreflang="${l}" lang="${l}">${text.languageName(l)}</a></li>`,
-          )}
-        </ul>
-      </nav>`
+    ? html`<nav aria-label="${text.t('common.languageSwitch')}"><ul>${pageLanguages.map((l) =>
+        l === text.lang
+          ? html`<li><a href="${switchTo(l)}" hreflang="${l}" lang="${l}" aria-current="page">${text.languageName(l)}</a></li>`
+          : html`<li><a href="${switchTo(l)}" hreflang="${l}" lang="${l}">${text.languageName(l)}</a></li>`,
+      )}</ul></nav>`
     : html``;
-  return html`<header>
-    <div class="brand">${logo}<span>${text.brand.name}</span></div>
-    ${langs}
-  </header>`;
+  return html`<header><div class="brand">${logo}<span>${text.brand.name}</span></div>${langs}</header>`;
 }
 
 /** A complete, self-contained page in the chrome's language, with the brand's header and postal-address footer. */
 export function page(title: string, body: Html, c: Chrome): string {
   const { text } = c;
-  const footer = html`<footer>
-    <p>${text.t('common.footer', { name: text.brand.name, address: text.postalAddress })}</p>
-  </footer>`;
-  return `<!doctype html>\n${
-    html`<html lang="${text.lang}">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>${title}</title>
-        <style>
-          ${{ html: style(text.brand.colours) }}
-        </style>
-      </head>
-      <body>
-        ${header(c)}
-        <main>${body}</main>
-        ${footer}
-      </body>
-    </html>`.html
-  }`;
+  const footer = html`<footer><p>${text.t('common.footer', { name: text.brand.name, address: text.postalAddress })}</p></footer>`;
+  return `<!doctype html>\n${html`<html lang="${text.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${title}</title><style>${{ html: style(text.brand.colours) }}</style></head><body>${header(c)}<main>${body}</main>${footer}</body></html>`.html}`;
 }

@@ -5,13 +5,8 @@ export function unsubscribeConfirmPage(action: string, what: string, c: Chrome):
   const { t } = c.text;
   return page(
     t('unsubscribe.title'),
-    html`<h1>${t('unsubscribe.title')}</h1>
-      <p>${t('unsubscribe.question', { what })}</p>
-      <form method="post" action="${action}">
-        <input type="hidden" name="List-Unsubscribe" value="One-Click" /><button type="submit">
-          ${t('unsubscribe.button')}
-        </button>
-      </form>`,
+    html`<h1>${t('unsubscribe.title')}</h1><p>${t('unsubscribe.question', { what })}</p>
+<form method="post" action="${action}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">${t('unsubscribe.button')}</button></form>`,
     c,
   );
 }
@@ -21,9 +16,7 @@ export function unsubscribedPage(what: string, preferencesUrl: string, c: Chrome
   const { t } = c.text;
   return page(
     t('unsubscribe.doneTitle'),
-    html`<h1>${t('unsubscribe.doneHeading')}</h1>
-      <p role="status">${t('unsubscribe.done', { what })}</p>
-      <p><a href="${preferencesUrl}">${t('unsubscribe.manage')}</a></p>`,
+    html`<h1>${t('unsubscribe.doneHeading')}</h1><p role="status">${t('unsubscribe.done', { what })}</p><p><a href="${preferencesUrl}">${t('unsubscribe.manage')}</a></p>`,
     c,
   );
 }
@@ -33,11 +26,8 @@ export function confirmPage(action: string, what: string, c: Chrome): string {
   const { t } = c.text;
   return page(
     t('confirm.title'),
-    html`<h1>${t('confirm.title')}</h1>
-      <p>${t('confirm.question', { what })}</p>
-      <form method="post" action="${action}">
-        <input type="hidden" name="confirm" value="yes" /><button type="submit">${t('confirm.button')}</button>
-      </form>`,
+    html`<h1>${t('confirm.title')}</h1><p>${t('confirm.question', { what })}</p>
+<form method="post" action="${action}"><input type="hidden" name="confirm" value="yes"><button type="submit">${t('confirm.button')}</button></form>`,
     c,
   );
 }
@@ -47,8 +37,7 @@ export function confirmedPage(what: string, already: boolean, c: Chrome): string
   const { t } = c.text;
   return page(
     t('confirm.doneTitle'),
-    html`<h1>${t('confirm.doneHeading')}</h1>
-      <p role="status">${t(already ? 'confirm.already' : 'confirm.done', { what })}</p>`,
+    html`<h1>${t('confirm.doneHeading')}</h1><p role="status">${t(already ? 'confirm.already' : 'confirm.done', { what })}</p>`,
     c,
   );
 }

@@ -12,24 +12,12 @@ export function noticePage(
   const { t } = c.text;
   const links = others.map(
     (o) =>
-      html`<li>
-        <a href="${o.url}" hreflang="${o.lang}"
-          >${t('notice.otherLanguage', { language: c.text.languageName(o.lang) })}</a
-        >
-      </li>`,
+      html`<li><a href="${o.url}" hreflang="${o.lang}">${t('notice.otherLanguage', { language: c.text.languageName(o.lang) })}</a></li>`,
   );
   return page(
     t('notice.title', { version: n.version }),
-    html`<h1>${t('notice.title', { version: n.version })}</h1>
-      <p class="muted">${t('notice.effective', { date: c.text.date(n.effectiveAt) })}</p>
-      <div class="notice" lang="${n.language}">${text}</div>
-      ${
-        others.length
-          ? html`<ul>
-              ${links}
-            </ul>`
-          : html``
-      }`,
+    html`<h1>${t('notice.title', { version: n.version })}</h1><p class="muted">${t('notice.effective', { date: c.text.date(n.effectiveAt) })}</p>
+<div class="notice" lang="${n.language}">${text}</div>${others.length ? html`<ul>${links}</ul>` : html``}`,
     c,
   );
 }

@@ -13,6 +13,7 @@ import { buildActivityDeps } from '../../worker.js';
 import { testConfig } from '../helpers/config.js';
 import { exampleContent } from '../helpers/example-workspace.js';
 import { testRedis, uniqueId } from '../helpers/services.js';
+import type { AlertInput } from '../../domain/alert.js';
 
 // Subject-request and propagation activities on real Redis and the real bundle files, with an injected clock and a
 // deployed policy that differs from the worker's own.
@@ -23,6 +24,8 @@ const stores = rightsStores(config, redis);
 const frozen = new Date('2031-05-06T07:08:09.000Z');
 let mailer: Mailer;
 let deps: ActivityDeps;
+// The alert a failed propagation raises, kept here instead of started as a workflow (no Temporal in this file).
+const alerts: AlertInput[] = [];
 
 before(async () => {
   mailer = createMailer(config, 'smtp://127.0.0.1:1');
@@ -35,6 +38,10 @@ before(async () => {
       content: await exampleContent(),
     }),
     now: () => frozen,
+    raiseAlert: async (a) => {
+      alerts.push(a);
+      return 'raised';
+    },
   };
 });
 after(() => mailer.close());
@@ -73,6 +80,10 @@ test('access, correction, erasure and propagation stamp the injected clock, not 
     processor: 'crm',
     error: 'gone',
   });
+  assert.deepEqual(
+    alerts.map((a) => [a.kind, a.at]),
+    [['propagation_overdue', frozen.toISOString()]],
+  );
   await acts.eraseSubject({ requestId: uniqueId('req'), subjectRef: ref });
   const trail = await stores.requests.auditTrail(ref);
   assert.deepEqual(
