@@ -7,7 +7,7 @@ import type { Workspace } from '../infra/workspace/load.js';
 import { addCampaignStatusCommands } from './campaign-status.js';
 import { addCampaignControlCommands } from './campaign-control.js';
 import { OperatorAction } from '../domain/operator-action.js';
-import { operatorOf, operatorOptions, recordOperator, type OperatorOptions } from './operator-log.js';
+import { operatorOf, operatorOptions, recordOperator, type Operator, type OperatorOptions } from './operator-log.js';
 import { addCampaignLintCommand } from './campaign-lint.js';
 import { dryRun, humanDryRun, type DryRunPorts } from './campaign-dry-run.js';
 import { CliUsageError, type CliContext, type RegisterCommands } from './context.js';
@@ -79,6 +79,16 @@ function deployRefused(
   return true;
 }
 
+/** A deploy that stored a policy version for the first time deployed that policy: an operator action of its own. */
+async function recordPolicyDeployed(
+  ctx: CliContext,
+  op: Operator,
+  d: { readonly policyCreated: boolean; readonly policyVersion: string },
+): Promise<void> {
+  if (d.policyCreated)
+    await recordOperator(ctx, op, { action: OperatorAction.policy_deployed, detail: `policy=${d.policyVersion}` });
+}
+
 function positive(flag: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
@@ -143,6 +153,7 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
         const s = await ctx.services();
         const d = await deployCampaign(s.bundles, ws, await ctx.policy(), c, { segment: opts.segment });
         if (deployRefused(ctx, c.id, 'deploy', d, opts.json) || !d.ok) return;
+        await recordPolicyDeployed(ctx, op, d);
         if (d.created)
           await recordOperator(ctx, op, {
             action: OperatorAction.campaign_deployed,
@@ -193,6 +204,7 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
             { timeScale, monitorTickMs: parseDuration(ctx.config().env.CONSENTFLOW_MONITOR_TICK) },
           );
           if (deployRefused(ctx, id, 'start', r, opts.json) || !r.ok) return;
+          await recordPolicyDeployed(ctx, op, r);
           const res = r.start;
           const version = r.bundle;
           const detail =

@@ -18,6 +18,8 @@ export type DeployResult =
       readonly created: boolean;
       readonly campaign: Campaign;
       readonly policyVersion: string;
+      /** The policy snapshot was stored by this deploy (a policy version not deployed before). */
+      readonly policyCreated: boolean;
     }
   | { readonly ok: false; readonly reason: 'lint'; readonly problems: readonly LintProblem[] }
   | { readonly ok: false; readonly reason: 'content'; readonly message: string };
@@ -68,5 +70,12 @@ export async function deployCampaign(
   if (!built.ok) return { ok: false, reason: 'content', message: built.message };
   const { hash, created } = await store.putBundle(built.bundle);
   await store.setCurrentPolicy(snapshot.version);
-  return { ok: true, hash, created, campaign: target, policyVersion: snapshot.version };
+  return {
+    ok: true,
+    hash,
+    created,
+    campaign: target,
+    policyVersion: snapshot.version,
+    policyCreated: snapshot.created,
+  };
 }

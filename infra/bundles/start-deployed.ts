@@ -14,6 +14,7 @@ export type DeployedStart =
       readonly bundle: string;
       readonly created: boolean;
       readonly policyVersion: string;
+      readonly policyCreated: boolean;
       readonly start: StartResult;
     }
   | Exclude<DeployResult, { ok: true }>;
@@ -53,5 +54,12 @@ export async function deployAndStart(
     ...rest,
     monitor,
   });
-  return { ok: true, bundle: d.hash, created: d.created, policyVersion: d.policyVersion, start };
+  return {
+    ok: true,
+    bundle: d.hash,
+    created: d.created,
+    policyVersion: d.policyVersion,
+    policyCreated: d.policyCreated,
+    start,
+  };
 }

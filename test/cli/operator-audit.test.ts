@@ -183,6 +183,20 @@ test('campaign start, pause, resume and cancel are operator entries with actor a
   );
   assert.equal(started.code, 0, started.stderr);
   const s = await lastOf('campaign_started');
+  assert.equal(await lastOf('policy_deployed'), undefined, 'the policy the worker registered is not deployed again');
+  // A deploy under a changed policy stores a policy version never deployed before: a policy deploy, same actor.
+  const base = await ctx.policy();
+  const renamed = {
+    ...ctx,
+    policy: async () => ({ ...base, brand: { ...base.brand!, name: `${base.brand!.name} Outlet` } }),
+  };
+  const deployed = await runCli(
+    renamed,
+    [registerCampaignCommands],
+    ['campaign', 'deploy', 'welcome-series', '--actor', 'mkt-dan'],
+  );
+  assert.equal(deployed.code, 0, deployed.stderr);
+  assert.match((await lastOf('policy_deployed'))?.result ?? '', /^actor=mkt-dan policy=[0-9a-f]{64}$/);
   assert.deepEqual(
     [s?.campaignId, s?.result?.match(/^actor=mkt-dan run=\w+ bundle=\S+ enrolled=1$/) !== null],
     ['welcome-series', true],
