@@ -16,6 +16,7 @@ import { loadDevKeys } from '../infra/dev-keys.js';
 import { startStack } from '../infra/embedded/stack.js';
 import { campaignWorkflowId } from '../infra/temporal/campaign-runs.js';
 import { connectClient } from '../infra/temporal/connection.js';
+import { startPropagation } from '../infra/temporal/rights.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { journeyWorkflowId } from '../activities/campaign.js';
 import { clearDevRuntime, writeDevRuntime } from '../cli/runtime-file.js';
@@ -146,20 +147,19 @@ async function main(): Promise<void> {
       () => (stack.sink?.received.some((m) => m.envelopeTo.includes(midAddress)) ? true : undefined),
       60_000,
     );
-    cli(dataDir, [
-      'consent',
-      'withdraw',
-      '--subject',
-      midway.id,
-      '--purpose',
-      'marketing.email.newsletter',
-      '--channel',
-      'email',
-      '--method',
-      'preference_center',
-      '--collection-point',
-      'preference_center',
-    ]);
+    // The subject answers on the preference centre (their own act, not staff's): recorded as the API records it,
+    // then propagated, which makes their running journey exit and informs processors.
+    const withdrawal = consentEvent(policy, refOf.get(midway)!, 'withdrawn', 3);
+    await services.consent.append(withdrawal);
+    await startPropagation(client, config.taskQueue, {
+      v: 1,
+      changeId: withdrawal.id,
+      kind: 'withdrawn',
+      subjectRef: withdrawal.subjectRef,
+      purpose: withdrawal.purpose,
+      channel: withdrawal.channel,
+    });
+    console.log(`\n${midway.id} withdrew newsletter consent on the preference centre mid-journey (propagated)`);
 
     await client.workflow.getHandle(campaignWorkflowId(CAMPAIGN)).result();
     const enrolled = [...refOf.values()];
@@ -228,6 +228,8 @@ async function main(): Promise<void> {
     await client.workflow.getHandle(started.workflowId).result();
     const review = cli(dataDir, ['review', 'show', '--latest']);
     const reportPath = /report: (\S+)/.exec(review)?.[1];
+    // The demo is the product's promise end to end: a review that does not pass fails it (and CI with it).
+    if (!/ {2}PASS {2}/.test(review)) throw new Error('the compliance review of the demo period did not pass');
     console.log(
       `\nemails: ${stack.sink?.outbox ?? stack.smtpUrl}\ntext messages: ${stack.smsc?.outbox ?? stack.smppUrl}\ndecision log export: ${exportFile}\ncompliance review report: ${reportPath ?? '(see consentflow review show --latest)'}`,
     );
