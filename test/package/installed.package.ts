@@ -60,11 +60,12 @@ test('the tarball ships only the built package, and its runtime dependencies hol
   );
   assert.ok(!listing.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), 'only JS and declarations');
   assert.ok(listing.includes('package/dist/workflows/index.js'), 'the compiled workflow entry the worker bundles');
-  // mailauth is not among them: the production DKIM signer canonicalises with it.
+  // mailauth is not among them: the production DKIM signer canonicalises with it. Nor is mailparser: complaint
+  // intake (`consentflow complaint arf`) parses feedback reports with it in production.
   const devOnly = [
     '@temporalio/testing',
     'smtp-server',
-    'mailparser',
+    'prettier',
     'playwright-core',
     'fast-check',
     'typescript',
