@@ -1,22 +1,11 @@
 import type { SubjectRef } from '../domain/ids.js';
-import type { SendSpec } from '../domain/send-spec.js';
+import type { SentMessageSpec } from '../domain/send-spec.js';
 
 /** What a receipt needs to be logged against: the send's step, subject and authorising decision (pseudonymous). */
 export interface SmsSendContext {
   readonly ref: SubjectRef;
   readonly decisionId: string;
-  readonly spec: Pick<
-    SendSpec,
-    | 'campaignId'
-    | 'campaignVersion'
-    | 'workflowId'
-    | 'runId'
-    | 'stepId'
-    | 'purpose'
-    | 'channel'
-    | 'processor'
-    | 'templateId'
-  >;
+  readonly spec: SentMessageSpec;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { LogEntryInput } from './decision-log.js';
 import type { SubjectRef } from './ids.js';
-import type { SendSpec } from './send-spec.js';
+import type { SentMessageSpec } from './send-spec.js';
 
 /** Where a complaint came in: an ARF feedback-loop report over SMTP, or a relay's JSON post. */
 export const ComplaintSource = { arf: 'arf', webhook: 'webhook' } as const;
@@ -29,18 +29,7 @@ export interface ComplaintReport {
 export interface ComplainedMessage {
   readonly ref: SubjectRef;
   readonly decisionId?: string;
-  readonly spec?: Pick<
-    SendSpec,
-    | 'campaignId'
-    | 'campaignVersion'
-    | 'workflowId'
-    | 'runId'
-    | 'stepId'
-    | 'purpose'
-    | 'channel'
-    | 'processor'
-    | 'templateId'
-  >;
+  readonly spec?: SentMessageSpec;
   /** Only the campaign is known (the message was matched by its unsubscribe link, not by the message index). */
   readonly campaignId?: string;
 }

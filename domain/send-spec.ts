@@ -21,3 +21,17 @@ export const SendSpec = z
   })
   .readonly();
 export type SendSpec = z.infer<typeof SendSpec>;
+
+/** What identifies the step a sent message came from (kept with its SMSC ids or Message-ID; pseudonymous). */
+export type SentMessageSpec = Pick<
+  SendSpec,
+  | 'campaignId'
+  | 'campaignVersion'
+  | 'workflowId'
+  | 'runId'
+  | 'stepId'
+  | 'purpose'
+  | 'channel'
+  | 'processor'
+  | 'templateId'
+>;
