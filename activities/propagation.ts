@@ -6,6 +6,7 @@ import type { GuardState } from '../domain/consent-state.js';
 import type { CompiledPolicy } from '../domain/policy.js';
 import { judgeNotice, noticeIsTransfer } from '../domain/notice-transfer.js';
 import { noticeEntry } from './notice-entry.js';
+import { policyOfRecord, type ContentSource } from './content.js';
 import type { AppendLog } from './send-ports.js';
 import type { AlertInput } from '../domain/alert.js';
 import type { z } from 'zod';
@@ -46,7 +47,9 @@ export interface PropagationDeps {
   readonly now: () => Date;
   /** The subject's consent state, to judge a correction that moves data abroad as a send would be judged. */
   readonly guardState: (ref: SubjectRef) => Promise<GuardState>;
+  /** The worker's own policy; the deployed one, when `content` is wired, is the policy of record. */
   readonly policy: () => CompiledPolicy;
+  readonly content?: Pick<ContentSource, 'currentPolicy'>;
   /** The decision log: a correction notice's verdict is written before the notice goes out. */
   readonly appendLog: AppendLog;
   /** Raises an alert (de-duplicated by its key); without it a failed propagation is only recorded. */
@@ -118,7 +121,12 @@ export function createPropagationActivities(deps: PropagationDeps) {
       const moved = Object.keys(corrections ?? {});
       if (noticeIsTransfer(input.kind, moved)) {
         // New values to a processor are a transfer like a send (PIPL 38-39): judged and logged before they leave.
-        const verdict = judgeNotice(input.processor, await deps.guardState(ref), deps.policy(), deps.now());
+        const verdict = judgeNotice(
+          input.processor,
+          await deps.guardState(ref),
+          await policyOfRecord(deps),
+          deps.now(),
+        );
         const key = `${input.changeId}|${input.processor}|notice|${verdict.outcome}`;
         await deps.appendLog([noticeEntry(input, verdict, moved)], { idempotencyKeys: [key] });
         if (verdict.outcome === 'deny') {

@@ -3,12 +3,11 @@ import type { ConsentEvent } from '../domain/consent.js';
 import type { GuardState } from '../domain/consent-state.js';
 import type { LogEntry } from '../domain/decision-log.js';
 import type { SubjectRef } from '../domain/ids.js';
-import type { CompiledPolicy } from '../domain/policy.js';
 import { checkCorrections, type SubjectRequestRecord } from '../domain/subject-request.js';
 import type { Suppression } from '../domain/suppression.js';
 import { discardBundle } from '../infra/dsar-bundles.js';
 import { accessSummary } from './access-summary.js';
-import { policyOfRecord, type ContentSource } from './content.js';
+import { policyOfRecord } from './content.js';
 import { createPropagationActivities, type PropagationDeps } from './propagation.js';
 import { AccessBundleInput, parseInput, SubjectRequestStepInput } from './inputs.js';
 
@@ -17,9 +16,6 @@ type Read =
 
 /** What subject-request activities need; all injected by the worker. */
 export interface SubjectRequestDeps extends PropagationDeps {
-  /** The worker's own policy; the deployed one, when `content` is wired, is the policy of record. */
-  readonly policy: () => CompiledPolicy;
-  readonly content?: Pick<ContentSource, 'currentPolicy'>;
   readonly subjectRights: {
     readAll(ref: SubjectRef): Promise<Read>;
     /** Writes fields for a subject id; `ref` is what the id pseudonymises to (checked against the request). */
