@@ -34,6 +34,7 @@ export const PolicyProblemCode = {
   purpose_text_missing: 'purpose_text_missing',
   field_label_missing: 'field_label_missing',
   brand_address_missing: 'brand_address_missing',
+  retention_inconsistent: 'retention_inconsistent',
 } as const;
 export type PolicyProblemCode = (typeof PolicyProblemCode)[keyof typeof PolicyProblemCode];
 
@@ -227,6 +228,15 @@ export function checkPolicy(input: unknown): PolicyCheckResult {
   if (!retention.success)
     for (const issue of retention.error.issues)
       report(['retention', ...issue.path], PolicyProblemCode.schema_invalid, issue.message);
+  // A logged decision must stay provable: `log replay` and the review re-judge it from the consent events it rested
+  // on, so those events may not be removed before the log segment that holds the decision.
+  else if (retention.data.consentEventsDays < retention.data.logSegmentsDays)
+    report(
+      ['retention', 'consentEventsDays'],
+      PolicyProblemCode.retention_inconsistent,
+      `consent events (${retention.data.consentEventsDays} days) would be removed before the decisions that rest on them ` +
+        `(logSegmentsDays ${retention.data.logSegmentsDays}); set consentEventsDays to at least logSegmentsDays`,
+    );
   const fields = new Map(fieldList.flatMap((f) => (f ? [[f.name, f] as const] : [])));
   const purposes = new Map(purposeList.flatMap((p) => (p ? [[p.id, p] as const] : [])));
   const noticeVersions = new Set(noticeList.flatMap((n) => (n ? [n.version] : [])));

@@ -263,6 +263,18 @@ test('requires jurisdiction rules and a retention table', () => {
     'retention.logSegmentsDays',
     'schema_invalid',
   );
+  const early = broken((p) => {
+    p.retention.consentEventsDays = p.retention.logSegmentsDays - 1;
+  });
+  has(early, 'retention.consentEventsDays', 'retention_inconsistent');
+  assert.match(
+    early.find((x) => x.code === 'retention_inconsistent')!.message,
+    /would be removed before the decisions that rest on them \(logSegmentsDays 1095\); set consentEventsDays to at least/,
+  );
+  // Equal periods keep every decision's evidence for as long as the decision.
+  const equal = structuredClone(policyInput) as unknown as Mutable;
+  equal.retention.consentEventsDays = equal.retention.logSegmentsDays;
+  assert.deepEqual(checkPolicy(equal).problems, []);
 });
 
 test('reports a releasable field without a label in en or a notice language, and a brand without the zh-CN address', () => {
