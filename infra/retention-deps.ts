@@ -10,6 +10,7 @@ import type { Services } from './compose.js';
 import { namesIn } from './private-files.js';
 import { ConsentRetentionError, ConsentRetentionStore } from './redis/consent-retention.js';
 import { LogRetentionError, LogSealError } from './redis/decision-log-errors.js';
+import { heldBefore, removeSegments, segmentsPastRetention } from './redis/decision-log-retention.js';
 import { deleteLedgerRecords, ledgerRecords } from './redis/ledger-retention.js';
 import { reportsDirOf } from './reports/report-store.js';
 
@@ -88,11 +89,13 @@ export function retentionDeps(
         throw e;
       }
     },
-    logSegmentsPastRetention: async (cutoff) => (await s.log.segmentsPastRetention(cutoff)).map(segmentRef),
+    logSegmentsPastRetention: async (cutoff) => (await segmentsPastRetention(s.log.opts, cutoff)).map(segmentRef),
     removeLogSegments: async (files, beforeRemoval) => {
       try {
         return {
-          removed: (await s.log.removeSegments(files, (segs) => beforeRemoval(segs.map(segmentRef)))).map(segmentRef),
+          removed: (await removeSegments(s.log.opts, files, (segs) => beforeRemoval(segs.map(segmentRef)))).map(
+            segmentRef,
+          ),
         };
       } catch (e) {
         if (e instanceof LogRetentionError || e instanceof LogSealError) return { refused: e.message };
@@ -118,7 +121,7 @@ export function retentionDeps(
       return run === null || run?.status === 'snapshotting';
     },
     deleteLedgerRecords: (found) => deleteLedgerRecords(io.redis, found),
-    logHeldBefore: (cutoff) => s.log.heldBefore(cutoff),
+    logHeldBefore: (cutoff) => heldBefore(s.log.opts, cutoff),
     filesHeldBefore: (cls, cutoffMs) => filesOlderThan(dirs[cls], cutoffMs),
   };
 }

@@ -45,10 +45,14 @@ export function removedRanges(manifest: readonly SegmentInfo[]): RemovedRange[] 
 }
 
 /**
- * The sealed segments whose newest entry is older than `cutoffMs`, per chain only its oldest kept ones: a newer
+ * The sealed segments whose newest entry is older than `cutoff`, per chain only its oldest kept ones: a newer
  * segment waits while an older one is kept, so removal always takes a prefix and the chain stays checkable.
  */
-export function segmentsPastRetention(manifest: readonly SegmentInfo[], cutoffMs: number): SegmentInfo[] {
+export async function segmentsPastRetention(o: DecisionLogOptions, cutoff: Date): Promise<SegmentInfo[]> {
+  return keptPrefixBefore(await readManifest(o.dataDir, o.logRing), cutoff.getTime());
+}
+
+function keptPrefixBefore(manifest: readonly SegmentInfo[], cutoffMs: number): SegmentInfo[] {
   const out: SegmentInfo[] = [];
   const stopped = new Set<number>();
   for (const s of manifest) {
@@ -129,14 +133,16 @@ export async function removeSegments(
 }
 
 /**
- * What the log still holds that is entirely older than `cutoffMs`: entries of kept sealed segments that ended
- * before it, and entries still in Redis from before it (counted up to `cap` per chain), with the oldest one's time.
+ * What the log still holds that is entirely older than `cutoff`: entries of kept sealed segments that ended
+ * before it, and entries still in Redis from before it (counted up to `cap` per chain), with the oldest one's
+ * time; the review's retention check reads it.
  */
 export async function heldBefore(
   o: DecisionLogOptions,
-  cutoffMs: number,
+  cutoff: Date,
   cap = 1_000,
 ): Promise<{ count: number; oldestMs: number | null }> {
+  const cutoffMs = cutoff.getTime();
   const manifest = await readManifest(o.dataDir, o.logRing);
   const late = manifest.filter((s) => s.removedAt === undefined && s.toMs < cutoffMs);
   let count = late.reduce((a, s) => a + s.count, 0);

@@ -1,15 +1,12 @@
 import type { Redis } from 'ioredis';
 import { monotonicFactory } from 'ulid';
-import { z } from 'zod';
-import { GENESIS_HASH, LogEntryInput, type LogEntry, type ParsedLogEntryInput } from '../../domain/decision-log.js';
-import { canonicalEntry, decodeEntry, partitionOf, type UnhashedEntry } from '../../domain/decision-log-canonical.js';
+import { LogEntryInput, type LogEntry } from '../../domain/decision-log.js';
+import { partitionOf } from '../../domain/decision-log-canonical.js';
 import type { AppConfig } from '../config.js';
-import { logKeyTag } from '../keyring.js';
-import { DecisionLogUnavailableError, keyRotatedError, LogEntryInvalidError } from './decision-log-errors.js';
+import { ChainAppender } from './decision-log-append.js';
+import { LogEntryInvalidError } from './decision-log-errors.js';
 import { chainKeyIds, handOverAll, type HandoverResult } from './decision-log-handover.js';
-import { entryHash, headMac } from './decision-log-mac.js';
-import { logScripts, type LogScripts } from './decision-log-lua.js';
-import { CLOCK_SKEW_MS, redisPages, type RawRecord } from './decision-log-read.js';
+import { logScripts } from './decision-log-lua.js';
 import {
   queryEntries,
   queryPage,
@@ -20,8 +17,6 @@ import {
 } from './decision-log-query.js';
 import { probeLogAppend } from './decision-log-probe.js';
 import { sealBefore, type SealResult } from './decision-log-seal.js';
-import { heldBefore, removeSegments, segmentsPastRetention } from './decision-log-retention.js';
-import { readManifest, type SegmentInfo } from './decision-log-segments.js';
 import { verifyLog, type VerifyOptions, type VerifyReport } from './decision-log-verify.js';
 import { decisionLogOptions, type DecisionLogDeps, type DecisionLogOptions } from './decision-log-options.js';
 import type { RedisKeys } from './keys.js';
@@ -34,33 +29,15 @@ export interface AppendOptions {
   readonly idempotencyKeys?: readonly (string | null | undefined)[];
 }
 
-/** How long an idempotency key is remembered: long enough to cover retries of a crashed or failed batch. */
-const IDEMPOTENCY_TTL_S = 3 * 86_400;
-
-const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-
-type PendingEntry = ParsedLogEntryInput & { id: string; at: string; idem: string };
-
-const Head = z.tuple([
-  z.string().regex(/^\d+$/).nullable(),
-  z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .nullable(),
-]);
-type ChainHead = { seq: number; hash: string };
-
 /** The tamper-evident decision log: hash-chained Redis streams, one per partition, plus sealed segment files. */
 export class DecisionLog {
   readonly opts: DecisionLogOptions;
-  private readonly redis: Redis & LogScripts;
-  private readonly heads = new Map<number, ChainHead>();
+  private readonly chains: ChainAppender;
   private readonly newId = monotonicFactory();
-  private readonly queues = new Map<number, Promise<unknown>>();
 
   constructor(deps: DecisionLogDeps) {
     this.opts = decisionLogOptions(deps);
-    this.redis = logScripts(deps.redis);
+    this.chains = new ChainAppender(this.opts, logScripts(deps.redis));
   }
 
   /** A log wired from the parsed configuration. */
@@ -112,108 +89,16 @@ export class DecisionLog {
       [...groups].map(async ([part, idx]) => {
         for (let i = 0; i < idx.length; i += this.opts.maxScriptBatch) {
           const slice = idx.slice(i, i + this.opts.maxScriptBatch);
-          const written = await this.serial(part, () =>
-            this.appendToPartition(
-              part,
-              slice.map((j) => parsed[j]!),
-              deadline,
-            ),
+          const written = await this.chains.write(
+            part,
+            slice.map((j) => parsed[j]!),
+            deadline,
           );
           slice.forEach((j, k) => (out[j] = written[k]!));
         }
       }),
     );
     return out;
-  }
-
-  // Appends from one process to one partition queue up locally, so only other processes cause CAS conflicts.
-  private serial<T>(partition: number, f: () => Promise<T>): Promise<T> {
-    const run = (this.queues.get(partition) ?? Promise.resolve()).then(f, f);
-    this.queues.set(
-      partition,
-      run.catch(() => undefined),
-    );
-    return run;
-  }
-
-  private async appendToPartition(partition: number, all: PendingEntry[], deadline: number): Promise<LogEntry[]> {
-    const { chain, headKey } = { chain: this.keys.logChain(partition), headKey: this.keys.logHead(partition) };
-    const dayMs = Date.parse(all[0]!.at);
-    const idem = [
-      this.keys.logIdempotency(partition, utcDay(dayMs)),
-      this.keys.logIdempotency(partition, utcDay(dayMs - 86_400_000)),
-    ] as const;
-    const out = new Array<LogEntry>(all.length);
-    let todo = all.map((item, i) => ({ item, i }));
-    let head = this.heads.get(partition) ?? (await this.readHead(partition, deadline));
-    for (let attempt = 1; attempt <= this.opts.maxAttempts; attempt++) {
-      const entries: LogEntry[] = [];
-      const args: string[] = [];
-      let prev = head;
-      for (const { item } of todo) {
-        const { idem: key, ...fields } = item;
-        const unhashed: UnhashedEntry = { ...fields, seq: prev.seq + 1, partition, prevHash: prev.hash };
-        const canonical = canonicalEntry(unhashed);
-        const hash = entryHash(this.opts.logKey, canonical);
-        entries.push({ ...unhashed, hash });
-        args.push(canonical, hash, key);
-        prev = { seq: prev.seq + 1, hash };
-      }
-      const mac = headMac(this.opts.logKey, partition, prev.seq, prev.hash);
-      const times = todo.map((x) => Date.parse(x.item.at));
-      const clock = [
-        String(Math.min(...times)),
-        String(Math.max(...times)),
-        String(CLOCK_SKEW_MS),
-        String(IDEMPOTENCY_TTL_S),
-      ];
-      const kid = logKeyTag(this.opts.logKey);
-      const res = await this.call(deadline, () =>
-        this.redis.cfLogAppend(
-          chain,
-          headKey,
-          ...idem,
-          String(head.seq),
-          head.hash,
-          String(prev.seq),
-          prev.hash,
-          mac,
-          ...clock,
-          kid,
-          ...args,
-        ),
-      );
-      if (res[0] === 1) {
-        this.heads.set(partition, prev);
-        todo.forEach(({ i }, k) => (out[i] = entries[k]!));
-        return out;
-      }
-      if (res[0] === 3) {
-        // Already logged by an earlier attempt: hand back the stored entries and append only the rest.
-        const dup = new Map<number, string>();
-        for (let k = 1; k + 1 < res.length; k += 2) dup.set(Number(res[k]), String(res[k + 1]));
-        for (const [k, streamId] of dup)
-          out[todo[k]!.i] = await this.call(deadline, () => this.storedEntry(chain, streamId));
-        todo = todo.filter((_, k) => !dup.has(k));
-        if (todo.length === 0) return out;
-        continue;
-      }
-      if (res[0] === 4) throw keyRotatedError(this.opts.logRing, partition, String(res[1]));
-      if (res[0] === 2) {
-        throw new DecisionLogUnavailableError(
-          'clock_skew',
-          `entry time differs from the Redis clock (${new Date(Number(res[1])).toISOString()}) by more than ${CLOCK_SKEW_MS / 60_000} minutes; fix this host's clock (NTP); nothing may be sent`,
-        );
-      }
-      // Another writer moved the head: rehash against the head the script saw.
-      head = { seq: Number(res[1]), hash: String(res[2]) };
-      this.heads.set(partition, head);
-      if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * attempt));
-    }
-    throw new DecisionLogUnavailableError(
-      'conflict',
-      `decision log partition ${partition}: head kept moving after ${this.opts.maxAttempts} attempts; nothing may be sent`,
-    );
   }
 
   /** Hands every chain over to the current log key with a signed rotation entry; see decision-log-handover.ts. */
@@ -224,58 +109,6 @@ export class DecisionLog {
   /** The fingerprint of the log key each chain is under (null for an empty chain); stamps heads that have none yet. */
   chainKeyIds(): Promise<(string | null)[]> {
     return chainKeyIds(this.opts);
-  }
-
-  private async storedEntry(chain: string, streamId: string): Promise<LogEntry> {
-    let rec: RawRecord | undefined;
-    for await (const page of redisPages(this.redis, chain, streamId, streamId, 1)) rec ??= page[0];
-    const decoded = rec ? decodeEntry(rec.canonical, rec.hash) : undefined;
-    if (!decoded?.ok)
-      throw new Error(
-        `decision log entry ${streamId} of ${chain}, appended by an earlier attempt, is no longer readable in Redis`,
-      );
-    return decoded.entry;
-  }
-
-  private async readHead(partition: number, deadline: number): Promise<ChainHead> {
-    const raw = await this.call(deadline, () => this.redis.hmget(this.keys.logHead(partition), 'seq', 'hash'));
-    const [seq, hash] = Head.parse(raw);
-    return { seq: seq === null ? 0 : Number(seq), hash: hash ?? GENESIS_HASH };
-  }
-
-  // Every Redis call races the deadline, because an offline client queues commands instead of failing.
-  private async call<T>(deadline: number, f: () => Promise<T>): Promise<T> {
-    const left = deadline - Date.now();
-    if (left <= 0)
-      throw new DecisionLogUnavailableError(
-        'timeout',
-        `decision log append timed out after ${this.opts.timeoutMs} ms; nothing may be sent`,
-      );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new DecisionLogUnavailableError(
-              'timeout',
-              `decision log append timed out after ${this.opts.timeoutMs} ms; nothing may be sent`,
-            ),
-          ),
-        left,
-      );
-    });
-    try {
-      return await Promise.race([f(), timeout]);
-    } catch (e) {
-      if (e instanceof DecisionLogUnavailableError) throw e;
-      throw new DecisionLogUnavailableError(
-        'redis',
-        `decision log append failed: ${(e as Error).message}; nothing may be sent`,
-        { cause: e },
-      );
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** Throws unless an append could land now (readiness); appends nothing. */
@@ -306,23 +139,5 @@ export class DecisionLog {
   /** Seals every entry older than `before` into gzip segment files, then trims it from Redis. */
   seal(before: Date): Promise<SealResult> {
     return sealBefore(this.opts, before);
-  }
-
-  /** The sealed segments retention may delete at `cutoff`: all entries older, and per chain only its oldest kept ones. */
-  async segmentsPastRetention(cutoff: Date): Promise<SegmentInfo[]> {
-    return segmentsPastRetention(await readManifest(this.opts.dataDir, this.opts.logRing), cutoff.getTime());
-  }
-
-  /** Deletes sealed segments (oldest first, each verified), keeping their hashes in the manifest; see decision-log-retention.ts. */
-  removeSegments(
-    files: readonly string[],
-    beforeRemoval?: (segments: SegmentInfo[]) => Promise<void>,
-  ): Promise<SegmentInfo[]> {
-    return removeSegments(this.opts, files, beforeRemoval);
-  }
-
-  /** Entries still held that are entirely older than `cutoff` (kept segments and Redis), for the review's retention check. */
-  heldBefore(cutoff: Date): Promise<{ count: number; oldestMs: number | null }> {
-    return heldBefore(this.opts, cutoff.getTime());
   }
 }

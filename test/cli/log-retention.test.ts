@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { registerLogCommands } from '../../cli/log.js';
 import { DecisionLog } from '../../infra/redis/decision-log.js';
+import { removeSegments, segmentsPastRetention } from '../../infra/redis/decision-log-retention.js';
 import { decision } from '../infra/redis/fixtures/decision-log-fixture.js';
 import { runCli, testCliContext } from '../helpers/cli-harness.js';
 import { testRedis, uniqueId } from '../helpers/services.js';
@@ -24,7 +25,10 @@ test('log verify passes after retention removed sealed segments and names each r
   await sleep(5);
   await log.appendBatch(Array.from({ length: 10 }, (_, i) => decision(100 + i)));
   await log.seal(cut);
-  const removed = await log.removeSegments((await log.segmentsPastRetention(cut)).map((s) => s.file));
+  const removed = await removeSegments(
+    log.opts,
+    (await segmentsPastRetention(log.opts, cut)).map((s) => s.file),
+  );
   assert.ok(removed.length > 0);
 
   const human = await runCli(ctx, [registerLogCommands], ['log', 'verify', '--no-witness']);

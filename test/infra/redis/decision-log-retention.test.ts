@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { LogRetentionError } from '../../../infra/redis/decision-log-errors.js';
+import { removeSegments, segmentsPastRetention } from '../../../infra/redis/decision-log-retention.js';
 import { readManifest, segmentsDir, writeManifest } from '../../../infra/redis/decision-log-segments.js';
 import { testRedis } from '../../helpers/services.js';
 import { decision, makeLog, TEST_LOG_KEY } from './fixtures/decision-log-fixture.js';
@@ -40,13 +41,16 @@ const editLine = (file: string, index: number) => {
 
 test('removing the segments past retention keeps their hashes, and verify passes from them and reports the removed prefix', async () => {
   const { log, cut1, first } = await twoSealedPeriods();
-  const due = await log.segmentsPastRetention(cut1);
+  const due = await segmentsPastRetention(log.opts, cut1);
   assert.deepEqual(
     due.map((s) => s.file).sort(),
     first.map((s) => s.file).sort(),
     'only the first period is past retention',
   );
-  const removed = await log.removeSegments(due.map((s) => s.file));
+  const removed = await removeSegments(
+    log.opts,
+    due.map((s) => s.file),
+  );
   assert.equal(removed.length, 2);
   for (const s of first)
     assert.equal(existsSync(join(segmentsDir(log.opts.dataDir), s.file)), false, `${s.file} is deleted`);
@@ -71,7 +75,13 @@ test('removing the segments past retention keeps their hashes, and verify passes
   for await (const e of log.query()) n += e.kind === 'decision' ? 1 : 0;
   assert.equal(n, 60, 'query reads what remains');
   // Removing again is a no-op, and a later seal continues the chains.
-  assert.deepEqual(await log.removeSegments(due.map((s) => s.file)), []);
+  assert.deepEqual(
+    await removeSegments(
+      log.opts,
+      due.map((s) => s.file),
+    ),
+    [],
+  );
   await sleep(5);
   await log.seal(new Date());
   assert.equal((await log.verify()).ok, true);
@@ -79,7 +89,10 @@ test('removing the segments past retention keeps their hashes, and verify passes
 
 test('after a removal, a tampered remaining entry still fails verify at that entry', async () => {
   const { log, cut1, second } = await twoSealedPeriods();
-  await log.removeSegments((await log.segmentsPastRetention(cut1)).map((s) => s.file));
+  await removeSegments(
+    log.opts,
+    (await segmentsPastRetention(log.opts, cut1)).map((s) => s.file),
+  );
   const seg = second[0]!;
   editLine(join(segmentsDir(log.opts.dataDir), seg.file), 2);
   const report = await log.verify();
@@ -91,7 +104,10 @@ test('after a removal, a tampered remaining entry still fails verify at that ent
 
 test('a forged kept hash is caught: edited without the key the manifest is refused, re-signed the chain does not link', async () => {
   const { log, cut1, first } = await twoSealedPeriods();
-  await log.removeSegments((await log.segmentsPastRetention(cut1)).map((s) => s.file));
+  await removeSegments(
+    log.opts,
+    (await segmentsPastRetention(log.opts, cut1)).map((s) => s.file),
+  );
   const file = join(segmentsDir(log.opts.dataDir), 'manifest.json');
   const original = readFileSync(file, 'utf8');
   const target = first[0]!;
@@ -116,16 +132,16 @@ test('a forged kept hash is caught: edited without the key the manifest is refus
 test('retention removes only sealed segments, only a chain prefix, and never a damaged one', async () => {
   const { log, first, second } = await twoSealedPeriods();
   await assert.rejects(
-    log.removeSegments(['p0/000000000999-000000001000.jsonl.gz']),
+    removeSegments(log.opts, ['p0/000000000999-000000001000.jsonl.gz']),
     (e: unknown) => e instanceof LogRetentionError && /not a sealed segment/.test(e.message),
   );
   await assert.rejects(
-    log.removeSegments([second[0]!.file]),
+    removeSegments(log.opts, [second[0]!.file]),
     (e: unknown) => e instanceof LogRetentionError && /only a prefix/.test(e.message),
   );
   editLine(join(segmentsDir(log.opts.dataDir), first[0]!.file), 1);
   await assert.rejects(
-    log.removeSegments([first[0]!.file]),
+    removeSegments(log.opts, [first[0]!.file]),
     (e: unknown) => e instanceof LogRetentionError && /does not verify/.test(e.message),
   );
   assert.equal(
