@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, kindOfSecret, SECRET_NAMES, type SecretName } from './config.js';
+import { ConfigError } from './config.js';
+import { kindOfSecret, SECRET_NAMES, type SecretName } from './config-keys.js';
 import {
   fileOf,
   freshKey,

@@ -1,7 +1,8 @@
 import type { PolicyBundle } from '../domain/policy.js';
 import type { Redis } from 'ioredis';
 import { keyRotationEntry } from '../domain/operator-action.js';
-import { buildConfig, secretOfKind, type Env } from './config.js';
+import { buildConfig, type Env } from './config.js';
+import { secretOfKind } from './config-keys.js';
 import { createServices } from './compose.js';
 import { readKeyring, writeKeyring } from './dev-keys.js';
 import { freshKey, KEY_KINDS, logKeyTag, retireKey, rotateRing, type KeyKind, type KeyRing } from './keyring.js';
