@@ -14,7 +14,8 @@ import type {
   SubjectRequestSummary,
 } from '../domain/review-report.js';
 import type { RetentionReview } from '../domain/review-retention.js';
-import { emptyReviewState, ReviewAccumulator, type ReviewLookups } from '../domain/review.js';
+import { ReviewAccumulator, type ReviewLookups } from '../domain/review.js';
+import { emptyReviewState } from '../domain/review-state.js';
 import type { LogQuery, QueryPage } from '../infra/redis/decision-log-query.js';
 import type { AppendLog } from './send-pipeline.js';
 import type { VerifyOptions, VerifyReport } from '../infra/redis/decision-log-verify.js';

@@ -2,7 +2,7 @@ import type { LogEntryInput } from './decision-log.js';
 import type { SubjectRef } from './ids.js';
 import type { CompiledPolicy } from './policy.js';
 import { anomalyMethod, detectAnomalies, type AnomalyOptions } from './review-anomalies.js';
-import type { ReviewState } from './review.js';
+import type { ReviewState } from './review-state.js';
 import {
   INVARIANT_TEXT,
   InvariantCode,

@@ -4,23 +4,16 @@ import type { CompiledPolicy } from './policy.js';
 import { bucketOf } from './review-anomalies.js';
 import {
   addMove,
-  type CrossBorderState,
   PROCESSOR_NOTICE_STEP,
   transferFacts,
   type TransferFacts,
   UNRECORDED,
 } from './review-cross-border.js';
-import { unaccountedIn } from './run.js';
 import { actionOf, actorOf } from './operator-action.js';
-import {
-  agreementInvalid,
-  consentGivenAt,
-  fieldsOutsidePurpose,
-  noticeOutdated,
-  withdrawnBefore,
-  type DecisionFacts,
-} from './review-checks.js';
-import { InvariantCode, MAX_LISTED_IDS, type Finding, type Tally } from './review-report.js';
+import type { DecisionFacts } from './review-checks.js';
+import { checkAllow, checkRun, checkSend, note } from './review-invariants.js';
+import type { Tally } from './review-report.js';
+import { emptyTally, type ReviewState } from './review-state.js';
 
 /** What the accumulator may ask the outside world; the activity adapts the log and the consent store to it. */
 export interface ReviewLookups {
@@ -35,86 +28,6 @@ export interface ReviewLookups {
 /** Allow decisions awaiting their delivery are kept up to this many; older ones are found again through `findDecision`. */
 export const MAX_PENDING_DECISIONS = 20_000;
 
-/** The accumulator's whole state: plain JSON, so it can be parked between pages (Redis) and resumed anywhere. */
-export interface ReviewState {
-  sinceMs: number;
-  untilMs: number;
-  entries: number;
-  byKind: Record<string, number>;
-  byOutcome: Record<string, number>;
-  byReason: Record<string, number>;
-  byDeliveryResult: Record<string, number>;
-  byPolicyVersion: Record<string, number>;
-  byPurpose: Record<string, Tally>;
-  byChannel: Record<string, Tally>;
-  byCampaign: Record<string, Tally>;
-  byProcessor: Record<string, Tally>;
-  byDay: Record<string, Tally>;
-  byHour: Record<string, Tally>;
-  byCampaignDay: Record<string, Record<string, Tally>>;
-  invariants: Record<InvariantCode, Finding>;
-  staleReliedOn: Finding;
-  noticeVersionsInDecisions: Record<string, number>;
-  received: Record<
-    string,
-    { sends: number; purposes: Record<string, { sends: number; fields: Record<string, number> }> }
-  >;
-  /** campaign → 24-hour bucket from the period start (negative: baseline) → tally, for the anomaly check. */
-  buckets: Record<string, Record<string, Tally>>;
-  /** Allow decisions seen in the period and not yet matched by a delivery, oldest first. */
-  pending: DecisionFacts[];
-  /** actor → operator action → count; absent in states parked before operator actions were counted. */
-  operators?: Record<string, Record<string, number>>;
-  /** processor|jurisdiction → what moved and on which mechanism; absent in states parked before it existed. */
-  crossBorder?: CrossBorderState;
-}
-
-const emptyFinding = (): Finding => ({ count: 0, entryIds: [] });
-const emptyTally = (): Tally => ({
-  entries: 0,
-  allow: 0,
-  deny: 0,
-  sent: 0,
-  failed: 0,
-  recorded: 0,
-  held_out: 0,
-  not_eligible: 0,
-  exited: 0,
-  summary: 0,
-});
-
-/** A fresh state for a new review. */
-export function emptyReviewState(period: { sinceMs: number; untilMs: number }): ReviewState {
-  const invariants = Object.fromEntries(Object.values(InvariantCode).map((c) => [c, emptyFinding()])) as Record<
-    InvariantCode,
-    Finding
-  >;
-  return {
-    ...period,
-    entries: 0,
-    byKind: {},
-    byOutcome: {},
-    byReason: {},
-    byDeliveryResult: {},
-    byPolicyVersion: {},
-    byPurpose: {},
-    byChannel: {},
-    byCampaign: {},
-    byProcessor: {},
-    byDay: {},
-    byHour: {},
-    byCampaignDay: {},
-    invariants,
-    staleReliedOn: emptyFinding(),
-    noticeVersionsInDecisions: {},
-    received: {},
-    buckets: {},
-    pending: [],
-    operators: {},
-    crossBorder: {},
-  };
-}
-
 const bump = (m: Record<string, number>, k: string, n = 1) => void (m[k] = (m[k] ?? 0) + n);
 const NONE = '(none)';
 
@@ -122,11 +35,6 @@ function tally(m: Record<string, Tally>, key: string | null, e: LogEntry): void 
   const t = (m[key ?? NONE] ??= emptyTally());
   t.entries++;
   t[e.outcome] = (t[e.outcome] ?? 0) + 1;
-}
-
-function note(f: Finding, id: string): void {
-  f.count++;
-  if (f.entryIds.length < MAX_LISTED_IDS) f.entryIds.push(id);
 }
 
 const facts = (e: LogEntry): DecisionFacts => ({
@@ -192,18 +100,8 @@ export class ReviewAccumulator {
     this.bucket(e);
     if (e.kind === 'decision') await this.decision(e, events, lookups);
     if (e.kind === 'delivery') await this.delivery(e, events, lookups);
-    if (e.kind === 'run') this.run(e);
+    if (e.kind === 'run') checkRun(this.state, e);
     if (e.kind === 'operator') bump(((this.state.operators ??= {})[actorOf(e) ?? NONE] ??= {}), actionOf(e) ?? NONE);
-  }
-
-  // Every run must account for every audience member; a summary that states no count fails closed.
-  private run(e: LogEntry): void {
-    const stated = unaccountedIn(e.result);
-    const n = Number.isFinite(stated) ? stated : 1;
-    if (n === 0) return;
-    const f = (this.state.invariants.unaccounted_subjects ??= { count: 0, entryIds: [] });
-    f.count += n;
-    if (f.entryIds.length < MAX_LISTED_IDS) f.entryIds.push(e.id);
   }
 
   /**
@@ -234,11 +132,7 @@ export class ReviewAccumulator {
     if (e.stepId === PROCESSOR_NOTICE_STEP)
       return this.move(policy, e.id, e.processor, e.at, e.fieldsReleased, transferFacts(e), true, events);
     bump(s.noticeVersionsInDecisions, e.noticeVersion ?? NONE);
-    if (fieldsOutsidePurpose(policy, e.purpose, e.channel, e.fieldsReleased).length)
-      note(s.invariants.field_outside_purpose, e.id);
-    const given = consentGivenAt(events, e.consentEventId);
-    const maxAge = e.purpose === null ? undefined : policy.purposes.get(e.purpose)?.maxConsentAgeMs;
-    if (given !== null && maxAge !== undefined && Date.parse(e.at) - given > maxAge) note(s.staleReliedOn, e.id);
+    checkAllow(s, policy, e, events);
     this.pending.set(e.id, facts(e));
     // Oldest first: evicted decisions are still found through the log, only more slowly.
     while (this.pending.size > MAX_PENDING_DECISIONS) this.pending.delete(this.pending.keys().next().value!);
@@ -255,23 +149,10 @@ export class ReviewAccumulator {
     }
     if (d === undefined) note(s.invariants.delivery_without_decision, e.id);
     if (e.outcome !== 'sent') return;
-    // The authorising decision must be an allow for this subject, earlier in the same chain.
-    const authorised =
-      d !== undefined &&
-      d.outcome === 'allow' &&
-      d.subjectRef === e.subjectRef &&
-      d.partition === e.partition &&
-      d.seq < e.seq;
-    if (!authorised) note(s.invariants.send_without_allow, e.id);
-    const atMs = Date.parse(e.at);
     // Judged under the policy the authorising decision was made under (its snapshot was flagged there if missing).
     const policy = await this.policyOf(d?.policyVersion, lookups);
-    if (agreementInvalid(policy, e.processor, atMs)) note(s.invariants.processor_agreement_invalid, e.id);
+    checkSend(s, policy, e, d, events);
     if (d === undefined) return;
-    const decidedMs = Date.parse(d.at);
-    if (withdrawnBefore(policy, events, d.purpose, d.channel, decidedMs))
-      note(s.invariants.send_after_withdrawal, e.id);
-    if (noticeOutdated(policy, d.purpose, d.noticeVersion, decidedMs)) note(s.invariants.send_outdated_notice, e.id);
     const proc = (s.received[e.processor ?? NONE] ??= { sends: 0, purposes: {} });
     proc.sends++;
     const byPurpose = (proc.purposes[d.purpose ?? NONE] ??= { sends: 0, fields: {} });

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { ReviewState } from '../../domain/review.js';
+import type { ReviewState } from '../../domain/review-state.js';
 
 /** Which part of the review a parked state has reached. */
 export const ReviewPhase = { baseline: 'baseline', period: 'period', consent: 'consent', done: 'done' } as const;

@@ -9,7 +9,8 @@ import { detectAnomalies } from '../../domain/review-anomalies.js';
 import { addWorkingDays, pendingDoubleOptIns, ulidTime, withdrawnBefore } from '../../domain/review-checks.js';
 import { buildReviewReport, reviewLogEntry } from '../../domain/review-finish.js';
 import { ReviewReport, type Tally } from '../../domain/review-report.js';
-import { emptyReviewState, ReviewAccumulator, type ReviewLookups } from '../../domain/review.js';
+import { ReviewAccumulator, type ReviewLookups } from '../../domain/review.js';
+import { emptyReviewState } from '../../domain/review-state.js';
 import { policy as bundle } from '../../policy/index.js';
 
 const policy = compilePolicy(bundle, 'test-policy');
