@@ -18,7 +18,14 @@ import { withContent } from './content.js';
 
 export { enrolmentSpec } from '../domain/run.js';
 import { evaluateCondition, msUntilWindow } from './conditions.js';
-import { FieldConditionInput, JourneyEndInput, parseInput, QuietHoursInput, SendStepInput } from './inputs.js';
+import {
+  FieldConditionInput,
+  JourneyEndInput,
+  JourneyHeldInput,
+  parseInput,
+  QuietHoursInput,
+  SendStepInput,
+} from './inputs.js';
 
 /** What campaign activities need beyond the run activities. */
 export interface CampaignActivityDeps extends RunActivityDeps {
@@ -89,6 +96,11 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       );
       const closed = await runGuardedSends(bundled, spec, [...excluded.keys()], { excluded });
       const enrol = refs.filter((r) => !excluded.has(r));
+      // Registered before they start, so a pause from now on reaches them (or they read its flag when they start).
+      await bundled.runs.journeys.add(
+        input.runId,
+        enrol.map((ref) => journeyWorkflowId(campaign.id, ref)),
+      );
       // A sliding window of journey starts: the deterministic ids make a repeat of this page a no-op.
       const started = await mapWindowed(enrol, ENROL_WINDOW, (ref) =>
         bundled.startJourney(journeyWorkflowId(campaign.id, ref), {
@@ -125,6 +137,12 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       };
       for (const o of closed) counts[o.status] = (counts[o.status] ?? 0) + 1;
       return { cursor: refs.length === input.count ? refs.at(-1)! : null, counts };
+    },
+
+    /** Whether the journey's run is paused, asked by a journey when it starts (a pause may predate its start). */
+    async journeyHeld(raw: { runId: string }): Promise<boolean> {
+      const { runId } = parseInput(JourneyHeldInput, raw, 'journeyHeld');
+      return deps.runs.journeys.paused(runId);
     },
 
     /** How a journey ended (completed, exited on a signal, or held out), logged once when it is not a send outcome. */

@@ -36,6 +36,9 @@ export const JourneyEndInput = z.object({
 });
 
 /** Quiet hours for one subject: the window and the field holding their timezone. */
+/** journeyHeld: the run whose pause flag the starting journey reads. */
+export const JourneyHeldInput = z.object({ runId: z.string().min(1) });
+
 export const QuietHoursInput = z.object({
   subjectRef: SubjectRef,
   purpose: z.string().min(1),

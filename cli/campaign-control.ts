@@ -31,7 +31,7 @@ export function addCampaignControlCommands(
       .action(async (id: string, o: OperatorOptions & { json?: boolean }) => {
         const op = operatorOf(ctx, o, `to ${control} a campaign: the log keeps why a run was interrupted`);
         await known(id);
-        const r = await controlCampaign(await ctx.temporal(), id, control);
+        const r = await controlCampaign(await ctx.temporal(), (await ctx.services()).runs, id, control);
         if (r === 'not_running') {
           ctx.print(
             o.json,

@@ -27,7 +27,7 @@ export function monitorDeps(
     monitorLog: s.log,
     unsubscribeCount: (campaignId, since, until) => s.unsubscribes.between(campaignId, since, until),
     campaignState: (campaignId) => campaignState(io.client, campaignId),
-    pauseCampaign: (campaignId) => controlCampaign(io.client, campaignId, 'pause'),
+    pauseCampaign: (campaignId) => controlCampaign(io.client, s.runs, campaignId, 'pause'),
     raiseAlert: alertRaiser(io.client, io.taskQueue),
     probeLog: () => s.log.probeAppend(),
     openSubjectRequests: () => openSubjectRequests(io.client, io.taskQueue),

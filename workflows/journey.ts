@@ -18,6 +18,8 @@ export type JourneyInput = JourneyStart;
 
 /** Journeys that log their end (held out, exited, completed) and scale quiet-hours waits; older ones replay as before. */
 const RUN_ACCOUNTING = 'run-accounting-v1';
+/** Journeys that read their run's pause flag when they start; older ones replay as before. */
+const RUN_PAUSE = 'run-pause-v1';
 
 const { sendStep } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -27,6 +29,15 @@ const { sendStep } = proxyActivities<Activities>({
     maximumInterval: '5 minutes',
     maximumAttempts: 20,
     nonRetryableErrorTypes: ['PermanentSendFailure'],
+  },
+});
+// Unanswered, the journey cannot know whether it may send: it keeps asking rather than failing.
+const { journeyHeld } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['InvalidActivityInputFailure'],
   },
 });
 const { quietHoursDelay, evaluateFieldCondition, recordJourneyEnd } = proxyActivities<Activities>({
@@ -45,6 +56,8 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
   let status: JourneyState['status'] = 'running';
   // Paused by an operator or the monitor: the journey waits before its next send, timers and signals still run.
   let paused = false;
+  // Resume signals seen so far, so a resume that overtakes the flag read below is not undone by it.
+  let resumes = 0;
   const covers = (purpose: string | undefined, target: string) =>
     purpose === undefined || purpose === target || purposeAncestors(target).includes(purpose);
   const sendPurposes = new Set(
@@ -59,7 +72,10 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
     ...(paused ? { paused } : {}),
   }));
   setHandler(pauseSignal, () => void (paused = true));
-  setHandler(resumeSignal, () => void (paused = false));
+  setHandler(resumeSignal, () => {
+    paused = false;
+    resumes += 1;
+  });
   setHandler(engagementSignal, (e) => void events.add(e.event));
   setHandler(consentChangedSignal, (c) => {
     if (c.kind === 'erased') exitReason = 'subject_erased';
@@ -83,6 +99,11 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
     status = 'holdout';
     if (accounting) await recordJourneyEnd({ spec: endSpec, subjectRef, outcome: 'held_out', reasons: ['holdout'] });
     return { status, currentStep: null, history };
+  }
+  // A pause signalled before this journey existed never reached it; the run's flag, set before any signal, did.
+  if (input.runId !== undefined && patched(RUN_PAUSE)) {
+    const seen = resumes;
+    if ((await journeyHeld({ runId: input.runId })) && resumes === seen) paused = true;
   }
   const index = new Map(campaign.steps.map((s, i) => [s.id, i]));
   let i = 0;

@@ -37,6 +37,10 @@ export function redisKeys(prefix: string) {
     runAudience: (runId: string) => `${prefix}run:{${runId}}:audience`,
     /** A run's members waiting for another attempt (sorted set, member → due time ms). */
     runDeferred: (runId: string) => `${prefix}run:{${runId}}:deferred`,
+    /** The journey workflow ids a run enrolled (set), so pause and resume reach them without Temporal visibility. */
+    runJourneys: (runId: string) => `${prefix}run:{${runId}}:journeys`,
+    /** Present while a person or the monitor holds the run's journeys; a journey asks it when it starts. */
+    runPaused: (runId: string) => `${prefix}run:{${runId}}:paused`,
     /** A campaign's runs (sorted set, runId → start time ms). */
     campaignRuns: (campaignId: string) => `${prefix}campaign:${campaignId}:runs`,
     /** Set of all known subjectRefs, for paging segments with SSCAN. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { SubjectRef } from '../../domain/ids.js';
+import { RunJourneys } from './run-journeys.js';
 import type { RedisKeys } from './keys.js';
 
 /** A campaign run as recorded when it starts: who it addresses, and, once fixed, its audience size and digest. */
@@ -35,10 +36,15 @@ const REGISTER =
 
 /** Campaign runs (one hash field per record field) and their fixed, ordered audiences, under the run's hash tag. */
 export class RunStore {
+  /** Each run's registered journeys and pause flag. */
+  readonly journeys: RunJourneys;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    this.journeys = new RunJourneys(redis, keys);
+  }
 
   /** Records a run (once: a repeat keeps the first record) and lists it under its campaign. */
   async register(run: RunRecord): Promise<RunRecord> {
@@ -51,7 +57,13 @@ export class RunStore {
   /** Drops a run that never started (its workflow was already running). */
   async forget(runId: string): Promise<void> {
     const run = await this.get(runId);
-    await this.redis.del(this.keys.runMeta(runId), this.keys.runAudience(runId), this.keys.runDeferred(runId));
+    await this.redis.del(
+      this.keys.runMeta(runId),
+      this.keys.runAudience(runId),
+      this.keys.runDeferred(runId),
+      this.keys.runJourneys(runId),
+      this.keys.runPaused(runId),
+    );
     if (run) await this.redis.zrem(this.keys.campaignRuns(run.campaignId), runId);
   }
 

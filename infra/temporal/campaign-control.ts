@@ -1,4 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { mapWindowed } from '../../domain/concurrency.js';
+import type { RunStore } from '../redis/run-store.js';
 import { campaignWorkflowId } from './campaign-runs.js';
 import { signalCampaignJourneys } from './campaign-journeys.js';
 
@@ -9,15 +11,26 @@ export type CampaignControl = (typeof CampaignControl)[keyof typeof CampaignCont
 // By name, as workflows/signals.ts defines them: the client side stays free of the workflow runtime.
 const SIGNAL = { pause: 'pause', resume: 'resume', cancel: 'cancel' } as const;
 
+/** Where a campaign's runs and their registered journeys are kept. */
+export type CampaignRuns = Pick<RunStore, 'list' | 'journeys'>;
+
+const SIGNALS_IN_FLIGHT = 32;
+
 /**
- * Signals the campaign's broadcast and, for pause and resume, its running journeys (a journey holds before its next
- * send); `not_running` when neither is open.
+ * Signals the campaign's broadcast and, for pause and resume, its journeys (a journey holds before its next send);
+ * `not_running` when nothing took the signal. Each run's pause flag is set first and its registered journeys are
+ * signalled after, so a journey registered too late for the signal reads the flag when it starts. A journey already
+ * closed, or not started yet, is not found and skipped; any other failure (Temporal unreachable) is thrown, so the
+ * caller retries the whole control, which is idempotent.
  */
 export async function controlCampaign(
   client: Client,
+  runs: CampaignRuns,
   campaignId: string,
   control: CampaignControl,
 ): Promise<'signalled' | 'not_running'> {
+  const open = control === 'cancel' ? [] : await runs.list(campaignId);
+  await Promise.all(open.map((r) => runs.journeys.setPaused(r.runId, control === 'pause')));
   let broadcast = true;
   try {
     await client.workflow.getHandle(campaignWorkflowId(campaignId)).signal(SIGNAL[control]);
@@ -25,6 +38,26 @@ export async function controlCampaign(
     if (!(e instanceof WorkflowNotFoundError)) throw e;
     broadcast = false;
   }
-  const journeys = control === 'cancel' ? 0 : await signalCampaignJourneys(client, campaignId, control);
-  return broadcast || journeys > 0 ? 'signalled' : 'not_running';
+  if (control === 'cancel') return broadcast ? 'signalled' : 'not_running';
+  const signalled = new Set<string>();
+  for (const run of open)
+    for await (const ids of runs.journeys.pages(run.runId)) {
+      const fresh = ids.filter((id) => !signalled.has(id));
+      const sent = await mapWindowed(fresh, SIGNALS_IN_FLIGHT, (id) =>
+        client.workflow
+          .getHandle(id)
+          .signal(SIGNAL[control])
+          .then(
+            () => true,
+            (e: unknown) => {
+              if (e instanceof WorkflowNotFoundError) return false;
+              throw e;
+            },
+          ),
+      );
+      fresh.forEach((id, i) => (sent[i] ? signalled.add(id) : undefined));
+    }
+  // Journeys enrolled before runs kept a registry are found through visibility, as they always were.
+  const listed = await signalCampaignJourneys(client, campaignId, control, signalled);
+  return broadcast || signalled.size + listed > 0 ? 'signalled' : 'not_running';
 }

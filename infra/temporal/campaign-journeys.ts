@@ -5,14 +5,19 @@ import { mapWindowed } from '../../domain/concurrency.js';
 const runningJourneys = (campaignId: string): string =>
   `WorkflowType = 'journey' AND CampaignId = '${campaignId.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`;
 
-/** Signals every running journey of the campaign (found by its CampaignId search attribute); returns how many. */
+/**
+ * Signals every running journey of the campaign that visibility lists (by its CampaignId search attribute), except
+ * those in `skip` (already signalled); returns how many.
+ */
 export async function signalCampaignJourneys(
   client: Client,
   campaignId: string,
   signal: 'pause' | 'resume',
+  skip: ReadonlySet<string> = new Set(),
 ): Promise<number> {
   const ids: string[] = [];
-  for await (const wf of client.workflow.list({ query: runningJourneys(campaignId) })) ids.push(wf.workflowId);
+  for await (const wf of client.workflow.list({ query: runningJourneys(campaignId) }))
+    if (!skip.has(wf.workflowId)) ids.push(wf.workflowId);
   // A journey that ended between the listing and the signal has nothing left to pause.
   const sent = await mapWindowed(ids, 32, (id) =>
     client.workflow

@@ -62,6 +62,11 @@ export async function startCampaign(
     });
     await opts.runs.addMembers(runId, refs);
     await opts.runs.seal(runId);
+    // Registered before they start, so a pause from now on reaches them (or they read its flag when they start).
+    await opts.runs.journeys.add(
+      runId,
+      refs.map((ref) => journeyWorkflowId(campaign.id, ref)),
+    );
     const start = journeyStarter(client, opts.taskQueue);
     const results = await mapWindowed(refs, 32, (ref) =>
       start(journeyWorkflowId(campaign.id, ref), {

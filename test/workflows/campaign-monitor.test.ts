@@ -8,7 +8,6 @@ import { campaignMonitorWorkflowId } from '../../infra/temporal/campaign-monitor
 import { controlCampaign } from '../../infra/temporal/campaign-control.js';
 import type { CampaignProgress, JourneyState } from '../../workflows/signals.js';
 import { journeyWorkflowId } from '../../domain/run.js';
-import { campaignJourneysState } from '../../infra/temporal/campaign-journeys.js';
 import { campaignState } from '../../infra/temporal/campaign-state.js';
 import type { CampaignMonitorResult } from '../../workflows/campaign-monitor.js';
 import { startAlertReceiver } from '../helpers/alert-receiver.js';
@@ -153,7 +152,7 @@ test('a broadcast whose audience hard-bounces above the threshold is paused with
   );
 
   // A person resumes: the figures that caused the pause are not judged again, and the run finishes.
-  assert.equal(await controlCampaign(engine.client, c.id, 'resume'), 'signalled');
+  assert.equal(await controlCampaign(engine.client, engine.services.runs, c.id, 'resume'), 'signalled');
   const done = (await handle.result()) as CampaignProgress;
   assert.equal(done.status, 'completed');
   assert.equal(delivered(), rest.size);
@@ -194,14 +193,13 @@ test('pause holds a journey campaign before its next send, its monitor sees it p
   );
   assert.equal(res.kind, 'journeys');
   const journey = engine.client.workflow.getHandle(journeyWorkflowId(c.id, ref));
-  // Visibility lists a journey shortly after it starts; the pause reaches only journeys it lists.
+  assert.equal(await controlCampaign(engine.client, engine.services.runs, c.id, 'pause'), 'signalled');
+  // The monitor reads the journeys' state through visibility, which lists a journey shortly after it starts.
   await eventually(
-    async () => ((await campaignJourneysState(engine.client, c.id)) === 'running' ? true : undefined),
+    async () => ((await campaignState(engine.client, c.id)) === 'paused' ? true : undefined),
     30_000,
-    'the journey to be listed',
+    'the monitor to see the campaign paused',
   );
-  assert.equal(await controlCampaign(engine.client, c.id, 'pause'), 'signalled');
-  assert.equal(await campaignState(engine.client, c.id), 'paused');
   await journey.signal('engagement', { v: 1, event: 'clicked' });
   const held = await eventually(
     async () => {
@@ -217,7 +215,7 @@ test('pause holds a journey campaign before its next send, its monitor sees it p
     'the send has not run',
   );
   assert.equal(engine.sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
-  assert.equal(await controlCampaign(engine.client, c.id, 'resume'), 'signalled');
+  assert.equal(await controlCampaign(engine.client, engine.services.runs, c.id, 'resume'), 'signalled');
   const done = (await journey.result()) as JourneyState;
   assert.deepEqual(
     done.history.map((h) => [h.stepId, h.outcome]),

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ulid } from 'ulid';
+import { defineCampaign, type Campaign } from '../../domain/campaign.js';
+import type { SubjectRef } from '../../domain/ids.js';
+import { journeyWorkflowId } from '../../domain/run.js';
+import { controlCampaign } from '../../infra/temporal/campaign-control.js';
+import { startCampaign } from '../../infra/temporal/campaign-runs.js';
+import { journeyStarter } from '../../infra/temporal/journeys.js';
+import type { JourneyState } from '../../workflows/signals.js';
+import { eventually, useEngine } from '../helpers/engine.js';
+import { uniqueId } from '../helpers/services.js';
+
+const engine = useEngine();
+
+const send = { id: 'send-1', type: 'send', channel: 'email', template: 'welcome-1', processor: 'smtp-relay' } as const;
+const journeyCampaign = (steps: Campaign['steps']) =>
+  defineCampaign({
+    id: uniqueId('pause'),
+    name: 'Paused journey',
+    description: 'a journey held by a pause',
+    purpose: 'marketing.email.newsletter',
+    audience: { segment: 'loyal-members' },
+    steps,
+  });
+
+async function subject(): Promise<{ ref: SubjectRef; address: string }> {
+  const address = `${uniqueId('held')}@example.org`;
+  const ref = await engine.seed(uniqueId('held'), { email: address, first_name: 'Ada' }, [
+    { purpose: 'marketing.email.newsletter' },
+  ]);
+  return { ref, address };
+}
+
+const mailsTo = (address: string) => engine.sink.received.filter((m) => m.envelopeTo.includes(address)).length;
+
+/** The activities the journey has scheduled so far, from its history. */
+async function scheduled(handle: WorkflowHandle): Promise<string[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return events.flatMap((e) => {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
+}
+
+/** Waits until the journey holds before its send step, and checks that no send was attempted. */
+async function heldAtSend(handle: WorkflowHandle, address: string): Promise<void> {
+  const held = await eventually(
+    async () => {
+      const s = await handle.query<JourneyState>('journeyState');
+      return s.currentStep === 'send-1' && s.paused ? s : undefined;
+    },
+    30_000,
+    'the journey to hold at its send step',
+  );
+  assert.ok(!held.history.some((h) => h.stepId === 'send-1'), 'the send step has not run');
+  assert.ok(!(await scheduled(handle)).includes('sendStep'), 'no send was scheduled');
+  assert.equal(mailsTo(address), 0);
+}
+
+test('a pause right after enrolment holds the new journey through the run registry, and resume lets it send', async () => {
+  const { ref, address } = await subject();
+  const c = journeyCampaign([
+    {
+      id: 'wait-click',
+      type: 'branch',
+      condition: { kind: 'event', event: 'clicked', within: '1d' },
+      then: 'send-1',
+      otherwise: 'done',
+    },
+    send,
+    { id: 'done', type: 'exit' },
+  ]);
+  const res = await startCampaign(
+    engine.client,
+    c,
+    { subjectRefs: [ref] },
+    { taskQueue: engine.taskQueue, campaignVersion: 'v-test', runs: engine.services.runs },
+  );
+  assert.equal(res.kind, 'journeys');
+  // No wait for visibility: the pause finds the journey in its run's registry.
+  assert.equal(await controlCampaign(engine.client, engine.services.runs, c.id, 'pause'), 'signalled');
+  const journey = engine.client.workflow.getHandle(journeyWorkflowId(c.id, ref));
+  await journey.signal('engagement', { v: 1, event: 'clicked' });
+  await heldAtSend(journey, address);
+
+  assert.equal(await controlCampaign(engine.client, engine.services.runs, c.id, 'resume'), 'signalled');
+  const done = (await journey.result()) as JourneyState;
+  assert.deepEqual(
+    done.history.map((h) => [h.stepId, h.outcome]),
+    [
+      ['wait-click', 'then'],
+      ['send-1', 'sent'],
+      ['done', 'exit'],
+    ],
+  );
+  assert.equal(mailsTo(address), 1);
+});
+
+test('a journey that starts after its run was paused reads the pause and sends nothing until resume', async () => {
+  const { ref, address } = await subject();
+  const c = journeyCampaign([send]);
+  const runs = engine.services.runs;
+  const runId = ulid();
+  const id = journeyWorkflowId(c.id, ref);
+  await runs.register({
+    runId,
+    campaignId: c.id,
+    kind: 'journey',
+    workflowId: `subjects:${c.id}:${runId}`,
+    startedAt: new Date().toISOString(),
+    sendSteps: ['send-1'],
+    status: 'snapshotting',
+  });
+  await runs.addMembers(runId, [ref]);
+  await runs.seal(runId);
+  await runs.journeys.add(runId, [id]);
+  // Registered, not started: the signal finds nothing, the run's flag is what holds the journey.
+  assert.equal(await controlCampaign(engine.client, runs, c.id, 'pause'), 'not_running');
+  const started = await journeyStarter(engine.client, engine.taskQueue)(id, {
+    v: 1,
+    campaign: c,
+    campaignVersion: 'v-test',
+    subjectRef: ref,
+    runId,
+  });
+  assert.equal(started, 'started');
+  const journey = engine.client.workflow.getHandle(id);
+  await heldAtSend(journey, address);
+
+  assert.equal(await controlCampaign(engine.client, runs, c.id, 'resume'), 'signalled');
+  const done = (await journey.result()) as JourneyState;
+  assert.deepEqual(
+    done.history.map((h) => [h.stepId, h.outcome]),
+    [['send-1', 'sent']],
+  );
+  assert.equal(mailsTo(address), 1);
+  assert.equal(await runs.journeys.paused(runId), false, 'resume clears the flag');
+});
