@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AlertInput } from '../domain/alert.js';
-import type { LogEntry } from '../domain/decision-log.js';
 import { monitorPauseEntry, monitorPauseText } from '../domain/monitor-entry.js';
-import { countEntry, emptyCounts, type Crossing, type WindowCounts } from '../domain/monitor-window.js';
+import type { AllowGroup, CounterTotals } from '../domain/monitor-counters.js';
+import type { Crossing, WindowCounts } from '../domain/monitor-window.js';
 import type { CompiledPolicy } from '../domain/policy.js';
 import { agreementInvalid, fieldsOutsidePurpose, noticeOutdated } from '../domain/review-checks.js';
 import type { AppendLog } from './send-pipeline.js';
@@ -13,7 +13,8 @@ export type CampaignState = 'running' | 'paused' | 'closed';
 
 /** What the monitor's activities need; the worker wires the log, the unsubscribe counter and Temporal. */
 export interface MonitorActivityDeps {
-  readonly monitorLog: { query(q: { campaignId: string; since: Date; until: Date }): AsyncIterable<LogEntry> };
+  /** A run's live counters over [since, until), kept by the log's appends (infra/redis/run-counters.ts). */
+  readonly runCounters: (runId: string, since: Date, until: Date) => Promise<CounterTotals>;
   readonly policy: () => CompiledPolicy;
   readonly policyAt?: (version: string) => Promise<CompiledPolicy | null>;
   readonly appendLog: AppendLog;
@@ -28,6 +29,7 @@ export interface MonitorActivityDeps {
 
 const WindowInput = z.strictObject({
   campaignId: z.string().min(1),
+  runId: z.string().min(1),
   since: z.iso.datetime({ precision: 3 }),
   until: z.iso.datetime({ precision: 3 }),
 });
@@ -71,26 +73,36 @@ export function createMonitorActivities(deps: MonitorActivityDeps) {
     if (!policies.has(version)) policies.set(version, deps.policyAt(version));
     return (await policies.get(version)) ?? deps.policy();
   };
-  const breach = async (e: LogEntry): Promise<boolean> => {
-    if (e.kind !== 'decision' || e.outcome !== 'allow') return false;
-    const p = await policyFor(e.policyVersion);
-    const at = Date.parse(e.at);
+  // The review's invariant checks, on an allowed send's facts at the start of its counter bucket.
+  const breach = async ({ facts: f, atMs }: AllowGroup): Promise<boolean> => {
+    const p = await policyFor(f.policyVersion);
     return (
-      fieldsOutsidePurpose(p, e.purpose, e.channel, e.fieldsReleased).length > 0 ||
-      noticeOutdated(p, e.purpose, e.noticeVersion, at) ||
-      agreementInvalid(p, e.processor, at)
+      fieldsOutsidePurpose(p, f.purpose, f.channel, f.fieldsReleased).length > 0 ||
+      noticeOutdated(p, f.purpose, f.noticeVersion, atMs) ||
+      agreementInvalid(p, f.processor, atMs)
     );
   };
   return {
-    /** Counts a campaign's log entries with `at` in [since, until), and its unsubscribes. */
-    async readCampaignWindow(input: { campaignId: string; since: string; until: string }): Promise<WindowCounts> {
+    /**
+     * A run's outcomes in [since, until) from its live counters (not the log: the window costs the same at any
+     * volume), its allowed sends judged as the review would, and the campaign's unsubscribes.
+     */
+    async readCampaignWindow(input: {
+      campaignId: string;
+      runId: string;
+      since: string;
+      until: string;
+    }): Promise<WindowCounts> {
       const w = parse(WindowInput, input, 'readCampaignWindow');
       const since = new Date(w.since);
       const until = new Date(w.until);
-      let c = emptyCounts;
-      for await (const e of deps.monitorLog.query({ campaignId: w.campaignId, since, until }))
-        c = countEntry(c, e, await breach(e));
-      return { ...c, unsubscribes: await deps.unsubscribeCount(w.campaignId, since, until) };
+      const [totals, unsubscribes] = await Promise.all([
+        deps.runCounters(w.runId, since, until),
+        deps.unsubscribeCount(w.campaignId, since, until),
+      ]);
+      let breaches = 0;
+      for (const g of totals.allows) if (await breach(g)) breaches += g.n;
+      return { ...totals.counts, breaches, unsubscribes };
     },
     async campaignState(input: { campaignId: string }): Promise<CampaignState> {
       return deps.campaignState(

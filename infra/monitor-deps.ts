@@ -11,6 +11,7 @@ import { alertSigningKey, postAlert } from './alerts/webhook.js';
 import type { Services } from './compose.js';
 import type { AppConfig } from './config.js';
 import type { Mailer } from './smtp/transport.js';
+import { readRunCounters } from './redis/run-counters.js';
 import { controlCampaign } from './temporal/campaign-control.js';
 import { campaignState } from './temporal/campaign-state.js';
 
@@ -24,7 +25,8 @@ export function monitorDeps(
   const key = alertSigningKey(config.secrets.tokenKey);
   const contact = io.policy.monitoring.complianceContact;
   return {
-    monitorLog: s.log,
+    runCounters: (runId, since, until) =>
+      readRunCounters(io.redis, s.keys, config.logPartitions, runId, since.getTime(), until.getTime()),
     unsubscribeCount: (campaignId, since, until) => s.unsubscribes.between(campaignId, since, until),
     campaignState: (campaignId) => campaignState(io.client, campaignId),
     pauseCampaign: (campaignId) => controlCampaign(io.client, s.runs, campaignId, 'pause'),

@@ -11,7 +11,7 @@ export interface CampaignMonitorInput {
   readonly thresholds: MonitorThresholds;
   /** How often the window is read, in ms. */
   readonly tickMs: number;
-  /** Carried over continue-as-new: entries before this instant are not judged (the run's start, or a resume after a monitor pause). */
+  /** Carried over continue-as-new: outcomes before this instant are not judged (a resume after a monitor pause). */
   readonly notBefore?: number;
   readonly pauses?: number;
   /** Carried over continue-as-new: the monitor paused the campaign and waits for a person to resume it. */
@@ -44,7 +44,8 @@ export interface CampaignMonitorResult {
 export async function campaignMonitor(input: CampaignMonitorInput): Promise<CampaignMonitorResult> {
   const { campaignId, runId, thresholds } = input;
   const span = windowMs(thresholds);
-  let notBefore = input.notBefore ?? Date.now();
+  // The run's counters hold only its own outcomes, so until a resume nothing in them is too early to judge.
+  let notBefore = input.notBefore ?? 0;
   let pauses = input.pauses ?? 0;
   let holding = input.holding;
   for (let tick = 0; tick < TICKS_PER_RUN; tick++) {
@@ -59,6 +60,7 @@ export async function campaignMonitor(input: CampaignMonitorInput): Promise<Camp
       const now = Date.now();
       const counts = await readCampaignWindow({
         campaignId,
+        runId,
         since: new Date(Math.max(now - span, notBefore)).toISOString(),
         until: new Date(now).toISOString(),
       });

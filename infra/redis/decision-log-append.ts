@@ -8,6 +8,7 @@ import { entryHash, headMac } from './decision-log-mac.js';
 import type { LogScripts } from './decision-log-lua.js';
 import type { DecisionLogOptions } from './decision-log-options.js';
 import { CLOCK_SKEW_MS, redisPages, type RawRecord } from './decision-log-read.js';
+import { runCounterArgs } from './run-counters.js';
 
 /** How long an idempotency key is remembered: long enough to cover retries of a crashed or failed batch. */
 const IDEMPOTENCY_TTL_S = 3 * 86_400;
@@ -101,7 +102,9 @@ export class ChainAppender {
           mac,
           ...clock,
           kid,
+          String(todo.length),
           ...args,
+          ...runCounterArgs(this.opts.keys, partition, entries),
         ),
       );
       if (res[0] === 1) {

@@ -10,9 +10,13 @@ import type { Redis } from 'ioredis';
  * written and the stream ids of those entries come back, so a retried batch never logs the same fact twice.
  * The head keeps the fingerprint of the log key its chain is under; a writer with another key is refused (reply
  * 4), so a process still holding a replaced log key cannot append entries verify would reject.
+ * With the entries it adds to the campaign runs' live counters (HINCRBY per bucket hash, see run-counters.ts), only
+ * when it appends them: a retried batch counts once, and the send path pays no round trip for the monitor's figures.
+ * The counter hashes carry the chain's hash tag, so they live in its Cluster slot.
  * KEYS: chain stream, head hash, idempotency hash of today, of yesterday. ARGV: expected seq, expected hash, new
  * seq, new hash, new head mac, earliest and latest entry time (ms), allowed skew (ms), idempotency TTL (s), log
- * key fingerprint, then (canonical, hash, idempotency key or '') triples.
+ * key fingerprint, number of entries n, then n (canonical, hash, idempotency key or '') triples, then (counter hash,
+ * field, increment) triples, then the counters' TTL (s) when there are any.
  */
 const APPEND = `
 local t = redis.call('TIME')
@@ -20,13 +24,14 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if tonumber(ARGV[6]) < now - tonumber(ARGV[8]) or tonumber(ARGV[7]) > now + tonumber(ARGV[8]) then
   return {2, tostring(now)}
 end
+local last = 11 + 3 * tonumber(ARGV[11])
 local dups = {3}
-for i = 11, #ARGV, 3 do
+for i = 12, last, 3 do
   local k = ARGV[i + 2]
   if k ~= '' then
     local sid = redis.call('HGET', KEYS[3], k) or redis.call('HGET', KEYS[4], k)
     if sid then
-      dups[#dups + 1] = tostring((i - 11) / 3)
+      dups[#dups + 1] = tostring((i - 12) / 3)
       dups[#dups + 1] = sid
     end
   end
@@ -43,7 +48,7 @@ if seq ~= ARGV[1] or hash ~= ARGV[2] then
 end
 local id = ''
 local idem = false
-for i = 11, #ARGV, 3 do
+for i = 12, last, 3 do
   id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i], 'h', ARGV[i + 1])
   if ARGV[i + 2] ~= '' then
     redis.call('HSET', KEYS[3], ARGV[i + 2], id)
@@ -51,6 +56,10 @@ for i = 11, #ARGV, 3 do
   end
 end
 if idem then redis.call('EXPIRE', KEYS[3], ARGV[9]) end
+for i = last + 1, #ARGV - 1, 3 do
+  redis.call('HINCRBY', ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  redis.call('EXPIRE', ARGV[i], ARGV[#ARGV])
+end
 redis.call('HSET', KEYS[2], 'seq', ARGV[3], 'hash', ARGV[4], 'mac', ARGV[5], 'id', id, 'kid', ARGV[10])
 return {1, id}
 `;

@@ -56,6 +56,9 @@ export function redisKeys(prefix: string) {
     /** Decision log chain `n` (stream) and its head (hash: seq, hash). */
     logChain: (partition: number) => `${prefix}log:{p${partition}}:entries`,
     logHead: (partition: number) => `${prefix}log:{p${partition}}:head`,
+    /** A campaign run's live counters for one time bucket, from the entries of chain `n` (hash: field → count). */
+    logRunCounts: (partition: number, runId: string, bucket: number) =>
+      `${prefix}log:{p${partition}}:count:${runId}:${bucket}`,
     /** Idempotency keys of chain `n` for one UTC day (hash: key → stream id), so a retried append is not doubled. */
     logIdempotency: (partition: number, day: string) => `${prefix}log:{p${partition}}:idem:${day}`,
     /** Where chain `n` was sealed into segment files and trimmed (hash: seq, hash, streamId). */
