@@ -20,7 +20,8 @@ export interface MonitorActivityDeps {
   readonly appendLog: AppendLog;
   /** One-click unsubscribes through links of this campaign's messages, in [since, until). */
   readonly unsubscribeCount: (campaignId: string, since: Date, until: Date) => Promise<number>;
-  readonly campaignState: (campaignId: string) => Promise<CampaignState>;
+  /** The campaign's state; `runId` names the run whose journey registry settles what visibility does not list yet. */
+  readonly campaignState: (campaignId: string, runId?: string) => Promise<CampaignState>;
   readonly pauseCampaign: (campaignId: string) => Promise<'signalled' | 'not_running'>;
   readonly raiseAlert: (a: AlertInput) => Promise<'raised' | 'duplicate'>;
   /** Counts the pause (`consentflow_monitor_pauses_total`). */
@@ -33,6 +34,7 @@ const WindowInput = z.strictObject({
   since: z.iso.datetime({ precision: 3 }),
   until: z.iso.datetime({ precision: 3 }),
 });
+const StateInput = z.strictObject({ campaignId: z.string().min(1), runId: z.string().min(1).optional() });
 const PauseInput = z.strictObject({
   campaignId: z.string().min(1),
   runId: z.string().min(1),
@@ -104,10 +106,9 @@ export function createMonitorActivities(deps: MonitorActivityDeps) {
       for (const g of totals.allows) if (await breach(g)) breaches += g.n;
       return { ...totals.counts, breaches, unsubscribes };
     },
-    async campaignState(input: { campaignId: string }): Promise<CampaignState> {
-      return deps.campaignState(
-        parse(z.strictObject({ campaignId: z.string().min(1) }), input, 'campaignState').campaignId,
-      );
+    async campaignState(input: { campaignId: string; runId?: string }): Promise<CampaignState> {
+      const s = parse(StateInput, input, 'campaignState');
+      return deps.campaignState(s.campaignId, s.runId);
     },
     /**
      * Pauses the campaign (the signal first, so sends stop as soon as possible), then logs the pause with its figures

@@ -28,7 +28,8 @@ export function monitorDeps(
     runCounters: (runId, since, until) =>
       readRunCounters(io.redis, s.keys, config.logPartitions, runId, since.getTime(), until.getTime()),
     unsubscribeCount: (campaignId, since, until) => s.unsubscribes.between(campaignId, since, until),
-    campaignState: (campaignId) => campaignState(io.client, campaignId),
+    campaignState: (campaignId, runId) =>
+      campaignState(io.client, campaignId, runId === undefined ? undefined : { runId, journeys: s.runs.journeys }),
     pauseCampaign: (campaignId) => controlCampaign(io.client, s.runs, campaignId, 'pause'),
     raiseAlert: alertRaiser(io.client, io.taskQueue),
     probeLog: () => s.log.probeAppend(),

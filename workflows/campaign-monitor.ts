@@ -49,7 +49,7 @@ export async function campaignMonitor(input: CampaignMonitorInput): Promise<Camp
   let pauses = input.pauses ?? 0;
   let holding = input.holding;
   for (let tick = 0; tick < TICKS_PER_RUN; tick++) {
-    const state = await campaignState({ campaignId });
+    const state = await campaignState({ campaignId, runId });
     if (state === 'closed') return { pauses };
     if (holding === 'signalled' && state === 'paused') holding = 'seen_paused';
     if (holding === 'seen_paused' && state === 'running') {
