@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../../activities/index.js';
 import type { PolicyBundle } from '../../domain/policy.js';
@@ -10,6 +9,7 @@ import { policy as shipped } from '../../policy/index.js';
 import { buildActivityDeps } from '../../worker.js';
 import { testConfig } from './config.js';
 import { exampleContent } from './example-workspace.js';
+import { startedForFile } from './file-hooks.js';
 import { testRedis, uniqueId } from './services.js';
 
 /** The send path's activity deps on real Redis and a real SMTP sink, started before the file's tests. */
@@ -32,28 +32,25 @@ export function sendPath(label: string, bundle: PolicyBundle = shipped): SendPat
   const { redis, prefix } = testRedis();
   const config = testConfig({ REDIS_KEY_PREFIX: prefix });
   const services = createServices(config, redis, bundle);
-  let started: { sink: SmtpSink; mailer: Mailer; deps: ActivityDeps } | undefined;
-  const get = () => {
-    if (!started) throw new Error('the send path starts in before(): use it inside a test');
-    return started;
-  };
-  before(async () => {
-    const sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId(label)) });
-    const mailer = createMailer(config, sink.url);
-    const deps = buildActivityDeps(config, {
-      redis,
-      mailer,
-      client: {} as Client,
-      taskQueue: 'unused',
-      content: await exampleContent(),
-    });
-    started = { sink, mailer, deps };
-  });
-  after(async () => {
-    if (!started) return;
-    started.mailer.close();
-    await started.sink.stop();
-  });
+  const get = startedForFile(
+    'the send path',
+    async () => {
+      const sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId(label)) });
+      const mailer = createMailer(config, sink.url);
+      const deps = buildActivityDeps(config, {
+        redis,
+        mailer,
+        client: {} as Client,
+        taskQueue: 'unused',
+        content: await exampleContent(),
+      });
+      return { sink, mailer, deps };
+    },
+    async ({ mailer, sink }) => {
+      mailer.close();
+      await sink.stop();
+    },
+  );
   return {
     redis,
     prefix,
