@@ -1,65 +1,26 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities/index.js';
+import { test } from 'node:test';
 import type { PolicyBundle } from '../../domain/policy.js';
 import type { SubjectRequestRecord } from '../../domain/subject-request.js';
-import { createServices } from '../../infra/compose.js';
-import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
 import { rightsStores } from '../../infra/subject-request-deps.js';
-import { dataConverter } from '../../infra/temporal/connection.js';
-import { installRuntime } from '../../infra/temporal/runtime.js';
 import { policy } from '../../policy/index.js';
-import { buildActivityDeps, workflowsPath } from '../../worker.js';
 import type { SubjectRequestInput } from '../../workflows/subject-request.js';
-import { testConfig } from '../helpers/config.js';
-import { exampleContent } from '../helpers/example-workspace.js';
-import { testRedis, uniqueId } from '../helpers/services.js';
-import { startTimeSkipping, type TimeSkipping } from '../helpers/time-skipping.js';
+import { uniqueId } from '../helpers/services.js';
+import { timeSkippingWorld } from '../helpers/time-skipping-worker.js';
 
 // An undelivered access bundle is kept for the deployed policy's accessBundlesDays, the window the daily retention
-// run applies too: days of durable timer on the time-skipping test server, with real Redis and bundle files.
-installRuntime();
-const { redis, prefix } = testRedis();
-const config = testConfig({ REDIS_KEY_PREFIX: prefix });
-const services = createServices(config, redis, policy);
+// run applies too: days of durable timer on the time-skipping test server, with real Redis and bundle files. Its
+// mail reaches no server, so the bundle stays undelivered.
+const world = timeSkippingWorld('unreachable');
+const { config, redis, services } = world;
 const stores = rightsStores(config, redis);
-let server: TimeSkipping | undefined;
-let env: TestWorkflowEnvironment;
-let mailer: Mailer;
-
-before(async () => {
-  const path = process.env.CF_TEST_TIME_SKIPPING_SERVER;
-  if (!path) throw new Error('CF_TEST_TIME_SKIPPING_SERVER is not set: run through `npm test`');
-  server = await startTimeSkipping(path, dataConverter(config));
-  env = server.env;
-  mailer = createMailer(config, 'smtp://127.0.0.1:1');
-});
-after(async () => {
-  mailer.close();
-  await server?.stop();
-});
 
 test("an undelivered access bundle is deleted when the deployed policy's accessBundlesDays end, not after a window of its own", async () => {
   // A deploy shortens the window from the shipped 30 days to 3; this file's key prefix keeps it to this test.
   const deployed: PolicyBundle = { ...policy, retention: { ...policy.retention, accessBundlesDays: 3 } };
   await services.bundles.setCurrentPolicy((await services.bundles.putPolicy(deployed)).version);
-  const taskQueue = uniqueId('tq');
-  const deps = buildActivityDeps(config, {
-    redis,
-    mailer,
-    client: env.client,
-    taskQueue,
-    content: await exampleContent(),
-  });
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath,
-    activities: createActivities(deps),
-    dataConverter: dataConverter(config),
-  });
+  const { worker, taskQueue } = await world.worker();
+  const env = world.env;
   const r = await services.subjects.upsert(uniqueId('s'), { email: `${uniqueId('b')}@example.org` });
   if (r.status !== 'written') return assert.fail('seed refused');
   const { done, timer } = await worker.runUntil(async () => {

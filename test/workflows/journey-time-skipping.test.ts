@@ -1,65 +1,19 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { test } from 'node:test';
 import { welcomeSeries } from '../../campaigns/welcome-series.js';
-import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
-import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
-import { dataConverter } from '../../infra/temporal/connection.js';
-import { installRuntime } from '../../infra/temporal/runtime.js';
-import { buildActivityDeps, workflowsPath } from '../../worker.js';
-import { createActivities } from '../../activities/index.js';
 import type { JourneyState } from '../../workflows/signals.js';
-import { testConfig } from '../helpers/config.js';
-import { startTimeSkipping, type TimeSkipping } from '../helpers/time-skipping.js';
-import { exampleContent } from '../helpers/example-workspace.js';
-import { policy } from '../../policy/index.js';
 import { consentEvent } from '../helpers/engine.js';
-import { testRedis, uniqueId } from '../helpers/services.js';
-import { createServices } from '../../infra/compose.js';
+import { uniqueId } from '../helpers/services.js';
+import { timeSkippingWorld } from '../helpers/time-skipping-worker.js';
 
 // The real welcome series (3 days, then 4 days, with daytime windows) on the Java time-skipping test server:
 // a week of durable timers runs in seconds, against real Redis and real SMTP.
-installRuntime();
-const { redis, prefix } = testRedis();
-const config = testConfig({ REDIS_KEY_PREFIX: prefix });
-const services = createServices(config, redis, policy);
-let env: TestWorkflowEnvironment;
-let server: TimeSkipping | undefined;
-let sink: SmtpSink;
-let mailer: Mailer;
-
-before(async () => {
-  const path = process.env.CF_TEST_TIME_SKIPPING_SERVER;
-  if (!path) throw new Error('CF_TEST_TIME_SKIPPING_SERVER is not set: run through `npm test`');
-  server = await startTimeSkipping(path, dataConverter(config));
-  env = server.env;
-  sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('ts-outbox')) });
-  mailer = createMailer(config, sink.url);
-});
-after(async () => {
-  mailer.close();
-  await sink.stop();
-  await server?.stop();
-});
+const world = timeSkippingWorld('sink');
+const { services } = world;
 
 test('the week-long welcome series runs in seconds under time skipping, keeping its waits and daytime windows', async () => {
-  const taskQueue = uniqueId('tq');
-  const deps = buildActivityDeps(config, {
-    redis,
-    mailer,
-    client: env.client,
-    taskQueue,
-    content: await exampleContent(),
-  });
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath,
-    activities: createActivities(deps),
-    dataConverter: dataConverter(config),
-  });
+  const { worker, taskQueue } = await world.worker();
+  const env = world.env;
   const address = `${uniqueId('week')}@example.org`;
   const res = await services.subjects.upsert(uniqueId('s'), {
     email: address,
@@ -99,5 +53,5 @@ test('the week-long welcome series runs in seconds under time skipping, keeping 
     );
     assert.ok(hour >= 9 && hour < 20, `${id} went out in Shanghai daytime (hour ${hour})`);
   }
-  assert.equal(sink.received.filter((m) => m.envelopeTo.includes(address)).length, 3);
+  assert.equal(world.sink.received.filter((m) => m.envelopeTo.includes(address)).length, 3);
 });
