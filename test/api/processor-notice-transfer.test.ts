@@ -2,46 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LogEntry } from '../../domain/decision-log.js';
 import type { SubjectRef } from '../../domain/ids.js';
-import { rightsStores } from '../../infra/subject-request-deps.js';
 import { waitForSubjectRequest } from '../../infra/temporal/rights.js';
-import { useEngine } from '../helpers/engine.js';
-import { auth, RecordingNotifier, useApi } from '../helpers/api.js';
 import { uniqueId } from '../helpers/services.js';
+import { useSubjectRequestApi } from '../helpers/subject-request-api.js';
 
 // Corrections reach processors through the real worker, Temporal, Redis and decision log; only the webhook is recorded.
-const notifier = new RecordingNotifier();
-const engine = useEngine({ notifier });
-const api = useApi(engine);
+const { engine, notifier, start, stores, delivered } = useSubjectRequestApi();
 
 type Started = { requestId: string };
-const start = (body: object) =>
-  api.app.inject({ method: 'POST', url: '/v1/subject-requests', headers: auth('admin'), payload: body });
 const status = (ref: SubjectRef, changeId: string, processor: string) =>
-  rightsStores(engine.config, engine.services.log.opts.redis).propagation.get(ref, changeId, processor);
-
-async function delivered(ref: SubjectRef, processor: string, fieldsReleased: string[]) {
-  const [d] = await engine.services.log.appendBatch([
-    {
-      subjectRef: ref,
-      kind: 'decision',
-      outcome: 'allow',
-      purpose: 'marketing.email.newsletter',
-      channel: 'email',
-      processor,
-      fieldsReleased,
-    },
-  ]);
-  await engine.services.log.append({
-    subjectRef: ref,
-    kind: 'delivery',
-    outcome: 'sent',
-    purpose: 'marketing.email.newsletter',
-    channel: 'email',
-    processor,
-    decisionId: d!.id,
-    result: 'accepted',
-  });
-}
+  stores().propagation.get(ref, changeId, processor);
 
 async function noticeDecisions(ref: SubjectRef): Promise<LogEntry[]> {
   const out: LogEntry[] = [];

@@ -6,52 +6,20 @@ import { ulid } from 'ulid';
 import type { SubjectRequestRecord } from '../../domain/subject-request.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import { processorAddressHash, processorMatchKey } from '../../infra/crypto/pseudonym.js';
-import { rightsStores } from '../../infra/subject-request-deps.js';
 import { waitForSubjectRequest } from '../../infra/temporal/rights.js';
-import { useEngine } from '../helpers/engine.js';
-import { auth, RecordingNotifier, useApi } from '../helpers/api.js';
+import { auth } from '../helpers/api.js';
 import { uniqueId } from '../helpers/services.js';
+import { useSubjectRequestApi } from '../helpers/subject-request-api.js';
 
-const notifier = new RecordingNotifier();
+const { engine, api, notifier, start, stores, delivered } = useSubjectRequestApi();
 notifier.answers.set('sms-gateway', { ok: false, reason: 'sms-gateway answered HTTP 503', retryable: true });
-const engine = useEngine({ notifier });
-const api = useApi(engine);
 type Err = { error: { code: string; message: string; issues?: { path: string; message: string }[] } };
 type Started = { requestId: string; statusUrl: string };
 
-const start = (body: unknown, role: 'admin' | 'reviewer' = 'admin') =>
-  api.app.inject({ method: 'POST', url: '/v1/subject-requests', headers: auth(role), payload: body as object });
-
 const bundleFile = (id: string) => join(engine.config.dataDir, 'dsar', `${id}.json`);
-const trail = (ref: string) =>
-  rightsStores(engine.config, engine.services.log.opts.redis).requests.auditTrail(ref as SubjectRef);
+const trail = (ref: string) => stores().requests.auditTrail(ref as SubjectRef);
 const matchHash = (processor: string, address: string) =>
   processorAddressHash(processorMatchKey(engine.config.secrets.pseudonymKey, processor), address);
-
-// A delivery to a processor, as the send path logs it: the propagation finds processors (and what they received) from these.
-async function delivered(ref: string, processor: string, fieldsReleased = ['email', 'first_name']) {
-  const [decision] = await engine.services.log.appendBatch([
-    {
-      subjectRef: ref,
-      kind: 'decision',
-      outcome: 'allow',
-      purpose: 'marketing.email.newsletter',
-      channel: 'email',
-      processor,
-      fieldsReleased,
-    },
-  ]);
-  await engine.services.log.append({
-    subjectRef: ref,
-    kind: 'delivery',
-    outcome: 'sent',
-    purpose: 'marketing.email.newsletter',
-    channel: 'email',
-    processor,
-    decisionId: decision!.id,
-    result: 'accepted',
-  });
-}
 
 test('access: the bundle holds profile, consent history and every log entry; status shows the 15-day deadline', async () => {
   const subjectId = uniqueId('s');
