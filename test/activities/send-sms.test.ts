@@ -1,87 +1,40 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import { runGuardedSends, type SendSpec } from '../../activities/send-pipeline.js';
-import type { ActivityDeps } from '../../activities/index.js';
-import { createServices } from '../../infra/compose.js';
+import { runGuardedSends } from '../../activities/send-pipeline.js';
 import { DecisionLog } from '../../infra/redis/decision-log.js';
 import { DecisionLogUnavailableError } from '../../infra/redis/decision-log-errors.js';
-import { createSmsChannel, type RunningSmsChannel } from '../../infra/sms/channel.js';
-import { startSmppSink, type SmppSink } from '../../infra/sms/smpp-server.js';
-import { createMailer, type Mailer } from '../../infra/smtp/transport.js';
-import { policy } from '../../policy/index.js';
-import { buildActivityDeps } from '../../worker.js';
+import { createSmsChannel } from '../../infra/sms/channel.js';
 import { testConfig } from '../helpers/config.js';
 import { consentEvent } from '../helpers/engine.js';
-import { exampleContent } from '../helpers/example-workspace.js';
 import { testRedis, uniqueId } from '../helpers/services.js';
+import { smsPath } from '../helpers/sms-path.js';
 
 // The SMS branch of the one send path, on real Redis and the embedded SMSC over TCP.
 const { redis, prefix } = testRedis();
 const config = testConfig({ REDIS_KEY_PREFIX: prefix });
-const services = createServices(config, redis, policy);
-let smsc: SmppSink;
-let sms: RunningSmsChannel;
-let mailer: Mailer;
-let withSms: ActivityDeps;
-let withoutSms: ActivityDeps;
-
-before(async () => {
-  smsc = await startSmppSink({ outbox: join(config.dataDir, uniqueId('sms')) });
-  mailer = createMailer(config, 'smtp://127.0.0.1:1');
-  sms = createSmsChannel(config, { smppUrl: smsc.url, redis, client: {} as Client, taskQueue: 'unused', services });
-  const content = await exampleContent();
-  withSms = buildActivityDeps(config, {
-    redis,
-    mailer,
-    sms: sms.channel,
-    client: {} as Client,
-    taskQueue: 'unused',
-    content,
-  });
-  withoutSms = buildActivityDeps(config, { redis, mailer, client: {} as Client, taskQueue: 'unused', content });
-});
-after(async () => {
-  await sms.close();
-  mailer.close();
-  await smsc.stop();
-});
-
-const spec = (): SendSpec => ({
-  campaignId: uniqueId('c'),
-  campaignVersion: 'v',
-  workflowId: uniqueId('wf'),
-  runId: 'run',
-  stepId: 'send-sms',
-  purpose: 'marketing.sms.promotions',
-  channel: 'sms',
-  processor: 'sms-gateway',
-  templateId: 'sms-cn-promo',
-});
+const path = smsPath(config, { connect: async () => redis });
+const { spec } = path;
 
 let n = 0;
 async function subject() {
   const phone = `+86139${String(Date.now() % 100000).padStart(5, '0')}${String(n++ % 1000).padStart(3, '0')}`;
-  const r = await services.subjects.upsert(uniqueId('s'), { phone, first_name: '小红', preferred_store: '徐汇店' });
-  if (r.status !== 'written') throw new Error('seed refused');
-  await services.consent.append(consentEvent(r.ref, { purpose: 'marketing.sms.promotions', channel: 'sms' }));
-  return { ref: r.ref, phone };
+  return { ref: await path.seed(phone), phone };
 }
 
 async function entriesOf(ref: string) {
   const out = [];
-  for await (const e of services.log.query({ subjectRef: ref as never })) out.push(e);
+  for await (const e of path.services.log.query({ subjectRef: ref as never })) out.push(e);
   return out;
 }
 
 test('with no SMS transport configured an allowed SMS fails closed as channel_transport_missing, and nothing is submitted', async () => {
   const { ref, phone } = await subject();
-  const [o] = await runGuardedSends(withoutSms, spec(), [ref]);
+  const [o] = await runGuardedSends(path.depsWithoutSms, spec(), [ref]);
   assert.equal(o?.status, 'failed');
   assert.deepEqual(o?.reasons, ['channel_transport_missing']);
-  assert.equal(smsc.received.filter((m) => m.to === phone).length, 0);
+  assert.equal(path.smsc.received.filter((m) => m.to === phone).length, 0);
   assert.deepEqual(
     (await entriesOf(ref)).map((e) => `${e.kind}:${e.outcome}`),
     ['decision:allow', 'delivery:failed'],
@@ -106,14 +59,14 @@ test('when the decision log cannot be written, no SMS reaches the SMSC', async (
     timeoutMs: 500,
   });
   await assert.rejects(
-    runGuardedSends({ ...withSms, appendLog: (e) => brokenLog.appendBatch(e) }, spec(), [ref]),
+    runGuardedSends({ ...path.deps, appendLog: (e) => brokenLog.appendBatch(e) }, spec(), [ref]),
     DecisionLogUnavailableError,
   );
   dead.disconnect();
-  assert.equal(smsc.received.filter((m) => m.to === phone).length, 0);
-  const [ok] = await runGuardedSends(withSms, spec(), [ref]);
+  assert.equal(path.smsc.received.filter((m) => m.to === phone).length, 0);
+  const [ok] = await runGuardedSends(path.deps, spec(), [ref]);
   assert.equal(ok?.status, 'sent', 'the same send with a working log goes out');
-  assert.equal(smsc.received.filter((m) => m.to === phone).length, 1);
+  assert.equal(path.smsc.received.filter((m) => m.to === phone).length, 1);
 });
 
 test('an SMSC that cannot be reached defers the recipient (smpp_unreachable) instead of failing it', async () => {
@@ -123,24 +76,26 @@ test('an SMSC that cannot be reached defers the recipient (smpp_unreachable) ins
     redis,
     client: {} as Client,
     taskQueue: 'unused',
-    services,
+    services: path.services,
   });
-  const [o] = await runGuardedSends({ ...withSms, sms: away.channel }, spec(), [ref]);
+  const [o] = await runGuardedSends({ ...path.deps, sms: away.channel }, spec(), [ref]);
   await away.close();
   assert.equal(o?.status, 'deferred');
   assert.deepEqual(o?.reasons, ['smpp_unreachable']);
 });
 
 test('a phone number that is not valid E.164 is a permanent failure that suppresses SMS for the subject', async () => {
-  const r = await services.subjects.upsert(uniqueId('s'), {
+  const r = await path.services.subjects.upsert(uniqueId('s'), {
     phone: '+8612',
     first_name: '小红',
     preferred_store: '徐汇店',
   });
   if (r.status !== 'written') return assert.fail(`seed refused: ${r.reason}`);
-  await services.consent.append(consentEvent(r.ref, { purpose: 'marketing.sms.promotions', channel: 'sms' }));
-  const [o] = await runGuardedSends(withSms, spec(), [r.ref]);
+  await path.services.consent.append(consentEvent(r.ref, { purpose: 'marketing.sms.promotions', channel: 'sms' }));
+  const [o] = await runGuardedSends(path.deps, spec(), [r.ref]);
   assert.equal(o?.status, 'failed');
   assert.deepEqual(o?.reasons, ['sms_invalid_number']);
-  assert.ok((await services.consent.suppressions(r.ref)).some((s) => s.channel === 'sms' && s.kind === 'hard_bounce'));
+  assert.ok(
+    (await path.services.consent.suppressions(r.ref)).some((s) => s.channel === 'sms' && s.kind === 'hard_bounce'),
+  );
 });
