@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../../infra/embedded/chromium.js';
+import { before, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { missingTexts, useApi } from '../helpers/api.js';
+import { useBrowserApi } from '../helpers/browser.js';
 import { useEngine } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
 
@@ -15,30 +14,12 @@ const api = useApi(engine);
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** Where screenshots go: kept after the run (the run's own data dir is removed), out of git like all of .data/. */
 const outDir = join(import.meta.dirname, '..', '..', '.data', 'screenshots');
-let browser: Browser;
-let base: string;
+const web = useBrowserApi(api);
 
-before(async () => {
-  await api.ready;
-  await api.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
-  mkdirSync(outDir, { recursive: true });
-});
-after(() => browser?.close());
+before(() => mkdirSync(outDir, { recursive: true }));
 
-/** A page whose only outside request, the brand's logo, is answered locally (no network here). */
 async function openPage(url: string, acceptLanguage?: string): Promise<Page> {
-  const page = await browser.newPage({ ...(acceptLanguage ? { locale: acceptLanguage } : {}) });
-  await page.route('https://lumen-loom.example/**', (r) =>
-    r.fulfill({
-      contentType: 'image/svg+xml',
-      body: '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><circle cx="32" cy="32" r="28" fill="#0b4f9c"/><path d="M20 18v28h24" stroke="#fff" stroke-width="6" fill="none"/></svg>',
-    }),
-  );
+  const page = await web.newPage(acceptLanguage);
   await page.goto(url);
   return page;
 }
@@ -64,7 +45,7 @@ test('a CN subject sees the preference centre in Chinese with no missing text, n
   const ref = await cnSubject(['marketing.email.newsletter']);
   missingTexts.length = 0;
   const page = await openPage(
-    `${base}/preferences/${await engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`,
+    `${web.base}/preferences/${await engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`,
   );
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), '您的营销偏好设置');
@@ -121,7 +102,7 @@ test('why this message names the released fields by their Chinese labels, and a 
     decision: d!.id,
   });
   missingTexts.length = 0;
-  const page = await openPage(`${base}/why/${token}`);
+  const page = await openPage(`${web.base}/why/${token}`);
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
   assert.equal(await page.locator('dd').last().textContent(), '名字、电子邮件地址');
   assert.deepEqual(missingTexts, []);
@@ -133,7 +114,7 @@ test('why this message names the released fields by their Chinese labels, and a 
   const labels = field.labels;
   try {
     (field as { labels: Record<string, string> }).labels = { en: 'First name' };
-    const again = await openPage(`${base}/why/${token}`);
+    const again = await openPage(`${web.base}/why/${token}`);
     assert.equal(await again.locator('dd').last().textContent(), 'First name、电子邮件地址');
     assert.deepEqual(missingTexts, ['zh-CN:field:first_name']);
     (field as { labels: Record<string, string> }).labels = {};
@@ -148,7 +129,7 @@ test('why this message names the released fields by their Chinese labels, and a 
 test('keyboard: Tab reaches the language switch, every checkbox, the save button and the notice link, in order, each named', async () => {
   const ref = await cnSubject(['marketing.email.newsletter']);
   const page = await openPage(
-    `${base}/preferences/${await engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`,
+    `${web.base}/preferences/${await engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`,
   );
   const nameOf = (sel: string) =>
     `(${sel}) ? ((${sel}).getAttribute('aria-label') || (${sel}).labels?.[0]?.textContent || (${sel}).textContent || '').trim() : ''`;
@@ -176,7 +157,7 @@ test('keyboard: Tab reaches the language switch, every checkbox, the save button
 test('the switch shows English; the notice link serves the Chinese text; a choice saved in Chinese names the zh-CN notice', async () => {
   const ref = await cnSubject(['marketing.email.newsletter']);
   const page = await openPage(
-    `${base}/preferences/${await engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`,
+    `${web.base}/preferences/${await engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`,
   );
   await page.getByRole('link', { name: 'English' }).click();
   await page.waitForURL(/\?lang=en$/);
@@ -203,7 +184,7 @@ test('the switch shows English; the notice link serves the Chinese text; a choic
 
 test("a forged link shows a friendly page in the browser's language, not JSON", async () => {
   const page = await openPage(
-    `${base}/preferences/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.AAAA.AAAA.AAAA.AAAA`,
+    `${web.base}/preferences/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.AAAA.AAAA.AAAA.AAAA`,
     'zh-CN',
   );
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');

@@ -1,49 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
-import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
 import { useEngine } from '../helpers/engine.js';
 import { useApi } from '../helpers/api.js';
+import { useBrowserApi } from '../helpers/browser.js';
 import { uniqueId } from '../helpers/services.js';
 
 const engine = useEngine();
 const api = useApi(engine);
-let browser: Browser;
-let base: string;
-
-before(async () => {
-  await api.ready;
-  await api.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-});
-after(() => browser?.close());
-
-/** A new page that refuses the brand logo's request at once (no network here), so "load" does not wait on DNS. */
-async function newPage() {
-  const page = await browser.newPage();
-  await page.route('https://lumen-loom.example/**', (r) => r.abort());
-  return page;
-}
+const web = useBrowserApi(api);
 
 test('in a real browser: toggle, save, reload and see the state; withdrawal takes one click and a save', async () => {
   const ref = await engine.seed(uniqueId('s'), { email: `${uniqueId('p')}@example.org` }, [
     { purpose: 'marketing.email.newsletter' },
   ]);
-  const url = `${base}/preferences/${await engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`;
-  const page = await newPage();
+  const url = `${web.base}/preferences/${await engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`;
+  const page = await web.newPage();
   await page.goto(url);
   const newsletter = page.getByRole('group', { name: 'Newsletter', exact: true }).getByLabel('By email');
   const sms = page
@@ -69,8 +40,8 @@ test('in a real browser: toggle, save, reload and see the state; withdrawal take
 
 test('keyboard: Tab reaches the language switch, the notice link, every checkbox and then the save button, in order, each with a visible focus style', async () => {
   const ref = await engine.seed(uniqueId('s'), { email: `${uniqueId('k')}@example.org` });
-  const page = await newPage();
-  await page.goto(`${base}/preferences/${await engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`);
+  const page = await web.newPage();
+  await page.goto(`${web.base}/preferences/${await engine.services.tokens.sign({ scope: 'preferences', sub: ref })}`);
   // Browser-side code as strings: the test tsconfig has no DOM library.
   const nameOf = (sel: string) => `(${sel}) ? ((${sel}).name || (${sel}).textContent || '') : ''`;
   const controls = (await page.evaluate(

@@ -3,13 +3,13 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { ulid } from 'ulid';
 import type { LogEntryInput } from '../../domain/decision-log.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import type { ReportSummary } from '../../domain/review-report.js';
 import { readReport, reportJsonPath, reportsDirOf } from '../../infra/reports/report-store.js';
 import { startSubjectRequest } from '../../infra/temporal/rights.js';
+import { launchChromium } from '../helpers/browser.js';
 import { consentEvent, eventually, useEngine } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
 
@@ -192,19 +192,7 @@ test('a clean period passes and its report holds no subjectRef', async () => {
 });
 
 test('the HTML report renders its charts offline in headless Chromium without console errors', async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
     const errors: string[] = [];
