@@ -7,7 +7,7 @@ import { DecisionLogUnavailableError, keyRotatedError } from './decision-log-err
 import { entryHash, headMac } from './decision-log-mac.js';
 import type { LogScripts } from './decision-log-lua.js';
 import type { DecisionLogOptions } from './decision-log-options.js';
-import { CLOCK_SKEW_MS, redisPages, type RawRecord } from './decision-log-read.js';
+import { CLOCK_SKEW_MS, HeadSeqHash, redisPages, type RawRecord } from './decision-log-read.js';
 import { runCounterArgs } from './run-counters.js';
 
 /** How long an idempotency key is remembered: long enough to cover retries of a crashed or failed batch. */
@@ -18,13 +18,7 @@ const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 /** An entry parsed and stamped for the chain, with its idempotency key ('' for none). */
 export type PendingEntry = ParsedLogEntryInput & { id: string; at: string; idem: string };
 
-const Head = z.tuple([
-  z.string().regex(/^\d+$/).nullable(),
-  z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .nullable(),
-]);
+const Head = z.tuple(HeadSeqHash);
 type ChainHead = { seq: number; hash: string };
 
 /**

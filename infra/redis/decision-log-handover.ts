@@ -8,7 +8,7 @@ import type { DecisionLogOptions } from './decision-log-options.js';
 import { DecisionLogUnavailableError } from './decision-log-errors.js';
 import { logScripts } from './decision-log-lua.js';
 import { entryHash, handoverMac, headMac, keyCommitment, macEquals } from './decision-log-mac.js';
-import { CLOCK_SKEW_MS } from './decision-log-read.js';
+import { CLOCK_SKEW_MS, HeadSeqHash } from './decision-log-read.js';
 import { withSealLock } from './decision-log-seal.js';
 import { resignUnderCurrent } from './decision-log-segments.js';
 
@@ -25,15 +25,7 @@ export interface HandoverResult {
   readonly partitions: number;
 }
 
-const HeadReply = z.tuple([
-  z.string().regex(/^\d+$/).nullable(),
-  z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .nullable(),
-  z.string().nullable(),
-  z.string().nullable(),
-]);
+const HeadReply = z.tuple([...HeadSeqHash, z.string().nullable(), z.string().nullable()]);
 type Head = { seq: number; hash: string; mac: string | null; kid: string | null };
 
 async function readHead(o: DecisionLogOptions, p: number): Promise<Head | null> {

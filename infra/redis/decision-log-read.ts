@@ -26,6 +26,15 @@ export interface ChainRecord {
  * Largest allowed difference between a writer's clock (`at`) and Redis's (stream id). Appends outside it are
  * refused, so reads may select by stream id widened by this much and still see every entry of a period.
  */
+/** A chain head's `seq` and `hash` fields as HMGET returns them (both null before the first append). */
+export const HeadSeqHash = [
+  z.string().regex(/^\d+$/).nullable(),
+  z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
+] as const;
+
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** Entries per XRANGE page: big enough to amortise the round trip, small enough to keep memory flat. */
