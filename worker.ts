@@ -29,7 +29,7 @@ import type { Mailer } from './infra/smtp/transport.js';
 import { connectClient, connectWorker, dataConverter } from './infra/temporal/connection.js';
 import { createMailer } from './infra/smtp/transport.js';
 import type { AppConfig } from './infra/config.js';
-import { Registry } from 'prom-client';
+import { createProcessMetrics, type ProcessMetrics } from './infra/metrics/provider.js';
 import { createSendMetrics, instrumentSendPorts } from './infra/metrics/send-metrics.js';
 import { serveMetrics } from './infra/metrics/server.js';
 import type { SmsChannel } from './activities/send-sms.js';
@@ -150,8 +150,8 @@ export interface WorkerEndpoints {
 export interface RunningWorker {
   readonly worker: Worker;
   readonly done: Promise<void>;
-  /** The worker's metrics registry, served at `CONSENTFLOW_METRICS_ADDR` when set. */
-  readonly metrics: Registry;
+  /** The worker's metrics, served at `CONSENTFLOW_METRICS_ADDR` when set. */
+  readonly metrics: ProcessMetrics;
   readonly metricsUrl?: string;
   shutdown(): Promise<void>;
 }
@@ -160,7 +160,7 @@ export interface RunningWorker {
 export async function startWorker(
   config: AppConfig,
   endpoints: WorkerEndpoints,
-  opts: { content: WorkerContent; taskQueue?: string; notifier?: ProcessorNotifier },
+  opts: { content: WorkerContent; taskQueue?: string; notifier?: ProcessorNotifier; metrics?: ProcessMetrics },
 ): Promise<RunningWorker> {
   // Auto-pipelining batches the many small commands of a chunk into few socket writes.
   const redis = connectRedis(
@@ -173,7 +173,7 @@ export async function startWorker(
   const connection = await connectWorker(endpoints.temporalAddress);
   const client = await connectClient(config, endpoints.temporalAddress);
   const taskQueue = opts.taskQueue ?? config.taskQueue;
-  const metrics = new Registry();
+  const metrics = opts.metrics ?? createProcessMetrics('consentflow-worker');
   const sms = endpoints.smppUrl
     ? createSmsChannel(config, {
         smppUrl: endpoints.smppUrl,
@@ -194,10 +194,10 @@ export async function startWorker(
   });
   // Decisions under the worker's own policy name its version, so its snapshot must be kept for review and replay.
   await plain.content.register();
-  const monitorMetrics = createMonitorMetrics(metrics);
+  const monitorMetrics = createMonitorMetrics(metrics.meter);
   const deps = {
-    ...instrumentSendPorts(plain, createSendMetrics(metrics)),
-    onMonitorPause: (campaign: string) => monitorMetrics.pauses.inc({ campaign }),
+    ...instrumentSendPorts(plain, createSendMetrics(metrics.meter)),
+    onMonitorPause: (campaign: string) => monitorMetrics.pauses.add(1, { campaign }),
   };
   const worker = await createWorker({ config, connection, deps, taskQueue });
   const server = config.env.CONSENTFLOW_METRICS_ADDR
@@ -205,6 +205,7 @@ export async function startWorker(
     : undefined;
   const done = worker.run().finally(async () => {
     await server?.close();
+    if (!opts.metrics) await metrics.shutdown();
     mailer.close();
     await sms?.close();
     await client.connection.close();

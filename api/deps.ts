@@ -16,7 +16,7 @@ import type { NoticeTexts } from '../infra/notices/notice-texts.js';
 import type { ApiKeyring } from './auth.js';
 import type { MissingText } from './i18n/page-text.js';
 import { ApiError } from './errors.js';
-import type { Registry } from 'prom-client';
+import type { ProcessMetrics } from '../infra/metrics/provider.js';
 import type { ComplaintIntake } from '../infra/complaints/intake.js';
 
 /** Everything the API needs, composed by its entry point (`consentflow api`, `dev`, tests). */
@@ -38,8 +38,8 @@ export interface ApiDeps {
   readonly propagationRetry?: PropagationInput['retry'];
   /** The JSON request log (`createLogger`); none when absent. */
   readonly logger?: FastifyBaseLogger;
-  /** The registry `/metrics` serves; a new one when absent. */
-  readonly metrics?: Registry;
+  /** The process's metrics, served at `/metrics`; a provider of its own when absent. */
+  readonly metrics?: ProcessMetrics;
   /** Complaint intake for `POST /v1/complaints`; one on `services` and the log's Redis when absent. */
   readonly complaints?: ComplaintIntake;
   /** Readiness checks; the real ones (from `services` and `temporal`) when absent. */

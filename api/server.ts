@@ -33,7 +33,7 @@ import { complaintRoutes } from './routes/complaints.js';
 import { complaintIntakeFor } from '../infra/complaints/compose.js';
 import { silentLogger } from '../infra/logging.js';
 import { nowOf } from './deps.js';
-import { Registry } from 'prom-client';
+import { createProcessMetrics } from '../infra/metrics/provider.js';
 
 export type { ApiDeps } from './deps.js';
 
@@ -113,14 +113,14 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   healthRoutes(app, deps);
-  const registry = deps.metrics ?? new Registry();
-  metricsRoutes(app, deps, registry);
+  const metrics = deps.metrics ?? createProcessMetrics('consentflow-api');
+  metricsRoutes(app, deps, metrics);
   complaintRoutes(
     app,
     deps,
     deps.complaints ??
       complaintIntakeFor(deps.services, deps.services.log.opts.redis, {
-        registry,
+        meter: metrics.meter,
         logger: deps.logger ?? silentLogger(),
         now: () => nowOf(deps),
       }),

@@ -7,7 +7,7 @@ import { assertProductionReady } from '../infra/production-checks.js';
 import type { Workspace } from '../infra/workspace/load.js';
 import { createServices } from '../infra/compose.js';
 import { complaintIntakeFor } from '../infra/complaints/compose.js';
-import { Registry } from 'prom-client';
+import { createProcessMetrics } from '../infra/metrics/provider.js';
 import { loadDevApiKeys } from '../infra/dev-api-keys.js';
 import { createLogger } from '../infra/logging.js';
 import { onShutdown } from '../infra/embedded/process.js';
@@ -46,13 +46,13 @@ export function apiDeps(
   if (!ws.policy.ok) throw new CliUsageError(`the workspace policy does not load: ${failureLine(ws.policy)}`);
   const services = createServices(config, redis, ws.policy.value);
   const logger = createLogger({ name: 'consentflow-api' });
-  const metrics = new Registry();
+  const metrics = createProcessMetrics('consentflow-api');
   return {
     config,
     services,
     metrics,
-    // One intake per process: the JSON route and, under `dev`, the sink's abuse mailbox count into the same registry.
-    complaints: complaintIntakeFor(services, redis, { registry: metrics, logger }),
+    // One intake per process: the JSON route and, under `dev`, the sink's abuse mailbox count into the same meter.
+    complaints: complaintIntakeFor(services, redis, { meter: metrics.meter, logger }),
     rights: rightsStores(config, redis),
     temporal,
     taskQueue: config.taskQueue,

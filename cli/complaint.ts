@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Registry } from 'prom-client';
+import { createProcessMetrics } from '../infra/metrics/provider.js';
 import { complaintIntakeFor } from '../infra/complaints/compose.js';
 import { createLogger } from '../infra/logging.js';
 import { CliUsageError, type RegisterCommands } from './context.js';
@@ -47,12 +47,17 @@ export const registerComplaintCommands: RegisterCommands = (program, ctx) => {
         name: 'consentflow-complaints',
         level: ctx.config().env.CONSENTFLOW_LOG_LEVEL ?? 'info',
       });
-      const intake = complaintIntakeFor(services, ctx.redis(), { registry: new Registry(), logger });
-      const r = await intake.receiveArf(raw).catch((e: unknown) => {
-        console.error(`error: the complaint could not be recorded, try again (${(e as Error).message})`);
-        process.exitCode = EX_TEMPFAIL;
-        return undefined;
-      });
+      // This process's own provider: nothing scrapes a one-shot command, but intake counts as it does in the API.
+      const metrics = createProcessMetrics('consentflow-complaints');
+      const intake = complaintIntakeFor(services, ctx.redis(), { meter: metrics.meter, logger });
+      const r = await intake
+        .receiveArf(raw)
+        .catch((e: unknown) => {
+          console.error(`error: the complaint could not be recorded, try again (${(e as Error).message})`);
+          process.exitCode = EX_TEMPFAIL;
+          return undefined;
+        })
+        .finally(() => metrics.shutdown());
       if (!r) return;
       ctx.print(o.json, r, () => {
         switch (r.status) {

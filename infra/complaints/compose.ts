@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Registry } from 'prom-client';
+import type { Meter } from '@opentelemetry/api';
 import type { Services } from '../compose.js';
 import { complaintMetricsOf } from '../metrics/complaint-metrics.js';
 import { EmailMessages } from '../redis/email-messages.js';
@@ -9,14 +9,14 @@ import { createComplaintIntake, type ComplaintIntake, type ComplaintLogger } fro
 export function complaintIntakeFor(
   services: Services,
   redis: Redis,
-  io: { registry: Registry; logger: ComplaintLogger; now?: () => Date },
+  io: { meter: Meter; logger: ComplaintLogger; now?: () => Date },
 ): ComplaintIntake {
   return createComplaintIntake({
     messages: new EmailMessages(redis, services.keys),
     tokens: services.tokens,
     suppress: (ref, source) => services.consent.suppress(ref, 'complaint', source),
     appendLog: async (entry, key) => (await services.log.appendBatch([entry], { idempotencyKeys: [key] }))[0]!,
-    metrics: complaintMetricsOf(io.registry),
+    metrics: complaintMetricsOf(io.meter),
     logger: io.logger,
     now: io.now ?? (() => new Date()),
   });

@@ -43,7 +43,7 @@ export interface ComplaintIntake {
 export function createComplaintIntake(deps: ComplaintIntakeDeps): ComplaintIntake {
   const { logger, metrics } = deps;
   const ignored = (source: string, reason: string, msg: string, extra: Record<string, unknown> = {}) => {
-    metrics.ignored.inc({ source, reason });
+    metrics.ignored.add(1, { source, reason });
     logger.warn({ event: 'complaint_ignored', source, reason, ...extra }, msg);
   };
 
@@ -98,7 +98,7 @@ export function createComplaintIntake(deps: ComplaintIntakeDeps): ComplaintIntak
       });
       return { status: 'duplicate', subjectRef: m.ref, campaignId };
     }
-    metrics.complaints.inc({ source: r.source });
+    metrics.complaints.add(1, { source: r.source });
     logger.info(
       {
         event: 'complaint_recorded',

@@ -1,30 +1,27 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Meter } from '@opentelemetry/api';
 
-/** Complaint counters; labels are the source and a reason code only, never a subject or a Message-ID. */
-export function createComplaintMetrics(registry: Registry) {
-  const registers = [registry];
+/**
+ * Complaint counters; labels are the source and a reason code only, never a subject or a Message-ID. Scraped as
+ * `consentflow_complaints_total` and `consentflow_complaint_reports_ignored_total` (the exporter adds `_total`).
+ */
+export function createComplaintMetrics(meter: Meter) {
   return {
-    complaints: new Counter({
-      name: 'consentflow_complaints_total',
-      help: 'Complaints recorded (suppressed and logged), by source (arf, webhook)',
-      labelNames: ['source'] as const,
-      registers,
-    }),
-    ignored: new Counter({
-      name: 'consentflow_complaint_reports_ignored_total',
-      help: 'Complaint reports that recorded nothing: duplicate, unmatched, not_a_complaint or a malformed-report code',
-      labelNames: ['source', 'reason'] as const,
-      registers,
-    }),
+    complaints: meter.createCounter('consentflow_complaints', {
+      description: 'Complaints recorded (suppressed and logged), by source (arf, webhook)',
+    }) as Counter<{ source: string }>,
+    ignored: meter.createCounter('consentflow_complaint_reports_ignored', {
+      description:
+        'Complaint reports that recorded nothing: duplicate, unmatched, not_a_complaint or a malformed-report code',
+    }) as Counter<{ source: string; reason: string }>,
   };
 }
 export type ComplaintMetrics = ReturnType<typeof createComplaintMetrics>;
 
-const byRegistry = new WeakMap<Registry, ComplaintMetrics>();
+const byMeter = new WeakMap<Meter, ComplaintMetrics>();
 
-/** The complaint counters of a registry, created on first use: the sink and the API of one process may share one. */
-export function complaintMetricsOf(registry: Registry): ComplaintMetrics {
-  let m = byRegistry.get(registry);
-  if (!m) byRegistry.set(registry, (m = createComplaintMetrics(registry)));
+/** The complaint counters of a meter, created on first use: the sink and the API of one process may share one. */
+export function complaintMetricsOf(meter: Meter): ComplaintMetrics {
+  let m = byMeter.get(meter);
+  if (!m) byMeter.set(meter, (m = createComplaintMetrics(meter)));
   return m;
 }

@@ -1,13 +1,10 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Meter } from '@opentelemetry/api';
 
-/** The monitor's counter: campaign pauses it made, by campaign id (never a subject). */
-export function createMonitorMetrics(registry: Registry) {
+/** The monitor's counter: campaign pauses it made, by campaign id (never a subject); scraped as `consentflow_monitor_pauses_total`. */
+export function createMonitorMetrics(meter: Meter) {
   return {
-    pauses: new Counter({
-      name: 'consentflow_monitor_pauses_total',
-      help: 'Campaigns paused by the monitor because a threshold was crossed',
-      labelNames: ['campaign'] as const,
-      registers: [registry],
-    }),
+    pauses: meter.createCounter('consentflow_monitor_pauses', {
+      description: 'Campaigns paused by the monitor because a threshold was crossed',
+    }) as Counter<{ campaign: string }>,
   };
 }

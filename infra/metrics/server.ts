@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+import type { ProcessMetrics } from './provider.js';
 
 /** A running metrics endpoint. */
 export interface MetricsServer {
@@ -9,7 +9,7 @@ export interface MetricsServer {
 }
 
 /** Serves `GET /metrics` in the Prometheus text format on `host:port` (port 0 picks a free one). */
-export async function serveMetrics(registry: Registry, address: string): Promise<MetricsServer> {
+export async function serveMetrics(metrics: ProcessMetrics, address: string): Promise<MetricsServer> {
   const [host, port] = [
     address.slice(0, address.lastIndexOf(':')),
     Number(address.slice(address.lastIndexOf(':') + 1)),
@@ -19,8 +19,8 @@ export async function serveMetrics(registry: Registry, address: string): Promise
       res.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics is served here\n');
       return;
     }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+    metrics.scrape().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
       (e: Error) =>
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics collection failed: ${e.message}\n`),
     );

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
-import type { Registry } from 'prom-client';
+import type { ProcessMetrics } from '../../infra/metrics/provider.js';
 import { ulid } from 'ulid';
 import type { ConsentEvent, ConsentEventType } from '../../domain/consent.js';
 import { buildConsentEvent } from '../../domain/consent-record.js';
@@ -65,8 +65,8 @@ export interface Engine {
   readonly smsc: SmppSink;
   readonly client: Client;
   readonly taskQueue: string;
-  /** The worker's metrics registry. */
-  readonly metrics: Registry;
+  /** The worker's metrics. */
+  readonly metrics: ProcessMetrics;
   seed(subjectId: string, fields: Record<string, string>, consents?: readonly SeedConsent[]): Promise<SubjectRef>;
 }
 
@@ -87,7 +87,7 @@ export function useEngine(
     sink: SmtpSink;
     smsc: SmppSink;
     client: Client;
-    metrics: Registry;
+    metrics: ProcessMetrics;
   };
   let worker: RunningWorker;
   before(async () => {

@@ -117,10 +117,7 @@ test('a broadcast whose audience hard-bounces above the threshold is paused with
     firstBounce && Date.parse(pause.at) - Date.parse(firstBounce.at) < 60_000,
     'paused within one window of the first bounce',
   );
-  assert.match(
-    await engine.metrics.getSingleMetricAsString('consentflow_monitor_pauses_total'),
-    new RegExp(`consentflow_monitor_pauses_total\\{campaign="${c.id}"\\} 1`),
-  );
+  assert.match(await engine.metrics.scrape(), new RegExp(`consentflow_monitor_pauses_total\\{campaign="${c.id}"\\} 1`));
 
   // The alert: a webhook that fails once and is retried, signed; a mail to the policy's compliance contact; a log entry.
   const key = `monitor_pause:${c.id}:${runId}:1`;

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Registry } from 'prom-client';
 import { complaintIntakeFor } from '../../../infra/complaints/compose.js';
 import { createLogger } from '../../../infra/logging.js';
+import { createProcessMetrics } from '../../../infra/metrics/provider.js';
 import { useEngine } from '../../helpers/engine.js';
 import { uniqueId } from '../../helpers/services.js';
 import { arfReport, complaintsEventually, complaintsOf, mailTo, sample, sendOne } from './complaints-helpers.js';
 
 const engine = useEngine();
-const registry = new Registry();
+const processMetrics = createProcessMetrics('complaints-test');
 const logLines: string[] = [];
 
 // Root-level hooks of one file may overlap, so the sink is wired on first use rather than in a hook of its own.
@@ -20,11 +20,14 @@ function wire(): void {
     name: 'complaints-test',
     destination: { write: (s: string) => void logLines.push(s) },
   });
-  const intake = complaintIntakeFor(engine.services, engine.services.log.opts.redis, { registry, logger });
+  const intake = complaintIntakeFor(engine.services, engine.services.log.opts.redis, {
+    meter: processMetrics.meter,
+    logger,
+  });
   engine.sink.acceptAbuse(engine.config.abuseAddress, (raw) => intake.receiveArf(raw));
 }
 
-const metrics = () => registry.metrics();
+const metrics = () => processMetrics.scrape();
 const epochOf = async (ref: string) =>
   Number((await engine.services.log.opts.redis.get(engine.services.keys.epoch(ref as never))) ?? 0);
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
-import { Registry } from 'prom-client';
+import { createProcessMetrics } from '../../../infra/metrics/provider.js';
 import { complaintIntakeFor } from '../../../infra/complaints/compose.js';
 import { createServices } from '../../../infra/compose.js';
 import { freePort } from '../../../infra/embedded/process.js';
@@ -30,7 +30,7 @@ before(async () => {
   });
   dead.on('error', () => {});
   const intake = complaintIntakeFor(createServices(config, dead, policy), dead, {
-    registry: new Registry(),
+    meter: createProcessMetrics('sink-abuse-test').meter,
     logger: silentLogger(),
   });
   sink = await startSmtpSink({ outbox: join(dir, 'outbox') });

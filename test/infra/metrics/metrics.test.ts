@@ -33,7 +33,7 @@ const scrape = async (url: string) => {
   return res.text();
 };
 const sample = (text: string, series: string) =>
-  Number(new RegExp(`^${series.replace(/[{}"=,.]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  Number(new RegExp(`^${series.replace(/[{}"=,.+]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 
 test('worker, API and Temporal runtime serve metrics that promtool accepts, counting a real send by outcome, without personal data', async () => {
   const c = defineCampaign({
@@ -44,12 +44,16 @@ test('worker, API and Temporal runtime serve metrics that promtool accepts, coun
     audience: { segment: 'all-subscribers' },
     steps: [{ id: 'send-1', type: 'send', channel: 'email', template: 'welcome-1', processor: 'smtp-relay' }],
   });
-  const allowedAddress = `${uniqueId('mo')}@example.org`;
-  const allowed = await engine.seed(uniqueId('s'), { email: allowedAddress, first_name: 'Mo' }, [
-    { purpose: 'marketing.email.newsletter' },
-  ]);
+  // N allowed members and one without consent, each through a real journey: Temporal, Redis, the SMTP sink.
+  const N = 3;
+  const addresses = Array.from({ length: N }, () => `${uniqueId('mo')}@example.org`);
+  const allowed: string[] = [];
+  for (const email of addresses)
+    allowed.push(
+      await engine.seed(uniqueId('s'), { email, first_name: 'Mo' }, [{ purpose: 'marketing.email.newsletter' }]),
+    );
   const denied = await engine.seed(uniqueId('s'), { email: `${uniqueId('no')}@example.org`, first_name: 'No' });
-  for (const ref of [allowed, denied]) {
+  for (const ref of [...allowed, denied]) {
     const id = journeyWorkflowId(c.id, ref);
     await journeyStarter(engine.client, engine.taskQueue)(id, {
       v: 1,
@@ -71,13 +75,40 @@ test('worker, API and Temporal runtime serve metrics that promtool accepts, coun
 
   const worker = await scrape(`http://${workerMetrics}/metrics`);
   promtoolCheck(worker);
-  assert.equal(sample(worker, `consentflow_sends_total{outcome="sent",channel="email",campaign="${c.id}"}`), 1);
-  assert.equal(sample(worker, `consentflow_sends_total{outcome="denied",channel="email",campaign="${c.id}"}`), 1);
+  const sends = (outcome: string) =>
+    sample(worker, `consentflow_sends_total{outcome="${outcome}",channel="email",campaign="${c.id}"}`);
+  assert.equal(sends('sent'), N, worker);
+  assert.equal(sends('denied'), 1);
   assert.equal(sample(worker, 'consentflow_deny_reasons_total{reason="no_consent"}'), 1, worker);
-  assert.equal(sample(worker, 'consentflow_smtp_replies_total{code="250"}'), 1);
-  assert.equal(sample(worker, 'consentflow_smtp_send_seconds_count'), 1);
-  assert.ok(sample(worker, 'consentflow_guard_state_load_seconds_count') >= 2);
-  assert.ok(sample(worker, 'consentflow_log_append_seconds_count{result="ok"}') >= 2);
+  assert.equal(sample(worker, 'consentflow_smtp_replies_total{code="250"}'), N);
+  assert.equal(sample(worker, 'consentflow_smtp_send_seconds_count'), N);
+  // The view's explicit buckets (seconds sized for ms latencies), cumulative up to +Inf = the count.
+  assert.equal(sample(worker, 'consentflow_smtp_send_seconds_bucket{le="30"}'), N);
+  assert.equal(sample(worker, 'consentflow_smtp_send_seconds_bucket{le="+Inf"}'), N);
+  assert.ok(sample(worker, 'consentflow_smtp_send_seconds_sum') > 0);
+  assert.ok(sample(worker, 'consentflow_guard_state_load_seconds_count') >= N + 1);
+  // OpenTelemetry's default boundaries (0, 5, 10, 25, …) have neither of these.
+  assert.ok(Number.isFinite(sample(worker, 'consentflow_guard_state_load_seconds_bucket{le="0.0005"}')));
+  assert.ok(Number.isFinite(sample(worker, 'consentflow_smtp_send_seconds_bucket{le="0.005"}')));
+  assert.ok(sample(worker, 'consentflow_log_append_seconds_count{result="ok"}') >= 2 * N);
+  assert.equal(
+    sample(worker, 'consentflow_log_append_seconds_bucket{result="ok",le="+Inf"}'),
+    sample(worker, 'consentflow_log_append_seconds_count{result="ok"}'),
+  );
+  for (const [name, type] of [
+    ['consentflow_sends_total', 'counter'],
+    ['consentflow_deny_reasons_total', 'counter'],
+    ['consentflow_smtp_replies_total', 'counter'],
+    ['consentflow_guard_state_load_seconds', 'histogram'],
+    ['consentflow_log_append_seconds', 'histogram'],
+    ['consentflow_smtp_send_seconds', 'histogram'],
+  ])
+    assert.match(worker, new RegExp(`^# TYPE ${name} ${type}$`, 'm'));
+  assert.match(
+    worker,
+    /^target_info\{.*service_name="consentflow-worker"/m,
+    'the OpenTelemetry resource names the process',
+  );
 
   const app = await api.ready;
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -86,6 +117,8 @@ test('worker, API and Temporal runtime serve metrics that promtool accepts, coun
   assert.equal(sample(apiText, 'consentflow_dsr_open{type="erase"}'), 1);
   assert.equal(sample(apiText, 'consentflow_dsr_overdue{type="erase"}'), 1);
   assert.equal(sample(apiText, 'consentflow_dsr_open{type="access"}'), 0);
+  assert.match(apiText, /^# TYPE consentflow_dsr_open gauge$/m);
+  assert.match(apiText, /^target_info\{.*service_name="consentflow-api"/m);
 
   const runtime = await scrape(`http://${temporalMetrics}/metrics`);
   promtoolCheck(runtime);
@@ -94,7 +127,7 @@ test('worker, API and Temporal runtime serve metrics that promtool accepts, coun
   for (const text of [worker, apiText, runtime]) {
     assert.doesNotMatch(
       text,
-      new RegExp(`${allowedAddress.replace(/[.]/g, '\\.')}|${allowed}|${denied}|Mo\\b`),
+      new RegExp([...addresses.map((a) => a.replace(/[.]/g, '\\.')), ...allowed, denied, 'Mo\\b'].join('|')),
       'no address, name or subject ref in any label',
     );
   }
