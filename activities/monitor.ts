@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/activity';
+import { ulid } from 'ulid';
 import type { AlertInput } from '../domain/alert.js';
 import { monitorPauseEntry, monitorPauseText } from '../domain/monitor-entry.js';
 import type { AllowGroup, CounterTotals } from '../domain/monitor-counters.js';
@@ -131,8 +132,12 @@ export function createMonitorActivities(deps: MonitorActivityDeps) {
         crossed: p.crossed as Crossing[],
         at: new Date(p.at),
       };
-      await deps.appendLog([monitorPauseEntry(pause)], { idempotencyKeys: [`monitor-pause|${p.runId}|${p.seq}`] });
-      deps.onMonitorPause?.(p.campaignId);
+      const id = ulid(Date.parse(p.at));
+      const [stored] = await deps.appendLog([{ ...monitorPauseEntry(pause), id }], {
+        idempotencyKeys: [`monitor-pause|${p.runId}|${p.seq}`],
+      });
+      // A retry after the append landed gets the first attempt's entry back (another id): that pause is counted.
+      if (stored?.id === id) deps.onMonitorPause?.(p.campaignId);
       const facts = Object.fromEntries([
         ['run', p.runId],
         ['window', p.window],
