@@ -160,7 +160,14 @@ export interface RunningWorker {
 export async function startWorker(
   config: AppConfig,
   endpoints: WorkerEndpoints,
-  opts: { content: WorkerContent; taskQueue?: string; notifier?: ProcessorNotifier; metrics?: ProcessMetrics },
+  opts: {
+    content: WorkerContent;
+    taskQueue?: string;
+    notifier?: ProcessorNotifier;
+    metrics?: ProcessMetrics;
+    /** The activities' clock (tests inject one); the wall clock when absent. */
+    now?: () => Date;
+  },
 ): Promise<RunningWorker> {
   // Auto-pipelining batches the many small commands of a chunk into few socket writes.
   const redis = connectRedis(
@@ -183,7 +190,7 @@ export async function startWorker(
         services: createServices(config, redis, opts.content.policy),
       })
     : undefined;
-  const plain = buildActivityDeps(config, {
+  const built = buildActivityDeps(config, {
     redis,
     mailer,
     sms: sms?.channel,
@@ -192,6 +199,7 @@ export async function startWorker(
     content: opts.content,
     notifier: opts.notifier,
   });
+  const plain = opts.now ? { ...built, now: opts.now } : built;
   // Decisions under the worker's own policy name its version, so its snapshot must be kept for review and replay.
   await plain.content.register();
   const monitorMetrics = createMonitorMetrics(metrics.meter);

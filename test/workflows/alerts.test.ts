@@ -1,72 +1,20 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Client } from '@temporalio/client';
-import { Redis } from 'ioredis';
+import { test } from 'node:test';
 import { alertWorkflowId } from '../../domain/alert.js';
-import type { LogEntry } from '../../domain/decision-log.js';
-import { policy } from '../../policy/index.js';
 import { alertRaiser } from '../../infra/alerts/raise.js';
 import { alertSignature, alertSigningKey } from '../../infra/alerts/webhook.js';
-import { createServices } from '../../infra/compose.js';
-import { freePort } from '../../infra/embedded/process.js';
-import { startSmtpSink, type SmtpSink } from '../../infra/smtp/sink.js';
-import { connectClient } from '../../infra/temporal/connection.js';
-import { ensureOperationsWatch, operationsWatchId } from '../../infra/temporal/operations-watch-start.js';
-import { installRuntime } from '../../infra/temporal/runtime.js';
-import { startWorker, type RunningWorker } from '../../worker.js';
+import { ensureOperationsWatch } from '../../infra/temporal/operations-watch-start.js';
 import type { AlertResult } from '../../workflows/alert.js';
-import { startAlertReceiver } from '../helpers/alert-receiver.js';
-import { testConfig } from '../helpers/config.js';
+import { useAlertWorker } from '../helpers/alert-worker.js';
 import { eventually } from '../helpers/engine.js';
-import { exampleContent } from '../helpers/example-workspace.js';
-import { PrivateRedis } from '../helpers/private-redis.js';
-import { testTemporal, uniqueId } from '../helpers/services.js';
+import { uniqueId } from '../helpers/services.js';
 
 // A Redis of this file's own: the outage test makes it refuse writes, which must not touch anyone else's tests.
-installRuntime();
-const receiver = await startAlertReceiver({ failFirst: 1 });
-const redisServer = new PrivateRedis(await freePort());
-const tq = testTemporal();
-const config = testConfig({ REDIS_KEY_PREFIX: 'alerts:', CONSENTFLOW_ALERT_WEBHOOK_URL: receiver.url });
-let worker: RunningWorker;
-let client: Client;
-let sink: SmtpSink;
-let admin: Redis;
-
-before(async () => {
-  await redisServer.start();
-  sink = await startSmtpSink({ outbox: join(config.dataDir, uniqueId('outbox')) });
-  worker = await startWorker(
-    config,
-    { redisUrl: redisServer.url, temporalAddress: tq.address, smtpUrl: sink.url },
-    { content: await exampleContent(), taskQueue: tq.taskQueue },
-  );
-  client = await connectClient(config, tq.address);
-  admin = new Redis(redisServer.url);
-});
-after(async () => {
-  await client.workflow
-    .getHandle(operationsWatchId(tq.taskQueue))
-    .terminate('test over')
-    .catch(() => undefined);
-  await worker.shutdown();
-  await client.connection.close();
-  admin.disconnect();
-  await sink.stop();
-  await receiver.stop();
-  await redisServer.stop();
-});
-
-async function alertEntries(kind: string): Promise<LogEntry[]> {
-  const out: LogEntry[] = [];
-  for await (const e of createServices(config, admin, policy).log.query({ kind: 'operator' }))
-    if (e.stepId === 'alert_raised' && e.reasons.includes(kind)) out.push(e);
-  return out;
-}
+const w = await useAlertWorker({ failFirst: 1 });
+const { config, receiver } = w;
 
 test('an alert goes to the webhook (retried after a failed attempt, signed) and to the compliance contact, is logged, and is raised once per key', async () => {
-  const raise = alertRaiser(client, tq.taskQueue);
+  const raise = alertRaiser(w.client, w.taskQueue);
   const key = `chain_break:${uniqueId('t')}`;
   const alert = {
     v: 1 as const,
@@ -77,7 +25,7 @@ test('an alert goes to the webhook (retried after a failed attempt, signed) and 
     facts: { chain: 3, seq: 17 },
   };
   assert.equal(await raise(alert), 'raised');
-  const result = (await client.workflow.getHandle(alertWorkflowId(key)).result()) as AlertResult;
+  const result = (await w.client.workflow.getHandle(alertWorkflowId(key)).result()) as AlertResult;
   assert.deepEqual({ webhook: result.webhook, email: result.email }, { webhook: 'delivered', email: 'delivered' });
   const posts = receiver.of(key);
   assert.deepEqual(
@@ -89,11 +37,11 @@ test('an alert goes to the webhook (retried after a failed attempt, signed) and 
   const body = JSON.parse(posts[1]!.body) as { text: string; kind: string; facts: Record<string, unknown> };
   assert.equal(body.text, 'the decision log has a break in chain 3');
   assert.deepEqual(body.facts, { chain: 3, seq: 17 });
-  const mail = sink.received.find(
+  const mail = w.sink.received.find(
     (m) => m.envelopeTo.includes('compliance@shop.example') && m.messageId?.includes(key.replace(/:/g, '.')),
   );
   assert.ok(mail, 'mailed to the policy compliance contact');
-  const logged = (await alertEntries('chain_break')).filter((e) => (e.result ?? '').includes(key));
+  const logged = (await w.alertEntries('chain_break')).filter((e) => (e.result ?? '').includes(key));
   assert.equal(logged.length, 1);
   assert.match(logged[0]!.result!, /^actor=monitor alert=chain_break key=chain_break:\S+ chain=3 seq=17$/);
   // The same condition again: nothing is delivered a second time.
@@ -104,10 +52,10 @@ test('an alert goes to the webhook (retried after a failed attempt, signed) and 
 
 test('a decision log that refuses appends longer than the outage limit raises one log_outage alert, logged once the log is back', async () => {
   assert.equal(
-    await ensureOperationsWatch(client, tq.taskQueue, { tickMs: 200, outageMs: 1_000, deadlinesEveryMs: 3_600_000 }),
+    await ensureOperationsWatch(w.client, w.taskQueue, { tickMs: 200, outageMs: 1_000, deadlinesEveryMs: 3_600_000 }),
     'started',
   );
-  assert.equal(await ensureOperationsWatch(client, tq.taskQueue, { tickMs: 200 }), 'exists');
+  assert.equal(await ensureOperationsWatch(w.client, w.taskQueue, { tickMs: 200 }), 'exists');
   const outageKeys = () =>
     new Set(
       receiver.posts
@@ -116,7 +64,7 @@ test('a decision log that refuses appends longer than the outage limit raises on
         .map((b) => b.key),
     );
   // Redis refuses every write without a replica: the append path and the probe alike (NOREPLICAS).
-  await admin.config('SET', 'min-replicas-to-write', '1');
+  await w.admin.config('SET', 'min-replicas-to-write', '1');
   try {
     await eventually(
       () =>
@@ -127,11 +75,11 @@ test('a decision log that refuses appends longer than the outage limit raises on
       'the log outage alert',
     );
   } finally {
-    await admin.config('SET', 'min-replicas-to-write', '0');
+    await w.admin.config('SET', 'min-replicas-to-write', '0');
   }
   const logged = await eventually(
     async () => {
-      const found = await alertEntries('log_outage');
+      const found = await w.alertEntries('log_outage');
       return found.length ? found : undefined;
     },
     60_000,
