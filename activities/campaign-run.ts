@@ -6,7 +6,14 @@ import { snapshotAudience, type SnapshotInput } from './audience-snapshot.js';
 import { finishRun, sweepRun, type FinishInput } from './run-close.js';
 import { count, heartbeat, sendRunPage, type BatchCounts, type RunActivityDeps } from './run-page.js';
 
-export { exclusionsOf, heartbeat, segmentOf, type BatchCounts, type RunActivityDeps } from './run-page.js';
+export {
+  cancellation,
+  exclusionsOf,
+  heartbeat,
+  segmentOf,
+  type BatchCounts,
+  type RunActivityDeps,
+} from './run-page.js';
 
 /** Campaign-run activities: a fixed audience, guarded pages, deferred members, reconciliation and the summary. */
 export function createRunActivities(deps: RunActivityDeps) {

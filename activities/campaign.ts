@@ -7,6 +7,7 @@ import {
   createRunActivities,
   exclusionsOf,
   heartbeat,
+  cancellation,
   segmentOf,
   type BatchCounts,
   type RunActivityDeps,
@@ -63,6 +64,7 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       const input = parseInput(SendStepInput, raw, 'sendStep');
       const [out] = await runGuardedSends(await withContent(deps, input.spec.bundle), input.spec, [input.subjectRef], {
         heartbeat: () => heartbeat(),
+        signal: cancellation(),
       });
       if (out!.status === 'deferred' || out!.status === 'busy')
         throw ApplicationFailure.retryable(

@@ -43,6 +43,15 @@ export function heartbeat(details?: unknown): void {
   }
 }
 
+/** The running attempt's cancellation (aborted once the server timed it out or cancelled it); none outside one. */
+export function cancellation(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Counts outcomes by status. */
 export const count = (outcomes: readonly SendOutcome[]): BatchCounts => {
   const c: BatchCounts = {};
@@ -145,6 +154,7 @@ export async function sendRunPage(
     deferral,
     dueOnly: true,
     heartbeat: () => heartbeat(),
+    signal: cancellation(),
   });
   const waiting = outcomes.filter((o) => o.status === 'deferred' || o.status === 'busy');
   const now = clock().getTime();

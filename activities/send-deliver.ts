@@ -1,6 +1,6 @@
 import type { SubjectRef } from '../domain/ids.js';
 import type { LogEntryInput } from '../domain/decision-log.js';
-import type { LedgerRecord } from '../infra/redis/send-ledger.js';
+import { RESERVATION_LEASE_MS, type LedgerRecord } from '../infra/redis/send-ledger.js';
 import { mapWindowed } from '../domain/concurrency.js';
 import { messageLinks, stableMessageId, unsubscribeHeaders } from './message.js';
 import { deliveryEntry, factKey, reservationDenialEntry, type SendSpec } from './send-entries.js';
@@ -23,6 +23,8 @@ interface Batch extends RecordPatience {
   readonly scope: string;
   readonly deferral: DeferralPolicy;
   readonly now: () => Date;
+  /** Aborted when this attempt no longer owns its work (Temporal timed it out or cancelled it). */
+  readonly signal?: AbortSignal;
   /** Entries to append once the batch is delivered, with their idempotency keys and the records they settle. */
   readonly logs: Array<{ entry: LogEntryInput; key: string; ref: SubjectRef; rec: LedgerRecord }>;
   /** Commits of accepted messages still running. */
@@ -33,9 +35,12 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   const { deps, spec, scope } = b;
   const at = () => b.now().toISOString();
   const base = { subjectRef: d.ref, decisionId: d.decisionId };
+  const busy: SendOutcome = { ...base, status: 'busy', reasons: ['another_attempt_owns_this_send'] };
+  // False when another attempt superseded this one: its outcome, not ours, is the one of record.
   const settle = async (rec: LedgerRecord, entry: LogEntryInput, key: string) => {
-    await deps.ledger.settle(d.ref, scope, rec);
+    if (!(await deps.ledger.settle(d.ref, scope, rec))) return false;
     b.logs.push({ entry, key, ref: d.ref, rec });
+    return true;
   };
   const fail = async (result: string, smtpCode?: number, messageId?: string): Promise<SendOutcome> => {
     const rec: LedgerRecord = {
@@ -47,12 +52,12 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
       smtpCode,
       messageId,
     };
-    await settle(
+    const settled = await settle(
       rec,
       deliveryEntry(spec, d.ref, d.decisionId, { outcome: 'failed', result, smtpCode, messageId, reasons: [result] }),
       factKey(spec, d.ref, 'delivery'),
     );
-    return { ...base, status: 'failed', reasons: [result], smtpCode };
+    return settled ? { ...base, status: 'failed', reasons: [result], smtpCode } : busy;
   };
   // The send refuses anything but an allow for this very subject.
   if (d.decision.outcome !== 'allow' || d.decision.subjectRef !== d.ref) return fail('decision_mismatch');
@@ -66,6 +71,7 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   const cap = spec.frequencyCap
     ? { channel: spec.channel, max: spec.frequencyCap.max, windowMs: spec.frequencyCap.perMs, nowMs: b.now().getTime() }
     : undefined;
+  const claimedAt = b.now().getTime();
   const [claimed] = await Promise.all([
     deps.ledger.claim(d.ref, scope, d.rec, d.fresh, messageId, at(), d.decision.fieldsReleased, cap),
     sms ? undefined : deps.rememberMessage?.(messageId, { ref: d.ref, decisionId: d.decisionId, spec }),
@@ -84,10 +90,10 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
       reasons,
     };
     const entry = reservationDenialEntry(spec, d.ref, d.decisionId, rec.at, reasons);
-    await settle(rec, entry, factKey(spec, d.ref, `decision:${n}`));
+    if (!(await settle(rec, entry, factKey(spec, d.ref, `decision:${n}`)))) return busy;
     return { ...base, status: 'denied', reasons };
   }
-  if (claimed.status !== 'ok') return { ...base, status: 'busy', reasons: ['another_attempt_owns_this_send'] };
+  if (claimed.status !== 'ok') return busy;
   // From here the send is reserved: every way out settles the record, which also clears the reservation.
   const read = deps.openFields(d.ref, d.decision.fieldsReleased, claimed.profile);
   if (read.status !== 'found') return fail(`profile_${read.status}`);
@@ -109,6 +115,14 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   });
   // Strict templates never go out with a hole: a missing value is a logged, permanent failure, not a retry loop.
   if (!rendered.ok) return fail('profile_field_missing');
+  // A timed-out attempt may already have a retry running: it stops before the SMTP send, and so does one whose
+  // reservation got old (a stalled process), since past its lease another attempt may take the send over. The
+  // reservation goes back to decided, for the attempt that now owns the chunk.
+  if (b.signal?.aborted || b.now().getTime() - claimedAt > RESERVATION_LEASE_MS / 2) {
+    await deps.ledger.settle(d.ref, scope, { ...d.rec, state: 'decided', at: at() });
+    if (b.signal?.aborted) throw b.signal.reason ?? new Error('send attempt cancelled');
+    return busy;
+  }
   try {
     const res = sms
       ? {
@@ -136,8 +150,9 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
       reasons: [],
     };
     // The commit runs alongside the rest of the batch and its log append (awaited in deliverAll): the entry states
-    // what the SMTP server accepted, true whether or not the commit lands.
-    const commit = recordAccepted(b, () => deps.ledger.settle(d.ref, scope, rec));
+    // what the SMTP server accepted, true whether or not the commit lands. The commit writes nothing if another attempt
+    // took the send over after this one's lease ran out (the ambiguous window, under the same Message-ID).
+    const commit = recordAccepted(b, () => deps.ledger.settle(d.ref, scope, rec)).then(() => undefined);
     commit.catch(() => {});
     b.commits.push(commit);
     b.logs.push({
@@ -158,7 +173,7 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
       const deferrals = d.rec.deferrals + 1;
       if (deferrals >= b.deferral.maxAttempts) return fail('deferred_budget_exhausted', code, messageId);
       const nextAttemptAt = b.now().getTime() + deferralDelay(b.deferral, deferrals);
-      await deps.ledger.settle(d.ref, scope, {
+      const released = await deps.ledger.settle(d.ref, scope, {
         ...d.rec,
         state: 'decided',
         at: at(),
@@ -167,7 +182,7 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
         reasons: [reason],
         smtpCode: code,
       });
-      return { ...base, status: 'deferred', reasons: [reason], smtpCode: code, nextAttemptAt };
+      return released ? { ...base, status: 'deferred', reasons: [reason], smtpCode: code, nextAttemptAt } : busy;
     };
     const smsFailed = sms ? smsFailure(e) : undefined;
     if (sms && smsFailed) {
@@ -193,7 +208,13 @@ export async function deliverAll(
   spec: SendSpec,
   scope: string,
   deliveries: readonly Delivery[],
-  opts: { heartbeat: () => void; deferral: DeferralPolicy; now: () => Date; commitPatienceMs?: number },
+  opts: {
+    heartbeat: () => void;
+    deferral: DeferralPolicy;
+    now: () => Date;
+    commitPatienceMs?: number;
+    signal?: AbortSignal;
+  },
 ): Promise<SendOutcome[]> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const b: Batch = {
@@ -202,6 +223,7 @@ export async function deliverAll(
     scope,
     deferral: opts.deferral,
     now: opts.now,
+    signal: opts.signal,
     heartbeat: opts.heartbeat,
     commitPatienceMs: opts.commitPatienceMs ?? COMMIT_PATIENCE_MS,
     sleep,
@@ -213,12 +235,12 @@ export async function deliverAll(
   // After the first infrastructure failure no new send starts, but the sends already in flight are seen through
   // to their commit before the batch fails: an accepted message whose commit was abandoned is a duplicate later.
   let failure: { error: unknown } | undefined;
-  const settled = await mapWindowed(deliveries, DELIVERY_CONCURRENCY, async (d, i) => {
+  const settled = await mapWindowed(deliveries, DELIVERY_CONCURRENCY, async (d) => {
     if (failure) return undefined;
     try {
-      const o = await deliverOne(b, d);
-      if (i % 50 === 49) opts.heartbeat();
-      return o;
+      // Every send heartbeats (the SDK throttles them): a heartbeat is how a timed-out attempt learns it is one.
+      opts.heartbeat();
+      return await deliverOne(b, d);
     } catch (error) {
       failure ??= { error };
       return undefined;

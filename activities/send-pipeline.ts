@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { SubjectRef } from '../domain/ids.js';
-import { SendLedger } from '../infra/redis/send-ledger.js';
+import { SendLedger, type LedgerRecord } from '../infra/redis/send-ledger.js';
 import type { SendSpec } from './send-entries.js';
 import { deliverAll } from './send-deliver.js';
 import type { Delivery, SendPipelineDeps, SendState } from './send-ports.js';
@@ -78,6 +79,8 @@ export interface SendOptions {
   readonly loaded?: ReadonlyMap<SubjectRef, SendState>;
   /** How long the commit of an accepted message waits out a Redis outage (default one minute). */
   readonly commitPatienceMs?: number;
+  /** Aborted when Temporal timed this attempt out or cancelled it: no further SMTP send starts. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -104,9 +107,38 @@ export async function runGuardedSends(
     opts.loaded,
     capReadOf(deps, spec, scope, now.getTime()),
   );
+  // Reservations another attempt still holds under its lease are left alone (that attempt may be sending them
+  // now); the run's sweep comes back for them.
+  const reserved = refs.filter((r) => {
+    const rec = loaded.get(r)!.record;
+    return rec?.runId === spec.runId && rec.state === 'reserved';
+  });
+  const leased = reserved.length ? await deps.ledger.leased(reserved.map((ref) => ({ ref, scope }))) : [];
+  const held = new Set(reserved.filter((_, i) => leased[i]));
   const policy = deps.policy();
-  const plan = planBatch(deps.templates, policy, spec, refs, loaded, excluded, opts.dueOnly, now);
+  const plan = planBatch(
+    deps.templates,
+    policy,
+    spec,
+    held.size ? refs.filter((r) => !held.has(r)) : refs,
+    loaded,
+    excluded,
+    opts.dueOnly,
+    now,
+  );
   const { facts, decisions, outcomes } = plan;
+  for (const ref of held)
+    outcomes.set(ref, {
+      subjectRef: ref,
+      status: 'busy',
+      reasons: ['another_attempt_owns_this_send'],
+      decisionId: loaded.get(ref)!.record?.decisionId ?? null,
+    });
+  // Every record this attempt writes carries its token (who reserved or settled it) and the retention of the
+  // policy it was written under, which sets how long Redis keeps it.
+  const owner = randomUUID();
+  const retentionDays = policy.bundle.retention.sendLedgerDays;
+  const stamp = <T extends LedgerRecord>(rec: T): T => ({ ...rec, owner, retentionDays });
 
   const entries = [...facts.map((f) => f.entry), ...decisions.map((x) => decisionInput(spec, x))];
   const logged = entries.length
@@ -132,8 +164,18 @@ export async function runGuardedSends(
   }
 
   const { puts, relogged, settles, fresh } = recordsAfterLog(spec, policy, plan, logged, loaded, now);
-  const abandoned = settles.map(([ref, rec]) => deps.ledger.settle(ref, scope, rec));
-  const applied = puts.length ? await deps.ledger.put(scope, puts) : [];
+  // Closing a crashed attempt's reservation takes it over: refused (busy) if its owner turned out to be alive.
+  const abandoned = settles.map(([ref, rec]) =>
+    deps.ledger.settle(ref, scope, stamp(rec)).then((applied) => {
+      if (!applied) outcomes.set(ref, { ...outcomes.get(ref)!, status: 'busy' });
+    }),
+  );
+  const applied = puts.length
+    ? await deps.ledger.put(
+        scope,
+        puts.map(([ref, rec]) => [ref, stamp(rec)] as const),
+      )
+    : [];
   const lost = new Set(puts.filter((_, i) => !applied[i]).map(([ref]) => ref));
   for (const ref of lost)
     outcomes.set(ref, {
@@ -145,12 +187,13 @@ export async function runGuardedSends(
   if (relogged.size) await deps.ledger.markLogged(scope, relogged);
   await Promise.all(abandoned);
 
-  const sendable: Delivery[] = [...plan.sendable, ...fresh];
+  const sendable: Delivery[] = [...plan.sendable, ...fresh].map((d) => ({ ...d, rec: stamp(d.rec) }));
   for (const o of await deliverAll(deps, spec, scope, sendable, {
     heartbeat: opts.heartbeat ?? (() => {}),
     deferral: opts.deferral ?? DEFAULT_DEFERRAL,
     now: clock,
     commitPatienceMs: opts.commitPatienceMs,
+    signal: opts.signal,
   }))
     outcomes.set(o.subjectRef, o);
   const result = refs.map((r) => outcomes.get(r)!);

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { SubjectRef } from '../../domain/ids.js';
 import type { RedisKeys } from './keys.js';
+import { CLAIM, LEASE_LIVE, PUT, SETTLE } from './send-ledger-scripts.js';
 
 /** A terminal outcome of one audience member on one step of a run (enrolled and completed: journey campaigns). */
 export const TerminalOutcome = z.enum([
@@ -39,6 +40,11 @@ export const LedgerRecord = z.object({
   fieldsReleased: z.array(z.string()).optional(),
   addressField: z.string().optional(),
   messageId: z.string().optional(),
+  /**
+   * The attempt that reserved or last settled the send (a random token per attempt). Another attempt of the same
+   * run takes a reservation over only once its lease ran out, and a superseded attempt's settle writes nothing.
+   */
+  owner: z.string().optional(),
   outcome: TerminalOutcome.optional(),
   smtpCode: z.number().int().optional(),
   reasons: z.array(z.string()).default([]),
@@ -63,71 +69,12 @@ export function terminalFor(rec: LedgerRecord | undefined, runId: string): Termi
 
 /** Records are kept this long: longer than any run and its retries, short enough not to pile up. */
 const RECORD_TTL_MS = 90 * 86_400_000;
-/** A reservation blocks a withdrawal's acknowledgement at most this long (a crashed sender's never clears). */
-const INFLIGHT_TTL_MS = 30_000;
-
-// Writes a decided or closed record unless this run already reserved, sent or closed it (another attempt owns it).
-const PUT = `
-local raw = redis.call('GET', KEYS[1])
-if raw then
-  local cur = cjson.decode(raw)
-  if cur.runId == ARGV[3] and (cur.state == 'reserved' or cur.state == 'committed' or cur.state == 'closed') then return 0 end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1`;
-
-// Reserves a send and reads what it needs in the same round trip. A fresh decision writes its record here (no
-// separate write before): refused only if this run already reserved, sent or closed it. A resumed one needs this
-// run's decided or reserved record with the same decision. Either way the subject's consent epoch must still be the
-// one the decision saw, so a withdrawal committed before this point means no send; on a moved epoch a fresh
-// decision leaves its decided record, which the caller closes as a re-decision. Then the erasure tombstone, the
-// wrapped data key and only the released profile fields are read (minimisation at the data layer). A capped step
-// takes its frequency-cap slot here, atomically with the reservation, so two campaigns racing for the same person
-// cannot both squeeze in; a window that filled since the decision means no send, like a moved epoch.
-// KEYS: record, epoch, inflight, erased, data key, profile, cap window. ARGV: runId, decisionId, epoch, reserved
-// json, record ttl, in-flight ttl, '1' if fresh, decided json, cap max ('' uncapped), window start, now, window ms,
-// slot name, then the released field names.
-const CLAIM = `
-local raw = redis.call('GET', KEYS[1])
-local fresh = ARGV[7] == '1'
-if raw then
-  local cur = cjson.decode(raw)
-  if fresh then
-    if cur.runId == ARGV[1] and (cur.state == 'reserved' or cur.state == 'committed' or cur.state == 'closed') then return {'busy'} end
-  elseif cur.runId ~= ARGV[1] or (cur.state ~= 'decided' and cur.state ~= 'reserved') or cur.decisionId ~= ARGV[2] then
-    return {'busy'}
-  end
-elseif not fresh then
-  return {'missing'}
-end
-if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[3] then
-  if fresh then redis.call('SET', KEYS[1], ARGV[8], 'PX', ARGV[5]) end
-  return {'epoch_moved'}
-end
-if ARGV[9] ~= '' then
-  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', ARGV[10])
-  if not redis.call('ZSCORE', KEYS[7], ARGV[13]) then
-    if redis.call('ZCARD', KEYS[7]) >= tonumber(ARGV[9]) then
-      if fresh then redis.call('SET', KEYS[1], ARGV[8], 'PX', ARGV[5]) end
-      return {'capped'}
-    end
-    redis.call('ZADD', KEYS[7], ARGV[11], ARGV[13])
-    redis.call('PEXPIRE', KEYS[7], ARGV[12])
-  end
-end
-redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
-local t = redis.call('TIME')
-redis.call('ZADD', KEYS[3], tonumber(t[1]) * 1000 + tonumber(ARGV[6]), KEYS[1])
-redis.call('PEXPIRE', KEYS[3], ARGV[6])
-local values = {}
-if #ARGV > 13 then values = redis.call('HMGET', KEYS[6], unpack(ARGV, 14)) end
-return {'ok', redis.call('EXISTS', KEYS[4]), redis.call('GET', KEYS[5]) or '', values}`;
-
-// Records the SMTP server's answer (or a release after a 4xx) and clears the in-flight reservation.
-const SETTLE = `
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('ZREM', KEYS[2], KEYS[1])
-return 1`;
+/**
+ * A reservation blocks a withdrawal's acknowledgement at most this long (a crashed sender's never clears), and is
+ * its owning attempt's lease: no other attempt takes it over before then, and the owner sends only well inside it.
+ */
+export const RESERVATION_LEASE_MS = 30_000;
+const INFLIGHT_TTL_MS = RESERVATION_LEASE_MS;
 
 /** What a reservation attempt found. */
 export type ReserveResult = 'ok' | 'missing' | 'busy' | 'epoch_moved' | 'capped';
@@ -159,8 +106,9 @@ const ClaimReply = z.union([
 
 type Scripted = Redis & {
   cfLedgerPut(key: string, json: string, ttl: string, runId: string): Promise<number>;
-  cfLedgerSettle(key: string, inflight: string, json: string, ttl: string): Promise<number>;
+  cfLedgerSettle(key: string, inflight: string, json: string, ttl: string, owner: string): Promise<number>;
   cfLedgerClaim(...args: string[]): Promise<unknown>;
+  cfLedgerLeaseLive(inflight: string, key: string): Promise<number>;
 };
 
 /** Send records, in-flight reservations and frequency-cap windows, all under the subject's hash tag. */
@@ -176,6 +124,7 @@ export class SendLedger {
       redis.defineCommand('cfLedgerPut', { numberOfKeys: 1, lua: PUT });
       redis.defineCommand('cfLedgerSettle', { numberOfKeys: 2, lua: SETTLE });
       redis.defineCommand('cfLedgerClaim', { numberOfKeys: 7, lua: CLAIM });
+      redis.defineCommand('cfLedgerLeaseLive', { numberOfKeys: 2, lua: LEASE_LIVE });
     }
     this.redis = redis as Scripted;
   }
@@ -196,6 +145,17 @@ export class SendLedger {
     return raw.map((v) => SendLedger.parse(v));
   }
 
+  /**
+   * Which of these reservations are still under their owner's lease (auto-pipelined): an attempt that finds one
+   * leaves it alone, since its owner may be sending it right now.
+   */
+  async leased(items: ReadonlyArray<{ ref: SubjectRef; scope: string }>): Promise<boolean[]> {
+    const live = await Promise.all(
+      items.map((i) => this.redis.cfLedgerLeaseLive(this.keys.inflight(i.ref), this.key(i.ref, i.scope))),
+    );
+    return live.map((v) => v === 1);
+  }
+
   /** Writes decided or closed records; false for each one another attempt of the same run already took further. */
   async put(scope: string, records: ReadonlyArray<readonly [SubjectRef, LedgerRecord]>): Promise<boolean[]> {
     const res = await Promise.all(
@@ -214,7 +174,8 @@ export class SendLedger {
   /**
    * Reserves a send against the decision's consent epoch and reads the released fields' sealed values, in one
    * round trip: `fresh` writes the decision's record too (it has none yet), otherwise `decided` must be current.
-   * Given `cap`, the step's frequency-cap slot is taken too (idempotent per step), or the claim is `capped`.
+   * Given `cap`, the step's frequency-cap slot is taken too (idempotent per step), or the claim is `capped`. The
+   * claim is made for `decided.owner` (the attempt); another attempt's reservation is `busy` while its lease lasts.
    */
   async claim(
     ref: SubjectRef,
@@ -250,6 +211,7 @@ export class SendLedger {
       fresh ? '1' : '0',
       JSON.stringify(decided),
       ...capArgs,
+      decided.owner ?? '',
       ...fields,
     ];
     const reply = ClaimReply.parse(await this.redis.cfLedgerClaim(...keys, ...args));
@@ -257,14 +219,19 @@ export class SendLedger {
     return { status: 'ok', profile: { erased: reply[1] === 1, wrapped: reply[2], values: reply[3] } };
   }
 
-  /** Records the SMTP answer or a release (state decided again, after a 4xx) and clears the reservation. */
-  async settle(ref: SubjectRef, scope: string, rec: LedgerRecord): Promise<void> {
-    await this.redis.cfLedgerSettle(
+  /**
+   * Records the SMTP answer or a release (state decided again, after a 4xx) and clears the reservation, as the
+   * attempt `rec.owner`; false, writing nothing, when that attempt was superseded (another one holds or sent it).
+   */
+  async settle(ref: SubjectRef, scope: string, rec: LedgerRecord): Promise<boolean> {
+    const applied = await this.redis.cfLedgerSettle(
       this.key(ref, scope),
       this.keys.inflight(ref),
       JSON.stringify(rec),
       String(RECORD_TTL_MS),
+      rec.owner ?? '',
     );
+    return applied === 1;
   }
 
   /** Marks terminal records as logged (auto-pipelined). */

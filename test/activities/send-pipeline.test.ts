@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
 import { runGuardedSends, type SendSpec } from '../../activities/send-pipeline.js';
+import type { SubjectRef } from '../../domain/ids.js';
 import { ConsentStore } from '../../infra/redis/consent-store.js';
 import { DecisionLog } from '../../infra/redis/decision-log.js';
 import { DecisionLogUnavailableError } from '../../infra/redis/decision-log-errors.js';
@@ -79,6 +80,9 @@ const withLedger = (over: Partial<Record<'put' | 'settle' | 'claim', (...a: neve
 const crashBeforeCommit = () =>
   withLedger({ settle: async () => Promise.reject(new Error('injected: crash before the commit')) });
 const mails = (address: string) => path.sink.received.filter((m) => m.envelopeTo.includes(address));
+/** The crashed attempt's lease running out, as Redis sees it: its reservation's in-flight entry is in the past. */
+const leaseRunsOut = (ref: SubjectRef, s: SendSpec) =>
+  redis.zadd(services.keys.inflight(ref), 1, path.deps.ledger.key(ref, `${s.workflowId}:${s.stepId}`));
 
 async function entriesOf(ref: string) {
   const out = [];
@@ -143,6 +147,10 @@ test('a crash after the SMTP server accepted, before the commit: the retry resen
   const { ref, address } = await subject({ first_name: 'Pim' });
   const s = spec();
   await assert.rejects(runGuardedSends(crashBeforeCommit(), s, [ref], { commitPatienceMs: 0 }), /injected/);
+  // Until the crashed attempt's lease runs out, a retry cannot tell it from one still sending: it leaves it alone.
+  const [early] = await runGuardedSends(path.deps, s, [ref]);
+  assert.deepEqual([early?.status, mails(address).length], ['busy', 1]);
+  await leaseRunsOut(ref, s);
   const [out] = await runGuardedSends(path.deps, s, [ref]);
   assert.equal(out?.status, 'sent');
   const got = mails(address);
@@ -169,6 +177,7 @@ test('a send left reserved by a crash is not repeated once consent changed: one 
   // The crashed sender's reservation would hold the withdrawal's acknowledgement up to 30 s; this store waits less.
   const quick = new ConsentStore({ redis, keys: services.keys, drainTimeoutMs: 50 });
   await quick.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
+  await leaseRunsOut(ref, s);
   const [out] = await runGuardedSends(path.deps, s, [ref]);
   assert.deepEqual([out?.status, out?.reasons], ['failed', ['consent_changed']]);
   assert.equal(mails(address).length, 1, 'the first attempt only');
@@ -321,6 +330,7 @@ test('a crash before the commit whose delivery entry landed is settled as sent o
   await assert.rejects(runGuardedSends(crashBeforeCommit(), s, [ref], { commitPatienceMs: 0 }), /injected/);
   const quick = new ConsentStore({ redis, keys: services.keys, drainTimeoutMs: 50 });
   await quick.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
+  await leaseRunsOut(ref, s);
   const [out] = await runGuardedSends(path.deps, s, [ref]);
   assert.equal(out?.status, 'sent', 'the SMTP server accepted it, and the log says so');
   assert.equal(mails(address).length, 1, 'not sent again after the withdrawal');

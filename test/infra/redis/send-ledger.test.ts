@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { SubjectRef } from '../../../domain/ids.js';
 import { SendLedger, type LedgerRecord } from '../../../infra/redis/send-ledger.js';
 import { consentEvent, testStores } from '../../helpers/consent-fixtures.js';
 import { uniqueId } from '../../helpers/services.js';
@@ -60,19 +61,44 @@ test('a claim after the consent epoch moved reserves nothing and leaves the deci
   assert.equal(await redis.zcard(keys.inflight(ref)), 0);
 });
 
+/** What a lease running out looks like in Redis: the reservation's in-flight entry is in the past. */
+const leaseRunsOut = (ref: SubjectRef, scope: string) => redis.zadd(keys.inflight(ref), 1, ledger.key(ref, scope));
+
 test('a second claim of the same run is refused once the first reserved, and a resumed one needs the same decision', async () => {
   const { ref, rec, scope } = await subject();
-  assert.equal((await ledger.claim(ref, scope, rec, true, 'm1', rec.at, [])).status, 'ok');
-  assert.deepEqual(await ledger.claim(ref, scope, rec, true, 'm1', rec.at, []), { status: 'busy' });
-  assert.equal(
-    (await ledger.claim(ref, scope, rec, false, 'm1', rec.at, [])).status,
-    'ok',
-    'its own reservation resumes after a crash',
-  );
-  assert.deepEqual(await ledger.claim(ref, scope, { ...rec, decisionId: 'd2' }, false, 'm1', rec.at, []), {
+  const first = { ...rec, owner: 'attempt-1' };
+  assert.equal((await ledger.claim(ref, scope, first, true, 'm1', rec.at, [])).status, 'ok');
+  assert.deepEqual(await ledger.claim(ref, scope, first, true, 'm1', rec.at, []), { status: 'busy' });
+  assert.equal((await ledger.claim(ref, scope, first, false, 'm1', rec.at, [])).status, 'ok', 'its own attempt');
+  assert.deepEqual(await ledger.claim(ref, scope, { ...first, decisionId: 'd2' }, false, 'm1', rec.at, []), {
     status: 'busy',
   });
   assert.deepEqual(await ledger.claim(ref, uniqueId('other'), rec, false, 'm1', rec.at, []), { status: 'missing' });
+});
+
+test('another attempt takes a reservation over only once its lease ran out, and the superseded one settles nothing', async () => {
+  const { ref, rec, scope } = await subject();
+  const first = { ...rec, owner: 'attempt-1' };
+  const second = { ...rec, owner: 'attempt-2' };
+  assert.equal((await ledger.claim(ref, scope, first, true, 'm1', rec.at, [])).status, 'ok');
+  assert.deepEqual(await ledger.claim(ref, scope, second, false, 'm1', rec.at, []), { status: 'busy' });
+  assert.deepEqual(await ledger.leased([{ ref, scope }]), [true]);
+  assert.equal(
+    await ledger.settle(ref, scope, { ...second, state: 'closed', outcome: 'failed' }),
+    false,
+    'a live reservation of another attempt is not closed under it',
+  );
+  await leaseRunsOut(ref, scope);
+  assert.deepEqual(await ledger.leased([{ ref, scope }]), [false]);
+  assert.equal((await ledger.claim(ref, scope, second, false, 'm1', rec.at, [])).status, 'ok', 'a stale one is');
+  const failed: LedgerRecord = { ...first, state: 'closed', outcome: 'failed', reasons: ['smtp_rejected'] };
+  assert.equal(await ledger.settle(ref, scope, failed), false, 'the first attempt was superseded');
+  const sent: LedgerRecord = { ...second, state: 'committed', outcome: 'sent', messageId: 'm1' };
+  assert.equal(await ledger.settle(ref, scope, sent), true);
+  assert.equal(await ledger.settle(ref, scope, failed), false, 'nor does it overwrite the send of record');
+  const [stored] = await ledger.lookup([{ ref, scope }]);
+  assert.deepEqual([stored?.state, stored?.outcome, stored?.owner], ['committed', 'sent', 'attempt-2']);
+  assert.equal(await redis.zcard(keys.inflight(ref)), 0, 'the commit cleared the reservation');
 });
 
 test('a claim of an erased subject reports it erased, so the send fails closed', async () => {
