@@ -26,13 +26,33 @@ export async function chunkIdle(
   client: Client,
   workflowId: string,
   activityType = 'sendBroadcastChunk',
-): Promise<{ chunks: number; span_s: number; idle_fraction: number; max_in_flight: number }> {
+): Promise<{
+  chunks: number;
+  span_s: number;
+  idle_fraction: number;
+  max_in_flight: number;
+  /** Chunks that needed more than one attempt, and the failure that ended the attempt before the last, by kind. */
+  retried: number;
+  retry_causes: Record<string, number>;
+}> {
   const intervals: Array<[number, number]> = [];
+  let retried = 0;
+  const causes: Record<string, number> = {};
   for (const events of await chain(client, workflowId)) {
     const scheduled = new Map<string, number>();
     for (const e of events) {
       const s = e.activityTaskScheduledEventAttributes;
       if (s && s.activityType?.name === activityType) scheduled.set(String(e.eventId), ms(e));
+      // A started event is recorded for the last attempt only, with the attempt number and what ended the one before.
+      const started = e.activityTaskStartedEventAttributes;
+      if (started && scheduled.has(String(started.scheduledEventId)) && (started.attempt ?? 1) > 1) {
+        retried += 1;
+        const f = started.lastFailure;
+        const kind = f?.timeoutFailureInfo
+          ? `timeout_${String(f.timeoutFailureInfo.timeoutType)}`
+          : (f?.applicationFailureInfo?.type ?? 'other');
+        causes[kind] = (causes[kind] ?? 0) + 1;
+      }
       const closed =
         e.activityTaskCompletedEventAttributes ??
         e.activityTaskFailedEventAttributes ??
@@ -41,7 +61,8 @@ export async function chunkIdle(
       if (at !== undefined) intervals.push([at, ms(e)]);
     }
   }
-  if (intervals.length === 0) return { chunks: 0, span_s: 0, idle_fraction: 0, max_in_flight: 0 };
+  if (intervals.length === 0)
+    return { chunks: 0, span_s: 0, idle_fraction: 0, max_in_flight: 0, retried, retry_causes: causes };
   intervals.sort((a, b) => a[0] - b[0]);
   const start = intervals[0]![0];
   let end = start;
@@ -62,5 +83,7 @@ export async function chunkIdle(
     span_s: Number((span / 1000).toFixed(1)),
     idle_fraction: span > 0 ? Number((1 - covered / span).toFixed(3)) : 0,
     max_in_flight: maxInFlight,
+    retried,
+    retry_causes: causes,
   };
 }
