@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { SubjectRef } from '../../domain/ids.js';
+import { RETENTION_GRACE_DAYS } from '../../domain/review-retention.js';
 import type { RedisKeys } from './keys.js';
 import { CLAIM, LEASE_LIVE, PUT, SETTLE } from './send-ledger-scripts.js';
 
@@ -58,6 +59,8 @@ export const LedgerRecord = z.object({
   nextAttemptAt: z.number().optional(),
   /** An earlier run of the same workflow already delivered this step to the subject. */
   sentBefore: z.boolean().default(false),
+  /** The send-ledger retention (days) of the policy the record was written under; 90 for records without one. */
+  retentionDays: z.number().int().positive().optional(),
 });
 export type LedgerRecord = z.infer<typeof LedgerRecord>;
 
@@ -67,8 +70,13 @@ export function terminalFor(rec: LedgerRecord | undefined, runId: string): Termi
   return rec.outcome;
 }
 
-/** Records are kept this long: longer than any run and its retries, short enough not to pile up. */
-const RECORD_TTL_MS = 90 * 86_400_000;
+/**
+ * How long a record outlives its last write: its policy's send-ledger retention plus the daily retention run's
+ * margin. The retention run removes it at the retention (unless its run still needs it); the expiry is the backstop.
+ */
+export function recordTtlMs(rec: Pick<LedgerRecord, 'retentionDays'>): number {
+  return ((rec.retentionDays ?? 90) + RETENTION_GRACE_DAYS) * 86_400_000;
+}
 /**
  * A reservation blocks a withdrawal's acknowledgement at most this long (a crashed sender's never clears), and is
  * its owning attempt's lease: no other attempt takes it over before then, and the owner sends only well inside it.
@@ -160,7 +168,7 @@ export class SendLedger {
   async put(scope: string, records: ReadonlyArray<readonly [SubjectRef, LedgerRecord]>): Promise<boolean[]> {
     const res = await Promise.all(
       records.map(([ref, rec]) =>
-        this.redis.cfLedgerPut(this.key(ref, scope), JSON.stringify(rec), String(RECORD_TTL_MS), rec.runId ?? ''),
+        this.redis.cfLedgerPut(this.key(ref, scope), JSON.stringify(rec), String(recordTtlMs(rec)), rec.runId ?? ''),
       ),
     );
     return res.map((r) => r === 1);
@@ -206,7 +214,7 @@ export class SendLedger {
       decided.decisionId,
       String(decided.epoch ?? 0),
       JSON.stringify(reserved),
-      String(RECORD_TTL_MS),
+      String(recordTtlMs(decided)),
       String(INFLIGHT_TTL_MS),
       fresh ? '1' : '0',
       JSON.stringify(decided),
@@ -228,7 +236,7 @@ export class SendLedger {
       this.key(ref, scope),
       this.keys.inflight(ref),
       JSON.stringify(rec),
-      String(RECORD_TTL_MS),
+      String(recordTtlMs(rec)),
       rec.owner ?? '',
     );
     return applied === 1;
@@ -238,7 +246,7 @@ export class SendLedger {
   async markLogged(scope: string, records: ReadonlyMap<SubjectRef, LedgerRecord>): Promise<void> {
     await Promise.all(
       [...records].map(([ref, rec]) =>
-        this.redis.set(this.key(ref, scope), JSON.stringify({ ...rec, logged: true }), 'PX', RECORD_TTL_MS),
+        this.redis.set(this.key(ref, scope), JSON.stringify({ ...rec, logged: true }), 'PX', recordTtlMs(rec)),
       ),
     );
   }

@@ -375,3 +375,20 @@ test('a subject who consented under the Chinese notice gets the zh-CN variant; e
   assert.ok(!english.text?.includes(zhAddress));
   assert.match(zh.text ?? '', /一键退订：https?:\/\//, 'the Chinese variant carries its own unsubscribe line');
 });
+
+test('send records are kept as long as the policy’s send-ledger retention says, past 90 days too, plus the retention run’s margin', async () => {
+  const day = 86_400_000;
+  for (const days of [400, 30]) {
+    const { ref } = await subject({ first_name: 'Ren' });
+    const s = spec();
+    const base = path.deps.policy();
+    const retained = {
+      ...base,
+      bundle: { ...base.bundle, retention: { ...base.bundle.retention, sendLedgerDays: days } },
+    };
+    const [out] = await runGuardedSends({ ...path.deps, policy: () => retained }, s, [ref]);
+    assert.equal(out?.status, 'sent');
+    const ttl = await redis.pttl(path.deps.ledger.key(ref, `${s.workflowId}:${s.stepId}`));
+    assert.ok(ttl > (days + 1) * day && ttl <= (days + 2) * day, `${days} days kept ${ttl / day} days`);
+  }
+});
