@@ -204,7 +204,7 @@ export async function seedMembers(
 export async function start(
   s: Scenario,
   c: Campaign,
-  opts: { pageSize?: number; deferral?: { baseMs: number; maxAttempts: number } } = {},
+  opts: { pageSize?: number; chunksInFlight?: number; deferral?: { baseMs: number; maxAttempts: number } } = {},
 ): Promise<string> {
   // The withdrawal storm denies much of its audience by design: the monitor must not pause the run it measures.
   const monitor = { defaults: MonitorThresholds.parse({ maxRates: { deny: 1 } }) };
@@ -217,6 +217,7 @@ export async function start(
       campaignVersion: 'fault',
       runs: s.services.runs,
       pageSize: opts.pageSize ?? 250,
+      chunksInFlight: opts.chunksInFlight,
       deferral: opts.deferral,
       monitor,
     },
