@@ -80,6 +80,8 @@ test('a broadcast whose audience hard-bounces above the threshold is paused with
       taskQueue: engine.taskQueue,
       campaignVersion: 'v-test',
       pageSize: PAGE,
+      // One page in flight, so what may still finish after the pause is one page.
+      chunksInFlight: 1,
       runs: engine.services.runs,
       monitor: { tickMs: 200 },
     },
