@@ -24,6 +24,8 @@ import { connectClient } from '../infra/temporal/connection.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { consentEvent } from '../test/helpers/engine.js';
 import { chunkIdle } from './chunk-idle.js';
+import { newestProcessProfiles, profileBreakdown } from './cpu-profile.js';
+import { runPhases } from './run-phases.js';
 
 const root = join(import.meta.dirname, '..');
 const emit = (metric: string, fields: Record<string, unknown>) =>
@@ -100,6 +102,25 @@ async function rawNodemailer(config: AppConfig, url: string, n: number): Promise
   const s = (performance.now() - t0) / 1000;
   mailer.close();
   return n / s;
+}
+
+/** Resolves once the worker says it polls, passing its stderr through. */
+function workerReady(worker: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: worker.stderr! });
+    lines.on('line', (l) => {
+      process.stderr.write(`${l}\n`);
+      if (l.includes('worker polling task queue')) resolve();
+    });
+    worker.once('exit', (code) => reject(new Error(`the worker exited (${code}) before it polled`)));
+  });
+}
+
+async function stopWorker(worker: ChildProcess): Promise<void> {
+  if (worker.exitCode !== null || worker.signalCode !== null) return;
+  const exited = new Promise((r) => worker.once('exit', r));
+  worker.kill('SIGTERM');
+  await exited;
 }
 
 /**
@@ -193,8 +214,13 @@ export async function main(): Promise<void> {
         join(root, 'cli.ts'),
         'worker',
       ],
-      { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] },
+      { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] },
     );
+    // The clock and the worker's CPU count from when it polls: its start-up (loading, bundling workflows) is no
+    // part of a broadcast, and on a small audience it would weigh as much as the sends.
+    const startedAt = performance.now();
+    await workerReady(worker);
+    const readyMs = performance.now() - startedAt;
     const client = await connectClient(config, temporal.address);
     const promo = defineCampaign({
       id: 'bench-promo',
@@ -206,6 +232,7 @@ export async function main(): Promise<void> {
       options: { kind: 'broadcast' },
     });
     let perS = 0;
+    let sentAll = 0;
     for (const k of inFlight) {
       const id = inFlight.length > 1 ? `bench-promo-${k}` : 'bench-promo';
       const before = await sink.count();
@@ -221,6 +248,7 @@ export async function main(): Promise<void> {
       const seconds = (performance.now() - t1) / 1000;
       const sent = (await sink.count()) - before;
       perS = sent / seconds;
+      sentAll += sent;
       const cpuMs = ((cpuSeconds(worker.pid!) - cpuBefore) * 1000) / Math.max(1, sent);
       emit('guarded_broadcast', {
         chunks_in_flight: k,
@@ -236,12 +264,35 @@ export async function main(): Promise<void> {
         ...(await chunkIdle(client, `campaign:${id}`)),
         goal_idle_below: 0.25,
       });
+      emit('phases', { chunks_in_flight: k, ...(await runPhases(client, `campaign:${id}`)) });
+    }
+    if (process.env.BENCH_CPU_PROF) {
+      // The profile is written when the worker exits: stop it now so it covers the broadcast alone.
+      await stopWorker(worker);
+      const files = newestProcessProfiles(process.env.BENCH_CPU_PROF);
+      if (files.length) {
+        const { total_ms, owners } = profileBreakdown(files, root, readyMs);
+        const top = [...owners].sort((a, b) => b[1] - a[1]).slice(0, 20);
+        emit('worker_profile', {
+          skipped_startup_s: round(readyMs / 1000, 2),
+          files: files.length,
+          profiled_ms_per_message: round(total_ms / Math.max(1, sentAll), 3),
+          owners: Object.fromEntries(
+            top.map(([o, ms]) => [
+              o,
+              { ms_per_message: round(ms / Math.max(1, sentAll), 3), share: round(ms / total_ms, 3) },
+            ]),
+          ),
+        });
+      }
     }
 
     const raw = await rawNodemailer(config, sink.url, Number(values.raw));
     emit('raw_nodemailer_after', { per_s: round(raw) });
     emit('ratio', { chunks_in_flight: inFlight.at(-1), guarded_over_raw: round(perS / raw, 3), goal: 0.7 });
 
+    // A profiled run stopped its worker after the broadcast: no enrolment figures.
+    if (process.env.BENCH_CPU_PROF) return void (await client.connection.close());
     const refs = Array.from({ length: Number(values.enrol) }, (_, i) => services.pseudonymize(`b-${i}`));
     const t2 = performance.now();
     const r = await startCampaign(
@@ -272,11 +323,7 @@ export async function main(): Promise<void> {
     emit('enrolment_ratio', { enrolment_over_noop: round(ns / es, 3), goal: 0.8 });
     await client.connection.close();
   } finally {
-    if (worker && worker.exitCode === null) {
-      const exited = new Promise((r) => worker!.once('exit', r));
-      worker.kill('SIGTERM');
-      await exited;
-    }
+    if (worker) await stopWorker(worker);
     sink.stop();
     redis.disconnect();
     await temporal.stop();

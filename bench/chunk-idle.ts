@@ -5,10 +5,12 @@ import type { temporal } from '@temporalio/proto';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
-const ms = (e: Event): number => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+/** An event's time in ms since the epoch. */
+export const eventMs = (e: Event): number =>
+  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 
 /** Every execution's history of `workflowId`, newest last, following the continue-as-new links back from the latest. */
-async function chain(client: Client, workflowId: string): Promise<Event[][]> {
+export async function historyChain(client: Client, workflowId: string): Promise<Event[][]> {
   const histories: Event[][] = [];
   let runId: string | undefined;
   for (;;) {
@@ -38,11 +40,11 @@ export async function chunkIdle(
   const intervals: Array<[number, number]> = [];
   let retried = 0;
   const causes: Record<string, number> = {};
-  for (const events of await chain(client, workflowId)) {
+  for (const events of await historyChain(client, workflowId)) {
     const scheduled = new Map<string, number>();
     for (const e of events) {
       const s = e.activityTaskScheduledEventAttributes;
-      if (s && s.activityType?.name === activityType) scheduled.set(String(e.eventId), ms(e));
+      if (s && s.activityType?.name === activityType) scheduled.set(String(e.eventId), eventMs(e));
       // A started event is recorded for the last attempt only, with the attempt number and what ended the one before.
       const started = e.activityTaskStartedEventAttributes;
       if (started && scheduled.has(String(started.scheduledEventId)) && (started.attempt ?? 1) > 1) {
@@ -58,7 +60,7 @@ export async function chunkIdle(
         e.activityTaskFailedEventAttributes ??
         e.activityTaskTimedOutEventAttributes;
       const at = closed ? scheduled.get(String(closed.scheduledEventId)) : undefined;
-      if (at !== undefined) intervals.push([at, ms(e)]);
+      if (at !== undefined) intervals.push([at, eventMs(e)]);
     }
   }
   if (intervals.length === 0)
