@@ -1,9 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { AppConfig } from '../config.js';
-import { type DkimKey, dkimKeyFrom, dkimSign } from './dkim-sign.js';
+import { composeMessage } from './compose.js';
+import { dkimKeyFrom, dkimSign } from './dkim-sign.js';
 
 /** What a send produced, as the SMTP server answered. */
 export interface SmtpResult {
@@ -55,13 +55,6 @@ export function connectNoDelay(
   });
 }
 
-/** Composes the message and signs it ourselves, oversigning the one-click headers (see dkim-sign.ts). */
-async function signedRaw(mail: SendMailOptions, key: DkimKey, now: Date): Promise<{ raw: Buffer; messageId: string }> {
-  const node = new MailComposer(mail).compile();
-  const messageId = node.messageId();
-  return { raw: dkimSign(await node.build(), key, now), messageId };
-}
-
 /** A pooled SMTP transport to `smtpUrl`, DKIM-signing (List-Unsubscribe headers oversigned) when a key is configured. */
 export function createMailer(
   config: AppConfig,
@@ -101,13 +94,14 @@ export function createMailer(
         headers: m.headers,
         messageId: m.messageId,
       };
-      const signed = dkim ? await signedRaw(mail, dkim, now()) : undefined;
-      const info = await transport.sendMail(
-        signed ? { raw: signed.raw, envelope: { from: sender.email, to: m.to } } : mail,
-      );
+      // Composed here, without nodemailer's per-part streams, and signed by our own signer (oversigning the
+      // one-click headers, see dkim-sign.ts); nodemailer sends the bytes as they are.
+      const built = composeMessage(mail);
+      const raw = dkim ? dkimSign(built.raw, dkim, now()) : built.raw;
+      const info = await transport.sendMail({ raw, envelope: { from: sender.email, to: m.to } });
       const code = Number.parseInt(String(info.response).slice(0, 3), 10);
       return {
-        messageId: signed?.messageId ?? info.messageId,
+        messageId: built.messageId,
         response: String(info.response),
         code: Number.isFinite(code) ? code : 250,
       };
