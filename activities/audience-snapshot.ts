@@ -1,7 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { SubjectRef } from '../domain/ids.js';
 import { matchSegmentFields } from './segment-page.js';
 import { withContent } from './content.js';
 import { asFailure, heartbeat, segmentOf, type RunActivityDeps } from './run-page.js';
+
+const SCAN_PAGE = 1_000;
+/** Pages matched at once while the scan goes on. */
+const PAGES_IN_FLIGHT = 4;
 
 /** Which run's audience to fix, from which segment, for which purpose (the fields the segment may read). */
 export interface SnapshotInput {
@@ -31,22 +36,32 @@ export async function snapshotAudience(
   if (run.status !== 'snapshotting') return { size: run.audienceSize ?? 0, digest: run.audienceDigest ?? '' };
   const segment = segmentOf(bundled, input.segmentId);
   const nowMs = clock().getTime();
+  const match = async (refs: readonly SubjectRef[]) => {
+    try {
+      await bundled.runs.addMembers(
+        input.runId,
+        await matchSegmentFields(bundled, bundled.policy(), segment, input.purpose, refs, nowMs),
+      );
+    } catch (e) {
+      throw asFailure(e);
+    }
+  };
   for (;;) {
     const redisRun = await bundled.redisRunId();
+    // The scan's next page is read while earlier pages are matched and added, a few pages at most: the audience
+    // streams into its set and is never held whole in memory.
+    const matching: Array<Promise<void>> = [];
     let cursor = '0';
     do {
-      const page = await bundled.pageSubjects(cursor, 1_000);
-      try {
-        await bundled.runs.addMembers(
-          input.runId,
-          await matchSegmentFields(bundled, bundled.policy(), segment, input.purpose, page.refs, nowMs),
-        );
-      } catch (e) {
-        throw asFailure(e);
-      }
+      const page = await bundled.pageSubjects(cursor, SCAN_PAGE);
+      const m = match(page.refs);
+      m.catch(() => undefined);
+      matching.push(m);
+      if (matching.length >= PAGES_IN_FLIGHT) await matching.shift();
       cursor = page.cursor;
       heartbeat();
     } while (cursor !== '0');
+    await Promise.all(matching);
     if ((await bundled.redisRunId()) === redisRun) break;
   }
   const sealed = await bundled.runs.seal(input.runId);

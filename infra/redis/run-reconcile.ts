@@ -11,6 +11,27 @@ import type { RunRecord, RunStore } from './run-store.js';
 
 /** Refs listed by name at most; the count is always exact. */
 const LISTED = 100;
+/** Members per page of ledger reads. */
+const PAGE = 1_000;
+
+/**
+ * Each page with its ledger records. A page's reads start as soon as its refs arrive, so they are in flight while
+ * the page before is tallied, rather than one round trip after another.
+ */
+async function* withRecords(
+  pages: AsyncIterable<SubjectRef[]>,
+  read: (refs: readonly SubjectRef[]) => Promise<Array<LedgerRecord | undefined>>,
+): AsyncGenerator<readonly [SubjectRef[], Array<LedgerRecord | undefined>]> {
+  let before: Promise<readonly [SubjectRef[], Array<LedgerRecord | undefined>]> | undefined;
+  for await (const refs of pages) {
+    const next = read(refs).then((recs) => [refs, recs] as const);
+    // Awaited below; a failure while the page before is tallied must not count as unhandled meanwhile.
+    next.catch(() => undefined);
+    if (before) yield await before;
+    before = next;
+  }
+  if (before) yield await before;
+}
 
 const bump = (m: Record<string, number>, k: string, n = 1) => void (m[k] = (m[k] ?? 0) + n);
 
@@ -47,37 +68,38 @@ export async function reconcileRun(
   const pendingRefs: string[] = [];
   let pending = 0;
   let audience = 0;
-  for await (const refs of runs.pages(run.runId, 500)) {
+  const scope = `${run.workflowId}:${run.sendSteps[0]}`;
+  // Broadcast: the step's record. Journey: the enrolment and journey-end records, then each send step's.
+  const per = run.kind === 'broadcast' ? 1 : 2 + run.sendSteps.length;
+  const lookupsOf = (refs: readonly SubjectRef[]) =>
+    run.kind === 'broadcast'
+      ? refs.map((ref) => ({ ref, scope }))
+      : refs.flatMap((ref) => {
+          const wf = journeyWorkflowId(run.campaignId, ref);
+          return [
+            { ref, scope: `${run.workflowId}:${ENROL_STEP}` },
+            { ref, scope: `${wf}:${JOURNEY_END_STEP}` },
+            ...run.sendSteps.map((st) => ({ ref, scope: `${wf}:${st}` })),
+          ];
+        });
+  for await (const [refs, recs] of withRecords(runs.pages(run.runId, PAGE), (refs) => ledger.lookup(lookupsOf(refs)))) {
     audience += refs.length;
-    if (run.kind === 'broadcast') {
-      const recs = await ledger.lookup(refs.map((ref) => ({ ref, scope: `${run.workflowId}:${run.sendSteps[0]}` })));
-      refs.forEach((ref, i) => {
+    refs.forEach((ref, i) => {
+      if (run.kind === 'broadcast') {
         const s = broadcastStatus(run, recs[i]);
         tally(s, recs[i], ref);
         visit?.(ref, s, recs[i]);
+        return;
+      }
+      const [enrol, end, ...sends] = recs.slice(i * per, (i + 1) * per);
+      const s = journeyStatus(run, enrol, end);
+      tally(s, end ?? enrol, ref);
+      visit?.(ref, s, enrol);
+      run.sendSteps.forEach((st, k) => {
+        const r = sends[k];
+        if (r && (r.state === 'closed' || r.state === 'committed') && r.outcome) bump((steps[st] ??= {}), r.outcome);
       });
-    } else {
-      const lookups = refs.flatMap((ref) => {
-        const wf = journeyWorkflowId(run.campaignId, ref);
-        return [
-          { ref, scope: `${run.workflowId}:${ENROL_STEP}` },
-          { ref, scope: `${wf}:${JOURNEY_END_STEP}` },
-          ...run.sendSteps.map((st) => ({ ref, scope: `${wf}:${st}` })),
-        ];
-      });
-      const recs = await ledger.lookup(lookups);
-      const per = 2 + run.sendSteps.length;
-      refs.forEach((ref, i) => {
-        const [enrol, end, ...sends] = recs.slice(i * per, (i + 1) * per);
-        const s = journeyStatus(run, enrol, end);
-        tally(s, end ?? enrol, ref);
-        visit?.(ref, s, enrol);
-        run.sendSteps.forEach((st, k) => {
-          const r = sends[k];
-          if (r && (r.state === 'closed' || r.state === 'committed') && r.outcome) bump((steps[st] ??= {}), r.outcome);
-        });
-      });
-    }
+    });
   }
   const ended = run.status === 'finished';
   return {

@@ -24,6 +24,17 @@ if #ARGV > 5 + 2 * n then redis.call('SADD', KEYS[5], unpack(ARGV, 6 + 2 * n)) e
 return 1
 `;
 
+// A minimal read in one step: the erasure tombstone, the wrapped data key and only the named profile fields, read
+// atomically like the MULTI it replaces but as one command, so a page of reads shares one pipelined write.
+// KEYS: erased, data key, profile. ARGV: the field names. Returns {1} erased, {0} no profile, {2, key, values}.
+const SUBJECT_READ = `#!lua
+if redis.call('EXISTS', KEYS[1]) == 1 then return {1} end
+local wrapped = redis.call('GET', KEYS[2])
+if not wrapped then return {0} end
+if #ARGV == 0 then return {2, wrapped, {}} end
+return {2, wrapped, redis.call('HMGET', KEYS[3], unpack(ARGV))}
+`;
+
 /** Keys of one subject's profile write, all under the subject's hash tag. */
 export interface ProfileWriteKeys {
   readonly dataKey: string;
@@ -53,6 +64,22 @@ export interface ProfileWrite {
 export function defineSubjectScripts(redis: Redis): void {
   if (!(redis as unknown as Record<string, unknown>).cfProfileWrite)
     redis.defineCommand('cfProfileWrite', { numberOfKeys: 7, lua: PROFILE_WRITE });
+  if (!(redis as unknown as Record<string, unknown>).cfSubjectRead)
+    redis.defineCommand('cfSubjectRead', { numberOfKeys: 3, lua: SUBJECT_READ });
+}
+
+/** Runs the minimal-read script: erased, no profile, or the wrapped data key with the named fields' ciphertexts. */
+export function subjectRead(
+  redis: Redis,
+  k: { readonly erased: string; readonly dataKey: string; readonly profile: string },
+  fields: readonly string[],
+): Promise<unknown> {
+  return (redis as unknown as { cfSubjectRead(...a: string[]): Promise<unknown> }).cfSubjectRead(
+    k.erased,
+    k.dataKey,
+    k.profile,
+    ...fields,
+  );
 }
 
 /** Runs the profile-write script (the client must have been passed to `defineSubjectScripts`); 1 applied, 0 conflict. */

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { SubjectRef } from '../../domain/ids.js';
 import type { Suppression } from '../../domain/suppression.js';
 import { type Envelope, decryptField, encryptField } from '../crypto/envelope.js';
@@ -8,7 +9,7 @@ import type { SealedProfile } from './send-ledger.js';
 import { ErasureMarker } from './erasure-marker.js';
 import { awaitInflightSends } from './inflight.js';
 import { type Admission, checkAdmission } from './subject-admission.js';
-import { defineSubjectScripts, profileWrite } from './subject-scripts.js';
+import { defineSubjectScripts, profileWrite, subjectRead } from './subject-scripts.js';
 
 /** What the subject store needs; all injected. */
 export interface SubjectStoreDeps {
@@ -36,6 +37,12 @@ export type ReadResult =
   | { readonly status: 'found'; readonly fields: Readonly<Record<string, string>> }
   | { readonly status: 'not_found' }
   | { readonly status: 'erased' };
+
+const SubjectReadReply = z.union([
+  z.tuple([z.literal(1)]),
+  z.tuple([z.literal(0)]),
+  z.tuple([z.literal(2), z.string(), z.array(z.string().nullable())]),
+]);
 
 /** Encrypted subject profiles: per-subject data keys, minimal reads, crypto-shredding erasure. */
 export class SubjectStore {
@@ -177,13 +184,12 @@ export class SubjectStore {
 
   /** Reads and decrypts ONLY the named fields (HMGET): minimisation happens here, not by filtering afterwards. */
   async readFields(ref: SubjectRef, fields: readonly string[]): Promise<ReadResult> {
-    const { keys } = this.#d;
-    const r = await this.#read(ref, (m) => (fields.length ? m.hmget(keys.profile(ref), ...fields) : m.echo('')));
-    if (r.status !== 'found') return r;
-    return {
-      status: 'found',
-      fields: this.#decrypt(ref, r.dek, fields, fields.length ? (r.raw as (string | null)[]) : []),
-    };
+    const { redis, keys, envelope } = this.#d;
+    const k = { erased: keys.erased(ref), dataKey: keys.dataKey(ref), profile: keys.profile(ref) };
+    const reply = SubjectReadReply.parse(await subjectRead(redis, k, fields));
+    if (reply[0] === 1) return { status: 'erased' };
+    if (reply[0] === 0) return { status: 'not_found' };
+    return { status: 'found', fields: this.#decrypt(ref, envelope.unwrap(reply[1], ref).dek, fields, reply[2]) };
   }
 
   /** Decrypts the named fields that another script read together with the tombstone and the wrapped data key. */
