@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { SendSpec } from './send-pipeline.js';
 import type { DeferralPolicy } from './send-outcome.js';
 import { snapshotAudience, type SnapshotInput } from './audience-snapshot.js';
-import { finishRun, sweepRun, type FinishInput } from './run-close.js';
+import { finishRun, sweepRun, type FinishInput, type SweepFinish } from './run-close.js';
 import { count, heartbeat, sendRunPage, type BatchCounts, type RunActivityDeps } from './run-page.js';
 
 export {
@@ -51,8 +51,8 @@ export function createRunActivities(deps: RunActivityDeps) {
       return deps.runs.chunkStarts(runId, after, count, chunks);
     },
 
-    /** Finds every member with no terminal outcome yet and schedules it for another attempt. */
-    sweepRun: (input: { runId: string }): Promise<{ pending: number }> => sweepRun(deps, input),
+    /** Finds every member with no terminal outcome yet and schedules it for another attempt, or closes the run. */
+    sweepRun: (input: { runId: string; finish?: SweepFinish }) => sweepRun(deps, input),
 
     /** Attempts the members whose next attempt is due; returns how many still wait and when the next is due. */
     async retryDeferred(input: {

@@ -8,7 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { parseDuration, type Campaign } from '../domain/campaign.js';
-import { enrolmentSpec } from '../domain/run.js';
+import { enrolmentSpec, type RunReconciliation } from '../domain/run.js';
 import type { Activities } from '../activities/index.js';
 import { sendChunks } from './broadcast-chunks.js';
 import { cancelSignal, pauseSignal, progressQuery, resumeSignal, type CampaignProgress } from './signals.js';
@@ -215,10 +215,23 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
       await continueAsNew<typeof broadcast>({ ...input, runId, after, progress, paused });
     }
   }
+  const done = (summary: RunReconciliation): CampaignProgress => ({
+    ...progress,
+    status: 'completed',
+    phase: 'done',
+    outcomes: summary.outcomes,
+    unaccounted: summary.unaccounted,
+  });
   if (spec) {
     // Anything without a terminal outcome (a deferred recipient, a send another attempt held) is attempted again,
-    // each recipient on its own schedule, until its budget ends in a logged outcome.
-    await sweepRun({ runId });
+    // each recipient on its own schedule, until its budget ends in a logged outcome. When the pages left no one
+    // pending, the first sweep closes the run from its own reading.
+    const onePass = patched('run-close-one-pass-v1');
+    if (onePass && cancelled) return cancel();
+    const finish = { campaignId: campaign.id, campaignVersion: input.campaignVersion, workflowId, temporalRunId };
+    const sweep = () => sweepRun(onePass ? { runId, finish } : { runId });
+    const first = await sweep();
+    if (first.summary) return done(first.summary);
     for (;;) {
       if (await gate()) return cancel();
       const w = await retryDeferred({
@@ -228,18 +241,13 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
         deferral,
       });
       if (w.remaining === 0) {
-        if ((await sweepRun({ runId })).pending === 0) break;
+        const again = await sweep();
+        if (again.summary) return done(again.summary);
+        if (again.pending === 0) break;
         continue;
       }
       await sleep(Math.max(100, (w.nextDueAt ?? 0) - Date.now()));
     }
   }
-  const summary = await close(false);
-  return {
-    ...progress,
-    status: 'completed',
-    phase: 'done',
-    outcomes: summary.outcomes,
-    unaccounted: summary.unaccounted,
-  };
+  return done(await close(false));
 }
