@@ -52,6 +52,27 @@ export function cancellation(): AbortSignal | undefined {
   }
 }
 
+/** How often a delivering page re-reads its run's pause flag: a pause stops new sends within this, not a chunk. */
+const PAUSE_POLL_MS = 250;
+
+/**
+ * Reads the run's pause flag now and again every PAUSE_POLL_MS while a page delivers. A failed read keeps the last
+ * answer: the page's own reads and commits fail it if Redis is gone.
+ */
+async function watchPause(read: () => Promise<boolean>): Promise<{ held: () => boolean; stop: () => void }> {
+  let paused = await read();
+  const timer = setInterval(
+    () =>
+      void read().then(
+        (p) => void (paused = p),
+        () => undefined,
+      ),
+    PAUSE_POLL_MS,
+  );
+  timer.unref();
+  return { held: () => paused, stop: () => clearInterval(timer) };
+}
+
 /** Counts outcomes by status. */
 export const count = (outcomes: readonly SendOutcome[]): BatchCounts => {
   const c: BatchCounts = {};
@@ -148,6 +169,7 @@ export async function sendRunPage(
     scope,
     capReadOf(bundled, spec, scope, clock().getTime()),
   );
+  const pause = await watchPause(() => bundled.runs.journeys.paused(spec.runId));
   const outcomes = await runGuardedSends(bundled, spec, refs, {
     excluded,
     loaded,
@@ -155,7 +177,8 @@ export async function sendRunPage(
     dueOnly: true,
     heartbeat: () => heartbeat(),
     signal: cancellation(),
-  });
+    held: pause.held,
+  }).finally(pause.stop);
   const waiting = outcomes.filter((o) => o.status === 'deferred' || o.status === 'busy');
   const now = clock().getTime();
   await bundled.runs.defer(

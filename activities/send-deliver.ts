@@ -25,6 +25,8 @@ interface Batch extends RecordPatience {
   readonly now: () => Date;
   /** Aborted when this attempt no longer owns its work (Temporal timed it out or cancelled it). */
   readonly signal?: AbortSignal;
+  /** True once the run is paused (an operator or the monitor): no further SMTP send starts. */
+  readonly held?: () => boolean;
   /** Entries to append once the batch is delivered, with their idempotency keys and the records they settle. */
   readonly logs: Array<{ entry: LogEntryInput; key: string; ref: SubjectRef; rec: LedgerRecord }>;
   /** Commits of accepted messages still running. */
@@ -118,10 +120,13 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   // A timed-out attempt may already have a retry running: it stops before the SMTP send, and so does one whose
   // reservation got old (a stalled process), since past its lease another attempt may take the send over. The
   // reservation goes back to decided, for the attempt that now owns the chunk.
-  if (b.signal?.aborted || b.now().getTime() - claimedAt > RESERVATION_LEASE_MS / 2) {
+  // A paused run stops here too, not at the end of its chunk: the member keeps its decision and waits, deferred, for
+  // the run's sweep after a resume.
+  const paused = b.held?.() === true;
+  if (paused || b.signal?.aborted || b.now().getTime() - claimedAt > RESERVATION_LEASE_MS / 2) {
     await deps.ledger.settle(d.ref, scope, { ...d.rec, state: 'decided', at: at() });
     if (b.signal?.aborted) throw b.signal.reason ?? new Error('send attempt cancelled');
-    return busy;
+    return paused ? { ...busy, reasons: ['run_paused'] } : busy;
   }
   try {
     const res = sms
@@ -214,6 +219,7 @@ export async function deliverAll(
     now: () => Date;
     commitPatienceMs?: number;
     signal?: AbortSignal;
+    held?: () => boolean;
   },
 ): Promise<SendOutcome[]> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -224,6 +230,7 @@ export async function deliverAll(
     deferral: opts.deferral,
     now: opts.now,
     signal: opts.signal,
+    held: opts.held,
     heartbeat: opts.heartbeat,
     commitPatienceMs: opts.commitPatienceMs ?? COMMIT_PATIENCE_MS,
     sleep,

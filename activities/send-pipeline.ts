@@ -81,6 +81,8 @@ export interface SendOptions {
   readonly commitPatienceMs?: number;
   /** Aborted when Temporal timed this attempt out or cancelled it: no further SMTP send starts. */
   readonly signal?: AbortSignal;
+  /** True once the run is paused: no further SMTP send starts, and the member is left waiting (busy, `run_paused`). */
+  readonly held?: () => boolean;
 }
 
 /**
@@ -194,6 +196,7 @@ export async function runGuardedSends(
     now: clock,
     commitPatienceMs: opts.commitPatienceMs,
     signal: opts.signal,
+    held: opts.held,
   }))
     outcomes.set(o.subjectRef, o);
   const result = refs.map((r) => outcomes.get(r)!);
