@@ -9,7 +9,7 @@ import { loadPolicy } from '../../infra/policy-loader.js';
 import { ReviewStateStore } from '../../infra/redis/review-state-store.js';
 import { policy as shipped } from '../../policy/index.js';
 import { consentEvent } from '../helpers/engine.js';
-import { sendPath } from '../helpers/send-path.js';
+import { newsletterSpec, sendPath } from '../helpers/send-path.js';
 import { uniqueId } from '../helpers/services.js';
 
 // A CN subject mailed through the EU relay, on real Redis and SMTP: the log records the transfer, the review reports it.
@@ -17,17 +17,7 @@ const path = sendPath('xb');
 const { redis, prefix, services } = path;
 const { policy } = loadPolicy(shipped);
 
-const spec = (): SendSpec => ({
-  campaignId: uniqueId('c'),
-  campaignVersion: 'v',
-  workflowId: uniqueId('wf'),
-  runId: 'run',
-  stepId: 'send-1',
-  purpose: 'marketing.email.newsletter',
-  channel: 'email',
-  processor: 'smtp-relay',
-  templateId: 'welcome-1',
-});
+const spec = (): SendSpec => newsletterSpec();
 
 async function cnSubject(transferConsent: boolean): Promise<{ ref: SubjectRef; transferConsentId: string | null }> {
   const r = await services.subjects.upsert(uniqueId('s'), { email: `${uniqueId('cn')}@example.org`, first_name: '梅' });

@@ -2,38 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runGuardedSends, type SendSpec } from '../../activities/send-pipeline.js';
 import type { Mailer } from '../../infra/smtp/transport.js';
-import { consentEvent } from '../helpers/engine.js';
-import { sendPath } from '../helpers/send-path.js';
-import { uniqueId } from '../helpers/services.js';
+import { newsletterMembers, newsletterSpec, sendPath } from '../helpers/send-path.js';
 
 // Two attempts of one chunk at once, as when Temporal retries an attempt it timed out while the worker still runs
 // it: real Redis, a real SMTP sink, the worker's own deps. Each member must get one message, not one per attempt.
 const path = sendPath('attempts');
 const { services } = path;
 
-const spec = (): SendSpec => ({
-  campaignId: uniqueId('c'),
-  campaignVersion: 'v',
-  workflowId: uniqueId('wf'),
-  runId: 'run',
-  stepId: 'send-1',
-  purpose: 'marketing.email.newsletter',
-  channel: 'email',
-  processor: 'smtp-relay',
-  templateId: 'welcome-1',
-});
+const spec = (): SendSpec => newsletterSpec();
 
-async function members(n: number) {
-  return Promise.all(
-    Array.from({ length: n }, async () => {
-      const address = `${uniqueId('p')}@example.org`;
-      const r = await services.subjects.upsert(uniqueId('s'), { email: address, first_name: 'Ana' });
-      if (r.status !== 'written') throw new Error(`subject not written: ${r.status}`);
-      await services.consent.append(consentEvent(r.ref, { purpose: 'marketing.email.newsletter' }));
-      return { ref: r.ref, address };
-    }),
-  );
-}
+const members = (n: number) => newsletterMembers(services, n);
 
 /** The real mailer, holding every send until `release()` once `n` sends have reached it (reserved, not yet out). */
 function heldMailer(real: Mailer, n: number) {

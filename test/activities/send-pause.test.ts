@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sendRunPage } from '../../activities/run-page.js';
 import { runGuardedSends, type SendSpec } from '../../activities/send-pipeline.js';
-import { consentEvent } from '../helpers/engine.js';
-import { sendPath } from '../helpers/send-path.js';
+import { newsletterMembers, newsletterSpec, sendPath } from '../helpers/send-path.js';
 import { uniqueId } from '../helpers/services.js';
 
 // A paused run stops sending at once, not at the end of the chunks it has in flight: real Redis, a real SMTP sink.
@@ -11,29 +10,9 @@ const path = sendPath('pause');
 const { services } = path;
 const deferral = { baseMs: 1_000, maxAttempts: 3 };
 
-const spec = (): SendSpec => ({
-  campaignId: uniqueId('c'),
-  campaignVersion: 'v',
-  workflowId: uniqueId('wf'),
-  runId: uniqueId('run'),
-  stepId: 'send-1',
-  purpose: 'marketing.email.newsletter',
-  channel: 'email',
-  processor: 'smtp-relay',
-  templateId: 'welcome-1',
-});
+const spec = (): SendSpec => newsletterSpec({ runId: uniqueId('run') });
 
-async function members(n: number) {
-  return Promise.all(
-    Array.from({ length: n }, async () => {
-      const address = `${uniqueId('p')}@example.org`;
-      const r = await services.subjects.upsert(uniqueId('s'), { email: address, first_name: 'Ana' });
-      if (r.status !== 'written') throw new Error(`subject not written: ${r.status}`);
-      await services.consent.append(consentEvent(r.ref, { purpose: 'marketing.email.newsletter' }));
-      return { ref: r.ref, address };
-    }),
-  );
-}
+const members = (n: number) => newsletterMembers(services, n);
 
 const mailsTo = (address: string) => path.sink.received.filter((m) => m.envelopeTo.includes(address)).length;
 

@@ -9,25 +9,14 @@ import { DecisionLog } from '../../infra/redis/decision-log.js';
 import { DecisionLogUnavailableError } from '../../infra/redis/decision-log-errors.js';
 import { policy } from '../../policy/index.js';
 import { consentEvent } from '../helpers/engine.js';
-import { sendPath } from '../helpers/send-path.js';
+import { newsletterSpec, sendPath } from '../helpers/send-path.js';
 import { uniqueId } from '../helpers/services.js';
 
 // The send path against real Redis and a real SMTP sink, with faults injected into the real adapters.
 const path = sendPath('pipe');
 const { redis, prefix, config, services } = path;
 
-const spec = (over: Partial<SendSpec> = {}): SendSpec => ({
-  campaignId: uniqueId('c'),
-  campaignVersion: 'v',
-  workflowId: uniqueId('wf'),
-  runId: 'run',
-  stepId: 'send-1',
-  purpose: 'marketing.email.newsletter',
-  channel: 'email',
-  processor: 'smtp-relay',
-  templateId: 'welcome-1',
-  ...over,
-});
+const spec = newsletterSpec;
 
 async function subject(fields: Record<string, string>, purpose = 'marketing.email.newsletter') {
   const address = `${uniqueId('p')}@example.org`;

@@ -5,7 +5,7 @@ import { runGuardedSends, type SendSpec } from '../../activities/send-pipeline.j
 import { compilePolicy, type PolicyBundle } from '../../domain/policy.js';
 import { policy } from '../../policy/index.js';
 import { consentEvent } from '../helpers/engine.js';
-import { sendPath } from '../helpers/send-path.js';
+import { newsletterSpec, sendPath } from '../helpers/send-path.js';
 import { uniqueId } from '../helpers/services.js';
 
 // A send step resumed from its ledger record uses the fields its decision of record released, on real Redis and SMTP.
@@ -22,17 +22,7 @@ const moved: PolicyBundle = {
 const path = sendPath('resume', moved);
 const { redis, services } = path;
 
-const spec = (): SendSpec => ({
-  campaignId: uniqueId('c'),
-  campaignVersion: 'v',
-  workflowId: uniqueId('wf'),
-  runId: 'run',
-  stepId: 'send-1',
-  purpose: 'marketing.email.newsletter',
-  channel: 'email',
-  processor: 'smtp-relay',
-  templateId: 'welcome-1',
-});
+const spec = (): SendSpec => newsletterSpec();
 const laterPolicy = compilePolicy(moved, 'later');
 
 async function subject() {
