@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { defineCampaign } from '../../domain/campaign.js';
-import type { LogEntry } from '../../domain/decision-log.js';
 import { alertSignature, alertSigningKey } from '../../infra/alerts/webhook.js';
 import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import { campaignMonitorWorkflowId } from '../../infra/temporal/campaign-monitor-start.js';
@@ -11,8 +10,9 @@ import { journeyWorkflowId } from '../../domain/run.js';
 import { campaignState } from '../../infra/temporal/campaign-state.js';
 import type { CampaignMonitorResult } from '../../workflows/campaign-monitor.js';
 import { startAlertReceiver } from '../helpers/alert-receiver.js';
-import { consentEvent, eventually, useEngine } from '../helpers/engine.js';
+import { eventually, useEngine } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
+import { bouncingAudience, campaignEntries } from '../helpers/bouncing-audience.js';
 
 const receiver = await startAlertReceiver({ failFirst: 1 });
 const engine = useEngine({ env: { CONSENTFLOW_ALERT_WEBHOOK_URL: receiver.url } });
@@ -20,42 +20,11 @@ after(() => receiver.stop());
 
 const PAGE = 5;
 
-async function entries(campaignId: string): Promise<LogEntry[]> {
-  const out: LogEntry[] = [];
-  for await (const e of engine.services.log.query({ campaignId })) out.push(e);
-  return out;
-}
+const entries = (campaignId: string) => campaignEntries(engine, campaignId);
 
 test('a broadcast whose audience hard-bounces above the threshold is paused within one window, its sends stop, and a person resumes it', async () => {
-  const tag = uniqueId('hb');
-  const written = await engine.services.subjects.upsertMany(
-    Array.from({ length: 40 }, (_, i) => ({
-      subjectId: `${tag}-${i}`,
-      fields: {
-        email: `${tag}-${i}@example.org`,
-        first_name: `N${i}`,
-        loyalty_tier: 'gold',
-        preferred_store: 'Berlin Mitte',
-      },
-    })),
-  );
-  const members = written.map((w, i) => {
-    if (w.status !== 'written') throw new Error('seed refused');
-    return { ref: w.ref, address: `${tag}-${i}@example.org` };
-  });
-  await Promise.all(
-    members.map((m) =>
-      engine.services.consent.append(consentEvent(m.ref, { purpose: 'marketing.email.promotions', noticeVersion: 3 })),
-    ),
-  );
-  // The run pages in subjectRef order: its first three pages bounce, the rest wait at the sink until released.
-  members.sort((a, b) => (a.ref < b.ref ? -1 : 1));
-  const bouncing = new Set(members.slice(0, 15).map((m) => m.address));
-  const rest = new Set(members.slice(15).map((m) => m.address));
-  engine.sink.failRecipients((a) => bouncing.has(a), 550, '5.1.1 user unknown');
-  let release!: () => void;
-  engine.sink.holdRecipients((a) => rest.has(a), new Promise<void>((r) => (release = r)));
-  const delivered = () => engine.sink.received.filter((m) => m.envelopeTo.some((a) => rest.has(a))).length;
+  // The first three pages bounce; the rest are held at the sink, so the run stands still until the test releases it.
+  const { members, rest, delivered, release } = await bouncingAudience(engine, 'hb');
 
   const c = defineCampaign({
     id: uniqueId('bounce'),

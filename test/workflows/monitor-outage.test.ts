@@ -6,7 +6,6 @@ import { Worker } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { createMonitorActivities } from '../../activities/monitor.js';
 import { defineCampaign } from '../../domain/campaign.js';
-import type { LogEntry } from '../../domain/decision-log.js';
 import { MonitorThresholds } from '../../domain/monitor-thresholds.js';
 import { alertRaiser } from '../../infra/alerts/raise.js';
 import { cacheDir } from '../../infra/embedded/process.js';
@@ -18,7 +17,8 @@ import { campaignState } from '../../infra/temporal/campaign-state.js';
 import { connectClient, connectWorker, dataConverter } from '../../infra/temporal/connection.js';
 import type { CampaignMonitorInput, CampaignMonitorResult } from '../../workflows/campaign-monitor.js';
 import type { CampaignProgress } from '../../workflows/signals.js';
-import { consentEvent, eventually, useEngine } from '../helpers/engine.js';
+import { eventually, useEngine } from '../helpers/engine.js';
+import { bouncingAudience, campaignEntries } from '../helpers/bouncing-audience.js';
 import { testTemporal, uniqueId } from '../helpers/services.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -69,37 +69,11 @@ after(async () => {
   await redis.quit();
 });
 
-async function entries(campaignId: string): Promise<LogEntry[]> {
-  const out: LogEntry[] = [];
-  for await (const e of engine.services.log.query({ campaignId })) out.push(e);
-  return out;
-}
+const entries = (campaignId: string) => campaignEntries(engine, campaignId);
 
 test('a threshold crossed while Temporal is unreachable for the pause signal pauses the run once it is back, logged once, and nothing is sent after', async () => {
-  const tag = uniqueId('outage');
-  const written = await engine.services.subjects.upsertMany(
-    Array.from({ length: 40 }, (_, i) => ({
-      subjectId: `${tag}-${i}`,
-      fields: { email: `${tag}-${i}@example.org`, first_name: `N${i}`, loyalty_tier: 'gold', preferred_store: 'Mitte' },
-    })),
-  );
-  const members = written.map((w, i) => {
-    if (w.status !== 'written') throw new Error('seed refused');
-    return { ref: w.ref, address: `${tag}-${i}@example.org` };
-  });
-  await Promise.all(
-    members.map((m) =>
-      engine.services.consent.append(consentEvent(m.ref, { purpose: 'marketing.email.promotions', noticeVersion: 3 })),
-    ),
-  );
-  // The first three pages bounce; the fourth is held at the sink, so the run stands still until the test releases it.
-  members.sort((a, b) => (a.ref < b.ref ? -1 : 1));
-  const bouncing = new Set(members.slice(0, 15).map((m) => m.address));
-  const rest = new Set(members.slice(15).map((m) => m.address));
-  engine.sink.failRecipients((a) => bouncing.has(a), 550, '5.1.1 user unknown');
-  let release!: () => void;
-  engine.sink.holdRecipients((a) => rest.has(a), new Promise<void>((r) => (release = r)));
-  const delivered = () => engine.sink.received.filter((m) => m.envelopeTo.some((a) => rest.has(a))).length;
+  // The first three pages bounce; the rest are held at the sink, so the run stands still until the test releases it.
+  const { rest, delivered, release } = await bouncingAudience(engine, 'outage');
 
   const c = defineCampaign({
     id: uniqueId('outage'),
