@@ -21,6 +21,10 @@ const arg = (name: string, dflt: number): number => {
 const report = (figure: Record<string, unknown>) => console.log(JSON.stringify(figure));
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 
+// A campaign run logs thousands of entries under one run id; the append script keeps live counters per run (and
+// 10-second bucket), so a random run id per entry would make every entry a counter hash of its own.
+const RUNS = Array.from({ length: 4 }, () => randomBytes(8).toString('hex'));
+
 function inputs(n: number): LogEntryInput[] {
   return Array.from({ length: n }, (_, i) => ({
     subjectRef: `sr_${randomBytes(16).toString('base64url').slice(0, 22)}` as SubjectRef,
@@ -30,7 +34,7 @@ function inputs(n: number): LogEntryInput[] {
     campaignId: 'spring-sale',
     campaignVersion: 'cv-8d3f2a',
     workflowId: `journey-${i}`,
-    runId: randomBytes(8).toString('hex'),
+    runId: RUNS[i % RUNS.length],
     stepId: 'send-1',
     purpose: 'marketing.email.newsletter',
     channel: 'email',
