@@ -5,7 +5,8 @@ import { uniqueId } from './services.js';
 /**
  * `size` promotion subscribers seeded in the loyal-members segment. A run pages them in subjectRef order: the first
  * `bouncing` hard-bounce (550 5.1.1) and the rest are held at the sink until `release()`, so the run stands still
- * where the test wants it. `delivered()` counts the held ones the sink has received.
+ * where the test wants it. `delivered()` counts the held ones the sink has received, `heldRecipients()` the RCPTs it
+ * held: a conversation an attempt began is seen through once released, even by an attempt Temporal has since timed out.
  */
 export async function bouncingAudience(engine: Engine, label: string, size = 40, bouncing = 15) {
   const tag = uniqueId(label);
@@ -29,9 +30,10 @@ export async function bouncingAudience(engine: Engine, label: string, size = 40,
   const rest = new Set(members.slice(bouncing).map((m) => m.address));
   engine.sink.failRecipients((a) => bounced.has(a), 550, '5.1.1 user unknown');
   let release!: () => void;
-  engine.sink.holdRecipients((a) => rest.has(a), new Promise<void>((r) => (release = r)));
+  let held = 0;
+  engine.sink.holdRecipients((a) => rest.has(a) && ++held > 0, new Promise<void>((r) => (release = r)));
   const delivered = () => engine.sink.received.filter((m) => m.envelopeTo.some((a) => rest.has(a))).length;
-  return { members, rest, delivered, release };
+  return { members, rest, delivered, release, heldRecipients: () => held };
 }
 
 /** Every decision-log entry of a campaign, in log order. */
