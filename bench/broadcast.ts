@@ -1,28 +1,23 @@
 // Broadcast benchmark: a 100,000-subject guarded broadcast on the embedded services, against raw nodemailer sends
 // to the same out-of-process SMTP sink in the same run. Prints JSON lines; not a timed test.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { defineCampaign } from '../domain/campaign.js';
 import { createServices } from '../infra/compose.js';
-import { buildConfig, parseEnv, type AppConfig } from '../infra/config.js';
+import { buildConfig, parseEnv } from '../infra/config.js';
 import { startRedis } from '../infra/embedded/redis.js';
 import { startTemporal } from '../infra/embedded/temporal.js';
 import { startCampaign } from '../infra/temporal/campaign-runs.js';
-import { createMailer } from '../infra/smtp/transport.js';
-import { senderOf } from '../infra/sender.js';
-import { templatePort } from '../infra/templates/port.js';
-import { loadShippedTemplates } from '../infra/templates/shipped.js';
 import { policy } from '../policy/index.js';
-import { unsubscribeHeaders } from '../activities/message.js';
 import { mapWindowed } from '../domain/concurrency.js';
 import { connectClient } from '../infra/temporal/connection.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { consentEvent } from '../test/helpers/engine.js';
+import { cpuSeconds, peakRssMb, rawNodemailer, sinkProcess, stopWorker, workerReady } from './broadcast-processes.js';
 import { chunkIdle } from './chunk-idle.js';
 import { newestProcessProfiles, profileBreakdown } from './cpu-profile.js';
 import { runPhases } from './run-phases.js';
@@ -31,97 +26,6 @@ const root = join(import.meta.dirname, '..');
 const emit = (metric: string, fields: Record<string, unknown>) =>
   console.log(JSON.stringify({ bench: 'broadcast', metric, ...fields }));
 const round = (n: number, d = 1) => Number(n.toFixed(d));
-
-function sinkProcess(): Promise<{ url: string; count(): Promise<number>; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'smtp-sink-process.ts')], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const waiters: Array<(v: Record<string, number | string>) => void> = [];
-  lines.on('line', (l) => waiters.shift()?.(JSON.parse(l) as Record<string, number | string>));
-  const next = () => new Promise<Record<string, number | string>>((r) => waiters.push(r));
-  return next().then((first) => ({
-    url: String(first.url),
-    count: async () => {
-      const p = next();
-      child.stdin!.write('?\n');
-      return Number((await p).count);
-    },
-    stop: () => child.stdin!.end(),
-  }));
-}
-
-/** User plus system CPU seconds a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-/**
- * The baseline: the product's own pooled transport sending the same rendered campaign message (text, HTML,
- * one-click headers) to the same sink, with no guard, no log and no Temporal.
- */
-async function rawNodemailer(config: AppConfig, url: string, n: number): Promise<number> {
-  const templates = templatePort(loadShippedTemplates());
-  const links = {
-    unsubscribe: 'https://prefs.shop.example/u/x.y',
-    why: 'https://prefs.shop.example/why/x.y',
-    preferences: 'https://prefs.shop.example/preferences/x.y',
-  };
-  const { postalAddresses, ...sender } = senderOf(policy, config);
-  const msg = templates.render('promo-winter-sale', {
-    fields: { first_name: 'Nora', loyalty_tier: 'gold', preferred_store: 'Mitte' },
-    links,
-    sender,
-    postalAddresses,
-  });
-  if (!msg.ok) throw new Error(`baseline template needs ${msg.missingFields.join(', ')}`);
-  const mailer = createMailer(config, url, { maxConnections: 10 });
-  const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 64 }, async () => {
-      while (next < n) {
-        const i = next++;
-        await mailer.send({
-          to: `raw-${i}@example.org`,
-          fromName: policy.brand?.name,
-          subject: msg.subject,
-          text: msg.text,
-          html: msg.html,
-          headers: unsubscribeHeaders(links),
-        });
-      }
-    }),
-  );
-  const s = (performance.now() - t0) / 1000;
-  mailer.close();
-  return n / s;
-}
-
-/** Resolves once the worker says it polls, passing its stderr through. */
-function workerReady(worker: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: worker.stderr! });
-    lines.on('line', (l) => {
-      process.stderr.write(`${l}\n`);
-      if (l.includes('worker polling task queue')) resolve();
-    });
-    worker.once('exit', (code) => reject(new Error(`the worker exited (${code}) before it polled`)));
-  });
-}
-
-async function stopWorker(worker: ChildProcess): Promise<void> {
-  if (worker.exitCode !== null || worker.signalCode !== null) return;
-  const exited = new Promise((r) => worker.once('exit', r));
-  worker.kill('SIGTERM');
-  await exited;
-}
 
 /**
  * `npm run bench -- broadcast [--subjects 100000] [--raw 20000] [--enrol 3000] [--in-flight 4]`: `--in-flight 1,4`
