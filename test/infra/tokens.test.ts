@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
+import { compactDecrypt } from 'jose';
 import { test } from 'node:test';
 import type { SubjectRef } from '../../domain/ids.js';
 import { rotateRing, retireKey, type KeyRing } from '../../infra/keyring.js';
@@ -79,4 +80,29 @@ test('a token under an unknown key id or with a flipped bit is refused as bad_si
       code: 'bad_signature',
       message: 'this link is not valid; use the link from your latest email',
     });
+});
+
+test('a token is a standard compact JWE that jose opens with the HKDF content key, with a fresh nonce each time', async () => {
+  const r = ring('token-a');
+  const tokens = new LinkTokens(r);
+  const a = await tokens.sign(claims);
+  const b = await tokens.sign(claims);
+  assert.notEqual(a.split('.')[2], b.split('.')[2], 'every token carries its own nonce');
+  const key = new Uint8Array(hkdfSync('sha256', r.current.key, Buffer.alloc(0), 'consentflow/link-jwe/v1', 32));
+  const { plaintext, protectedHeader } = await compactDecrypt(a, key, {
+    keyManagementAlgorithms: ['dir'],
+    contentEncryptionAlgorithms: ['A256GCM'],
+  });
+  assert.equal(protectedHeader.kid, 'token-a');
+  assert.deepEqual(
+    { ...(JSON.parse(new TextDecoder().decode(plaintext)) as object), exp: 0 },
+    { v: 1, ...claims, exp: 0 },
+  );
+  // A flipped bit in the header (the additional authenticated data) fails authentication.
+  const [h, ...rest] = a.split('.');
+  const bent = Buffer.from(h!, 'base64url').toString().replace('token-a', 'token-b');
+  await assert.rejects(
+    compactDecrypt([Buffer.from(bent).toString('base64url'), ...rest].join('.'), key),
+    /decryption operation failed/,
+  );
 });
