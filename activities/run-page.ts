@@ -34,13 +34,27 @@ export interface RunActivityDeps extends SendPipelineDeps {
 /** Counts of one batch, for the workflow's progress query only; the accounting itself is the ledger's. */
 export type BatchCounts = Record<string, number>;
 
-/** Heartbeats the current activity; a no-op outside one. */
-export function heartbeat(details?: unknown): void {
+/**
+ * How often a detail-less heartbeat reaches the SDK. Each one goes through its streams, the payload codec and the
+ * core bridge, and a page heartbeats per send: unthrottled that cost about as much CPU as a send's Redis calls.
+ * The server's heartbeat timeout (15 s) is far above this, so a timed-out attempt still learns it soon.
+ */
+export const HEARTBEAT_EVERY_MS = 1_000;
+const lastBeat = new WeakMap<Context, number>();
+
+/** Heartbeats the current activity (progress-free ones at most every HEARTBEAT_EVERY_MS); a no-op outside one. */
+export function heartbeat(details?: unknown, now: () => number = () => performance.now()): void {
+  let ctx: Context;
   try {
-    Context.current().heartbeat(details);
+    ctx = Context.current();
   } catch {
-    // outside an activity (unit use)
+    return; // outside an activity (unit use)
   }
+  const at = now();
+  const last = lastBeat.get(ctx);
+  if (details === undefined && last !== undefined && at - last < HEARTBEAT_EVERY_MS) return;
+  lastBeat.set(ctx, at);
+  ctx.heartbeat(details);
 }
 
 /** The running attempt's cancellation (aborted once the server timed it out or cancelled it); none outside one. */
