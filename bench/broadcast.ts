@@ -17,7 +17,15 @@ import { mapWindowed } from '../domain/concurrency.js';
 import { connectClient } from '../infra/temporal/connection.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { consentEvent } from '../test/helpers/engine.js';
-import { cpuSeconds, peakRssMb, rawNodemailer, sinkProcess, stopWorker, workerReady } from './broadcast-processes.js';
+import {
+  cpuSeconds,
+  peakRssMb,
+  productMailer,
+  rawNodemailer,
+  sinkProcess,
+  stopWorker,
+  workerReady,
+} from './broadcast-processes.js';
 import { chunkIdle } from './chunk-idle.js';
 import { newestProcessProfiles, profileBreakdown } from './cpu-profile.js';
 import { runPhases } from './run-phases.js';
@@ -83,6 +91,15 @@ export async function main(): Promise<void> {
       messages: Number(values.raw),
       per_s: round(rawPerS),
       cpu_ms_per_message: round((rawCpu.user + rawCpu.system) / 1000 / Number(values.raw), 3),
+    });
+    // For reference, not the ratio's baseline: the product's own composer and transport with no guard and no log.
+    const mailerCpu0 = process.cpuUsage();
+    const mailerPerS = await productMailer(config, sink.url, Number(values.raw));
+    const mailerCpu = process.cpuUsage(mailerCpu0);
+    emit('product_mailer_unguarded', {
+      messages: Number(values.raw),
+      per_s: round(mailerPerS),
+      cpu_ms_per_message: round((mailerCpu.user + mailerCpu.system) / 1000 / Number(values.raw), 3),
     });
 
     const t0 = performance.now();
