@@ -24,18 +24,39 @@ const emit = (metric: string, fields: Record<string, unknown>) =>
   console.log(JSON.stringify({ bench: 'round-trips', metric, ...fields }));
 const round = (n: number, d = 2) => Number(n.toFixed(d));
 
-/** Counts commands sent and socket writes made on one auto-pipelined connection (one write per pipeline flush). */
+/**
+ * Counts commands sent and socket writes made on one auto-pipelined connection (one write per pipeline flush), and
+ * commands by name (a Lua script by the name it was defined under).
+ */
 function countCalls(redis: Redis) {
   const c = { commands: 0, writes: 0 };
+  const byName = new Map<string, number>();
+  const scripts = (redis as unknown as { scriptsSet: Record<string, { sha: string }> }).scriptsSet;
+  const nameOf = (cmd: { name: string; args: unknown[] }) =>
+    cmd.name === 'evalsha' || cmd.name === 'eval'
+      ? (Object.entries(scripts).find(([, s]) => s.sha === cmd.args[0])?.[0] ?? cmd.name)
+      : cmd.name;
   const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = ((...a: Parameters<Redis['sendCommand']>) => (
-    (c.commands += 1),
-    send(...a)
-  )) as Redis['sendCommand'];
+  redis.sendCommand = ((...a: Parameters<Redis['sendCommand']>) => {
+    c.commands += 1;
+    const name = nameOf(a[0] as unknown as { name: string; args: unknown[] });
+    byName.set(name, (byName.get(name) ?? 0) + 1);
+    return send(...a);
+  }) as Redis['sendCommand'];
   const stream = (redis as unknown as { stream: { write: (...a: unknown[]) => boolean } }).stream;
   const write = stream.write.bind(stream);
   stream.write = (...a: unknown[]) => ((c.writes += 1), write(...a));
-  return { take: () => ({ ...c }) };
+  return { take: () => ({ ...c, byName: new Map(byName) }) };
+}
+
+/** Commands by name per unit between two takes, largest first. */
+function perUnit(a: Map<string, number>, b: Map<string, number>, units: number): Record<string, number> {
+  return Object.fromEntries(
+    [...b]
+      .map(([k, v]) => [k, round((v - (a.get(k) ?? 0)) / units, 3)] as const)
+      .filter(([, v]) => v > 0)
+      .sort((x, y) => y[1] - x[1]),
+  );
 }
 
 /** `npm run bench -- round-trips [--journeys 200] [--chunk 500] [--chunks 4]`. */
@@ -106,8 +127,9 @@ export async function main(): Promise<void> {
       processor: 'smtp-relay',
       templateId: 'promo-winter-sale',
     });
-    // Warm up: script loading and the log heads are read once per process, not per step.
-    await runGuardedSends(deps, spec('warm'), refs.slice(0, 1));
+    // Warm up: scripts load, and each log partition's head is read, once per process, not per step. The journeys'
+    // subjects spread over every partition (16 by default), so the steps below are measured in the steady state.
+    await runGuardedSends(deps, spec('warm'), refs.slice(0, journeys));
     const counter = countCalls(redis);
 
     const j0 = counter.take();
@@ -124,6 +146,7 @@ export async function main(): Promise<void> {
       commands_per_step: round((j1.commands - j0.commands) / steps),
       round_trips_per_step: round((j1.writes - j0.writes) / steps),
       goal_round_trips: 4,
+      commands: perUnit(j0.byName, j1.byName, steps),
     });
 
     // The same step under a frequency cap: the window is read with the guard state and the slot taken by the
@@ -185,8 +208,10 @@ export async function main(): Promise<void> {
       members,
       commands_per_subject: round((b1.commands - b0.commands) / members),
       round_trips_per_chunk: round((b1.writes - b0.writes) / chunks, 1),
-      goal_commands_per_subject: 3,
+      round_trips_per_subject: round((b1.writes - b0.writes) / members, 3),
+      goal_round_trips_per_subject: 3,
       cpu_ms_per_subject_with_sink: round(cpuMs, 3),
+      commands: perUnit(b0.byName, b1.byName, members),
     });
   } finally {
     mailer.close();
