@@ -141,10 +141,14 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
       return { cursor: refs.length === input.count ? refs.at(-1)! : null, counts };
     },
 
-    /** Whether the journey's run is paused, asked by a journey when it starts (a pause may predate its start). */
-    async journeyHeld(raw: { runId: string }): Promise<boolean> {
+    /**
+     * Whether the journey's run is paused (true) or cancelled, asked by a journey when it starts (a pause or a cancel
+     * may predate its start). Journeys recorded before cancellation reached them only ever saw true or false.
+     */
+    async journeyHeld(raw: { runId: string }): Promise<boolean | 'cancelled'> {
       const { runId } = parseInput(JourneyHeldInput, raw, 'journeyHeld');
-      return deps.runs.journeys.paused(runId);
+      const hold = await deps.runs.journeys.state(runId);
+      return hold === 'cancelled' ? 'cancelled' : hold === 'paused';
     },
 
     /** How a journey ended (completed, exited on a signal, or held out), logged once when it is not a send outcome. */

@@ -13,7 +13,8 @@ const DONE = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' } as cons
 const WHAT = {
   pause: 'pause a running campaign: no further pages are sent until it is resumed',
   resume: 'resume a paused campaign',
-  cancel: 'cancel a running campaign: it stops after the page in flight and closes its run with a summary',
+  cancel:
+    'cancel a running campaign: it stops after the page in flight and closes its run with a summary; its journeys end before their next step (logged as exited, campaign_cancelled)',
 } as const;
 
 /** `campaign pause|resume|cancel <id> --reason`: each one an operator entry with its actor. */

@@ -4,6 +4,7 @@ import { purposeAncestors } from '../domain/purpose-id.js';
 import { enrolmentSpec, JOURNEY_END_STEP, type JourneyStart } from '../domain/run.js';
 import type { Activities } from '../activities/index.js';
 import {
+  cancelSignal,
   consentChangedSignal,
   engagementSignal,
   journeyStateQuery,
@@ -45,7 +46,7 @@ const { quietHoursDelay, evaluateFieldCondition, recordJourneyEnd } = proxyActiv
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['FieldNotAllowedFailure'] },
 });
 
-/** Runs a campaign's steps for one subject; exits early on withdrawal or erasure signals. */
+/** Runs a campaign's steps for one subject; exits early on withdrawal, erasure or the campaign's cancellation. */
 export async function journey(input: JourneyInput): Promise<JourneyState> {
   const { campaign, subjectRef } = input;
   const scale = input.timeScale ?? 1;
@@ -76,6 +77,8 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
     paused = false;
     resumes += 1;
   });
+  // A cancelled campaign ends its journeys before their next step; a send already running completes and is logged.
+  setHandler(cancelSignal, () => void (exitReason ??= 'campaign_cancelled'));
   setHandler(engagementSignal, (e) => void events.add(e.event));
   setHandler(consentChangedSignal, (c) => {
     if (c.kind === 'erased') exitReason = 'subject_erased';
@@ -103,7 +106,9 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
   // A pause signalled before this journey existed never reached it; the run's flag, set before any signal, did.
   if (input.runId !== undefined && patched(RUN_PAUSE)) {
     const seen = resumes;
-    if ((await journeyHeld({ runId: input.runId })) && resumes === seen) paused = true;
+    const held = await journeyHeld({ runId: input.runId });
+    if (held === 'cancelled') exitReason ??= 'campaign_cancelled';
+    else if (held && resumes === seen) paused = true;
   }
   const index = new Map(campaign.steps.map((s, i) => [s.id, i]));
   let i = 0;

@@ -17,9 +17,10 @@ export type CampaignRuns = Pick<RunStore, 'list' | 'journeys'>;
 const SIGNALS_IN_FLIGHT = 32;
 
 /**
- * Signals the campaign's broadcast and, for pause and resume, its journeys (a journey holds before its next send);
- * `not_running` when nothing took the signal. Each run's pause flag is set first and its registered journeys are
- * signalled after, so a journey registered too late for the signal reads the flag when it starts. A journey already
+ * Signals the campaign's broadcast and its journeys (a journey holds before its next send on pause, and ends before
+ * its next step on cancel); `not_running` when nothing took the signal. Each run's flag is set first and its
+ * registered journeys are signalled after, so a journey registered too late for the signal reads the flag when it
+ * starts. A cancelled run's flag is final: a later pause or resume leaves it. A journey already
  * closed, or not started yet, is not found and skipped; any other failure (Temporal unreachable) is thrown, so the
  * caller retries the whole control, which is idempotent.
  */
@@ -29,8 +30,14 @@ export async function controlCampaign(
   campaignId: string,
   control: CampaignControl,
 ): Promise<'signalled' | 'not_running'> {
-  const open = control === 'cancel' ? [] : await runs.list(campaignId);
-  await Promise.all(open.map((r) => runs.journeys.setPaused(r.runId, control === 'pause')));
+  const open = await runs.list(campaignId);
+  await Promise.all(
+    open.map((r) =>
+      control === 'cancel'
+        ? runs.journeys.setCancelled(r.runId)
+        : runs.journeys.setPaused(r.runId, control === 'pause'),
+    ),
+  );
   let broadcast = true;
   try {
     await client.workflow.getHandle(campaignWorkflowId(campaignId)).signal(SIGNAL[control]);
@@ -38,7 +45,6 @@ export async function controlCampaign(
     if (!(e instanceof WorkflowNotFoundError)) throw e;
     broadcast = false;
   }
-  if (control === 'cancel') return broadcast ? 'signalled' : 'not_running';
   const signalled = new Set<string>();
   for (const run of open)
     for await (const ids of runs.journeys.pages(run.runId)) {

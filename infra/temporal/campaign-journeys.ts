@@ -6,13 +6,13 @@ const runningJourneys = (campaignId: string): string =>
   `WorkflowType = 'journey' AND CampaignId = '${campaignId.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`;
 
 /**
- * Signals every running journey of the campaign that visibility lists (by its CampaignId search attribute), except
+ * Signals (pause, resume or cancel) every running journey of the campaign that visibility lists (by its CampaignId search attribute), except
  * those in `skip` (already signalled); returns how many.
  */
 export async function signalCampaignJourneys(
   client: Client,
   campaignId: string,
-  signal: 'pause' | 'resume',
+  signal: 'pause' | 'resume' | 'cancel',
   skip: ReadonlySet<string> = new Set(),
 ): Promise<number> {
   const ids: string[] = [];

@@ -5,6 +5,7 @@ import { ulid } from 'ulid';
 import { defineCampaign, type Campaign } from '../../domain/campaign.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import { journeyWorkflowId } from '../../domain/run.js';
+import { reconcileRun } from '../../infra/redis/run-reconcile.js';
 import { controlCampaign } from '../../infra/temporal/campaign-control.js';
 import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import { journeyStarter } from '../../infra/temporal/journeys.js';
@@ -137,4 +138,88 @@ test('a journey that starts after its run was paused reads the pause and sends n
   );
   assert.equal(mailsTo(address), 1);
   assert.equal(await runs.journeys.paused(runId), false, 'resume clears the flag');
+});
+
+test('cancel ends a waiting journey before its send, logged as exited; a resume after it revives nothing', async () => {
+  const { ref, address } = await subject();
+  const c = journeyCampaign([
+    {
+      id: 'wait-click',
+      type: 'branch',
+      condition: { kind: 'event', event: 'clicked', within: '1d' },
+      then: 'send-1',
+      otherwise: 'done',
+    },
+    send,
+    { id: 'done', type: 'exit' },
+  ]);
+  const runs = engine.services.runs;
+  const res = await startCampaign(
+    engine.client,
+    c,
+    { subjectRefs: [ref] },
+    { taskQueue: engine.taskQueue, campaignVersion: 'v-test', runs },
+  );
+  assert.equal(res.kind, 'journeys');
+  const journey = engine.client.workflow.getHandle(journeyWorkflowId(c.id, ref));
+  await eventually(
+    async () => ((await journey.query<JourneyState>('journeyState')).currentStep === 'wait-click' ? true : undefined),
+    30_000,
+    'the journey to wait for the click',
+  );
+  assert.equal(await controlCampaign(engine.client, runs, c.id, 'cancel'), 'signalled');
+  const done = (await journey.result()) as JourneyState;
+  assert.equal(done.status, 'exited');
+  assert.equal(done.exitReason, 'campaign_cancelled');
+  assert.ok(!(await scheduled(journey)).includes('sendStep'), 'no send was scheduled');
+  assert.equal(mailsTo(address), 0);
+
+  // The run accounts for the member: its journey ended, logged with why.
+  const run = (await runs.get(res.runId))!;
+  const r = await reconcileRun(runs, engine.services.ledger, { ...run, status: 'finished' });
+  assert.deepEqual(r.outcomes, { exited: 1 });
+  assert.equal(r.reasons.campaign_cancelled, 1);
+  assert.equal(r.unaccounted, 0);
+
+  // Pause and resume leave a cancelled run cancelled.
+  await controlCampaign(engine.client, runs, c.id, 'pause');
+  await controlCampaign(engine.client, runs, c.id, 'resume');
+  assert.equal(await runs.journeys.state(res.runId), 'cancelled');
+});
+
+test('a journey that starts after its run was cancelled ends at once, before any step', async () => {
+  const { ref, address } = await subject();
+  const c = journeyCampaign([send]);
+  const runs = engine.services.runs;
+  const runId = ulid();
+  const id = journeyWorkflowId(c.id, ref);
+  await runs.register({
+    runId,
+    campaignId: c.id,
+    kind: 'journey',
+    workflowId: `subjects:${c.id}:${runId}`,
+    startedAt: new Date().toISOString(),
+    sendSteps: ['send-1'],
+    status: 'snapshotting',
+  });
+  await runs.addMembers(runId, [ref]);
+  await runs.seal(runId);
+  await runs.journeys.add(runId, [id]);
+  // Registered, not started: nothing takes the signal, the run's flag is what ends the journey.
+  assert.equal(await controlCampaign(engine.client, runs, c.id, 'cancel'), 'not_running');
+  assert.equal(
+    await journeyStarter(engine.client, engine.taskQueue)(id, {
+      v: 1,
+      campaign: c,
+      campaignVersion: 'v-test',
+      subjectRef: ref,
+      runId,
+    }),
+    'started',
+  );
+  const journey = engine.client.workflow.getHandle(id);
+  const done = (await journey.result()) as JourneyState;
+  assert.deepEqual([done.status, done.exitReason, done.history], ['exited', 'campaign_cancelled', []]);
+  assert.ok(!(await scheduled(journey)).includes('sendStep'), 'no send was scheduled');
+  assert.equal(mailsTo(address), 0);
 });
