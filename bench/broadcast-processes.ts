@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AppConfig } from '../infra/config.js';
+import type { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import { connectNoDelay, createMailer } from '../infra/smtp/transport.js';
 import { senderOf } from '../infra/sender.js';
@@ -15,7 +16,7 @@ import { unsubscribeHeaders } from '../activities/message.js';
 
 const root = join(import.meta.dirname, '..');
 
-export function sinkProcess(): Promise<{ url: string; count(): Promise<number>; stop(): void }> {
+export function sinkProcess(): Promise<{ url: string; pid: number; count(): Promise<number>; stop(): void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'smtp-sink-process.ts')], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -25,6 +26,7 @@ export function sinkProcess(): Promise<{ url: string; count(): Promise<number>; 
   const next = () => new Promise<Record<string, number | string>>((r) => waiters.push(r));
   return next().then((first) => ({
     url: String(first.url),
+    pid: child.pid!,
     count: async () => {
       const p = next();
       child.stdin!.write('?\n');
@@ -38,6 +40,13 @@ export function sinkProcess(): Promise<{ url: string; count(): Promise<number>; 
 export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** User plus system CPU seconds the Redis server has used so far, from its own INFO. */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (k: string) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
 }
 
 export function peakRssMb(pid: number): number {

@@ -22,6 +22,7 @@ import {
   peakRssMb,
   productMailer,
   rawNodemailer,
+  redisCpuSeconds,
   sinkProcess,
   stopWorker,
   workerReady,
@@ -84,13 +85,16 @@ export async function main(): Promise<void> {
   let worker: ChildProcess | undefined;
   try {
     const rawCpu0 = process.cpuUsage();
+    const rawSink0 = cpuSeconds(sink.pid);
     const rawPerS = await rawNodemailer(config, sink.url, Number(values.raw));
     const rawCpu = process.cpuUsage(rawCpu0);
+    const rawSinkMs = ((cpuSeconds(sink.pid) - rawSink0) * 1000) / Number(values.raw);
     // The baseline's own CPU per message (compose, MIME streams, SMTP client), beside the worker's per guarded send.
     emit('raw_nodemailer', {
       messages: Number(values.raw),
       per_s: round(rawPerS),
       cpu_ms_per_message: round((rawCpu.user + rawCpu.system) / 1000 / Number(values.raw), 3),
+      sink_cpu_ms_per_message: round(rawSinkMs, 3),
     });
     // For reference, not the ratio's baseline: the product's own composer and transport with no guard and no log.
     const mailerCpu0 = process.cpuUsage();
@@ -158,6 +162,8 @@ export async function main(): Promise<void> {
       const id = inFlight.length > 1 ? `bench-promo-${k}` : 'bench-promo';
       const before = await sink.count();
       const cpuBefore = cpuSeconds(worker.pid!);
+      const sinkBefore = cpuSeconds(sink.pid);
+      const redisBefore = await redisCpuSeconds(redis);
       const t1 = performance.now();
       await startCampaign(
         client,
@@ -171,6 +177,9 @@ export async function main(): Promise<void> {
       perS = sent / seconds;
       sentAll += sent;
       const cpuMs = ((cpuSeconds(worker.pid!) - cpuBefore) * 1000) / Math.max(1, sent);
+      // Where the rest of the machine's CPU went: the SMTP sink's side of each conversation, and Redis.
+      const sinkMs = ((cpuSeconds(sink.pid) - sinkBefore) * 1000) / Math.max(1, sent);
+      const redisMs = (((await redisCpuSeconds(redis)) - redisBefore) * 1000) / Math.max(1, sent);
       emit('guarded_broadcast', {
         chunks_in_flight: k,
         subjects: n,
@@ -179,6 +188,8 @@ export async function main(): Promise<void> {
         per_s: round(perS),
         worker_peak_rss_mb: round(peakRssMb(worker.pid!)),
         worker_cpu_ms_per_message: round(cpuMs, 3),
+        sink_cpu_ms_per_message: round(sinkMs, 3),
+        redis_cpu_ms_per_message: round(redisMs, 3),
       });
       emit('chunk_idle', {
         chunks_in_flight: k,

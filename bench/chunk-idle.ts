@@ -52,7 +52,7 @@ export async function chunkIdle(
         const f = started.lastFailure;
         const kind = f?.timeoutFailureInfo
           ? `timeout_${String(f.timeoutFailureInfo.timeoutType)}`
-          : (f?.applicationFailureInfo?.type ?? 'other');
+          : `${f?.applicationFailureInfo?.type ?? 'other'}: ${(f?.message ?? '').slice(0, 120)}`;
         causes[kind] = (causes[kind] ?? 0) + 1;
       }
       const closed =
