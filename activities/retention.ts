@@ -7,11 +7,13 @@ import { retentionEntry } from '../domain/retention-entry.js';
 import type { AppendLog } from './send-pipeline.js';
 import { expireConsentEvents, type ConsentRetentionPorts } from './retention-consent.js';
 import { expireSendLedger, type LedgerRetentionPorts, type LedgerRetentionResult } from './retention-ledger.js';
+import { expireRunStates, type RunRetentionPorts, type RunRetentionResult } from './retention-runs.js';
 import { expireLogSegments, type LogRetentionPorts, type LogRetentionResult } from './retention-log.js';
 import { policyOfRecord, type ContentSource } from './content.js';
 
 /** What the retention run needs; the worker wires the stores, the log and the data folders. */
-export interface RetentionActivityDeps extends LogRetentionPorts, ConsentRetentionPorts, LedgerRetentionPorts {
+export interface RetentionActivityDeps
+  extends LogRetentionPorts, ConsentRetentionPorts, LedgerRetentionPorts, RunRetentionPorts {
   readonly policy: () => CompiledPolicy;
   /** The deployed content; its current policy, when there is one, is the policy of record. */
   readonly content?: Pick<ContentSource, 'currentPolicy'>;
@@ -42,6 +44,8 @@ export interface RetentionSummary {
   /** Superseded consent events removed, and subjects whose history did not read (left untouched). */
   readonly consentEvents: { readonly removed: number; readonly unreadable: number };
   readonly sendLedger: LedgerRetentionResult;
+  /** Member state of runs that ended before the send-ledger retention. */
+  readonly runStates: RunRetentionResult;
 }
 
 function heartbeat(details: unknown): void {
@@ -54,8 +58,8 @@ function heartbeat(details: unknown): void {
 
 /**
  * The retention activity: shreds profiles past retention, removes superseded consent events past retention, deletes
- * expired bundles, reports, log segments (sealed, oldest first) and send-ledger records of finished runs; logging
- * each removal before it happens.
+ * expired bundles, reports, log segments (sealed, oldest first), send-ledger records of finished runs and those runs'
+ * member state; logging each removal before it happens.
  */
 export function createRetentionActivities(deps: RetentionActivityDeps) {
   return {
@@ -123,6 +127,7 @@ export function createRetentionActivities(deps: RetentionActivityDeps) {
       const sendLedger = await expireSendLedger(deps, r.sendLedgerDays, asOf, () =>
         heartbeat({ phase: 'send_ledger' }),
       );
+      const runStates = await expireRunStates(deps, r.sendLedgerDays, asOf, () => heartbeat({ phase: 'run_state' }));
       return {
         asOf: asOf.toISOString(),
         profiles,
@@ -131,6 +136,7 @@ export function createRetentionActivities(deps: RetentionActivityDeps) {
         logSegments,
         consentEvents,
         sendLedger,
+        runStates,
       };
     },
   };

@@ -27,7 +27,15 @@ export interface HeldPorts {
 export type ReviewRetentionDeps = HeldPorts &
   Pick<
     RetentionActivityDeps,
-    'policy' | 'content' | 'pageSubjects' | 'loadGuardStates' | 'consentHistory' | 'ledgerPages' | 'ledgerInUse' | 'now'
+    | 'policy'
+    | 'content'
+    | 'pageSubjects'
+    | 'loadGuardStates'
+    | 'consentHistory'
+    | 'ledgerPages'
+    | 'ledgerInUse'
+    | 'runPages'
+    | 'now'
   > & {
     readonly reviewLog: { query(q: LogQuery): AsyncIterable<LogEntry> };
   };
@@ -94,6 +102,19 @@ export function createReviewRetentionActivities(deps: ReviewRetentionDeps) {
             ledger = add(ledger, Date.parse(f.record.at));
         heartbeat({ phase: 'send_ledger' });
       }
+      let runs: Held = { count: 0, oldestMs: null };
+      for await (const page of deps.runPages()) {
+        for (const run of page) {
+          const ended = Date.parse(run.finishedAt ?? run.startedAt);
+          if (
+            run.stateRemovedAt === undefined &&
+            ended < cut(r.sendLedgerDays) &&
+            !(await used(run.workflowId, run.runId))
+          )
+            runs = add(runs, ended);
+        }
+        heartbeat({ phase: 'run_state' });
+      }
       const held: OverdueHoldings = {
         profile,
         consent_events: consent,
@@ -101,6 +122,7 @@ export function createReviewRetentionActivities(deps: ReviewRetentionDeps) {
         log_segment: await deps.logHeldBefore(new Date(cut(r.logSegmentsDays))),
         report: await deps.filesHeldBefore('report', cut(r.reportsDays)),
         send_ledger: ledger,
+        run_state: runs,
       };
       return buildRetentionReview(entries, held, r, [
         `Overdue counts data past its retention by more than ${RETENTION_GRACE_DAYS} days, the margin of the daily retention run; the log's count in Redis stops at 1000 per chain.`,

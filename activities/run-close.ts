@@ -76,7 +76,7 @@ async function summarise(
     ],
     { idempotencyKeys: [`${input.runId}|summary`] },
   );
-  await deps.runs.update(input.runId, { summaryEntryId: entry!.id });
+  await deps.runs.update(input.runId, { summaryEntryId: entry!.id, summaryResult: entry!.result ?? undefined });
 }
 
 /** Closes a run: reconciles it from the ledger and appends one summary entry (counts and audience digest). */

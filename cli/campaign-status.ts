@@ -50,6 +50,14 @@ function state(r: RunReport): string {
 function human(r: RunReport, withRefs: boolean): string {
   const x = r.reconciliation;
   const handled = x.audienceSize - x.pending - x.unaccounted;
+  if (r.run.stateRemovedAt)
+    // Its members' records are gone: counting them again would read every member as unaccounted.
+    return [
+      `${x.campaignId} run ${x.runId} (${x.kind}${r.run.segment ? `, segment ${r.run.segment}` : ', named subjects'}) started ${r.run.startedAt}`,
+      `state ${state(r)}`,
+      `audience ${x.audienceSize}${x.audienceDigest ? ` (digest ${x.audienceDigest.slice(0, 16)}…)` : ''}: member records removed by retention at ${r.run.stateRemovedAt}`,
+      `summary entry ${r.run.summaryEntryId ?? 'none'}${r.run.summaryResult ? `: ${r.run.summaryResult}` : ' (its counts are in the decision log)'}`,
+    ].join('\n');
   const lines = [
     `${x.campaignId} run ${x.runId} (${x.kind}${r.run.segment ? `, segment ${r.run.segment}` : ', named subjects'}) started ${r.run.startedAt}`,
     `state ${state(r)}${r.workflow?.failure ? `: ${r.workflow.failure}` : ''}`,

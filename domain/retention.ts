@@ -29,6 +29,8 @@ export const RetentionClass = {
   log_segment: 'log_segment',
   report: 'report',
   send_ledger: 'send_ledger',
+  /** A campaign run's member state (audience, deferred set, journey registry); kept as long as the send ledger. */
+  run_state: 'run_state',
 } as const;
 export type RetentionClass = (typeof RetentionClass)[keyof typeof RetentionClass];
 

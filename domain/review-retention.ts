@@ -57,6 +57,7 @@ export function retentionDaysOf(r: RetentionPolicy): Readonly<Record<RetentionCl
     log_segment: r.logSegmentsDays,
     report: r.reportsDays,
     send_ledger: r.sendLedgerDays,
+    run_state: r.sendLedgerDays,
   };
 }
 

@@ -121,6 +121,8 @@ export function retentionDeps(
       return run === null || run?.status === 'snapshotting';
     },
     deleteLedgerRecords: (found) => deleteLedgerRecords(io.redis, found),
+    runPages: () => s.runs.all(),
+    removeRunState: (runId, at) => s.runs.removeState(runId, at),
     logHeldBefore: (cutoff) => heldBefore(s.log.opts, cutoff),
     filesHeldBefore: (cls, cutoffMs) => filesOlderThan(dirs[cls], cutoffMs),
   };

@@ -13,7 +13,8 @@ export interface FoundLedgerRecord {
 // Deletes a record only if it is still the value the scan read: a resumed run that rewrote it keeps it.
 const DELETE_IF_SAME = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
-const glob = (s: string): string => s.replace(/[*?[\]\\]/g, '\\$&');
+/** `s` with SCAN's glob characters escaped, to match it literally. */
+export const globEscape = (s: string): string => s.replace(/[*?[\]\\]/g, '\\$&');
 
 /**
  * Pages of every send-ledger record under `prefix` (SCAN on each master of a cluster). Records that do not parse
@@ -25,7 +26,7 @@ export async function* ledgerRecords(redis: Redis, prefix: string, count = 500):
   for (const node of nodes) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${glob(prefix)}s:{*}${marker}*`, 'COUNT', count);
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${globEscape(prefix)}s:{*}${marker}*`, 'COUNT', count);
       cursor = next;
       const values = keys.length === 0 ? [] : await Promise.all(keys.map((k) => node.get(k)));
       const page: FoundLedgerRecord[] = [];

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { z } from 'zod';
 import { SubjectRef } from '../../domain/ids.js';
+import { globEscape } from './ledger-retention.js';
 import { RunJourneys } from './run-journeys.js';
 import type { RedisKeys } from './keys.js';
 
@@ -25,6 +26,10 @@ export const RunRecord = z.object({
   audienceDigest: z.string().optional(),
   finishedAt: z.string().optional(),
   summaryEntryId: z.string().optional(),
+  /** The summary entry's result (counts and digest), kept with the run once its members' records are gone. */
+  summaryResult: z.string().optional(),
+  /** When retention removed the run's member state (audience, deferred set, journey registry, flag). */
+  stateRemovedAt: z.string().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
@@ -67,6 +72,42 @@ export class RunStore {
       this.keys.runPaused(runId),
     );
     if (run) await this.redis.zrem(this.keys.campaignRuns(run.campaignId), runId);
+  }
+
+  /**
+   * Removes a run's member state (audience, deferred set, journey registry and flag) and marks its record, in one
+   * transaction on the run's slot. The record, with its counts, stays.
+   */
+  async removeState(runId: string, at: string): Promise<void> {
+    await this.redis
+      .multi()
+      .del(
+        this.keys.runAudience(runId),
+        this.keys.runDeferred(runId),
+        this.keys.runJourneys(runId),
+        this.keys.runPaused(runId),
+      )
+      .hset(this.keys.runMeta(runId), 'stateRemovedAt', JSON.stringify(at))
+      .exec();
+  }
+
+  /** Every run's record, a page at a time (SCAN on each master of a cluster; a record that does not read is skipped). */
+  async *all(count = 200): AsyncGenerator<RunRecord[]> {
+    // The key around a run id, for a SCAN pattern and to read the id back out of each key found.
+    const [head, tail] = this.keys.runMeta('\u0000').split('\u0000') as [string, string];
+    const pattern = `${globEscape(head)}*${globEscape(tail)}`;
+    const nodes = this.redis instanceof Cluster ? (this.redis as Cluster).nodes('master') : [this.redis];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+        cursor = next;
+        const ids = keys.map((k) => k.slice(head.length, k.length - tail.length));
+        const runs = await Promise.all(ids.map((id) => this.get(id).catch(() => undefined)));
+        const page = runs.filter((r): r is RunRecord => r !== undefined);
+        if (page.length) yield page;
+      } while (cursor !== '0');
+    }
   }
 
   /** A run's record, or undefined. */

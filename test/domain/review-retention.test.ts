@@ -15,6 +15,7 @@ const none: OverdueHoldings = {
   log_segment: { count: 0, oldestMs: null },
   report: { count: 0, oldestMs: null },
   send_ledger: { count: 0, oldestMs: null },
+  run_state: { count: 0, oldestMs: null },
 };
 
 test('removals are counted per class with the dates their data carried and when they were logged', () => {

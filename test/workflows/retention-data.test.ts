@@ -208,6 +208,72 @@ test('send-ledger records past retention go unless their workflow runs or their 
   }
 });
 
+test('a run that ended before the send-ledger retention loses its member state, logged once; its record stays', async () => {
+  const runs = engine.services.runs;
+  const old = new Date(Date.now() - (r.sendLedgerDays + 5) * DAY).toISOString();
+  const refs: SubjectRef[] = [];
+  for (const k of [1, 2, 3])
+    refs.push((await engine.seed(uniqueId(`ret-r${k}`), { email: `r${k}@example.org` }, [])) as SubjectRef);
+  const running = `campaign:ret-${uniqueId('wf')}`;
+  // A workflow no worker polls stays RUNNING: its run is in use however long ago it started.
+  const handle = await engine.client.workflow.start('retention', {
+    taskQueue: uniqueId('idle'),
+    workflowId: running,
+    args: [{ v: 1 }],
+  });
+  const made = async (finishedAt: string, workflowId = `campaign:gone-${uniqueId('c')}`): Promise<string> => {
+    const runId = ulid();
+    await runs.register({
+      runId,
+      campaignId: uniqueId('ret-run'),
+      kind: 'broadcast',
+      workflowId,
+      startedAt: old,
+      sendSteps: ['send-1'],
+      status: 'snapshotting',
+    });
+    await runs.addMembers(runId, refs);
+    await runs.seal(runId);
+    await runs.defer(runId, [{ ref: refs[0]!, dueAt: 1 }]);
+    await runs.journeys.setPaused(runId, true);
+    await runs.update(runId, { status: 'finished', finishedAt, summaryEntryId: ulid(), summaryResult: 'audience=3' });
+    return runId;
+  };
+  const ended = await made(old);
+  const recent = await made(new Date().toISOString());
+  const inUse = await made(old, running);
+  const members = async (runId: string) => {
+    let n = 0;
+    for await (const page of runs.pages(runId)) n += page.length;
+    return n;
+  };
+  try {
+    const summary = await run(new Date());
+    assert.ok(summary.runStates.removed >= 1 && summary.runStates.keptInUse >= 1, JSON.stringify(summary.runStates));
+    assert.deepEqual(
+      [await members(ended), (await runs.waiting(ended)).count, await runs.journeys.state(ended)],
+      [0, 0, 'running'],
+      'audience, deferred set and flag are gone',
+    );
+    const kept = (await runs.get(ended))!;
+    assert.ok(kept.stateRemovedAt !== undefined);
+    assert.deepEqual([kept.audienceSize, kept.summaryResult], [3, 'audience=3'], 'the record keeps its counts');
+    assert.deepEqual(
+      [await members(recent), await members(inUse)],
+      [3, 3],
+      'a recent run and a running one keep theirs',
+    );
+    const logged = () =>
+      retentionEntries('run_state').then((es) => es.filter((e) => e.result?.includes(`run_state=${ended} n=3 `)));
+    assert.equal((await logged()).length, 1);
+    // Another run removes nothing twice and logs nothing again.
+    await run(new Date());
+    assert.equal((await logged()).length, 1);
+  } finally {
+    await handle.terminate('test over');
+  }
+});
+
 test('retention seals the log and removes segments past retention, and the chain still verifies from the kept hashes', async () => {
   const asOf = new Date(Date.now() + (r.logSegmentsDays + 1) * DAY);
   const summary = await run(asOf);
