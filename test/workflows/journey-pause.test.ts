@@ -6,6 +6,7 @@ import { defineCampaign, type Campaign } from '../../domain/campaign.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import { journeyWorkflowId } from '../../domain/run.js';
 import { reconcileRun } from '../../infra/redis/run-reconcile.js';
+import type { RunStore } from '../../infra/redis/run-store.js';
 import { controlCampaign } from '../../infra/temporal/campaign-control.js';
 import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import { journeyStarter } from '../../infra/temporal/journeys.js';
@@ -43,6 +44,38 @@ async function scheduled(handle: WorkflowHandle): Promise<string[]> {
     const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
     return name ? [name] : [];
   });
+}
+
+/** A run with the subject as its one member and its journey registered, not started yet. */
+async function registeredRun(c: Campaign, ref: SubjectRef): Promise<{ runs: RunStore; runId: string; id: string }> {
+  const runs = engine.services.runs;
+  const runId = ulid();
+  const id = journeyWorkflowId(c.id, ref);
+  await runs.register({
+    runId,
+    campaignId: c.id,
+    kind: 'journey',
+    workflowId: `subjects:${c.id}:${runId}`,
+    startedAt: new Date().toISOString(),
+    sendSteps: ['send-1'],
+    status: 'snapshotting',
+  });
+  await runs.addMembers(runId, [ref]);
+  await runs.seal(runId);
+  await runs.journeys.add(runId, [id]);
+  return { runs, runId, id };
+}
+
+/** Starts the journey the way enrolment does, for the run. */
+async function startJourney(c: Campaign, ref: SubjectRef, runId: string, id: string): Promise<void> {
+  const started = await journeyStarter(engine.client, engine.taskQueue)(id, {
+    v: 1,
+    campaign: c,
+    campaignVersion: 'v-test',
+    subjectRef: ref,
+    runId,
+  });
+  assert.equal(started, 'started');
 }
 
 /** Waits until the journey holds before its send step, and checks that no send was attempted. */
@@ -102,31 +135,10 @@ test('a pause right after enrolment holds the new journey through the run regist
 test('a journey that starts after its run was paused reads the pause and sends nothing until resume', async () => {
   const { ref, address } = await subject();
   const c = journeyCampaign([send]);
-  const runs = engine.services.runs;
-  const runId = ulid();
-  const id = journeyWorkflowId(c.id, ref);
-  await runs.register({
-    runId,
-    campaignId: c.id,
-    kind: 'journey',
-    workflowId: `subjects:${c.id}:${runId}`,
-    startedAt: new Date().toISOString(),
-    sendSteps: ['send-1'],
-    status: 'snapshotting',
-  });
-  await runs.addMembers(runId, [ref]);
-  await runs.seal(runId);
-  await runs.journeys.add(runId, [id]);
+  const { runs, runId, id } = await registeredRun(c, ref);
   // Registered, not started: the signal finds nothing, the run's flag is what holds the journey.
   assert.equal(await controlCampaign(engine.client, runs, c.id, 'pause'), 'not_running');
-  const started = await journeyStarter(engine.client, engine.taskQueue)(id, {
-    v: 1,
-    campaign: c,
-    campaignVersion: 'v-test',
-    subjectRef: ref,
-    runId,
-  });
-  assert.equal(started, 'started');
+  await startJourney(c, ref, runId, id);
   const journey = engine.client.workflow.getHandle(id);
   await heldAtSend(journey, address);
 
@@ -190,33 +202,10 @@ test('cancel ends a waiting journey before its send, logged as exited; a resume 
 test('a journey that starts after its run was cancelled ends at once, before any step', async () => {
   const { ref, address } = await subject();
   const c = journeyCampaign([send]);
-  const runs = engine.services.runs;
-  const runId = ulid();
-  const id = journeyWorkflowId(c.id, ref);
-  await runs.register({
-    runId,
-    campaignId: c.id,
-    kind: 'journey',
-    workflowId: `subjects:${c.id}:${runId}`,
-    startedAt: new Date().toISOString(),
-    sendSteps: ['send-1'],
-    status: 'snapshotting',
-  });
-  await runs.addMembers(runId, [ref]);
-  await runs.seal(runId);
-  await runs.journeys.add(runId, [id]);
+  const { runs, runId, id } = await registeredRun(c, ref);
   // Registered, not started: nothing takes the signal, the run's flag is what ends the journey.
   assert.equal(await controlCampaign(engine.client, runs, c.id, 'cancel'), 'not_running');
-  assert.equal(
-    await journeyStarter(engine.client, engine.taskQueue)(id, {
-      v: 1,
-      campaign: c,
-      campaignVersion: 'v-test',
-      subjectRef: ref,
-      runId,
-    }),
-    'started',
-  );
+  await startJourney(c, ref, runId, id);
   const journey = engine.client.workflow.getHandle(id);
   const done = (await journey.result()) as JourneyState;
   assert.deepEqual([done.status, done.exitReason, done.history], ['exited', 'campaign_cancelled', []]);
