@@ -27,6 +27,20 @@ const journeyCampaign = (steps: Campaign['steps']) =>
     steps,
   });
 
+/** A journey that waits up to a day for a click, then sends. */
+const clickThenSend = () =>
+  journeyCampaign([
+    {
+      id: 'wait-click',
+      type: 'branch',
+      condition: { kind: 'event', event: 'clicked', within: '1d' },
+      then: 'send-1',
+      otherwise: 'done',
+    },
+    send,
+    { id: 'done', type: 'exit' },
+  ]);
+
 async function subject(): Promise<{ ref: SubjectRef; address: string }> {
   const address = `${uniqueId('held')}@example.org`;
   const ref = await engine.seed(uniqueId('held'), { email: address, first_name: 'Ada' }, [
@@ -95,17 +109,7 @@ async function heldAtSend(handle: WorkflowHandle, address: string): Promise<void
 
 test('a pause right after enrolment holds the new journey through the run registry, and resume lets it send', async () => {
   const { ref, address } = await subject();
-  const c = journeyCampaign([
-    {
-      id: 'wait-click',
-      type: 'branch',
-      condition: { kind: 'event', event: 'clicked', within: '1d' },
-      then: 'send-1',
-      otherwise: 'done',
-    },
-    send,
-    { id: 'done', type: 'exit' },
-  ]);
+  const c = clickThenSend();
   const res = await startCampaign(
     engine.client,
     c,
@@ -154,17 +158,7 @@ test('a journey that starts after its run was paused reads the pause and sends n
 
 test('cancel ends a waiting journey before its send, logged as exited; a resume after it revives nothing', async () => {
   const { ref, address } = await subject();
-  const c = journeyCampaign([
-    {
-      id: 'wait-click',
-      type: 'branch',
-      condition: { kind: 'event', event: 'clicked', within: '1d' },
-      then: 'send-1',
-      otherwise: 'done',
-    },
-    send,
-    { id: 'done', type: 'exit' },
-  ]);
+  const c = clickThenSend();
   const runs = engine.services.runs;
   const res = await startCampaign(
     engine.client,
