@@ -39,8 +39,10 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   const base = { subjectRef: d.ref, decisionId: d.decisionId };
   const busy: SendOutcome = { ...base, status: 'busy', reasons: ['another_attempt_owns_this_send'] };
   // False when another attempt superseded this one: its outcome, not ours, is the one of record.
-  const settle = async (rec: LedgerRecord, entry: LogEntryInput, key: string) => {
-    if (!(await deps.ledger.settle(d.ref, scope, rec))) return false;
+  // The channel whose frequency-cap slot a send that does not happen gives back (a capped step's only).
+  const capChannel = spec.frequencyCap ? spec.channel : undefined;
+  const settle = async (rec: LedgerRecord, entry: LogEntryInput, key: string, returnCap = false) => {
+    if (!(await deps.ledger.settle(d.ref, scope, rec, returnCap ? capChannel : undefined))) return false;
     b.logs.push({ entry, key, ref: d.ref, rec });
     return true;
   };
@@ -58,6 +60,7 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
       rec,
       deliveryEntry(spec, d.ref, d.decisionId, { outcome: 'failed', result, smtpCode, messageId, reasons: [result] }),
       factKey(spec, d.ref, 'delivery'),
+      true,
     );
     return settled ? { ...base, status: 'failed', reasons: [result], smtpCode } : busy;
   };
@@ -124,7 +127,8 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   // the run's sweep after a resume.
   const paused = b.held?.() === true;
   if (paused || b.signal?.aborted || b.now().getTime() - claimedAt > RESERVATION_LEASE_MS / 2) {
-    await deps.ledger.settle(d.ref, scope, { ...d.rec, state: 'decided', at: at() });
+    // The cap slot goes back too: the member takes it again when it is sent, and a withdrawal meanwhile frees it.
+    await deps.ledger.settle(d.ref, scope, { ...d.rec, state: 'decided', at: at() }, capChannel);
     if (b.signal?.aborted) throw b.signal.reason ?? new Error('send attempt cancelled');
     return paused ? { ...busy, reasons: ['run_paused'] } : busy;
   }
@@ -258,14 +262,6 @@ export async function deliverAll(
     throw failure.error instanceof CommitFailedError ? failure.error.cause : failure.error;
   }
   const outcomes = settled.filter((o): o is SendOutcome => o !== undefined);
-  // A send that failed gives back the frequency-cap slot its reservation took (a denial at reservation took none).
-  if (spec.frequencyCap) {
-    await Promise.all(
-      outcomes
-        .filter((o) => o.status === 'failed')
-        .map((o) => deps.ledger.returnCapSlot(o.subjectRef, spec.channel, scope)),
-    );
-  }
   // The outcome entries and the last commits share one round trip. Records are not marked logged afterwards: a
   // retry re-appends an outcome under its idempotency key, which hands back the stored entry instead of a second.
   const appended = b.logs.length

@@ -76,6 +76,8 @@ return {'ok', redis.call('EXISTS', KEYS[4]), redis.call('GET', KEYS[5]) or '', v
 
 // Records the SMTP server's answer (or a release after a 4xx) and clears the in-flight reservation, unless the
 // attempt ARGV[3] was superseded: another attempt holds the reservation under a live lease, or committed the send.
+// Given a member ARGV[4], the send's frequency-cap slot in KEYS[3] goes back in the same step: a send that failed or
+// was held takes none, and no other attempt can have taken the slot again in between.
 export const SETTLE = `${NOW_MS}${LEASED}
 local raw = redis.call('GET', KEYS[1])
 if raw then
@@ -85,6 +87,7 @@ if raw then
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('ZREM', KEYS[2], KEYS[1])
+if ARGV[4] ~= '' then redis.call('ZREM', KEYS[3], ARGV[4]) end
 return 1`;
 
 // Whether a reservation's lease (its in-flight entry) is still running. KEYS: inflight, record.

@@ -114,7 +114,15 @@ const ClaimReply = z.union([
 
 type Scripted = Redis & {
   cfLedgerPut(key: string, json: string, ttl: string, runId: string): Promise<number>;
-  cfLedgerSettle(key: string, inflight: string, json: string, ttl: string, owner: string): Promise<number>;
+  cfLedgerSettle(
+    key: string,
+    inflight: string,
+    capWindow: string,
+    json: string,
+    ttl: string,
+    owner: string,
+    capMember: string,
+  ): Promise<number>;
   cfLedgerClaim(...args: string[]): Promise<unknown>;
   cfLedgerLeaseLive(inflight: string, key: string): Promise<number>;
 };
@@ -130,7 +138,7 @@ export class SendLedger {
     const r = redis as unknown as Partial<Scripted>;
     if (typeof r.cfLedgerPut !== 'function') {
       redis.defineCommand('cfLedgerPut', { numberOfKeys: 1, lua: PUT });
-      redis.defineCommand('cfLedgerSettle', { numberOfKeys: 2, lua: SETTLE });
+      redis.defineCommand('cfLedgerSettle', { numberOfKeys: 3, lua: SETTLE });
       redis.defineCommand('cfLedgerClaim', { numberOfKeys: 7, lua: CLAIM });
       redis.defineCommand('cfLedgerLeaseLive', { numberOfKeys: 2, lua: LEASE_LIVE });
     }
@@ -230,14 +238,17 @@ export class SendLedger {
   /**
    * Records the SMTP answer or a release (state decided again, after a 4xx) and clears the reservation, as the
    * attempt `rec.owner`; false, writing nothing, when that attempt was superseded (another one holds or sent it).
+   * Given `returnCapOn` (a channel), the step's frequency-cap slot on it goes back in the same script, when applied.
    */
-  async settle(ref: SubjectRef, scope: string, rec: LedgerRecord): Promise<boolean> {
+  async settle(ref: SubjectRef, scope: string, rec: LedgerRecord, returnCapOn?: string): Promise<boolean> {
     const applied = await this.redis.cfLedgerSettle(
       this.key(ref, scope),
       this.keys.inflight(ref),
+      this.keys.frequencyWindow(ref, returnCapOn ?? 'none'),
       JSON.stringify(rec),
       String(recordTtlMs(rec)),
       rec.owner ?? '',
+      returnCapOn === undefined ? '' : scope,
     );
     return applied === 1;
   }
@@ -249,10 +260,5 @@ export class SendLedger {
         this.redis.set(this.key(ref, scope), JSON.stringify({ ...rec, logged: true }), 'PX', recordTtlMs(rec)),
       ),
     );
-  }
-
-  /** Gives a cap slot back when the send it was taken for did not happen. */
-  async returnCapSlot(ref: SubjectRef, channel: string, member: string): Promise<void> {
-    await this.redis.zrem(this.keys.frequencyWindow(ref, channel), member);
   }
 }

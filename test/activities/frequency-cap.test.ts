@@ -96,3 +96,29 @@ test('a step whose cap window was not read fails closed as frequency capped', as
   assert.equal(received(address), 0);
   assert.deepEqual(await window(ref), []);
 });
+
+test('a member held by a pause gives its slot back, so another campaign may use it; once resumed it is re-decided', async () => {
+  const { ref, address } = await subject();
+  const s = spec();
+  const [held] = await runGuardedSends(path.deps, s, [ref], { held: () => true });
+  assert.deepEqual([held?.status, held?.reasons], ['busy', ['run_paused']]);
+  assert.deepEqual(await window(ref), [], 'a held send keeps no slot');
+  // Meanwhile another campaign takes the one slot of the window; the held member, resumed, is then capped.
+  const other = spec();
+  const [o] = await runGuardedSends(path.deps, other, [ref]);
+  assert.equal(o?.status, 'sent');
+  const [resumed] = await runGuardedSends(path.deps, s, [ref]);
+  assert.deepEqual([resumed?.status, resumed?.reasons], ['denied', ['frequency_capped']]);
+  assert.equal(received(address), 1);
+  assert.deepEqual(await window(ref), [`${other.workflowId}:${other.stepId}`]);
+});
+
+test('a held capped member that is resumed with room in the window takes its slot again and sends once', async () => {
+  const { ref, address } = await subject();
+  const s = spec();
+  await runGuardedSends(path.deps, s, [ref], { held: () => true });
+  const [sent] = await runGuardedSends(path.deps, s, [ref]);
+  assert.equal(sent?.status, 'sent');
+  assert.equal(received(address), 1);
+  assert.deepEqual(await window(ref), [`${s.workflowId}:${s.stepId}`]);
+});
