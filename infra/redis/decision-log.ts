@@ -81,7 +81,9 @@ export class DecisionLog {
     const groups = new Map<number, number[]>();
     parsed.forEach((p, i) => {
       const part = partitionOf(p.subjectRef, this.opts.partitions);
-      groups.set(part, [...(groups.get(part) ?? []), i]);
+      const group = groups.get(part);
+      if (group) group.push(i);
+      else groups.set(part, [i]);
     });
     const out: LogEntry[] = new Array<LogEntry>(parsed.length);
     const deadline = Date.now() + this.opts.timeoutMs;
