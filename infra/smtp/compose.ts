@@ -1,11 +1,21 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { SendMailOptions } from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import {
+  customHeaderKey,
+  dateValue,
+  headerLine,
+  mailboxValue,
+  messageIdValue,
+  UnsupportedMessageError,
+  unstructuredValue,
+} from './compose-headers.js';
 
-// nodemailer builds a message through a chain of streams per MIME part (a PassThrough, an encoder, a setImmediate
-// per part), which cost about as much CPU as the rest of a guarded send. The tree, its headers and the choice of
-// transfer encoding stay nodemailer's own; only the walk that writes them out is done here, synchronously, with
-// nodemailer's own encoders, so the bytes are the ones its stream would have produced (a test compares both).
+export { textEncodingOf, UnsupportedMessageError } from './compose-headers.js';
+
+// A campaign message is written out directly: the same headers, order, part structure and transfer encodings
+// nodemailer's MailComposer would produce (a test compares the bytes), without building a MimeNode tree, drawing
+// random bytes per message or counting letters with regex match arrays. nodemailer's own encoders do the bodies.
 const require = createRequire(import.meta.url);
 const qp = require('nodemailer/lib/qp/index.js') as { encode(b: Buffer): string; wrap(s: string, n: number): string };
 const base64 = require('nodemailer/lib/base64/index.js') as {
@@ -13,24 +23,10 @@ const base64 = require('nodemailer/lib/base64/index.js') as {
   wrap(s: string, n: number): string;
 };
 
-/** The parts of nodemailer's MIME node this walk reads (its declared types leave the tree out). */
-interface TreeNode {
-  /** "Q" or "B" when set; empty, nodemailer counts the text's letters on every call, with a regex match array. */
-  textEncoding: string;
-  getTransferEncoding(): string | false;
-  buildHeaders(): string;
-  readonly content?: unknown;
-  readonly _raw?: unknown;
-  readonly multipart?: string | false;
-  readonly boundary?: string;
-  readonly childNodes: readonly TreeNode[];
-}
+/** What the builder composes: a campaign message. `baseBoundary` fixes the boundary as nodemailer's option does. */
+export type ComposeInput = SendMailOptions & { baseBoundary?: string };
 
-/** Thrown for a message this builder does not handle (content from files, URLs or streams); a bug, never input. */
-export class UnsupportedMessageError extends Error {
-  override readonly name = 'UnsupportedMessageError';
-}
-
+const SUPPORTED = new Set(['from', 'to', 'subject', 'text', 'html', 'headers', 'messageId', 'date', 'baseBoundary']);
 const LINE = 76;
 
 /** The body of a part as nodemailer's base64 encoder stream writes it from a single chunk. */
@@ -45,56 +41,133 @@ function base64Body(buf: Buffer): string {
   return head + tail + (cut < buf.length ? base64.encode(buf.subarray(cut)) : '');
 }
 
+type TransferEncoding = '7bit' | 'quoted-printable' | 'base64';
+
 /**
- * nodemailer's choice between quoted-printable ("Q") and base64 ("B") for a text part, counted without allocating:
- * base64 unless ASCII letters outnumber control and non-ASCII UTF-16 units (its regexes have no u flag).
+ * nodemailer's transfer encoding for a text part, in one pass: 7bit when every character is printable ASCII and
+ * no line is longer than 76, else quoted-printable when letters outnumber the rest, else base64.
  */
-export function textEncodingOf(text: string): 'Q' | 'B' {
+function transferEncodingOf(text: string): TransferEncoding {
   let latin = 0;
   let other = 0;
+  let run = 0;
+  let long = text.length > 128 * 1024;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d) {
+      run = 0;
+      continue;
+    }
+    if (++run > LINE) long = true;
     if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) latin++;
     else if (c >= 0x80 || c <= 0x08 || c === 0x0b || c === 0x0c || (c >= 0x0e && c <= 0x1f)) other++;
   }
-  return other < latin ? 'Q' : 'B';
+  if (other === 0 && !long) return '7bit';
+  return other < latin ? 'quoted-printable' : 'base64';
 }
 
-function write(node: TreeNode, out: string[], root: boolean): void {
-  if (node._raw) throw new UnsupportedMessageError('a raw MIME part cannot be composed here');
-  // Told the choice it would make, a part skips the counting. Not the root: there it would also pick the encoding
-  // of words in the subject and addresses.
-  if (!root && !node.textEncoding && typeof node.content === 'string') node.textEncoding = textEncodingOf(node.content);
-  const encoding = node.getTransferEncoding();
-  out.push(`${node.buildHeaders()}\r\n\r\n`);
-  const content = node.content;
-  if (content) {
-    if (typeof content !== 'string')
-      throw new UnsupportedMessageError('only parts with text content can be composed here');
-    // As nodemailer's stream does: the text as UTF-8 bytes, in one chunk.
-    if (encoding === 'quoted-printable') out.push(qp.wrap(qp.encode(Buffer.from(content, 'utf8')), LINE));
-    else if (encoding === 'base64') out.push(base64Body(Buffer.from(content, 'utf8')));
-    else out.push(content);
+interface Part {
+  readonly type: string;
+  readonly encoding: TransferEncoding | undefined;
+  readonly body: string;
+}
+
+function part(type: string, content: string): Part {
+  if (!content) return { type, encoding: undefined, body: '' };
+  const encoding = transferEncodingOf(content);
+  // As nodemailer's stream does: the text as UTF-8 bytes, in one chunk.
+  if (encoding === 'quoted-printable') return { type, encoding, body: qp.wrap(qp.encode(Buffer.from(content)), LINE) };
+  if (encoding === 'base64') return { type, encoding, body: base64Body(Buffer.from(content)) };
+  return { type, encoding, body: content };
+}
+
+// Boundaries: a random per-process prefix and a counter, instead of random bytes per message. "=_" cannot occur in
+// quoted-printable (which writes "=" only before two hex digits or a line break) nor in base64, so only a 7bit
+// part could hold the boundary, and that is checked.
+const boundaryPrefix = `=_cf_${randomBytes(6).toString('hex')}_`;
+let boundaryCounter = 0;
+
+function boundaryFor(mail: ComposeInput, parts: readonly Part[]): string {
+  if (mail.baseBoundary) return `--_NmP-${mail.baseBoundary}-Part_1`;
+  for (;;) {
+    const b = boundaryPrefix + (boundaryCounter++).toString(36);
+    if (!parts.some((p) => p.encoding === '7bit' && p.body.includes(b))) return b;
   }
-  if (!node.multipart) return;
-  node.childNodes.forEach((child, i) => {
-    out.push(`${i > 0 ? '\r\n' : ''}--${node.boundary}\r\n`);
-    write(child, out, false);
-  });
-  out.push(`\r\n--${node.boundary}--\r\n`);
+}
+
+function text(mail: ComposeInput, key: 'text' | 'html'): string {
+  const v = mail[key];
+  if (!v) return '';
+  if (typeof v !== 'string') throw new UnsupportedMessageError(`only text given as a string can be composed (${key})`);
+  return v;
+}
+
+function address(v: SendMailOptions['from'], key: string): string {
+  if (typeof v === 'string') return mailboxValue(v);
+  if (v && !Array.isArray(v) && typeof v.address === 'string') return mailboxValue(v.address, v.name || '');
+  throw new UnsupportedMessageError(`${key} must be one address, as a string or {name, address}`);
+}
+
+/** Adds the header unless its value is blank: nodemailer leaves those out. */
+function push(lines: string[], key: string, value: string): void {
+  if (value.trim()) lines.push(headerLine(key, value));
+}
+
+function customHeaders(mail: ComposeInput, lines: string[]): void {
+  const headers = mail.headers ?? {};
+  if (Array.isArray(headers)) throw new UnsupportedMessageError('headers must be given as an object');
+  for (const [key, value] of Object.entries(headers)) {
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v !== 'string') throw new UnsupportedMessageError(`the ${key} header must be text`);
+      push(lines, customHeaderKey(key), unstructuredValue(v));
+    }
+  }
 }
 
 /**
- * The message nodemailer would compose from `mail`, byte for byte, built without streams, and its Message-ID.
- * Parts with text content only: raw parts and content from files, URLs or streams are refused.
+ * The message nodemailer would compose from `mail`, byte for byte, and its Message-ID. From, To, Subject, text,
+ * HTML, custom headers, Message-ID and Date only: anything else (attachments, raw parts, streams) is refused.
  */
-export function composeMessage(mail: SendMailOptions): { raw: Buffer; messageId: string } {
-  const root = new MailComposer(mail).compile();
-  const messageId = root.messageId();
-  const out: string[] = [];
-  write(root as unknown as TreeNode, out, true);
-  let text = out.join('');
+export function composeMessage(mail: ComposeInput): { raw: Buffer; messageId: string } {
+  for (const key of Object.keys(mail))
+    if (!SUPPORTED.has(key) && (mail as Record<string, unknown>)[key] !== undefined)
+      throw new UnsupportedMessageError(`the ${key} option cannot be composed here`);
+  const textPart = text(mail, 'text');
+  const htmlPart = text(mail, 'html');
+  const parts = [
+    ...(textPart ? [part('text/plain; charset=utf-8', textPart)] : []),
+    ...(htmlPart ? [part('text/html; charset=utf-8', htmlPart)] : []),
+  ];
+  const lines: string[] = [];
+  customHeaders(mail, lines);
+  const from = mail.from ? address(mail.from, 'from') : '';
+  if (from) push(lines, 'From', from);
+  if (mail.to) push(lines, 'To', address(mail.to, 'to'));
+  if (mail.subject) push(lines, 'Subject', unstructuredValue(mail.subject));
+  const messageId = mail.messageId || `<${randomUUID()}@${from.split('@').pop()?.replace('>', '') || 'localhost'}>`;
+  lines.push(headerLine('Message-ID', messageIdValue(messageId)));
+  const date =
+    typeof mail.date === 'string' ? unstructuredValue(mail.date) : dateValue(mail.date ? mail.date : new Date());
+  // nodemailer writes a given Date with the addresses, a missing one after the transfer encoding.
+  if (mail.date) push(lines, 'Date', date);
+  const single = parts.length === 1 ? parts[0] : parts.length === 0 ? part('text/plain', '') : undefined;
+  if (single?.encoding) lines.push(`Content-Transfer-Encoding: ${single.encoding}`);
+  if (!mail.date) push(lines, 'Date', date);
+  lines.push('MIME-Version: 1.0');
+  let out: string;
+  if (single) {
+    lines.push(`Content-Type: ${single.type}`);
+    out = `${lines.join('\r\n')}\r\n\r\n${single.body}`;
+  } else {
+    const boundary = boundaryFor(mail, parts);
+    lines.push(headerLine('Content-Type', `multipart/alternative; boundary="${boundary}"`));
+    out = `${lines.join('\r\n')}\r\n\r\n`;
+    parts.forEach((p, i) => {
+      out += `${i > 0 ? '\r\n' : ''}--${boundary}\r\nContent-Type: ${p.type}\r\nContent-Transfer-Encoding: ${p.encoding}\r\n\r\n${p.body}`;
+    });
+    out += `\r\n--${boundary}--\r\n`;
+  }
   // nodemailer's LastNewline: the message ends with a line break.
-  if (!text.endsWith('\n')) text += text.endsWith('\r') ? '\n' : '\r\n';
-  return { raw: Buffer.from(text, 'utf8'), messageId };
+  if (!out.endsWith('\n')) out += out.endsWith('\r') ? '\n' : '\r\n';
+  return { raw: Buffer.from(out, 'utf8'), messageId };
 }
