@@ -1,9 +1,8 @@
 import { connect, type Socket } from 'node:net';
-import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { AppConfig } from '../config.js';
 import { composeMessage } from './compose.js';
 import { dkimKeyFrom, dkimSign } from './dkim-sign.js';
+import { SmtpPool } from './pool.js';
 
 /** What a send produced, as the SMTP server answered. */
 export interface SmtpResult {
@@ -24,7 +23,7 @@ export interface OutboundMessage {
   readonly fromName?: string;
 }
 
-/** The channel port for email; the real one speaks SMTP through a pooled nodemailer transport. */
+/** The channel port for email; the real one speaks SMTP over a pool of nodemailer connections. */
 export interface Mailer {
   send(message: OutboundMessage): Promise<SmtpResult>;
   close(): void;
@@ -67,25 +66,25 @@ export function createMailer(
       ? dkimKeyFrom(env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY)
       : undefined;
   const now = opts.now ?? (() => new Date());
-  // nodemailer ignores every other option when given `url`, so the URL is taken apart here.
   const u = new URL(smtpUrl);
-  const options: SMTPPool.Options = {
-    pool: true,
+  const port = u.port ? Number(u.port) : u.protocol === 'smtps:' ? 465 : 587;
+  const pool = new SmtpPool({
     host: u.hostname,
-    port: u.port ? Number(u.port) : u.protocol === 'smtps:' ? 465 : 587,
+    port,
     secure: u.protocol === 'smtps:',
     ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
     maxConnections: opts.maxConnections ?? 5,
-    maxMessages: Infinity,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
-    getSocket: (_opts, done) => connectNoDelay(u.hostname, Number(options.port), done),
-  };
-  const transport: Transporter<SMTPPool.SentMessageInfo> = nodemailer.createTransport(options);
+    openSocket: (done) => connectNoDelay(u.hostname, port, done),
+  });
   return {
     async send(m) {
-      const mail: SendMailOptions = {
+      // Composed directly and signed by our own signer (oversigning the one-click headers, see dkim-sign.ts); the
+      // pool sends the bytes as they are.
+      const date = now();
+      const built = composeMessage({
         from: m.fromName ? { name: m.fromName, address: sender.email } : sender.email,
         to: m.to,
         subject: m.subject,
@@ -93,19 +92,13 @@ export function createMailer(
         html: m.html,
         headers: m.headers,
         messageId: m.messageId,
-      };
-      // Composed here, without nodemailer's per-part streams, and signed by our own signer (oversigning the
-      // one-click headers, see dkim-sign.ts); nodemailer sends the bytes as they are.
-      const built = composeMessage(mail);
-      const raw = dkim ? dkimSign(built.raw, dkim, now()) : built.raw;
-      const info = await transport.sendMail({ raw, envelope: { from: sender.email, to: m.to } });
-      const code = Number.parseInt(String(info.response).slice(0, 3), 10);
-      return {
-        messageId: built.messageId,
-        response: String(info.response),
-        code: Number.isFinite(code) ? code : 250,
-      };
+        date,
+      });
+      const raw = dkim ? dkimSign(built.raw, dkim, date) : built.raw;
+      const response = await pool.send({ envelope: { from: sender.email, to: [m.to] }, raw });
+      const code = Number.parseInt(response.slice(0, 3), 10);
+      return { messageId: built.messageId, response, code: Number.isFinite(code) ? code : 250 };
     },
-    close: () => transport.close(),
+    close: () => pool.close(),
   };
 }
