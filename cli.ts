@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ZodError } from 'zod';
-import { CliUsageError } from './cli/context.js';
+import { CliUsageError, type CliContext } from './cli/context.js';
 import { makeCliContext } from './cli/make-context.js';
 import { registerApiCommands } from './cli/api.js';
 import { registerCampaignCommands } from './cli/campaign.js';
@@ -60,10 +60,14 @@ export function buildProgram(ctx = makeCliContext()): Command {
   return program;
 }
 
-async function main(): Promise<number> {
-  const ctx = makeCliContext();
+/**
+ * Runs one `consentflow` command line (the arguments after the program name) and returns its exit code: 2 for
+ * usage and configuration errors, 1 for failures, else what the command left in `process.exitCode`. The context
+ * it is given is closed before it returns.
+ */
+export async function runCommand(args: readonly string[], ctx: CliContext = makeCliContext()): Promise<number> {
   try {
-    await buildProgram(ctx).parseAsync(process.argv);
+    await buildProgram(ctx).parseAsync(args, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
@@ -96,7 +100,7 @@ function followLauncher(): void {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   followLauncher();
-  main().then(
+  runCommand(process.argv.slice(2)).then(
     (code) => process.exit(code),
     () => process.exit(1),
   );
