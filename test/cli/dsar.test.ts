@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { consentEvent, useEngine } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
 
@@ -30,6 +31,7 @@ test('consentflow dsar access --wait writes the bundle; correct validates fields
   const id = uniqueId('s');
   const ref = await engine.seed(id, { email: 'eli@example.org', first_name: 'Eli' });
   await engine.services.consent.append(consentEvent(ref, { purpose: 'marketing.email.newsletter' }));
+  // The real entry point once (the spawned smoke run of the dsar commands); the rest run in process.
   const access = await runCli(['dsar', 'access', '--subject', id, '--wait', '--json'], env());
   assert.equal(access.code, 0, access.stderr);
   const record = JSON.parse(access.stdout) as {
@@ -46,24 +48,27 @@ test('consentflow dsar access --wait writes the bundle; correct validates fields
     'the default retention window is 30 days',
   );
   assert.ok(!record.requestId.includes(ref.slice(3)), 'the request id is not derived from the subject');
-  const human = await runCli(['dsar', 'status', record.bundleId], env());
+  const human = await runCliInProcess(['dsar', 'status', record.bundleId], env());
   assert.match(human.stdout, new RegExp(`bundle {4}${join(engine.config.dataDir, 'dsar').replace(/[.]/g, '\\.')}`));
 
-  const bad = await runCli(
+  const bad = await runCliInProcess(
     ['dsar', 'correct', '--subject', id, '--field', 'gender=robot', '--field', 'shoe=44'],
     env(),
   );
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--field gender: Invalid option.*--field shoe: unknown field/);
   assert.doesNotMatch(bad.stderr, /robot/, 'values are not echoed');
-  const none = await runCli(['dsar', 'correct', '--subject', id], env());
+  const none = await runCliInProcess(['dsar', 'correct', '--subject', id], env());
   assert.match(none.stderr, /needs at least one --field/);
-  const fixed = await runCli(['dsar', 'correct', '--subject', id, '--field', 'first_name=Elias', '--wait'], env());
+  const fixed = await runCliInProcess(
+    ['dsar', 'correct', '--subject', id, '--field', 'first_name=Elias', '--wait'],
+    env(),
+  );
   assert.equal(fixed.code, 0, fixed.stderr);
   assert.match(fixed.stdout, /corrected first_name/);
 
   assert.ok(existsSync(join(engine.config.dataDir, 'dsar', `${record.bundleId}.json`)));
-  const erased = await runCli(['dsar', 'erase', '--subject', id, '--wait', '--json'], env());
+  const erased = await runCliInProcess(['dsar', 'erase', '--subject', id, '--wait', '--json'], env());
   assert.equal(erased.code, 0, erased.stderr);
   assert.ok(
     !existsSync(join(engine.config.dataDir, 'dsar', `${record.bundleId}.json`)),
@@ -71,7 +76,7 @@ test('consentflow dsar access --wait writes the bundle; correct validates fields
   );
   assert.equal((JSON.parse(erased.stdout) as { status: string }).status, 'completed');
   assert.deepEqual(await engine.services.subjects.readAllForAccessRequest(ref), { status: 'erased' });
-  const missing = await runCli(['dsar', 'access', '--json'], env());
+  const missing = await runCliInProcess(['dsar', 'access', '--json'], env());
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--subject <id> is required/);
 });
