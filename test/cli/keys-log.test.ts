@@ -13,8 +13,8 @@ import { decision } from '../infra/redis/fixtures/decision-log-fixture.js';
 import { readChain, rotationIndex, type Rec } from '../infra/redis/fixtures/decision-log-rotation-fixture.js';
 import { registerKeyCommands } from '../../cli/keys.js';
 import { registerLogCommands } from '../../cli/log.js';
-import { runCli } from '../helpers/cli.js';
-import { runCli as runInProcess, testCliContext } from '../helpers/cli-harness.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { runCli as runOnTestContext, testCliContext } from '../helpers/cli-harness.js';
 import { testRedis, uniqueId } from '../helpers/services.js';
 
 const { redis, url, prefix } = testRedis();
@@ -28,9 +28,10 @@ const env = {
 };
 loadDevKeys(dataDir, true);
 const configNow = (): AppConfig => buildConfig(parseEnv(env), loadDevKeys(dataDir, false));
-// The rotation runs as the real command; the many verifies after it run in process, over the same keyring file.
+// The rotation runs through the real entry point's context (env, keyring file); the many verifies after it run over
+// a test context reading the same keyring file.
 const ctx = { ...testCliContext(redis, prefix), config: configNow };
-const cli = (...args: string[]) => runInProcess(ctx, [registerKeyCommands, registerLogCommands], args);
+const cli = (...args: string[]) => runOnTestContext(ctx, [registerKeyCommands, registerLogCommands], args);
 const mac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest('hex');
 const setField = (canonical: string, index: number, value: unknown): string => {
   const arr = JSON.parse(canonical) as unknown[];
@@ -62,7 +63,7 @@ test('keys rotate log: append, rotate, append, verify clean; every kind of tampe
   const oldLog = DecisionLog.fromConfig(oldConfig, redis);
   await oldLog.appendBatch(Array.from({ length: 30 }, (_, i) => decision(i)));
 
-  const rotated = await runCli(['keys', 'rotate', 'log', '--json'], env, { timeoutMs: 120_000 });
+  const rotated = await runCliInProcess(['keys', 'rotate', 'log', '--json'], env);
   assert.equal(rotated.code, 0, rotated.stderr);
   const r = JSON.parse(rotated.stdout) as { from: string[]; to: string; handedOver: number; resumed: boolean };
   assert.deepEqual(
@@ -205,7 +206,10 @@ test('a log key set in the environment is rotated there; keys rotate log then re
   const envCli = (vars: Record<string, string>) => {
     const config = buildConfig(parseEnv({ ...base, ...vars }), loadDevKeys(envDir, false));
     const c = { ...testCliContext(redis, config.redisKeyPrefix), config: () => config };
-    return { config, run: (...args: string[]) => runInProcess(c, [registerKeyCommands, registerLogCommands], args) };
+    return {
+      config,
+      run: (...args: string[]) => runOnTestContext(c, [registerKeyCommands, registerLogCommands], args),
+    };
   };
   const before = envCli({ CONSENTFLOW_LOG_KEY: oldKey.toString('base64'), CONSENTFLOW_LOG_KEY_ID: 'env-log-1' });
   await DecisionLog.fromConfig(before.config, redis).appendBatch(Array.from({ length: 10 }, (_, i) => decision(i)));
