@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { campaignSource, tempWorkspace } from '../helpers/temp-workspace.js';
 
-// Real CLI processes against a workspace holding one bad campaign next to a good one.
+// The CLI against a workspace holding one bad campaign next to a good one.
 const badWait = campaignSource({
   steps:
     "[{ id: 'send-it', type: 'send', channel: 'email', template: 'welcome-1', processor: 'smtp-relay' }, { id: 'w', type: 'wait', duration: '-3d' }]",
@@ -17,6 +18,7 @@ const cartLine =
 const noStack = (s: string) => assert.doesNotMatch(s, /^\s+at |Error:|TransformError/m);
 
 test('campaign lint names each bad file in one line, lints the rest and exits 1, with no stack trace', async () => {
+  // The real entry point once (the spawned smoke run of the workspace commands); the rest run in process.
   const r = await runCli(['campaign', 'lint', '--workspace', ws]);
   assert.equal(r.code, 1, r.stderr);
   const lines = r.stdout.trim().split('\n');
@@ -31,7 +33,7 @@ test('campaign lint names each bad file in one line, lints the rest and exits 1,
 });
 
 test('CONSENTFLOW_WORKSPACE chooses the workspace when --workspace is absent; --json carries the same line', async () => {
-  const r = await runCli(['campaign', 'lint', '--json'], { CONSENTFLOW_WORKSPACE: ws });
+  const r = await runCliInProcess(['campaign', 'lint', '--json'], { CONSENTFLOW_WORKSPACE: ws });
   assert.equal(r.code, 1);
   const out = JSON.parse(r.stdout) as { ok: boolean; failures: { file: string; path: string; line: string }[] };
   assert.equal(out.ok, false);
@@ -47,7 +49,7 @@ test('CONSENTFLOW_WORKSPACE chooses the workspace when --workspace is absent; --
 });
 
 test('campaign start of a bad campaign prints its one line and exits 1 before touching any service', async () => {
-  const r = await runCli(['campaign', 'start', 'cart', '--workspace', ws], {
+  const r = await runCliInProcess(['campaign', 'start', 'cart', '--workspace', ws], {
     REDIS_URL: 'redis://127.0.0.1:1',
     TEMPORAL_ADDRESS: '127.0.0.1:1',
   });
@@ -57,19 +59,19 @@ test('campaign start of a bad campaign prints its one line and exits 1 before to
 });
 
 test('a good campaign in the same workspace still lints clean, and other commands keep working', async () => {
-  assert.equal((await runCli(['campaign', 'lint', 'welcome-series', '--workspace', ws])).code, 0);
-  const policy = await runCli(['policy', 'check', '--workspace', ws]);
+  assert.equal((await runCliInProcess(['campaign', 'lint', 'welcome-series', '--workspace', ws])).code, 0);
+  const policy = await runCliInProcess(['policy', 'check', '--workspace', ws]);
   assert.equal(policy.code, 0, policy.stderr);
   assert.match(policy.stdout, /^policy ok:/);
   for (const args of [['--help'], ['campaign', '--help'], ['subject', 'import', '--help']]) {
-    const h = await runCli(args, { CONSENTFLOW_WORKSPACE: ws });
+    const h = await runCliInProcess(args, { CONSENTFLOW_WORKSPACE: ws });
     assert.equal(h.code, 0, `${args.join(' ')}: ${h.stderr}`);
     assert.match(h.stdout, /Usage: consentflow/);
   }
 });
 
 test('a folder that is not a workspace is one usage line naming it', async () => {
-  const r = await runCli(['campaign', 'lint', '--workspace', '/nonexistent-cf']);
+  const r = await runCliInProcess(['campaign', 'lint', '--workspace', '/nonexistent-cf']);
   assert.equal(r.code, 2);
   assert.equal(
     r.stderr.trim(),
