@@ -5,6 +5,7 @@ import { resolveActor, resolveReason } from '../../cli/actor.js';
 import { CliUsageError } from '../../cli/context.js';
 import { loadDevKeys } from '../../infra/dev-keys.js';
 import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { testRedis, uniqueId } from '../helpers/services.js';
 
 test('the actor is --actor, else CONSENTFLOW_ACTOR; only dev falls back to $USER, then "dev"', () => {
@@ -47,12 +48,13 @@ test('the real CLI outside dev refuses an operator command without an actor, nam
     CONSENTFLOW_ACTOR: undefined,
     USER: 'ops-alice',
   };
-  const r = await runCli(['log', 'query', '--kind', 'operator'], env);
+  const r = await runCliInProcess(['log', 'query', '--kind', 'operator'], env);
   assert.equal(r.code, 2, r.stderr);
   assert.match(
     r.stderr,
     /^error: this command is recorded in the decision log with who ran it: pass --actor <name> or set CONSENTFLOW_ACTOR=<name>/,
   );
+  // The real entry point once (the spawned smoke run of the log commands).
   const ok = await runCli(['log', 'query', '--kind', 'operator', '--json'], { ...env, CONSENTFLOW_ACTOR: 'ops-alice' });
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(JSON.parse(ok.stdout).entries[0].result, /^actor=ops-alice q\.kind=operator$/);
