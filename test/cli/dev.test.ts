@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { uniqueId } from '../helpers/services.js';
 
 let blocker: Server;
@@ -18,27 +19,29 @@ after(() => new Promise<void>((r) => blocker.close(() => r())));
 const dataDir = () => `${process.env.CF_TEST_DATA_DIR ?? '.data/test'}/${uniqueId('cli')}`;
 
 test('--help and --version answer without any environment', async () => {
-  const help = await runCli(['--help'], { REDIS_URL: undefined });
+  const help = await runCliInProcess(['--help'], { REDIS_URL: undefined });
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Commands:[\s\S]*dev[\s\S]*worker/);
-  const v = await runCli(['--version']);
+  const v = await runCliInProcess(['--version']);
   assert.equal(v.code, 0);
   assert.match(v.stdout, /^\d+\.\d+\.\d+/);
 });
 
 test('an unknown command exits non-zero and points to --help', async () => {
-  const r = await runCli(['no-such-command']);
+  const r = await runCliInProcess(['no-such-command']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown command 'no-such-command'[\s\S]*--help/);
 });
 
 test('an invalid environment variable is named with how to fix it', async () => {
-  const r = await runCli(['dev'], { REDIS_URL: 'http://nope', CONSENTFLOW_DATA_DIR: dataDir() });
+  const r = await runCliInProcess(['dev'], { REDIS_URL: 'http://nope', CONSENTFLOW_DATA_DIR: dataDir() });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /REDIS_URL: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
   assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, 'no stack trace');
 });
 
+// dev starting its services (and failing to) runs as a real process: it takes the data dir's lock, installs the
+// Temporal runtime and registers signal handlers, none of which belongs in the test process.
 test('an occupied Redis port gives a clear message and a non-zero exit', async () => {
   const r = await runCli(['dev'], {
     REDIS_URL: undefined,
@@ -65,7 +68,7 @@ test('an unreachable external Temporal is reported, not waited on forever', asyn
 });
 
 test('a worker with no services configured says which variable to set', async () => {
-  const r = await runCli(['worker'], {
+  const r = await runCliInProcess(['worker'], {
     REDIS_URL: undefined,
     TEMPORAL_ADDRESS: undefined,
     CONSENTFLOW_DATA_DIR: dataDir(),
