@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { testRedis, uniqueId } from '../helpers/services.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -12,7 +13,6 @@ const wired = /registerGuardCommands/.test(readFileSync(join(root, 'cli.ts'), 'u
 const { url, prefix } = testRedis();
 const b64 = () => randomBytes(32).toString('base64');
 const env = {
-  ...process.env,
   CONSENTFLOW_ACTOR: 'ops-test',
   REDIS_URL: url,
   REDIS_KEY_PREFIX: prefix,
@@ -23,26 +23,34 @@ const env = {
   CONSENTFLOW_TOKEN_KEY: b64(),
   CONSENTFLOW_CODEC_KEY: b64(),
 };
-const run = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'cli.ts', ...args], { cwd: root, env, encoding: 'utf8' });
+const run = (...args: string[]) => runCliInProcess(args, env);
 
 test(
   'consentflow consent grant, guard check and consent show end to end',
   { skip: !wired && 'cli.ts does not register the guard commands yet' },
-  () => {
+  async () => {
     const id = uniqueId('e2e');
     const args = ['--subject', id, '--purpose', 'marketing.email.newsletter', '--channel', 'email'];
-    assert.equal(JSON.parse(run('guard', 'check', ...args, '--json').stdout).outcome, 'deny');
-    const granted = run('consent', 'grant', ...args, '--reason', 'signed form in ticket T-1', '--json');
-    assert.equal(granted.status, 0, granted.stderr);
-    const allowed = JSON.parse(run('guard', 'check', ...args, '--fields', 'first_name', '--json').stdout) as {
+    assert.equal(JSON.parse((await run('guard', 'check', ...args, '--json')).stdout).outcome, 'deny');
+    // The real entry point once (the spawned smoke run of the consent commands); the rest run in process.
+    const granted = await runCli(['consent', 'grant', ...args, '--reason', 'signed form in ticket T-1', '--json'], env);
+    assert.equal(granted.code, 0, granted.stderr);
+    const allowed = JSON.parse((await run('guard', 'check', ...args, '--fields', 'first_name', '--json')).stdout) as {
       outcome: string;
     };
     assert.equal(allowed.outcome, 'allow');
-    const shown = run('consent', 'show', '--subject', id);
+    const shown = await run('consent', 'show', '--subject', id);
     assert.match(shown.stdout, /history \(1 events\)/);
-    const bad = run('consent', 'grant', ...args, '--reason', 'signed form in ticket T-1', '--notice-version', '42');
-    assert.equal(bad.status, 2);
+    const bad = await run(
+      'consent',
+      'grant',
+      ...args,
+      '--reason',
+      'signed form in ticket T-1',
+      '--notice-version',
+      '42',
+    );
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^error: --notice-version 42 does not exist/);
   },
 );
