@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, parseEnv } from '../../infra/config.js';
 import { testConfig } from '../helpers/config.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 
 test('email links point at the API port actually served when no public URL is configured', () => {
   assert.equal(testConfig({ API_PORT: '9911' }).publicUrl, 'http://127.0.0.1:9911');
@@ -32,7 +32,7 @@ test('the former bundle retention variable is refused, pointing at the policy fi
 });
 
 test('a worker started with the former bundle retention variable stops at startup with that message and a non-zero exit', async () => {
-  const run = await runCli(['worker'], { CONSENTFLOW_DSAR_BUNDLE_RETENTION: '7d' });
+  const run = await runCliInProcess(['worker'], { CONSENTFLOW_DSAR_BUNDLE_RETENTION: '7d' });
   assert.notEqual(run.code, 0);
   assert.match(run.stderr, /CONSENTFLOW_DSAR_BUNDLE_RETENTION is no longer read/);
 });

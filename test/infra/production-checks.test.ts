@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { ConfigError } from '../../infra/config.js';
 import { assertProductionReady, dkimAligned, productionProblems } from '../../infra/production-checks.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { testConfig } from '../helpers/config.js';
 import { uniqueId } from '../helpers/services.js';
 
@@ -77,7 +77,7 @@ const dataDir = () => `${process.env.CF_TEST_DATA_DIR ?? '.data/test'}/${uniqueI
 
 for (const command of ['worker', 'api']) {
   test(`consentflow ${command} refuses an http public URL outside dev, exit 2, before connecting anywhere`, async () => {
-    const r = await runCli([command], {
+    const r = await runCliInProcess([command], {
       ...secrets,
       ...ready,
       CONSENTFLOW_PUBLIC_URL: 'http://prefs.shop.example',
