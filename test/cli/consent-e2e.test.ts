@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { testRedis, uniqueId } from '../helpers/services.js';
 
-const root = join(import.meta.dirname, '..', '..');
-// The entry point is composed elsewhere; these run once it registers the consent, subject and guard commands.
-const wired = /registerGuardCommands/.test(readFileSync(join(root, 'cli.ts'), 'utf8'));
 const { url, prefix } = testRedis();
 const b64 = () => randomBytes(32).toString('base64');
 const env = {
@@ -25,32 +21,20 @@ const env = {
 };
 const run = (...args: string[]) => runCliInProcess(args, env);
 
-test(
-  'consentflow consent grant, guard check and consent show end to end',
-  { skip: !wired && 'cli.ts does not register the guard commands yet' },
-  async () => {
-    const id = uniqueId('e2e');
-    const args = ['--subject', id, '--purpose', 'marketing.email.newsletter', '--channel', 'email'];
-    assert.equal(JSON.parse((await run('guard', 'check', ...args, '--json')).stdout).outcome, 'deny');
-    // The real entry point once (the spawned smoke run of the consent commands); the rest run in process.
-    const granted = await runCli(['consent', 'grant', ...args, '--reason', 'signed form in ticket T-1', '--json'], env);
-    assert.equal(granted.code, 0, granted.stderr);
-    const allowed = JSON.parse((await run('guard', 'check', ...args, '--fields', 'first_name', '--json')).stdout) as {
-      outcome: string;
-    };
-    assert.equal(allowed.outcome, 'allow');
-    const shown = await run('consent', 'show', '--subject', id);
-    assert.match(shown.stdout, /history \(1 events\)/);
-    const bad = await run(
-      'consent',
-      'grant',
-      ...args,
-      '--reason',
-      'signed form in ticket T-1',
-      '--notice-version',
-      '42',
-    );
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /^error: --notice-version 42 does not exist/);
-  },
-);
+test('consentflow consent grant, guard check and consent show end to end', async () => {
+  const id = uniqueId('e2e');
+  const args = ['--subject', id, '--purpose', 'marketing.email.newsletter', '--channel', 'email'];
+  assert.equal(JSON.parse((await run('guard', 'check', ...args, '--json')).stdout).outcome, 'deny');
+  // The real entry point once (the spawned smoke run of the consent commands); the rest run in process.
+  const granted = await runCli(['consent', 'grant', ...args, '--reason', 'signed form in ticket T-1', '--json'], env);
+  assert.equal(granted.code, 0, granted.stderr);
+  const allowed = JSON.parse((await run('guard', 'check', ...args, '--fields', 'first_name', '--json')).stdout) as {
+    outcome: string;
+  };
+  assert.equal(allowed.outcome, 'allow');
+  const shown = await run('consent', 'show', '--subject', id);
+  assert.match(shown.stdout, /history \(1 events\)/);
+  const bad = await run('consent', 'grant', ...args, '--reason', 'signed form in ticket T-1', '--notice-version', '42');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^error: --notice-version 42 does not exist/);
+});
