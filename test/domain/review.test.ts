@@ -1,118 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { monotonicFactory, ulid } from 'ulid';
-import type { ConsentEvent } from '../../domain/consent.js';
-import type { LogEntry } from '../../domain/decision-log.js';
-import type { SubjectRef } from '../../domain/ids.js';
 import { compilePolicy } from '../../domain/policy.js';
-import { detectAnomalies } from '../../domain/review-anomalies.js';
-import { addWorkingDays, pendingDoubleOptIns, ulidTime, withdrawnBefore } from '../../domain/review-checks.js';
 import { buildReviewReport, reviewLogEntry } from '../../domain/review-finish.js';
-import { ReviewReport, type Tally } from '../../domain/review-report.js';
+import { ReviewReport } from '../../domain/review-report.js';
 import { ReviewAccumulator, type ReviewLookups } from '../../domain/review.js';
 import { emptyReviewState } from '../../domain/review-state.js';
 import { policy as bundle } from '../../policy/index.js';
-
-const policy = compilePolicy(bundle, 'test-policy');
-const newId = monotonicFactory();
-const A = 'sr_AAAAAAAAAAAAAAAAAAAAAA' as SubjectRef;
-const B = 'sr_BBBBBBBBBBBBBBBBBBBBBB' as SubjectRef;
-const T0 = Date.parse('2025-07-01T00:00:00.000Z');
-const seqs = new Map<number, number>();
-
-function entry(over: Partial<LogEntry> & Pick<LogEntry, 'kind' | 'outcome'>, atMs = T0 + 3_600_000): LogEntry {
-  const partition = over.partition ?? (over.subjectRef === B ? 1 : 0);
-  const seq = (seqs.get(partition) ?? 0) + 1;
-  seqs.set(partition, seq);
-  return {
-    id: newId(atMs),
-    at: new Date(atMs).toISOString(),
-    seq,
-    partition,
-    subjectRef: A,
-    campaignId: 'spring',
-    campaignVersion: 'v1',
-    workflowId: 'wf',
-    runId: 'r',
-    stepId: 's1',
-    purpose: 'marketing.email.newsletter',
-    channel: 'email',
-    processor: 'smtp-relay',
-    reasons: [],
-    consentEventId: null,
-    noticeVersion: '3',
-    policyVersion: 'test-policy',
-    fieldsRequested: [],
-    fieldsReleased: ['email', 'first_name'],
-    fieldsWithheld: [],
-    templateId: 't',
-    templateHash: null,
-    decisionId: null,
-    result: null,
-    smtpCode: null,
-    messageId: null,
-    jurisdiction: null,
-    transferTo: null,
-    transferMechanism: null,
-    transferMechanismKind: null,
-    transferValidFrom: null,
-    transferValidUntil: null,
-    transferConsentEventId: null,
-    prevHash: '0'.repeat(64),
-    hash: '0'.repeat(64),
-    ...over,
-  } as LogEntry;
-}
-const allow = (over: Partial<LogEntry> = {}, at?: number) => entry({ kind: 'decision', outcome: 'allow', ...over }, at);
-const sent = (d: LogEntry, over: Partial<LogEntry> = {}, at?: number) =>
-  entry(
-    {
-      kind: 'delivery',
-      outcome: 'sent',
-      decisionId: d.id,
-      subjectRef: d.subjectRef,
-      fieldsReleased: [],
-      result: 'accepted',
-      ...over,
-    },
-    at ?? Date.parse(d.at) + 10,
-  );
-
-function consent(type: ConsentEvent['type'], atMs: number, over: Partial<ConsentEvent> = {}): ConsentEvent {
-  return {
-    id: newId(atMs),
-    type,
-    subjectRef: A,
-    purpose: 'marketing.email.newsletter',
-    channel: 'email',
-    legalBasis: 'consent',
-    noticeVersion: 3,
-    noticeHash: 'h',
-    language: 'en',
-    collectionPoint: 't',
-    method: 'api',
-    occurredAt: new Date(atMs).toISOString(),
-    source: 't',
-    jurisdiction: 'EU',
-    ...over,
-  } as ConsentEvent;
-}
-
-const lookups = (events: Record<string, ConsentEvent[]> = {}, older: LogEntry[] = []): ReviewLookups => ({
-  findDecision: (ref, id) => Promise.resolve(older.find((e) => e.id === id && e.subjectRef === ref) ?? null),
-  consentEvents: (ref) => Promise.resolve(events[ref] ?? []),
-});
-
-const period = { sinceMs: T0, untilMs: T0 + 86_400_000 };
-const extras = (state: ReturnType<typeof emptyReviewState>) => ({
-  id: '20250702T000000Z-abcd1234',
-  generatedAt: new Date(T0 + 86_400_000),
-  policy,
-  chain: { ok: true, entries: state.entries, partitions: 2, segments: 0, breaks: [] },
-  consent: { pendingDoubleOptIns: 0, subjectsScanned: 0, noticeVersionsInConsents: {} },
-  subjectRequests: { available: false, open: 0, completed: 0, overdue: 0, other: 0, note: '' },
-  logEntryId: null,
-});
+import { A, allow, B, consent, entry, extras, lookups, newId, period, policy, sent, T0 } from './review-fixtures.js';
 
 test('a clean period passes with totals by outcome, purpose, campaign and hour', async () => {
   const acc = new ReviewAccumulator(policy, emptyReviewState(period));
@@ -251,59 +145,6 @@ test('consent older than the purpose allows is reported as still relied on', asy
   const fresh = allow({ consentEventId: consent('granted', T0 - 86_400_000).id });
   await acc.addPage([d, fresh], lookups({ [A]: [ancient] }));
   assert.deepEqual(acc.state.staleReliedOn.entryIds, [d.id]);
-});
-
-test('withdrawal replay: the most specific answer wins, later events do not count', () => {
-  const parent = consent('withdrawn', T0, { purpose: 'marketing.email' });
-  const child = consent('granted', T0 + 10);
-  assert.equal(withdrawnBefore(policy, [parent], 'marketing.email.newsletter', 'email', T0 + 5), true);
-  assert.equal(withdrawnBefore(policy, [parent, child], 'marketing.email.newsletter', 'email', T0 + 20), false);
-  assert.equal(
-    withdrawnBefore(policy, [consent('withdrawn', T0 + 100)], 'marketing.email.newsletter', 'email', T0),
-    false,
-  );
-  assert.equal(withdrawnBefore(policy, [parent], 'marketing.email.newsletter', 'sms', T0 + 5), false);
-});
-
-test('pending double opt-ins count until confirmed; ULID times and working days', () => {
-  const p = consent('granted', T0, { pending: true });
-  assert.equal(pendingDoubleOptIns([p]), 1);
-  assert.equal(pendingDoubleOptIns([p, consent('reconfirmed', T0 + 1)]), 0);
-  assert.equal(ulidTime(ulid(T0)), T0);
-  assert.equal(ulidTime('ce-1'), null);
-  // Friday 2025-07-04 + 1 working day is Monday 2025-07-07.
-  assert.equal(
-    new Date(addWorkingDays(Date.parse('2025-07-04T00:00:00Z'), 1)).toISOString().slice(0, 10),
-    '2025-07-07',
-  );
-});
-
-const tally = (allowN: number, denyN: number, sentN: number): Tally => ({
-  entries: allowN + denyN + sentN,
-  allow: allowN,
-  deny: denyN,
-  sent: sentN,
-  failed: 0,
-  recorded: 0,
-});
-
-test('flags a deny rate and a send volume far from the baseline, and stays quiet on a steady campaign', () => {
-  const base = Object.fromEntries(Array.from({ length: 7 }, (_, k) => [String(-1 - k), tally(95 + k, 5, 95 + k)]));
-  const buckets = { noisy: { ...base, '0': tally(40, 60, 40) }, steady: { ...base, '0': tally(98, 4, 98) } };
-  const found = detectAnomalies(buckets, T0, T0 + 86_400_000);
-  assert.deepEqual(
-    found.map((a) => [a.campaignId, a.metric]),
-    [
-      ['noisy', 'deny_rate'],
-      ['noisy', 'send_volume'],
-    ],
-  );
-  assert.equal(found[0]?.day, '2025-07-01');
-  assert.deepEqual(
-    detectAnomalies({ young: { '-1': tally(1, 0, 1), '0': tally(0, 100, 0) } }, T0, T0 + 86_400_000),
-    [],
-    'too little baseline: no verdict',
-  );
 });
 
 test('each decision is judged by the policy version it recorded, and a version with no snapshot is flagged', async () => {
