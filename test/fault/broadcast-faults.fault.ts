@@ -7,7 +7,8 @@ import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import { recordConsent } from '../../library.js';
 import type { CampaignProgress } from '../../workflows/signals.js';
 import { uniqueId } from '../helpers/services.js';
-import { audit, promo, scenario, seedMembers, start, until, type Scenario } from './harness.js';
+import { scenario, type Scenario } from './harness.js';
+import { audit, promo, seedMembers, start, until } from './scenario-runs.js';
 
 // Faults an operator meets, against real services: the scenario's own Redis (AOF, fsync always), a worker process,
 // the shared Temporal dev server and a real SMTP conversation. Figures go to stdout for the closing notes.

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import proto from '@temporalio/proto';
 import { uniqueId } from '../helpers/services.js';
 import type { CampaignProgress } from '../../workflows/signals.js';
-import { audit, promo, scenario, seedMembers, start, until, type Scenario } from './harness.js';
+import { scenario, type Scenario } from './harness.js';
+import { audit, promo, seedMembers, start, until } from './scenario-runs.js';
 
 // A worker killed while Temporal's retries of chunks it lost run, with several chunks in flight: the retried
 // attempts resume reservations their dead predecessors left, and are themselves cut short. Real services as in the

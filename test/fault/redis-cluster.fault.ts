@@ -12,7 +12,8 @@ import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import type { JourneyState } from '../../workflows/signals.js';
 import { consentEvent } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
-import { audit, promo, scenario, seedMembers, start, until, type Scenario } from './harness.js';
+import { scenario, type Scenario } from './harness.js';
+import { audit, promo, seedMembers, start, until } from './scenario-runs.js';
 
 // The product on a real 3-master Redis Cluster (redis-server --cluster-enabled, redis-cli --cluster create): the same
 // scenario runs on one server and on the cluster, and must give the same accounting with no MOVED or CROSSSLOT error.
