@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Redis } from 'ioredis';
 import { runGuardedSends } from '../../activities/send-pipeline.js';
 import { ConsentStore } from '../../infra/redis/consent-store.js';
-import { DecisionLog } from '../../infra/redis/decision-log.js';
 import { DecisionLogUnavailableError } from '../../infra/redis/decision-log-errors.js';
 import { consentEvent } from '../helpers/engine.js';
+import { unreachableLog } from '../helpers/unreachable-log.js';
 import {
   config,
   crashBeforeCommit,
@@ -23,29 +22,15 @@ import {
 
 test('when the decision log cannot be written, nothing is sent and no send is reserved', async () => {
   const { ref, address } = await subject({ first_name: 'Fae' });
-  const dead = new Redis('redis://127.0.0.1:1', {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
-  dead.on('error', () => {});
-  const brokenLog = new DecisionLog({
-    redis: dead,
-    keyPrefix: prefix,
-    logKey: config.secrets.logKey,
-    partitions: 4,
-    dataDir: config.dataDir,
-    timeoutMs: 500,
-  });
+  const broken = unreachableLog(config, prefix);
   const s = spec();
   await assert.rejects(
-    runGuardedSends({ ...path.deps, appendLog: (e) => brokenLog.appendBatch(e) }, s, [ref]),
+    runGuardedSends({ ...path.deps, appendLog: (e) => broken.log.appendBatch(e) }, s, [ref]),
     DecisionLogUnavailableError,
   );
   assert.equal(path.sink.received.filter((m) => m.envelopeTo.includes(address)).length, 0);
   assert.deepEqual(await path.deps.ledger.lookup([{ ref, scope: `${s.workflowId}:${s.stepId}` }]), [undefined]);
-  dead.disconnect();
+  broken.close();
   // The same send with a working log goes out: the fault, not the subject, stopped it.
   const [ok] = await runGuardedSends(path.deps, s, [ref]);
   assert.equal(ok?.status, 'sent');

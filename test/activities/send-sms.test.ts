@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { Redis } from 'ioredis';
 import { runGuardedSends } from '../../activities/send-pipeline.js';
-import { DecisionLog } from '../../infra/redis/decision-log.js';
 import { DecisionLogUnavailableError } from '../../infra/redis/decision-log-errors.js';
 import { createSmsChannel } from '../../infra/sms/channel.js';
 import { testConfig } from '../helpers/config.js';
 import { consentEvent } from '../helpers/engine.js';
+import { unreachableLog } from '../helpers/unreachable-log.js';
 import { testRedis, uniqueId } from '../helpers/services.js';
 import { smsPath } from '../helpers/sms-path.js';
 
@@ -43,26 +42,12 @@ test('with no SMS transport configured an allowed SMS fails closed as channel_tr
 
 test('when the decision log cannot be written, no SMS reaches the SMSC', async () => {
   const { ref, phone } = await subject();
-  const dead = new Redis('redis://127.0.0.1:1', {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
-  dead.on('error', () => {});
-  const brokenLog = new DecisionLog({
-    redis: dead,
-    keyPrefix: prefix,
-    logKey: config.secrets.logKey,
-    partitions: 4,
-    dataDir: config.dataDir,
-    timeoutMs: 500,
-  });
+  const broken = unreachableLog(config, prefix);
   await assert.rejects(
-    runGuardedSends({ ...path.deps, appendLog: (e) => brokenLog.appendBatch(e) }, spec(), [ref]),
+    runGuardedSends({ ...path.deps, appendLog: (e) => broken.log.appendBatch(e) }, spec(), [ref]),
     DecisionLogUnavailableError,
   );
-  dead.disconnect();
+  broken.close();
   assert.equal(path.smsc.received.filter((m) => m.to === phone).length, 0);
   const [ok] = await runGuardedSends(path.deps, spec(), [ref]);
   assert.equal(ok?.status, 'sent', 'the same send with a working log goes out');
