@@ -38,9 +38,9 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   const at = () => b.now().toISOString();
   const base = { subjectRef: d.ref, decisionId: d.decisionId };
   const busy: SendOutcome = { ...base, status: 'busy', reasons: ['another_attempt_owns_this_send'] };
-  // False when another attempt superseded this one: its outcome, not ours, is the one of record.
   // The channel whose frequency-cap slot a send that does not happen gives back (a capped step's only).
   const capChannel = spec.frequencyCap ? spec.channel : undefined;
+  // False when another attempt superseded this one: its outcome, not ours, is the one of record.
   const settle = async (rec: LedgerRecord, entry: LogEntryInput, key: string, returnCap = false) => {
     if (!(await deps.ledger.settle(d.ref, scope, rec, returnCap ? capChannel : undefined))) return false;
     b.logs.push({ entry, key, ref: d.ref, rec });
@@ -249,7 +249,8 @@ export async function deliverAll(
   const settled = await mapWindowed(deliveries, DELIVERY_CONCURRENCY, async (d) => {
     if (failure) return undefined;
     try {
-      // Every send heartbeats (the SDK throttles them): a heartbeat is how a timed-out attempt learns it is one.
+      // Every send heartbeats (run-page.ts passes them on at most once a second): a heartbeat is how a timed-out
+      // attempt learns it is one.
       opts.heartbeat();
       return await deliverOne(b, d);
     } catch (error) {
