@@ -176,6 +176,7 @@ export async function runGuardedSends(
     ? await deps.ledger.put(
         scope,
         puts.map(([ref, rec]) => [ref, stamp(rec)] as const),
+        spec.frequencyCap ? spec.channel : undefined,
       )
     : [];
   const lost = new Set(puts.filter((_, i) => !applied[i]).map(([ref]) => ref));

@@ -16,6 +16,8 @@ local function leased(cur, inflight, key, owner)
 end`;
 
 // Writes a decided or closed record unless this run already reserved, sent or closed it (another attempt owns it).
+// Given a member ARGV[4], a closed record gives back the step's frequency-cap slot in KEYS[2] (a deferred send that
+// took one and is now denied will never happen).
 export const PUT = `
 local raw = redis.call('GET', KEYS[1])
 if raw then
@@ -23,6 +25,7 @@ if raw then
   if cur.runId == ARGV[3] and (cur.state == 'reserved' or cur.state == 'committed' or cur.state == 'closed') then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[4] ~= '' then redis.call('ZREM', KEYS[2], ARGV[4]) end
 return 1`;
 
 // Reserves a send and reads what it needs in the same round trip. A fresh decision writes its record here (no

@@ -113,7 +113,14 @@ const ClaimReply = z.union([
 ]);
 
 type Scripted = Redis & {
-  cfLedgerPut(key: string, json: string, ttl: string, runId: string): Promise<number>;
+  cfLedgerPut(
+    key: string,
+    capWindow: string,
+    json: string,
+    ttl: string,
+    runId: string,
+    capMember: string,
+  ): Promise<number>;
   cfLedgerSettle(
     key: string,
     inflight: string,
@@ -137,7 +144,7 @@ export class SendLedger {
   ) {
     const r = redis as unknown as Partial<Scripted>;
     if (typeof r.cfLedgerPut !== 'function') {
-      redis.defineCommand('cfLedgerPut', { numberOfKeys: 1, lua: PUT });
+      redis.defineCommand('cfLedgerPut', { numberOfKeys: 2, lua: PUT });
       redis.defineCommand('cfLedgerSettle', { numberOfKeys: 3, lua: SETTLE });
       redis.defineCommand('cfLedgerClaim', { numberOfKeys: 7, lua: CLAIM });
       redis.defineCommand('cfLedgerLeaseLive', { numberOfKeys: 2, lua: LEASE_LIVE });
@@ -172,12 +179,27 @@ export class SendLedger {
     return live.map((v) => v === 1);
   }
 
-  /** Writes decided or closed records; false for each one another attempt of the same run already took further. */
-  async put(scope: string, records: ReadonlyArray<readonly [SubjectRef, LedgerRecord]>): Promise<boolean[]> {
+  /**
+   * Writes decided or closed records; false for each one another attempt of the same run already took further. Given
+   * `capChannel` (a capped step), each closed record gives back the step's frequency-cap slot on it in the same script.
+   */
+  async put(
+    scope: string,
+    records: ReadonlyArray<readonly [SubjectRef, LedgerRecord]>,
+    capChannel?: string,
+  ): Promise<boolean[]> {
     const res = await Promise.all(
-      records.map(([ref, rec]) =>
-        this.redis.cfLedgerPut(this.key(ref, scope), JSON.stringify(rec), String(recordTtlMs(rec)), rec.runId ?? ''),
-      ),
+      records.map(([ref, rec]) => {
+        const frees = capChannel !== undefined && rec.state === 'closed';
+        return this.redis.cfLedgerPut(
+          this.key(ref, scope),
+          this.keys.frequencyWindow(ref, frees ? capChannel : 'none'),
+          JSON.stringify(rec),
+          String(recordTtlMs(rec)),
+          rec.runId ?? '',
+          frees ? scope : '',
+        );
+      }),
     );
     return res.map((r) => r === 1);
   }

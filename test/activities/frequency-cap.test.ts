@@ -122,3 +122,17 @@ test('a held capped member that is resumed with room in the window takes its slo
   assert.equal(received(address), 1);
   assert.deepEqual(await window(ref), [`${s.workflowId}:${s.stepId}`]);
 });
+
+test('a deferred capped member whose consent is then withdrawn frees its slot when the retry is denied', async () => {
+  const { ref, address } = await subject();
+  const s = spec();
+  path.sink.failRecipients((a) => a === address, 451, '4.7.1 try later', 1);
+  const [first] = await runGuardedSends(path.deps, s, [ref]);
+  assert.equal(first?.status, 'deferred');
+  assert.deepEqual(await window(ref), [`${s.workflowId}:${s.stepId}`], 'a deferred send keeps its slot to send later');
+  await services.consent.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
+  const [retry] = await runGuardedSends(path.deps, s, [ref]);
+  assert.deepEqual([retry?.status, retry?.reasons], ['denied', ['consent_withdrawn']]);
+  assert.deepEqual(await window(ref), [], 'a send that will never happen holds no slot');
+  assert.equal(received(address), 0);
+});
