@@ -103,9 +103,14 @@ function toChainRecords(reply: unknown): ChainRecord[] {
   });
 }
 
-/** Pages of a whole chain stream as bytes, for the verifier; prefetches like `redisPages`. */
-export async function* chainPages(redis: Redis, key: string, pageSize = PAGE_SIZE): AsyncGenerator<ChainRecord[]> {
-  let next: Promise<unknown> | null = redis.xrangeBuffer(key, '-', '+', 'COUNT', pageSize);
+/** Pages of a chain stream from `start` (an XRANGE id) to its end as bytes, for the verifier; prefetches like `redisPages`. */
+export async function* chainPages(
+  redis: Redis,
+  key: string,
+  start = '-',
+  pageSize = PAGE_SIZE,
+): AsyncGenerator<ChainRecord[]> {
+  let next: Promise<unknown> | null = redis.xrangeBuffer(key, start, '+', 'COUNT', pageSize);
   while (next) {
     const page = toChainRecords(await next);
     const last = page.at(-1);

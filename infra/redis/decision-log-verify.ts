@@ -116,10 +116,22 @@ async function verifyPartition(
     return go;
   };
   const sealedUpTo = segments.at(-1)?.lastSeq ?? 0;
-  if (await checkSegments(o, checker, segments, feed)) {
-    for await (const page of chainPages(o.redis, o.keys.logChain(partition))) if (!feed(page, sealedUpTo)) break;
+  let head: StoredHead | null = null;
+  // Appends go on while the chain is read, and each moves the head with its entry in one script, so a head read
+  // after the chain may name entries the read did not reach. Read on from where it ended until the chain reaches
+  // the head; a pass that finds nothing new leaves the head beyond the chain, which is a truncation.
+  for (let whole = await checkSegments(o, checker, segments, feed), from = '-'; ;) {
+    let fresh = false;
+    if (whole)
+      for await (const page of chainPages(o.redis, o.keys.logChain(partition), from)) {
+        fresh = true;
+        from = `(${page.at(-1)!.streamId}`;
+        if (!(whole = feed(page, sealedUpTo))) break;
+      }
+    head = await readHead(o, partition);
+    if (!whole || !fresh || !head || head.seq <= checker.expect - 1) break;
   }
-  const brk = checker.finish(await readHead(o, partition));
+  const brk = checker.finish(head);
   return { brk, head: { seq: checker.expect - 1, hash: checker.prev } };
 }
 
