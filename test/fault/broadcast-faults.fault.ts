@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { holdout } from '../../domain/campaign.js';
-import { journeyWorkflowId } from '../../domain/run.js';
-import { reconcileRun } from '../../infra/redis/run-reconcile.js';
-import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import { recordConsent } from '../../library.js';
 import type { CampaignProgress } from '../../workflows/signals.js';
 import { uniqueId } from '../helpers/services.js';
-import { scenario, type Scenario } from './harness.js';
-import { audit, promo, seedMembers, start, until } from './scenario-runs.js';
+import { scenario } from './harness.js';
+import { audit, finish, mailed, promo, seedMembers, start, until } from './scenario-runs.js';
 
 // Faults an operator meets, against real services: the scenario's own Redis (AOF, fsync always), a worker process,
 // the shared Temporal dev server and a real SMTP conversation. Figures go to stdout for the closing notes.
 const report = (name: string, figures: Record<string, unknown>) =>
   console.log(`[fault] ${name} ${JSON.stringify(figures)}`);
-
-async function finish(s: Scenario, campaignId: string): Promise<CampaignProgress> {
-  return (await s.temporal.workflow.getHandle(`campaign:${campaignId}`).result()) as CampaignProgress;
-}
-
-const mailed = (s: Scenario, addresses: ReadonlySet<string>) =>
-  s.sink.received.filter((m) => m.envelopeTo.some((a) => addresses.has(a))).length;
 
 test('kill -9 of Redis mid-broadcast, restarted on the same dir: every member accounted for, one Message-ID each, the log verifies', async () => {
   const s = await scenario(uniqueId('redis-kill'));
@@ -196,67 +186,6 @@ test('three recipients answering 451 do not hold up the others, and end in one l
     assert.ok(totalMs - othersDoneMs > 5_000, 'the slow recipients kept being retried after the others were done');
     assert.equal(done.outcomes?.failed, 3);
     report('slow-recipients', { audience: expected, othersDoneMs, totalMs, outcomes: a.reconciliation.outcomes });
-  } finally {
-    await s.close();
-  }
-});
-
-test('two workers on one task queue share a broadcast and a batch of journeys: no subject lost, none mailed twice', async () => {
-  const s = await scenario(uniqueId('two-workers'));
-  try {
-    const members = await seedMembers(s, uniqueId('tw'), 2200);
-    const addresses = new Set(members.map((m) => m.address));
-    // One worker first, for the figure to compare with.
-    const solo = promo();
-    const t0 = Date.now();
-    const soloRun = await start(s, solo);
-    await finish(s, solo.id);
-    const oneWorkerMs = Date.now() - t0;
-    await audit(s, solo.id, soloRun, members);
-    s.startWorker();
-    await new Promise((r) => setTimeout(r, 3_000));
-    const before = mailed(s, addresses);
-    const pair = promo();
-    const t1 = Date.now();
-    const runId = await start(s, pair);
-    const journeys = { ...promo(uniqueId('tw-journey')), options: { kind: 'journey' as const, holdoutPercent: 0 } };
-    const named = members
-      .filter((m) => m.inSegment)
-      .slice(0, 200)
-      .map((m) => m.ref);
-    const jr = await startCampaign(
-      s.temporal,
-      journeys,
-      { subjectRefs: named },
-      { taskQueue: s.taskQueue, campaignVersion: 'fault', runs: s.services.runs },
-    );
-    await finish(s, pair.id);
-    const twoWorkersMs = Date.now() - t1;
-    const journeyScopes = named.map((ref) => `${journeyWorkflowId(journeys.id, ref)}:send-promo`);
-    const a = await audit(s, pair.id, runId, members, [`campaign:${solo.id}:send-promo`, ...journeyScopes]);
-    await until(
-      'every journey ended',
-      async () =>
-        (await reconcileRun(s.services.runs, s.services.ledger, (await s.services.runs.get(jr.runId))!)).outcomes
-          .completed === named.length,
-    );
-    const perAddress = new Map<string, Set<string | undefined>>();
-    for (const m of s.sink.received.slice(0))
-      for (const addr of m.envelopeTo)
-        if (addresses.has(addr)) (perAddress.get(addr) ?? perAddress.set(addr, new Set()).get(addr)!).add(m.messageId);
-    // Each named subject got the journey's email and each broadcast's that did not hold it out: one Message-ID each.
-    for (const ref of named) {
-      const expected = 1 + [solo, pair].filter((c) => !holdout(ref, c.id, c.options.holdoutPercent)).length;
-      assert.equal(perAddress.get(members.find((m) => m.ref === ref)!.address)?.size, expected);
-    }
-    report('two-workers', {
-      oneWorkerMs,
-      twoWorkersMs,
-      ratio: Math.round((oneWorkerMs / twoWorkersMs) * 100) / 100,
-      sentBefore: before,
-      outcomes: a.reconciliation.outcomes,
-      duplicates: a.duplicates,
-    });
   } finally {
     await s.close();
   }

@@ -4,14 +4,11 @@ import proto from '@temporalio/proto';
 import { uniqueId } from '../helpers/services.js';
 import type { CampaignProgress } from '../../workflows/signals.js';
 import { scenario, type Scenario } from './harness.js';
-import { audit, promo, seedMembers, start, until } from './scenario-runs.js';
+import { audit, mailed, promo, seedMembers, start, until } from './scenario-runs.js';
 
 // A worker killed while Temporal's retries of chunks it lost run, with several chunks in flight: the retried
 // attempts resume reservations their dead predecessors left, and are themselves cut short. Real services as in the
 // rest of the fault suite; figures go to stdout for the closing notes.
-const mailed = (s: Scenario, addresses: ReadonlySet<string>) =>
-  s.sink.received.filter((m) => m.envelopeTo.some((a) => addresses.has(a))).length;
-
 /** Chunk attempts after the first that a worker is running now, as the server describes the broadcast. */
 async function retriesRunning(s: Scenario, campaignId: string): Promise<number> {
   const d = await s.temporal.workflow.getHandle(`campaign:${campaignId}`).describe();

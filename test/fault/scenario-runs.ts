@@ -4,12 +4,13 @@ import { stableMessageId } from '../../activities/message.js';
 import { defineCampaign, type Campaign } from '../../domain/campaign.js';
 import type { LogEntry } from '../../domain/decision-log.js';
 import type { SubjectRef } from '../../domain/ids.js';
-import type { RunReconciliation } from '../../domain/run.js';
+import { journeyWorkflowId, type RunReconciliation } from '../../domain/run.js';
 import { reconcileRun } from '../../infra/redis/run-reconcile.js';
 import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import { MonitorThresholds } from '../../domain/monitor-thresholds.js';
 import { consentEvent } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
+import type { CampaignProgress } from '../../workflows/signals.js';
 import type { Scenario } from './harness.js';
 
 /** A one-step broadcast on the loyal-members segment. */
@@ -86,6 +87,36 @@ export async function start(
     },
   );
   return r.runId;
+}
+
+/** Waits for the broadcast's workflow to end and returns its final progress. */
+export async function finish(s: Scenario, campaignId: string): Promise<CampaignProgress> {
+  return (await s.temporal.workflow.getHandle(`campaign:${campaignId}`).result()) as CampaignProgress;
+}
+
+/** Messages the SMTP sink accepted for any of `addresses`. */
+export const mailed = (s: Scenario, addresses: ReadonlySet<string>): number =>
+  s.sink.received.filter((m) => m.envelopeTo.some((a) => addresses.has(a))).length;
+
+/** A one-step journey for each of `refs`, on the same promo; resolves with its run id once every journey ended. */
+export async function journeysToEnd(
+  s: Scenario,
+  refs: readonly SubjectRef[],
+): Promise<{ runId: string; scopes: string[] }> {
+  const journeys = { ...promo(uniqueId('fault-journey')), options: { kind: 'journey' as const, holdoutPercent: 0 } };
+  const { runId } = await startCampaign(
+    s.temporal,
+    journeys,
+    { subjectRefs: [...refs] },
+    { taskQueue: s.taskQueue, campaignVersion: 'fault', runs: s.services.runs },
+  );
+  await until(
+    'every journey ended',
+    async () =>
+      (await reconcileRun(s.services.runs, s.services.ledger, (await s.services.runs.get(runId))!)).outcomes
+        .completed === refs.length,
+  );
+  return { runId, scopes: refs.map((ref) => `${journeyWorkflowId(journeys.id, ref)}:send-promo`) };
 }
 
 /** Polls until `fn` holds. */
