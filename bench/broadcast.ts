@@ -37,8 +37,9 @@ const emit = (metric: string, fields: Record<string, unknown>) =>
 const round = (n: number, d = 1) => Number(n.toFixed(d));
 
 /**
- * `npm run bench -- broadcast [--subjects 100000] [--raw 20000] [--enrol 3000] [--in-flight 4]`: `--in-flight 1,4`
- * runs one broadcast of the whole audience per value (chunks in flight), one after the other in the same run.
+ * `npm run bench -- broadcast [--subjects 100000] [--raw 20000] [--enrol 3000] [--in-flight 4] [--workers 1]`:
+ * `--in-flight 1,4` runs one broadcast of the whole audience per value (chunks in flight), one after the other in
+ * the same run; `--workers 2` runs two worker processes on the task queue (CPU summed, RSS the largest).
  */
 export async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -48,12 +49,22 @@ export async function main(): Promise<void> {
       raw: { type: 'string', default: '20000' },
       enrol: { type: 'string', default: '3000' },
       'in-flight': { type: 'string', default: '4' },
+      workers: { type: 'string', default: '1' },
     },
   });
   const n = Number(values.subjects);
   const inFlight = values['in-flight'].split(',').map(Number);
   if (inFlight.some((k) => !Number.isInteger(k) || k < 1 || k > 32)) {
     console.error(`--in-flight ${values['in-flight']}: give chunks in flight as whole numbers 1-32, e.g. 1,4`);
+    process.exit(2);
+  }
+  const workerCount = Number(values.workers);
+  if (!Number.isInteger(workerCount) || workerCount < 1 || workerCount > 8) {
+    console.error(`--workers ${values.workers}: give the number of worker processes as a whole number 1-8`);
+    process.exit(2);
+  }
+  if (workerCount > 1 && process.env.BENCH_CPU_PROF) {
+    console.error('BENCH_CPU_PROF profiles one worker: run it with --workers 1');
     process.exit(2);
   }
   const dir = mkdtempSync(join(tmpdir(), 'cf-bench-broadcast-'));
@@ -82,7 +93,7 @@ export async function main(): Promise<void> {
   const config = buildConfig(parseEnv(env));
   const redis = new Redis(redisSvc.url);
   const services = createServices(config, redis, policy);
-  let worker: ChildProcess | undefined;
+  const workers: ChildProcess[] = [];
   try {
     const rawCpu0 = process.cpuUsage();
     const rawSink0 = cpuSeconds(sink.pid);
@@ -129,23 +140,27 @@ export async function main(): Promise<void> {
     emit('seed', { subjects: n, seconds: round((performance.now() - t0) / 1000) });
 
     // Started like `consentflow worker` (the launcher sets the worker heap); BENCH_CPU_PROF profiles it.
-    worker = spawn(
-      process.execPath,
-      [
-        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-        '--max-old-space-size=256',
-        '--import',
-        'tsx',
-        join(root, 'cli.ts'),
-        'worker',
-      ],
-      { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    // The clock and the worker's CPU count from when it polls: its start-up (loading, bundling workflows) is no
-    // part of a broadcast, and on a small audience it would weigh as much as the sends.
     const startedAt = performance.now();
-    await workerReady(worker);
+    for (let w = 0; w < workerCount; w++)
+      workers.push(
+        spawn(
+          process.execPath,
+          [
+            ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+            '--max-old-space-size=256',
+            '--import',
+            'tsx',
+            join(root, 'cli.ts'),
+            'worker',
+          ],
+          { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] },
+        ),
+      );
+    // The clock and the workers' CPU count from when they poll: start-up (loading, bundling workflows) is no part
+    // of a broadcast, and on a small audience it would weigh as much as the sends.
+    await Promise.all(workers.map(workerReady));
     const readyMs = performance.now() - startedAt;
+    const workersCpu = () => workers.reduce((a, w) => a + cpuSeconds(w.pid!), 0);
     const client = await connectClient(config, temporal.address);
     const promo = defineCampaign({
       id: 'bench-promo',
@@ -161,7 +176,7 @@ export async function main(): Promise<void> {
     for (const k of inFlight) {
       const id = inFlight.length > 1 ? `bench-promo-${k}` : 'bench-promo';
       const before = await sink.count();
-      const cpuBefore = cpuSeconds(worker.pid!);
+      const cpuBefore = workersCpu();
       const sinkBefore = cpuSeconds(sink.pid);
       const redisBefore = await redisCpuSeconds(redis);
       const t1 = performance.now();
@@ -176,17 +191,18 @@ export async function main(): Promise<void> {
       const sent = (await sink.count()) - before;
       perS = sent / seconds;
       sentAll += sent;
-      const cpuMs = ((cpuSeconds(worker.pid!) - cpuBefore) * 1000) / Math.max(1, sent);
+      const cpuMs = ((workersCpu() - cpuBefore) * 1000) / Math.max(1, sent);
       // Where the rest of the machine's CPU went: the SMTP sink's side of each conversation, and Redis.
       const sinkMs = ((cpuSeconds(sink.pid) - sinkBefore) * 1000) / Math.max(1, sent);
       const redisMs = (((await redisCpuSeconds(redis)) - redisBefore) * 1000) / Math.max(1, sent);
       emit('guarded_broadcast', {
         chunks_in_flight: k,
+        workers: workerCount,
         subjects: n,
         sent,
         seconds: round(seconds),
         per_s: round(perS),
-        worker_peak_rss_mb: round(peakRssMb(worker.pid!)),
+        worker_peak_rss_mb: round(Math.max(...workers.map((w) => peakRssMb(w.pid!)))),
         worker_cpu_ms_per_message: round(cpuMs, 3),
         sink_cpu_ms_per_message: round(sinkMs, 3),
         redis_cpu_ms_per_message: round(redisMs, 3),
@@ -200,7 +216,7 @@ export async function main(): Promise<void> {
     }
     if (process.env.BENCH_CPU_PROF) {
       // The profile is written when the worker exits: stop it now so it covers the broadcast alone.
-      await stopWorker(worker);
+      await Promise.all(workers.map(stopWorker));
       const files = newestProcessProfiles(process.env.BENCH_CPU_PROF);
       if (files.length) {
         const { total_ms, owners } = profileBreakdown(files, root, readyMs);
@@ -221,7 +237,12 @@ export async function main(): Promise<void> {
 
     const raw = await rawNodemailer(config, sink.url, Number(values.raw));
     emit('raw_nodemailer_after', { per_s: round(raw) });
-    emit('ratio', { chunks_in_flight: inFlight.at(-1), guarded_over_raw: round(perS / raw, 3), goal: 0.7 });
+    emit('ratio', {
+      chunks_in_flight: inFlight.at(-1),
+      workers: workerCount,
+      guarded_over_raw: round(perS / raw, 3),
+      goal: 0.7,
+    });
 
     // A profiled run stopped its worker after the broadcast: no enrolment figures.
     if (process.env.BENCH_CPU_PROF) return void (await client.connection.close());
@@ -255,7 +276,7 @@ export async function main(): Promise<void> {
     emit('enrolment_ratio', { enrolment_over_noop: round(ns / es, 3), goal: 0.8 });
     await client.connection.close();
   } finally {
-    if (worker) await stopWorker(worker);
+    await Promise.all(workers.map(stopWorker));
     sink.stop();
     redis.disconnect();
     await temporal.stop();
