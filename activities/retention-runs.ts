@@ -2,10 +2,11 @@ import { retentionCutoffMs } from '../domain/retention.js';
 import { retentionEntry } from '../domain/retention-entry.js';
 import type { RunRecord } from '../infra/redis/run-store.js';
 import type { AppendLog } from './send-pipeline.js';
-import type { LedgerRetentionPorts } from './retention-ledger.js';
 
 /** The run-state retention ports. */
-export interface RunRetentionPorts extends Pick<LedgerRetentionPorts, 'ledgerInUse'> {
+export interface RunRetentionPorts {
+  /** Whether the run may still need its member state: its workflow or one of its journeys runs, or it is starting. */
+  readonly runInUse: (run: RunRecord) => Promise<boolean>;
   /** Every run's record, page by page. */
   readonly runPages: () => AsyncIterable<readonly RunRecord[]>;
   /** Removes a run's member state (audience, deferred set, journey registry, flag), keeping its record. */
@@ -20,6 +21,10 @@ export interface RunRetentionResult {
   /** Runs past retention kept because their workflow is still going or they are still fixing their audience. */
   readonly keptInUse: number;
 }
+
+/** Whether the run's member state is past retention: it ended before `cutoffMs` and its state is still there. */
+export const runStateDue = (run: RunRecord, cutoffMs: number): boolean =>
+  run.stateRemovedAt === undefined && Date.parse(run.finishedAt ?? run.startedAt) < cutoffMs;
 
 /**
  * Removes the member state of runs that ended longer ago than the send-ledger retention: a run's audience is there to
@@ -37,8 +42,8 @@ export async function expireRunStates(
   let members = 0;
   let keptInUse = 0;
   for await (const page of deps.runPages()) {
-    const old = page.filter((r) => r.stateRemovedAt === undefined && Date.parse(r.finishedAt ?? r.startedAt) < cutoff);
-    const inUse = await Promise.all(old.map((r) => deps.ledgerInUse(r.workflowId, r.runId)));
+    const old = page.filter((r) => runStateDue(r, cutoff));
+    const inUse = await Promise.all(old.map((r) => deps.runInUse(r)));
     for (const [i, run] of old.entries()) {
       if (inUse[i]) {
         keptInUse += 1;

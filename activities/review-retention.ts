@@ -11,6 +11,7 @@ import {
 import type { LogQuery } from '../infra/redis/decision-log-query.js';
 import { policyOfRecord } from './content.js';
 import type { RetentionActivityDeps } from './retention.js';
+import { runStateDue } from './retention-runs.js';
 
 type Held = { count: number; oldestMs: number | null };
 
@@ -35,6 +36,7 @@ export type ReviewRetentionDeps = HeldPorts &
     | 'ledgerPages'
     | 'ledgerInUse'
     | 'runPages'
+    | 'runInUse'
     | 'now'
   > & {
     readonly reviewLog: { query(q: LogQuery): AsyncIterable<LogEntry> };
@@ -104,15 +106,9 @@ export function createReviewRetentionActivities(deps: ReviewRetentionDeps) {
       }
       let runs: Held = { count: 0, oldestMs: null };
       for await (const page of deps.runPages()) {
-        for (const run of page) {
-          const ended = Date.parse(run.finishedAt ?? run.startedAt);
-          if (
-            run.stateRemovedAt === undefined &&
-            ended < cut(r.sendLedgerDays) &&
-            !(await used(run.workflowId, run.runId))
-          )
-            runs = add(runs, ended);
-        }
+        for (const run of page)
+          if (runStateDue(run, cut(r.sendLedgerDays)) && !(await deps.runInUse(run)))
+            runs = add(runs, Date.parse(run.finishedAt ?? run.startedAt));
         heartbeat({ phase: 'run_state' });
       }
       const held: OverdueHoldings = {

@@ -13,6 +13,7 @@ import { LogRetentionError, LogSealError } from './redis/decision-log-errors.js'
 import { heldBefore, removeSegments, segmentsPastRetention } from './redis/decision-log-retention.js';
 import { deleteLedgerRecords, ledgerRecords } from './redis/ledger-retention.js';
 import { reportsDirOf } from './reports/report-store.js';
+import { anyJourneyRunning } from './temporal/campaign-journeys.js';
 
 /** Deletes the regular files in `dir` last modified before `cutoffMs`, after `beforeDelete` saw them; a missing folder holds nothing. */
 export async function deleteFilesOlderThan(
@@ -59,6 +60,9 @@ const segmentRef = (s: LogSegmentRef): LogSegmentRef => ({
   toMs: s.toMs,
 });
 
+/** Journey ids per visibility query: the query stays a few kilobytes long. */
+const JOURNEYS_PER_QUERY = 100;
+
 /** Whether a workflow is running; anything but a definite answer counts as running, so its records are kept. */
 async function workflowRunning(client: Client, workflowId: string): Promise<boolean> {
   try {
@@ -77,6 +81,14 @@ export function retentionDeps(
   HeldPorts {
   const dirs = { access_bundle: join(config.dataDir, 'dsar'), report: reportsDirOf(config) } as const;
   const consent = new ConsentRetentionStore(io.redis, s.keys);
+  const ledgerInUse = async (workflowId: string, runId: string | undefined): Promise<boolean> => {
+    if (await workflowRunning(io.client, workflowId)) return true;
+    if (runId === undefined) return false;
+    const run = await s.runs.get(runId).catch(() => null);
+    // A run record that does not read keeps its records, and so does a run still fixing its audience (its workflow
+    // may not have started yet); an absent one never started, and a closed workflow's run is over.
+    return run === null || run?.status === 'snapshotting';
+  };
   return {
     shredSubject: (ref, source, now) => s.subjects.erase(ref, source, now),
     expireFiles: (cls, cutoffMs, beforeDelete) => deleteFilesOlderThan(dirs[cls], cutoffMs, beforeDelete),
@@ -112,13 +124,14 @@ export function retentionDeps(
     },
     removeConsentEvents: (ref, items) => consent.remove(ref, items),
     ledgerPages: () => ledgerRecords(io.redis, config.redisKeyPrefix),
-    ledgerInUse: async (workflowId, runId) => {
-      if (await workflowRunning(io.client, workflowId)) return true;
-      if (runId === undefined) return false;
-      const run = await s.runs.get(runId).catch(() => null);
-      // A run record that does not read keeps its records, and so does a run still fixing its audience (its workflow
-      // may not have started yet); an absent one never started, and a closed workflow's run is over.
-      return run === null || run?.status === 'snapshotting';
+    ledgerInUse,
+    runInUse: async (run) => {
+      if (await ledgerInUse(run.workflowId, run.runId)) return true;
+      if (run.kind !== 'journey') return false;
+      // A journey run's record is finished once its journeys are enrolled; they may wait for months after that.
+      for await (const ids of s.runs.journeys.pages(run.runId, JOURNEYS_PER_QUERY))
+        if (await anyJourneyRunning(io.client, ids)) return true;
+      return false;
     },
     deleteLedgerRecords: (found) => deleteLedgerRecords(io.redis, found),
     runPages: () => s.runs.all(),

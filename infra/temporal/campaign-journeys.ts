@@ -45,3 +45,19 @@ export async function campaignJourneysState(
   }
   return 'none';
 }
+
+/**
+ * Whether any of these journeys is still running, by one visibility query (ids are the deterministic journey ids,
+ * quoted safely). A failed query counts as running, so what depends on the answer is kept.
+ */
+export async function anyJourneyRunning(client: Client, workflowIds: readonly string[]): Promise<boolean> {
+  if (workflowIds.length === 0) return false;
+  const ids = workflowIds.map((id) => `'${id.replace(/'/g, '')}'`).join(', ');
+  const query = `WorkflowType = 'journey' AND ExecutionStatus = 'Running' AND WorkflowId IN (${ids})`;
+  try {
+    for await (const _ of client.workflow.list({ query, pageSize: 1 })) return true;
+    return false;
+  } catch {
+    return true;
+  }
+}
