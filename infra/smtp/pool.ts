@@ -1,5 +1,9 @@
 import type { Socket } from 'node:net';
-import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import { hostname } from 'node:os';
+import type { ConnectionOptions } from 'node:tls';
+import { SmtpConnection, type SmtpConnectionEvents } from './connection.js';
+import type { SmtpReplyError } from './smtp-reply.js';
+import { SmtpConnectionError } from './smtp-reply.js';
 
 /** Where and how the pool connects; `openSocket` opens the TCP connection (see connectNoDelay). */
 export interface SmtpPoolOptions {
@@ -8,6 +12,10 @@ export interface SmtpPoolOptions {
   /** TLS from the first byte (smtps); otherwise STARTTLS when the server offers it, as nodemailer does. */
   readonly secure: boolean;
   readonly auth?: { readonly user: string; readonly pass: string };
+  /** For tls.connect (ca, servername, ...); certificates are verified unless these say otherwise. */
+  readonly tls?: ConnectionOptions;
+  /** The EHLO name; by default this host's name when it has a dot, else [127.0.0.1], as nodemailer does. */
+  readonly name?: string;
   readonly maxConnections: number;
   readonly connectionTimeout: number;
   readonly greetingTimeout: number;
@@ -28,16 +36,21 @@ interface Pending extends SmtpJob {
 
 interface Slot {
   state: 'connecting' | 'idle' | 'busy' | 'gone';
-  conn?: SMTPConnection;
+  conn?: SmtpConnection;
   job?: Pending;
 }
 
-const connectionError = (message: string) => Object.assign(new Error(message), { code: 'ECONNECTION' });
+const connectionError = (message: string) => new SmtpConnectionError(message, 'ECONNECTION');
+
+function defaultName(): string {
+  const host = hostname();
+  return host.includes('.') ? host : '[127.0.0.1]';
+}
 
 /**
- * Up to `maxConnections` SMTP connections, each sending one message at a time, with a queue in front. nodemailer's
- * own pool wraps every message in a MIME node and a stream; this one hands the finished bytes to the connection.
- * Errors are nodemailer's: an SMTP answer carries `responseCode` and `response`, a connection failure neither.
+ * Up to `maxConnections` SMTP connections, each sending one message at a time, with a queue in front; the
+ * finished bytes go to the connection as they are. Errors keep nodemailer's shape: an SMTP refusal of a message
+ * carries `responseCode` and `response`, a connection failure (setup included) no `responseCode`.
  */
 export class SmtpPool {
   readonly #opts: SmtpPoolOptions;
@@ -87,26 +100,29 @@ export class SmtpPool {
     o.openSocket((err, socketOptions) => {
       if (err || !socketOptions) return this.#fail(slot, err ?? connectionError('No socket to the SMTP server'));
       if (slot.state === 'gone') return void socketOptions.connection.destroy();
-      const conn = new SMTPConnection({
-        host: o.host,
-        port: o.port,
-        secure: o.secure,
-        connectionTimeout: o.connectionTimeout,
-        greetingTimeout: o.greetingTimeout,
-        socketTimeout: o.socketTimeout,
-        connection: socketOptions.connection,
-      });
+      const events: SmtpConnectionEvents = {
+        done: (err, response) => this.#done(slot, err, response),
+        lost: (err) => this.#fail(slot, err),
+      };
+      const conn = new SmtpConnection(
+        socketOptions.connection,
+        {
+          host: o.host,
+          secure: o.secure,
+          ...(o.tls ? { tls: o.tls } : {}),
+          ...(o.auth ? { auth: o.auth } : {}),
+          name: o.name ?? defaultName(),
+          connectionTimeout: o.connectionTimeout,
+          greetingTimeout: o.greetingTimeout,
+          socketTimeout: o.socketTimeout,
+        },
+        events,
+      );
       slot.conn = conn;
-      // Listened for as long as the connection lives: an error nobody hears would end the process.
-      conn.on('error', (e: Error) => this.#fail(slot, e));
-      conn.once('end', () => this.#fail(slot, connectionError('The SMTP connection closed unexpectedly')));
-      conn.connect(() => {
-        // As nodemailer's pool: log in only when the server offers AUTH (its declared types leave the flag out).
-        if (!o.auth || !(conn as unknown as { allowsAuth: boolean }).allowsAuth) return this.#ready(slot);
-        conn.login({ credentials: { user: o.auth.user, pass: o.auth.pass } }, (e) =>
-          e ? this.#fail(slot, e) : this.#ready(slot),
-        );
-      });
+      conn.open().then(
+        () => this.#ready(slot),
+        (e: Error) => this.#fail(slot, e),
+      );
     });
   }
 
@@ -121,21 +137,16 @@ export class SmtpPool {
   #run(slot: Slot, job: Pending): void {
     slot.state = 'busy';
     slot.job = job;
-    const conn = slot.conn!;
-    conn.send({ from: job.envelope.from, to: [...job.envelope.to] }, job.raw, (err, info) => {
-      // Already failed by the connection's error or end.
-      if (slot.job !== job) return;
-      slot.job = undefined;
-      if (!err) {
-        job.resolve(info.response);
-        return this.#release(slot);
-      }
-      job.reject(err);
-      // A refused transaction leaves a usable connection: RSET clears it (a RCPT refusal would otherwise leave
-      // MAIL FROM open). Anything else drops the connection, as nodemailer's pool does.
-      if (typeof err.responseCode !== 'number') return this.#drop(slot, false);
-      conn.reset((e) => (e ? this.#drop(slot, false) : this.#release(slot)));
-    });
+    slot.conn!.send(job.envelope, job.raw);
+  }
+
+  #done(slot: Slot, err: SmtpReplyError | undefined, response: string): void {
+    const job = slot.job;
+    slot.job = undefined;
+    // A refused transaction was already cleared with RSET: the connection takes the next message.
+    if (err) job?.reject(err);
+    else job?.resolve(response);
+    this.#release(slot);
   }
 
   #release(slot: Slot): void {

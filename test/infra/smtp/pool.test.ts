@@ -3,49 +3,12 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { after, test } from 'node:test';
 import { simpleParser } from 'mailparser';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { SmtpPool } from '../../../infra/smtp/pool.js';
-import { connectNoDelay, createMailer, type OutboundMessage } from '../../../infra/smtp/transport.js';
+import type { SmtpPool } from '../../../infra/smtp/pool.js';
+import { createMailer, type OutboundMessage } from '../../../infra/smtp/transport.js';
 import { testConfig } from '../../helpers/config.js';
+import { job, poolOn, startServer } from './servers.js';
 
 const config = testConfig({ CONSENTFLOW_SENDER_EMAIL: 'news@shop.example' });
-
-/** A real SMTP server that keeps every accepted message and the client sockets it saw. */
-async function startServer(
-  opts: Partial<SMTPServerOptions> & { rcpt?: (address: string) => Promise<void> | { code: number } | void } = {},
-) {
-  const sockets: Socket[] = [];
-  const received: Array<{ to: string[]; raw: Buffer }> = [];
-  const { rcpt, ...rest } = opts;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    disableReverseLookup: true,
-    logger: false,
-    onRcptTo(address, _session, cb) {
-      const r = rcpt?.(address.address);
-      if (r instanceof Promise) return void r.then(() => cb());
-      if (r) return cb(Object.assign(new Error(`refused ${address.address}`), { responseCode: r.code }));
-      cb();
-    },
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks) });
-        cb(null, 'queued');
-      });
-    },
-    ...rest,
-  });
-  server.on('error', () => {});
-  server.server.on('connection', (s: Socket) => sockets.push(s));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  const stop = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return { port, url: `smtp://127.0.0.1:${port}`, sockets, received, stop };
-}
 
 const message = (i: number, over: Partial<OutboundMessage> = {}): OutboundMessage => ({
   to: `m${i}@example.org`,
@@ -133,21 +96,8 @@ test('when the server drops its connections, the message on the wire fails witho
   const srv = await startServer({
     rcpt: (a) => (a.startsWith('held') ? (arrived(), new Promise<void>(() => {})) : undefined),
   });
-  const pool = new SmtpPool({
-    host: '127.0.0.1',
-    port: srv.port,
-    secure: false,
-    maxConnections: 2,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-    openSocket: (done) => connectNoDelay('127.0.0.1', srv.port, done),
-  });
+  const pool = poolOn(srv.port, { maxConnections: 2 });
   after(() => (pool.close(), srv.stop()));
-  const job = (to: string) => ({
-    envelope: { from: 'news@shop.example', to: [to] },
-    raw: Buffer.from('Subject: x\r\n\r\nx\r\n'),
-  });
   await Promise.all([pool.send(job('a@example.org')), pool.send(job('b@example.org'))]);
   assert.equal(pool.size, 2);
   const held = pool.send(job('held@example.org')).then(
@@ -214,7 +164,7 @@ test('close() ends every connection, lets the messages on the wire finish and re
   );
 });
 
-test('credentials in the SMTP URL log in when the server offers AUTH, and a refused login fails the send', async () => {
+test('credentials in the SMTP URL log in when the server offers AUTH; a refused login fails the send as a connection error', async () => {
   const logins: string[] = [];
   const srv = await startServer({
     authOptional: false,
@@ -229,7 +179,14 @@ test('credentials in the SMTP URL log in when the server offers AUTH, and a refu
   const bad = createMailer(config, `smtp://relay%40shop:nope@127.0.0.1:${srv.port}`);
   after(() => (good.close(), bad.close(), srv.stop()));
   assert.equal((await good.send(message(1))).code, 250);
-  await assert.rejects(bad.send(message(2)), (e: Error) => codeOf(e) === 535);
+  // Not the recipient's refusal: the message is deferred as unreachable, the server's 535 kept in `response`.
+  const refused = await bad.send(message(2)).then(
+    () => assert.fail('a refused login cannot send'),
+    (e: Error & { code?: string; response?: string }) => e,
+  );
+  assert.deepEqual([codeOf(refused), refused.code], [undefined, 'EAUTH']);
+  assert.match(String(refused.response), /^535 /);
+  assert.doesNotMatch(refused.message, /relay|nope|example\.org/);
   assert.deepEqual(logins, ['relay@shop:p@ss word', 'relay@shop:nope']);
   assert.equal(srv.received.length, 1);
 });
