@@ -37,6 +37,8 @@ export class SmtpConnection implements SmtpSession {
   #phase: Phase = 'setup';
   #waiter: { resolve(r: SmtpReplyText): void; reject(e: Error): void } | undefined;
   #lostWith: Error | undefined;
+  /** Setup replies that came before anyone waited (a greeting read in the same turn as the TLS handshake). */
+  #early: SmtpReplyText[] = [];
   capabilities = new Map<string, string>();
   #envelope: SmtpEnvelope = { from: '', to: [] };
   #raw: Buffer = EMPTY;
@@ -102,8 +104,10 @@ export class SmtpConnection implements SmtpSession {
   command(line?: string): Promise<SmtpReplyText> {
     if (this.#lostWith) return Promise.reject(this.#lostWith);
     return new Promise<SmtpReplyText>((resolve, reject) => {
-      this.#waiter = { resolve, reject };
       if (line) this.#socket.write(line);
+      const early = this.#early.shift();
+      if (early) resolve(early);
+      else this.#waiter = { resolve, reject };
     });
   }
 
@@ -111,6 +115,8 @@ export class SmtpConnection implements SmtpSession {
   upgrade(): Promise<void> {
     const plain = this.#socket;
     this.#detach(plain);
+    // Whatever came in the clear before TLS is not to be believed after it (RFC 3207 4.2).
+    this.#early = [];
     const { host, tls } = this.#opts;
     const servername = tls?.servername ?? (isIP(host) ? undefined : host);
     const secure = tlsConnect({ ...tls, socket: plain, host, ...(servername ? { servername } : {}) });
@@ -179,7 +185,7 @@ export class SmtpConnection implements SmtpSession {
     const w = this.#waiter;
     this.#waiter = undefined;
     if (w) w.resolve(reply);
-    else this.#lose(new SmtpConnectionError(`The SMTP server said ${reply.code} unasked`, 'EPROTOCOL', reply.text));
+    else this.#early.push(reply);
   }
 
   #envelopeReply(code: number, text: string): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { job, poolOn, selfSignedCertificate, startServer } from './servers.js';
+import { job, poolOn, selfSignedCertificate, startRawServer, startServer, transactionReplies } from './servers.js';
 
 // Made for this run; the pool trusts it only where a test passes it as the CA.
 const { key, cert } = selfSignedCertificate();
@@ -51,4 +51,27 @@ test('a certificate nobody vouches for fails STARTTLS and smtps as connection er
     assert.match(err.message, why);
   }
   assert.equal(starttls.received.length + smtps.received.length, 0);
+});
+
+test('a reply slipped in the clear behind the 220 to STARTTLS is discarded, not taken as the answer to EHLO over TLS', async () => {
+  let secured = false;
+  const inTheClear = transactionReplies('250-raw\r\n250 STARTTLS\r\n');
+  const overTls = transactionReplies('250-raw\r\n250 PIPELINING\r\n');
+  const srv = await startRawServer({
+    greeting: '220 raw ESMTP\r\n',
+    tls: { key, cert },
+    reply: (line) => {
+      if (line === 'STARTTLS') return ((secured = true), '220 go ahead\r\n250-injected\r\n250 AUTH PLAIN\r\n');
+      return secured ? overTls(line) : inTheClear(line);
+    },
+  });
+  const pool = poolOn(srv.port, { tls: { ca: cert }, auth: { user: 'relay', pass: 'secret' } });
+  after(() => (pool.close(), srv.stop()));
+  assert.equal(await pool.send(job('a@example.org', 'x\r\n')), '250 2.0.0 accepted');
+  // The injected AUTH offer was not believed: no credentials went to the server, and the real EHLO reply counted.
+  assert.deepEqual(
+    srv.messages.map((m) => m.toString()),
+    ['x\r\n'],
+  );
+  assert.equal(srv.packets.filter((p) => p.startsWith('AUTH')).length, 0);
 });

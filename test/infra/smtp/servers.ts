@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { SmtpPool, type SmtpPoolOptions } from '../../../infra/smtp/pool.js';
@@ -81,16 +82,20 @@ export const job = (to: string, raw: Buffer | string = 'Subject: x\r\n\r\nx\r\n'
  * A scripted SMTP server: `reply(line)` answers each command line (undefined: no answer; null: no answer to
  * anything more on that connection); in DATA it collects up to the end and answers 250. Every packet a client sends is kept, so a test can see what went in one write.
  */
-export async function startRawServer(script: { greeting: string; reply: (line: string) => string | undefined | null }) {
+export async function startRawServer(script: {
+  greeting: string;
+  reply: (line: string) => string | undefined | null;
+  /** Key and certificate to answer STARTTLS with: TLS starts right after the reply to it. */
+  tls?: { key: string; cert: string };
+}) {
   const packets: string[] = [];
   const messages: Buffer[] = [];
-  const server = createServer((s) => {
+  const serve = (s: Socket) => {
     let buf = '';
     let inData = false;
     let mute = false;
     s.on('error', () => {});
-    s.write(script.greeting);
-    s.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       packets.push(c.toString('latin1'));
       buf += c.toString('latin1');
       for (; !mute;) {
@@ -112,8 +117,17 @@ export async function startRawServer(script: { greeting: string; reply: (line: s
         if (answer) s.write(answer);
         if (answer?.startsWith('354')) inData = true;
         if (/^QUIT/i.test(line)) s.end();
+        if (/^STARTTLS/i.test(line) && script.tls) {
+          s.off('data', onData);
+          return serve(new TLSSocket(s, { isServer: true, ...script.tls }));
+        }
       }
-    });
+    };
+    s.on('data', onData);
+  };
+  const server = createServer((s) => {
+    s.write(script.greeting);
+    serve(s);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
