@@ -4,6 +4,9 @@ import { composeMessage } from './compose.js';
 import { dkimKeyFrom, dkimSign } from './dkim-sign.js';
 import { SmtpPool } from './pool.js';
 
+/** How long opening the TCP connection (and, for smtps, its TLS handshake) may take. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** What a send produced, as the SMTP server answered. */
 export interface SmtpResult {
   readonly messageId: string;
@@ -23,28 +26,32 @@ export interface OutboundMessage {
   readonly fromName?: string;
 }
 
-/** The channel port for email; the real one speaks SMTP over a pool of nodemailer connections. */
+/** The channel port for email; the real one speaks SMTP over a pool of pipelining connections (see pool.ts). */
 export interface Mailer {
   send(message: OutboundMessage): Promise<SmtpResult>;
   close(): void;
 }
 
 /**
- * Opens the TCP connection for the pool with Nagle off. SMTP ends each message with a small `.` write right after
- * the body; with Nagle on it waits for the server's delayed ACK, about 40 ms a message per connection.
+ * Opens a TCP connection to the relay with Nagle off: a small write (the pipelined envelope, the body's last
+ * segment) would otherwise wait for the server's delayed ACK, about 40 ms a message per connection.
  */
 export function connectNoDelay(
   host: string,
   port: number,
   done: (err: Error | null, socketOptions?: { connection: Socket }) => void,
+  timeoutMs = CONNECT_TIMEOUT_MS,
 ): void {
   const socket = connect({ host, port });
   socket.setNoDelay(true);
-  const timer = setTimeout(() => socket.destroy(new Error(`SMTP connection to ${host}:${port} timed out`)), 10_000);
+  const timer = setTimeout(
+    () => socket.destroy(new Error(`SMTP connection to ${host}:${port} timed out after ${timeoutMs} ms`)),
+    timeoutMs,
+  );
   socket.once('connect', () => {
     clearTimeout(timer);
     socket.removeAllListeners('error');
-    // nodemailer listens while it uses the socket and detaches on close; a reset after that must not crash us.
+    // The connection listens while it uses the socket and detaches on close; a reset after that must not crash us.
     socket.on('error', () => {});
     done(null, { connection: socket });
   });
@@ -74,10 +81,10 @@ export function createMailer(
     secure: u.protocol === 'smtps:',
     ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
     maxConnections: opts.maxConnections ?? 5,
-    connectionTimeout: 10_000,
+    connectionTimeout: CONNECT_TIMEOUT_MS,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
-    openSocket: (done) => connectNoDelay(u.hostname, port, done),
+    openSocket: (done) => connectNoDelay(u.hostname, port, done, CONNECT_TIMEOUT_MS),
   });
   return {
     async send(m) {
