@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { GENESIS_HASH, type LogEntry, type ParsedLogEntryInput } from '../../domain/decision-log.js';
-import { canonicalEntry, decodeEntry, type UnhashedEntry } from '../../domain/decision-log-canonical.js';
+import { GENESIS_HASH, type LogEntry } from '../../domain/decision-log.js';
+import { canonicalEntry, decodeEntry } from '../../domain/decision-log-canonical.js';
 import { logKeyTag } from '../keyring.js';
 import { DecisionLogUnavailableError, keyRotatedError } from './decision-log-errors.js';
 import { entryHash, headMac } from './decision-log-mac.js';
@@ -15,8 +15,15 @@ const IDEMPOTENCY_TTL_S = 3 * 86_400;
 
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
-/** An entry parsed and stamped for the chain, with its idempotency key ('' for none). */
-export type PendingEntry = ParsedLogEntryInput & { id: string; at: string; idem: string };
+/**
+ * An entry validated and stamped for the chain, whose position (seq, prevHash, hash) the appender fills in; with
+ * its time in ms and its idempotency key ('' for none).
+ */
+export interface PendingEntry {
+  readonly entry: LogEntry;
+  readonly atMs: number;
+  readonly idem: string;
+}
 
 const Head = z.tuple(HeadSeqHash);
 type ChainHead = { seq: number; hash: string };
@@ -50,40 +57,32 @@ export class ChainAppender {
   }
 
   private async appendToPartition(partition: number, all: PendingEntry[], deadline: number): Promise<LogEntry[]> {
-    const { chain, headKey } = {
-      chain: this.opts.keys.logChain(partition),
-      headKey: this.opts.keys.logHead(partition),
-    };
-    const dayMs = Date.parse(all[0]!.at);
+    const chain = this.opts.keys.logChain(partition);
+    const headKey = this.opts.keys.logHead(partition);
+    const dayMs = all[0]!.atMs;
     const idem = [
       this.opts.keys.logIdempotency(partition, utcDay(dayMs)),
       this.opts.keys.logIdempotency(partition, utcDay(dayMs - 86_400_000)),
     ] as const;
+    const kid = logKeyTag(this.opts.logKey);
     const out = new Array<LogEntry>(all.length);
     let todo = all.map((item, i) => ({ item, i }));
+    // Neither the counters nor the clock bounds depend on the chain position, so they change only with `todo`.
+    let fixed = this.fixedArgs(partition, todo);
     let head = this.heads.get(partition) ?? (await this.readHead(partition, deadline));
     for (let attempt = 1; attempt <= this.opts.maxAttempts; attempt++) {
-      const entries: LogEntry[] = [];
       const args: string[] = [];
       let prev = head;
       for (const { item } of todo) {
-        const { idem: key, ...fields } = item;
-        const unhashed: UnhashedEntry = { ...fields, seq: prev.seq + 1, partition, prevHash: prev.hash };
-        const canonical = canonicalEntry(unhashed);
-        const hash = entryHash(this.opts.logKey, canonical);
-        entries.push({ ...unhashed, hash });
-        args.push(canonical, hash, key);
-        prev = { seq: prev.seq + 1, hash };
+        const entry = item.entry;
+        entry.seq = prev.seq + 1;
+        entry.prevHash = prev.hash;
+        const canonical = canonicalEntry(entry);
+        entry.hash = entryHash(this.opts.logKey, canonical);
+        args.push(canonical, entry.hash, item.idem);
+        prev = { seq: entry.seq, hash: entry.hash };
       }
       const mac = headMac(this.opts.logKey, partition, prev.seq, prev.hash);
-      const times = todo.map((x) => Date.parse(x.item.at));
-      const clock = [
-        String(Math.min(...times)),
-        String(Math.max(...times)),
-        String(CLOCK_SKEW_MS),
-        String(IDEMPOTENCY_TTL_S),
-      ];
-      const kid = logKeyTag(this.opts.logKey);
       const res = await this.call(deadline, () =>
         this.redis.cfLogAppend(
           chain,
@@ -94,16 +93,16 @@ export class ChainAppender {
           String(prev.seq),
           prev.hash,
           mac,
-          ...clock,
+          ...fixed.clock,
           kid,
           String(todo.length),
           ...args,
-          ...runCounterArgs(this.opts.keys, partition, entries),
+          ...fixed.counters,
         ),
       );
       if (res[0] === 1) {
         this.heads.set(partition, prev);
-        todo.forEach(({ i }, k) => (out[i] = entries[k]!));
+        for (const { item, i } of todo) out[i] = item.entry;
         return out;
       }
       if (res[0] === 3) {
@@ -114,6 +113,7 @@ export class ChainAppender {
           out[todo[k]!.i] = await this.call(deadline, () => this.storedEntry(chain, streamId));
         todo = todo.filter((_, k) => !dup.has(k));
         if (todo.length === 0) return out;
+        fixed = this.fixedArgs(partition, todo);
         continue;
       }
       if (res[0] === 4) throw keyRotatedError(this.opts.logRing, partition, String(res[1]));
@@ -132,6 +132,23 @@ export class ChainAppender {
       'conflict',
       `decision log partition ${partition}: head kept moving after ${this.opts.maxAttempts} attempts; nothing may be sent`,
     );
+  }
+
+  private fixedArgs(partition: number, todo: readonly { item: PendingEntry }[]) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const { item } of todo) {
+      if (item.atMs < min) min = item.atMs;
+      if (item.atMs > max) max = item.atMs;
+    }
+    return {
+      clock: [String(min), String(max), String(CLOCK_SKEW_MS), String(IDEMPOTENCY_TTL_S)],
+      counters: runCounterArgs(
+        this.opts.keys,
+        partition,
+        todo.map(({ item }) => item.entry),
+      ),
+    };
   }
 
   private async storedEntry(chain: string, streamId: string): Promise<LogEntry> {

@@ -2,8 +2,9 @@ import type { Redis } from 'ioredis';
 import { monotonicFactory } from 'ulid';
 import { LogEntryInput, type LogEntry } from '../../domain/decision-log.js';
 import { partitionOf } from '../../domain/decision-log-canonical.js';
+import { unchainedEntry } from '../../domain/decision-log-stamp.js';
 import type { AppConfig } from '../config.js';
-import { ChainAppender } from './decision-log-append.js';
+import { ChainAppender, type PendingEntry } from './decision-log-append.js';
 import { LogEntryInvalidError } from './decision-log-errors.js';
 import { chainKeyIds, handOverAll, type HandoverResult } from './decision-log-handover.js';
 import { logScripts } from './decision-log-lua.js';
@@ -69,18 +70,10 @@ export class DecisionLog {
    * idempotency key that was appended in the last day or two is not appended again: the stored entry comes back.
    */
   async appendBatch(inputs: readonly LogEntryInput[], opts: AppendOptions = {}): Promise<LogEntry[]> {
-    const parsed = inputs.map((input, i) => {
-      const r = LogEntryInput.safeParse(input);
-      if (!r.success)
-        throw new LogEntryInvalidError(
-          `decision log entry ${i} is invalid: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
-        );
-      const at = r.data.at ?? this.opts.now().toISOString();
-      return { ...r.data, id: r.data.id ?? this.newId(Date.parse(at)), at, idem: opts.idempotencyKeys?.[i] ?? '' };
-    });
+    const parsed = inputs.map((input, i) => this.stamp(input, i, opts.idempotencyKeys?.[i]));
     const groups = new Map<number, number[]>();
     parsed.forEach((p, i) => {
-      const part = partitionOf(p.subjectRef, this.opts.partitions);
+      const part = p.entry.partition;
       const group = groups.get(part);
       if (group) group.push(i);
       else groups.set(part, [i]);
@@ -101,6 +94,25 @@ export class DecisionLog {
       }),
     );
     return out;
+  }
+
+  // Validated and made into the entry object that is appended and returned, so a batch copies no entry.
+  private stamp(input: LogEntryInput, i: number, idem: string | null | undefined): PendingEntry {
+    const r = LogEntryInput.safeParse(input);
+    if (!r.success)
+      throw new LogEntryInvalidError(
+        `decision log entry ${i} is invalid: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+      );
+    let at = r.data.at;
+    let atMs: number;
+    if (at === undefined) {
+      const now = this.opts.now();
+      at = now.toISOString();
+      atMs = now.getTime();
+    } else atMs = Date.parse(at);
+    const id = r.data.id ?? this.newId(atMs);
+    const entry = unchainedEntry(r.data, id, at, partitionOf(r.data.subjectRef, this.opts.partitions));
+    return { entry, atMs, idem: idem ?? '' };
   }
 
   /** Hands every chain over to the current log key with a signed rotation entry; see decision-log-handover.ts. */
