@@ -146,7 +146,7 @@ export class ChainAppender {
       counters: runCounterArgs(
         this.opts.keys,
         partition,
-        todo.map(({ item }) => item.entry),
+        todo.map(({ item }) => item),
       ),
     };
   }

@@ -13,19 +13,37 @@ import type { RedisKeys } from './keys.js';
 /** Counters outlive any sensible monitor window; they are a live view, the log stays the record. */
 export const RUN_COUNTER_TTL_S = 2 * 86_400;
 
+/** An entry about to be appended, with its time in ms (already parsed by the appender). */
+export interface TimedEntry {
+  readonly entry: LogEntry;
+  readonly atMs: number;
+}
+
 /**
  * What the append script adds to the runs' counters for entries of one chain: (hash, field, increment) triples and
- * the TTL, or nothing when no entry belongs to a run.
+ * the TTL, or nothing when no entry belongs to a run. Sums are kept per run, then bucket, then field, so a counter
+ * hash's key is built once per batch rather than once per entry.
  */
-export function runCounterArgs(keys: RedisKeys, partition: number, entries: readonly LogEntry[]): string[] {
-  const sums = new Map<string, number>();
-  for (const e of entries)
-    for (const [field, n] of counterFields(e)) {
-      const k = `${keys.logRunCounts(partition, e.runId!, bucketOf(Date.parse(e.at)))}\n${field}`;
-      sums.set(k, (sums.get(k) ?? 0) + n);
+export function runCounterArgs(keys: RedisKeys, partition: number, entries: readonly TimedEntry[]): string[] {
+  const runs = new Map<string, Map<number, Map<string, number>>>();
+  for (const { entry, atMs } of entries) {
+    if (!entry.runId) continue;
+    let buckets = runs.get(entry.runId);
+    if (!buckets) runs.set(entry.runId, (buckets = new Map()));
+    const b = bucketOf(atMs);
+    let sums = buckets.get(b);
+    if (!sums) buckets.set(b, (sums = new Map()));
+    for (const [field, n] of counterFields(entry)) sums.set(field, (sums.get(field) ?? 0) + n);
+  }
+  if (runs.size === 0) return [];
+  const out: string[] = [];
+  for (const [runId, buckets] of runs)
+    for (const [b, sums] of buckets) {
+      const key = keys.logRunCounts(partition, runId, b);
+      for (const [field, n] of sums) out.push(key, field, String(n));
     }
-  if (sums.size === 0) return [];
-  return [...[...sums].flatMap(([k, n]) => [...k.split('\n'), String(n)]), String(RUN_COUNTER_TTL_S)];
+  out.push(String(RUN_COUNTER_TTL_S));
+  return out;
 }
 
 /**
