@@ -48,17 +48,30 @@ export const OUTCOMES_BY_KIND: Readonly<Record<LogKind, readonly LogOutcome[]>> 
 /** Hash of the (virtual) entry before seq 1 of every chain. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-const Ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID');
-const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
-const Text = z.string().min(1).max(256);
-const Code = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]*$/, 'must be a snake_case code')
-  .max(64);
-const FieldName = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_.]*$/, 'must be a field name')
-  .max(128);
+/** Patterns and limits of the entry's columns, shared by the schemas below and the append's fast check. */
+export const ENTRY_RULES = {
+  ulid: /^[0-9A-HJKMNP-TV-Z]{26}$/,
+  hash: /^[0-9a-f]{64}$/,
+  code: /^[a-z][a-z0-9_]*$/,
+  codeMax: 64,
+  fieldName: /^[A-Za-z][A-Za-z0-9_.]*$/,
+  fieldNameMax: 128,
+  textMax: 256,
+  smtpCodeMin: 100,
+  smtpCodeMax: 599,
+  reasonsMax: 64,
+  fieldsMax: 256,
+} as const;
+
+const Ulid = z.string().regex(ENTRY_RULES.ulid, 'must be a ULID');
+const Hash = z.string().regex(ENTRY_RULES.hash, 'must be 64 lowercase hex characters');
+const Text = z.string().min(1).max(ENTRY_RULES.textMax);
+const Code = z.string().regex(ENTRY_RULES.code, 'must be a snake_case code').max(ENTRY_RULES.codeMax);
+const FieldName = z.string().regex(ENTRY_RULES.fieldName, 'must be a field name').max(ENTRY_RULES.fieldNameMax);
+/** An entry's own time: UTC with milliseconds, as `toISOString` writes it. */
+export const EntryTime = z.iso.datetime({ precision: 3 });
+/** The bounds of a transfer mechanism's validity: any ISO date-time with an offset. */
+export const TransferTime = z.iso.datetime({ offset: true });
 
 // Fields a kind may leave empty: stored as null (never absent) so every entry has the same shape.
 const optionalFields = {
@@ -77,22 +90,22 @@ const optionalFields = {
   templateHash: Text,
   decisionId: Ulid,
   result: Text,
-  smtpCode: z.number().int().min(100).max(599),
+  smtpCode: z.number().int().min(ENTRY_RULES.smtpCodeMin).max(ENTRY_RULES.smtpCodeMax),
   messageId: Text,
   // Canonical v2: where the data went and what the move relied on (rule code, region, mechanism, consent id).
   jurisdiction: Text,
   transferTo: Text,
   transferMechanism: Text,
   transferMechanismKind: Code,
-  transferValidFrom: z.iso.datetime({ offset: true }),
-  transferValidUntil: z.iso.datetime({ offset: true }),
+  transferValidFrom: TransferTime,
+  transferValidUntil: TransferTime,
   transferConsentEventId: Text,
 };
 const listFields = {
-  reasons: z.array(Code).max(64),
-  fieldsRequested: z.array(FieldName).max(256),
-  fieldsReleased: z.array(FieldName).max(256),
-  fieldsWithheld: z.array(FieldName).max(256),
+  reasons: z.array(Code).max(ENTRY_RULES.reasonsMax),
+  fieldsRequested: z.array(FieldName).max(ENTRY_RULES.fieldsMax),
+  fieldsReleased: z.array(FieldName).max(ENTRY_RULES.fieldsMax),
+  fieldsWithheld: z.array(FieldName).max(ENTRY_RULES.fieldsMax),
 };
 const required = { subjectRef: SubjectRef, kind: z.enum(LogKind), outcome: z.enum(LogOutcome) };
 
@@ -106,9 +119,12 @@ const nullDefault = <T extends Shape>(s: T) =>
 const emptyDefault = <T extends Shape>(s: T) =>
   mapShape<T, unknown>(s, (x) => x.default([])) as { [K in keyof T]: z.ZodDefault<T[K]> };
 
+/** Whether `kind` may carry `outcome`. */
+export const kindAllows = (kind: LogKind, outcome: LogOutcome): boolean => OUTCOMES_BY_KIND[kind].includes(outcome);
+
 type KindShape = { kind: LogKind; outcome: LogOutcome; decisionId: string | null };
 const kindRules = (e: KindShape, ctx: z.RefinementCtx): void => {
-  if (!OUTCOMES_BY_KIND[e.kind].includes(e.outcome)) {
+  if (!kindAllows(e.kind, e.outcome)) {
     ctx.addIssue({
       code: 'custom',
       path: ['outcome'],
@@ -129,7 +145,7 @@ const kindRules = (e: KindShape, ctx: z.RefinementCtx): void => {
 export const LogEntry = z
   .object({
     id: Ulid,
-    at: z.iso.datetime({ precision: 3 }),
+    at: EntryTime,
     seq: z.number().int().min(1),
     partition: z.number().int().min(0),
     ...required,
@@ -146,7 +162,7 @@ export type LogEntry = z.infer<typeof LogEntry>;
 export const LogEntryInput = z
   .object({
     id: Ulid.optional(),
-    at: z.iso.datetime({ precision: 3 }).optional(),
+    at: EntryTime.optional(),
     ...required,
     ...nullDefault(optionalFields),
     ...emptyDefault(listFields),

@@ -11,9 +11,12 @@ export const SubjectId = z
   );
 export type SubjectId = z.infer<typeof SubjectId>;
 
+/** What a subjectRef looks like: `sr_` and 22 base64url characters. */
+export const SUBJECT_REF_PATTERN = /^sr_[A-Za-z0-9_-]{22}$/;
+
 /** The pseudonym of a subject (keyed HMAC of the subject id): the only identifier allowed in logs and history. */
 export const SubjectRef = z
   .string()
-  .regex(/^sr_[A-Za-z0-9_-]{22}$/, 'subjectRef must look like sr_ followed by 22 base64url characters')
+  .regex(SUBJECT_REF_PATTERN, 'subjectRef must look like sr_ followed by 22 base64url characters')
   .brand<'SubjectRef'>();
 export type SubjectRef = z.infer<typeof SubjectRef>;

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import { monotonicFactory } from 'ulid';
 import { LogEntryInput, type LogEntry } from '../../domain/decision-log.js';
 import { partitionOf } from '../../domain/decision-log-canonical.js';
-import { unchainedEntry } from '../../domain/decision-log-stamp.js';
+import { isValidEntryInput } from '../../domain/decision-log-check.js';
+import { unchainedEntry, type CheckedEntryInput } from '../../domain/decision-log-stamp.js';
 import type { AppConfig } from '../config.js';
 import { ChainAppender, type PendingEntry } from './decision-log-append.js';
 import { LogEntryInvalidError } from './decision-log-errors.js';
@@ -28,6 +29,16 @@ export { decisionLogOptions, type DecisionLogDeps, type DecisionLogOptions } fro
 export interface AppendOptions {
   /** Per input, a key that makes the append idempotent for a day or two (null or '' for none). */
   readonly idempotencyKeys?: readonly (string | null | undefined)[];
+}
+
+// The schema decides what the fast check refuses, and words the error.
+function parseInput(input: LogEntryInput, i: number): CheckedEntryInput {
+  const r = LogEntryInput.safeParse(input);
+  if (!r.success)
+    throw new LogEntryInvalidError(
+      `decision log entry ${i} is invalid: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+    );
+  return r.data;
 }
 
 /** The tamper-evident decision log: hash-chained Redis streams, one per partition, plus sealed segment files. */
@@ -98,20 +109,16 @@ export class DecisionLog {
 
   // Validated and made into the entry object that is appended and returned, so a batch copies no entry.
   private stamp(input: LogEntryInput, i: number, idem: string | null | undefined): PendingEntry {
-    const r = LogEntryInput.safeParse(input);
-    if (!r.success)
-      throw new LogEntryInvalidError(
-        `decision log entry ${i} is invalid: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
-      );
-    let at = r.data.at;
+    const v = isValidEntryInput(input) ? input : parseInput(input, i);
+    let at = v.at;
     let atMs: number;
     if (at === undefined) {
       const now = this.opts.now();
       at = now.toISOString();
       atMs = now.getTime();
     } else atMs = Date.parse(at);
-    const id = r.data.id ?? this.newId(atMs);
-    const entry = unchainedEntry(r.data, id, at, partitionOf(r.data.subjectRef, this.opts.partitions));
+    const id = v.id ?? this.newId(atMs);
+    const entry = unchainedEntry(v, id, at, partitionOf(v.subjectRef, this.opts.partitions));
     return { entry, atMs, idem: idem ?? '' };
   }
 
