@@ -1,5 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { port } from './config-connections.js';
+
+/** Why the file at `path` is no PEM certificate bundle, or undefined when it is one. */
+function pemProblem(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return `SMTP_CA_FILE ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); point it at the relay's CA certificate in PEM, or unset it to trust the system's CAs only`;
+  }
+  return text.includes('-----BEGIN CERTIFICATE-----')
+    ? undefined
+    : `SMTP_CA_FILE ${path} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" line); export the relay's CA as PEM`;
+}
 
 /** The mail and SMS transports; unset, the embedded SMTP sink and SMPP server run. */
 export const transportEnv = {
@@ -10,6 +24,15 @@ export const transportEnv = {
     })
     .optional(),
   SMTP_PORT: port.optional(),
+  /** PEM certificates to trust for the relay's TLS (STARTTLS or smtps) besides the system's: a private CA. */
+  SMTP_CA_FILE: z
+    .string()
+    .min(1)
+    .superRefine((path, ctx) => {
+      const problem = pemProblem(path);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   /** A real SMS gateway; unset, `dev` and the demo run the embedded SMPP server. */
   SMPP_URL: z
     .url({

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import type { AppConfig } from '../config.js';
 import { composeMessage } from './compose.js';
 import { dkimKeyFrom, dkimSign } from './dkim-sign.js';
@@ -85,6 +87,8 @@ export function createMailer(
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
     openSocket: (done) => connectNoDelay(u.hostname, port, done, CONNECT_TIMEOUT_MS),
+    // Checked as PEM when the environment was parsed; trusted besides the system's CAs, never instead of checking.
+    ...(env.SMTP_CA_FILE ? { tls: { ca: [...rootCertificates, readFileSync(env.SMTP_CA_FILE, 'utf8')] } } : {}),
   });
   return {
     async send(m) {
