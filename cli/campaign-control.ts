@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { OperatorAction } from '../domain/operator-action.js';
-import { CampaignControl, controlCampaign } from '../infra/temporal/campaign-control.js';
+import { CampaignControl, CampaignSignalError, controlCampaign } from '../infra/temporal/campaign-control.js';
 import type { CliContext } from './context.js';
 import { operatorOf, operatorOptions, recordOperator, type OperatorOptions } from './operator-log.js';
 
@@ -10,6 +10,12 @@ const ACTION = {
   cancel: OperatorAction.campaign_cancelled,
 } as const;
 const DONE = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' } as const;
+// What the run flags alone do while the workflows cannot be signalled.
+const HELD = {
+  pause: 'its runs are flagged paused, so no further send starts (a page in flight stops at its next send)',
+  resume: 'the pause flags of its runs are lifted',
+  cancel: 'its runs are flagged cancelled, so no further send starts (a page in flight stops at its next send)',
+} as const;
 const WHAT = {
   pause: 'pause a running campaign: no further pages are sent until it is resumed',
   resume: 'resume a paused campaign',
@@ -32,7 +38,19 @@ export function addCampaignControlCommands(
       .action(async (id: string, o: OperatorOptions & { json?: boolean }) => {
         const op = operatorOf(ctx, o, `to ${control} a campaign: the log keeps why a run was interrupted`);
         await known(id);
-        const r = await controlCampaign(await ctx.temporal(), (await ctx.services()).runs, id, control);
+        let r: Awaited<ReturnType<typeof controlCampaign>>;
+        try {
+          r = await controlCampaign(() => ctx.temporal(), (await ctx.services()).runs, id, control);
+        } catch (e) {
+          if (!(e instanceof CampaignSignalError) || e.runsFlagged === 0) throw e;
+          // The flags took effect (sends are held, or released), so the act is recorded; the signals are owed.
+          await recordOperator(ctx, op, { action: ACTION[control], campaignId: id });
+          process.stderr.write(
+            `${id}: ${HELD[control]}, but ${e.message}; run \`consentflow campaign ${control} ${id}\` again once Temporal is reachable to signal its workflows\n`,
+          );
+          process.exitCode = 75;
+          return;
+        }
         if (r === 'not_running') {
           ctx.print(
             o.json,

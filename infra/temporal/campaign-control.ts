@@ -16,6 +16,20 @@ export type CampaignRuns = Pick<RunStore, 'list' | 'journeys'>;
 
 const SIGNALS_IN_FLIGHT = 32;
 
+/** The runs' flags were set but Temporal could not be reached for the signals: run the control again. */
+export class CampaignSignalError extends Error {
+  override readonly name = 'CampaignSignalError';
+  constructor(
+    readonly campaignId: string,
+    readonly control: CampaignControl,
+    /** Runs whose flag was set. */
+    readonly runsFlagged: number,
+    cause: unknown,
+  ) {
+    super(`the ${control} signal could not reach Temporal: ${(cause as Error).message ?? String(cause)}`, { cause });
+  }
+}
+
 /**
  * Signals the campaign's broadcast and its journeys (a journey holds before its next send on pause, and ends before
  * its next step on cancel); `not_running` when nothing took the signal. Each run's flag is set first and its
@@ -25,7 +39,7 @@ const SIGNALS_IN_FLIGHT = 32;
  * caller retries the whole control, which is idempotent.
  */
 export async function controlCampaign(
-  client: Client,
+  temporal: Client | (() => Promise<Client>),
   runs: CampaignRuns,
   campaignId: string,
   control: CampaignControl,
@@ -38,6 +52,13 @@ export async function controlCampaign(
         : runs.journeys.setPaused(r.runId, control === 'pause'),
     ),
   );
+  // Connected only now: with Temporal away the flags above still hold every send a chunk in flight would start.
+  let client: Client;
+  try {
+    client = typeof temporal === 'function' ? await temporal() : temporal;
+  } catch (e) {
+    throw new CampaignSignalError(campaignId, control, open.length, e);
+  }
   let broadcast = true;
   try {
     await client.workflow.getHandle(campaignWorkflowId(campaignId)).signal(SIGNAL[control]);
