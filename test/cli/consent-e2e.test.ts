@@ -1,23 +1,18 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
+import { randomSecretEnv } from '../helpers/cli-harness.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { testRedis, uniqueId } from '../helpers/services.js';
 
 const { url, prefix } = testRedis();
-const b64 = () => randomBytes(32).toString('base64');
 const env = {
   CONSENTFLOW_ACTOR: 'ops-test',
   REDIS_URL: url,
   REDIS_KEY_PREFIX: prefix,
   CONSENTFLOW_DATA_DIR: join(process.env.CF_TEST_DATA_DIR ?? '/tmp', 'e2e-consent'),
-  CONSENTFLOW_MASTER_KEY: b64(),
-  CONSENTFLOW_PSEUDONYM_KEY: b64(),
-  CONSENTFLOW_LOG_KEY: b64(),
-  CONSENTFLOW_TOKEN_KEY: b64(),
-  CONSENTFLOW_CODEC_KEY: b64(),
+  ...randomSecretEnv(),
 };
 const run = (...args: string[]) => runCliInProcess(args, env);
 

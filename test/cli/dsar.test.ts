@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
+import { randomSecretEnv } from '../helpers/cli-harness.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { consentEvent, useEngine } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
 
-const b64 = () => randomBytes(32).toString('base64');
-const keys = {
-  CONSENTFLOW_MASTER_KEY: b64(),
-  CONSENTFLOW_PSEUDONYM_KEY: b64(),
-  CONSENTFLOW_LOG_KEY: b64(),
-  CONSENTFLOW_TOKEN_KEY: b64(),
-  CONSENTFLOW_CODEC_KEY: b64(),
-};
+const keys = randomSecretEnv();
 const engine = useEngine({ env: keys });
 const env = () => ({
   ...keys,

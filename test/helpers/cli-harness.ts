@@ -17,6 +17,25 @@ export interface CliRun {
   readonly code: number;
 }
 
+/** Fresh random values for the five secrets a command reads from its environment (base64, 32 bytes each). */
+export function randomSecretEnv(): Record<
+  | 'CONSENTFLOW_MASTER_KEY'
+  | 'CONSENTFLOW_PSEUDONYM_KEY'
+  | 'CONSENTFLOW_LOG_KEY'
+  | 'CONSENTFLOW_TOKEN_KEY'
+  | 'CONSENTFLOW_CODEC_KEY',
+  string
+> {
+  const b64 = () => randomBytes(32).toString('base64');
+  return {
+    CONSENTFLOW_MASTER_KEY: b64(),
+    CONSENTFLOW_PSEUDONYM_KEY: b64(),
+    CONSENTFLOW_LOG_KEY: b64(),
+    CONSENTFLOW_TOKEN_KEY: b64(),
+    CONSENTFLOW_CODEC_KEY: b64(),
+  };
+}
+
 /**
  * A CLI context over a given Redis client and key prefix, with fresh secrets; output is captured per run. It acts
  * outside dev: the actor comes from `actorEnv` (CONSENTFLOW_ACTOR=test-operator unless a test changes it).
@@ -25,17 +44,7 @@ export function testCliContext(
   redis: Redis,
   prefix: string,
 ): CliContext & { out: string[]; actorEnv: Record<string, string | undefined> } {
-  const b64 = () => randomBytes(32).toString('base64');
-  const config: AppConfig = buildConfig(
-    parseEnv({
-      REDIS_KEY_PREFIX: prefix,
-      CONSENTFLOW_MASTER_KEY: b64(),
-      CONSENTFLOW_PSEUDONYM_KEY: b64(),
-      CONSENTFLOW_LOG_KEY: b64(),
-      CONSENTFLOW_TOKEN_KEY: b64(),
-      CONSENTFLOW_CODEC_KEY: b64(),
-    }),
-  );
+  const config: AppConfig = buildConfig(parseEnv({ REDIS_KEY_PREFIX: prefix, ...randomSecretEnv() }));
   const out: string[] = [];
   const ws = workspaceAccess({}, exampleRoot);
   const actorEnv: Record<string, string | undefined> = { CONSENTFLOW_ACTOR: 'test-operator' };
