@@ -98,6 +98,8 @@ export async function finish(s: Scenario, campaignId: string): Promise<CampaignP
 export const mailed = (s: Scenario, addresses: ReadonlySet<string>): number =>
   s.sink.received.filter((m) => m.envelopeTo.some((a) => addresses.has(a))).length;
 
+const JOURNEY_PATIENCE_MS = 8 * 60_000;
+
 /** A one-step journey for each of `refs`, on the same promo; resolves with its run id once every journey ended. */
 export async function journeysToEnd(
   s: Scenario,
@@ -110,11 +112,14 @@ export async function journeysToEnd(
     { subjectRefs: [...refs] },
     { taskQueue: s.taskQueue, campaignVersion: 'fault', runs: s.services.runs },
   );
+  // A journey whose send meets the broadcast's reservation of the same subject is told `busy` and retried with the
+  // send step's backoff (2 s doubling, at most 5 minutes apart): under load its last retry may come minutes later.
   await until(
     'every journey ended',
     async () =>
       (await reconcileRun(s.services.runs, s.services.ledger, (await s.services.runs.get(runId))!)).outcomes
         .completed === refs.length,
+    JOURNEY_PATIENCE_MS,
   );
   return { runId, scopes: refs.map((ref) => `${journeyWorkflowId(journeys.id, ref)}:send-promo`) };
 }
