@@ -157,8 +157,12 @@ export class SmtpConnection implements SmtpSession {
   readonly #onClose = (): void =>
     this.#lose(new SmtpConnectionError('The SMTP connection closed unexpectedly', 'ECONNECTION'));
   readonly #onTimeout = (): void => {
-    // An idle connection that times out is simply retired; one with a message in flight fails it.
-    if (this.#phase === 'idle') return this.quit();
+    // An idle connection that times out is retired, and the pool told so, so it never hands it another message;
+    // one with a message in flight fails it.
+    if (this.#phase === 'idle') {
+      this.#events.lost(new SmtpConnectionError('The idle SMTP connection timed out', 'ETIMEDOUT'));
+      return this.quit();
+    }
     const ms = this.#opts.socketTimeout;
     this.#lose(new SmtpConnectionError(`The SMTP server did not answer within ${ms} ms`, 'ETIMEDOUT'));
   };

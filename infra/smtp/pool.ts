@@ -137,7 +137,12 @@ export class SmtpPool {
   #run(slot: Slot, job: Pending): void {
     slot.state = 'busy';
     slot.job = job;
-    slot.conn!.send(job.envelope, job.raw);
+    try {
+      slot.conn!.send(job.envelope, job.raw);
+    } catch (e) {
+      // A connection that cannot take the message is dropped; the message fails as a connection error.
+      this.#fail(slot, connectionError((e as Error).message));
+    }
   }
 
   #done(slot: Slot, err: SmtpReplyError | undefined, response: string): void {

@@ -190,3 +190,19 @@ test('credentials in the SMTP URL log in when the server offers AUTH; a refused 
   assert.deepEqual(logins, ['relay@shop:p@ss word', 'relay@shop:nope']);
   assert.equal(srv.received.length, 1);
 });
+
+test('a connection that timed out while idle leaves the pool, and the next message goes out on a new one', async () => {
+  const srv = await startServer();
+  const pool = poolOn(srv.port, { maxConnections: 1, socketTimeout: 300 });
+  after(() => (pool.close(), srv.stop()));
+  assert.match(await pool.send(job('first@example.org')), /^250 /);
+  // Past the socket timeout with nothing to send: the connection retires itself.
+  await once(srv.sockets[0]!, 'close');
+  assert.equal(pool.size, 0, 'the pool no longer counts it');
+  assert.match(await pool.send(job('second@example.org')), /^250 /);
+  assert.deepEqual(
+    srv.received.map((m) => m.to),
+    [['first@example.org'], ['second@example.org']],
+  );
+  assert.equal(srv.sockets.length, 2);
+});
