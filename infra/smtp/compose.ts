@@ -10,14 +10,15 @@ import {
   UnsupportedMessageError,
   unstructuredValue,
 } from './compose-headers.js';
+import { qpEncode, qpWrap } from './quoted-printable.js';
 
 export { textEncodingOf, UnsupportedMessageError } from './compose-headers.js';
 
 // A campaign message is written out directly: the same headers, order, part structure and transfer encodings
 // nodemailer's MailComposer would produce (a test compares the bytes), without building a MimeNode tree, drawing
-// random bytes per message or counting letters with regex match arrays. nodemailer's own encoders do the bodies.
+// random bytes per message or counting letters with regex match arrays. Quoted-printable bodies go through an
+// encoder with nodemailer's exact output (quoted-printable.ts); base64 ones through nodemailer's own.
 const require = createRequire(import.meta.url);
-const qp = require('nodemailer/lib/qp/index.js') as { encode(b: Buffer): string; wrap(s: string, n: number): string };
 const base64 = require('nodemailer/lib/base64/index.js') as {
   encode(b: Buffer): string;
   wrap(s: string, n: number): string;
@@ -76,7 +77,7 @@ function part(type: string, content: string): Part {
   if (!content) return { type, encoding: undefined, body: '' };
   const encoding = transferEncodingOf(content);
   // As nodemailer's stream does: the text as UTF-8 bytes, in one chunk.
-  if (encoding === 'quoted-printable') return { type, encoding, body: qp.wrap(qp.encode(Buffer.from(content)), LINE) };
+  if (encoding === 'quoted-printable') return { type, encoding, body: qpWrap(qpEncode(Buffer.from(content)), LINE) };
   if (encoding === 'base64') return { type, encoding, body: base64Body(Buffer.from(content)) };
   return { type, encoding, body: content };
 }
