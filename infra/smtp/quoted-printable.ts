@@ -14,7 +14,7 @@ const MUST_ESCAPE = /[^\t\n\r\x20-\x3c\x3e-\x7e]|[ \t](?=[\r\n]|$)/g;
  * are, except a space or tab before a line break or at the end; every other byte becomes "=XX".
  */
 export function qpEncode(buf: Buffer): string {
-  return buf.latin1Slice(0, buf.length).replace(MUST_ESCAPE, (ch) => ESCAPES[ch.charCodeAt(0)]!);
+  return buf.toString('latin1').replace(MUST_ESCAPE, (ch: string) => ESCAPES[ch.charCodeAt(0)]!);
 }
 
 const isHex = (s: string, i: number): boolean => {
