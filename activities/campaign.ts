@@ -15,6 +15,7 @@ import {
 import { mapWindowed } from '../domain/concurrency.js';
 import { fieldsOutsidePurpose } from './segment-page.js';
 import { runGuardedSends, type SendOutcome } from './send-pipeline.js';
+import { journeySend } from './journey-send.js';
 import { withContent } from './content.js';
 
 export { enrolmentSpec } from '../domain/run.js';
@@ -62,16 +63,16 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
     /** One journey send step for one subject; a denial is a normal result, a transient SMTP failure retries. */
     async sendStep(raw: z.input<typeof SendStepInput>): Promise<SendOutcome> {
       const input = parseInput(SendStepInput, raw, 'sendStep');
-      const [out] = await runGuardedSends(await withContent(deps, input.spec.bundle), input.spec, [input.subjectRef], {
+      const out = await journeySend(await withContent(deps, input.spec.bundle), input.spec, input.subjectRef, {
         heartbeat: () => heartbeat(),
         signal: cancellation(),
       });
-      if (out!.status === 'deferred' || out!.status === 'busy')
+      if (out.status === 'deferred' || out.status === 'busy')
         throw ApplicationFailure.retryable(
-          `delivery deferred (${out!.reasons.join(', ')}); retrying`,
+          `delivery deferred (${out.reasons.join(', ')}); retrying`,
           'TransientSendFailure',
         );
-      return out!;
+      return out;
     },
 
     /** One page of a journey campaign's run: held-out and not-eligible members are logged, the rest enrolled. */

@@ -3,7 +3,7 @@ import type { SubjectRef } from '../domain/ids.js';
 import { RUN_SUMMARY_SUBJECT_REF, runSummaryResult, type RunReconciliation } from '../domain/run.js';
 import { reconcileRun } from '../infra/redis/run-reconcile.js';
 import type { RunRecord } from '../infra/redis/run-store.js';
-import { runGuardedSends, type Exclusion, type SendSpec } from './send-pipeline.js';
+import { RUN_CANCELLED, runGuardedSends, type SendSpec } from './send-pipeline.js';
 import { heartbeat, type RunActivityDeps } from './run-page.js';
 
 /** The run being closed, as the workflow names it. */
@@ -93,10 +93,9 @@ export async function finishRun(deps: RunActivityDeps, input: FinishInput): Prom
     // A cancelled run still accounts for everyone: members it never reached are logged as not eligible.
     const left: SubjectRef[] = [];
     await reconcileRun(deps.runs, deps.ledger, run, (ref, s) => void (s === 'pending' && left.push(ref)));
-    const cancelled: Exclusion = { outcome: 'not_eligible', reasons: ['run_cancelled'] };
     for (let i = 0; i < left.length; i += 250) {
       const refs = left.slice(i, i + 250);
-      await runGuardedSends(deps, input.closeSpec, refs, { excluded: new Map(refs.map((r) => [r, cancelled])) });
+      await runGuardedSends(deps, input.closeSpec, refs, { excluded: new Map(refs.map((r) => [r, RUN_CANCELLED])) });
       heartbeat();
     }
   }

@@ -11,7 +11,7 @@ import { recordsAfterLog } from './send-records.js';
 
 export type { SendSpec } from './send-entries.js';
 export type { SendOutcome } from './send-outcome.js';
-export { decideSend, type Exclusion, type SendDecision } from './send-plan.js';
+export { decideSend, RUN_CANCELLED, type Exclusion, type SendDecision } from './send-plan.js';
 export type {
   AppendLog,
   Delivery,
@@ -75,6 +75,11 @@ export interface SendOptions {
   readonly dueOnly?: boolean;
   /** Members settled without a decision, each logged once as its own outcome. */
   readonly excluded?: ReadonlyMap<SubjectRef, Exclusion>;
+  /**
+   * More such members, known once a read started alongside the state load resolves (a journey step's run flag),
+   * so it shares that load's round trip; a member excluded only here still has its state loaded.
+   */
+  readonly excludedLater?: Promise<ReadonlyMap<SubjectRef, Exclusion> | undefined>;
   /** Guard states and send records already loaded for this batch (by a consent pre-filter); the rest are loaded here. */
   readonly loaded?: ReadonlyMap<SubjectRef, SendState>;
   /** How long the commit of an accepted message waits out a Redis outage (default one minute). */
@@ -100,15 +105,12 @@ export async function runGuardedSends(
   const clock = deps.now ?? (() => new Date());
   const now = clock();
   const scope = `${spec.workflowId}:${spec.stepId}`;
-  const excluded = opts.excluded ?? new Map<SubjectRef, Exclusion>();
-  const loaded = await loadSendStates(
-    deps,
-    scope,
-    refs,
-    excluded,
-    opts.loaded,
-    capReadOf(deps, spec, scope, now.getTime()),
-  );
+  let excluded = opts.excluded ?? new Map<SubjectRef, Exclusion>();
+  const [loaded, later] = await Promise.all([
+    loadSendStates(deps, scope, refs, excluded, opts.loaded, capReadOf(deps, spec, scope, now.getTime())),
+    opts.excludedLater,
+  ]);
+  if (later?.size) excluded = new Map([...excluded, ...later]);
   // Reservations another attempt still holds under its lease are left alone (that attempt may be sending them
   // now); the run's sweep comes back for them.
   const reserved = refs.filter((r) => {

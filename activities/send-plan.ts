@@ -45,6 +45,9 @@ export interface Exclusion {
   readonly result?: string;
 }
 
+/** A member of a cancelled run that no send of it may reach: the reason every such member is logged with. */
+export const RUN_CANCELLED: Exclusion = { outcome: 'not_eligible', reasons: ['run_cancelled'] };
+
 /** A decision to append for one subject: a first one, or an explicit re-decision replacing the one of record. */
 export interface NewDecision {
   readonly d: SendDecision;

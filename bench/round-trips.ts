@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { createRunActivities } from '../activities/campaign-run.js';
+import { journeySend } from '../activities/journey-send.js';
 import { runGuardedSends, type SendSpec } from '../activities/send-pipeline.js';
 import type { SubjectRef } from '../domain/ids.js';
 import { createServices } from '../infra/compose.js';
@@ -135,8 +136,8 @@ export async function main(): Promise<void> {
     const j0 = counter.take();
     let sent = 0;
     for (const ref of refs.slice(1, journeys)) {
-      const [o] = await runGuardedSends(deps, spec(`journey-${ref}`), [ref]);
-      if (o?.status === 'sent') sent += 1;
+      const o = await journeySend(deps, spec(`journey-${ref}`), ref);
+      if (o.status === 'sent') sent += 1;
     }
     const j1 = counter.take();
     const steps = journeys - 1;
@@ -154,8 +155,8 @@ export async function main(): Promise<void> {
     const capped = { max: 10, perMs: 86_400_000 };
     let cappedSent = 0;
     for (const ref of refs.slice(1, journeys)) {
-      const [o] = await runGuardedSends(deps, { ...spec(`capped-${ref}`), frequencyCap: capped }, [ref]);
-      if (o?.status === 'sent') cappedSent += 1;
+      const o = await journeySend(deps, { ...spec(`capped-${ref}`), frequencyCap: capped }, ref);
+      if (o.status === 'sent') cappedSent += 1;
     }
     const j2 = counter.take();
     emit('capped_journey_send_step', {

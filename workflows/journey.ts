@@ -141,6 +141,8 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
           subjectRef,
         });
         record(step, out.status, out.reasons);
+        // The send step found the run cancelled (its signal never came): the journey ends as the signal would.
+        if (out.reasons.includes('run_cancelled')) exitReason ??= 'campaign_cancelled';
         break;
       }
       case 'wait':

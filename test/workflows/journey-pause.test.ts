@@ -206,3 +206,35 @@ test('a journey that starts after its run was cancelled ends at once, before any
   assert.ok(!(await scheduled(journey)).includes('sendStep'), 'no send was scheduled');
   assert.equal(mailsTo(address), 0);
 });
+
+test('a journey whose cancel signal never came sends nothing after its wait: the send step reads the run flag, logs the member as not eligible and the journey exits', async () => {
+  const { ref, address } = await subject();
+  const c = clickThenSend();
+  const { runs, runId, id } = await registeredRun(c, ref);
+  await startJourney(c, ref, runId, id);
+  const journey = engine.client.workflow.getHandle(id);
+  await eventually(
+    async () => ((await journey.query<JourneyState>('journeyState')).currentStep === 'wait-click' ? true : undefined),
+    30_000,
+    'the journey to wait for the click',
+  );
+  // The flag alone, as when Temporal was down while the operator cancelled: no signal reaches the journey.
+  await runs.journeys.setCancelled(runId);
+  await journey.signal('engagement', { v: 1, event: 'clicked' });
+  const done = (await journey.result()) as JourneyState;
+  assert.deepEqual([done.status, done.exitReason], ['exited', 'campaign_cancelled']);
+  assert.deepEqual(
+    done.history.map((h) => [h.stepId, h.outcome, h.reasons ?? []]),
+    [
+      ['wait-click', 'then', []],
+      ['send-1', 'not_eligible', ['run_cancelled']],
+    ],
+  );
+  assert.equal(mailsTo(address), 0);
+  // Accounted for on the send step, logged with why; the journey's end is logged too.
+  const rec = await engine.services.ledger.lookup([{ ref, scope: `${id}:send-1` }]);
+  assert.deepEqual([rec[0]?.outcome, rec[0]?.reasons], ['not_eligible', ['run_cancelled']]);
+  const run = (await runs.get(runId))!;
+  const r = await reconcileRun(runs, engine.services.ledger, { ...run, status: 'finished' });
+  assert.equal(r.unaccounted, 0);
+});
