@@ -21,12 +21,50 @@ const PARTITION = at('partition');
 
 /**
  * The canonical serialisation the HMAC covers: a JSON array in the fixed column order. An array (not an object)
- * makes the order part of the format and keeps each stored entry small.
+ * makes the order part of the format and keeps each stored entry small. The columns are read by name in
+ * HASHED_COLUMNS order (a test holds the two to the same text), not by a loop of dynamic keys: every appended entry
+ * passes here, and named reads cost a fraction of computed ones.
  */
-export function canonicalEntry(entry: UnhashedEntry): string {
-  const values: unknown[] = [CANONICAL_VERSION];
-  for (const c of HASHED_COLUMNS) values.push(entry[c]);
-  return JSON.stringify(values);
+export function canonicalEntry(e: UnhashedEntry): string {
+  return JSON.stringify([
+    CANONICAL_VERSION,
+    e.id,
+    e.at,
+    e.seq,
+    e.partition,
+    e.kind,
+    e.subjectRef,
+    e.campaignId,
+    e.campaignVersion,
+    e.workflowId,
+    e.runId,
+    e.stepId,
+    e.purpose,
+    e.channel,
+    e.processor,
+    e.outcome,
+    e.reasons,
+    e.consentEventId,
+    e.noticeVersion,
+    e.policyVersion,
+    e.fieldsRequested,
+    e.fieldsReleased,
+    e.fieldsWithheld,
+    e.templateId,
+    e.templateHash,
+    e.decisionId,
+    e.result,
+    e.smtpCode,
+    e.messageId,
+    e.jurisdiction,
+    e.transferTo,
+    e.transferMechanism,
+    e.transferMechanismKind,
+    e.transferValidFrom,
+    e.transferValidUntil,
+    e.transferConsentEventId,
+    e.prevHash,
+  ]);
 }
 
 /** Result of decoding a stored entry: expected failures are values with a stable code. */

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { LOG_COLUMNS, LogEntry, LogEntryInput, V2_COLUMNS } from '../../domain/decision-log.js';
 import {
   CSV_HEADER,
+  HASHED_COLUMNS,
   canonicalEntry,
   chainPosition,
   csvLine,
@@ -62,6 +63,20 @@ test('the canonical form round-trips through decode and is independent of key or
   assert.ok(d.ok);
   assert.deepEqual(LogEntry.parse(d.entry), { ...e, hash: 'a'.repeat(64) });
   assert.deepEqual(chainPosition(canonicalEntry(e)), { seq: 1, partition: 0, prevHash: '0'.repeat(64) });
+});
+
+test('the canonical form holds every hashed column in HASHED_COLUMNS order, whatever the values', () => {
+  // One distinct value per column, in any key order: a column left out, doubled or moved shows as a different text.
+  const value = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }));
+  fc.assert(
+    fc.property(fc.array(value, { minLength: HASHED_COLUMNS.length, maxLength: HASHED_COLUMNS.length }), (vs) => {
+      const pairs = HASHED_COLUMNS.map((c, i) => [c, vs[i]] as const);
+      const e = Object.fromEntries(pairs.reverse()) as unknown as UnhashedEntry;
+      assert.equal(canonicalEntry(e), JSON.stringify(['v2', ...HASHED_COLUMNS.map((c, i) => vs[i])]));
+    }),
+  );
+  const tagged = Object.fromEntries(HASHED_COLUMNS.map((c) => [c, c])) as unknown as UnhashedEntry;
+  assert.deepEqual(JSON.parse(canonicalEntry(tagged)), ['v2', ...LOG_COLUMNS.filter((c) => c !== 'hash')]);
 });
 
 test('a v1 entry, written before the transfer columns, still decodes (they read as null) and gives its chain position', () => {
