@@ -40,25 +40,89 @@ const COUNTED = ['decisions', 'denies', 'deliveries', 'hardBounces', 'failures',
 const ALLOW = 'allow|';
 
 /**
- * What one entry adds to its run's counters, as hash field → increment, in the window's own terms (countEntry); an
- * allow also counts under its facts, so the monitor can judge invariant breaches without reading the entries.
+ * What a batch adds to one counter hash: its entries by what countEntry reads of them (kind, outcome, result,
+ * reasons: equal ones count the same, so each such class is counted once and multiplied), and the allows by their
+ * facts' field.
  */
-export function counterFields(e: Counted): [field: string, n: number][] {
-  if (!e.runId) return [];
-  const c = countEntry(emptyCounts, e);
-  const out: [string, number][] = COUNTED.flatMap((k) => (c[k] > 0 ? [[k, c[k]] as [string, number]] : []));
-  if (e.kind === 'decision' && e.outcome === 'allow') {
-    const facts: AllowFacts = {
-      policyVersion: e.policyVersion,
-      purpose: e.purpose,
-      channel: e.channel,
-      processor: e.processor,
-      noticeVersion: e.noticeVersion,
-      fieldsReleased: [...e.fieldsReleased].sort(),
-    };
-    out.push([ALLOW + JSON.stringify(facts), 1]);
+export interface CounterSums {
+  readonly classes: Map<string, { readonly entry: Counted; n: number }>;
+  readonly allows: Map<string, number>;
+}
+
+export const newCounterSums = (): CounterSums => ({ classes: new Map(), allows: new Map() });
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+/**
+ * The field an allow counts under: its facts as JSON. The allows of one batch nearly always share their facts, so an
+ * entry with the same facts as the one before reuses that one's text instead of sorting and serialising again.
+ */
+export class AllowFields {
+  private last: Counted | undefined;
+  private lastField = '';
+
+  of(e: Counted): string {
+    const l = this.last;
+    if (
+      l === undefined ||
+      l.policyVersion !== e.policyVersion ||
+      l.purpose !== e.purpose ||
+      l.channel !== e.channel ||
+      l.processor !== e.processor ||
+      l.noticeVersion !== e.noticeVersion ||
+      !sameList(l.fieldsReleased, e.fieldsReleased)
+    ) {
+      const facts: AllowFacts = {
+        policyVersion: e.policyVersion,
+        purpose: e.purpose,
+        channel: e.channel,
+        processor: e.processor,
+        noticeVersion: e.noticeVersion,
+        fieldsReleased: [...e.fieldsReleased].sort(),
+      };
+      this.lastField = ALLOW + JSON.stringify(facts);
+    }
+    this.last = e;
+    return this.lastField;
   }
-  return out;
+}
+
+/** Adds one entry of a run to its counter hash's sums; an allow also counts under its facts. */
+export function addToSums(s: CounterSums, e: Counted, allowFields: AllowFields): void {
+  // Kinds and outcomes are enum words, reasons snake_case codes and a result is never empty: the key is unambiguous.
+  const key = `${e.kind}|${e.outcome}|${e.result ?? ''}|${e.reasons.join(',')}`;
+  const c = s.classes.get(key);
+  if (c) c.n++;
+  else s.classes.set(key, { entry: e, n: 1 });
+  if (e.kind === 'decision' && e.outcome === 'allow') {
+    const field = allowFields.of(e);
+    s.allows.set(field, (s.allows.get(field) ?? 0) + 1);
+  }
+}
+
+/**
+ * The sums as counter hash fields and increments, handed to `out` (fields with nothing to add left out), so the
+ * monitor can judge invariant breaches without reading the entries.
+ */
+export function sumFields(s: CounterSums, out: (field: string, n: number) => void): void {
+  const total: Record<(typeof COUNTED)[number], number> = {
+    decisions: 0,
+    denies: 0,
+    deliveries: 0,
+    hardBounces: 0,
+    failures: 0,
+    complaints: 0,
+  };
+  for (const { entry, n } of s.classes.values()) {
+    const one = countEntry(emptyCounts, entry);
+    for (const k of COUNTED) total[k] += n * one[k];
+  }
+  for (const k of COUNTED) if (total[k] > 0) out(k, total[k]);
+  for (const [field, n] of s.allows) out(field, n);
 }
 
 /** One bucket's allowed sends with equal facts. */

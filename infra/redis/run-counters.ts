@@ -2,10 +2,14 @@ import type { Redis } from 'ioredis';
 import type { LogEntry } from '../../domain/decision-log.js';
 import {
   addBucket,
+  addToSums,
+  AllowFields,
   bucketOf,
   COUNTER_BUCKET_MS,
-  counterFields,
   emptyTotals,
+  newCounterSums,
+  sumFields,
+  type CounterSums,
   type CounterTotals,
 } from '../../domain/monitor-counters.js';
 import type { RedisKeys } from './keys.js';
@@ -25,22 +29,23 @@ export interface TimedEntry {
  * hash's key is built once per batch rather than once per entry.
  */
 export function runCounterArgs(keys: RedisKeys, partition: number, entries: readonly TimedEntry[]): string[] {
-  const runs = new Map<string, Map<number, Map<string, number>>>();
+  const runs = new Map<string, Map<number, CounterSums>>();
+  const allowFields = new AllowFields();
   for (const { entry, atMs } of entries) {
     if (!entry.runId) continue;
     let buckets = runs.get(entry.runId);
     if (!buckets) runs.set(entry.runId, (buckets = new Map()));
     const b = bucketOf(atMs);
     let sums = buckets.get(b);
-    if (!sums) buckets.set(b, (sums = new Map()));
-    for (const [field, n] of counterFields(entry)) sums.set(field, (sums.get(field) ?? 0) + n);
+    if (!sums) buckets.set(b, (sums = newCounterSums()));
+    addToSums(sums, entry, allowFields);
   }
   if (runs.size === 0) return [];
   const out: string[] = [];
   for (const [runId, buckets] of runs)
     for (const [b, sums] of buckets) {
       const key = keys.logRunCounts(partition, runId, b);
-      for (const [field, n] of sums) out.push(key, field, String(n));
+      sumFields(sums, (field, n) => out.push(key, field, String(n)));
     }
   out.push(String(RUN_COUNTER_TTL_S));
   return out;
