@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { monotonicFactory } from 'ulid';
 import { LogEntryInput, type LogEntry } from '../../domain/decision-log.js';
 import { partitionOf } from '../../domain/decision-log-canonical.js';
 import { isValidEntryInput } from '../../domain/decision-log-check.js';
@@ -8,6 +7,7 @@ import type { AppConfig } from '../config.js';
 import { ChainAppender, type PendingEntry } from './decision-log-append.js';
 import { LogEntryInvalidError } from './decision-log-errors.js';
 import { chainKeyIds, handOverAll, type HandoverResult } from './decision-log-handover.js';
+import { entryIdFactory } from './decision-log-ids.js';
 import { logScripts } from './decision-log-lua.js';
 import {
   queryEntries,
@@ -45,7 +45,7 @@ function parseInput(input: LogEntryInput, i: number): CheckedEntryInput {
 export class DecisionLog {
   readonly opts: DecisionLogOptions;
   private readonly chains: ChainAppender;
-  private readonly newId = monotonicFactory();
+  private readonly newId = entryIdFactory();
 
   constructor(deps: DecisionLogDeps) {
     this.opts = decisionLogOptions(deps);
