@@ -121,7 +121,11 @@ test('pause holds a running broadcast and resume lets it finish', async () => {
 });
 
 test('a cancelled broadcast still accounts for everyone: members it never reached are logged as not eligible, run_cancelled', async () => {
-  await seedMembers(uniqueId('x'), 30);
+  const members = new Set((await seedMembers(uniqueId('x'), 30)).map((m) => m.address));
+  // Their sends wait at RCPT until the cancel is in, so the run cannot finish before it, however fast it sends.
+  let held = 0;
+  let release!: () => void;
+  engine.sink.holdRecipients((a) => members.has(a) && ++held > 0, new Promise<void>((r) => (release = r)));
   const c = promo();
   const run = await startCampaign(
     engine.client,
@@ -130,8 +134,9 @@ test('a cancelled broadcast still accounts for everyone: members it never reache
     { taskQueue: engine.taskQueue, campaignVersion: 'v-test', pageSize: 2, runs: engine.services.runs },
   );
   const handle = engine.client.workflow.getHandle(`campaign:${c.id}`);
-  await eventually(async () => ((await handle.query<CampaignProgress>('progress')).pages >= 1 ? true : undefined));
+  await eventually(async () => (held >= 1 ? true : undefined), 30_000, 'a send of the run to reach the SMTP server');
   await handle.signal('cancel');
+  release();
   const done = (await handle.result()) as CampaignProgress;
   assert.equal(done.status, 'cancelled');
   const r = await reconcileRun(
