@@ -2,7 +2,10 @@ import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { dataBody } from './data-body.js';
 import { greetAndLogIn, type SmtpConnectionOptions, type SmtpReplyText, type SmtpSession } from './session-setup.js';
+import { NON_ASCII, wireEnvelope, type SmtpEnvelope } from './envelope.js';
 import { ReplyReader, SmtpConnectionError, SmtpReplyError, type ConnectionErrorCode } from './smtp-reply.js';
+
+export { SmtpEnvelopeError, type SmtpEnvelope } from './envelope.js';
 
 /** What a connection tells its owner; called once per message (`done`) and at most once in all (`lost`). */
 export interface SmtpConnectionEvents {
@@ -12,48 +15,10 @@ export interface SmtpConnectionEvents {
   lost(err: Error): void;
 }
 
-/** One recipient list and sender, as MAIL FROM / RCPT TO carry them. */
-export interface SmtpEnvelope {
-  readonly from: string;
-  readonly to: readonly string[];
-}
-
 type Phase = 'setup' | 'idle' | 'envelope' | 'body' | 'rset' | 'closing' | 'gone';
 export type { SmtpConnectionOptions } from './session-setup.js';
 
 const EMPTY = Buffer.alloc(0);
-const NON_ASCII = /[^ -~]/;
-// What an address in MAIL FROM or RCPT TO can never hold: a line break would end the command and start another.
-const UNSENDABLE = /[\r\n<>]|^\s*$/;
-
-/**
- * The refusal of an envelope that this connection must not put on the wire, or undefined. An address that could
- * inject a command is a bad mailbox (553 5.1.3, a hard bounce); an internationalised one to a server without
- * SMTPUTF8 (RFC 6531) cannot be carried by this relay, which is no fault of the address (554 5.6.7).
- */
-function envelopeRefusal(envelope: SmtpEnvelope, smtpUtf8: boolean): SmtpEnvelopeError | undefined {
-  const all = [envelope.from, ...envelope.to];
-  if (envelope.to.length === 0 || all.some((a, i) => (i > 0 || a !== '') && UNSENDABLE.test(a)))
-    return new SmtpEnvelopeError(
-      553,
-      '553 5.1.3 An address of this message holds a line break, an angle bracket or nothing; it was not sent',
-    );
-  if (!smtpUtf8 && all.some((a) => NON_ASCII.test(a)))
-    return new SmtpEnvelopeError(
-      554,
-      '554 5.6.7 The address is internationalised and the SMTP server does not offer SMTPUTF8; it was not sent',
-    );
-  return undefined;
-}
-
-/** An envelope refused before anything was written (see envelopeRefusal); the connection stays usable. */
-export class SmtpEnvelopeError extends SmtpReplyError {
-  constructor(code: number, response: string) {
-    super('the envelope', code, response);
-    this.name = 'SmtpEnvelopeError';
-    this.message = response.slice(4);
-  }
-}
 
 /**
  * One SMTP client connection that sends a finished message at a time. With PIPELINING (RFC 2920) the envelope and
@@ -103,12 +68,14 @@ export class SmtpConnection implements SmtpSession {
   send(envelope: SmtpEnvelope, raw: Buffer): void {
     if (this.#phase !== 'idle') throw new Error(`An SMTP connection in phase ${this.#phase} cannot take a message`);
     const utf8Offered = this.capabilities.has('SMTPUTF8');
-    const refusal = envelopeRefusal(envelope, utf8Offered);
-    if (refusal) {
+    const wire = wireEnvelope(envelope, utf8Offered);
+    if ('refusal' in wire) {
+      const { refusal } = wire;
       // Answered like a refusal from the server, after this call returns, as every answer is.
       queueMicrotask(() => this.#events.done(refusal, refusal.response));
       return;
     }
+    envelope = wire.envelope;
     this.#phase = 'envelope';
     this.#envelope = envelope;
     this.#raw = raw;

@@ -72,3 +72,14 @@ test('an address with a line break or angle bracket is refused as a bad mailbox 
   );
   assert.equal(srv.sockets.length, 1);
 });
+
+test('to a server without SMTPUTF8 an address whose domain alone is internationalised goes out with that domain in punycode', async () => {
+  const srv = await startServer({ hideSMTPUTF8: true });
+  const pool = poolOn(srv.port);
+  after(() => (pool.close(), srv.stop()));
+  await pool.send(job('nora@bücher.example'));
+  // smtp-server reads the punycode domain back to Unicode; the wire is where the ASCII form shows.
+  assert.deepEqual(srv.received.at(-1)?.to, ['nora@bücher.example']);
+  assert.match(sentText(srv.packets, 0), /\r\nRCPT TO:<nora@xn--bcher-kva\.example>\r\n/);
+  assert.doesNotMatch(sentText(srv.packets, 0), /SMTPUTF8/);
+});
