@@ -67,6 +67,8 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
         heartbeat: () => heartbeat(),
         signal: cancellation(),
       });
+      // A paused run's journey holds on this outcome (see journey.ts) rather than retrying for as long as it lasts.
+      if (out.status === 'busy' && out.reasons.includes('run_paused')) return out;
       if (out.status === 'deferred' || out.status === 'busy')
         throw ApplicationFailure.retryable(
           `delivery deferred (${out.reasons.join(', ')}); retrying`,

@@ -123,6 +123,7 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
         if (exitReason !== undefined) break;
         const purpose = step.purpose ?? campaign.purpose;
         const cap = campaign.options.frequencyCap;
+        const seen = resumes;
         const out = await sendStep({
           spec: {
             campaignId: campaign.id,
@@ -140,6 +141,13 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
           },
           subjectRef,
         });
+        // The send step found the run paused (its signal never came): nothing was sent; hold, then take the step
+        // again once resumed, with its decision of record. A resume that came meanwhile lets it retry at once.
+        if (out.status === 'busy' && out.reasons.includes('run_paused')) {
+          if (resumes === seen) paused = true;
+          next = i;
+          break;
+        }
         record(step, out.status, out.reasons);
         // The send step found the run cancelled (its signal never came): the journey ends as the signal would.
         if (out.reasons.includes('run_cancelled')) exitReason ??= 'campaign_cancelled';

@@ -238,3 +238,42 @@ test('a journey whose cancel signal never came sends nothing after its wait: the
   const r = await reconcileRun(runs, engine.services.ledger, { ...run, status: 'finished' });
   assert.equal(r.unaccounted, 0);
 });
+
+test('a journey whose pause signal never came sends nothing after its wait: the send step reads the run flag and the journey holds until resumed', async () => {
+  const { ref, address } = await subject();
+  const c = clickThenSend();
+  const { runs, runId, id } = await registeredRun(c, ref);
+  await startJourney(c, ref, runId, id);
+  const journey = engine.client.workflow.getHandle(id);
+  await eventually(
+    async () => ((await journey.query<JourneyState>('journeyState')).currentStep === 'wait-click' ? true : undefined),
+    30_000,
+    'the journey to wait for the click',
+  );
+  // The flag alone, as when Temporal was down while the operator paused: no signal reaches the journey.
+  await runs.journeys.setPaused(runId, true);
+  await journey.signal('engagement', { v: 1, event: 'clicked' });
+  const held = await eventually(
+    async () => {
+      const s = await journey.query<JourneyState>('journeyState');
+      return s.currentStep === 'send-1' && s.paused ? s : undefined;
+    },
+    30_000,
+    'the journey to hold at its send step',
+  );
+  assert.ok(!held.history.some((h) => h.stepId === 'send-1'), 'the held attempt is not a step outcome');
+  assert.ok((await scheduled(journey)).includes('sendStep'), 'the send step ran and found the run paused');
+  assert.equal(mailsTo(address), 0);
+
+  assert.equal(await controlCampaign(engine.client, runs, c.id, 'resume'), 'signalled');
+  const done = (await journey.result()) as JourneyState;
+  assert.deepEqual(
+    done.history.map((h) => [h.stepId, h.outcome]),
+    [
+      ['wait-click', 'then'],
+      ['send-1', 'sent'],
+      ['done', 'exit'],
+    ],
+  );
+  assert.equal(mailsTo(address), 1);
+});
