@@ -92,9 +92,9 @@ async function startJourney(c: Campaign, ref: SubjectRef, runId: string, id: str
   assert.equal(started, 'started');
 }
 
-/** Waits until the journey holds before its send step, and checks that no send was attempted. */
-async function heldAtSend(handle: WorkflowHandle, address: string): Promise<void> {
-  const held = await eventually(
+/** The journey's state once it holds at its send step. */
+const holding = (handle: WorkflowHandle): Promise<JourneyState> =>
+  eventually(
     async () => {
       const s = await handle.query<JourneyState>('journeyState');
       return s.currentStep === 'send-1' && s.paused ? s : undefined;
@@ -102,9 +102,42 @@ async function heldAtSend(handle: WorkflowHandle, address: string): Promise<void
     30_000,
     'the journey to hold at its send step',
   );
+
+/** Waits until the journey holds before its send step, and checks that no send was attempted. */
+async function heldAtSend(handle: WorkflowHandle, address: string): Promise<void> {
+  const held = await holding(handle);
   assert.ok(!held.history.some((h) => h.stepId === 'send-1'), 'the send step has not run');
   assert.ok(!(await scheduled(handle)).includes('sendStep'), 'no send was scheduled');
   assert.equal(mailsTo(address), 0);
+}
+
+/** Resumes the campaign and checks its click-then-send journey then sends, once. */
+async function resumedToSend(c: Campaign, runs: RunStore, journey: WorkflowHandle, address: string): Promise<void> {
+  assert.equal(await controlCampaign(engine.client, runs, c.id, 'resume'), 'signalled');
+  const done = (await journey.result()) as JourneyState;
+  assert.deepEqual(
+    done.history.map((h) => [h.stepId, h.outcome]),
+    [
+      ['wait-click', 'then'],
+      ['send-1', 'sent'],
+      ['done', 'exit'],
+    ],
+  );
+  assert.equal(mailsTo(address), 1);
+}
+
+/** A registered, started click-then-send journey of the subject, waiting for the click. */
+async function waitingForClick(ref: SubjectRef) {
+  const c = clickThenSend();
+  const { runs, runId, id } = await registeredRun(c, ref);
+  await startJourney(c, ref, runId, id);
+  const journey = engine.client.workflow.getHandle(id);
+  await eventually(
+    async () => ((await journey.query<JourneyState>('journeyState')).currentStep === 'wait-click' ? true : undefined),
+    30_000,
+    'the journey to wait for the click',
+  );
+  return { c, runs, runId, id, journey };
 }
 
 test('a pause right after enrolment holds the new journey through the run registry, and resume lets it send', async () => {
@@ -123,17 +156,7 @@ test('a pause right after enrolment holds the new journey through the run regist
   await journey.signal('engagement', { v: 1, event: 'clicked' });
   await heldAtSend(journey, address);
 
-  assert.equal(await controlCampaign(engine.client, engine.services.runs, c.id, 'resume'), 'signalled');
-  const done = (await journey.result()) as JourneyState;
-  assert.deepEqual(
-    done.history.map((h) => [h.stepId, h.outcome]),
-    [
-      ['wait-click', 'then'],
-      ['send-1', 'sent'],
-      ['done', 'exit'],
-    ],
-  );
-  assert.equal(mailsTo(address), 1);
+  await resumedToSend(c, engine.services.runs, journey, address);
 });
 
 test('a journey that starts after its run was paused reads the pause and sends nothing until resume', async () => {
@@ -209,15 +232,7 @@ test('a journey that starts after its run was cancelled ends at once, before any
 
 test('a journey whose cancel signal never came sends nothing after its wait: the send step reads the run flag, logs the member as not eligible and the journey exits', async () => {
   const { ref, address } = await subject();
-  const c = clickThenSend();
-  const { runs, runId, id } = await registeredRun(c, ref);
-  await startJourney(c, ref, runId, id);
-  const journey = engine.client.workflow.getHandle(id);
-  await eventually(
-    async () => ((await journey.query<JourneyState>('journeyState')).currentStep === 'wait-click' ? true : undefined),
-    30_000,
-    'the journey to wait for the click',
-  );
+  const { runs, runId, id, journey } = await waitingForClick(ref);
   // The flag alone, as when Temporal was down while the operator cancelled: no signal reaches the journey.
   await runs.journeys.setCancelled(runId);
   await journey.signal('engagement', { v: 1, event: 'clicked' });
@@ -241,39 +256,14 @@ test('a journey whose cancel signal never came sends nothing after its wait: the
 
 test('a journey whose pause signal never came sends nothing after its wait: the send step reads the run flag and the journey holds until resumed', async () => {
   const { ref, address } = await subject();
-  const c = clickThenSend();
-  const { runs, runId, id } = await registeredRun(c, ref);
-  await startJourney(c, ref, runId, id);
-  const journey = engine.client.workflow.getHandle(id);
-  await eventually(
-    async () => ((await journey.query<JourneyState>('journeyState')).currentStep === 'wait-click' ? true : undefined),
-    30_000,
-    'the journey to wait for the click',
-  );
+  const { c, runs, runId, journey } = await waitingForClick(ref);
   // The flag alone, as when Temporal was down while the operator paused: no signal reaches the journey.
   await runs.journeys.setPaused(runId, true);
   await journey.signal('engagement', { v: 1, event: 'clicked' });
-  const held = await eventually(
-    async () => {
-      const s = await journey.query<JourneyState>('journeyState');
-      return s.currentStep === 'send-1' && s.paused ? s : undefined;
-    },
-    30_000,
-    'the journey to hold at its send step',
-  );
+  const held = await holding(journey);
   assert.ok(!held.history.some((h) => h.stepId === 'send-1'), 'the held attempt is not a step outcome');
   assert.ok((await scheduled(journey)).includes('sendStep'), 'the send step ran and found the run paused');
   assert.equal(mailsTo(address), 0);
 
-  assert.equal(await controlCampaign(engine.client, runs, c.id, 'resume'), 'signalled');
-  const done = (await journey.result()) as JourneyState;
-  assert.deepEqual(
-    done.history.map((h) => [h.stepId, h.outcome]),
-    [
-      ['wait-click', 'then'],
-      ['send-1', 'sent'],
-      ['done', 'exit'],
-    ],
-  );
-  assert.equal(mailsTo(address), 1);
+  await resumedToSend(c, runs, journey, address);
 });
