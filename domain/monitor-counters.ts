@@ -109,14 +109,7 @@ export function addToSums(s: CounterSums, e: Counted, allowFields: AllowFields):
  * monitor can judge invariant breaches without reading the entries.
  */
 export function sumFields(s: CounterSums, out: (field: string, n: number) => void): void {
-  const total: Record<(typeof COUNTED)[number], number> = {
-    decisions: 0,
-    denies: 0,
-    deliveries: 0,
-    hardBounces: 0,
-    failures: 0,
-    complaints: 0,
-  };
+  const total: Record<keyof WindowCounts, number> = { ...emptyCounts };
   for (const { entry, n } of s.classes.values()) {
     const one = countEntry(emptyCounts, entry);
     for (const k of COUNTED) total[k] += n * one[k];
