@@ -26,9 +26,9 @@ const isLineTerminator = (c: number): boolean => c === 0x0a || c === 0x0d || c =
 const isBreakable = (c: number): boolean =>
   c === 0x20 || c === 0x09 || c === 0x2e || c === 0x2c || c === 0x21 || c === 0x3f;
 
-/** The line ends with "=" followed by up to `hex` hex digits. */
-function endsWithEscape(line: string, hex: number): boolean {
-  for (let k = 1; k <= hex + 1 && k <= line.length; k++) {
+/** The line ends with "=" followed by up to two hex digits: an escape, maybe cut short. */
+function endsWithEscape(line: string): boolean {
+  for (let k = 1; k <= 3 && k <= line.length; k++) {
     if (line.charCodeAt(line.length - k) !== 0x3d) continue;
     let ok = true;
     for (let j = line.length - k + 1; j < line.length; j++) if (!isHex(line, j)) ok = false;
@@ -62,6 +62,13 @@ function lastBreakableInTail(line: string, margin: number): number {
   return -1;
 }
 
+/** The line ends with a whole "=XX" escape. */
+const endsWithFullEscape = (line: string): boolean =>
+  line.length >= 3 &&
+  line.charCodeAt(line.length - 3) === 0x3d &&
+  isHex(line, line.length - 2) &&
+  isHex(line, line.length - 1);
+
 /** Adds soft line breaks ("=" CRLF) so no line of quoted-printable text is longer than `lineLength`. */
 export function qpWrap(str: string, lineLength = 76): string {
   if (str.length <= lineLength) return str;
@@ -92,19 +99,12 @@ export function qpWrap(str: string, lineLength = 76): string {
     }
     const sp = line.length > lineLength - margin ? lastBreakableInTail(line, margin) : -1;
     if (sp >= 0) line = line.slice(0, sp + 1);
-    else if (endsWithEscape(line, 2)) {
+    else if (endsWithEscape(line)) {
       // An incomplete escape moves to the next line, and so do the escapes of a UTF-8 sequence cut short.
       if (line.endsWith('=')) line = line.slice(0, -1);
       else if (line.length >= 2 && line.charCodeAt(line.length - 2) === 0x3d && isHex(line, line.length - 1))
         line = line.slice(0, -2);
-      while (
-        line.length > 3 &&
-        line.length < len - pos &&
-        !onlyEscapes(line) &&
-        line.charCodeAt(line.length - 3) === 0x3d &&
-        isHex(line, line.length - 2) &&
-        isHex(line, line.length - 1)
-      ) {
+      while (line.length > 3 && line.length < len - pos && !onlyEscapes(line) && endsWithFullEscape(line)) {
         const code = parseInt(line.slice(-2), 16);
         if (code < 128) break;
         line = line.slice(0, -3);
@@ -121,9 +121,3 @@ export function qpWrap(str: string, lineLength = 76): string {
   }
   return result;
 }
-
-const endsWithFullEscape = (line: string): boolean =>
-  line.length >= 3 &&
-  line.charCodeAt(line.length - 3) === 0x3d &&
-  isHex(line, line.length - 2) &&
-  isHex(line, line.length - 1);
