@@ -12,9 +12,11 @@ const ACTION = {
 const DONE = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' } as const;
 // What the run flags alone do while the workflows cannot be signalled.
 const HELD = {
-  pause: 'its runs are flagged paused, so no further send starts (a page in flight stops at its next send)',
-  resume: 'the pause flags of its runs are lifted',
-  cancel: 'its runs are flagged cancelled, so no further send starts (a page in flight stops at its next send)',
+  pause:
+    'its runs are flagged paused, so no further send starts (a broadcast page in flight stops at its next send, a journey at its next send step)',
+  resume: 'the pause flags of its runs are lifted (journeys already holding at a send step wait for the resume signal)',
+  cancel:
+    'its runs are flagged cancelled, so no further send starts (a broadcast page in flight stops at its next send, a journey at its next send step)',
 } as const;
 const WHAT = {
   pause: 'pause a running campaign: no further pages are sent until it is resumed',
