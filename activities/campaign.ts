@@ -145,8 +145,9 @@ export function createCampaignActivities(deps: CampaignActivityDeps) {
     },
 
     /**
-     * Whether the journey's run is paused (true) or cancelled, asked by a journey when it starts (a pause or a cancel
-     * may predate its start). Journeys recorded before cancellation reached them only ever saw true or false.
+     * Whether the run is paused (true) or cancelled, as its flag says: asked by a journey when it starts (a pause or a
+     * cancel may predate its start), and by a journey or broadcast held for long (its resume or cancel signal may have
+     * been lost). Journeys recorded before cancellation reached them only ever saw true or false.
      */
     async journeyHeld(raw: { runId: string }): Promise<boolean | 'cancelled'> {
       const { runId } = parseInput(JourneyHeldInput, raw, 'journeyHeld');

@@ -36,7 +36,7 @@ export const JourneyEndInput = z.object({
 });
 
 /** Quiet hours for one subject: the window and the field holding their timezone. */
-/** journeyHeld: the run whose pause flag the starting journey reads. */
+/** journeyHeld: the run whose pause flag a starting or long-held journey, or a long-held broadcast, reads. */
 export const JourneyHeldInput = z.object({ runId: z.string().min(1) });
 
 export const QuietHoursInput = z.object({

@@ -14,7 +14,8 @@ const DONE = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' } as cons
 const HELD = {
   pause:
     'its runs are flagged paused, so no further send starts (a broadcast page in flight stops at its next send, a journey at its next send step)',
-  resume: 'the pause flags of its runs are lifted (journeys already holding at a send step wait for the resume signal)',
+  resume:
+    'the pause flags of its runs are lifted (a held broadcast or journey waits for the resume signal, or reads the flag again within the hour)',
   cancel:
     'its runs are flagged cancelled, so no further send starts (a broadcast page in flight stops at its next send, a journey at its next send step)',
 } as const;

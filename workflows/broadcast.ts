@@ -1,17 +1,10 @@
-import {
-  condition,
-  continueAsNew,
-  patched,
-  proxyActivities,
-  setHandler,
-  sleep,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { parseDuration, type Campaign } from '../domain/campaign.js';
 import { enrolmentSpec, type RunReconciliation } from '../domain/run.js';
 import type { Activities } from '../activities/index.js';
 import { sendChunks } from './broadcast-chunks.js';
 import { cancelSignal, pauseSignal, progressQuery, resumeSignal, type CampaignProgress } from './signals.js';
+import { waitWhileHeld } from './run-hold.js';
 
 /** A campaign run: a fixed audience, paged in order, resumable across continue-as-new, closed by a summary. */
 export interface BroadcastInput {
@@ -57,6 +50,16 @@ const { sendBroadcastChunk, enrolJourneys, snapshotAudience, sweepRun, retryDefe
     retry,
   });
 
+// Unanswered, a held broadcast cannot know whether it may go on: it keeps asking rather than failing.
+const { journeyHeld: runHeld } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['InvalidActivityInputFailure'],
+  },
+});
+
 const empty: CampaignProgress = {
   status: 'running',
   phase: 'audience',
@@ -82,8 +85,10 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
     ...progress,
     status: cancelled ? 'cancelled' : paused ? 'paused' : progress.status,
   }));
-  setHandler(pauseSignal, () => void (paused = true));
-  setHandler(resumeSignal, () => void (paused = false));
+  // Pause and resume signals seen so far, so a re-read of the run flag never undoes a newer signal.
+  let holdSignals = 0;
+  setHandler(pauseSignal, () => void ((paused = true), (holdSignals += 1)));
+  setHandler(resumeSignal, () => void ((paused = false), (holdSignals += 1)));
   setHandler(cancelSignal, () => void (cancelled = true));
 
   const { campaign } = input;
@@ -114,8 +119,19 @@ export async function broadcast(input: BroadcastInput): Promise<CampaignProgress
           bundle: input.bundle,
         }
       : undefined;
+  // A run recorded by its starter keeps a flag that pause, resume and cancel set before they signal: a broadcast held
+  // for long reads it again, so a resume or cancel whose signal was lost still reaches it.
+  const reread =
+    input.runId === undefined
+      ? undefined
+      : async () => {
+          const seen = holdSignals;
+          const held = await runHeld({ runId });
+          if (held === 'cancelled') cancelled = true;
+          else if (!held && holdSignals === seen) paused = false;
+        };
   const gate = async () => {
-    await condition(() => !paused || cancelled);
+    await waitWhileHeld(() => paused && !cancelled, scale, reread);
     return cancelled;
   };
   const close = async (cancel: boolean) => {

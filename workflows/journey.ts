@@ -13,6 +13,7 @@ import {
   type JourneyState,
   type JourneyStepRecord,
 } from './signals.js';
+import { waitWhileHeld } from './run-hold.js';
 
 /** One subject through one campaign; the campaign is a snapshot taken at enrolment, so edits never break it. */
 export type JourneyInput = JourneyStart;
@@ -59,6 +60,8 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
   let paused = false;
   // Resume signals seen so far, so a resume that overtakes the flag read below is not undone by it.
   let resumes = 0;
+  // Pause and resume signals seen so far, so a held journey's re-read of the run flag never undoes a newer signal.
+  let holdSignals = 0;
   const covers = (purpose: string | undefined, target: string) =>
     purpose === undefined || purpose === target || purposeAncestors(target).includes(purpose);
   const sendPurposes = new Set(
@@ -72,10 +75,14 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
     history,
     ...(paused ? { paused } : {}),
   }));
-  setHandler(pauseSignal, () => void (paused = true));
+  setHandler(pauseSignal, () => {
+    paused = true;
+    holdSignals += 1;
+  });
   setHandler(resumeSignal, () => {
     paused = false;
     resumes += 1;
+    holdSignals += 1;
   });
   // A cancelled campaign ends its journeys before their next step; a send already running completes and is logged.
   setHandler(cancelSignal, () => void (exitReason ??= 'campaign_cancelled'));
@@ -110,6 +117,16 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
     if (held === 'cancelled') exitReason ??= 'campaign_cancelled';
     else if (held && resumes === seen) paused = true;
   }
+  // A journey held for long reads its run's flag again: a resume or cancel whose signal was lost still reaches it.
+  const reread =
+    input.runId === undefined
+      ? undefined
+      : async () => {
+          const seen = holdSignals;
+          const held = await journeyHeld({ runId: input.runId! });
+          if (held === 'cancelled') exitReason ??= 'campaign_cancelled';
+          else if (!held && holdSignals === seen) paused = false;
+        };
   const index = new Map(campaign.steps.map((s, i) => [s.id, i]));
   let i = 0;
   while (i < campaign.steps.length && exitReason === undefined) {
@@ -119,7 +136,7 @@ export async function journey(input: JourneyInput): Promise<JourneyState> {
     switch (step.type) {
       case 'send': {
         // Only a paused journey waits here, so histories recorded before pausing existed replay unchanged.
-        if (paused) await condition(() => !paused || exitReason !== undefined);
+        await waitWhileHeld(() => paused && exitReason === undefined, scale, reread);
         if (exitReason !== undefined) break;
         const purpose = step.purpose ?? campaign.purpose;
         const cap = campaign.options.frequencyCap;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
 import { defineCampaign } from '../../domain/campaign.js';
 import type { SubjectRef } from '../../domain/ids.js';
 import { reconcileRun } from '../../infra/redis/run-reconcile.js';
+import { controlCampaign } from '../../infra/temporal/campaign-control.js';
 import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import type { CampaignProgress } from '../../workflows/signals.js';
 import { consentEvent, eventually, useEngine } from '../helpers/engine.js';
@@ -150,4 +152,87 @@ test('a cancelled broadcast still accounts for everyone: members it never reache
     Object.values(r.outcomes).reduce((a, n) => a + n, 0),
     r.audienceSize,
   );
+});
+
+/** A broadcast of `n` members paused by its operator after its first send reached the SMTP server, with its run id. */
+async function pausedBroadcast(n: number) {
+  const seeded = await seedMembers(uniqueId('h'), n);
+  const members = new Set(seeded.map((m) => m.address));
+  // Their sends wait at RCPT until the pause is in, so the run cannot finish before it.
+  let held = 0;
+  let release!: () => void;
+  engine.sink.holdRecipients((a) => members.has(a) && ++held > 0, new Promise<void>((r) => (release = r)));
+  const c = promo();
+  const run = await startCampaign(
+    engine.client,
+    c,
+    { segment: 'loyal-members' },
+    {
+      taskQueue: engine.taskQueue,
+      campaignVersion: 'v-test',
+      pageSize: 2,
+      runs: engine.services.runs,
+      // The hour a held broadcast waits before re-reading its run's flag, scaled to under a second.
+      timeScale: 2e-4,
+    },
+  );
+  const handle = engine.client.workflow.getHandle(`campaign:${c.id}`);
+  await eventually(async () => (held >= 1 ? true : undefined), 30_000, 'a send of the run to reach the SMTP server');
+  assert.equal(await controlCampaign(engine.client, engine.services.runs, c.id, 'pause'), 'signalled');
+  release();
+  await eventually(async () => {
+    const p = await handle.query<CampaignProgress>('progress');
+    return p.status === 'paused' ? p : undefined;
+  });
+  return { handle, runId: run.runId, seeded };
+}
+
+/** Rechecks of the run flag the broadcast has made so far. */
+const flagReads = async (handle: WorkflowHandle) =>
+  ((await handle.fetchHistory()).events ?? []).filter(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'journeyHeld',
+  ).length;
+
+/** The broadcast's result once it has ended; fails, instead of waiting for ever, if it still runs after 30 s. */
+async function ended(handle: WorkflowHandle): Promise<CampaignProgress> {
+  await eventually(
+    async () => ((await handle.describe()).status.name === 'RUNNING' ? undefined : true),
+    30_000,
+    'the broadcast to end',
+  );
+  return (await handle.result()) as CampaignProgress;
+}
+
+test('a paused broadcast whose resume signal never came finishes once its recheck reads the run flag as resumed', async () => {
+  const { handle, runId, seeded } = await pausedBroadcast(12);
+  // The flag alone, as when Temporal was down while the operator resumed: no resume signal reaches the broadcast.
+  await engine.services.runs.journeys.setPaused(runId, false);
+  const done = await ended(handle);
+  assert.equal(done.status, 'completed');
+  assert.ok((await flagReads(handle)) >= 1, 'the broadcast read its run flag while held');
+  const r = await reconcileRun(engine.services.runs, engine.services.ledger, (await engine.services.runs.get(runId))!);
+  assert.equal(r.unaccounted, 0);
+  // Each of these members the guard allows got the message once; the others none.
+  const mails = (address: string) => engine.sink.received.filter((m) => m.envelopeTo.includes(address)).length;
+  assert.deepEqual(
+    seeded.map((m) => [m.address, mails(m.address)]),
+    seeded.map((m) => [m.address, m.allowed ? 1 : 0]),
+  );
+});
+
+test('a paused broadcast holds while its run flag stays paused, and is cancelled when the flag alone says so', async () => {
+  const { handle, runId } = await pausedBroadcast(12);
+  await eventually(
+    async () => ((await flagReads(handle)) >= 2 ? true : undefined),
+    30_000,
+    'two rechecks of the run flag',
+  );
+  assert.equal((await handle.query<CampaignProgress>('progress')).status, 'paused');
+  // The flag alone, as when Temporal was down while the operator cancelled.
+  await engine.services.runs.journeys.setCancelled(runId);
+  const done = await ended(handle);
+  assert.equal(done.status, 'cancelled');
+  const r = await reconcileRun(engine.services.runs, engine.services.ledger, (await engine.services.runs.get(runId))!);
+  assert.equal(r.unaccounted, 0);
+  assert.ok((r.reasons.run_cancelled ?? 0) >= 1, JSON.stringify(r));
 });

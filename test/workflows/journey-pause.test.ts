@@ -80,14 +80,21 @@ async function registeredRun(c: Campaign, ref: SubjectRef): Promise<{ runs: RunS
   return { runs, runId, id };
 }
 
-/** Starts the journey the way enrolment does, for the run. */
-async function startJourney(c: Campaign, ref: SubjectRef, runId: string, id: string): Promise<void> {
+/** Starts the journey the way enrolment does, for the run (its waits scaled by `timeScale` when given). */
+async function startJourney(
+  c: Campaign,
+  ref: SubjectRef,
+  runId: string,
+  id: string,
+  timeScale?: number,
+): Promise<void> {
   const started = await journeyStarter(engine.client, engine.taskQueue)(id, {
     v: 1,
     campaign: c,
     campaignVersion: 'v-test',
     subjectRef: ref,
     runId,
+    ...(timeScale ? { timeScale } : {}),
   });
   assert.equal(started, 'started');
 }
@@ -127,10 +134,10 @@ async function resumedToSend(c: Campaign, runs: RunStore, journey: WorkflowHandl
 }
 
 /** A registered, started click-then-send journey of the subject, waiting for the click. */
-async function waitingForClick(ref: SubjectRef) {
+async function waitingForClick(ref: SubjectRef, timeScale?: number) {
   const c = clickThenSend();
   const { runs, runId, id } = await registeredRun(c, ref);
-  await startJourney(c, ref, runId, id);
+  await startJourney(c, ref, runId, id, timeScale);
   const journey = engine.client.workflow.getHandle(id);
   await eventually(
     async () => ((await journey.query<JourneyState>('journeyState')).currentStep === 'wait-click' ? true : undefined),
@@ -266,4 +273,75 @@ test('a journey whose pause signal never came sends nothing after its wait: the 
   assert.equal(mailsTo(address), 0);
 
   await resumedToSend(c, runs, journey, address);
+});
+
+// The hour a held journey waits before re-reading its run's flag, scaled to under a second (the click window of a
+// day to about 17 s).
+const RECHECK_SCALE = 2e-4;
+
+/** How many times the journey has read its run's flag (once at its start, then once per recheck while held). */
+const flagReads = async (handle: WorkflowHandle) =>
+  (await scheduled(handle)).filter((name) => name === 'journeyHeld').length;
+
+/** The journey's result once it has ended; fails, instead of waiting for ever, if it is still running after 30 s. */
+async function ended(handle: WorkflowHandle): Promise<JourneyState> {
+  await eventually(
+    async () => ((await handle.describe()).status.name === 'RUNNING' ? undefined : true),
+    30_000,
+    'the journey to end',
+  );
+  return (await handle.result()) as JourneyState;
+}
+
+test('a held journey whose resume signal never came sends once its recheck reads the run flag as resumed', async () => {
+  const { ref, address } = await subject();
+  const { c, runs, runId, journey } = await waitingForClick(ref, RECHECK_SCALE);
+  assert.equal(await controlCampaign(engine.client, runs, c.id, 'pause'), 'signalled');
+  await journey.signal('engagement', { v: 1, event: 'clicked' });
+  await heldAtSend(journey, address);
+  // The flag alone, as when Temporal was down while the operator resumed: no resume signal reaches the journey.
+  await runs.journeys.setPaused(runId, false);
+  const done = await ended(journey);
+  assert.deepEqual(
+    done.history.map((h) => [h.stepId, h.outcome]),
+    [
+      ['wait-click', 'then'],
+      ['send-1', 'sent'],
+      ['done', 'exit'],
+    ],
+  );
+  assert.equal(mailsTo(address), 1);
+  assert.ok((await flagReads(journey)) >= 2, 'the journey read the flag again while held');
+});
+
+test('a held journey keeps holding while its run flag stays paused, and ends when the flag alone says cancelled', async () => {
+  const { ref, address } = await subject();
+  const { c, runs, runId, journey } = await waitingForClick(ref, RECHECK_SCALE);
+  assert.equal(await controlCampaign(engine.client, runs, c.id, 'pause'), 'signalled');
+  await journey.signal('engagement', { v: 1, event: 'clicked' });
+  await heldAtSend(journey, address);
+  // Two rechecks find the run still paused: the journey holds on, nothing is sent.
+  const reads = await flagReads(journey);
+  await eventually(
+    async () => ((await flagReads(journey)) >= reads + 2 ? true : undefined),
+    30_000,
+    'two rechecks of the run flag',
+  );
+  await heldAtSend(journey, address);
+  // The flag alone, as when Temporal was down while the operator cancelled.
+  await runs.journeys.setCancelled(runId);
+  const done = await ended(journey);
+  assert.deepEqual([done.status, done.exitReason], ['exited', 'campaign_cancelled']);
+  assert.deepEqual(
+    done.history.map((h) => [h.stepId, h.outcome]),
+    [['wait-click', 'then']],
+  );
+  assert.ok(!(await scheduled(journey)).includes('sendStep'), 'no send was scheduled');
+  assert.equal(mailsTo(address), 0);
+  // The run accounts for the member: its journey ended, logged with why.
+  const run = (await runs.get(runId))!;
+  const r = await reconcileRun(runs, engine.services.ledger, { ...run, status: 'finished' });
+  assert.deepEqual(r.outcomes, { exited: 1 });
+  assert.equal(r.reasons.campaign_cancelled, 1);
+  assert.equal(r.unaccounted, 0);
 });
