@@ -64,15 +64,18 @@ return {id, inflightSends(KEYS[4])}
 // with {'older', <later time>} when the projection already holds a later answer: the projection is the latest
 // append, so appending an older answer after a newer one would let a migrated grant override a later withdrawal.
 
+// What the guard reads of one subject, its keys named by `k(1)`..`k(5)`.
+const guardReads = (k: (i: number) => string) => `
+  redis.call('HGETALL', ${k(1)}),
+  redis.call('HGETALL', ${k(2)}),
+  redis.call('EXISTS', ${k(3)}),
+  {redis.call('HGET', ${k(4)}, 'personalisation') or '', redis.call('HGET', ${k(4)}, 'birth_year') or ''},
+  redis.call('GET', ${k(5)}) or '0'`;
+
 // Read-only snapshot of everything the guard needs, one command per subject (so bulk loads pipeline cleanly);
 // `more` reads further keys of the subject's slot in the same call.
 const guardLoad = (more = '') => `#!lua flags=no-writes
-return {
-  redis.call('HGETALL', KEYS[1]),
-  redis.call('HGETALL', KEYS[2]),
-  redis.call('EXISTS', KEYS[3]),
-  {redis.call('HGET', KEYS[4], 'personalisation') or '', redis.call('HGET', KEYS[4], 'birth_year') or ''},
-  redis.call('GET', KEYS[5]) or '0'${more}
+return {${guardReads((i) => `KEYS[${i}]`)}${more}
 }
 `;
 const GUARD_LOAD = guardLoad();
@@ -85,6 +88,25 @@ const GUARD_LOAD_CAP = guardLoad(`,
   redis.call('GET', KEYS[6]) or '',
   redis.call('ZCOUNT', KEYS[7], '(' .. ARGV[1], '+inf'),
   redis.call('ZSCORE', KEYS[7], ARGV[2]) or ''`);
+
+// Many subjects' guard states with their send records (GUARD_LOAD_WITH's reply each), in one call: only where every
+// key lives on one node (not a Redis Cluster). ARGV[1] is the keys per subject: 6, or 7 with the frequency-cap
+// window, read as GUARD_LOAD_CAP does with ARGV[2] and ARGV[3].
+const GUARD_LOAD_MANY = `#!lua flags=no-writes
+local per = tonumber(ARGV[1])
+local out = {}
+for b = 0, #KEYS - per, per do
+  local r = {${guardReads((i) => `KEYS[b + ${i}]`)},
+    redis.call('GET', KEYS[b + 6]) or ''
+  }
+  if per == 7 then
+    r[7] = redis.call('ZCOUNT', KEYS[b + 7], '(' .. ARGV[2], '+inf')
+    r[8] = redis.call('ZSCORE', KEYS[b + 7], ARGV[3]) or ''
+  end
+  out[#out + 1] = r
+end
+return out
+`;
 
 /** The raw reply of the guard-load script: projection, suppressions (flat field/value lists), erased, [flag, birth year], epoch. */
 export type GuardLoadReply = [string[], string[], number, [string, string], string];
@@ -125,6 +147,8 @@ interface ScriptedRedis {
     since: string,
     member: string,
   ): Promise<[...GuardLoadReply, string, number, string]>;
+  /** `numKeys` keys (6 or 7 a subject), then the keys per subject and, capped, the window's start and member. */
+  cfGuardLoadMany(numKeys: number, ...keysAndArgs: string[]): Promise<unknown[][]>;
   cfStateWrite(
     hash: string,
     epoch: string,
@@ -142,6 +166,7 @@ export function withConsentScripts(redis: Redis): Redis & ScriptedRedis {
   if (!r.cfGuardLoad) redis.defineCommand('cfGuardLoad', { numberOfKeys: 5, lua: GUARD_LOAD });
   if (!r.cfGuardLoadWith) redis.defineCommand('cfGuardLoadWith', { numberOfKeys: 6, lua: GUARD_LOAD_WITH });
   if (!r.cfGuardLoadCap) redis.defineCommand('cfGuardLoadCap', { numberOfKeys: 7, lua: GUARD_LOAD_CAP });
+  if (!r.cfGuardLoadMany) redis.defineCommand('cfGuardLoadMany', { lua: GUARD_LOAD_MANY });
   if (!r.cfStateWrite) redis.defineCommand('cfStateWrite', { numberOfKeys: 3, lua: STATE_WRITE });
   return r as Redis & ScriptedRedis;
 }

@@ -94,6 +94,32 @@ export async function loadMany(
   return out;
 }
 
+/** One batch's guard-load replies from one script call (all keys on one node), as the per-subject scripts give them. */
+async function loadBatch(
+  redis: ReturnType<typeof withConsentScripts>,
+  keys: RedisKeys,
+  refs: readonly SubjectRef[],
+  extraKey: (ref: SubjectRef) => string,
+  cap: CapRead | undefined,
+): Promise<unknown[][]> {
+  if (!refs.length) return [];
+  const args: string[] = [];
+  for (const ref of refs) {
+    args.push(...guardKeys(keys, ref), extraKey(ref));
+    if (cap) args.push(cap.key(ref));
+  }
+  const replies = await redis.cfGuardLoadMany(
+    args.length,
+    ...args,
+    ...(cap ? ['7', String(cap.sinceMs), cap.member] : ['6']),
+  );
+  if (!Array.isArray(replies) || replies.length !== refs.length)
+    throw new Error(
+      `the guard load answered ${Array.isArray(replies) ? replies.length : 'no'} states for ${refs.length}`,
+    );
+  return replies;
+}
+
 /** A guard state with the value of one more key of the subject's slot ('' when absent), and its cap window if asked. */
 export interface GuardStateWith {
   readonly state: GuardState;
@@ -129,22 +155,27 @@ export async function loadManyWith(
 ): Promise<GuardStateWith[]> {
   const out: GuardStateWith[] = [];
   const { cap } = opts;
+  // On one node, one script reads the whole batch; a Redis Cluster spreads subjects over slots, so there it is one
+  // script per subject, pipelined per node.
+  const oneNode = !(redis as { isCluster?: boolean }).isCluster;
   for (let i = 0; i < refs.length; i += opts.batch) {
     const chunk = refs.slice(i, i + opts.batch);
     const replies = await withTimeout(
-      Promise.all(
-        chunk.map((ref) =>
-          cap
-            ? redis.cfGuardLoadCap(
-                ...guardKeys(keys, ref),
-                extraKey(ref),
-                cap.key(ref),
-                String(cap.sinceMs),
-                cap.member,
-              )
-            : redis.cfGuardLoadWith(...guardKeys(keys, ref), extraKey(ref)),
-        ),
-      ),
+      oneNode
+        ? loadBatch(redis, keys, chunk, extraKey, cap)
+        : Promise.all(
+            chunk.map((ref) =>
+              cap
+                ? redis.cfGuardLoadCap(
+                    ...guardKeys(keys, ref),
+                    extraKey(ref),
+                    cap.key(ref),
+                    String(cap.sinceMs),
+                    cap.member,
+                  )
+                : redis.cfGuardLoadWith(...guardKeys(keys, ref), extraKey(ref)),
+            ),
+          ),
       opts.timeoutMs,
     );
     for (const reply of replies) {

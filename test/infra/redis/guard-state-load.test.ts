@@ -128,3 +128,62 @@ test('bulk load returns states in input order across several round trips, isolat
     if (i % 2 === 0) assert.equal(Object.values(s.consent)[0]?.subjectRef, refs[i]);
   });
 });
+
+/** `f`'s result and the scripts (EVALSHA or EVAL) this file's client sent while it ran. */
+async function countingScripts<T>(f: () => Promise<T>): Promise<[T, number]> {
+  let n = 0;
+  const send = redis.sendCommand;
+  redis.sendCommand = function (this: Redis, cmd, ...rest) {
+    if (cmd.name === 'evalsha' || cmd.name === 'eval') n++;
+    return send.call(this, cmd, ...rest);
+  } as typeof send;
+  try {
+    return [await f(), n];
+  } finally {
+    redis.sendCommand = send;
+  }
+}
+
+test('on one node a batch of guard states with send records and cap windows is one script call, with the same answers as one script per subject', async () => {
+  const refs = Array.from({ length: 20 }, newRef);
+  for (const [i, ref] of refs.entries()) {
+    if (i % 2 === 0) await consent.append(consentEvent(ref));
+    if (i % 3 === 0) await consent.suppress(ref, 'complaint', 'fbl', { channel: 'email' });
+    if (i % 4 === 0) await consent.setPersonalisation(ref, 'off');
+    if (i % 5 === 0) await subjects.erase(ref, 'dsar');
+    if (i % 2 === 1) await redis.set(`${keys.epoch(ref)}:record`, `{"n":${i}}`);
+    // Cap windows: some sends by other steps, and for some this step's own slot, before and after the window start.
+    if (i % 3 === 1) await redis.zadd(`${keys.epoch(ref)}:cap`, 1_000, 'other:a', 5_000, 'other:b', 6_000, 'step');
+    if (i % 3 === 2) await redis.zadd(`${keys.epoch(ref)}:cap`, 1_000, 'step');
+  }
+  const extra = (ref: string) => `${keys.epoch(ref as never)}:record`;
+  const cap = { key: (ref: string) => `${keys.epoch(ref as never)}:cap`, sinceMs: 2_000, member: 'step' };
+  const batched = new ConsentStore({ redis, keys, bulkBatch: 7 });
+  // The same client as a cluster client looks: one script per subject, as in a Redis Cluster.
+  const perSubject = new ConsentStore({
+    redis: Object.assign(Object.create(redis) as Redis, { isCluster: true }),
+    keys,
+    bulkBatch: 7,
+  });
+  // Each script once first, so none is counted twice (EVALSHA refused as unknown, then EVAL).
+  await batched.loadGuardStatesWith(refs.slice(0, 1), extra, cap);
+  await batched.loadGuardStatesWith(refs.slice(0, 1), extra);
+  await perSubject.loadGuardStatesWith(refs.slice(0, 1), extra, cap);
+  await perSubject.loadGuardStatesWith(refs.slice(0, 1), extra);
+  for (const read of [undefined, cap]) {
+    const [one, batches] = await countingScripts(() => batched.loadGuardStatesWith(refs, extra, read));
+    const [each, calls] = await countingScripts(() => perSubject.loadGuardStatesWith(refs, extra, read));
+    assert.deepEqual(one, each);
+    assert.equal(batches, 3, 'three batches of at most 7, one script call each');
+    assert.equal(calls, 20, 'one script call per subject');
+  }
+  // The answers are the subjects' own: spot-check a few against what was written.
+  const capped = await batched.loadGuardStatesWith(refs, extra, cap);
+  assert.equal(capped[0]!.state.erased, true);
+  assert.equal(capped[1]!.extra, '{"n":1}');
+  assert.deepEqual(capped[1]!.capWindow, { used: 2, held: true });
+  assert.deepEqual(capped[2]!.capWindow, { used: 0, held: false });
+  assert.deepEqual(capped[3]!.capWindow, { used: 0, held: false });
+  assert.equal(capped[4]!.state.personalisation, 'off');
+  assert.equal(Object.keys(capped[6]!.state.consent).length, 1);
+});
