@@ -109,8 +109,8 @@ export function buildActivityDeps(
     readFields: (ref, fields) => s.subjects.readFields(ref, fields),
     openFields: (ref, fields, sealed) => s.subjects.openFields(ref, fields, sealed),
     suppressHardBounce: (ref) => s.consent.suppress(ref, 'hard_bounce', 'smtp'),
-    rememberMessage: (messageId, sent) =>
-      messages.remember(messageId, { ref: sent.ref, decisionId: sent.decisionId, spec: sent.spec }),
+    messageIndex: (messageId, sent) =>
+      messages.entry(messageId, { ref: sent.ref, decisionId: sent.decisionId, spec: sent.spec }),
     appendLog: (entries, opts) => s.log.appendBatch(entries, opts),
     ledger: s.ledger,
     templates: io.content.templates,

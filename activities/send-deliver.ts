@@ -71,16 +71,24 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   if (!addressField || (spec.channel !== 'email' && !sms)) return fail('channel_transport_missing');
   const messageId = stableMessageId(scope, d.ref, deps.sender.email);
   // Reserve against the consent epoch the decision saw (a withdrawal committed since then means no send), and
-  // read only the released fields, in one round trip. The Message-ID is remembered in the same pipeline flush,
-  // before any send, so no message can draw a complaint that matches nothing (an unsent one draws none).
+  // read only the released fields, in one round trip. The Message-ID is remembered by the same script (in the same
+  // pipeline flush on a Redis Cluster), before any send, so no message can draw a complaint that matches nothing.
   const cap = spec.frequencyCap
     ? { channel: spec.channel, max: spec.frequencyCap.max, windowMs: spec.frequencyCap.perMs, nowMs: b.now().getTime() }
     : undefined;
   const claimedAt = b.now().getTime();
-  const [claimed] = await Promise.all([
-    deps.ledger.claim(d.ref, scope, d.rec, d.fresh, messageId, at(), d.decision.fieldsReleased, cap),
-    sms ? undefined : deps.rememberMessage?.(messageId, { ref: d.ref, decisionId: d.decisionId, spec }),
-  ]);
+  const index = sms ? undefined : deps.messageIndex?.(messageId, { ref: d.ref, decisionId: d.decisionId, spec });
+  const claimed = await deps.ledger.claim(
+    d.ref,
+    scope,
+    d.rec,
+    d.fresh,
+    messageId,
+    at(),
+    d.decision.fieldsReleased,
+    cap,
+    index,
+  );
   if (claimed.status === 'epoch_moved' || claimed.status === 'capped') {
     // Consent changed, or other campaigns filled the cap window, since the decision: re-decided as a logged denial.
     const reasons = [claimed.status === 'capped' ? 'frequency_capped' : 'consent_changed'];

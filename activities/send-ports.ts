@@ -4,7 +4,7 @@ import type { CompiledPolicy } from '../domain/policy.js';
 import type { GuardState } from '../domain/consent-state.js';
 import type { LogEntry, LogEntryInput } from '../domain/decision-log.js';
 import type { TemplateInfo, TemplatePort } from '../domain/template-port.js';
-import type { LedgerRecord, SendLedger, SealedProfile } from '../infra/redis/send-ledger.js';
+import type { IndexEntry, LedgerRecord, SendLedger, SealedProfile } from '../infra/redis/send-ledger.js';
 import type { CapRead, CapWindow } from '../infra/redis/guard-state-load.js';
 import type { Mailer } from '../infra/smtp/transport.js';
 import type { LinkTokens } from '../infra/tokens.js';
@@ -38,11 +38,14 @@ export interface SendPipelineDeps {
   /** Decrypts the released fields the reservation read in the same round trip (the subject store's keys). */
   readonly openFields: (ref: SubjectRef, fields: readonly string[], sealed: SealedProfile) => FieldsRead;
   readonly suppressHardBounce: (ref: SubjectRef) => Promise<unknown>;
-  /** Remembers which send an email Message-ID belongs to, before it goes out, so a complaint about it can be matched. */
-  readonly rememberMessage?: (
+  /**
+   * Which send an email Message-ID belongs to, as the index entry the reservation writes before the message goes
+   * out, so a complaint about it can be matched.
+   */
+  readonly messageIndex?: (
     messageId: string,
     sent: { readonly ref: SubjectRef; readonly decisionId: string; readonly spec: SendSpec },
-  ) => Promise<void>;
+  ) => IndexEntry;
   readonly appendLog: AppendLog;
   readonly ledger: SendLedger;
   readonly templates: TemplatePort;

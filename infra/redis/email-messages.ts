@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { SentMessageRecord } from './sent-message.js';
 import type { RedisKeys } from './keys.js';
+import type { IndexEntry } from './send-ledger.js';
 
 /**
  * Feedback loops report within days of the send; a month covers the slow ones. Each record is a few hundred bytes,
@@ -22,12 +23,17 @@ export class EmailMessages {
 
   /** Remembers the send of a Message-ID; written before the message is handed to SMTP. */
   async remember(messageId: string, rec: SentMessageRecord): Promise<void> {
-    await this.redis.set(
-      this.keys.emailMessage(keyPart(messageId)),
-      JSON.stringify(SentMessageRecord.parse(rec)),
-      'EX',
-      TTL_SECONDS,
-    );
+    const e = this.entry(messageId, rec);
+    await this.redis.set(e.key, e.value, 'EX', e.ttlSeconds);
+  }
+
+  /** The index entry `remember` writes, for a caller that writes it with the send's reservation. */
+  entry(messageId: string, rec: SentMessageRecord): IndexEntry {
+    return {
+      key: this.keys.emailMessage(keyPart(messageId)),
+      value: JSON.stringify(SentMessageRecord.parse(rec)),
+      ttlSeconds: TTL_SECONDS,
+    };
   }
 
   /** The send a Message-ID belongs to, or undefined for one this deployment never sent (or forgot). */

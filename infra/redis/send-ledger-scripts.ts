@@ -36,9 +36,11 @@ return 1`;
 // wrapped data key and only the released profile fields are read (minimisation at the data layer). A capped step
 // takes its frequency-cap slot here, atomically with the reservation, so two campaigns racing for the same person
 // cannot both squeeze in; a window that filled since the decision means no send, like a moved epoch.
-// KEYS: record, epoch, inflight, erased, data key, profile, cap window. ARGV: runId, decisionId, epoch, reserved
-// json, record ttl, in-flight ttl, '1' if fresh, decided json, cap max ('' uncapped), window start, now, window ms,
-// slot name, the claiming attempt, then the released field names. A resumed claim takes over another attempt's
+// KEYS: record, epoch, inflight, erased, data key, profile, cap window, and on one node the email's Message-ID index
+// entry. ARGV: runId, decisionId, epoch, reserved json, record ttl, in-flight ttl, '1' if fresh, decided json, cap
+// max ('' uncapped), window start, now, window ms, slot name, the claiming attempt, the index entry's value ('' for
+// none: on a Redis Cluster the entry is in another slot and written beside the script) and seconds to keep it, then
+// the released field names. The index entry is written only when the send is reserved. A resumed claim takes over another attempt's
 // reservation only once that attempt's lease (its in-flight entry) ran out: until then the owner may be sending.
 export const CLAIM = `${NOW_MS}${LEASED}
 local raw = redis.call('GET', KEYS[1])
@@ -73,8 +75,9 @@ end
 redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
 redis.call('ZADD', KEYS[3], now_ms() + tonumber(ARGV[6]), KEYS[1])
 redis.call('PEXPIRE', KEYS[3], ARGV[6])
+if ARGV[15] ~= '' then redis.call('SET', KEYS[8], ARGV[15], 'EX', ARGV[16]) end
 local values = {}
-if #ARGV > 14 then values = redis.call('HMGET', KEYS[6], unpack(ARGV, 15)) end
+if #ARGV > 16 then values = redis.call('HMGET', KEYS[6], unpack(ARGV, 17)) end
 return {'ok', redis.call('EXISTS', KEYS[4]), redis.call('GET', KEYS[5]) or '', values}`;
 
 // Records the SMTP server's answer (or a release after a 4xx) and clears the in-flight reservation, unless the

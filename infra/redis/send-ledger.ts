@@ -131,22 +131,34 @@ type Scripted = Redis & {
     capMember: string,
   ): Promise<number>;
   cfLedgerClaim(...args: string[]): Promise<unknown>;
+  cfLedgerClaimIndexed(...args: string[]): Promise<unknown>;
   cfLedgerLeaseLive(inflight: string, key: string): Promise<number>;
 };
+
+/** A key written with a reservation (an email's Message-ID index entry), its value and how long it is kept. */
+export interface IndexEntry {
+  readonly key: string;
+  readonly value: string;
+  readonly ttlSeconds: number;
+}
 
 /** Send records, in-flight reservations and frequency-cap windows, all under the subject's hash tag. */
 export class SendLedger {
   private readonly redis: Scripted;
+  /** Every key on one node (not a Redis Cluster): a script may then write keys of other slots too. */
+  private readonly oneNode: boolean;
 
   constructor(
     redis: Redis,
     private readonly keys: RedisKeys,
   ) {
+    this.oneNode = !(redis as { isCluster?: boolean }).isCluster;
     const r = redis as unknown as Partial<Scripted>;
     if (typeof r.cfLedgerPut !== 'function') {
       redis.defineCommand('cfLedgerPut', { numberOfKeys: 2, lua: PUT });
       redis.defineCommand('cfLedgerSettle', { numberOfKeys: 3, lua: SETTLE });
       redis.defineCommand('cfLedgerClaim', { numberOfKeys: 7, lua: CLAIM });
+      redis.defineCommand('cfLedgerClaimIndexed', { numberOfKeys: 8, lua: CLAIM });
       redis.defineCommand('cfLedgerLeaseLive', { numberOfKeys: 2, lua: LEASE_LIVE });
     }
     this.redis = redis as Scripted;
@@ -214,6 +226,8 @@ export class SendLedger {
    * round trip: `fresh` writes the decision's record too (it has none yet), otherwise `decided` must be current.
    * Given `cap`, the step's frequency-cap slot is taken too (idempotent per step), or the claim is `capped`. The
    * claim is made for `decided.owner` (the attempt); another attempt's reservation is `busy` while its lease lasts.
+   * Given `index` (an email's Message-ID index entry), it is written before the claim returns: by the same script when
+   * the send is reserved on one node, or beside it in the same flush on a Redis Cluster (another slot).
    */
   async claim(
     ref: SubjectRef,
@@ -224,6 +238,7 @@ export class SendLedger {
     at: string,
     fields: readonly string[],
     cap?: CapSlot,
+    index?: IndexEntry,
   ): Promise<ClaimResult> {
     const k = this.keys;
     const reserved: LedgerRecord = { ...decided, state: 'reserved', messageId, at };
@@ -250,9 +265,18 @@ export class SendLedger {
       JSON.stringify(decided),
       ...capArgs,
       decided.owner ?? '',
+      ...(index && this.oneNode ? [index.value, String(index.ttlSeconds)] : ['', '']),
       ...fields,
     ];
-    const reply = ClaimReply.parse(await this.redis.cfLedgerClaim(...keys, ...args));
+    const [raw] = await Promise.all([
+      index && this.oneNode
+        ? this.redis.cfLedgerClaimIndexed(...keys, index.key, ...args)
+        : this.redis.cfLedgerClaim(...keys, ...args),
+      index && !this.oneNode
+        ? (this.redis as unknown as Redis).set(index.key, index.value, 'EX', index.ttlSeconds)
+        : undefined,
+    ]);
+    const reply = ClaimReply.parse(raw);
     if (reply[0] !== 'ok') return { status: reply[0] };
     return { status: 'ok', profile: { erased: reply[1] === 1, wrapped: reply[2], values: reply[3] } };
   }

@@ -109,3 +109,34 @@ test('a claim of an erased subject reports it erased, so the send fails closed',
   assert.equal(r.status, 'ok');
   if (r.status === 'ok') assert.deepEqual(subjects.openFields(ref, ['first_name'], r.profile), { status: 'erased' });
 });
+
+test("a claim writes the email's Message-ID index entry with the reservation on one node, beside it on a Redis Cluster, and none when refused", async () => {
+  const index = (tag: string) => ({
+    key: `${keys.emailMessage(uniqueId(tag))}`,
+    value: `{"tag":"${tag}"}`,
+    ttlSeconds: 600,
+  });
+  // The same client as a cluster client looks: the entry, in another slot, is written beside the script.
+  const clusterLike = new SendLedger(Object.assign(Object.create(redis) as typeof redis, { isCluster: true }), keys);
+  for (const [l, where] of [
+    [ledger, 'one node'],
+    [clusterLike, 'cluster'],
+  ] as const) {
+    const { ref, rec, scope } = await subject();
+    const ok = index('ok');
+    const r = await l.claim(ref, scope, rec, true, 'm1', rec.at, ['first_name'], undefined, ok);
+    assert.equal(r.status, 'ok', where);
+    if (r.status === 'ok') assert.deepEqual(subjects.openFields(ref, ['first_name'], r.profile).status, 'found');
+    assert.equal(await redis.get(ok.key), ok.value, where);
+    const ttl = await redis.ttl(ok.key);
+    assert.ok(ttl > 590 && ttl <= 600, `${where}: kept ${ttl} s`);
+  }
+  // Refused (the epoch moved since the decision): on one node nothing is indexed, as nothing will be sent.
+  const { ref, rec, scope } = await subject();
+  await consent.append(consentEvent(ref, { purpose: 'marketing.email.newsletter', type: 'withdrawn' }));
+  const refused = index('refused');
+  assert.deepEqual(await ledger.claim(ref, scope, rec, true, 'm1', rec.at, [], undefined, refused), {
+    status: 'epoch_moved',
+  });
+  assert.equal(await redis.exists(refused.key), 0);
+});
