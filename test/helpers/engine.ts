@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ProcessMetrics } from '../../infra/metrics/provider.js';
 import { ulid } from 'ulid';
 import type { ConsentEvent, ConsentEventType } from '../../domain/consent.js';
@@ -134,4 +134,23 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The workflow's result once it has ended; fails, instead of waiting for ever, if it still runs after `ms`. */
+export async function ended<T>(handle: WorkflowHandle, what = 'the workflow', ms = 30_000): Promise<T> {
+  await eventually(
+    async () => ((await handle.describe()).status.name === 'RUNNING' ? undefined : true),
+    ms,
+    `${what} to end`,
+  );
+  return (await handle.result()) as T;
+}
+
+/** The activity types the workflow has scheduled so far, in order, from its history. */
+export async function scheduledActivities(handle: WorkflowHandle): Promise<string[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return events.flatMap((e) => {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
 }

@@ -7,7 +7,7 @@ import { reconcileRun } from '../../infra/redis/run-reconcile.js';
 import { controlCampaign } from '../../infra/temporal/campaign-control.js';
 import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import type { CampaignProgress } from '../../workflows/signals.js';
-import { consentEvent, eventually, useEngine } from '../helpers/engine.js';
+import { consentEvent, ended, eventually, scheduledActivities, useEngine } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
 
 const engine = useEngine();
@@ -122,9 +122,13 @@ test('pause holds a running broadcast and resume lets it finish', async () => {
   assert.equal(done.status, 'completed');
 });
 
-test('a cancelled broadcast still accounts for everyone: members it never reached are logged as not eligible, run_cancelled', async () => {
-  const members = new Set((await seedMembers(uniqueId('x'), 30)).map((m) => m.address));
-  // Their sends wait at RCPT until the cancel is in, so the run cannot finish before it, however fast it sends.
+/**
+ * A broadcast of `n` new members, started with `opts`, once its first send reached the SMTP server. Their sends wait at
+ * RCPT until `release()`, so the run cannot finish before what the test does next, however fast it sends.
+ */
+async function heldAtRcpt(tag: string, n: number, opts: { timeScale?: number } = {}) {
+  const seeded = await seedMembers(uniqueId(tag), n);
+  const members = new Set(seeded.map((m) => m.address));
   let held = 0;
   let release!: () => void;
   engine.sink.holdRecipients((a) => members.has(a) && ++held > 0, new Promise<void>((r) => (release = r)));
@@ -133,10 +137,15 @@ test('a cancelled broadcast still accounts for everyone: members it never reache
     engine.client,
     c,
     { segment: 'loyal-members' },
-    { taskQueue: engine.taskQueue, campaignVersion: 'v-test', pageSize: 2, runs: engine.services.runs },
+    { taskQueue: engine.taskQueue, campaignVersion: 'v-test', pageSize: 2, runs: engine.services.runs, ...opts },
   );
   const handle = engine.client.workflow.getHandle(`campaign:${c.id}`);
   await eventually(async () => (held >= 1 ? true : undefined), 30_000, 'a send of the run to reach the SMTP server');
+  return { c, run, handle, seeded, release };
+}
+
+test('a cancelled broadcast still accounts for everyone: members it never reached are logged as not eligible, run_cancelled', async () => {
+  const { run, handle, release } = await heldAtRcpt('x', 30);
   await handle.signal('cancel');
   release();
   const done = (await handle.result()) as CampaignProgress;
@@ -156,28 +165,8 @@ test('a cancelled broadcast still accounts for everyone: members it never reache
 
 /** A broadcast of `n` members paused by its operator after its first send reached the SMTP server, with its run id. */
 async function pausedBroadcast(n: number) {
-  const seeded = await seedMembers(uniqueId('h'), n);
-  const members = new Set(seeded.map((m) => m.address));
-  // Their sends wait at RCPT until the pause is in, so the run cannot finish before it.
-  let held = 0;
-  let release!: () => void;
-  engine.sink.holdRecipients((a) => members.has(a) && ++held > 0, new Promise<void>((r) => (release = r)));
-  const c = promo();
-  const run = await startCampaign(
-    engine.client,
-    c,
-    { segment: 'loyal-members' },
-    {
-      taskQueue: engine.taskQueue,
-      campaignVersion: 'v-test',
-      pageSize: 2,
-      runs: engine.services.runs,
-      // The hour a held broadcast waits before re-reading its run's flag, scaled to under a second.
-      timeScale: 2e-4,
-    },
-  );
-  const handle = engine.client.workflow.getHandle(`campaign:${c.id}`);
-  await eventually(async () => (held >= 1 ? true : undefined), 30_000, 'a send of the run to reach the SMTP server');
+  // The hour a held broadcast waits before re-reading its run's flag, scaled to under a second.
+  const { c, run, handle, seeded, release } = await heldAtRcpt('h', n, { timeScale: 2e-4 });
   assert.equal(await controlCampaign(engine.client, engine.services.runs, c.id, 'pause'), 'signalled');
   release();
   await eventually(async () => {
@@ -189,25 +178,13 @@ async function pausedBroadcast(n: number) {
 
 /** Rechecks of the run flag the broadcast has made so far. */
 const flagReads = async (handle: WorkflowHandle) =>
-  ((await handle.fetchHistory()).events ?? []).filter(
-    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'journeyHeld',
-  ).length;
-
-/** The broadcast's result once it has ended; fails, instead of waiting for ever, if it still runs after 30 s. */
-async function ended(handle: WorkflowHandle): Promise<CampaignProgress> {
-  await eventually(
-    async () => ((await handle.describe()).status.name === 'RUNNING' ? undefined : true),
-    30_000,
-    'the broadcast to end',
-  );
-  return (await handle.result()) as CampaignProgress;
-}
+  (await scheduledActivities(handle)).filter((name) => name === 'journeyHeld').length;
 
 test('a paused broadcast whose resume signal never came finishes once its recheck reads the run flag as resumed', async () => {
   const { handle, runId, seeded } = await pausedBroadcast(12);
   // The flag alone, as when Temporal was down while the operator resumed: no resume signal reaches the broadcast.
   await engine.services.runs.journeys.setPaused(runId, false);
-  const done = await ended(handle);
+  const done = await ended<CampaignProgress>(handle, 'the broadcast');
   assert.equal(done.status, 'completed');
   assert.ok((await flagReads(handle)) >= 1, 'the broadcast read its run flag while held');
   const r = await reconcileRun(engine.services.runs, engine.services.ledger, (await engine.services.runs.get(runId))!);
@@ -230,7 +207,7 @@ test('a paused broadcast holds while its run flag stays paused, and is cancelled
   assert.equal((await handle.query<CampaignProgress>('progress')).status, 'paused');
   // The flag alone, as when Temporal was down while the operator cancelled.
   await engine.services.runs.journeys.setCancelled(runId);
-  const done = await ended(handle);
+  const done = await ended<CampaignProgress>(handle, 'the broadcast');
   assert.equal(done.status, 'cancelled');
   const r = await reconcileRun(engine.services.runs, engine.services.ledger, (await engine.services.runs.get(runId))!);
   assert.equal(r.unaccounted, 0);

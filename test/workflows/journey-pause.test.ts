@@ -11,7 +11,7 @@ import { controlCampaign } from '../../infra/temporal/campaign-control.js';
 import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import { journeyStarter } from '../../infra/temporal/journeys.js';
 import type { JourneyState } from '../../workflows/signals.js';
-import { eventually, useEngine } from '../helpers/engine.js';
+import { ended, eventually, scheduledActivities, useEngine } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
 
 const engine = useEngine();
@@ -50,15 +50,6 @@ async function subject(): Promise<{ ref: SubjectRef; address: string }> {
 }
 
 const mailsTo = (address: string) => engine.sink.received.filter((m) => m.envelopeTo.includes(address)).length;
-
-/** The activities the journey has scheduled so far, from its history. */
-async function scheduled(handle: WorkflowHandle): Promise<string[]> {
-  const events = (await handle.fetchHistory()).events ?? [];
-  return events.flatMap((e) => {
-    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
-    return name ? [name] : [];
-  });
-}
 
 /** A run with the subject as its one member and its journey registered, not started yet. */
 async function registeredRun(c: Campaign, ref: SubjectRef): Promise<{ runs: RunStore; runId: string; id: string }> {
@@ -114,14 +105,18 @@ const holding = (handle: WorkflowHandle): Promise<JourneyState> =>
 async function heldAtSend(handle: WorkflowHandle, address: string): Promise<void> {
   const held = await holding(handle);
   assert.ok(!held.history.some((h) => h.stepId === 'send-1'), 'the send step has not run');
-  assert.ok(!(await scheduled(handle)).includes('sendStep'), 'no send was scheduled');
+  assert.ok(!(await scheduledActivities(handle)).includes('sendStep'), 'no send was scheduled');
   assert.equal(mailsTo(address), 0);
 }
 
 /** Resumes the campaign and checks its click-then-send journey then sends, once. */
 async function resumedToSend(c: Campaign, runs: RunStore, journey: WorkflowHandle, address: string): Promise<void> {
   assert.equal(await controlCampaign(engine.client, runs, c.id, 'resume'), 'signalled');
-  const done = (await journey.result()) as JourneyState;
+  sentOnce((await journey.result()) as JourneyState, address);
+}
+
+/** Checks that the click-then-send journey ended having sent to the subject, once. */
+function sentOnce(done: JourneyState, address: string): void {
   assert.deepEqual(
     done.history.map((h) => [h.stepId, h.outcome]),
     [
@@ -207,7 +202,7 @@ test('cancel ends a waiting journey before its send, logged as exited; a resume 
   const done = (await journey.result()) as JourneyState;
   assert.equal(done.status, 'exited');
   assert.equal(done.exitReason, 'campaign_cancelled');
-  assert.ok(!(await scheduled(journey)).includes('sendStep'), 'no send was scheduled');
+  assert.ok(!(await scheduledActivities(journey)).includes('sendStep'), 'no send was scheduled');
   assert.equal(mailsTo(address), 0);
 
   // The run accounts for the member: its journey ended, logged with why.
@@ -233,7 +228,7 @@ test('a journey that starts after its run was cancelled ends at once, before any
   const journey = engine.client.workflow.getHandle(id);
   const done = (await journey.result()) as JourneyState;
   assert.deepEqual([done.status, done.exitReason, done.history], ['exited', 'campaign_cancelled', []]);
-  assert.ok(!(await scheduled(journey)).includes('sendStep'), 'no send was scheduled');
+  assert.ok(!(await scheduledActivities(journey)).includes('sendStep'), 'no send was scheduled');
   assert.equal(mailsTo(address), 0);
 });
 
@@ -269,7 +264,7 @@ test('a journey whose pause signal never came sends nothing after its wait: the 
   await journey.signal('engagement', { v: 1, event: 'clicked' });
   const held = await holding(journey);
   assert.ok(!held.history.some((h) => h.stepId === 'send-1'), 'the held attempt is not a step outcome');
-  assert.ok((await scheduled(journey)).includes('sendStep'), 'the send step ran and found the run paused');
+  assert.ok((await scheduledActivities(journey)).includes('sendStep'), 'the send step ran and found the run paused');
   assert.equal(mailsTo(address), 0);
 
   await resumedToSend(c, runs, journey, address);
@@ -281,45 +276,28 @@ const RECHECK_SCALE = 2e-4;
 
 /** How many times the journey has read its run's flag (once at its start, then once per recheck while held). */
 const flagReads = async (handle: WorkflowHandle) =>
-  (await scheduled(handle)).filter((name) => name === 'journeyHeld').length;
+  (await scheduledActivities(handle)).filter((name) => name === 'journeyHeld').length;
 
-/** The journey's result once it has ended; fails, instead of waiting for ever, if it is still running after 30 s. */
-async function ended(handle: WorkflowHandle): Promise<JourneyState> {
-  await eventually(
-    async () => ((await handle.describe()).status.name === 'RUNNING' ? undefined : true),
-    30_000,
-    'the journey to end',
-  );
-  return (await handle.result()) as JourneyState;
-}
-
-test('a held journey whose resume signal never came sends once its recheck reads the run flag as resumed', async () => {
+/** A click-then-send journey (rechecks scaled) its operator paused, clicked and so holding before its send. */
+async function pausedAtSend() {
   const { ref, address } = await subject();
   const { c, runs, runId, journey } = await waitingForClick(ref, RECHECK_SCALE);
   assert.equal(await controlCampaign(engine.client, runs, c.id, 'pause'), 'signalled');
   await journey.signal('engagement', { v: 1, event: 'clicked' });
   await heldAtSend(journey, address);
+  return { address, runs, runId, journey };
+}
+
+test('a held journey whose resume signal never came sends once its recheck reads the run flag as resumed', async () => {
+  const { address, runs, runId, journey } = await pausedAtSend();
   // The flag alone, as when Temporal was down while the operator resumed: no resume signal reaches the journey.
   await runs.journeys.setPaused(runId, false);
-  const done = await ended(journey);
-  assert.deepEqual(
-    done.history.map((h) => [h.stepId, h.outcome]),
-    [
-      ['wait-click', 'then'],
-      ['send-1', 'sent'],
-      ['done', 'exit'],
-    ],
-  );
-  assert.equal(mailsTo(address), 1);
+  sentOnce(await ended<JourneyState>(journey, 'the journey'), address);
   assert.ok((await flagReads(journey)) >= 2, 'the journey read the flag again while held');
 });
 
 test('a held journey keeps holding while its run flag stays paused, and ends when the flag alone says cancelled', async () => {
-  const { ref, address } = await subject();
-  const { c, runs, runId, journey } = await waitingForClick(ref, RECHECK_SCALE);
-  assert.equal(await controlCampaign(engine.client, runs, c.id, 'pause'), 'signalled');
-  await journey.signal('engagement', { v: 1, event: 'clicked' });
-  await heldAtSend(journey, address);
+  const { address, runs, runId, journey } = await pausedAtSend();
   // Two rechecks find the run still paused: the journey holds on, nothing is sent.
   const reads = await flagReads(journey);
   await eventually(
@@ -330,13 +308,13 @@ test('a held journey keeps holding while its run flag stays paused, and ends whe
   await heldAtSend(journey, address);
   // The flag alone, as when Temporal was down while the operator cancelled.
   await runs.journeys.setCancelled(runId);
-  const done = await ended(journey);
+  const done = await ended<JourneyState>(journey, 'the journey');
   assert.deepEqual([done.status, done.exitReason], ['exited', 'campaign_cancelled']);
   assert.deepEqual(
     done.history.map((h) => [h.stepId, h.outcome]),
     [['wait-click', 'then']],
   );
-  assert.ok(!(await scheduled(journey)).includes('sendStep'), 'no send was scheduled');
+  assert.ok(!(await scheduledActivities(journey)).includes('sendStep'), 'no send was scheduled');
   assert.equal(mailsTo(address), 0);
   // The run accounts for the member: its journey ended, logged with why.
   const run = (await runs.get(runId))!;
