@@ -6,12 +6,9 @@ const HOLD_RECHECK = 'hold-recheck-v1';
 /**
  * How long a held workflow waits for a resume or cancel signal before it reads its run's flag again, plus up to a
  * sixth more so that a run's many held journeys do not all ask at once. A signal lost while Temporal was down
- * (the operator's `campaign resume` exits 75 and asks to be run again) then costs at most this delay.
+ * (the operator's `campaign resume` exits 75 and asks to be run again) then costs at most this delay and its spread.
  */
 export const HOLD_RECHECK_MS = 60 * 60_000;
-
-/** The run's hold as its flag says (see RunJourneys.state): held (paused), not held, or cancelled. */
-export type RunFlag = boolean | 'cancelled';
 
 /**
  * Waits while `held()`. Each recheck interval that passes without the hold lifting, `reread` reads the run's flag

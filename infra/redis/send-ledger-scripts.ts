@@ -40,8 +40,9 @@ return 1`;
 // entry. ARGV: runId, decisionId, epoch, reserved json, record ttl, in-flight ttl, '1' if fresh, decided json, cap
 // max ('' uncapped), window start, now, window ms, slot name, the claiming attempt, the index entry's value ('' for
 // none: on a Redis Cluster the entry is in another slot and written beside the script) and seconds to keep it, then
-// the released field names. The index entry is written only when the send is reserved. A resumed claim takes over another attempt's
-// reservation only once that attempt's lease (its in-flight entry) ran out: until then the owner may be sending.
+// the released field names. The index entry is written only when the send is reserved. A resumed claim takes over
+// another attempt's reservation only once that attempt's lease (its in-flight entry) ran out: until then the owner
+// may be sending.
 export const CLAIM = `${NOW_MS}${LEASED}
 local raw = redis.call('GET', KEYS[1])
 local fresh = ARGV[7] == '1'
