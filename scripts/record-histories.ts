@@ -1,5 +1,6 @@
 // Records workflow histories for the replay test: run after a deliberate workflow change, review the diff, commit.
-// `npx tsx scripts/record-histories.ts` — starts its own services, writes test/fixtures/histories/*.history.pb.
+// `npx tsx scripts/record-histories.ts [NAME…]` — starts its own services, writes test/fixtures/histories/*.history.pb
+// (only the named ones when names are given, so histories recorded by older code stay as they were).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { defineCampaign } from '../domain/campaign.js';
 import { createServices } from '../infra/compose.js';
 import { buildConfig, parseEnv } from '../infra/config.js';
 import { startStack } from '../infra/embedded/stack.js';
+import { controlCampaign } from '../infra/temporal/campaign-control.js';
 import { startCampaign } from '../infra/temporal/campaign-runs.js';
 import { connectClient } from '../infra/temporal/connection.js';
 import { journeyStarter } from '../infra/temporal/journeys.js';
@@ -22,6 +24,8 @@ const out = join(import.meta.dirname, '..', 'test', 'fixtures', 'histories');
 const key = (b: number) => Buffer.alloc(32, b);
 
 async function main(): Promise<void> {
+  const only = new Set(process.argv.slice(2));
+  const wanted = (name: string) => only.size === 0 || only.has(name);
   const dataDir = mkdtempSync(join(tmpdir(), 'cf-record-'));
   const env = parseEnv({ CONSENTFLOW_DATA_DIR: dataDir, CONSENTFLOW_CODEC_KEY_ID: 'replay-fixture' });
   const config = buildConfig(env, {
@@ -138,11 +142,59 @@ async function main(): Promise<void> {
     );
     await client.workflow.getHandle(`campaign:${promo.id}`).result();
 
+    // A journey of a recorded run, paused by its operator before its send, whose resume signal never comes: it reads
+    // the run's flag at each recheck (hold-recheck-v1), first still paused, then lifted, and sends.
+    const held = defineCampaign({
+      ...everyStep,
+      id: 'replay-held',
+      steps: [{ id: 'wait-1', type: 'wait', duration: '2h' }, everyStep.steps[0]!],
+    });
+    const d = await seed(
+      'replay-d',
+      { email: 'replay-d@example.org', first_name: 'Dee' },
+      'marketing.email.newsletter',
+    );
+    const heldRun = `replay-held-run`;
+    const heldId = `journey:${held.id}:${d}`;
+    await s.runs.register({
+      runId: heldRun,
+      campaignId: held.id,
+      kind: 'journey',
+      workflowId: `subjects:${held.id}:${heldRun}`,
+      startedAt: new Date().toISOString(),
+      sendSteps: ['send-1'],
+      status: 'snapshotting',
+    });
+    await s.runs.addMembers(heldRun, [d]);
+    await s.runs.seal(heldRun);
+    await s.runs.journeys.add(heldRun, [heldId]);
+    // An hour is 0.36 s here: the two-hour wait 0.72 s, each recheck 0.36–0.42 s.
+    await start(heldId, {
+      v: 1,
+      campaign: held,
+      campaignVersion: 'replay',
+      subjectRef: d,
+      runId: heldRun,
+      timeScale: 1e-4,
+    });
+    await controlCampaign(client, s.runs, held.id, 'pause');
+    const hd = client.workflow.getHandle(heldId);
+    const rechecks = async () =>
+      ((await hd.fetchHistory()).events ?? []).filter(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'journeyHeld',
+      ).length;
+    // The read at the start, then at least one recheck that finds the run still paused.
+    while ((await rechecks()) < 2) await new Promise((r) => setTimeout(r, 100));
+    await s.runs.journeys.setPaused(heldRun, false);
+    await hd.result();
+
     for (const [name, id] of [
       ['journey-every-step-accounting', `journey:${everyStep.id}:${a}`],
       ['journey-withdrawn-accounting', `journey:${withdrawn.id}:${b}`],
       ['broadcast-overlap', `campaign:${promo.id}`],
+      ['journey-held-recheck', heldId],
     ] as const) {
+      if (!wanted(name)) continue;
       const history = await client.workflow.getHandle(id).fetchHistory();
       // Binary protobuf: exactly what the server returned, decoded by the replay test with the same type.
       writeFileSync(join(out, `${name}.history.pb`), proto.temporal.api.history.v1.History.encode(history).finish());
