@@ -18,6 +18,7 @@ import { installRuntime } from '../infra/temporal/runtime.js';
 import { openWorkspace } from '../infra/workspace/load.js';
 import { startWorker, workerContent } from '../worker.js';
 import { consentEvent } from '../test/helpers/engine.js';
+import { registerJourneyRun } from '../test/helpers/journey-run.js';
 import { REPLAY_CODEC_KEY } from '../test/fixtures/histories/replay-key.js';
 
 const out = join(import.meta.dirname, '..', 'test', 'fixtures', 'histories');
@@ -156,18 +157,7 @@ async function main(): Promise<void> {
     );
     const heldRun = `replay-held-run`;
     const heldId = `journey:${held.id}:${d}`;
-    await s.runs.register({
-      runId: heldRun,
-      campaignId: held.id,
-      kind: 'journey',
-      workflowId: `subjects:${held.id}:${heldRun}`,
-      startedAt: new Date().toISOString(),
-      sendSteps: ['send-1'],
-      status: 'snapshotting',
-    });
-    await s.runs.addMembers(heldRun, [d]);
-    await s.runs.seal(heldRun);
-    await s.runs.journeys.add(heldRun, [heldId]);
+    await registerJourneyRun(s.runs, { runId: heldRun, campaignId: held.id, sendSteps: ['send-1'] }, d, heldId);
     // An hour is 0.36 s here: the two-hour wait 0.72 s, each recheck 0.36–0.42 s.
     await start(heldId, {
       v: 1,

@@ -12,6 +12,7 @@ import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import { journeyStarter } from '../../infra/temporal/journeys.js';
 import type { JourneyState } from '../../workflows/signals.js';
 import { ended, eventually, scheduledActivities, useEngine } from '../helpers/engine.js';
+import { registerJourneyRun } from '../helpers/journey-run.js';
 import { uniqueId } from '../helpers/services.js';
 
 const engine = useEngine();
@@ -56,18 +57,7 @@ async function registeredRun(c: Campaign, ref: SubjectRef): Promise<{ runs: RunS
   const runs = engine.services.runs;
   const runId = ulid();
   const id = journeyWorkflowId(c.id, ref);
-  await runs.register({
-    runId,
-    campaignId: c.id,
-    kind: 'journey',
-    workflowId: `subjects:${c.id}:${runId}`,
-    startedAt: new Date().toISOString(),
-    sendSteps: ['send-1'],
-    status: 'snapshotting',
-  });
-  await runs.addMembers(runId, [ref]);
-  await runs.seal(runId);
-  await runs.journeys.add(runId, [id]);
+  await registerJourneyRun(runs, { runId, campaignId: c.id, sendSteps: ['send-1'] }, ref, id);
   return { runs, runId, id };
 }
 
