@@ -27,18 +27,14 @@ import {
   stopWorker,
   workerReady,
 } from './broadcast-processes.js';
+import { reportRatios, round, type GuardedRun } from './broadcast-ratio.js';
 import { chunkIdle } from './chunk-idle.js';
-import { newestProcessProfiles, profileBreakdown } from './cpu-profile.js';
+import { newestProcessProfiles, profilePerMessage } from './cpu-profile.js';
 import { runPhases } from './run-phases.js';
 
 const root = join(import.meta.dirname, '..');
 const emit = (metric: string, fields: Record<string, unknown>) =>
   console.log(JSON.stringify({ bench: 'broadcast', metric, ...fields }));
-const round = (n: number, d = 1) => Number(n.toFixed(d));
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /**
  * `npm run bench -- broadcast [--subjects 100000] [--raw 20000] [--enrol 3000] [--in-flight 4] [--workers 1]
@@ -185,20 +181,7 @@ export async function main(): Promise<void> {
       options: { kind: 'broadcast' },
     });
     let sentAll = 0;
-    // Each broadcast with the raw baseline measured just before it (the first one before the workers started).
-    const runs: Array<{ k: number; perS: number; rawBefore: number }> = [];
-    let rawBefore = rawPerS;
-    for (let r = 0; r < rounds; r++)
-      for (const k of inFlight) {
-        if (runs.length > 0) {
-          rawBefore = await rawNodemailer(config, sink.url, Number(values.raw));
-          emit('raw_nodemailer_between', { per_s: round(rawBefore) });
-        }
-        const id = `bench-promo${inFlight.length > 1 ? `-${k}` : ''}${rounds > 1 ? `-r${r + 1}` : ''}`;
-        const perS = await guardedBroadcast(k, id);
-        runs.push({ k, perS, rawBefore });
-      }
-    async function guardedBroadcast(k: number, id: string): Promise<number> {
+    const guardedBroadcast = async (k: number, id: string): Promise<number> => {
       const before = await sink.count();
       const cpuBefore = workersCpu();
       const sinkBefore = cpuSeconds(sink.pid);
@@ -238,59 +221,30 @@ export async function main(): Promise<void> {
       });
       emit('phases', { chunks_in_flight: k, ...(await runPhases(client, `campaign:${id}`)) });
       return perS;
-    }
+    };
+    // Each broadcast with the raw baseline measured just before it (the first one before the workers started).
+    const runs: GuardedRun[] = [];
+    let rawBefore = rawPerS;
+    for (let r = 0; r < rounds; r++)
+      for (const k of inFlight) {
+        if (runs.length > 0) {
+          rawBefore = await rawNodemailer(config, sink.url, Number(values.raw));
+          emit('raw_nodemailer_between', { per_s: round(rawBefore) });
+        }
+        const id = `bench-promo${inFlight.length > 1 ? `-${k}` : ''}${rounds > 1 ? `-r${r + 1}` : ''}`;
+        const perS = await guardedBroadcast(k, id);
+        runs.push({ k, perS, rawBefore });
+      }
     if (process.env.BENCH_CPU_PROF) {
       // The profile is written when the worker exits: stop it now so it covers the broadcast alone.
       await Promise.all(workers.map(stopWorker));
       const files = newestProcessProfiles(process.env.BENCH_CPU_PROF);
-      if (files.length) {
-        const { total_ms, owners } = profileBreakdown(files, root, readyMs);
-        const top = [...owners].sort((a, b) => b[1] - a[1]).slice(0, 20);
-        emit('worker_profile', {
-          skipped_startup_s: round(readyMs / 1000, 2),
-          files: files.length,
-          profiled_ms_per_message: round(total_ms / Math.max(1, sentAll), 3),
-          owners: Object.fromEntries(
-            top.map(([o, ms]) => [
-              o,
-              { ms_per_message: round(ms / Math.max(1, sentAll), 3), share: round(ms / total_ms, 3) },
-            ]),
-          ),
-        });
-      }
+      if (files.length) emit('worker_profile', profilePerMessage(files, root, readyMs, sentAll));
     }
 
     const raw = await rawNodemailer(config, sink.url, Number(values.raw));
     emit('raw_nodemailer_after', { per_s: round(raw) });
-    const ratios = runs.map((g, i) => {
-      const rawAfter = runs[i + 1]?.rawBefore ?? raw;
-      const ratio = g.perS / ((g.rawBefore + rawAfter) / 2);
-      emit('ratio', {
-        chunks_in_flight: g.k,
-        workers: workerCount,
-        ...(rounds > 1 ? { round: Math.floor(i / inFlight.length) + 1 } : {}),
-        guarded_per_s: round(g.perS),
-        raw_before_per_s: round(g.rawBefore),
-        raw_after_per_s: round(rawAfter),
-        guarded_over_raw: round(ratio, 3),
-        goal: 0.7,
-      });
-      return { k: g.k, perS: g.perS, ratio };
-    });
-    if (rounds > 1)
-      for (const k of inFlight) {
-        const of = ratios.filter((x) => x.k === k);
-        emit('ratio_median', {
-          chunks_in_flight: k,
-          workers: workerCount,
-          rounds,
-          guarded_per_s: round(median(of.map((x) => x.perS))),
-          guarded_over_raw: round(median(of.map((x) => x.ratio)), 3),
-          guarded_over_raw_min: round(Math.min(...of.map((x) => x.ratio)), 3),
-          guarded_over_raw_max: round(Math.max(...of.map((x) => x.ratio)), 3),
-          goal: 0.7,
-        });
-      }
+    reportRatios(emit, runs, raw, { rounds, inFlight, workers: workerCount });
 
     // A profiled run stopped its worker after the broadcast: no enrolment figures.
     if (process.env.BENCH_CPU_PROF) return void (await client.connection.close());

@@ -92,3 +92,23 @@ function breakdownOf(p: Profile, root: string, from: number): { total_ms: number
   });
   return { total_ms: total, owners };
 }
+
+/** The profile's figures per message sent: the total and the 20 largest owners with their shares. */
+export function profilePerMessage(
+  files: readonly string[],
+  root: string,
+  skipMs: number,
+  sent: number,
+): Record<string, unknown> {
+  const { total_ms, owners } = profileBreakdown(files, root, skipMs);
+  const per = (ms: number) => Number((ms / Math.max(1, sent)).toFixed(3));
+  const top = [...owners].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  return {
+    skipped_startup_s: Number((skipMs / 1000).toFixed(2)),
+    files: files.length,
+    profiled_ms_per_message: per(total_ms),
+    owners: Object.fromEntries(
+      top.map(([o, ms]) => [o, { ms_per_message: per(ms), share: Number((ms / total_ms).toFixed(3)) }]),
+    ),
+  };
+}
