@@ -6,6 +6,14 @@ export function isClusterUrl(url: string, clusterFlag = false): boolean {
 }
 
 /**
+ * Whether every key is on one node (a plain client, not a Redis Cluster's): a script may then touch keys of different
+ * slots, so the send path batches subjects into one script where a cluster needs one per subject.
+ */
+export function onOneNode(redis: unknown): boolean {
+  return !(redis as { isCluster?: boolean }).isCluster;
+}
+
+/**
  * A client for REDIS_URL: one server, or a Redis Cluster (ioredis `Cluster`, auto-pipelined per node). The
  * product's keys are hash-tagged per subject (`{subjectRef}`), per log chain (`{pN}`) and per run (`{runId}`), so
  * every script and MULTI touches one slot; the cluster client is typed as a `Redis` for the stores.

@@ -3,6 +3,7 @@ import type { SubjectRef } from '../../domain/ids.js';
 import { Suppression } from '../../domain/suppression.js';
 import type { GuardLoadReply, withConsentScripts } from './consent-scripts.js';
 import type { RedisKeys } from './keys.js';
+import { onOneNode } from './connect.js';
 
 /** The state handed to the guard when loading failed: the guard denies with state_unavailable. */
 export function unavailableState(reason: string): GuardState {
@@ -157,7 +158,7 @@ export async function loadManyWith(
   const { cap } = opts;
   // On one node, one script reads the whole batch; a Redis Cluster spreads subjects over slots, so there it is one
   // script per subject, pipelined per node.
-  const oneNode = !(redis as { isCluster?: boolean }).isCluster;
+  const oneNode = onOneNode(redis);
   for (let i = 0; i < refs.length; i += opts.batch) {
     const chunk = refs.slice(i, i + opts.batch);
     const replies = await withTimeout(

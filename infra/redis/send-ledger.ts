@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { SubjectRef } from '../../domain/ids.js';
 import { RETENTION_GRACE_DAYS } from '../../domain/review-retention.js';
 import type { RedisKeys } from './keys.js';
+import { onOneNode } from './connect.js';
 import { CLAIM, LEASE_LIVE, PUT, SETTLE } from './send-ledger-scripts.js';
 
 /** A terminal outcome of one audience member on one step of a run (enrolled and completed: journey campaigns). */
@@ -152,7 +153,7 @@ export class SendLedger {
     redis: Redis,
     private readonly keys: RedisKeys,
   ) {
-    this.oneNode = !(redis as { isCluster?: boolean }).isCluster;
+    this.oneNode = onOneNode(redis);
     const r = redis as unknown as Partial<Scripted>;
     if (typeof r.cfLedgerPut !== 'function') {
       redis.defineCommand('cfLedgerPut', { numberOfKeys: 2, lua: PUT });
