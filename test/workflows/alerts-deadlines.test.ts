@@ -7,7 +7,7 @@ import { startPropagation, startSubjectRequest, waitForSubjectRequest } from '..
 import type { PropagationResult } from '../../workflows/propagation.js';
 import { RecordingNotifier } from '../helpers/api.js';
 import { useAlertWorker } from '../helpers/alert-worker.js';
-import { eventually } from '../helpers/engine.js';
+import { eventually, scheduledActivities } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
 
 // The SMS gateway never answers, so an erasure's notice to it keeps retrying: its request stays open (the deadline
@@ -48,10 +48,8 @@ async function mailedSubject(): Promise<SubjectRef> {
 
 /** Deadline checks the watch has scheduled in its current run (each is scheduled once the previous one ended). */
 async function deadlineChecks(): Promise<number> {
-  const { events } = await w.client.workflow.getHandle(operationsWatchId(w.taskQueue)).fetchHistory();
-  return (events ?? []).filter(
-    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkSubjectRequestDeadlines',
-  ).length;
+  const scheduled = await scheduledActivities(w.client.workflow.getHandle(operationsWatchId(w.taskQueue)));
+  return scheduled.filter((name) => name === 'checkSubjectRequestDeadlines').length;
 }
 
 test('the operations watch alerts once for a request within two days of its deadline and once for an overdue one, not for one with time left, and not again on later ticks', async () => {

@@ -4,7 +4,7 @@ import { defineCampaign } from '../../domain/campaign.js';
 import { reconcileRun } from '../../infra/redis/run-reconcile.js';
 import { startCampaign } from '../../infra/temporal/campaign-runs.js';
 import type { CampaignProgress } from '../../workflows/signals.js';
-import { useEngine } from '../helpers/engine.js';
+import { scheduledActivities, useEngine } from '../helpers/engine.js';
 import { uniqueId } from '../helpers/services.js';
 
 const engine = useEngine();
@@ -37,12 +37,9 @@ async function seed(tag: string, n: number): Promise<string[]> {
 
 /** The broadcast's activities by type, from its recorded history. */
 async function activities(workflowId: string): Promise<Record<string, number>> {
-  const h = await engine.client.workflow.getHandle(workflowId).fetchHistory();
   const n: Record<string, number> = {};
-  for (const e of h.events ?? []) {
-    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
-    if (name) n[name] = (n[name] ?? 0) + 1;
-  }
+  for (const name of await scheduledActivities(engine.client.workflow.getHandle(workflowId)))
+    n[name] = (n[name] ?? 0) + 1;
   return n;
 }
 
