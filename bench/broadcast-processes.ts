@@ -1,6 +1,6 @@
-// The broadcast bench's processes and baseline: the SMTP sink in its own process, a worker's CPU and peak memory,
-// its readiness and stop, and raw nodemailer sends of the same message.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The broadcast bench's processes and baseline: the SMTP sink in its own process, the worker as deployed, its CPU and
+// peak memory, its readiness and stop, and raw nodemailer sends of the same message.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,6 +13,7 @@ import { templatePort } from '../infra/templates/port.js';
 import { loadShippedTemplates } from '../infra/templates/shipped.js';
 import { policy } from '../policy/index.js';
 import { unsubscribeHeaders } from '../activities/message.js';
+import { runnerOptions } from '../bin/runner-options.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -132,6 +133,33 @@ export async function productMailer(config: AppConfig, url: string, n: number): 
   );
   mailer.close();
   return rate;
+}
+
+/** Builds the package (`npm run build`, the dist/ an installed consentflow runs); exits the bench if it fails. */
+export function buildPackage(): void {
+  const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) {
+    console.error('the bench runs the built worker, and `npm run build` failed: fix the errors above');
+    process.exit(1);
+  }
+}
+
+/**
+ * A worker started as an installed `consentflow worker` runs: the built dist/cli.js, with the launcher's node flags
+ * and environment for long runners (runner-options.js). `profileDir` adds a V8 CPU profile written there on exit.
+ */
+export function builtWorker(env: NodeJS.ProcessEnv, profileDir?: string): ChildProcess {
+  const runner = runnerOptions('worker', env);
+  return spawn(
+    process.execPath,
+    [
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ...runner.nodeFlags,
+      join(root, 'dist', 'cli.js'),
+      'worker',
+    ],
+    { cwd: root, env: { ...env, ...runner.env }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
 }
 
 /** Resolves once the worker says it polls, passing its stderr through. */

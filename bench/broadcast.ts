@@ -1,6 +1,6 @@
 // Broadcast benchmark: a 100,000-subject guarded broadcast on the embedded services, against raw nodemailer sends
 // to the same out-of-process SMTP sink in the same run. Prints JSON lines; not a timed test.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,8 @@ import { connectClient } from '../infra/temporal/connection.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { consentEvent } from '../test/helpers/engine.js';
 import {
+  buildPackage,
+  builtWorker,
   cpuSeconds,
   peakRssMb,
   productMailer,
@@ -148,23 +150,11 @@ export async function main(): Promise<void> {
     }
     emit('seed', { subjects: n, seconds: round((performance.now() - t0) / 1000) });
 
-    // Started like `consentflow worker` (the launcher sets the worker heap); BENCH_CPU_PROF profiles it.
+    // Started as an installed `consentflow worker` runs (the built package, the launcher's flags); BENCH_CPU_PROF
+    // profiles it.
+    buildPackage();
     const startedAt = performance.now();
-    for (let w = 0; w < workerCount; w++)
-      workers.push(
-        spawn(
-          process.execPath,
-          [
-            ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-            '--max-old-space-size=256',
-            '--import',
-            'tsx',
-            join(root, 'cli.ts'),
-            'worker',
-          ],
-          { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] },
-        ),
-      );
+    for (let w = 0; w < workerCount; w++) workers.push(builtWorker(env, process.env.BENCH_CPU_PROF));
     // The clock and the workers' CPU count from when they poll: start-up (loading, bundling workflows) is no part
     // of a broadcast, and on a small audience it would weigh as much as the sends.
     await Promise.all(workers.map(workerReady));

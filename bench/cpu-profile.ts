@@ -16,12 +16,19 @@ interface Profile {
   readonly timeDeltas: readonly number[];
 }
 
-/** The package (node_modules/<name>) or project folder/file a frame's script belongs to, or undefined for node's own. */
+/**
+ * The package (node_modules/<name>) or project folder/file a frame's script belongs to (a built file under dist/ as
+ * its source), or undefined for node's own.
+ */
 function ownerOf(url: string, root: string): string | undefined {
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
   const path = url.replace(/^file:\/\//, '');
-  if (path.startsWith(root)) return path.slice(root.length + 1).replace(/\.[cm]?[jt]s$/, '');
+  if (path.startsWith(root))
+    return path
+      .slice(root.length + 1)
+      .replace(/^dist\//, '')
+      .replace(/\.[cm]?[jt]s$/, '');
   return undefined;
 }
 

@@ -8,21 +8,26 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runnerOptions } from './runner-options.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-// Long-running workers get a bounded old generation: V8 otherwise lets garbage pile up to hundreds of MB before
-// collecting, which measured as the worker's peak RSS. CONSENTFLOW_WORKER_HEAP_MB overrides it.
-const heapMb = Number(process.env.CONSENTFLOW_WORKER_HEAP_MB ?? 256);
-const nodeFlags = ['worker', 'dev'].includes(args[0] ?? '') && heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
+// Long runners (worker, dev) get their heap sizes and malloc arenas set (runner-options.js).
+let runner;
+try {
+  runner = runnerOptions(args[0]);
+} catch (e) {
+  console.error(`error: ${e.message}`);
+  process.exit(2);
+}
 // A checkout runs the TypeScript sources; the installed package ships only the built dist/cli.js.
 const source = join(root, 'cli.ts');
 // tsx as a loader in this one child (its own CLI would add a third process between us and the work).
 const tsxLoader = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const entry = existsSync(source) ? ['--import', tsxLoader(), source] : [join(root, 'dist', 'cli.js')];
-const child = spawn(process.execPath, [...nodeFlags, ...entry, ...args], {
+const child = spawn(process.execPath, [...runner.nodeFlags, ...entry, ...args], {
   stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-  env: { ...process.env, CONSENTFLOW_LAUNCHED: '1' },
+  env: { ...process.env, ...runner.env, CONSENTFLOW_LAUNCHED: '1' },
 });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -78,6 +78,10 @@ test(
     const dataDir = join(process.env.CF_TEST_DATA_DIR ?? '.data/test', uniqueId('launch'));
     const dev = await startDev(dataDir);
     assert.notEqual(dev.runtime.pid, dev.child.pid, 'the work runs in the launched child');
+    // The child runs with the long runners' heap flags and malloc setting (runner-options.js).
+    const argv = readFileSync(`/proc/${dev.runtime.pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(argv.includes('--max-old-space-size=256') && argv.includes('--max-semi-space-size=32'), argv.join(' '));
+    assert.ok(readFileSync(`/proc/${dev.runtime.pid}/environ`, 'utf8').split('\0').includes('MALLOC_ARENA_MAX=2'));
     assert.equal(await listening(dev.runtime.redisUrl), true);
 
     // A second dev on the same data dir refuses, naming the running one.
@@ -117,4 +121,17 @@ test('the launcher passes a command exit code through', async () => {
     );
   assert.equal(await run(['--help']), 0);
   assert.equal(await run(['no-such-command']), 2);
+});
+
+test('the launcher refuses an unreadable worker heap size before starting anything', () => {
+  const r = spawnSync(process.execPath, [launcher, 'worker'], {
+    cwd: exampleRoot,
+    env: { ...process.env, CONSENTFLOW_WORKER_YOUNG_MB: 'lots' },
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 2);
+  assert.equal(
+    r.stderr.trim(),
+    "error: CONSENTFLOW_WORKER_YOUNG_MB=lots: give a whole number of MB from 0 to 65536 (0 keeps node's default)",
+  );
 });
