@@ -27,7 +27,7 @@ import { failureLine } from './domain/load-result.js';
 import type { Workspace } from './infra/workspace/load.js';
 import type { Mailer } from './infra/smtp/transport.js';
 import { connectClient, connectWorker, dataConverter } from './infra/temporal/connection.js';
-import { createMailer } from './infra/smtp/transport.js';
+import { createThreadedMailer } from './infra/smtp/threaded-mailer.js';
 import type { AppConfig } from './infra/config.js';
 import { createProcessMetrics, type ProcessMetrics } from './infra/metrics/provider.js';
 import { createSendMetrics, instrumentSendPorts } from './infra/metrics/send-metrics.js';
@@ -176,7 +176,7 @@ export async function startWorker(
     config.redisCluster,
   );
   watchConnection(redis, 'worker');
-  const mailer = createMailer(config, endpoints.smtpUrl, { maxConnections: 10 });
+  const mailer = createThreadedMailer(config, endpoints.smtpUrl, { maxConnections: 10 });
   const connection = await connectWorker(endpoints.temporalAddress);
   const client = await connectClient(config, endpoints.temporalAddress);
   const taskQueue = opts.taskQueue ?? config.taskQueue;

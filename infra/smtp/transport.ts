@@ -63,12 +63,17 @@ export function connectNoDelay(
   });
 }
 
+/** What a mailer reads of the configuration: the DKIM key and relay CA variables, and the envelope sender. */
+export type MailerConfig = Pick<AppConfig, 'env' | 'sender'>;
+
+/** The pool's size, and a clock for the Date header (tests). */
+export interface MailerOptions {
+  readonly maxConnections?: number;
+  readonly now?: () => Date;
+}
+
 /** A pooled SMTP transport to `smtpUrl`, DKIM-signing (List-Unsubscribe headers oversigned) when a key is configured. */
-export function createMailer(
-  config: AppConfig,
-  smtpUrl: string,
-  opts: { maxConnections?: number; now?: () => Date } = {},
-): Mailer {
+export function createMailer(config: MailerConfig, smtpUrl: string, opts: MailerOptions = {}): Mailer {
   const { env, sender } = config;
   const dkim =
     env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, test } from 'node:test';
+import { simpleParser } from 'mailparser';
+import { createThreadedMailer, mailThreadOf } from '../../../infra/smtp/threaded-mailer.js';
+import type { OutboundMessage } from '../../../infra/smtp/transport.js';
+import { testConfig } from '../../helpers/config.js';
+import { startServer } from './servers.js';
+
+const config = testConfig({ CONSENTFLOW_SENDER_EMAIL: 'news@shop.example' });
+
+const message = (i: number, over: Partial<OutboundMessage> = {}): OutboundMessage => ({
+  to: `m${i}@example.org`,
+  fromName: 'Winterberg Outfitters',
+  subject: `Winterangebot ${i} für Jörg`,
+  text: `Hallo ${i}\n.\n.hidden line ${'x'.repeat(90)}\n`,
+  html: `<p>Hallo ${i}</p>`,
+  headers: { 'List-Unsubscribe': `<https://prefs.shop.example/u/${i}>` },
+  messageId: `<m${i}@shop.example>`,
+  ...over,
+});
+
+test('sends handed to the mail thread go out on its pool and come back with the server answer', async () => {
+  const srv = await startServer();
+  const mailer = createThreadedMailer(config, srv.url, { maxConnections: 2 });
+  after(() => (mailer.close(), srv.stop()));
+  const results = await Promise.all(Array.from({ length: 60 }, (_, i) => mailer.send(message(i))));
+  assert.ok(
+    results.every((r) => r.code === 250 && /queued/.test(r.response)),
+    JSON.stringify(results[0]),
+  );
+  assert.deepEqual(
+    results.map((r) => r.messageId),
+    Array.from({ length: 60 }, (_, i) => `<m${i}@shop.example>`),
+  );
+  assert.equal(srv.sockets.length, 2, 'the thread opened its pool of two connections');
+  assert.equal(srv.received.length, 60);
+  for (const { to, raw } of srv.received) {
+    const i = Number(/^m(\d+)@/.exec(to[0]!)![1]);
+    const parsed = await simpleParser(raw);
+    assert.equal(parsed.subject, `Winterangebot ${i} für Jörg`);
+    assert.equal(parsed.text, `Hallo ${i}\n.\n.hidden line ${'x'.repeat(90)}\n`);
+    assert.equal(parsed.html, `<p>Hallo ${i}</p>`);
+    assert.equal(parsed.from?.text, '"Winterberg Outfitters" <news@shop.example>');
+    assert.match(raw.toString('latin1'), new RegExp(`^List-Unsubscribe: <https://prefs.shop.example/u/${i}>\r\n`));
+  }
+});
+
+test("a refused recipient's error crosses the thread with its SMTP code and reply", async () => {
+  const srv = await startServer({
+    rcpt: (a) => (a.startsWith('soft') ? { code: 451 } : a.startsWith('hard') ? { code: 550 } : undefined),
+  });
+  const mailer = createThreadedMailer(config, srv.url, { maxConnections: 1 });
+  after(() => (mailer.close(), srv.stop()));
+  const outcomes = await Promise.all(
+    ['m1', 'soft', 'hard'].map((p, i) =>
+      mailer.send(message(i, { to: `${p}@example.org` })).then(
+        (r) => ({ code: r.code, response: undefined as string | undefined }),
+        (e: Error & { responseCode?: number; response?: string }) => ({ code: e.responseCode, response: e.response }),
+      ),
+    ),
+  );
+  assert.deepEqual(
+    outcomes.map((o) => o.code),
+    [250, 451, 550],
+  );
+  assert.match(outcomes[1]!.response ?? '', /^451 /);
+  assert.match(outcomes[2]!.response ?? '', /^550 /);
+});
+
+test('a mail thread that dies fails its unanswered sends without an SMTP code, and the next send starts a new one', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const srv = await startServer({ rcpt: (a) => (a.startsWith('slow') ? held : undefined) });
+  const mailer = createThreadedMailer(config, srv.url, { maxConnections: 1 });
+  after(() => (release(), mailer.close(), srv.stop()));
+  const pending = mailer.send(message(1, { to: 'slow@example.org' }));
+  // The send is in the thread and on the wire once the server holds its recipient.
+  while (srv.sockets.length === 0) await new Promise((r) => setTimeout(r, 10));
+  const first = mailThreadOf(mailer)!;
+  const exited = once(first, 'exit');
+  await first.terminate();
+  await exited;
+  const failure = await pending.then(
+    () => assert.fail('a send whose thread died cannot have an answer'),
+    (e: Error & { responseCode?: number }) => e,
+  );
+  // No responseCode: the send path treats it as a connection failure and defers that recipient alone.
+  assert.equal(failure.responseCode, undefined);
+  assert.match(failure.message, /the mail thread (ended|failed)/);
+  assert.equal(mailThreadOf(mailer), undefined, 'the dead thread is let go');
+  release();
+  const next = await mailer.send(message(2));
+  assert.equal(next.code, 250);
+  assert.notEqual(mailThreadOf(mailer), first, 'a new thread sent it');
+});
+
+test('a closed threaded mailer ends its thread and refuses further sends', async () => {
+  const srv = await startServer();
+  const mailer = createThreadedMailer(config, srv.url);
+  after(() => srv.stop());
+  assert.equal((await mailer.send(message(1))).code, 250);
+  const thread = mailThreadOf(mailer)!;
+  const exited = once(thread, 'exit');
+  mailer.close();
+  await exited;
+  await assert.rejects(mailer.send(message(2)), /the mailer is closed/);
+});
