@@ -21,9 +21,9 @@ function megabytes(env, name, fallback) {
  * Node flags and extra environment for running `command` in the launcher's child.
  * - A bounded old generation (CONSENTFLOW_WORKER_HEAP_MB, default 256): V8 otherwise lets garbage pile up to hundreds
  *   of MB before collecting, which measured as the worker's peak RSS.
- * - A 32 MB semi-space (CONSENTFLOW_WORKER_YOUNG_MB): a broadcast keeps a few thousand recipients' records and
- *   messages alive across young-generation collections; with V8's 16 MB, each scavenge copied them and promoted
- *   most of them into the old generation, whose mark-compacts then ran every half second.
+ * - The semi-space, when CONSENTFLOW_WORKER_YOUNG_MB is set (default: node's own): a broadcast keeps a few thousand
+ *   recipients' records alive across young-generation collections, and a larger one (32) cut the scavenges and
+ *   the worker's CPU per message, but took its peak RSS to 400 MB beside the mail thread.
  * - At most two glibc malloc arenas (MALLOC_ARENA_MAX, unless set): the Temporal core's threads otherwise each grow
  *   an arena of their own, resident but mostly idle.
  * Other commands get neither. Throws on an unreadable variable.
@@ -31,7 +31,7 @@ function megabytes(env, name, fallback) {
 export function runnerOptions(command, env = process.env) {
   if (!RUNNERS.has(command ?? '')) return { nodeFlags: [], env: {} };
   const heapMb = megabytes(env, 'CONSENTFLOW_WORKER_HEAP_MB', 256);
-  const youngMb = megabytes(env, 'CONSENTFLOW_WORKER_YOUNG_MB', 32);
+  const youngMb = megabytes(env, 'CONSENTFLOW_WORKER_YOUNG_MB', 0);
   return {
     nodeFlags: [
       ...(heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : []),

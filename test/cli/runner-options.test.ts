@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runnerOptions } from '../../bin/runner-options.js';
 
-test('worker and dev run with a bounded old generation, a 32 MB semi-space and two malloc arenas', () => {
+test('worker and dev run with a bounded old generation and two malloc arenas', () => {
   for (const command of ['worker', 'dev'])
     assert.deepEqual(runnerOptions(command, {}), {
-      nodeFlags: ['--max-old-space-size=256', '--max-semi-space-size=32'],
+      nodeFlags: ['--max-old-space-size=256'],
       env: { MALLOC_ARENA_MAX: '2' },
     });
   for (const command of ['campaign', 'api', undefined])
