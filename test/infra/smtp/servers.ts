@@ -1,14 +1,16 @@
 // Real SMTP servers for the connection and pool tests: smtp-server with every accepted message and the packets
 // each client sent, a scripted raw server for what smtp-server cannot be made to say, and a certificate made now.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { SmtpPool, type SmtpPoolOptions } from '../../../infra/smtp/pool.js';
-import { connectNoDelay } from '../../../infra/smtp/transport.js';
+import { connectNoDelay, type OutboundMessage } from '../../../infra/smtp/transport.js';
 
 export type ServerOptions = Partial<SMTPServerOptions> & {
   rcpt?: (address: string) => Promise<void> | { code: number } | void;
@@ -166,4 +168,30 @@ export function selfSignedCertificate(): { key: string; cert: string } {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Campaign message `i` for the pool and mail-thread tests: non-ASCII text, dot-led lines, a long line, a header. */
+export const message = (i: number, over: Partial<OutboundMessage> = {}): OutboundMessage => ({
+  to: `m${i}@example.org`,
+  fromName: 'Winterberg Outfitters',
+  subject: `Winterangebot ${i} für Jörg`,
+  // A line with a leading dot: the connection dot-stuffs it and the server takes it out again.
+  text: `Hallo ${i}\n.\n.hidden line ${'x'.repeat(90)}\n`,
+  html: `<p>Hallo ${i}</p>`,
+  headers: { 'List-Unsubscribe': `<https://prefs.shop.example/u/${i}>` },
+  messageId: `<m${i}@shop.example>`,
+  ...over,
+});
+
+/** Asserts that `raw`, received for `to`, is campaign message `i` as `message(i)` describes it, intact. */
+export async function assertCampaignMessage(to: string[], raw: Buffer): Promise<void> {
+  const i = Number(/^m(\d+)@/.exec(to[0]!)![1]);
+  const parsed = await simpleParser(raw);
+  assert.deepEqual(to, [`m${i}@example.org`]);
+  assert.equal(parsed.subject, `Winterangebot ${i} für Jörg`);
+  assert.equal(parsed.text, `Hallo ${i}\n.\n.hidden line ${'x'.repeat(90)}\n`);
+  assert.equal(parsed.html, `<p>Hallo ${i}</p>`);
+  assert.equal(parsed.messageId, `<m${i}@shop.example>`);
+  assert.equal(parsed.from?.text, '"Winterberg Outfitters" <news@shop.example>');
+  assert.match(raw.toString('latin1'), new RegExp(`^List-Unsubscribe: <https://prefs.shop.example/u/${i}>\r\n`));
 }

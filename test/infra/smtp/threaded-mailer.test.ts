@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, test } from 'node:test';
-import { simpleParser } from 'mailparser';
 import { createThreadedMailer, mailThreadOf } from '../../../infra/smtp/threaded-mailer.js';
-import type { OutboundMessage } from '../../../infra/smtp/transport.js';
 import { testConfig } from '../../helpers/config.js';
-import { startServer } from './servers.js';
+import { assertCampaignMessage, message, startServer } from './servers.js';
 
 const config = testConfig({ CONSENTFLOW_SENDER_EMAIL: 'news@shop.example' });
-
-const message = (i: number, over: Partial<OutboundMessage> = {}): OutboundMessage => ({
-  to: `m${i}@example.org`,
-  fromName: 'Winterberg Outfitters',
-  subject: `Winterangebot ${i} für Jörg`,
-  text: `Hallo ${i}\n.\n.hidden line ${'x'.repeat(90)}\n`,
-  html: `<p>Hallo ${i}</p>`,
-  headers: { 'List-Unsubscribe': `<https://prefs.shop.example/u/${i}>` },
-  messageId: `<m${i}@shop.example>`,
-  ...over,
-});
 
 test('sends handed to the mail thread go out on its pool and come back with the server answer', async () => {
   const srv = await startServer();
@@ -35,15 +22,7 @@ test('sends handed to the mail thread go out on its pool and come back with the 
   );
   assert.equal(srv.sockets.length, 2, 'the thread opened its pool of two connections');
   assert.equal(srv.received.length, 60);
-  for (const { to, raw } of srv.received) {
-    const i = Number(/^m(\d+)@/.exec(to[0]!)![1]);
-    const parsed = await simpleParser(raw);
-    assert.equal(parsed.subject, `Winterangebot ${i} für Jörg`);
-    assert.equal(parsed.text, `Hallo ${i}\n.\n.hidden line ${'x'.repeat(90)}\n`);
-    assert.equal(parsed.html, `<p>Hallo ${i}</p>`);
-    assert.equal(parsed.from?.text, '"Winterberg Outfitters" <news@shop.example>');
-    assert.match(raw.toString('latin1'), new RegExp(`^List-Unsubscribe: <https://prefs.shop.example/u/${i}>\r\n`));
-  }
+  for (const { to, raw } of srv.received) await assertCampaignMessage(to, raw);
 });
 
 test("a refused recipient's error crosses the thread with its SMTP code and reply", async () => {
