@@ -88,7 +88,8 @@ async function sendRate(n: number, send: (i: number) => Promise<unknown>): Promi
 
 /**
  * The baseline: nodemailer as its documentation has it, a pooled transport (10 connections, Nagle off like the
- * product's) and `sendMail` with the same rendered campaign message, to the same sink.
+ * product's) and `sendMail` with the same rendered campaign message, to the same sink; DKIM-signed with nodemailer's
+ * own signer when the environment names a key, as the product's worker then signs.
  */
 export async function rawNodemailer(config: AppConfig, url: string, n: number): Promise<number> {
   const msg = campaignMessage(config);
@@ -101,6 +102,15 @@ export async function rawNodemailer(config: AppConfig, url: string, n: number): 
     maxConnections: 10,
     maxMessages: Infinity,
     getSocket: (_opts, done) => connectNoDelay(u.hostname, Number(u.port), done),
+    ...(config.env.DKIM_DOMAIN && config.env.DKIM_SELECTOR && config.env.DKIM_PRIVATE_KEY
+      ? {
+          dkim: {
+            domainName: config.env.DKIM_DOMAIN,
+            keySelector: config.env.DKIM_SELECTOR,
+            privateKey: config.env.DKIM_PRIVATE_KEY,
+          },
+        }
+      : {}),
   });
   const from = { name: policy.brand?.name ?? '', address: msg.from };
   const rate = await sendRate(n, (i) =>
