@@ -1,8 +1,7 @@
 // The mail thread: composes, DKIM-signs and sends each message handed over by threaded-mailer.ts on its own pool of
 // SMTP connections, and posts back the server's answer or the error with its SMTP fields.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createMailer, type MailerOptions, type OutboundMessage } from './transport.js';
-import type { MailerConfig } from './transport.js';
+import { createMailer, type MailerConfig, type MailerOptions, type OutboundMessage } from './transport.js';
 
 /** What the thread is started with (structured-cloned: plain data only). */
 export interface MailThreadData {
@@ -20,7 +19,7 @@ export type MailThreadReply =
   | { readonly id: number; readonly error: Record<string, unknown> };
 
 /** An error's own fields that cross the thread boundary: what the send path reads (responseCode, response). */
-export function errorFields(e: unknown): Record<string, unknown> {
+function errorFields(e: unknown): Record<string, unknown> {
   if (!(e instanceof Error)) return { name: 'Error', message: String(e) };
   const out: Record<string, unknown> = { name: e.name, message: e.message };
   for (const [k, v] of Object.entries(e)) if (typeof v === 'string' || typeof v === 'number') out[k] = v;

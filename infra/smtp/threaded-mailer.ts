@@ -29,6 +29,12 @@ export function mailThreadOf(mailer: Mailer): Worker | undefined {
   return threads.get(mailer)?.();
 }
 
+/** A send handed to a thread, waiting for its answer. */
+interface Pending {
+  readonly resolve: (r: SmtpResult) => void;
+  readonly reject: (e: Error) => void;
+}
+
 /** The error a send rejects with, rebuilt from the thread's plain fields (responseCode, response, code...). */
 function rebuilt(fields: Record<string, unknown>): Error {
   const e = new Error(String(fields.message ?? 'the mail thread failed'));
@@ -49,49 +55,45 @@ export function createThreadedMailer(
   opts: Omit<MailerOptions, 'now'> = {},
 ): Mailer {
   const data: MailThreadData = { config: { env: config.env, sender: config.sender }, smtpUrl, opts };
-  const pending = new Map<number, { resolve: (r: SmtpResult) => void; reject: (e: Error) => void }>();
   let nextId = 0;
-  let thread: Worker | undefined;
+  /** The running thread and the sends it has not answered: each thread's own, so one's end fails no other's. */
+  let current: { readonly worker: Worker; readonly pending: Map<number, Pending> } | undefined;
   let closed = false;
-  const failAll = (e: Error) => {
-    for (const p of pending.values()) p.reject(e);
-    pending.clear();
-  };
-  const start = (): Worker => {
-    const w = spawnThread({ workerData: data, resourceLimits: THREAD_HEAP });
-    w.on('message', (reply: MailThreadReply) => {
+  const start = () => {
+    const worker = spawnThread({ workerData: data, resourceLimits: THREAD_HEAP });
+    const pending = new Map<number, Pending>();
+    const lost = (message: string) => {
+      if (current?.worker === worker) current = undefined;
+      for (const p of pending.values()) p.reject(rebuilt({ name: 'SmtpConnectionError', message }));
+      pending.clear();
+    };
+    worker.on('message', (reply: MailThreadReply) => {
       const p = pending.get(reply.id);
       if (!p) return;
       pending.delete(reply.id);
       if ('result' in reply) p.resolve(reply.result);
       else p.reject(rebuilt(reply.error));
     });
-    w.on('error', (e) => {
-      if (thread === w) thread = undefined;
-      failAll(rebuilt({ name: 'SmtpConnectionError', message: `the mail thread failed: ${e.message}` }));
-    });
-    w.on('exit', (code) => {
-      if (thread === w) thread = undefined;
-      failAll(rebuilt({ name: 'SmtpConnectionError', message: `the mail thread ended (exit ${code})` }));
-    });
-    return w;
+    worker.on('error', (e) => lost(`the mail thread failed: ${e.message}`));
+    worker.on('exit', (code) => lost(`the mail thread ended (exit ${code})`));
+    return { worker, pending };
   };
   const mailer: Mailer = {
     send(message) {
       if (closed) return Promise.reject(new Error('the mailer is closed'));
-      thread ??= start();
+      const t = (current ??= start());
       const id = nextId++;
       return new Promise<SmtpResult>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        thread!.postMessage({ id, message } satisfies MailThreadRequest);
+        t.pending.set(id, { resolve, reject });
+        t.worker.postMessage({ id, message } satisfies MailThreadRequest);
       });
     },
     close() {
       closed = true;
-      thread?.postMessage({ close: true } satisfies MailThreadRequest);
-      thread = undefined;
+      current?.worker.postMessage({ close: true } satisfies MailThreadRequest);
+      current = undefined;
     },
   };
-  threads.set(mailer, () => thread);
+  threads.set(mailer, () => current?.worker);
   return mailer;
 }

@@ -74,6 +74,30 @@ test('a mail thread that dies fails its unanswered sends without an SMTP code, a
   assert.notEqual(mailThreadOf(mailer), first, 'a new thread sent it');
 });
 
+test("a dead thread's exit fails only its own sends, never those already handed to the thread after it", async () => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const srv = await startServer({ rcpt: (a) => (a.startsWith('slow') ? held : undefined) });
+  const mailer = createThreadedMailer(config, srv.url, { maxConnections: 1 });
+  after(() => (release(), mailer.close(), srv.stop()));
+  assert.equal((await mailer.send(message(1))).code, 250);
+  const first = mailThreadOf(mailer)!;
+  // The thread reports a failure: the mailer lets it go at once, though the thread takes a while longer to exit.
+  first.emit('error', new Error('out of memory'));
+  assert.equal(mailThreadOf(mailer), undefined);
+  // Meanwhile a send goes to a new thread and is on the wire, held at its recipient, when the old thread exits.
+  const second = mailer.send(message(2, { to: 'slow@example.org' }));
+  while (srv.sockets.length < 2) await new Promise((r) => setTimeout(r, 10));
+  const exited = once(first, 'exit');
+  await first.terminate();
+  await exited;
+  release();
+  // Failing it would log the send as deferred and send it again later, though the new thread delivered it.
+  const r = await second;
+  assert.equal(r.code, 250);
+  assert.equal(srv.received.filter((m) => m.to[0] === 'slow@example.org').length, 1);
+});
+
 test('a closed threaded mailer ends its thread and refuses further sends', async () => {
   const srv = await startServer();
   const mailer = createThreadedMailer(config, srv.url);
