@@ -17,7 +17,7 @@ import { journeyStarter } from '../infra/temporal/journeys.js';
 import { installRuntime } from '../infra/temporal/runtime.js';
 import { openWorkspace } from '../infra/workspace/load.js';
 import { startWorker, workerContent } from '../worker.js';
-import { consentEvent } from '../test/helpers/engine.js';
+import { consentEvent, scheduledActivities } from '../test/helpers/engine.js';
 import { registerJourneyRun } from '../test/helpers/journey-run.js';
 import { REPLAY_CODEC_KEY } from '../test/fixtures/histories/replay-key.js';
 
@@ -169,10 +169,7 @@ async function main(): Promise<void> {
     });
     await controlCampaign(client, s.runs, held.id, 'pause');
     const hd = client.workflow.getHandle(heldId);
-    const rechecks = async () =>
-      ((await hd.fetchHistory()).events ?? []).filter(
-        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'journeyHeld',
-      ).length;
+    const rechecks = async () => (await scheduledActivities(hd)).filter((name) => name === 'journeyHeld').length;
     // The read at the start, then at least one recheck that finds the run still paused.
     while ((await rechecks()) < 2) await new Promise((r) => setTimeout(r, 100));
     await s.runs.journeys.setPaused(heldRun, false);
