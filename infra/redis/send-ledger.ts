@@ -106,9 +106,14 @@ export class SendLedger {
     return raw ? LedgerRecord.parse(JSON.parse(raw)) : undefined;
   }
 
-  /** The records for many sends, in order (auto-pipelined into one round trip). */
+  /**
+   * The records for many sends, in order, in one round trip: one MGET on one node; on a Redis Cluster, whose MGET
+   * takes keys of one slot only, one GET per record, auto-pipelined per node.
+   */
   async lookup(items: ReadonlyArray<{ ref: SubjectRef; scope: string }>): Promise<Array<LedgerRecord | undefined>> {
-    const raw = await Promise.all(items.map((i) => this.redis.get(this.key(i.ref, i.scope))));
+    if (items.length === 0) return [];
+    const keys = items.map((i) => this.key(i.ref, i.scope));
+    const raw = this.oneNode ? await this.redis.mget(keys) : await Promise.all(keys.map((k) => this.redis.get(k)));
     return raw.map((v) => SendLedger.parse(v));
   }
 

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { SubjectRef } from '../../../domain/ids.js';
 import { SendLedger, type LedgerRecord } from '../../../infra/redis/send-ledger.js';
 import { consentEvent, testStores } from '../../helpers/consent-fixtures.js';
+import { commandsDuring } from '../../helpers/commands.js';
 import { uniqueId } from '../../helpers/services.js';
 
 const { redis, keys, subjects, consent } = testStores();
@@ -50,6 +51,22 @@ test('a claim reserves a fresh decision and reads only the released fields, seal
     1,
     'the reservation holds back a withdrawal until the send is answered',
   );
+});
+
+test('the records of many sends are read in one command, a missing one as undefined', async () => {
+  const a = await subject();
+  const b = await subject();
+  await ledger.put(a.scope, [[a.ref, a.rec]]);
+  await ledger.put(b.scope, [[b.ref, { ...b.rec, decisionId: 'd2' }]]);
+  const items = [
+    { ref: a.ref, scope: a.scope },
+    { ref: b.ref, scope: uniqueId('wf') },
+    { ref: b.ref, scope: b.scope },
+  ];
+  const { result, commands } = await commandsDuring(redis, () => ledger.lookup(items));
+  assert.deepEqual(result, [a.rec, undefined, { ...b.rec, decisionId: 'd2' }]);
+  assert.deepEqual(commands, ['mget']);
+  assert.deepEqual(await ledger.lookup([]), []);
 });
 
 test('a claim after the consent epoch moved reserves nothing and leaves the decided record to be closed', async () => {
