@@ -107,6 +107,7 @@ export function buildActivityDeps(
     loadGuardStates: (refs) => s.consent.loadGuardStates(refs),
     loadGuardStatesWith: (refs, extraKey, cap) => s.consent.loadGuardStatesWith(refs, extraKey, cap),
     readFields: (ref, fields) => s.subjects.readFields(ref, fields),
+    readFieldsMany: (refs, fields) => s.subjects.readFieldsMany(refs, fields),
     openFields: (ref, fields, sealed) => s.subjects.openFields(ref, fields, sealed),
     suppressHardBounce: (ref) => s.consent.suppress(ref, 'hard_bounce', 'smtp'),
     messageIndex: (messageId, sent) =>

@@ -3,7 +3,7 @@ import { holdout } from '../domain/campaign.js';
 import type { SubjectRef } from '../domain/ids.js';
 import type { Segment } from '../domain/segment.js';
 import type { RunStore } from '../infra/redis/run-store.js';
-import { SegmentFieldNotAllowedError, withoutLiveConsent } from './segment-page.js';
+import { SegmentFieldNotAllowedError, withoutLiveConsent, type SegmentPorts } from './segment-page.js';
 import {
   capReadOf,
   loadSendStates,
@@ -23,6 +23,8 @@ export interface RunActivityDeps extends SendPipelineDeps {
     cursor: string,
     count: number,
   ) => Promise<{ readonly cursor: string; readonly refs: readonly SubjectRef[] }>;
+  /** A page of minimal profile reads in one round trip, for the audience snapshot. */
+  readonly readFieldsMany?: SegmentPorts['readFieldsMany'];
   readonly segments: Readonly<Record<string, Segment>>;
   readonly runs: RunStore;
   /** Identifies the Redis process: a restart changes it, and a scan cursor from before means nothing after. */

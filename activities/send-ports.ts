@@ -8,6 +8,7 @@ import type { IndexEntry, LedgerRecord, SendLedger, SealedProfile } from '../inf
 import type { CapRead, CapWindow } from '../infra/redis/guard-state-load.js';
 import type { Mailer } from '../infra/smtp/transport.js';
 import type { LinkTokens } from '../infra/tokens.js';
+import type { FieldsRead } from '../domain/segment-page.js';
 import type { SendSpec } from '../domain/send-spec.js';
 import type { SendOutcome } from './send-outcome.js';
 import type { SmsChannel } from './send-sms.js';
@@ -20,9 +21,7 @@ export type AppendLog = (
   opts?: { readonly idempotencyKeys?: readonly (string | null)[] },
 ) => Promise<LogEntry[]>;
 
-/** A minimal profile read: only the fields asked for, or why there is none. */
-export type FieldsRead =
-  { status: 'found'; fields: Readonly<Record<string, string>> } | { status: 'not_found' | 'erased' };
+export type { FieldsRead } from '../domain/segment-page.js';
 
 /** The ports the guarded send path runs on. */
 export interface SendPipelineDeps {

@@ -8,7 +8,7 @@ import {
 } from '../domain/journey-simulation.js';
 import type { CompiledPolicy } from '../domain/policy.js';
 import type { Segment } from '../domain/segment.js';
-import { evaluateSegmentPage, type SegmentPorts } from '../domain/segment-page.js';
+import { evaluateSegmentPage, readPage, type SegmentPorts } from '../domain/segment-page.js';
 import type { TemplateFacet } from '../domain/send-decision.js';
 
 /** The reads a dry run needs: the segment's, plus how many cap slots each subject already uses. */
@@ -103,7 +103,7 @@ export async function dryRun(
     const [states, used, profiles] = await Promise.all([
       ports.loadGuardStates(page.members),
       cap ? ports.capUsed(page.members, cap.channel, capMs, now.getTime()) : Promise.resolve(page.members.map(() => 0)),
-      Promise.all(page.members.map((ref) => ports.readFields(ref, fields))),
+      readPage(ports, page.members, fields),
     ]);
     page.members.forEach((ref, i) => {
       const p = profiles[i]!;

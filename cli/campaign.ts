@@ -120,6 +120,7 @@ export const registerCampaignCommands: RegisterCommands = (program, ctx) => {
         const ports: DryRunPorts = {
           pageSubjects: s.subjects.pageSubjects.bind(s.subjects),
           readFields: s.subjects.readFields.bind(s.subjects),
+          readFieldsMany: s.subjects.readFieldsMany.bind(s.subjects),
           loadGuardStates: s.consent.loadGuardStates.bind(s.consent),
           // Read-only: counts the cap window the send path's script keeps (scores are send times), takes no slot.
           capUsed: (refs, channel, windowMs, nowMs) =>

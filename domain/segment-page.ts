@@ -10,12 +10,15 @@ export interface SegmentPorts {
     cursor: string,
     count: number,
   ) => Promise<{ readonly cursor: string; readonly refs: readonly SubjectRef[] }>;
-  readonly readFields: (
-    ref: SubjectRef,
-    fields: readonly string[],
-  ) => Promise<{ status: 'found'; fields: Readonly<Record<string, string>> } | { status: 'not_found' | 'erased' }>;
+  readonly readFields: (ref: SubjectRef, fields: readonly string[]) => Promise<FieldsRead>;
+  /** `readFields` for a page of subjects at once (one round trip); without it, one read per subject. */
+  readonly readFieldsMany?: (refs: readonly SubjectRef[], fields: readonly string[]) => Promise<FieldsRead[]>;
   readonly loadGuardStates: (refs: readonly SubjectRef[]) => Promise<GuardState[]>;
 }
+
+/** A minimal profile read: only the fields asked for, or why there is none. */
+export type FieldsRead =
+  { status: 'found'; fields: Readonly<Record<string, string>> } | { status: 'not_found' | 'erased' };
 
 /** A segment reads a field its campaign's purpose does not allow: reading it would itself be unlawful processing. */
 export class SegmentFieldNotAllowedError extends Error {
@@ -28,27 +31,48 @@ export function fieldsOutsidePurpose(policy: CompiledPolicy, purpose: string, fi
   return fields.filter((f) => !allowed?.has(f));
 }
 
+/** Refuses a segment that reads a field its campaign's purpose does not allow, before anything is read. */
+function assertReadable(policy: CompiledPolicy, segment: Segment, purpose: string): void {
+  const bad = fieldsOutsidePurpose(policy, purpose, segment.reads);
+  if (bad.length)
+    throw new SegmentFieldNotAllowedError(
+      `segment ${segment.id} reads ${bad.join(', ')}, which purpose ${purpose} does not allow`,
+    );
+}
+
 /** The refs whose profiles match the segment's field predicates; only the segment's declared fields are read. */
 export async function matchSegmentFields(
-  ports: Pick<SegmentPorts, 'readFields'>,
+  ports: Pick<SegmentPorts, 'readFields' | 'readFieldsMany'>,
   policy: CompiledPolicy,
   segment: Segment,
   purpose: string,
   refs: readonly SubjectRef[],
   nowMs: number,
 ): Promise<SubjectRef[]> {
-  const bad = fieldsOutsidePurpose(policy, purpose, segment.reads);
-  if (bad.length)
-    throw new SegmentFieldNotAllowedError(
-      `segment ${segment.id} reads ${bad.join(', ')}, which purpose ${purpose} does not allow`,
-    );
-  const rows = await Promise.all(
-    refs.map((ref) =>
-      segment.reads.length
-        ? ports.readFields(ref, segment.reads)
-        : Promise.resolve({ status: 'found' as const, fields: {} }),
-    ),
-  );
+  assertReadable(policy, segment, purpose);
+  return matching(ports, segment, refs, nowMs);
+}
+
+/** The named fields of each of `refs` (nothing read when none are named), in one round trip where the port can. */
+export async function readPage(
+  ports: Pick<SegmentPorts, 'readFields' | 'readFieldsMany'>,
+  refs: readonly SubjectRef[],
+  fields: readonly string[],
+): Promise<FieldsRead[]> {
+  if (refs.length === 0) return [];
+  if (fields.length === 0) return refs.map(() => ({ status: 'found', fields: {} }));
+  if (ports.readFieldsMany) return ports.readFieldsMany(refs, fields);
+  return Promise.all(refs.map((ref) => ports.readFields(ref, fields)));
+}
+
+/** The refs among `refs` whose profiles (the segment's declared fields only) match its predicates. */
+async function matching(
+  ports: Pick<SegmentPorts, 'readFields' | 'readFieldsMany'>,
+  segment: Segment,
+  refs: readonly SubjectRef[],
+  nowMs: number,
+): Promise<SubjectRef[]> {
+  const rows = await readPage(ports, refs, segment.reads);
   return refs.filter((_, i) => {
     const r = rows[i]!;
     return r.status === 'found' && matchesSegment(segment, r.fields as SegmentProfile, nowMs);
@@ -80,11 +104,7 @@ export async function evaluateSegmentPage(
   count: number,
   nowMs = Date.now(),
 ): Promise<{ cursor: string; scanned: number; members: SubjectRef[] }> {
-  const bad = fieldsOutsidePurpose(policy, purpose, segment.reads);
-  if (bad.length)
-    throw new SegmentFieldNotAllowedError(
-      `segment ${segment.id} reads ${bad.join(', ')}, which purpose ${purpose} does not allow`,
-    );
+  assertReadable(policy, segment, purpose);
   const page = await ports.pageSubjects(cursor, count);
   let refs = [...page.refs];
   if (segment.consent) {
@@ -93,16 +113,6 @@ export async function evaluateSegmentPage(
     const c = segment.consent;
     refs = refs.filter((_, i) => hasLiveConsent(states[i]!, c.purpose, c.channel));
   }
-  const rows = await Promise.all(
-    refs.map((ref) =>
-      segment.reads.length
-        ? ports.readFields(ref, segment.reads)
-        : Promise.resolve({ status: 'found' as const, fields: {} }),
-    ),
-  );
-  const members = refs.filter((_, i) => {
-    const r = rows[i]!;
-    return r.status === 'found' && matchesSegment(segment, r.fields as SegmentProfile, nowMs);
-  });
+  const members = await matching(ports, segment, refs, nowMs);
   return { cursor: page.cursor, scanned: page.refs.length, members };
 }

@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
 import { SubjectRef } from '../../domain/ids.js';
 import type { Suppression } from '../../domain/suppression.js';
 import { type Envelope, decryptField, encryptField } from '../crypto/envelope.js';
@@ -7,9 +6,10 @@ import { addressHash, createPseudonymizer } from '../crypto/pseudonym.js';
 import type { RedisKeys } from './keys.js';
 import type { SealedProfile } from './send-ledger.js';
 import { ErasureMarker } from './erasure-marker.js';
+import { onOneNode } from './connect.js';
 import { awaitInflightSends } from './inflight.js';
 import { type Admission, checkAdmission } from './subject-admission.js';
-import { defineSubjectScripts, profileWrite, subjectRead } from './subject-scripts.js';
+import { defineSubjectScripts, profileWrite, subjectRead, subjectReadMany } from './subject-scripts.js';
 
 /** What the subject store needs; all injected. */
 export interface SubjectStoreDeps {
@@ -37,12 +37,6 @@ export type ReadResult =
   | { readonly status: 'found'; readonly fields: Readonly<Record<string, string>> }
   | { readonly status: 'not_found' }
   | { readonly status: 'erased' };
-
-const SubjectReadReply = z.union([
-  z.tuple([z.literal(1)]),
-  z.tuple([z.literal(0)]),
-  z.tuple([z.literal(2), z.string(), z.array(z.string().nullable())]),
-]);
 
 /** Encrypted subject profiles: per-subject data keys, minimal reads, crypto-shredding erasure. */
 export class SubjectStore {
@@ -184,22 +178,30 @@ export class SubjectStore {
 
   /** Reads and decrypts ONLY the named fields (HMGET): minimisation happens here, not by filtering afterwards. */
   async readFields(ref: SubjectRef, fields: readonly string[]): Promise<ReadResult> {
-    const { redis, keys, envelope } = this.#d;
+    const { redis, keys } = this.#d;
     const k = { erased: keys.erased(ref), dataKey: keys.dataKey(ref), profile: keys.profile(ref) };
-    const reply = SubjectReadReply.parse(await subjectRead(redis, k, fields));
-    if (reply[0] === 1) return { status: 'erased' };
-    if (reply[0] === 0) return { status: 'not_found' };
-    return { status: 'found', fields: this.#decrypt(ref, envelope.unwrap(reply[1], ref).dek, fields, reply[2]) };
+    return this.openFields(ref, fields, await subjectRead(redis, k, fields));
+  }
+
+  /**
+   * `readFields` for a page of subjects in one round trip: one script for the page on one node; on a Redis Cluster
+   * (the subjects' keys are in many slots) one script per subject, auto-pipelined per node.
+   */
+  async readFieldsMany(refs: readonly SubjectRef[], fields: readonly string[]): Promise<ReadResult[]> {
+    const { redis, keys } = this.#d;
+    if (!onOneNode(redis)) return Promise.all(refs.map((ref) => this.readFields(ref, fields)));
+    const k = refs.flatMap((ref) => [keys.erased(ref), keys.dataKey(ref), keys.profile(ref)]);
+    const sealed = await subjectReadMany(redis, k, fields);
+    if (sealed.length !== refs.length) throw new Error(`read ${sealed.length} profiles for ${refs.length} subjects`);
+    return sealed.map((profile, i) => this.openFields(refs[i]!, fields, profile));
   }
 
   /** Decrypts the named fields that another script read together with the tombstone and the wrapped data key. */
   openFields(ref: SubjectRef, fields: readonly string[], sealed: SealedProfile): ReadResult {
     if (sealed.erased) return { status: 'erased' };
     if (!sealed.wrapped) return { status: 'not_found' };
-    return {
-      status: 'found',
-      fields: this.#decrypt(ref, this.#d.envelope.unwrap(sealed.wrapped, ref).dek, fields, sealed.values),
-    };
+    const { dek } = this.#d.envelope.unwrap(sealed.wrapped, ref);
+    return { status: 'found', fields: this.#decrypt(ref, dek, fields, sealed.values) };
   }
 
   #decrypt(

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { createEnvelope } from '../../../infra/crypto/envelope.js';
 import { SubjectStore } from '../../../infra/redis/subject-store.js';
 import { consentEvent, testStores } from '../../helpers/consent-fixtures.js';
+import { commandsDuring } from '../../helpers/commands.js';
 import { uniqueId } from '../../helpers/services.js';
 
 const { redis, keys, subjects, consent, pseudonymKey, masterKey } = testStores();
@@ -29,9 +30,30 @@ test('minimal reads return only the requested fields', async () => {
   assert.deepEqual(all, { status: 'found', fields: profile });
 });
 
+test('a page of minimal reads answers each subject as its own read does, in one command', async () => {
+  // Addresses of their own (an erased one stays refused): the other tests use the shared profile's.
+  const own = () => ({ first_name: 'Alice', city: 'Berlin', email: `${uniqueId('page')}@example.org` });
+  const found = await subjects.upsert(uniqueId('page'), own());
+  const partial = await subjects.upsert(uniqueId('page'), { email: own().email });
+  const erased = await subjects.upsert(uniqueId('page'), own());
+  await subjects.erase(erased.ref, 'dsar');
+  const refs = [found.ref, subjects.refOf(uniqueId('nobody')), erased.ref, partial.ref];
+  const fields = ['first_name', 'city'];
+  const { result: page, commands } = await commandsDuring(redis, () => subjects.readFieldsMany(refs, fields));
+  assert.deepEqual(page, [
+    { status: 'found', fields: { first_name: 'Alice', city: 'Berlin' } },
+    { status: 'not_found' },
+    { status: 'erased' },
+    { status: 'found', fields: {} },
+  ]);
+  assert.deepEqual(page, await Promise.all(refs.map((ref) => subjects.readFields(ref, fields))));
+  assert.deepEqual(commands, ['evalsha']);
+  assert.deepEqual(await subjects.readFieldsMany([], fields), []);
+});
+
 test('the store offers no read-everything call other than the access-request one', () => {
   const methods = Object.getOwnPropertyNames(SubjectStore.prototype).filter((m) => /read|get|all/i.test(m));
-  assert.deepEqual(methods.sort(), ['readAllForAccessRequest', 'readFields']);
+  assert.deepEqual(methods.sort(), ['readAllForAccessRequest', 'readFields', 'readFieldsMany']);
 });
 
 test('unknown subjects read as not_found', async () => {
