@@ -10,21 +10,16 @@ export interface MessageLinks {
 }
 
 /** Builds the signed unsubscribe, why-this-message and preference-centre URLs for one decision. */
-export async function messageLinks(
+export function messageLinks(
   tokens: LinkTokens,
   publicUrl: string,
   c: { ref: SubjectRef; purpose: string; channel: string; campaignId: string; decisionId: string },
-): Promise<MessageLinks> {
+): MessageLinks {
   const base = { sub: c.ref, purpose: c.purpose, channel: c.channel, campaign: c.campaignId, decision: c.decisionId };
-  const [unsubscribe, why, preferences] = await Promise.all([
-    tokens.sign({ scope: 'unsubscribe', ...base }),
-    tokens.sign({ scope: 'why', ...base }),
-    tokens.sign({ scope: 'preferences', sub: c.ref }),
-  ]);
   return {
-    unsubscribe: `${publicUrl}/u/${unsubscribe}`,
-    why: `${publicUrl}/why/${why}`,
-    preferences: `${publicUrl}/preferences/${preferences}`,
+    unsubscribe: `${publicUrl}/u/${tokens.signNow({ scope: 'unsubscribe', ...base })}`,
+    why: `${publicUrl}/why/${tokens.signNow({ scope: 'why', ...base })}`,
+    preferences: `${publicUrl}/preferences/${tokens.signNow({ scope: 'preferences', sub: c.ref })}`,
   };
 }
 

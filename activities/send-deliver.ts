@@ -112,7 +112,7 @@ async function deliverOne(b: Batch, d: Delivery): Promise<SendOutcome> {
   if (read.status !== 'found') return fail(`profile_${read.status}`);
   const { [addressField]: address, ...merge } = read.fields;
   if (!address) return fail('address_missing');
-  const links = await messageLinks(deps.tokens, deps.publicUrl, {
+  const links = messageLinks(deps.tokens, deps.publicUrl, {
     ref: d.ref,
     purpose: spec.purpose,
     channel: spec.channel,
