@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import type { AppConfig } from '../infra/config.js';
 import type { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
-import { connectNoDelay, createMailer } from '../infra/smtp/transport.js';
+import { connectNoDelay, createMailer, dkimSettings } from '../infra/smtp/transport.js';
 import { senderOf } from '../infra/sender.js';
 import { templatePort } from '../infra/templates/port.js';
 import { loadShippedTemplates } from '../infra/templates/shipped.js';
@@ -93,6 +93,7 @@ async function sendRate(n: number, send: (i: number) => Promise<unknown>): Promi
  */
 export async function rawNodemailer(config: AppConfig, url: string, n: number): Promise<number> {
   const msg = campaignMessage(config);
+  const dkim = dkimSettings(config.env);
   const u = new URL(url);
   const transport = nodemailer.createTransport({
     pool: true,
@@ -102,15 +103,7 @@ export async function rawNodemailer(config: AppConfig, url: string, n: number): 
     maxConnections: 10,
     maxMessages: Infinity,
     getSocket: (_opts, done) => connectNoDelay(u.hostname, Number(u.port), done),
-    ...(config.env.DKIM_DOMAIN && config.env.DKIM_SELECTOR && config.env.DKIM_PRIVATE_KEY
-      ? {
-          dkim: {
-            domainName: config.env.DKIM_DOMAIN,
-            keySelector: config.env.DKIM_SELECTOR,
-            privateKey: config.env.DKIM_PRIVATE_KEY,
-          },
-        }
-      : {}),
+    ...(dkim ? { dkim: { domainName: dkim.domain, keySelector: dkim.selector, privateKey: dkim.privateKey } } : {}),
   });
   const from = { name: policy.brand?.name ?? '', address: msg.from };
   const rate = await sendRate(n, (i) =>

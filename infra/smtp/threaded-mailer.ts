@@ -1,6 +1,6 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { MailThreadData, MailThreadReply, MailThreadRequest } from './mailer-thread.js';
-import type { Mailer, MailerConfig, MailerOptions, SmtpResult } from './transport.js';
+import { MAILER_ENV, type Mailer, type MailerConfig, type MailerOptions, type SmtpResult } from './transport.js';
 
 /**
  * A thread running mailer-thread: the built .js beside this file, or, from the TypeScript sources (a checkout, the
@@ -43,6 +43,19 @@ function rebuilt(fields: Record<string, unknown>): Error {
 }
 
 /**
+ * What a mail thread starts with: the mailer's own environment variables (MAILER_ENV) and no other, so the
+ * configuration's other secrets (master, log and token keys) are never copied into it.
+ */
+export function mailThreadData(
+  config: MailerConfig,
+  smtpUrl: string,
+  opts: Omit<MailerOptions, 'now'>,
+): MailThreadData {
+  const env = Object.fromEntries(MAILER_ENV.map((k) => [k, config.env[k]])) as MailerConfig['env'];
+  return { config: { env, sender: config.sender }, smtpUrl, opts };
+}
+
+/**
  * The same mailer as createMailer (transport.ts), run on a thread of its own: composing, encoding, DKIM signing
  * and the SMTP conversations use a second core, while the caller's thread keeps the guard, the ledger and the log.
  * A message crosses as its rendered parts; the answer or the error (with its SMTP code) comes back. If the thread
@@ -54,7 +67,7 @@ export function createThreadedMailer(
   smtpUrl: string,
   opts: Omit<MailerOptions, 'now'> = {},
 ): Mailer {
-  const data: MailThreadData = { config: { env: config.env, sender: config.sender }, smtpUrl, opts };
+  const data = mailThreadData(config, smtpUrl, opts);
   let nextId = 0;
   /** The running thread and the sends it has not answered: each thread's own, so one's end fails no other's. */
   let current: { readonly worker: Worker; readonly pending: Map<number, Pending> } | undefined;

@@ -63,8 +63,22 @@ export function connectNoDelay(
   });
 }
 
-/** What a mailer reads of the configuration: the DKIM key and relay CA variables, and the envelope sender. */
-export type MailerConfig = Pick<AppConfig, 'env' | 'sender'>;
+/** The environment variables a mailer reads: the DKIM key and the relay's CA. */
+export const MAILER_ENV = ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY', 'SMTP_CA_FILE'] as const;
+
+/** What a mailer reads of the configuration: its environment variables (MAILER_ENV) and the envelope sender. */
+export interface MailerConfig {
+  readonly env: Pick<AppConfig['env'], (typeof MAILER_ENV)[number]>;
+  readonly sender: AppConfig['sender'];
+}
+
+/** The DKIM signing settings the environment names, when it names all three. */
+export function dkimSettings(
+  env: MailerConfig['env'],
+): { readonly domain: string; readonly selector: string; readonly privateKey: string } | undefined {
+  const { DKIM_DOMAIN: domain, DKIM_SELECTOR: selector, DKIM_PRIVATE_KEY: privateKey } = env;
+  return domain && selector && privateKey ? { domain, selector, privateKey } : undefined;
+}
 
 /** The pool's size, and a clock for the Date header (tests). */
 export interface MailerOptions {
@@ -75,10 +89,8 @@ export interface MailerOptions {
 /** A pooled SMTP transport to `smtpUrl`, DKIM-signing (List-Unsubscribe headers oversigned) when a key is configured. */
 export function createMailer(config: MailerConfig, smtpUrl: string, opts: MailerOptions = {}): Mailer {
   const { env, sender } = config;
-  const dkim =
-    env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
-      ? dkimKeyFrom(env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY)
-      : undefined;
+  const signing = dkimSettings(env);
+  const dkim = signing && dkimKeyFrom(signing.domain, signing.selector, signing.privateKey);
   const now = opts.now ?? (() => new Date());
   const u = new URL(smtpUrl);
   const port = u.port ? Number(u.port) : u.protocol === 'smtps:' ? 465 : 587;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, test } from 'node:test';
-import { createThreadedMailer, mailThreadOf } from '../../../infra/smtp/threaded-mailer.js';
+import { createThreadedMailer, mailThreadData, mailThreadOf } from '../../../infra/smtp/threaded-mailer.js';
+import { MAILER_ENV } from '../../../infra/smtp/transport.js';
 import { testConfig } from '../../helpers/config.js';
 import { assertCampaignMessage, message, startServer } from './servers.js';
 
@@ -108,4 +109,26 @@ test('a closed threaded mailer ends its thread and refuses further sends', async
   mailer.close();
   await exited;
   await assert.rejects(mailer.send(message(2)), /the mailer is closed/);
+});
+
+test("a mail thread is handed the mailer's own variables and none of the configuration's other secrets", () => {
+  const dkim = { DKIM_DOMAIN: 'shop.example', DKIM_SELECTOR: 'cf', DKIM_PRIVATE_KEY: 'pem' };
+  const data = mailThreadData(
+    testConfig({ ...dkim, CONSENTFLOW_SENDER_EMAIL: 'news@shop.example' }),
+    'smtp://h:25',
+    {},
+  );
+  assert.deepEqual(Object.keys(data.config.env).sort(), [...MAILER_ENV].sort());
+  assert.deepEqual({ ...data.config.env, SMTP_CA_FILE: undefined }, { ...dkim, SMTP_CA_FILE: undefined });
+  const copied = JSON.stringify(structuredClone(data));
+  for (const secret of [
+    'CONSENTFLOW_MASTER_KEY',
+    'CONSENTFLOW_LOG_KEY',
+    'CONSENTFLOW_TOKEN_KEY',
+    'CONSENTFLOW_PSEUDONYM_KEY',
+  ])
+    assert.ok(
+      !copied.includes(secret) && !copied.includes(String(config.env[secret as keyof typeof config.env])),
+      secret,
+    );
 });
