@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { job, poolOn, startRawServer, startServer, transactionReplies } from './servers.js';
+import { job, poolOn, startRawServer, softOrHard, startServer, transactionReplies } from './servers.js';
 
 const packetsDuring = async (packets: unknown[], work: () => Promise<unknown>) => {
   const before = packets.length;
@@ -53,10 +53,8 @@ test('without PIPELINING the connection waits for each reply: one command per pa
 });
 
 test('smtp-server offers PIPELINING and receives each message in two packets; hiding it makes four, refusals included', async () => {
-  const refuse = (a: string) =>
-    a.startsWith('soft') ? { code: 451 } : a.startsWith('hard') ? { code: 550 } : undefined;
-  const piped = await startServer({ rcpt: refuse });
-  const stepped = await startServer({ rcpt: refuse, hidePIPELINING: true });
+  const piped = await startServer({ rcpt: softOrHard });
+  const stepped = await startServer({ rcpt: softOrHard, hidePIPELINING: true });
   const pipedPool = poolOn(piped.port);
   const steppedPool = poolOn(stepped.port);
   after(() => (pipedPool.close(), steppedPool.close(), piped.stop(), stepped.stop()));

@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import type { SmtpPool } from '../../../infra/smtp/pool.js';
 import { createMailer } from '../../../infra/smtp/transport.js';
 import { testConfig } from '../../helpers/config.js';
-import { assertCampaignMessage, job, message, poolOn, startServer } from './servers.js';
+import { assertPoolDelivers, job, message, poolOn, softOrHard, startServer } from './servers.js';
 
 const config = testConfig({ CONSENTFLOW_SENDER_EMAIL: 'news@shop.example' });
 
@@ -24,21 +24,11 @@ test('a hundred and fifty concurrent sends over a pool of three arrive intact, o
   const srv = await startServer();
   const mailer = createMailer(config, srv.url, { maxConnections: 3 });
   after(() => (mailer.close(), srv.stop()));
-  const results = await Promise.all(Array.from({ length: 150 }, (_, i) => mailer.send(message(i))));
-  assert.ok(results.every((r) => r.code === 250 && /queued/.test(r.response)));
-  assert.deepEqual(
-    results.map((r) => r.messageId),
-    Array.from({ length: 150 }, (_, i) => `<m${i}@shop.example>`),
-  );
-  assert.equal(srv.sockets.length, 3, 'the pool opened exactly its three connections');
-  assert.equal(srv.received.length, 150);
-  for (const { to, raw } of srv.received) await assertCampaignMessage(to, raw);
+  await assertPoolDelivers(srv, mailer, 150, 3);
 });
 
 test('a 4xx and a 5xx recipient are refused with their codes while the others go out on the same connection', async () => {
-  const srv = await startServer({
-    rcpt: (a) => (a.startsWith('soft') ? { code: 451 } : a.startsWith('hard') ? { code: 550 } : undefined),
-  });
+  const srv = await startServer({ rcpt: softOrHard });
   const mailer = createMailer(config, srv.url, { maxConnections: 1 });
   after(() => (mailer.close(), srv.stop()));
   const sends = ['m1', 'soft', 'm2', 'hard', 'm3'].map((p, i) =>

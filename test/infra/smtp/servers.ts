@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { SmtpPool, type SmtpPoolOptions } from '../../../infra/smtp/pool.js';
-import { connectNoDelay, type OutboundMessage } from '../../../infra/smtp/transport.js';
+import { connectNoDelay, type Mailer, type OutboundMessage } from '../../../infra/smtp/transport.js';
 
 export type ServerOptions = Partial<SMTPServerOptions> & {
   rcpt?: (address: string) => Promise<void> | { code: number } | void;
@@ -195,3 +195,45 @@ export async function assertCampaignMessage(to: string[], raw: Buffer): Promise<
   assert.equal(parsed.from?.text, '"Winterberg Outfitters" <news@shop.example>');
   assert.match(raw.toString('latin1'), new RegExp(`^List-Unsubscribe: <https://prefs.shop.example/u/${i}>\r\n`));
 }
+
+/**
+ * Sends campaign messages 0..n-1 at once and asserts that every one was accepted under its own Message-ID and arrived
+ * intact, over exactly `connections` connections to `srv`.
+ */
+export async function assertPoolDelivers(
+  srv: Awaited<ReturnType<typeof startServer>>,
+  mailer: Mailer,
+  n: number,
+  connections: number,
+): Promise<void> {
+  const results = await Promise.all(Array.from({ length: n }, (_, i) => mailer.send(message(i))));
+  assert.ok(
+    results.every((r) => r.code === 250 && /queued/.test(r.response)),
+    JSON.stringify(results[0]),
+  );
+  assert.deepEqual(
+    results.map((r) => r.messageId),
+    Array.from({ length: n }, (_, i) => `<m${i}@shop.example>`),
+  );
+  assert.equal(srv.sockets.length, connections, `the pool opened exactly its ${connections} connections`);
+  assert.equal(srv.received.length, n);
+  for (const { to, raw } of srv.received) await assertCampaignMessage(to, raw);
+}
+
+/**
+ * A server that holds every recipient starting with "slow" at RCPT until `release()`, and `onTheWire(k)`, which
+ * resolves once `k` client connections are open (a held send is then on the wire).
+ */
+export async function holdingServer() {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const srv = await startServer({ rcpt: (a) => (a.startsWith('slow') ? held : undefined) });
+  const onTheWire = async (k: number) => {
+    while (srv.sockets.length < k) await new Promise((r) => setTimeout(r, 10));
+  };
+  return { srv, release, onTheWire };
+}
+
+/** Refuses recipients starting with "soft" with a 451 and those starting with "hard" with a 550 (`startServer`'s rcpt). */
+export const softOrHard = (a: string): { code: number } | undefined =>
+  a.startsWith('soft') ? { code: 451 } : a.startsWith('hard') ? { code: 550 } : undefined;

@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import { createThreadedMailer, mailThreadData, mailThreadOf } from '../../../infra/smtp/threaded-mailer.js';
 import { MAILER_ENV } from '../../../infra/smtp/transport.js';
 import { testConfig } from '../../helpers/config.js';
-import { assertCampaignMessage, message, startServer } from './servers.js';
+import { assertPoolDelivers, holdingServer, message, softOrHard, startServer } from './servers.js';
 
 const config = testConfig({ CONSENTFLOW_SENDER_EMAIL: 'news@shop.example' });
 
@@ -12,24 +12,11 @@ test('sends handed to the mail thread go out on its pool and come back with the 
   const srv = await startServer();
   const mailer = createThreadedMailer(config, srv.url, { maxConnections: 2 });
   after(() => (mailer.close(), srv.stop()));
-  const results = await Promise.all(Array.from({ length: 60 }, (_, i) => mailer.send(message(i))));
-  assert.ok(
-    results.every((r) => r.code === 250 && /queued/.test(r.response)),
-    JSON.stringify(results[0]),
-  );
-  assert.deepEqual(
-    results.map((r) => r.messageId),
-    Array.from({ length: 60 }, (_, i) => `<m${i}@shop.example>`),
-  );
-  assert.equal(srv.sockets.length, 2, 'the thread opened its pool of two connections');
-  assert.equal(srv.received.length, 60);
-  for (const { to, raw } of srv.received) await assertCampaignMessage(to, raw);
+  await assertPoolDelivers(srv, mailer, 60, 2);
 });
 
 test("a refused recipient's error crosses the thread with its SMTP code and reply", async () => {
-  const srv = await startServer({
-    rcpt: (a) => (a.startsWith('soft') ? { code: 451 } : a.startsWith('hard') ? { code: 550 } : undefined),
-  });
+  const srv = await startServer({ rcpt: softOrHard });
   const mailer = createThreadedMailer(config, srv.url, { maxConnections: 1 });
   after(() => (mailer.close(), srv.stop()));
   const outcomes = await Promise.all(
@@ -49,14 +36,12 @@ test("a refused recipient's error crosses the thread with its SMTP code and repl
 });
 
 test('a mail thread that dies fails its unanswered sends without an SMTP code, and the next send starts a new one', async () => {
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  const srv = await startServer({ rcpt: (a) => (a.startsWith('slow') ? held : undefined) });
+  const { srv, release, onTheWire } = await holdingServer();
   const mailer = createThreadedMailer(config, srv.url, { maxConnections: 1 });
   after(() => (release(), mailer.close(), srv.stop()));
   const pending = mailer.send(message(1, { to: 'slow@example.org' }));
   // The send is in the thread and on the wire once the server holds its recipient.
-  while (srv.sockets.length === 0) await new Promise((r) => setTimeout(r, 10));
+  await onTheWire(1);
   const first = mailThreadOf(mailer)!;
   const exited = once(first, 'exit');
   await first.terminate();
@@ -76,9 +61,7 @@ test('a mail thread that dies fails its unanswered sends without an SMTP code, a
 });
 
 test("a dead thread's exit fails only its own sends, never those already handed to the thread after it", async () => {
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  const srv = await startServer({ rcpt: (a) => (a.startsWith('slow') ? held : undefined) });
+  const { srv, release, onTheWire } = await holdingServer();
   const mailer = createThreadedMailer(config, srv.url, { maxConnections: 1 });
   after(() => (release(), mailer.close(), srv.stop()));
   assert.equal((await mailer.send(message(1))).code, 250);
@@ -88,7 +71,7 @@ test("a dead thread's exit fails only its own sends, never those already handed 
   assert.equal(mailThreadOf(mailer), undefined);
   // Meanwhile a send goes to a new thread and is on the wire, held at its recipient, when the old thread exits.
   const second = mailer.send(message(2, { to: 'slow@example.org' }));
-  while (srv.sockets.length < 2) await new Promise((r) => setTimeout(r, 10));
+  await onTheWire(2);
   const exited = once(first, 'exit');
   await first.terminate();
   await exited;
